@@ -1,0 +1,293 @@
+/* cms.c — structural reading of a detached CMS SignedData. */
+#include "cms.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const uint8_t OID_SIGNED_DATA[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
+static const uint8_t OID_DATA[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
+static const uint8_t OID_CONTENT_TYPE[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03};
+static const uint8_t OID_MESSAGE_DIGEST[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04};
+static const uint8_t OID_SIGNING_TIME[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05};
+static const uint8_t OID_SKI[] = {0x55, 0x1d, 0x0e};
+
+/* Digest and signature algorithm identifiers we accept (package-format.md §5). */
+static const struct {
+    uint8_t oid[10];
+    size_t len;
+    int md;
+} DIGESTS[] = {
+    {{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}, 9, CMS_MD_SHA256},
+    {{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02}, 9, CMS_MD_SHA384},
+    {{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03}, 9, CMS_MD_SHA512},
+};
+
+static const struct {
+    uint8_t oid[10];
+    size_t len;
+    int sig;
+} SIGS[] = {
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01}, 9, CMS_SIG_RSA},     /* rsaEncryption */
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b}, 9, CMS_SIG_RSA},     /* sha256WithRSA */
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c}, 9, CMS_SIG_RSA},     /* sha384WithRSA */
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d}, 9, CMS_SIG_RSA},     /* sha512WithRSA */
+    {{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a}, 9, CMS_SIG_RSA_PSS}, /* RSASSA-PSS */
+    {{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}, 7, CMS_SIG_ECDSA},               /* id-ecPublicKey */
+    {{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02}, 8, CMS_SIG_ECDSA},         /* ecdsa-with-SHA256 */
+    {{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03}, 8, CMS_SIG_ECDSA},         /* ecdsa-with-SHA384 */
+    {{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04}, 8, CMS_SIG_ECDSA},         /* ecdsa-with-SHA512 */
+};
+
+#define FAIL(code, ...)                                                                                     \
+    do {                                                                                                    \
+        snprintf(why, whylen, __VA_ARGS__);                                                                 \
+        return code;                                                                                        \
+    } while (0)
+
+/* AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL } */
+static int read_algorithm(der_cur_t *c, der_elem_t *oid, der_elem_t *params)
+{
+    der_elem_t seq;
+    if (der_expect(c, DER_SEQUENCE, &seq) != DER_OK)
+        return -1;
+    der_cur_t in = der_inside(&seq);
+    if (der_expect(&in, DER_OID, oid) != DER_OK)
+        return -1;
+    memset(params, 0, sizeof(*params));
+    if (in.len > 0 && der_next(&in, params) != DER_OK)
+        return -1;
+    return in.len == 0 ? 0 : -1;
+}
+
+int cms_cert_parse(const uint8_t *der, size_t len, cms_cert_t *out)
+{
+    der_cur_t c = der_cursor(der, len);
+    der_elem_t cert, tbs, e, oid, params;
+    memset(out, 0, sizeof(*out));
+    if (der_expect(&c, DER_SEQUENCE, &cert) != DER_OK || c.len != 0)
+        return -1;
+    der_cur_t ci = der_inside(&cert);
+    if (der_expect(&ci, DER_SEQUENCE, &tbs) != DER_OK)
+        return -1;
+    der_cur_t t = der_inside(&tbs);
+    if (der_optional(&t, DER_CTX_CONS(0), &e) < DER_EEND) /* version */
+        return -1;
+    if (der_expect(&t, DER_INTEGER, &out->serial) != DER_OK || read_algorithm(&t, &oid, &params) != 0 ||
+        der_expect(&t, DER_SEQUENCE, &out->issuer) != DER_OK || der_expect(&t, DER_SEQUENCE, &e) != DER_OK ||
+        der_expect(&t, DER_SEQUENCE, &e) != DER_OK || der_expect(&t, DER_SEQUENCE, &e) != DER_OK)
+        return -1;
+    out->der = der;
+    out->len = len;
+    while (t.len > 0) {
+        if (der_next(&t, &e) != DER_OK)
+            return -1;
+        if (e.tag != DER_CTX_CONS(3))
+            continue;
+        der_cur_t x = der_inside(&e);
+        der_elem_t exts, ext;
+        if (der_expect(&x, DER_SEQUENCE, &exts) != DER_OK)
+            return -1;
+        der_cur_t xs = der_inside(&exts);
+        while (der_next(&xs, &ext) == DER_OK) {
+            der_cur_t xe = der_inside(&ext);
+            der_elem_t id, val, b;
+            if (der_expect(&xe, DER_OID, &id) != DER_OK)
+                return -1;
+            der_optional(&xe, 0x01, &b); /* critical */
+            if (der_expect(&xe, DER_OCTET_STRING, &val) != DER_OK)
+                return -1;
+            if (der_oid_is(&id, OID_SKI, sizeof OID_SKI)) {
+                der_cur_t v = der_inside(&val);
+                der_elem_t key;
+                if (der_expect(&v, DER_OCTET_STRING, &key) == DER_OK) {
+                    out->ski = key.val;
+                    out->skilen = key.len;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Signed attributes: record what the checks need, refuse duplicates of
+ * the three that matter (RFC 5652 §11 allows each only once). */
+static void read_signed_attrs(const der_elem_t *attrs, cms_signer_t *s)
+{
+    der_cur_t c = der_inside(attrs);
+    der_elem_t attr;
+    int seen_ct = 0, seen_md = 0, seen_st = 0;
+    while (der_next(&c, &attr) == DER_OK) {
+        der_cur_t a = der_inside(&attr);
+        der_elem_t type, values, v;
+        if (attr.tag != DER_SEQUENCE || der_expect(&a, DER_OID, &type) != DER_OK ||
+            der_expect(&a, DER_SET, &values) != DER_OK) {
+            s->problem = "a signed attribute is malformed";
+            return;
+        }
+        der_cur_t vs = der_inside(&values);
+        int one = der_next(&vs, &v) == DER_OK && vs.len == 0;
+        if (der_oid_is(&type, OID_CONTENT_TYPE, sizeof OID_CONTENT_TYPE)) {
+            seen_ct++;
+            s->content_type_ok = one && der_oid_is(&v, OID_DATA, sizeof OID_DATA);
+        } else if (der_oid_is(&type, OID_MESSAGE_DIGEST, sizeof OID_MESSAGE_DIGEST)) {
+            seen_md++;
+            if (one && v.tag == DER_OCTET_STRING) {
+                s->message_digest = v.val;
+                s->message_digest_len = v.len;
+            }
+        } else if (der_oid_is(&type, OID_SIGNING_TIME, sizeof OID_SIGNING_TIME)) {
+            seen_st++;
+            s->has_signing_time = one && der_time(&v, &s->signing_time) == DER_OK;
+        }
+    }
+    if (c.len != 0)
+        s->problem = "the signed attributes are malformed";
+    else if (seen_ct > 1 || seen_md > 1 || seen_st > 1)
+        s->problem = "a signed attribute appears twice";
+    else if (!seen_ct || !s->content_type_ok)
+        s->problem = "the contentType signed attribute is missing or is not id-data";
+    else if (!seen_md || s->message_digest == NULL)
+        s->problem = "the messageDigest signed attribute is missing";
+    else if (!seen_st || !s->has_signing_time)
+        s->problem = "the signingTime signed attribute is missing or unreadable";
+}
+
+static int find_cert(const cms_signed_t *sd, const der_elem_t *sid)
+{
+    for (size_t i = 0; i < sd->ncerts; i++) {
+        const cms_cert_t *ct = &sd->certs[i];
+        if (sid->tag == DER_CTX(0)) {
+            if (ct->ski && ct->skilen == sid->len && memcmp(ct->ski, sid->val, sid->len) == 0)
+                return (int)i;
+            continue;
+        }
+        der_cur_t c = der_inside(sid);
+        der_elem_t issuer, serial;
+        if (der_expect(&c, DER_SEQUENCE, &issuer) != DER_OK || der_expect(&c, DER_INTEGER, &serial) != DER_OK)
+            return -1;
+        if (issuer.rawlen == ct->issuer.rawlen && memcmp(issuer.raw, ct->issuer.raw, issuer.rawlen) == 0 &&
+            serial.len == ct->serial.len && memcmp(serial.val, ct->serial.val, serial.len) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static int read_signer(const der_elem_t *si, cms_signed_t *sd, cms_signer_t *s)
+{
+    der_cur_t c = der_inside(si);
+    der_elem_t version, sid, oid, params, e;
+    memset(s, 0, sizeof(*s));
+    s->cert = -1;
+    if (der_expect(&c, DER_INTEGER, &version) != DER_OK || der_next(&c, &sid) != DER_OK ||
+        (sid.tag != DER_SEQUENCE && sid.tag != DER_CTX(0)) || read_algorithm(&c, &oid, &params) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof DIGESTS / sizeof *DIGESTS; i++)
+        if (der_oid_is(&oid, DIGESTS[i].oid, DIGESTS[i].len))
+            s->md = DIGESTS[i].md;
+    int rc = der_optional(&c, DER_CTX_CONS(0), &e);
+    if (rc < DER_EEND)
+        return -1;
+    if (rc == DER_OK) {
+        s->attrs = e.raw;
+        s->attrslen = e.rawlen;
+        read_signed_attrs(&e, s);
+    } else {
+        s->problem = "it has no signed attributes (contentType, messageDigest and signingTime are required)";
+    }
+    if (read_algorithm(&c, &oid, &s->sig_params) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof SIGS / sizeof *SIGS; i++)
+        if (der_oid_is(&oid, SIGS[i].oid, SIGS[i].len))
+            s->sig = SIGS[i].sig;
+    if (der_expect(&c, DER_OCTET_STRING, &e) != DER_OK)
+        return -1;
+    s->signature = e.val;
+    s->signature_len = e.len;
+    if (der_optional(&c, DER_CTX_CONS(1), &e) < DER_EEND || c.len != 0)
+        return -1;
+    s->cert = find_cert(sd, &sid);
+    if (s->md == CMS_MD_NONE)
+        s->problem = "its digest algorithm is not SHA-256, SHA-384 or SHA-512";
+    else if (s->sig == CMS_SIG_NONE)
+        s->problem = "its signature algorithm is not RSA (PKCS#1 v1.5 or PSS) or ECDSA";
+    else if (s->cert < 0 && s->problem == NULL)
+        s->problem = "its certificate is not included in the signature file";
+    return 0;
+}
+
+int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size_t whylen)
+{
+    der_cur_t c = der_cursor(der, len);
+    der_elem_t ci, type, wrap, sd, e;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = der_expect(&c, DER_SEQUENCE, &ci);
+    if (rc == DER_EBER)
+        FAIL(CMS_EBER, "the signature file uses BER indefinite lengths; DER is required");
+    if (rc != DER_OK || c.len != 0)
+        FAIL(CMS_EFORMAT, "the signature file is not a CMS structure (DER ContentInfo)");
+    der_cur_t cc = der_inside(&ci);
+    if (der_expect(&cc, DER_OID, &type) != DER_OK)
+        FAIL(CMS_EFORMAT, "the signature file is not a CMS structure (no content type)");
+    if (!der_oid_is(&type, OID_SIGNED_DATA, sizeof OID_SIGNED_DATA))
+        FAIL(CMS_EFORMAT, "the signature file is not a CMS SignedData (another content type)");
+    if ((rc = der_expect(&cc, DER_CTX_CONS(0), &wrap)) != DER_OK)
+        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the signature file is not a CMS SignedData (no content)");
+    der_cur_t w = der_inside(&wrap);
+    if ((rc = der_expect(&w, DER_SEQUENCE, &sd)) != DER_OK)
+        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the signature file is not a CMS SignedData");
+
+    der_cur_t s = der_inside(&sd);
+    der_elem_t version, digests, encap, eoid;
+    if (der_expect(&s, DER_INTEGER, &version) != DER_OK || der_expect(&s, DER_SET, &digests) != DER_OK)
+        FAIL(CMS_EFORMAT, "the signature file is not a CMS SignedData (bad header)");
+    if ((rc = der_expect(&s, DER_SEQUENCE, &encap)) != DER_OK)
+        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the signature file has no encapsulated content info");
+    der_cur_t ec = der_inside(&encap);
+    if (der_expect(&ec, DER_OID, &eoid) != DER_OK)
+        FAIL(CMS_EFORMAT, "the signature file has no eContentType");
+    if (!der_oid_is(&eoid, OID_DATA, sizeof OID_DATA))
+        FAIL(CMS_EATTACHED, "the signed content type is not id-data");
+    if (ec.len != 0)
+        FAIL(CMS_EATTACHED, "the signature is not detached: it embeds content (sign with detached content)");
+
+    rc = der_optional(&s, DER_CTX_CONS(0), &e);
+    if (rc < DER_EEND)
+        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the certificate set of the signature file is malformed");
+    if (rc == DER_OK) {
+        der_cur_t cs = der_inside(&e);
+        der_elem_t cert;
+        while ((rc = der_next(&cs, &cert)) == DER_OK) {
+            if (cert.tag != DER_SEQUENCE)
+                continue; /* attribute certificates and other choices: not ours */
+            if (out->ncerts == CMS_MAX_CERTS)
+                FAIL(CMS_ELIMIT, "the signature file holds more than %d certificates", CMS_MAX_CERTS);
+            if (cms_cert_parse(cert.raw, cert.rawlen, &out->certs[out->ncerts]) != 0)
+                FAIL(CMS_EFORMAT, "certificate %zu in the signature file is malformed", out->ncerts + 1);
+            out->ncerts++;
+        }
+        if (rc != DER_EEND)
+            FAIL(CMS_EFORMAT, "the certificate set of the signature file is malformed");
+    }
+    rc = der_optional(&s, DER_CTX_CONS(1), &e); /* embedded CRLs: we use the trust store's */
+    if (rc < DER_EEND)
+        FAIL(CMS_EFORMAT, "the CRL set of the signature file is malformed");
+    der_elem_t sis, si;
+    if ((rc = der_expect(&s, DER_SET, &sis)) != DER_OK || s.len != 0)
+        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the signature file has no readable signerInfos");
+    der_cur_t sc = der_inside(&sis);
+    while ((rc = der_next(&sc, &si)) == DER_OK) {
+        if (out->nsigners == CMS_MAX_SIGNERS)
+            FAIL(CMS_ELIMIT, "the signature file holds more than %d signatures", CMS_MAX_SIGNERS);
+        if (si.tag != DER_SEQUENCE || read_signer(&si, out, &out->signers[out->nsigners]) != 0)
+            FAIL(CMS_EFORMAT, "signature %zu (SignerInfo) in the signature file is malformed",
+                 out->nsigners + 1);
+        out->nsigners++;
+    }
+    if (rc != DER_EEND)
+        FAIL(CMS_EFORMAT, "the signerInfos of the signature file are malformed");
+    if (out->nsigners == 0)
+        FAIL(CMS_EFORMAT, "the signature file holds no signature");
+    return CMS_OK;
+}

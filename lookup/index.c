@@ -1,0 +1,394 @@
+/* index.c — LMDB index of packages and trust inputs. */
+#include "index.h"
+
+#include <errno.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct index {
+    MDB_env *env;
+    MDB_dbi meta, crls, docs, links, docids;
+    int readonly;
+};
+
+#define WHY(...) snprintf(why, whylen, __VA_ARGS__)
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static size_t map_size(void)
+{
+    const char *s = getenv("HOCBA_MAP_SIZE");
+    if (s != NULL && *s != '\0') {
+        char *end;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (*end == '\0' && v >= (1u << 20))
+            return (size_t)v;
+    }
+    return INDEX_DEFAULT_MAP_SIZE;
+}
+
+static int meta_get_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t *out)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(txn, ix->meta, &k, &v);
+    *out = 0;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (v.mv_size != 8)
+        return INDEX_ECORRUPT;
+    *out = get_u64(v.mv_data);
+    return 0;
+}
+
+static int meta_put_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t value)
+{
+    uint8_t buf[8];
+    put_u64(buf, value);
+    MDB_val k = {strlen(key), (void *)key}, v = {8, buf};
+    return mdb_put(txn, ix->meta, &k, &v, 0);
+}
+
+static int bump(index_t *ix, MDB_txn *txn, const char *key)
+{
+    uint64_t n;
+    int rc = meta_get_u64(ix, txn, key, &n);
+    return rc ? rc : meta_put_u64(ix, txn, key, n + 1);
+}
+
+int index_open(const char *path, int readonly, index_t **out, char *why, size_t whylen)
+{
+    index_t *ix = calloc(1, sizeof *ix);
+    MDB_txn *txn = NULL;
+    int rc;
+    *out = NULL;
+    if (ix == NULL) {
+        WHY("out of memory");
+        return -1;
+    }
+    ix->readonly = readonly;
+    if (!readonly && mkdir(path, 0750) != 0 && errno != EEXIST) {
+        WHY("cannot create the index directory %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        WHY("%s is not an index directory", path);
+        goto fail;
+    }
+    if (readonly) {
+        char data[4096];
+        snprintf(data, sizeof data, "%s/data.mdb", path);
+        if (stat(data, &st) != 0) {
+            WHY("%s holds no index (no data.mdb); publish something first", path);
+            goto fail;
+        }
+    }
+    if ((rc = mdb_env_create(&ix->env)) != 0 || (rc = mdb_env_set_maxdbs(ix->env, 8)) != 0 ||
+        (rc = mdb_env_set_mapsize(ix->env, map_size())) != 0 || (rc = mdb_env_set_maxreaders(ix->env, 256)) != 0) {
+        WHY("cannot set up LMDB: %s", mdb_strerror(rc));
+        goto fail;
+    }
+    /* MDB_NOTLS: readers may keep one read txn per thread and renew it. */
+    if ((rc = mdb_env_open(ix->env, path, (readonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0640)) != 0) {
+        WHY("cannot open the index %s: %s", path, mdb_strerror(rc));
+        goto fail;
+    }
+    int dead = 0;
+    mdb_reader_check(ix->env, &dead); /* slots left by crashed processes */
+    if ((rc = mdb_txn_begin(ix->env, NULL, readonly ? MDB_RDONLY : 0, &txn)) != 0) {
+        WHY("cannot read the index %s: %s", path, mdb_strerror(rc));
+        goto fail;
+    }
+    unsigned flags = readonly ? 0 : MDB_CREATE;
+    const char *names[] = {"meta", "crls", "docs", "links", "docids"};
+    MDB_dbi *dbis[] = {&ix->meta, &ix->crls, &ix->docs, &ix->links, &ix->docids};
+    for (int i = 0; i < 5; i++) {
+        if ((rc = mdb_dbi_open(txn, names[i], flags, dbis[i])) != 0) {
+            WHY(rc == MDB_NOTFOUND ? "%s is not a hocba index (no %s table)" : "cannot open %s: %s", path,
+                rc == MDB_NOTFOUND ? names[i] : mdb_strerror(rc));
+            goto fail;
+        }
+    }
+    MDB_val k = {6, "format"}, v;
+    rc = mdb_get(txn, ix->meta, &k, &v);
+    if (rc == MDB_NOTFOUND && !readonly) {
+        MDB_val f = {1, "1"};
+        rc = mdb_put(txn, ix->meta, &k, &f, 0);
+    } else if (rc == 0 && !(v.mv_size == 1 && *(char *)v.mv_data == '0' + INDEX_FORMAT)) {
+        WHY("%s has index format %.*s; this program reads format %d", path, (int)(v.mv_size < 8 ? v.mv_size : 8),
+            (char *)v.mv_data, INDEX_FORMAT);
+        goto fail;
+    }
+    if (rc != 0) {
+        WHY("cannot initialise %s: %s", path, mdb_strerror(rc));
+        goto fail;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc != 0) {
+        WHY("cannot initialise %s: %s", path, mdb_strerror(rc));
+        goto fail;
+    }
+    *out = ix;
+    return 0;
+fail:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (ix->env != NULL)
+        mdb_env_close(ix->env);
+    free(ix);
+    return -1;
+}
+
+void index_close(index_t *ix)
+{
+    if (ix == NULL)
+        return;
+    mdb_env_close(ix->env);
+    free(ix);
+}
+
+MDB_env *index_env(index_t *ix)
+{
+    return ix->env;
+}
+
+int index_begin(index_t *ix, int rdonly, MDB_txn **txn)
+{
+    return mdb_txn_begin(ix->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
+}
+
+int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_doc_t *out)
+{
+    MDB_val k = {CODE_LEN, (void *)code}, v;
+    int rc = mdb_get(txn, ix->docs, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return INDEX_ENOTFOUND;
+    if (rc != 0)
+        return rc;
+    const uint8_t *p = v.mv_data;
+    if (v.mv_size < INDEX_HEADER_LEN || p[0] != INDEX_FORMAT)
+        return INDEX_ECORRUPT;
+    uint32_t plen = get_u32(p + 4), clen = get_u32(p + 8);
+    if ((uint64_t)INDEX_HEADER_LEN + plen + clen != v.mv_size || (p[1] != INDEX_KIND_TRANSCRIPT && p[1] != INDEX_KIND_RECALL))
+        return INDEX_ECORRUPT;
+    out->kind = p[1];
+    out->published_at = (int64_t)get_u64(p + 16);
+    out->payload = str_n(p + INDEX_HEADER_LEN, plen);
+    out->cms = str_n(p + INDEX_HEADER_LEN + plen, clen);
+    return INDEX_OK;
+}
+
+int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind, int64_t published_at,
+                  str_t payload, str_t cms)
+{
+    MDB_val k = {CODE_LEN, (void *)code}, v = {INDEX_HEADER_LEN + payload.len + cms.len, NULL};
+    int rc = mdb_put(txn, ix->docs, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    if (rc != 0)
+        return rc;
+    uint8_t *p = v.mv_data;
+    memset(p, 0, INDEX_HEADER_LEN);
+    p[0] = INDEX_FORMAT;
+    p[1] = (uint8_t)kind;
+    put_u32(p + 4, (uint32_t)payload.len);
+    put_u32(p + 8, (uint32_t)cms.len);
+    put_u64(p + 16, (uint64_t)published_at);
+    memcpy(p + INDEX_HEADER_LEN, payload.ptr, payload.len);
+    memcpy(p + INDEX_HEADER_LEN + payload.len, cms.ptr, cms.len);
+    return bump(ix, txn, kind == INDEX_KIND_RECALL ? "recalls" : "transcripts");
+}
+
+int index_get_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, char out[CODE_LEN])
+{
+    char key[CODE_LEN + 1];
+    memcpy(key, code, CODE_LEN);
+    key[CODE_LEN] = (char)type;
+    MDB_val k = {sizeof key, key}, v;
+    int rc = mdb_get(txn, ix->links, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return INDEX_ENOTFOUND;
+    if (rc != 0)
+        return rc;
+    if (v.mv_size != CODE_LEN)
+        return INDEX_ECORRUPT;
+    memcpy(out, v.mv_data, CODE_LEN);
+    return INDEX_OK;
+}
+
+int index_put_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, const char to[CODE_LEN])
+{
+    char key[CODE_LEN + 1];
+    memcpy(key, code, CODE_LEN);
+    key[CODE_LEN] = (char)type;
+    MDB_val k = {sizeof key, key}, v = {CODE_LEN, (void *)to};
+    return mdb_put(txn, ix->links, &k, &v, MDB_NOOVERWRITE);
+}
+
+static int docid_key(str_t school, str_t id, char *buf, size_t n, MDB_val *k)
+{
+    if (school.len + 1 + id.len > n)
+        return INDEX_ECORRUPT;
+    memcpy(buf, school.ptr, school.len);
+    buf[school.len] = '/';
+    memcpy(buf + school.len + 1, id.ptr, id.len);
+    k->mv_size = school.len + 1 + id.len;
+    k->mv_data = buf;
+    return 0;
+}
+
+int index_get_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, char out[CODE_LEN])
+{
+    char buf[256];
+    MDB_val k, v;
+    int rc = docid_key(school, document_id, buf, sizeof buf, &k);
+    if (rc != 0)
+        return rc;
+    rc = mdb_get(txn, ix->docids, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return INDEX_ENOTFOUND;
+    if (rc != 0)
+        return rc;
+    if (v.mv_size != CODE_LEN)
+        return INDEX_ECORRUPT;
+    memcpy(out, v.mv_data, CODE_LEN);
+    return INDEX_OK;
+}
+
+int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, const char code[CODE_LEN])
+{
+    char buf[256];
+    MDB_val k, v = {CODE_LEN, (void *)code};
+    int rc = docid_key(school, document_id, buf, sizeof buf, &k);
+    return rc ? rc : mdb_put(txn, ix->docids, &k, &v, MDB_NOOVERWRITE);
+}
+
+static str_t meta_str(index_t *ix, MDB_txn *txn, const char *key, int *rc)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int r = mdb_get(txn, ix->meta, &k, &v);
+    if (r == MDB_NOTFOUND)
+        return str_n(NULL, 0);
+    if (r != 0)
+        *rc = r;
+    return r == 0 ? str_n(v.mv_data, v.mv_size) : str_n(NULL, 0);
+}
+
+int index_get_trust(index_t *ix, MDB_txn *txn, trust_inputs_t *in, str_t **crls)
+{
+    int rc = 0;
+    MDB_stat st;
+    MDB_cursor *cur = NULL;
+    memset(in, 0, sizeof *in);
+    *crls = NULL;
+    if ((rc = meta_get_u64(ix, txn, "trust_version", &in->version)) != 0)
+        return rc;
+    in->anchors = meta_str(ix, txn, "anchors", &rc);
+    in->intermediates = meta_str(ix, txn, "intermediates", &rc);
+    in->registry = meta_str(ix, txn, "registry", &rc);
+    if (rc != 0 || (rc = mdb_stat(txn, ix->crls, &st)) != 0)
+        return rc;
+    str_t *list = calloc(st.ms_entries ? st.ms_entries : 1, sizeof *list);
+    if (list == NULL)
+        return ENOMEM;
+    size_t n = 0;
+    MDB_val k, v;
+    if ((rc = mdb_cursor_open(txn, ix->crls, &cur)) != 0) {
+        free(list);
+        return rc;
+    }
+    while (n < st.ms_entries && (rc = mdb_cursor_get(cur, &k, &v, n == 0 ? MDB_FIRST : MDB_NEXT)) == 0)
+        list[n++] = str_n(v.mv_data, v.mv_size);
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        free(list);
+        return rc;
+    }
+    in->ncrls = n;
+    in->crls = list;
+    *crls = list;
+    return 0;
+}
+
+int index_set_trust_value(index_t *ix, MDB_txn *txn, const char *name, str_t value)
+{
+    MDB_val k = {strlen(name), (void *)name}, v = {value.len, (void *)value.ptr};
+    int rc = value.len == 0 ? mdb_del(txn, ix->meta, &k, NULL) : mdb_put(txn, ix->meta, &k, &v, 0);
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    return rc ? rc : bump(ix, txn, "trust_version");
+}
+
+int index_set_crls(index_t *ix, MDB_txn *txn, const str_t *crls, size_t n)
+{
+    int rc = mdb_drop(txn, ix->crls, 0);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        unsigned char h[32];
+        SHA256((const unsigned char *)crls[i].ptr, crls[i].len, h);
+        MDB_val k = {32, h}, v = {crls[i].len, (void *)crls[i].ptr};
+        rc = mdb_put(txn, ix->crls, &k, &v, 0);
+    }
+    return rc ? rc : bump(ix, txn, "trust_version");
+}
+
+int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out)
+{
+    MDB_stat st;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if ((rc = meta_get_u64(ix, txn, "transcripts", &out->transcripts)) != 0 ||
+        (rc = meta_get_u64(ix, txn, "recalls", &out->recalls)) != 0 ||
+        (rc = meta_get_u64(ix, txn, "trust_version", &out->trust_version)) != 0 ||
+        (rc = mdb_stat(txn, ix->crls, &st)) != 0)
+        return rc;
+    out->crls = st.ms_entries;
+    return 0;
+}
+
+const char *index_strerror(int rc)
+{
+    switch (rc) {
+    case INDEX_OK:
+        return "ok";
+    case INDEX_ENOTFOUND:
+        return "not found";
+    case INDEX_ECORRUPT:
+        return "a stored value is damaged";
+    case MDB_MAP_FULL:
+        return "the index map is full (raise HOCBA_MAP_SIZE)";
+    case ENOSPC:
+        return "the disk is full";
+    default:
+        return mdb_strerror(rc);
+    }
+}

@@ -1,0 +1,106 @@
+/* index.h — the LMDB index of published packages and trust inputs.
+ *
+ * Layout (docs/index-format.md has the full description):
+ *   meta   "format" -> "1"; "trust_version" -> u64 LE; "anchors", "intermediates"
+ *          -> PEM; "registry" -> JSON; "transcripts", "recalls" -> u64 LE counts
+ *   crls   SHA-256 of the CRL bytes -> the CRL bytes as given (DER or PEM)
+ *   docs   canonical code (16 bytes) -> record header (24 bytes) + payload + .p7s
+ *   links  code (16) + type (1) -> code (16): 'r' recalled by notice, 't' notice
+ *          targets transcript, 's' superseded by, 'p' supersedes
+ *   docids school code + '/' + document_id -> code
+ * One process writes (hocba-publish); any number read. Values returned by
+ * the get functions point into the memory map and are valid until the
+ * transaction ends. */
+#ifndef HOCBA_INDEX_H
+#define HOCBA_INDEX_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "code.h"
+#include "str.h"
+#include "trust.h"
+
+#define INDEX_FORMAT 1
+#define INDEX_HEADER_LEN 24
+#define INDEX_DEFAULT_MAP_SIZE ((size_t)64 << 30) /* address space only; override with HOCBA_MAP_SIZE */
+
+enum { INDEX_KIND_TRANSCRIPT = 1, INDEX_KIND_RECALL = 2 };
+
+enum {
+    INDEX_LINK_RECALLED_BY = 'r',
+    INDEX_LINK_RECALL_OF = 't',
+    INDEX_LINK_SUPERSEDED_BY = 's',
+    INDEX_LINK_SUPERSEDES = 'p',
+};
+
+enum {
+    INDEX_OK = 0,
+    INDEX_ENOTFOUND = -1,
+    INDEX_ECORRUPT = -2, /* a stored value does not have the expected shape */
+    /* anything else is an LMDB error code (MDB_* or errno): index_strerror tells */
+};
+
+typedef struct index index_t;
+
+/** A stored package. Pointers into the map: valid until the txn ends. */
+typedef struct {
+    int kind;
+    int64_t published_at;
+    str_t payload;
+    str_t cms;
+} index_doc_t;
+
+typedef struct {
+    uint64_t transcripts, recalls, crls, trust_version;
+} index_counts_t;
+
+/** Open (and with !readonly, create) the index at path (a directory).
+ * @return 0, or -1 with *why set (missing, not an index, newer format, ...). */
+int index_open(const char *path, int readonly, index_t **out, char *why, size_t whylen);
+
+/** Close; no transaction may be open. */
+void index_close(index_t *ix);
+
+MDB_env *index_env(index_t *ix);
+
+/** Begin a transaction (read-only when rdonly). @return an LMDB error code. */
+int index_begin(index_t *ix, int rdonly, MDB_txn **txn);
+
+/** Fetch a document by canonical code.
+ * @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT. */
+int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_doc_t *out);
+
+/** Store a new document; never overwrites (published records are immutable).
+ * @return INDEX_OK, or an LMDB code (MDB_KEYEXIST when present). */
+int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind, int64_t published_at,
+                  str_t payload, str_t cms);
+
+/** Read a link of the given type. @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT or an LMDB code. */
+int index_get_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, char out[CODE_LEN]);
+
+/** Write a link (no overwrite). */
+int index_put_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, const char to[CODE_LEN]);
+
+/** Look up / record which code holds a school's document_id. */
+int index_get_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, char out[CODE_LEN]);
+int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, const char code[CODE_LEN]);
+
+/** Read the trust inputs. *crls is malloc'd (free it); the strings point into the map.
+ * @return INDEX_OK or INDEX_ECORRUPT or an LMDB code. */
+int index_get_trust(index_t *ix, MDB_txn *txn, trust_inputs_t *in, str_t **crls);
+
+/** Replace one trust input and bump the trust version, in txn.
+ * name is "anchors", "intermediates" or "registry". */
+int index_set_trust_value(index_t *ix, MDB_txn *txn, const char *name, str_t value);
+
+/** Replace the whole CRL set and bump the trust version, in txn. */
+int index_set_crls(index_t *ix, MDB_txn *txn, const str_t *crls, size_t n);
+
+/** Counts for status. */
+int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out);
+
+/** Words for any code these functions return. */
+const char *index_strerror(int rc);
+
+#endif

@@ -1,0 +1,696 @@
+/* trust.c — trust store and certificate cache. */
+#include "trust.h"
+
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    unsigned char sha256[32];
+    char code[24];
+} seal_t;
+
+typedef struct {
+    X509_CRL *crl;
+    X509_NAME *issuer; /* borrowed from crl */
+} crl_t;
+
+struct trust {
+    uint64_t version;
+    X509_STORE *store;
+    STACK_OF(X509) *intermediates;
+    size_t nanchors;
+    crl_t *crls;
+    size_t ncrls, nrejected;
+    seal_t *seals; /* sorted by sha256 */
+    size_t nseals, nschools;
+
+    pthread_mutex_t lock; /* guards the cache below */
+    trust_cert_t **slots;
+    size_t nslots, nused;
+};
+
+#define WHY(...) snprintf(why, whylen, __VA_ARGS__)
+
+static int is_pem(str_t s)
+{
+    return s.len >= 11 && memcmp(s.ptr, "-----BEGIN ", 11) == 0;
+}
+
+static int64_t asn1_time_to_unix(const ASN1_TIME *a)
+{
+    struct tm tm;
+    if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
+        return 0;
+    return (int64_t)timegm(&tm);
+}
+
+/* ---- registry ------------------------------------------------------------ */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static int parse_hash(const char *s, unsigned char out[32])
+{
+    if (s == NULL || strlen(s) != 64)
+        return -1;
+    for (int i = 0; i < 32; i++) {
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+static int seal_cmp(const void *a, const void *b)
+{
+    const seal_t *x = a, *y = b;
+    int c = memcmp(x->sha256, y->sha256, 32);
+    return c ? c : strcmp(x->code, y->code);
+}
+
+static int valid_school_code(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 20)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    return 1;
+}
+
+/* Parse and check a registry; on success *seals (sorted) and counts are set
+ * when seals is not NULL. */
+static int parse_registry(str_t json, seal_t **seals, size_t *nseals, size_t *nschools, char *why,
+                          size_t whylen)
+{
+    json_error_t err;
+    json_t *root = json_loadb(json.ptr, json.len, JSON_REJECT_DUPLICATES, &err);
+    seal_t *out = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1;
+
+    if (root == NULL) {
+        WHY("school registry is not valid JSON: line %d: %s", err.line, err.text);
+        return -1;
+    }
+    const char *schema = json_string_value(json_object_get(root, "schema"));
+    json_t *schools = json_object_get(root, "schools");
+    if (schema == NULL || strcmp(schema, "hocba.schools.v1") != 0) {
+        WHY("school registry: schema must be \"hocba.schools.v1\"");
+        goto done;
+    }
+    if (!json_is_array(schools)) {
+        WHY("school registry: \"schools\" must be an array");
+        goto done;
+    }
+    size_t i;
+    json_t *s;
+    json_array_foreach(schools, i, s)
+    {
+        const char *code = json_string_value(json_object_get(s, "code"));
+        const char *name = json_string_value(json_object_get(s, "name"));
+        const char *prov = json_string_value(json_object_get(s, "province"));
+        json_t *certs = json_object_get(s, "seal_certificates");
+        if (code == NULL || !valid_school_code(code)) {
+            WHY("school registry: schools[%zu].code must be 1-20 letters or digits", i);
+            goto done;
+        }
+        if (name == NULL || name[0] == '\0' || prov == NULL || prov[0] == '\0') {
+            WHY("school registry: schools[%zu] (%s) needs a name and a province", i, code);
+            goto done;
+        }
+        for (size_t k = 0; k < i; k++) {
+            const char *other = json_string_value(json_object_get(json_array_get(schools, k), "code"));
+            if (other && strcmp(other, code) == 0) {
+                WHY("school registry: school %s is listed twice", code);
+                goto done;
+            }
+        }
+        if (!json_is_array(certs)) {
+            WHY("school registry: schools[%zu].seal_certificates must be an array", i);
+            goto done;
+        }
+        size_t j;
+        json_t *h;
+        json_array_foreach(certs, j, h)
+        {
+            seal_t seal;
+            if (parse_hash(json_string_value(h), seal.sha256) != 0) {
+                WHY("school registry: schools[%zu].seal_certificates[%zu] must be 64 lower-case hex digits", i,
+                    j);
+                goto done;
+            }
+            snprintf(seal.code, sizeof seal.code, "%s", code);
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                seal_t *grown = realloc(out, cap * sizeof *out);
+                if (grown == NULL) {
+                    WHY("out of memory");
+                    goto done;
+                }
+                out = grown;
+            }
+            out[n++] = seal;
+        }
+    }
+    if (seals != NULL) {
+        qsort(out, n, sizeof *out, seal_cmp);
+        *seals = out;
+        *nseals = n;
+        *nschools = json_array_size(schools);
+        out = NULL;
+    }
+    rc = (int)json_array_size(schools);
+done:
+    free(out);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- certificate cache ----------------------------------------------------- */
+
+static const char *key_problem(EVP_PKEY *pk)
+{
+    if (pk == NULL)
+        return "the certificate's public key cannot be read";
+    int id = EVP_PKEY_get_base_id(pk);
+    if (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS)
+        return EVP_PKEY_get_bits(pk) >= 2048 ? NULL : "the RSA key is shorter than 2048 bits";
+    if (id == EVP_PKEY_EC) {
+        char group[64];
+        size_t glen = 0;
+        if (EVP_PKEY_get_group_name(pk, group, sizeof group, &glen) == 1 &&
+            (strcmp(group, "prime256v1") == 0 || strcmp(group, "secp384r1") == 0))
+            return NULL;
+        return "the ECDSA key is not on curve P-256 or P-384";
+    }
+    return "the key is neither RSA nor ECDSA";
+}
+
+/* Revocation of x by any usable CRL of its issuer: keyCompromise wins,
+ * otherwise the earliest revocation date. */
+static void find_revocation(const trust_t *t, trust_cert_t *c)
+{
+    X509_NAME *issuer = X509_get_issuer_name(c->x);
+    for (size_t i = 0; i < t->ncrls; i++) {
+        X509_REVOKED *rev = NULL;
+        if (X509_NAME_cmp(t->crls[i].issuer, issuer) != 0)
+            continue;
+        if (X509_CRL_get0_by_cert(t->crls[i].crl, &rev, c->x) != 1 || rev == NULL)
+            continue;
+        int64_t when = asn1_time_to_unix(X509_REVOKED_get0_revocationDate(rev));
+        ASN1_ENUMERATED *reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
+        int kc = reason != NULL && ASN1_ENUMERATED_get(reason) == CRL_REASON_KEY_COMPROMISE;
+        ASN1_ENUMERATED_free(reason);
+        if (!c->revoked || when < c->revoked_at)
+            c->revoked_at = when;
+        c->revoked = 1;
+        c->revoked_key_compromise |= kc;
+    }
+}
+
+static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, const unsigned char h[32])
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (x == NULL || p != der + len) {
+        X509_free(x);
+        ERR_clear_error();
+        return NULL;
+    }
+    trust_cert_t *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        X509_free(x);
+        return NULL;
+    }
+    memcpy(c->sha256, h, 32);
+    c->x = x;
+    c->pkey = X509_get0_pubkey(x);
+    c->key_problem = key_problem(c->pkey);
+    c->not_before = asn1_time_to_unix(X509_get0_notBefore(x));
+    c->not_after = asn1_time_to_unix(X509_get0_notAfter(x));
+    uint32_t flags = X509_get_extension_flags(x);
+    c->usage_ok = !(flags & EXFLAG_KUSAGE) || (X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
+    BIO *b = BIO_new(BIO_s_mem());
+    if (b != NULL) {
+        X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+        int n = BIO_read(b, c->subject, sizeof c->subject - 1);
+        c->subject[n > 0 ? n : 0] = '\0';
+        BIO_free(b);
+    }
+    find_revocation(t, c);
+    return c;
+}
+
+static size_t slot_of(const unsigned char h[32], size_t nslots)
+{
+    uint64_t v;
+    memcpy(&v, h, sizeof v);
+    return (size_t)(v & (nslots - 1));
+}
+
+static int cache_grow(trust_t *t)
+{
+    size_t n = t->nslots ? t->nslots * 2 : 256;
+    trust_cert_t **slots = calloc(n, sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    for (size_t i = 0; i < t->nslots; i++) {
+        trust_cert_t *c = t->slots[i];
+        if (c == NULL)
+            continue;
+        size_t k = slot_of(c->sha256, n);
+        while (slots[k] != NULL)
+            k = (k + 1) & (n - 1);
+        slots[k] = c;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = n;
+    return 0;
+}
+
+/* Look up by hash; with der, add when missing. Caller holds the lock. */
+static trust_cert_t *cache_get(trust_t *t, const unsigned char h[32], const uint8_t *der, size_t len)
+{
+    if (t->nslots > 0) {
+        size_t k = slot_of(h, t->nslots);
+        while (t->slots[k] != NULL) {
+            if (memcmp(t->slots[k]->sha256, h, 32) == 0)
+                return t->slots[k];
+            k = (k + 1) & (t->nslots - 1);
+        }
+    }
+    if (der == NULL)
+        return NULL;
+    if ((t->nused + 1) * 10 > t->nslots * 7 && cache_grow(t) != 0)
+        return NULL;
+    trust_cert_t *c = cert_new(t, der, len, h);
+    if (c == NULL)
+        return NULL;
+    size_t k = slot_of(h, t->nslots);
+    while (t->slots[k] != NULL)
+        k = (k + 1) & (t->nslots - 1);
+    t->slots[k] = c;
+    t->nused++;
+    return c;
+}
+
+trust_cert_t *trust_cert_get(trust_t *t, const uint8_t *der, size_t len)
+{
+    unsigned char h[32];
+    SHA256(der, len, h);
+    pthread_mutex_lock(&t->lock);
+    trust_cert_t *c = cache_get(t, h, der, len);
+    pthread_mutex_unlock(&t->lock);
+    return c;
+}
+
+/* ---- bundles and CRLs -------------------------------------------------------- */
+
+/* Read every PEM block of a bundle; each must be a certificate. Calls add()
+ * with each DER unless add is NULL. Returns the count or -1. */
+static int read_bundle(str_t pem, int (*add)(trust_t *, const uint8_t *, size_t, int), trust_t *t, int anchor,
+                       char *why, size_t whylen)
+{
+    BIO *b = BIO_new_mem_buf(pem.ptr, (int)pem.len);
+    int n = 0;
+    if (b == NULL) {
+        WHY("out of memory");
+        return -1;
+    }
+    for (;;) {
+        char *name = NULL, *header = NULL;
+        unsigned char *data = NULL;
+        long len = 0;
+        if (PEM_read_bio(b, &name, &header, &data, &len) != 1) {
+            unsigned long e = ERR_peek_last_error();
+            ERR_clear_error();
+            if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && n > 0)
+                break;
+            if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && pem.len == 0)
+                break;
+            WHY(n == 0 && ERR_GET_REASON(e) == PEM_R_NO_START_LINE
+                    ? "holds no PEM certificate"
+                    : "PEM block %d cannot be read (truncated or damaged)",
+                n + 1);
+            n = -1;
+            break;
+        }
+        int ok = strcmp(name, "CERTIFICATE") == 0;
+        if (ok) {
+            const unsigned char *p = data;
+            X509 *x = d2i_X509(NULL, &p, len);
+            ok = x != NULL && p == data + len;
+            X509_free(x);
+            ERR_clear_error();
+        }
+        if (ok && add != NULL && add(t, data, (size_t)len, anchor) != 0) {
+            WHY("certificate %d cannot be used (out of memory)", n + 1);
+            ok = -1;
+        }
+        if (ok == 0)
+            WHY("PEM block %d is a \"%s\", not a readable CERTIFICATE", n + 1, name);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        if (ok != 1) {
+            n = -1;
+            break;
+        }
+        n++;
+    }
+    BIO_free(b);
+    return n;
+}
+
+static int add_store_cert(trust_t *t, const uint8_t *der, size_t len, int anchor)
+{
+    unsigned char h[32];
+    SHA256(der, len, h);
+    trust_cert_t *c = cache_get(t, h, der, len);
+    if (c == NULL)
+        return -1;
+    if (anchor) {
+        if (!c->is_anchor && X509_STORE_add_cert(t->store, c->x) != 1)
+            return -1;
+        c->is_anchor = 1;
+        t->nanchors++;
+    } else if (!c->is_intermediate) {
+        c->is_intermediate = 1;
+        if (!X509_up_ref(c->x))
+            return -1;
+        if (!sk_X509_push(t->intermediates, c->x)) {
+            X509_free(c->x);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static X509_CRL *parse_crl(str_t in)
+{
+    X509_CRL *crl = NULL;
+    if (is_pem(in)) {
+        BIO *b = BIO_new_mem_buf(in.ptr, (int)in.len);
+        if (b != NULL)
+            crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
+        BIO_free(b);
+    } else {
+        const unsigned char *p = (const unsigned char *)in.ptr;
+        crl = d2i_X509_CRL(NULL, &p, (long)in.len);
+        if (crl != NULL && p != (const unsigned char *)in.ptr + in.len) {
+            X509_CRL_free(crl);
+            crl = NULL;
+        }
+    }
+    ERR_clear_error();
+    return crl;
+}
+
+/* 0 when some anchor or intermediate with the CRL's issuer name verifies it. */
+static int crl_verifies(const trust_t *t, X509_CRL *crl)
+{
+    X509_NAME *issuer = X509_CRL_get_issuer(crl);
+    for (size_t i = 0; i < t->nslots; i++) {
+        trust_cert_t *c = t->slots[i];
+        if (c == NULL || !(c->is_anchor || c->is_intermediate))
+            continue;
+        if (X509_NAME_cmp(X509_get_subject_name(c->x), issuer) == 0 && X509_CRL_verify(crl, c->pkey) == 1)
+            return 0;
+    }
+    ERR_clear_error();
+    return -1;
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whylen)
+{
+    char sub[TRUST_WHY_LEN];
+    trust_t *t = calloc(1, sizeof *t);
+    *out = NULL;
+    if (t == NULL) {
+        WHY("out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&t->lock, NULL);
+    t->version = in->version;
+    t->store = X509_STORE_new();
+    t->intermediates = sk_X509_new_null();
+    if (t->store == NULL || t->intermediates == NULL || cache_grow(t) != 0) {
+        WHY("out of memory");
+        goto fail;
+    }
+    if (in->anchors.len == 0) {
+        WHY("no trust anchors are loaded (run: hocba-publish trust ANCHORS.pem)");
+        goto fail;
+    }
+    if (read_bundle(in->anchors, add_store_cert, t, 1, sub, sizeof sub) < 0) {
+        WHY("trust anchors: %s", sub);
+        goto fail;
+    }
+    if (in->intermediates.len > 0 && read_bundle(in->intermediates, add_store_cert, t, 0, sub, sizeof sub) < 0) {
+        WHY("intermediate certificates: %s", sub);
+        goto fail;
+    }
+    /* Certificates added so far were checked against no CRL; CRLs come
+     * next and the store certs' revocation is looked up again below. */
+    t->crls = calloc(in->ncrls ? in->ncrls : 1, sizeof *t->crls);
+    if (t->crls == NULL) {
+        WHY("out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < in->ncrls; i++) {
+        X509_CRL *crl = parse_crl(in->crls[i]);
+        if (crl == NULL || crl_verifies(t, crl) != 0) {
+            X509_CRL_free(crl);
+            t->nrejected++;
+            continue;
+        }
+        t->crls[t->ncrls].crl = crl;
+        t->crls[t->ncrls].issuer = X509_CRL_get_issuer(crl);
+        t->ncrls++;
+    }
+    for (size_t i = 0; i < t->nslots; i++)
+        if (t->slots[i] != NULL)
+            find_revocation(t, t->slots[i]);
+    if (in->registry.len > 0 &&
+        parse_registry(in->registry, &t->seals, &t->nseals, &t->nschools, why, whylen) < 0)
+        goto fail;
+    *out = t;
+    return 0;
+fail:
+    trust_free(t);
+    return -1;
+}
+
+void trust_free(trust_t *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->nslots; i++) {
+        if (t->slots[i] != NULL) {
+            X509_free(t->slots[i]->x);
+            free(t->slots[i]);
+        }
+    }
+    free(t->slots);
+    for (size_t i = 0; i < t->ncrls; i++)
+        X509_CRL_free(t->crls[i].crl);
+    free(t->crls);
+    free(t->seals);
+    sk_X509_pop_free(t->intermediates, X509_free);
+    X509_STORE_free(t->store);
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+}
+
+uint64_t trust_version(const trust_t *t)
+{
+    return t->version;
+}
+
+size_t trust_anchor_count(const trust_t *t)
+{
+    return t->nanchors;
+}
+
+size_t trust_crl_count(const trust_t *t)
+{
+    return t->ncrls;
+}
+
+size_t trust_crls_rejected(const trust_t *t)
+{
+    return t->nrejected;
+}
+
+size_t trust_school_count(const trust_t *t)
+{
+    return t->nschools;
+}
+
+/* A cached chain may be reused when each certificate in it is known to the
+ * store, or was supplied by this package. */
+static int chain_usable(const trust_cert_t *c, const unsigned char (*extra)[32], size_t nextra)
+{
+    for (int i = 0; i < c->nchain; i++) {
+        const trust_cert_t *e = c->chain[i];
+        if (e->is_anchor || e->is_intermediate)
+            continue;
+        size_t k = 0;
+        while (k < nextra && memcmp(extra[k], e->sha256, 32) != 0)
+            k++;
+        if (k == nextra)
+            return 0;
+    }
+    return 1;
+}
+
+int trust_cert_chain(trust_t *t, trust_cert_t *c, const str_t *extra, size_t nextra, char *why, size_t whylen)
+{
+    unsigned char hashes[32][32];
+    int rc = -1;
+    if (nextra > 32)
+        nextra = 32;
+    for (size_t i = 0; i < nextra; i++)
+        SHA256((const unsigned char *)extra[i].ptr, extra[i].len, hashes[i]);
+
+    pthread_mutex_lock(&t->lock);
+    if (c->chain_state == 1 && chain_usable(c, (const unsigned char (*)[32])hashes, nextra)) {
+        pthread_mutex_unlock(&t->lock);
+        return 0;
+    }
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    STACK_OF(X509) *untrusted = sk_X509_dup(t->intermediates);
+    if (ctx == NULL || untrusted == NULL) {
+        WHY("out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nextra; i++) {
+        trust_cert_t *e = cache_get(t, hashes[i], (const uint8_t *)extra[i].ptr, extra[i].len);
+        if (e != NULL && e != c && !sk_X509_push(untrusted, e->x)) {
+            WHY("out of memory");
+            goto done;
+        }
+    }
+    if (X509_STORE_CTX_init(ctx, t->store, c->x, untrusted) != 1) {
+        WHY("out of memory");
+        goto done;
+    }
+    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN);
+    if (X509_verify_cert(ctx) != 1) {
+        int err = X509_STORE_CTX_get_error(ctx);
+        if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+            err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN || err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
+            WHY("the certificate does not chain to a trusted anchor (%s)", X509_verify_cert_error_string(err));
+        else
+            WHY("the certificate chain does not verify (%s)", X509_verify_cert_error_string(err));
+        goto done;
+    }
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    int n = sk_X509_num(chain);
+    if (n - 1 > TRUST_MAX_DEPTH) {
+        WHY("the certificate chain is longer than %d", TRUST_MAX_DEPTH);
+        goto done;
+    }
+    trust_cert_t *found[TRUST_MAX_DEPTH];
+    for (int i = 1; i < n; i++) {
+        unsigned char h[32];
+        unsigned int hl = 0;
+        X509 *x = sk_X509_value(chain, i);
+        if (X509_digest(x, EVP_sha256(), h, &hl) != 1 || (found[i - 1] = cache_get(t, h, NULL, 0)) == NULL) {
+            WHY("the certificate chain holds an unknown certificate");
+            goto done;
+        }
+    }
+    memcpy(c->chain, found, sizeof(found[0]) * (size_t)(n - 1));
+    c->nchain = n - 1;
+    c->chain_state = 1;
+    rc = 0;
+done:
+    ERR_clear_error();
+    sk_X509_free(untrusted);
+    X509_STORE_CTX_free(ctx);
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}
+
+/* Index of the first seal entry with this hash (or where it would go). */
+static size_t seal_lower_bound(const trust_t *t, const unsigned char sha256[32])
+{
+    size_t lo = 0, hi = t->nseals;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(t->seals[mid].sha256, sha256, 32) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int trust_seal_registered(const trust_t *t, const char *school_code, const unsigned char sha256[32])
+{
+    for (size_t i = seal_lower_bound(t, sha256); i < t->nseals && memcmp(t->seals[i].sha256, sha256, 32) == 0;
+         i++)
+        if (strcmp(t->seals[i].code, school_code) == 0)
+            return 1;
+    return 0;
+}
+
+const char *trust_seal_school(const trust_t *t, const unsigned char sha256[32])
+{
+    size_t i = seal_lower_bound(t, sha256);
+    return i < t->nseals && memcmp(t->seals[i].sha256, sha256, 32) == 0 ? t->seals[i].code : NULL;
+}
+
+int trust_check_crl(const trust_t *t, str_t in, char *why, size_t whylen)
+{
+    X509_CRL *crl = parse_crl(in);
+    if (crl == NULL) {
+        WHY("not a CRL (DER or PEM X509 CRL expected)");
+        return -1;
+    }
+    int rc = crl_verifies(t, crl);
+    if (rc != 0) {
+        char issuer[256];
+        X509_NAME_oneline(X509_CRL_get_issuer(crl), issuer, sizeof issuer);
+        WHY("the CRL's signature does not verify against any trusted CA named %s", issuer);
+    }
+    X509_CRL_free(crl);
+    return rc;
+}
+
+int trust_check_bundle(str_t pem, int need_one, char *why, size_t whylen)
+{
+    if (pem.len == 0) {
+        if (need_one)
+            WHY("the file is empty");
+        return need_one ? -1 : 0;
+    }
+    return read_bundle(pem, NULL, NULL, 0, why, whylen);
+}
+
+int trust_check_registry(str_t json, char *why, size_t whylen)
+{
+    return parse_registry(json, NULL, NULL, NULL, why, whylen);
+}

@@ -1,0 +1,107 @@
+/* trust.h — the trust store: anchors, intermediates, CRLs and the school
+ * registry (package-format.md §6), built from the bytes kept in the index.
+ *
+ * A trust_t is immutable once built except for its certificate cache, which
+ * remembers each certificate it has seen by the SHA-256 of its DER: the
+ * parsed X509, its key, its validity window, its revocation status under
+ * this store's CRLs and, once computed, its chain to an anchor. So a
+ * certificate is decoded and its chain validated once per trust-input
+ * version, never per package (platform-facts.md). The cache is guarded by a
+ * mutex: one trust_t may be shared by threads. */
+#ifndef HOCBA_TRUST_H
+#define HOCBA_TRUST_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "str.h"
+
+#define TRUST_MAX_DEPTH 8
+#define TRUST_WHY_LEN 256
+
+/** The raw trust inputs, as kept in the index. */
+typedef struct {
+    uint64_t version; /* changes whenever any input changes */
+    str_t anchors;    /* PEM bundle of trust anchors */
+    str_t intermediates; /* PEM bundle, may be empty */
+    str_t registry;   /* hocba.schools.v1 JSON, may be empty */
+    size_t ncrls;
+    const str_t *crls; /* each DER or PEM */
+} trust_inputs_t;
+
+/** What the store knows about one certificate. Owned by the trust_t. */
+typedef struct trust_cert {
+    unsigned char sha256[32];
+    X509 *x;
+    EVP_PKEY *pkey; /* borrowed from x */
+    char subject[256]; /* RFC 2253, UTF-8 */
+    int64_t not_before, not_after;
+    int is_anchor, is_intermediate;
+    const char *key_problem; /* NULL when the key is acceptable for a signer (§5) */
+    int usage_ok;           /* keyUsage absent or allows digitalSignature / nonRepudiation */
+    /* revocation by a loaded CRL of its issuer */
+    int revoked, revoked_key_compromise;
+    int64_t revoked_at;
+    /* chain, computed on first use: chain[0] is the issuer, the last an anchor */
+    int chain_state; /* 0 not computed, 1 built */
+    int nchain;
+    struct trust_cert *chain[TRUST_MAX_DEPTH];
+} trust_cert_t;
+
+typedef struct trust trust_t;
+
+/** Build a store from its inputs.
+ * @param why  receives a one-line reason on failure
+ * @return 0, or -1 when the anchors are missing or unreadable, a bundle
+ *         holds something that is not a certificate, or the registry is
+ *         not valid. A CRL that does not verify is not an error here: it is
+ *         left out and counted (trust_crls_rejected).
+ * The trust_t owns copies of what it needs; the inputs may be freed after. */
+int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whylen);
+
+/** Free a store and its cache. */
+void trust_free(trust_t *t);
+
+/** The version of the inputs this store was built from. */
+uint64_t trust_version(const trust_t *t);
+
+/** Counts for status lines. */
+size_t trust_anchor_count(const trust_t *t);
+size_t trust_crl_count(const trust_t *t);     /* CRLs in use */
+size_t trust_crls_rejected(const trust_t *t); /* CRLs that did not verify */
+size_t trust_school_count(const trust_t *t);
+
+/** Find or add a certificate by its DER. Decodes it only the first time.
+ * @return the entry, or NULL if the DER is not a certificate (or no memory). */
+trust_cert_t *trust_cert_get(trust_t *t, const uint8_t *der, size_t len);
+
+/** Make sure c->chain is built, using the store's intermediates and the
+ * given extra untrusted certificates (those carried by a package).
+ * @param extra  DER certificates; those already in the cache cost nothing
+ * @return 0 when c chains to an anchor, -1 with *why set when it does not.
+ * A cached chain is reused only when its intermediates are in the store or
+ * among extra, so a package cannot borrow another package's intermediate. */
+int trust_cert_chain(trust_t *t, trust_cert_t *c, const str_t *extra, size_t nextra, char *why, size_t whylen);
+
+/** 1 when the certificate hash is registered as a seal of the school. */
+int trust_seal_registered(const trust_t *t, const char *school_code, const unsigned char sha256[32]);
+
+/** The code of a school the seal hash is registered to, or NULL. */
+const char *trust_seal_school(const trust_t *t, const unsigned char sha256[32]);
+
+/** Check a CRL against the store (used before accepting one into the index).
+ * @return 0 when it parses and its signature verifies against an anchor or
+ *         intermediate named as its issuer; -1 with *why set otherwise. */
+int trust_check_crl(const trust_t *t, str_t crl, char *why, size_t whylen);
+
+/** Check an anchors or intermediates bundle: PEM, at least one certificate
+ * (anchors) and nothing else. @return number of certificates, or -1 with *why. */
+int trust_check_bundle(str_t pem, int need_one, char *why, size_t whylen);
+
+/** Check a school registry document. @return number of schools, or -1 with *why. */
+int trust_check_registry(str_t json, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,489 @@
+/* verify.c — signature verification of a package, check by check. */
+#include "verify.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const CHECK_NAMES[VERIFY_NCHECKS] = {
+    "integrity", "signature", "chain", "validity", "revocation", "roles", "seal_registry",
+};
+
+static const char *const REQUIRED_ROLES[] = {"homeroom_teacher", "principal", "school_seal"};
+
+/* Algorithms are fetched once per process (platform-facts.md: fetching per
+ * call costs more than the verification). Immutable after the once. */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *MDS[4];
+
+static void fetch_mds(void)
+{
+    MDS[CMS_MD_SHA256] = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+    MDS[CMS_MD_SHA384] = EVP_MD_fetch(NULL, "SHA2-384", NULL);
+    MDS[CMS_MD_SHA512] = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+}
+
+const char *verify_check_name(int check)
+{
+    return check >= 0 && check < VERIFY_NCHECKS ? CHECK_NAMES[check] : "unknown";
+}
+
+static void format_time(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(out, 32, "%lld", (long long)t);
+}
+
+__attribute__((format(printf, 5, 6))) static void item(verdict_t *v, int check, int signer, int ok,
+                                                       const char *fmt, ...)
+{
+    if (v->nitems == VERIFY_MAX_ITEMS)
+        return;
+    verify_item_t *it = &v->items[v->nitems++];
+    it->check = check;
+    it->signer = signer;
+    it->ok = ok;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+    va_end(ap);
+    if (!ok)
+        v->ok = 0;
+}
+
+static void hex8(const unsigned char *h, char out[17])
+{
+    static const char X[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        out[2 * i] = X[h[i] >> 4];
+        out[2 * i + 1] = X[h[i] & 15];
+    }
+    out[16] = '\0';
+}
+
+/* PEM-armoured CMS ("CMS" or "PKCS7") to DER; *der is malloc'd. */
+static int pem_to_der(const uint8_t *in, size_t len, uint8_t **der, size_t *derlen)
+{
+    BIO *b = BIO_new_mem_buf(in, (int)len);
+    char *name = NULL, *header = NULL;
+    unsigned char *data = NULL;
+    long n = 0;
+    int rc = -1;
+    if (b != NULL && PEM_read_bio(b, &name, &header, &data, &n) == 1 &&
+        (strcmp(name, "CMS") == 0 || strcmp(name, "PKCS7") == 0) && n > 0) {
+        *der = malloc((size_t)n);
+        if (*der != NULL) {
+            memcpy(*der, data, (size_t)n);
+            *derlen = (size_t)n;
+            rc = 0;
+        }
+    }
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    BIO_free(b);
+    ERR_clear_error();
+    return rc;
+}
+
+/* RSASSA-PSS parameters: hash, MGF1 hash, salt length. SHA-1 defaults are refused. */
+static int setup_pss(EVP_PKEY_CTX *pctx, const der_elem_t *params, const EVP_MD *md)
+{
+    if (params->rawlen == 0)
+        return -1;
+    const unsigned char *p = params->raw;
+    RSA_PSS_PARAMS *pss = d2i_RSA_PSS_PARAMS(NULL, &p, (long)params->rawlen);
+    int rc = -1;
+    if (pss == NULL || pss->hashAlgorithm == NULL || pss->maskGenAlgorithm == NULL)
+        goto done;
+    const ASN1_OBJECT *obj;
+    X509_ALGOR_get0(&obj, NULL, NULL, pss->hashAlgorithm);
+    if (OBJ_obj2nid(obj) != EVP_MD_get_type(md))
+        goto done;
+    int ptype;
+    const void *pval;
+    X509_ALGOR_get0(&obj, &ptype, &pval, pss->maskGenAlgorithm);
+    if (OBJ_obj2nid(obj) != NID_mgf1 || ptype != V_ASN1_SEQUENCE)
+        goto done;
+    const ASN1_STRING *seq = pval;
+    const unsigned char *q = ASN1_STRING_get0_data(seq);
+    X509_ALGOR *mgfmd = d2i_X509_ALGOR(NULL, &q, ASN1_STRING_length(seq));
+    if (mgfmd == NULL)
+        goto done;
+    X509_ALGOR_get0(&obj, NULL, NULL, mgfmd);
+    const EVP_MD *mgf = EVP_get_digestbynid(OBJ_obj2nid(obj));
+    X509_ALGOR_free(mgfmd);
+    long salt = pss->saltLength ? ASN1_INTEGER_get(pss->saltLength) : 20;
+    if (mgf == NULL || EVP_MD_get_type(mgf) == NID_sha1 || salt < 0 || salt > 1024)
+        goto done;
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+        EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf) > 0 && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, (int)salt) > 0)
+        rc = 0;
+done:
+    RSA_PSS_PARAMS_free(pss);
+    return rc;
+}
+
+/* The signature covers the DER of the signed attributes as a SET (tag 0x31),
+ * not as the [0] IMPLICIT that is on the wire (RFC 5652 §5.4). */
+static int check_signature(const cms_signer_t *s, EVP_PKEY *pkey, char *why, size_t whylen)
+{
+    uint8_t small[1024];
+    uint8_t *buf = s->attrslen <= sizeof small ? small : malloc(s->attrslen);
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    const EVP_MD *md = MDS[s->md];
+    int rc = -1;
+    if (buf == NULL || mctx == NULL || md == NULL) {
+        snprintf(why, whylen, "out of memory");
+        goto done;
+    }
+    memcpy(buf, s->attrs, s->attrslen);
+    buf[0] = DER_SET;
+    if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, pkey) != 1) {
+        snprintf(why, whylen, "the signature cannot be checked with this certificate's key");
+        goto done;
+    }
+    int id = EVP_PKEY_get_base_id(pkey);
+    int rsa = id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS;
+    if ((s->sig == CMS_SIG_ECDSA && id != EVP_PKEY_EC) || (s->sig != CMS_SIG_ECDSA && !rsa)) {
+        snprintf(why, whylen, "the signature algorithm does not match the certificate's key");
+        goto done;
+    }
+    if (s->sig == CMS_SIG_RSA_PSS && setup_pss(pctx, &s->sig_params, md) != 0) {
+        snprintf(why, whylen, "the RSASSA-PSS parameters are missing, weak (SHA-1) or inconsistent");
+        goto done;
+    }
+    if (EVP_DigestVerify(mctx, s->signature, s->signature_len, buf, s->attrslen) == 1)
+        rc = 0;
+    else
+        snprintf(why, whylen, "the signature does not verify with the signer's public key");
+done:
+    ERR_clear_error();
+    EVP_MD_CTX_free(mctx);
+    if (buf != small)
+        free(buf);
+    return rc;
+}
+
+/* Validity of the chain at t; writes the first problem into why. */
+static int check_validity(const trust_cert_t *leaf, int with_chain, int64_t t, int64_t published_at, char *why,
+                          size_t whylen)
+{
+    char ts[32], ws[32];
+    format_time(t, ts);
+    if (t > published_at + VERIFY_SKEW) {
+        format_time(published_at, ws);
+        snprintf(why, whylen, "the signing time %s is later than the publication time %s", ts, ws);
+        return -1;
+    }
+    if (!leaf->usage_ok) {
+        snprintf(why, whylen, "the certificate's key usage allows neither digitalSignature nor nonRepudiation");
+        return -1;
+    }
+    int n = with_chain ? leaf->nchain : 0;
+    for (int i = -1; i < n; i++) {
+        const trust_cert_t *c = i < 0 ? leaf : leaf->chain[i];
+        const char *who = i < 0 ? "the certificate" : "a CA certificate of its chain";
+        if (t < c->not_before) {
+            format_time(c->not_before, ws);
+            snprintf(why, whylen, "%s (%.80s) was not yet valid at the signing time %s: valid from %s", who,
+                     c->subject, ts, ws);
+            return -1;
+        }
+        if (t > c->not_after) {
+            format_time(c->not_after, ws);
+            snprintf(why, whylen, "%s (%.80s) had expired at the signing time %s: valid until %s", who, c->subject,
+                     ts, ws);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_revocation(const trust_cert_t *leaf, int with_chain, int64_t t, char *why, size_t whylen)
+{
+    int n = with_chain ? leaf->nchain : 0;
+    for (int i = -1; i < n; i++) {
+        const trust_cert_t *c = i < 0 ? leaf : leaf->chain[i];
+        if (c->is_anchor || !c->revoked)
+            continue;
+        if (c->revoked_key_compromise || c->revoked_at <= t) {
+            char ws[32];
+            format_time(c->revoked_at, ws);
+            snprintf(why, whylen, "%s (%.80s) was revoked by its CA on %s%s",
+                     i < 0 ? "the certificate" : "a CA certificate of its chain", c->subject, ws,
+                     c->revoked_key_compromise ? " because its key was compromised" : ", before the signing time");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* The declared signer index whose certificate_sha256 equals h, or -1. */
+static int declared_by_hash(const payload_t *p, const unsigned char h[32])
+{
+    for (size_t i = 0; p != NULL && i < p->nsigners; i++)
+        if (memcmp(p->signers[i].cert_sha256, h, 32) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int signer_with_role(const verdict_t *v, const char *role)
+{
+    for (size_t i = 0; i < v->nsigners; i++)
+        if (v->signers[i].declared >= 0 && strcmp(v->signers[i].role, role) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void check_roles_transcript(verdict_t *v)
+{
+    int ok = 1;
+    for (size_t r = 0; r < sizeof REQUIRED_ROLES / sizeof *REQUIRED_ROLES; r++) {
+        int i = signer_with_role(v, REQUIRED_ROLES[r]);
+        if (i < 0) {
+            item(v, VERIFY_ROLES, -1, 0, "required role %s is not declared in signers", REQUIRED_ROLES[r]);
+            ok = 0;
+        }
+    }
+    if (ok)
+        item(v, VERIFY_ROLES, -1, 1, "homeroom teacher, principal and school seal are declared and signed");
+}
+
+/* Whatever the schema: every declared signer signed, every signature declared. */
+static void check_declarations(verdict_t *v)
+{
+    for (size_t i = 0; i < v->nsigners; i++) {
+        verify_signer_t *s = &v->signers[i];
+        char h[17];
+        hex8(s->cert_sha256, h);
+        if (s->declared < 0)
+            item(v, VERIFY_ROLES, (int)i, 0,
+                 "a signature by certificate %s... (%.80s) is not declared in signers", h, s->subject);
+        else if (!s->has_signature)
+            item(v, VERIFY_ROLES, (int)i, 0,
+                 "%s is declared with certificate_sha256 %s... but no signature was made with that "
+                 "certificate",
+                 s->role, h);
+    }
+}
+
+static void check_seal(verdict_t *v, trust_t *trust, const char *school, int signer)
+{
+    const verify_signer_t *s = &v->signers[signer];
+    if (trust_seal_registered(trust, school, s->cert_sha256)) {
+        item(v, VERIFY_SEAL_REGISTRY, signer, 1, "the seal certificate is registered to school %.24s", school);
+        return;
+    }
+    const char *other = trust_seal_school(trust, s->cert_sha256);
+    if (other != NULL)
+        item(v, VERIFY_SEAL_REGISTRY, signer, 0,
+             "the school_seal certificate is registered to another school (%.24s), not to %.24s", other, school);
+    else
+        item(v, VERIFY_SEAL_REGISTRY, signer, 0,
+             "the school_seal certificate is not registered to school %.24s in the school registry", school);
+}
+
+/* Per SignerInfo: integrity, signature, chain, validity, revocation. */
+static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const cms_signed_t *sd, size_t k,
+                         const uint8_t *payload, size_t plen, const str_t *extra, int64_t published_at)
+{
+    const cms_signer_t *s = &sd->signers[k];
+    int idx = (int)v->nsigners++;
+    verify_signer_t *vs = &v->signers[idx];
+    trust_cert_t *cert = NULL;
+    char why[VERIFY_DETAIL_LEN];
+
+    vs->declared = -1;
+    vs->has_signature = 1;
+    vs->signing_time = s->has_signing_time ? s->signing_time : -1;
+    copy_str(vs->role, sizeof vs->role, "undeclared");
+    if (s->cert >= 0) {
+        cert = trust_cert_get(trust, sd->certs[s->cert].der, sd->certs[s->cert].len);
+        SHA256(sd->certs[s->cert].der, sd->certs[s->cert].len, vs->cert_sha256);
+        if (cert != NULL)
+            copy_str(vs->subject, sizeof vs->subject, cert->subject);
+        vs->declared = declared_by_hash(p, vs->cert_sha256);
+        if (vs->declared >= 0) {
+            copy_str(vs->role, sizeof vs->role, p->signers[vs->declared].role);
+            copy_str(vs->name, sizeof vs->name, p->signers[vs->declared].name);
+        }
+    }
+    if (s->cert < 0 || cert == NULL || (s->problem && s->message_digest == NULL)) {
+        item(v, VERIFY_SIGNATURE, idx, 0, "signature %zu cannot be checked: %s", k + 1,
+             cert == NULL && s->cert >= 0 ? "its certificate cannot be read" : s->problem);
+        return;
+    }
+    /* integrity */
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    if (EVP_Digest(payload, plen, d, &dlen, MDS[s->md], NULL) != 1) {
+        item(v, VERIFY_INTEGRITY, idx, 0, "the payload digest cannot be computed");
+        return;
+    }
+    if (s->message_digest_len == dlen && CRYPTO_memcmp(d, s->message_digest, dlen) == 0)
+        item(v, VERIFY_INTEGRITY, idx, 1, "the payload is exactly what was signed");
+    else
+        item(v, VERIFY_INTEGRITY, idx, 0, "the payload differs from what was signed (altered after signing)");
+    /* signature */
+    if (s->problem != NULL)
+        item(v, VERIFY_SIGNATURE, idx, 0, "%s", s->problem);
+    else if (cert->key_problem != NULL)
+        item(v, VERIFY_SIGNATURE, idx, 0, "%s", cert->key_problem);
+    else if (check_signature(s, cert->pkey, why, sizeof why) != 0)
+        item(v, VERIFY_SIGNATURE, idx, 0, "%s", why);
+    else
+        item(v, VERIFY_SIGNATURE, idx, 1, "the signature verifies with the certificate's key");
+    /* chain */
+    int chained = trust_cert_chain(trust, cert, extra, sd->ncerts, why, sizeof why) == 0;
+    if (chained)
+        item(v, VERIFY_CHAIN, idx, 1, "the certificate chains to the trust anchor %.160s",
+             cert->nchain > 0 ? cert->chain[cert->nchain - 1]->subject : cert->subject);
+    else
+        item(v, VERIFY_CHAIN, idx, 0, "%s", why);
+    /* validity and revocation need a signing time */
+    if (!s->has_signing_time) {
+        item(v, VERIFY_VALIDITY, idx, 0, "the signing time is missing");
+        return;
+    }
+    if (check_validity(cert, chained, s->signing_time, published_at, why, sizeof why) != 0)
+        item(v, VERIFY_VALIDITY, idx, 0, "%s", why);
+    else
+        item(v, VERIFY_VALIDITY, idx, 1, "the certificates were valid at the signing time");
+    if (check_revocation(cert, chained, s->signing_time, why, sizeof why) != 0)
+        item(v, VERIFY_REVOCATION, idx, 0, "%s", why);
+    else
+        item(v, VERIFY_REVOCATION, idx, 1, "no loaded CRL revokes the certificate");
+}
+
+int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen, const uint8_t *cms,
+                   size_t cmslen, int64_t published_at, const unsigned char *recall_target_principal,
+                   verdict_t *v)
+{
+    cms_signed_t *sd = malloc(sizeof *sd);
+    uint8_t *der = NULL;
+    size_t derlen = 0;
+    str_t extra[CMS_MAX_CERTS];
+    char why[VERIFY_DETAIL_LEN];
+
+    pthread_once(&md_once, fetch_mds);
+    memset(v, 0, sizeof *v);
+    v->ok = 1;
+    if (sd == NULL)
+        return -1;
+    if (cmslen >= 11 && memcmp(cms, "-----BEGIN ", 11) == 0) {
+        if (pem_to_der(cms, cmslen, &der, &derlen) != 0) {
+            item(v, VERIFY_SIGNATURE, -1, 0, "the signature file is not a CMS structure (unreadable PEM)");
+            goto done;
+        }
+        cms = der;
+        cmslen = derlen;
+    }
+    if (cms_parse(cms, cmslen, sd, why, sizeof why) != CMS_OK) {
+        item(v, VERIFY_SIGNATURE, -1, 0, "%s", why);
+        goto done;
+    }
+    for (size_t i = 0; i < sd->ncerts; i++)
+        extra[i] = str_n(sd->certs[i].der, sd->certs[i].len);
+    for (size_t k = 0; k < sd->nsigners; k++)
+        check_signer(v, trust, p, sd, k, payload, plen, extra, published_at);
+
+    if (p == NULL) {
+        item(v, VERIFY_ROLES, -1, 0, "the stored payload is no longer a valid document");
+        goto done;
+    }
+    /* declared signers that did not sign */
+    for (size_t i = 0; i < p->nsigners; i++) {
+        int found = 0;
+        for (size_t j = 0; j < v->nsigners; j++)
+            found |= v->signers[j].declared == (int)i;
+        if (found || v->nsigners == VERIFY_MAX_SIGNERS)
+            continue;
+        verify_signer_t *vs = &v->signers[v->nsigners++];
+        memset(vs, 0, sizeof *vs);
+        vs->declared = (int)i;
+        vs->signing_time = -1;
+        copy_str(vs->role, sizeof vs->role, p->signers[i].role);
+        copy_str(vs->name, sizeof vs->name, p->signers[i].name);
+        memcpy(vs->cert_sha256, p->signers[i].cert_sha256, 32);
+    }
+    check_declarations(v);
+
+    int seal = signer_with_role(v, "school_seal");
+    if (p->kind == PAYLOAD_TRANSCRIPT) {
+        check_roles_transcript(v);
+        if (seal >= 0 && v->signers[seal].has_signature)
+            check_seal(v, trust, p->school_code, seal);
+        else
+            item(v, VERIFY_SEAL_REGISTRY, -1, 0, "the school seal did not sign");
+    } else {
+        /* A recall is authorised by a seal registered to the school, or by
+         * the principal who signed the recalled transcript (§4). */
+        int principal = signer_with_role(v, "principal");
+        int by_seal = seal >= 0 && v->signers[seal].has_signature &&
+                      trust_seal_registered(trust, p->school_code, v->signers[seal].cert_sha256);
+        int by_principal = principal >= 0 && v->signers[principal].has_signature &&
+                           recall_target_principal != NULL &&
+                           memcmp(v->signers[principal].cert_sha256, recall_target_principal, 32) == 0;
+        if (seal >= 0 && v->signers[seal].has_signature)
+            check_seal(v, trust, p->school_code, seal);
+        if (by_seal || by_principal)
+            item(v, VERIFY_ROLES, -1, 1, "the recall is signed by %s",
+                 by_seal ? "the school's registered seal" : "the principal who signed the transcript");
+        else
+            item(v, VERIFY_ROLES, -1, 0,
+                 "the recall is signed neither by a seal registered to school %.24s nor by the principal who "
+                 "signed the transcript (a recall signed by another school?)",
+                 p->school_code);
+    }
+done:
+    free(der);
+    free(sd);
+    return 0;
+}
+
+int verify_principal_cert(const verdict_t *v, unsigned char out[32])
+{
+    int i = signer_with_role(v, "principal");
+    if (i < 0 || !v->signers[i].has_signature)
+        return -1;
+    memcpy(out, v->signers[i].cert_sha256, 32);
+    return 0;
+}
+
+void verify_reason(const verdict_t *v, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < v->nitems && used + 1 < n; i++) {
+        const verify_item_t *it = &v->items[i];
+        if (it->ok)
+            continue;
+        int w;
+        if (it->signer >= 0)
+            w = snprintf(buf + used, n - used, "%s%s (%s): %s", used ? "; " : "", verify_check_name(it->check),
+                         v->signers[it->signer].role, it->detail);
+        else
+            w = snprintf(buf + used, n - used, "%s%s: %s", used ? "; " : "", verify_check_name(it->check),
+                         it->detail);
+        if (w < 0)
+            break;
+        used += (size_t)w < n - used ? (size_t)w : n - used - 1;
+    }
+}

@@ -1,0 +1,84 @@
+/* verify.h — the verdict on a signed package, package-format.md §5.
+ *
+ * A verdict is computed from the stored bytes and a trust store every time
+ * it is needed; it is never stored. It lists each check per signer with
+ * ok/detail so that a page can say exactly what holds and what failed. */
+#ifndef HOCBA_VERIFY_H
+#define HOCBA_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cms.h"
+#include "payload.h"
+#include "trust.h"
+
+enum verify_check {
+    VERIFY_INTEGRITY = 0, /* messageDigest equals the payload's digest */
+    VERIFY_SIGNATURE,     /* the signature over the signed attributes verifies */
+    VERIFY_CHAIN,         /* the certificate chains to a trust anchor */
+    VERIFY_VALIDITY,      /* certificates valid at signingTime, not signed after publication */
+    VERIFY_REVOCATION,    /* no CRL of the issuer revokes it (keyCompromise or before signing) */
+    VERIFY_ROLES,         /* required roles declared and signed; every signature declared */
+    VERIFY_SEAL_REGISTRY, /* the school seal is registered to the school */
+    VERIFY_NCHECKS
+};
+
+#define VERIFY_DETAIL_LEN 224
+#define VERIFY_MAX_SIGNERS (CMS_MAX_SIGNERS + PAYLOAD_MAX_SIGNERS)
+#define VERIFY_MAX_ITEMS (CMS_MAX_SIGNERS * 5 + PAYLOAD_MAX_SIGNERS + 8)
+#define VERIFY_SKEW 300 /* seconds a signingTime may be later than publication */
+
+typedef struct {
+    int check;  /* enum verify_check */
+    int signer; /* index into verdict_t.signers, or -1 for the whole package */
+    int ok;
+    char detail[VERIFY_DETAIL_LEN]; /* English, plain words */
+} verify_item_t;
+
+/** A signer: a SignerInfo, a declared signer, or both matched by certificate hash. */
+typedef struct {
+    char role[40];        /* declared role, or "undeclared" */
+    char name[128];       /* declared name, or "" */
+    int declared;         /* index into payload signers, or -1 */
+    int has_signature;    /* a SignerInfo exists for it */
+    unsigned char cert_sha256[32]; /* the signing certificate's (declared one if unsigned) */
+    char subject[256];    /* certificate subject, RFC 2253, "" if unknown */
+    int64_t signing_time; /* UTC seconds, or -1 */
+} verify_signer_t;
+
+typedef struct {
+    int ok; /* every item holds */
+    size_t nsigners;
+    verify_signer_t signers[VERIFY_MAX_SIGNERS];
+    size_t nitems;
+    verify_item_t items[VERIFY_MAX_ITEMS];
+} verdict_t;
+
+/** Name of a check as http.md spells it ("integrity", ...). */
+const char *verify_check_name(int check);
+
+/** Verify a package against a trust store.
+ * @param p             the parsed payload, or NULL when the stored payload no
+ *                      longer parses (then roles/seal checks fail)
+ * @param payload       the payload bytes exactly as signed
+ * @param cms           the .p7s bytes, DER or PEM
+ * @param published_at  UTC seconds of publication (for "signed before publication")
+ * @param recall_target_principal  for a recall notice: the SHA-256 of the
+ *                      principal certificate that signed the recalled
+ *                      transcript (NULL if unknown); ignored for transcripts
+ * @param v             receives the verdict (large: keep it off small stacks)
+ * @return 0; -1 only when memory runs out (then v says nothing).
+ * Thread-safe with a shared trust_t. */
+int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen, const uint8_t *cms,
+                   size_t cmslen, int64_t published_at, const unsigned char *recall_target_principal,
+                   verdict_t *v);
+
+/** The SHA-256 of the certificate that signed as `principal`, from a verdict.
+ * @return 0 and fills out, or -1 if there is no signed principal. */
+int verify_principal_cert(const verdict_t *v, unsigned char out[32]);
+
+/** Join the failed items into one line "check (role): detail; ..." for a refusal. */
+void verify_reason(const verdict_t *v, char *buf, size_t n);
+
+#endif

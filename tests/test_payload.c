@@ -1,0 +1,1323 @@
+/* test_payload.c — payload_parse against package-format.md §3, §4, §5.
+ *
+ * Most refusals start from one valid transcript (or recall), change one
+ * member with jansson, serialise it and check that exactly that member is
+ * named. Tests of raw bytes (UTF-8, BOM, duplicates, size) build the bytes by
+ * hand, since jansson would never write them. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lookup/code.h"
+#include "lookup/payload.h"
+
+#define CERT_TEACHER "1057a9604e04b274da5a4de0c8f4b4868d9b230989f8c8c6a28221143cc5a755"
+#define CERT_PRINCIPAL "69e03750027e6b1e9f95bd21d227613c0024ec799ebfb7fe281371e1153f9bda"
+#define CERT_SEAL "f0f668bf610e5cf9f11d2aa50f924ada10797100e8f05de085842ddb6370a867"
+#define CERT_VICE "0e1f6dec24570014bb363e4dfc560b82f0a62bfb9f1904c5784af0d8e7178f9b"
+
+/* Canonical codes from spec/lookup-code-vectors.tsv. */
+#define CODE_A "Q5VQQT42TCX1D4Q1"
+#define CODE_B "SABR24PA3EYWNYPK"
+
+static const char TRANSCRIPT[] =
+    "{\n"
+    "  \"schema\": \"hocba.tieuhoc.v1\",\n"
+    "  \"document_id\": \"HB-2025.01019001_3A-017\",\n"
+    "  \"issued_on\": \"2025-05-20\",\n"
+    "  \"school_year\": \"2024-2025\",\n"
+    "  \"school\": {\"code\": \"01019001\", \"name\": \"Trường Tiểu học Kim Đồng\", \"province\": \"Hà "
+    "Nội\",\n"
+    "             \"district\": \"Quận Ba Đình\", \"ward\": \"Phường Điện Biên\"},\n"
+    "  \"student\": {\"id\": \"0101900123456\", \"full_name\": \"Nguyễn Thị Lan\", \"date_of_birth\": "
+    "\"2016-03-14\",\n"
+    "              \"gender\": \"Nữ\", \"ethnicity\": \"Kinh\", \"place_of_birth\": \"Hà Nội\",\n"
+    "              \"citizen_id\": \"001316012345\", \"address\": \"12 phố Hàng Bông, Hoàn Kiếm, Hà Nội\",\n"
+    "              \"guardian_name\": \"Nguyễn Văn Hùng\"},\n"
+    "  \"grade\": 3,\n"
+    "  \"class\": \"3A\",\n"
+    "  \"subjects\": [\n"
+    "    {\"name\": \"Tiếng Việt\", \"level\": \"T\", \"score\": 9, \"comment\": \"Đọc to, rõ ràng; viết "
+    "đúng "
+    "chính tả.\"},\n"
+    "    {\"name\": \"Toán\", \"level\": \"T\", \"score\": 10},\n"
+    "    {\"name\": \"Ngoại ngữ 1 (Tiếng Anh)\", \"level\": \"H\", \"score\": 7},\n"
+    "    {\"name\": \"Tin học và Công nghệ\", \"level\": \"H\", \"score\": 8},\n"
+    "    {\"name\": \"Đạo đức\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Tự nhiên và Xã hội\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Giáo dục thể chất\", \"level\": \"H\"},\n"
+    "    {\"name\": \"Âm nhạc\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Mĩ thuật\", \"level\": \"H\"},\n"
+    "    {\"name\": \"Hoạt động trải nghiệm\", \"level\": \"T\"}\n"
+    "  ],\n"
+    "  \"qualities\": [\n"
+    "    {\"name\": \"Yêu nước\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Nhân ái\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Chăm chỉ\", \"level\": \"Đ\", \"comment\": \"Cần tự giác hơn khi làm bài ở nhà.\"},\n"
+    "    {\"name\": \"Trung thực\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Trách nhiệm\", \"level\": \"Đ\"}\n"
+    "  ],\n"
+    "  \"competencies\": [\n"
+    "    {\"name\": \"Tự chủ và tự học\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Giao tiếp và hợp tác\", \"level\": \"Đ\"},\n"
+    "    {\"name\": \"Giải quyết vấn đề và sáng tạo\", \"level\": \"Đ\"},\n"
+    "    {\"name\": \"Ngôn ngữ\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Tính toán\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Khoa học\", \"level\": \"Đ\"},\n"
+    "    {\"name\": \"Thẩm mĩ\", \"level\": \"T\"},\n"
+    "    {\"name\": \"Thể chất\", \"level\": \"C\"}\n"
+    "  ],\n"
+    "  \"result\": \"HTT\",\n"
+    "  \"program_completed\": true,\n"
+    "  \"awards\": [\"Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện\"],\n"
+    "  \"remarks\": \"Em chăm ngoan, tích cực phát biểu xây dựng bài.\",\n"
+    "  \"days_absent\": 2,\n"
+    "  \"signers\": [\n"
+    "    {\"role\": \"homeroom_teacher\", \"name\": \"Trần Thị Hoa\", \"certificate_sha256\": \"" CERT_TEACHER
+    "\"},\n"
+    "    {\"role\": \"principal\", \"name\": \"Lê Văn Minh\", \"certificate_sha256\": \"" CERT_PRINCIPAL
+    "\"},\n"
+    "    {\"role\": \"school_seal\", \"name\": \"Trường Tiểu học Kim Đồng\", \"certificate_sha256\": "
+    "\"" CERT_SEAL "\"}\n"
+    "  ]\n"
+    "}\n";
+
+static const char RECALL[] =
+    "{\"schema\": \"hocba.recall.v1\", \"code\": \"" CODE_A "\", \"school_code\": \"01019001\",\n"
+    " \"recalled_on\": \"2025-06-02\",\n"
+    " \"reason\": \"Sai ngày sinh của học sinh.\\nĐã phát hành học bạ thay thế.\",\n"
+    " \"signers\": [{\"role\": \"school_seal\", \"name\": \"Trường Tiểu học Kim Đồng\",\n"
+    "               \"certificate_sha256\": \"" CERT_SEAL "\"}]}";
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static json_t *load(const char *text)
+{
+    json_error_t e;
+    json_t *d = json_loads(text, 0, &e);
+    if (d == NULL)
+        fail_msg("test fixture is not JSON: line %d: %s", e.line, e.text);
+    return d;
+}
+
+static json_t *transcript(void)
+{
+    return load(TRANSCRIPT);
+}
+
+static json_t *recall(void)
+{
+    return load(RECALL);
+}
+
+/* The value at a path such as "", "student", "subjects[2]" or "signers[0]". */
+static json_t *at(json_t *d, const char *path)
+{
+    char seg[64];
+    while (*path != '\0') {
+        size_t n = strcspn(path, ".");
+        assert_true(n < sizeof seg);
+        memcpy(seg, path, n);
+        seg[n] = '\0';
+        char *br = strchr(seg, '[');
+        if (br != NULL) {
+            *br = '\0';
+            d = json_array_get(json_object_get(d, seg), (size_t)atoi(br + 1));
+        } else {
+            d = json_object_get(d, seg);
+        }
+        assert_non_null(d);
+        path += n;
+        if (*path == '.')
+            path++;
+    }
+    return d;
+}
+
+static void set(json_t *d, const char *parent, const char *key, json_t *v)
+{
+    assert_int_equal(json_object_set_new(at(d, parent), key, v), 0);
+}
+
+static void del(json_t *d, const char *parent, const char *key)
+{
+    assert_int_equal(json_object_del(at(d, parent), key), 0);
+}
+
+/* 1 when s is valid UTF-8 (for checking that reasons are cut cleanly). */
+static int valid_utf8(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        size_t n = *u < 0x80             ? 1
+                   : (*u & 0xE0) == 0xC0 ? 2
+                   : (*u & 0xF0) == 0xE0 ? 3
+                   : (*u & 0xF8) == 0xF0 ? 4
+                                         : 0;
+        if (n == 0)
+            return 0;
+        for (size_t k = 1; k < n; k++)
+            if ((u[k] & 0xC0) != 0x80)
+                return 0;
+        u += n;
+    }
+    return 1;
+}
+
+/* Parse raw bytes; on success the payload is freed and PAYLOAD_OK returned. */
+static int try_bytes(const void *b, size_t n, char why[PAYLOAD_WHY_LEN])
+{
+    payload_t p;
+    memset(why, 'Z', PAYLOAD_WHY_LEN);
+    int rc = payload_parse(b, n, &p, why, PAYLOAD_WHY_LEN);
+    if (memchr(why, '\0', PAYLOAD_WHY_LEN) == NULL)
+        fail_msg("reason is not NUL-terminated within %d bytes", PAYLOAD_WHY_LEN);
+    if (rc == PAYLOAD_OK) {
+        payload_free(&p);
+        return rc;
+    }
+    if (p.root != NULL || p.nsigners != 0 || p.kind != 0)
+        fail_msg("a refused payload must leave nothing in out");
+    for (const char *c = why; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            fail_msg("reason holds raw control byte 0x%02X: %s", (unsigned char)*c, why);
+    if (!valid_utf8(why))
+        fail_msg("reason is not valid UTF-8: %s", why);
+    return rc;
+}
+
+/* Serialise d (consumed) and parse it. */
+static int try_doc(json_t *d, char why[PAYLOAD_WHY_LEN])
+{
+    char *text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    assert_non_null(text);
+    int rc = try_bytes(text, strlen(text), why);
+    free(text);
+    return rc;
+}
+
+static void assert_reason(int rc, const char *why, int code, const char *needle)
+{
+    if (rc != code || (needle != NULL && strstr(why, needle) == NULL))
+        fail_msg("expected %d with a reason containing \"%s\"; got %d: \"%s\"", code, needle ? needle : "",
+                 rc, why);
+}
+
+static void expect_refusal(json_t *d, int code, const char *needle, const char *needle2)
+{
+    char why[PAYLOAD_WHY_LEN];
+    int rc = try_doc(d, why);
+    assert_reason(rc, why, code, needle);
+    assert_reason(rc, why, code, needle2);
+}
+
+static void expect_bytes_refused(const void *b, size_t n, int code, const char *needle, const char *needle2)
+{
+    char why[PAYLOAD_WHY_LEN];
+    int rc = try_bytes(b, n, why);
+    assert_reason(rc, why, code, needle);
+    assert_reason(rc, why, code, needle2);
+}
+
+static void expect_accepted(json_t *d)
+{
+    char why[PAYLOAD_WHY_LEN];
+    int rc = try_doc(d, why);
+    if (rc != PAYLOAD_OK)
+        fail_msg("expected the payload to be accepted; got %d: \"%s\"", rc, why);
+}
+
+/* One member of a valid transcript changed to v must be refused naming needle. */
+static void refuse_set(const char *parent, const char *key, json_t *v, const char *needle,
+                       const char *needle2)
+{
+    json_t *d = transcript();
+    set(d, parent, key, v);
+    expect_refusal(d, PAYLOAD_ESCHEMA, needle, needle2);
+}
+
+static void accept_set(const char *parent, const char *key, json_t *v)
+{
+    json_t *d = transcript();
+    set(d, parent, key, v);
+    expect_accepted(d);
+}
+
+static void refuse_del(const char *parent, const char *key, const char *needle, const char *needle2)
+{
+    json_t *d = transcript();
+    del(d, parent, key);
+    expect_refusal(d, PAYLOAD_ESCHEMA, needle, needle2);
+}
+
+static void refuse_recall_set(const char *key, json_t *v, const char *needle, const char *needle2)
+{
+    json_t *d = recall();
+    set(d, "", key, v);
+    expect_refusal(d, PAYLOAD_ESCHEMA, needle, needle2);
+}
+
+static json_t *signer(const char *role, const char *name, const char *cert)
+{
+    return json_pack("{s:s, s:s, s:s}", "role", role, "name", name, "certificate_sha256", cert);
+}
+
+/* A raw payload: prefix, then bad bytes, then suffix; returns the offset of bad. */
+static size_t splice(char *buf, size_t n, const char *bad, size_t badlen, size_t *total)
+{
+    static const char prefix[] = "{\"schema\":\"hocba.tieuhoc.v1\",\"note\":\"";
+    static const char suffix[] = "\"}";
+    size_t pl = strlen(prefix), sl = strlen(suffix);
+    assert_true(pl + badlen + sl <= n);
+    memcpy(buf, prefix, pl);
+    memcpy(buf + pl, bad, badlen);
+    memcpy(buf + pl + badlen, suffix, sl);
+    *total = pl + badlen + sl;
+    return pl;
+}
+
+/* bad holds the invalid sequence at byte where of its badlen bytes. */
+static void expect_utf8_refused(const char *bad, size_t badlen, size_t where)
+{
+    char buf[256], offset[48];
+    size_t total, start = splice(buf, sizeof buf, bad, badlen, &total);
+    snprintf(offset, sizeof offset, "byte offset %zu", start + where);
+    expect_bytes_refused(buf, total, PAYLOAD_EUTF8, "UTF-8", offset);
+}
+
+/* ---- accepted ------------------------------------------------------------ */
+
+static void test_payload_accepts_full_transcript_and_fills_every_field(void **state)
+{
+    (void)state;
+    payload_t p;
+    char why[PAYLOAD_WHY_LEN] = "";
+    static const unsigned char teacher[4] = {0x10, 0x57, 0xa9, 0x60};
+    static const unsigned char seal_tail[4] = {0x63, 0x70, 0xa8, 0x67};
+
+    int rc = payload_parse(TRANSCRIPT, strlen(TRANSCRIPT), &p, why, sizeof why);
+    if (rc != PAYLOAD_OK)
+        fail_msg("expected PAYLOAD_OK, got %d: %s", rc, why);
+    assert_int_equal(p.kind, PAYLOAD_TRANSCRIPT);
+    assert_non_null(p.root);
+    assert_string_equal(p.document_id, "HB-2025.01019001_3A-017");
+    assert_string_equal(p.school_code, "01019001");
+    assert_string_equal(p.school_year, "2024-2025");
+    assert_string_equal(p.student_id, "0101900123456");
+    assert_string_equal(p.issued_on, "2025-05-20");
+    assert_int_equal(p.grade, 3);
+    assert_int_equal(p.has_supersedes, 0);
+    assert_null(p.recalled_on);
+    assert_null(p.reason);
+    assert_int_equal(p.nsigners, 3);
+    assert_string_equal(p.signers[0].role, "homeroom_teacher");
+    assert_string_equal(p.signers[0].name, "Trần Thị Hoa");
+    assert_memory_equal(p.signers[0].cert_sha256, teacher, 4);
+    assert_string_equal(p.signers[1].role, "principal");
+    assert_string_equal(p.signers[1].name, "Lê Văn Minh");
+    assert_string_equal(p.signers[2].role, "school_seal");
+    assert_string_equal(p.signers[2].name, "Trường Tiểu học Kim Đồng");
+    assert_memory_equal(p.signers[2].cert_sha256 + 28, seal_tail, 4);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(p.root, "student"), "full_name")),
+                        "Nguyễn Thị Lan");
+    assert_int_equal(payload_find_role(&p, "homeroom_teacher"), 0);
+    assert_int_equal(payload_find_role(&p, "principal"), 1);
+    assert_int_equal(payload_find_role(&p, "school_seal"), 2);
+    payload_free(&p);
+    assert_null(p.root);
+}
+
+static void test_payload_accepts_recall_and_fills_every_field(void **state)
+{
+    (void)state;
+    payload_t p;
+    char why[PAYLOAD_WHY_LEN] = "";
+    static const unsigned char seal[32] = {0xf0, 0xf6, 0x68, 0xbf, 0x61, 0x0e, 0x5c, 0xf9, 0xf1, 0x1d, 0x2a,
+                                           0xa5, 0x0f, 0x92, 0x4a, 0xda, 0x10, 0x79, 0x71, 0x00, 0xe8, 0xf0,
+                                           0x5d, 0xe0, 0x85, 0x84, 0x2d, 0xdb, 0x63, 0x70, 0xa8, 0x67};
+
+    int rc = payload_parse(RECALL, strlen(RECALL), &p, why, sizeof why);
+    if (rc != PAYLOAD_OK)
+        fail_msg("expected PAYLOAD_OK, got %d: %s", rc, why);
+    assert_int_equal(p.kind, PAYLOAD_RECALL);
+    assert_memory_equal(p.target, CODE_A, CODE_LEN);
+    assert_string_equal(p.school_code, "01019001");
+    assert_string_equal(p.recalled_on, "2025-06-02");
+    assert_string_equal(p.reason, "Sai ngày sinh của học sinh.\nĐã phát hành học bạ thay thế.");
+    assert_null(p.document_id);
+    assert_int_equal(p.nsigners, 1);
+    assert_string_equal(p.signers[0].role, "school_seal");
+    assert_memory_equal(p.signers[0].cert_sha256, seal, 32);
+    assert_int_equal(payload_find_role(&p, "principal"), -1);
+    payload_free(&p);
+}
+
+static void test_payload_accepts_transcript_without_optional_members(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    del(d, "", "awards");
+    del(d, "", "remarks");
+    del(d, "", "days_absent");
+    del(d, "school", "district");
+    del(d, "school", "ward");
+    del(d, "student", "ethnicity");
+    del(d, "student", "place_of_birth");
+    del(d, "student", "citizen_id");
+    del(d, "student", "address");
+    del(d, "student", "guardian_name");
+    del(d, "subjects[0]", "score");
+    del(d, "subjects[0]", "comment");
+    expect_accepted(d);
+}
+
+static void test_payload_accepts_leading_bom(void **state)
+{
+    (void)state;
+    size_t n = strlen(TRANSCRIPT);
+    char *b = malloc(n + 3);
+    assert_non_null(b);
+    memcpy(b, "\xEF\xBB\xBF", 3);
+    memcpy(b + 3, TRANSCRIPT, n);
+    char why[PAYLOAD_WHY_LEN];
+    int rc = try_bytes(b, n + 3, why);
+    free(b);
+    assert_reason(rc, why, PAYLOAD_OK, NULL);
+}
+
+static void test_payload_keeps_unknown_members(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    set(d, "", "x_vendor", json_pack("{s:s}", "app", "SMAS"));
+    set(d, "student", "nickname", json_string("Bống"));
+    char *text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    payload_t p;
+    char why[PAYLOAD_WHY_LEN];
+    int rc = payload_parse(text, strlen(text), &p, why, sizeof why);
+    free(text);
+    assert_reason(rc, why, PAYLOAD_OK, NULL);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(p.root, "x_vendor"), "app")),
+                        "SMAS");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(p.root, "student"), "nickname")),
+                        "Bống");
+    payload_free(&p);
+}
+
+static void test_payload_allows_newline_in_remarks(void **state)
+{
+    (void)state;
+    accept_set("", "remarks", json_string("Em chăm ngoan.\nCần rèn chữ viết."));
+}
+
+static void test_payload_allows_newline_in_comment_and_awards(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    set(d, "subjects[0]", "comment", json_string("Đọc tốt.\nViết cẩn thận."));
+    set(d, "", "awards", json_pack("[s]", "Học sinh Xuất sắc\n(cấp trường)"));
+    expect_accepted(d);
+}
+
+static void test_payload_accepts_supersedes_and_fills_it(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    set(d, "", "supersedes", json_string(CODE_B));
+    char *text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    payload_t p;
+    char why[PAYLOAD_WHY_LEN];
+    int rc = payload_parse(text, strlen(text), &p, why, sizeof why);
+    free(text);
+    assert_reason(rc, why, PAYLOAD_OK, NULL);
+    assert_int_equal(p.has_supersedes, 1);
+    assert_memory_equal(p.supersedes, CODE_B, CODE_LEN);
+    payload_free(&p);
+}
+
+static void test_payload_accepts_feb_29_in_leap_years(void **state)
+{
+    (void)state;
+    accept_set("student", "date_of_birth", json_string("2016-02-29"));
+    accept_set("", "issued_on", json_string("2000-02-29"));
+}
+
+static void test_payload_accepts_other_roles_any_number_of_times(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    json_array_append_new(at(d, "signers"), signer("vice_principal", "Phạm Thu Hà", CERT_VICE));
+    json_array_append_new(at(d, "signers"), signer("vice_principal", "Phạm Thu Hà", CERT_VICE));
+    expect_accepted(d);
+}
+
+static void test_payload_accepts_decomposed_nu(void **state)
+{
+    (void)state;
+    accept_set("student", "gender", json_string("Nu\xCC\x9B\xCC\x83"));
+}
+
+static void test_payload_accepts_exactly_64_kib(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    set(d, "", "x_padding", json_string(""));
+    char *text = json_dumps(d, JSON_COMPACT);
+    size_t base = strlen(text);
+    free(text);
+    assert_true(base < PAYLOAD_MAX_BYTES);
+    char *pad = malloc(PAYLOAD_MAX_BYTES - base + 1);
+    assert_non_null(pad);
+    memset(pad, 'a', PAYLOAD_MAX_BYTES - base);
+    pad[PAYLOAD_MAX_BYTES - base] = '\0';
+    set(d, "", "x_padding", json_string(pad));
+    free(pad);
+    text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    assert_int_equal(strlen(text), PAYLOAD_MAX_BYTES);
+    char why[PAYLOAD_WHY_LEN];
+    int rc = try_bytes(text, PAYLOAD_MAX_BYTES, why);
+    free(text);
+    assert_reason(rc, why, PAYLOAD_OK, NULL);
+}
+
+static void test_payload_free_is_safe_on_zeroed_payload(void **state)
+{
+    (void)state;
+    payload_t p;
+    memset(&p, 0, sizeof p);
+    payload_free(&p);
+    payload_free(&p);
+    assert_int_equal(payload_find_role(&p, "principal"), -1);
+}
+
+/* ---- size ----------------------------------------------------------------- */
+
+static void test_payload_refuses_empty(void **state)
+{
+    (void)state;
+    expect_bytes_refused("", 0, PAYLOAD_ESIZE, "empty", NULL);
+}
+
+static void test_payload_refuses_over_64_kib(void **state)
+{
+    (void)state;
+    size_t n = PAYLOAD_MAX_BYTES + 1;
+    char *b = malloc(n);
+    assert_non_null(b);
+    memset(b, ' ', n);
+    b[0] = '{';
+    b[n - 1] = '}';
+    char why[PAYLOAD_WHY_LEN];
+    int rc = try_bytes(b, n, why);
+    free(b);
+    assert_reason(rc, why, PAYLOAD_ESIZE, "64 KiB");
+    assert_reason(rc, why, PAYLOAD_ESIZE, "65537 bytes");
+}
+
+/* ---- UTF-8 ---------------------------------------------------------------- */
+
+static void test_payload_refuses_overlong_two_byte_utf8(void **state)
+{
+    (void)state;
+    expect_utf8_refused("\xC0\xAF", 2, 0);
+}
+
+static void test_payload_refuses_overlong_three_byte_utf8(void **state)
+{
+    (void)state;
+    expect_utf8_refused("\xE0\x80\xAF", 3, 0);
+}
+
+static void test_payload_refuses_overlong_four_byte_utf8(void **state)
+{
+    (void)state;
+    expect_utf8_refused("\xF0\x80\x80\xAF", 4, 0);
+}
+
+static void test_payload_refuses_utf8_surrogate(void **state)
+{
+    (void)state;
+    expect_utf8_refused("\xED\xA0\x80", 3, 0);
+}
+
+static void test_payload_refuses_code_point_above_10ffff(void **state)
+{
+    (void)state;
+    expect_utf8_refused("\xF4\x90\x80\x80", 4, 0);
+    expect_utf8_refused("\xF5\x80\x80\x80", 4, 0);
+}
+
+static void test_payload_refuses_truncated_utf8_sequence(void **state)
+{
+    (void)state;
+    expect_utf8_refused("Nguy\xE1\xBB", 6, 4); /* "ễ" missing its last byte, then the closing quote */
+}
+
+static void test_payload_refuses_utf8_cut_at_end_of_payload(void **state)
+{
+    (void)state;
+    static const char b[] = "{\"schema\":\"hocba.tieuhoc.v1\"}\xE1\xBB";
+    expect_bytes_refused(b, sizeof b - 1, PAYLOAD_EUTF8, "byte offset 29", "end of the payload");
+}
+
+static void test_payload_refuses_stray_continuation_byte(void **state)
+{
+    (void)state;
+    expect_utf8_refused("ab\x80", 3, 2);
+}
+
+static void test_payload_refuses_byte_ff(void **state)
+{
+    (void)state;
+    expect_utf8_refused("\xFF", 1, 0);
+}
+
+static void test_payload_refuses_windows_1258_text_with_a_hint(void **state)
+{
+    (void)state;
+    char buf[256];
+    size_t total, start = splice(buf, sizeof buf, "H\xE0 N\xF4\xF2i", 7, &total); /* "Hà Nội" in cp1258 */
+    char offset[48];
+    snprintf(offset, sizeof offset, "UTF-8 at byte offset %zu", start + 1);
+    expect_bytes_refused(buf, total, PAYLOAD_EUTF8, offset, "Windows-1258");
+}
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+static void test_payload_refuses_text_that_is_not_json(void **state)
+{
+    (void)state;
+    static const char b[] = "schema: hocba.tieuhoc.v1\n";
+    expect_bytes_refused(b, sizeof b - 1, PAYLOAD_EJSON, "not valid JSON", "line 1");
+}
+
+static void test_payload_refuses_duplicate_member_names(void **state)
+{
+    (void)state;
+    static const char b[] = "{\"schema\":\"hocba.tieuhoc.v1\",\"grade\":3,\n\"grade\":5}";
+    expect_bytes_refused(b, sizeof b - 1, PAYLOAD_EJSON, "not valid JSON", "duplicate");
+}
+
+static void test_payload_refuses_trailing_garbage(void **state)
+{
+    (void)state;
+    static const char b[] = "{\"schema\":\"hocba.tieuhoc.v1\"} {}";
+    expect_bytes_refused(b, sizeof b - 1, PAYLOAD_EJSON, "not valid JSON", "column");
+}
+
+static void test_payload_refuses_escaped_nul(void **state)
+{
+    (void)state;
+    static const char b[] = "{\"schema\":\"hocba.tieuhoc.v1\",\"class\":\"3A\\u0000\"}";
+    expect_bytes_refused(b, sizeof b - 1, PAYLOAD_EJSON, "not valid JSON", "(NUL) is not allowed");
+}
+
+static void test_payload_refuses_bom_alone(void **state)
+{
+    (void)state;
+    expect_bytes_refused("\xEF\xBB\xBF", 3, PAYLOAD_EJSON, "not valid JSON", NULL);
+}
+
+static void test_payload_refuses_top_level_array(void **state)
+{
+    (void)state;
+    static const char b[] = "[{\"schema\":\"hocba.tieuhoc.v1\"}]";
+    expect_bytes_refused(b, sizeof b - 1, PAYLOAD_ESCHEMA, "object at the top level", "array");
+}
+
+static void test_payload_refuses_top_level_string(void **state)
+{
+    (void)state;
+    static const char b[] = "\"hocba.tieuhoc.v1\"";
+    expect_bytes_refused(b, sizeof b - 1, PAYLOAD_ESCHEMA, "object at the top level", NULL);
+}
+
+static void test_payload_refuses_unknown_schema_naming_both(void **state)
+{
+    (void)state;
+    refuse_set("", "schema", json_string("hocba.tieuhoc.v2"), "\"hocba.tieuhoc.v2\"", "\"hocba.recall.v1\"");
+}
+
+static void test_payload_refuses_missing_schema(void **state)
+{
+    (void)state;
+    refuse_del("", "schema", "schema: required member is missing", "hocba.tieuhoc.v1");
+}
+
+/* ---- transcript: top-level members --------------------------------------- */
+
+static void test_payload_refuses_document_id_with_space(void **state)
+{
+    (void)state;
+    refuse_set("", "document_id", json_string("HB 2025"), "document_id:", "character 3");
+}
+
+static void test_payload_refuses_document_id_of_65_characters(void **state)
+{
+    (void)state;
+    char id[66];
+    memset(id, 'A', 65);
+    id[65] = '\0';
+    refuse_set("", "document_id", json_string(id), "document_id:", "(65 bytes)");
+}
+
+static void test_payload_refuses_missing_document_id(void **state)
+{
+    (void)state;
+    refuse_del("", "document_id", "document_id: required member is missing", NULL);
+}
+
+static void test_payload_refuses_feb_29_2025(void **state)
+{
+    (void)state;
+    refuse_set("", "issued_on", json_string("2025-02-29"), "issued_on:", "has 28 days");
+}
+
+static void test_payload_refuses_feb_29_1900(void **state)
+{
+    (void)state;
+    refuse_set("student", "date_of_birth", json_string("1900-02-29"),
+               "student.date_of_birth:", "month 02 of 1900 has 28 days");
+}
+
+static void test_payload_refuses_april_31(void **state)
+{
+    (void)state;
+    refuse_set("", "issued_on", json_string("2025-04-31"), "issued_on:", "30 days");
+}
+
+static void test_payload_refuses_month_13(void **state)
+{
+    (void)state;
+    refuse_set("", "issued_on", json_string("2025-13-01"), "issued_on:", "no month 13");
+}
+
+static void test_payload_refuses_day_first_date(void **state)
+{
+    (void)state;
+    refuse_set("student", "date_of_birth", json_string("14/03/2016"), "student.date_of_birth:", "YYYY-MM-DD");
+}
+
+static void test_payload_refuses_date_with_time(void **state)
+{
+    (void)state;
+    refuse_set("", "issued_on", json_string("2025-05-20T08:00:00Z"), "issued_on:", "YYYY-MM-DD");
+}
+
+static void test_payload_refuses_school_year_2024_2026(void **state)
+{
+    (void)state;
+    refuse_set("", "school_year", json_string("2024-2026"), "school_year:", "\"2024-2026\"");
+}
+
+static void test_payload_refuses_school_year_with_slash(void **state)
+{
+    (void)state;
+    refuse_set("", "school_year", json_string("2024/2025"), "school_year:", "YYYY-YYYY");
+}
+
+static void test_payload_refuses_grade_0(void **state)
+{
+    (void)state;
+    refuse_set("", "grade", json_integer(0), "grade:", "1 to 5, got 0");
+}
+
+static void test_payload_refuses_grade_6(void **state)
+{
+    (void)state;
+    refuse_set("", "grade", json_integer(6), "grade:", "got 6");
+}
+
+static void test_payload_refuses_grade_as_string(void **state)
+{
+    (void)state;
+    refuse_set("", "grade", json_string("3"), "grade:", "got \"3\"");
+}
+
+static void test_payload_refuses_grade_as_real(void **state)
+{
+    (void)state;
+    refuse_set("", "grade", json_real(3.0), "grade:", "real number 3.0");
+}
+
+static void test_payload_refuses_missing_class(void **state)
+{
+    (void)state;
+    refuse_del("", "class", "class: required member is missing", NULL);
+}
+
+static void test_payload_refuses_unknown_result(void **state)
+{
+    (void)state;
+    refuse_set("", "result", json_string("Giỏi"), "result:", "HTXS, HTT, HT or CHT");
+}
+
+static void test_payload_refuses_program_completed_as_string(void **state)
+{
+    (void)state;
+    refuse_set("", "program_completed", json_string("true"), "program_completed:", "true or false");
+}
+
+static void test_payload_refuses_empty_award(void **state)
+{
+    (void)state;
+    refuse_set("", "awards", json_pack("[s,s]", "Học sinh Xuất sắc", ""), "awards[1]:", "non-empty");
+}
+
+static void test_payload_refuses_awards_as_string(void **state)
+{
+    (void)state;
+    refuse_set("", "awards", json_string("Học sinh Xuất sắc"), "awards:", "array of strings");
+}
+
+static void test_payload_refuses_tab_in_remarks(void **state)
+{
+    (void)state;
+    refuse_set("", "remarks", json_string("Em chăm ngoan.\tCần rèn chữ."), "remarks:", "U+0009");
+}
+
+static void test_payload_refuses_carriage_return_in_remarks(void **state)
+{
+    (void)state;
+    refuse_set("", "remarks", json_string("Em chăm ngoan.\r\nCần rèn chữ."), "remarks:", "U+000D");
+}
+
+static void test_payload_refuses_free_text_over_2000_bytes(void **state)
+{
+    (void)state;
+    char text[2002];
+    memset(text, 'x', 2001);
+    text[2001] = '\0';
+    refuse_set("", "remarks", json_string(text), "remarks:", "2000 bytes");
+}
+
+static void test_payload_refuses_negative_days_absent(void **state)
+{
+    (void)state;
+    refuse_set("", "days_absent", json_integer(-1), "days_absent:", "0 or more");
+}
+
+static void test_payload_refuses_null_for_optional_member(void **state)
+{
+    (void)state;
+    refuse_set("", "remarks", json_null(), "remarks:", "got null");
+}
+
+static void test_payload_refuses_supersedes_with_bad_check_symbol(void **state)
+{
+    (void)state;
+    refuse_set("", "supersedes", json_string("Q5VQQT42TCX1D4Q2"), "supersedes:", "not a valid lookup code");
+}
+
+static void test_payload_refuses_supersedes_not_canonical(void **state)
+{
+    (void)state;
+    refuse_set("", "supersedes", json_string("Q5VQ-QT42-TCX1-D4Q1"), "not a valid lookup code",
+               "write it as " CODE_A);
+}
+
+/* ---- transcript: school and student ---------------------------------------- */
+
+static void test_payload_refuses_missing_school(void **state)
+{
+    (void)state;
+    refuse_del("", "school", "school: required member is missing", NULL);
+}
+
+static void test_payload_refuses_school_code_with_hyphen(void **state)
+{
+    (void)state;
+    refuse_set("school", "code", json_string("01-019"), "school.code:", "A-Z a-z 0-9");
+}
+
+static void test_payload_refuses_missing_school_province(void **state)
+{
+    (void)state;
+    refuse_del("school", "province", "school.province: required member is missing", NULL);
+}
+
+static void test_payload_refuses_school_district_as_number(void **state)
+{
+    (void)state;
+    refuse_set("school", "district", json_integer(1), "school.district:", "expected a string, got 1");
+}
+
+static void test_payload_refuses_name_over_200_bytes(void **state)
+{
+    (void)state;
+    char name[202];
+    memset(name, 'x', 201);
+    name[201] = '\0';
+    refuse_set("school", "name", json_string(name), "school.name:", "200 bytes");
+}
+
+static void test_payload_refuses_student_id_with_letter(void **state)
+{
+    (void)state;
+    refuse_set("student", "id", json_string("01019A"), "student.id:", "digits");
+}
+
+static void test_payload_refuses_student_id_of_21_digits(void **state)
+{
+    (void)state;
+    refuse_set("student", "id", json_string("123456789012345678901"),
+               "student.id:", "\"123456789012345678901\"; 21 characters");
+}
+
+static void test_payload_refuses_control_character_in_full_name(void **state)
+{
+    (void)state;
+    refuse_set("student", "full_name", json_string("Nguyễn\x01Thị Lan"), "student.full_name:", "U+0001");
+}
+
+static void test_payload_refuses_newline_in_full_name(void **state)
+{
+    (void)state;
+    refuse_set("student", "full_name", json_string("Nguyễn Thị\nLan"), "student.full_name:", "U+000A");
+}
+
+static void test_payload_refuses_c1_control_in_full_name(void **state)
+{
+    (void)state;
+    refuse_set("student", "full_name", json_string("Nguy\xC2\x85n"), "student.full_name:", "U+0085");
+}
+
+static void test_payload_refuses_empty_full_name(void **state)
+{
+    (void)state;
+    refuse_set("student", "full_name", json_string(""), "student.full_name:", "non-empty");
+}
+
+static void test_payload_refuses_bad_date_of_birth(void **state)
+{
+    (void)state;
+    refuse_set("student", "date_of_birth", json_string("2016-02-30"),
+               "student.date_of_birth:", "\"2016-02-30\"");
+}
+
+static void test_payload_refuses_gender_without_diacritics(void **state)
+{
+    (void)state;
+    refuse_set("student", "gender", json_string("Nu"), "student.gender:", "\"Nam\" or \"Nữ\"");
+}
+
+static void test_payload_refuses_citizen_id_of_11_digits(void **state)
+{
+    (void)state;
+    refuse_set("student", "citizen_id", json_string("00131601234"), "student.citizen_id:", "12 digits");
+}
+
+/* ---- transcript: evaluations ----------------------------------------------- */
+
+static void test_payload_refuses_empty_subjects(void **state)
+{
+    (void)state;
+    refuse_set("", "subjects", json_array(), "subjects:", "empty array");
+}
+
+static void test_payload_refuses_21_subjects(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    json_t *arr = at(d, "subjects");
+    while (json_array_size(arr) < 21)
+        json_array_append_new(arr, json_deep_copy(json_array_get(arr, 4)));
+    expect_refusal(d, PAYLOAD_ESCHEMA, "subjects:", "array of 21 entries");
+}
+
+static void test_payload_refuses_subject_that_is_not_object(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    json_array_set_new(at(d, "subjects"), 1, json_string("Toán"));
+    expect_refusal(d, PAYLOAD_ESCHEMA, "subjects[1]:", "got \"Toán\"");
+}
+
+static void test_payload_refuses_subject_level_x(void **state)
+{
+    (void)state;
+    refuse_set("subjects[2]", "level", json_string("X"),
+               "subjects[2].level:", "expected T, H or C, got \"X\"");
+}
+
+static void test_payload_refuses_subject_level_d_with_stroke(void **state)
+{
+    (void)state;
+    refuse_set("subjects[0]", "level", json_string("Đ"), "subjects[0].level:", "T, H or C");
+}
+
+static void test_payload_refuses_subject_without_name(void **state)
+{
+    (void)state;
+    refuse_del("subjects[5]", "name", "subjects[5].name: required member is missing", NULL);
+}
+
+static void test_payload_refuses_score_11(void **state)
+{
+    (void)state;
+    refuse_set("subjects[3]", "score", json_integer(11), "subjects[3].score:", "0 to 10, got 11");
+}
+
+static void test_payload_refuses_score_3_5(void **state)
+{
+    (void)state;
+    refuse_set("subjects[0]", "score", json_real(3.5), "subjects[0].score:", "real number 3.5");
+}
+
+static void test_payload_refuses_negative_score(void **state)
+{
+    (void)state;
+    refuse_set("subjects[0]", "score", json_integer(-1), "subjects[0].score:", "got -1");
+}
+
+static void test_payload_refuses_quality_level_plain_d(void **state)
+{
+    (void)state;
+    refuse_set("qualities[2]", "level", json_string("D"), "qualities[2].level:", "U+0110");
+}
+
+static void test_payload_refuses_quality_level_h(void **state)
+{
+    (void)state;
+    refuse_set("qualities[0]", "level", json_string("H"), "qualities[0].level:", "expected T, Đ or C");
+}
+
+static void test_payload_refuses_11_qualities(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    json_t *arr = at(d, "qualities");
+    while (json_array_size(arr) < 11)
+        json_array_append_new(arr, json_deep_copy(json_array_get(arr, 0)));
+    expect_refusal(d, PAYLOAD_ESCHEMA, "qualities:", "1 to 10");
+}
+
+static void test_payload_refuses_competency_level_lower_case(void **state)
+{
+    (void)state;
+    refuse_set("competencies[7]", "level", json_string("t"), "competencies[7].level:", "level");
+}
+
+static void test_payload_refuses_21_competencies(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    json_t *arr = at(d, "competencies");
+    while (json_array_size(arr) < 21)
+        json_array_append_new(arr, json_deep_copy(json_array_get(arr, 0)));
+    expect_refusal(d, PAYLOAD_ESCHEMA, "competencies:", "1 to 20");
+}
+
+static void test_payload_refuses_missing_competencies(void **state)
+{
+    (void)state;
+    refuse_del("", "competencies", "competencies: required member is missing", NULL);
+}
+
+/* ---- signers ----------------------------------------------------------------- */
+
+static void test_payload_refuses_missing_required_role(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    json_array_remove(at(d, "signers"), 1);
+    expect_refusal(d, PAYLOAD_ESCHEMA, "role", "principal");
+}
+
+static void test_payload_refuses_empty_signers_on_transcript(void **state)
+{
+    (void)state;
+    refuse_set("", "signers", json_array(), "signers: required role homeroom_teacher", NULL);
+}
+
+static void test_payload_refuses_duplicated_role(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    json_array_append_new(at(d, "signers"), signer("principal", "Đỗ Văn Nam", CERT_VICE));
+    expect_refusal(d, PAYLOAD_ESCHEMA, "signers[3].role:", "principal is declared twice");
+}
+
+static void test_payload_refuses_17_signers(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    while (json_array_size(at(d, "signers")) < PAYLOAD_MAX_SIGNERS + 1)
+        json_array_append_new(at(d, "signers"), signer("witness", "Phạm Thu Hà", CERT_VICE));
+    expect_refusal(d, PAYLOAD_ESCHEMA, "signers:", "1 to 16 signers, got an array of 17 entries");
+}
+
+static void test_payload_refuses_signer_that_is_not_object(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    json_array_set_new(at(d, "signers"), 0, json_string(CERT_TEACHER));
+    expect_refusal(d, PAYLOAD_ESCHEMA, "signers[0]:", "{role, name, certificate_sha256}");
+}
+
+static void test_payload_refuses_signer_without_name(void **state)
+{
+    (void)state;
+    refuse_del("signers[1]", "name", "signers[1].name: required member is missing", NULL);
+}
+
+static void test_payload_refuses_empty_role(void **state)
+{
+    (void)state;
+    refuse_set("signers[2]", "role", json_string(""), "signers[2].role:", "non-empty");
+}
+
+static void test_payload_refuses_upper_case_certificate_hash(void **state)
+{
+    (void)state;
+    refuse_set("signers[1]", "certificate_sha256",
+               json_string("69E03750027E6B1E9F95BD21D227613C0024EC799EBFB7FE281371E1153F9BDA"),
+               "signers[1].certificate_sha256:", "upper-case");
+}
+
+static void test_payload_refuses_certificate_hash_of_63_digits(void **state)
+{
+    (void)state;
+    refuse_set("signers[0]", "certificate_sha256", json_string(&CERT_TEACHER[1]),
+               "signers[0].certificate_sha256:", "(63 bytes)");
+}
+
+static void test_payload_refuses_certificate_hash_with_non_hex(void **state)
+{
+    (void)state;
+    refuse_set("signers[2]", "certificate_sha256",
+               json_string("g0f668bf610e5cf9f11d2aa50f924ada10797100e8f05de085842ddb6370a867"),
+               "signers[2].certificate_sha256:", "character 1 is not a hex digit");
+}
+
+static void test_payload_refuses_certificate_hash_as_colon_pairs(void **state)
+{
+    (void)state;
+    refuse_set("signers[2]", "certificate_sha256", json_string("f0:f6:68:bf"),
+               "signers[2].certificate_sha256:", "64 lower-case hex digits");
+}
+
+/* ---- recall ---------------------------------------------------------------- */
+
+static void test_payload_refuses_recall_code_with_bad_check_symbol(void **state)
+{
+    (void)state;
+    refuse_recall_set("code", json_string("Q5VQQT42TCX1D4Q2"), "code:", "not a valid lookup code");
+}
+
+static void test_payload_refuses_recall_without_code(void **state)
+{
+    (void)state;
+    json_t *d = recall();
+    del(d, "", "code");
+    expect_refusal(d, PAYLOAD_ESCHEMA, "code: required member is missing", NULL);
+}
+
+static void test_payload_refuses_recall_without_school_code(void **state)
+{
+    (void)state;
+    json_t *d = recall();
+    del(d, "", "school_code");
+    expect_refusal(d, PAYLOAD_ESCHEMA, "school_code: required member is missing", NULL);
+}
+
+static void test_payload_refuses_recall_with_bad_date(void **state)
+{
+    (void)state;
+    refuse_recall_set("recalled_on", json_string("2025-06-31"), "recalled_on:", "30 days");
+}
+
+static void test_payload_refuses_recall_with_empty_reason(void **state)
+{
+    (void)state;
+    refuse_recall_set("reason", json_string(""), "reason:", "non-empty");
+}
+
+static void test_payload_refuses_recall_without_signers(void **state)
+{
+    (void)state;
+    refuse_recall_set("signers", json_array(), "signers:", "empty array");
+}
+
+static void test_payload_refuses_recall_signer_with_bad_hash(void **state)
+{
+    (void)state;
+    json_t *d = recall();
+    set(d, "signers[0]", "certificate_sha256", json_string("abc"));
+    expect_refusal(d, PAYLOAD_ESCHEMA, "signers[0].certificate_sha256:", "3 digits");
+}
+
+/* ---- reasons ----------------------------------------------------------------- */
+
+static void test_payload_echoes_at_most_40_bytes_of_a_bad_value(void **state)
+{
+    (void)state;
+    char code[301], why[PAYLOAD_WHY_LEN];
+    memset(code, 'x', 300);
+    code[300] = '\0';
+    json_t *d = transcript();
+    set(d, "school", "code", json_string(code));
+    int rc = try_doc(d, why);
+    assert_reason(rc, why, PAYLOAD_ESCHEMA, "...\" (300 bytes)");
+    char run[42];
+    memset(run, 'x', 41);
+    run[41] = '\0';
+    if (strstr(why, run) != NULL)
+        fail_msg("reason echoes more than 40 bytes: %s", why);
+}
+
+static void test_payload_escapes_control_characters_in_echoed_value(void **state)
+{
+    (void)state;
+    refuse_set("", "document_id", json_string("HB\x1b[2J"), "document_id:", "\"HB\\u001B[2J\"");
+}
+
+static void test_payload_cuts_reason_on_a_character_boundary(void **state)
+{
+    (void)state;
+    json_t *d = transcript();
+    set(d, "student", "gender", json_string("Nữ Nữ Nữ Nữ"));
+    char *text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    for (size_t n = 1; n <= 120; n++) {
+        payload_t p;
+        char why[128];
+        memset(why, 'Z', sizeof why);
+        assert_int_equal(payload_parse(text, strlen(text), &p, why, n), PAYLOAD_ESCHEMA);
+        if (strnlen(why, n) >= n || !valid_utf8(why))
+            fail_msg("whylen %zu: reason not cut cleanly: %.*s", n, (int)n, why);
+        if (why[n] != 'Z')
+            fail_msg("whylen %zu: wrote past the buffer", n);
+    }
+    payload_t p;
+    assert_int_equal(payload_parse(text, strlen(text), &p, NULL, 0), PAYLOAD_ESCHEMA);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_payload_accepts_full_transcript_and_fills_every_field),
+        cmocka_unit_test(test_payload_accepts_recall_and_fills_every_field),
+        cmocka_unit_test(test_payload_accepts_transcript_without_optional_members),
+        cmocka_unit_test(test_payload_accepts_leading_bom),
+        cmocka_unit_test(test_payload_keeps_unknown_members),
+        cmocka_unit_test(test_payload_allows_newline_in_remarks),
+        cmocka_unit_test(test_payload_allows_newline_in_comment_and_awards),
+        cmocka_unit_test(test_payload_accepts_supersedes_and_fills_it),
+        cmocka_unit_test(test_payload_accepts_feb_29_in_leap_years),
+        cmocka_unit_test(test_payload_accepts_other_roles_any_number_of_times),
+        cmocka_unit_test(test_payload_accepts_decomposed_nu),
+        cmocka_unit_test(test_payload_accepts_exactly_64_kib),
+        cmocka_unit_test(test_payload_free_is_safe_on_zeroed_payload),
+        cmocka_unit_test(test_payload_refuses_empty),
+        cmocka_unit_test(test_payload_refuses_over_64_kib),
+        cmocka_unit_test(test_payload_refuses_overlong_two_byte_utf8),
+        cmocka_unit_test(test_payload_refuses_overlong_three_byte_utf8),
+        cmocka_unit_test(test_payload_refuses_overlong_four_byte_utf8),
+        cmocka_unit_test(test_payload_refuses_utf8_surrogate),
+        cmocka_unit_test(test_payload_refuses_code_point_above_10ffff),
+        cmocka_unit_test(test_payload_refuses_truncated_utf8_sequence),
+        cmocka_unit_test(test_payload_refuses_utf8_cut_at_end_of_payload),
+        cmocka_unit_test(test_payload_refuses_stray_continuation_byte),
+        cmocka_unit_test(test_payload_refuses_byte_ff),
+        cmocka_unit_test(test_payload_refuses_windows_1258_text_with_a_hint),
+        cmocka_unit_test(test_payload_refuses_text_that_is_not_json),
+        cmocka_unit_test(test_payload_refuses_duplicate_member_names),
+        cmocka_unit_test(test_payload_refuses_trailing_garbage),
+        cmocka_unit_test(test_payload_refuses_escaped_nul),
+        cmocka_unit_test(test_payload_refuses_bom_alone),
+        cmocka_unit_test(test_payload_refuses_top_level_array),
+        cmocka_unit_test(test_payload_refuses_top_level_string),
+        cmocka_unit_test(test_payload_refuses_unknown_schema_naming_both),
+        cmocka_unit_test(test_payload_refuses_missing_schema),
+        cmocka_unit_test(test_payload_refuses_document_id_with_space),
+        cmocka_unit_test(test_payload_refuses_document_id_of_65_characters),
+        cmocka_unit_test(test_payload_refuses_missing_document_id),
+        cmocka_unit_test(test_payload_refuses_feb_29_2025),
+        cmocka_unit_test(test_payload_refuses_feb_29_1900),
+        cmocka_unit_test(test_payload_refuses_april_31),
+        cmocka_unit_test(test_payload_refuses_month_13),
+        cmocka_unit_test(test_payload_refuses_day_first_date),
+        cmocka_unit_test(test_payload_refuses_date_with_time),
+        cmocka_unit_test(test_payload_refuses_school_year_2024_2026),
+        cmocka_unit_test(test_payload_refuses_school_year_with_slash),
+        cmocka_unit_test(test_payload_refuses_grade_0),
+        cmocka_unit_test(test_payload_refuses_grade_6),
+        cmocka_unit_test(test_payload_refuses_grade_as_string),
+        cmocka_unit_test(test_payload_refuses_grade_as_real),
+        cmocka_unit_test(test_payload_refuses_missing_class),
+        cmocka_unit_test(test_payload_refuses_unknown_result),
+        cmocka_unit_test(test_payload_refuses_program_completed_as_string),
+        cmocka_unit_test(test_payload_refuses_empty_award),
+        cmocka_unit_test(test_payload_refuses_awards_as_string),
+        cmocka_unit_test(test_payload_refuses_tab_in_remarks),
+        cmocka_unit_test(test_payload_refuses_carriage_return_in_remarks),
+        cmocka_unit_test(test_payload_refuses_free_text_over_2000_bytes),
+        cmocka_unit_test(test_payload_refuses_negative_days_absent),
+        cmocka_unit_test(test_payload_refuses_null_for_optional_member),
+        cmocka_unit_test(test_payload_refuses_supersedes_with_bad_check_symbol),
+        cmocka_unit_test(test_payload_refuses_supersedes_not_canonical),
+        cmocka_unit_test(test_payload_refuses_missing_school),
+        cmocka_unit_test(test_payload_refuses_school_code_with_hyphen),
+        cmocka_unit_test(test_payload_refuses_missing_school_province),
+        cmocka_unit_test(test_payload_refuses_school_district_as_number),
+        cmocka_unit_test(test_payload_refuses_name_over_200_bytes),
+        cmocka_unit_test(test_payload_refuses_student_id_with_letter),
+        cmocka_unit_test(test_payload_refuses_student_id_of_21_digits),
+        cmocka_unit_test(test_payload_refuses_control_character_in_full_name),
+        cmocka_unit_test(test_payload_refuses_newline_in_full_name),
+        cmocka_unit_test(test_payload_refuses_c1_control_in_full_name),
+        cmocka_unit_test(test_payload_refuses_empty_full_name),
+        cmocka_unit_test(test_payload_refuses_bad_date_of_birth),
+        cmocka_unit_test(test_payload_refuses_gender_without_diacritics),
+        cmocka_unit_test(test_payload_refuses_citizen_id_of_11_digits),
+        cmocka_unit_test(test_payload_refuses_empty_subjects),
+        cmocka_unit_test(test_payload_refuses_21_subjects),
+        cmocka_unit_test(test_payload_refuses_subject_that_is_not_object),
+        cmocka_unit_test(test_payload_refuses_subject_level_x),
+        cmocka_unit_test(test_payload_refuses_subject_level_d_with_stroke),
+        cmocka_unit_test(test_payload_refuses_subject_without_name),
+        cmocka_unit_test(test_payload_refuses_score_11),
+        cmocka_unit_test(test_payload_refuses_score_3_5),
+        cmocka_unit_test(test_payload_refuses_negative_score),
+        cmocka_unit_test(test_payload_refuses_quality_level_plain_d),
+        cmocka_unit_test(test_payload_refuses_quality_level_h),
+        cmocka_unit_test(test_payload_refuses_11_qualities),
+        cmocka_unit_test(test_payload_refuses_competency_level_lower_case),
+        cmocka_unit_test(test_payload_refuses_21_competencies),
+        cmocka_unit_test(test_payload_refuses_missing_competencies),
+        cmocka_unit_test(test_payload_refuses_missing_required_role),
+        cmocka_unit_test(test_payload_refuses_empty_signers_on_transcript),
+        cmocka_unit_test(test_payload_refuses_duplicated_role),
+        cmocka_unit_test(test_payload_refuses_17_signers),
+        cmocka_unit_test(test_payload_refuses_signer_that_is_not_object),
+        cmocka_unit_test(test_payload_refuses_signer_without_name),
+        cmocka_unit_test(test_payload_refuses_empty_role),
+        cmocka_unit_test(test_payload_refuses_upper_case_certificate_hash),
+        cmocka_unit_test(test_payload_refuses_certificate_hash_of_63_digits),
+        cmocka_unit_test(test_payload_refuses_certificate_hash_with_non_hex),
+        cmocka_unit_test(test_payload_refuses_certificate_hash_as_colon_pairs),
+        cmocka_unit_test(test_payload_refuses_recall_code_with_bad_check_symbol),
+        cmocka_unit_test(test_payload_refuses_recall_without_code),
+        cmocka_unit_test(test_payload_refuses_recall_without_school_code),
+        cmocka_unit_test(test_payload_refuses_recall_with_bad_date),
+        cmocka_unit_test(test_payload_refuses_recall_with_empty_reason),
+        cmocka_unit_test(test_payload_refuses_recall_without_signers),
+        cmocka_unit_test(test_payload_refuses_recall_signer_with_bad_hash),
+        cmocka_unit_test(test_payload_echoes_at_most_40_bytes_of_a_bad_value),
+        cmocka_unit_test(test_payload_escapes_control_characters_in_echoed_value),
+        cmocka_unit_test(test_payload_cuts_reason_on_a_character_boundary),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

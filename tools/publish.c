@@ -1,0 +1,814 @@
+/* publish.c — hocba-publish: the only writer of the index (cli.md).
+ *
+ * `batch` checks every package of a directory on all cores, then publishes
+ * the accepted ones in one LMDB write transaction: all of them or none. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lookup/code.h"
+#include "lookup/index.h"
+#include "lookup/payload.h"
+#include "lookup/trust.h"
+#include "lookup/verify.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_NOTHING 2
+#define P7S_MAX_BYTES (1 << 20) /* a .p7s with a few signers and chains is ~10 KiB */
+#define REASON_LEN 1024
+
+enum { PKG_PENDING = 0, PKG_PUBLISHED, PKG_ALREADY, PKG_REFUSED };
+
+typedef struct {
+    char *stem;
+    int has_json, has_p7s;
+    char code[CODE_LEN];
+    int has_code;
+    uint8_t *json, *p7s;
+    size_t jlen, plen;
+    payload_t pl;
+    int parsed;
+    int outcome;
+    char reason[REASON_LEN];
+} pkg_t;
+
+typedef struct {
+    const char *dir;
+    pkg_t *pkgs;
+    size_t n;
+    trust_t *trust;
+    int64_t now;
+    atomic_size_t next, done;
+} batch_t;
+
+static void die_usage(void)
+{
+    fprintf(stderr, "usage: hocba-publish --db PATH trust ANCHORS.pem [INTERMEDIATES.pem]\n"
+                    "       hocba-publish --db PATH crl FILE...\n"
+                    "       hocba-publish --db PATH schools REGISTRY.json\n"
+                    "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
+                    "       hocba-publish --db PATH status [--json]\n");
+    exit(EXIT_NOTHING);
+}
+
+/* Read a whole regular file of at most max bytes. */
+static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *why, size_t whylen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    *out = NULL;
+    *len = 0;
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "%s is not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    if ((uint64_t)st.st_size > max) {
+        snprintf(why, whylen, "%s is %lld bytes; the limit is %zu", path, (long long)st.st_size, max);
+        close(fd);
+        *len = (size_t)st.st_size;
+        return -2;
+    }
+    uint8_t *buf = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (buf != NULL && got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (buf == NULL || got != (size_t)st.st_size) {
+        snprintf(why, whylen, "cannot read %s", path);
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *len = got;
+    return 0;
+}
+
+static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
+{
+    MDB_txn *txn;
+    trust_inputs_t in;
+    str_t *crls = NULL;
+    int rc = index_begin(ix, 1, &txn);
+    if (rc != 0) {
+        snprintf(why, whylen, "cannot read the index: %s", index_strerror(rc));
+        return -1;
+    }
+    rc = index_get_trust(ix, txn, &in, &crls);
+    if (rc != 0)
+        snprintf(why, whylen, "cannot read the trust inputs: %s", index_strerror(rc));
+    else
+        rc = trust_build(&in, trust, why, whylen);
+    free(crls);
+    mdb_txn_abort(txn);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- trust, crl, schools ------------------------------------------------------ */
+
+static int commit_or_say(MDB_txn *txn, int rc, const char *what)
+{
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    if (rc != 0) {
+        fprintf(stderr, "hocba-publish: %s: nothing was changed: %s\n", what, index_strerror(rc));
+        return EXIT_NOTHING;
+    }
+    return 0;
+}
+
+static int cmd_trust(index_t *ix, int argc, char **argv)
+{
+    char why[TRUST_WHY_LEN];
+    uint8_t *a = NULL, *m = NULL;
+    size_t alen = 0, mlen = 0;
+    int rc = EXIT_NOTHING, na, nm = 0;
+    MDB_txn *txn;
+
+    if (argc < 1 || argc > 2)
+        die_usage();
+    if (read_file(argv[0], 16 << 20, &a, &alen, why, sizeof why) != 0 ||
+        (argc == 2 && read_file(argv[1], 16 << 20, &m, &mlen, why, sizeof why) != 0)) {
+        fprintf(stderr, "hocba-publish: trust: %s\n", why);
+        goto done;
+    }
+    if ((na = trust_check_bundle(str_n(a, alen), 1, why, sizeof why)) < 0) {
+        fprintf(stderr, "hocba-publish: trust: %s: %s; nothing was changed\n", argv[0], why);
+        goto done;
+    }
+    if (argc == 2 && (nm = trust_check_bundle(str_n(m, mlen), 0, why, sizeof why)) < 0) {
+        fprintf(stderr, "hocba-publish: trust: %s: %s; nothing was changed\n", argv[1], why);
+        goto done;
+    }
+    int r = index_begin(ix, 0, &txn);
+    if (r == 0) {
+        r = index_set_trust_value(ix, txn, "anchors", str_n(a, alen));
+        if (r == 0)
+            r = index_set_trust_value(ix, txn, "intermediates", str_n(m, mlen));
+    }
+    if ((rc = commit_or_say(txn, r, "trust")) == 0)
+        printf("trust anchors: %d, intermediate certificates: %d\n", na, nm);
+done:
+    free(a);
+    free(m);
+    return rc;
+}
+
+static int cmd_crl(index_t *ix, int argc, char **argv)
+{
+    char why[TRUST_WHY_LEN];
+    trust_t *trust = NULL;
+    uint8_t **bufs = calloc((size_t)argc + 1, sizeof *bufs);
+    str_t *crls = calloc((size_t)argc + 1, sizeof *crls);
+    int rc = EXIT_NOTHING;
+    MDB_txn *txn;
+
+    if (argc < 1)
+        die_usage();
+    if (bufs == NULL || crls == NULL) {
+        fprintf(stderr, "hocba-publish: crl: out of memory\n");
+        goto done;
+    }
+    if (load_trust(ix, &trust, why, sizeof why) != 0) {
+        fprintf(stderr, "hocba-publish: crl: %s\n", why);
+        goto done;
+    }
+    for (int i = 0; i < argc; i++) {
+        size_t len;
+        if (read_file(argv[i], 64 << 20, &bufs[i], &len, why, sizeof why) != 0 ||
+            trust_check_crl(trust, str_n(bufs[i], len), why, sizeof why) != 0) {
+            fprintf(stderr, "hocba-publish: crl: %s: refused: %s; nothing was changed\n", argv[i], why);
+            goto done;
+        }
+        crls[i] = str_n(bufs[i], len);
+    }
+    int r = index_begin(ix, 0, &txn);
+    if (r == 0)
+        r = index_set_crls(ix, txn, crls, (size_t)argc);
+    if ((rc = commit_or_say(txn, r, "crl")) == 0)
+        printf("CRLs: %d loaded\n", argc);
+done:
+    for (int i = 0; bufs != NULL && i < argc; i++)
+        free(bufs[i]);
+    free(bufs);
+    free(crls);
+    trust_free(trust);
+    return rc;
+}
+
+static int cmd_schools(index_t *ix, int argc, char **argv)
+{
+    char why[TRUST_WHY_LEN];
+    uint8_t *j = NULL;
+    size_t len;
+    int n, rc = EXIT_NOTHING;
+    MDB_txn *txn;
+
+    if (argc != 1)
+        die_usage();
+    if (read_file(argv[0], 64 << 20, &j, &len, why, sizeof why) != 0) {
+        fprintf(stderr, "hocba-publish: schools: %s\n", why);
+        goto done;
+    }
+    if ((n = trust_check_registry(str_n(j, len), why, sizeof why)) < 0) {
+        fprintf(stderr, "hocba-publish: schools: %s: %s; nothing was changed\n", argv[0], why);
+        goto done;
+    }
+    int r = index_begin(ix, 0, &txn);
+    if (r == 0)
+        r = index_set_trust_value(ix, txn, "registry", str_n(j, len));
+    if ((rc = commit_or_say(txn, r, "schools")) == 0)
+        printf("schools: %d registered\n", n);
+done:
+    free(j);
+    return rc;
+}
+
+static int cmd_status(index_t *ix, int argc, char **argv)
+{
+    int json = argc == 1 && strcmp(argv[0], "--json") == 0;
+    if (argc > 1 || (argc == 1 && !json))
+        die_usage();
+    MDB_txn *txn;
+    index_counts_t c;
+    int rc = index_begin(ix, 1, &txn);
+    if (rc == 0) {
+        rc = index_counts(ix, txn, &c);
+        mdb_txn_abort(txn);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "hocba-publish: status: %s\n", index_strerror(rc));
+        return EXIT_NOTHING;
+    }
+    char why[TRUST_WHY_LEN] = "";
+    trust_t *trust = NULL;
+    size_t anchors = 0, schools = 0, crls_used = 0, crls_bad = 0;
+    if (load_trust(ix, &trust, why, sizeof why) == 0) {
+        anchors = trust_anchor_count(trust);
+        schools = trust_school_count(trust);
+        crls_used = trust_crl_count(trust);
+        crls_bad = trust_crls_rejected(trust);
+        trust_free(trust);
+        why[0] = '\0';
+    }
+    if (json) {
+        printf("{\"transcripts\":%llu,\"recalls\":%llu,\"schools\":%zu,\"anchors\":%zu,\"crls\":%llu,"
+               "\"crls_not_verifying\":%zu,\"trust_version\":%llu}\n",
+               (unsigned long long)c.transcripts, (unsigned long long)c.recalls, schools, anchors,
+               (unsigned long long)c.crls, crls_bad, (unsigned long long)c.trust_version);
+        return 0;
+    }
+    printf("transcripts: %llu\nrecalls: %llu\nschools: %zu\nanchors: %zu\ncrls: %llu\ntrust version: %llu\n",
+           (unsigned long long)c.transcripts, (unsigned long long)c.recalls, schools, anchors,
+           (unsigned long long)c.crls, (unsigned long long)c.trust_version);
+    if (crls_bad > 0)
+        printf("warning: %zu of the CRLs no longer verify against the trust anchors and are not used\n",
+               crls_bad);
+    (void)crls_used;
+    if (why[0] != '\0')
+        printf("trust inputs: %s\n", why);
+    return 0;
+}
+
+/* ---- batch ---------------------------------------------------------------- */
+
+static int stem_cmp(const void *a, const void *b)
+{
+    return strcmp(((const pkg_t *)a)->stem, ((const pkg_t *)b)->stem);
+}
+
+static int ends_with(const char *s, const char *suffix, size_t *stemlen)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    if (n <= m || strcmp(s + n - m, suffix) != 0)
+        return 0;
+    *stemlen = n - m;
+    return 1;
+}
+
+/* Collect the packages of dir: stems of *.json and *.p7s files. */
+static int scan_dir(const char *dir, pkg_t **out, size_t *n)
+{
+    DIR *d = opendir(dir);
+    pkg_t *pkgs = NULL;
+    size_t cnt = 0, cap = 0;
+    if (d == NULL)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t sl;
+        int is_json = ends_with(e->d_name, ".json", &sl), is_p7s = !is_json && ends_with(e->d_name, ".p7s", &sl);
+        if ((!is_json && !is_p7s) || e->d_name[0] == '.')
+            continue;
+        size_t i = 0;
+        while (i < cnt && !(strlen(pkgs[i].stem) == sl && strncmp(pkgs[i].stem, e->d_name, sl) == 0))
+            i++;
+        if (i == cnt) {
+            if (cnt == cap) {
+                cap = cap ? cap * 2 : 256;
+                pkg_t *g = realloc(pkgs, cap * sizeof *pkgs);
+                if (g == NULL)
+                    goto fail;
+                pkgs = g;
+            }
+            memset(&pkgs[cnt], 0, sizeof *pkgs);
+            if ((pkgs[cnt].stem = strndup(e->d_name, sl)) == NULL)
+                goto fail;
+            cnt++;
+        }
+        if (is_json)
+            pkgs[i].has_json = 1;
+        else
+            pkgs[i].has_p7s = 1;
+    }
+    closedir(d);
+    qsort(pkgs, cnt, sizeof *pkgs, stem_cmp);
+    *out = pkgs;
+    *n = cnt;
+    return 0;
+fail:
+    closedir(d);
+    for (size_t i = 0; i < cnt; i++)
+        free(pkgs[i].stem);
+    free(pkgs);
+    errno = ENOMEM;
+    return -1;
+}
+
+static void refuse(pkg_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(pkg_t *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->reason, sizeof p->reason, fmt, ap);
+    va_end(ap);
+    p->outcome = PKG_REFUSED;
+}
+
+/* Phase 1, on every core: read, derive the code, validate, verify. */
+static void check_package(batch_t *b, pkg_t *p, verdict_t *v)
+{
+    char path[4096], why[REASON_LEN];
+    if (!p->has_json) {
+        refuse(p, "the payload %s.json is missing", p->stem);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/%s.json", b->dir, p->stem);
+    int rc = read_file(path, PAYLOAD_MAX_BYTES, &p->json, &p->jlen, why, sizeof why);
+    if (rc == -2) {
+        refuse(p, "payload: the payload is %zu bytes; the limit is 64 KiB (65536 bytes)", p->jlen);
+        return;
+    }
+    if (rc != 0) {
+        refuse(p, "%s", why);
+        return;
+    }
+    code_from_payload(p->json, p->jlen, p->code);
+    p->has_code = 1;
+    if (!p->has_p7s) {
+        refuse(p, "the signature file %s.p7s is missing", p->stem);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/%s.p7s", b->dir, p->stem);
+    rc = read_file(path, P7S_MAX_BYTES, &p->p7s, &p->plen, why, sizeof why);
+    if (rc != 0) {
+        refuse(p, rc == -2 ? "the signature file is larger than 1 MiB" : "%s", why);
+        return;
+    }
+    if (payload_parse(p->json, p->jlen, &p->pl, why, sizeof why) != PAYLOAD_OK) {
+        refuse(p, "payload: %s", why);
+        return;
+    }
+    p->parsed = 1;
+    if (p->pl.kind != PAYLOAD_TRANSCRIPT)
+        return; /* recalls are verified once their transcript is known (phase 2) */
+    if (verify_package(b->trust, &p->pl, p->json, p->jlen, p->p7s, p->plen, b->now, NULL, v) != 0) {
+        refuse(p, "out of memory while verifying");
+        return;
+    }
+    if (!v->ok) {
+        verify_reason(v, why, sizeof why);
+        refuse(p, "%s", why);
+    }
+}
+
+static void *worker(void *arg)
+{
+    batch_t *b = arg;
+    verdict_t *v = malloc(sizeof *v);
+    for (;;) {
+        size_t i = atomic_fetch_add(&b->next, 1);
+        if (i >= b->n)
+            break;
+        if (v == NULL)
+            refuse(&b->pkgs[i], "out of memory");
+        else
+            check_package(b, &b->pkgs[i], v);
+        atomic_fetch_add(&b->done, 1);
+    }
+    free(v);
+    return NULL;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void check_all(batch_t *b)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *env = getenv("HOCBA_THREADS");
+    int nthreads = env != NULL && atoi(env) > 0 ? atoi(env) : (int)(cores > 0 ? cores : 1);
+    if (nthreads > 64)
+        nthreads = 64;
+    if ((size_t)nthreads > b->n)
+        nthreads = b->n > 0 ? (int)b->n : 1;
+    pthread_t th[64];
+    int started = 0;
+    for (int i = 1; i < nthreads; i++)
+        if (pthread_create(&th[started], NULL, worker, b) == 0)
+            started++;
+    int progress = isatty(STDERR_FILENO) && b->n >= 100;
+    if (!progress) {
+        worker(b);
+    } else {
+        /* This thread reports progress; the workers do the checking. */
+        pthread_t own;
+        int have_own = pthread_create(&own, NULL, worker, b) == 0;
+        if (!have_own)
+            worker(b);
+        double t0 = now_seconds();
+        while (atomic_load(&b->done) < b->n) {
+            usleep(200000);
+            size_t done = atomic_load(&b->done);
+            double dt = now_seconds() - t0, rate = dt > 0 ? (double)done / dt : 0;
+            fprintf(stderr, "\rchecked %zu/%zu packages, %.0f/s, ETA %.0f s   ", done, b->n, rate,
+                    rate > 0 ? (double)(b->n - done) / rate : 0.0);
+        }
+        fprintf(stderr, "\rchecked %zu/%zu packages in %.1f s                 \n", b->n, b->n, now_seconds() - t0);
+        if (have_own)
+            pthread_join(own, NULL);
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+}
+
+enum { TRY_DONE, TRY_WAIT, TRY_FAIL };
+
+static int put_doc(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, int kind, int *dbrc)
+{
+    *dbrc = index_put_doc(ix, txn, p->code, kind, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen));
+    if (*dbrc != 0)
+        return TRY_FAIL;
+    if (kind == INDEX_KIND_TRANSCRIPT)
+        *dbrc = index_put_docid(ix, txn, str_c(p->pl.school_code), str_c(p->pl.document_id), p->code);
+    return *dbrc == 0 ? TRY_DONE : TRY_FAIL;
+}
+
+/* Load and parse a stored transcript. */
+static int stored_transcript(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], payload_t *out, int *dbrc)
+{
+    index_doc_t d;
+    char why[PAYLOAD_WHY_LEN];
+    *dbrc = index_get_doc(ix, txn, code, &d);
+    if (*dbrc != INDEX_OK)
+        return -1;
+    if (d.kind != INDEX_KIND_TRANSCRIPT || payload_parse(d.payload.ptr, d.payload.len, out, why, sizeof why) != 0) {
+        *dbrc = INDEX_ECORRUPT;
+        return -1;
+    }
+    return 0;
+}
+
+static int docid_free(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
+{
+    char other[CODE_LEN], g[CODE_GROUPED_LEN + 1];
+    int rc = index_get_docid(ix, txn, str_c(p->pl.school_code), str_c(p->pl.document_id), other);
+    if (rc == INDEX_ENOTFOUND)
+        return 1;
+    if (rc != INDEX_OK) {
+        *dbrc = rc;
+        return 0;
+    }
+    code_format_grouped(other, g);
+    refuse(p,
+           "document_id %s of school %s is already published with other content (lookup code %s); a "
+           "correction is published as a recall of that code and a replacement with `supersedes`",
+           p->pl.document_id, p->pl.school_code, g);
+    return 0;
+}
+
+/* Phase 2 for one package, inside the write transaction. */
+static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_t *v, int *dbrc)
+{
+    char link[CODE_LEN], g[CODE_GROUPED_LEN + 1], why[REASON_LEN];
+    index_doc_t existing;
+    payload_t old;
+    int rc;
+
+    *dbrc = 0;
+    rc = index_get_doc(ix, txn, p->code, &existing);
+    if (rc == INDEX_OK) {
+        p->outcome = PKG_ALREADY;
+        return TRY_DONE;
+    }
+    if (rc != INDEX_ENOTFOUND) {
+        *dbrc = rc;
+        return TRY_FAIL;
+    }
+    if (p->pl.kind == PAYLOAD_TRANSCRIPT && !p->pl.has_supersedes) {
+        if (!docid_free(ix, txn, p, dbrc))
+            return *dbrc ? TRY_FAIL : TRY_DONE;
+        rc = put_doc(ix, txn, b, p, INDEX_KIND_TRANSCRIPT, dbrc);
+        if (rc == TRY_DONE)
+            p->outcome = PKG_PUBLISHED;
+        return rc;
+    }
+    if (p->pl.kind == PAYLOAD_TRANSCRIPT) {
+        code_format_grouped(p->pl.supersedes, g);
+        if (stored_transcript(ix, txn, p->pl.supersedes, &old, dbrc) != 0) {
+            if (*dbrc == INDEX_ENOTFOUND) {
+                *dbrc = 0;
+                snprintf(p->reason, sizeof p->reason, "supersedes %s, which is not published", g);
+                return TRY_WAIT;
+            }
+            if (*dbrc == INDEX_ECORRUPT) {
+                *dbrc = 0;
+                refuse(p, "supersedes %s, which is not a transcript", g);
+                return TRY_DONE;
+            }
+            return TRY_FAIL;
+        }
+        int same = strcmp(old.school_code, p->pl.school_code) == 0 && strcmp(old.student_id, p->pl.student_id) == 0;
+        payload_free(&old);
+        if (!same) {
+            refuse(p, "supersedes %s, which is a transcript of another school or another pupil", g);
+            return TRY_DONE;
+        }
+        rc = index_get_link(ix, txn, p->pl.supersedes, INDEX_LINK_RECALLED_BY, link);
+        if (rc == INDEX_ENOTFOUND) {
+            snprintf(p->reason, sizeof p->reason,
+                     "supersedes %s, which is not recalled (publish its recall notice first or in the same batch)",
+                     g);
+            return TRY_WAIT;
+        }
+        if (rc != INDEX_OK) {
+            *dbrc = rc;
+            return TRY_FAIL;
+        }
+        rc = index_get_link(ix, txn, p->pl.supersedes, INDEX_LINK_SUPERSEDED_BY, link);
+        if (rc == INDEX_OK) {
+            char g2[CODE_GROUPED_LEN + 1];
+            code_format_grouped(link, g2);
+            refuse(p, "supersedes %s, which was already replaced by %s", g, g2);
+            return TRY_DONE;
+        }
+        if (!docid_free(ix, txn, p, dbrc))
+            return *dbrc ? TRY_FAIL : TRY_DONE;
+        if (put_doc(ix, txn, b, p, INDEX_KIND_TRANSCRIPT, dbrc) != TRY_DONE ||
+            (*dbrc = index_put_link(ix, txn, p->pl.supersedes, INDEX_LINK_SUPERSEDED_BY, p->code)) != 0 ||
+            (*dbrc = index_put_link(ix, txn, p->code, INDEX_LINK_SUPERSEDES, p->pl.supersedes)) != 0)
+            return TRY_FAIL;
+        p->outcome = PKG_PUBLISHED;
+        return TRY_DONE;
+    }
+    /* a recall notice */
+    code_format_grouped(p->pl.target, g);
+    if (stored_transcript(ix, txn, p->pl.target, &old, dbrc) != 0) {
+        if (*dbrc == INDEX_ENOTFOUND) {
+            *dbrc = 0;
+            snprintf(p->reason, sizeof p->reason, "recalls %s, which is not published", g);
+            return TRY_WAIT;
+        }
+        if (*dbrc == INDEX_ECORRUPT) {
+            *dbrc = 0;
+            refuse(p, "recalls %s, which is not a transcript", g);
+            return TRY_DONE;
+        }
+        return TRY_FAIL;
+    }
+    if (strcmp(old.school_code, p->pl.school_code) != 0) {
+        refuse(p, "the recall notice is from another school: it names school %s, but %s belongs to school %s",
+               p->pl.school_code, g, old.school_code);
+        payload_free(&old);
+        return TRY_DONE;
+    }
+    int principal = payload_find_role(&old, "principal");
+    unsigned char target_principal[32];
+    memcpy(target_principal, old.signers[principal < 0 ? 0 : principal].cert_sha256, 32);
+    payload_free(&old);
+    rc = index_get_link(ix, txn, p->pl.target, INDEX_LINK_RECALLED_BY, link);
+    if (rc == INDEX_OK) {
+        char g2[CODE_GROUPED_LEN + 1];
+        code_format_grouped(link, g2);
+        refuse(p, "%s is already recalled by notice %s; a recall is final", g, g2);
+        return TRY_DONE;
+    }
+    if (verify_package(b->trust, &p->pl, p->json, p->jlen, p->p7s, p->plen, b->now,
+                       principal < 0 ? NULL : target_principal, v) != 0) {
+        refuse(p, "out of memory while verifying");
+        return TRY_DONE;
+    }
+    if (!v->ok) {
+        verify_reason(v, why, sizeof why);
+        refuse(p, "%s", why);
+        return TRY_DONE;
+    }
+    if (put_doc(ix, txn, b, p, INDEX_KIND_RECALL, dbrc) != TRY_DONE ||
+        (*dbrc = index_put_link(ix, txn, p->pl.target, INDEX_LINK_RECALLED_BY, p->code)) != 0 ||
+        (*dbrc = index_put_link(ix, txn, p->code, INDEX_LINK_RECALL_OF, p->pl.target)) != 0)
+        return TRY_FAIL;
+    p->outcome = PKG_PUBLISHED;
+    return TRY_DONE;
+}
+
+static void print_line(const pkg_t *p, int json)
+{
+    static const char *const OUTCOMES[] = {"refused", "published", "already", "refused"};
+    char code[CODE_LEN + 1] = "";
+    if (p->has_code)
+        memcpy(code, p->code, CODE_LEN);
+    if (json) {
+        json_t *o = json_pack("{s:s, s:s?, s:s, s:s?}", "package", p->stem, "code", p->has_code ? code : NULL,
+                              "outcome", OUTCOMES[p->outcome], "reason",
+                              p->outcome == PKG_REFUSED ? p->reason : NULL);
+        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        if (s != NULL)
+            printf("%s\n", s);
+        free(s);
+        json_decref(o);
+        return;
+    }
+    /* stems are file names: keep control bytes off the terminal */
+    for (const char *c = p->stem; *c; c++)
+        putchar((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+    printf(" %s ", p->has_code ? code : "-");
+    if (p->outcome == PKG_PUBLISHED)
+        printf("published\n");
+    else if (p->outcome == PKG_ALREADY)
+        printf("already published\n");
+    else
+        printf("refused: %s\n", p->reason);
+}
+
+static int cmd_batch(index_t *ix, int argc, char **argv)
+{
+    const char *dir = NULL;
+    int strict = 0, json = 0, rc = EXIT_NOTHING, dbrc = 0;
+    char why[TRUST_WHY_LEN];
+    batch_t b;
+    verdict_t *v = NULL;
+    MDB_txn *txn = NULL;
+
+    memset(&b, 0, sizeof b);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--strict") == 0)
+            strict = 1;
+        else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (dir == NULL && argv[i][0] != '-')
+            dir = argv[i];
+        else
+            die_usage();
+    }
+    if (dir == NULL)
+        die_usage();
+    if (scan_dir(dir, &b.pkgs, &b.n) != 0) {
+        fprintf(stderr, "hocba-publish: batch: cannot read the directory %s: %s\n", dir, strerror(errno));
+        return EXIT_NOTHING;
+    }
+    if (load_trust(ix, &b.trust, why, sizeof why) != 0) {
+        fprintf(stderr, "hocba-publish: batch: %s\n", why);
+        goto done;
+    }
+    b.dir = dir;
+    b.now = (int64_t)time(NULL);
+    check_all(&b);
+
+    if ((v = malloc(sizeof *v)) == NULL || (dbrc = index_begin(ix, 0, &txn)) != 0) {
+        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", v ? index_strerror(dbrc) : "out of memory");
+        goto done;
+    }
+    /* Rounds, so that order inside a batch does not matter: a replacement
+     * waits for its old transcript's recall, a recall for its transcript. */
+    int progress = 1;
+    while (progress) {
+        progress = 0;
+        for (size_t i = 0; i < b.n; i++) {
+            pkg_t *p = &b.pkgs[i];
+            if (p->outcome != PKG_PENDING)
+                continue;
+            int r = try_publish(ix, txn, &b, p, v, &dbrc);
+            if (r == TRY_FAIL) {
+                fprintf(stderr, "hocba-publish: batch: nothing was published: %s (at %s)\n", index_strerror(dbrc),
+                        p->stem);
+                mdb_txn_abort(txn);
+                goto done;
+            }
+            if (r == TRY_DONE)
+                progress = 1;
+        }
+    }
+    size_t refused = 0, published = 0;
+    for (size_t i = 0; i < b.n; i++) {
+        if (b.pkgs[i].outcome == PKG_PENDING)
+            b.pkgs[i].outcome = PKG_REFUSED; /* its reason says what it waited for */
+        refused += b.pkgs[i].outcome == PKG_REFUSED;
+        published += b.pkgs[i].outcome == PKG_PUBLISHED;
+    }
+    if (strict && refused > 0) {
+        mdb_txn_abort(txn);
+        for (size_t i = 0; i < b.n; i++)
+            if (b.pkgs[i].outcome == PKG_PUBLISHED)
+                refuse(&b.pkgs[i], "not published: --strict, and %zu package(s) of the batch were refused", refused);
+    } else if ((dbrc = mdb_txn_commit(txn)) != 0) {
+        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_strerror(dbrc));
+        goto done;
+    }
+    for (size_t i = 0; i < b.n; i++)
+        print_line(&b.pkgs[i], json);
+    if (!json && isatty(STDOUT_FILENO))
+        fprintf(stderr, "%zu published, %zu refused, %zu already published\n", strict && refused ? 0 : published,
+                refused, b.n - refused - published);
+    rc = refused > 0 ? EXIT_REFUSED : 0;
+done:
+    for (size_t i = 0; i < b.n; i++) {
+        free(b.pkgs[i].stem);
+        free(b.pkgs[i].json);
+        free(b.pkgs[i].p7s);
+        payload_free(&b.pkgs[i].pl);
+    }
+    free(b.pkgs);
+    free(v);
+    trust_free(b.trust);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *db = NULL;
+    int i = 1;
+    char why[512];
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            db = argv[++i];
+        else if (strncmp(argv[i], "--db=", 5) == 0)
+            db = argv[i] + 5;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            die_usage();
+        else
+            break;
+    }
+    if (db == NULL || i >= argc)
+        die_usage();
+    const char *cmd = argv[i++];
+    static const char *const CMDS[] = {"trust", "crl", "schools", "batch", "status"};
+    int known = 0;
+    for (size_t k = 0; k < sizeof CMDS / sizeof *CMDS; k++)
+        known |= strcmp(cmd, CMDS[k]) == 0;
+    if (!known) {
+        fprintf(stderr, "hocba-publish: unknown command \"%s\"\n", cmd);
+        die_usage();
+    }
+    index_t *ix;
+    if (index_open(db, 0, &ix, why, sizeof why) != 0) {
+        fprintf(stderr, "hocba-publish: %s\n", why);
+        return EXIT_NOTHING;
+    }
+    int rc;
+    if (strcmp(cmd, "trust") == 0)
+        rc = cmd_trust(ix, argc - i, argv + i);
+    else if (strcmp(cmd, "crl") == 0)
+        rc = cmd_crl(ix, argc - i, argv + i);
+    else if (strcmp(cmd, "schools") == 0)
+        rc = cmd_schools(ix, argc - i, argv + i);
+    else if (strcmp(cmd, "batch") == 0)
+        rc = cmd_batch(ix, argc - i, argv + i);
+    else
+        rc = cmd_status(ix, argc - i, argv + i);
+    index_close(ix);
+    return rc;
+}
