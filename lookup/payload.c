@@ -234,8 +234,8 @@ static void echo(char *buf, size_t n, const char *s, size_t len)
             snprintf(tmp, sizeof tmp, "\\x%02X", (unsigned char)s[i]);
             put(buf, n, &o, tmp, strlen(tmp));
         } else if (cp == '"' || cp == '\\') {
-            tmp[0] = '\\', tmp[1] = (char)cp;
-            put(buf, n, &o, tmp, 2);
+            put(buf, n, &o, "\\", 1);
+            put(buf, n, &o, s + i, 1);
         } else if (cp == '\n') {
             put(buf, n, &o, "\\n", 2);
         } else if (cp == '\t') {
@@ -476,6 +476,12 @@ static int is_id_char(unsigned char c)
 static int is_lower_hex(unsigned char c)
 {
     return is_digit(c) || (c >= 'a' && c <= 'f');
+}
+
+/* Value of a digit that is_lower_hex accepted. */
+static unsigned hex_value(char c)
+{
+    return is_digit((unsigned char)c) ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
 }
 
 /* Number of characters (not bytes) in the first n bytes of s. */
@@ -824,11 +830,7 @@ static int check_signers(const why_t *w, const json_t *root, payload_t *out)
             return bad_value(w, path, hex_expected, s, len, len == 0 || len > ECHO_MAX ? NULL : detail);
         }
         for (size_t k = 0; k < 32; k++) {
-            unsigned hi = is_digit((unsigned char)s[2 * k]) ? (unsigned)(s[2 * k] - '0')
-                                                            : (unsigned)(s[2 * k] - 'a' + 10);
-            unsigned lo = is_digit((unsigned char)s[2 * k + 1]) ? (unsigned)(s[2 * k + 1] - '0')
-                                                                : (unsigned)(s[2 * k + 1] - 'a' + 10);
-            sg->cert_sha256[k] = (unsigned char)(hi << 4 | lo);
+            sg->cert_sha256[k] = (unsigned char)(hex_value(s[2 * k]) << 4 | hex_value(s[2 * k + 1]));
         }
         out->nsigners = i + 1;
 

@@ -1,0 +1,537 @@
+/* test_verify.c — verdicts computed from stored bytes: the DER reader, the
+ * CMS reader and the seven checks, on packages made by hocba-demo and by
+ * the stock openssl command line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lookup/cms.h"
+#include "lookup/code.h"
+#include "lookup/der.h"
+#include "lookup/payload.h"
+#include "lookup/trust.h"
+#include "lookup/verify.h"
+
+typedef struct {
+    char *stem;
+    char code[CODE_LEN + 1];
+    char expected[32];
+    uint8_t *json, *p7s;
+    size_t jlen, plen;
+} pkg_t;
+
+static char dir[256];
+static pkg_t pkgs[128];
+static size_t npkgs;
+static str_t anchors, inters, registry, crl_issuing, crl_root;
+static int64_t now;
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)n + 1);
+    if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static str_t slurp_str(const char *name)
+{
+    char path[512];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    uint8_t *b = slurp(path, &len);
+    return str_n(b, b ? len : 0);
+}
+
+static int run(const char *cmd)
+{
+    int rc = system(cmd);
+    return rc == -1 ? -1 : WEXITSTATUS(rc);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *bin = getenv("HOCBA_BIN");
+    char cmd[1024];
+    snprintf(dir, sizeof dir, "/tmp/hocba-test-verify-XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    snprintf(cmd, sizeof cmd, "%s/hocba-demo --out %s/demo --students 40 --seed 7 >/dev/null",
+             bin ? bin : "bin", dir);
+    if (run(cmd) != 0) {
+        fprintf(stderr, "setup: %s failed\n", cmd);
+        return -1;
+    }
+    strncat(dir, "/demo", sizeof dir - strlen(dir) - 1);
+    anchors = slurp_str("trust/anchors.pem");
+    inters = slurp_str("trust/intermediates.pem");
+    registry = slurp_str("schools.json");
+    crl_issuing = slurp_str("trust/issuing-ca.crl");
+    crl_root = slurp_str("trust/root-ca.crl");
+    if (anchors.len == 0 || registry.len == 0 || crl_issuing.len == 0)
+        return -1;
+
+    /* expected verdicts from codes.txt */
+    char path[512], line[1024];
+    snprintf(path, sizeof path, "%s/codes.txt", dir);
+    FILE *f = fopen(path, "r");
+    char (*codes)[CODE_LEN + 1] = calloc(4096, sizeof *codes);
+    char (*exp)[32] = calloc(4096, sizeof *exp);
+    size_t ncodes = 0;
+    while (f && fgets(line, sizeof line, f) && ncodes < 4096) {
+        if (line[0] == '#')
+            continue;
+        char *t1 = strchr(line, '\t');
+        if (!t1)
+            continue;
+        char *t2 = strchr(t1 + 1, '\t');
+        if (t2)
+            *t2 = '\0';
+        memcpy(codes[ncodes], line, CODE_LEN);
+        snprintf(exp[ncodes], 32, "%s", t1 + 1);
+        ncodes++;
+    }
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof path, "%s/batch", dir);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL && npkgs < 128) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        pkg_t *p = &pkgs[npkgs++];
+        p->stem = strndup(e->d_name, n - 5);
+        snprintf(path, sizeof path, "%s/batch/%s.json", dir, p->stem);
+        p->json = slurp(path, &p->jlen);
+        snprintf(path, sizeof path, "%s/batch/%s.p7s", dir, p->stem);
+        p->p7s = slurp(path, &p->plen);
+        code_from_payload(p->json, p->jlen, p->code);
+        for (size_t i = 0; i < ncodes; i++)
+            if (memcmp(codes[i], p->code, CODE_LEN) == 0)
+                snprintf(p->expected, sizeof p->expected, "%s", exp[i]);
+    }
+    if (d)
+        closedir(d);
+    free(codes);
+    free(exp);
+    now = (int64_t)time(NULL);
+    return npkgs > 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < npkgs; i++) {
+        free(pkgs[i].stem);
+        free(pkgs[i].json);
+        free(pkgs[i].p7s);
+    }
+    free((void *)anchors.ptr);
+    free((void *)inters.ptr);
+    free((void *)registry.ptr);
+    free((void *)crl_issuing.ptr);
+    free((void *)crl_root.ptr);
+    char cmd[600];
+    dir[strlen(dir) - 5] = '\0';
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return run(cmd) == 0 ? 0 : -1;
+}
+
+static trust_t *make_trust(str_t a, str_t reg, int with_crls, uint64_t version)
+{
+    str_t crls[2] = {crl_issuing, crl_root};
+    trust_inputs_t in = {version, a, inters, reg, with_crls ? (crl_root.len ? 2 : 1) : 0, crls};
+    trust_t *t = NULL;
+    char why[TRUST_WHY_LEN];
+    if (trust_build(&in, &t, why, sizeof why) != 0)
+        fail_msg("trust_build: %s", why);
+    return t;
+}
+
+/* Verify one package; v is heap-allocated by the caller. */
+static void verify_one(trust_t *t, const pkg_t *p, const uint8_t *json, verdict_t *v)
+{
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN];
+    int parsed = payload_parse(json, p->jlen, &pl, why, sizeof why) == PAYLOAD_OK;
+    assert_int_equal(verify_package(t, parsed ? &pl : NULL, json, p->jlen, p->p7s, p->plen, now, NULL, v), 0);
+    if (parsed)
+        payload_free(&pl);
+}
+
+static int failed(const verdict_t *v, int check, const char *role)
+{
+    for (size_t i = 0; i < v->nitems; i++) {
+        const verify_item_t *it = &v->items[i];
+        if (!it->ok && it->check == check &&
+            (role == NULL || (it->signer >= 0 && strcmp(v->signers[it->signer].role, role) == 0)))
+            return 1;
+    }
+    return 0;
+}
+
+static const pkg_t *find_expected(const char *expected)
+{
+    for (size_t i = 0; i < npkgs; i++)
+        if (strcmp(pkgs[i].expected, expected) == 0)
+            return &pkgs[i];
+    return NULL;
+}
+
+/* ---- DER ------------------------------------------------------------------ */
+
+static void test_der_refuses_truncation_and_ber(void **state)
+{
+    (void)state;
+    der_elem_t e;
+    const uint8_t trunc[] = {0x30, 0x05, 0x02, 0x01};
+    der_cur_t c = der_cursor(trunc, sizeof trunc);
+    assert_int_equal(der_next(&c, &e), DER_EBAD);
+    const uint8_t ber[] = {0x30, 0x80, 0x00, 0x00};
+    c = der_cursor(ber, sizeof ber);
+    assert_int_equal(der_next(&c, &e), DER_EBER);
+    const uint8_t longform[] = {0x04, 0x81, 0x05, 1, 2, 3, 4, 5}; /* non-minimal length */
+    c = der_cursor(longform, sizeof longform);
+    assert_int_equal(der_next(&c, &e), DER_EBAD);
+    const uint8_t huge[] = {0x04, 0x84, 0xff, 0xff, 0xff, 0xff, 0};
+    c = der_cursor(huge, sizeof huge);
+    assert_int_equal(der_next(&c, &e), DER_EBAD);
+    c = der_cursor(NULL, 0);
+    assert_int_equal(der_next(&c, &e), DER_EEND);
+}
+
+static void test_der_time_reads_both_forms(void **state)
+{
+    (void)state;
+    der_elem_t e = {DER_UTCTIME, (const uint8_t *)"250520083000Z", 13, NULL, 0};
+    int64_t t;
+    assert_int_equal(der_time(&e, &t), DER_OK);
+    assert_int_equal(t, 1747729800);
+    der_elem_t g = {DER_GENTIME, (const uint8_t *)"20500101000000Z", 15, NULL, 0};
+    assert_int_equal(der_time(&g, &t), DER_OK);
+    assert_int_equal(t, 2524608000);
+    der_elem_t bad = {DER_UTCTIME, (const uint8_t *)"250229083000Z", 13, NULL, 0};
+    assert_int_equal(der_time(&bad, &t), DER_EBAD);
+    der_elem_t local = {DER_UTCTIME, (const uint8_t *)"2505200830000", 13, NULL, 0};
+    assert_int_equal(der_time(&local, &t), DER_EBAD);
+}
+
+/* ---- CMS reader ------------------------------------------------------------- */
+
+static void test_cms_reads_three_signers_of_a_demo_package(void **state)
+{
+    (void)state;
+    const pkg_t *p = find_expected("valid");
+    assert_non_null(p);
+    cms_signed_t *sd = malloc(sizeof *sd);
+    char why[256];
+    assert_int_equal(cms_parse(p->p7s, p->plen, sd, why, sizeof why), CMS_OK);
+    assert_int_equal(sd->nsigners, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_null(sd->signers[i].problem);
+        assert_true(sd->signers[i].cert >= 0);
+        assert_int_equal(sd->signers[i].md, CMS_MD_SHA256);
+        assert_int_equal(sd->signers[i].message_digest_len, 32);
+        assert_true(sd->signers[i].has_signing_time);
+    }
+    free(sd);
+}
+
+static void test_cms_refuses_every_truncation_without_crashing(void **state)
+{
+    (void)state;
+    const pkg_t *p = find_expected("valid");
+    cms_signed_t *sd = malloc(sizeof *sd);
+    char why[256];
+    for (size_t n = 0; n < p->plen; n++) {
+        uint8_t *cut = malloc(n ? n : 1);
+        memcpy(cut, p->p7s, n);
+        if (cms_parse(cut, n, sd, why, sizeof why) == CMS_OK)
+            fail_msg("a .p7s cut to %zu of %zu bytes parsed", n, p->plen);
+        free(cut);
+    }
+    free(sd);
+}
+
+static void test_cms_refuses_text_and_attached(void **state)
+{
+    (void)state;
+    cms_signed_t *sd = malloc(sizeof *sd);
+    char why[256];
+    assert_int_equal(cms_parse((const uint8_t *)"hello", 5, sd, why, sizeof why), CMS_EFORMAT);
+    assert_non_null(strstr(why, "not a CMS"));
+    /* the same signature with the content embedded (-nodetach) is refused */
+    char cmd[1500];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout att.key "
+             "-out att.pem -subj '/CN=Attached' -days 30 2>/dev/null && printf '{}' > att.json && "
+             "openssl cms -sign -binary -nodetach -md sha256 -in att.json -signer att.pem -inkey att.key "
+             "-outform DER -out att.p7s",
+             dir);
+    assert_int_equal(run(cmd), 0);
+    str_t att = slurp_str("att.p7s");
+    assert_true(att.len > 0);
+    assert_int_equal(cms_parse((const uint8_t *)att.ptr, att.len, sd, why, sizeof why), CMS_EATTACHED);
+    assert_non_null(strstr(why, "detached"));
+    free((void *)att.ptr);
+    free(sd);
+}
+
+/* ---- verdicts ----------------------------------------------------------------- */
+
+static void test_verify_demo_packages_valid_before_crl(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 0, 1);
+    verdict_t *v = malloc(sizeof *v);
+    size_t checked = 0;
+    for (size_t i = 0; i < npkgs; i++) {
+        if (strcmp(pkgs[i].expected, "recall-notice") == 0)
+            continue;
+        verify_one(t, &pkgs[i], pkgs[i].json, v);
+        if (!v->ok) {
+            char r[1024];
+            verify_reason(v, r, sizeof r);
+            fail_msg("%s (%s): expected valid signatures, got: %s", pkgs[i].stem, pkgs[i].expected, r);
+        }
+        assert_int_equal(v->nsigners, 3);
+        checked++;
+    }
+    assert_true(checked >= 30);
+    free(v);
+    trust_free(t);
+}
+
+static void test_verify_key_compromise_crl_invalidates_only_that_signer(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 1, 2);
+    verdict_t *v = malloc(sizeof *v);
+    size_t invalid = 0;
+    for (size_t i = 0; i < npkgs; i++) {
+        if (strcmp(pkgs[i].expected, "recall-notice") == 0)
+            continue;
+        verify_one(t, &pkgs[i], pkgs[i].json, v);
+        if (strcmp(pkgs[i].expected, "invalid-after-crl") == 0) {
+            assert_false(v->ok);
+            assert_true(failed(v, VERIFY_REVOCATION, "homeroom_teacher"));
+            assert_false(failed(v, VERIFY_REVOCATION, "principal"));
+            assert_false(failed(v, VERIFY_SIGNATURE, NULL));
+            invalid++;
+        } else if (!v->ok) {
+            char r[1024];
+            verify_reason(v, r, sizeof r);
+            fail_msg("%s (%s) should stay valid with the CRL (a 'superseded' revocation after signing does "
+                     "not count): %s",
+                     pkgs[i].stem, pkgs[i].expected, r);
+        }
+    }
+    assert_true(invalid >= 1);
+    assert_int_equal(trust_crl_count(t), crl_root.len ? 2 : 1);
+    free(v);
+    trust_free(t);
+}
+
+static void test_verify_detects_one_altered_byte(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 0, 1);
+    verdict_t *v = malloc(sizeof *v);
+    const pkg_t *p = find_expected("valid");
+    uint8_t *copy = malloc(p->jlen);
+    memcpy(copy, p->json, p->jlen);
+    char *digit = memchr(copy, '9', p->jlen);
+    if (digit == NULL)
+        digit = memchr(copy, '8', p->jlen);
+    assert_non_null(digit);
+    *digit = *digit == '9' ? '8' : '9';
+    verify_one(t, p, copy, v);
+    assert_false(v->ok);
+    assert_true(failed(v, VERIFY_INTEGRITY, "homeroom_teacher"));
+    assert_true(failed(v, VERIFY_INTEGRITY, "principal"));
+    assert_true(failed(v, VERIFY_INTEGRITY, "school_seal"));
+    free(copy);
+    free(v);
+    trust_free(t);
+}
+
+static void test_verify_detects_altered_signature_bytes(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 0, 1);
+    verdict_t *v = malloc(sizeof *v);
+    const pkg_t *p = find_expected("valid");
+    pkg_t q = *p;
+    q.p7s = malloc(p->plen);
+    memcpy(q.p7s, p->p7s, p->plen);
+    q.p7s[p->plen - 10] ^= 0x01; /* inside the last SignerInfo's signature */
+    verify_one(t, &q, q.json, v);
+    assert_false(v->ok);
+    assert_true(failed(v, VERIFY_SIGNATURE, NULL));
+    free(q.p7s);
+    free(v);
+    trust_free(t);
+}
+
+static void test_verify_distrusted_anchor_breaks_chain(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s/other.key "
+             "-out %s/other.pem -subj '/CN=Another Root' -days 30 2>/dev/null",
+             dir, dir);
+    assert_int_equal(run(cmd), 0);
+    str_t other = slurp_str("other.pem");
+    trust_t *t = make_trust(other, registry, 0, 9);
+    verdict_t *v = malloc(sizeof *v);
+    const pkg_t *p = find_expected("valid");
+    verify_one(t, p, p->json, v);
+    assert_false(v->ok);
+    assert_true(failed(v, VERIFY_CHAIN, "principal"));
+    assert_false(failed(v, VERIFY_INTEGRITY, NULL));
+    free(v);
+    trust_free(t);
+    free((void *)other.ptr);
+}
+
+static void test_verify_signed_after_publication_fails_validity(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 0, 1);
+    verdict_t *v = malloc(sizeof *v);
+    const pkg_t *p = find_expected("valid");
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN];
+    assert_int_equal(payload_parse(p->json, p->jlen, &pl, why, sizeof why), 0);
+    /* published in 2001: every signing time is later than that */
+    assert_int_equal(verify_package(t, &pl, p->json, p->jlen, p->p7s, p->plen, 978307200, NULL, v), 0);
+    assert_false(v->ok);
+    assert_true(failed(v, VERIFY_VALIDITY, "principal"));
+    payload_free(&pl);
+    free(v);
+    trust_free(t);
+}
+
+static void test_verify_unregistered_seal_fails_seal_registry(void **state)
+{
+    (void)state;
+    const char *empty = "{\"schema\":\"hocba.schools.v1\",\"schools\":[]}";
+    trust_t *t = make_trust(anchors, str_c(empty), 0, 1);
+    verdict_t *v = malloc(sizeof *v);
+    const pkg_t *p = find_expected("valid");
+    verify_one(t, p, p->json, v);
+    assert_false(v->ok);
+    assert_true(failed(v, VERIFY_SEAL_REGISTRY, "school_seal"));
+    assert_false(failed(v, VERIFY_CHAIN, NULL));
+    free(v);
+    trust_free(t);
+}
+
+static void test_verify_same_verdict_with_warm_cache(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 1, 3);
+    verdict_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    for (size_t i = 0; i < npkgs; i++) {
+        verify_one(t, &pkgs[i], pkgs[i].json, a);
+        verify_one(t, &pkgs[i], pkgs[i].json, b);
+        assert_int_equal(a->ok, b->ok);
+        assert_int_equal(a->nitems, b->nitems);
+        for (size_t k = 0; k < a->nitems; k++)
+            assert_int_equal(a->items[k].ok, b->items[k].ok);
+    }
+    free(a);
+    free(b);
+    trust_free(t);
+}
+
+static void test_verify_recall_needs_school_authority(void **state)
+{
+    (void)state;
+    const pkg_t *r = find_expected("recall-notice");
+    assert_non_null(r);
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN];
+    assert_int_equal(payload_parse(r->json, r->jlen, &pl, why, sizeof why), 0);
+    assert_int_equal(pl.kind, PAYLOAD_RECALL);
+    verdict_t *v = malloc(sizeof *v);
+    trust_t *t = make_trust(anchors, registry, 0, 1);
+    assert_int_equal(verify_package(t, &pl, r->json, r->jlen, r->p7s, r->plen, now, NULL, v), 0);
+    assert_true(v->ok); /* the registered seal suffices */
+    trust_free(t);
+    const char *empty = "{\"schema\":\"hocba.schools.v1\",\"schools\":[]}";
+    t = make_trust(anchors, str_c(empty), 0, 1);
+    assert_int_equal(verify_package(t, &pl, r->json, r->jlen, r->p7s, r->plen, now, NULL, v), 0);
+    assert_false(v->ok);
+    assert_true(failed(v, VERIFY_ROLES, NULL));
+    trust_free(t);
+    payload_free(&pl);
+    free(v);
+}
+
+static void test_trust_refuses_bad_inputs(void **state)
+{
+    (void)state;
+    trust_inputs_t in = {1, str_c(""), str_c(""), str_c(""), 0, NULL};
+    trust_t *t = NULL;
+    char why[TRUST_WHY_LEN];
+    assert_int_equal(trust_build(&in, &t, why, sizeof why), -1);
+    assert_non_null(strstr(why, "no trust anchors"));
+    in.anchors = str_c("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    assert_int_equal(trust_build(&in, &t, why, sizeof why), -1);
+    assert_int_equal(trust_check_registry(str_c("{\"schema\":\"x\"}"), why, sizeof why), -1);
+    assert_int_equal(trust_check_registry(str_c("{\"schema\":\"hocba.schools.v1\",\"schools\":[{\"code\":\"A\","
+                                                 "\"name\":\"n\",\"province\":\"p\",\"seal_certificates\":[\"AB\"]}]}"),
+                                           why, sizeof why),
+                     -1);
+    assert_non_null(strstr(why, "64 lower-case hex"));
+    /* a CRL signed by nobody we trust */
+    t = make_trust(anchors, registry, 0, 1);
+    assert_int_equal(trust_check_crl(t, crl_issuing, why, sizeof why), 0);
+    assert_int_equal(trust_check_crl(t, str_c("not a crl"), why, sizeof why), -1);
+    trust_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_der_refuses_truncation_and_ber),
+        cmocka_unit_test(test_der_time_reads_both_forms),
+        cmocka_unit_test(test_cms_reads_three_signers_of_a_demo_package),
+        cmocka_unit_test(test_cms_refuses_every_truncation_without_crashing),
+        cmocka_unit_test(test_cms_refuses_text_and_attached),
+        cmocka_unit_test(test_verify_demo_packages_valid_before_crl),
+        cmocka_unit_test(test_verify_key_compromise_crl_invalidates_only_that_signer),
+        cmocka_unit_test(test_verify_detects_one_altered_byte),
+        cmocka_unit_test(test_verify_detects_altered_signature_bytes),
+        cmocka_unit_test(test_verify_distrusted_anchor_breaks_chain),
+        cmocka_unit_test(test_verify_signed_after_publication_fails_validity),
+        cmocka_unit_test(test_verify_unregistered_seal_fails_seal_registry),
+        cmocka_unit_test(test_verify_same_verdict_with_warm_cache),
+        cmocka_unit_test(test_verify_recall_needs_school_authority),
+        cmocka_unit_test(test_trust_refuses_bad_inputs),
+    };
+    return cmocka_run_group_tests_name("verify", tests, setup, teardown);
+}
