@@ -132,8 +132,8 @@ static void spawn_and_capture(run_t *r, const char *const argv[], size_t *ocap, 
     int open_fds = 2;
     while (open_fds > 0) {
         clock_gettime(CLOCK_MONOTONIC, &now);
-        long left_ms = CHILD_TIMEOUT_S * 1000L - ((now.tv_sec - start.tv_sec) * 1000L +
-                                                  (now.tv_nsec - start.tv_nsec) / 1000000L);
+        long left_ms = CHILD_TIMEOUT_S * 1000L -
+                       ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L);
         if (left_ms <= 0) {
             r->timed_out = 1;
             kill(-pid, SIGKILL);
@@ -219,35 +219,38 @@ static const char *ending(const run_t *r, char *buf, size_t n)
     return buf;
 }
 
-/* Print everything about a child, before an assertion fails. */
+/* Print everything about a child, before an assertion fails. Written
+ * straight to stderr: cmocka's print_error mangles messages over 1 KiB. */
 static void dump(const run_t *r)
 {
     char how[96];
-    print_error("command: %s\nended:   %s\n--- stdout (%zu bytes) ---\n%s%s--- stderr (%zu bytes) ---\n%s%s"
-                "--- end ---\n",
-                r->cmd, ending(r, how, sizeof how), r->outlen, r->out ? r->out : "",
-                r->outlen && r->out[r->outlen - 1] != '\n' ? "\n" : "", r->errlen,
-                r->err ? r->err : "", r->errlen && r->err[r->errlen - 1] != '\n' ? "\n" : "");
+    fflush(stdout);
+    fprintf(stderr, "command: %s\nended:   %s\n--- stdout (%zu bytes) ---\n%s%s", r->cmd,
+            ending(r, how, sizeof how), r->outlen, r->out ? r->out : "",
+            r->outlen && r->out[r->outlen - 1] != '\n' ? "\n" : "");
+    fprintf(stderr, "--- stderr (%zu bytes) ---\n%s%s--- end ---\n", r->errlen, r->err ? r->err : "",
+            r->errlen && r->err[r->errlen - 1] != '\n' ? "\n" : "");
+    fflush(stderr);
 }
 
 /* Fail the test, printing the child's output first. */
-#define CHECK(cond, r, ...)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            dump(r);                                                                               \
-            fail_msg(__VA_ARGS__);                                                                 \
-        }                                                                                          \
+#define CHECK(cond, r, ...)                                                                                  \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            dump(r);                                                                                         \
+            fail_msg(__VA_ARGS__);                                                                           \
+        }                                                                                                    \
     } while (0)
 
-#define EXPECT_EXIT(r, want)                                                                       \
-    do {                                                                                           \
-        char how_[96];                                                                             \
-        CHECK((r)->status == (want), (r), "expected exit status %d from `%s`, got: %s", (want),    \
-              (r)->cmd, ending((r), how_, sizeof how_));                                           \
+#define EXPECT_EXIT(r, want)                                                                                 \
+    do {                                                                                                     \
+        char how_[96];                                                                                       \
+        CHECK((r)->status == (want), (r), "expected exit status %d from `%s`, got: %s", (want), (r)->cmd,    \
+              ending((r), how_, sizeof how_));                                                               \
     } while (0)
 
-#define EXPECT_STDERR_MESSAGE(r)                                                                   \
-    CHECK(strspn((r)->err, " \t\r\n") < (r)->errlen, (r),                                          \
+#define EXPECT_STDERR_MESSAGE(r)                                                                             \
+    CHECK(strspn((r)->err, " \t\r\n") < (r)->errlen, (r),                                                    \
           "expected a message on stderr from `%s`, got nothing", (r)->cmd)
 
 /* Run the publisher: pub(c, &r, DB, ARG..., NULL). DB NULL leaves out
@@ -285,8 +288,8 @@ static void pub(ctx_t *c, run_t *r, const char *db, ...)
 /* ---- reading the output -------------------------------------------------- */
 
 /* Copy the first line of text that satisfies match(line, arg) into buf. */
-static int find_line(const char *text, int (*match)(const char *, const char *), const char *arg,
-                     char *buf, size_t n)
+static int find_line(const char *text, int (*match)(const char *, const char *), const char *arg, char *buf,
+                     size_t n)
 {
     for (const char *p = text; *p;) {
         const char *nl = strchr(p, '\n');
@@ -314,8 +317,8 @@ static int starts_with_stem(const char *line, const char *stem)
 }
 
 /* The line of text for package STEM, or fail. */
-#define LINE_OF(r, stem, buf)                                                                      \
-    CHECK(find_line((r)->out, starts_with_stem, (stem), (buf), sizeof(buf)), (r),                  \
+#define LINE_OF(r, stem, buf)                                                                                \
+    CHECK(find_line((r)->out, starts_with_stem, (stem), (buf), sizeof(buf)), (r),                            \
           "expected a line starting \"%s \" in the stdout of `%s`, found none", (stem), (r)->cmd)
 
 /* A count from `status` output: the number right after the word (past
@@ -347,14 +350,14 @@ static long count_of(const char *text, const char *word)
 }
 
 /* Run `status` and check that the count named by word is want. */
-#define EXPECT_COUNT(c, db, word, want)                                                            \
-    do {                                                                                           \
-        run_t st_;                                                                                 \
-        pub((c), &st_, (db), "status", NULL);                                                      \
-        EXPECT_EXIT(&st_, 0);                                                                      \
-        long got_ = count_of(st_.out, (word));                                                     \
-        CHECK(got_ == (want), &st_, "expected `status` to count %ld %s, got %ld%s", (long)(want),  \
-              (word), got_, got_ < 0 ? " (no number next to that word)" : "");                     \
+#define EXPECT_COUNT(c, db, word, want)                                                                      \
+    do {                                                                                                     \
+        run_t st_;                                                                                           \
+        pub((c), &st_, (db), "status", NULL);                                                                \
+        EXPECT_EXIT(&st_, 0);                                                                                \
+        long got_ = count_of(st_.out, (word));                                                               \
+        CHECK(got_ == (want), &st_, "expected `status` to count %ld %s, got %ld%s", (long)(want), (word),    \
+              got_, got_ < 0 ? " (no number next to that word)" : "");                                       \
     } while (0)
 
 /* The code mkpkgs.sh computed for BATCH/STEM.json (package-format.md §2). */
@@ -391,24 +394,23 @@ static void expect_published_line(ctx_t *c, const run_t *r, const char *batch, c
     const char *sp = strchr(sym, ' ');
     size_t symlen = sp ? (size_t)(sp - sym) : strlen(sym);
     CHECK(is_code_shape(sym, symlen), r,
-          "expected 16 upper-case code symbols after \"%s \", got line \"%s\"", stem, line);
+          "expected 16 upper-case code symbols after \"%s \", got line \"%.300s\"", stem, line);
     snprintf(want, sizeof want, "%s %s %s", stem, code, outcome);
-    CHECK(strcmp(line, want) == 0, r, "expected line \"%s\", got \"%s\"", want, line);
+    CHECK(strcmp(line, want) == 0, r, "expected line \"%s\", got \"%.300s\"", want, line);
 }
 
 /* Check "STEM ... refused: REASON" with REASON holding want1 (and want2). */
-static void expect_refused_line(const run_t *r, const char *stem, const char *want1,
-                                const char *want2)
+static void expect_refused_line(const run_t *r, const char *stem, const char *want1, const char *want2)
 {
     char line[LINE_MAX_LEN];
     LINE_OF(r, stem, line);
     const char *reason = strstr(line, " refused: ");
-    CHECK(reason != NULL, r, "expected \"%s ... refused: REASON\", got \"%s\"", stem, line);
+    CHECK(reason != NULL, r, "expected \"%s ... refused: REASON\", got \"%.300s\"", stem, line);
     reason += strlen(" refused: ");
-    CHECK(strstr(reason, want1) != NULL, r,
-          "expected the reason for %s to contain \"%s\", got \"%s\"", stem, want1, reason);
+    CHECK(strstr(reason, want1) != NULL, r, "expected the reason for %s to contain \"%s\", got \"%.300s\"",
+          stem, want1, reason);
     CHECK(want2 == NULL || strstr(reason, want2) != NULL, r,
-          "expected the reason for %s to contain \"%s\", got \"%s\"", stem, want2, reason);
+          "expected the reason for %s to contain \"%s\", got \"%.300s\"", stem, want2, reason);
 }
 
 /* ---- a small JSON checker for --json lines -------------------------------- */
@@ -422,11 +424,37 @@ static const char *json_ws(const char *p)
 
 static const char *json_value(const char *p, int depth);
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n;
+    unsigned min;
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        n = 2, min = 0x80;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        n = 3, min = 0x800;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        n = 4, min = 0x10000;
+    else
+        return 0;
+    unsigned cp = p[0] & (0x3F >> (n - 1));
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    return cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
+}
+
+/* A JSON string, which must also be UTF-8: a reason that echoes the bad
+ * byte of a package would break every reader of --json. */
 static const char *json_string(const char *p)
 {
     if (*p++ != '"')
         return NULL;
-    for (; *p != '"'; p++) {
+    while (*p != '"') {
         if ((unsigned char)*p < 0x20)
             return NULL;
         if (*p == '\\') {
@@ -435,11 +463,18 @@ static const char *json_string(const char *p)
                 for (int i = 1; i <= 4; i++)
                     if (!isxdigit((unsigned char)p[i]))
                         return NULL;
-                p += 4;
-            } else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+                p += 5;
+            } else if (*p && strchr("\"\\/bfnrt", *p)) {
+                p++;
+            } else {
                 return NULL;
             }
+            continue;
         }
+        size_t n = utf8_len((const unsigned char *)p);
+        if (n == 0)
+            return NULL;
+        p += n;
     }
     return p + 1;
 }
@@ -504,17 +539,24 @@ static const char *json_value(const char *p, int depth)
         return NULL;
     p = json_ws(p);
     switch (*p) {
-    case '{': return json_container(p + 1, '}', depth);
-    case '[': return json_container(p + 1, ']', depth);
-    case '"': return json_string(p);
-    case 't': return strncmp(p, "true", 4) == 0 ? p + 4 : NULL;
-    case 'f': return strncmp(p, "false", 5) == 0 ? p + 5 : NULL;
-    case 'n': return strncmp(p, "null", 4) == 0 ? p + 4 : NULL;
-    default: return json_number(p);
+    case '{':
+        return json_container(p + 1, '}', depth);
+    case '[':
+        return json_container(p + 1, ']', depth);
+    case '"':
+        return json_string(p);
+    case 't':
+        return strncmp(p, "true", 4) == 0 ? p + 4 : NULL;
+    case 'f':
+        return strncmp(p, "false", 5) == 0 ? p + 5 : NULL;
+    case 'n':
+        return strncmp(p, "null", 4) == 0 ? p + 4 : NULL;
+    default:
+        return json_number(p);
     }
 }
 
-/* 1 when line is exactly one JSON object. */
+/* 1 when line is exactly one JSON object, in UTF-8. */
 static int is_json_object(const char *line)
 {
     const char *p = json_ws(line);
@@ -562,24 +604,20 @@ static void expect_json_line(ctx_t *c, const run_t *r, const char *batch, const 
 {
     char line[LINE_MAX_LEN], sq[LINE_MAX_LEN], want[256];
     CHECK(find_line(r->out, is_package_object, stem, line, sizeof line), r,
-          "expected a JSON line with \"package\":\"%s\" in the stdout of `%s`, found none", stem,
-          r->cmd);
-    CHECK(is_json_object(line), r, "expected the line for %s to be one JSON object, got: %s", stem,
-          line);
+          "expected a JSON line with \"package\":\"%s\" in the stdout of `%s`, found none", stem, r->cmd);
+    CHECK(is_json_object(line), r, "expected the line for %s to be one JSON object, got: %.300s", stem, line);
     json_squeeze(line, sq, sizeof sq);
     snprintf(want, sizeof want, "\"outcome\":\"%s\"", outcome);
-    CHECK(strstr(sq, want) != NULL, r, "expected %s in the line for %s, got: %s", want, stem, line);
-    CHECK(strstr(sq, "\"code\":") != NULL, r, "expected a \"code\" member for %s, got: %s", stem,
+    CHECK(strstr(sq, want) != NULL, r, "expected %s in the line for %s, got: %.300s", want, stem, line);
+    CHECK(strstr(sq, "\"code\":") != NULL, r, "expected a \"code\" member for %s, got: %.300s", stem, line);
+    CHECK(strstr(sq, "\"reason\":") != NULL, r, "expected a \"reason\" member for %s, got: %.300s", stem,
           line);
-    CHECK(strstr(sq, "\"reason\":") != NULL, r, "expected a \"reason\" member for %s, got: %s",
-          stem, line);
     if (strcmp(outcome, "refused") != 0) {
         snprintf(want, sizeof want, "\"code\":\"%s\"", code_for(c, batch, stem));
-        CHECK(strstr(sq, want) != NULL, r, "expected %s in the line for %s, got: %s", want, stem,
-              line);
+        CHECK(strstr(sq, want) != NULL, r, "expected %s in the line for %s, got: %.300s", want, stem, line);
     } else {
         CHECK(strstr(line, reason_part) != NULL, r,
-              "expected the reason for %s to contain \"%s\", got: %s", stem, reason_part, line);
+              "expected the reason for %s to contain \"%s\", got: %.300s", stem, reason_part, line);
     }
 }
 
@@ -627,8 +665,7 @@ static void test_code_helper_matches_spec_vectors(void **state)
         {"b''", "", 0, "WERC8GMRZGE196Q8"},
         {"b'a'", "a", 1, "SABR24PA3EYWNYPK"},
         {"b'\\n'", "\n", 1, "06X4E6E81DQYJ4DP"},
-        {"b'{\"schema\":\"hocba.tieuhoc.v1\"}'", "{\"schema\":\"hocba.tieuhoc.v1\"}", 29,
-         "Q5VQQT42TCX1D4Q1"},
+        {"b'{\"schema\":\"hocba.tieuhoc.v1\"}'", "{\"schema\":\"hocba.tieuhoc.v1\"}", 29, "Q5VQQT42TCX1D4Q1"},
         {"b'Nguy\\xe1\\xbb\\x85n V\\xc4\\x83n An'", "Nguy\xe1\xbb\x85n V\xc4\x83n An", 16,
          "56E4F0JVBWF2GPTM"},
         {"bytes(range(256))", NULL, 256, "82QZ5TEJV292WHXW"},
@@ -660,8 +697,8 @@ static void test_code_helper_matches_spec_vectors(void **state)
     for (size_t i = 0; i < NVEC; i++) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        CHECK(len == 16 && strncmp(p, vec[i].code, 16) == 0, &r,
-              "expected code %s for %s, got \"%.*s\"", vec[i].code, vec[i].what, (int)len, p);
+        CHECK(len == 16 && strncmp(p, vec[i].code, 16) == 0, &r, "expected code %s for %s, got \"%.*s\"",
+              vec[i].code, vec[i].what, (int)len, p);
         p = nl ? nl + 1 : p + len;
     }
 }
@@ -823,8 +860,8 @@ static void test_batch_bad_exits_1_and_publishes_nothing(void **state)
     char line[LINE_MAX_LEN];
     for (size_t i = 0; i < NBAD; i++) {
         LINE_OF(r, BAD[i].stem, line);
-        CHECK(strstr(line, " refused: ") != NULL, r, "expected %s to be refused, got \"%s\"",
-              BAD[i].stem, line);
+        CHECK(strstr(line, " refused: ") != NULL, r, "expected %s to be refused, got \"%.300s\"", BAD[i].stem,
+              line);
     }
 }
 
@@ -841,8 +878,11 @@ static void expect_bad(void **state, const char *stem)
 }
 
 /* One test per refusal, named for it. */
-#define BAD_TEST(fn, stem)                                                                         \
-    static void fn(void **state) { expect_bad(state, stem); }
+#define BAD_TEST(fn, stem)                                                                                   \
+    static void fn(void **state)                                                                             \
+    {                                                                                                        \
+        expect_bad(state, stem);                                                                             \
+    }
 BAD_TEST(test_refuses_transcript_without_principal_role, "role-missing")
 BAD_TEST(test_refuses_signature_by_undeclared_signer, "signer-undeclared")
 BAD_TEST(test_refuses_declared_hash_of_another_certificate, "hash-mismatch")
@@ -906,8 +946,8 @@ static void expect_all_json_lines(const run_t *r)
         size_t k = len < sizeof line - 1 ? len : sizeof line - 1;
         memcpy(line, p, k);
         line[k] = '\0';
-        CHECK(is_json_object(line), r, "expected each line of `%s` to be a JSON object, got: %s",
-              r->cmd, line);
+        CHECK(is_json_object(line), r, "expected each line of `%s` to be a JSON object, got: %.300s", r->cmd,
+              line);
         lines++;
         p = nl ? nl + 1 : p + len;
     }
@@ -928,6 +968,21 @@ static void test_batch_json_prints_one_object_per_package(void **state)
     expect_json_line(c, &r, "batch-mixed", "altered", "refused", "integrity");
     expect_json_line(c, &r, "batch-mixed", "grade-out-of-range", "refused", "grade");
     expect_json_line(c, &r, "batch-mixed", "not-cms", "refused", "not a CMS");
+}
+
+/* The refusal reasons quote names, bytes and DNs from the packages: each
+ * line must still be one JSON object in UTF-8. */
+static void test_batch_json_refusals_are_json_objects_with_reasons(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    run_t r;
+    make_index(c, db, sizeof db, "json-bad", 1);
+    pub(c, &r, db, "batch", "@batch-bad", "--json", NULL);
+    EXPECT_EXIT(&r, 1);
+    expect_all_json_lines(&r);
+    for (size_t i = 0; i < NBAD; i++)
+        expect_json_line(c, &r, "batch-bad", BAD[i].stem, "refused", BAD[i].want1);
 }
 
 static void test_batch_json_says_already_for_published_package(void **state)
@@ -1053,8 +1108,7 @@ static int group_setup(void **state)
         return -1;
     *state = c;
     const char *tmpdir = getenv("TMPDIR");
-    snprintf(c->tmp, sizeof c->tmp, "%s/hocba-publish-test-XXXXXX",
-             tmpdir && *tmpdir ? tmpdir : "/tmp");
+    snprintf(c->tmp, sizeof c->tmp, "%s/hocba-publish-test-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     if (!mkdtemp(c->tmp)) {
         print_error("mkdtemp %s: %s\n", c->tmp, strerror(errno));
         return -1;
@@ -1063,8 +1117,8 @@ static int group_setup(void **state)
     const char *bin = getenv("HOCBA_BIN");
     snprintf(c->pub, sizeof c->pub, "%s/hocba-publish", bin && *bin ? bin : "bin");
     if (access(c->pub, X_OK) != 0)
-        print_error("note: %s is not an executable (%s); set HOCBA_BIN to its directory\n",
-                    c->pub, strerror(errno));
+        print_error("note: %s is not an executable (%s); set HOCBA_BIN to its directory\n", c->pub,
+                    strerror(errno));
 
     const char *argv[] = {"bash", FIXTURES_SCRIPT, c->fx, NULL};
     run_t r;
@@ -1136,6 +1190,7 @@ int main(void)
         cmocka_unit_test(test_batch_mixed_publishes_good_and_refuses_bad),
         cmocka_unit_test(test_batch_strict_publishes_nothing_when_one_is_refused),
         cmocka_unit_test(test_batch_json_prints_one_object_per_package),
+        cmocka_unit_test(test_batch_json_refusals_are_json_objects_with_reasons),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
