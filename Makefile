@@ -18,12 +18,13 @@ REL      := build/rel
 ASAN     := build/asan
 
 .PHONY: all test run clean check-deps format bench
+.SECONDARY:
 all: $(addprefix bin/,$(TOOLS))
 
 # -Wno-format-truncation: every snprintf into a fixed buffer truncates on
 # purpose (bounded messages); the warning would flag each one.
 # ---- release build -------------------------------------------------------
-$(REL)/%.o: %.c $(wildcard lookup/*.h)
+$(REL)/%.o: %.c $(wildcard lookup/*.h tools/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -35,7 +36,7 @@ bin/hocba-%: $(REL)/tools/%.o $(REL)/liblookup.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 # ---- sanitizer build (tests) -----------------------------------------------
-$(ASAN)/%.o: %.c $(wildcard lookup/*.h)
+$(ASAN)/%.o: %.c $(wildcard lookup/*.h tools/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c $< -o $@
 

@@ -171,7 +171,8 @@ static int parse_registry(str_t json, seal_t **seals, size_t *nseals, size_t *ns
         }
     }
     if (seals != NULL) {
-        qsort(out, n, sizeof *out, seal_cmp);
+        if (n > 0)
+            qsort(out, n, sizeof *out, seal_cmp);
         *seals = out;
         *nseals = n;
         *nschools = json_array_size(schools);
