@@ -31,7 +31,7 @@ struct trust {
     seal_t *seals; /* sorted by sha256 */
     size_t nseals, nschools;
 
-    pthread_mutex_t lock; /* guards the cache below */
+    pthread_rwlock_t lock; /* guards the cache below: read to look up, write to add */
     trust_cert_t **slots;
     size_t nslots, nused;
 };
@@ -314,13 +314,23 @@ static trust_cert_t *cache_get(trust_t *t, const unsigned char h[32], const uint
     return c;
 }
 
-trust_cert_t *trust_cert_get(trust_t *t, const uint8_t *der, size_t len)
+void trust_der(trust_der_t *d, const uint8_t *der, size_t len)
 {
-    unsigned char h[32];
-    SHA256(der, len, h);
-    pthread_mutex_lock(&t->lock);
-    trust_cert_t *c = cache_get(t, h, der, len);
-    pthread_mutex_unlock(&t->lock);
+    d->der = der;
+    d->len = len;
+    SHA256(der, len, d->sha256);
+}
+
+trust_cert_t *trust_cert_get(trust_t *t, const trust_der_t *d)
+{
+    pthread_rwlock_rdlock(&t->lock);
+    trust_cert_t *c = cache_get(t, d->sha256, NULL, 0);
+    pthread_rwlock_unlock(&t->lock);
+    if (c != NULL)
+        return c;
+    pthread_rwlock_wrlock(&t->lock);
+    c = cache_get(t, d->sha256, d->der, d->len);
+    pthread_rwlock_unlock(&t->lock);
     return c;
 }
 
@@ -452,7 +462,7 @@ int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whyle
         WHY("out of memory");
         return -1;
     }
-    pthread_mutex_init(&t->lock, NULL);
+    pthread_rwlock_init(&t->lock, NULL);
     t->version = in->version;
     t->store = X509_STORE_new();
     t->intermediates = sk_X509_new_null();
@@ -520,7 +530,7 @@ void trust_free(trust_t *t)
     free(t->seals);
     sk_X509_pop_free(t->intermediates, X509_free);
     X509_STORE_free(t->store);
-    pthread_mutex_destroy(&t->lock);
+    pthread_rwlock_destroy(&t->lock);
     free(t);
 }
 
@@ -551,14 +561,14 @@ size_t trust_school_count(const trust_t *t)
 
 /* A cached chain may be reused when each certificate in it is known to the
  * store, or was supplied by this package. */
-static int chain_usable(const trust_cert_t *c, const unsigned char (*extra)[32], size_t nextra)
+static int chain_usable(const trust_cert_t *c, const trust_der_t *extra, size_t nextra)
 {
     for (int i = 0; i < c->nchain; i++) {
         const trust_cert_t *e = c->chain[i];
         if (e->is_anchor || e->is_intermediate)
             continue;
         size_t k = 0;
-        while (k < nextra && memcmp(extra[k], e->sha256, 32) != 0)
+        while (k < nextra && memcmp(extra[k].sha256, e->sha256, 32) != 0)
             k++;
         if (k == nextra)
             return 0;
@@ -566,20 +576,16 @@ static int chain_usable(const trust_cert_t *c, const unsigned char (*extra)[32],
     return 1;
 }
 
-int trust_cert_chain(trust_t *t, trust_cert_t *c, const str_t *extra, size_t nextra, char *why, size_t whylen)
+int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size_t nextra, char *why,
+                     size_t whylen)
 {
-    unsigned char hashes[32][32];
     int rc = -1;
-    if (nextra > 32)
-        nextra = 32;
-    for (size_t i = 0; i < nextra; i++)
-        SHA256((const unsigned char *)extra[i].ptr, extra[i].len, hashes[i]);
-
-    pthread_mutex_lock(&t->lock);
-    if (c->chain_state == 1 && chain_usable(c, (const unsigned char (*)[32])hashes, nextra)) {
-        pthread_mutex_unlock(&t->lock);
+    pthread_rwlock_rdlock(&t->lock);
+    int usable = c->chain_state == 1 && chain_usable(c, extra, nextra);
+    pthread_rwlock_unlock(&t->lock);
+    if (usable)
         return 0;
-    }
+    pthread_rwlock_wrlock(&t->lock);
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     STACK_OF(X509) *untrusted = sk_X509_dup(t->intermediates);
     if (ctx == NULL || untrusted == NULL) {
@@ -587,7 +593,7 @@ int trust_cert_chain(trust_t *t, trust_cert_t *c, const str_t *extra, size_t nex
         goto done;
     }
     for (size_t i = 0; i < nextra; i++) {
-        trust_cert_t *e = cache_get(t, hashes[i], (const uint8_t *)extra[i].ptr, extra[i].len);
+        trust_cert_t *e = cache_get(t, extra[i].sha256, extra[i].der, extra[i].len);
         if (e != NULL && e != c && !sk_X509_push(untrusted, e->x)) {
             WHY("out of memory");
             goto done;
@@ -631,7 +637,7 @@ done:
     ERR_clear_error();
     sk_X509_free(untrusted);
     X509_STORE_CTX_free(ctx);
-    pthread_mutex_unlock(&t->lock);
+    pthread_rwlock_unlock(&t->lock);
     return rc;
 }
 

@@ -7,7 +7,8 @@
  * this store's CRLs and, once computed, its chain to an anchor. So a
  * certificate is decoded and its chain validated once per trust-input
  * version, never per package (platform-facts.md). The cache is guarded by a
- * mutex: one trust_t may be shared by threads. */
+ * read-write lock: one trust_t may be shared by threads, and lookups of
+ * known certificates do not wait for each other. */
 #ifndef HOCBA_TRUST_H
 #define HOCBA_TRUST_H
 
@@ -53,6 +54,16 @@ typedef struct trust_cert {
 
 typedef struct trust trust_t;
 
+/** A certificate as DER with its SHA-256, hashed once by the caller. */
+typedef struct {
+    const uint8_t *der;
+    size_t len;
+    unsigned char sha256[32];
+} trust_der_t;
+
+/** Fill d for len bytes of DER at der (computes the hash). */
+void trust_der(trust_der_t *d, const uint8_t *der, size_t len);
+
 /** Build a store from its inputs.
  * @param why  receives a one-line reason on failure
  * @return 0, or -1 when the anchors are missing or unreadable, a bundle
@@ -76,7 +87,7 @@ size_t trust_school_count(const trust_t *t);
 
 /** Find or add a certificate by its DER. Decodes it only the first time.
  * @return the entry, or NULL if the DER is not a certificate (or no memory). */
-trust_cert_t *trust_cert_get(trust_t *t, const uint8_t *der, size_t len);
+trust_cert_t *trust_cert_get(trust_t *t, const trust_der_t *d);
 
 /** Make sure c->chain is built, using the store's intermediates and the
  * given extra untrusted certificates (those carried by a package).
@@ -84,7 +95,8 @@ trust_cert_t *trust_cert_get(trust_t *t, const uint8_t *der, size_t len);
  * @return 0 when c chains to an anchor, -1 with *why set when it does not.
  * A cached chain is reused only when its intermediates are in the store or
  * among extra, so a package cannot borrow another package's intermediate. */
-int trust_cert_chain(trust_t *t, trust_cert_t *c, const str_t *extra, size_t nextra, char *why, size_t whylen);
+int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size_t nextra, char *why,
+                     size_t whylen);
 
 /** 1 when the certificate hash is registered as a seal of the school. */
 int trust_seal_registered(const trust_t *t, const char *school_code, const unsigned char sha256[32]);

@@ -301,8 +301,25 @@ static void check_seal(verdict_t *v, trust_t *trust, const char *school, int sig
 }
 
 /* Per SignerInfo: integrity, signature, chain, validity, revocation. */
+/* The payload's digest per algorithm, computed at most once per package. */
+typedef struct {
+    const uint8_t *payload;
+    size_t len;
+    unsigned char d[4][EVP_MAX_MD_SIZE];
+    unsigned int dlen[4];
+} digests_t;
+
+static int payload_digest(digests_t *dg, int md, const unsigned char **out, unsigned int *outlen)
+{
+    if (dg->dlen[md] == 0 && EVP_Digest(dg->payload, dg->len, dg->d[md], &dg->dlen[md], MDS[md], NULL) != 1)
+        return -1;
+    *out = dg->d[md];
+    *outlen = dg->dlen[md];
+    return 0;
+}
+
 static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const cms_signed_t *sd, size_t k,
-                         const uint8_t *payload, size_t plen, const str_t *extra, int64_t published_at)
+                         digests_t *dg, const trust_der_t *extra, int64_t published_at)
 {
     const cms_signer_t *s = &sd->signers[k];
     int idx = (int)v->nsigners++;
@@ -315,8 +332,8 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
     vs->signing_time = s->has_signing_time ? s->signing_time : -1;
     copy_str(vs->role, sizeof vs->role, "undeclared");
     if (s->cert >= 0) {
-        cert = trust_cert_get(trust, sd->certs[s->cert].der, sd->certs[s->cert].len);
-        SHA256(sd->certs[s->cert].der, sd->certs[s->cert].len, vs->cert_sha256);
+        cert = trust_cert_get(trust, &extra[s->cert]);
+        memcpy(vs->cert_sha256, extra[s->cert].sha256, 32);
         if (cert != NULL)
             copy_str(vs->subject, sizeof vs->subject, cert->subject);
         vs->declared = declared_by_hash(p, vs->cert_sha256);
@@ -331,9 +348,9 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
         return;
     }
     /* integrity */
-    unsigned char d[EVP_MAX_MD_SIZE];
+    const unsigned char *d;
     unsigned int dlen = 0;
-    if (EVP_Digest(payload, plen, d, &dlen, MDS[s->md], NULL) != 1) {
+    if (payload_digest(dg, s->md, &d, &dlen) != 0) {
         item(v, VERIFY_INTEGRITY, idx, 0, "the payload digest cannot be computed");
         return;
     }
@@ -379,7 +396,8 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
     cms_signed_t *sd = malloc(sizeof *sd);
     uint8_t *der = NULL;
     size_t derlen = 0;
-    str_t extra[CMS_MAX_CERTS];
+    trust_der_t extra[CMS_MAX_CERTS];
+    digests_t dg;
     char why[VERIFY_DETAIL_LEN];
 
     pthread_once(&md_once, fetch_mds);
@@ -400,9 +418,12 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
         goto done;
     }
     for (size_t i = 0; i < sd->ncerts; i++)
-        extra[i] = str_n(sd->certs[i].der, sd->certs[i].len);
+        trust_der(&extra[i], sd->certs[i].der, sd->certs[i].len);
+    memset(dg.dlen, 0, sizeof dg.dlen);
+    dg.payload = payload;
+    dg.len = plen;
     for (size_t k = 0; k < sd->nsigners; k++)
-        check_signer(v, trust, p, sd, k, payload, plen, extra, published_at);
+        check_signer(v, trust, p, sd, k, &dg, extra, published_at);
 
     if (p == NULL) {
         item(v, VERIFY_ROLES, -1, 0, "the stored payload is no longer a valid document");

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -29,9 +30,21 @@
 
 enum { PKG_PENDING = 0, PKG_PUBLISHED, PKG_ALREADY, PKG_REFUSED };
 
+/* What phase 2 needs of a payload, kept after its JSON tree is freed. */
+typedef struct {
+    int kind;
+    int has_supersedes;
+    char supersedes[CODE_LEN];
+    char target[CODE_LEN];
+    char school[24];
+    char docid[72];
+    char student[24];
+} facts_t;
+
 typedef struct {
     char *stem;
     int has_json, has_p7s;
+    facts_t f;
     char code[CODE_LEN];
     int has_code;
     uint8_t *json, *p7s;
@@ -49,6 +62,11 @@ typedef struct {
     trust_t *trust;
     int64_t now;
     atomic_size_t next, done;
+    pthread_mutex_t lock; /* with `cond`: a worker finished a package */
+    pthread_cond_t cond;
+    atomic_uchar *ready;  /* ready[i] set when pkgs[i] is checked */
+    atomic_int waiting;   /* the writer sleeps on cond: wake it */
+    int dirfd;
 } batch_t;
 
 static void die_usage(void)
@@ -292,11 +310,6 @@ static int cmd_status(index_t *ix, int argc, char **argv)
 
 /* ---- batch ---------------------------------------------------------------- */
 
-static int stem_cmp(const void *a, const void *b)
-{
-    return strcmp(((const pkg_t *)a)->stem, ((const pkg_t *)b)->stem);
-}
-
 static int ends_with(const char *s, const char *suffix, size_t *stemlen)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -306,12 +319,25 @@ static int ends_with(const char *s, const char *suffix, size_t *stemlen)
     return 1;
 }
 
-/* Collect the packages of dir: stems of *.json and *.p7s files. */
+typedef struct {
+    char *stem;
+    int is_json;
+} entry_t;
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const entry_t *x = a, *y = b;
+    int c = strcmp(x->stem, y->stem);
+    return c ? c : x->is_json - y->is_json;
+}
+
+/* Collect the packages of dir: stems of *.json and *.p7s files, sorted. */
 static int scan_dir(const char *dir, pkg_t **out, size_t *n)
 {
     DIR *d = opendir(dir);
+    entry_t *ents = NULL;
     pkg_t *pkgs = NULL;
-    size_t cnt = 0, cap = 0;
+    size_t cnt = 0, cap = 0, np = 0;
     if (d == NULL)
         return -1;
     struct dirent *e;
@@ -320,36 +346,44 @@ static int scan_dir(const char *dir, pkg_t **out, size_t *n)
         int is_json = ends_with(e->d_name, ".json", &sl), is_p7s = !is_json && ends_with(e->d_name, ".p7s", &sl);
         if ((!is_json && !is_p7s) || e->d_name[0] == '.')
             continue;
-        size_t i = 0;
-        while (i < cnt && !(strlen(pkgs[i].stem) == sl && strncmp(pkgs[i].stem, e->d_name, sl) == 0))
-            i++;
-        if (i == cnt) {
-            if (cnt == cap) {
-                cap = cap ? cap * 2 : 256;
-                pkg_t *g = realloc(pkgs, cap * sizeof *pkgs);
-                if (g == NULL)
-                    goto fail;
-                pkgs = g;
-            }
-            memset(&pkgs[cnt], 0, sizeof *pkgs);
-            if ((pkgs[cnt].stem = strndup(e->d_name, sl)) == NULL)
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 256;
+            entry_t *g = realloc(ents, cap * sizeof *ents);
+            if (g == NULL)
                 goto fail;
-            cnt++;
+            ents = g;
         }
-        if (is_json)
-            pkgs[i].has_json = 1;
-        else
-            pkgs[i].has_p7s = 1;
+        if ((ents[cnt].stem = strndup(e->d_name, sl)) == NULL)
+            goto fail;
+        ents[cnt++].is_json = is_json;
     }
     closedir(d);
-    qsort(pkgs, cnt, sizeof *pkgs, stem_cmp);
+    d = NULL;
+    qsort(ents, cnt, sizeof *ents, entry_cmp);
+    if ((pkgs = calloc(cnt ? cnt : 1, sizeof *pkgs)) == NULL)
+        goto fail;
+    for (size_t i = 0; i < cnt; i++) {
+        if (np == 0 || strcmp(pkgs[np - 1].stem, ents[i].stem) != 0) {
+            pkgs[np++].stem = ents[i].stem;
+            ents[i].stem = NULL;
+        }
+        if (ents[i].is_json)
+            pkgs[np - 1].has_json = 1;
+        else
+            pkgs[np - 1].has_p7s = 1;
+    }
+    for (size_t i = 0; i < cnt; i++)
+        free(ents[i].stem);
+    free(ents);
     *out = pkgs;
-    *n = cnt;
+    *n = np;
     return 0;
 fail:
-    closedir(d);
+    if (d != NULL)
+        closedir(d);
     for (size_t i = 0; i < cnt; i++)
-        free(pkgs[i].stem);
+        free(ents[i].stem);
+    free(ents);
     free(pkgs);
     errno = ENOMEM;
     return -1;
@@ -363,6 +397,17 @@ static void refuse(pkg_t *p, const char *fmt, ...)
     vsnprintf(p->reason, sizeof p->reason, fmt, ap);
     va_end(ap);
     p->outcome = PKG_REFUSED;
+}
+
+static void keep_facts(facts_t *f, const payload_t *pl)
+{
+    f->kind = pl->kind;
+    f->has_supersedes = pl->has_supersedes;
+    memcpy(f->supersedes, pl->supersedes, CODE_LEN);
+    memcpy(f->target, pl->target, CODE_LEN);
+    snprintf(f->school, sizeof f->school, "%s", pl->school_code ? pl->school_code : "");
+    snprintf(f->docid, sizeof f->docid, "%s", pl->document_id ? pl->document_id : "");
+    snprintf(f->student, sizeof f->student, "%s", pl->student_id ? pl->student_id : "");
 }
 
 /* Phase 1, on every core: read, derive the code, validate, verify. */
@@ -400,16 +445,19 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v)
         return;
     }
     p->parsed = 1;
+    keep_facts(&p->f, &p->pl);
     if (p->pl.kind != PAYLOAD_TRANSCRIPT)
         return; /* recalls are verified once their transcript is known (phase 2) */
-    if (verify_package(b->trust, &p->pl, p->json, p->jlen, p->p7s, p->plen, b->now, NULL, v) != 0) {
+    if (verify_package(b->trust, &p->pl, p->json, p->jlen, p->p7s, p->plen, b->now, NULL, v) != 0)
         refuse(p, "out of memory while verifying");
-        return;
-    }
-    if (!v->ok) {
+    else if (!v->ok) {
         verify_reason(v, why, sizeof why);
         refuse(p, "%s", why);
     }
+    /* A transcript's tree is not needed any more: free it now so that a
+     * large batch does not hold thousands of them. */
+    payload_free(&p->pl);
+    p->parsed = 0;
 }
 
 static void *worker(void *arg)
@@ -425,6 +473,12 @@ static void *worker(void *arg)
         else
             check_package(b, &b->pkgs[i], v);
         atomic_fetch_add(&b->done, 1);
+        atomic_store(&b->ready[i], 1);
+        if (atomic_load(&b->waiting)) {
+            pthread_mutex_lock(&b->lock);
+            pthread_cond_broadcast(&b->cond);
+            pthread_mutex_unlock(&b->lock);
+        }
     }
     free(v);
     return NULL;
@@ -437,46 +491,64 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void check_all(batch_t *b)
+/* Start the checking threads: all cores check while this thread writes. */
+static int start_workers(batch_t *b, pthread_t *th, int max)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     const char *env = getenv("HOCBA_THREADS");
-    int nthreads = env != NULL && atoi(env) > 0 ? atoi(env) : (int)(cores > 0 ? cores : 1);
-    if (nthreads > 64)
-        nthreads = 64;
-    if ((size_t)nthreads > b->n)
-        nthreads = b->n > 0 ? (int)b->n : 1;
-    pthread_t th[64];
+    int n = env != NULL && atoi(env) > 0 ? atoi(env) : (int)(cores > 0 ? cores : 1);
+    if (n > max)
+        n = max;
+    if ((size_t)n > b->n)
+        n = (int)b->n;
     int started = 0;
-    for (int i = 1; i < nthreads; i++)
+    for (int i = 0; i < n; i++)
         if (pthread_create(&th[started], NULL, worker, b) == 0)
             started++;
-    int progress = isatty(STDERR_FILENO) && b->n >= 100;
-    if (!progress) {
-        worker(b);
-    } else {
-        /* This thread reports progress; the workers do the checking. */
-        pthread_t own;
-        int have_own = pthread_create(&own, NULL, worker, b) == 0;
-        if (!have_own)
-            worker(b);
-        double t0 = now_seconds();
-        while (atomic_load(&b->done) < b->n) {
-            usleep(200000);
+    return started;
+}
+
+/* Wait until package i is checked, reporting progress on a terminal. */
+static void wait_ready(batch_t *b, size_t i, int progress, double t0, double *last)
+{
+    if (atomic_load(&b->ready[i]))
+        return;
+    pthread_mutex_lock(&b->lock);
+    atomic_store(&b->waiting, 1);
+    while (!atomic_load(&b->ready[i])) {
+        /* a bounded wait: a worker may have set ready[i] just before it saw `waiting` */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += progress ? 200000000 : 2000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&b->cond, &b->lock, &ts);
+        double t = now_seconds();
+        if (progress && t - *last >= 0.2) {
             size_t done = atomic_load(&b->done);
-            double dt = now_seconds() - t0, rate = dt > 0 ? (double)done / dt : 0;
+            double rate = t > t0 ? (double)done / (t - t0) : 0;
             fprintf(stderr, "\rchecked %zu/%zu packages, %.0f/s, ETA %.0f s   ", done, b->n, rate,
                     rate > 0 ? (double)(b->n - done) / rate : 0.0);
+            *last = t;
         }
-        fprintf(stderr, "\rchecked %zu/%zu packages in %.1f s                 \n", b->n, b->n, now_seconds() - t0);
-        if (have_own)
-            pthread_join(own, NULL);
     }
-    for (int i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
+    atomic_store(&b->waiting, 0);
+    pthread_mutex_unlock(&b->lock);
 }
 
 enum { TRY_DONE, TRY_WAIT, TRY_FAIL };
+
+/* The package's bytes are in the transaction now (or it was refused). */
+static void release_bytes(pkg_t *p)
+{
+    free(p->json);
+    free(p->p7s);
+    p->json = p->p7s = NULL;
+    payload_free(&p->pl);
+    p->parsed = 0;
+}
 
 static int put_doc(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, int kind, int *dbrc)
 {
@@ -484,7 +556,7 @@ static int put_doc(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, int kind, in
     if (*dbrc != 0)
         return TRY_FAIL;
     if (kind == INDEX_KIND_TRANSCRIPT)
-        *dbrc = index_put_docid(ix, txn, str_c(p->pl.school_code), str_c(p->pl.document_id), p->code);
+        *dbrc = index_put_docid(ix, txn, str_c(p->f.school), str_c(p->f.docid), p->code);
     return *dbrc == 0 ? TRY_DONE : TRY_FAIL;
 }
 
@@ -506,7 +578,7 @@ static int stored_transcript(index_t *ix, MDB_txn *txn, const char code[CODE_LEN
 static int docid_free(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
 {
     char other[CODE_LEN], g[CODE_GROUPED_LEN + 1];
-    int rc = index_get_docid(ix, txn, str_c(p->pl.school_code), str_c(p->pl.document_id), other);
+    int rc = index_get_docid(ix, txn, str_c(p->f.school), str_c(p->f.docid), other);
     if (rc == INDEX_ENOTFOUND)
         return 1;
     if (rc != INDEX_OK) {
@@ -517,7 +589,7 @@ static int docid_free(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
     refuse(p,
            "document_id %s of school %s is already published with other content (lookup code %s); a "
            "correction is published as a recall of that code and a replacement with `supersedes`",
-           p->pl.document_id, p->pl.school_code, g);
+           p->f.docid, p->f.school, g);
     return 0;
 }
 
@@ -539,7 +611,7 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
         *dbrc = rc;
         return TRY_FAIL;
     }
-    if (p->pl.kind == PAYLOAD_TRANSCRIPT && !p->pl.has_supersedes) {
+    if (p->f.kind == PAYLOAD_TRANSCRIPT && !p->f.has_supersedes) {
         if (!docid_free(ix, txn, p, dbrc))
             return *dbrc ? TRY_FAIL : TRY_DONE;
         rc = put_doc(ix, txn, b, p, INDEX_KIND_TRANSCRIPT, dbrc);
@@ -547,9 +619,9 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
             p->outcome = PKG_PUBLISHED;
         return rc;
     }
-    if (p->pl.kind == PAYLOAD_TRANSCRIPT) {
-        code_format_grouped(p->pl.supersedes, g);
-        if (stored_transcript(ix, txn, p->pl.supersedes, &old, dbrc) != 0) {
+    if (p->f.kind == PAYLOAD_TRANSCRIPT) {
+        code_format_grouped(p->f.supersedes, g);
+        if (stored_transcript(ix, txn, p->f.supersedes, &old, dbrc) != 0) {
             if (*dbrc == INDEX_ENOTFOUND) {
                 *dbrc = 0;
                 snprintf(p->reason, sizeof p->reason, "supersedes %s, which is not published", g);
@@ -562,13 +634,13 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
             }
             return TRY_FAIL;
         }
-        int same = strcmp(old.school_code, p->pl.school_code) == 0 && strcmp(old.student_id, p->pl.student_id) == 0;
+        int same = strcmp(old.school_code, p->f.school) == 0 && strcmp(old.student_id, p->f.student) == 0;
         payload_free(&old);
         if (!same) {
             refuse(p, "supersedes %s, which is a transcript of another school or another pupil", g);
             return TRY_DONE;
         }
-        rc = index_get_link(ix, txn, p->pl.supersedes, INDEX_LINK_RECALLED_BY, link);
+        rc = index_get_link(ix, txn, p->f.supersedes, INDEX_LINK_RECALLED_BY, link);
         if (rc == INDEX_ENOTFOUND) {
             snprintf(p->reason, sizeof p->reason,
                      "supersedes %s, which is not recalled (publish its recall notice first or in the same batch)",
@@ -579,7 +651,7 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
             *dbrc = rc;
             return TRY_FAIL;
         }
-        rc = index_get_link(ix, txn, p->pl.supersedes, INDEX_LINK_SUPERSEDED_BY, link);
+        rc = index_get_link(ix, txn, p->f.supersedes, INDEX_LINK_SUPERSEDED_BY, link);
         if (rc == INDEX_OK) {
             char g2[CODE_GROUPED_LEN + 1];
             code_format_grouped(link, g2);
@@ -589,15 +661,15 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
         if (!docid_free(ix, txn, p, dbrc))
             return *dbrc ? TRY_FAIL : TRY_DONE;
         if (put_doc(ix, txn, b, p, INDEX_KIND_TRANSCRIPT, dbrc) != TRY_DONE ||
-            (*dbrc = index_put_link(ix, txn, p->pl.supersedes, INDEX_LINK_SUPERSEDED_BY, p->code)) != 0 ||
-            (*dbrc = index_put_link(ix, txn, p->code, INDEX_LINK_SUPERSEDES, p->pl.supersedes)) != 0)
+            (*dbrc = index_put_link(ix, txn, p->f.supersedes, INDEX_LINK_SUPERSEDED_BY, p->code)) != 0 ||
+            (*dbrc = index_put_link(ix, txn, p->code, INDEX_LINK_SUPERSEDES, p->f.supersedes)) != 0)
             return TRY_FAIL;
         p->outcome = PKG_PUBLISHED;
         return TRY_DONE;
     }
     /* a recall notice */
-    code_format_grouped(p->pl.target, g);
-    if (stored_transcript(ix, txn, p->pl.target, &old, dbrc) != 0) {
+    code_format_grouped(p->f.target, g);
+    if (stored_transcript(ix, txn, p->f.target, &old, dbrc) != 0) {
         if (*dbrc == INDEX_ENOTFOUND) {
             *dbrc = 0;
             snprintf(p->reason, sizeof p->reason, "recalls %s, which is not published", g);
@@ -610,9 +682,9 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
         }
         return TRY_FAIL;
     }
-    if (strcmp(old.school_code, p->pl.school_code) != 0) {
+    if (strcmp(old.school_code, p->f.school) != 0) {
         refuse(p, "the recall notice is from another school: it names school %s, but %s belongs to school %s",
-               p->pl.school_code, g, old.school_code);
+               p->f.school, g, old.school_code);
         payload_free(&old);
         return TRY_DONE;
     }
@@ -620,7 +692,7 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
     unsigned char target_principal[32];
     memcpy(target_principal, old.signers[principal < 0 ? 0 : principal].cert_sha256, 32);
     payload_free(&old);
-    rc = index_get_link(ix, txn, p->pl.target, INDEX_LINK_RECALLED_BY, link);
+    rc = index_get_link(ix, txn, p->f.target, INDEX_LINK_RECALLED_BY, link);
     if (rc == INDEX_OK) {
         char g2[CODE_GROUPED_LEN + 1];
         code_format_grouped(link, g2);
@@ -638,8 +710,8 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
         return TRY_DONE;
     }
     if (put_doc(ix, txn, b, p, INDEX_KIND_RECALL, dbrc) != TRY_DONE ||
-        (*dbrc = index_put_link(ix, txn, p->pl.target, INDEX_LINK_RECALLED_BY, p->code)) != 0 ||
-        (*dbrc = index_put_link(ix, txn, p->code, INDEX_LINK_RECALL_OF, p->pl.target)) != 0)
+        (*dbrc = index_put_link(ix, txn, p->f.target, INDEX_LINK_RECALLED_BY, p->code)) != 0 ||
+        (*dbrc = index_put_link(ix, txn, p->code, INDEX_LINK_RECALL_OF, p->f.target)) != 0)
         return TRY_FAIL;
     p->outcome = PKG_PUBLISHED;
     return TRY_DONE;
@@ -706,16 +778,49 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
     }
     b.dir = dir;
     b.now = (int64_t)time(NULL);
-    check_all(&b);
-
-    if ((v = malloc(sizeof *v)) == NULL || (dbrc = index_begin(ix, 0, &txn)) != 0) {
-        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", v ? index_strerror(dbrc) : "out of memory");
+    if ((v = malloc(sizeof *v)) == NULL || (b.ready = calloc(b.n ? b.n : 1, sizeof *b.ready)) == NULL) {
+        fprintf(stderr, "hocba-publish: batch: nothing was published: out of memory\n");
         goto done;
     }
+    if ((dbrc = index_begin(ix, 0, &txn)) != 0) {
+        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_strerror(dbrc));
+        goto done;
+    }
+    pthread_mutex_init(&b.lock, NULL);
+    pthread_cond_init(&b.cond, NULL);
+    pthread_t th[64];
+    int nth = start_workers(&b, th, 64);
+    if (nth == 0)
+        worker(&b);
+    /* Pipeline: write each package as soon as it is checked, in order, so
+     * its bytes are freed early; a package that waits for another (a
+     * replacement for its recall) is tried again in the rounds below. */
+    int progress_shown = isatty(STDERR_FILENO) && b.n >= 100;
+    double t0 = now_seconds(), last = t0;
+    int failed_db = 0;
+    for (size_t i = 0; i < b.n && !failed_db; i++) {
+        wait_ready(&b, i, progress_shown, t0, &last);
+        pkg_t *p = &b.pkgs[i];
+        if (p->outcome != PKG_PENDING) {
+            release_bytes(p);
+            continue;
+        }
+        int r = try_publish(ix, txn, &b, p, v, &dbrc);
+        if (r == TRY_FAIL)
+            failed_db = 1;
+        else if (r == TRY_DONE)
+            release_bytes(p);
+    }
+    for (int i = 0; i < nth; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&b.lock);
+    pthread_cond_destroy(&b.cond);
+    if (progress_shown)
+        fprintf(stderr, "\rchecked %zu/%zu packages in %.1f s                 \n", b.n, b.n, now_seconds() - t0);
     /* Rounds, so that order inside a batch does not matter: a replacement
      * waits for its old transcript's recall, a recall for its transcript. */
-    int progress = 1;
-    while (progress) {
+    int progress = !failed_db;
+    while (progress && !failed_db) {
         progress = 0;
         for (size_t i = 0; i < b.n; i++) {
             pkg_t *p = &b.pkgs[i];
@@ -723,14 +828,19 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
                 continue;
             int r = try_publish(ix, txn, &b, p, v, &dbrc);
             if (r == TRY_FAIL) {
-                fprintf(stderr, "hocba-publish: batch: nothing was published: %s (at %s)\n", index_strerror(dbrc),
-                        p->stem);
-                mdb_txn_abort(txn);
-                goto done;
+                failed_db = 1;
+                break;
             }
-            if (r == TRY_DONE)
+            if (r == TRY_DONE) {
                 progress = 1;
+                release_bytes(p);
+            }
         }
+    }
+    if (failed_db) {
+        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_strerror(dbrc));
+        mdb_txn_abort(txn);
+        goto done;
     }
     size_t refused = 0, published = 0;
     for (size_t i = 0; i < b.n; i++) {
@@ -762,6 +872,7 @@ done:
         payload_free(&b.pkgs[i].pl);
     }
     free(b.pkgs);
+    free(b.ready);
     free(v);
     trust_free(b.trust);
     return rc;
@@ -770,6 +881,12 @@ done:
 int main(int argc, char **argv)
 {
     const char *db = NULL;
+    /* A batch allocates and frees the same sizes for every package; keeping
+     * freed memory instead of returning it to the kernel saves a page fault
+     * per touch (measured: a fifth of the batch time on this VM). */
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
     int i = 1;
     char why[512];
     for (; i < argc; i++) {
