@@ -7,11 +7,13 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-format-truncati
 CPPFLAGS += -I. -D_GNU_SOURCE -DH2O_USE_LIBUV=0
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -pthread
-LIBS     := -llmdb -ljansson -lssl -lcrypto -lpthread
+LIBS     := -llmdb -ljansson -lqrencode -lz -lssl -lcrypto -lpthread -lm
+H2O_LIBS := -lh2o-evloop
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 LIB_SRC  := $(wildcard lookup/*.c)
 TOOLS    := hocba-publish hocba-demo
+PORTAL_SRC := $(wildcard portal/*.c)
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
 REL      := build/rel
@@ -19,29 +21,37 @@ ASAN     := build/asan
 
 .PHONY: all test run clean check-deps format bench
 .SECONDARY:
-all: $(addprefix bin/,$(TOOLS))
+all: $(addprefix bin/,$(TOOLS)) bin/hocba-portal
 
 # -Wno-format-truncation: every snprintf into a fixed buffer truncates on
 # purpose (bounded messages); the warning would flag each one.
 # ---- release build -------------------------------------------------------
-$(REL)/%.o: %.c $(wildcard lookup/*.h tools/*.h)
+$(REL)/%.o: %.c $(wildcard lookup/*.h tools/*.h portal/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(REL)/liblookup.a: $(patsubst %.c,$(REL)/%.o,$(LIB_SRC))
 	ar rcs $@ $^
 
+bin/hocba-portal: $(patsubst %.c,$(REL)/%.o,$(PORTAL_SRC)) $(REL)/liblookup.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(H2O_LIBS) $(LIBS)
+
 bin/hocba-%: $(REL)/tools/%.o $(REL)/liblookup.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 # ---- sanitizer build (tests) -----------------------------------------------
-$(ASAN)/%.o: %.c $(wildcard lookup/*.h tools/*.h)
+$(ASAN)/%.o: %.c $(wildcard lookup/*.h tools/*.h portal/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c $< -o $@
 
 $(ASAN)/liblookup.a: $(patsubst %.c,$(ASAN)/%.o,$(LIB_SRC))
 	ar rcs $@ $^
+
+$(ASAN)/bin/hocba-portal: $(patsubst %.c,$(ASAN)/%.o,$(PORTAL_SRC)) $(ASAN)/liblookup.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(H2O_LIBS) $(LIBS)
 
 $(ASAN)/bin/hocba-%: $(ASAN)/tools/%.o $(ASAN)/liblookup.a
 	@mkdir -p $(dir $@)
@@ -50,7 +60,7 @@ $(ASAN)/bin/hocba-%: $(ASAN)/tools/%.o $(ASAN)/liblookup.a
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/liblookup.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
 
-test: check-deps $(addprefix $(ASAN)/bin/,$(TOOLS)) $(addprefix $(ASAN)/tests/,$(TESTS))
+test: check-deps $(addprefix $(ASAN)/bin/,$(TOOLS)) $(ASAN)/bin/hocba-portal $(addprefix $(ASAN)/tests/,$(TESTS))
 	@HOCBA_BIN=$(CURDIR)/$(ASAN)/bin tests/run-all.sh $(addprefix $(ASAN)/tests/,$(TESTS))
 
 # ---- demo ----------------------------------------------------------------
@@ -66,7 +76,7 @@ check-deps:
 	@tools/check-deps.sh
 
 format:
-	clang-format -i lookup/*.[ch] tools/*.c tests/*.c
+	clang-format -i lookup/*.[ch] portal/*.[ch] tools/*.c tests/*.c
 
 clean:
 	rm -rf build bin

@@ -20,6 +20,8 @@ echo "   batch: $(grep -c ' published$' "$dir/publish.log" || true) published, $
 echo "== codes to try (from $dir/codes.txt):"
 grep -v '^#' "$dir/codes.txt" | awk -F'\t' '!seen[$2]++ {print "   " $1 "  " $2 "  " $3}'
 if [ -x "$bin/hocba-portal" ]; then
-    exec "$bin/hocba-portal" --db "$db" --listen "${LISTEN:-127.0.0.1:8080}"
+    listen=${LISTEN:-127.0.0.1:8080}
+    echo "== the portal: open http://$listen/ and enter one of the codes above (Ctrl-C stops it)"
+    exec "$bin/hocba-portal" --db "$db" --listen "$listen"
 fi
 echo "== the portal (hocba-portal) is not built yet; the index above is ready for it."

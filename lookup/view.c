@@ -1,0 +1,369 @@
+/* view.c — the transcript model: verdict, recall links, JSON and page context. */
+#include "view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define VN_OFFSET (7 * 3600) /* pages show Vietnam time */
+
+static void hex32(const unsigned char *h, char out[65])
+{
+    static const char X[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = X[h[i] >> 4];
+        out[2 * i + 1] = X[h[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+static void code_str(const char code[CODE_LEN], char out[CODE_LEN + 1])
+{
+    memcpy(out, code, CODE_LEN);
+    out[CODE_LEN] = '\0';
+}
+
+void view_format_date(int64_t t, char out[16])
+{
+    time_t tt = (time_t)(t + VN_OFFSET);
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 16, "%d/%m/%Y", &tm) == 0)
+        out[0] = '\0';
+}
+
+void view_format_datetime(int64_t t, char out[32])
+{
+    time_t tt = (time_t)(t + VN_OFFSET);
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%d/%m/%Y %H:%M (UTC+7)", &tm) == 0)
+        out[0] = '\0';
+}
+
+void view_format_rfc3339(int64_t t, char out[24])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        out[0] = '\0';
+}
+
+/* "YYYY-MM-DD" as "DD/MM/YYYY"; anything else unchanged. */
+static void date_vn(const char *iso, char out[16])
+{
+    if (iso != NULL && strlen(iso) == 10 && iso[4] == '-' && iso[7] == '-')
+        snprintf(out, 16, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+    else
+        snprintf(out, 16, "%s", iso ? iso : "");
+}
+
+const char *view_status_name(int status)
+{
+    switch (status) {
+    case VIEW_VALID:
+        return "valid";
+    case VIEW_RECALLED:
+        return "recalled";
+    default:
+        return "invalid";
+    }
+}
+
+int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE_LEN], view_t *v)
+{
+    index_doc_t doc, notice;
+    char why[PAYLOAD_WHY_LEN];
+    memset(v, 0, sizeof *v);
+    memcpy(v->code, code, CODE_LEN);
+    v->status = VIEW_INVALID;
+    int rc = index_get_doc(ix, txn, code, &doc);
+    if (rc == INDEX_ENOTFOUND)
+        return VIEW_ENOTFOUND;
+    if (rc != INDEX_OK)
+        return VIEW_EUNAVAILABLE;
+    if (doc.kind != INDEX_KIND_TRANSCRIPT)
+        return VIEW_ENOTFOUND; /* recall notices are not looked up by people */
+    if ((v->verdict = malloc(sizeof *v->verdict)) == NULL)
+        return VIEW_ENOMEM;
+    v->published_at = doc.published_at;
+    int parsed = payload_parse(doc.payload.ptr, doc.payload.len, &v->pl, why, sizeof why) == PAYLOAD_OK &&
+                 v->pl.kind == PAYLOAD_TRANSCRIPT;
+    if (!parsed)
+        payload_free(&v->pl);
+    if (verify_package(trust, parsed ? &v->pl : NULL, (const uint8_t *)doc.payload.ptr, doc.payload.len,
+                       (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, v->verdict) != 0)
+        return VIEW_ENOMEM;
+    if (!v->verdict->ok)
+        return VIEW_OK;
+    v->status = VIEW_VALID;
+    /* A recall is final whatever happens to its own signatures later: a
+     * withdrawn record is never shown as valid again. */
+    rc = index_get_link(ix, txn, code, INDEX_LINK_RECALLED_BY, v->recall_code);
+    if (rc == INDEX_OK) {
+        v->recalled = 1;
+        v->status = VIEW_RECALLED;
+        if (index_get_doc(ix, txn, v->recall_code, &notice) == INDEX_OK &&
+            payload_parse(notice.payload.ptr, notice.payload.len, &v->recall_pl, why, sizeof why) == PAYLOAD_OK) {
+            v->recalled_on = v->recall_pl.recalled_on;
+            v->recall_reason = v->recall_pl.reason;
+        }
+        if (index_get_link(ix, txn, code, INDEX_LINK_SUPERSEDED_BY, v->replaced_by) == INDEX_OK)
+            v->replaced = 1;
+    } else if (rc != INDEX_ENOTFOUND) {
+        return VIEW_EUNAVAILABLE;
+    }
+    return VIEW_OK;
+}
+
+void view_free(view_t *v)
+{
+    payload_free(&v->pl);
+    payload_free(&v->recall_pl);
+    free(v->verdict);
+    v->verdict = NULL;
+}
+
+json_t *view_public_transcript(const payload_t *pl)
+{
+    if (pl == NULL || pl->root == NULL)
+        return NULL;
+    json_t *t = json_deep_copy(pl->root);
+    json_t *student = json_object_get(t, "student");
+    if (json_is_object(student)) {
+        json_object_del(student, "address");
+        json_object_del(student, "guardian_name");
+        const char *cid = json_string_value(json_object_get(student, "citizen_id"));
+        if (cid != NULL) {
+            char masked[16];
+            size_t n = strlen(cid);
+            snprintf(masked, sizeof masked, "*********%s", n >= 3 ? cid + n - 3 : "");
+            json_object_set_new(student, "citizen_id", json_string(masked));
+        }
+    }
+    return t;
+}
+
+json_t *view_api_json(const view_t *v)
+{
+    char code[CODE_LEN + 1], ts[24], hex[65];
+    const verdict_t *vd = v->verdict;
+    code_str(v->code, code);
+    view_format_rfc3339(v->published_at, ts);
+    json_t *o = json_object();
+    json_t *checks = json_array(), *signers = json_array();
+    json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "status", json_string(view_status_name(v->status)));
+    json_object_set_new(o, "published_at", json_string(ts));
+    for (size_t i = 0; vd != NULL && i < vd->nitems; i++) {
+        const verify_item_t *it = &vd->items[i];
+        json_array_append_new(
+            checks, json_pack("{s:s, s:s?, s:b, s:s}", "check", verify_check_name(it->check), "role",
+                              it->signer >= 0 ? vd->signers[it->signer].role : NULL, "ok", it->ok, "detail",
+                              it->detail));
+    }
+    for (size_t i = 0; vd != NULL && i < vd->nsigners; i++) {
+        const verify_signer_t *s = &vd->signers[i];
+        hex32(s->cert_sha256, hex);
+        if (s->signing_time >= 0)
+            view_format_rfc3339(s->signing_time, ts);
+        json_array_append_new(signers, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "role", s->role, "name", s->name,
+                                                 "certificate_subject", s->subject, "certificate_sha256", hex,
+                                                 "signing_time", s->signing_time >= 0 ? ts : NULL));
+    }
+    json_object_set_new(o, "checks", checks);
+    json_object_set_new(o, "signers", signers);
+    if (v->recalled) {
+        char by[CODE_LEN + 1];
+        code_str(v->replaced_by, by);
+        json_object_set_new(o, "recall",
+                            json_pack("{s:s?, s:s?, s:s?}", "recalled_on", v->recalled_on, "reason",
+                                      v->recall_reason, "superseded_by", v->replaced ? by : NULL));
+    } else {
+        json_object_set_new(o, "recall", json_null());
+    }
+    if (v->status != VIEW_INVALID && v->pl.root != NULL && v->pl.has_supersedes) {
+        char old[CODE_LEN + 1];
+        code_str(v->pl.supersedes, old);
+        json_object_set_new(o, "supersedes", json_string(old));
+    } else {
+        json_object_set_new(o, "supersedes", json_null());
+    }
+    json_t *t = v->status == VIEW_INVALID ? NULL : view_public_transcript(&v->pl);
+    json_object_set_new(o, "transcript", t ? t : json_null());
+    return o;
+}
+
+/* ---- page context ----------------------------------------------------------- */
+
+static const char *label(json_t *t, const char *prefix, const char *key)
+{
+    char k[96];
+    snprintf(k, sizeof k, "%s%s", prefix, key ? key : "");
+    const char *s = json_string_value(json_object_get(t, k));
+    return s != NULL ? s : (key ? key : "");
+}
+
+static json_t *code_link(const char code[CODE_LEN], const char *lang)
+{
+    char c[CODE_LEN + 1], g[CODE_GROUPED_LEN + 1], url[64];
+    code_str(code, c);
+    code_format_grouped(code, g);
+    snprintf(url, sizeof url, "/v/%s%s", c, strcmp(lang, "en") == 0 ? "?lang=en" : "");
+    return json_pack("{s:s, s:s, s:s}", "code", c, "code_grouped", g, "url", url);
+}
+
+/* Copy a string member of src into dst (as is; the renderer escapes). */
+static void copy_member(json_t *dst, json_t *src, const char *name)
+{
+    json_t *m = json_object_get(src, name);
+    if (json_is_string(m) || json_is_integer(m))
+        json_object_set(dst, name, m);
+}
+
+static json_t *leveled(json_t *arr, json_t *t, const char *prefix, int with_score)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e)
+    {
+        json_t *o = json_object();
+        copy_member(o, e, "name");
+        copy_member(o, e, "level");
+        copy_member(o, e, "comment");
+        json_object_set_new(o, "level_label",
+                            json_string(label(t, prefix, json_string_value(json_object_get(e, "level")))));
+        if (with_score) {
+            json_t *score = json_object_get(e, "score");
+            json_object_set_new(o, "has_score", json_boolean(json_is_integer(score)));
+            if (json_is_integer(score))
+                json_object_set(o, "score", score);
+        }
+        json_array_append_new(out, o);
+    }
+    return out;
+}
+
+static json_t *transcript_context(const payload_t *pl, json_t *t)
+{
+    json_t *r = pl->root, *o = json_object();
+    json_t *school = json_object(), *student = json_object();
+    json_t *s = json_object_get(r, "school"), *st = json_object_get(r, "student");
+    char d[16];
+    copy_member(school, s, "code");
+    copy_member(school, s, "name");
+    copy_member(school, s, "province");
+    copy_member(school, s, "district");
+    copy_member(school, s, "ward");
+    copy_member(student, st, "id");
+    copy_member(student, st, "full_name");
+    copy_member(student, st, "ethnicity");
+    copy_member(student, st, "place_of_birth");
+    date_vn(json_string_value(json_object_get(st, "date_of_birth")), d);
+    json_object_set_new(student, "date_of_birth", json_string(d));
+    json_object_set_new(student, "gender",
+                        json_string(label(t, "gender.", json_string_value(json_object_get(st, "gender")))));
+    const char *cid = json_string_value(json_object_get(st, "citizen_id"));
+    if (cid != NULL) {
+        char masked[16];
+        size_t n = strlen(cid);
+        snprintf(masked, sizeof masked, "*********%s", n >= 3 ? cid + n - 3 : "");
+        json_object_set_new(student, "citizen_id_masked", json_string(masked));
+    }
+    json_object_set_new(o, "school", school);
+    json_object_set_new(o, "student", student);
+    copy_member(o, r, "grade");
+    copy_member(o, r, "class");
+    copy_member(o, r, "school_year");
+    copy_member(o, r, "remarks");
+    date_vn(pl->issued_on, d);
+    json_object_set_new(o, "issued_on", json_string(d));
+    json_object_set_new(o, "subjects", leveled(json_object_get(r, "subjects"), t, "level.subject.", 1));
+    json_object_set_new(o, "qualities", leveled(json_object_get(r, "qualities"), t, "level.quality.", 0));
+    json_object_set_new(o, "competencies", leveled(json_object_get(r, "competencies"), t, "level.quality.", 0));
+    const char *result = json_string_value(json_object_get(r, "result"));
+    json_object_set_new(o, "result", json_string(result ? result : ""));
+    json_object_set_new(o, "result_label", json_string(label(t, "result.", result)));
+    int done = json_is_true(json_object_get(r, "program_completed"));
+    json_object_set_new(o, "program_completed", json_boolean(done));
+    json_object_set_new(o, "program_completed_label", json_string(label(t, done ? "yes" : "no", NULL)));
+    json_t *awards = json_object_get(r, "awards");
+    if (json_is_array(awards) && json_array_size(awards) > 0)
+        json_object_set(o, "awards", awards);
+    json_t *absent = json_object_get(r, "days_absent");
+    json_object_set_new(o, "has_days_absent", json_boolean(json_is_integer(absent)));
+    if (json_is_integer(absent))
+        json_object_set(o, "days_absent", absent);
+    return o;
+}
+
+json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const char *public_url)
+{
+    char code[CODE_LEN + 1], g[CODE_GROUPED_LEN + 1], buf[512], d[32];
+    const verdict_t *vd = v->verdict;
+    code_str(v->code, code);
+    code_format_grouped(v->code, g);
+    json_t *c = json_object();
+    if (c == NULL)
+        return NULL;
+    json_object_set_new(c, "code", json_string(code));
+    json_object_set_new(c, "code_grouped", json_string(g));
+    snprintf(buf, sizeof buf, "%s/v/%s", public_url, code);
+    json_object_set_new(c, "page_url", json_string(buf));
+    json_object_set_new(c, "status", json_string(view_status_name(v->status)));
+    json_object_set_new(c, "is_valid", json_boolean(v->status == VIEW_VALID));
+    json_object_set_new(c, "is_recalled", json_boolean(v->status == VIEW_RECALLED));
+    json_object_set_new(c, "is_invalid", json_boolean(v->status == VIEW_INVALID));
+    view_format_date(v->published_at, d);
+    json_object_set_new(c, "published_at", json_string(d));
+    const char *q = strcmp(lang, "en") == 0 ? "?lang=en" : "";
+    snprintf(buf, sizeof buf, "/v/%s/qr.svg", code);
+    json_object_set_new(c, "qr_svg_url", json_string(buf));
+    snprintf(buf, sizeof buf, "/v/%s/qr.png", code);
+    json_object_set_new(c, "qr_png_url", json_string(buf));
+    snprintf(buf, sizeof buf, "/v/%s/print%s", code, q);
+    json_object_set_new(c, "print_url", json_string(buf));
+
+    json_t *failed = json_array(), *signers = json_array();
+    for (size_t i = 0; vd != NULL && i < vd->nitems; i++) {
+        const verify_item_t *it = &vd->items[i];
+        if (it->ok)
+            continue;
+        const char *role = it->signer >= 0 ? vd->signers[it->signer].role : NULL;
+        json_array_append_new(failed, json_pack("{s:s, s:s, s:s}", "check_label",
+                                                label(t, "check.", verify_check_name(it->check)), "role_label",
+                                                role ? label(t, "role.", role) : "", "detail", it->detail));
+    }
+    json_object_set_new(c, "checks_failed", failed);
+    if (v->status == VIEW_INVALID) {
+        json_object_set_new(c, "transcript", json_null());
+        json_object_set_new(c, "signers", signers);
+        json_object_set_new(c, "recall", json_null());
+        json_object_set_new(c, "supersedes", json_null());
+        return c;
+    }
+    for (size_t i = 0; vd != NULL && i < vd->nsigners; i++) {
+        const verify_signer_t *s = &vd->signers[i];
+        if (!s->has_signature)
+            continue;
+        d[0] = '\0';
+        if (s->signing_time >= 0)
+            view_format_datetime(s->signing_time, d);
+        const char *rl = json_string_value(json_object_get(t, (snprintf(buf, sizeof buf, "role.%s", s->role), buf)));
+        json_array_append_new(signers, json_pack("{s:s, s:s, s:s, s:s}", "role_label", rl ? rl : s->role, "name",
+                                                 s->name, "subject", s->subject, "signing_time", d));
+    }
+    json_object_set_new(c, "signers", signers);
+    if (v->recalled) {
+        char on[16];
+        date_vn(v->recalled_on, on);
+        json_t *r = json_pack("{s:s, s:s}", "recalled_on", on, "reason", v->recall_reason ? v->recall_reason : "");
+        json_object_set_new(r, "replacement", v->replaced ? code_link(v->replaced_by, lang) : json_null());
+        json_object_set_new(c, "recall", r);
+    } else {
+        json_object_set_new(c, "recall", json_null());
+    }
+    json_object_set_new(c, "supersedes", v->pl.has_supersedes ? code_link(v->pl.supersedes, lang) : json_null());
+    json_object_set_new(c, "transcript", transcript_context(&v->pl, t));
+    return c;
+}

@@ -1,0 +1,77 @@
+/* view.h — what the portal shows for a lookup code: the transcript model.
+ *
+ * A view is computed from the index and the trust store at the moment of a
+ * request: the stored bytes are parsed and every signature re-verified
+ * (verify.h); recall links are followed. From a view come the JSON answer
+ * of the API and the context the HTML templates render. Personal data that
+ * must not leave the server (address, guardian) is removed here, and the
+ * citizen id masked, so no caller can forget it. No HTTP in here. */
+#ifndef HOCBA_VIEW_H
+#define HOCBA_VIEW_H
+
+#include <jansson.h>
+#include <lmdb.h>
+
+#include "index.h"
+#include "payload.h"
+#include "trust.h"
+#include "verify.h"
+
+enum view_status { VIEW_VALID = 0, VIEW_RECALLED, VIEW_INVALID };
+
+enum {
+    VIEW_OK = 0,
+    VIEW_ENOTFOUND = -1,    /* no transcript with that code */
+    VIEW_EUNAVAILABLE = -2, /* the index cannot be read: "cannot check now" */
+    VIEW_ENOMEM = -3,
+};
+
+typedef struct {
+    char code[CODE_LEN];
+    int status;          /* enum view_status */
+    int64_t published_at;
+    payload_t pl;        /* parsed payload; pl.root NULL if it no longer parses */
+    verdict_t *verdict;  /* owned */
+    int recalled;
+    char recall_code[CODE_LEN];
+    const char *recalled_on; /* into recall_pl, may be NULL */
+    const char *recall_reason;
+    payload_t recall_pl;
+    int replaced;
+    char replaced_by[CODE_LEN];
+} view_t;
+
+/** Compute the view of a code inside a read transaction.
+ * @return VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE (a damaged record or
+ *         an LMDB error: never reported as invalid). view_free in every case. */
+int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE_LEN], view_t *v);
+
+void view_free(view_t *v);
+
+/** "valid", "recalled" or "invalid". */
+const char *view_status_name(int status);
+
+/** The API answer of http.md (GET /api/v1/transcripts/CODE). New reference. */
+json_t *view_api_json(const view_t *v);
+
+/** The payload as signed, without address and guardian_name, citizen_id
+ * masked to its last 3 digits. New reference, or NULL. */
+json_t *view_public_transcript(const payload_t *pl);
+
+/** The template context of the transcript pages (see templates/).
+ * @param t           the catalog of the page's language (borrowed)
+ * @param lang        "vi" or "en"
+ * @param public_url  no trailing slash
+ * @return a new object, or NULL when memory runs out. */
+json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const char *public_url);
+
+/** Format UTC seconds as dd/mm/yyyy (Vietnam time, UTC+7), NUL-terminated. */
+void view_format_date(int64_t t, char out[16]);
+
+/** Format UTC seconds as dd/mm/yyyy HH:MM (UTC+7). */
+void view_format_datetime(int64_t t, char out[32]);
+
+/** Format UTC seconds as RFC 3339 "YYYY-MM-DDTHH:MM:SSZ". */
+void view_format_rfc3339(int64_t t, char out[24]);
+
+#endif

@@ -1,0 +1,123 @@
+/* alog.c — the access log: one line per request, Common Log Format style,
+ * with nothing personal in it.
+ *
+ * A lookup code is personal: whoever has it can read a pupil's record. In
+ * paths and queries every run of 12 or more code-like characters is
+ * replaced by "h:" and 8 hex digits of HMAC-SHA-256 under a key drawn at
+ * start-up (the same code gives the same hash within one run, so abuse can
+ * still be followed, but the code cannot be recovered). Client addresses
+ * are cut to their /24 (IPv4) or /48 (IPv6). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lookup/code.h"
+#include "portal/portal.h"
+
+#define LINE_MAX_LEN 1024
+
+static int code_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '%' || c == '+';
+}
+
+static void keyed_hash(const char *p, size_t n, char out[9])
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    char canon[CODE_LEN];
+    /* the same code spelt differently gets the same hash */
+    if (code_parse(str_n(p, n), canon, NULL) == CODE_OK) {
+        p = canon;
+        n = CODE_LEN;
+    }
+    HMAC(EVP_sha256(), portal.log_key, sizeof portal.log_key, (const unsigned char *)p, n, mac, &maclen);
+    static const char X[] = "0123456789abcdef";
+    for (int i = 0; i < 4; i++) {
+        out[2 * i] = X[mac[i] >> 4];
+        out[2 * i + 1] = X[mac[i] & 15];
+    }
+    out[8] = '\0';
+}
+
+/* Append the path, scrubbed: long code-like runs hashed, odd bytes escaped. */
+static size_t scrub_path(const char *p, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    int is_static = n >= 8 && memcmp(p, "/static/", 8) == 0;
+    for (size_t i = 0; i < n && o + 16 < cap;) {
+        size_t run = 0;
+        while (!is_static && i + run < n && code_char(p[i + run]))
+            run++;
+        if (run >= 12) {
+            char h[9];
+            keyed_hash(p + i, run, h);
+            o += (size_t)snprintf(out + o, cap - o, "h:%s", h);
+            i += run;
+            continue;
+        }
+        size_t take = run > 0 ? run : 1;
+        for (size_t k = 0; k < take && o + 4 < cap; k++) {
+            unsigned char c = (unsigned char)p[i + k];
+            if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\')
+                o += (size_t)snprintf(out + o, cap - o, "%%%02X", c);
+            else
+                out[o++] = (char)c;
+        }
+        i += take;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static void client(h2o_req_t *req, char *out, size_t n)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    snprintf(out, n, "-");
+    if (req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) == 0)
+        return;
+    if (ss.ss_family == AF_INET) {
+        struct in_addr a = ((struct sockaddr_in *)&ss)->sin_addr;
+        ((unsigned char *)&a)[3] = 0;
+        inet_ntop(AF_INET, &a, out, (socklen_t)n);
+    } else if (ss.ss_family == AF_INET6) {
+        struct in6_addr a = ((struct sockaddr_in6 *)&ss)->sin6_addr;
+        memset((unsigned char *)&a + 6, 0, 10);
+        inet_ntop(AF_INET6, &a, out, (socklen_t)n);
+    }
+}
+
+void alog_request(h2o_req_t *req, int status, size_t bytes, double seconds)
+{
+    if (portal.log_fd < 0)
+        return;
+    char line[LINE_MAX_LEN], path[512], who[64], when[40], method[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    client(req, who, sizeof who);
+    scrub_path(req->path.base, req->path.len < 400 ? req->path.len : 400, path, sizeof path);
+    size_t ml = req->method.len < sizeof method - 1 ? req->method.len : sizeof method - 1;
+    for (size_t i = 0; i < ml; i++) {
+        char c = req->method.base[i];
+        method[i] = (c >= 'A' && c <= 'Z') ? c : '?';
+    }
+    method[ml] = '\0';
+    int n = snprintf(line, sizeof line, "%s - - [%s] \"%s %s HTTP/%d.%d\" %d %zu %.6f\n", who, when, method, path,
+                     req->version >> 8, req->version & 0xff, status, bytes, seconds);
+    if (n > 0) {
+        size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+        if (write(portal.log_fd, line, len) < 0) {
+            /* a full disk must not stop lookups; nothing useful to do here */
+        }
+    }
+}

@@ -1,0 +1,547 @@
+/* main.c — hocba-portal: options, start-up, event-loop threads, shutdown. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "portal/portal.h"
+
+portal_t portal;
+
+static h2o_globalconf_t config;
+static h2o_globalconf_t metrics_config;
+static int listen_fds[PORTAL_MAX_LISTENERS];
+static int metrics_fd = -1;
+static pthread_mutex_t trust_lock = PTHREAD_MUTEX_INITIALIZER;
+static trust_ref_t *trust_current;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("hocba-portal: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: hocba-portal --db PATH [--listen HOST:PORT]... [--public-url URL] [--threads N]\n"
+                    "                    [--metrics-listen HOST:PORT] [--rate-limit N] [--cache-entries N]\n"
+                    "                    [--access-log PATH|-] [--templates DIR] [--static DIR]\n");
+    exit(2);
+}
+
+/* ---- trust stores shared between threads ------------------------------------- */
+
+static void trust_release(trust_ref_t *r)
+{
+    if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
+        trust_free(r->trust);
+        free(r);
+    }
+}
+
+static int read_trust_version(MDB_txn *txn, uint64_t *out)
+{
+    index_counts_t c;
+    int rc = index_counts(portal.ix, txn, &c);
+    *out = c.trust_version;
+    return rc;
+}
+
+/* The trust store for the inputs visible in txn. A thread keeps its store
+ * until the index says the inputs changed; then the first thread to notice
+ * builds the new one and the others share it. */
+trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
+{
+    uint64_t version;
+    *unavailable = 0;
+    if (read_trust_version(txn, &version) != 0) {
+        *unavailable = 1;
+        return NULL;
+    }
+    if (w->trust != NULL && w->trust->version == version)
+        return w->trust;
+    pthread_mutex_lock(&trust_lock);
+    if (trust_current == NULL || trust_current->version != version) {
+        trust_inputs_t in;
+        str_t *crls = NULL;
+        char why[TRUST_WHY_LEN];
+        trust_t *t = NULL;
+        if (index_get_trust(portal.ix, txn, &in, &crls) == 0 && trust_build(&in, &t, why, sizeof why) == 0) {
+            trust_ref_t *r = calloc(1, sizeof *r);
+            if (r != NULL) {
+                r->trust = t;
+                r->version = version;
+                atomic_store(&r->refs, 1);
+                trust_release(trust_current);
+                trust_current = r;
+            } else {
+                trust_free(t);
+            }
+        } else {
+            fprintf(stderr, "hocba-portal: cannot use the trust inputs (version %llu): %s\n",
+                    (unsigned long long)version, why);
+        }
+        free(crls);
+    }
+    trust_ref_t *r = trust_current != NULL && trust_current->version == version ? trust_current : NULL;
+    if (r != NULL)
+        atomic_fetch_add(&r->refs, 1);
+    pthread_mutex_unlock(&trust_lock);
+    if (r == NULL) {
+        *unavailable = 1;
+        return NULL;
+    }
+    trust_release(w->trust);
+    w->trust = r;
+    return r;
+}
+
+/* ---- start-up ---------------------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len, size_t max)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    char *b = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (b != NULL && got < (size_t)st.st_size) {
+        ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (b == NULL || got != (size_t)st.st_size) {
+        free(b);
+        return NULL;
+    }
+    b[got] = '\0';
+    *len = got;
+    return b;
+}
+
+static const char *mime_of(const char *name)
+{
+    static const struct {
+        const char *ext, *type;
+    } T[] = {{".css", "text/css; charset=utf-8"}, {".json", "application/json"},
+             {".svg", "image/svg+xml"},           {".png", "image/png"},
+             {".ico", "image/x-icon"},            {".txt", "text/plain; charset=utf-8"},
+             {".webmanifest", "application/manifest+json"}};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+        size_t m = strlen(T[i].ext);
+        if (n > m && strcmp(name + n - m, T[i].ext) == 0)
+            return T[i].type;
+    }
+    return NULL;
+}
+
+/* Load every file of dir (and one level of subdirectories) into memory: the
+ * static route serves exactly these names and nothing else. */
+static void load_statics(const char *dir, const char *prefix, int depth)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        if (depth == 0)
+            die("cannot read the static directory %s: %s", dir, strerror(errno));
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX], name[256];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(name, sizeof name, "%s%s", prefix, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            if (depth < 1) {
+                char sub[256];
+                snprintf(sub, sizeof sub, "%s/", name);
+                load_statics(path, sub, depth + 1);
+            }
+            continue;
+        }
+        const char *type = mime_of(e->d_name);
+        if (type == NULL || strlen(name) >= sizeof portal.statics->name)
+            continue;
+        static_file_t f;
+        memset(&f, 0, sizeof f);
+        snprintf(f.name, sizeof f.name, "%s", name);
+        f.type = type;
+        if ((f.data = slurp(path, &f.len, 8 << 20)) == NULL)
+            die("cannot read %s", path);
+        static_file_t *g = realloc(portal.statics, (portal.nstatics + 1) * sizeof *g);
+        if (g == NULL)
+            die("out of memory");
+        portal.statics = g;
+        portal.statics[portal.nstatics++] = f;
+    }
+    closedir(d);
+}
+
+static json_t *load_catalog(const char *dir, const char *lang)
+{
+    char path[PATH_MAX];
+    json_error_t err;
+    snprintf(path, sizeof path, "%s/i18n/%s.json", dir, lang);
+    json_t *c = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    if (!json_is_object(c))
+        die("cannot load the %s catalog %s: line %d: %s", lang, path, err.line, err.text);
+    return c;
+}
+
+/* Use DIR as given when it exists, else beside the executable (bin/../DIR). */
+static const char *find_dir(const char *given, const char *fallback, char *buf, size_t n, const char *argv0)
+{
+    struct stat st;
+    if (given != NULL)
+        return given;
+    if (stat(fallback, &st) == 0 && S_ISDIR(st.st_mode))
+        return fallback;
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        snprintf(buf, n, "%s/../%s", dirname(exe), fallback);
+        if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+            return buf;
+        snprintf(buf, n, "%s/../share/hocba/%s", dirname(exe), fallback);
+        if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+            return buf;
+    }
+    (void)argv0;
+    return fallback;
+}
+
+/* HOST:PORT (or [v6]:PORT) to a bound, listening socket; exits on failure. */
+static int bind_listener(const char *spec)
+{
+    char host[256];
+    const char *port;
+    const char *colon = strrchr(spec, ':');
+    if (colon == NULL || colon == spec || colon[1] == '\0')
+        die("--listen %s: expected HOST:PORT", spec);
+    size_t hl = (size_t)(colon - spec);
+    if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+        spec++;
+        hl -= 2;
+    }
+    if (hl >= sizeof host)
+        die("--listen %s: host name too long", spec);
+    memcpy(host, spec, hl);
+    host[hl] = '\0';
+    port = colon + 1;
+    struct addrinfo hints, *res;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0)
+        die("--listen %s: %s", spec, gai_strerror(rc));
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0)
+        die("--listen %s: socket: %s", spec, strerror(errno));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0)
+        die("cannot listen on %s: %s", spec, strerror(errno));
+    if (listen(fd, SOMAXCONN) != 0)
+        die("cannot listen on %s: %s", spec, strerror(errno));
+    freeaddrinfo(res);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    return fd;
+}
+
+static void set_public_url(const char *given)
+{
+    if (given != NULL) {
+        size_t n = strlen(given);
+        while (n > 0 && given[n - 1] == '/')
+            n--;
+        if (n == 0 || n >= sizeof portal.public_url || (strncmp(given, "http://", 7) != 0 && strncmp(given, "https://", 8) != 0))
+            die("--public-url %s: expected http://HOST[:PORT][/PATH] or https://...", given);
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)given[i] <= 0x20 || given[i] == '"' || given[i] == '<' || given[i] == '>' || given[i] == '\\')
+                die("--public-url: character %zu is not allowed in a URL", i + 1);
+        memcpy(portal.public_url, given, n);
+        portal.public_url[n] = '\0';
+        return;
+    }
+    snprintf(portal.public_url, sizeof portal.public_url, "http://%s", portal.listen[0]);
+}
+
+static long parse_number(const char *opt, const char *s, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || end == s || v < min || v > max)
+        die("%s %s: expected a number from %ld to %ld", opt, s, min, max);
+    return v;
+}
+
+static void parse_options(int argc, char **argv)
+{
+    const char *public_url = NULL;
+    portal.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    portal.rate_limit = 120;
+    portal.cache_entries = 10000;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_VALUE()                                                                                               \
+    do {                                                                                                           \
+        if (val == NULL)                                                                                           \
+            die("%s needs a value", o);                                                                            \
+        i++;                                                                                                       \
+    } while (0)
+        if (strcmp(o, "--db") == 0) {
+            NEED_VALUE();
+            portal.db = val;
+        } else if (strcmp(o, "--listen") == 0) {
+            NEED_VALUE();
+            if (portal.nlisten == PORTAL_MAX_LISTENERS)
+                die("at most %d --listen", PORTAL_MAX_LISTENERS);
+            portal.listen[portal.nlisten++] = val;
+        } else if (strcmp(o, "--public-url") == 0) {
+            NEED_VALUE();
+            public_url = val;
+        } else if (strcmp(o, "--threads") == 0) {
+            NEED_VALUE();
+            portal.threads = (int)parse_number(o, val, 1, PORTAL_MAX_THREADS);
+        } else if (strcmp(o, "--rate-limit") == 0) {
+            NEED_VALUE();
+            portal.rate_limit = (unsigned)parse_number(o, val, 0, 1000000);
+        } else if (strcmp(o, "--cache-entries") == 0) {
+            NEED_VALUE();
+            portal.cache_entries = parse_number(o, val, 0, 100000000);
+        } else if (strcmp(o, "--access-log") == 0) {
+            NEED_VALUE();
+            portal.access_log = val;
+        } else if (strcmp(o, "--metrics-listen") == 0) {
+            NEED_VALUE();
+            portal.metrics_listen = val;
+        } else if (strcmp(o, "--templates") == 0) {
+            NEED_VALUE();
+            portal.templates_dir = val;
+        } else if (strcmp(o, "--static") == 0) {
+            NEED_VALUE();
+            portal.static_dir = val;
+        } else if (strcmp(o, "--tls-cert") == 0 || strcmp(o, "--tls-key") == 0) {
+            die("%s: TLS is not available in this build yet; put the portal behind a TLS proxy", o);
+        } else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            usage();
+        } else {
+            die("unknown option %s (see --help)", o);
+        }
+#undef NEED_VALUE
+    }
+    if (portal.db == NULL)
+        die("--db PATH is required");
+    if (portal.nlisten == 0)
+        portal.listen[portal.nlisten++] = "127.0.0.1:8080";
+    if (portal.threads < 1)
+        portal.threads = 1;
+    set_public_url(public_url);
+}
+
+/* ---- event loops ----------------------------------------------------------------------- */
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    if (err != NULL)
+        return;
+    worker_t *w = listener->data;
+    h2o_socket_t *sock;
+    while ((sock = h2o_evloop_socket_accept(listener)) != NULL)
+        h2o_accept(&w->accept, sock);
+}
+
+static void on_metrics_accept(h2o_socket_t *listener, const char *err)
+{
+    if (err != NULL)
+        return;
+    h2o_accept_ctx_t *a = listener->data;
+    h2o_socket_t *sock;
+    while ((sock = h2o_evloop_socket_accept(listener)) != NULL)
+        h2o_accept(a, sock);
+}
+
+static void *run_worker(void *arg)
+{
+    worker_t *w = arg;
+    h2o_socket_t *socks[PORTAL_MAX_LISTENERS], *msock = NULL;
+    h2o_accept_ctx_t maccept;
+    h2o_context_t mctx;
+
+    w->catalog[0] = json_deep_copy(portal.catalog[0]);
+    w->catalog[1] = json_deep_copy(portal.catalog[1]);
+    h2o_context_init(&w->ctx, h2o_evloop_create(), &config);
+    w->accept.ctx = &w->ctx;
+    w->accept.hosts = config.hosts;
+    for (int i = 0; i < portal.nlisten; i++) {
+        socks[i] = h2o_evloop_socket_create(w->ctx.loop, listen_fds[i], H2O_SOCKET_FLAG_DONT_READ);
+        socks[i]->data = w;
+        h2o_socket_read_start(socks[i], on_accept);
+    }
+    if (w->id == 0 && metrics_fd >= 0) {
+        /* the private metrics listener: one thread, its own host config */
+        h2o_context_init(&mctx, w->ctx.loop, &metrics_config);
+        memset(&maccept, 0, sizeof maccept);
+        maccept.ctx = &mctx;
+        maccept.hosts = metrics_config.hosts;
+        msock = h2o_evloop_socket_create(w->ctx.loop, metrics_fd, H2O_SOCKET_FLAG_DONT_READ);
+        msock->data = &maccept;
+        h2o_socket_read_start(msock, on_metrics_accept);
+    }
+    while (!atomic_load(&portal.stopping))
+        h2o_evloop_run(w->ctx.loop, 100);
+    /* Stop accepting; let responses in flight go out, then leave. */
+    for (int i = 0; i < portal.nlisten; i++) {
+        h2o_socket_read_stop(socks[i]);
+        h2o_socket_close(socks[i]);
+    }
+    if (msock != NULL) {
+        h2o_socket_read_stop(msock);
+        h2o_socket_close(msock);
+    }
+    h2o_context_request_shutdown(&w->ctx);
+    for (int i = 0; i < 5; i++)
+        h2o_evloop_run(w->ctx.loop, 20);
+    if (w->txn != NULL)
+        mdb_txn_abort(w->txn);
+    trust_release(w->trust);
+    json_decref(w->catalog[0]);
+    json_decref(w->catalog[1]);
+    return NULL;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&portal.stopping, 1);
+}
+
+static void register_handlers(void)
+{
+    h2o_config_init(&config);
+    config.server_name = h2o_iovec_init(H2O_STRLIT("hocba"));
+    config.max_request_entity_size = 64 * 1024; /* we answer 413 ourselves above 16 KiB */
+    config.http1.req_timeout = 10000;           /* ms; slow clients are cut off */
+    config.http1.upgrade_to_http2 = 0;          /* no cleartext HTTP/2: see docs */
+    config.http2.idle_timeout = 10000;
+    h2o_hostconf_t *host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *h = h2o_create_handler(path, sizeof *h);
+    h->on_req = routes_on_req;
+
+    h2o_config_init(&metrics_config);
+    metrics_config.server_name = config.server_name;
+    metrics_config.http1.upgrade_to_http2 = 0;
+    host = h2o_config_register_host(&metrics_config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    path = h2o_config_register_path(host, "/", 0);
+    h = h2o_create_handler(path, sizeof *h);
+    h->on_req = routes_on_metrics;
+}
+
+int main(int argc, char **argv)
+{
+    char why[512], tbuf[PATH_MAX], sbuf[PATH_MAX];
+    parse_options(argc, argv);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (index_open(portal.db, 1, &portal.ix, why, sizeof why) != 0)
+        die("%s", why);
+    portal.templates_dir = find_dir(portal.templates_dir, "templates", tbuf, sizeof tbuf, argv[0]);
+    portal.static_dir = find_dir(portal.static_dir, "static", sbuf, sizeof sbuf, argv[0]);
+    if (render_load_dir(portal.templates_dir, &portal.templates, why, sizeof why) != 0)
+        die("templates: %s", why);
+    portal.catalog[0] = load_catalog(portal.templates_dir, "vi");
+    portal.catalog[1] = load_catalog(portal.templates_dir, "en");
+    load_statics(portal.static_dir, "", 0);
+    if (RAND_bytes(portal.log_key, sizeof portal.log_key) != 1)
+        die("cannot get random bytes for the log key");
+    portal.log_fd = -1;
+    if (portal.access_log != NULL) {
+        portal.log_fd = strcmp(portal.access_log, "-") == 0
+                            ? STDOUT_FILENO
+                            : open(portal.access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        if (portal.log_fd < 0)
+            die("cannot open the access log %s: %s", portal.access_log, strerror(errno));
+    }
+    if (portal.rate_limit > 0 && (portal.limiter = ratelimit_new(portal.rate_limit)) == NULL)
+        die("out of memory");
+    for (int i = 0; i < portal.nlisten; i++)
+        listen_fds[i] = bind_listener(portal.listen[i]);
+    if (portal.metrics_listen != NULL)
+        metrics_fd = bind_listener(portal.metrics_listen);
+    register_handlers();
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    worker_t *workers = calloc((size_t)portal.threads, sizeof *workers);
+    pthread_t *th = calloc((size_t)portal.threads, sizeof *th);
+    if (workers == NULL || th == NULL)
+        die("out of memory");
+    fprintf(stderr, "hocba-portal: serving %s on %s (%d threads)\n", portal.public_url, portal.listen[0],
+            portal.threads);
+    for (int i = 0; i < portal.threads; i++) {
+        workers[i].p = &portal;
+        workers[i].id = i;
+        if (pthread_create(&th[i], NULL, run_worker, &workers[i]) != 0)
+            die("cannot start thread %d", i);
+    }
+    for (int i = 0; i < portal.threads; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < portal.nlisten; i++)
+        close(listen_fds[i]);
+    free(workers);
+    free(th);
+    trust_release(trust_current);
+    ratelimit_free(portal.limiter);
+    render_set_free(portal.templates);
+    json_decref(portal.catalog[0]);
+    json_decref(portal.catalog[1]);
+    for (size_t i = 0; i < portal.nstatics; i++)
+        free(portal.statics[i].data);
+    free(portal.statics);
+    if (portal.log_fd > STDOUT_FILENO)
+        close(portal.log_fd);
+    index_close(portal.ix);
+    fprintf(stderr, "hocba-portal: stopped\n");
+    return 0;
+}

@@ -1,0 +1,94 @@
+/* metrics.c — counters for /metrics in the Prometheus text format. */
+#include <stdio.h>
+#include <string.h>
+
+#include "portal/portal.h"
+
+static const char *const ROUTE_NAMES[ROUTE_COUNT] = {"home",   "lookup", "page",   "print",   "qr",   "api",
+                                                     "verify", "static", "health", "metrics", "other"};
+static const int STATUSES[] = {200, 301, 303, 400, 404, 405, 413, 429, 500, 503};
+#define NSTATUS (sizeof STATUSES / sizeof *STATUSES)
+static const double BUCKETS[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0};
+#define NBUCKETS (sizeof BUCKETS / sizeof *BUCKETS)
+
+static atomic_ullong requests[ROUTE_COUNT][NSTATUS + 1];
+static atomic_ullong latency[NBUCKETS + 1];
+static atomic_ullong latency_count;
+static _Atomic double latency_sum;
+static atomic_ullong verdicts[3];
+static atomic_ullong rate_limited;
+
+void metrics_request(int route, int status, double seconds)
+{
+    size_t si = NSTATUS;
+    for (size_t i = 0; i < NSTATUS; i++)
+        if (STATUSES[i] == status)
+            si = i;
+    if (route < 0 || route >= ROUTE_COUNT)
+        route = ROUTE_OTHER;
+    atomic_fetch_add(&requests[route][si], 1);
+    size_t b = 0;
+    while (b < NBUCKETS && seconds > BUCKETS[b])
+        b++;
+    atomic_fetch_add(&latency[b], 1);
+    atomic_fetch_add(&latency_count, 1);
+    double old = atomic_load(&latency_sum);
+    while (!atomic_compare_exchange_weak(&latency_sum, &old, old + seconds))
+        ;
+}
+
+void metrics_verdict(const char *status)
+{
+    int i = strcmp(status, "valid") == 0 ? 0 : strcmp(status, "recalled") == 0 ? 1 : 2;
+    atomic_fetch_add(&verdicts[i], 1);
+}
+
+void metrics_rate_limited(void)
+{
+    atomic_fetch_add(&rate_limited, 1);
+}
+
+void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, uint64_t trust_version, int64_t index_age)
+{
+    size_t cap = 16384, len = 0;
+    char *b = h2o_mem_alloc_pool(pool, cap);
+#define OUT(...)                                                                                                   \
+    do {                                                                                                           \
+        int n_ = snprintf(b + len, cap - len, __VA_ARGS__);                                                        \
+        if (n_ > 0)                                                                                                \
+            len += (size_t)n_ < cap - len ? (size_t)n_ : cap - len - 1;                                            \
+    } while (0)
+    OUT("# HELP hocba_requests_total HTTP requests by route and status.\n# TYPE hocba_requests_total counter\n");
+    for (int r = 0; r < ROUTE_COUNT; r++)
+        for (size_t s = 0; s <= NSTATUS; s++) {
+            unsigned long long v = atomic_load(&requests[r][s]);
+            if (v == 0)
+                continue;
+            if (s < NSTATUS)
+                OUT("hocba_requests_total{route=\"%s\",status=\"%d\"} %llu\n", ROUTE_NAMES[r], STATUSES[s], v);
+            else
+                OUT("hocba_requests_total{route=\"%s\",status=\"other\"} %llu\n", ROUTE_NAMES[r], v);
+        }
+    OUT("# HELP hocba_verdicts_total Verdicts computed, by status.\n# TYPE hocba_verdicts_total counter\n");
+    OUT("hocba_verdicts_total{status=\"valid\"} %llu\n", (unsigned long long)atomic_load(&verdicts[0]));
+    OUT("hocba_verdicts_total{status=\"recalled\"} %llu\n", (unsigned long long)atomic_load(&verdicts[1]));
+    OUT("hocba_verdicts_total{status=\"invalid\"} %llu\n", (unsigned long long)atomic_load(&verdicts[2]));
+    OUT("# HELP hocba_rate_limited_total Requests answered 429.\n# TYPE hocba_rate_limited_total counter\n");
+    OUT("hocba_rate_limited_total %llu\n", (unsigned long long)atomic_load(&rate_limited));
+    OUT("# HELP hocba_request_seconds Time to answer a request.\n# TYPE hocba_request_seconds histogram\n");
+    unsigned long long cum = 0;
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        cum += atomic_load(&latency[i]);
+        OUT("hocba_request_seconds_bucket{le=\"%g\"} %llu\n", BUCKETS[i], cum);
+    }
+    cum += atomic_load(&latency[NBUCKETS]);
+    OUT("hocba_request_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+    OUT("hocba_request_seconds_sum %.6f\n", atomic_load(&latency_sum));
+    OUT("hocba_request_seconds_count %llu\n", (unsigned long long)atomic_load(&latency_count));
+    OUT("# HELP hocba_trust_version Version of the trust inputs in use.\n# TYPE hocba_trust_version gauge\n");
+    OUT("hocba_trust_version %llu\n", (unsigned long long)trust_version);
+    (void)index_age;
+#undef OUT
+    out->base = b;
+    out->len = len;
+}

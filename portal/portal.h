@@ -1,0 +1,100 @@
+/* portal.h — the HTTP server's shared pieces (portal/ is HTTP only; every
+ * domain decision is made in lookup/). */
+#ifndef HOCBA_PORTAL_H
+#define HOCBA_PORTAL_H
+
+#include <h2o.h>
+#include <jansson.h>
+#include <lmdb.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "lookup/index.h"
+#include "lookup/render.h"
+#include "lookup/trust.h"
+
+#define PORTAL_MAX_LISTENERS 8
+#define PORTAL_MAX_THREADS 64
+#define PORTAL_MAX_BODY 16384 /* POST /api/v1/verify, http.md */
+#define PORTAL_MAX_CODES 100
+
+/** A static file served from memory. */
+typedef struct {
+    char name[128]; /* path under /static/ */
+    char *data;
+    size_t len;
+    const char *type;
+} static_file_t;
+
+/** One trust store, shared by the threads that use it. */
+typedef struct {
+    trust_t *trust;
+    uint64_t version;
+    atomic_int refs;
+} trust_ref_t;
+
+/** Options and process-wide read-mostly state. */
+typedef struct {
+    const char *db;
+    const char *listen[PORTAL_MAX_LISTENERS];
+    int nlisten;
+    const char *metrics_listen;
+    char public_url[512];
+    int threads;
+    unsigned rate_limit; /* lookups per minute per client; 0 = off */
+    long cache_entries;
+    const char *access_log;
+    const char *templates_dir;
+    const char *static_dir;
+
+    index_t *ix;
+    render_set_t *templates;
+    json_t *catalog[2]; /* 0 = vi, 1 = en; read-only after start */
+    static_file_t *statics;
+    size_t nstatics;
+    int log_fd;                /* -1 when no access log */
+    unsigned char log_key[32]; /* keys the hashes that stand for codes in logs */
+    struct ratelimit *limiter;
+    atomic_int stopping;
+} portal_t;
+
+/** Per event-loop thread. */
+typedef struct {
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept;
+    portal_t *p;
+    MDB_txn *txn; /* read-only, reset between requests */
+    trust_ref_t *trust;
+    json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
+    int id;
+} worker_t;
+
+extern portal_t portal;
+
+/* routes.c */
+int routes_on_req(h2o_handler_t *self, h2o_req_t *req);
+int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req);
+
+/* trust sharing (main.c) */
+trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable);
+
+/* ratelimit.c */
+struct ratelimit *ratelimit_new(unsigned per_minute);
+void ratelimit_free(struct ratelimit *r);
+/** 0 when the client may go on; otherwise the seconds to wait. */
+unsigned ratelimit_check(struct ratelimit *r, const struct sockaddr *sa);
+/** Charge cost tokens to the client (a hit costs 1, a miss more). */
+void ratelimit_charge(struct ratelimit *r, const struct sockaddr *sa, unsigned cost);
+
+/* metrics.c */
+enum { ROUTE_HOME, ROUTE_LOOKUP, ROUTE_PAGE, ROUTE_PRINT, ROUTE_QR, ROUTE_API, ROUTE_VERIFY, ROUTE_STATIC,
+       ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_COUNT };
+void metrics_request(int route, int status, double seconds);
+void metrics_verdict(const char *status);
+void metrics_rate_limited(void);
+void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, uint64_t trust_version, int64_t index_age);
+
+/* alog.c */
+void alog_request(h2o_req_t *req, int status, size_t bytes, double seconds);
+
+#endif

@@ -1,0 +1,738 @@
+/* routes.c — every route of http.md: matching, rate limits, answers.
+ *
+ * Paths are matched exactly as received: no decoding, no "..", no trailing
+ * slash guessing. All domain work is in lookup/ (view, render, qr). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "lookup/code.h"
+#include "lookup/qr.h"
+#include "lookup/view.h"
+#include "portal/portal.h"
+
+#define MISS_COST 5 /* a lookup that finds nothing costs five hits (http.md: misses count more) */
+
+#define CSP "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; " \
+            "frame-ancestors 'none'"
+
+enum { F_HTML = 1, F_PRIVATE = 2, F_PUBLIC_CACHE = 4 };
+
+typedef struct {
+    worker_t *w;
+    h2o_req_t *req;
+    int route;
+    int lang; /* 0 vi, 1 en */
+    int lang_explicit;
+    str_t path;  /* without the query */
+    str_t query; /* after '?', may be empty */
+    double start;
+} rq_t;
+
+static double now_s(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static int is_method(h2o_req_t *req, const char *m)
+{
+    return h2o_memis(req->method.base, req->method.len, m, strlen(m));
+}
+
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 301:
+        return "Moved Permanently";
+    case 303:
+        return "See Other";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Payload Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Internal Server Error";
+    }
+}
+
+/* h2o keeps the pointers it is given: values are copied into the request's pool. */
+static void add_header(h2o_req_t *req, const h2o_token_t *token, const char *value)
+{
+    h2o_iovec_t v = h2o_strdup(&req->pool, value, strlen(value));
+    h2o_add_header(&req->pool, &req->res.headers, token, NULL, v.base, v.len);
+}
+
+/* name must be a string literal (h2o keeps the pointer). */
+static void add_header_name(h2o_req_t *req, const char *name, const char *value)
+{
+    h2o_iovec_t v = h2o_strdup(&req->pool, value, strlen(value));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, v.base, v.len);
+}
+
+/* Every answer goes out here: headers, body, log line, metrics. */
+static int respond(rq_t *r, int status, const char *type, const char *body, size_t len, int flags)
+{
+    h2o_req_t *req = r->req;
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    if (type != NULL)
+        add_header(req, H2O_TOKEN_CONTENT_TYPE, type);
+    add_header_name(req, "x-content-type-options", "nosniff");
+    add_header_name(req, "referrer-policy", "no-referrer");
+    if (flags & F_HTML) {
+        add_header_name(req, "content-security-policy", CSP);
+        add_header_name(req, "x-frame-options", "DENY");
+    }
+    if (flags & F_PRIVATE) {
+        add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
+        add_header_name(req, "x-robots-tag", "noindex");
+    } else if (flags & F_PUBLIC_CACHE) {
+        add_header(req, H2O_TOKEN_CACHE_CONTROL, "public, max-age=3600");
+    } else {
+        add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-cache");
+    }
+    req->res.content_length = len;
+    double dt = now_s() - r->start;
+    metrics_request(r->route, status, dt);
+    alog_request(req, status, is_method(req, "HEAD") ? 0 : len, dt);
+    h2o_send_inline(req, body, len);
+    return 0;
+}
+
+/* ---- client address and rate limits ----------------------------------------------- */
+
+static int peer(h2o_req_t *req, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    return req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss) > 0 ? 0 : -1;
+}
+
+/* 0 = go on; otherwise the request was answered 429. */
+static unsigned limited(rq_t *r)
+{
+    struct sockaddr_storage ss;
+    if (portal.limiter == NULL || peer(r->req, &ss) != 0)
+        return 0;
+    return ratelimit_check(portal.limiter, (struct sockaddr *)&ss);
+}
+
+static void charge(rq_t *r, unsigned cost)
+{
+    struct sockaddr_storage ss;
+    if (portal.limiter != NULL && peer(r->req, &ss) == 0)
+        ratelimit_charge(portal.limiter, (struct sockaddr *)&ss, cost);
+}
+
+/* ---- language -------------------------------------------------------------------- */
+
+/* Value of a query parameter (raw, not decoded), or len 0. */
+static str_t query_param(str_t q, const char *name)
+{
+    size_t nl = strlen(name);
+    size_t i = 0;
+    while (i < q.len) {
+        size_t end = i;
+        while (end < q.len && q.ptr[end] != '&')
+            end++;
+        if (end - i > nl && memcmp(q.ptr + i, name, nl) == 0 && q.ptr[i + nl] == '=')
+            return str_n(q.ptr + i + nl + 1, end - i - nl - 1);
+        if (end - i == nl && memcmp(q.ptr + i, name, nl) == 0)
+            return str_n(q.ptr + i + nl, 0);
+        i = end + 1;
+    }
+    return str_n(NULL, 0);
+}
+
+/* ?lang= wins; else the first of vi / en in Accept-Language with the higher q. */
+static void pick_lang(rq_t *r)
+{
+    str_t l = query_param(r->query, "lang");
+    if (l.len == 2 && (memcmp(l.ptr, "en", 2) == 0 || memcmp(l.ptr, "vi", 2) == 0)) {
+        r->lang = l.ptr[0] == 'e';
+        r->lang_explicit = 1;
+        return;
+    }
+    ssize_t h = h2o_find_header(&r->req->headers, H2O_TOKEN_ACCEPT_LANGUAGE, -1);
+    if (h < 0)
+        return;
+    h2o_iovec_t v = r->req->headers.entries[h].value;
+    double best_vi = -1, best_en = -1;
+    size_t i = 0;
+    while (i < v.len) {
+        size_t end = i;
+        while (end < v.len && v.base[end] != ',')
+            end++;
+        size_t s = i;
+        while (s < end && v.base[s] == ' ')
+            s++;
+        double q = 1.0;
+        for (size_t k = s; k + 2 < end; k++)
+            if (v.base[k] == ';' && (v.base[k + 1] == 'q' || v.base[k + 1] == 'Q') && v.base[k + 2] == '=') {
+                char num[8] = {0};
+                size_t n = end - (k + 3) < 7 ? end - (k + 3) : 7;
+                memcpy(num, v.base + k + 3, n);
+                q = atof(num);
+                break;
+            }
+        if (end - s >= 2 && (s + 2 == end || v.base[s + 2] == '-' || v.base[s + 2] == ';')) {
+            if (h2o_lcstris(v.base + s, 2, H2O_STRLIT("vi")) && q > best_vi)
+                best_vi = q;
+            if (h2o_lcstris(v.base + s, 2, H2O_STRLIT("en")) && q > best_en)
+                best_en = q;
+        }
+        i = end + 1;
+    }
+    r->lang = best_en > best_vi && best_en > 0;
+}
+
+static const char *lang_name(const rq_t *r)
+{
+    return r->lang ? "en" : "vi";
+}
+
+static const char *tr(const rq_t *r, const char *key)
+{
+    const char *s = json_string_value(json_object_get(r->w->catalog[r->lang], key));
+    return s != NULL ? s : key;
+}
+
+/* ---- rendering ------------------------------------------------------------------------- */
+
+static json_t *base_context(rq_t *r)
+{
+    char sw[600];
+    json_t *c = json_object();
+    json_object_set_new(c, "lang", json_string(lang_name(r)));
+    json_object_set(c, "t", r->w->catalog[r->lang]);
+    json_object_set_new(c, "public_url", json_string(portal.public_url));
+    snprintf(sw, sizeof sw, "%.*s?lang=%s", (int)(r->path.len < 512 ? r->path.len : 0), r->path.ptr,
+             r->lang ? "vi" : "en");
+    json_object_set_new(c, "lang_switch_url", json_string(r->path.len < 512 ? sw : "/"));
+    return c;
+}
+
+static int render_page(rq_t *r, int status, const char *tmpl, json_t *ctx, int flags)
+{
+    render_out_t out;
+    memset(&out, 0, sizeof out);
+    int rc = render(portal.templates, tmpl, ctx, &out);
+    json_decref(ctx);
+    if (rc != 0) {
+        render_out_free(&out);
+        static const char fallback[] = "<!doctype html><title>500</title><p>Internal error / Lỗi hệ thống</p>";
+        return respond(r, 500, "text/html; charset=utf-8", fallback, sizeof fallback - 1, F_HTML);
+    }
+    respond(r, status, "text/html; charset=utf-8", out.ptr, out.len, F_HTML | flags);
+    render_out_free(&out);
+    return 0;
+}
+
+/* An error page; with form_value non-NULL the lookup form is shown again. */
+static int error_page(rq_t *r, int status, const char *message, const char *form_value)
+{
+    char key[32];
+    json_t *c = base_context(r);
+    snprintf(key, sizeof key, "error.%d.title", status);
+    const char *title = tr(r, key);
+    if (message == NULL) {
+        snprintf(key, sizeof key, "error.%d.message", status);
+        message = tr(r, key);
+    }
+    json_object_set_new(c, "error", json_pack("{s:i, s:s, s:s}", "status", status, "title", title, "message", message));
+    if (form_value != NULL) {
+        /* what the person typed, as typed: the renderer escapes it and
+         * replaces bytes that are not UTF-8 */
+        json_t *form = json_pack("{s:s}", "error", message);
+        json_object_set_new(form, "value", json_stringn_nocheck(form_value, strlen(form_value)));
+        json_object_set_new(c, "form", form);
+    }
+    return render_page(r, status, "error", c, F_PRIVATE);
+}
+
+static int problem(rq_t *r, int status, const char *error, const char *detail)
+{
+    char key[32];
+    snprintf(key, sizeof key, "error.%d.title", status);
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", tr(r, key), "status", status,
+                          "detail", detail ? detail : "", "error", error);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (s == NULL)
+        return respond(r, 500, "text/plain", "", 0, 0);
+    respond(r, status, "application/problem+json", s, strlen(s), F_PRIVATE);
+    free(s);
+    return 0;
+}
+
+static int too_many(rq_t *r, unsigned wait, int api)
+{
+    char secs[16];
+    snprintf(secs, sizeof secs, "%u", wait);
+    add_header(r->req, H2O_TOKEN_RETRY_AFTER, secs);
+    metrics_rate_limited();
+    return api ? problem(r, 429, "rate_limited", tr(r, "error.429.message")) : error_page(r, 429, NULL, NULL);
+}
+
+static int redirect(rq_t *r, int status, const char *location)
+{
+    add_header(r->req, H2O_TOKEN_LOCATION, location);
+    return respond(r, status, "text/plain; charset=utf-8", "", 0, 0);
+}
+
+static int not_allowed(rq_t *r, const char *allow)
+{
+    add_header(r->req, H2O_TOKEN_ALLOW, allow);
+    if (r->path.len >= 5 && memcmp(r->path.ptr, "/api/", 5) == 0)
+        return problem(r, 405, "method_not_allowed", allow);
+    return error_page(r, 405, NULL, NULL);
+}
+
+/* ---- the index --------------------------------------------------------------------------- */
+
+static MDB_txn *begin_read(worker_t *w)
+{
+    int rc = w->txn == NULL ? mdb_txn_begin(index_env(portal.ix), NULL, MDB_RDONLY, &w->txn)
+                            : mdb_txn_renew(w->txn);
+    if (rc != 0) {
+        if (w->txn != NULL) {
+            mdb_txn_abort(w->txn);
+            w->txn = NULL;
+        }
+        return NULL;
+    }
+    return w->txn;
+}
+
+static void end_read(worker_t *w)
+{
+    if (w->txn != NULL)
+        mdb_txn_reset(w->txn);
+}
+
+/* Compute the view of a code: VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE. */
+static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v)
+{
+    int unavailable;
+    memset(v, 0, sizeof *v);
+    MDB_txn *txn = begin_read(r->w);
+    if (txn == NULL)
+        return VIEW_EUNAVAILABLE;
+    trust_ref_t *t = portal_trust(r->w, txn, &unavailable);
+    int rc = t == NULL ? VIEW_EUNAVAILABLE : view_compute(portal.ix, txn, t->trust, code, v);
+    end_read(r->w);
+    if (rc == VIEW_ENOMEM)
+        rc = VIEW_EUNAVAILABLE;
+    if (rc == VIEW_OK)
+        metrics_verdict(view_status_name(v->status));
+    return rc;
+}
+
+/* ---- routes -------------------------------------------------------------------------------- */
+
+static int on_home(rq_t *r)
+{
+    json_t *c = base_context(r);
+    json_object_set_new(c, "form", json_pack("{s:s}", "value", ""));
+    return render_page(r, 200, "home", c, 0);
+}
+
+/* Percent-decode a query value ('+' is a space); at most n-1 bytes kept. */
+static size_t url_decode(str_t in, char *out, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < in.len && o + 1 < n; i++) {
+        char c = in.ptr[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%' && i + 2 < in.len && h2o_hex_decode(&c, in.ptr + i + 1, 2) == 0) {
+            i += 2;
+        }
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static int on_lookup(rq_t *r)
+{
+    char raw[300], code[CODE_LEN + 1] = {0}, msg[512], loc[64];
+    code_error_t e;
+    str_t q = query_param(r->query, "code");
+    size_t n = url_decode(q, raw, sizeof raw);
+    int rc = code_parse(q.len > 3 * 256 ? str_n(raw, 257) : str_n(raw, n), code, &e);
+    if (rc != CODE_OK) {
+        unsigned wait = limited(r);
+        if (wait)
+            return too_many(r, wait, 0);
+        charge(r, MISS_COST);
+        code_error_text(&e, lang_name(r), msg, sizeof msg);
+        return error_page(r, 400, msg, raw);
+    }
+    snprintf(loc, sizeof loc, "/v/%s%s", code, r->lang_explicit && r->lang ? "?lang=en" : "");
+    return redirect(r, 303, loc);
+}
+
+/* The code segment of a path: [A-Za-z0-9.-]{1,64}; -1 when it is not one. */
+static int code_segment(str_t seg, char code[CODE_LEN], code_error_t *e)
+{
+    if (seg.len == 0 || seg.len > 64)
+        return -1;
+    for (size_t i = 0; i < seg.len; i++) {
+        char c = seg.ptr[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+            return -1;
+    }
+    return code_parse(seg, code, e) == CODE_OK ? 0 : 1;
+}
+
+static int on_transcript_page(rq_t *r, const char code[CODE_LEN], const char *tmpl)
+{
+    view_t v;
+    unsigned wait = limited(r);
+    if (wait)
+        return too_many(r, wait, 0);
+    int rc = lookup_view(r, code, &v);
+    if (rc == VIEW_ENOTFOUND) {
+        view_free(&v);
+        charge(r, MISS_COST);
+        return error_page(r, 404, NULL, "");
+    }
+    if (rc != VIEW_OK) {
+        view_free(&v);
+        return error_page(r, 503, NULL, NULL);
+    }
+    charge(r, 1);
+    json_t *c = view_page_context(&v, r->w->catalog[r->lang], lang_name(r), portal.public_url);
+    view_free(&v);
+    if (c == NULL)
+        return error_page(r, 503, NULL, NULL);
+    json_t *base = base_context(r);
+    json_object_update(base, c);
+    json_decref(c);
+    return render_page(r, 200, tmpl, base, F_PRIVATE);
+}
+
+static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
+{
+    index_doc_t d;
+    MDB_txn *txn = begin_read(r->w);
+    if (txn == NULL)
+        return error_page(r, 503, NULL, NULL);
+    int rc = index_get_doc(portal.ix, txn, code, &d);
+    int kind = rc == INDEX_OK ? d.kind : 0;
+    end_read(r->w);
+    if (rc == INDEX_ENOTFOUND || (rc == INDEX_OK && kind != INDEX_KIND_TRANSCRIPT)) {
+        unsigned wait = limited(r);
+        if (wait)
+            return too_many(r, wait, 0);
+        charge(r, MISS_COST);
+        return error_page(r, 404, NULL, "");
+    }
+    if (rc != INDEX_OK)
+        return error_page(r, 503, NULL, NULL);
+    char content[700], g[CODE_GROUPED_LEN + 1];
+    int alnum = 0;
+    qr_symbol_t sym;
+    qr_buf_t out;
+    memset(&out, 0, sizeof out);
+    if (qr_content(str_c(portal.public_url), code, content, sizeof content, &alnum) != 0 ||
+        qr_encode(content, alnum, &sym) != 0)
+        return error_page(r, 503, NULL, NULL);
+    code_format_grouped(code, g);
+    rc = png ? qr_png(&sym, 8, &out) : qr_svg(&sym, str_c(g), 8, &out);
+    qr_free(&sym);
+    if (rc != 0) {
+        qr_buf_free(&out);
+        return error_page(r, 503, NULL, NULL);
+    }
+    respond(r, 200, png ? "image/png" : "image/svg+xml", out.ptr, out.len, F_PUBLIC_CACHE);
+    qr_buf_free(&out);
+    return 0;
+}
+
+static int on_api_transcript(rq_t *r, str_t seg)
+{
+    char code[CODE_LEN + 1] = {0}, msg[512];
+    code_error_t e;
+    view_t v;
+    unsigned wait = limited(r);
+    if (wait)
+        return too_many(r, wait, 1);
+    if (seg.len > 64 || code_parse(seg, code, &e) != CODE_OK) {
+        charge(r, MISS_COST);
+        if (seg.len > 64) {
+            e.err = CODE_ELENGTH;
+            e.count = seg.len;
+        }
+        code_error_text(&e, lang_name(r), msg, sizeof msg);
+        return problem(r, 400, "malformed_code", msg);
+    }
+    int rc = lookup_view(r, code, &v);
+    if (rc == VIEW_ENOTFOUND) {
+        view_free(&v);
+        charge(r, MISS_COST);
+        return problem(r, 404, "not_found", tr(r, "error.404.message"));
+    }
+    if (rc != VIEW_OK) {
+        view_free(&v);
+        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
+    }
+    charge(r, 1);
+    json_t *o = view_api_json(&v);
+    view_free(&v);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (s == NULL)
+        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
+    respond(r, 200, "application/json", s, strlen(s), F_PRIVATE);
+    free(s);
+    return 0;
+}
+
+static int on_api_verify(rq_t *r)
+{
+    h2o_req_t *req = r->req;
+    json_error_t err;
+    unsigned wait = limited(r);
+    if (wait)
+        return too_many(r, wait, 1);
+    if (req->entity.len > PORTAL_MAX_BODY)
+        return problem(r, 413, "too_large", "the body is larger than 16 KiB");
+    json_t *body = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES, &err);
+    json_t *codes = json_object_get(body, "codes");
+    if (!json_is_array(codes)) {
+        json_decref(body);
+        return problem(r, 400, "bad_request", "expected a JSON object {\"codes\": [CODE, ...]}");
+    }
+    if (json_array_size(codes) > PORTAL_MAX_CODES) {
+        json_decref(body);
+        return problem(r, 400, "too_many_codes", "at most 100 codes per request");
+    }
+    json_t *results = json_array();
+    size_t i;
+    json_t *c;
+    int unavailable = 0;
+    json_array_foreach(codes, i, c)
+    {
+        char code[CODE_LEN + 1] = {0};
+        const char *s = json_string_value(c);
+        json_t *res;
+        view_t v;
+        if (s == NULL || code_parse(str_n(s, json_string_length(c)), code, NULL) != CODE_OK) {
+            charge(r, MISS_COST);
+            res = json_pack("{s:O, s:s}", "code", c, "status", "malformed");
+        } else {
+            int rc = lookup_view(r, code, &v);
+            if (rc == VIEW_ENOTFOUND) {
+                charge(r, MISS_COST);
+                res = json_pack("{s:s, s:s}", "code", code, "status", "not_found");
+            } else if (rc != VIEW_OK) {
+                unavailable = 1;
+                res = NULL;
+            } else {
+                charge(r, 1);
+                res = json_pack("{s:s, s:s}", "code", code, "status", view_status_name(v.status));
+                if (v.status == VIEW_RECALLED && v.replaced) {
+                    char by[CODE_LEN + 1] = {0};
+                    memcpy(by, v.replaced_by, CODE_LEN);
+                    json_object_set_new(res, "summary", json_pack("{s:s}", "superseded_by", by));
+                } else if (v.status == VIEW_INVALID) {
+                    json_t *failed = json_array();
+                    for (size_t k = 0; k < v.verdict->nitems; k++)
+                        if (!v.verdict->items[k].ok)
+                            json_array_append_new(failed, json_string(verify_check_name(v.verdict->items[k].check)));
+                    json_object_set_new(res, "summary", json_pack("{s:o}", "failed_checks", failed));
+                }
+            }
+            view_free(&v);
+        }
+        if (unavailable)
+            break;
+        json_array_append_new(results, res);
+    }
+    json_decref(body);
+    if (unavailable) {
+        json_decref(results);
+        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
+    }
+    json_t *o = json_pack("{s:o}", "results", results);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    respond(r, 200, "application/json", s, strlen(s), F_PRIVATE);
+    free(s);
+    return 0;
+}
+
+static int on_static(rq_t *r, str_t name)
+{
+    for (size_t i = 0; i < portal.nstatics; i++) {
+        const static_file_t *f = &portal.statics[i];
+        if (strlen(f->name) == name.len && memcmp(f->name, name.ptr, name.len) == 0)
+            return respond(r, 200, f->type, f->data, f->len, F_PUBLIC_CACHE);
+    }
+    return error_page(r, 404, NULL, NULL);
+}
+
+static int on_health(rq_t *r)
+{
+    int unavailable = 1;
+    MDB_txn *txn = begin_read(r->w);
+    if (txn != NULL) {
+        portal_trust(r->w, txn, &unavailable);
+        end_read(r->w);
+    }
+    if (unavailable)
+        return respond(r, 503, "text/plain; charset=utf-8", "unavailable\n", 12, 0);
+    return respond(r, 200, "text/plain; charset=utf-8", "ok\n", 3, 0);
+}
+
+static int on_metrics(rq_t *r)
+{
+    h2o_iovec_t out;
+    uint64_t version = r->w->trust ? r->w->trust->version : 0;
+    metrics_render(&r->req->pool, &out, version, 0);
+    return respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.base, out.len, 0);
+}
+
+static int starts(str_t s, const char *prefix, str_t *rest)
+{
+    size_t n = strlen(prefix);
+    if (s.len < n || memcmp(s.ptr, prefix, n) != 0)
+        return 0;
+    *rest = str_n(s.ptr + n, s.len - n);
+    return 1;
+}
+
+static int eq(str_t s, const char *lit)
+{
+    return s.len == strlen(lit) && memcmp(s.ptr, lit, s.len) == 0;
+}
+
+/* /v/SEG, /v/SEG/qr.svg, /v/SEG/qr.png, /v/SEG/print, and /V/SEG. */
+static int on_v(rq_t *r, str_t rest, int upper)
+{
+    const char *slash = memchr(rest.ptr, '/', rest.len);
+    str_t seg = str_n(rest.ptr, slash ? (size_t)(slash - rest.ptr) : rest.len);
+    str_t sub = slash ? str_n(slash, rest.len - seg.len) : str_n("", 0);
+    char code[CODE_LEN + 1] = {0}, msg[512], loc[96];
+    code_error_t e;
+    int kind = sub.len == 0 ? ROUTE_PAGE : eq(sub, "/print") ? ROUTE_PRINT
+                                       : (eq(sub, "/qr.svg") || eq(sub, "/qr.png")) ? ROUTE_QR
+                                                                                    : ROUTE_OTHER;
+    r->route = kind;
+    if (kind == ROUTE_OTHER || (upper && sub.len != 0))
+        return error_page(r, 404, NULL, NULL);
+    if (!is_method(r->req, "GET") && !is_method(r->req, "HEAD"))
+        return not_allowed(r, "GET, HEAD");
+    int rc = code_segment(seg, code, &e);
+    if (rc < 0)
+        return error_page(r, 404, NULL, NULL);
+    if (rc > 0) {
+        unsigned wait = limited(r);
+        if (wait)
+            return too_many(r, wait, 0);
+        charge(r, MISS_COST);
+        code_error_text(&e, lang_name(r), msg, sizeof msg);
+        return error_page(r, 400, msg, "");
+    }
+    if (upper || seg.len != CODE_LEN || memcmp(seg.ptr, code, CODE_LEN) != 0) {
+        snprintf(loc, sizeof loc, "/v/%s%.*s%s", code, (int)sub.len, sub.ptr, r->lang_explicit && r->lang ? "?lang=en" : "");
+        return redirect(r, 301, loc);
+    }
+    if (kind == ROUTE_QR)
+        return on_qr(r, code, eq(sub, "/qr.png"));
+    return on_transcript_page(r, code, kind == ROUTE_PRINT ? "print" : "transcript");
+}
+
+int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    worker_t *w = H2O_STRUCT_FROM_MEMBER(worker_t, ctx, req->conn->ctx);
+    rq_t r;
+    memset(&r, 0, sizeof r);
+    r.w = w;
+    r.req = req;
+    r.start = now_s();
+    r.route = ROUTE_OTHER;
+    size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    r.path = str_n(req->path.base, plen);
+    r.query = req->query_at != SIZE_MAX ? str_n(req->path.base + plen + 1, req->path.len - plen - 1) : str_n("", 0);
+    pick_lang(&r);
+
+    int get = is_method(req, "GET") || is_method(req, "HEAD");
+    str_t rest;
+    if (starts(r.path, "/v/", &rest))
+        return on_v(&r, rest, 0);
+    if (starts(r.path, "/V/", &rest))
+        return on_v(&r, rest, 1);
+    if (eq(r.path, "/api/v1/verify")) {
+        r.route = ROUTE_VERIFY;
+        return is_method(req, "POST") ? on_api_verify(&r) : not_allowed(&r, "POST");
+    }
+    if (starts(r.path, "/api/v1/transcripts/", &rest)) {
+        r.route = ROUTE_API;
+        if (!get)
+            return not_allowed(&r, "GET, HEAD");
+        if (memchr(rest.ptr, '/', rest.len) != NULL)
+            return problem(&r, 404, "not_found", tr(&r, "error.404.message"));
+        return on_api_transcript(&r, rest);
+    }
+    if (starts(r.path, "/api/", &rest))
+        return problem(&r, 404, "not_found", tr(&r, "error.404.message"));
+    if (eq(r.path, "/"))
+        r.route = ROUTE_HOME;
+    else if (eq(r.path, "/lookup"))
+        r.route = ROUTE_LOOKUP;
+    else if (eq(r.path, "/healthz"))
+        r.route = ROUTE_HEALTH;
+    else if (eq(r.path, "/metrics") && portal.metrics_listen == NULL)
+        r.route = ROUTE_METRICS;
+    else if (starts(r.path, "/static/", &rest))
+        r.route = ROUTE_STATIC;
+    else
+        return error_page(&r, 404, NULL, NULL);
+    if (!get)
+        return not_allowed(&r, "GET, HEAD");
+    switch (r.route) {
+    case ROUTE_HOME:
+        return on_home(&r);
+    case ROUTE_LOOKUP:
+        return on_lookup(&r);
+    case ROUTE_HEALTH:
+        return on_health(&r);
+    case ROUTE_METRICS:
+        return on_metrics(&r);
+    default:
+        return on_static(&r, rest);
+    }
+}
+
+int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    rq_t r;
+    memset(&r, 0, sizeof r);
+    r.req = req;
+    r.start = now_s();
+    r.route = ROUTE_METRICS;
+    if (!h2o_memis(req->path.base, req->path.len, H2O_STRLIT("/metrics"))) {
+        r.route = ROUTE_OTHER;
+        return respond(&r, 404, "text/plain; charset=utf-8", "not found\n", 10, 0);
+    }
+    h2o_iovec_t out;
+    metrics_render(&req->pool, &out, 0, 0);
+    return respond(&r, 200, "text/plain; version=0.0.4; charset=utf-8", out.base, out.len, 0);
+}
