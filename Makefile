@@ -3,7 +3,10 @@
 # makes demo data, publishes it and serves it.
 
 CC       ?= cc
-WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-format-truncation
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null)),)
+WARN     += -Wno-format-truncation
+endif
 CPPFLAGS += -I. -D_GNU_SOURCE -DH2O_USE_LIBUV=0
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -pthread
@@ -61,7 +64,7 @@ $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/liblookup.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
 
 test: check-deps $(addprefix $(ASAN)/bin/,$(TOOLS)) $(ASAN)/bin/hocba-portal $(addprefix $(ASAN)/tests/,$(TESTS))
-	@HOCBA_BIN=$(CURDIR)/$(ASAN)/bin tests/run-all.sh $(addprefix $(ASAN)/tests/,$(TESTS))
+	@HOCBA_BIN=$(CURDIR)/$(ASAN)/bin LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp tests/run-all.sh $(addprefix $(ASAN)/tests/,$(TESTS))
 
 # ---- demo ----------------------------------------------------------------
 DEMO_DIR ?= demo-data

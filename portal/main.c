@@ -28,6 +28,9 @@ static int listen_fds[PORTAL_MAX_LISTENERS];
 static int metrics_fd = -1;
 static pthread_mutex_t trust_lock = PTHREAD_MUTEX_INITIALIZER;
 static trust_ref_t *trust_current;
+/* Kept until exit: connections still open at shutdown (HTTP/1 keep-alive
+ * cannot be closed by libh2o 2.2.5) live in these threads' loops. */
+static worker_t *workers;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -401,8 +404,6 @@ static void *run_worker(void *arg)
 {
     worker_t *w = arg;
     h2o_socket_t *socks[PORTAL_MAX_LISTENERS], *msock = NULL;
-    h2o_accept_ctx_t maccept;
-    h2o_context_t mctx;
 
     w->catalog[0] = json_deep_copy(portal.catalog[0]);
     w->catalog[1] = json_deep_copy(portal.catalog[1]);
@@ -416,12 +417,11 @@ static void *run_worker(void *arg)
     }
     if (w->id == 0 && metrics_fd >= 0) {
         /* the private metrics listener: one thread, its own host config */
-        h2o_context_init(&mctx, w->ctx.loop, &metrics_config);
-        memset(&maccept, 0, sizeof maccept);
-        maccept.ctx = &mctx;
-        maccept.hosts = metrics_config.hosts;
+        h2o_context_init(&w->metrics_ctx, w->ctx.loop, &metrics_config);
+        w->metrics_accept.ctx = &w->metrics_ctx;
+        w->metrics_accept.hosts = metrics_config.hosts;
         msock = h2o_evloop_socket_create(w->ctx.loop, metrics_fd, H2O_SOCKET_FLAG_DONT_READ);
-        msock->data = &maccept;
+        msock->data = &w->metrics_accept;
         h2o_socket_read_start(msock, on_metrics_accept);
     }
     while (!atomic_load(&portal.stopping))
@@ -513,7 +513,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    worker_t *workers = calloc((size_t)portal.threads, sizeof *workers);
+    workers = calloc((size_t)portal.threads, sizeof *workers);
     pthread_t *th = calloc((size_t)portal.threads, sizeof *th);
     if (workers == NULL || th == NULL)
         die("out of memory");
@@ -529,7 +529,6 @@ int main(int argc, char **argv)
         pthread_join(th[i], NULL);
     for (int i = 0; i < portal.nlisten; i++)
         close(listen_fds[i]);
-    free(workers);
     free(th);
     trust_release(trust_current);
     ratelimit_free(portal.limiter);

@@ -67,6 +67,8 @@ typedef struct {
     trust_ref_t *trust;
     json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
     int id;
+    h2o_context_t metrics_ctx; /* thread 0 only, with --metrics-listen */
+    h2o_accept_ctx_t metrics_accept;
 } worker_t;
 
 extern portal_t portal;
