@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "portal/cache.h"
 #include "portal/portal.h"
 
 portal_t portal;
@@ -407,6 +408,8 @@ static void *run_worker(void *arg)
 
     w->catalog[0] = json_deep_copy(portal.catalog[0]);
     w->catalog[1] = json_deep_copy(portal.catalog[1]);
+    if (portal.cache_entries > 0)
+        w->cache = cache_new((size_t)(portal.cache_entries / portal.threads > 0 ? portal.cache_entries / portal.threads : 1));
     h2o_context_init(&w->ctx, h2o_evloop_create(), &config);
     w->accept.ctx = &w->ctx;
     w->accept.hosts = config.hosts;
@@ -443,6 +446,8 @@ static void *run_worker(void *arg)
     trust_release(w->trust);
     json_decref(w->catalog[0]);
     json_decref(w->catalog[1]);
+    cache_free(w->cache);
+    w->cache = NULL;
     return NULL;
 }
 

@@ -66,6 +66,7 @@ typedef struct {
     MDB_txn *txn; /* read-only, reset between requests */
     trust_ref_t *trust;
     json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
+    struct cache *cache; /* answers of transcript routes (cache.h); NULL when disabled */
     int id;
     h2o_context_t metrics_ctx; /* thread 0 only, with --metrics-listen */
     h2o_accept_ctx_t metrics_accept;

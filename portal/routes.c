@@ -10,7 +10,10 @@
 #include "lookup/code.h"
 #include "lookup/qr.h"
 #include "lookup/view.h"
+#include "portal/cache.h"
 #include "portal/portal.h"
+
+#include <openssl/evp.h>
 
 #define MISS_COST 5 /* a lookup that finds nothing costs five hits (http.md: misses count more) */
 
@@ -398,31 +401,129 @@ static int code_segment(str_t seg, char code[CODE_LEN], code_error_t *e)
     return code_parse(seg, code, e) == CODE_OK ? 0 : 1;
 }
 
-static int on_transcript_page(rq_t *r, const char code[CODE_LEN], const char *tmpl)
+enum { ANSWER_PAGE, ANSWER_PRINT, ANSWER_API };
+
+/* The cache key of an answer: everything the answer depends on (cache.h).
+ * @return VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE. */
+static int answer_key(rq_t *r, MDB_txn *txn, uint64_t trust_version, const char code[CODE_LEN], int kind,
+                      unsigned char key[32])
 {
-    view_t v;
-    unsigned wait = limited(r);
-    if (wait)
-        return too_many(r, wait, 0);
-    int rc = lookup_view(r, code, &v);
-    if (rc == VIEW_ENOTFOUND) {
-        view_free(&v);
-        charge(r, MISS_COST);
-        return error_page(r, 404, NULL, "");
+    index_doc_t d, notice;
+    char link[CODE_LEN];
+    unsigned char head[2 + 8 + 8] = {(unsigned char)kind, (unsigned char)r->lang};
+    int rc = index_get_doc(portal.ix, txn, code, &d);
+    if (rc == INDEX_ENOTFOUND || (rc == INDEX_OK && d.kind != INDEX_KIND_TRANSCRIPT))
+        return VIEW_ENOTFOUND;
+    if (rc != INDEX_OK)
+        return VIEW_EUNAVAILABLE;
+    memcpy(head + 2, &trust_version, 8);
+    memcpy(head + 10, &d.published_at, 8);
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    if (h == NULL || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(h);
+        return VIEW_EUNAVAILABLE;
     }
-    if (rc != VIEW_OK) {
-        view_free(&v);
-        return error_page(r, 503, NULL, NULL);
+    EVP_DigestUpdate(h, head, sizeof head);
+    EVP_DigestUpdate(h, code, CODE_LEN);
+    EVP_DigestUpdate(h, d.payload.ptr, d.payload.len);
+    EVP_DigestUpdate(h, "\0", 1);
+    EVP_DigestUpdate(h, d.cms.ptr, d.cms.len);
+    static const int links[] = {INDEX_LINK_RECALLED_BY, INDEX_LINK_SUPERSEDED_BY};
+    for (int i = 0; i < 2; i++) {
+        rc = index_get_link(portal.ix, txn, code, links[i], link);
+        if (rc == INDEX_ENOTFOUND)
+            memset(link, 0, sizeof link);
+        else if (rc != INDEX_OK) {
+            EVP_MD_CTX_free(h);
+            return VIEW_EUNAVAILABLE;
+        }
+        EVP_DigestUpdate(h, link, sizeof link);
+        if (i == 0 && rc == INDEX_OK && index_get_doc(portal.ix, txn, link, &notice) == INDEX_OK)
+            EVP_DigestUpdate(h, notice.payload.ptr, notice.payload.len);
     }
-    charge(r, 1);
-    json_t *c = view_page_context(&v, r->w->catalog[r->lang], lang_name(r), portal.public_url);
-    view_free(&v);
+    EVP_DigestFinal_ex(h, key, NULL);
+    EVP_MD_CTX_free(h);
+    return VIEW_OK;
+}
+
+/* The body of an answer from a freshly computed view (malloc'd), or NULL. */
+static char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len)
+{
+    if (kind == ANSWER_API) {
+        json_t *o = view_api_json(v);
+        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        *len = s ? strlen(s) : 0;
+        return s;
+    }
+    json_t *c = view_page_context(v, r->w->catalog[r->lang], lang_name(r), portal.public_url);
     if (c == NULL)
-        return error_page(r, 503, NULL, NULL);
+        return NULL;
     json_t *base = base_context(r);
     json_object_update(base, c);
     json_decref(c);
-    return render_page(r, 200, tmpl, base, F_PRIVATE);
+    render_out_t out;
+    memset(&out, 0, sizeof out);
+    int rc = render(portal.templates, kind == ANSWER_PRINT ? "print" : "transcript", base, &out);
+    json_decref(base);
+    if (rc != 0) {
+        render_out_free(&out);
+        return NULL;
+    }
+    *len = out.len;
+    return out.ptr; /* render_out_t's buffer is plain malloc'd memory */
+}
+
+/* A transcript route: verdict re-computed from the stored bytes, or taken
+ * from the cache under a key that covers everything it depends on. */
+static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
+{
+    int api = kind == ANSWER_API, unavailable, status, rc;
+    unsigned char key[32];
+    const char *type = api ? "application/json" : "text/html; charset=utf-8";
+    int flags = F_PRIVATE | (api ? 0 : F_HTML);
+    unsigned wait = limited(r);
+    if (wait)
+        return too_many(r, wait, api);
+    MDB_txn *txn = begin_read(r->w);
+    trust_ref_t *t = txn ? portal_trust(r->w, txn, &unavailable) : NULL;
+    rc = t == NULL ? VIEW_EUNAVAILABLE : answer_key(r, txn, t->version, code, kind, key);
+    if (rc == VIEW_OK) {
+        size_t len;
+        const char *hit = cache_get(r->w->cache, key, &status, &len);
+        if (hit != NULL) {
+            end_read(r->w);
+            charge(r, 1);
+            metrics_verdict(view_status_name(status));
+            return respond(r, 200, type, hit, len, flags);
+        }
+    }
+    view_t v;
+    memset(&v, 0, sizeof v);
+    if (rc == VIEW_OK)
+        rc = view_compute(portal.ix, txn, t->trust, code, &v);
+    end_read(r->w);
+    if (rc == VIEW_ENOTFOUND) {
+        view_free(&v);
+        charge(r, MISS_COST);
+        return api ? problem(r, 404, "not_found", tr(r, "error.404.message")) : error_page(r, 404, NULL, "");
+    }
+    if (rc != VIEW_OK) {
+        view_free(&v);
+        return api ? problem(r, 503, "unavailable", tr(r, "error.503.message")) : error_page(r, 503, NULL, NULL);
+    }
+    charge(r, 1);
+    metrics_verdict(view_status_name(v.status));
+    size_t len = 0;
+    char *body = make_answer(r, &v, kind, &len);
+    status = v.status;
+    view_free(&v);
+    if (body == NULL)
+        return api ? problem(r, 503, "unavailable", tr(r, "error.503.message")) : error_page(r, 503, NULL, NULL);
+    cache_put(r->w->cache, key, status, body, len);
+    respond(r, 200, type, body, len, flags);
+    free(body);
+    return 0;
 }
 
 static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
@@ -467,11 +568,10 @@ static int on_api_transcript(rq_t *r, str_t seg)
 {
     char code[CODE_LEN + 1] = {0}, msg[512];
     code_error_t e;
-    view_t v;
-    unsigned wait = limited(r);
-    if (wait)
-        return too_many(r, wait, 1);
     if (seg.len > 64 || code_parse(seg, code, &e) != CODE_OK) {
+        unsigned wait = limited(r);
+        if (wait)
+            return too_many(r, wait, 1);
         charge(r, MISS_COST);
         if (seg.len > 64) {
             e.err = CODE_ELENGTH;
@@ -480,26 +580,7 @@ static int on_api_transcript(rq_t *r, str_t seg)
         code_error_text(&e, lang_name(r), msg, sizeof msg);
         return problem(r, 400, "malformed_code", msg);
     }
-    int rc = lookup_view(r, code, &v);
-    if (rc == VIEW_ENOTFOUND) {
-        view_free(&v);
-        charge(r, MISS_COST);
-        return problem(r, 404, "not_found", tr(r, "error.404.message"));
-    }
-    if (rc != VIEW_OK) {
-        view_free(&v);
-        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
-    }
-    charge(r, 1);
-    json_t *o = view_api_json(&v);
-    view_free(&v);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (s == NULL)
-        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
-    respond(r, 200, "application/json", s, strlen(s), F_PRIVATE);
-    free(s);
-    return 0;
+    return on_answer(r, code, ANSWER_API);
 }
 
 static int on_api_verify(rq_t *r)
@@ -654,7 +735,7 @@ static int on_v(rq_t *r, str_t rest, int upper)
     }
     if (kind == ROUTE_QR)
         return on_qr(r, code, eq(sub, "/qr.png"));
-    return on_transcript_page(r, code, kind == ROUTE_PRINT ? "print" : "transcript");
+    return on_answer(r, code, kind == ROUTE_PRINT ? ANSWER_PRINT : ANSWER_PAGE);
 }
 
 int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
