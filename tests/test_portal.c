@@ -1,0 +1,2868 @@
+/* test_portal.c — hocba-portal over real HTTP (docs: http.md, cli.md,
+ * docs/portal.md for the choices http.md leaves open).
+ *
+ * The binaries are $HOCBA_BIN/hocba-{portal,publish,demo} (default bin/);
+ * tests run from the project root, where the portal finds templates/ and
+ * static/. The group setup makes demo data (40 pupils), publishes its trust
+ * anchors, registry and batch (not its CRLs), signs one more transcript with
+ * the stock openssl commands (tests/fixtures/portal-pkgs.sh stock: a pupil
+ * whose name and remarks hold <script>, with citizen_id, address and
+ * guardian_name), publishes it, and starts the portal on a free loopback
+ * port with --rate-limit 0. Every test talks raw HTTP/1.1 to it, so hostile
+ * requests go out byte for byte.
+ *
+ * Tests that change what the portal serves (CRLs, trust anchors, a byte of a
+ * stored record, the anchors in meta) restore it before they return; a
+ * failed assertion jumps out before the restore, so such a test restores in
+ * its next run of the group only — the group is one index, rebuilt each run.
+ * The recall test recalls a code no other test uses (a recall is final).
+ *
+ * Rate limits are tested on a second portal (--rate-limit 10); each of those
+ * tests talks from its own loopback source address (127.0.0.2, .3, .4), and
+ * the limit is per client address (docs/portal.md), so they do not share a
+ * bucket.
+ *
+ * Children get SIGKILL when this process dies (PR_SET_PDEATHSIG), so a crash
+ * of the test leaves no portal behind. Set HOCBA_KEEP_TMP=1 to keep the
+ * temporary directory for a look after a failure. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <lmdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FIXTURES_SCRIPT "tests/fixtures/portal-pkgs.sh"
+#define DEMO_STUDENTS "40"
+#define DEMO_SEED "3"
+#define HTTP_TIMEOUT_MS 5000
+#define READY_TIMEOUT_MS 10000
+#define STOP_TIMEOUT_MS 5000
+#define CHILD_TIMEOUT_MS 120000
+#define MAP_SIZE 68719476736ULL /* docs/index-format.md: 64 GiB, as the server */
+#define MAX_CODES 128
+#define RL_LIMIT 10
+
+static const char ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* One line of the demo's codes.txt. */
+typedef struct {
+    char code[17];
+    char expect[24]; /* valid, recalled, invalid-after-crl, recall-notice */
+    char stem[64];   /* the package's file stem in DEMO/batch */
+    char desc[512];
+} demo_code_t;
+
+/* A published transcript and the personal data its payload holds. */
+typedef struct {
+    char code[17];
+    char stem[64];
+    char name[256], school[256], citizen_id[32], address[512], guardian[256];
+} pupil_t;
+
+/* What one foreground child process did. */
+typedef struct {
+    char cmd[2048];
+    int status; /* exit status, or -1 when it did not exit normally */
+    int signal;
+    int timed_out;
+    char *out, *err; /* NUL-terminated; owned by the ctx arena */
+    size_t outlen, errlen;
+} run_t;
+
+/* One HTTP exchange. */
+typedef struct {
+    char what[200];  /* the request line (truncated), for messages */
+    int status;      /* 0 when no status line came */
+    int timed_out;   /* no complete answer within HTTP_TIMEOUT_MS */
+    int conn_error;  /* connect failed, or the connection was reset */
+    char *raw;       /* everything read, NUL-terminated */
+    size_t rawlen;
+    size_t head_len; /* status line and headers with the blank line; 0 if incomplete */
+    char *body;      /* the body (de-chunked), NUL-terminated */
+    size_t bodylen;
+} resp_t;
+
+/* The group's state, handed to every test. */
+typedef struct {
+    char tmp[256], demo[320], db[320], log[320], perr[320];
+    char portal_bin[1024], publish_bin[1024], demo_bin[1024];
+    int port;
+    pid_t pid; /* the portal, 0 once stopped */
+    /* the rate-limited portal, started by the first test that needs it */
+    int rl_port;
+    pid_t rl_pid;
+    char rl_err[320];
+
+    demo_code_t codes[MAX_CODES];
+    size_t ncodes;
+    pupil_t valid, valid2, tamper, victim, crl_bad, xss;
+    char superseded_ok[17]; /* valid, its teacher revoked (superseded) after signing */
+    char recalled_old[17], recalled_new[17], recalled_alone[17], notice[17];
+    char unknown[4][17]; /* valid spellings that nothing has */
+
+    void **kept; /* every allocation, freed by teardown: a failed assertion
+                  * jumps out of a test without freeing */
+    size_t nkept, capkept;
+} ctx_t;
+
+/* ---- memory ------------------------------------------------------------------ */
+
+static void *keep(ctx_t *c, void *p)
+{
+    if (p == NULL)
+        fail_msg("out of memory");
+    if (c->nkept == c->capkept) {
+        size_t ncap = c->capkept ? 2 * c->capkept : 256;
+        void **nk = realloc(c->kept, ncap * sizeof *nk);
+        if (nk == NULL) {
+            free(p);
+            fail_msg("out of memory");
+        }
+        c->kept = nk;
+        c->capkept = ncap;
+    }
+    c->kept[c->nkept++] = p;
+    return p;
+}
+
+static void *xmalloc(ctx_t *c, size_t n)
+{
+    return keep(c, malloc(n ? n : 1));
+}
+
+static char *xstrndup(ctx_t *c, const char *s, size_t n)
+{
+    char *p = xmalloc(c, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static char *xprintf(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *xprintf(ctx_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        fail_msg("vsnprintf failed");
+    char *p = xmalloc(c, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+/* Grow-only byte buffer, not in the arena until handed over. */
+static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t ncap = *cap ? *cap : 4096;
+        while (*len + n + 1 > ncap)
+            ncap *= 2;
+        char *nb = realloc(*buf, ncap);
+        if (!nb)
+            return -1;
+        *buf = nb;
+        *cap = ncap;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+    }
+}
+
+/* ---- lookup codes (package-format.md §2) -------------------------------------------- */
+
+static int sym_index(char ch)
+{
+    const char *p = ch ? strchr(ALPHABET, ch) : NULL;
+    return p ? (int)(p - ALPHABET) : -1;
+}
+
+/* The check symbol of 15 code symbols: Luhn mod 32. */
+static char check_symbol(const char *s15)
+{
+    unsigned sum = 0, factor = 2;
+    for (int i = 14; i >= 0; i--) {
+        unsigned addend = factor * (unsigned)sym_index(s15[i]);
+        sum += addend / 32 + addend % 32;
+        factor = factor == 2 ? 1 : 2;
+    }
+    return ALPHABET[(32 - sum % 32) % 32];
+}
+
+static void make_code(const char *s15, char out[17])
+{
+    memcpy(out, s15, 15);
+    out[15] = check_symbol(s15);
+    out[16] = '\0';
+}
+
+/* "ABCD-EFGH-JKMN-PQRS" */
+static const char *grouped(ctx_t *c, const char *code)
+{
+    return xprintf(c, "%.4s-%.4s-%.4s-%.4s", code, code + 4, code + 8, code + 12);
+}
+
+static const char *lower(ctx_t *c, const char *s)
+{
+    char *p = xstrndup(c, s, strlen(s));
+    for (char *q = p; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    return p;
+}
+
+/* The code with its check symbol replaced by the next symbol: a typo. */
+static const char *bad_check(ctx_t *c, const char *code)
+{
+    char *p = xstrndup(c, code, 16);
+    p[15] = ALPHABET[(sym_index(code[15]) + 1) % 32];
+    return p;
+}
+
+/* ---- a small JSON reader ----------------------------------------------------------- */
+
+typedef enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } jtype_t;
+
+typedef struct jv {
+    jtype_t t;
+    int b;
+    double num;
+    char *s; /* J_STR, NUL-terminated UTF-8 */
+    size_t slen;
+    struct jv **items; /* J_ARR and J_OBJ values */
+    char **keys;       /* J_OBJ member names */
+    size_t n;
+} jv_t;
+
+typedef struct {
+    ctx_t *c;
+    const char *p, *end;
+} jp_t;
+
+static jv_t *jvalue(jp_t *j, int depth);
+
+static void jws(jp_t *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+        j->p++;
+}
+
+static jv_t *jnew(jp_t *j, jtype_t t)
+{
+    jv_t *v = xmalloc(j->c, sizeof *v);
+    memset(v, 0, sizeof *v);
+    v->t = t;
+    return v;
+}
+
+static int jhex4(const char *p, const char *end, unsigned *out)
+{
+    unsigned v = 0;
+    if (end - p < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        int ch = (unsigned char)p[i], d;
+        if (ch >= '0' && ch <= '9')
+            d = ch - '0';
+        else if (ch >= 'a' && ch <= 'f')
+            d = ch - 'a' + 10;
+        else if (ch >= 'A' && ch <= 'F')
+            d = ch - 'A' + 10;
+        else
+            return -1;
+        v = v * 16 + (unsigned)d;
+    }
+    *out = v;
+    return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A string at j->p (on its opening quote), decoded; NULL when malformed. */
+static char *jstring(jp_t *j, size_t *len)
+{
+    if (j->p >= j->end || *j->p != '"')
+        return NULL;
+    const char *s = ++j->p, *q = s;
+    while (q < j->end && *q != '"') {
+        if ((unsigned char)*q < 0x20)
+            return NULL;
+        q += *q == '\\' ? 2 : 1;
+    }
+    if (q >= j->end)
+        return NULL;
+    char *out = xmalloc(j->c, (size_t)(q - s) + 1), *o = out;
+    const char *p = s;
+    while (p < q) {
+        if (*p != '\\') {
+            *o++ = *p++;
+            continue;
+        }
+        p++;
+        switch (*p) {
+        case '"': case '\\': case '/': *o++ = *p++; break;
+        case 'b': *o++ = '\b'; p++; break;
+        case 'f': *o++ = '\f'; p++; break;
+        case 'n': *o++ = '\n'; p++; break;
+        case 'r': *o++ = '\r'; p++; break;
+        case 't': *o++ = '\t'; p++; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (jhex4(p + 1, q, &cp) != 0)
+                return NULL;
+            p += 5;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (q - p < 6 || p[0] != '\\' || p[1] != 'u' || jhex4(p + 2, q, &lo) != 0 || lo < 0xDC00 ||
+                    lo > 0xDFFF)
+                    return NULL;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                p += 6;
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                return NULL;
+            }
+            o += put_utf8(o, cp);
+            break;
+        }
+        default:
+            return NULL;
+        }
+    }
+    *o = '\0';
+    *len = (size_t)(o - out);
+    j->p = q + 1;
+    return out;
+}
+
+/* Elements of an array or members of an object, j->p past the opener. */
+static jv_t *jcontainer(jp_t *j, jtype_t t, int depth)
+{
+    char close = t == J_OBJ ? '}' : ']';
+    jv_t *v = jnew(j, t);
+    jv_t **items = NULL;
+    char **keys = NULL;
+    size_t n = 0, cap = 0;
+    jws(j);
+    if (j->p < j->end && *j->p == close) {
+        j->p++;
+        return v;
+    }
+    for (;;) {
+        char *key = NULL;
+        size_t klen;
+        if (t == J_OBJ) {
+            jws(j);
+            if (!(key = jstring(j, &klen)))
+                goto bad;
+            jws(j);
+            if (j->p >= j->end || *j->p++ != ':')
+                goto bad;
+        }
+        jv_t *e = jvalue(j, depth + 1);
+        if (!e)
+            goto bad;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 8;
+            jv_t **ni = realloc(items, cap * sizeof *ni);
+            if (!ni)
+                goto bad;
+            items = ni;
+            char **nk = realloc(keys, cap * sizeof *nk);
+            if (!nk)
+                goto bad;
+            keys = nk;
+        }
+        items[n] = e;
+        keys[n] = key;
+        n++;
+        jws(j);
+        if (j->p < j->end && *j->p == close) {
+            j->p++;
+            break;
+        }
+        if (j->p >= j->end || *j->p++ != ',')
+            goto bad;
+    }
+    v->n = n;
+    v->items = xmalloc(j->c, n * sizeof *v->items);
+    memcpy(v->items, items, n * sizeof *items);
+    if (t == J_OBJ) {
+        v->keys = xmalloc(j->c, n * sizeof *v->keys);
+        memcpy(v->keys, keys, n * sizeof *keys);
+    }
+    free(items);
+    free(keys);
+    return v;
+bad:
+    free(items);
+    free(keys);
+    return NULL;
+}
+
+static jv_t *jvalue(jp_t *j, int depth)
+{
+    if (depth > 64)
+        return NULL;
+    jws(j);
+    if (j->p >= j->end)
+        return NULL;
+    size_t left = (size_t)(j->end - j->p);
+    jv_t *v;
+    switch (*j->p) {
+    case '{':
+        j->p++;
+        return jcontainer(j, J_OBJ, depth);
+    case '[':
+        j->p++;
+        return jcontainer(j, J_ARR, depth);
+    case '"':
+        v = jnew(j, J_STR);
+        return (v->s = jstring(j, &v->slen)) ? v : NULL;
+    case 't':
+    case 'f':
+        v = jnew(j, J_BOOL);
+        v->b = *j->p == 't';
+        if (v->b ? left >= 4 && memcmp(j->p, "true", 4) == 0 : left >= 5 && memcmp(j->p, "false", 5) == 0) {
+            j->p += v->b ? 4 : 5;
+            return v;
+        }
+        return NULL;
+    case 'n':
+        if (left >= 4 && memcmp(j->p, "null", 4) == 0) {
+            j->p += 4;
+            return jnew(j, J_NULL);
+        }
+        return NULL;
+    default: {
+        if (*j->p != '-' && !isdigit((unsigned char)*j->p))
+            return NULL;
+        char tmp[64];
+        size_t k = 0;
+        while (j->p + k < j->end && k < sizeof tmp - 1 && strchr("+-.eE0123456789", j->p[k]))
+            k++;
+        memcpy(tmp, j->p, k);
+        tmp[k] = '\0';
+        char *endp;
+        v = jnew(j, J_NUM);
+        v->num = strtod(tmp, &endp);
+        if (endp != tmp + k)
+            return NULL;
+        j->p += k;
+        return v;
+    }
+    }
+}
+
+/* The JSON document in text[0..len), or NULL when it is not one. */
+static jv_t *jparse(ctx_t *c, const char *text, size_t len)
+{
+    jp_t j = {c, text, text + len};
+    jv_t *v = jvalue(&j, 0);
+    jws(&j);
+    return v && j.p == j.end ? v : NULL;
+}
+
+static jv_t *jget(const jv_t *o, const char *key)
+{
+    if (!o || o->t != J_OBJ)
+        return NULL;
+    for (size_t i = 0; i < o->n; i++)
+        if (strcmp(o->keys[i], key) == 0)
+            return o->items[i];
+    return NULL;
+}
+
+/* o.a.b.c */
+static jv_t *jpath(const jv_t *o, const char *path)
+{
+    char part[64];
+    const jv_t *v = o;
+    while (v && *path) {
+        size_t k = strcspn(path, ".");
+        snprintf(part, sizeof part, "%.*s", (int)k, path);
+        v = jget(v, part);
+        path += k + (path[k] == '.');
+    }
+    return (jv_t *)v;
+}
+
+static const char *jstr(const jv_t *v)
+{
+    return v && v->t == J_STR ? v->s : NULL;
+}
+
+static int jis_null(const jv_t *v)
+{
+    return v && v->t == J_NULL;
+}
+
+static const char *jtype_name(const jv_t *v)
+{
+    static const char *const names[] = {"null", "boolean", "number", "string", "array", "object"};
+    return v ? names[v->t] : "absent";
+}
+
+/* ---- child processes ------------------------------------------------------------- */
+
+/* In the child: die with the test process, own process group. */
+static void child_prepare(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0);
+}
+
+/* Fork and exec argv, capture stdout and stderr until both close or
+ * timeout_ms passes (then kill its process group), and reap it. */
+static void run_argv(ctx_t *c, run_t *r, const char *const argv[], long timeout_ms)
+{
+    memset(r, 0, sizeof *r);
+    r->status = -1;
+    size_t at = 0;
+    for (int i = 0; argv[i] && at < sizeof r->cmd - 1; i++) {
+        int n = snprintf(r->cmd + at, sizeof r->cmd - at, "%s%s", i ? " " : "", argv[i]);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+    char *out = NULL, *err = NULL;
+    size_t ocap = 0, ecap = 0;
+    append(&out, &r->outlen, &ocap, "", 0);
+    append(&err, &r->errlen, &ecap, "", 0);
+    int po[2], pe[2];
+    if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0)
+        fail_msg("pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_prepare();
+        int null = open("/dev/null", O_RDONLY);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
+            _exit(126);
+        execvp(argv[0], (char *const *)argv);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+    if (pid > 0) {
+        setpgid(pid, pid);
+        long start = now_ms();
+        struct pollfd fds[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
+        int open_fds = 2;
+        while (open_fds > 0) {
+            long left = timeout_ms - (now_ms() - start);
+            if (left <= 0) {
+                r->timed_out = 1;
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+                break;
+            }
+            int n = poll(fds, 2, (int)(left > 1000 ? 1000 : left));
+            if (n < 0 && errno != EINTR)
+                break;
+            for (int i = 0; i < 2 && n > 0; i++) {
+                if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                    continue;
+                char buf[65536];
+                ssize_t got = read(fds[i].fd, buf, sizeof buf);
+                if (got > 0) {
+                    if (i == 0)
+                        append(&out, &r->outlen, &ocap, buf, (size_t)got);
+                    else
+                        append(&err, &r->errlen, &ecap, buf, (size_t)got);
+                } else if (got == 0 || errno != EINTR) {
+                    close(fds[i].fd);
+                    fds[i].fd = -1;
+                    open_fds--;
+                }
+            }
+        }
+        for (int i = 0; i < 2; i++)
+            if (fds[i].fd >= 0)
+                close(fds[i].fd);
+        int st;
+        pid_t w;
+        while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
+        }
+        if (w == pid && WIFEXITED(st))
+            r->status = WEXITSTATUS(st);
+        else if (w == pid && WIFSIGNALED(st))
+            r->signal = WTERMSIG(st);
+    } else {
+        close(po[0]);
+        close(pe[0]);
+    }
+    r->out = keep(c, out);
+    r->err = keep(c, err);
+}
+
+static const char *ending(const run_t *r, char *buf, size_t n)
+{
+    if (r->timed_out)
+        snprintf(buf, n, "no exit in time (killed)");
+    else if (r->signal)
+        snprintf(buf, n, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
+    else if (r->status < 0)
+        snprintf(buf, n, "could not be started");
+    else
+        snprintf(buf, n, "exit status %d", r->status);
+    return buf;
+}
+
+/* Written straight to stderr: cmocka's print_error mangles messages over 1 KiB. */
+static void dump_run(const run_t *r)
+{
+    char how[96];
+    fflush(stdout);
+    fprintf(stderr, "command: %s\nended:   %s\n--- stdout (%zu bytes) ---\n%.4000s\n", r->cmd,
+            ending(r, how, sizeof how), r->outlen, r->out ? r->out : "");
+    fprintf(stderr, "--- stderr (%zu bytes) ---\n%.4000s\n--- end ---\n", r->errlen, r->err ? r->err : "");
+    fflush(stderr);
+}
+
+#define CHECK_RUN(cond, r, ...)                                                                              \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            dump_run(r);                                                                                     \
+            fail_msg(__VA_ARGS__);                                                                           \
+        }                                                                                                    \
+    } while (0)
+
+#define EXPECT_EXIT(r, want)                                                                                 \
+    do {                                                                                                     \
+        char how_[96];                                                                                       \
+        CHECK_RUN((r)->status == (want), (r), "expected exit status %d from `%s`, got: %s", (want), (r)->cmd, \
+                  ending((r), how_, sizeof how_));                                                           \
+    } while (0)
+
+/* Run the publisher: publish(c, &r, ARG..., NULL), on the group's index. */
+static void publish(ctx_t *c, run_t *r, ...)
+{
+    const char *argv[16];
+    int argc = 0;
+    argv[argc++] = c->publish_bin;
+    argv[argc++] = "--db";
+    argv[argc++] = c->db;
+    va_list ap;
+    va_start(ap, r);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 15;)
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    run_argv(c, r, argv, CHILD_TIMEOUT_MS);
+}
+
+#define PUBLISH_OK(c, ...)                                                                                   \
+    do {                                                                                                     \
+        run_t pr_;                                                                                           \
+        publish((c), &pr_, __VA_ARGS__, NULL);                                                               \
+        EXPECT_EXIT(&pr_, 0);                                                                                \
+    } while (0)
+
+/* Start argv in the background with stdout and stderr to errfile. */
+static pid_t start_bg(const char *const argv[], const char *errfile)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_prepare();
+        int null = open("/dev/null", O_RDONLY);
+        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (null < 0 || fd < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+            _exit(126);
+        execv(argv[0], (char *const *)argv);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    if (pid > 0)
+        setpgid(pid, pid);
+    return pid;
+}
+
+/* 1 when pid ended within ms (its wait status in *st), 0 when it still runs. */
+static int wait_exit(pid_t pid, long ms, int *st)
+{
+    long start = now_ms();
+    for (;;) {
+        pid_t w = waitpid(pid, st, WNOHANG);
+        if (w == pid)
+            return 1;
+        if (w < 0 && errno != EINTR)
+            return 1;
+        if (now_ms() - start >= ms)
+            return 0;
+        sleep_ms(20);
+    }
+}
+
+static const char *wait_status_text(ctx_t *c, int st)
+{
+    if (WIFEXITED(st))
+        return xprintf(c, "exit status %d", WEXITSTATUS(st));
+    if (WIFSIGNALED(st))
+        return xprintf(c, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    return "ended oddly";
+}
+
+/* The last bytes of a file, for failure messages. */
+static void dump_file_tail(const char *what, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char buf[4096];
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0, SEEK_SET);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    fflush(stdout);
+    fprintf(stderr, "--- %s (%s, last %zu bytes) ---\n%s\n--- end ---\n", what, path, n, buf);
+    fflush(stderr);
+}
+
+/* Bind port 0 on loopback, read the port, close. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* ---- the HTTP client ----------------------------------------------------------------- */
+
+static const char *find_crlf2(const char *p, size_t n)
+{
+    return memmem(p, n, "\r\n\r\n", 4);
+}
+
+/* The value of header name in the head of raw (case-insensitive), or NULL. */
+static const char *raw_header(ctx_t *c, const char *raw, size_t head_len, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = memchr(raw, '\n', head_len), *end = raw + head_len;
+    while (p && p + 1 < end) {
+        const char *line = p + 1;
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol)
+            break;
+        size_t len = (size_t)(eol - line);
+        if (len && line[len - 1] == '\r')
+            len--;
+        if (len > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
+            const char *v = line + nl + 1, *ve = line + len;
+            while (v < ve && (*v == ' ' || *v == '\t'))
+                v++;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            return xstrndup(c, v, (size_t)(ve - v));
+        }
+        p = eol;
+    }
+    return NULL;
+}
+
+static const char *hdr(ctx_t *c, const resp_t *r, const char *name)
+{
+    return r->head_len ? raw_header(c, r->raw, r->head_len, name) : NULL;
+}
+
+/* 1 when the answer in raw is complete (by Content-Length; chunked and
+ * unsized bodies end with the connection). */
+static int answer_complete(ctx_t *c, const char *raw, size_t len, int is_head)
+{
+    const char *e = find_crlf2(raw, len);
+    if (!e)
+        return 0;
+    size_t head = (size_t)(e - raw) + 4;
+    if (is_head)
+        return 0; /* read on, to see a body that should not be there */
+    const char *te = raw_header(c, raw, head, "transfer-encoding");
+    if (te && strcasestr(te, "chunked"))
+        return 0;
+    const char *cl = raw_header(c, raw, head, "content-length");
+    if (!cl)
+        return 0;
+    return len >= head + strtoul(cl, NULL, 10);
+}
+
+static void dechunk(ctx_t *c, resp_t *r)
+{
+    const char *p = r->raw + r->head_len, *end = r->raw + r->rawlen;
+    char *out = xmalloc(c, (size_t)(end - p) + 1);
+    size_t n = 0;
+    while (p < end) {
+        char *endp;
+        unsigned long size = strtoul(p, &endp, 16);
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl || endp == p)
+            break;
+        p = nl + 1;
+        if (size == 0)
+            break;
+        if ((size_t)(end - p) < size)
+            size = (unsigned long)(end - p);
+        memcpy(out + n, p, size);
+        n += size;
+        p += size;
+        if (p < end && *p == '\r')
+            p++;
+        if (p < end && *p == '\n')
+            p++;
+    }
+    out[n] = '\0';
+    r->body = out;
+    r->bodylen = n;
+}
+
+/* Send req (exact bytes) to 127.0.0.1:port from source address src (NULL:
+ * any), read the answer with HTTP_TIMEOUT_MS in all, and parse it. */
+static resp_t *http_to(ctx_t *c, const char *src, int port, const char *req, size_t reqlen)
+{
+    resp_t *r = xmalloc(c, sizeof *r);
+    memset(r, 0, sizeof *r);
+    size_t rl = strcspn(req, "\r\n");
+    snprintf(r->what, sizeof r->what, "%.*s%s", (int)(rl < 150 ? rl : 150), req, rl < 150 ? "" : "...");
+    for (char *q = r->what; *q; q++)
+        if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f)
+            *q = '?';
+    int is_head = strncmp(req, "HEAD ", 5) == 0;
+    char *raw = NULL;
+    size_t rawlen = 0, cap = 0;
+    append(&raw, &rawlen, &cap, "", 0);
+
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = fd >= 0;
+    if (ok && src) {
+        struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = 0};
+        inet_pton(AF_INET, src, &s.sin_addr);
+        ok = bind(fd, (struct sockaddr *)&s, sizeof s) == 0;
+    }
+    if (ok)
+        ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (!ok) {
+        r->conn_error = 1;
+        if (fd >= 0)
+            close(fd);
+        r->raw = keep(c, raw);
+        r->body = r->raw;
+        return r;
+    }
+    long deadline = now_ms() + HTTP_TIMEOUT_MS;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    size_t sent = 0;
+    int write_open = 1;
+    for (;;) {
+        long left = deadline - now_ms();
+        if (left <= 0) {
+            r->timed_out = 1;
+            break;
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN | (write_open && sent < reqlen ? POLLOUT : 0)};
+        int n = poll(&pfd, 1, (int)left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            continue;
+        if (pfd.revents & POLLOUT) {
+            ssize_t w = send(fd, req + sent, reqlen - sent, MSG_NOSIGNAL);
+            if (w > 0)
+                sent += (size_t)w;
+            else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                write_open = 0; /* the server closed; read what it said */
+        }
+        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+            char buf[65536];
+            ssize_t got = recv(fd, buf, sizeof buf, 0);
+            if (got > 0) {
+                append(&raw, &rawlen, &cap, buf, (size_t)got);
+                if (answer_complete(c, raw, rawlen, is_head))
+                    break;
+                if (is_head && find_crlf2(raw, rawlen) && deadline - now_ms() > 300)
+                    deadline = now_ms() + 300;
+            } else if (got == 0) {
+                break;
+            } else if (errno != EAGAIN && errno != EINTR) {
+                r->conn_error = 1;
+                break;
+            }
+        }
+    }
+    close(fd);
+    if (is_head && r->timed_out && find_crlf2(raw, rawlen))
+        r->timed_out = 0; /* the 300 ms look for a stray body ran out */
+    r->raw = keep(c, raw);
+    r->rawlen = rawlen;
+    const char *e = find_crlf2(raw, rawlen);
+    if (e && rawlen > 12 && strncmp(raw, "HTTP/1.", 7) == 0 && raw[8] == ' ') {
+        r->head_len = (size_t)(e - raw) + 4;
+        r->status = atoi(raw + 9);
+        const char *te = hdr(c, r, "transfer-encoding");
+        if (te && strcasestr(te, "chunked")) {
+            dechunk(c, r);
+        } else {
+            r->body = r->raw + r->head_len;
+            r->bodylen = rawlen - r->head_len;
+            const char *cl = hdr(c, r, "content-length");
+            if (cl && !is_head && strtoul(cl, NULL, 10) < r->bodylen)
+                r->bodylen = strtoul(cl, NULL, 10);
+            r->body = xstrndup(c, r->body, r->bodylen);
+        }
+    } else {
+        r->body = r->raw + rawlen;
+    }
+    return r;
+}
+
+/* METHOD PATH with extra header lines ("Name: value\r\n"...) and a body. */
+static resp_t *request_to(ctx_t *c, const char *src, int port, const char *method, const char *path,
+                          const char *headers, const char *body, size_t bodylen)
+{
+    char *head = xprintf(c, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sConnection: close\r\n", method, path, port,
+                         headers ? headers : "");
+    if (body)
+        head = xprintf(c, "%sContent-Length: %zu\r\n", head, bodylen);
+    size_t hl = strlen(head);
+    char *req = xmalloc(c, hl + 2 + bodylen + 1);
+    memcpy(req, head, hl);
+    memcpy(req + hl, "\r\n", 2);
+    if (body)
+        memcpy(req + hl + 2, body, bodylen);
+    req[hl + 2 + bodylen] = '\0';
+    return http_to(c, src, port, req, hl + 2 + bodylen);
+}
+
+static resp_t *request(ctx_t *c, const char *method, const char *path, const char *headers, const char *body,
+                       size_t bodylen)
+{
+    return request_to(c, NULL, c->port, method, path, headers, body, bodylen);
+}
+
+static resp_t *get(ctx_t *c, const char *path)
+{
+    return request(c, "GET", path, NULL, NULL, 0);
+}
+
+static resp_t *get_h(ctx_t *c, const char *path, const char *headers)
+{
+    return request(c, "GET", path, headers, NULL, 0);
+}
+
+static resp_t *post_json(ctx_t *c, const char *path, const char *body, size_t len)
+{
+    return request(c, "POST", path, "Content-Type: application/json\r\n", body, len);
+}
+
+/* Everything about an exchange, to stderr, before an assertion fails. */
+static void dump_resp(const resp_t *r)
+{
+    fflush(stdout);
+    fprintf(stderr, "--- request: %s\n", r->what);
+    if (!r->status) {
+        fprintf(stderr, "--- no status line (%s%s), %zu bytes read: %.300s\n", r->timed_out ? "timed out" : "",
+                r->conn_error ? "connection error" : r->timed_out ? "" : "closed", r->rawlen, r->raw ? r->raw : "");
+    } else {
+        fprintf(stderr, "--- response head:\n%.*s", (int)r->head_len, r->raw);
+        fprintf(stderr, "--- body (%zu bytes), first 1200:\n%.1200s\n", r->bodylen, r->body ? r->body : "");
+    }
+    fprintf(stderr, "--- end ---\n");
+    fflush(stderr);
+}
+
+#define EXPECT(r, cond, ...)                                                                                 \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            dump_resp(r);                                                                                    \
+            fail_msg(__VA_ARGS__);                                                                           \
+        }                                                                                                    \
+    } while (0)
+
+#define EXPECT_STATUS(r, want)                                                                               \
+    EXPECT((r), (r)->status == (want), "expected status %d for %s, got %d%s", (want), (r)->what, (r)->status, \
+           (r)->status ? "" : " (no answer)")
+
+static int body_has(const resp_t *r, const char *needle)
+{
+    return r->body && memmem(r->body, r->bodylen, needle, strlen(needle)) != NULL;
+}
+
+static int body_has_ci(const resp_t *r, const char *needle)
+{
+    return r->body && strcasestr(r->body, needle) != NULL;
+}
+
+#define EXPECT_BODY_HAS(r, needle)                                                                           \
+    EXPECT((r), body_has((r), (needle)), "expected the body of %s to contain \"%s\", it does not", (r)->what, \
+           (needle))
+
+#define EXPECT_BODY_LACKS(r, needle)                                                                         \
+    EXPECT((r), !body_has((r), (needle)), "expected the body of %s NOT to contain \"%s\", it does", (r)->what, \
+           (needle))
+
+/* The header's value contains needle (case-insensitive). */
+static void expect_header_has(ctx_t *c, const resp_t *r, const char *name, const char *needle)
+{
+    const char *v = hdr(c, r, name);
+    EXPECT(r, v && strcasestr(v, needle), "expected header %s of %s to contain \"%s\", got %s%s%s", name, r->what,
+           needle, v ? "\"" : "", v ? v : "no such header", v ? "\"" : "");
+}
+
+/* Content-Type starts with want (case-insensitive). */
+static void expect_type(ctx_t *c, const resp_t *r, const char *want)
+{
+    const char *v = hdr(c, r, "content-type");
+    EXPECT(r, v && strncasecmp(v, want, strlen(want)) == 0, "expected Content-Type %s for %s, got %s", want,
+           r->what, v ? v : "none");
+}
+
+static void expect_html(ctx_t *c, const resp_t *r)
+{
+    expect_type(c, r, "text/html");
+    expect_header_has(c, r, "content-type", "charset=utf-8");
+}
+
+/* Location is path, or the public URL followed by path. */
+static void expect_location(ctx_t *c, const resp_t *r, const char *path)
+{
+    const char *v = hdr(c, r, "location");
+    const char *abs = xprintf(c, "http://127.0.0.1:%d%s", c->port, path);
+    EXPECT(r, v && (strcmp(v, path) == 0 || strcmp(v, abs) == 0), "expected Location: %s for %s, got %s", path,
+           r->what, v ? v : "none");
+}
+
+static void expect_redirect(ctx_t *c, const resp_t *r, int status, const char *path)
+{
+    EXPECT_STATUS(r, status);
+    expect_location(c, r, path);
+}
+
+static jv_t *json_of(ctx_t *c, const resp_t *r)
+{
+    jv_t *j = jparse(c, r->body ? r->body : "", r->bodylen);
+    EXPECT(r, j != NULL, "expected a JSON body from %s, it does not parse", r->what);
+    return j;
+}
+
+/* An RFC 9457 problem with our stable `error` member (http.md). */
+static jv_t *expect_problem(ctx_t *c, const resp_t *r, int status, const char *error)
+{
+    EXPECT_STATUS(r, status);
+    expect_type(c, r, "application/problem+json");
+    jv_t *j = json_of(c, r);
+    const char *e = jstr(jget(j, "error"));
+    EXPECT(r, e && strcmp(e, error) == 0, "expected \"error\": \"%s\" from %s, got %s", error, r->what,
+           e ? e : jtype_name(jget(j, "error")));
+    EXPECT(r, jstr(jget(j, "type")) != NULL, "expected a string \"type\" in the problem from %s", r->what);
+    EXPECT(r, jstr(jget(j, "title")) != NULL, "expected a string \"title\" in the problem from %s", r->what);
+    const char *d = jstr(jget(j, "detail"));
+    EXPECT(r, d && *d, "expected a non-empty \"detail\" in the problem from %s", r->what);
+    jv_t *s = jget(j, "status");
+    EXPECT(r, s && s->t == J_NUM && (int)s->num == status, "expected \"status\": %d in the problem from %s", status,
+           r->what);
+    return j;
+}
+
+/* Every HTML answer: CSP of the own origin only, nosniff (http.md). */
+static void expect_html_security_headers(ctx_t *c, const resp_t *r)
+{
+    const char *csp = hdr(c, r, "content-security-policy");
+    EXPECT(r, csp != NULL, "expected a Content-Security-Policy on %s, got none", r->what);
+    EXPECT(r, strstr(csp, "frame-ancestors 'none'") != NULL,
+           "expected the CSP of %s to hold frame-ancestors 'none', got \"%s\"", r->what, csp);
+    EXPECT(r, !strcasestr(csp, "unsafe-inline") && !strcasestr(csp, "unsafe-eval"),
+           "expected the CSP of %s to allow no inline or eval script, got \"%s\"", r->what, csp);
+    EXPECT(r, !strchr(csp, '*') && !strstr(csp, "http:") && !strstr(csp, "https:"),
+           "expected the CSP of %s to allow only the portal's own origin, got \"%s\"", r->what, csp);
+    expect_header_has(c, r, "x-content-type-options", "nosniff");
+}
+
+/* Transcript pages and API answers (http.md). */
+static void expect_privacy_headers(ctx_t *c, const resp_t *r)
+{
+    expect_header_has(c, r, "cache-control", "no-store");
+    expect_header_has(c, r, "x-robots-tag", "noindex");
+    expect_header_has(c, r, "referrer-policy", "no-referrer");
+}
+
+/* The portal is still running and /healthz says 200. */
+static void expect_alive(ctx_t *c)
+{
+    int st;
+    if (c->pid > 0 && waitpid(c->pid, &st, WNOHANG) == c->pid) {
+        const char *how = wait_status_text(c, st);
+        c->pid = 0;
+        dump_file_tail("portal output", c->perr);
+        fail_msg("expected the portal to be running, it ended: %s", how);
+    }
+    resp_t *r = get(c, "/healthz");
+    EXPECT_STATUS(r, 200);
+}
+
+static const char *api_path(ctx_t *c, const char *code)
+{
+    return xprintf(c, "/api/v1/transcripts/%s", code);
+}
+
+/* GET the API for code, expect 200 JSON, return the document. */
+static jv_t *api(ctx_t *c, const char *code, resp_t **rp)
+{
+    resp_t *r = get(c, api_path(c, code));
+    EXPECT_STATUS(r, 200);
+    expect_type(c, r, "application/json");
+    if (rp)
+        *rp = r;
+    return json_of(c, r);
+}
+
+static void expect_api_status(ctx_t *c, const char *code, const char *want)
+{
+    resp_t *r;
+    jv_t *j = api(c, code, &r);
+    const char *s = jstr(jget(j, "status"));
+    EXPECT(r, s && strcmp(s, want) == 0, "expected \"status\": \"%s\" for %s, got %s", want, code, s ? s : "none");
+}
+
+/* The first check named `check` whose ok is false, or NULL. */
+static jv_t *failed_check(const jv_t *j, const char *check)
+{
+    jv_t *checks = jget(j, "checks");
+    for (size_t i = 0; checks && checks->t == J_ARR && i < checks->n; i++) {
+        jv_t *ok = jget(checks->items[i], "ok");
+        const char *name = jstr(jget(checks->items[i], "check"));
+        if (name && strcmp(name, check) == 0 && ok && ok->t == J_BOOL && !ok->b)
+            return checks->items[i];
+    }
+    return NULL;
+}
+
+/* API: invalid, transcript null, and the named check failed. */
+static void expect_api_invalid(ctx_t *c, const char *code, const char *check)
+{
+    resp_t *r;
+    jv_t *j = api(c, code, &r);
+    const char *s = jstr(jget(j, "status"));
+    EXPECT(r, s && strcmp(s, "invalid") == 0, "expected \"status\": \"invalid\" for %s, got %s", code,
+           s ? s : "none");
+    EXPECT(r, jis_null(jget(j, "transcript")), "expected \"transcript\": null for invalid %s, got %s", code,
+           jtype_name(jget(j, "transcript")));
+    EXPECT(r, failed_check(j, check) != NULL, "expected a check \"%s\" with \"ok\": false for %s, found none", check,
+           code);
+}
+
+/* ---- the index, by hand (docs/index-format.md) -------------------------------------- */
+
+static MDB_env *lmdb_open(ctx_t *c)
+{
+    MDB_env *env;
+    int rc = mdb_env_create(&env);
+    if (rc == 0 && (rc = mdb_env_set_mapsize(env, (size_t)MAP_SIZE)) == 0 && (rc = mdb_env_set_maxdbs(env, 8)) == 0)
+        rc = mdb_env_open(env, c->db, 0, 0664);
+    if (rc != 0) {
+        mdb_env_close(env);
+        fail_msg("cannot open the index %s read-write: %s", c->db, mdb_strerror(rc));
+    }
+    int dead;
+    mdb_reader_check(env, &dead);
+    return env;
+}
+
+/* Copy of table[key] into the arena, or NULL when absent. */
+static void *lmdb_get(ctx_t *c, const char *table, const void *key, size_t klen, size_t *vlen)
+{
+    MDB_env *env = lmdb_open(c);
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {klen, (void *)key}, v;
+    void *out = NULL;
+    int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    if (rc == 0 && (rc = mdb_dbi_open(txn, table, 0, &dbi)) == 0 && (rc = mdb_get(txn, dbi, &k, &v)) == 0) {
+        out = xmalloc(c, v.mv_size + 1);
+        memcpy(out, v.mv_data, v.mv_size);
+        ((char *)out)[v.mv_size] = '\0';
+        *vlen = v.mv_size;
+    }
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        fail_msg("cannot read %s/%.*s from the index: %s", table, (int)klen, (const char *)key, mdb_strerror(rc));
+    return out;
+}
+
+/* table[key] = val in one transaction; with bump, also trust_version + 1,
+ * as any change of a trust input does (docs/index-format.md). */
+static void lmdb_put(ctx_t *c, const char *table, const void *key, size_t klen, const void *val, size_t vlen,
+                     int bump)
+{
+    MDB_env *env = lmdb_open(c);
+    MDB_txn *txn;
+    MDB_dbi dbi, meta;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    int rc = mdb_txn_begin(env, NULL, 0, &txn);
+    if (rc == 0 && (rc = mdb_dbi_open(txn, table, 0, &dbi)) == 0)
+        rc = mdb_put(txn, dbi, &k, &v, 0);
+    if (rc == 0 && bump && (rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0) {
+        MDB_val tk = {13, "trust_version"}, tv;
+        uint64_t ver = 0;
+        if ((rc = mdb_get(txn, meta, &tk, &tv)) == 0 && tv.mv_size == 8) {
+            const unsigned char *b = tv.mv_data;
+            for (int i = 7; i >= 0; i--)
+                ver = ver << 8 | b[i];
+            ver++;
+            unsigned char nb[8];
+            for (int i = 0; i < 8; i++)
+                nb[i] = (unsigned char)(ver >> (8 * i));
+            MDB_val nv = {8, nb};
+            rc = mdb_put(txn, meta, &tk, &nv, 0);
+        } else if (rc == 0) {
+            rc = MDB_CORRUPTED;
+        }
+    }
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    if (rc != 0)
+        fail_msg("cannot write %s/%.*s in the index: %s", table, (int)klen, (const char *)key, mdb_strerror(rc));
+}
+
+/* ---- tests: home and languages ------------------------------------------------------ */
+
+static void test_home_is_vietnamese_html_with_lookup_form(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/");
+    EXPECT_STATUS(r, 200);
+    expect_html(c, r);
+    EXPECT_BODY_HAS(r, "Học bạ");
+    EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
+    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
+    EXPECT_BODY_HAS(r, "name=\"code\"");
+}
+
+static void test_home_lang_en_query_gives_english(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/?lang=en");
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "<html lang=\"en\"");
+    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
+}
+
+static void test_home_accept_language_preferring_english_gives_english(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get_h(c, "/", "Accept-Language: en-US,en;q=0.9\r\n");
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "<html lang=\"en\"");
+    r = get_h(c, "/", "Accept-Language: vi;q=0.3, en;q=0.8\r\n");
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "<html lang=\"en\"");
+}
+
+static void test_home_accept_language_preferring_vietnamese_gives_vietnamese(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get_h(c, "/", "Accept-Language: vi, en;q=0.5\r\n");
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
+    r = get_h(c, "/", "Accept-Language: fr-FR, de;q=0.9\r\n");
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
+}
+
+/* docs/portal.md: ?lang= wins over Accept-Language. */
+static void test_home_lang_query_wins_over_accept_language(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get_h(c, "/?lang=vi", "Accept-Language: en\r\n");
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
+    r = get_h(c, "/?lang=en", "Accept-Language: vi\r\n");
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "<html lang=\"en\"");
+}
+
+static void test_html_answers_carry_csp_and_nosniff(void **state)
+{
+    ctx_t *c = *state;
+    const char *paths[] = {"/", "/lookup?code=", xprintf(c, "/v/%s", c->unknown[0]),
+                           xprintf(c, "/v/%s", c->valid.code), xprintf(c, "/v/%s/print", c->valid.code)};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        resp_t *r = get(c, paths[i]);
+        expect_html(c, r);
+        expect_html_security_headers(c, r);
+    }
+}
+
+/* ---- tests: /lookup ------------------------------------------------------------------ */
+
+static void test_lookup_normalises_case_hyphens_and_separators_to_303(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid.code, *lc = lower(c, code);
+    const char *want = xprintf(c, "/v/%s", code);
+    const char *raws[] = {
+        lc,
+        lower(c, grouped(c, code)),
+        xprintf(c, "%.4s+%.4s+%.4s+%.4s", lc, lc + 4, lc + 8, lc + 12),
+        xprintf(c, "%.4s%%20%.4s%%20%.4s%%20%.4s", lc, lc + 4, lc + 8, lc + 12),
+        xprintf(c, "%.4s.%.4s.%.4s.%.4s", code, code + 4, code + 8, code + 12),
+    };
+    for (size_t i = 0; i < sizeof raws / sizeof *raws; i++)
+        expect_redirect(c, get(c, xprintf(c, "/lookup?code=%s", raws[i])), 303, want);
+}
+
+/* package-format.md §2: O reads as 0, I and L as 1. */
+static void test_lookup_reads_o_as_zero_and_i_l_as_one(void **state)
+{
+    ctx_t *c = *state;
+    int tried = 0;
+    for (size_t i = 0; i < c->ncodes && tried < 3; i++) {
+        const char *code = c->codes[i].code;
+        if (strcmp(c->codes[i].expect, "valid") != 0 || !strpbrk(code, "01"))
+            continue;
+        char *typed = xstrndup(c, code, 16);
+        int alt = 0;
+        for (char *q = typed; *q; q++) {
+            if (*q == '0')
+                *q = alt++ % 2 ? 'O' : 'o';
+            else if (*q == '1')
+                *q = "IlLi"[alt++ % 4];
+        }
+        expect_redirect(c, get(c, xprintf(c, "/lookup?code=%s", typed)), 303, xprintf(c, "/v/%s", code));
+        tried++;
+    }
+    assert_true(tried > 0);
+}
+
+/* The 400 page: HTML, the form again. */
+static void expect_form_again(ctx_t *c, const resp_t *r)
+{
+    EXPECT_STATUS(r, 400);
+    expect_html(c, r);
+    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
+    EXPECT_BODY_HAS(r, "name=\"code\"");
+}
+
+static void test_lookup_empty_code_is_400_with_form(void **state)
+{
+    ctx_t *c = *state;
+    expect_form_again(c, get(c, "/lookup?code="));
+    expect_form_again(c, get(c, "/lookup?code=+-+"));
+}
+
+/* http.md: the message says what is wrong: for a length, how many came. */
+static void test_lookup_wrong_length_is_400_saying_the_length(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, xprintf(c, "/lookup?code=%.15s&lang=en", c->valid.code));
+    expect_form_again(c, r);
+    EXPECT_BODY_HAS(r, "15");
+    r = get(c, xprintf(c, "/lookup?code=%sQ", c->valid.code));
+    expect_form_again(c, r);
+    EXPECT_BODY_HAS(r, "17");
+}
+
+static void test_lookup_letter_u_is_400_naming_its_position(void **state)
+{
+    ctx_t *c = *state;
+    char typed[17];
+    snprintf(typed, sizeof typed, "%s", c->valid.code);
+    typed[14] = 'U'; /* the 15th character */
+    resp_t *r = get(c, xprintf(c, "/lookup?code=%s", typed));
+    expect_form_again(c, r);
+    EXPECT(r, body_has(r, "thứ 15") || body_has(r, "vị trí 15"),
+           "expected the Vietnamese page for %s to name position 15 (\"thứ 15\" or \"vị trí 15\"), it does not",
+           typed);
+    r = get(c, xprintf(c, "/lookup?code=%s&lang=en", typed));
+    expect_form_again(c, r);
+    EXPECT(r, body_has_ci(r, "character 15") || body_has_ci(r, "position 15"),
+           "expected the English page for %s to name position 15 (\"character 15\" or \"position 15\"), it does "
+           "not",
+           typed);
+}
+
+static void test_lookup_bad_check_symbol_says_probably_mistyped(void **state)
+{
+    ctx_t *c = *state;
+    const char *typo = bad_check(c, c->valid.code);
+    resp_t *r = get(c, xprintf(c, "/lookup?code=%s", typo));
+    expect_form_again(c, r);
+    EXPECT_BODY_HAS(r, "gõ nhầm");
+    r = get(c, xprintf(c, "/lookup?code=%s&lang=en", typo));
+    expect_form_again(c, r);
+    EXPECT_BODY_HAS(r, "probably mistyped");
+}
+
+/* ---- tests: /v/CODE ---------------------------------------------------------------------- */
+
+static void test_transcript_page_shows_grouped_code_name_and_school(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, xprintf(c, "/v/%s", c->valid.code));
+    EXPECT_STATUS(r, 200);
+    expect_html(c, r);
+    EXPECT_BODY_HAS(r, grouped(c, c->valid.code));
+    EXPECT_BODY_HAS(r, c->valid.name);
+    EXPECT_BODY_HAS(r, c->valid.school);
+}
+
+static void test_transcript_page_sends_privacy_and_security_headers(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, xprintf(c, "/v/%s", c->valid.code));
+    EXPECT_STATUS(r, 200);
+    expect_privacy_headers(c, r);
+    expect_html_security_headers(c, r);
+}
+
+static void expect_no_personal_data(ctx_t *c, const resp_t *r, const pupil_t *p)
+{
+    EXPECT_BODY_LACKS(r, p->address);
+    EXPECT_BODY_LACKS(r, p->guardian);
+    if (strlen(p->citizen_id) == 12) {
+        const char *first9 = xprintf(c, "%.9s", p->citizen_id);
+        EXPECT(r, !body_has(r, first9),
+               "expected the first 9 digits of citizen_id (%s) never to appear in %s, they do", first9, r->what);
+    }
+}
+
+static void test_transcript_page_never_shows_address_guardian_or_full_citizen_id(void **state)
+{
+    ctx_t *c = *state;
+    const pupil_t *ps[] = {&c->xss, &c->valid};
+    for (size_t i = 0; i < 2; i++) {
+        resp_t *r = get(c, xprintf(c, "/v/%s", ps[i]->code));
+        EXPECT_STATUS(r, 200);
+        expect_no_personal_data(c, r, ps[i]);
+        r = get(c, xprintf(c, "/v/%s/print", ps[i]->code));
+        EXPECT_STATUS(r, 200);
+        expect_no_personal_data(c, r, ps[i]);
+    }
+}
+
+static void test_transcript_page_escapes_script_from_the_payload(void **state)
+{
+    ctx_t *c = *state;
+    const char *paths[] = {xprintf(c, "/v/%s", c->xss.code), xprintf(c, "/v/%s?lang=en", c->xss.code),
+                           xprintf(c, "/v/%s/print", c->xss.code)};
+    for (size_t i = 0; i < 3; i++) {
+        resp_t *r = get(c, paths[i]);
+        EXPECT_STATUS(r, 200);
+        EXPECT(r, !body_has_ci(r, "<script"), "expected no \"<script\" in %s (payload text unescaped), found one",
+               r->what);
+        EXPECT_BODY_HAS(r, "&lt;script&gt;alert(1)&lt;/script&gt;");
+    }
+}
+
+static void test_transcript_non_canonical_spelling_redirects_301(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid.code, *want = xprintf(c, "/v/%s", code);
+    expect_redirect(c, get(c, xprintf(c, "/v/%s", lower(c, code))), 301, want);
+    expect_redirect(c, get(c, xprintf(c, "/v/%s", grouped(c, code))), 301, want);
+    expect_redirect(c, get(c, xprintf(c, "/v/%s", lower(c, grouped(c, code)))), 301, want);
+}
+
+static void test_transcript_upper_case_v_path_redirects_301(void **state)
+{
+    ctx_t *c = *state;
+    expect_redirect(c, get(c, xprintf(c, "/V/%s", c->valid.code)), 301, xprintf(c, "/v/%s", c->valid.code));
+}
+
+static void test_transcript_unknown_code_is_404_page(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, xprintf(c, "/v/%s", c->unknown[0]));
+    EXPECT_STATUS(r, 404);
+    expect_html(c, r);
+}
+
+static void test_transcript_bad_check_symbol_is_400_page(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, xprintf(c, "/v/%s", bad_check(c, c->valid.code)));
+    EXPECT_STATUS(r, 400);
+    expect_html(c, r);
+    EXPECT_BODY_HAS(r, "gõ nhầm");
+    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
+}
+
+static void test_transcript_trailing_slash_is_404(void **state)
+{
+    ctx_t *c = *state;
+    EXPECT_STATUS(get(c, xprintf(c, "/v/%s/", c->valid.code)), 404);
+}
+
+/* docs/portal.md: a recall notice's own code is not a page. */
+static void test_recall_notice_code_is_404(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, xprintf(c, "/v/%s", c->notice));
+    EXPECT_STATUS(r, 404);
+    expect_html(c, r);
+}
+
+/* ---- tests: QR and print --------------------------------------------------------------- */
+
+static void test_qr_svg_is_svg(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, xprintf(c, "/v/%s/qr.svg", c->valid.code));
+    EXPECT_STATUS(r, 200);
+    expect_type(c, r, "image/svg+xml");
+    EXPECT_BODY_HAS(r, "<svg");
+}
+
+static void test_qr_png_decodes_to_the_canonical_page_url(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid.code;
+    resp_t *r = get(c, xprintf(c, "/v/%s/qr.png", code));
+    EXPECT_STATUS(r, 200);
+    expect_type(c, r, "image/png");
+    EXPECT(r, r->bodylen > 8 && memcmp(r->body, "\x89PNG\r\n\x1a\n", 8) == 0, "expected a PNG signature from %s",
+           r->what);
+    const char *file = xprintf(c, "%s/qr.png", c->tmp);
+    FILE *f = fopen(file, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(r->body, 1, r->bodylen, f), r->bodylen);
+    fclose(f);
+    run_t z;
+    const char *argv[] = {"zbarimg", "--raw", "-q", file, NULL};
+    run_argv(c, &z, argv, 20000);
+    EXPECT_EXIT(&z, 0);
+    z.out[strcspn(z.out, "\r\n")] = '\0';
+    const char *lower_url = xprintf(c, "http://127.0.0.1:%d/v/%s", c->port, code);
+    const char *upper_url = xprintf(c, "HTTP://127.0.0.1:%d/V/%s", c->port, code);
+    CHECK_RUN(strcmp(z.out, lower_url) == 0 || strcmp(z.out, upper_url) == 0, &z,
+              "expected the QR code to hold %s or %s, it holds \"%s\"", lower_url, upper_url, z.out);
+    if (strcmp(z.out, upper_url) == 0)
+        expect_redirect(c, get(c, xprintf(c, "/V/%s", code)), 301, xprintf(c, "/v/%s", code));
+}
+
+static void test_qr_of_unknown_code_is_404(void **state)
+{
+    ctx_t *c = *state;
+    EXPECT_STATUS(get(c, xprintf(c, "/v/%s/qr.png", c->unknown[0])), 404);
+    EXPECT_STATUS(get(c, xprintf(c, "/v/%s/qr.svg", c->unknown[0])), 404);
+}
+
+static void test_print_page_has_grouped_code_and_qr(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, xprintf(c, "/v/%s/print", c->valid.code));
+    EXPECT_STATUS(r, 200);
+    expect_html(c, r);
+    EXPECT_BODY_HAS(r, grouped(c, c->valid.code));
+    EXPECT(r, body_has(r, xprintf(c, "/v/%s/qr.svg", c->valid.code)) ||
+                  body_has(r, xprintf(c, "/v/%s/qr.png", c->valid.code)),
+           "expected the print page to refer to /v/%s/qr.svg or qr.png, it does not", c->valid.code);
+    EXPECT_BODY_HAS(r, c->valid.name);
+}
+
+/* ---- tests: the JSON API ----------------------------------------------------------------- */
+
+static int in_list(const char *s, const char *const *list)
+{
+    for (; s && *list; list++)
+        if (strcmp(s, *list) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_hex64(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (; *s; s++)
+        if (!strchr("0123456789abcdef", *s))
+            return 0;
+    return 1;
+}
+
+static void test_api_valid_transcript_reports_status_checks_and_signers(void **state)
+{
+    ctx_t *c = *state;
+    static const char *const names[] = {"integrity", "signature", "chain",        "validity",
+                                        "revocation", "roles",    "seal_registry", NULL};
+    static const char *const roles[] = {"homeroom_teacher", "principal", "school_seal", NULL};
+    resp_t *r;
+    jv_t *j = api(c, c->valid.code, &r);
+    const char *s = jstr(jget(j, "code"));
+    EXPECT(r, s && strcmp(s, c->valid.code) == 0, "expected \"code\": \"%s\", got %s", c->valid.code, s ? s : "none");
+    s = jstr(jget(j, "status"));
+    EXPECT(r, s && strcmp(s, "valid") == 0, "expected \"status\": \"valid\", got %s", s ? s : "none");
+    s = jstr(jget(j, "published_at"));
+    EXPECT(r, s && strlen(s) >= 20 && s[4] == '-' && s[10] == 'T',
+           "expected \"published_at\" as an RFC 3339 time, got %s", s ? s : "none");
+
+    jv_t *checks = jget(j, "checks");
+    EXPECT(r, checks && checks->t == J_ARR && checks->n > 0, "expected a non-empty \"checks\" array, got %s",
+           jtype_name(checks));
+    int seen[7] = {0};
+    for (size_t i = 0; i < checks->n; i++) {
+        jv_t *k = checks->items[i], *ok = jget(k, "ok"), *role = jget(k, "role");
+        const char *name = jstr(jget(k, "check"));
+        EXPECT(r, in_list(name, names), "expected checks[%zu].check among the names of http.md, got %s", i,
+               name ? name : "none");
+        EXPECT(r, ok && ok->t == J_BOOL && ok->b, "expected checks[%zu] (%s) to have \"ok\": true", i, name);
+        EXPECT(r, role && (role->t == J_STR || role->t == J_NULL),
+               "expected checks[%zu].role to be a string or null, got %s", i, jtype_name(role));
+        EXPECT(r, jstr(jget(k, "detail")) != NULL, "expected checks[%zu].detail to be a string", i);
+        for (int n = 0; n < 7; n++)
+            seen[n] |= strcmp(name, names[n]) == 0;
+    }
+    for (int n = 0; n < 7; n++)
+        EXPECT(r, seen[n], "expected a check named \"%s\" among the checks of a valid transcript, found none",
+               names[n]);
+
+    jv_t *signers = jget(j, "signers");
+    EXPECT(r, signers && signers->t == J_ARR && signers->n >= 3, "expected \"signers\" with 3 or more, got %s",
+           jtype_name(signers));
+    int role_seen[3] = {0};
+    for (size_t i = 0; i < signers->n; i++) {
+        jv_t *g = signers->items[i];
+        const char *fields[] = {"role", "name", "certificate_subject", "certificate_sha256", "signing_time"};
+        for (size_t f = 0; f < 5; f++)
+            EXPECT(r, jstr(jget(g, fields[f])) != NULL, "expected signers[%zu].%s to be a string, got %s", i,
+                   fields[f], jtype_name(jget(g, fields[f])));
+        EXPECT(r, is_hex64(jstr(jget(g, "certificate_sha256"))),
+               "expected signers[%zu].certificate_sha256 as 64 lower-case hex digits", i);
+        for (int n = 0; n < 3; n++)
+            role_seen[n] |= strcmp(jstr(jget(g, "role")), roles[n]) == 0;
+    }
+    for (int n = 0; n < 3; n++)
+        EXPECT(r, role_seen[n], "expected a signer with role %s", roles[n]);
+    EXPECT(r, jis_null(jget(j, "recall")), "expected \"recall\": null, got %s", jtype_name(jget(j, "recall")));
+    EXPECT(r, jis_null(jget(j, "supersedes")), "expected \"supersedes\": null, got %s",
+           jtype_name(jget(j, "supersedes")));
+    s = jstr(jpath(j, "transcript.schema"));
+    EXPECT(r, s && strcmp(s, "hocba.tieuhoc.v1") == 0, "expected transcript.schema \"hocba.tieuhoc.v1\", got %s",
+           s ? s : "none");
+    s = jstr(jpath(j, "transcript.student.full_name"));
+    EXPECT(r, s && strcmp(s, c->valid.name) == 0, "expected transcript.student.full_name \"%s\", got %s",
+           c->valid.name, s ? s : "none");
+}
+
+static void test_api_transcript_hides_address_guardian_and_masks_citizen_id(void **state)
+{
+    ctx_t *c = *state;
+    const pupil_t *ps[] = {&c->xss, &c->valid};
+    for (size_t i = 0; i < 2; i++) {
+        const pupil_t *p = ps[i];
+        resp_t *r;
+        jv_t *j = api(c, p->code, &r);
+        jv_t *student = jpath(j, "transcript.student");
+        EXPECT(r, student && student->t == J_OBJ, "expected transcript.student to be an object, got %s",
+               jtype_name(student));
+        EXPECT(r, jget(student, "address") == NULL, "expected no transcript.student.address, got one");
+        EXPECT(r, jget(student, "guardian_name") == NULL, "expected no transcript.student.guardian_name, got one");
+        expect_no_personal_data(c, r, p);
+        const char *cid = jstr(jget(student, "citizen_id"));
+        size_t n = cid ? strlen(cid) : 0;
+        EXPECT(r, cid && n >= 3 && strcmp(cid + n - 3, p->citizen_id + 9) == 0 && strcmp(cid, p->citizen_id) != 0,
+               "expected transcript.student.citizen_id masked to its last 3 digits (…%s), got %s", p->citizen_id + 9,
+               cid ? cid : "none");
+        const char *name = jstr(jget(student, "full_name"));
+        EXPECT(r, name && strcmp(name, p->name) == 0, "expected full_name \"%s\" as signed, got %s", p->name,
+               name ? name : "none");
+    }
+}
+
+static void test_api_answers_send_privacy_headers(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, api_path(c, c->valid.code));
+    EXPECT_STATUS(r, 200);
+    expect_privacy_headers(c, r);
+}
+
+static void test_api_unknown_code_is_404_not_found_problem(void **state)
+{
+    ctx_t *c = *state;
+    expect_problem(c, get(c, api_path(c, c->unknown[0])), 404, "not_found");
+}
+
+static void test_api_malformed_code_is_400_malformed_code(void **state)
+{
+    ctx_t *c = *state;
+    expect_problem(c, get(c, api_path(c, "NOT-A-CODE")), 400, "malformed_code");
+    expect_problem(c, get(c, api_path(c, bad_check(c, c->valid.code))), 400, "malformed_code");
+    expect_problem(c, get(c, api_path(c, xprintf(c, "%.15s", c->valid.code))), 400, "malformed_code");
+}
+
+/* docs/portal.md: any valid spelling, the canonical code, no redirect. */
+static void test_api_accepts_any_spelling_without_redirect(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r;
+    jv_t *j = api(c, lower(c, grouped(c, c->valid.code)), &r);
+    const char *s = jstr(jget(j, "code"));
+    EXPECT(r, s && strcmp(s, c->valid.code) == 0, "expected \"code\": \"%s\", got %s", c->valid.code, s ? s : "none");
+}
+
+static void test_api_recalled_transcript_names_recall_and_replacement(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r;
+    jv_t *j = api(c, c->recalled_old, &r);
+    const char *s = jstr(jget(j, "status"));
+    EXPECT(r, s && strcmp(s, "recalled") == 0, "expected \"status\": \"recalled\", got %s", s ? s : "none");
+    jv_t *rec = jget(j, "recall");
+    EXPECT(r, rec && rec->t == J_OBJ, "expected \"recall\" to be an object, got %s", jtype_name(rec));
+    s = jstr(jget(rec, "recalled_on"));
+    EXPECT(r, s && strlen(s) == 10 && s[4] == '-', "expected recall.recalled_on as YYYY-MM-DD, got %s",
+           s ? s : "none");
+    s = jstr(jget(rec, "reason"));
+    EXPECT(r, s && *s, "expected a non-empty recall.reason, got %s", s ? s : "none");
+    s = jstr(jget(rec, "superseded_by"));
+    EXPECT(r, s && strcmp(s, c->recalled_new) == 0, "expected recall.superseded_by \"%s\", got %s", c->recalled_new,
+           s ? s : jtype_name(jget(rec, "superseded_by")));
+    EXPECT(r, jget(j, "transcript") && jget(j, "transcript")->t == J_OBJ,
+           "expected the recalled transcript still in \"transcript\", got %s", jtype_name(jget(j, "transcript")));
+}
+
+static void test_api_replacement_names_the_code_it_supersedes(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r;
+    jv_t *j = api(c, c->recalled_new, &r);
+    const char *s = jstr(jget(j, "status"));
+    EXPECT(r, s && strcmp(s, "valid") == 0, "expected \"status\": \"valid\", got %s", s ? s : "none");
+    s = jstr(jget(j, "supersedes"));
+    EXPECT(r, s && strcmp(s, c->recalled_old) == 0, "expected \"supersedes\": \"%s\", got %s", c->recalled_old,
+           s ? s : jtype_name(jget(j, "supersedes")));
+}
+
+static void test_api_recalled_without_replacement_has_null_superseded_by(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r;
+    jv_t *j = api(c, c->recalled_alone, &r);
+    const char *s = jstr(jget(j, "status"));
+    EXPECT(r, s && strcmp(s, "recalled") == 0, "expected \"status\": \"recalled\", got %s", s ? s : "none");
+    EXPECT(r, jis_null(jpath(j, "recall.superseded_by")), "expected recall.superseded_by null, got %s",
+           jtype_name(jpath(j, "recall.superseded_by")));
+}
+
+static void test_pages_of_recalled_and_replacement_link_to_each_other(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, xprintf(c, "/v/%s", c->recalled_old));
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, xprintf(c, "href=\"/v/%s\"", c->recalled_new));
+    r = get(c, xprintf(c, "/v/%s", c->recalled_new));
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, xprintf(c, "href=\"/v/%s\"", c->recalled_old));
+}
+
+/* ---- tests: POST /api/v1/verify ------------------------------------------------------------ */
+
+static void test_verify_answers_each_code_in_order(void **state)
+{
+    ctx_t *c = *state;
+    const char *body = xprintf(c, "{\"codes\": [\"%s\", \"%s\", \"%s\", \"NOT-A-CODE\"]}", c->valid.code,
+                               c->recalled_old, c->unknown[1]);
+    resp_t *r = post_json(c, "/api/v1/verify", body, strlen(body));
+    EXPECT_STATUS(r, 200);
+    expect_type(c, r, "application/json");
+    jv_t *res = jget(json_of(c, r), "results");
+    EXPECT(r, res && res->t == J_ARR && res->n == 4, "expected \"results\" with 4 entries, got %s of %zu",
+           jtype_name(res), res ? res->n : 0);
+    const char *codes[] = {c->valid.code, c->recalled_old, c->unknown[1], "NOT-A-CODE"};
+    const char *want[] = {"valid", "recalled", "not_found", "malformed"};
+    for (size_t i = 0; i < 4; i++) {
+        const char *s = jstr(jget(res->items[i], "status")), *code = jstr(jget(res->items[i], "code"));
+        EXPECT(r, s && strcmp(s, want[i]) == 0, "expected results[%zu].status \"%s\", got %s", i, want[i],
+               s ? s : "none");
+        EXPECT(r, code && strcmp(code, codes[i]) == 0, "expected results[%zu].code \"%s\", got %s", i, codes[i],
+               code ? code : "none");
+    }
+    const char *sup = jstr(jpath(res->items[1], "summary.superseded_by"));
+    EXPECT(r, sup && strcmp(sup, c->recalled_new) == 0, "expected results[1].summary.superseded_by \"%s\", got %s",
+           c->recalled_new, sup ? sup : "none");
+}
+
+static void test_verify_more_than_100_codes_is_400(void **state)
+{
+    ctx_t *c = *state;
+    const char *body = "{\"codes\": [";
+    for (int i = 0; i < 101; i++)
+        body = xprintf(c, "%s%s\"%s\"", body, i ? "," : "", c->valid.code);
+    body = xprintf(c, "%s]}", body);
+    expect_problem(c, post_json(c, "/api/v1/verify", body, strlen(body)), 400, "too_many_codes");
+}
+
+static void test_verify_body_over_16_kib_is_413(void **state)
+{
+    ctx_t *c = *state;
+    size_t n = 17 * 1024;
+    char *pad = xmalloc(c, n + 1);
+    memset(pad, 'A', n);
+    pad[n] = '\0';
+    const char *body = xprintf(c, "{\"codes\": [\"%s\"]}", pad);
+    expect_problem(c, post_json(c, "/api/v1/verify", body, strlen(body)), 413, "too_large");
+}
+
+static void test_verify_broken_json_or_codes_not_an_array_is_400(void **state)
+{
+    ctx_t *c = *state;
+    const char *bodies[] = {"{\"codes\": [", "{\"codes\":\"x\"}", "[]", "nothing"};
+    for (size_t i = 0; i < 4; i++)
+        expect_problem(c, post_json(c, "/api/v1/verify", bodies[i], strlen(bodies[i])), 400, "bad_request");
+}
+
+static void test_verify_get_is_405_with_allow_post(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/api/v1/verify");
+    EXPECT_STATUS(r, 405);
+    expect_header_has(c, r, "allow", "POST");
+}
+
+/* ---- tests: methods ------------------------------------------------------------------------- */
+
+static void test_head_answers_like_get_without_body(void **state)
+{
+    ctx_t *c = *state;
+    const char *paths[] = {"/", xprintf(c, "/v/%s", c->valid.code)};
+    for (size_t i = 0; i < 2; i++) {
+        resp_t *g = get(c, paths[i]);
+        resp_t *h = request(c, "HEAD", paths[i], NULL, NULL, 0);
+        EXPECT(h, h->status == g->status, "expected HEAD %s to answer %d like GET, got %d", paths[i], g->status,
+               h->status);
+        const char *gt = hdr(c, g, "content-type"), *ht = hdr(c, h, "content-type");
+        EXPECT(h, gt && ht && strcmp(gt, ht) == 0, "expected HEAD %s to have Content-Type %s like GET, got %s",
+               paths[i], gt ? gt : "none", ht ? ht : "none");
+        EXPECT(h, h->bodylen == 0, "expected HEAD %s to have no body, got %zu bytes", paths[i], h->bodylen);
+    }
+}
+
+static void test_other_methods_get_405_with_allow_get_head(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *rs[] = {request(c, "DELETE", "/", NULL, NULL, 0), request(c, "PUT", "/v/X", NULL, "", 0),
+                    request(c, "POST", xprintf(c, "/v/%s", c->valid.code), NULL, "", 0)};
+    for (size_t i = 0; i < 3; i++) {
+        EXPECT_STATUS(rs[i], 405);
+        expect_header_has(c, rs[i], "allow", "GET");
+        expect_header_has(c, rs[i], "allow", "HEAD");
+    }
+}
+
+/* ---- tests: static files, hostile input ------------------------------------------------------ */
+
+static void test_static_stylesheet_is_css(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/static/style.css");
+    EXPECT_STATUS(r, 200);
+    expect_type(c, r, "text/css");
+}
+
+static void test_static_openapi_is_json_of_openapi_3(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/static/openapi.json");
+    EXPECT_STATUS(r, 200);
+    expect_type(c, r, "application/json");
+    const char *v = jstr(jget(json_of(c, r), "openapi"));
+    EXPECT(r, v && v[0] == '3', "expected \"openapi\": \"3…\", got %s", v ? v : "none");
+}
+
+/* Raw bytes: no client normalises these. docs/portal.md: paths are
+ * matched byte for byte; a /v/ segment outside 1–64 of [A-Za-z0-9.-] is a
+ * 404, a /lookup code that does not parse is a 400. */
+static void test_hostile_paths_get_4xx_never_5xx(void **state)
+{
+    ctx_t *c = *state;
+    char *longcode = xmalloc(c, 5001);
+    memset(longcode, 'A', 5000);
+    longcode[5000] = '\0';
+    struct {
+        const char *path;
+        int want;
+    } cases[] = {
+        {"/static/../README.md", 404},
+        {"/static/%2e%2e/README.md", 404},
+        {"/static/..%2fREADME.md", 404},
+        {"/v/%2e%2e", 404},
+        {"/v/..%2fetc", 404},
+        {xprintf(c, "/v/%.8s%%00%.8s", c->valid.code, c->valid.code + 8), 404},
+        {"/v/\xff\xfe", 404},
+        {xprintf(c, "/v/%.8s\xff%.7s", c->valid.code, c->valid.code + 8), 404},
+        {xprintf(c, "/v/%s", longcode), 404},
+        {xprintf(c, "/lookup?code=%s", longcode), 400},
+        {"/lookup?code=%ff%fe%00", 400},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        resp_t *r = get(c, cases[i].path);
+        EXPECT(r, r->status >= 400 && r->status < 500, "expected a 4xx for %s, got %d%s", r->what, r->status,
+               r->status ? "" : " (no answer)");
+        EXPECT(r, r->status == cases[i].want, "expected %d for %s (docs/portal.md), got %d", cases[i].want, r->what,
+               r->status);
+    }
+    expect_alive(c);
+}
+
+/* 4xx, or the connection closed without an answer; never 5xx, never a crash. */
+static void expect_refused_or_closed(const resp_t *r)
+{
+    EXPECT(r, (r->status >= 400 && r->status < 500) || (r->status == 0 && !r->timed_out),
+           "expected a 4xx or a closed connection for %s, got %d%s", r->what, r->status,
+           r->timed_out ? " (timed out)" : "");
+}
+
+static void test_hostile_headers_are_refused_without_a_crash(void **state)
+{
+    ctx_t *c = *state;
+    size_t big = 20 * 1024;
+    char *v = xmalloc(c, big + 1);
+    memset(v, 'x', big);
+    v[big] = '\0';
+    expect_refused_or_closed(get_h(c, "/", xprintf(c, "X-Big: %s\r\n", v)));
+    expect_alive(c);
+
+    const char *many = "";
+    for (int i = 0; i < 200; i++)
+        many = xprintf(c, "%sX-H-%d: v\r\n", many, i);
+    expect_refused_or_closed(get_h(c, "/", many));
+    expect_alive(c);
+
+    expect_refused_or_closed(get_h(c, "/", "ThisLineHasNoColon\r\n"));
+    expect_alive(c);
+
+    const char *junk = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n";
+    expect_refused_or_closed(http_to(c, NULL, c->port, junk, strlen(junk)));
+    expect_alive(c);
+}
+
+static void test_healthz_answers_200(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/healthz");
+    EXPECT_STATUS(r, 200);
+}
+
+static void test_metrics_answers_prometheus_text(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/metrics");
+    EXPECT_STATUS(r, 200);
+    expect_type(c, r, "text/plain");
+    EXPECT_BODY_HAS(r, "hocba_");
+}
+
+/* ---- tests: verdicts that change while serving --------------------------------------------- */
+
+static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **state)
+{
+    ctx_t *c = *state;
+    const char *issuing = xprintf(c, "%s/trust/issuing-ca.crl", c->demo);
+    const char *root = xprintf(c, "%s/trust/root-ca.crl", c->demo);
+    expect_api_status(c, c->crl_bad.code, "valid");
+    PUBLISH_OK(c, "crl", issuing, root);
+
+    resp_t *r = get(c, xprintf(c, "/v/%s", c->crl_bad.code));
+    EXPECT_STATUS(r, 200);
+    expect_html(c, r);
+    EXPECT(r, !body_has(r, c->crl_bad.name), "expected no pupil name (%s) on the invalid page, it is there",
+           c->crl_bad.name);
+    EXPECT(r, body_has_ci(r, "thu hồi"),
+           "expected the Vietnamese invalid page to say the certificate was revoked (\"thu hồi\"), it does not");
+    r = get(c, xprintf(c, "/v/%s?lang=en", c->crl_bad.code));
+    EXPECT_STATUS(r, 200);
+    EXPECT(r, !body_has(r, c->crl_bad.name), "expected no pupil name on the English invalid page");
+    EXPECT(r, body_has_ci(r, "revoked"), "expected the English invalid page to say \"revoked\", it does not");
+    expect_api_invalid(c, c->crl_bad.code, "revocation");
+    expect_api_status(c, c->valid.code, "valid");
+    expect_api_status(c, c->superseded_ok, "valid");
+
+    PUBLISH_OK(c, "crl", root);
+    expect_api_status(c, c->crl_bad.code, "valid");
+}
+
+static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state)
+{
+    ctx_t *c = *state;
+    const char *dir = xprintf(c, "%s/other-root", c->tmp);
+    run_t k;
+    const char *argv[] = {"bash", FIXTURES_SCRIPT, "root", dir, NULL};
+    run_argv(c, &k, argv, CHILD_TIMEOUT_MS);
+    EXPECT_EXIT(&k, 0);
+    expect_api_status(c, c->valid.code, "valid");
+    PUBLISH_OK(c, "trust", xprintf(c, "%s/other-root.pem", dir));
+
+    expect_api_invalid(c, c->valid.code, "chain");
+    resp_t *r = get(c, xprintf(c, "/v/%s", c->valid.code));
+    EXPECT_STATUS(r, 200);
+    EXPECT(r, !body_has(r, c->valid.name), "expected no pupil name (%s) on the invalid page, it is there",
+           c->valid.name);
+
+    PUBLISH_OK(c, "trust", xprintf(c, "%s/trust/anchors.pem", c->demo),
+               xprintf(c, "%s/trust/intermediates.pem", c->demo));
+    expect_api_status(c, c->valid.code, "valid");
+}
+
+/* docs/index-format.md: a docs value is a 24-byte header, the payload,
+ * the .p7s. One letter of the remarks changes; the JSON stays well-formed. */
+static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->tamper.code;
+    size_t len;
+    unsigned char *orig = lmdb_get(c, "docs", code, 16, &len);
+    if (!orig)
+        fail_msg("expected a docs record for %s in the index, found none", code);
+    if (len < 24)
+        fail_msg("expected a docs record of 24 bytes or more for %s, got %zu", code, len);
+    uint32_t plen = (uint32_t)orig[4] | (uint32_t)orig[5] << 8 | (uint32_t)orig[6] << 16 | (uint32_t)orig[7] << 24;
+    if (24 + (size_t)plen > len)
+        fail_msg("expected the payload length %u to fit the record of %zu bytes", plen, len);
+    const char *payload = (const char *)orig + 24;
+    const char *at = memmem(payload, plen, "\"remarks\": \"", 12);
+    size_t off = at ? (size_t)(at - payload) + 12 : 0;
+    while (at && off < plen && !isalpha((unsigned char)payload[off]))
+        off++;
+    if (!at || off >= plen)
+        fail_msg("expected an ASCII letter in the remarks of %s's payload, found none", code);
+    unsigned char *bad = xmalloc(c, len);
+    memcpy(bad, orig, len);
+    bad[24 + off] ^= 0x01; /* 'E' -> 'D', 'a' -> '`'... still one ASCII character */
+    expect_api_status(c, code, "valid");
+    lmdb_put(c, "docs", code, 16, bad, len, 0);
+
+    resp_t *r = get(c, xprintf(c, "/v/%s", code));
+    EXPECT_STATUS(r, 200);
+    EXPECT(r, !body_has(r, c->tamper.name), "expected no pupil name (%s) on the page of an altered record",
+           c->tamper.name);
+    expect_api_invalid(c, code, "integrity");
+
+    lmdb_put(c, "docs", code, 16, orig, len, 0);
+    expect_api_status(c, code, "valid");
+    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", code)), 200);
+}
+
+static void test_recall_and_reissue_published_while_serving(void **state)
+{
+    ctx_t *c = *state;
+    const char *old = c->victim.code, *dir = xprintf(c, "%s/reissue", c->tmp);
+    expect_api_status(c, old, "valid");
+    run_t k;
+    const char *argv[] = {"bash", FIXTURES_SCRIPT, "reissue", c->demo, dir, c->victim.stem, old, NULL};
+    run_argv(c, &k, argv, CHILD_TIMEOUT_MS);
+    EXPECT_EXIT(&k, 0);
+    char notice[17] = "", fresh[17] = "";
+    CHECK_RUN(sscanf(k.out, "%16s\t%16s", notice, fresh) == 2 && strlen(fresh) == 16, &k,
+              "expected RECALL_CODE<TAB>NEW_CODE from the fixtures script, got \"%.200s\"", k.out);
+    PUBLISH_OK(c, "batch", dir);
+
+    resp_t *r;
+    jv_t *j = api(c, old, &r);
+    const char *s = jstr(jget(j, "status"));
+    EXPECT(r, s && strcmp(s, "recalled") == 0, "expected %s \"recalled\" right after the batch, got %s", old,
+           s ? s : "none");
+    s = jstr(jpath(j, "recall.superseded_by"));
+    EXPECT(r, s && strcmp(s, fresh) == 0, "expected recall.superseded_by \"%s\", got %s", fresh, s ? s : "none");
+    j = api(c, fresh, &r);
+    s = jstr(jget(j, "status"));
+    EXPECT(r, s && strcmp(s, "valid") == 0, "expected the replacement %s \"valid\", got %s", fresh, s ? s : "none");
+    s = jstr(jget(j, "supersedes"));
+    EXPECT(r, s && strcmp(s, old) == 0, "expected \"supersedes\": \"%s\", got %s", old, s ? s : "none");
+    r = get(c, xprintf(c, "/v/%s", old));
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, xprintf(c, "href=\"/v/%s\"", fresh));
+    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", notice)), 404);
+}
+
+/* http.md: trust inputs that cannot be read are "cannot check now", never
+ * a verdict. The anchors change with trust_version + 1, as every change of
+ * a trust input does; so does the restore. */
+static void test_unreadable_trust_anchors_answer_503_not_invalid(void **state)
+{
+    ctx_t *c = *state;
+    size_t len;
+    char *orig = lmdb_get(c, "meta", "anchors", 7, &len);
+    if (!orig)
+        fail_msg("expected meta/anchors in the index, found none");
+    const char garbage[] = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+    lmdb_put(c, "meta", "anchors", 7, garbage, sizeof garbage - 1, 1);
+
+    resp_t *r = get(c, xprintf(c, "/v/%s", c->valid.code));
+    resp_t *a = get(c, api_path(c, c->valid.code));
+    resp_t *h = get(c, "/healthz");
+    lmdb_put(c, "meta", "anchors", 7, orig, len, 1); /* before any assertion can jump out */
+
+    EXPECT_STATUS(r, 503);
+    expect_html(c, r);
+    EXPECT(r, !body_has(r, c->valid.name), "expected no pupil name on the 503 page");
+    expect_problem(c, a, 503, "unavailable");
+    EXPECT_STATUS(h, 503);
+
+    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", c->valid.code)), 200);
+    EXPECT_STATUS(get(c, "/healthz"), 200);
+    expect_api_status(c, c->valid.code, "valid");
+}
+
+/* ---- tests: rate limits (a second portal, --rate-limit 10) ------------------------------------ */
+
+static void start_rl_portal(ctx_t *c)
+{
+    if (c->rl_pid > 0)
+        return;
+    c->rl_port = free_port();
+    assert_true(c->rl_port > 0);
+    snprintf(c->rl_err, sizeof c->rl_err, "%s/portal-rl.err", c->tmp);
+    const char *listen = xprintf(c, "127.0.0.1:%d", c->rl_port);
+    const char *url = xprintf(c, "http://127.0.0.1:%d", c->rl_port);
+    const char *logf = xprintf(c, "%s/access-rl.log", c->tmp);
+    const char *argv[] = {c->portal_bin,  "--db",   c->db,        "--listen",     listen, "--public-url", url,
+                          "--rate-limit", "10", "--access-log", logf, NULL};
+    c->rl_pid = start_bg(argv, c->rl_err);
+    assert_true(c->rl_pid > 0);
+    long start = now_ms();
+    for (;;) {
+        int st;
+        if (waitpid(c->rl_pid, &st, WNOHANG) == c->rl_pid) {
+            c->rl_pid = 0;
+            dump_file_tail("rate-limited portal output", c->rl_err);
+            fail_msg("expected the second portal to start, it ended: %s", wait_status_text(c, st));
+        }
+        resp_t *r = request_to(c, "127.0.0.9", c->rl_port, "GET", "/healthz", NULL, NULL, 0);
+        if (r->status == 200)
+            return;
+        if (now_ms() - start > READY_TIMEOUT_MS) {
+            dump_file_tail("rate-limited portal output", c->rl_err);
+            fail_msg("expected the second portal to answer /healthz 200 within %d ms, last: %d", READY_TIMEOUT_MS,
+                     r->status);
+        }
+        sleep_ms(50);
+    }
+}
+
+static resp_t *rl_get(ctx_t *c, const char *src, const char *path)
+{
+    return request_to(c, src, c->rl_port, "GET", path, NULL, NULL, 0);
+}
+
+static void expect_429(ctx_t *c, const resp_t *r)
+{
+    EXPECT_STATUS(r, 429);
+    const char *ra = hdr(c, r, "retry-after");
+    char *end;
+    long secs = ra ? strtol(ra, &end, 10) : 0;
+    EXPECT(r, ra && *ra && *end == '\0' && secs > 0, "expected Retry-After as whole seconds > 0, got %s",
+           ra ? ra : "none");
+}
+
+static void test_rate_limit_serves_a_code_at_most_n_times_then_429(void **state)
+{
+    ctx_t *c = *state;
+    start_rl_portal(c);
+    const char *src = "127.0.0.2", *path = xprintf(c, "/v/%s", c->valid.code);
+    int served = 0;
+    resp_t *r = NULL;
+    for (int i = 0; i < RL_LIMIT + 5; i++) {
+        r = rl_get(c, src, path);
+        if (r->status != 200)
+            break;
+        served++;
+    }
+    expect_429(c, r);
+    expect_html(c, r);
+    EXPECT(r, served <= RL_LIMIT && served >= RL_LIMIT - 1,
+           "expected %d lookups served before the 429 (--rate-limit %d), got %d", RL_LIMIT, RL_LIMIT, served);
+    r = request_to(c, src, c->rl_port, "GET", api_path(c, c->valid.code), NULL, NULL, 0);
+    expect_problem(c, r, 429, "rate_limited");
+    expect_429(c, r);
+}
+
+/* docs/portal.md: a miss costs 5 tokens of 10, so the third miss is 429. */
+static void test_rate_limit_misses_cost_five(void **state)
+{
+    ctx_t *c = *state;
+    start_rl_portal(c);
+    const char *src = "127.0.0.3";
+    EXPECT_STATUS(rl_get(c, src, xprintf(c, "/v/%s", c->unknown[0])), 404);
+    EXPECT_STATUS(rl_get(c, src, xprintf(c, "/v/%s", c->unknown[1])), 404);
+    resp_t *r = rl_get(c, src, xprintf(c, "/v/%s", c->unknown[2]));
+    expect_429(c, r);
+    r = request_to(c, src, c->rl_port, "GET", api_path(c, c->unknown[3]), NULL, NULL, 0);
+    expect_problem(c, r, 429, "rate_limited");
+}
+
+static void test_rate_limit_never_applies_to_home_static_and_healthz(void **state)
+{
+    ctx_t *c = *state;
+    start_rl_portal(c);
+    const char *src = "127.0.0.4";
+    resp_t *r = NULL;
+    for (int i = 0; i < 4 && (!r || r->status != 429); i++)
+        r = rl_get(c, src, xprintf(c, "/v/%s", c->unknown[i]));
+    expect_429(c, r);
+    for (int i = 0; i < RL_LIMIT + 2; i++) {
+        EXPECT_STATUS(rl_get(c, src, "/"), 200);
+        EXPECT_STATUS(rl_get(c, src, "/static/style.css"), 200);
+        EXPECT_STATUS(rl_get(c, src, "/healthz"), 200);
+    }
+}
+
+static void test_rate_limited_portal_stops_on_sigterm_with_exit_0(void **state)
+{
+    ctx_t *c = *state;
+    start_rl_portal(c);
+    pid_t pid = c->rl_pid;
+    int st = 0;
+    kill(pid, SIGTERM);
+    int ended = wait_exit(pid, STOP_TIMEOUT_MS, &st);
+    if (!ended) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        wait_exit(pid, STOP_TIMEOUT_MS, &st);
+    }
+    c->rl_pid = 0;
+    if (!ended || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        dump_file_tail("rate-limited portal output", c->rl_err);
+        fail_msg("expected exit status 0 within %d ms of SIGTERM, got: %s", STOP_TIMEOUT_MS,
+                 ended ? wait_status_text(c, st) : "still running (killed)");
+    }
+}
+
+/* ---- tests: access log --------------------------------------------------------------------- */
+
+static char *read_file(ctx_t *c, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    char tmp[65536];
+    size_t got;
+    append(&buf, &n, &cap, "", 0);
+    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0)
+        append(&buf, &n, &cap, tmp, got);
+    fclose(f);
+    *len = n;
+    return keep(c, buf);
+}
+
+/* The log, once it has a line holding each needle (the portal may write a
+ * line after the answer); NULL after 3 s. */
+static char *log_with(ctx_t *c, const char *const *needles, size_t n)
+{
+    long start = now_ms();
+    for (;;) {
+        size_t len;
+        char *log = read_file(c, c->log, &len);
+        size_t found = 0;
+        for (size_t i = 0; log && i < n; i++)
+            found += strstr(log, needles[i]) != NULL;
+        if (log && found == n)
+            return log;
+        if (now_ms() - start > 3000)
+            return log;
+        sleep_ms(50);
+    }
+}
+
+static void expect_log_lacks(ctx_t *c, const char *log, const char *needle, const char *what)
+{
+    const char *at = strcasestr(log, needle);
+    if (at) {
+        const char *ls = at;
+        while (ls > log && ls[-1] != '\n')
+            ls--;
+        size_t ll = strcspn(ls, "\n");
+        fail_msg("expected the access log %s never to hold %s (%s), this line does: %.*s", c->log, what, needle,
+                 (int)(ll > 400 ? 400 : ll), ls);
+    }
+}
+
+static void test_access_log_has_lines_without_code_or_name(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid2.code;
+    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", code)), 200);
+    EXPECT_STATUS(get(c, api_path(c, code)), 200);
+    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", grouped(c, code))), 301);
+    EXPECT_STATUS(get(c, xprintf(c, "/lookup?code=%s", lower(c, grouped(c, code)))), 303);
+    const char *needles[] = {"GET /v/", "GET /api/v1/transcripts/", "GET /lookup?code="};
+    char *log = log_with(c, needles, 3);
+    if (!log)
+        fail_msg("expected an access log at %s, there is none", c->log);
+    for (size_t i = 0; i < 3; i++)
+        if (!strstr(log, needles[i])) {
+            dump_file_tail("access log", c->log);
+            fail_msg("expected a line with \"%s\" in the access log within 3 s, found none", needles[i]);
+        }
+    expect_log_lacks(c, log, code, "the lookup code");
+    expect_log_lacks(c, log, grouped(c, code), "the grouped lookup code");
+    expect_log_lacks(c, log, c->valid2.name, "the pupil's name");
+    for (size_t i = 0; i < c->ncodes; i++)
+        expect_log_lacks(c, log, c->codes[i].code, "a lookup code");
+    expect_log_lacks(c, log, c->xss.code, "a lookup code");
+}
+
+/* http.md: logs never hold a full lookup code, in whatever spelling it was
+ * typed: with separators dropped and letters upper-cased, no line may
+ * contain a published code. */
+static void test_access_log_holds_no_code_in_any_spelling(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid2.code, *lc = lower(c, code);
+    const char *typed[] = {xprintf(c, "%.4s%%20%.4s%%20%.4s%%20%.4s", lc, lc + 4, lc + 8, lc + 12),
+                           xprintf(c, "%.4s+%.4s+%.4s+%.4s", lc, lc + 4, lc + 8, lc + 12),
+                           xprintf(c, "%.4s.%.4s.%.4s.%.4s", code, code + 4, code + 8, code + 12),
+                           xprintf(c, "%.2s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s", code, code + 2, code + 4, code + 6,
+                                   code + 8, code + 10, code + 12, code + 14)};
+    for (size_t i = 0; i < 4; i++)
+        EXPECT_STATUS(get(c, xprintf(c, "/lookup?code=%s", typed[i])), 303);
+    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", typed[3])), 301);
+    const char *needles[] = {"GET /lookup?code="};
+    size_t len;
+    sleep_ms(200);
+    char *log = log_with(c, needles, 1);
+    if (!log)
+        fail_msg("expected an access log at %s, there is none", c->log);
+    len = strlen(log);
+    char *norm = xmalloc(c, len + 1), *o = norm;
+    for (size_t i = 0; i < len; i++) {
+        if (log[i] == '%' && i + 2 < len && log[i + 1] == '2' && log[i + 2] == '0') {
+            i += 2;
+            continue;
+        }
+        if (strchr("-. +", log[i]) && log[i] != '\n')
+            continue;
+        *o++ = (char)toupper((unsigned char)log[i]);
+    }
+    *o = '\0';
+    const char *at = strstr(norm, code);
+    EXPECT(get(c, "/healthz"), at == NULL,
+           "expected no line of the access log to spell %s (separators dropped, upper-cased); one does, e.g. near "
+           "\"%.60s\"",
+           code, at ? (at - norm > 30 ? at - 30 : norm) : "");
+}
+
+/* docs/portal.md: the client address cut to /24. */
+static void test_access_log_cuts_client_address_to_24(void **state)
+{
+    ctx_t *c = *state;
+    EXPECT_STATUS(get(c, "/?log-address-check"), 200);
+    const char *needles[] = {"log-address-check"};
+    char *log = log_with(c, needles, 1);
+    if (!log || !strstr(log, "log-address-check"))
+        fail_msg("expected a line for GET /?log-address-check in %s, found none", c->log);
+    expect_log_lacks(c, log, "127.0.0.1", "the full client address");
+}
+
+/* ---- tests: start-up failures and shutdown ---------------------------------------------------- */
+
+/* Run the portal with args; it must exit on its own within 10 s. */
+static void run_portal(ctx_t *c, run_t *r, const char *const *args)
+{
+    const char *argv[16];
+    int n = 0;
+    argv[n++] = c->portal_bin;
+    for (; *args && n < 15; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    run_argv(c, r, argv, 10000);
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (const char *p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (strspn(p, " \t\r") < len)
+            n++;
+        p += len + (nl != NULL);
+    }
+    return n;
+}
+
+static void test_start_with_missing_db_exits_2_with_one_line(void **state)
+{
+    ctx_t *c = *state;
+    run_t r;
+    const char *args[] = {"--db", xprintf(c, "%s/no-such-index", c->tmp), "--listen",
+                          xprintf(c, "127.0.0.1:%d", free_port()), NULL};
+    run_portal(c, &r, args);
+    EXPECT_EXIT(&r, 2);
+    CHECK_RUN(count_lines(r.err) == 1, &r, "expected one line on stderr, got %zu", count_lines(r.err));
+    struct stat sb;
+    CHECK_RUN(stat(args[1], &sb) != 0, &r, "expected the portal not to create %s (it only reads), it exists",
+              args[1]);
+}
+
+static void test_start_on_a_port_in_use_exits_2(void **state)
+{
+    ctx_t *c = *state;
+    run_t r;
+    const char *args[] = {"--db", c->db, "--listen", xprintf(c, "127.0.0.1:%d", c->port), NULL};
+    run_portal(c, &r, args);
+    EXPECT_EXIT(&r, 2);
+    CHECK_RUN(count_lines(r.err) >= 1, &r, "expected a reason on stderr, got nothing");
+    expect_alive(c);
+}
+
+static void test_start_with_unknown_option_exits_2(void **state)
+{
+    ctx_t *c = *state;
+    run_t r;
+    const char *args[] = {"--db", c->db, "--listen", xprintf(c, "127.0.0.1:%d", free_port()), "--no-such-option",
+                          NULL};
+    run_portal(c, &r, args);
+    EXPECT_EXIT(&r, 2);
+    CHECK_RUN(count_lines(r.err) >= 1, &r, "expected a reason on stderr, got nothing");
+}
+
+/* Stop the group's portal: SIGTERM, exit 0 within 5 s. 0 or -1. */
+static int stop_portal(ctx_t *c, char *why, size_t n)
+{
+    if (c->pid <= 0)
+        return 0;
+    pid_t pid = c->pid;
+    int st = 0;
+    kill(pid, SIGTERM);
+    int ended = wait_exit(pid, STOP_TIMEOUT_MS, &st);
+    if (!ended) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        wait_exit(pid, STOP_TIMEOUT_MS, &st);
+    }
+    c->pid = 0;
+    if (ended && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    snprintf(why, n, "%s", ended ? wait_status_text(c, st) : "still running after 5 s (killed)");
+    return -1;
+}
+
+static void test_portal_stops_on_sigterm_with_exit_0(void **state)
+{
+    ctx_t *c = *state;
+    char why[160];
+    if (stop_portal(c, why, sizeof why) != 0) {
+        dump_file_tail("portal output", c->perr);
+        fail_msg("expected exit status 0 within %d ms of SIGTERM, got: %s", STOP_TIMEOUT_MS, why);
+    }
+}
+
+/* ---- group setup and teardown --------------------------------------------------------------- */
+
+static int load_codes(ctx_t *c)
+{
+    char path[512], line[1024];
+    snprintf(path, sizeof path, "%s/codes.txt", c->demo);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        print_error("cannot read %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof line, f) && c->ncodes < MAX_CODES) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#')
+            continue;
+        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        if (!t1 || !t2 || t1 - line != 16)
+            continue;
+        demo_code_t *e = &c->codes[c->ncodes++];
+        snprintf(e->code, sizeof e->code, "%.16s", line);
+        snprintf(e->expect, sizeof e->expect, "%.*s", (int)(t2 - t1 - 1), t1 + 1);
+        snprintf(e->desc, sizeof e->desc, "%s", t2 + 1);
+        snprintf(e->stem, sizeof e->stem, "%.*s", (int)strcspn(e->desc, ":"), e->desc);
+    }
+    fclose(f);
+    for (size_t i = 0; i < c->ncodes; i++) {
+        const char *s = c->codes[i].code;
+        char want = check_symbol(s);
+        if (want != s[15]) {
+            print_error("codes.txt: %s has check symbol %c, package-format.md §2 gives %c\n", s, s[15], want);
+            return -1;
+        }
+    }
+    return c->ncodes > 0 ? 0 : -1;
+}
+
+/* Read DEMO/batch/STEM.json into p. */
+static int load_pupil(ctx_t *c, pupil_t *p, const demo_code_t *e)
+{
+    size_t len;
+    const char *path = xprintf(c, "%s/batch/%s.json", c->demo, e->stem);
+    char *text = read_file(c, path, &len);
+    jv_t *j = text ? jparse(c, text, len) : NULL;
+    const char *name = jstr(jpath(j, "student.full_name")), *school = jstr(jpath(j, "school.name"));
+    const char *cid = jstr(jpath(j, "student.citizen_id")), *addr = jstr(jpath(j, "student.address"));
+    const char *guardian = jstr(jpath(j, "student.guardian_name"));
+    if (!name || !school || !cid || !addr || !guardian) {
+        print_error("%s: expected student.full_name, citizen_id, address, guardian_name and school.name\n", path);
+        return -1;
+    }
+    snprintf(p->code, sizeof p->code, "%s", e->code);
+    snprintf(p->stem, sizeof p->stem, "%s", e->stem);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    snprintf(p->school, sizeof p->school, "%s", school);
+    snprintf(p->citizen_id, sizeof p->citizen_id, "%s", cid);
+    snprintf(p->address, sizeof p->address, "%s", addr);
+    snprintf(p->guardian, sizeof p->guardian, "%s", guardian);
+    return 0;
+}
+
+/* Pick the codes each test works on, so that no two change the same one. */
+static int pick_codes(ctx_t *c)
+{
+    const demo_code_t *plain[MAX_CODES];
+    size_t nplain = 0;
+    const demo_code_t *crl = NULL;
+    for (size_t i = 0; i < c->ncodes; i++) {
+        const demo_code_t *e = &c->codes[i];
+        if (strcmp(e->expect, "valid") == 0 && !strchr(e->desc, ';') && strstr(e->desc, ": transcript,"))
+            plain[nplain++] = e;
+        else if (strcmp(e->expect, "valid") == 0 && strstr(e->desc, "revoked") && !c->superseded_ok[0])
+            snprintf(c->superseded_ok, 17, "%s", e->code);
+        else if (strcmp(e->expect, "invalid-after-crl") == 0 && !crl)
+            crl = e;
+        else if (strcmp(e->expect, "recalled") == 0 && strstr(e->desc, "not replaced") && !c->recalled_alone[0])
+            snprintf(c->recalled_alone, 17, "%s", e->code);
+        else if (strcmp(e->expect, "recalled") == 0 && strstr(e->desc, "replaced by") && !c->recalled_old[0])
+            snprintf(c->recalled_old, 17, "%s", e->code);
+        else if (strcmp(e->expect, "recall-notice") == 0 && !c->notice[0])
+            snprintf(c->notice, 17, "%s", e->code);
+    }
+    for (size_t i = 0; c->recalled_old[0] && i < c->ncodes; i++)
+        if (strstr(c->codes[i].desc, xprintf(c, "supersedes %s", c->recalled_old)))
+            snprintf(c->recalled_new, 17, "%s", c->codes[i].code);
+    if (nplain < 4 || !crl || !c->superseded_ok[0] || !c->recalled_alone[0] || !c->recalled_old[0] ||
+        !c->recalled_new[0] || !c->notice[0]) {
+        print_error("codes.txt lacks a kind of code the tests need (4 plain valid, invalid-after-crl, a valid one "
+                    "with a superseded certificate, recalled with and without replacement, recall-notice)\n");
+        return -1;
+    }
+    if (load_pupil(c, &c->valid, plain[0]) || load_pupil(c, &c->valid2, plain[1]) ||
+        load_pupil(c, &c->tamper, plain[2]) || load_pupil(c, &c->victim, plain[nplain - 1]) ||
+        load_pupil(c, &c->crl_bad, crl))
+        return -1;
+    const char *bases[4] = {"ZZZZZZZZZZZZZZZ", "ZZZZZZZZZZZZZZY", "YYYYYYYYYYYYYYY", "XXXXXXXXXXXXXXX"};
+    for (int i = 0; i < 4; i++) {
+        make_code(bases[i], c->unknown[i]);
+        for (size_t k = 0; k < c->ncodes; k++)
+            if (strcmp(c->unknown[i], c->codes[k].code) == 0)
+                return -1;
+    }
+    return 0;
+}
+
+static int setup_run(ctx_t *c, const char *const argv[])
+{
+    run_t r;
+    run_argv(c, &r, argv, CHILD_TIMEOUT_MS);
+    if (r.status != 0) {
+        dump_run(&r);
+        return -1;
+    }
+    return 0;
+}
+
+static int start_main_portal(ctx_t *c)
+{
+    c->port = free_port();
+    if (c->port <= 0)
+        return -1;
+    snprintf(c->perr, sizeof c->perr, "%s/portal.err", c->tmp);
+    const char *listen = xprintf(c, "127.0.0.1:%d", c->port);
+    const char *url = xprintf(c, "http://127.0.0.1:%d", c->port);
+    const char *argv[] = {c->portal_bin,  "--db",       c->db, "--listen",     listen, "--public-url", url,
+                          "--rate-limit", "0", "--access-log", c->log, NULL};
+    c->pid = start_bg(argv, c->perr);
+    if (c->pid <= 0)
+        return -1;
+    long start = now_ms();
+    while (now_ms() - start < READY_TIMEOUT_MS) {
+        int st;
+        if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
+            c->pid = 0;
+            dump_file_tail("portal output", c->perr);
+            print_error("the portal ended at start: %s\n", wait_status_text(c, st));
+            return -1;
+        }
+        if (get(c, "/healthz")->status == 200)
+            return 0;
+        sleep_ms(50);
+    }
+    dump_file_tail("portal output", c->perr);
+    print_error("the portal did not answer GET /healthz 200 within %d ms\n", READY_TIMEOUT_MS);
+    return -1;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    ctx_t *c = *state;
+    if (!c)
+        return 0;
+    int rc = 0;
+    char why[160];
+    if (c->rl_pid > 0) {
+        kill(-c->rl_pid, SIGKILL);
+        kill(c->rl_pid, SIGKILL);
+        int st;
+        wait_exit(c->rl_pid, STOP_TIMEOUT_MS, &st);
+    }
+    if (stop_portal(c, why, sizeof why) != 0) {
+        print_error("the portal did not exit 0 on SIGTERM within %d ms: %s\n", STOP_TIMEOUT_MS, why);
+        dump_file_tail("portal output", c->perr);
+        rc = -1;
+    }
+    if (c->tmp[0]) {
+        const char *keepdir = getenv("HOCBA_KEEP_TMP");
+        if (keepdir && *keepdir && strcmp(keepdir, "0") != 0)
+            print_message("kept %s\n", c->tmp);
+        else
+            nftw(c->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    for (size_t i = 0; i < c->nkept; i++)
+        free(c->kept[i]);
+    free(c->kept);
+    free(c);
+    *state = NULL;
+    return rc;
+}
+
+static int group_setup_steps(ctx_t *c)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    snprintf(c->tmp, sizeof c->tmp, "%s/hocba-portal-test-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (!mkdtemp(c->tmp)) {
+        print_error("mkdtemp %s: %s\n", c->tmp, strerror(errno));
+        c->tmp[0] = '\0';
+        return -1;
+    }
+    snprintf(c->demo, sizeof c->demo, "%s/demo", c->tmp);
+    snprintf(c->db, sizeof c->db, "%s/index", c->tmp);
+    snprintf(c->log, sizeof c->log, "%s/access.log", c->tmp);
+    const char *bin = getenv("HOCBA_BIN");
+    bin = bin && *bin ? bin : "bin";
+    snprintf(c->portal_bin, sizeof c->portal_bin, "%s/hocba-portal", bin);
+    snprintf(c->publish_bin, sizeof c->publish_bin, "%s/hocba-publish", bin);
+    snprintf(c->demo_bin, sizeof c->demo_bin, "%s/hocba-demo", bin);
+    for (const char *p = c->portal_bin; p; p = p == c->portal_bin ? c->publish_bin : p == c->publish_bin ? c->demo_bin : NULL)
+        if (access(p, X_OK) != 0) {
+            print_error("%s is not an executable (%s); set HOCBA_BIN to its directory\n", p, strerror(errno));
+            return -1;
+        }
+    if (access("templates", R_OK) != 0 || access(FIXTURES_SCRIPT, R_OK) != 0) {
+        print_error("run the tests from the project root (templates/ and %s are not here)\n", FIXTURES_SCRIPT);
+        return -1;
+    }
+
+    const char *demo[] = {c->demo_bin, "--out", c->demo, "--students", DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
+    if (setup_run(c, demo) || load_codes(c) || pick_codes(c))
+        return -1;
+    const char *anchors = xprintf(c, "%s/trust/anchors.pem", c->demo);
+    const char *inter = xprintf(c, "%s/trust/intermediates.pem", c->demo);
+    const char *schools = xprintf(c, "%s/schools.json", c->demo);
+    const char *batch = xprintf(c, "%s/batch", c->demo);
+    const char *trust[] = {c->publish_bin, "--db", c->db, "trust", anchors, inter, NULL};
+    const char *reg[] = {c->publish_bin, "--db", c->db, "schools", schools, NULL};
+    const char *pubb[] = {c->publish_bin, "--db", c->db, "batch", batch, NULL};
+    if (setup_run(c, trust) || setup_run(c, reg) || setup_run(c, pubb))
+        return -1;
+
+    const char *xdir = xprintf(c, "%s/stock", c->tmp);
+    const char *stock[] = {"bash", FIXTURES_SCRIPT, "stock", c->demo, xdir, NULL};
+    run_t r;
+    run_argv(c, &r, stock, CHILD_TIMEOUT_MS);
+    if (r.status != 0) {
+        dump_run(&r);
+        return -1;
+    }
+    char *f[6];
+    char *line = xstrndup(c, r.out, strcspn(r.out, "\n"));
+    for (int i = 0; i < 6; i++) {
+        f[i] = line;
+        line += strcspn(line, "\t");
+        if (*line)
+            *line++ = '\0';
+    }
+    pupil_t *x = &c->xss;
+    snprintf(x->code, sizeof x->code, "%s", f[0]);
+    snprintf(x->name, sizeof x->name, "%s", f[1]);
+    snprintf(x->citizen_id, sizeof x->citizen_id, "%s", f[2]);
+    snprintf(x->address, sizeof x->address, "%s", f[3]);
+    snprintf(x->guardian, sizeof x->guardian, "%s", f[4]);
+    snprintf(x->school, sizeof x->school, "%s", f[5]);
+    if (strlen(x->code) != 16 || strlen(x->citizen_id) != 12 || !x->guardian[0] || !x->school[0]) {
+        dump_run(&r);
+        print_error("expected CODE, NAME, CITIZEN_ID, ADDRESS, GUARDIAN, SCHOOL from %s stock\n", FIXTURES_SCRIPT);
+        return -1;
+    }
+    const char *pubx[] = {c->publish_bin, "--db", c->db, "batch", xdir, NULL};
+    if (setup_run(c, pubx))
+        return -1;
+    return start_main_portal(c);
+}
+
+static int group_setup(void **state)
+{
+    ctx_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return -1;
+    *state = c;
+    if (group_setup_steps(c) != 0) {
+        group_teardown(state);
+        return -1;
+    }
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_home_is_vietnamese_html_with_lookup_form),
+        cmocka_unit_test(test_home_lang_en_query_gives_english),
+        cmocka_unit_test(test_home_accept_language_preferring_english_gives_english),
+        cmocka_unit_test(test_home_accept_language_preferring_vietnamese_gives_vietnamese),
+        cmocka_unit_test(test_home_lang_query_wins_over_accept_language),
+        cmocka_unit_test(test_html_answers_carry_csp_and_nosniff),
+        cmocka_unit_test(test_lookup_normalises_case_hyphens_and_separators_to_303),
+        cmocka_unit_test(test_lookup_reads_o_as_zero_and_i_l_as_one),
+        cmocka_unit_test(test_lookup_empty_code_is_400_with_form),
+        cmocka_unit_test(test_lookup_wrong_length_is_400_saying_the_length),
+        cmocka_unit_test(test_lookup_letter_u_is_400_naming_its_position),
+        cmocka_unit_test(test_lookup_bad_check_symbol_says_probably_mistyped),
+        cmocka_unit_test(test_transcript_page_shows_grouped_code_name_and_school),
+        cmocka_unit_test(test_transcript_page_sends_privacy_and_security_headers),
+        cmocka_unit_test(test_transcript_page_never_shows_address_guardian_or_full_citizen_id),
+        cmocka_unit_test(test_transcript_page_escapes_script_from_the_payload),
+        cmocka_unit_test(test_transcript_non_canonical_spelling_redirects_301),
+        cmocka_unit_test(test_transcript_upper_case_v_path_redirects_301),
+        cmocka_unit_test(test_transcript_unknown_code_is_404_page),
+        cmocka_unit_test(test_transcript_bad_check_symbol_is_400_page),
+        cmocka_unit_test(test_transcript_trailing_slash_is_404),
+        cmocka_unit_test(test_recall_notice_code_is_404),
+        cmocka_unit_test(test_qr_svg_is_svg),
+        cmocka_unit_test(test_qr_png_decodes_to_the_canonical_page_url),
+        cmocka_unit_test(test_qr_of_unknown_code_is_404),
+        cmocka_unit_test(test_print_page_has_grouped_code_and_qr),
+        cmocka_unit_test(test_api_valid_transcript_reports_status_checks_and_signers),
+        cmocka_unit_test(test_api_transcript_hides_address_guardian_and_masks_citizen_id),
+        cmocka_unit_test(test_api_answers_send_privacy_headers),
+        cmocka_unit_test(test_api_unknown_code_is_404_not_found_problem),
+        cmocka_unit_test(test_api_malformed_code_is_400_malformed_code),
+        cmocka_unit_test(test_api_accepts_any_spelling_without_redirect),
+        cmocka_unit_test(test_api_recalled_transcript_names_recall_and_replacement),
+        cmocka_unit_test(test_api_replacement_names_the_code_it_supersedes),
+        cmocka_unit_test(test_api_recalled_without_replacement_has_null_superseded_by),
+        cmocka_unit_test(test_pages_of_recalled_and_replacement_link_to_each_other),
+        cmocka_unit_test(test_verify_answers_each_code_in_order),
+        cmocka_unit_test(test_verify_more_than_100_codes_is_400),
+        cmocka_unit_test(test_verify_body_over_16_kib_is_413),
+        cmocka_unit_test(test_verify_broken_json_or_codes_not_an_array_is_400),
+        cmocka_unit_test(test_verify_get_is_405_with_allow_post),
+        cmocka_unit_test(test_head_answers_like_get_without_body),
+        cmocka_unit_test(test_other_methods_get_405_with_allow_get_head),
+        cmocka_unit_test(test_static_stylesheet_is_css),
+        cmocka_unit_test(test_static_openapi_is_json_of_openapi_3),
+        cmocka_unit_test(test_hostile_paths_get_4xx_never_5xx),
+        cmocka_unit_test(test_hostile_headers_are_refused_without_a_crash),
+        cmocka_unit_test(test_healthz_answers_200),
+        cmocka_unit_test(test_metrics_answers_prometheus_text),
+        cmocka_unit_test(test_key_compromise_crl_makes_code_invalid_on_next_request),
+        cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
+        cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
+        cmocka_unit_test(test_recall_and_reissue_published_while_serving),
+        cmocka_unit_test(test_unreadable_trust_anchors_answer_503_not_invalid),
+        cmocka_unit_test(test_rate_limit_serves_a_code_at_most_n_times_then_429),
+        cmocka_unit_test(test_rate_limit_misses_cost_five),
+        cmocka_unit_test(test_rate_limit_never_applies_to_home_static_and_healthz),
+        cmocka_unit_test(test_rate_limited_portal_stops_on_sigterm_with_exit_0),
+        cmocka_unit_test(test_access_log_has_lines_without_code_or_name),
+        cmocka_unit_test(test_access_log_holds_no_code_in_any_spelling),
+        cmocka_unit_test(test_access_log_cuts_client_address_to_24),
+        cmocka_unit_test(test_start_with_missing_db_exits_2_with_one_line),
+        cmocka_unit_test(test_start_on_a_port_in_use_exits_2),
+        cmocka_unit_test(test_start_with_unknown_option_exits_2),
+        cmocka_unit_test(test_portal_stops_on_sigterm_with_exit_0),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
