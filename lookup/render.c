@@ -959,7 +959,7 @@ int render(const render_set_t *set, const char *name, json_t *ctx, render_out_t 
         out->len = start;
         if (out->ptr != NULL)
             out->ptr[start] = '\0';
-        out->err = 0;
+        out->err = rc; /* render.h: the error stays in out->err until render_out_reset */
     }
     return rc;
 }

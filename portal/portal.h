@@ -17,6 +17,8 @@
 #define PORTAL_MAX_THREADS 64
 #define PORTAL_MAX_BODY 16384 /* POST /api/v1/verify, http.md */
 #define PORTAL_MAX_CODES 100
+#define PORTAL_MAX_HEADER_BYTES 8192 /* request headers, names and values together */
+#define PORTAL_MAX_HEADERS 64
 
 /** A static file served from memory. */
 typedef struct {

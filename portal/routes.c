@@ -64,6 +64,8 @@ static const char *reason_of(int status)
         return "Payload Too Large";
     case 429:
         return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
     case 503:
         return "Service Unavailable";
     default:
@@ -752,6 +754,16 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
     r.path = str_n(req->path.base, plen);
     r.query = req->query_at != SIZE_MAX ? str_n(req->path.base + plen + 1, req->path.len - plen - 1) : str_n("", 0);
     pick_lang(&r);
+
+    /* Bounded headers: nothing we serve needs more (docs/portal.md). */
+    size_t hbytes = 0;
+    for (size_t i = 0; i < req->headers.size; i++)
+        hbytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    if (hbytes > PORTAL_MAX_HEADER_BYTES || req->headers.size > PORTAL_MAX_HEADERS) {
+        if (r.path.len >= 5 && memcmp(r.path.ptr, "/api/", 5) == 0)
+            return problem(&r, 431, "headers_too_large", "request headers are limited to 8 KiB and 64 fields");
+        return error_page(&r, 431, NULL, NULL);
+    }
 
     int get = is_method(req, "GET") || is_method(req, "HEAD");
     str_t rest;
