@@ -1,9 +1,10 @@
 /* alog.c — the access log: one line per request, Common Log Format style,
  * with nothing personal in it.
  *
- * A lookup code is personal: whoever has it can read a pupil's record. In
- * paths and queries every run of 12 or more code-like characters is
- * replaced by "h:" and 8 hex digits of HMAC-SHA-256 under a key drawn at
+ * A lookup code is personal: whoever has it can read a pupil's record. The
+ * code segment of /v/, /V/, /api/v1/transcripts/ and /lookup?code=, whatever
+ * bytes it holds, and anywhere else every run of 12 or more code-like
+ * characters, is replaced by "h:" and 8 hex digits of HMAC-SHA-256 under a key drawn at
  * start-up (the same code gives the same hash within one run, so abuse can
  * still be followed, but the code cannot be recovered). Client addresses
  * are cut to their /24 (IPv4) or /48 (IPv6). */
@@ -47,10 +48,41 @@ static void keyed_hash(const char *p, size_t n, char out[9])
     out[8] = '\0';
 }
 
-/* Append the path, scrubbed: long code-like runs hashed, odd bytes escaped. */
+/* Where a route carries a code, the whole segment (whatever bytes it holds)
+ * is the code: hash it as one. Returns the length of the prefix kept, and
+ * the segment's length in *seg, or 0 when the path is no such route. */
+static size_t code_route(const char *p, size_t n, size_t *seg)
+{
+    static const char *const PREFIXES[] = {"/v/", "/V/", "/api/v1/transcripts/", "/lookup?code="};
+    for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++) {
+        size_t k = strlen(PREFIXES[i]);
+        if (n >= k && memcmp(p, PREFIXES[i], k) == 0) {
+            size_t e = k;
+            while (e < n && p[e] != '/' && p[e] != '?' && p[e] != '&')
+                e++;
+            *seg = e - k;
+            return k;
+        }
+    }
+    return 0;
+}
+
+/* Append the path, scrubbed: the code segment of a code route and long
+ * code-like runs anywhere are hashed, odd bytes escaped. */
 static size_t scrub_path(const char *p, size_t n, char *out, size_t cap)
 {
-    size_t o = 0;
+    size_t o = 0, seg = 0, keep = code_route(p, n, &seg);
+    if (keep > 0) {
+        char h[9];
+        memcpy(out, p, keep);
+        o = keep;
+        if (seg > 0) {
+            keyed_hash(p + keep, seg, h);
+            o += (size_t)snprintf(out + o, cap - o, "h:%s", h);
+        }
+        p += keep + seg;
+        n -= keep + seg;
+    }
     int is_static = n >= 8 && memcmp(p, "/static/", 8) == 0;
     for (size_t i = 0; i < n && o + 16 < cap;) {
         size_t run = 0;

@@ -414,7 +414,12 @@ static void *run_worker(void *arg)
     w->accept.ctx = &w->ctx;
     w->accept.hosts = config.hosts;
     for (int i = 0; i < portal.nlisten; i++) {
-        socks[i] = h2o_evloop_socket_create(w->ctx.loop, listen_fds[i], H2O_SOCKET_FLAG_DONT_READ);
+        /* each thread its own descriptor of the shared socket: closing it at
+         * shutdown must not pull the socket from under the other threads */
+        int fd = fcntl(listen_fds[i], F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+            die("cannot share the listening socket: %s", strerror(errno));
+        socks[i] = h2o_evloop_socket_create(w->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
         socks[i]->data = w;
         h2o_socket_read_start(socks[i], on_accept);
     }
@@ -423,7 +428,7 @@ static void *run_worker(void *arg)
         h2o_context_init(&w->metrics_ctx, w->ctx.loop, &metrics_config);
         w->metrics_accept.ctx = &w->metrics_ctx;
         w->metrics_accept.hosts = metrics_config.hosts;
-        msock = h2o_evloop_socket_create(w->ctx.loop, metrics_fd, H2O_SOCKET_FLAG_DONT_READ);
+        msock = h2o_evloop_socket_create(w->ctx.loop, fcntl(metrics_fd, F_DUPFD_CLOEXEC, 0), H2O_SOCKET_FLAG_DONT_READ);
         msock->data = &w->metrics_accept;
         h2o_socket_read_start(msock, on_metrics_accept);
     }
@@ -534,6 +539,8 @@ int main(int argc, char **argv)
         pthread_join(th[i], NULL);
     for (int i = 0; i < portal.nlisten; i++)
         close(listen_fds[i]);
+    if (metrics_fd >= 0)
+        close(metrics_fd);
     free(th);
     trust_release(trust_current);
     ratelimit_free(portal.limiter);

@@ -759,7 +759,8 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
     size_t hbytes = 0;
     for (size_t i = 0; i < req->headers.size; i++)
         hbytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
-    if (hbytes > PORTAL_MAX_HEADER_BYTES || req->headers.size > PORTAL_MAX_HEADERS) {
+    /* libh2o keeps Host apart from req->headers: it counts as one field too */
+    if (hbytes + req->authority.len > PORTAL_MAX_HEADER_BYTES || req->headers.size + 1 > PORTAL_MAX_HEADERS) {
         if (r.path.len >= 5 && memcmp(r.path.ptr, "/api/", 5) == 0)
             return problem(&r, 431, "headers_too_large", "request headers are limited to 8 KiB and 64 fields");
         return error_page(&r, 431, NULL, NULL);
