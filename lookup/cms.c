@@ -258,9 +258,14 @@ int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size
     if (rc == DER_OK) {
         der_cur_t cs = der_inside(&e);
         der_elem_t cert;
+        out->certs_start = (size_t)(e.val - der);
+        out->certs_end = out->certs_start + e.len;
+        out->certs_only = 1;
         while ((rc = der_next(&cs, &cert)) == DER_OK) {
-            if (cert.tag != DER_SEQUENCE)
+            if (cert.tag != DER_SEQUENCE) {
+                out->certs_only = 0;
                 continue; /* attribute certificates and other choices: not ours */
+            }
             if (out->ncerts == CMS_MAX_CERTS)
                 FAIL(CMS_ELIMIT, "the signature file holds more than %d certificates", CMS_MAX_CERTS);
             if (cms_cert_parse(cert.raw, cert.rawlen, &out->certs[out->ncerts]) != 0)

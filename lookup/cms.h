@@ -50,6 +50,10 @@ typedef struct {
 } cms_signer_t;
 
 typedef struct {
+    /* SignedData.certificates: the offsets of its content in the input, so
+     * the index can store each certificate once and splice them back */
+    size_t certs_start, certs_end; /* both 0 when there is no certificate set */
+    int certs_only;                /* the set holds certificates and nothing else */
     size_t ncerts;
     cms_cert_t certs[CMS_MAX_CERTS];
     size_t nsigners;

@@ -1,6 +1,8 @@
 /* index.c — LMDB index of packages and trust inputs. */
 #include "index.h"
 
+#include "cms.h"
+
 #include <errno.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -10,7 +12,7 @@
 
 struct index {
     MDB_env *env;
-    MDB_dbi meta, crls, docs, links, docids;
+    MDB_dbi meta, crls, docs, links, docids, certs;
     int readonly;
 };
 
@@ -131,9 +133,9 @@ int index_open(const char *path, int readonly, index_t **out, char *why, size_t 
         goto fail;
     }
     unsigned flags = readonly ? 0 : MDB_CREATE;
-    const char *names[] = {"meta", "crls", "docs", "links", "docids"};
-    MDB_dbi *dbis[] = {&ix->meta, &ix->crls, &ix->docs, &ix->links, &ix->docids};
-    for (int i = 0; i < 5; i++) {
+    const char *names[] = {"meta", "crls", "docs", "links", "docids", "certs"};
+    MDB_dbi *dbis[] = {&ix->meta, &ix->crls, &ix->docs, &ix->links, &ix->docids, &ix->certs};
+    for (int i = 0; i < 6; i++) {
         if ((rc = mdb_dbi_open(txn, names[i], flags, dbis[i])) != 0) {
             WHY(rc == MDB_NOTFOUND ? "%s is not a hocba index (no %s table)" : "cannot open %s: %s", path,
                 rc == MDB_NOTFOUND ? names[i] : mdb_strerror(rc));
@@ -143,7 +145,8 @@ int index_open(const char *path, int readonly, index_t **out, char *why, size_t 
     MDB_val k = {6, "format"}, v;
     rc = mdb_get(txn, ix->meta, &k, &v);
     if (rc == MDB_NOTFOUND && !readonly) {
-        MDB_val f = {1, "1"};
+        char f0 = '0' + INDEX_FORMAT;
+        MDB_val f = {1, &f0};
         rc = mdb_put(txn, ix->meta, &k, &f, 0);
     } else if (rc == 0 && !(v.mv_size == 1 && *(char *)v.mv_data == '0' + INDEX_FORMAT)) {
         WHY("%s has index format %.*s; this program reads format %d", path, (int)(v.mv_size < 8 ? v.mv_size : 8),
@@ -189,44 +192,119 @@ int index_begin(index_t *ix, int rdonly, MDB_txn **txn)
     return mdb_txn_begin(ix->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
 }
 
-int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_doc_t *out)
+/* Record header (docs/index-format.md):
+ *   0 format (2), 1 kind, 2-3 number of certificates (u16), 4-7 payload length,
+ *   8-11 .p7s length as published, 12-15 length of the .p7s bytes before its
+ *   certificates, 16-23 publication time (i64).
+ * Then: payload, .p7s bytes before the certificates, .p7s bytes after them,
+ * and the certificates' SHA-256s (32 bytes each), in order. */
+int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flags, index_doc_t *out)
 {
     MDB_val k = {CODE_LEN, (void *)code}, v;
+    memset(out, 0, sizeof *out);
     int rc = mdb_get(txn, ix->docs, &k, &v);
     if (rc == MDB_NOTFOUND)
         return INDEX_ENOTFOUND;
     if (rc != 0)
         return rc;
     const uint8_t *p = v.mv_data;
-    if (v.mv_size < INDEX_HEADER_LEN || p[0] != INDEX_FORMAT)
+    if (v.mv_size < INDEX_HEADER_LEN || p[0] != INDEX_RECORD_FORMAT ||
+        (p[1] != INDEX_KIND_TRANSCRIPT && p[1] != INDEX_KIND_RECALL))
         return INDEX_ECORRUPT;
-    uint32_t plen = get_u32(p + 4), clen = get_u32(p + 8);
-    if ((uint64_t)INDEX_HEADER_LEN + plen + clen != v.mv_size || (p[1] != INDEX_KIND_TRANSCRIPT && p[1] != INDEX_KIND_RECALL))
+    uint64_t ncerts = (uint64_t)p[2] | (uint64_t)p[3] << 8;
+    uint64_t plen = get_u32(p + 4), clen = get_u32(p + 8), prefix = get_u32(p + 12);
+    uint64_t fixed = INDEX_HEADER_LEN + plen + prefix + 32 * ncerts;
+    if (fixed > v.mv_size || prefix > clen)
         return INDEX_ECORRUPT;
+    uint64_t suffix = v.mv_size - fixed;
     out->kind = p[1];
     out->published_at = (int64_t)get_u64(p + 16);
     out->payload = str_n(p + INDEX_HEADER_LEN, plen);
-    out->cms = str_n(p + INDEX_HEADER_LEN + plen, clen);
+    if (!(flags & INDEX_WITH_CMS))
+        return INDEX_OK;
+    const uint8_t *pre = p + INDEX_HEADER_LEN + plen, *suf = pre + prefix, *hashes = suf + suffix;
+    if (ncerts == 0) {
+        if (suffix != 0 || prefix != clen)
+            return INDEX_ECORRUPT;
+        out->cms = str_n(pre, prefix);
+        return INDEX_OK;
+    }
+    if ((out->owned = malloc(clen ? clen : 1)) == NULL)
+        return ENOMEM;
+    size_t o = 0;
+    memcpy(out->owned, pre, prefix);
+    o += prefix;
+    for (uint64_t i = 0; i < ncerts; i++) {
+        MDB_val ck = {32, (void *)(hashes + 32 * i)}, cv;
+        rc = mdb_get(txn, ix->certs, &ck, &cv);
+        if (rc != 0 || cv.mv_size > clen - o)
+            return rc == 0 || rc == MDB_NOTFOUND ? INDEX_ECORRUPT : rc;
+        memcpy(out->owned + o, cv.mv_data, cv.mv_size);
+        o += cv.mv_size;
+    }
+    if (suffix != clen - o)
+        return INDEX_ECORRUPT;
+    memcpy(out->owned + o, suf, suffix);
+    out->cms = str_n(out->owned, clen);
     return INDEX_OK;
+}
+
+void index_doc_free(index_doc_t *d)
+{
+    free(d->owned);
+    d->owned = NULL;
 }
 
 int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind, int64_t published_at,
                   str_t payload, str_t cms)
 {
-    MDB_val k = {CODE_LEN, (void *)code}, v = {INDEX_HEADER_LEN + payload.len + cms.len, NULL};
+    char why[128];
+    cms_signed_t *sd = malloc(sizeof *sd);
+    size_t prefix = cms.len, suffix = 0, ncerts = 0;
+    if (sd == NULL)
+        return ENOMEM;
+    /* Split only what we can splice back exactly: DER whose certificate set
+     * holds certificates and nothing else. */
+    if (cms_parse((const uint8_t *)cms.ptr, cms.len, sd, why, sizeof why) == CMS_OK && sd->certs_only &&
+        sd->ncerts > 0 && sd->ncerts <= 0xffff) {
+        prefix = sd->certs_start;
+        suffix = cms.len - sd->certs_end;
+        ncerts = sd->ncerts;
+    }
+    MDB_val k = {CODE_LEN, (void *)code};
+    MDB_val v = {INDEX_HEADER_LEN + payload.len + prefix + suffix + 32 * ncerts, NULL};
     int rc = mdb_put(txn, ix->docs, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
-    if (rc != 0)
+    if (rc != 0) {
+        free(sd);
         return rc;
-    uint8_t *p = v.mv_data;
+    }
+    uint8_t *p = v.mv_data, *w = p + INDEX_HEADER_LEN;
     memset(p, 0, INDEX_HEADER_LEN);
-    p[0] = INDEX_FORMAT;
+    p[0] = INDEX_RECORD_FORMAT;
     p[1] = (uint8_t)kind;
+    p[2] = (uint8_t)(ncerts & 0xff);
+    p[3] = (uint8_t)(ncerts >> 8);
     put_u32(p + 4, (uint32_t)payload.len);
     put_u32(p + 8, (uint32_t)cms.len);
+    put_u32(p + 12, (uint32_t)prefix);
     put_u64(p + 16, (uint64_t)published_at);
-    memcpy(p + INDEX_HEADER_LEN, payload.ptr, payload.len);
-    memcpy(p + INDEX_HEADER_LEN + payload.len, cms.ptr, cms.len);
-    return bump(ix, txn, kind == INDEX_KIND_RECALL ? "recalls" : "transcripts");
+    memcpy(w, payload.ptr, payload.len);
+    w += payload.len;
+    memcpy(w, cms.ptr, prefix);
+    w += prefix;
+    memcpy(w, cms.ptr + cms.len - suffix, suffix);
+    w += suffix;
+    for (size_t i = 0; i < ncerts && rc == 0; i++) {
+        unsigned char h[32];
+        SHA256(sd->certs[i].der, sd->certs[i].len, h);
+        memcpy(w + 32 * i, h, 32);
+        MDB_val ck = {32, h}, cv = {sd->certs[i].len, (void *)sd->certs[i].der};
+        rc = mdb_put(txn, ix->certs, &ck, &cv, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST)
+            rc = 0; /* stored already, for another package */
+    }
+    free(sd);
+    return rc ? rc : bump(ix, txn, kind == INDEX_KIND_RECALL ? "recalls" : "transcripts");
 }
 
 int index_get_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, char out[CODE_LEN])

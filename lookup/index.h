@@ -4,7 +4,9 @@
  *   meta   "format" -> "1"; "trust_version" -> u64 LE; "anchors", "intermediates"
  *          -> PEM; "registry" -> JSON; "transcripts", "recalls" -> u64 LE counts
  *   crls   SHA-256 of the CRL bytes -> the CRL bytes as given (DER or PEM)
- *   docs   canonical code (16 bytes) -> record header (24 bytes) + payload + .p7s
+ *   docs   canonical code (16 bytes) -> record header (24 bytes) + payload + the
+ *          .p7s without its certificates + the certificates' SHA-256s
+ *   certs  SHA-256 of a certificate's DER -> the DER (each certificate once)
  *   links  code (16) + type (1) -> code (16): 'r' recalled by notice, 't' notice
  *          targets transcript, 's' superseded by, 'p' supersedes
  *   docids school code + '/' + document_id -> code
@@ -21,7 +23,8 @@
 #include "str.h"
 #include "trust.h"
 
-#define INDEX_FORMAT 1
+#define INDEX_FORMAT 2        /* the environment's format (meta "format") */
+#define INDEX_RECORD_FORMAT 2 /* the docs value's format (first header byte) */
 #define INDEX_HEADER_LEN 24
 #define INDEX_DEFAULT_MAP_SIZE ((size_t)64 << 30) /* address space only; override with HOCBA_MAP_SIZE */
 
@@ -43,13 +46,18 @@ enum {
 
 typedef struct index index_t;
 
-/** A stored package. Pointers into the map: valid until the txn ends. */
+/** A stored package. payload points into the map (valid until the txn
+ * ends); cms, when asked for, is the .p7s exactly as published, spliced
+ * back together from the record and the certificate table into `owned`. */
 typedef struct {
     int kind;
     int64_t published_at;
     str_t payload;
-    str_t cms;
+    str_t cms;   /* len 0 unless INDEX_WITH_CMS */
+    char *owned; /* malloc'd; release with index_doc_free */
 } index_doc_t;
+
+#define INDEX_WITH_CMS 1 /* flag of index_get_doc: also rebuild the .p7s */
 
 typedef struct {
     uint64_t transcripts, recalls, crls, trust_version;
@@ -68,10 +76,19 @@ MDB_env *index_env(index_t *ix);
 int index_begin(index_t *ix, int rdonly, MDB_txn **txn);
 
 /** Fetch a document by canonical code.
- * @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT. */
-int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_doc_t *out);
+ * @param flags  0, or INDEX_WITH_CMS to rebuild the .p7s too
+ * @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT (the record or a
+ *         certificate it names is missing or damaged) or an LMDB code.
+ * Call index_doc_free whatever it returns. */
+int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flags, index_doc_t *out);
+
+/** Release what index_get_doc allocated. */
+void index_doc_free(index_doc_t *d);
 
 /** Store a new document; never overwrites (published records are immutable).
+ * The .p7s's certificates go to the certificate table (once each) and the
+ * record keeps their hashes and the bytes around them, so the .p7s can be
+ * rebuilt byte for byte. A .p7s that is PEM or not readable DER is kept whole.
  * @return INDEX_OK, or an LMDB code (MDB_KEYEXIST when present). */
 int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind, int64_t published_at,
                   str_t payload, str_t cms);

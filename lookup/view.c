@@ -1,6 +1,7 @@
 /* view.c — the transcript model: verdict, recall links, JSON and page context. */
 #include "view.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,22 +77,24 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
     memset(v, 0, sizeof *v);
     memcpy(v->code, code, CODE_LEN);
     v->status = VIEW_INVALID;
-    int rc = index_get_doc(ix, txn, code, &doc);
-    if (rc == INDEX_ENOTFOUND)
-        return VIEW_ENOTFOUND;
-    if (rc != INDEX_OK)
-        return VIEW_EUNAVAILABLE;
-    if (doc.kind != INDEX_KIND_TRANSCRIPT)
-        return VIEW_ENOTFOUND; /* recall notices are not looked up by people */
-    if ((v->verdict = malloc(sizeof *v->verdict)) == NULL)
-        return VIEW_ENOMEM;
+    int rc = index_get_doc(ix, txn, code, INDEX_WITH_CMS, &doc);
+    if (rc == INDEX_OK && doc.kind != INDEX_KIND_TRANSCRIPT)
+        rc = INDEX_ENOTFOUND; /* recall notices are not looked up by people */
+    if (rc == INDEX_OK && (v->verdict = malloc(sizeof *v->verdict)) == NULL)
+        rc = ENOMEM;
+    if (rc != INDEX_OK) {
+        index_doc_free(&doc);
+        return rc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : rc == ENOMEM ? VIEW_ENOMEM : VIEW_EUNAVAILABLE;
+    }
     v->published_at = doc.published_at;
     int parsed = payload_parse(doc.payload.ptr, doc.payload.len, &v->pl, why, sizeof why) == PAYLOAD_OK &&
                  v->pl.kind == PAYLOAD_TRANSCRIPT;
     if (!parsed)
         payload_free(&v->pl);
-    if (verify_package(trust, parsed ? &v->pl : NULL, (const uint8_t *)doc.payload.ptr, doc.payload.len,
-                       (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, v->verdict) != 0)
+    rc = verify_package(trust, parsed ? &v->pl : NULL, (const uint8_t *)doc.payload.ptr, doc.payload.len,
+                        (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, v->verdict);
+    index_doc_free(&doc);
+    if (rc != 0)
         return VIEW_ENOMEM;
     if (!v->verdict->ok)
         return VIEW_OK;
@@ -102,7 +105,7 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
     if (rc == INDEX_OK) {
         v->recalled = 1;
         v->status = VIEW_RECALLED;
-        if (index_get_doc(ix, txn, v->recall_code, &notice) == INDEX_OK &&
+        if (index_get_doc(ix, txn, v->recall_code, 0, &notice) == INDEX_OK &&
             payload_parse(notice.payload.ptr, notice.payload.len, &v->recall_pl, why, sizeof why) == PAYLOAD_OK) {
             v->recalled_on = v->recall_pl.recalled_on;
             v->recall_reason = v->recall_pl.reason;

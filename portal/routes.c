@@ -413,16 +413,19 @@ static int answer_key(rq_t *r, MDB_txn *txn, uint64_t trust_version, const char 
     index_doc_t d, notice;
     char link[CODE_LEN];
     unsigned char head[2 + 8 + 8] = {(unsigned char)kind, (unsigned char)r->lang};
-    int rc = index_get_doc(portal.ix, txn, code, &d);
-    if (rc == INDEX_ENOTFOUND || (rc == INDEX_OK && d.kind != INDEX_KIND_TRANSCRIPT))
-        return VIEW_ENOTFOUND;
-    if (rc != INDEX_OK)
-        return VIEW_EUNAVAILABLE;
+    int rc = index_get_doc(portal.ix, txn, code, INDEX_WITH_CMS, &d);
+    if (rc == INDEX_OK && d.kind != INDEX_KIND_TRANSCRIPT)
+        rc = INDEX_ENOTFOUND;
+    if (rc != INDEX_OK) {
+        index_doc_free(&d);
+        return rc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : VIEW_EUNAVAILABLE;
+    }
     memcpy(head + 2, &trust_version, 8);
     memcpy(head + 10, &d.published_at, 8);
     EVP_MD_CTX *h = EVP_MD_CTX_new();
     if (h == NULL || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(h);
+        index_doc_free(&d);
         return VIEW_EUNAVAILABLE;
     }
     EVP_DigestUpdate(h, head, sizeof head);
@@ -430,6 +433,7 @@ static int answer_key(rq_t *r, MDB_txn *txn, uint64_t trust_version, const char 
     EVP_DigestUpdate(h, d.payload.ptr, d.payload.len);
     EVP_DigestUpdate(h, "\0", 1);
     EVP_DigestUpdate(h, d.cms.ptr, d.cms.len);
+    index_doc_free(&d);
     static const int links[] = {INDEX_LINK_RECALLED_BY, INDEX_LINK_SUPERSEDED_BY};
     for (int i = 0; i < 2; i++) {
         rc = index_get_link(portal.ix, txn, code, links[i], link);
@@ -440,7 +444,7 @@ static int answer_key(rq_t *r, MDB_txn *txn, uint64_t trust_version, const char 
             return VIEW_EUNAVAILABLE;
         }
         EVP_DigestUpdate(h, link, sizeof link);
-        if (i == 0 && rc == INDEX_OK && index_get_doc(portal.ix, txn, link, &notice) == INDEX_OK)
+        if (i == 0 && rc == INDEX_OK && index_get_doc(portal.ix, txn, link, 0, &notice) == INDEX_OK)
             EVP_DigestUpdate(h, notice.payload.ptr, notice.payload.len);
     }
     EVP_DigestFinal_ex(h, key, NULL);
@@ -534,7 +538,7 @@ static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
     MDB_txn *txn = begin_read(r->w);
     if (txn == NULL)
         return error_page(r, 503, NULL, NULL);
-    int rc = index_get_doc(portal.ix, txn, code, &d);
+    int rc = index_get_doc(portal.ix, txn, code, 0, &d);
     int kind = rc == INDEX_OK ? d.kind : 0;
     end_read(r->w);
     if (rc == INDEX_ENOTFOUND || (rc == INDEX_OK && kind != INDEX_KIND_TRANSCRIPT)) {

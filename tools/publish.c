@@ -565,7 +565,7 @@ static int stored_transcript(index_t *ix, MDB_txn *txn, const char code[CODE_LEN
 {
     index_doc_t d;
     char why[PAYLOAD_WHY_LEN];
-    *dbrc = index_get_doc(ix, txn, code, &d);
+    *dbrc = index_get_doc(ix, txn, code, 0, &d);
     if (*dbrc != INDEX_OK)
         return -1;
     if (d.kind != INDEX_KIND_TRANSCRIPT || payload_parse(d.payload.ptr, d.payload.len, out, why, sizeof why) != 0) {
@@ -602,7 +602,7 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
     int rc;
 
     *dbrc = 0;
-    rc = index_get_doc(ix, txn, p->code, &existing);
+    rc = index_get_doc(ix, txn, p->code, 0, &existing);
     if (rc == INDEX_OK) {
         p->outcome = PKG_ALREADY;
         return TRY_DONE;

@@ -1,0 +1,288 @@
+/* test_index.c — the LMDB index: records keep the signed bytes exactly,
+ * certificates are stored once, damage is reported as damage. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "lookup/code.h"
+#include "lookup/index.h"
+
+static char dir[256];
+static index_t *ix;
+
+typedef struct {
+    uint8_t *json, *p7s;
+    size_t jlen, plen;
+    char code[CODE_LEN];
+} pkg_t;
+
+static pkg_t pkgs[16];
+static size_t npkgs;
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)n + 1);
+    if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    char cmd[1024], why[256];
+    const char *bin = getenv("HOCBA_BIN");
+    snprintf(dir, sizeof dir, "/tmp/hocba-test-index-XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    snprintf(cmd, sizeof cmd,
+             "%s/hocba-demo --out %s/demo --students 12 --seed 5 >/dev/null && "
+             "f=$(ls %s/demo/batch/*.p7s | head -1) && "
+             "openssl cms -cmsout -inform DER -in \"$f\" -outform PEM -out %s/pem.p7s",
+             bin ? bin : "bin", dir, dir, dir);
+    if (system(cmd) != 0)
+        return -1;
+    snprintf(cmd, sizeof cmd, "%s/demo/batch", dir);
+    DIR *d = opendir(cmd);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL && npkgs < 15) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        char path[600];
+        pkg_t *p = &pkgs[npkgs++];
+        snprintf(path, sizeof path, "%s/demo/batch/%.*s.json", dir, (int)(n - 5), e->d_name);
+        p->json = slurp(path, &p->jlen);
+        snprintf(path, sizeof path, "%s/demo/batch/%.*s.p7s", dir, (int)(n - 5), e->d_name);
+        p->p7s = slurp(path, &p->plen);
+        code_from_payload(p->json, p->jlen, p->code);
+    }
+    if (d)
+        closedir(d);
+    /* one more: the first package's payload with its .p7s in PEM */
+    pkg_t *pem = &pkgs[npkgs++];
+    snprintf(cmd, sizeof cmd, "%s/pem.p7s", dir);
+    pem->p7s = slurp(cmd, &pem->plen);
+    pem->json = (uint8_t *)strdup("{\"pem\":true}");
+    pem->jlen = strlen((char *)pem->json);
+    code_from_payload(pem->json, pem->jlen, pem->code);
+    snprintf(cmd, sizeof cmd, "%s/index", dir);
+    return index_open(cmd, 0, &ix, why, sizeof why) == 0 && npkgs > 5 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    index_close(ix);
+    for (size_t i = 0; i < npkgs; i++) {
+        free(pkgs[i].json);
+        free(pkgs[i].p7s);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void put_all(void)
+{
+    MDB_txn *txn;
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    for (size_t i = 0; i < npkgs; i++) {
+        int rc = index_put_doc(ix, txn, pkgs[i].code, INDEX_KIND_TRANSCRIPT, 1750000000,
+                               str_n(pkgs[i].json, pkgs[i].jlen), str_n(pkgs[i].p7s, pkgs[i].plen));
+        assert_true(rc == 0 || rc == MDB_KEYEXIST);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+static void test_index_gives_back_the_p7s_byte_for_byte(void **state)
+{
+    (void)state;
+    put_all();
+    MDB_txn *txn;
+    assert_int_equal(index_begin(ix, 1, &txn), 0);
+    for (size_t i = 0; i < npkgs; i++) {
+        index_doc_t d;
+        assert_int_equal(index_get_doc(ix, txn, pkgs[i].code, INDEX_WITH_CMS, &d), INDEX_OK);
+        assert_int_equal(d.payload.len, pkgs[i].jlen);
+        assert_memory_equal(d.payload.ptr, pkgs[i].json, pkgs[i].jlen);
+        if (d.cms.len != pkgs[i].plen || memcmp(d.cms.ptr, pkgs[i].p7s, pkgs[i].plen) != 0)
+            fail_msg("package %zu: the .p7s came back different (%zu bytes, expected %zu)", i, d.cms.len,
+                     pkgs[i].plen);
+        assert_int_equal(d.published_at, 1750000000);
+        index_doc_free(&d);
+        /* without the flag, only the payload */
+        assert_int_equal(index_get_doc(ix, txn, pkgs[i].code, 0, &d), INDEX_OK);
+        assert_int_equal(d.cms.len, 0);
+        index_doc_free(&d);
+    }
+    mdb_txn_abort(txn);
+}
+
+static void test_index_stores_each_certificate_once(void **state)
+{
+    (void)state;
+    put_all();
+    MDB_txn *txn;
+    MDB_dbi certs;
+    MDB_stat st;
+    assert_int_equal(index_begin(ix, 1, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "certs", 0, &certs), 0);
+    assert_int_equal(mdb_stat(txn, certs, &st), 0);
+    mdb_txn_abort(txn);
+    /* demo packages carry 4 certificates each (3 signers + issuing CA); a
+     * dozen packages of a few schools share most of them */
+    size_t carried = 4 * (npkgs - 1);
+    if (st.ms_entries == 0 || st.ms_entries >= carried)
+        fail_msg("expected fewer distinct certificates than the %zu carried, got %zu", carried,
+                 (size_t)st.ms_entries);
+}
+
+static void test_index_never_overwrites_a_record(void **state)
+{
+    (void)state;
+    put_all();
+    MDB_txn *txn;
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    int rc = index_put_doc(ix, txn, pkgs[0].code, INDEX_KIND_TRANSCRIPT, 1, str_c("{}"), str_c("x"));
+    assert_int_equal(rc, MDB_KEYEXIST);
+    mdb_txn_abort(txn);
+}
+
+/* Rewrite a record's value with f applied; commit. */
+static void damage(const char code[CODE_LEN], size_t cut, int drop_cert)
+{
+    MDB_txn *txn;
+    MDB_dbi docs, certs;
+    MDB_val k = {CODE_LEN, (void *)code}, v;
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
+    assert_int_equal(mdb_dbi_open(txn, "certs", 0, &certs), 0);
+    assert_int_equal(mdb_get(txn, docs, &k, &v), 0);
+    if (drop_cert) {
+        MDB_val ck = {32, (uint8_t *)v.mv_data + v.mv_size - 32};
+        assert_int_equal(mdb_del(txn, certs, &ck, NULL), 0);
+    } else {
+        uint8_t *copy = malloc(v.mv_size);
+        memcpy(copy, v.mv_data, v.mv_size);
+        MDB_val nv = {v.mv_size - cut, copy};
+        assert_int_equal(mdb_put(txn, docs, &k, &nv, 0), 0);
+        free(copy);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+static void test_index_reports_a_cut_record_as_damaged(void **state)
+{
+    (void)state;
+    put_all();
+    damage(pkgs[1].code, 100, 0);
+    MDB_txn *txn;
+    index_doc_t d;
+    assert_int_equal(index_begin(ix, 1, &txn), 0);
+    assert_int_equal(index_get_doc(ix, txn, pkgs[1].code, INDEX_WITH_CMS, &d), INDEX_ECORRUPT);
+    index_doc_free(&d);
+    mdb_txn_abort(txn);
+}
+
+static void test_index_reports_a_missing_certificate_as_damaged(void **state)
+{
+    (void)state;
+    put_all();
+    damage(pkgs[2].code, 0, 1);
+    MDB_txn *txn;
+    index_doc_t d;
+    assert_int_equal(index_begin(ix, 1, &txn), 0);
+    assert_int_equal(index_get_doc(ix, txn, pkgs[2].code, INDEX_WITH_CMS, &d), INDEX_ECORRUPT);
+    index_doc_free(&d);
+    /* the payload alone is still readable */
+    assert_int_equal(index_get_doc(ix, txn, pkgs[2].code, 0, &d), INDEX_OK);
+    index_doc_free(&d);
+    mdb_txn_abort(txn);
+}
+
+static void test_index_links_and_document_ids(void **state)
+{
+    (void)state;
+    MDB_txn *txn;
+    char out[CODE_LEN];
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    assert_int_equal(index_put_link(ix, txn, pkgs[3].code, INDEX_LINK_RECALLED_BY, pkgs[4].code), 0);
+    assert_int_equal(index_put_link(ix, txn, pkgs[3].code, INDEX_LINK_RECALLED_BY, pkgs[5].code), MDB_KEYEXIST);
+    assert_int_equal(index_get_link(ix, txn, pkgs[3].code, INDEX_LINK_RECALLED_BY, out), INDEX_OK);
+    assert_memory_equal(out, pkgs[4].code, CODE_LEN);
+    assert_int_equal(index_get_link(ix, txn, pkgs[3].code, INDEX_LINK_SUPERSEDED_BY, out), INDEX_ENOTFOUND);
+    assert_int_equal(index_put_docid(ix, txn, str_c("TH1"), str_c("HB-1"), pkgs[3].code), 0);
+    assert_int_equal(index_get_docid(ix, txn, str_c("TH1"), str_c("HB-1"), out), INDEX_OK);
+    assert_memory_equal(out, pkgs[3].code, CODE_LEN);
+    assert_int_equal(index_get_docid(ix, txn, str_c("TH1"), str_c("HB-2"), out), INDEX_ENOTFOUND);
+    mdb_txn_abort(txn);
+}
+
+static void test_index_refuses_what_is_not_an_index(void **state)
+{
+    (void)state;
+    char path[300], why[256];
+    index_t *other;
+    snprintf(path, sizeof path, "%s/not-a-dir", dir);
+    FILE *f = fopen(path, "w");
+    fclose(f);
+    assert_int_equal(index_open(path, 0, &other, why, sizeof why), -1);
+    assert_non_null(strstr(why, "not an index directory"));
+    snprintf(path, sizeof path, "%s/missing", dir);
+    assert_int_equal(index_open(path, 1, &other, why, sizeof why), -1);
+    assert_non_null(strstr(why, "not an index directory"));
+}
+
+static void test_index_refuses_a_newer_format(void **state)
+{
+    (void)state;
+    char path[300], why[256];
+    index_t *other;
+    MDB_txn *txn;
+    MDB_dbi meta;
+    snprintf(path, sizeof path, "%s/newer", dir);
+    assert_int_equal(index_open(path, 0, &other, why, sizeof why), 0);
+    assert_int_equal(index_begin(other, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    MDB_val k = {6, "format"}, v = {1, "9"};
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    index_close(other);
+    assert_int_equal(index_open(path, 1, &other, why, sizeof why), -1);
+    if (strstr(why, "format 9") == NULL)
+        fail_msg("expected a message naming format 9, got: %s", why);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_index_gives_back_the_p7s_byte_for_byte),
+        cmocka_unit_test(test_index_stores_each_certificate_once),
+        cmocka_unit_test(test_index_never_overwrites_a_record),
+        cmocka_unit_test(test_index_reports_a_cut_record_as_damaged),
+        cmocka_unit_test(test_index_reports_a_missing_certificate_as_damaged),
+        cmocka_unit_test(test_index_links_and_document_ids),
+        cmocka_unit_test(test_index_refuses_what_is_not_an_index),
+        cmocka_unit_test(test_index_refuses_a_newer_format),
+    };
+    return cmocka_run_group_tests_name("index", tests, setup, teardown);
+}
