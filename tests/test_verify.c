@@ -491,6 +491,45 @@ static void test_verify_recall_needs_school_authority(void **state)
     free(v);
 }
 
+/* A signature made by the stock tool with RSASSA-PSS verifies (and one
+ * flipped bit of it does not). Only one signer: `openssl cms -resign`
+ * cannot re-sign a PSS package in OpenSSL 3.0. */
+static void test_verify_accepts_rsa_pss_from_the_stock_tool(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout pss.key -out pss.pem -subj '/CN=PSS signer' "
+             "-days 30 -addext keyUsage=critical,digitalSignature 2>/dev/null && printf '{\"x\":1}' > pss.json && "
+             "openssl cms -sign -binary -md sha256 -in pss.json -signer pss.pem -inkey pss.key "
+             "-keyopt rsa_padding_mode:pss -outform DER -out pss.p7s",
+             dir);
+    assert_int_equal(run(cmd), 0);
+    str_t anchor = slurp_str("pss.pem"), json = slurp_str("pss.json"), p7s = slurp_str("pss.p7s");
+    trust_t *t = make_trust(anchor, registry, 0, 1);
+    verdict_t *v = malloc(sizeof *v);
+    assert_int_equal(verify_package(t, NULL, (const uint8_t *)json.ptr, json.len, (const uint8_t *)p7s.ptr, p7s.len,
+                                    now + 60, NULL, v),
+                     0);
+    int signature_ok = 0;
+    for (size_t i = 0; i < v->nitems; i++)
+        signature_ok |= v->items[i].check == VERIFY_SIGNATURE && v->items[i].ok;
+    assert_true(signature_ok);
+    assert_false(failed(v, VERIFY_SIGNATURE, NULL));
+    assert_false(failed(v, VERIFY_INTEGRITY, NULL));
+    assert_false(failed(v, VERIFY_CHAIN, NULL));
+    ((uint8_t *)p7s.ptr)[p7s.len - 5] ^= 0x10; /* inside the signature value */
+    assert_int_equal(verify_package(t, NULL, (const uint8_t *)json.ptr, json.len, (const uint8_t *)p7s.ptr, p7s.len,
+                                    now + 60, NULL, v),
+                     0);
+    assert_true(failed(v, VERIFY_SIGNATURE, NULL));
+    free(v);
+    trust_free(t);
+    free((void *)anchor.ptr);
+    free((void *)json.ptr);
+    free((void *)p7s.ptr);
+}
+
 static void test_trust_refuses_bad_inputs(void **state)
 {
     (void)state;
@@ -531,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_verify_unregistered_seal_fails_seal_registry),
         cmocka_unit_test(test_verify_same_verdict_with_warm_cache),
         cmocka_unit_test(test_verify_recall_needs_school_authority),
+        cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),
     };
     return cmocka_run_group_tests_name("verify", tests, setup, teardown);
