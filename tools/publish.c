@@ -79,10 +79,12 @@ static void die_usage(void)
     exit(EXIT_NOTHING);
 }
 
-/* Read a whole regular file of at most max bytes. */
-static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *why, size_t whylen)
+/* Read a whole regular file of at most max bytes; path relative to dirfd
+ * (AT_FDCWD for the working directory). */
+static int read_file_at(int dirfd, const char *path, size_t max, uint8_t **out, size_t *len, char *why,
+                        size_t whylen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     *out = NULL;
     *len = 0;
@@ -118,6 +120,11 @@ static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, c
     *out = buf;
     *len = got;
     return 0;
+}
+
+static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *why, size_t whylen)
+{
+    return read_file_at(AT_FDCWD, path, max, out, len, why, whylen);
 }
 
 static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
@@ -418,8 +425,8 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v)
         refuse(p, "the payload %s.json is missing", p->stem);
         return;
     }
-    snprintf(path, sizeof path, "%s/%s.json", b->dir, p->stem);
-    int rc = read_file(path, PAYLOAD_MAX_BYTES, &p->json, &p->jlen, why, sizeof why);
+    snprintf(path, sizeof path, "%s.json", p->stem);
+    int rc = read_file_at(b->dirfd, path, PAYLOAD_MAX_BYTES, &p->json, &p->jlen, why, sizeof why);
     if (rc == -2) {
         refuse(p, "payload: the payload is %zu bytes; the limit is 64 KiB (65536 bytes)", p->jlen);
         return;
@@ -434,8 +441,8 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v)
         refuse(p, "the signature file %s.p7s is missing", p->stem);
         return;
     }
-    snprintf(path, sizeof path, "%s/%s.p7s", b->dir, p->stem);
-    rc = read_file(path, P7S_MAX_BYTES, &p->p7s, &p->plen, why, sizeof why);
+    snprintf(path, sizeof path, "%s.p7s", p->stem);
+    rc = read_file_at(b->dirfd, path, P7S_MAX_BYTES, &p->p7s, &p->plen, why, sizeof why);
     if (rc != 0) {
         refuse(p, rc == -2 ? "the signature file is larger than 1 MiB" : "%s", why);
         return;
@@ -777,6 +784,10 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
         goto done;
     }
     b.dir = dir;
+    if ((b.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        fprintf(stderr, "hocba-publish: batch: cannot read the directory %s: %s\n", dir, strerror(errno));
+        goto done;
+    }
     b.now = (int64_t)time(NULL);
     if ((v = malloc(sizeof *v)) == NULL || (b.ready = calloc(b.n ? b.n : 1, sizeof *b.ready)) == NULL) {
         fprintf(stderr, "hocba-publish: batch: nothing was published: out of memory\n");
@@ -873,6 +884,8 @@ done:
     }
     free(b.pkgs);
     free(b.ready);
+    if (b.dirfd > 0)
+        close(b.dirfd);
     free(v);
     trust_free(b.trust);
     return rc;
