@@ -22,7 +22,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 REL      := build/rel
 ASAN     := build/asan
 
-.PHONY: all test run clean check-deps format bench
+.PHONY: all test run clean check-deps format bench fuzz
 .SECONDARY:
 all: $(addprefix bin/,$(TOOLS)) bin/hocba-portal
 
@@ -71,6 +71,11 @@ DEMO_DIR ?= demo-data
 DEMO_DB  ?= $(DEMO_DIR)/index
 run: check-deps all
 	@tools/run-demo.sh "$(DEMO_DIR)" "$(DEMO_DB)"
+
+# libFuzzer targets (clang): regression inputs first, then FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 20
+fuzz: check-deps all
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: check-deps all
 	bench/publish.sh

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Build and run the libFuzzer targets for a bounded time each, after
+# replaying every regression input (crashes found once stay fixed).
+#   tests/fuzz/run.sh [SECONDS_PER_TARGET]     (default 20)
+set -eu
+cd "$(dirname "$0")/../.."
+secs=${1:-20}
+out=build/fuzz
+mkdir -p "$out"
+CC=${FUZZ_CC:-clang}
+flags="-std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra -Werror"
+libs="-llmdb -ljansson -lqrencode -lz -lssl -lcrypto -lpthread -lm"
+lib_src=$(ls lookup/*.c)
+work=$(mktemp -d /tmp/hocba-fuzz-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# Seeds made fresh each run: demo packages (payloads and .p7s), codes, templates.
+bin=${HOCBA_BIN:-bin}
+"$bin/hocba-demo" --out "$work/demo" --students 6 --seed 9 >/dev/null
+mkdir -p "$work/seed/code" "$work/seed/payload" "$work/seed/cms" "$work/seed/render"
+cp tests/fuzz/corpus/code/* "$work/seed/code/" 2>/dev/null || true
+cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do printf '%s' "$c" > "$work/seed/code/$c"; done
+cp "$work"/demo/batch/*.json "$work/seed/payload/"
+cp tests/fixtures/*.json "$work/seed/payload/" 2>/dev/null || true
+cp "$work"/demo/batch/*.p7s "$work/seed/cms/"
+cp templates/*.html "$work/seed/render/"
+export HOCBA_FUZZ_ANCHORS="$work/demo/trust/anchors.pem"
+
+total_runs=0
+for t in code payload cms render; do
+    $CC $flags tests/fuzz/fuzz_$t.c $lib_src -o "$out/fuzz_$t" $libs
+    # regressions: every input that once crashed a target
+    if [ -d "tests/fuzz/crashes/$t" ] && [ -n "$(ls "tests/fuzz/crashes/$t")" ]; then
+        "$out/fuzz_$t" "tests/fuzz/crashes/$t"/* >/dev/null 2>&1 || { echo "fuzz_$t: a regression input fails again"; exit 1; }
+    fi
+    mkdir -p "$work/corpus/$t"
+    log="$work/$t.log"
+    if ! "$out/fuzz_$t" -max_total_time="$secs" -max_len=70000 -timeout=10 -rss_limit_mb=2048 \
+            -artifact_prefix="$work/crash-$t-" "$work/corpus/$t" "$work/seed/$t" >"$log" 2>&1; then
+        tail -40 "$log"
+        echo "fuzz_$t: crash; the input is kept in tests/fuzz/crashes/$t"
+        mkdir -p "tests/fuzz/crashes/$t"
+        cp "$work"/crash-$t-* "tests/fuzz/crashes/$t/" 2>/dev/null || true
+        exit 1
+    fi
+    runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+    [ -n "$runs" ] || runs=$(grep -Eo '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+    echo "fuzz_$t: ${runs:-?} executions in ${secs} s, no crash"
+    total_runs=$((total_runs + ${runs:-0}))
+done
+echo "fuzzing: $total_runs executions, no crash"
