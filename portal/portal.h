@@ -12,11 +12,10 @@
 #include "lookup/index.h"
 #include "lookup/render.h"
 #include "lookup/trust.h"
+#include "portal/match.h"
 
 #define PORTAL_MAX_LISTENERS 8
 #define PORTAL_MAX_THREADS 64
-#define PORTAL_MAX_BODY 16384 /* POST /api/v1/verify, http.md */
-#define PORTAL_MAX_CODES 100
 #define PORTAL_MAX_HEADER_BYTES 8192 /* request headers, names and values together */
 #define PORTAL_MAX_HEADERS 64
 

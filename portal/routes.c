@@ -592,22 +592,18 @@ static int on_api_transcript(rq_t *r, str_t seg)
 static int on_api_verify(rq_t *r)
 {
     h2o_req_t *req = r->req;
-    json_error_t err;
     unsigned wait = limited(r);
     if (wait)
         return too_many(r, wait, 1);
-    if (req->entity.len > PORTAL_MAX_BODY)
-        return problem(r, 413, "too_large", "the body is larger than 16 KiB");
-    json_t *body = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES, &err);
-    json_t *codes = json_object_get(body, "codes");
-    if (!json_is_array(codes)) {
-        json_decref(body);
-        return problem(r, 400, "bad_request", "expected a JSON object {\"codes\": [CODE, ...]}");
-    }
-    if (json_array_size(codes) > PORTAL_MAX_CODES) {
-        json_decref(body);
-        return problem(r, 400, "too_many_codes", "at most 100 codes per request");
-    }
+    json_t *body, *codes;
+    const char *error;
+    int bad = match_verify_body(str_n(req->entity.base, req->entity.len), &body, &codes, &error);
+    if (bad == MATCH_BODY_TOO_LARGE)
+        return problem(r, 413, error, "the body is larger than 16 KiB");
+    if (bad != MATCH_BODY_OK)
+        return problem(r, 400, error,
+                       strcmp(error, "too_many_codes") == 0 ? "at most 100 codes per request"
+                                                            : "expected a JSON object {\"codes\": [CODE, ...]}");
     json_t *results = json_array();
     size_t i;
     json_t *c;
@@ -694,37 +690,12 @@ static int on_metrics(rq_t *r)
     return respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.base, out.len, 0);
 }
 
-static int starts(str_t s, const char *prefix, str_t *rest)
-{
-    size_t n = strlen(prefix);
-    if (s.len < n || memcmp(s.ptr, prefix, n) != 0)
-        return 0;
-    *rest = str_n(s.ptr + n, s.len - n);
-    return 1;
-}
-
-static int eq(str_t s, const char *lit)
-{
-    return s.len == strlen(lit) && memcmp(s.ptr, lit, s.len) == 0;
-}
-
 /* /v/SEG, /v/SEG/qr.svg, /v/SEG/qr.png, /v/SEG/print, and /V/SEG. */
-static int on_v(rq_t *r, str_t rest, int upper)
+static int on_v(rq_t *r, const match_t *m)
 {
-    const char *slash = memchr(rest.ptr, '/', rest.len);
-    str_t seg = str_n(rest.ptr, slash ? (size_t)(slash - rest.ptr) : rest.len);
-    str_t sub = slash ? str_n(slash, rest.len - seg.len) : str_n("", 0);
     char code[CODE_LEN + 1] = {0}, msg[512], loc[96];
     code_error_t e;
-    int kind = sub.len == 0 ? ROUTE_PAGE : eq(sub, "/print") ? ROUTE_PRINT
-                                       : (eq(sub, "/qr.svg") || eq(sub, "/qr.png")) ? ROUTE_QR
-                                                                                    : ROUTE_OTHER;
-    r->route = kind;
-    if (kind == ROUTE_OTHER || (upper && sub.len != 0))
-        return error_page(r, 404, NULL, NULL);
-    if (!is_method(r->req, "GET") && !is_method(r->req, "HEAD"))
-        return not_allowed(r, "GET, HEAD");
-    int rc = code_segment(seg, code, &e);
+    int rc = code_segment(m->seg, code, &e);
     if (rc < 0)
         return error_page(r, 404, NULL, NULL);
     if (rc > 0) {
@@ -735,13 +706,14 @@ static int on_v(rq_t *r, str_t rest, int upper)
         code_error_text(&e, lang_name(r), msg, sizeof msg);
         return error_page(r, 400, msg, "");
     }
-    if (upper || seg.len != CODE_LEN || memcmp(seg.ptr, code, CODE_LEN) != 0) {
-        snprintf(loc, sizeof loc, "/v/%s%.*s%s", code, (int)sub.len, sub.ptr, r->lang_explicit && r->lang ? "?lang=en" : "");
+    if (m->upper || m->seg.len != CODE_LEN || memcmp(m->seg.ptr, code, CODE_LEN) != 0) {
+        snprintf(loc, sizeof loc, "/v/%s%.*s%s", code, (int)m->sub.len, m->sub.ptr,
+                 r->lang_explicit && r->lang ? "?lang=en" : "");
         return redirect(r, 301, loc);
     }
-    if (kind == ROUTE_QR)
-        return on_qr(r, code, eq(sub, "/qr.png"));
-    return on_answer(r, code, kind == ROUTE_PRINT ? ANSWER_PRINT : ANSWER_PAGE);
+    if (m->kind == MATCH_QR_SVG || m->kind == MATCH_QR_PNG)
+        return on_qr(r, code, m->kind == MATCH_QR_PNG);
+    return on_answer(r, code, m->kind == MATCH_PRINT ? ANSWER_PRINT : ANSWER_PAGE);
 }
 
 int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -770,51 +742,42 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         return error_page(&r, 431, NULL, NULL);
     }
 
-    int get = is_method(req, "GET") || is_method(req, "HEAD");
-    str_t rest;
-    if (starts(r.path, "/v/", &rest))
-        return on_v(&r, rest, 0);
-    if (starts(r.path, "/V/", &rest))
-        return on_v(&r, rest, 1);
-    if (eq(r.path, "/api/v1/verify")) {
-        r.route = ROUTE_VERIFY;
-        return is_method(req, "POST") ? on_api_verify(&r) : not_allowed(&r, "POST");
-    }
-    if (starts(r.path, "/api/v1/transcripts/", &rest)) {
-        r.route = ROUTE_API;
-        if (!get)
-            return not_allowed(&r, "GET, HEAD");
-        if (memchr(rest.ptr, '/', rest.len) != NULL)
-            return problem(&r, 404, "not_found", tr(&r, "error.404.message"));
-        return on_api_transcript(&r, rest);
-    }
-    if (starts(r.path, "/api/", &rest))
-        return problem(&r, 404, "not_found", tr(&r, "error.404.message"));
-    if (eq(r.path, "/"))
-        r.route = ROUTE_HOME;
-    else if (eq(r.path, "/lookup"))
-        r.route = ROUTE_LOOKUP;
-    else if (eq(r.path, "/healthz"))
-        r.route = ROUTE_HEALTH;
-    else if (eq(r.path, "/metrics") && portal.metrics_listen == NULL)
-        r.route = ROUTE_METRICS;
-    else if (starts(r.path, "/static/", &rest))
-        r.route = ROUTE_STATIC;
-    else
+    static const int ROUTE_OF[] = {
+        [MATCH_NOT_FOUND] = ROUTE_OTHER,  [MATCH_NOT_FOUND_API] = ROUTE_OTHER, [MATCH_HOME] = ROUTE_HOME,
+        [MATCH_LOOKUP] = ROUTE_LOOKUP,    [MATCH_HEALTH] = ROUTE_HEALTH,       [MATCH_METRICS] = ROUTE_METRICS,
+        [MATCH_STATIC] = ROUTE_STATIC,    [MATCH_PAGE] = ROUTE_PAGE,           [MATCH_PRINT] = ROUTE_PRINT,
+        [MATCH_QR_SVG] = ROUTE_QR,        [MATCH_QR_PNG] = ROUTE_QR,           [MATCH_API_TRANSCRIPT] = ROUTE_API,
+        [MATCH_API_VERIFY] = ROUTE_VERIFY,
+    };
+    match_t m;
+    const char *allow;
+    match_request(str_n(req->path.base, req->path.len), &m);
+    if (m.kind == MATCH_METRICS && portal.metrics_listen != NULL)
+        m.kind = MATCH_NOT_FOUND; /* metrics are on their private listener */
+    r.route = ROUTE_OF[m.kind];
+    if (m.kind == MATCH_NOT_FOUND)
         return error_page(&r, 404, NULL, NULL);
-    if (!get)
-        return not_allowed(&r, "GET, HEAD");
-    switch (r.route) {
-    case ROUTE_HOME:
+    if (m.kind == MATCH_NOT_FOUND_API)
+        return problem(&r, 404, "not_found", tr(&r, "error.404.message"));
+    if (!match_method_allowed(&m, str_n(req->method.base, req->method.len), &allow))
+        return not_allowed(&r, allow);
+    switch (m.kind) {
+    case MATCH_HOME:
         return on_home(&r);
-    case ROUTE_LOOKUP:
+    case MATCH_LOOKUP:
         return on_lookup(&r);
-    case ROUTE_HEALTH:
+    case MATCH_HEALTH:
         return on_health(&r);
-    case ROUTE_METRICS:
+    case MATCH_METRICS:
         return on_metrics(&r);
+    case MATCH_STATIC:
+        return on_static(&r, m.seg);
+    case MATCH_API_TRANSCRIPT:
+        return on_api_transcript(&r, m.seg);
+    case MATCH_API_VERIFY:
+        return on_api_verify(&r);
     default:
-        return on_static(&r, rest);
+        return on_v(&r, &m);
     }
 }
 
