@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -489,6 +490,13 @@ int main(int argc, char **argv)
     char why[512], tbuf[PATH_MAX], sbuf[PATH_MAX];
     parse_options(argc, argv);
     signal(SIGPIPE, SIG_IGN);
+    /* Idle and slow clients each hold a descriptor: allow as many as the
+     * system lets us, so a thousand of them cannot lock others out. */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
 
     if (index_open(portal.db, 1, &portal.ix, why, sizeof why) != 0)
         die("%s", why);
