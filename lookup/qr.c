@@ -1,6 +1,8 @@
 /* qr.c — the QR code of a transcript's page: content, symbol, SVG, PNG. */
 #include "qr.h"
 
+#include "render.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <qrencode.h>
@@ -39,11 +41,6 @@ static int buf_add(qr_buf_t *b, const void *p, size_t n)
     memcpy(b->ptr + b->len, p, n);
     b->len += n;
     return QR_OK;
-}
-
-static int buf_str(qr_buf_t *b, const char *s)
-{
-    return buf_add(b, s, strlen(s));
 }
 
 /* Write v in decimal at p (room for 21 bytes), return the length. Hand-rolled
@@ -176,33 +173,15 @@ static int qr_errno(int e)
 
 /* ---- SVG --------------------------------------------------------------------- */
 
+/* The title goes through the renderer's escaping: the project escapes
+ * output in one place only (render.c). */
 static int svg_title(qr_buf_t *b, str_t t)
 {
-    int rc = QR_OK;
-    for (size_t i = 0; i < t.len && rc == QR_OK; i++) {
-        unsigned char c = (unsigned char)t.ptr[i];
-        switch (c) {
-        case '&':
-            rc = buf_str(b, "&amp;");
-            break;
-        case '<':
-            rc = buf_str(b, "&lt;");
-            break;
-        case '>':
-            rc = buf_str(b, "&gt;");
-            break;
-        case '"':
-            rc = buf_str(b, "&quot;");
-            break;
-        case '\'':
-            rc = buf_str(b, "&#39;");
-            break;
-        default:
-            /* XML 1.0 has no way to write most control characters. */
-            if (c >= 0x20 && c != 0x7f)
-                rc = buf_add(b, &c, 1);
-        }
-    }
+    render_out_t esc;
+    memset(&esc, 0, sizeof esc);
+    render_escape(t, &esc);
+    int rc = esc.err != 0 ? QR_ENOMEM : esc.len ? buf_add(b, esc.ptr, esc.len) : QR_OK;
+    render_out_free(&esc);
     return rc;
 }
 

@@ -128,7 +128,8 @@ void qr_free(qr_symbol_t *q);
  * attributes only, so a strict Content-Security-Policy allows it.
  * @param q      a symbol from qr_encode
  * @param title  the text of the <title> (e.g. the grouped code), UTF-8;
- *               & < > " ' are escaped, C0 control bytes and DEL are dropped
+ *               escaped by render_escape (render.h), the project's one
+ *               escaping function
  * @param scale  px per module for width/height, 1..QR_PNG_SCALE_MAX
  * @param out    the SVG text is appended, NUL-terminated (the NUL is not
  *               counted in out->len)
