@@ -1,0 +1,113 @@
+#!/bin/sh
+# Portal figures of issue 6, each measured side by side with its reference
+# in this one run (the machine is shared and noisy):
+#   hot page req/s (same code, caches on) / Debian h2o serving the same bytes as a file
+#   cold page req/s (--cache-entries 0, a random code of STUDENTS each request) / crypto floor
+#     (openssl speed rsa2048 verify/s on one core / 3), and the cold p99 latency at 32 connections
+#   start-up time with RECORDS records, resident memory beyond the mapped index
+#   bench/portal.sh [STUDENTS] [SECONDS] [RECORDS]     (defaults 5000, 10, 1000000)
+set -eu
+cd "$(dirname "$0")/.."
+n=${1:-5000}; secs=${2:-10}; records=${3:-1000000}
+work=${BENCH_DIR:-/tmp/hocba-bench-portal}
+command -v wrk >/dev/null || { echo "bench/portal.sh needs wrk (apt-get install wrk)"; exit 2; }
+command -v h2o >/dev/null || [ -x /usr/sbin/h2o ] || { echo "bench/portal.sh needs Debian's h2o (apt-get install h2o)"; exit 2; }
+H2O=$(command -v h2o || echo /usr/sbin/h2o)
+make -s all
+cc -std=c11 -D_GNU_SOURCE -I. -O2 -Wall -Wextra -Werror bench/fill-index.c build/rel/liblookup.a -o build/fill-index \
+    -llmdb -ljansson -lqrencode -lz -lssl -lcrypto -lpthread -lm
+rm -rf "$work"; mkdir -p "$work/docroot"
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+bin/hocba-demo --out "$work/demo" --students "$n" --seed 1 >/dev/null
+db="$work/index"
+bin/hocba-publish --db "$db" trust "$work/demo/trust/anchors.pem" "$work/demo/trust/intermediates.pem" >/dev/null
+bin/hocba-publish --db "$db" schools "$work/demo/schools.json" >/dev/null
+bin/hocba-publish --db "$db" batch "$work/demo/batch" >/dev/null || true
+grep -v '^#' "$work/demo/codes.txt" | awk -F'\t' '$2=="valid"{print $1}' > "$work/codes"
+code=$(head -1 "$work/codes")
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null ||
+    echo $((20000 + $$ % 20000 + $1)); }
+wait_up() { i=0; until curl -sf "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 || curl -sf "http://127.0.0.1:$1/page.html" >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 200 ] || { echo "server on $1 did not start"; exit 1; }; sleep 0.05; done; }
+rps() { awk '/^Requests\/sec/ {print $2}'; }
+
+# ---- hot: the portal with caches vs h2o serving the same bytes ----------------------
+pp=$(free_port 1); hp=$(free_port 2)
+bin/hocba-portal --db "$db" --listen "127.0.0.1:$pp" --rate-limit 0 --threads 2 2>/dev/null & pids="$pids $!"
+wait_up "$pp"
+curl -s "http://127.0.0.1:$pp/v/$code" > "$work/docroot/page.html"
+cat > "$work/h2o.conf" <<EOC
+listen:
+  host: 127.0.0.1
+  port: $hp
+num-threads: 2
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $work/docroot
+EOC
+"$H2O" -c "$work/h2o.conf" >/dev/null 2>&1 & pids="$pids $!"
+wait_up "$hp"
+bytes=$(wc -c < "$work/docroot/page.html")
+wrk -t1 -c32 -d2s "http://127.0.0.1:$pp/v/$code" >/dev/null   # warm
+hot1=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$pp/v/$code" | rps)
+ref1=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$hp/page.html" | rps)
+hot2=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$pp/v/$code" | rps)
+ref2=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$hp/page.html" | rps)
+pid=$(echo "$pids" | awk '{print $1}')
+rss_hot=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
+cleanup; pids=""
+
+# ---- cold: every request verifies a different code from scratch --------------------
+cat > "$work/rotate.lua" <<'EOL'
+local codes = {}
+for line in io.lines(os.getenv("CODES")) do codes[#codes + 1] = line end
+math.randomseed(os.time())
+request = function() return wrk.format("GET", "/v/" .. codes[math.random(#codes)]) end
+EOL
+pc=$(free_port 3)
+bin/hocba-portal --db "$db" --listen "127.0.0.1:$pc" --rate-limit 0 --threads 2 --cache-entries 0 2>/dev/null & pids="$pids $!"
+wait_up "$pc"
+CODES="$work/codes" wrk -t1 -c32 -d2s -s "$work/rotate.lua" "http://127.0.0.1:$pc/" >/dev/null
+CODES="$work/codes" wrk -t1 -c32 -d"${secs}s" --latency -s "$work/rotate.lua" "http://127.0.0.1:$pc/" > "$work/cold.txt"
+cold=$(rps < "$work/cold.txt")
+p99=$(awk '/^ +99%/ {print $2}' "$work/cold.txt")
+non2xx=$(grep -c 'Non-2xx' "$work/cold.txt" || true)
+cleanup; pids=""
+verifies=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $NF}')
+
+# ---- start-up and memory with many records ---------------------------------------------
+big="$work/big"
+cp -r "$db" "$big"
+first=$(ls "$work/demo/batch"/*.json | head -1)
+build/fill-index "$big" "$first" "${first%.json}.p7s" "$records"
+idx_mb=$(du -m "$big/data.mdb" | cut -f1)
+ps_=$(free_port 4)
+t0=$(date +%s%N)
+bin/hocba-portal --db "$big" --listen "127.0.0.1:$ps_" --rate-limit 0 --threads 2 2>/dev/null & pids="$pids $!"
+wait_up "$ps_"
+t1=$(date +%s%N)
+pid=$(echo "$pids" | awk '{print $1}')
+wrk -t1 -c32 -d2s "http://127.0.0.1:$ps_/v/$code" >/dev/null
+rss_big=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
+cleanup; pids=""
+
+awk -v b="$bytes" -v h1="$hot1" -v h2="$hot2" -v r1="$ref1" -v r2="$ref2" -v c="$cold" -v v="$verifies" -v p99="$p99" \
+    -v nx="$non2xx" -v st="$(( (t1 - t0) / 1000000 ))" -v rec="$records" -v mb="$idx_mb" -v rh="$rss_hot" -v rb="$rss_big" 'BEGIN {
+    hot = (h1 + h2) / 2; ref = (r1 + r2) / 2; floor = v / 3
+    printf "%-58s %s\n", "page bytes", b
+    printf "%-58s %.0f req/s (runs %.0f, %.0f)\n", "hot page, portal with caches", hot, h1, h2
+    printf "%-58s %.0f req/s (runs %.0f, %.0f)\n", "same bytes from Debian h2o as a file", ref, r1, r2
+    printf "%-58s %.2f   (target >= 0.9)\n", "hot ratio", hot / ref
+    printf "%-58s %.0f req/s\n", "cold page, --cache-entries 0, random code", c
+    printf "%-58s %.0f (openssl speed rsa2048 %.0f verify/s / 3)\n", "crypto floor", floor, v
+    printf "%-58s %.2f   (target >= 0.75)\n", "cold ratio", c / floor
+    printf "%-58s %s   (target <= 5 ms)%s\n", "cold p99 latency, 32 connections", p99, (nx > 0 ? "  NON-2XX SEEN" : "")
+    printf "%-58s %d ms with %d records, index %d MB   (target <= 100 ms)\n", "start-up to /healthz 200", st, rec, mb
+    printf "%-58s %d MB hot run; %d MB with %d records   (target <= 64 MB)\n", "resident memory beyond the mapped index (RssAnon)", rh / 1024, rb / 1024, rec
+}'
