@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -490,6 +491,11 @@ int main(int argc, char **argv)
     char why[512], tbuf[PATH_MAX], sbuf[PATH_MAX];
     parse_options(argc, argv);
     signal(SIGPIPE, SIG_IGN);
+    /* Every request allocates and frees the same sizes (a verdict is 40 KB):
+     * keep freed memory instead of returning it to the kernel, which cost a
+     * page fault per touch (perf: 16 % of a cold request in the kernel). */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 16 << 20);
     /* Idle and slow clients each hold a descriptor: allow as many as the
      * system lets us, so a thousand of them cannot lock others out. */
     struct rlimit nofile;
