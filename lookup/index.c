@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 struct index {
     MDB_env *env;
@@ -469,4 +470,14 @@ const char *index_strerror(int rc)
     default:
         return mdb_strerror(rc);
     }
+}
+
+const char *index_write_error(index_t *ix, int rc)
+{
+    const char *path = NULL;
+    struct statvfs vfs;
+    if ((rc == EIO || rc == ENOSPC) && mdb_env_get_path(ix->env, &path) == 0 && path != NULL &&
+        statvfs(path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < ((uint64_t)16 << 20))
+        return "the disk holding the index is full (less than 16 MiB free); free space and publish again";
+    return index_strerror(rc);
 }

@@ -120,4 +120,9 @@ int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out);
 /** Words for any code these functions return. */
 const char *index_strerror(int rc);
 
+/** Words for an error of a write (commit) on this index. LMDB 0.9.24 reports
+ * a write cut short by a full file system as EIO; when the index's file
+ * system is (nearly) full this says so instead. Thread-safe. */
+const char *index_write_error(index_t *ix, int rc);
+
 #endif

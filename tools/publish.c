@@ -149,14 +149,14 @@ static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
 
 /* ---- trust, crl, schools ------------------------------------------------------ */
 
-static int commit_or_say(MDB_txn *txn, int rc, const char *what)
+static int commit_or_say(index_t *ix, MDB_txn *txn, int rc, const char *what)
 {
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else
         mdb_txn_abort(txn);
     if (rc != 0) {
-        fprintf(stderr, "hocba-publish: %s: nothing was changed: %s\n", what, index_strerror(rc));
+        fprintf(stderr, "hocba-publish: %s: nothing was changed: %s\n", what, index_write_error(ix, rc));
         return EXIT_NOTHING;
     }
     return 0;
@@ -191,7 +191,7 @@ static int cmd_trust(index_t *ix, int argc, char **argv)
         if (r == 0)
             r = index_set_trust_value(ix, txn, "intermediates", str_n(m, mlen));
     }
-    if ((rc = commit_or_say(txn, r, "trust")) == 0)
+    if ((rc = commit_or_say(ix, txn, r, "trust")) == 0)
         printf("trust anchors: %d, intermediate certificates: %d\n", na, nm);
 done:
     free(a);
@@ -230,7 +230,7 @@ static int cmd_crl(index_t *ix, int argc, char **argv)
     int r = index_begin(ix, 0, &txn);
     if (r == 0)
         r = index_set_crls(ix, txn, crls, (size_t)argc);
-    if ((rc = commit_or_say(txn, r, "crl")) == 0)
+    if ((rc = commit_or_say(ix, txn, r, "crl")) == 0)
         printf("CRLs: %d loaded\n", argc);
 done:
     for (int i = 0; bufs != NULL && i < argc; i++)
@@ -262,7 +262,7 @@ static int cmd_schools(index_t *ix, int argc, char **argv)
     int r = index_begin(ix, 0, &txn);
     if (r == 0)
         r = index_set_trust_value(ix, txn, "registry", str_n(j, len));
-    if ((rc = commit_or_say(txn, r, "schools")) == 0)
+    if ((rc = commit_or_say(ix, txn, r, "schools")) == 0)
         printf("schools: %d registered\n", n);
 done:
     free(j);
@@ -794,7 +794,7 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
         goto done;
     }
     if ((dbrc = index_begin(ix, 0, &txn)) != 0) {
-        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_strerror(dbrc));
+        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
         goto done;
     }
     pthread_mutex_init(&b.lock, NULL);
@@ -849,7 +849,7 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
         }
     }
     if (failed_db) {
-        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_strerror(dbrc));
+        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
         mdb_txn_abort(txn);
         goto done;
     }
@@ -866,7 +866,7 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
             if (b.pkgs[i].outcome == PKG_PUBLISHED)
                 refuse(&b.pkgs[i], "not published: --strict, and %zu package(s) of the batch were refused", refused);
     } else if ((dbrc = mdb_txn_commit(txn)) != 0) {
-        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_strerror(dbrc));
+        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
         goto done;
     }
     for (size_t i = 0; i < b.n; i++)

@@ -1,0 +1,1829 @@
+/* test_hardening.c — issue 7: the index and the portal under crashes,
+ * concurrent publishing, slow clients, stale readers, a full map and a full
+ * disk (docs: cli.md, docs/index-format.md, docs/portal.md).
+ *
+ * Which binary each test runs (all tests run from the project root):
+ *   - HOCBA_BIN (default bin/; the sanitizer builds under `make test`):
+ *     `status` after every kill in test 1, the portal of tests 3 and 4, every
+ *     publisher call of tests 4, 5 and 6;
+ *   - HOCBA_REL_BIN (default bin/; the release builds): the demo data (group
+ *     setup), the timed batch runs that test 1 kills and re-runs (kill points
+ *     are fractions of a measured run, and a sanitizer build is 4-5 times
+ *     slower), the portal and the publisher of test 2 (wrk load), and the
+ *     publisher that fills the indexes tests 3 and 4 serve.
+ *
+ * The group setup makes demo data once (1,500 pupils, seed 7) and splits its
+ * batch into two halves (a transcript, its recall and its replacement stay
+ * in the same half) and a small batch of 10 plain transcripts, as hard links.
+ * Each test builds the indexes it needs, so tests do not depend on one
+ * another's order.
+ *
+ * Children get SIGKILL when this process dies (PR_SET_PDEATHSIG); the
+ * teardown also kills whatever background child a failed test left and
+ * unmounts the tmpfs of test 6. Unless LSAN_OPTIONS is set, the children get
+ * tests/lsan.supp, as under `make test`. HOCBA_MAP_SIZE is removed from the
+ * environment (test 5 sets it for its own children only). Set
+ * HOCBA_KEEP_TMP=1 to keep the temporary directory after a failure.
+ *
+ * Debian packages: lmdb-utils (mdb_stat), wrk (test 2 is skipped without
+ * it), libcmocka-dev, liblmdb-dev. Test 6 mounts a tmpfs and is skipped
+ * when mount(2) is refused (it needs root / CAP_SYS_ADMIN). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <lmdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LSAN_SUPPRESSIONS "tests/lsan.supp"
+#define DEMO_STUDENTS "1500"
+#define DEMO_SEED "7"
+#define DEMO_TIMEOUT_MS 120000
+#define CHILD_TIMEOUT_MS 60000
+#define READY_TIMEOUT_MS 15000
+#define STOP_TIMEOUT_MS 5000
+#define HTTP_TIMEOUT_MS 5000
+#define MAP_SIZE 68719476736ULL /* docs/index-format.md: 64 GiB, as the programs */
+#define SMALL_BATCH 10
+#define MAX_BG 16
+
+/* test 1: kill points, in per cent of a measured full run (the faster of
+ * two); 0 is "as soon as the program runs" (after exec); KILL_AT_COMMIT is
+ * "as soon as data.mdb grows", i.e. while the commit writes its pages,
+ * before its meta page; KILL_AFTER_COMMIT is "as soon as stdout gets its
+ * first bytes" (the lines are printed after the commit, block-buffered) */
+#define KILL_AT_COMMIT (-1)
+#define KILL_AFTER_COMMIT (-2)
+static const int KILL_POINTS[] = {0, 5, 25, 50, 75, 95, 99, KILL_AT_COMMIT, KILL_AFTER_COMMIT};
+#define NKILL (sizeof KILL_POINTS / sizeof KILL_POINTS[0])
+
+/* test 2 */
+#define WRK_THREADS "2"
+#define WRK_CONNS "16"
+#define WRK_SECONDS 6
+
+/* test 3 */
+#define SLOW_IDLE 500
+#define SLOW_HALF 500
+#define SLOW_TOTAL (SLOW_IDLE + SLOW_HALF)
+#define REAL_CLIENT_MAX_MS 1000
+#define REQUEST_TIMEOUT_MS 10000 /* docs/portal.md: HTTP/1 request timeout 10 s */
+#define CLOSE_SLACK_MS 1000
+
+/* test 5 and 6 */
+#define SMALL_MAP "2097152" /* 2 MiB */
+#define SMALL_FS "size=3m"
+
+/* One line of the demo's codes.txt. */
+typedef struct {
+    char code[17];
+    char expect[24]; /* valid, recalled, invalid-after-crl, recall-notice */
+    char stem[64];   /* the package's file stem in DEMO/batch */
+    int plain;       /* a transcript with nothing said after its description */
+    int half;        /* 1 or 2: which half batch holds it */
+} demo_code_t;
+
+/* What one foreground child process did. */
+typedef struct {
+    char cmd[2048];
+    int status; /* exit status, or -1 when it did not exit normally */
+    int signal;
+    int timed_out;
+    long ms;         /* wall time */
+    char *out, *err; /* NUL-terminated; owned by the ctx arena */
+    size_t outlen, errlen;
+} run_t;
+
+/* One HTTP exchange. */
+typedef struct {
+    char what[200];
+    int status; /* 0 when no status line came */
+    int timed_out;
+    int conn_error;
+    long ms;
+    char *raw;
+    size_t rawlen;
+    const char *body; /* NUL-terminated */
+    size_t bodylen;
+} resp_t;
+
+/* Package counts of a batch directory. */
+typedef struct {
+    long packages, transcripts, recalls;
+} counts_t;
+
+/* The group's state, handed to every test. */
+typedef struct {
+    char tmp[256], demo[272], batch[288], half1[288], half2[288], small[288];
+    char anchors[320], inter[320], schools[320], crl_issuing[320], crl_root[320];
+    char publish[1024], portal[1024];                         /* HOCBA_BIN */
+    char rel_publish[1024], rel_portal[1024], rel_demo[1024]; /* HOCBA_REL_BIN */
+    demo_code_t *codes;
+    size_t ncodes;
+    counts_t all, h1, h2, sm;
+    int seq;
+    pid_t bg[MAX_BG]; /* background children, killed by teardown */
+    char mounted[400];
+    void **kept; /* every allocation, freed by teardown: a failed assertion
+                  * jumps out of a test without freeing */
+    size_t nkept, capkept;
+} ctx_t;
+
+/* ---- memory ------------------------------------------------------------------ */
+
+static void *keep(ctx_t *c, void *p)
+{
+    if (p == NULL)
+        fail_msg("out of memory");
+    if (c->nkept == c->capkept) {
+        size_t ncap = c->capkept ? 2 * c->capkept : 256;
+        void **nk = realloc(c->kept, ncap * sizeof *nk);
+        if (nk == NULL) {
+            free(p);
+            fail_msg("out of memory");
+        }
+        c->kept = nk;
+        c->capkept = ncap;
+    }
+    c->kept[c->nkept++] = p;
+    return p;
+}
+
+static void *xmalloc(ctx_t *c, size_t n)
+{
+    return keep(c, malloc(n ? n : 1));
+}
+
+static char *xprintf(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *xprintf(ctx_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    char *p = NULL;
+    va_start(ap, fmt);
+    int n = vasprintf(&p, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        fail_msg("vasprintf failed");
+    return keep(c, p);
+}
+
+static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t ncap = *cap ? *cap : 4096;
+        while (*len + n + 1 > ncap)
+            ncap *= 2;
+        char *nb = realloc(*buf, ncap);
+        if (!nb)
+            return -1;
+        *buf = nb;
+        *cap = ncap;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+    }
+}
+
+/* ---- child processes ------------------------------------------------------------- */
+
+/* In the child: die with the test process, own process group. */
+static void child_prepare(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0);
+}
+
+/* env: NULL or a NULL-terminated list of "NAME=VALUE" added for the child. */
+static void child_env(const char *const env[])
+{
+    for (size_t i = 0; env && env[i]; i++)
+        putenv((char *)env[i]);
+}
+
+static void describe(char *cmd, size_t n, const char *const env[], const char *const argv[])
+{
+    size_t at = 0;
+    cmd[0] = '\0';
+    for (size_t i = 0; env && env[i] && at < n - 1; i++) {
+        int k = snprintf(cmd + at, n - at, "%s ", env[i]);
+        if (k < 0)
+            return;
+        at += (size_t)k;
+    }
+    for (int i = 0; argv[i] && at < n - 1; i++) {
+        int k = snprintf(cmd + at, n - at, "%s%s", i ? " " : "", argv[i]);
+        if (k < 0)
+            return;
+        at += (size_t)k;
+    }
+}
+
+/* Fork and exec argv (searched in PATH), capture stdout and stderr until
+ * both close or timeout_ms passes (then kill its process group), reap it. */
+static void run_env(ctx_t *c, run_t *r, const char *const env[], const char *const argv[], long timeout_ms)
+{
+    memset(r, 0, sizeof *r);
+    r->status = -1;
+    describe(r->cmd, sizeof r->cmd, env, argv);
+    char *out = NULL, *err = NULL;
+    size_t ocap = 0, ecap = 0;
+    append(&out, &r->outlen, &ocap, "", 0);
+    append(&err, &r->errlen, &ecap, "", 0);
+    int po[2], pe[2];
+    if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0)
+        fail_msg("expected a pipe, got: %s", strerror(errno));
+    long start = now_ms();
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_prepare();
+        child_env(env);
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
+            _exit(126);
+        execvp(argv[0], (char *const *)argv);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+    if (pid > 0) {
+        setpgid(pid, pid);
+        struct pollfd fds[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
+        int open_fds = 2;
+        while (open_fds > 0) {
+            long left = timeout_ms - (now_ms() - start);
+            if (left <= 0) {
+                r->timed_out = 1;
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+                break;
+            }
+            int n = poll(fds, 2, (int)(left > 1000 ? 1000 : left));
+            if (n < 0 && errno != EINTR)
+                break;
+            for (int i = 0; i < 2 && n > 0; i++) {
+                if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                    continue;
+                char buf[65536];
+                ssize_t got = read(fds[i].fd, buf, sizeof buf);
+                if (got > 0) {
+                    if (i == 0)
+                        append(&out, &r->outlen, &ocap, buf, (size_t)got);
+                    else
+                        append(&err, &r->errlen, &ecap, buf, (size_t)got);
+                } else if (got == 0 || errno != EINTR) {
+                    close(fds[i].fd);
+                    fds[i].fd = -1;
+                    open_fds--;
+                }
+            }
+        }
+        for (int i = 0; i < 2; i++)
+            if (fds[i].fd >= 0)
+                close(fds[i].fd);
+        int st;
+        pid_t w;
+        while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
+        }
+        if (w == pid && WIFEXITED(st))
+            r->status = WEXITSTATUS(st);
+        else if (w == pid && WIFSIGNALED(st))
+            r->signal = WTERMSIG(st);
+    } else {
+        close(po[0]);
+        close(pe[0]);
+    }
+    r->ms = now_ms() - start;
+    r->out = keep(c, out);
+    r->err = keep(c, err);
+}
+
+static const char *ending(const run_t *r, char *buf, size_t n)
+{
+    if (r->timed_out)
+        snprintf(buf, n, "no exit in time (killed)");
+    else if (r->signal)
+        snprintf(buf, n, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
+    else if (r->status < 0)
+        snprintf(buf, n, "could not be started");
+    else
+        snprintf(buf, n, "exit status %d", r->status);
+    return buf;
+}
+
+/* Written straight to stderr: cmocka's print_error mangles messages over 1 KiB. */
+static void dump_run(const run_t *r)
+{
+    char how[96];
+    fflush(stdout);
+    fprintf(stderr, "command: %s\nended:   %s after %ld ms\n--- stdout (%zu bytes) ---\n%.3000s\n", r->cmd,
+            ending(r, how, sizeof how), r->ms, r->outlen, r->out ? r->out : "");
+    fprintf(stderr, "--- stderr (%zu bytes) ---\n%.3000s\n--- end ---\n", r->errlen, r->err ? r->err : "");
+    fflush(stderr);
+}
+
+#define CHECK_RUN(cond, r, ...)                                                                              \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            dump_run(r);                                                                                     \
+            fail_msg(__VA_ARGS__);                                                                           \
+        }                                                                                                    \
+    } while (0)
+
+#define EXPECT_EXIT(r, want)                                                                                 \
+    do {                                                                                                     \
+        char how_[96];                                                                                       \
+        CHECK_RUN((r)->status == (want), (r), "expected exit status %d from `%s`, got: %s", (want),          \
+                  (r)->cmd, ending((r), how_, sizeof how_));                                                 \
+    } while (0)
+
+/* Run a publisher: pub(c, &r, BIN, DB, ENV, ARG..., NULL). */
+static void pub(ctx_t *c, run_t *r, const char *bin, const char *db, const char *const env[], ...)
+{
+    const char *argv[24];
+    int argc = 0;
+    argv[argc++] = bin;
+    argv[argc++] = "--db";
+    argv[argc++] = db;
+    va_list ap;
+    va_start(ap, env);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 23;)
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    run_env(c, r, env, argv, CHILD_TIMEOUT_MS);
+}
+
+#define PUB_OK(c, bin, db, env, ...)                                                                         \
+    do {                                                                                                     \
+        run_t pr_;                                                                                           \
+        pub((c), &pr_, (bin), (db), (env), __VA_ARGS__, NULL);                                               \
+        EXPECT_EXIT(&pr_, 0);                                                                                \
+    } while (0)
+
+static void bg_add(ctx_t *c, pid_t pid)
+{
+    for (int i = 0; i < MAX_BG; i++)
+        if (c->bg[i] <= 0) {
+            c->bg[i] = pid;
+            return;
+        }
+}
+
+static void bg_forget(ctx_t *c, pid_t pid)
+{
+    for (int i = 0; i < MAX_BG; i++)
+        if (c->bg[i] == pid)
+            c->bg[i] = 0;
+}
+
+/* Start argv[0] (a path) in the background with stdout and stderr to
+ * outfile (NULL: /dev/null). Returns once the program runs (its exec
+ * succeeded), so that a kill right after it hits the program itself; -1
+ * with errno when it could not be started. */
+static pid_t spawn_bg(ctx_t *c, const char *const argv[], const char *const env[], const char *outfile)
+{
+    int sync[2];
+    if (pipe2(sync, O_CLOEXEC) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_prepare();
+        close(sync[0]);
+        child_env(env);
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int fd = open(outfile ? outfile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (null < 0 || fd < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+            _exit(126);
+        execv(argv[0], (char *const *)argv);
+        int e = errno;
+        if (write(sync[1], &e, sizeof e) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    close(sync[1]);
+    if (pid < 0) {
+        close(sync[0]);
+        return -1;
+    }
+    setpgid(pid, pid);
+    int e = 0;
+    ssize_t n;
+    while ((n = read(sync[0], &e, sizeof e)) < 0 && errno == EINTR) {
+    }
+    close(sync[0]);
+    if (n > 0) {
+        waitpid(pid, NULL, 0);
+        errno = e;
+        return -1;
+    }
+    bg_add(c, pid);
+    return pid;
+}
+
+/* 1 when pid ended within ms (its wait status in *st), 0 when it still runs. */
+static int wait_exit(pid_t pid, long ms, int *st)
+{
+    long start = now_ms();
+    for (;;) {
+        pid_t w = waitpid(pid, st, WNOHANG);
+        if (w == pid)
+            return 1;
+        if (w < 0 && errno != EINTR)
+            return 1;
+        if (now_ms() - start >= ms)
+            return 0;
+        sleep_ms(5);
+    }
+}
+
+static const char *wait_status_text(ctx_t *c, int st)
+{
+    if (WIFEXITED(st))
+        return xprintf(c, "exit status %d", WEXITSTATUS(st));
+    if (WIFSIGNALED(st))
+        return xprintf(c, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    return "ended oddly";
+}
+
+/* Send sig, wait up to ms, SIGKILL the group if still there. Returns 1 when
+ * it ended within ms, its wait status in *st. */
+static int stop_bg(ctx_t *c, pid_t pid, int sig, long ms, int *st)
+{
+    *st = 0;
+    kill(pid, sig);
+    int ended = wait_exit(pid, ms, st);
+    if (!ended) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        wait_exit(pid, STOP_TIMEOUT_MS, st);
+    }
+    bg_forget(c, pid);
+    return ended;
+}
+
+/* The last bytes of a file, for failure messages. */
+static void dump_file_tail(const char *what, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char buf[4096];
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0, SEEK_SET);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    fflush(stdout);
+    fprintf(stderr, "--- %s (%s, last %zu bytes) ---\n%s\n--- end ---\n", what, path, n, buf);
+    fflush(stderr);
+}
+
+/* " (a sanitizer ...)" when the sanitizer wrote its report into path. */
+static const char *sanitizer_note(const char *path)
+{
+    char line[4096];
+    const char *note = "";
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return note;
+    while (fgets(line, sizeof line, f)) {
+        if (strstr(line, "LeakSanitizer")) {
+            note = " (LeakSanitizer reported leaks at exit, see the output above)";
+            break;
+        }
+        if (strstr(line, "AddressSanitizer") || strstr(line, "runtime error:"))
+            note = " (a sanitizer reported an error, see the output above)";
+    }
+    fclose(f);
+    return note;
+}
+
+static char *read_whole(ctx_t *c, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    char tmp[65536];
+    size_t got;
+    append(&buf, &n, &cap, "", 0);
+    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0)
+        append(&buf, &n, &cap, tmp, got);
+    fclose(f);
+    if (len)
+        *len = n;
+    return keep(c, buf);
+}
+
+/* The full path of name in PATH, or NULL. */
+static const char *find_in_path(ctx_t *c, const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        const char *cand = xprintf(c, "%.*s/%s", (int)n, path, name);
+        if (n && access(cand, X_OK) == 0)
+            return cand;
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    return NULL;
+}
+
+/* ---- reading the publisher's output ----------------------------------------------- */
+
+/* A count from `status` output: the number right after the word (past
+ * plural letters and ": = \""), or -1. */
+static long count_of(const char *text, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = text; *p; p++) {
+        if (strncasecmp(p, word, wl) != 0 || (p > text && isalnum((unsigned char)p[-1])))
+            continue;
+        const char *q = p + wl;
+        while (isalpha((unsigned char)*q))
+            q++;
+        while (*q == ' ' || *q == '\t' || *q == ':' || *q == '=' || *q == '"')
+            q++;
+        if (isdigit((unsigned char)*q))
+            return strtol(q, NULL, 10);
+    }
+    return -1;
+}
+
+/* `status` with bin on db: exit 0 and both counts present. */
+static void status_counts(ctx_t *c, const char *bin, const char *db, const char *const env[], long *t,
+                          long *r)
+{
+    run_t st;
+    pub(c, &st, bin, db, env, "status", NULL);
+    EXPECT_EXIT(&st, 0);
+    *t = count_of(st.out, "transcript");
+    *r = count_of(st.out, "recall");
+    CHECK_RUN(
+        *t >= 0 && *r >= 0, &st,
+        "expected `%s` to print a count of transcripts and of recalls, got transcripts %ld, recalls %ld",
+        st.cmd, *t, *r);
+}
+
+#define EXPECT_COUNTS(c, bin, db, env, want_t, want_r, when)                                                 \
+    do {                                                                                                     \
+        long t_, r_;                                                                                         \
+        status_counts((c), (bin), (db), (env), &t_, &r_);                                                    \
+        if (t_ != (want_t) || r_ != (want_r))                                                                \
+            fail_msg("expected `status` %s to count %ld transcripts and %ld recalls, got %ld and %ld",       \
+                     (when), (long)(want_t), (long)(want_r), t_, r_);                                        \
+    } while (0)
+
+/* Check that each stdout line of a batch run is "STEM CODE OUTCOME" with
+ * OUTCOME `want` ("published" or "already published"), and that there is one
+ * line per package. */
+static void expect_batch_lines(const run_t *r, const char *want, long packages)
+{
+    long lines = 0, good = 0;
+    char first_bad[400] = "";
+    for (const char *p = r->out; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len) {
+            lines++;
+            const char *sp1 = memchr(p, ' ', len);
+            const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - p)) : NULL;
+            size_t rest = sp2 ? len - (size_t)(sp2 + 1 - p) : 0;
+            if (sp2 && sp2 - sp1 == 17 && rest == strlen(want) && strncmp(sp2 + 1, want, rest) == 0)
+                good++;
+            else if (!first_bad[0])
+                snprintf(first_bad, sizeof first_bad, "%.*s", (int)(len < 300 ? len : 300), p);
+        }
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    CHECK_RUN(lines == packages && good == packages, r,
+              "expected %ld lines \"STEM CODE %s\" from `%s`, got %ld lines, %ld of them so%s%s%s", packages,
+              want, r->cmd, lines, good, first_bad[0] ? "; first other line: \"" : "", first_bad,
+              first_bad[0] ? "\"" : "");
+}
+
+/* ---- indexes ---------------------------------------------------------------------- */
+
+static const char *new_db_path(ctx_t *c, const char *dir, const char *name)
+{
+    return xprintf(c, "%s/db-%02d-%s", dir ? dir : c->tmp, ++c->seq, name);
+}
+
+/* A new index with the demo's trust anchors and registry (no CRL). */
+static const char *make_index(ctx_t *c, const char *dir, const char *name, const char *bin,
+                              const char *const env[])
+{
+    const char *db = new_db_path(c, dir, name);
+    PUB_OK(c, bin, db, env, "trust", c->anchors, c->inter);
+    PUB_OK(c, bin, db, env, "schools", c->schools);
+    return db;
+}
+
+/* mdb_stat -a DB exits 0 (lmdb-utils). */
+static void expect_mdb_stat_ok(ctx_t *c, const char *db, const char *when)
+{
+    run_t r;
+    const char *argv[] = {"mdb_stat", "-a", db, NULL};
+    run_env(c, &r, NULL, argv, CHILD_TIMEOUT_MS);
+    CHECK_RUN(r.status == 0, &r, "expected `mdb_stat -a %s` to exit 0 %s, got: %s", db, when,
+              ending(&r, (char[96]){0}, 96));
+}
+
+/* ---- HTTP ----------------------------------------------------------------------------- */
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* A non-blocking TCP socket connecting to 127.0.0.1:port, or -1. */
+static int connect_nb(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The value of Content-Length in a head, or -1. */
+static long content_length(const char *raw, size_t head_len)
+{
+    for (const char *p = raw; p && p < raw + head_len;) {
+        const char *nl = memchr(p, '\n', (size_t)(raw + head_len - p));
+        if (!nl)
+            break;
+        p = nl + 1;
+        if ((size_t)(raw + head_len - p) > 15 && strncasecmp(p, "content-length:", 15) == 0)
+            return strtol(p + 15, NULL, 10);
+    }
+    return -1;
+}
+
+/* GET path from 127.0.0.1:port with Connection: close; the answer within
+ * HTTP_TIMEOUT_MS, and how long it took from connect to the last byte. */
+static resp_t *http_get(ctx_t *c, int port, const char *path)
+{
+    resp_t *r = xmalloc(c, sizeof *r);
+    memset(r, 0, sizeof *r);
+    snprintf(r->what, sizeof r->what, "GET %.180s", path);
+    const char *req =
+        xprintf(c, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
+    size_t reqlen = strlen(req), sent = 0;
+    char *raw = NULL;
+    size_t rawlen = 0, cap = 0;
+    append(&raw, &rawlen, &cap, "", 0);
+    long start = now_ms(), deadline = start + HTTP_TIMEOUT_MS;
+    int fd = connect_nb(port);
+    if (fd < 0)
+        r->conn_error = 1;
+    while (fd >= 0) {
+        long left = deadline - now_ms();
+        if (left <= 0) {
+            r->timed_out = 1;
+            break;
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN | (sent < reqlen ? POLLOUT : 0)};
+        int n = poll(&pfd, 1, (int)left);
+        if (n <= 0)
+            continue;
+        if (pfd.revents & POLLOUT) {
+            ssize_t w = send(fd, req + sent, reqlen - sent, MSG_NOSIGNAL);
+            if (w > 0)
+                sent += (size_t)w;
+            else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                r->conn_error = 1;
+                break;
+            }
+        }
+        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+            char buf[65536];
+            ssize_t got = recv(fd, buf, sizeof buf, 0);
+            if (got > 0) {
+                append(&raw, &rawlen, &cap, buf, (size_t)got);
+                const char *e = memmem(raw, rawlen, "\r\n\r\n", 4);
+                long cl = e ? content_length(raw, (size_t)(e - raw) + 4) : -1;
+                if (e && cl >= 0 && rawlen >= (size_t)(e - raw) + 4 + (size_t)cl)
+                    break;
+            } else if (got == 0) {
+                break;
+            } else if (errno != EAGAIN && errno != EINTR) {
+                r->conn_error = 1;
+                break;
+            }
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    r->ms = now_ms() - start;
+    r->raw = keep(c, raw);
+    r->rawlen = rawlen;
+    const char *e = memmem(raw, rawlen, "\r\n\r\n", 4);
+    if (e && rawlen > 12 && strncmp(raw, "HTTP/1.", 7) == 0) {
+        r->status = atoi(raw + 9);
+        r->body = e + 4;
+        r->bodylen = rawlen - (size_t)(e + 4 - raw);
+    } else {
+        r->body = raw + rawlen;
+    }
+    return r;
+}
+
+static void dump_resp(const resp_t *r)
+{
+    fflush(stdout);
+    fprintf(stderr, "request: %s\nanswer after %ld ms (%zu bytes)%s%s:\n%.1500s\n--- end ---\n", r->what,
+            r->ms, r->rawlen, r->timed_out ? ", timed out" : "", r->conn_error ? ", connection error" : "",
+            r->raw ? r->raw : "");
+    fflush(stderr);
+}
+
+#define EXPECT_HTTP(r, cond, ...)                                                                            \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            dump_resp(r);                                                                                    \
+            fail_msg(__VA_ARGS__);                                                                           \
+        }                                                                                                    \
+    } while (0)
+
+#define EXPECT_STATUS(r, want)                                                                               \
+    EXPECT_HTTP((r), (r)->status == (want), "expected %d for %s, got %d%s%s", (want), (r)->what,             \
+                (r)->status, (r)->timed_out ? " (timed out)" : "",                                           \
+                (r)->conn_error ? " (connection error)" : "")
+
+/* The string value of a top-level member of a JSON object, or "". */
+static const char *json_top_string(ctx_t *c, const char *s, size_t n, const char *key)
+{
+    int depth = 0;
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '"') {
+            size_t j = i + 1;
+            while (j < n && s[j] != '"')
+                j += s[j] == '\\' ? 2 : 1;
+            if (j >= n)
+                return "";
+            size_t k = j + 1;
+            while (k < n && isspace((unsigned char)s[k]))
+                k++;
+            if (depth == 1 && k < n && s[k] == ':' && j - i - 1 == kl && strncmp(s + i + 1, key, kl) == 0) {
+                k++;
+                while (k < n && isspace((unsigned char)s[k]))
+                    k++;
+                if (k >= n || s[k] != '"')
+                    return "";
+                size_t e = k + 1;
+                while (e < n && s[e] != '"')
+                    e += s[e] == '\\' ? 2 : 1;
+                return e < n ? xprintf(c, "%.*s", (int)(e - k - 1), s + k + 1) : "";
+            }
+            i = j;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+        } else if (ch == '}' || ch == ']') {
+            depth--;
+        }
+    }
+    return "";
+}
+
+/* Start a portal (bin) on db, wait for GET /healthz 200. */
+static pid_t start_portal(ctx_t *c, const char *bin, const char *db, int *port, const char *outfile)
+{
+    *port = free_port();
+    if (*port <= 0)
+        fail_msg("expected a free loopback port, found none");
+    const char *listen = xprintf(c, "127.0.0.1:%d", *port);
+    const char *argv[] = {bin, "--db", db, "--listen", listen, "--rate-limit", "0", NULL};
+    pid_t pid = spawn_bg(c, argv, NULL, outfile);
+    if (pid <= 0)
+        fail_msg("expected to start %s, failed: %s", bin, strerror(errno));
+    long start = now_ms();
+    while (now_ms() - start < READY_TIMEOUT_MS) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            bg_forget(c, pid);
+            dump_file_tail("portal output", outfile);
+            fail_msg("expected the portal %s to start, it ended: %s", bin, wait_status_text(c, st));
+        }
+        resp_t *r = http_get(c, *port, "/healthz");
+        if (r->status == 200)
+            return pid;
+        sleep_ms(50);
+    }
+    dump_file_tail("portal output", outfile);
+    fail_msg("expected GET /healthz to answer 200 within %d ms of starting the portal, it did not",
+             READY_TIMEOUT_MS);
+    return -1;
+}
+
+/* SIGTERM the portal; it must exit 0 within STOP_TIMEOUT_MS (cli.md). */
+static void stop_portal(ctx_t *c, pid_t pid, const char *outfile)
+{
+    int st;
+    int ended = stop_bg(c, pid, SIGTERM, STOP_TIMEOUT_MS, &st);
+    if (!ended || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        dump_file_tail("portal output", outfile);
+        fail_msg("expected the portal to exit 0 within %d ms of SIGTERM, got: %s%s", STOP_TIMEOUT_MS,
+                 ended ? wait_status_text(c, st) : "still running (killed)", sanitizer_note(outfile));
+    }
+}
+
+static void expect_running(ctx_t *c, pid_t pid, const char *outfile, const char *when)
+{
+    int st;
+    if (waitpid(pid, &st, WNOHANG) == pid) {
+        bg_forget(c, pid);
+        dump_file_tail("portal output", outfile);
+        fail_msg("expected the portal to be running %s, it ended: %s%s", when, wait_status_text(c, st),
+                 sanitizer_note(outfile));
+    }
+}
+
+/* ---- the demo's codes --------------------------------------------------------------- */
+
+static const demo_code_t *code_of_stem(ctx_t *c, const char *stem)
+{
+    for (size_t i = 0; i < c->ncodes; i++)
+        if (strcmp(c->codes[i].stem, stem) == 0)
+            return &c->codes[i];
+    return NULL;
+}
+
+/* The n-th (from 0) plain valid transcript of a half, or fail. */
+static const demo_code_t *plain_valid(ctx_t *c, int half, int n)
+{
+    for (size_t i = 0; i < c->ncodes; i++) {
+        const demo_code_t *e = &c->codes[i];
+        if (e->half == half && e->plain && strcmp(e->expect, "valid") == 0 && n-- == 0)
+            return e;
+    }
+    fail_msg("expected enough plain valid transcripts in half %d of the demo batch, found too few", half);
+    return NULL;
+}
+
+static const demo_code_t *first_with(ctx_t *c, const char *expect)
+{
+    for (size_t i = 0; i < c->ncodes; i++)
+        if (strcmp(c->codes[i].expect, expect) == 0)
+            return &c->codes[i];
+    fail_msg("expected a code marked %s in the demo's codes.txt, found none", expect);
+    return NULL;
+}
+
+/* ---- test 1: kill -9 the publisher ----------------------------------------------------- */
+
+/* 1 while pid has not ended; leaves it to be reaped. */
+static int still_running(pid_t pid)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+static void test_publisher_killed_at_any_point_leaves_a_consistent_index(void **state)
+{
+    ctx_t *c = *state;
+    const long T = c->all.transcripts, R = c->all.recalls, P = c->all.packages;
+
+    /* full runs, timed from fork to exit, on indexes like the others */
+    long full = -1;
+    for (int i = 0; i < 2; i++) {
+        const char *mdb = make_index(c, NULL, "kill-measure", c->rel_publish, NULL);
+        run_t r;
+        pub(c, &r, c->rel_publish, mdb, NULL, "batch", c->batch, NULL);
+        EXPECT_EXIT(&r, 0);
+        expect_batch_lines(&r, "published", P);
+        EXPECT_COUNTS(c, c->publish, mdb, NULL, T, R, "after a measured full run");
+        full = full < 0 || r.ms < full ? r.ms : full;
+    }
+    print_message("full batch run (%ld packages, release build): %ld ms\n", P, full);
+
+    int survived = 0, killed_mid = 0;
+    for (size_t k = 0; k < NKILL; k++) {
+        const int pct = KILL_POINTS[k];
+        const char *db = make_index(c, NULL,
+                                    pct == KILL_AT_COMMIT      ? "kill-commit"
+                                    : pct == KILL_AFTER_COMMIT ? "kill-after-commit"
+                                                               : xprintf(c, "kill-%d", pct),
+                                    c->rel_publish, NULL);
+        const char *outfile = xprintf(c, "%s.killed-run.out", db);
+        const char *argv[] = {c->rel_publish, "--db", db, "batch", c->batch, NULL};
+        long t0 = now_ms();
+        pid_t pid = spawn_bg(c, argv, NULL, outfile);
+        if (pid <= 0)
+            fail_msg("expected to start %s, failed: %s", c->rel_publish, strerror(errno));
+        const char *point;
+        if (pct == KILL_AT_COMMIT || pct == KILL_AFTER_COMMIT) {
+            const char *watched = pct == KILL_AT_COMMIT ? xprintf(c, "%s/data.mdb", db) : outfile;
+            off_t before = file_size(watched), size = before;
+            while (size <= before && now_ms() - t0 < 3 * full + 5000 && still_running(pid)) {
+                struct timespec ts = {0, 100000};
+                nanosleep(&ts, NULL);
+                size = file_size(watched);
+            }
+            point = pct == KILL_AT_COMMIT
+                        ? xprintf(c, "at the commit (data.mdb %lld -> %lld bytes)", (long long)before,
+                                  (long long)size)
+                        : xprintf(c, "after the commit (stdout %lld bytes)", (long long)size);
+        } else {
+            sleep_ms(full * pct / 100 - (now_ms() - t0));
+            point = xprintf(c, "at %d%%", pct);
+        }
+        long at = now_ms() - t0;
+        kill(pid, SIGKILL);
+        int st;
+        if (!wait_exit(pid, STOP_TIMEOUT_MS, &st))
+            fail_msg("expected the publisher to end on SIGKILL, it did not within %d ms", STOP_TIMEOUT_MS);
+        bg_forget(c, pid);
+        int was_killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+        if (!was_killed && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+            dump_file_tail("the batch run that was to be killed", outfile);
+            fail_msg("kill %s: expected the batch to be killed or to have ended with exit 0, got: %s", point,
+                     wait_status_text(c, st));
+        }
+        killed_mid += was_killed;
+        const char *when = xprintf(c, "after kill -9 %s, %ld ms into a %ld ms run", point, at, full);
+
+        /* (a) LMDB's own checker reads every table */
+        expect_mdb_stat_ok(c, db, when);
+        /* (b) nothing or everything: one transaction */
+        long t, rc_;
+        status_counts(c, c->publish, db, NULL, &t, &rc_);
+        if (!((t == 0 && rc_ == 0) || (t == T && rc_ == R)))
+            fail_msg(
+                "expected `status` %s to count 0 transcripts and 0 recalls or all %ld and %ld, got %ld and "
+                "%ld: a part of the batch was committed",
+                when, T, R, t, rc_);
+        /* (c) the batch again: publishes what is missing, each package once */
+        run_t again;
+        pub(c, &again, c->rel_publish, db, NULL, "batch", c->batch, NULL);
+        EXPECT_EXIT(&again, 0);
+        expect_batch_lines(&again, t == 0 ? "published" : "already published", P);
+        EXPECT_COUNTS(c, c->publish, db, NULL, T, R, xprintf(c, "after re-running the batch %s", when));
+        pub(c, &again, c->rel_publish, db, NULL, "batch", c->batch, NULL);
+        EXPECT_EXIT(&again, 0);
+        expect_batch_lines(&again, "already published", P);
+        EXPECT_COUNTS(c, c->publish, db, NULL, T, R, xprintf(c, "after the second re-run %s", when));
+        print_message("kill %s, %ld ms in: %s; index then held %s\n", point, at,
+                      was_killed ? "killed by SIGKILL" : "had already exited 0",
+                      t == 0 ? "nothing of the batch" : "the whole batch");
+        survived++;
+    }
+    print_message("kill points survived: %d of %zu (%d of them killed the publisher mid-run)\n", survived,
+                  (size_t)NKILL, killed_mid);
+}
+
+/* ---- test 2: serving under wrk while publishing --------------------------------------- */
+
+static void test_portal_serves_without_errors_while_a_batch_and_a_crl_are_published(void **state)
+{
+    ctx_t *c = *state;
+    const char *wrk = find_in_path(c, "wrk");
+    if (!wrk) {
+        print_message("SKIP: wrk is not installed (Debian package wrk: apt-get install -y wrk)\n");
+        skip();
+    }
+    const char *db = make_index(c, NULL, "serve", c->rel_publish, NULL);
+    PUB_OK(c, c->rel_publish, db, NULL, "batch", c->half1);
+
+    const demo_code_t *crl = first_with(c, "invalid-after-crl");
+    if (crl->half != 1)
+        fail_msg("expected the invalid-after-crl code %s in the first half batch, it is in the second",
+                 crl->code);
+    const demo_code_t *later = plain_valid(c, 2, 0);
+    const char *paths[6];
+    for (int i = 0; i < 4; i++)
+        paths[i] = xprintf(c, "/v/%s", plain_valid(c, 1, i * 37)->code);
+    paths[4] = xprintf(c, "/v/%s", crl->code);
+    paths[5] = xprintf(c, "/api/v1/transcripts/%s", plain_valid(c, 1, 5)->code);
+    const char *script = xprintf(c, "%s/rotate.lua", c->tmp);
+    FILE *f = fopen(script, "w");
+    if (!f)
+        fail_msg("expected to write %s, failed: %s", script, strerror(errno));
+    fprintf(f, "local paths = {");
+    for (int i = 0; i < 6; i++)
+        fprintf(f, "%s\"%s\"", i ? ", " : "", paths[i]);
+    fprintf(f, "}\nlocal i = 0\nrequest = function()\n  i = i + 1\n"
+               "  return wrk.format(\"GET\", paths[(i %% #paths) + 1])\nend\n");
+    if (fclose(f) != 0)
+        fail_msg("expected to write %s, failed: %s", script, strerror(errno));
+
+    const char *perr = xprintf(c, "%s/serve-portal.out", c->tmp);
+    int port;
+    pid_t portal = start_portal(c, c->rel_portal, db, &port, perr);
+    resp_t *h = http_get(c, port, xprintf(c, "/v/%s", later->code));
+    EXPECT_STATUS(h, 404);
+    h = http_get(c, port, xprintf(c, "/api/v1/transcripts/%s", crl->code));
+    EXPECT_STATUS(h, 200);
+    const char *s = json_top_string(c, h->body, h->bodylen, "status");
+    EXPECT_HTTP(h, strcmp(s, "valid") == 0,
+                "expected \"status\": \"valid\" for %s before the CRL, got \"%s\"", crl->code, s);
+
+    const char *wout = xprintf(c, "%s/wrk.out", c->tmp);
+    const char *url = xprintf(c, "http://127.0.0.1:%d", port);
+    const char *secs = xprintf(c, "%ds", WRK_SECONDS);
+    const char *wargv[] = {wrk, "-t" WRK_THREADS, "-c" WRK_CONNS, "-d", secs, "--latency", "-s", script, url,
+                           NULL};
+    long w0 = now_ms();
+    pid_t wpid = spawn_bg(c, wargv, NULL, wout);
+    if (wpid <= 0)
+        fail_msg("expected to start %s, failed: %s", wrk, strerror(errno));
+    sleep_ms(1000);
+
+    /* the second half batch: its codes are served from the next request on */
+    run_t pr;
+    pub(c, &pr, c->rel_publish, db, NULL, "batch", c->half2, NULL);
+    EXPECT_EXIT(&pr, 0);
+    long batch_done = now_ms() - w0;
+    h = http_get(c, port, xprintf(c, "/v/%s", later->code));
+    EXPECT_STATUS(h, 200);
+    long batch_seen_ms = h->ms;
+    sleep_ms(1000);
+
+    /* the CRL: the revoked teacher's transcripts are invalid from the next request on */
+    pub(c, &pr, c->rel_publish, db, NULL, "crl", c->crl_issuing, c->crl_root, NULL);
+    EXPECT_EXIT(&pr, 0);
+    long crl_done = now_ms() - w0;
+    h = http_get(c, port, xprintf(c, "/api/v1/transcripts/%s", crl->code));
+    EXPECT_STATUS(h, 200);
+    s = json_top_string(c, h->body, h->bodylen, "status");
+    EXPECT_HTTP(h, strcmp(s, "invalid") == 0,
+                "expected \"status\": \"invalid\" for %s right after the CRL commit, got \"%s\"", crl->code,
+                s);
+    int st;
+    if (waitpid(wpid, &st, WNOHANG) == wpid) {
+        bg_forget(c, wpid);
+        dump_file_tail("wrk output", wout);
+        fail_msg(
+            "expected wrk to be still running when the CRL was committed (%ld ms after it started), it had "
+            "ended: %s",
+            crl_done, wait_status_text(c, st));
+    }
+    if (!wait_exit(wpid, (WRK_SECONDS + 10) * 1000L, &st)) {
+        stop_bg(c, wpid, SIGKILL, STOP_TIMEOUT_MS, &st);
+        fail_msg("expected wrk to end within %d s, it did not", WRK_SECONDS + 10);
+    }
+    bg_forget(c, wpid);
+    expect_running(c, portal, perr, "after the wrk run");
+    char *out = read_whole(c, wout, NULL);
+    if (!out || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        dump_file_tail("wrk output", wout);
+        fail_msg("expected wrk to exit 0, got: %s", wait_status_text(c, st));
+    }
+    const char *req = strstr(out, " requests in ");
+    long requests = 0;
+    if (req) {
+        const char *b = req;
+        while (b > out && isdigit((unsigned char)b[-1]))
+            b--;
+        requests = strtol(b, NULL, 10);
+    }
+    if (strstr(out, "Non-2xx or 3xx responses") || strstr(out, "Socket errors") || requests <= 0) {
+        dump_file_tail("wrk output", wout);
+        fail_msg(
+            "expected wrk to report requests and neither \"Non-2xx or 3xx responses\" nor \"Socket errors\" "
+            "while a batch and a CRL were published, got the output above");
+    }
+    const char *rps = strstr(out, "Requests/sec:");
+    print_message(
+        "wrk -t%s -c%s -d%ds (release portal): %ld requests, 0 errors, %.*s; batch of %ld packages "
+        "committed at %ld ms, its code served 200 in %ld ms; CRL committed at %ld ms, verdict invalid "
+        "in %ld ms\n",
+        WRK_THREADS, WRK_CONNS, WRK_SECONDS, requests, rps ? (int)strcspn(rps, "\n") : 0, rps ? rps : "",
+        c->h2.packages, batch_done, batch_seen_ms, crl_done, h->ms);
+    stop_portal(c, portal, perr);
+}
+
+/* ---- test 3: a thousand slow connections ------------------------------------------------ */
+
+typedef struct {
+    int fd;
+    int half;    /* sent half a request */
+    long t_sent; /* when its bytes went out (or it connected) */
+    long closed; /* ms from t_sent to the server's close, -1 while open */
+    int answered;
+} slow_t;
+
+static void close_slow(slow_t *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i].fd >= 0) {
+            close(s[i].fd);
+            s[i].fd = -1;
+        }
+}
+
+static void test_thousand_idle_and_half_sent_connections_do_not_block_a_real_client(void **state)
+{
+    ctx_t *c = *state;
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < SLOW_TOTAL + 512) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 8192 ? 8192 : rl.rlim_max;
+        rl.rlim_cur = want;
+        if (want < SLOW_TOTAL + 512 || setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            fail_msg("expected to raise RLIMIT_NOFILE to %d for %d connections, the hard limit is %llu",
+                     SLOW_TOTAL + 512, SLOW_TOTAL, (unsigned long long)rl.rlim_max);
+    }
+    const char *db = make_index(c, NULL, "slow", c->rel_publish, NULL);
+    PUB_OK(c, c->rel_publish, db, NULL, "batch", c->half1);
+    const char *code = plain_valid(c, 1, 3)->code;
+    const char *perr = xprintf(c, "%s/slow-portal.out", c->tmp);
+    int port;
+    pid_t portal = start_portal(c, c->portal, db, &port, perr);
+
+    slow_t *s = xmalloc(c, SLOW_TOTAL * sizeof *s);
+    for (int i = 0; i < SLOW_TOTAL; i++) {
+        s[i] = (slow_t){.fd = connect_nb(port), .half = i % 2, .closed = -1};
+        if (s[i].fd < 0) {
+            int e = errno;
+            close_slow(s, i);
+            fail_msg("expected to open connection %d of %d, failed: %s", i + 1, SLOW_TOTAL, strerror(e));
+        }
+    }
+    /* wait until every connect completed, then send the halves */
+    const char *half_req =
+        xprintf(c, "GET /v/%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: slow", code, port);
+    struct pollfd *p = xmalloc(c, SLOW_TOTAL * sizeof *p);
+    int connected = 0;
+    long deadline = now_ms() + 10000;
+    char *done = xmalloc(c, SLOW_TOTAL);
+    memset(done, 0, SLOW_TOTAL);
+    while (connected < SLOW_TOTAL && now_ms() < deadline) {
+        for (int i = 0; i < SLOW_TOTAL; i++)
+            p[i] = (struct pollfd){.fd = done[i] ? -1 : s[i].fd, .events = POLLOUT};
+        if (poll(p, SLOW_TOTAL, 200) <= 0)
+            continue;
+        for (int i = 0; i < SLOW_TOTAL; i++) {
+            if (done[i] || !(p[i].revents & (POLLOUT | POLLERR | POLLHUP)))
+                continue;
+            int err = 0;
+            socklen_t el = sizeof err;
+            getsockopt(s[i].fd, SOL_SOCKET, SO_ERROR, &err, &el);
+            if (err != 0) {
+                close_slow(s, SLOW_TOTAL);
+                fail_msg("expected connection %d of %d to be accepted, got: %s", i + 1, SLOW_TOTAL,
+                         strerror(err));
+            }
+            done[i] = 1;
+            connected++;
+            s[i].t_sent = now_ms();
+            if (s[i].half &&
+                send(s[i].fd, half_req, strlen(half_req), MSG_NOSIGNAL) != (ssize_t)strlen(half_req)) {
+                int e = errno;
+                close_slow(s, SLOW_TOTAL);
+                fail_msg("expected to send half a request on connection %d, failed: %s", i + 1, strerror(e));
+            }
+        }
+    }
+    if (connected < SLOW_TOTAL) {
+        close_slow(s, SLOW_TOTAL);
+        fail_msg("expected %d connections to complete within 10 s, %d did", SLOW_TOTAL, connected);
+    }
+    long last_sent = now_ms();
+
+    /* a real client among them */
+    resp_t *hz = http_get(c, port, "/healthz");
+    resp_t *pg = http_get(c, port, xprintf(c, "/v/%s", code));
+    if (hz->status != 200 || hz->ms >= REAL_CLIENT_MAX_MS) {
+        close_slow(s, SLOW_TOTAL);
+        dump_resp(hz);
+        fail_msg(
+            "expected GET /healthz to answer 200 in under %d ms among %d slow connections, got %d in %ld ms",
+            REAL_CLIENT_MAX_MS, SLOW_TOTAL, hz->status, hz->ms);
+    }
+    if (pg->status != 200 || pg->ms >= REAL_CLIENT_MAX_MS) {
+        close_slow(s, SLOW_TOTAL);
+        dump_resp(pg);
+        fail_msg(
+            "expected GET /v/%s to answer 200 in under %d ms among %d slow connections, got %d in %ld ms",
+            code, REAL_CLIENT_MAX_MS, SLOW_TOTAL, pg->status, pg->ms);
+    }
+
+    /* the server closes the half-sent ones after its request timeout */
+    int half_closed = 0, idle_closed = 0;
+    long half_max = -1, half_min = -1, idle_max = -1, half_done_at = -1;
+    deadline = last_sent + REQUEST_TIMEOUT_MS + 3000;
+    while (now_ms() < deadline) {
+        if (half_closed == SLOW_HALF && (idle_closed == SLOW_IDLE || now_ms() - half_done_at > 1500))
+            break;
+        for (int i = 0; i < SLOW_TOTAL; i++)
+            p[i] = (struct pollfd){.fd = s[i].closed >= 0 ? -1 : s[i].fd, .events = POLLIN};
+        if (poll(p, SLOW_TOTAL, 100) <= 0)
+            continue;
+        long now = now_ms();
+        for (int i = 0; i < SLOW_TOTAL; i++) {
+            if (s[i].closed >= 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char buf[4096];
+            ssize_t got = recv(s[i].fd, buf, sizeof buf, 0);
+            if (got > 0) {
+                s[i].answered = 1;
+                continue;
+            }
+            if (got < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
+            s[i].closed = now - s[i].t_sent;
+            if (s[i].half) {
+                half_closed++;
+                half_max = s[i].closed > half_max ? s[i].closed : half_max;
+                half_min = half_min < 0 || s[i].closed < half_min ? s[i].closed : half_min;
+                if (half_closed == SLOW_HALF)
+                    half_done_at = now;
+            } else {
+                idle_closed++;
+                idle_max = s[i].closed > idle_max ? s[i].closed : idle_max;
+            }
+        }
+    }
+    int answered = 0;
+    for (int i = 0; i < SLOW_TOTAL; i++)
+        answered += s[i].answered;
+    close_slow(s, SLOW_TOTAL);
+    print_message(
+        "among %d slow connections (sanitizer portal): GET /healthz 200 in %ld ms, GET /v/CODE 200 in %ld "
+        "ms; half-sent closed by the server: %d of %d, after %ld to %ld ms; idle closed: %d of %d (last "
+        "after %ld ms); %d got bytes before the close\n",
+        SLOW_TOTAL, hz->ms, pg->ms, half_closed, SLOW_HALF, half_min, half_max, idle_closed, SLOW_IDLE,
+        idle_max, answered);
+    if (half_closed < SLOW_HALF || half_max > REQUEST_TIMEOUT_MS + CLOSE_SLACK_MS)
+        fail_msg("expected the server to close all %d half-sent connections within its %d ms request timeout "
+                 "(+%d ms slack), it closed %d, the last after %ld ms",
+                 SLOW_HALF, REQUEST_TIMEOUT_MS, CLOSE_SLACK_MS, half_closed, half_max);
+
+    expect_running(c, portal, perr, "after the slow connections");
+    resp_t *after = http_get(c, port, "/healthz");
+    EXPECT_STATUS(after, 200);
+    after = http_get(c, port, xprintf(c, "/v/%s", code));
+    EXPECT_STATUS(after, 200);
+    stop_portal(c, portal, perr);
+}
+
+/* ---- test 4: stale reader slots ----------------------------------------------------------- */
+
+/* In a child: open db read-only with liblmdb, begin a read txn when
+ * with_txn, say so on fd, then wait to be killed. */
+static void lmdb_child(const char *db, int with_txn, int fd)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    if (mdb_env_create(&env) != 0 || mdb_env_set_mapsize(env, (size_t)MAP_SIZE) != 0 ||
+        mdb_env_set_maxreaders(env, 256) != 0 || mdb_env_set_maxdbs(env, 8) != 0 ||
+        mdb_env_open(env, db, MDB_RDONLY, 0640) != 0)
+        _exit(3);
+    if (with_txn && mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0)
+        _exit(4);
+    char ok = 'y';
+    if (write(fd, &ok, 1) != 1)
+        _exit(5);
+    for (;;)
+        pause();
+}
+
+/* Fork an LMDB reader child; returns once it holds what it was asked to. */
+static pid_t start_lmdb_child(ctx_t *c, const char *db, int with_txn)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        fail_msg("expected a pipe, got: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_prepare();
+        close(fds[0]);
+        lmdb_child(db, with_txn, fds[1]);
+        _exit(6);
+    }
+    close(fds[1]);
+    if (pid < 0)
+        fail_msg("expected to fork a reader, got: %s", strerror(errno));
+    bg_add(c, pid);
+    char ok = 0;
+    struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+    int ready = poll(&pf, 1, 10000) == 1 && read(fds[0], &ok, 1) == 1 && ok == 'y';
+    close(fds[0]);
+    if (!ready) {
+        int st;
+        stop_bg(c, pid, SIGKILL, STOP_TIMEOUT_MS, &st);
+        fail_msg("expected a child to open %s read-only with liblmdb%s, it did not (%s)", db,
+                 with_txn ? " and begin a read txn" : "", wait_status_text(c, st));
+    }
+    return pid;
+}
+
+/* 1 when `mdb_stat -r db` lists a reader slot of pid. */
+static int reader_listed(ctx_t *c, const char *db, pid_t pid, run_t *r)
+{
+    const char *argv[] = {"mdb_stat", "-r", db, NULL};
+    run_env(c, r, NULL, argv, CHILD_TIMEOUT_MS);
+    /* mdb_stat -r exits 1 when it printed a reader table (its rc is fputs's
+     * return value), so the table itself is what is checked */
+    CHECK_RUN(strstr(r->out, "Reader Table Status") != NULL, r,
+              "expected `mdb_stat -r %s` to print its \"Reader Table Status\", got: %s", db,
+              ending(r, (char[96]){0}, 96));
+    for (const char *p = r->out; *p;) {
+        while (*p == ' ')
+            p++;
+        if (isdigit((unsigned char)*p) && strtol(p, NULL, 10) == (long)pid)
+            return 1;
+        p += strcspn(p, "\n");
+        if (*p)
+            p++;
+    }
+    return 0;
+}
+
+/* `mdb_stat -rr db` says no stale readers were left to clear. */
+static void expect_no_stale(ctx_t *c, const char *db, const char *when)
+{
+    run_t r;
+    const char *argv[] = {"mdb_stat", "-rr", db, NULL};
+    run_env(c, &r, NULL, argv, CHILD_TIMEOUT_MS);
+    const char *p = strstr(r.out, "stale readers cleared");
+    const char *b = p;
+    while (b && b > r.out && (b[-1] == ' ' || isdigit((unsigned char)b[-1])))
+        b--;
+    long n = p ? strtol(b, NULL, 10) : -1;
+    CHECK_RUN(n == 0, &r, "expected `mdb_stat -rr` %s to say \"0 stale readers cleared\", got %ld%s", when, n,
+              p ? "" : " (no such line)");
+}
+
+/* A reader killed with its read txn open; returns its pid, listed. */
+static pid_t killed_reader(ctx_t *c, const char *db)
+{
+    pid_t victim = start_lmdb_child(c, db, 1);
+    int st;
+    stop_bg(c, victim, SIGKILL, STOP_TIMEOUT_MS, &st);
+    run_t r;
+    CHECK_RUN(reader_listed(c, db, victim, &r), &r,
+              "expected `mdb_stat -r` to list the reader slot of the killed process %d, it does not",
+              (int)victim);
+    return victim;
+}
+
+static void test_reader_slots_of_a_killed_reader_are_reclaimed(void **state)
+{
+    ctx_t *c = *state;
+    const char *db = make_index(c, NULL, "readers", c->rel_publish, NULL);
+    PUB_OK(c, c->rel_publish, db, NULL, "batch", c->small);
+    /* A process that keeps the environment open without a txn: without one,
+     * the next opener takes LMDB's exclusive lock and resets the whole
+     * reader table, which would hide what is tested here. */
+    pid_t holder = start_lmdb_child(c, db, 0);
+
+    pid_t victim = killed_reader(c, db);
+    run_t r;
+    pub(c, &r, c->publish, db, NULL, "status", NULL);
+    EXPECT_EXIT(&r, 0);
+    run_t ls;
+    CHECK_RUN(!reader_listed(c, db, victim, &ls), &ls,
+              "expected the stale reader slot of killed process %d to be gone after `hocba-publish status`, "
+              "`mdb_stat -r` still lists it",
+              (int)victim);
+    expect_no_stale(c, db, "after `hocba-publish status`");
+
+    victim = killed_reader(c, db);
+    const char *perr = xprintf(c, "%s/readers-portal.out", c->tmp);
+    int port;
+    pid_t portal = start_portal(c, c->portal, db, &port, perr);
+    CHECK_RUN(!reader_listed(c, db, victim, &ls), &ls,
+              "expected the stale reader slot of killed process %d to be gone once the portal started, "
+              "`mdb_stat -r` still lists it",
+              (int)victim);
+    expect_no_stale(c, db, "after the portal started");
+    resp_t *h = http_get(c, port, xprintf(c, "/v/%s", plain_valid(c, 1, 0)->code));
+    EXPECT_STATUS(h, 200);
+    stop_portal(c, portal, perr);
+    int st;
+    stop_bg(c, holder, SIGKILL, STOP_TIMEOUT_MS, &st);
+}
+
+/* ---- tests 5 and 6: a full map, a full disk ------------------------------------------------ */
+
+static int says(const char *text, const char *a, const char *b)
+{
+    return strcasestr(text, a) && (!b || strcasestr(text, b));
+}
+
+/* Publish a batch that does not fit: exit 2, a message that satisfies
+ * msg_ok, counts as before, and LMDB's checker still reads the index. */
+static void expect_batch_does_not_fit(ctx_t *c, const char *db, const char *const env[], const char *dir,
+                                      long t0, long r0, int (*msg_ok)(const char *), const char *msg_what)
+{
+    run_t r;
+    pub(c, &r, c->publish, db, env, "batch", dir, NULL);
+    EXPECT_EXIT(&r, 2);
+    EXPECT_COUNTS(c, c->publish, db, env, t0, r0, "after the batch that did not fit");
+    expect_mdb_stat_ok(c, db, "after the batch that did not fit");
+    CHECK_RUN(msg_ok(r.err), &r, "expected `%s` to say on stderr that %s, got: \"%.500s\"", r.cmd, msg_what,
+              r.err);
+    print_message("%s: exit 2, \"%.*s\"\n", msg_what, (int)strcspn(r.err, "\n"), r.err);
+}
+
+static int says_map_full(const char *err)
+{
+    return says(err, "map", "full");
+}
+
+static int says_disk_full(const char *err)
+{
+    return says(err, "disk", "full") || says(err, "no space", NULL) || says(err, "ENOSPC", NULL);
+}
+
+static void test_map_too_small_gives_a_clear_error_and_changes_nothing(void **state)
+{
+    ctx_t *c = *state;
+    const char *const env[] = {"HOCBA_MAP_SIZE=" SMALL_MAP, NULL};
+    const char *db = make_index(c, NULL, "map-fresh", c->publish, env);
+    expect_batch_does_not_fit(c, db, env, c->half1, 0, 0, says_map_full, "the map is full");
+
+    db = make_index(c, NULL, "map-small-first", c->publish, env);
+    run_t r;
+    pub(c, &r, c->publish, db, env, "batch", c->small, NULL);
+    EXPECT_EXIT(&r, 0);
+    expect_batch_lines(&r, "published", c->sm.packages);
+    EXPECT_COUNTS(c, c->publish, db, env, c->sm.transcripts, c->sm.recalls, "after the small batch");
+    expect_batch_does_not_fit(c, db, env, c->half1, c->sm.transcripts, c->sm.recalls, says_map_full,
+                              "the map is full");
+}
+
+static void test_full_disk_gives_a_clear_error_and_changes_nothing(void **state)
+{
+    ctx_t *c = *state;
+    const char *dir = xprintf(c, "%s/smallfs", c->tmp);
+    if (mkdir(dir, 0755) != 0)
+        fail_msg("expected to create %s, failed: %s", dir, strerror(errno));
+    if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, SMALL_FS) != 0) {
+        print_message("SKIP: cannot mount a %s tmpfs on %s (%s); this test needs root or CAP_SYS_ADMIN\n",
+                      SMALL_FS, dir, strerror(errno));
+        skip();
+    }
+    snprintf(c->mounted, sizeof c->mounted, "%s", dir);
+    const char *db = make_index(c, dir, "disk", c->publish, NULL);
+    run_t r;
+    pub(c, &r, c->publish, db, NULL, "batch", c->small, NULL);
+    EXPECT_EXIT(&r, 0);
+    EXPECT_COUNTS(c, c->publish, db, NULL, c->sm.transcripts, c->sm.recalls, "after the small batch");
+    expect_batch_does_not_fit(c, db, NULL, c->half1, c->sm.transcripts, c->sm.recalls, says_disk_full,
+                              "the disk is full");
+    if (umount2(dir, 0) != 0 && umount2(dir, MNT_DETACH) != 0)
+        fail_msg("expected to unmount %s, failed: %s", dir, strerror(errno));
+    c->mounted[0] = '\0';
+}
+
+/* ---- group setup and teardown ------------------------------------------------------------ */
+
+static int load_codes(ctx_t *c)
+{
+    const char *path = xprintf(c, "%s/codes.txt", c->demo);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        print_error("cannot read %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0;
+    char line[2048];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        if (line[0] == '#' || !t1 || !t2 || t1 - line != 16)
+            continue;
+        if (c->ncodes == cap) {
+            cap = cap ? 2 * cap : 2048;
+            demo_code_t *n = realloc(c->codes, cap * sizeof *n);
+            if (!n) {
+                fclose(f);
+                return -1;
+            }
+            c->codes = n;
+        }
+        demo_code_t *e = &c->codes[c->ncodes++];
+        memset(e, 0, sizeof *e);
+        snprintf(e->code, sizeof e->code, "%.16s", line);
+        snprintf(e->expect, sizeof e->expect, "%.*s", (int)(t2 - t1 - 1), t1 + 1);
+        snprintf(e->stem, sizeof e->stem, "%.*s", (int)strcspn(t2 + 1, ":"), t2 + 1);
+        e->plain = strstr(t2 + 1, ": transcript,") && !strchr(t2 + 1, ';');
+    }
+    fclose(f);
+    return c->ncodes > 0 ? 0 : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The stem up to the pupil: "01001101-000039" of "01001101-000039-recall". */
+static size_t base_len(const char *stem)
+{
+    const char *d = strchr(stem, '-');
+    d = d ? strchr(d + 1, '-') : NULL;
+    return d ? (size_t)(d - stem) : strlen(stem);
+}
+
+static int link_package(ctx_t *c, const char *stem, const char *to, counts_t *n, int half)
+{
+    for (int k = 0; k < 2; k++) {
+        const char *ext = k ? "p7s" : "json";
+        const char *src = xprintf(c, "%s/%s.%s", c->batch, stem, ext);
+        const char *dst = xprintf(c, "%s/%s.%s", to, stem, ext);
+        if (link(src, dst) != 0) {
+            print_error("link %s %s: %s\n", src, dst, strerror(errno));
+            return -1;
+        }
+    }
+    demo_code_t *e = (demo_code_t *)code_of_stem(c, stem);
+    if (!e) {
+        print_error("codes.txt has no code for the package %s\n", stem);
+        return -1;
+    }
+    if (half)
+        e->half = half;
+    n->packages++;
+    if (strcmp(e->expect, "recall-notice") == 0)
+        n->recalls++;
+    else
+        n->transcripts++;
+    return 0;
+}
+
+/* half1, half2 (a pupil's packages stay together) and small (10 plain
+ * transcripts of half1), as hard links into the demo batch. */
+static int split_batch(ctx_t *c)
+{
+    DIR *d = opendir(c->batch);
+    if (!d) {
+        print_error("cannot read %s: %s\n", c->batch, strerror(errno));
+        return -1;
+    }
+    char **stems = NULL;
+    size_t n = 0, cap = 0;
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        size_t l = strlen(de->d_name);
+        if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 2048;
+            char **ns = realloc(stems, cap * sizeof *ns);
+            if (!ns) {
+                free(stems);
+                closedir(d);
+                return -1;
+            }
+            stems = ns;
+        }
+        stems[n++] = xprintf(c, "%.*s", (int)(l - 5), de->d_name);
+    }
+    closedir(d);
+    keep(c, stems);
+    if (n < 100) {
+        print_error("expected a demo batch of %s pupils, found %zu packages in %s\n", DEMO_STUDENTS, n,
+                    c->batch);
+        return -1;
+    }
+    qsort(stems, n, sizeof *stems, cmp_str);
+    size_t mid = n / 2;
+    while (mid < n && base_len(stems[mid]) == base_len(stems[mid - 1]) &&
+           strncmp(stems[mid], stems[mid - 1], base_len(stems[mid])) == 0)
+        mid++;
+    if (mkdir(c->half1, 0755) || mkdir(c->half2, 0755) || mkdir(c->small, 0755)) {
+        print_error("mkdir: %s\n", strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        counts_t *h = i < mid ? &c->h1 : &c->h2;
+        if (link_package(c, stems[i], i < mid ? c->half1 : c->half2, h, i < mid ? 1 : 2))
+            return -1;
+        c->all.packages++;
+    }
+    c->all.transcripts = c->h1.transcripts + c->h2.transcripts;
+    c->all.recalls = c->h1.recalls + c->h2.recalls;
+    for (size_t i = 0; i < mid && c->sm.packages < SMALL_BATCH; i++) {
+        const demo_code_t *e = code_of_stem(c, stems[i]);
+        if (e && e->plain && strcmp(e->expect, "valid") == 0 &&
+            link_package(c, stems[i], c->small, &c->sm, 0))
+            return -1;
+    }
+    /* cross-check the batch directory against codes.txt */
+    long t = 0, r = 0;
+    for (size_t i = 0; i < c->ncodes; i++) {
+        if (strcmp(c->codes[i].expect, "recall-notice") == 0)
+            r++;
+        else
+            t++;
+    }
+    if (t != c->all.transcripts || r != c->all.recalls || c->all.recalls == 0 ||
+        c->sm.packages != SMALL_BATCH) {
+        print_error(
+            "codes.txt counts %ld transcripts and %ld recalls, the batch holds %ld and %ld (%ld packages); "
+            "small batch %ld\n",
+            t, r, c->all.transcripts, c->all.recalls, c->all.packages, c->sm.packages);
+        return -1;
+    }
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    ctx_t *c = *state;
+    if (!c)
+        return 0;
+    for (int i = 0; i < MAX_BG; i++)
+        if (c->bg[i] > 0) {
+            kill(-c->bg[i], SIGKILL);
+            kill(c->bg[i], SIGKILL);
+            int st;
+            wait_exit(c->bg[i], STOP_TIMEOUT_MS, &st);
+        }
+    if (c->mounted[0] && umount2(c->mounted, 0) != 0)
+        umount2(c->mounted, MNT_DETACH);
+    if (c->tmp[0]) {
+        const char *keepdir = getenv("HOCBA_KEEP_TMP");
+        if (keepdir && *keepdir && strcmp(keepdir, "0") != 0)
+            print_message("kept %s\n", c->tmp);
+        else
+            nftw(c->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    for (size_t i = 0; i < c->nkept; i++)
+        free(c->kept[i]);
+    free(c->kept);
+    free(c->codes);
+    free(c);
+    *state = NULL;
+    return 0;
+}
+
+static int bin_path(char *out, size_t n, const char *dir, const char *name)
+{
+    snprintf(out, n, "%s/%s", dir, name);
+    if (access(out, X_OK) != 0) {
+        print_error("%s is not an executable (%s); set HOCBA_BIN / HOCBA_REL_BIN to its directory\n", out,
+                    strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int group_setup_steps(ctx_t *c)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    snprintf(c->tmp, sizeof c->tmp, "%s/hocba-hardening-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (!mkdtemp(c->tmp)) {
+        print_error("mkdtemp %s: %s\n", c->tmp, strerror(errno));
+        c->tmp[0] = '\0';
+        return -1;
+    }
+    snprintf(c->demo, sizeof c->demo, "%s/demo", c->tmp);
+    snprintf(c->batch, sizeof c->batch, "%s/batch", c->demo);
+    snprintf(c->half1, sizeof c->half1, "%s/half1", c->tmp);
+    snprintf(c->half2, sizeof c->half2, "%s/half2", c->tmp);
+    snprintf(c->small, sizeof c->small, "%s/small", c->tmp);
+    snprintf(c->anchors, sizeof c->anchors, "%s/trust/anchors.pem", c->demo);
+    snprintf(c->inter, sizeof c->inter, "%s/trust/intermediates.pem", c->demo);
+    snprintf(c->crl_issuing, sizeof c->crl_issuing, "%s/trust/issuing-ca.crl", c->demo);
+    snprintf(c->crl_root, sizeof c->crl_root, "%s/trust/root-ca.crl", c->demo);
+    snprintf(c->schools, sizeof c->schools, "%s/schools.json", c->demo);
+    const char *bin = getenv("HOCBA_BIN"), *rel = getenv("HOCBA_REL_BIN");
+    bin = bin && *bin ? bin : "bin";
+    rel = rel && *rel ? rel : "bin";
+    char demo_bin[1024];
+    if (bin_path(c->publish, sizeof c->publish, bin, "hocba-publish") ||
+        bin_path(c->portal, sizeof c->portal, bin, "hocba-portal") ||
+        bin_path(c->rel_publish, sizeof c->rel_publish, rel, "hocba-publish") ||
+        bin_path(c->rel_portal, sizeof c->rel_portal, rel, "hocba-portal") ||
+        bin_path(demo_bin, sizeof demo_bin, rel, "hocba-demo"))
+        return -1;
+    if (access("templates", R_OK) != 0) {
+        print_error("run the tests from the project root (templates/ is not here)\n");
+        return -1;
+    }
+    if (!find_in_path(c, "mdb_stat")) {
+        print_error("mdb_stat is not installed (Debian package lmdb-utils)\n");
+        return -1;
+    }
+    char supp[PATH_MAX];
+    if (!getenv("LSAN_OPTIONS") && realpath(LSAN_SUPPRESSIONS, supp))
+        setenv("LSAN_OPTIONS", xprintf(c, "suppressions=%s", supp), 1);
+    unsetenv("HOCBA_MAP_SIZE");
+
+    const char *argv[] = {demo_bin, "--out", c->demo, "--students", DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
+    run_t r;
+    run_env(c, &r, NULL, argv, DEMO_TIMEOUT_MS);
+    if (r.status != 0) {
+        dump_run(&r);
+        return -1;
+    }
+    print_message("demo data (%s pupils, release build): %ld ms\n", DEMO_STUDENTS, r.ms);
+    if (load_codes(c) || split_batch(c))
+        return -1;
+    print_message("batch: %ld packages (%ld transcripts, %ld recalls); halves of %ld and %ld packages\n",
+                  c->all.packages, c->all.transcripts, c->all.recalls, c->h1.packages, c->h2.packages);
+    return 0;
+}
+
+static int group_setup(void **state)
+{
+    ctx_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return -1;
+    *state = c;
+    if (group_setup_steps(c) != 0) {
+        group_teardown(state);
+        return -1;
+    }
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_publisher_killed_at_any_point_leaves_a_consistent_index),
+        cmocka_unit_test(test_portal_serves_without_errors_while_a_batch_and_a_crl_are_published),
+        cmocka_unit_test(test_thousand_idle_and_half_sent_connections_do_not_block_a_real_client),
+        cmocka_unit_test(test_reader_slots_of_a_killed_reader_are_reclaimed),
+        cmocka_unit_test(test_map_too_small_gives_a_clear_error_and_changes_nothing),
+        cmocka_unit_test(test_full_disk_gives_a_clear_error_and_changes_nothing),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
