@@ -9,6 +9,7 @@
  * still be followed, but the code cannot be recovered). Client addresses
  * are cut to their /24 (IPv4) or /48 (IPv6). */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -127,8 +128,32 @@ static void client(h2o_req_t *req, char *out, size_t n)
     }
 }
 
+int alog_open(void)
+{
+    if (portal.access_log == NULL)
+        return 0;
+    if (strcmp(portal.access_log, "-") == 0) {
+        portal.log_fd = STDOUT_FILENO;
+        return 0;
+    }
+    int fd = open(portal.access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return -1;
+    /* the new file takes the old one's place in one step: threads writing
+     * at that moment write to one or the other, never to a closed fd */
+    if (portal.log_fd > STDOUT_FILENO) {
+        dup2(fd, portal.log_fd);
+        close(fd);
+    } else {
+        portal.log_fd = fd;
+    }
+    return 0;
+}
+
 void alog_request(h2o_req_t *req, int status, size_t bytes, double seconds)
 {
+    if (atomic_exchange(&portal.reopen_log, 0))
+        alog_open();
     if (portal.log_fd < 0)
         return;
     char line[LINE_MAX_LEN], path[512], who[64], when[40], method[16];

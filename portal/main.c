@@ -50,6 +50,7 @@ static void die(const char *fmt, ...)
 static void usage(void)
 {
     fprintf(stderr, "usage: hocba-portal --db PATH [--listen HOST:PORT]... [--public-url URL] [--threads N]\n"
+                    "                    [--tls-cert FILE --tls-key FILE] [--h2c]\n"
                     "                    [--metrics-listen HOST:PORT] [--rate-limit N] [--cache-entries N]\n"
                     "                    [--access-log PATH|-] [--templates DIR] [--static DIR]\n");
     exit(2);
@@ -303,7 +304,8 @@ static void set_public_url(const char *given)
         portal.public_url[n] = '\0';
         return;
     }
-    snprintf(portal.public_url, sizeof portal.public_url, "http://%s", portal.listen[0]);
+    snprintf(portal.public_url, sizeof portal.public_url, "%s://%s", portal.tls_cert ? "https" : "http",
+             portal.listen[0]);
 }
 
 static long parse_number(const char *opt, const char *s, long min, long max)
@@ -363,8 +365,14 @@ static void parse_options(int argc, char **argv)
         } else if (strcmp(o, "--static") == 0) {
             NEED_VALUE();
             portal.static_dir = val;
-        } else if (strcmp(o, "--tls-cert") == 0 || strcmp(o, "--tls-key") == 0) {
-            die("%s: TLS is not available in this build yet; put the portal behind a TLS proxy", o);
+        } else if (strcmp(o, "--tls-cert") == 0) {
+            NEED_VALUE();
+            portal.tls_cert = val;
+        } else if (strcmp(o, "--tls-key") == 0) {
+            NEED_VALUE();
+            portal.tls_key = val;
+        } else if (strcmp(o, "--h2c") == 0) {
+            portal.h2c = 1;
         } else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
             usage();
         } else {
@@ -374,6 +382,8 @@ static void parse_options(int argc, char **argv)
     }
     if (portal.db == NULL)
         die("--db PATH is required");
+    if ((portal.tls_cert == NULL) != (portal.tls_key == NULL))
+        die("--tls-cert and --tls-key go together");
     if (portal.nlisten == 0)
         portal.listen[portal.nlisten++] = "127.0.0.1:8080";
     if (portal.threads < 1)
@@ -415,6 +425,7 @@ static void *run_worker(void *arg)
     h2o_context_init(&w->ctx, h2o_evloop_create(), &config);
     w->accept.ctx = &w->ctx;
     w->accept.hosts = config.hosts;
+    w->accept.ssl_ctx = portal.ssl_ctx;
     for (int i = 0; i < portal.nlisten; i++) {
         /* each thread its own descriptor of the shared socket: closing it at
          * shutdown must not pull the socket from under the other threads */
@@ -460,8 +471,27 @@ static void *run_worker(void *arg)
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    atomic_store(&portal.stopping, 1);
+    if (sig == SIGHUP)
+        atomic_store(&portal.reopen_log, 1);
+    else
+        atomic_store(&portal.stopping, 1);
+}
+
+/* TLS 1.2+ with HTTP/2 and HTTP/1.1 offered by ALPN. */
+static void setup_tls(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+        die("cannot set up TLS");
+    if (SSL_CTX_use_certificate_chain_file(ctx, portal.tls_cert) != 1)
+        die("--tls-cert %s: cannot read a PEM certificate chain", portal.tls_cert);
+    if (SSL_CTX_use_PrivateKey_file(ctx, portal.tls_key, SSL_FILETYPE_PEM) != 1)
+        die("--tls-key %s: cannot read a PEM private key", portal.tls_key);
+    if (SSL_CTX_check_private_key(ctx) != 1)
+        die("--tls-key %s does not match --tls-cert %s", portal.tls_key, portal.tls_cert);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+    portal.ssl_ctx = ctx;
 }
 
 static void register_handlers(void)
@@ -470,7 +500,7 @@ static void register_handlers(void)
     config.server_name = h2o_iovec_init(H2O_STRLIT("hocba"));
     config.max_request_entity_size = 64 * 1024; /* we answer 413 ourselves above 16 KiB */
     config.http1.req_timeout = 10000;           /* ms; slow clients are cut off */
-    config.http1.upgrade_to_http2 = 0;          /* no cleartext HTTP/2: see docs */
+    config.http1.upgrade_to_http2 = portal.h2c; /* cleartext HTTP/2 off unless --h2c: docs/operations.md */
     config.http2.idle_timeout = 10000;
     h2o_hostconf_t *host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
@@ -516,13 +546,10 @@ int main(int argc, char **argv)
     if (RAND_bytes(portal.log_key, sizeof portal.log_key) != 1)
         die("cannot get random bytes for the log key");
     portal.log_fd = -1;
-    if (portal.access_log != NULL) {
-        portal.log_fd = strcmp(portal.access_log, "-") == 0
-                            ? STDOUT_FILENO
-                            : open(portal.access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-        if (portal.log_fd < 0)
-            die("cannot open the access log %s: %s", portal.access_log, strerror(errno));
-    }
+    if (alog_open() != 0)
+        die("cannot open the access log %s: %s", portal.access_log, strerror(errno));
+    if (portal.tls_cert != NULL)
+        setup_tls();
     if (portal.rate_limit > 0 && (portal.limiter = ratelimit_new(portal.rate_limit)) == NULL)
         die("out of memory");
     for (int i = 0; i < portal.nlisten; i++)
@@ -536,6 +563,7 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 
     workers = calloc((size_t)portal.threads, sizeof *workers);
     pthread_t *th = calloc((size_t)portal.threads, sizeof *th);

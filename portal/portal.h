@@ -45,6 +45,10 @@ typedef struct {
     unsigned rate_limit; /* lookups per minute per client; 0 = off */
     long cache_entries;
     const char *access_log;
+    const char *tls_cert, *tls_key;
+    SSL_CTX *ssl_ctx;   /* NULL: cleartext HTTP/1.1 */
+    int h2c;            /* --h2c: allow cleartext HTTP/2 (off by default: docs/operations.md) */
+    atomic_int reopen_log; /* set by SIGHUP */
     const char *templates_dir;
     const char *static_dir;
 
@@ -100,5 +104,7 @@ void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, uint64_t trust_versi
 
 /* alog.c */
 void alog_request(h2o_req_t *req, int status, size_t bytes, double seconds);
+/** Open (or reopen, after SIGHUP, for logrotate) the access log. 0 or -1 with errno. */
+int alog_open(void);
 
 #endif

@@ -97,6 +97,8 @@ static int respond(rq_t *r, int status, const char *type, const char *body, size
         add_header(req, H2O_TOKEN_CONTENT_TYPE, type);
     add_header_name(req, "x-content-type-options", "nosniff");
     add_header_name(req, "referrer-policy", "no-referrer");
+    if (req->scheme == &H2O_URL_SCHEME_HTTPS)
+        add_header(req, H2O_TOKEN_STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     if (flags & F_HTML) {
         add_header_name(req, "content-security-policy", CSP);
         add_header_name(req, "x-frame-options", "DENY");
