@@ -127,6 +127,13 @@ int index_open(const char *path, int readonly, index_t **out, char *why, size_t 
         WHY("cannot open the index %s: %s", path, mdb_strerror(rc));
         goto fail;
     }
+    if (!readonly) {
+        /* readers (the portal, another user in the same group) register in
+         * the lock file's reader table, so it must be group-writable */
+        char lock[4096];
+        snprintf(lock, sizeof lock, "%s/lock.mdb", path);
+        chmod(lock, 0660);
+    }
     int dead = 0;
     mdb_reader_check(ix->env, &dead); /* slots left by crashed processes */
     if ((rc = mdb_txn_begin(ix->env, NULL, readonly ? MDB_RDONLY : 0, &txn)) != 0) {
