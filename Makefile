@@ -22,7 +22,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 REL      := build/rel
 ASAN     := build/asan
 
-.PHONY: all test run clean check-deps format bench fuzz
+.PHONY: all test browser-test run clean check-deps format bench fuzz
 .SECONDARY:
 all: $(addprefix bin/,$(TOOLS)) bin/hocba-portal
 
@@ -65,8 +65,19 @@ $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/liblookup.a
 
 # HOCBA_BIN: the sanitizer builds every test drives; HOCBA_REL_BIN: the
 # release builds, for the few load tests where sanitizer speed would distort timing.
-test: check-deps all $(addprefix $(ASAN)/bin/,$(TOOLS)) $(ASAN)/bin/hocba-portal $(addprefix $(ASAN)/tests/,$(TESTS))
-	@HOCBA_BIN=$(CURDIR)/$(ASAN)/bin HOCBA_REL_BIN=$(CURDIR)/bin LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp tests/run-all.sh $(addprefix $(ASAN)/tests/,$(TESTS))
+test: check-deps all $(addprefix $(ASAN)/bin/,$(TOOLS)) $(ASAN)/bin/hocba-portal $(addprefix $(ASAN)/tests/,$(TESTS)) node_modules/.package-lock.json
+	@HOCBA_BIN=$(CURDIR)/$(ASAN)/bin HOCBA_REL_BIN=$(CURDIR)/bin LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	    tests/run-everything.sh $(addprefix $(ASAN)/tests/,$(TESTS))
+
+# The browser tests (make test runs them after the C tests, against the
+# sanitizer build): headless Debian Chromium drives the real portal on
+# loopback (tests/browser/run.sh). Alone, against the release build:
+browser-test: all node_modules/.package-lock.json
+	@HOCBA_BIN=$(CURDIR)/bin tests/browser/run.sh
+
+# playwright-core and axe-core, as package-lock.json pins them
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 
 # ---- demo ----------------------------------------------------------------
 DEMO_DIR ?= demo-data

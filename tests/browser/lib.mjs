@@ -1,0 +1,118 @@
+// lib.mjs — what the browser tests share: the portal under test (run.sh
+// starts it and exports where it is and which codes to use), headless Debian
+// Chromium through playwright-core, and a small report the tests add to.
+//
+// Playwright's chromium.launch() starts the browser with a fresh temporary
+// user-data-dir of its own (deleted on close), so no state is carried from
+// one run to the next; every context below is a new incognito-like profile.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+function need(name) {
+    const v = process.env[name];
+    if (!v) throw new Error(`${name} is not set: run the browser tests with tests/browser/run.sh`);
+    return v;
+}
+
+export const BASE = need('PORTAL_URL'); // http://127.0.0.1:PORT, also the portal's --public-url
+export const OUT = need('BROWSER_TEST_OUT');
+export const DEMO_DIR = need('DEMO_DIR'); // hocba-demo's output: codes.txt, batch/
+export const CODES = {
+    valid: need('CODE_VALID'),
+    recalled: need('CODE_RECALLED'), // recalled, with a replacement
+    recalledNoRepl: need('CODE_RECALLED_NOREPL'), // recalled, not replaced
+    replacement: need('CODE_REPLACEMENT'), // the transcript that replaces `recalled`
+    invalid: need('CODE_INVALID'), // invalid once the CRL is loaded (a revoked teacher key)
+    notice: need('CODE_NOTICE'), // a recall notice's own code: a 404 page
+    long: need('CODE_LONG'), // the long transcript signed with the stock openssl commands
+};
+
+/** The code grouped by four, as people see it: Q5VQ-QT42-TCX1-D4Q1. */
+export const grouped = (code) => code.match(/.{4}/g).join('-');
+
+export const LAUNCH_ARGS = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+];
+
+export async function launch() {
+    return chromium.launch({
+        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+        headless: true,
+        args: LAUNCH_ARGS,
+    });
+}
+
+/** A new context: Vietnamese unless told otherwise (locale sets Accept-Language). */
+export async function newPage(browser, opts = {}) {
+    const ctx = await browser.newContext({
+        locale: 'vi-VN',
+        viewport: { width: 1280, height: 900 },
+        ...opts,
+    });
+    const page = await ctx.newPage();
+    // Anything the page tries to load from elsewhere than the portal is a failure
+    // (the CSP forbids it too; this catches it even where bypassCSP is on).
+    page.offsite = [];
+    page.on('request', (req) => {
+        const u = req.url();
+        if (!u.startsWith(BASE + '/') && !u.startsWith('data:') && u !== 'about:blank') page.offsite.push(u);
+    });
+    page.consoleErrors = [];
+    page.on('console', (m) => {
+        if (m.type() === 'error' && !/favicon\.ico/.test(m.location()?.url || '')) page.consoleErrors.push(m.text());
+    });
+    return page;
+}
+
+/** One page per key, made on first use and reused by the next tests of the
+ * file (a new renderer costs about half a second). */
+const shared = new Map();
+export async function sharedPage(browser, key, opts = {}) {
+    if (!shared.has(key)) shared.set(key, await newPage(browser, opts));
+    return shared.get(key);
+}
+
+/** The page types every audit walks: [name, path, expected status]. */
+export function pageTypes() {
+    return [
+        ['home', '/', 200],
+        ['lookup-error', '/lookup?code=Q5VQ-QT42-TCX1-D4Q', 400],
+        ['valid', `/v/${CODES.valid}`, 200],
+        ['recalled', `/v/${CODES.recalled}`, 200],
+        ['invalid', `/v/${CODES.invalid}`, 200],
+        ['print', `/v/${CODES.valid}/print`, 200],
+        ['not-found', `/v/${CODES.notice}`, 404],
+    ];
+}
+
+/** Add (merge) entries to OUT/report-NAME.json; summary.mjs prints them all. */
+export function report(name, key, value) {
+    const f = path.join(OUT, `report-${name}.json`);
+    let o = {};
+    try {
+        o = JSON.parse(fs.readFileSync(f, 'utf8'));
+    } catch {
+        /* first entry */
+    }
+    o[key] = value;
+    fs.writeFileSync(f, JSON.stringify(o, null, 1));
+}
+
+export function run(cmd, args) {
+    return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+export function outPath(...parts) {
+    const p = path.join(OUT, ...parts);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    return p;
+}
