@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "portal/cache.h"
@@ -66,10 +67,10 @@ static void trust_release(trust_ref_t *r)
     }
 }
 
-static int read_trust_version(MDB_txn *txn, uint64_t *out)
+static int read_trust_version(index_t *ix, MDB_txn *txn, uint64_t *out)
 {
     index_counts_t c;
-    int rc = index_counts(portal.ix, txn, &c);
+    int rc = index_counts(ix, txn, &c);
     *out = c.trust_version;
     return rc;
 }
@@ -81,7 +82,7 @@ trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
 {
     uint64_t version;
     *unavailable = 0;
-    if (read_trust_version(txn, &version) != 0) {
+    if (read_trust_version(w->env->ix, txn, &version) != 0) {
         *unavailable = 1;
         return NULL;
     }
@@ -93,7 +94,7 @@ trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
         str_t *crls = NULL;
         char why[TRUST_WHY_LEN];
         trust_t *t = NULL;
-        if (index_get_trust(portal.ix, txn, &in, &crls) == 0 && trust_build(&in, &t, why, sizeof why) == 0) {
+        if (index_get_trust(w->env->ix, txn, &in, &crls) == 0 && trust_build(&in, &t, why, sizeof why) == 0) {
             trust_ref_t *r = calloc(1, sizeof *r);
             if (r != NULL) {
                 r->trust = t;
@@ -121,6 +122,87 @@ trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
     trust_release(w->trust);
     w->trust = r;
     return r;
+}
+
+/* ---- the index, and snapshots swapped in under it ------------------------------------- */
+
+static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
+static env_ref_t *env_current;
+
+static void env_release(env_ref_t *e)
+{
+    if (e != NULL && atomic_fetch_sub(&e->refs, 1) == 1) {
+        index_close(e->ix);
+        free(e);
+    }
+}
+
+/* Open the index --db names now (through its symlink, if it is one). */
+static env_ref_t *env_open(char *why, size_t whylen)
+{
+    struct stat st;
+    if (stat(portal.db, &st) != 0) {
+        snprintf(why, whylen, "%s: %s", portal.db, strerror(errno));
+        return NULL;
+    }
+    env_ref_t *e = calloc(1, sizeof *e);
+    if (e == NULL || index_open(portal.db, 1, &e->ix, why, whylen) != 0) {
+        free(e);
+        return NULL;
+    }
+    e->dev = st.st_dev;
+    e->ino = st.st_ino;
+    atomic_store(&e->refs, 1);
+    return e;
+}
+
+/* Thread 0, between two turns of its loop: has --db been pointed at another
+ * snapshot? Then open it and make it current; threads follow one by one
+ * between requests, and the old one closes when the last has left it. */
+static void watch_index(void)
+{
+    static time_t last;
+    struct stat st;
+    time_t now = time(NULL);
+    if (now == last)
+        return;
+    last = now;
+    char data[4096];
+    snprintf(data, sizeof data, "%s/data.mdb", portal.db);
+    if (stat(portal.db, &st) != 0 || (st.st_dev == env_current->dev && st.st_ino == env_current->ino) ||
+        access(data, R_OK) != 0)
+        return;
+    char why[512];
+    env_ref_t *e = env_open(why, sizeof why);
+    if (e == NULL) {
+        fprintf(stderr, "hocba-portal: a new index at %s cannot be opened, keeping the current one: %s\n",
+                portal.db, why);
+        return;
+    }
+    pthread_mutex_lock(&env_lock);
+    env_ref_t *old = env_current;
+    env_current = e;
+    pthread_mutex_unlock(&env_lock);
+    env_release(old);
+    fprintf(stderr, "hocba-portal: serving a new snapshot of the index (%s)\n", portal.db);
+}
+
+index_t *portal_index(worker_t *w)
+{
+    pthread_mutex_lock(&env_lock);
+    env_ref_t *cur = env_current;
+    if (w->env != cur)
+        atomic_fetch_add(&cur->refs, 1);
+    pthread_mutex_unlock(&env_lock);
+    if (w->env != cur) {
+        if (w->txn != NULL) {
+            mdb_txn_abort(w->txn);
+            w->txn = NULL;
+        }
+        env_release(w->env);
+        w->env = cur;
+    }
+    return cur->ix;
 }
 
 /* ---- start-up ---------------------------------------------------------------------- */
@@ -445,8 +527,11 @@ static void *run_worker(void *arg)
         msock->data = &w->metrics_accept;
         h2o_socket_read_start(msock, on_metrics_accept);
     }
-    while (!atomic_load(&portal.stopping))
+    while (!atomic_load(&portal.stopping)) {
         h2o_evloop_run(w->ctx.loop, 100);
+        if (w->id == 0)
+            watch_index();
+    }
     /* Stop accepting; let responses in flight go out, then leave. */
     for (int i = 0; i < portal.nlisten; i++) {
         h2o_socket_read_stop(socks[i]);
@@ -461,6 +546,9 @@ static void *run_worker(void *arg)
         h2o_evloop_run(w->ctx.loop, 20);
     if (w->txn != NULL)
         mdb_txn_abort(w->txn);
+    w->txn = NULL;
+    env_release(w->env);
+    w->env = NULL;
     trust_release(w->trust);
     json_decref(w->catalog[0]);
     json_decref(w->catalog[1]);
@@ -534,7 +622,7 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &nofile);
     }
 
-    if (index_open(portal.db, 1, &portal.ix, why, sizeof why) != 0)
+    if ((env_current = env_open(why, sizeof why)) == NULL)
         die("%s", why);
     portal.templates_dir = find_dir(portal.templates_dir, "templates", tbuf, sizeof tbuf, argv[0]);
     portal.static_dir = find_dir(portal.static_dir, "static", sbuf, sizeof sbuf, argv[0]);
@@ -594,7 +682,7 @@ int main(int argc, char **argv)
     free(portal.statics);
     if (portal.log_fd > STDOUT_FILENO)
         close(portal.log_fd);
-    index_close(portal.ix);
+    env_release(env_current);
     fprintf(stderr, "hocba-portal: stopped\n");
     return 0;
 }

@@ -27,6 +27,16 @@ typedef struct {
     const char *type;
 } static_file_t;
 
+/** An open index environment, shared by the threads that use it. A replica
+ * swaps in a new snapshot by pointing --db (a symlink) at it; the portal
+ * opens it and each thread moves over between two requests. */
+typedef struct {
+    index_t *ix;
+    atomic_int refs;
+    dev_t dev;
+    ino_t ino;
+} env_ref_t;
+
 /** One trust store, shared by the threads that use it. */
 typedef struct {
     trust_t *trust;
@@ -52,7 +62,6 @@ typedef struct {
     const char *templates_dir;
     const char *static_dir;
 
-    index_t *ix;
     render_set_t *templates;
     json_t *catalog[2]; /* 0 = vi, 1 = en; read-only after start */
     static_file_t *statics;
@@ -68,7 +77,8 @@ typedef struct {
     h2o_context_t ctx;
     h2o_accept_ctx_t accept;
     portal_t *p;
-    MDB_txn *txn; /* read-only, reset between requests */
+    env_ref_t *env; /* the index this thread reads */
+    MDB_txn *txn;   /* read-only on env, reset between requests */
     trust_ref_t *trust;
     json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
     struct cache *cache; /* answers of transcript routes (cache.h); NULL when disabled */
@@ -85,6 +95,10 @@ int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req);
 
 /* trust sharing (main.c) */
 trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable);
+
+/** The index for this thread's next request: moves the thread to a newer
+ * snapshot when one was swapped in (its read txn is dropped first). */
+index_t *portal_index(worker_t *w);
 
 /* ratelimit.c */
 struct ratelimit *ratelimit_new(unsigned per_minute);

@@ -311,7 +311,8 @@ static int not_allowed(rq_t *r, const char *allow)
 
 static MDB_txn *begin_read(worker_t *w)
 {
-    int rc = w->txn == NULL ? mdb_txn_begin(index_env(portal.ix), NULL, MDB_RDONLY, &w->txn)
+    index_t *ix = portal_index(w);
+    int rc = w->txn == NULL ? mdb_txn_begin(index_env(ix), NULL, MDB_RDONLY, &w->txn)
                             : mdb_txn_renew(w->txn);
     if (rc != 0) {
         if (w->txn != NULL) {
@@ -338,7 +339,7 @@ static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v)
     if (txn == NULL)
         return VIEW_EUNAVAILABLE;
     trust_ref_t *t = portal_trust(r->w, txn, &unavailable);
-    int rc = t == NULL ? VIEW_EUNAVAILABLE : view_compute(portal.ix, txn, t->trust, code, v);
+    int rc = t == NULL ? VIEW_EUNAVAILABLE : view_compute(r->w->env->ix, txn, t->trust, code, v);
     end_read(r->w);
     if (rc == VIEW_ENOMEM)
         rc = VIEW_EUNAVAILABLE;
@@ -415,7 +416,7 @@ static int answer_key(rq_t *r, MDB_txn *txn, uint64_t trust_version, const char 
     index_doc_t d, notice;
     char link[CODE_LEN];
     unsigned char head[2 + 8 + 8] = {(unsigned char)kind, (unsigned char)r->lang};
-    int rc = index_get_doc(portal.ix, txn, code, INDEX_WITH_CMS, &d);
+    int rc = index_get_doc(r->w->env->ix, txn, code, INDEX_WITH_CMS, &d);
     if (rc == INDEX_OK && d.kind != INDEX_KIND_TRANSCRIPT)
         rc = INDEX_ENOTFOUND;
     if (rc != INDEX_OK) {
@@ -438,7 +439,7 @@ static int answer_key(rq_t *r, MDB_txn *txn, uint64_t trust_version, const char 
     index_doc_free(&d);
     static const int links[] = {INDEX_LINK_RECALLED_BY, INDEX_LINK_SUPERSEDED_BY};
     for (int i = 0; i < 2; i++) {
-        rc = index_get_link(portal.ix, txn, code, links[i], link);
+        rc = index_get_link(r->w->env->ix, txn, code, links[i], link);
         if (rc == INDEX_ENOTFOUND)
             memset(link, 0, sizeof link);
         else if (rc != INDEX_OK) {
@@ -446,7 +447,7 @@ static int answer_key(rq_t *r, MDB_txn *txn, uint64_t trust_version, const char 
             return VIEW_EUNAVAILABLE;
         }
         EVP_DigestUpdate(h, link, sizeof link);
-        if (i == 0 && rc == INDEX_OK && index_get_doc(portal.ix, txn, link, 0, &notice) == INDEX_OK)
+        if (i == 0 && rc == INDEX_OK && index_get_doc(r->w->env->ix, txn, link, 0, &notice) == INDEX_OK)
             EVP_DigestUpdate(h, notice.payload.ptr, notice.payload.len);
     }
     EVP_DigestFinal_ex(h, key, NULL);
@@ -509,7 +510,7 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
     view_t v;
     memset(&v, 0, sizeof v);
     if (rc == VIEW_OK)
-        rc = view_compute(portal.ix, txn, t->trust, code, &v);
+        rc = view_compute(r->w->env->ix, txn, t->trust, code, &v);
     end_read(r->w);
     if (rc == VIEW_ENOTFOUND) {
         view_free(&v);
@@ -540,7 +541,7 @@ static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
     MDB_txn *txn = begin_read(r->w);
     if (txn == NULL)
         return error_page(r, 503, NULL, NULL);
-    int rc = index_get_doc(portal.ix, txn, code, 0, &d);
+    int rc = index_get_doc(r->w->env->ix, txn, code, 0, &d);
     int kind = rc == INDEX_OK ? d.kind : 0;
     end_read(r->w);
     if (rc == INDEX_ENOTFOUND || (rc == INDEX_OK && kind != INDEX_KIND_TRANSCRIPT)) {
