@@ -33,4 +33,15 @@ static inline int str_eq(str_t a, str_t b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+/** Write n bytes as 2n lower-case hex digits and a NUL (out has 2n+1 bytes). */
+static inline void str_hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char X[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = X[in[i] >> 4];
+        out[2 * i + 1] = X[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 #endif

@@ -61,15 +61,6 @@ __attribute__((format(printf, 5, 6))) static void item(verdict_t *v, int check, 
         v->ok = 0;
 }
 
-static void hex8(const unsigned char *h, char out[17])
-{
-    static const char X[] = "0123456789abcdef";
-    for (int i = 0; i < 8; i++) {
-        out[2 * i] = X[h[i] >> 4];
-        out[2 * i + 1] = X[h[i] & 15];
-    }
-    out[16] = '\0';
-}
 
 /* PEM-armoured CMS ("CMS" or "PKCS7") to DER; *der is malloc'd. */
 static int pem_to_der(const uint8_t *in, size_t len, uint8_t **der, size_t *derlen)
@@ -272,7 +263,7 @@ static void check_declarations(verdict_t *v)
     for (size_t i = 0; i < v->nsigners; i++) {
         verify_signer_t *s = &v->signers[i];
         char h[17];
-        hex8(s->cert_sha256, h);
+        str_hex(s->cert_sha256, 8, h);
         if (s->declared < 0)
             item(v, VERIFY_ROLES, (int)i, 0,
                  "a signature by certificate %s... (%.80s) is not declared in signers", h, s->subject);

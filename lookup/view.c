@@ -9,15 +9,6 @@
 
 #define VN_OFFSET (7 * 3600) /* pages show Vietnam time */
 
-static void hex32(const unsigned char *h, char out[65])
-{
-    static const char X[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = X[h[i] >> 4];
-        out[2 * i + 1] = X[h[i] & 15];
-    }
-    out[64] = '\0';
-}
 
 static void code_str(const char code[CODE_LEN], char out[CODE_LEN + 1])
 {
@@ -126,6 +117,19 @@ void view_free(view_t *v)
     v->verdict = NULL;
 }
 
+/* http.md: the citizen id is shown masked to its last 3 digits, in the API
+ * and on pages alike. Sets dst.name from src's citizen_id when there is one. */
+static void set_masked_citizen_id(json_t *dst, json_t *src, const char *name)
+{
+    const char *cid = json_string_value(json_object_get(src, "citizen_id"));
+    if (cid == NULL)
+        return;
+    char masked[16];
+    size_t n = strlen(cid);
+    snprintf(masked, sizeof masked, "*********%s", n >= 3 ? cid + n - 3 : "");
+    json_object_set_new(dst, name, json_string(masked));
+}
+
 json_t *view_public_transcript(const payload_t *pl)
 {
     if (pl == NULL || pl->root == NULL)
@@ -135,13 +139,7 @@ json_t *view_public_transcript(const payload_t *pl)
     if (json_is_object(student)) {
         json_object_del(student, "address");
         json_object_del(student, "guardian_name");
-        const char *cid = json_string_value(json_object_get(student, "citizen_id"));
-        if (cid != NULL) {
-            char masked[16];
-            size_t n = strlen(cid);
-            snprintf(masked, sizeof masked, "*********%s", n >= 3 ? cid + n - 3 : "");
-            json_object_set_new(student, "citizen_id", json_string(masked));
-        }
+        set_masked_citizen_id(student, student, "citizen_id");
     }
     return t;
 }
@@ -166,7 +164,7 @@ json_t *view_api_json(const view_t *v)
     }
     for (size_t i = 0; vd != NULL && i < vd->nsigners; i++) {
         const verify_signer_t *s = &vd->signers[i];
-        hex32(s->cert_sha256, hex);
+        str_hex(s->cert_sha256, 32, hex);
         if (s->signing_time >= 0)
             view_format_rfc3339(s->signing_time, ts);
         json_array_append_new(signers, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "role", s->role, "name", s->name,
@@ -266,13 +264,7 @@ static json_t *transcript_context(const payload_t *pl, json_t *t)
     json_object_set_new(student, "date_of_birth", json_string(d));
     json_object_set_new(student, "gender",
                         json_string(label(t, "gender.", json_string_value(json_object_get(st, "gender")))));
-    const char *cid = json_string_value(json_object_get(st, "citizen_id"));
-    if (cid != NULL) {
-        char masked[16];
-        size_t n = strlen(cid);
-        snprintf(masked, sizeof masked, "*********%s", n >= 3 ? cid + n - 3 : "");
-        json_object_set_new(student, "citizen_id_masked", json_string(masked));
-    }
+    set_masked_citizen_id(student, st, "citizen_id_masked");
     json_object_set_new(o, "school", school);
     json_object_set_new(o, "student", student);
     copy_member(o, r, "grade");

@@ -41,12 +41,7 @@ static void keyed_hash(const char *p, size_t n, char out[9])
         n = CODE_LEN;
     }
     HMAC(EVP_sha256(), portal.log_key, sizeof portal.log_key, (const unsigned char *)p, n, mac, &maclen);
-    static const char X[] = "0123456789abcdef";
-    for (int i = 0; i < 4; i++) {
-        out[2 * i] = X[mac[i] >> 4];
-        out[2 * i + 1] = X[mac[i] & 15];
-    }
-    out[8] = '\0';
+    str_hex(mac, 4, out);
 }
 
 /* Where a route carries a code, the whole segment (whatever bytes it holds)
