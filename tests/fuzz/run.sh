@@ -17,19 +17,11 @@ trap 'rm -rf "$work"' EXIT
 # Seeds made fresh each run: demo packages (payloads and .p7s), codes, templates.
 bin=${HOCBA_BIN:-bin}
 "$bin/hocba-demo" --out "$work/demo" --students 6 --seed 9 >/dev/null
+# the shipped seed corpora are tests/fuzz/corpus/TARGET; these add fresh ones
 mkdir -p "$work/seed/code" "$work/seed/payload" "$work/seed/cms" "$work/seed/render" "$work/seed/router" \
     "$work/seed/verify_body"
-i=0
-for t in / /lookup?code=q5vq-qt42 /v/Q5VQQT42TCX1D4Q1 /V/Q5VQQT42TCX1D4Q1 /v/Q5VQQT42TCX1D4Q1/print \
-    /v/Q5VQQT42TCX1D4Q1/qr.png /api/v1/transcripts/Q5VQQT42TCX1D4Q1 /api/v1/verify /static/style.css /v/%2e%2e/x; do
-    i=$((i + 1)); printf 'GET\000%s' "$t" > "$work/seed/router/$i"
-done
-printf '{"codes":["Q5VQQT42TCX1D4Q1","x"]}' > "$work/seed/verify_body/ok"
-printf '{"codes":"x"}' > "$work/seed/verify_body/bad"
-cp tests/fuzz/corpus/code/* "$work/seed/code/" 2>/dev/null || true
 cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do printf '%s' "$c" > "$work/seed/code/$c"; done
 cp "$work"/demo/batch/*.json "$work/seed/payload/"
-cp tests/fixtures/*.json "$work/seed/payload/" 2>/dev/null || true
 cp "$work"/demo/batch/*.p7s "$work/seed/cms/"
 cp templates/*.html "$work/seed/render/"
 export HOCBA_FUZZ_ANCHORS="$work/demo/trust/anchors.pem"
