@@ -127,7 +127,7 @@ trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
 /* ---- the index, and snapshots swapped in under it ------------------------------------- */
 
 static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
-static env_ref_t *env_current;
+static _Atomic(env_ref_t *) env_current; /* written by thread 0 under env_lock */
 
 static void env_release(env_ref_t *e)
 {
@@ -189,6 +189,10 @@ static void watch_index(void)
 
 index_t *portal_index(worker_t *w)
 {
+    /* the common case, no lock: this thread already reads the current one
+     * (and holds a reference to it, so it cannot go away) */
+    if (w->env != NULL && atomic_load(&env_current) == w->env)
+        return w->env->ix;
     pthread_mutex_lock(&env_lock);
     env_ref_t *cur = env_current;
     if (w->env != cur)
