@@ -127,6 +127,18 @@ int index_open(const char *path, int readonly, index_t **out, char *why, size_t 
         WHY("cannot open the index %s: %s", path, mdb_strerror(rc));
         goto fail;
     }
+    /* A snapshot cut short (a copy that ran out of disk) must be refused
+     * here: touching its missing pages would kill the process (SIGBUS). */
+    MDB_envinfo info;
+    MDB_stat est;
+    char datafile[4096];
+    snprintf(datafile, sizeof datafile, "%s/data.mdb", path);
+    if (mdb_env_info(ix->env, &info) == 0 && mdb_env_stat(ix->env, &est) == 0 && stat(datafile, &st) == 0 &&
+        (uint64_t)st.st_size < ((uint64_t)info.me_last_pgno + 1) * est.ms_psize) {
+        WHY("%s is truncated: data.mdb has %lld bytes, its pages need %llu", path, (long long)st.st_size,
+            (unsigned long long)(((uint64_t)info.me_last_pgno + 1) * est.ms_psize));
+        goto fail;
+    }
     if (!readonly) {
         /* readers (the portal, another user in the same group) register in
          * the lock file's reader table, so it must be group-writable */

@@ -86,10 +86,13 @@ trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
         *unavailable = 1;
         return NULL;
     }
-    if (w->trust != NULL && w->trust->version == version)
+    /* A snapshot from another primary may reuse a version number with other
+     * inputs: a store belongs to one snapshot (env generation) and version. */
+    uint64_t gen = w->env->gen;
+    if (w->trust != NULL && w->trust->version == version && w->trust->env_gen == gen)
         return w->trust;
     pthread_mutex_lock(&trust_lock);
-    if (trust_current == NULL || trust_current->version != version) {
+    if (trust_current == NULL || trust_current->version != version || trust_current->env_gen != gen) {
         trust_inputs_t in;
         str_t *crls = NULL;
         char why[TRUST_WHY_LEN];
@@ -99,6 +102,7 @@ trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
             if (r != NULL) {
                 r->trust = t;
                 r->version = version;
+                r->env_gen = gen;
                 atomic_store(&r->refs, 1);
                 trust_release(trust_current);
                 trust_current = r;
@@ -111,7 +115,9 @@ trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
         }
         free(crls);
     }
-    trust_ref_t *r = trust_current != NULL && trust_current->version == version ? trust_current : NULL;
+    trust_ref_t *r = trust_current != NULL && trust_current->version == version && trust_current->env_gen == gen
+                         ? trust_current
+                         : NULL;
     if (r != NULL)
         atomic_fetch_add(&r->refs, 1);
     pthread_mutex_unlock(&trust_lock);
@@ -150,8 +156,10 @@ static env_ref_t *env_open(char *why, size_t whylen)
         free(e);
         return NULL;
     }
+    static uint64_t generations; /* only thread 0 (and main before it) opens */
     e->dev = st.st_dev;
     e->ino = st.st_ino;
+    e->gen = ++generations;
     atomic_store(&e->refs, 1);
     return e;
 }
@@ -162,6 +170,8 @@ static env_ref_t *env_open(char *why, size_t whylen)
 static void watch_index(void)
 {
     static time_t last;
+    static dev_t bad_dev; /* a snapshot that failed to open: said once, not every second */
+    static ino_t bad_ino;
     struct stat st;
     time_t now = time(NULL);
     if (now == last)
@@ -169,12 +179,15 @@ static void watch_index(void)
     last = now;
     char data[4096];
     snprintf(data, sizeof data, "%s/data.mdb", portal.db);
-    if (stat(portal.db, &st) != 0 || (st.st_dev == env_current->dev && st.st_ino == env_current->ino) ||
-        access(data, R_OK) != 0)
+    env_ref_t *cur = atomic_load(&env_current);
+    if (stat(portal.db, &st) != 0 || (st.st_dev == cur->dev && st.st_ino == cur->ino) ||
+        (st.st_dev == bad_dev && st.st_ino == bad_ino) || access(data, R_OK) != 0)
         return;
     char why[512];
     env_ref_t *e = env_open(why, sizeof why);
     if (e == NULL) {
+        bad_dev = st.st_dev;
+        bad_ino = st.st_ino;
         fprintf(stderr, "hocba-portal: a new index at %s cannot be opened, keeping the current one: %s\n",
                 portal.db, why);
         return;

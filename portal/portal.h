@@ -35,12 +35,14 @@ typedef struct {
     atomic_int refs;
     dev_t dev;
     ino_t ino;
+    uint64_t gen; /* 1, 2, ...: trust versions are only comparable within one snapshot's lineage */
 } env_ref_t;
 
 /** One trust store, shared by the threads that use it. */
 typedef struct {
     trust_t *trust;
-    uint64_t version;
+    uint64_t env_gen; /* the snapshot it was built from (env_ref_t.gen) */
+    uint64_t version; /* and the trust version there */
     atomic_int refs;
 } trust_ref_t;
 

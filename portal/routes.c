@@ -410,12 +410,12 @@ enum { ANSWER_PAGE, ANSWER_PRINT, ANSWER_API };
 
 /* The cache key of an answer: everything the answer depends on (cache.h).
  * @return VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE. */
-static int answer_key(rq_t *r, MDB_txn *txn, uint64_t trust_version, const char code[CODE_LEN], int kind,
+static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char code[CODE_LEN], int kind,
                       unsigned char key[32])
 {
     index_doc_t d, notice;
     char link[CODE_LEN];
-    unsigned char head[2 + 8 + 8] = {(unsigned char)kind, (unsigned char)r->lang};
+    unsigned char head[2 + 8 + 8 + 8] = {(unsigned char)kind, (unsigned char)r->lang};
     int rc = index_get_doc(r->w->env->ix, txn, code, INDEX_WITH_CMS, &d);
     if (rc == INDEX_OK && d.kind != INDEX_KIND_TRANSCRIPT)
         rc = INDEX_ENOTFOUND;
@@ -423,8 +423,9 @@ static int answer_key(rq_t *r, MDB_txn *txn, uint64_t trust_version, const char 
         index_doc_free(&d);
         return rc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : VIEW_EUNAVAILABLE;
     }
-    memcpy(head + 2, &trust_version, 8);
-    memcpy(head + 10, &d.published_at, 8);
+    memcpy(head + 2, &t->version, 8);
+    memcpy(head + 10, &t->env_gen, 8);
+    memcpy(head + 18, &d.published_at, 8);
     EVP_MD_CTX *h = EVP_MD_CTX_new();
     if (h == NULL || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(h);
@@ -496,7 +497,7 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
         return too_many(r, wait, api);
     MDB_txn *txn = begin_read(r->w);
     trust_ref_t *t = txn ? portal_trust(r->w, txn, &unavailable) : NULL;
-    rc = t == NULL ? VIEW_EUNAVAILABLE : answer_key(r, txn, t->version, code, kind, key);
+    rc = t == NULL ? VIEW_EUNAVAILABLE : answer_key(r, txn, t, code, kind, key);
     if (rc == VIEW_OK) {
         size_t len;
         const char *hit = cache_get(r->w->cache, key, &status, &len);

@@ -1,0 +1,2008 @@
+/* test_scaleout.c — issue 8: read replicas that follow snapshots, behind
+ * HAProxy (docs/operations.md; cli.md: hocba-portal --db).
+ *
+ * The primary index is written by hocba-publish only. A snapshot of it is
+ * made with `mdb_copy -c PRIMARY SNAPDIR` (Debian lmdb-utils) and shipped
+ * (copied) into each replica's own directory; a replica's portal runs with
+ * --db REPLICA/current, a relative symlink to one snapshot, and the
+ * operator re-points it atomically (ln -s snap-2 current.tmp && mv -T
+ * current.tmp current; here symlink(2) and rename(2)). The portal notices
+ * within about a second and moves each thread over between two requests.
+ *
+ * The group setup makes demo data (40 pupils, seed 4), splits its batch in
+ * two halves of whole .json/.p7s pairs — every recalled transcript, its
+ * recall notice and its replacement go to the second half — publishes
+ * trust, schools and half 1 into the primary, makes snap-1, ships it to
+ * replica-a and replica-b, starts one portal on each (--rate-limit 0,
+ * --threads 2, an access log each) and HAProxy (Debian haproxy, `-db`) in
+ * front: round robin, `option httpchk GET /healthz`, `check inter 200 fall
+ * 2 rise 1`, and a stats listener whose CSV says what HAProxy thinks of
+ * each server. Without /usr/sbin/haproxy every test is skipped, saying so.
+ *
+ * The tests run in order and build on each other: the swap to snap-2 under
+ * load, the old snapshot let go, a replica stopped (SIGSTOP) and one that
+ * exits (SIGTERM) and comes back, broken snapshots (an empty directory, a
+ * data.mdb that is not LMDB) left alone. Two more run on portals of their
+ * own (replicas C and D, not behind HAProxy), so what they do cannot take
+ * the group down: a truncated data.mdb, and two snapshots of two primaries
+ * with the same trust_version but different CRLs.
+ *
+ * Every child (portals, HAProxy, the load clients, the tools) gets SIGKILL
+ * when this process dies (PR_SET_PDEATHSIG). Everything is on loopback and
+ * bounded in time. Unless LSAN_OPTIONS is set, the portals get
+ * tests/lsan.supp, as under `make test`. HOCBA_KEEP_TMP=1 keeps the
+ * temporary directory. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HAPROXY "/usr/sbin/haproxy"
+#define LSAN_SUPPRESSIONS "tests/lsan.supp"
+#define DEMO_STUDENTS "40"
+#define DEMO_SEED "4"
+#define PORTAL_THREADS "2"
+#define MAX_CODES 128
+#define HTTP_TIMEOUT_MS 5000
+#define READY_TIMEOUT_MS 15000
+#define STOP_TIMEOUT_MS 5000
+#define CHILD_TIMEOUT_MS 120000
+#define LOAD_MAX_MS 20000    /* a load client never runs longer */
+#define SWAP_TIMEOUT_MS 5000 /* re-pointed symlink -> new records served */
+#define DOWN_TIMEOUT_MS 2000 /* a dead replica out of HAProxy's rotation */
+#define UP_TIMEOUT_MS 3000   /* a replica back in it */
+#define WATCH_WAIT_MS 2500   /* more than two turns of the portal's once-a-second look at --db */
+#define MAX_FAIL_LINES 10
+
+/* One line of the demo's codes.txt, and the half of the batch it went to. */
+typedef struct {
+    char code[17];
+    char expect[24]; /* valid, recalled, invalid-after-crl, recall-notice */
+    char stem[64];
+    char desc[512];
+    int half; /* 1 or 2 */
+} demo_code_t;
+
+/* One read replica: its directory, its portal. */
+typedef struct {
+    const char *name; /* "A", "B", "C", "D" */
+    const char *dir;  /* TMP/replica-x */
+    const char *db;   /* TMP/replica-x/current, the symlink given as --db */
+    const char *log;  /* its access log */
+    const char *err;  /* its stdout and stderr */
+    int port;
+    pid_t pid; /* 0 when not running */
+} replica_t;
+
+/* A load client in the background. */
+typedef struct {
+    pid_t pid;
+    const char *out; /* where it writes its counts */
+    const char *mode;
+} loader_t;
+
+typedef struct {
+    int skip; /* no HAProxy: every test skips */
+    const char *tmp, *demo, *primary, *half[3];
+    const char *portal_bin, *publish_bin, *demo_bin;
+    replica_t rep[4]; /* A and B behind HAProxy; C and D for tests of their own */
+    int haport, statsport;
+    pid_t haproxy;
+    const char *hacfg, *haerr;
+    loader_t load[2];
+
+    demo_code_t codes[MAX_CODES];
+    size_t ncodes;
+    const demo_code_t *old_valid; /* half 1: published from the start */
+    const demo_code_t *new_valid; /* half 2: published during test 1 */
+
+    void **kept; /* every allocation, freed by teardown: a failed assertion
+                  * jumps out of a test without freeing */
+    size_t nkept, capkept;
+} ctx_t;
+
+/* ---- memory --------------------------------------------------------------------------- */
+
+static void *keep(ctx_t *c, void *p)
+{
+    if (p == NULL)
+        fail_msg("out of memory");
+    if (c->nkept == c->capkept) {
+        size_t ncap = c->capkept ? 2 * c->capkept : 256;
+        void **nk = realloc(c->kept, ncap * sizeof *nk);
+        if (nk == NULL) {
+            free(p);
+            fail_msg("out of memory");
+        }
+        c->kept = nk;
+        c->capkept = ncap;
+    }
+    c->kept[c->nkept++] = p;
+    return p;
+}
+
+static void *xmalloc(ctx_t *c, size_t n)
+{
+    return keep(c, malloc(n ? n : 1));
+}
+
+static char *xstrndup(ctx_t *c, const char *s, size_t n)
+{
+    char *p = xmalloc(c, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static char *xprintf(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *xprintf(ctx_t *c, const char *fmt, ...)
+{
+    char first[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(first, sizeof first, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        fail_msg("vsnprintf failed");
+    char *p = xmalloc(c, (size_t)n + 1);
+    if ((size_t)n < sizeof first) {
+        memcpy(p, first, (size_t)n + 1);
+        return p;
+    }
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+/* A grow-only byte buffer, NUL-terminated, owned by whoever holds it. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} buf_t;
+
+static int buf_add(buf_t *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 16384;
+        while (b->len + n + 1 > ncap)
+            ncap *= 2;
+        char *nb = realloc(b->p, ncap);
+        if (nb == NULL)
+            return -1;
+        b->p = nb;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+    }
+}
+
+/* ---- files ------------------------------------------------------------------------------- */
+
+static char *read_text(ctx_t *c, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    buf_t b = {0};
+    if (f == NULL)
+        return NULL;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (buf_add(&b, chunk, n) != 0)
+            break;
+    fclose(f);
+    if (b.p == NULL && buf_add(&b, "", 0) != 0)
+        return NULL;
+    if (len)
+        *len = b.len;
+    return keep(c, b.p);
+}
+
+/* Copy src to dst (created or truncated), at most limit bytes (-1: all). */
+static int copy_file(const char *src, const char *dst, long limit)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+    if (in < 0)
+        return -1;
+    out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out >= 0) {
+        char chunk[65536];
+        long done = 0;
+        rc = 0;
+        for (;;) {
+            size_t want = sizeof chunk;
+            if (limit >= 0 && (long)want > limit - done)
+                want = (size_t)(limit - done);
+            if (want == 0)
+                break;
+            ssize_t n = read(in, chunk, want);
+            if (n == 0)
+                break;
+            if (n < 0 || write(out, chunk, (size_t)n) != n) {
+                rc = -1;
+                break;
+            }
+            done += n;
+        }
+        if (close(out) != 0)
+            rc = -1;
+    }
+    close(in);
+    return rc;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Lines of an access log that are lookups (pages or API), not health checks. */
+static long log_hits(ctx_t *c, const char *path)
+{
+    char *t = read_text(c, path, NULL);
+    long n = 0;
+    for (const char *p = t; p && (p = strstr(p, "\"GET /")) != NULL; p += 6)
+        if (strncmp(p + 5, "/v/", 3) == 0 || strncmp(p + 5, "/api/", 5) == 0)
+            n++;
+    return n;
+}
+
+static long count_in_file(ctx_t *c, const char *path, const char *needle)
+{
+    char *t = read_text(c, path, NULL);
+    long n = 0;
+    for (const char *p = t; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* The last bytes of a file, straight to stderr, for failure messages. */
+static void dump_file_tail(const char *what, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    char chunk[6000];
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size > (long)sizeof chunk - 1 ? size - (long)sizeof chunk + 1 : 0, SEEK_SET);
+    size_t n = fread(chunk, 1, sizeof chunk - 1, f);
+    chunk[n] = '\0';
+    fclose(f);
+    fflush(stdout);
+    fprintf(stderr, "--- %s (%s, last %zu bytes) ---\n%s\n--- end ---\n", what, path, n, chunk);
+    fflush(stderr);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* ---- child processes ------------------------------------------------------------------- */
+
+/* In the child: die with the test process, own process group. */
+static void child_prepare(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0);
+}
+
+typedef struct {
+    char cmd[1024];
+    int status; /* exit status, or -1 when it did not exit normally */
+    int signal;
+    int timed_out;
+    char *out; /* stdout and stderr together, in the arena */
+} run_t;
+
+/* Run argv in the foreground, output captured, killed after timeout_ms. */
+static void run_argv(ctx_t *c, run_t *r, const char *const argv[], long timeout_ms)
+{
+    memset(r, 0, sizeof *r);
+    r->status = -1;
+    size_t at = 0;
+    for (int i = 0; argv[i] && at < sizeof r->cmd - 1; i++) {
+        int n = snprintf(r->cmd + at, sizeof r->cmd - at, "%s%s", i ? " " : "", argv[i]);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+    buf_t out = {0};
+    buf_add(&out, "", 0);
+    int po[2];
+    if (pipe2(po, O_CLOEXEC) != 0)
+        fail_msg("pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_prepare();
+        int null = open("/dev/null", O_RDONLY);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(po[1], 1) < 0 || dup2(po[1], 2) < 0)
+            _exit(126);
+        execvp(argv[0], (char *const *)argv);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(po[1]);
+    if (pid > 0) {
+        setpgid(pid, pid);
+        long start = now_ms();
+        struct pollfd pfd = {.fd = po[0], .events = POLLIN};
+        for (;;) {
+            long left = timeout_ms - (now_ms() - start);
+            if (left <= 0) {
+                r->timed_out = 1;
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+                break;
+            }
+            int n = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
+            if (n < 0 && errno != EINTR)
+                break;
+            if (n <= 0)
+                continue;
+            char chunk[65536];
+            ssize_t got = read(po[0], chunk, sizeof chunk);
+            if (got > 0)
+                buf_add(&out, chunk, (size_t)got);
+            else if (got == 0 || errno != EINTR)
+                break;
+        }
+        int st;
+        pid_t w;
+        while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
+        }
+        if (w == pid && WIFEXITED(st))
+            r->status = WEXITSTATUS(st);
+        else if (w == pid && WIFSIGNALED(st))
+            r->signal = WTERMSIG(st);
+    }
+    close(po[0]);
+    r->out = keep(c, out.p);
+}
+
+static const char *ending(ctx_t *c, const run_t *r)
+{
+    if (r->timed_out)
+        return "no exit in time (killed)";
+    if (r->signal)
+        return xprintf(c, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
+    if (r->status < 0)
+        return "could not be started";
+    return xprintf(c, "exit status %d", r->status);
+}
+
+static void dump_run(ctx_t *c, const run_t *r)
+{
+    fflush(stdout);
+    fprintf(stderr, "command: %s\nended:   %s\n--- output ---\n%.4000s\n--- end ---\n", r->cmd, ending(c, r),
+            r->out ? r->out : "");
+    fflush(stderr);
+}
+
+/* Run argv; 0 when it exited 0, else -1 with what happened on stderr. */
+static int run_ok(ctx_t *c, const char *const argv[])
+{
+    run_t r;
+    run_argv(c, &r, argv, CHILD_TIMEOUT_MS);
+    if (r.status == 0)
+        return 0;
+    dump_run(c, &r);
+    print_error("expected exit status 0 from `%s`, got: %s\n", r.cmd, ending(c, &r));
+    return -1;
+}
+
+/* Start argv in the background, stdout and stderr appended to outfile. */
+static pid_t start_bg(const char *const argv[], const char *outfile)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_prepare();
+        int null = open("/dev/null", O_RDONLY);
+        int fd = open(outfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (null < 0 || fd < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+            _exit(126);
+        execv(argv[0], (char *const *)argv);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    if (pid > 0)
+        setpgid(pid, pid);
+    return pid;
+}
+
+/* 1 when pid ended within ms (its wait status in *st), 0 when it still runs. */
+static int wait_exit(pid_t pid, long ms, int *st)
+{
+    long start = now_ms();
+    for (;;) {
+        pid_t w = waitpid(pid, st, WNOHANG);
+        if (w == pid)
+            return 1;
+        if (w < 0 && errno != EINTR)
+            return 1;
+        if (now_ms() - start >= ms)
+            return 0;
+        sleep_ms(20);
+    }
+}
+
+static const char *wait_status_text(ctx_t *c, int st)
+{
+    if (WIFEXITED(st))
+        return xprintf(c, "exit status %d", WEXITSTATUS(st));
+    if (WIFSIGNALED(st))
+        return xprintf(c, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    return "ended oddly";
+}
+
+/* SIGTERM, then SIGKILL after STOP_TIMEOUT_MS; *why says how it ended
+ * unless it exited 0. */
+static int stop_child(ctx_t *c, pid_t *pidp, const char **why)
+{
+    pid_t pid = *pidp;
+    int st = 0;
+    *why = NULL;
+    if (pid <= 0)
+        return 0;
+    kill(pid, SIGCONT); /* a test that failed while it was stopped */
+    kill(pid, SIGTERM);
+    int ended = wait_exit(pid, STOP_TIMEOUT_MS, &st);
+    if (!ended) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        wait_exit(pid, STOP_TIMEOUT_MS, &st);
+    }
+    *pidp = 0;
+    if (ended && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    *why = ended ? wait_status_text(c, st) : "still running 5 s after SIGTERM (killed)";
+    return -1;
+}
+
+/* Bind port 0 on loopback, read the port, close. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* ---- the HTTP client (HTTP/1.1, one request at a time per connection) -------------------- */
+
+enum { XCH_OK, XCH_CONNECT, XCH_SEND, XCH_RESET, XCH_CLOSED, XCH_TIMEOUT, XCH_EXTRA, XCH_GARBLED };
+
+static const char *xch_text(int e)
+{
+    static const char *const T[] = {"ok",
+                                    "connect failed",
+                                    "could not send the request",
+                                    "connection reset",
+                                    "connection closed before a complete answer",
+                                    "no complete answer in time",
+                                    "bytes after the answer that nobody asked for",
+                                    "not an HTTP/1.x answer"};
+    return e >= 0 && e < (int)(sizeof T / sizeof *T) ? T[e] : "?";
+}
+
+/* Value of header name in head[0..len) (case-insensitive), its length in
+ * *vlen; NULL when absent. */
+static const char *head_value(const char *head, size_t len, const char *name, size_t *vlen)
+{
+    size_t nl = strlen(name);
+    const char *p = memchr(head, '\n', len), *end = head + len;
+    while (p && p + 1 < end) {
+        const char *line = p + 1, *eol = memchr(line, '\n', (size_t)(end - line));
+        if (eol == NULL)
+            break;
+        size_t ll = (size_t)(eol - line);
+        if (ll && line[ll - 1] == '\r')
+            ll--;
+        if (ll > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
+            const char *v = line + nl + 1, *ve = line + ll;
+            while (v < ve && (*v == ' ' || *v == '\t'))
+                v++;
+            *vlen = (size_t)(ve - v);
+            return v;
+        }
+        p = eol;
+    }
+    return NULL;
+}
+
+/* The end of a chunked body that starts at p, or 0 while incomplete. */
+static size_t chunked_end(const char *p, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        const char *nl = memchr(p + i, '\n', n - i);
+        if (nl == NULL)
+            return 0;
+        unsigned long size = strtoul(p + i, NULL, 16);
+        i = (size_t)(nl - p) + 1;
+        if (size == 0) {
+            for (;;) { /* trailer lines up to an empty one */
+                nl = memchr(p + i, '\n', n - i);
+                if (nl == NULL)
+                    return 0;
+                size_t ll = (size_t)(nl - (p + i));
+                i = (size_t)(nl - p) + 1;
+                if (ll == 0 || (ll == 1 && p[i - 2] == '\r'))
+                    return i;
+            }
+        }
+        if (n - i < size + 2)
+            return 0;
+        i += size + 2;
+    }
+}
+
+/* One answer read off a connection. */
+typedef struct {
+    int err; /* XCH_* */
+    int status;
+    size_t head_len, end; /* the answer is b->p[0..end) */
+    int chunked, server_close;
+} xch_t;
+
+/* Where the answer in b ends (0 while incomplete); fills x's head fields.
+ * eof: the server closed, so a body without a length ends here. */
+static size_t answer_end(const buf_t *b, xch_t *x, int eof)
+{
+    const char *e = b->len ? memmem(b->p, b->len, "\r\n\r\n", 4) : NULL;
+    if (e == NULL)
+        return 0;
+    x->head_len = (size_t)(e - b->p) + 4;
+    x->status = strncmp(b->p, "HTTP/1.", 7) == 0 && b->len > 12 ? atoi(b->p + 9) : 0;
+    size_t vl;
+    const char *v = head_value(b->p, x->head_len, "connection", &vl);
+    x->server_close = v && vl >= 5 && strncasecmp(v, "close", 5) == 0;
+    v = head_value(b->p, x->head_len, "transfer-encoding", &vl);
+    x->chunked = v && vl >= 7 && strncasecmp(v, "chunked", 7) == 0;
+    if (x->status == 204 || x->status == 304 || (x->status >= 100 && x->status < 200))
+        return x->head_len;
+    if (x->chunked) {
+        size_t n = chunked_end(b->p + x->head_len, b->len - x->head_len);
+        return n ? x->head_len + n : 0;
+    }
+    v = head_value(b->p, x->head_len, "content-length", &vl);
+    if (v) {
+        size_t cl = strtoul(v, NULL, 10);
+        return b->len >= x->head_len + cl ? x->head_len + cl : 0;
+    }
+    x->server_close = 1;
+    return eof ? b->len : 0;
+}
+
+/* A loopback TCP connection to port, or -1. */
+static int tcp_connect(int port, long timeout_ms)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+        return fd;
+    if (errno == EINPROGRESS) {
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        int err = 0;
+        socklen_t el = sizeof err;
+        if (poll(&pfd, 1, (int)timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 &&
+            err == 0)
+            return fd;
+        errno = err ? err : ETIMEDOUT;
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
+/* Send req on fd and read one whole answer into b (emptied first). */
+static void exchange(int fd, const char *req, size_t reqlen, buf_t *b, xch_t *x, long timeout_ms)
+{
+    memset(x, 0, sizeof *x);
+    b->len = 0;
+    buf_add(b, "", 0);
+    long deadline = now_ms() + timeout_ms;
+    size_t sent = 0;
+    for (;;) {
+        long left = deadline - now_ms();
+        if (left <= 0) {
+            x->err = XCH_TIMEOUT;
+            return;
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN | (sent < reqlen ? POLLOUT : 0)};
+        int n = poll(&pfd, 1, (int)left);
+        if (n <= 0)
+            continue;
+        if (sent < reqlen && (pfd.revents & POLLOUT)) {
+            ssize_t w = send(fd, req + sent, reqlen - sent, MSG_NOSIGNAL);
+            if (w > 0)
+                sent += (size_t)w;
+            else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                x->err = XCH_SEND;
+                return;
+            }
+        }
+        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+            char chunk[65536];
+            ssize_t got = recv(fd, chunk, sizeof chunk, 0);
+            if (got > 0) {
+                buf_add(b, chunk, (size_t)got);
+                x->end = answer_end(b, x, 0);
+                if (x->end) {
+                    if (b->len > x->end)
+                        x->err = XCH_EXTRA;
+                    else if (x->status == 0)
+                        x->err = XCH_GARBLED;
+                    return;
+                }
+            } else if (got == 0) {
+                x->end = answer_end(b, x, 1);
+                x->err = x->end == 0 ? XCH_CLOSED : x->status == 0 ? XCH_GARBLED : XCH_OK;
+                return;
+            } else if (errno != EAGAIN && errno != EINTR) {
+                x->err = XCH_RESET;
+                return;
+            }
+        }
+    }
+}
+
+/* One exchange, kept for assertions. */
+typedef struct {
+    char what[200]; /* "GET /path via haproxy" */
+    int err;        /* XCH_* */
+    int status;     /* 0 when no answer came */
+    char *raw;
+    size_t rawlen, head_len;
+    char *body; /* de-chunked, NUL-terminated */
+    size_t bodylen;
+} resp_t;
+
+static const char *port_name(const ctx_t *c, int port)
+{
+    if (port == c->haport)
+        return "HAProxy";
+    for (int i = 0; i < 4; i++)
+        if (port == c->rep[i].port)
+            return c->rep[i].name;
+    return "?";
+}
+
+/* GET path from 127.0.0.1:port on a new connection (Connection: close). */
+static resp_t *get(ctx_t *c, int port, const char *path)
+{
+    resp_t *r = xmalloc(c, sizeof *r);
+    memset(r, 0, sizeof *r);
+    snprintf(r->what, sizeof r->what, "GET %.120s (%s, port %d)", path, port_name(c, port), port);
+    buf_t b = {0};
+    buf_add(&b, "", 0);
+    xch_t x;
+    int fd = tcp_connect(port, HTTP_TIMEOUT_MS);
+    if (fd < 0) {
+        r->err = XCH_CONNECT;
+    } else {
+        char *req =
+            xprintf(c, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
+        exchange(fd, req, strlen(req), &b, &x, HTTP_TIMEOUT_MS);
+        close(fd);
+        r->err = x.err;
+        r->status = x.err == XCH_OK ? x.status : 0;
+        r->head_len = x.head_len;
+        if (x.err == XCH_OK && x.chunked) {
+            r->body = xmalloc(c, x.end - x.head_len + 1);
+            const char *p = b.p + x.head_len, *end = b.p + x.end;
+            while (p < end) {
+                char *after;
+                unsigned long size = strtoul(p, &after, 16);
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                if (nl == NULL || after == p || size == 0 || (size_t)(end - nl - 1) < size)
+                    break;
+                memcpy(r->body + r->bodylen, nl + 1, size);
+                r->bodylen += size;
+                p = nl + 1 + size + 2;
+            }
+            r->body[r->bodylen] = '\0';
+        } else if (x.err == XCH_OK) {
+            r->body = xstrndup(c, b.p + x.head_len, x.end - x.head_len);
+            r->bodylen = x.end - x.head_len;
+        }
+    }
+    r->raw = keep(c, b.p);
+    r->rawlen = b.len;
+    if (r->body == NULL)
+        r->body = r->raw + r->rawlen;
+    return r;
+}
+
+/* Everything about an exchange, to stderr, before an assertion fails. */
+static void dump_resp(const resp_t *r)
+{
+    fflush(stdout);
+    fprintf(stderr, "--- request: %s\n", r->what);
+    if (r->err != XCH_OK)
+        fprintf(stderr, "--- no answer: %s; %zu bytes read: %.300s\n", xch_text(r->err), r->rawlen, r->raw);
+    else
+        fprintf(stderr, "--- answer head:\n%.*s--- body (%zu bytes), first 800:\n%.800s\n", (int)r->head_len,
+                r->raw, r->bodylen, r->body);
+    fprintf(stderr, "--- end ---\n");
+    fflush(stderr);
+}
+
+#define EXPECT(r, cond, ...)                                                                                 \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            dump_resp(r);                                                                                    \
+            fail_msg(__VA_ARGS__);                                                                           \
+        }                                                                                                    \
+    } while (0)
+
+#define EXPECT_STATUS(r, want)                                                                               \
+    EXPECT((r), (r)->status == (want), "expected status %d for %s, got %d%s%s", (want), (r)->what,           \
+           (r)->status, (r)->status ? "" : " — ", (r)->status ? "" : xch_text((r)->err))
+
+/* The top-level "status" of an API answer ("valid", "recalled", ...). */
+static const char *api_status(ctx_t *c, const resp_t *r)
+{
+    const char *k = r->body ? strstr(r->body, "\"status\"") : NULL;
+    if (k == NULL)
+        return NULL;
+    k += 8;
+    while (*k == ' ' || *k == ':')
+        k++;
+    if (*k != '"')
+        return NULL;
+    return xstrndup(c, k + 1, strcspn(k + 1, "\""));
+}
+
+static const char *api_path(ctx_t *c, const char *code)
+{
+    return xprintf(c, "/api/v1/transcripts/%s", code);
+}
+
+static const char *page_path(ctx_t *c, const char *code)
+{
+    return xprintf(c, "/v/%s", code);
+}
+
+/* GET the API for code from port: 200 and this status. */
+static void expect_api_status(ctx_t *c, int port, const char *code, const char *want)
+{
+    resp_t *r = get(c, port, api_path(c, code));
+    EXPECT_STATUS(r, 200);
+    const char *got = api_status(c, r);
+    EXPECT(r, got && strcmp(got, want) == 0, "expected \"status\": \"%s\" for %s, got %s%s%s", want, r->what,
+           got ? "\"" : "", got ? got : "no status member", got ? "\"" : "");
+}
+
+/* ---- HAProxy --------------------------------------------------------------------------- */
+
+/* The stats CSV row of server sv in backend "portals": its status ("UP",
+ * "DOWN", "UP 1/2", ...) and its count of UP-to-DOWN changes. 0, or -1
+ * (*status says why) when the stats page did not say. */
+static int ha_server(ctx_t *c, const char *sv, const char **status, long *chkdown)
+{
+    resp_t *r = get(c, c->statsport, "/stats;csv");
+    *status = xprintf(c, "no stats (%s, HTTP %d)", xch_text(r->err), r->status);
+    if (r->status != 200)
+        return -1;
+    char *text = xstrndup(c, r->body, r->bodylen);
+    int col_px = -1, col_sv = -1, col_st = -1, col_down = -1;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *f[128];
+        int nf = 0;
+        int header = strncmp(line, "# ", 2) == 0;
+        char *p = line + (header ? 2 : 0);
+        while (nf < 128) {
+            f[nf++] = p;
+            p = strchr(p, ',');
+            if (p == NULL)
+                break;
+            *p++ = '\0';
+        }
+        if (header) {
+            for (int i = 0; i < nf; i++) {
+                if (strcmp(f[i], "pxname") == 0)
+                    col_px = i;
+                else if (strcmp(f[i], "svname") == 0)
+                    col_sv = i;
+                else if (strcmp(f[i], "status") == 0)
+                    col_st = i;
+                else if (strcmp(f[i], "chkdown") == 0)
+                    col_down = i;
+            }
+            continue;
+        }
+        if (col_px < 0 || col_sv < 0 || col_st < 0 || col_down < 0 || nf <= col_st || nf <= col_down)
+            continue;
+        if (strcmp(f[col_px], "portals") == 0 && strcmp(f[col_sv], sv) == 0) {
+            *status = xprintf(c, "%s", f[col_st]);
+            *chkdown = atol(f[col_down]);
+            return 0;
+        }
+    }
+    *status = "no row for this server in the stats CSV";
+    return -1;
+}
+
+/* Poll HAProxy's stats until server sv's status starts with want; the
+ * milliseconds it took, or -1 after limit_ms (*last: the last status). */
+static long ha_wait_status(ctx_t *c, const char *sv, const char *want, long limit_ms, const char **last)
+{
+    long start = now_ms();
+    long down;
+    for (;;) {
+        if (ha_server(c, sv, last, &down) == 0 && strncmp(*last, want, strlen(want)) == 0 &&
+            (strcmp(want, "UP") != 0 || strcmp(*last, "UP") == 0))
+            return now_ms() - start;
+        if (now_ms() - start >= limit_ms)
+            return -1;
+        sleep_ms(50);
+    }
+}
+
+/* n requests through HAProxy, a page, its API and /healthz in turn, each a
+ * new connection: every one 200. */
+static void expect_ok_through_haproxy(ctx_t *c, int n, const char *context)
+{
+    for (int i = 0; i < n; i++) {
+        const char *path = i % 3 == 0   ? page_path(c, c->old_valid->code)
+                           : i % 3 == 1 ? api_path(c, c->old_valid->code)
+                                        : "/healthz";
+        resp_t *r = get(c, c->haport, path);
+        EXPECT(r, r->status == 200,
+               "%s: expected every request through HAProxy to succeed; request %d of %d, %s, got %d%s%s",
+               context, i + 1, n, r->what, r->status, r->status ? "" : " — ",
+               r->status ? "" : xch_text(r->err));
+    }
+}
+
+/* ---- snapshots ------------------------------------------------------------------------- */
+
+/* The operator's steps; each returns 0, or -1 having said why on stderr
+ * (the group setup uses them too, where no assertion may fail). */
+
+/* mdb_copy -c PRIMARY TMP/name */
+static int snapshot_of(ctx_t *c, const char *primary, const char *name)
+{
+    const char *dir = xprintf(c, "%s/%s", c->tmp, name);
+    if (mkdir(dir, 0755) != 0) {
+        print_error("mkdir %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    const char *argv[] = {"mdb_copy", "-c", primary, dir, NULL};
+    return run_ok(c, argv);
+}
+
+static int make_snapshot(ctx_t *c, const char *name)
+{
+    return snapshot_of(c, c->primary, name);
+}
+
+/* Ship TMP/name into REPLICA/name: a copy of its data.mdb. */
+static int ship(ctx_t *c, const replica_t *rp, const char *name)
+{
+    const char *dir = xprintf(c, "%s/%s", rp->dir, name);
+    const char *src = xprintf(c, "%s/%s/data.mdb", c->tmp, name), *dst = xprintf(c, "%s/data.mdb", dir);
+    if (mkdir(dir, 0755) == 0 && copy_file(src, dst, -1) == 0)
+        return 0;
+    print_error("cannot ship %s to %s: %s\n", src, dir, strerror(errno));
+    return -1;
+}
+
+/* ln -s target REPLICA/current.tmp && mv -T REPLICA/current.tmp REPLICA/current */
+static int point(ctx_t *c, const replica_t *rp, const char *target)
+{
+    const char *tmp = xprintf(c, "%s/current.tmp", rp->dir);
+    unlink(tmp);
+    if (symlink(target, tmp) == 0 && rename(tmp, rp->db) == 0)
+        return 0;
+    print_error("cannot point %s at %s: %s\n", rp->db, target, strerror(errno));
+    return -1;
+}
+
+#define MUST(step, ...)                                                                                      \
+    do {                                                                                                     \
+        if ((step) != 0)                                                                                     \
+            fail_msg(__VA_ARGS__);                                                                           \
+    } while (0)
+
+/* Does pid hold a mapping or a descriptor of anything under dir? The
+ * first such line, or NULL. */
+static const char *holds(ctx_t *c, pid_t pid, const char *dir)
+{
+    char real[PATH_MAX];
+    if (realpath(dir, real) == NULL)
+        return NULL;
+    const char *maps = read_text(c, xprintf(c, "/proc/%d/maps", (int)pid), NULL);
+    const char *prefix = xprintf(c, "%s/", real);
+    const char *hit = maps ? strstr(maps, prefix) : NULL;
+    if (hit) {
+        const char *bol = hit;
+        while (bol > maps && bol[-1] != '\n')
+            bol--;
+        return xprintf(c, "mapped: %.*s", (int)strcspn(bol, "\n"), bol);
+    }
+    const char *fddir = xprintf(c, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(fddir);
+    const char *found = NULL;
+    for (struct dirent *e; d && found == NULL && (e = readdir(d)) != NULL;) {
+        char target[PATH_MAX];
+        ssize_t n = readlink(xprintf(c, "%s/%s", fddir, e->d_name), target, sizeof target - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        if (strncmp(target, prefix, strlen(prefix)) == 0)
+            found = xprintf(c, "open descriptor %s -> %s", e->d_name, target);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* ---- portals ------------------------------------------------------------------------------ */
+
+static int start_portal(ctx_t *c, replica_t *rp)
+{
+    const char *listen = xprintf(c, "127.0.0.1:%d", rp->port);
+    const char *url = xprintf(c, "http://127.0.0.1:%d", c->haport);
+    const char *argv[] = {c->portal_bin, "--db",      rp->db,         "--listen",     listen, "--rate-limit",
+                          "0",           "--threads", PORTAL_THREADS, "--public-url", url,    "--access-log",
+                          rp->log,       NULL};
+    rp->pid = start_bg(argv, rp->err);
+    if (rp->pid <= 0) {
+        print_error("cannot fork for portal %s: %s\n", rp->name, strerror(errno));
+        return -1;
+    }
+    long start = now_ms();
+    while (now_ms() - start < READY_TIMEOUT_MS) {
+        int st;
+        if (waitpid(rp->pid, &st, WNOHANG) == rp->pid) {
+            rp->pid = 0;
+            dump_file_tail("portal output", rp->err);
+            print_error("portal %s ended at start: %s\n", rp->name, wait_status_text(c, st));
+            return -1;
+        }
+        if (get(c, rp->port, "/healthz")->status == 200)
+            return 0;
+        sleep_ms(50);
+    }
+    dump_file_tail("portal output", rp->err);
+    print_error("portal %s did not answer GET /healthz 200 within %d ms\n", rp->name, READY_TIMEOUT_MS);
+    return -1;
+}
+
+/* The portal is still running; else fail, saying how it ended. */
+static void expect_running(ctx_t *c, replica_t *rp, const char *context)
+{
+    int st;
+    if (rp->pid > 0 && waitpid(rp->pid, &st, WNOHANG) == rp->pid) {
+        rp->pid = 0;
+        dump_file_tail(xprintf(c, "portal %s output", rp->name), rp->err);
+        fail_msg("%s: expected portal %s to keep running, it ended: %s (its output is above)", context,
+                 rp->name, wait_status_text(c, st));
+    }
+    if (rp->pid <= 0)
+        fail_msg("%s: portal %s is not running (an earlier test stopped it)", context, rp->name);
+}
+
+/* ---- the load clients ------------------------------------------------------------------------ */
+
+/* A load client (a child process): requests through HAProxy back to back —
+ * a half-1 page, its API, /healthz in turn — until stop_fd is readable or
+ * closed, or LOAD_MAX_MS has passed. keepalive: up to 50 requests per
+ * connection; else a new connection for each. Writes its counts to out
+ * and _exit()s. Only this process's own plain C here: no cmocka. */
+static void load_client(int port, const char *code, int keepalive, int stop_fd, const char *out)
+{
+    char page[64], api[80], reqs[3][256], expect_page[32];
+    snprintf(page, sizeof page, "/v/%s", code);
+    snprintf(api, sizeof api, "/api/v1/transcripts/%s", code);
+    snprintf(expect_page, sizeof expect_page, "%.4s-%.4s-%.4s-%.4s", code, code + 4, code + 8, code + 12);
+    const char *paths[3] = {page, api, "/healthz"};
+    for (int i = 0; i < 3; i++)
+        snprintf(reqs[i], sizeof reqs[i], "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n", paths[i], port,
+                 keepalive ? "" : "Connection: close\r\n");
+    char fails[MAX_FAIL_LINES][320];
+    long total = 0, failures = 0, conns = 0, on_conn = 0;
+    int fd = -1;
+    buf_t b = {0};
+    long start = now_ms();
+    for (long i = 0; now_ms() - start < LOAD_MAX_MS; i++) {
+        struct pollfd sp = {.fd = stop_fd, .events = POLLIN};
+        if (poll(&sp, 1, 0) != 0)
+            break;
+        int k = (int)(i % 3);
+        char why[200] = "";
+        if (fd < 0) {
+            fd = tcp_connect(port, HTTP_TIMEOUT_MS);
+            on_conn = 0;
+            conns++;
+            if (fd < 0)
+                snprintf(why, sizeof why, "connect: %s", strerror(errno));
+        }
+        xch_t x;
+        memset(&x, 0, sizeof x);
+        if (fd >= 0) {
+            exchange(fd, reqs[k], strlen(reqs[k]), &b, &x, HTTP_TIMEOUT_MS);
+            on_conn++;
+            if (x.err != XCH_OK)
+                snprintf(why, sizeof why, "%s (request %ld on its connection)", xch_text(x.err), on_conn);
+            else if (x.status != 200)
+                snprintf(why, sizeof why, "status %d: %.80s", x.status, b.p + x.head_len);
+            else if (k == 0 && memmem(b.p + x.head_len, x.end - x.head_len, expect_page, 19) == NULL)
+                snprintf(why, sizeof why, "200 but the page does not show %s", expect_page);
+            else if (k == 1 &&
+                     memmem(b.p + x.head_len, x.end - x.head_len, "\"status\":\"valid\"", 16) == NULL)
+                snprintf(why, sizeof why, "200 but not \"status\":\"valid\": %.80s", b.p + x.head_len);
+            else if (k == 2 && memmem(b.p + x.head_len, x.end - x.head_len, "ok", 2) == NULL)
+                snprintf(why, sizeof why, "200 but not ok: %.40s", b.p + x.head_len);
+        }
+        total++;
+        if (why[0]) {
+            for (char *q = why; *q; q++)
+                if ((unsigned char)*q < 0x20)
+                    *q = ' ';
+            if (failures < MAX_FAIL_LINES)
+                snprintf(fails[failures], sizeof fails[failures], "+%ld ms, %s, %s: %s", now_ms() - start,
+                         keepalive ? "keep-alive" : "new connection", paths[k], why);
+            failures++;
+        }
+        if (fd >= 0 && (!keepalive || x.err != XCH_OK || x.server_close || on_conn >= 50)) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    free(b.p);
+    FILE *f = fopen(out, "w");
+    if (f) {
+        fprintf(f, "total %ld\nfailures %ld\nconnections %ld\nms %ld\n", total, failures, conns,
+                now_ms() - start);
+        for (long i = 0; i < failures && i < MAX_FAIL_LINES; i++)
+            fprintf(f, "fail %s\n", fails[i]);
+        fclose(f);
+    }
+    _exit(f ? 0 : 1);
+}
+
+/* Start both load clients (one new connection per request, one
+ * keep-alive); *stop_w: close it to stop them. */
+static void start_load(ctx_t *c, int *stop_w)
+{
+    int sp[2];
+    if (pipe2(sp, O_CLOEXEC) != 0)
+        fail_msg("pipe: %s", strerror(errno));
+    for (int i = 0; i < 2; i++) {
+        loader_t *l = &c->load[i];
+        l->mode = i == 0 ? "new connection per request" : "keep-alive";
+        l->out = xprintf(c, "%s/load-%d.txt", c->tmp, i);
+        unlink(l->out);
+        fflush(stdout);
+        fflush(stderr);
+        l->pid = fork();
+        if (l->pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            close(sp[1]);
+            load_client(c->haport, c->old_valid->code, i, sp[0], l->out);
+        }
+        if (l->pid < 0)
+            fail_msg("fork: %s", strerror(errno));
+    }
+    close(sp[0]);
+    *stop_w = sp[1];
+}
+
+typedef struct {
+    long total, failures, conns, ms;
+    const char *fail_lines;
+} load_result_t;
+
+/* Stop the load clients (closing stop_w) and read what they counted. */
+static void stop_load(ctx_t *c, int stop_w, load_result_t res[2])
+{
+    close(stop_w);
+    for (int i = 0; i < 2; i++) {
+        loader_t *l = &c->load[i];
+        int st = 0;
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].fail_lines = "";
+        if (!wait_exit(l->pid, HTTP_TIMEOUT_MS + 3000, &st)) {
+            kill(l->pid, SIGKILL);
+            wait_exit(l->pid, STOP_TIMEOUT_MS, &st);
+            l->pid = 0;
+            fail_msg("the %s load client did not stop within %d ms of being told to", l->mode,
+                     HTTP_TIMEOUT_MS + 3000);
+        }
+        l->pid = 0;
+        char *text = read_text(c, l->out, NULL);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || text == NULL ||
+            sscanf(text, "total %ld\nfailures %ld\nconnections %ld\nms %ld", &res[i].total, &res[i].failures,
+                   &res[i].conns, &res[i].ms) != 4)
+            fail_msg("the %s load client wrote no counts (%s, %s)", l->mode, wait_status_text(c, st),
+                     text ? text : "no file");
+        const char *fl = strstr(text, "\nfail ");
+        res[i].fail_lines = fl ? fl + 1 : "";
+    }
+}
+
+/* ---- tests --------------------------------------------------------------------------------- */
+
+#define SKIP_WITHOUT_HAPROXY(c)                                                                              \
+    do {                                                                                                     \
+        if ((c)->skip)                                                                                       \
+            skip();                                                                                          \
+    } while (0)
+
+/* Half 2 is published on the primary, snapshotted, shipped and swapped in
+ * on both replicas while two clients send requests through HAProxy back to
+ * back: not one of them fails, and the new records are served by both. */
+static void test_new_record_served_by_both_replicas_through_haproxy_with_no_failed_request(void **state)
+{
+    ctx_t *c = *state;
+    SKIP_WITHOUT_HAPROXY(c);
+    replica_t *a = &c->rep[0], *b = &c->rep[1];
+    const char *nv = c->new_valid->code;
+    resp_t *r = get(c, c->haport, page_path(c, nv));
+    EXPECT(r, r->status == 404, "expected %s (half 2, not published yet) to be 404 through HAProxy, got %d",
+           nv, r->status);
+    for (int i = 0; i < 2; i++) {
+        r = get(c, c->rep[i].port, page_path(c, nv));
+        EXPECT(r, r->status == 404, "expected %s (half 2) to be 404 on replica %s before the swap, got %d",
+               nv, c->rep[i].name, r->status);
+    }
+    long down_before_a, down_before_b;
+    const char *st;
+    if (ha_server(c, "a", &st, &down_before_a) != 0 || ha_server(c, "b", &st, &down_before_b) != 0)
+        fail_msg("expected HAProxy's stats CSV to list servers a and b: %s", st);
+
+    int stop_w;
+    long t0 = now_ms();
+    start_load(c, &stop_w);
+    sleep_ms(300); /* the clients are under way before anything changes */
+
+    const char *pub[] = {c->publish_bin, "--db", c->primary, "batch", c->half[2], NULL};
+    if (run_ok(c, pub) != 0)
+        fail_msg("expected half 2 (%s) to publish on the primary with exit status 0", c->half[2]);
+    MUST(make_snapshot(c, "snap-2"), "expected `mdb_copy -c %s %s/snap-2` to make snap-2 (output above)",
+         c->primary, c->tmp);
+    MUST(ship(c, a, "snap-2"), "expected snap-2 shipped to replica A");
+    MUST(ship(c, b, "snap-2"), "expected snap-2 shipped to replica B");
+    long t_point = now_ms();
+    MUST(point(c, a, "snap-2"), "expected replica-a/current re-pointed at snap-2");
+    MUST(point(c, b, "snap-2"), "expected replica-b/current re-pointed at snap-2");
+
+    /* new records: from A, from B, and through HAProxy */
+    int seen[3] = {0, 0, 0};
+    long seen_ms[3] = {0, 0, 0};
+    const int ports[3] = {a->port, b->port, c->haport};
+    while (now_ms() - t_point < SWAP_TIMEOUT_MS && !(seen[0] && seen[1] && seen[2])) {
+        for (int i = 0; i < 3; i++)
+            if (!seen[i] && get(c, ports[i], page_path(c, nv))->status == 200) {
+                seen[i] = 1;
+                seen_ms[i] = now_ms() - t_point;
+            }
+        if (!(seen[0] && seen[1] && seen[2]))
+            sleep_ms(100);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (!seen[i]) {
+            r = get(c, ports[i], page_path(c, nv));
+            if (i < 2)
+                dump_file_tail(xprintf(c, "portal %s output", c->rep[i].name), c->rep[i].err);
+            EXPECT(r, r->status == 200,
+                   "expected %s (published in half 2) to answer 200 from %s within %d ms of re-pointing the "
+                   "symlinks, got %d",
+                   nv, port_name(c, ports[i]), SWAP_TIMEOUT_MS, r->status);
+        }
+    }
+    expect_api_status(c, a->port, nv, "valid");
+    expect_api_status(c, b->port, nv, "valid");
+    for (int i = 0; i < 6; i++) /* round robin: both replicas, through HAProxy */
+        expect_api_status(c, c->haport, nv, "valid");
+    sleep_ms(500); /* load goes on a little past the swap */
+
+    load_result_t res[2];
+    stop_load(c, stop_w, res);
+    long total = res[0].total + res[1].total, failures = res[0].failures + res[1].failures;
+    print_message(
+        "scale-out swap: %ld requests through HAProxy in %ld ms (%ld on new connections, %ld on %ld "
+        "keep-alive connections), %ld failed; new record served by A after %ld ms, by B after %ld "
+        "ms, through HAProxy after %ld ms (from re-pointing the symlinks)\n",
+        total, now_ms() - t0, res[0].total, res[1].total, res[1].conns, failures, seen_ms[0], seen_ms[1],
+        seen_ms[2]);
+    if (failures > 0) {
+        fflush(stdout);
+        fprintf(stderr, "--- failed requests (first %d of each client) ---\n%s%s--- end ---\n",
+                MAX_FAIL_LINES, res[0].fail_lines, res[1].fail_lines);
+        dump_file_tail("portal A output", a->err);
+        dump_file_tail("portal B output", b->err);
+        dump_file_tail("haproxy output", c->haerr);
+        fail_msg("expected no failed request through HAProxy while snap-2 was swapped in, got %ld of %ld "
+                 "(listed above)",
+                 failures, total);
+    }
+    if (res[0].total < 20 || res[1].total < 20)
+        fail_msg(
+            "expected each load client to get at least 20 requests through during the swap, got %ld and %ld",
+            res[0].total, res[1].total);
+    long down_a, down_b;
+    if (ha_server(c, "a", &st, &down_a) == 0 && ha_server(c, "b", &st, &down_b) == 0 &&
+        (down_a != down_before_a || down_b != down_before_b))
+        print_message("note: HAProxy marked a replica down during the swap (a: %ld, b: %ld times)\n",
+                      down_a - down_before_a, down_b - down_before_b);
+    if (count_in_file(c, a->err, "serving a new snapshot") != 1 ||
+        count_in_file(c, b->err, "serving a new snapshot") != 1) {
+        dump_file_tail("portal A output", a->err);
+        dump_file_tail("portal B output", b->err);
+        fail_msg("expected each portal to say once that it serves a new snapshot, A said it %ld times, B %ld",
+                 count_in_file(c, a->err, "serving a new snapshot"),
+                 count_in_file(c, b->err, "serving a new snapshot"));
+    }
+
+    /* every record of half 2 through HAProxy: the recalled ones recalled */
+    int recalled = 0;
+    for (size_t i = 0; i < c->ncodes; i++) {
+        const demo_code_t *e = &c->codes[i];
+        if (e->half != 2)
+            continue;
+        if (strcmp(e->expect, "recall-notice") == 0) {
+            r = get(c, c->haport, api_path(c, e->code));
+            EXPECT(r, r->status == 404, "expected the recall notice %s to be 404 on the API, got %d", e->code,
+                   r->status);
+            continue;
+        }
+        const char *want = strcmp(e->expect, "recalled") == 0 ? "recalled" : "valid";
+        expect_api_status(c, c->haport, e->code, want);
+        if (strcmp(want, "recalled") == 0) {
+            recalled++;
+            r = get(c, c->haport, page_path(c, e->code));
+            EXPECT_STATUS(r, 200);
+        }
+    }
+    if (recalled == 0)
+        fail_msg("expected half 2 to hold a recalled transcript (codes.txt)");
+}
+
+/* Once every thread of a replica has served a request on snap-2, snap-1 is
+ * closed: no mapping, no descriptor of it left in the process. */
+static void test_the_old_snapshot_is_let_go_once_every_thread_has_moved(void **state)
+{
+    ctx_t *c = *state;
+    SKIP_WITHOUT_HAPROXY(c);
+    for (int i = 0; i < 2; i++) {
+        replica_t *rp = &c->rep[i];
+        expect_running(c, rp, "after the swap");
+        const char *old = xprintf(c, "%s/snap-1", rp->dir), *held = NULL;
+        long start = now_ms();
+        do {
+            /* new connections land on either thread (they share the listener) */
+            for (int k = 0; k < 8; k++)
+                get(c, rp->port, "/healthz");
+            held = holds(c, rp->pid, old);
+            if (held)
+                sleep_ms(100);
+        } while (held && now_ms() - start < SWAP_TIMEOUT_MS);
+        if (held)
+            fail_msg("expected replica %s to close snap-1 once its threads moved to snap-2 (within %d ms of "
+                     "requests on new connections), it still holds %s",
+                     rp->name, SWAP_TIMEOUT_MS, held);
+    }
+}
+
+/* A replica that stops answering (SIGSTOP: its port still accepts) is
+ * taken out by the /healthz check; every request goes to the other. Back
+ * (SIGCONT), it gets requests again. */
+static void test_a_replica_down_is_taken_out_by_the_health_check(void **state)
+{
+    ctx_t *c = *state;
+    SKIP_WITHOUT_HAPROXY(c);
+    replica_t *a = &c->rep[0], *b = &c->rep[1];
+    expect_running(c, a, "before stopping A");
+    const char *st;
+    if (ha_wait_status(c, "a", "UP", UP_TIMEOUT_MS, &st) < 0 ||
+        ha_wait_status(c, "b", "UP", UP_TIMEOUT_MS, &st) < 0)
+        fail_msg("expected both servers UP in HAProxy's stats before the test, one is: %s", st);
+
+    assert_int_equal(kill(a->pid, SIGSTOP), 0);
+    long took = ha_wait_status(c, "a", "DOWN", DOWN_TIMEOUT_MS + 1000, &st);
+    if (took < 0 || took > DOWN_TIMEOUT_MS) {
+        kill(a->pid, SIGCONT);
+        fail_msg("expected HAProxy to mark the stopped replica A DOWN within %d ms, %s", DOWN_TIMEOUT_MS,
+                 took < 0 ? xprintf(c, "after %d ms its status is \"%s\"", DOWN_TIMEOUT_MS + 1000, st)
+                          : xprintf(c, "it took %ld ms", took));
+    }
+    long b_before = log_hits(c, b->log);
+    long t = now_ms();
+    expect_ok_through_haproxy(c, 21, "replica A stopped (SIGSTOP)");
+    long ms = now_ms() - t;
+    print_message(
+        "replica A stopped: out of HAProxy's rotation after %ld ms; 21 requests then took %ld ms, all "
+        "200\n",
+        took, ms);
+    long b_after = log_hits(c, b->log);
+    for (long start = now_ms(); b_after - b_before < 14 && now_ms() - start < 1000; sleep_ms(50))
+        b_after = log_hits(c, b->log);
+    if (b_after - b_before < 14) /* 14 of the 21 are lookups; /healthz is not counted */
+        fail_msg("expected replica B to serve the 14 lookups while A was stopped, its access log has %ld new",
+                 b_after - b_before);
+
+    assert_int_equal(kill(a->pid, SIGCONT), 0);
+    took = ha_wait_status(c, "a", "UP", UP_TIMEOUT_MS, &st);
+    if (took < 0)
+        fail_msg("expected HAProxy to put replica A back UP within %d ms of SIGCONT, its status is \"%s\"",
+                 UP_TIMEOUT_MS, st);
+    long a_before = log_hits(c, a->log);
+    expect_ok_through_haproxy(c, 12, "replica A continued (SIGCONT)");
+    long a_after = a_before;
+    for (long start = now_ms(); a_after == a_before && now_ms() - start < 1000; sleep_ms(50))
+        a_after = log_hits(c, a->log);
+    if (a_after <= a_before)
+        fail_msg("expected replica A to serve requests again after SIGCONT, its access log has none new "
+                 "(%ld lookups before and after)",
+                 a_before);
+    expect_running(c, a, "after SIGCONT");
+}
+
+/* A replica that exits (SIGTERM) is taken out too; started again on the
+ * same port and --db, it is back in the rotation. */
+static void test_a_replica_that_exits_is_taken_out_and_back_after_a_restart(void **state)
+{
+    ctx_t *c = *state;
+    SKIP_WITHOUT_HAPROXY(c);
+    replica_t *b = &c->rep[1];
+    expect_running(c, b, "before stopping B");
+    const char *why, *st;
+    if (stop_child(c, &b->pid, &why) != 0) {
+        dump_file_tail("portal B output", b->err);
+        fail_msg("expected replica B to exit 0 on SIGTERM within %d ms, got: %s", STOP_TIMEOUT_MS, why);
+    }
+    long took = ha_wait_status(c, "b", "DOWN", DOWN_TIMEOUT_MS + 1000, &st);
+    if (took < 0 || took > DOWN_TIMEOUT_MS)
+        fail_msg("expected HAProxy to mark the exited replica B DOWN within %d ms, %s", DOWN_TIMEOUT_MS,
+                 took < 0 ? xprintf(c, "after %d ms its status is \"%s\"", DOWN_TIMEOUT_MS + 1000, st)
+                          : xprintf(c, "it took %ld ms", took));
+    long t = now_ms();
+    expect_ok_through_haproxy(c, 21, "replica B exited");
+    print_message(
+        "replica B exited: out of HAProxy's rotation after %ld ms; 21 requests then took %ld ms, all "
+        "200\n",
+        took, now_ms() - t);
+
+    if (start_portal(c, b) != 0)
+        fail_msg("expected replica B to start again on port %d with --db %s (output above)", b->port, b->db);
+    took = ha_wait_status(c, "b", "UP", UP_TIMEOUT_MS, &st);
+    if (took < 0)
+        fail_msg("expected HAProxy to put the restarted replica B back UP within %d ms, its status is \"%s\"",
+                 UP_TIMEOUT_MS, st);
+    long before = log_hits(c, b->log);
+    expect_ok_through_haproxy(c, 12, "replica B restarted");
+    long after = before;
+    for (long start = now_ms(); after == before && now_ms() - start < 1000; sleep_ms(50))
+        after = log_hits(c, b->log);
+    if (after <= before)
+        fail_msg("expected the restarted replica B to serve requests through HAProxy, its access log has "
+                 "none new");
+    /* restarted on snap-2: the new record is there */
+    expect_api_status(c, b->port, c->new_valid->code, "valid");
+}
+
+/* Every transcript of the demo, from one port: 200 and the expected verdict. */
+static void expect_all_codes(ctx_t *c, int port)
+{
+    for (size_t i = 0; i < c->ncodes; i++) {
+        const demo_code_t *e = &c->codes[i];
+        if (strcmp(e->expect, "recall-notice") == 0)
+            continue;
+        expect_api_status(c, port, e->code, strcmp(e->expect, "recalled") == 0 ? "recalled" : "valid");
+    }
+}
+
+/* replica-b/current pointed at a directory without data.mdb, then at one
+ * whose data.mdb is not LMDB: B keeps serving snap-2, every code, and says
+ * it is healthy. Restored afterwards. */
+static void test_a_broken_snapshot_is_not_picked_up(void **state)
+{
+    ctx_t *c = *state;
+    SKIP_WITHOUT_HAPROXY(c);
+    replica_t *b = &c->rep[1];
+    expect_running(c, b, "before the broken snapshots");
+    const char *empty = xprintf(c, "%s/snap-empty", b->dir), *junk = xprintf(c, "%s/snap-junk", b->dir);
+    if (mkdir(empty, 0755) != 0 || mkdir(junk, 0755) != 0)
+        fail_msg("mkdir: %s", strerror(errno));
+    FILE *f = fopen(xprintf(c, "%s/data.mdb", junk), "w");
+    if (f == NULL)
+        fail_msg("cannot write %s/data.mdb: %s", junk, strerror(errno));
+    for (int i = 0; i < 65536; i++)
+        fputc("not an LMDB file\n"[i % 17], f);
+    fclose(f);
+
+    const char *targets[2] = {"snap-empty", "snap-junk"};
+    for (int k = 0; k < 2; k++) {
+        long swaps = count_in_file(c, b->err, "serving a new snapshot");
+        MUST(point(c, b, targets[k]), "expected replica-b/current re-pointed at %s", targets[k]);
+        for (long start = now_ms(); now_ms() - start < WATCH_WAIT_MS; sleep_ms(100)) {
+            resp_t *r = get(c, b->port, "/healthz");
+            if (r->status != 200) {
+                expect_running(c, b, xprintf(c, "--db pointed at %s", targets[k]));
+                point(c, b, "snap-2");
+                EXPECT(r, 0, "expected /healthz 200 from replica B with --db pointed at %s, got %d",
+                       targets[k], r->status);
+            }
+        }
+        expect_running(c, b, xprintf(c, "--db pointed at %s", targets[k]));
+        expect_all_codes(c, b->port);
+        if (count_in_file(c, b->err, "serving a new snapshot") != swaps) {
+            dump_file_tail("portal B output", b->err);
+            fail_msg("expected replica B not to take %s as a new snapshot, it said it serves one",
+                     targets[k]);
+        }
+        expect_ok_through_haproxy(c, 6, xprintf(c, "replica B's --db pointed at %s", targets[k]));
+    }
+    MUST(point(c, b, "snap-2"), "expected replica-b/current pointed back at snap-2");
+    sleep_ms(1200);
+    expect_running(c, b, "--db pointed back at snap-2");
+    expect_api_status(c, b->port, c->new_valid->code, "valid");
+}
+
+/* A snapshot whose data.mdb was cut short (a copy that ran out of disk, a
+ * symlink re-pointed before the copy ended) is a broken snapshot too: the
+ * replica keeps serving the one it has. On a third portal of its own. */
+static void test_a_truncated_snapshot_is_not_picked_up(void **state)
+{
+    ctx_t *c = *state;
+    SKIP_WITHOUT_HAPROXY(c);
+    replica_t *rc = &c->rep[2];
+    if (mkdir(rc->dir, 0755) != 0)
+        fail_msg("mkdir %s: %s", rc->dir, strerror(errno));
+    MUST(ship(c, rc, "snap-2"), "expected snap-2 shipped to replica C");
+    MUST(point(c, rc, "snap-2"), "expected replica-c/current pointed at snap-2");
+    if (start_portal(c, rc) != 0)
+        fail_msg("expected replica C to start on snap-2 (output above)");
+    expect_api_status(c, rc->port, c->new_valid->code, "valid");
+
+    const char *cut = xprintf(c, "%s/snap-cut", rc->dir), *full = xprintf(c, "%s/snap-2/data.mdb", c->tmp);
+    long size = file_size(full);
+    if (mkdir(cut, 0755) != 0 || size <= 0 || copy_file(full, xprintf(c, "%s/data.mdb", cut), size / 2) != 0)
+        fail_msg("cannot make a truncated copy of %s in %s: %s", full, cut, strerror(errno));
+    MUST(point(c, rc, "snap-cut"), "expected replica-c/current re-pointed at snap-cut");
+    for (long start = now_ms(); now_ms() - start < WATCH_WAIT_MS; sleep_ms(100)) {
+        resp_t *r = get(c, rc->port, "/healthz");
+        int st;
+        if (wait_exit(rc->pid, r->status == 200 ? 0 : 1000, &st)) {
+            rc->pid = 0;
+            dump_file_tail("portal C output", rc->err);
+            fail_msg(
+                "expected replica C to keep serving snap-2 when --db was pointed at a data.mdb cut to %ld of "
+                "%ld bytes; it ended: %s (its output is above)",
+                size / 2, size, wait_status_text(c, st));
+        }
+        EXPECT(r, r->status == 200,
+               "expected /healthz 200 from replica C with --db at a truncated snapshot, got %d", r->status);
+    }
+    expect_api_status(c, rc->port, c->new_valid->code, "valid");
+    expect_api_status(c, rc->port, c->old_valid->code, "valid");
+    MUST(point(c, rc, "snap-2"), "expected replica-c/current pointed back at snap-2");
+    const char *why;
+    if (stop_child(c, &rc->pid, &why) != 0) {
+        dump_file_tail("portal C output", rc->err);
+        fail_msg("expected replica C to exit 0 on SIGTERM within %d ms, got: %s", STOP_TIMEOUT_MS, why);
+    }
+}
+
+/* The trust_version of an index, from `hocba-publish status --json`; -1 if none. */
+static long trust_version_of(ctx_t *c, const char *primary)
+{
+    const char *argv[] = {c->publish_bin, "--db", primary, "status", "--json", NULL};
+    run_t r;
+    run_argv(c, &r, argv, CHILD_TIMEOUT_MS);
+    const char *v = r.status == 0 ? strstr(r.out, "\"trust_version\":") : NULL;
+    if (v == NULL) {
+        dump_run(c, &r);
+        return -1;
+    }
+    return atol(v + 16);
+}
+
+/* Publish trust, schools and the whole demo batch into a new index. */
+static void build_primary(ctx_t *c, const char *primary)
+{
+    const char *anchors = xprintf(c, "%s/trust/anchors.pem", c->demo);
+    const char *inter = xprintf(c, "%s/trust/intermediates.pem", c->demo);
+    const char *schools = xprintf(c, "%s/schools.json", c->demo), *batch = xprintf(c, "%s/batch", c->demo);
+    const char *trust[] = {c->publish_bin, "--db", primary, "trust", anchors, inter, NULL};
+    const char *reg[] = {c->publish_bin, "--db", primary, "schools", schools, NULL};
+    const char *all[] = {c->publish_bin, "--db", primary, "batch", batch, NULL};
+    MUST(run_ok(c, trust) || run_ok(c, reg) || run_ok(c, all), "expected the demo data to publish into %s",
+         primary);
+}
+
+/* Two snapshots from two primaries (an index rebuilt from the archive, as
+ * docs/operations.md describes for a format change, and the one it
+ * replaces) may carry the same trust_version with different trust inputs:
+ * here the second has the issuing CA's CRL, which revokes the teacher
+ * certificate of the invalid-after-crl transcripts. A replica swapped onto
+ * it checks with the inputs of the snapshot it serves. On a portal of its
+ * own (replica D). */
+static void test_a_snapshot_with_other_crls_at_the_same_trust_version_is_checked_with_its_own(void **state)
+{
+    ctx_t *c = *state;
+    SKIP_WITHOUT_HAPROXY(c);
+    replica_t *rd = &c->rep[3];
+    const demo_code_t *revoked[2] = {NULL, NULL};
+    for (size_t i = 0, n = 0; i < c->ncodes && n < 2; i++)
+        if (strcmp(c->codes[i].expect, "invalid-after-crl") == 0)
+            revoked[n++] = &c->codes[i];
+    if (revoked[1] == NULL)
+        fail_msg("expected two invalid-after-crl transcripts in codes.txt");
+
+    const char *px = xprintf(c, "%s/primary-x", c->tmp), *py = xprintf(c, "%s/primary-y", c->tmp);
+    build_primary(c, px);
+    build_primary(c, py);
+    const char *schools[] = {
+        c->publish_bin, "--db", px, "schools", xprintf(c, "%s/schools.json", c->demo), NULL};
+    MUST(run_ok(c, schools), "expected `hocba-publish schools` to publish again into %s", px);
+    const char *crl[16] = {c->publish_bin, "--db", py, "crl"};
+    int ncrl = 4;
+    const char *tdir = xprintf(c, "%s/trust", c->demo);
+    DIR *d = opendir(tdir);
+    for (struct dirent *e; d && ncrl < 15 && (e = readdir(d)) != NULL;) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".crl") == 0)
+            crl[ncrl++] = xprintf(c, "%s/%s", tdir, e->d_name);
+    }
+    if (d)
+        closedir(d);
+    crl[ncrl] = NULL;
+    MUST(ncrl == 4 || run_ok(c, crl), "expected the demo's CRLs (%s/*.crl) to publish into %s", tdir, py);
+    /* the same trust_version in both: bump the lower one with `schools` */
+    long vx = trust_version_of(c, px), vy = trust_version_of(c, py);
+    for (int i = 0; i < 8 && vx > 0 && vy > 0 && vx != vy; i++) {
+        const char *lower = vx < vy ? px : py;
+        const char *again[] = {
+            c->publish_bin, "--db", lower, "schools", xprintf(c, "%s/schools.json", c->demo), NULL};
+        MUST(run_ok(c, again), "expected `hocba-publish schools` to publish again into %s", lower);
+        vx = trust_version_of(c, px);
+        vy = trust_version_of(c, py);
+    }
+    if (vx <= 0 || vx != vy)
+        fail_msg("expected to give both primaries the same trust_version, got %ld and %ld", vx, vy);
+
+    MUST(snapshot_of(c, px, "snap-x") || snapshot_of(c, py, "snap-y"),
+         "expected mdb_copy to make snap-x and snap-y");
+    if (mkdir(rd->dir, 0755) != 0)
+        fail_msg("mkdir %s: %s", rd->dir, strerror(errno));
+    MUST(ship(c, rd, "snap-x") || ship(c, rd, "snap-y") || point(c, rd, "snap-y"),
+         "expected snap-x and snap-y shipped to replica D, current -> snap-y");
+    /* control: started on snap-y, the portal finds those codes invalid */
+    if (start_portal(c, rd) != 0)
+        fail_msg("expected replica D to start on snap-y (output above)");
+    for (int i = 0; i < 2; i++)
+        expect_api_status(c, rd->port, revoked[i]->code, "invalid");
+    const char *why;
+    if (stop_child(c, &rd->pid, &why) != 0)
+        fail_msg("expected replica D to exit 0 on SIGTERM within %d ms, got: %s", STOP_TIMEOUT_MS, why);
+
+    MUST(point(c, rd, "snap-x"), "expected replica-d/current pointed at snap-x");
+    if (start_portal(c, rd) != 0)
+        fail_msg("expected replica D to start on snap-x (output above)");
+    expect_api_status(c, rd->port, revoked[0]->code, "valid"); /* no CRL in snap-x; [1] not asked yet */
+
+    MUST(point(c, rd, "snap-y"), "expected replica-d/current re-pointed at snap-y");
+    long start = now_ms();
+    while (count_in_file(c, rd->err, "serving a new snapshot") == 0 && now_ms() - start < SWAP_TIMEOUT_MS)
+        sleep_ms(100);
+    if (count_in_file(c, rd->err, "serving a new snapshot") == 0) {
+        dump_file_tail("portal D output", rd->err);
+        fail_msg("expected replica D to take snap-y within %d ms of re-pointing its symlink",
+                 SWAP_TIMEOUT_MS);
+    }
+    for (int i = 1; i >= 0; i--) {
+        resp_t *r = get(c, rd->port, api_path(c, revoked[i]->code));
+        EXPECT_STATUS(r, 200);
+        const char *got = api_status(c, r);
+        EXPECT(r, got && strcmp(got, "invalid") == 0,
+               "expected %s to be \"invalid\" on replica D once it serves snap-y, whose CRL revokes its "
+               "teacher's "
+               "certificate (both snapshots have trust_version %ld; %s), got \"%s\"",
+               revoked[i]->code, vx,
+               i == 1 ? "this code was never asked before the swap" : "this code was asked before the swap",
+               got ? got : "no status");
+    }
+    if (stop_child(c, &rd->pid, &why) != 0) {
+        dump_file_tail("portal D output", rd->err);
+        fail_msg("expected replica D to exit 0 on SIGTERM within %d ms, got: %s", STOP_TIMEOUT_MS, why);
+    }
+}
+
+/* ---- group setup and teardown ------------------------------------------------------------------- */
+
+static int load_codes(ctx_t *c)
+{
+    char line[1024];
+    const char *path = xprintf(c, "%s/codes.txt", c->demo);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        print_error("cannot read %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof line, f) && c->ncodes < MAX_CODES) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#')
+            continue;
+        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        if (t1 == NULL || t2 == NULL || t1 - line != 16)
+            continue;
+        demo_code_t *e = &c->codes[c->ncodes++];
+        snprintf(e->code, sizeof e->code, "%.16s", line);
+        snprintf(e->expect, sizeof e->expect, "%.*s", (int)(t2 - t1 - 1), t1 + 1);
+        snprintf(e->desc, sizeof e->desc, "%s", t2 + 1);
+        snprintf(e->stem, sizeof e->stem, "%.*s", (int)strcspn(t2 + 1, ":"), t2 + 1);
+    }
+    fclose(f);
+    return c->ncodes > 0 ? 0 : -1;
+}
+
+/* The family of a stem: SCHOOL-NNNNNN, without -recall or -v2. */
+static size_t family_len(const char *stem)
+{
+    const char *dash = strchr(stem, '-');
+    const char *second = dash ? strchr(dash + 1, '-') : NULL;
+    return second ? (size_t)(second - stem) : strlen(stem);
+}
+
+/* Half 1: the first half of the families untouched by recalls. Half 2: the
+ * rest, with every recalled transcript, its notice and its replacement. */
+static int split_batch(ctx_t *c)
+{
+    size_t nplain = 0, seen_plain = 0;
+    int recall_family[MAX_CODES] = {0};
+    for (size_t i = 0; i < c->ncodes; i++) {
+        const char *s = c->codes[i].stem;
+        size_t fl = family_len(s);
+        for (size_t k = 0; k < c->ncodes; k++) {
+            const char *t = c->codes[k].stem;
+            if (family_len(t) == fl && strncmp(s, t, fl) == 0 &&
+                (strlen(t) > fl || strcmp(c->codes[k].expect, "recalled") == 0))
+                recall_family[i] = 1;
+        }
+        if (!recall_family[i])
+            nplain++;
+    }
+    for (size_t i = 0; i < c->ncodes; i++) {
+        demo_code_t *e = &c->codes[i];
+        e->half = recall_family[i] || seen_plain++ >= nplain / 2 ? 2 : 1;
+        const char *exts[2] = {"json", "p7s"};
+        for (int k = 0; k < 2; k++) {
+            const char *src = xprintf(c, "%s/batch/%s.%s", c->demo, e->stem, exts[k]);
+            const char *dst = xprintf(c, "%s/%s.%s", c->half[e->half], e->stem, exts[k]);
+            if (copy_file(src, dst, -1) != 0) {
+                print_error("cannot copy %s to %s: %s\n", src, dst, strerror(errno));
+                return -1;
+            }
+        }
+        int plain_valid =
+            strcmp(e->expect, "valid") == 0 && strstr(e->desc, ": transcript,") && !strchr(e->desc, ';');
+        if (plain_valid && e->half == 1 && c->old_valid == NULL)
+            c->old_valid = e;
+        if (plain_valid && e->half == 2 && c->new_valid == NULL)
+            c->new_valid = e;
+    }
+    /* every package of the batch is in codes.txt, so in one half */
+    DIR *d = opendir(xprintf(c, "%s/batch", c->demo));
+    size_t njson = 0;
+    for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
+        size_t l = strlen(de->d_name);
+        njson += l > 5 && strcmp(de->d_name + l - 5, ".json") == 0;
+    }
+    if (d)
+        closedir(d);
+    if (njson != c->ncodes || c->old_valid == NULL || c->new_valid == NULL) {
+        print_error(
+            "codes.txt lists %zu packages, the batch holds %zu; expected every one listed, and a plain "
+            "valid transcript in each half\n",
+            c->ncodes, njson);
+        return -1;
+    }
+    return 0;
+}
+
+/* Round robin over A and B, each checked with GET /healthz every 200 ms;
+ * the stats listener tells what HAProxy thinks of each. */
+#define HAPROXY_CFG                                                                                          \
+    "global\n"                                                                                               \
+    "    maxconn 512\n"                                                                                      \
+    "defaults\n"                                                                                             \
+    "    mode http\n"                                                                                        \
+    "    timeout connect 1s\n"                                                                               \
+    "    timeout client 10s\n"                                                                               \
+    "    timeout server 10s\n"                                                                               \
+    "    retries 3\n"                                                                                        \
+    "    option redispatch\n"                                                                                \
+    "frontend portal\n"                                                                                      \
+    "    bind 127.0.0.1:%d\n"                                                                                \
+    "    default_backend portals\n"                                                                          \
+    "backend portals\n"                                                                                      \
+    "    balance roundrobin\n"                                                                               \
+    "    option httpchk GET /healthz\n"                                                                      \
+    "    http-check expect status 200\n"                                                                     \
+    "    server a 127.0.0.1:%d check inter 200 fall 2 rise 1\n"                                              \
+    "    server b 127.0.0.1:%d check inter 200 fall 2 rise 1\n"                                              \
+    "listen stats\n"                                                                                         \
+    "    bind 127.0.0.1:%d\n"                                                                                \
+    "    stats enable\n"                                                                                     \
+    "    stats uri /stats\n"
+
+static int start_haproxy(ctx_t *c)
+{
+    FILE *f = fopen(c->hacfg, "w");
+    if (f == NULL) {
+        print_error("cannot write %s: %s\n", c->hacfg, strerror(errno));
+        return -1;
+    }
+    fprintf(f, HAPROXY_CFG, c->haport, c->rep[0].port, c->rep[1].port, c->statsport);
+    fclose(f);
+    const char *argv[] = {HAPROXY, "-f", c->hacfg, "-db", NULL};
+    c->haproxy = start_bg(argv, c->haerr);
+    const char *sa = "", *sb = "";
+    long down;
+    long start = now_ms();
+    while (now_ms() - start < READY_TIMEOUT_MS) {
+        int st;
+        if (waitpid(c->haproxy, &st, WNOHANG) == c->haproxy) {
+            c->haproxy = 0;
+            dump_file_tail("haproxy output", c->haerr);
+            print_error("haproxy ended at start: %s\n", wait_status_text(c, st));
+            return -1;
+        }
+        if (get(c, c->haport, "/healthz")->status == 200 && ha_server(c, "a", &sa, &down) == 0 &&
+            ha_server(c, "b", &sb, &down) == 0 && strcmp(sa, "UP") == 0 && strcmp(sb, "UP") == 0)
+            break;
+        sleep_ms(100);
+    }
+    if (strcmp(sa, "UP") != 0 || strcmp(sb, "UP") != 0) {
+        dump_file_tail("haproxy output", c->haerr);
+        print_error(
+            "expected HAProxy to answer /healthz 200 with servers a and b UP within %d ms; a: \"%s\", b: "
+            "\"%s\"\n",
+            READY_TIMEOUT_MS, sa, sb);
+        return -1;
+    }
+    /* both replicas get requests through it */
+    long before[2] = {log_hits(c, c->rep[0].log), log_hits(c, c->rep[1].log)};
+    for (int i = 0; i < 10; i++) {
+        resp_t *r = get(c, c->haport, page_path(c, c->old_valid->code));
+        if (r->status != 200) {
+            dump_resp(r);
+            print_error("expected %s to answer 200 through HAProxy, got %d\n", r->what, r->status);
+            return -1;
+        }
+    }
+    sleep_ms(200);
+    for (int i = 0; i < 2; i++)
+        if (log_hits(c, c->rep[i].log) == before[i]) {
+            print_error(
+                "expected replica %s to get some of 10 lookups through HAProxy (round robin); its access "
+                "log shows none\n",
+                c->rep[i].name);
+            return -1;
+        }
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    ctx_t *c = *state;
+    if (c == NULL)
+        return 0;
+    int rc = 0;
+    const char *why;
+    for (int i = 0; i < 2; i++)
+        if (c->load[i].pid > 0) {
+            int st;
+            kill(c->load[i].pid, SIGKILL);
+            wait_exit(c->load[i].pid, STOP_TIMEOUT_MS, &st);
+        }
+    /* HAProxy first: it holds keep-alive connections to the portals */
+    if (c->haproxy > 0 && stop_child(c, &c->haproxy, &why) != 0 && why && strstr(why, "still running"))
+        print_error("haproxy did not stop on SIGTERM: %s\n", why);
+    for (int i = 0; i < 4; i++) {
+        replica_t *rp = &c->rep[i];
+        if (rp->pid > 0 && stop_child(c, &rp->pid, &why) != 0) {
+            dump_file_tail(xprintf(c, "portal %s output", rp->name), rp->err);
+            print_error("expected portal %s to exit 0 within %d ms of SIGTERM, got: %s\n", rp->name,
+                        STOP_TIMEOUT_MS, why);
+            rc = -1;
+        }
+    }
+    if (c->tmp && c->tmp[0]) {
+        const char *keepdir = getenv("HOCBA_KEEP_TMP");
+        if (keepdir && *keepdir && strcmp(keepdir, "0") != 0)
+            print_message("kept %s\n", c->tmp);
+        else
+            nftw(c->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    for (size_t i = 0; i < c->nkept; i++)
+        free(c->kept[i]);
+    free(c->kept);
+    free(c);
+    *state = NULL;
+    return rc;
+}
+
+static int group_setup_steps(ctx_t *c)
+{
+    if (access(HAPROXY, X_OK) != 0) {
+        print_message("SKIPPED: the scale-out tests need HAProxy in front of the replicas, and %s is missing "
+                      "(Debian: apt-get install haproxy)\n",
+                      HAPROXY);
+        c->skip = 1;
+        return 0;
+    }
+    const char *bin = getenv("HOCBA_BIN");
+    bin = bin && *bin ? bin : "bin";
+    c->portal_bin = xprintf(c, "%s/hocba-portal", bin);
+    c->publish_bin = xprintf(c, "%s/hocba-publish", bin);
+    c->demo_bin = xprintf(c, "%s/hocba-demo", bin);
+    const char *bins[] = {c->portal_bin, c->publish_bin, c->demo_bin};
+    for (size_t i = 0; i < 3; i++)
+        if (access(bins[i], X_OK) != 0) {
+            print_error("%s is not an executable (%s); set HOCBA_BIN to its directory\n", bins[i],
+                        strerror(errno));
+            return -1;
+        }
+    if (access("templates", R_OK) != 0) {
+        print_error("run the tests from the project root (templates/ is not here)\n");
+        return -1;
+    }
+    char supp[PATH_MAX];
+    if (!getenv("LSAN_OPTIONS") && realpath(LSAN_SUPPRESSIONS, supp))
+        setenv("LSAN_OPTIONS", xprintf(c, "suppressions=%s", supp), 1);
+
+    const char *tmpdir = getenv("TMPDIR");
+    char *tmp = xprintf(c, "%s/hocba-scaleout-test-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (mkdtemp(tmp) == NULL) {
+        print_error("mkdtemp %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    c->tmp = tmp;
+    c->demo = xprintf(c, "%s/demo", c->tmp);
+    c->primary = xprintf(c, "%s/primary", c->tmp);
+    c->half[1] = xprintf(c, "%s/half-1", c->tmp);
+    c->half[2] = xprintf(c, "%s/half-2", c->tmp);
+    c->hacfg = xprintf(c, "%s/haproxy.cfg", c->tmp);
+    c->haerr = xprintf(c, "%s/haproxy.out", c->tmp);
+    const char *names[4] = {"A", "B", "C", "D"},
+               *dirs[4] = {"replica-a", "replica-b", "replica-c", "replica-d"};
+    for (int i = 0; i < 4; i++) {
+        replica_t *rp = &c->rep[i];
+        rp->name = names[i];
+        rp->dir = xprintf(c, "%s/%s", c->tmp, dirs[i]);
+        rp->db = xprintf(c, "%s/current", rp->dir);
+        rp->log = xprintf(c, "%s/access-%s.log", c->tmp, dirs[i]);
+        rp->err = xprintf(c, "%s/portal-%s.out", c->tmp, dirs[i]);
+    }
+    if (mkdir(c->half[1], 0755) != 0 || mkdir(c->half[2], 0755) != 0) {
+        print_error("mkdir: %s\n", strerror(errno));
+        return -1;
+    }
+
+    const char *demo[] = {c->demo_bin,   "--out",  c->demo,   "--students",
+                          DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
+    if (run_ok(c, demo) || load_codes(c) || split_batch(c))
+        return -1;
+    const char *anchors = xprintf(c, "%s/trust/anchors.pem", c->demo);
+    const char *inter = xprintf(c, "%s/trust/intermediates.pem", c->demo);
+    const char *schools = xprintf(c, "%s/schools.json", c->demo);
+    const char *trust[] = {c->publish_bin, "--db", c->primary, "trust", anchors, inter, NULL};
+    const char *reg[] = {c->publish_bin, "--db", c->primary, "schools", schools, NULL};
+    const char *half1[] = {c->publish_bin, "--db", c->primary, "batch", c->half[1], NULL};
+    if (run_ok(c, trust) || run_ok(c, reg) || run_ok(c, half1))
+        return -1;
+
+    /* snap-1, shipped to A and B; assertions here fail the setup */
+    if (make_snapshot(c, "snap-1") != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        if (mkdir(c->rep[i].dir, 0755) != 0) {
+            print_error("mkdir %s: %s\n", c->rep[i].dir, strerror(errno));
+            return -1;
+        }
+        if (ship(c, &c->rep[i], "snap-1") != 0 || point(c, &c->rep[i], "snap-1") != 0)
+            return -1;
+    }
+    c->haport = free_port();
+    c->statsport = free_port();
+    for (int i = 0; i < 4; i++)
+        c->rep[i].port = free_port();
+    if (c->haport <= 0 || c->statsport <= 0 || c->rep[0].port <= 0 || c->rep[1].port <= 0 ||
+        c->rep[2].port <= 0 || c->rep[3].port <= 0) {
+        print_error("cannot find free loopback ports\n");
+        return -1;
+    }
+    if (start_portal(c, &c->rep[0]) || start_portal(c, &c->rep[1]))
+        return -1;
+    return start_haproxy(c);
+}
+
+static int group_setup(void **state)
+{
+    ctx_t *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return -1;
+    *state = c;
+    if (group_setup_steps(c) != 0) {
+        group_teardown(state);
+        return -1;
+    }
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_record_served_by_both_replicas_through_haproxy_with_no_failed_request),
+        cmocka_unit_test(test_the_old_snapshot_is_let_go_once_every_thread_has_moved),
+        cmocka_unit_test(test_a_replica_down_is_taken_out_by_the_health_check),
+        cmocka_unit_test(test_a_replica_that_exits_is_taken_out_and_back_after_a_restart),
+        cmocka_unit_test(test_a_broken_snapshot_is_not_picked_up),
+        cmocka_unit_test(test_a_truncated_snapshot_is_not_picked_up),
+        cmocka_unit_test(test_a_snapshot_with_other_crls_at_the_same_trust_version_is_checked_with_its_own),
+    };
+    return cmocka_run_group_tests_name("scaleout", tests, group_setup, group_teardown);
+}
