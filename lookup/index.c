@@ -459,6 +459,11 @@ int index_set_crls(index_t *ix, MDB_txn *txn, const str_t *crls, size_t n)
     return rc ? rc : bump(ix, txn, "trust_version");
 }
 
+int index_set_last_published(index_t *ix, MDB_txn *txn, int64_t when)
+{
+    return meta_put_u64(ix, txn, "last_published", (uint64_t)when);
+}
+
 int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out)
 {
     MDB_stat st;
@@ -467,6 +472,7 @@ int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out)
     if ((rc = meta_get_u64(ix, txn, "transcripts", &out->transcripts)) != 0 ||
         (rc = meta_get_u64(ix, txn, "recalls", &out->recalls)) != 0 ||
         (rc = meta_get_u64(ix, txn, "trust_version", &out->trust_version)) != 0 ||
+        (rc = meta_get_u64(ix, txn, "last_published", &out->last_published)) != 0 ||
         (rc = mdb_stat(txn, ix->crls, &st)) != 0)
         return rc;
     out->crls = st.ms_entries;

@@ -61,6 +61,7 @@ typedef struct {
 
 typedef struct {
     uint64_t transcripts, recalls, crls, trust_version;
+    uint64_t last_published; /* UTC seconds of the last batch that published something, 0 if none */
 } index_counts_t;
 
 /** Open (and with !readonly, create) the index at path (a directory).
@@ -113,6 +114,9 @@ int index_set_trust_value(index_t *ix, MDB_txn *txn, const char *name, str_t val
 
 /** Replace the whole CRL set and bump the trust version, in txn. */
 int index_set_crls(index_t *ix, MDB_txn *txn, const str_t *crls, size_t n);
+
+/** Record the time of a batch that published something, in its txn. */
+int index_set_last_published(index_t *ix, MDB_txn *txn, int64_t when);
 
 /** Counts for status. */
 int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out);

@@ -1,6 +1,7 @@
 /* metrics.c — counters for /metrics in the Prometheus text format. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "portal/portal.h"
 
@@ -48,7 +49,7 @@ void metrics_rate_limited(void)
     atomic_fetch_add(&rate_limited, 1);
 }
 
-void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, uint64_t trust_version, int64_t index_age)
+void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *c)
 {
     size_t cap = 16384, len = 0;
     char *b = h2o_mem_alloc_pool(pool, cap);
@@ -85,9 +86,24 @@ void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, uint64_t trust_versi
     OUT("hocba_request_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
     OUT("hocba_request_seconds_sum %.6f\n", atomic_load(&latency_sum));
     OUT("hocba_request_seconds_count %llu\n", (unsigned long long)atomic_load(&latency_count));
-    OUT("# HELP hocba_trust_version Version of the trust inputs in use.\n# TYPE hocba_trust_version gauge\n");
-    OUT("hocba_trust_version %llu\n", (unsigned long long)trust_version);
-    (void)index_age;
+    OUT("# HELP hocba_index_readable 1 when the index could be read for this scrape.\n"
+        "# TYPE hocba_index_readable gauge\nhocba_index_readable %d\n",
+        c != NULL);
+    if (c != NULL) {
+        OUT("# HELP hocba_trust_version Version of the trust inputs in the index.\n"
+            "# TYPE hocba_trust_version gauge\nhocba_trust_version %llu\n",
+            (unsigned long long)c->trust_version);
+        OUT("# HELP hocba_index_transcripts Transcripts published.\n# TYPE hocba_index_transcripts gauge\n"
+            "hocba_index_transcripts %llu\n",
+            (unsigned long long)c->transcripts);
+        OUT("# HELP hocba_index_recalls Recall notices published.\n# TYPE hocba_index_recalls gauge\n"
+            "hocba_index_recalls %llu\n",
+            (unsigned long long)c->recalls);
+        if (c->last_published > 0)
+            OUT("# HELP hocba_index_age_seconds Seconds since the last batch that published something.\n"
+                "# TYPE hocba_index_age_seconds gauge\nhocba_index_age_seconds %lld\n",
+                (long long)(time(NULL) - (time_t)c->last_published));
+    }
 #undef OUT
     out->base = b;
     out->len = len;

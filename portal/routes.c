@@ -689,8 +689,11 @@ static int on_health(rq_t *r)
 static int on_metrics(rq_t *r)
 {
     h2o_iovec_t out;
-    uint64_t version = r->w->trust ? r->w->trust->version : 0;
-    metrics_render(&r->req->pool, &out, version, 0);
+    index_counts_t counts;
+    MDB_txn *txn = begin_read(r->w);
+    int ok = txn != NULL && index_counts(r->w->env->ix, txn, &counts) == 0;
+    end_read(r->w);
+    metrics_render(&r->req->pool, &out, ok ? &counts : NULL);
     return respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.base, out.len, 0);
 }
 
@@ -793,11 +796,11 @@ int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req)
     r.req = req;
     r.start = now_s();
     r.route = ROUTE_METRICS;
+    /* the private listener runs on thread 0's loop, its context inside worker 0 */
+    r.w = H2O_STRUCT_FROM_MEMBER(worker_t, metrics_ctx, req->conn->ctx);
     if (!h2o_memis(req->path.base, req->path.len, H2O_STRLIT("/metrics"))) {
         r.route = ROUTE_OTHER;
         return respond(&r, 404, "text/plain; charset=utf-8", "not found\n", 10, 0);
     }
-    h2o_iovec_t out;
-    metrics_render(&req->pool, &out, 0, 0);
-    return respond(&r, 200, "text/plain; version=0.0.4; charset=utf-8", out.base, out.len, 0);
+    return on_metrics(&r);
 }

@@ -214,6 +214,25 @@ static void test_cleartext_http2_prior_knowledge_is_refused(void **state)
         fail_msg("the cleartext listener answered an HTTP/2 preface: %s", out);
 }
 
+static void test_metrics_show_index_age_counts_and_trust_version(void **state)
+{
+    (void)state;
+    char cmd[512], out[16384];
+    snprintf(cmd, sizeof cmd,
+             "printf 'GET /metrics HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | timeout 5 openssl "
+             "s_client -connect 127.0.0.1:%d -alpn http/1.1 -quiet 2>/dev/null",
+             port);
+    capture(cmd, out, sizeof out);
+    const char *want[] = {"hocba_index_age_seconds ", "hocba_trust_version 3", "hocba_index_transcripts ", "hocba_index_recalls ",
+                          "hocba_index_readable 1", "hocba_request_seconds_bucket"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (strstr(out, want[i]) == NULL)
+            fail_msg("expected \"%s\" in /metrics, got:\n%.3000s", want[i], out);
+    const char *n = strstr(out, "\nhocba_index_transcripts ");
+    if (n == NULL || atoi(n + strlen("\nhocba_index_transcripts ")) < 4)
+        fail_msg("expected at least the 4 demo transcripts counted, got: %.40s", n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_tls_refuses_tls_1_1),
         cmocka_unit_test(test_sighup_reopens_the_access_log),
         cmocka_unit_test(test_cleartext_http2_prior_knowledge_is_refused),
+        cmocka_unit_test(test_metrics_show_index_age_counts_and_trust_version),
     };
     return cmocka_run_group_tests_name("operations", tests, setup, teardown);
 }

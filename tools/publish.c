@@ -865,9 +865,15 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
         for (size_t i = 0; i < b.n; i++)
             if (b.pkgs[i].outcome == PKG_PUBLISHED)
                 refuse(&b.pkgs[i], "not published: --strict, and %zu package(s) of the batch were refused", refused);
-    } else if ((dbrc = mdb_txn_commit(txn)) != 0) {
-        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
-        goto done;
+    } else {
+        if (published > 0 && (dbrc = index_set_last_published(ix, txn, b.now)) != 0)
+            mdb_txn_abort(txn); /* commit frees the txn itself, even when it fails */
+        else
+            dbrc = mdb_txn_commit(txn);
+        if (dbrc != 0) {
+            fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
+            goto done;
+        }
     }
     for (size_t i = 0; i < b.n; i++)
         print_line(&b.pkgs[i], json);
