@@ -18,6 +18,7 @@ static atomic_ullong latency_count;
 static _Atomic double latency_sum;
 static atomic_ullong verdicts[3];
 static atomic_ullong rate_limited;
+static atomic_ullong cache_hits, cache_misses;
 
 void metrics_request(int route, int status, double seconds)
 {
@@ -42,6 +43,11 @@ void metrics_verdict(const char *status)
 {
     int i = strcmp(status, "valid") == 0 ? 0 : strcmp(status, "recalled") == 0 ? 1 : 2;
     atomic_fetch_add(&verdicts[i], 1);
+}
+
+void metrics_cache(int hit)
+{
+    atomic_fetch_add(hit ? &cache_hits : &cache_misses, 1);
 }
 
 void metrics_rate_limited(void)
@@ -76,6 +82,10 @@ void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t
     OUT("hocba_verdicts_total{status=\"invalid\"} %llu\n", (unsigned long long)atomic_load(&verdicts[2]));
     OUT("# HELP hocba_rate_limited_total Requests answered 429.\n# TYPE hocba_rate_limited_total counter\n");
     OUT("hocba_rate_limited_total %llu\n", (unsigned long long)atomic_load(&rate_limited));
+    OUT("# HELP hocba_cache_lookups_total Answers of transcript routes looked up in the cache.\n"
+        "# TYPE hocba_cache_lookups_total counter\n");
+    OUT("hocba_cache_lookups_total{result=\"hit\"} %llu\n", (unsigned long long)atomic_load(&cache_hits));
+    OUT("hocba_cache_lookups_total{result=\"miss\"} %llu\n", (unsigned long long)atomic_load(&cache_misses));
     OUT("# HELP hocba_request_seconds Time to answer a request.\n# TYPE hocba_request_seconds histogram\n");
     unsigned long long cum = 0;
     for (size_t i = 0; i < NBUCKETS; i++) {

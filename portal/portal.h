@@ -116,6 +116,7 @@ enum { ROUTE_HOME, ROUTE_LOOKUP, ROUTE_PAGE, ROUTE_PRINT, ROUTE_QR, ROUTE_API, R
 void metrics_request(int route, int status, double seconds);
 void metrics_verdict(const char *status);
 void metrics_rate_limited(void);
+void metrics_cache(int hit);
 /** The exposition; counts may be NULL when the index cannot be read. */
 void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *counts);
 

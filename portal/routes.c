@@ -501,6 +501,8 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
     if (rc == VIEW_OK) {
         size_t len;
         const char *hit = cache_get(r->w->cache, key, &status, &len);
+        if (r->w->cache != NULL)
+            metrics_cache(hit != NULL);
         if (hit != NULL) {
             end_read(r->w);
             charge(r, 1);

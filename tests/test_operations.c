@@ -224,7 +224,8 @@ static void test_metrics_show_index_age_counts_and_trust_version(void **state)
              port);
     capture(cmd, out, sizeof out);
     const char *want[] = {"hocba_index_age_seconds ", "hocba_trust_version 3", "hocba_index_transcripts ", "hocba_index_recalls ",
-                          "hocba_index_readable 1", "hocba_request_seconds_bucket"};
+                          "hocba_index_readable 1", "hocba_request_seconds_bucket",
+                          "hocba_cache_lookups_total{result=\"hit\"}", "hocba_verdicts_total{status=\"valid\"}"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (strstr(out, want[i]) == NULL)
             fail_msg("expected \"%s\" in /metrics, got:\n%.3000s", want[i], out);
