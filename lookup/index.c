@@ -269,6 +269,32 @@ int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flag
     return INDEX_OK;
 }
 
+int index_digest_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], EVP_MD_CTX *md, int *kind)
+{
+    MDB_val k = {CODE_LEN, (void *)code}, v;
+    int rc = mdb_get(txn, ix->docs, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return INDEX_ENOTFOUND;
+    if (rc != 0)
+        return rc;
+    const uint8_t *p = v.mv_data;
+    if (v.mv_size < INDEX_HEADER_LEN || p[0] != INDEX_RECORD_FORMAT)
+        return INDEX_ECORRUPT;
+    uint64_t ncerts = (uint64_t)p[2] | (uint64_t)p[3] << 8;
+    if (32 * ncerts > v.mv_size - INDEX_HEADER_LEN)
+        return INDEX_ECORRUPT;
+    *kind = p[1];
+    EVP_DigestUpdate(md, v.mv_data, v.mv_size);
+    const uint8_t *hashes = p + v.mv_size - 32 * ncerts;
+    for (uint64_t i = 0; i < ncerts; i++) {
+        MDB_val ck = {32, (void *)(hashes + 32 * i)}, cv;
+        if ((rc = mdb_get(txn, ix->certs, &ck, &cv)) != 0)
+            return rc == MDB_NOTFOUND ? INDEX_ECORRUPT : rc;
+        EVP_DigestUpdate(md, cv.mv_data, cv.mv_size);
+    }
+    return INDEX_OK;
+}
+
 void index_doc_free(index_doc_t *d)
 {
     free(d->owned);

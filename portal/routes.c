@@ -413,47 +413,39 @@ enum { ANSWER_PAGE, ANSWER_PRINT, ANSWER_API };
 static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char code[CODE_LEN], int kind,
                       unsigned char key[32])
 {
-    index_doc_t d, notice;
     char link[CODE_LEN];
-    unsigned char head[2 + 8 + 8 + 8] = {(unsigned char)kind, (unsigned char)r->lang};
-    int rc = index_get_doc(r->w->env->ix, txn, code, INDEX_WITH_CMS, &d);
-    if (rc == INDEX_OK && d.kind != INDEX_KIND_TRANSCRIPT)
-        rc = INDEX_ENOTFOUND;
-    if (rc != INDEX_OK) {
-        index_doc_free(&d);
-        return rc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : VIEW_EUNAVAILABLE;
-    }
-    memcpy(head + 2, &t->version, 8);
-    memcpy(head + 10, &t->env_gen, 8);
-    memcpy(head + 18, &d.published_at, 8);
+    unsigned char head[2 + 8 + 8] = {(unsigned char)kind, (unsigned char)r->lang};
+    int doc_kind = 0, rc = VIEW_OK;
     EVP_MD_CTX *h = EVP_MD_CTX_new();
     if (h == NULL || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(h);
-        index_doc_free(&d);
         return VIEW_EUNAVAILABLE;
     }
+    memcpy(head + 2, &t->version, 8);
+    memcpy(head + 10, &t->env_gen, 8);
     EVP_DigestUpdate(h, head, sizeof head);
     EVP_DigestUpdate(h, code, CODE_LEN);
-    EVP_DigestUpdate(h, d.payload.ptr, d.payload.len);
-    EVP_DigestUpdate(h, "\0", 1);
-    EVP_DigestUpdate(h, d.cms.ptr, d.cms.len);
-    index_doc_free(&d);
+    /* the stored record and its certificates, hashed where they lie */
+    int irc = index_digest_doc(r->w->env->ix, txn, code, h, &doc_kind);
+    if (irc == INDEX_OK && doc_kind != INDEX_KIND_TRANSCRIPT)
+        irc = INDEX_ENOTFOUND;
+    if (irc != INDEX_OK)
+        rc = irc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : VIEW_EUNAVAILABLE;
     static const int links[] = {INDEX_LINK_RECALLED_BY, INDEX_LINK_SUPERSEDED_BY};
-    for (int i = 0; i < 2; i++) {
-        rc = index_get_link(r->w->env->ix, txn, code, links[i], link);
-        if (rc == INDEX_ENOTFOUND)
+    for (int i = 0; i < 2 && rc == VIEW_OK; i++) {
+        irc = index_get_link(r->w->env->ix, txn, code, links[i], link);
+        if (irc == INDEX_ENOTFOUND)
             memset(link, 0, sizeof link);
-        else if (rc != INDEX_OK) {
-            EVP_MD_CTX_free(h);
-            return VIEW_EUNAVAILABLE;
-        }
+        else if (irc != INDEX_OK)
+            rc = VIEW_EUNAVAILABLE;
         EVP_DigestUpdate(h, link, sizeof link);
-        if (i == 0 && rc == INDEX_OK && index_get_doc(r->w->env->ix, txn, link, 0, &notice) == INDEX_OK)
-            EVP_DigestUpdate(h, notice.payload.ptr, notice.payload.len);
+        if (i == 0 && irc == INDEX_OK && index_digest_doc(r->w->env->ix, txn, link, h, &doc_kind) != INDEX_OK)
+            EVP_DigestUpdate(h, "-", 1); /* a missing notice is part of the state too */
     }
-    EVP_DigestFinal_ex(h, key, NULL);
+    if (rc == VIEW_OK)
+        EVP_DigestFinal_ex(h, key, NULL);
     EVP_MD_CTX_free(h);
-    return VIEW_OK;
+    return rc;
 }
 
 /* The body of an answer from a freshly computed view (malloc'd), or NULL. */
