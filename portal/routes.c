@@ -510,7 +510,12 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
     if (rc == VIEW_ENOTFOUND) {
         view_free(&v);
         charge(r, MISS_COST);
-        return api ? problem(r, 404, "not_found", tr(r, "error.404.message")) : error_page(r, 404, NULL, "");
+        if (api)
+            return problem(r, 404, "not_found", tr(r, "error.404.message"));
+        /* the form again with the code looked up, to compare with the paper */
+        char g[CODE_GROUPED_LEN + 1];
+        code_format_grouped(code, g);
+        return error_page(r, 404, NULL, g);
     }
     if (rc != VIEW_OK) {
         view_free(&v);
@@ -544,7 +549,9 @@ static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
         if (wait)
             return too_many(r, wait, 0);
         charge(r, MISS_COST);
-        return error_page(r, 404, NULL, "");
+        char g[CODE_GROUPED_LEN + 1];
+        code_format_grouped(code, g);
+        return error_page(r, 404, NULL, g);
     }
     if (rc != INDEX_OK)
         return error_page(r, 503, NULL, NULL);

@@ -1652,6 +1652,9 @@ static void test_transcript_unknown_code_is_404_page(void **state)
     resp_t *r = get(c, xprintf(c, "/v/%s", c->unknown[0]));
     EXPECT_STATUS(r, 404);
     expect_html(c, r);
+    /* the form again, holding the code looked up, to compare with the paper */
+    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
+    EXPECT_BODY_HAS(r, xprintf(c, "value=\"%s\"", grouped(c, c->unknown[0])));
 }
 
 static void test_transcript_bad_check_symbol_is_400_page(void **state)
