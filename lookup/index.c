@@ -218,10 +218,20 @@ int index_begin(index_t *ix, int rdonly, MDB_txn **txn)
  *   certificates, 16-23 publication time (i64).
  * Then: payload, .p7s bytes before the certificates, .p7s bytes after them,
  * and the certificates' SHA-256s (32 bytes each), in order. */
-int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flags, index_doc_t *out)
+/* A record found and its header checked: the parts of the value. */
+typedef struct {
+    int kind;
+    int64_t published_at;
+    uint64_t ncerts, plen, clen, prefix, suffix;
+    const uint8_t *value, *payload, *pre, *suf, *hashes;
+    size_t size;
+} record_t;
+
+/* Look a record up and check that its header and lengths add up; both
+ * readers (rebuild and digest) go through here. */
+static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], record_t *r)
 {
     MDB_val k = {CODE_LEN, (void *)code}, v;
-    memset(out, 0, sizeof *out);
     int rc = mdb_get(txn, ix->docs, &k, &v);
     if (rc == MDB_NOTFOUND)
         return INDEX_ENOTFOUND;
@@ -231,63 +241,73 @@ int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flag
     if (v.mv_size < INDEX_HEADER_LEN || p[0] != INDEX_RECORD_FORMAT ||
         (p[1] != INDEX_KIND_TRANSCRIPT && p[1] != INDEX_KIND_RECALL))
         return INDEX_ECORRUPT;
-    uint64_t ncerts = (uint64_t)p[2] | (uint64_t)p[3] << 8;
-    uint64_t plen = get_u32(p + 4), clen = get_u32(p + 8), prefix = get_u32(p + 12);
-    uint64_t fixed = INDEX_HEADER_LEN + plen + prefix + 32 * ncerts;
-    if (fixed > v.mv_size || prefix > clen)
+    r->ncerts = (uint64_t)p[2] | (uint64_t)p[3] << 8;
+    r->plen = get_u32(p + 4);
+    r->clen = get_u32(p + 8);
+    r->prefix = get_u32(p + 12);
+    uint64_t fixed = INDEX_HEADER_LEN + r->plen + r->prefix + 32 * r->ncerts;
+    if (fixed > v.mv_size || r->prefix > r->clen)
         return INDEX_ECORRUPT;
-    uint64_t suffix = v.mv_size - fixed;
-    out->kind = p[1];
-    out->published_at = (int64_t)get_u64(p + 16);
-    out->payload = str_n(p + INDEX_HEADER_LEN, plen);
+    r->suffix = v.mv_size - fixed;
+    r->kind = p[1];
+    r->published_at = (int64_t)get_u64(p + 16);
+    r->value = p;
+    r->size = v.mv_size;
+    r->payload = p + INDEX_HEADER_LEN;
+    r->pre = r->payload + r->plen;
+    r->suf = r->pre + r->prefix;
+    r->hashes = r->suf + r->suffix;
+    return INDEX_OK;
+}
+
+int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flags, index_doc_t *out)
+{
+    record_t r;
+    memset(out, 0, sizeof *out);
+    int rc = read_record(ix, txn, code, &r);
+    if (rc != INDEX_OK)
+        return rc;
+    out->kind = r.kind;
+    out->published_at = r.published_at;
+    out->payload = str_n(r.payload, r.plen);
     if (!(flags & INDEX_WITH_CMS))
         return INDEX_OK;
-    const uint8_t *pre = p + INDEX_HEADER_LEN + plen, *suf = pre + prefix, *hashes = suf + suffix;
-    if (ncerts == 0) {
-        if (suffix != 0 || prefix != clen)
+    if (r.ncerts == 0) {
+        if (r.suffix != 0 || r.prefix != r.clen)
             return INDEX_ECORRUPT;
-        out->cms = str_n(pre, prefix);
+        out->cms = str_n(r.pre, r.prefix);
         return INDEX_OK;
     }
-    if ((out->owned = malloc(clen ? clen : 1)) == NULL)
+    if ((out->owned = malloc(r.clen ? r.clen : 1)) == NULL)
         return ENOMEM;
     size_t o = 0;
-    memcpy(out->owned, pre, prefix);
-    o += prefix;
-    for (uint64_t i = 0; i < ncerts; i++) {
-        MDB_val ck = {32, (void *)(hashes + 32 * i)}, cv;
+    memcpy(out->owned, r.pre, r.prefix);
+    o += r.prefix;
+    for (uint64_t i = 0; i < r.ncerts; i++) {
+        MDB_val ck = {32, (void *)(r.hashes + 32 * i)}, cv;
         rc = mdb_get(txn, ix->certs, &ck, &cv);
-        if (rc != 0 || cv.mv_size > clen - o)
+        if (rc != 0 || cv.mv_size > r.clen - o)
             return rc == 0 || rc == MDB_NOTFOUND ? INDEX_ECORRUPT : rc;
         memcpy(out->owned + o, cv.mv_data, cv.mv_size);
         o += cv.mv_size;
     }
-    if (suffix != clen - o)
+    if (r.suffix != r.clen - o)
         return INDEX_ECORRUPT;
-    memcpy(out->owned + o, suf, suffix);
-    out->cms = str_n(out->owned, clen);
+    memcpy(out->owned + o, r.suf, r.suffix);
+    out->cms = str_n(out->owned, r.clen);
     return INDEX_OK;
 }
 
 int index_digest_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], EVP_MD_CTX *md, int *kind)
 {
-    MDB_val k = {CODE_LEN, (void *)code}, v;
-    int rc = mdb_get(txn, ix->docs, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return INDEX_ENOTFOUND;
-    if (rc != 0)
+    record_t r;
+    int rc = read_record(ix, txn, code, &r);
+    if (rc != INDEX_OK)
         return rc;
-    const uint8_t *p = v.mv_data;
-    if (v.mv_size < INDEX_HEADER_LEN || p[0] != INDEX_RECORD_FORMAT)
-        return INDEX_ECORRUPT;
-    uint64_t ncerts = (uint64_t)p[2] | (uint64_t)p[3] << 8;
-    if (32 * ncerts > v.mv_size - INDEX_HEADER_LEN)
-        return INDEX_ECORRUPT;
-    *kind = p[1];
-    EVP_DigestUpdate(md, v.mv_data, v.mv_size);
-    const uint8_t *hashes = p + v.mv_size - 32 * ncerts;
-    for (uint64_t i = 0; i < ncerts; i++) {
-        MDB_val ck = {32, (void *)(hashes + 32 * i)}, cv;
+    *kind = r.kind;
+    EVP_DigestUpdate(md, r.value, r.size);
+    for (uint64_t i = 0; i < r.ncerts; i++) {
+        MDB_val ck = {32, (void *)(r.hashes + 32 * i)}, cv;
         if ((rc = mdb_get(txn, ix->certs, &ck, &cv)) != 0)
             return rc == MDB_NOTFOUND ? INDEX_ECORRUPT : rc;
         EVP_DigestUpdate(md, cv.mv_data, cv.mv_size);
