@@ -734,9 +734,11 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
     r.req = req;
     r.start = now_s();
     r.route = ROUTE_OTHER;
-    size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    r.path = str_n(req->path.base, plen);
-    r.query = req->query_at != SIZE_MAX ? str_n(req->path.base + plen + 1, req->path.len - plen - 1) : str_n("", 0);
+    match_t m;
+    const char *allow;
+    match_request(str_n(req->path.base, req->path.len), &m); /* also splits path and query */
+    r.path = m.path;
+    r.query = m.query;
     pick_lang(&r);
 
     /* Bounded headers: nothing we serve needs more (docs/portal.md). */
@@ -757,9 +759,6 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         [MATCH_QR_SVG] = ROUTE_QR,        [MATCH_QR_PNG] = ROUTE_QR,           [MATCH_API_TRANSCRIPT] = ROUTE_API,
         [MATCH_API_VERIFY] = ROUTE_VERIFY,
     };
-    match_t m;
-    const char *allow;
-    match_request(str_n(req->path.base, req->path.len), &m);
     if (m.kind == MATCH_METRICS && portal.metrics_listen != NULL)
         m.kind = MATCH_NOT_FOUND; /* metrics are on their private listener */
     r.route = ROUTE_OF[m.kind];
