@@ -42,6 +42,9 @@ int main(int argc, char **argv)
     if (json == NULL || p7s == NULL || n <= 0 || index_open(argv[1], 0, &ix, why, sizeof why) != 0)
         return fprintf(stderr, "fill-index: cannot start: %s\n", why), 2;
     MDB_txn *txn = NULL;
+    index_prepared_t rec; /* the same record under n codes: compress it once */
+    if (index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1750000000, str_n(json, jl), str_n(p7s, pl), &rec) != INDEX_OK)
+        return fprintf(stderr, "fill-index: out of memory\n"), 2;
     for (long i = 0; i < n; i++) {
         if (txn == NULL && index_begin(ix, 0, &txn) != 0)
             return 2;
@@ -49,7 +52,7 @@ int main(int argc, char **argv)
         char code[CODE_LEN];
         SHA256((const unsigned char *)&i, sizeof i, d);
         code_from_digest(d, code);
-        int rc = index_put_doc(ix, txn, code, INDEX_KIND_TRANSCRIPT, 1750000000, str_n(json, jl), str_n(p7s, pl));
+        int rc = index_put_prepared(ix, txn, code, &rec);
         if (rc != 0 && rc != MDB_KEYEXIST)
             return fprintf(stderr, "fill-index: %s\n", index_strerror(rc)), 2;
         if ((i + 1) % 50000 == 0 || i + 1 == n) {
@@ -58,6 +61,7 @@ int main(int argc, char **argv)
             txn = NULL;
         }
     }
+    index_prepared_free(&rec);
     index_close(ix);
     free(json);
     free(p7s);

@@ -1,11 +1,12 @@
 /* index.h — the LMDB index of published packages and trust inputs.
  *
  * Layout (docs/index-format.md has the full description):
- *   meta   "format" -> "1"; "trust_version" -> u64 LE; "anchors", "intermediates"
+ *   meta   "format" -> "3"; "trust_version" -> u64 LE; "anchors", "intermediates"
  *          -> PEM; "registry" -> JSON; "transcripts", "recalls" -> u64 LE counts
  *   crls   SHA-256 of the CRL bytes -> the CRL bytes as given (DER or PEM)
- *   docs   canonical code (16 bytes) -> record header (24 bytes) + payload + the
- *          .p7s without its certificates + the certificates' SHA-256s
+ *   docs   canonical code (16 bytes) -> record header (28 bytes) + payload
+ *          (zlib-compressed) + the .p7s without its certificates + the
+ *          certificates' SHA-256s
  *   certs  SHA-256 of a certificate's DER -> the DER (each certificate once)
  *   links  code (16) + type (1) -> code (16): 'r' recalled by notice, 't' notice
  *          targets transcript, 's' superseded by, 'p' supersedes
@@ -24,9 +25,9 @@
 #include "str.h"
 #include "trust.h"
 
-#define INDEX_FORMAT 2        /* the environment's format (meta "format") */
-#define INDEX_RECORD_FORMAT 2 /* the docs value's format (first header byte) */
-#define INDEX_HEADER_LEN 24
+#define INDEX_FORMAT 3        /* the environment's format (meta "format") */
+#define INDEX_RECORD_FORMAT 3 /* the docs value's format (first header byte) */
+#define INDEX_HEADER_LEN 28
 #define INDEX_DEFAULT_MAP_SIZE ((size_t)64 << 30) /* address space only; override with HOCBA_MAP_SIZE */
 
 enum { INDEX_KIND_TRANSCRIPT = 1, INDEX_KIND_RECALL = 2 };
@@ -47,9 +48,11 @@ enum {
 
 typedef struct index index_t;
 
-/** A stored package. payload points into the map (valid until the txn
- * ends); cms, when asked for, is the .p7s exactly as published, spliced
- * back together from the record and the certificate table into `owned`. */
+/** A stored package. payload is the payload exactly as published, inflated
+ * into `owned` (or pointing into the map when it was stored as is); cms, when
+ * asked for, is the .p7s exactly as published, spliced back together from
+ * the record and the certificate table into `owned`. Both are valid until
+ * the txn ends and index_doc_free. */
 typedef struct {
     int kind;
     int64_t published_at;
@@ -59,6 +62,7 @@ typedef struct {
 } index_doc_t;
 
 #define INDEX_WITH_CMS 1 /* flag of index_get_doc: also rebuild the .p7s */
+#define INDEX_HEAD_ONLY 2 /* flag of index_get_doc: kind and time only (payload.len 0): is it there? */
 
 typedef struct {
     uint64_t transcripts, recalls, crls, trust_version;
@@ -78,7 +82,7 @@ MDB_env *index_env(index_t *ix);
 int index_begin(index_t *ix, int rdonly, MDB_txn **txn);
 
 /** Fetch a document by canonical code.
- * @param flags  0, or INDEX_WITH_CMS to rebuild the .p7s too
+ * @param flags  0, INDEX_WITH_CMS to rebuild the .p7s too, or INDEX_HEAD_ONLY
  * @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT (the record or a
  *         certificate it names is missing or damaged) or an LMDB code.
  * Call index_doc_free whatever it returns. */
@@ -95,12 +99,39 @@ int index_digest_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], EVP_M
 void index_doc_free(index_doc_t *d);
 
 /** Store a new document; never overwrites (published records are immutable).
+ * The payload is stored as a zlib stream when that is shorter (a transcript
+ * of 4 KB becomes about 1.4 KB, so a record fits one 4 KB page).
  * The .p7s's certificates go to the certificate table (once each) and the
  * record keeps their hashes and the bytes around them, so the .p7s can be
  * rebuilt byte for byte. A .p7s that is PEM or not readable DER is kept whole.
- * @return INDEX_OK, or an LMDB code (MDB_KEYEXIST when present). */
+ * @return INDEX_OK, ENOMEM, EINVAL, or an LMDB code (MDB_KEYEXIST when present). */
 int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind, int64_t published_at,
                   str_t payload, str_t cms);
+
+/** A docs value made ready to store, away from the write transaction (so
+ * that checking threads can compress while one thread writes). The
+ * certificates' DER point into the .p7s given to index_prepare_doc, which
+ * must outlive this. */
+typedef struct {
+    int kind;
+    uint8_t *value; /* the docs value, malloc'd */
+    size_t len;
+    struct {
+        unsigned char sha256[32];
+        str_t der;
+    } *certs; /* malloc'd */
+    size_t ncerts;
+} index_prepared_t;
+
+/** Make the docs value that index_put_doc would store. Thread-safe.
+ * @return INDEX_OK, ENOMEM, or EINVAL (a payload over 1 MiB).
+ * Call index_prepared_free whatever it returns. */
+int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, index_prepared_t *out);
+
+/** Store a prepared document under code, as index_put_doc does. */
+int index_put_prepared(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], const index_prepared_t *rec);
+
+void index_prepared_free(index_prepared_t *rec);
 
 /** Read a link of the given type. @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT or an LMDB code. */
 int index_get_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, char out[CODE_LEN]);

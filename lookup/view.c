@@ -101,6 +101,7 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
             v->recalled_on = v->recall_pl.recalled_on;
             v->recall_reason = v->recall_pl.reason;
         }
+        index_doc_free(&notice);
         if (index_get_link(ix, txn, code, INDEX_LINK_SUPERSEDED_BY, v->replaced_by) == INDEX_OK)
             v->replaced = 1;
     } else if (rc != INDEX_ENOTFOUND) {

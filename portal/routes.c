@@ -541,8 +541,9 @@ static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
     MDB_txn *txn = begin_read(r->w);
     if (txn == NULL)
         return error_page(r, 503, NULL, NULL);
-    int rc = index_get_doc(r->w->env->ix, txn, code, 0, &d);
+    int rc = index_get_doc(r->w->env->ix, txn, code, INDEX_HEAD_ONLY, &d);
     int kind = rc == INDEX_OK ? d.kind : 0;
+    index_doc_free(&d);
     end_read(r->w);
     if (rc == INDEX_ENOTFOUND || (rc == INDEX_OK && kind != INDEX_KIND_TRANSCRIPT)) {
         unsigned wait = limited(r);

@@ -133,6 +133,13 @@ static void test_index_gives_back_the_p7s_byte_for_byte(void **state)
         assert_int_equal(index_get_doc(ix, txn, pkgs[i].code, 0, &d), INDEX_OK);
         assert_int_equal(d.cms.len, 0);
         index_doc_free(&d);
+        /* head only: kind and time, nothing inflated */
+        assert_int_equal(index_get_doc(ix, txn, pkgs[i].code, INDEX_HEAD_ONLY, &d), INDEX_OK);
+        assert_int_equal(d.kind, INDEX_KIND_TRANSCRIPT);
+        assert_int_equal(d.published_at, 1750000000);
+        assert_int_equal(d.payload.len, 0);
+        assert_null(d.owned);
+        index_doc_free(&d);
     }
     mdb_txn_abort(txn);
 }
@@ -219,6 +226,103 @@ static void test_index_reports_a_missing_certificate_as_damaged(void **state)
     mdb_txn_abort(txn);
 }
 
+/* Apply f to a copy of docs[code] and store the copy; commit. */
+static void rewrite(const char code[CODE_LEN], void (*f)(uint8_t *value, size_t len))
+{
+    MDB_txn *txn;
+    MDB_dbi docs;
+    MDB_val k = {CODE_LEN, (void *)code}, v;
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
+    assert_int_equal(mdb_get(txn, docs, &k, &v), 0);
+    uint8_t *copy = malloc(v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    f(copy, v.mv_size);
+    MDB_val nv = {v.mv_size, copy};
+    assert_int_equal(mdb_put(txn, docs, &k, &nv, 0), 0);
+    free(copy);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+static size_t stored_value_len(const char code[CODE_LEN], uint32_t *zlen)
+{
+    MDB_txn *txn;
+    MDB_dbi docs;
+    MDB_val k = {CODE_LEN, (void *)code}, v;
+    assert_int_equal(index_begin(ix, 1, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
+    assert_int_equal(mdb_get(txn, docs, &k, &v), 0);
+    const uint8_t *p = v.mv_data;
+    assert_true(v.mv_size >= INDEX_HEADER_LEN);
+    *zlen = (uint32_t)p[24] | (uint32_t)p[25] << 8 | (uint32_t)p[26] << 16 | (uint32_t)p[27] << 24;
+    size_t n = v.mv_size;
+    mdb_txn_abort(txn);
+    return n;
+}
+
+/* docs/index-format.md: a demo transcript of about 4 KB is stored as a zlib
+ * stream, so its record (with the .p7s's signer infos) fits one 4 KB page;
+ * a payload that deflate cannot shorten is kept as is. */
+static void test_index_compresses_payloads_to_fit_a_page(void **state)
+{
+    (void)state;
+    put_all();
+    for (size_t i = 0; i + 1 < npkgs; i++) {
+        uint32_t zlen;
+        size_t n = stored_value_len(pkgs[i].code, &zlen);
+        /* transcripts (2 KB and more) in under half; recall notices shorter */
+        if (zlen == 0 || zlen >= pkgs[i].jlen || (pkgs[i].jlen > 2048 && zlen * 2 > pkgs[i].jlen))
+            fail_msg("package %zu: expected a payload of %zu bytes stored compressed, got %u", i, pkgs[i].jlen,
+                     zlen);
+        if (n > 4096 - 16)
+            fail_msg("package %zu: expected a record that fits one 4 KB page, got %zu bytes", i, n);
+    }
+    uint32_t zlen;
+    stored_value_len(pkgs[npkgs - 1].code, &zlen); /* {"pem":true}: 12 bytes */
+    assert_int_equal(zlen, 0);
+}
+
+static void flip_stream_byte(uint8_t *v, size_t len)
+{
+    (void)len;
+    uint32_t zlen = (uint32_t)v[24] | (uint32_t)v[25] << 8;
+    v[INDEX_HEADER_LEN + zlen / 2] ^= 0x5a;
+}
+
+static void claim_huge_payload(uint8_t *v, size_t len)
+{
+    (void)len;
+    v[6] = 0xff; /* payload length + 16 MiB */
+}
+
+static void claim_longer_payload(uint8_t *v, size_t len)
+{
+    (void)len;
+    v[4]++;
+}
+
+/* A compressed payload that does not inflate to exactly the length its
+ * header says is damage: "cannot check now", never a verdict, and never an
+ * allocation the size of whatever a damaged header claims. */
+static void test_index_reports_a_damaged_compressed_payload(void **state)
+{
+    (void)state;
+    put_all();
+    void (*damages[])(uint8_t *, size_t) = {flip_stream_byte, claim_huge_payload, claim_longer_payload};
+    for (size_t i = 0; i < 3; i++) {
+        const char *code = pkgs[6 + i].code;
+        rewrite(code, damages[i]);
+        MDB_txn *txn;
+        index_doc_t d;
+        assert_int_equal(index_begin(ix, 1, &txn), 0);
+        int rc = index_get_doc(ix, txn, code, 0, &d);
+        index_doc_free(&d);
+        mdb_txn_abort(txn);
+        if (rc != INDEX_ECORRUPT)
+            fail_msg("damage %zu: expected INDEX_ECORRUPT, got %d", i, rc);
+    }
+}
+
 static void test_index_links_and_document_ids(void **state)
 {
     (void)state;
@@ -280,6 +384,8 @@ int main(void)
         cmocka_unit_test(test_index_never_overwrites_a_record),
         cmocka_unit_test(test_index_reports_a_cut_record_as_damaged),
         cmocka_unit_test(test_index_reports_a_missing_certificate_as_damaged),
+        cmocka_unit_test(test_index_compresses_payloads_to_fit_a_page),
+        cmocka_unit_test(test_index_reports_a_damaged_compressed_payload),
         cmocka_unit_test(test_index_links_and_document_ids),
         cmocka_unit_test(test_index_refuses_what_is_not_an_index),
         cmocka_unit_test(test_index_refuses_a_newer_format),

@@ -55,6 +55,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define FIXTURES_SCRIPT "tests/fixtures/portal-pkgs.sh"
 #define LSAN_SUPPRESSIONS "tests/lsan.supp"
@@ -2437,8 +2438,9 @@ static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state
     EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", c->valid.code)), c->valid.name);
 }
 
-/* docs/index-format.md: a docs value is a 24-byte header, the payload,
- * the .p7s. One letter of the remarks changes; the JSON stays well-formed. */
+/* docs/index-format.md: a docs value is a 28-byte header, the payload
+ * (compressed), the .p7s. One letter of the remarks changes and the record
+ * is stored again consistently; the JSON stays well-formed. */
 static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
 {
     ctx_t *c = *state;
@@ -2517,31 +2519,46 @@ static void test_recall_and_reissue_published_while_serving(void **state)
            st ? st : "none");
 }
 
-/* Flip one ASCII letter of the payload of table docs[code] after `after`;
- * returns the original record (for the restore) and its length. */
+/* Flip one ASCII letter of the payload of table docs[code] after `after`,
+ * and store the record again, consistently (docs/index-format.md: a 28-byte
+ * header, then the payload as a zlib stream, then the .p7s parts); returns
+ * the original record (for the restore) and its length. */
 static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *after, size_t *lenp)
 {
     size_t len;
     unsigned char *orig = lmdb_get(c, "docs", code, 16, &len);
     if (!orig)
         fail_msg("expected a docs record for %s in the index, found none", code);
-    if (len < 24)
-        fail_msg("expected a docs record of 24 bytes or more for %s, got %zu", code, len);
-    uint32_t plen =
-        (uint32_t)orig[4] | (uint32_t)orig[5] << 8 | (uint32_t)orig[6] << 16 | (uint32_t)orig[7] << 24;
-    if (24 + (size_t)plen > len)
-        fail_msg("expected the payload length %u to fit the record of %zu bytes", plen, len);
-    const char *payload = (const char *)orig + 24;
+    if (len < 28 || orig[0] != 3)
+        fail_msg("expected a docs record of format 3 (28 bytes or more) for %s, got %zu bytes of format %d", code,
+                 len, len ? orig[0] : -1);
+    uLong plen = (uLong)orig[4] | (uLong)orig[5] << 8 | (uLong)orig[6] << 16 | (uLong)orig[7] << 24;
+    size_t zlen = (size_t)orig[24] | (size_t)orig[25] << 8 | (size_t)orig[26] << 16 | (size_t)orig[27] << 24;
+    if (zlen == 0 || 28 + zlen > len)
+        fail_msg("expected a compressed payload of %zu bytes to fit the record of %zu bytes", zlen, len);
+    char *payload = xmalloc(c, plen + 1);
+    uLongf got = plen;
+    if (uncompress((Bytef *)payload, &got, orig + 28, zlen) != Z_OK || got != plen)
+        fail_msg("expected the stored payload of %s to inflate to %lu bytes", code, plen);
     const char *at = memmem(payload, plen, after, strlen(after));
     size_t off = at ? (size_t)(at - payload) + strlen(after) : 0;
     while (at && off < plen && !isalpha((unsigned char)payload[off]))
         off++;
     if (!at || off >= plen)
         fail_msg("expected an ASCII letter after %s in the payload of %s, found none", after, code);
-    unsigned char *bad = xmalloc(c, len);
-    memcpy(bad, orig, len);
-    bad[24 + off] ^= 0x01;
-    lmdb_put(c, "docs", code, 16, bad, len, 0);
+    payload[off] ^= 0x01;
+    uLongf nz = compressBound(plen);
+    unsigned char *z = xmalloc(c, nz);
+    if (compress2(z, &nz, (const Bytef *)payload, plen, Z_BEST_COMPRESSION) != Z_OK)
+        fail_msg("compress2 failed");
+    size_t rest = len - 28 - zlen, nlen = 28 + nz + rest;
+    unsigned char *bad = xmalloc(c, nlen);
+    memcpy(bad, orig, 28);
+    bad[24] = (unsigned char)nz, bad[25] = (unsigned char)(nz >> 8), bad[26] = (unsigned char)(nz >> 16);
+    bad[27] = (unsigned char)(nz >> 24);
+    memcpy(bad + 28, z, nz);
+    memcpy(bad + 28 + nz, orig + 28 + zlen, rest);
+    lmdb_put(c, "docs", code, 16, bad, nlen, 0);
     *lenp = len;
     return orig;
 }

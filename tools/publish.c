@@ -51,6 +51,7 @@ typedef struct {
     size_t jlen, plen;
     payload_t pl;
     int parsed;
+    index_prepared_t rec; /* a checked transcript's docs value, made by its worker */
     int outcome;
     char reason[REASON_LEN];
 } pkg_t;
@@ -460,6 +461,9 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v)
     else if (!v->ok) {
         verify_reason(v, why, sizeof why);
         refuse(p, "%s", why);
+    } else if (index_prepare_doc(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen),
+                                 &p->rec) != INDEX_OK) {
+        index_prepared_free(&p->rec); /* the writer makes it then */
     }
     /* A transcript's tree is not needed any more: free it now so that a
      * large batch does not hold thousands of them. */
@@ -553,13 +557,17 @@ static void release_bytes(pkg_t *p)
     free(p->json);
     free(p->p7s);
     p->json = p->p7s = NULL;
+    index_prepared_free(&p->rec);
     payload_free(&p->pl);
     p->parsed = 0;
 }
 
 static int put_doc(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, int kind, int *dbrc)
 {
-    *dbrc = index_put_doc(ix, txn, p->code, kind, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen));
+    if (p->rec.value != NULL && p->rec.kind == kind)
+        *dbrc = index_put_prepared(ix, txn, p->code, &p->rec);
+    else
+        *dbrc = index_put_doc(ix, txn, p->code, kind, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen));
     if (*dbrc != 0)
         return TRY_FAIL;
     if (kind == INDEX_KIND_TRANSCRIPT)
@@ -573,9 +581,13 @@ static int stored_transcript(index_t *ix, MDB_txn *txn, const char code[CODE_LEN
     index_doc_t d;
     char why[PAYLOAD_WHY_LEN];
     *dbrc = index_get_doc(ix, txn, code, 0, &d);
-    if (*dbrc != INDEX_OK)
+    if (*dbrc != INDEX_OK) {
+        index_doc_free(&d);
         return -1;
-    if (d.kind != INDEX_KIND_TRANSCRIPT || payload_parse(d.payload.ptr, d.payload.len, out, why, sizeof why) != 0) {
+    }
+    int bad = d.kind != INDEX_KIND_TRANSCRIPT || payload_parse(d.payload.ptr, d.payload.len, out, why, sizeof why) != 0;
+    index_doc_free(&d);
+    if (bad) {
         *dbrc = INDEX_ECORRUPT;
         return -1;
     }
@@ -609,7 +621,8 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
     int rc;
 
     *dbrc = 0;
-    rc = index_get_doc(ix, txn, p->code, 0, &existing);
+    rc = index_get_doc(ix, txn, p->code, INDEX_HEAD_ONLY, &existing);
+    index_doc_free(&existing);
     if (rc == INDEX_OK) {
         p->outcome = PKG_ALREADY;
         return TRY_DONE;
@@ -886,6 +899,7 @@ done:
         free(b.pkgs[i].stem);
         free(b.pkgs[i].json);
         free(b.pkgs[i].p7s);
+        index_prepared_free(&b.pkgs[i].rec);
         payload_free(&b.pkgs[i].pl);
     }
     free(b.pkgs);
