@@ -63,6 +63,10 @@ $(ASAN)/bin/hocba-%: $(ASAN)/tools/%.o $(ASAN)/liblookup.a
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/liblookup.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
 
+# the portal's cache is a plain module: tested on its own
+$(ASAN)/tests/test_cache: $(ASAN)/tests/test_cache.o $(ASAN)/portal/cache.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
+
 # HOCBA_BIN: the sanitizer builds every test drives; HOCBA_REL_BIN: the
 # release builds, for the few load tests where sanitizer speed would distort timing.
 test: check-deps all $(addprefix $(ASAN)/bin/,$(TOOLS)) $(ASAN)/bin/hocba-portal $(addprefix $(ASAN)/tests/,$(TESTS)) node_modules/.package-lock.json

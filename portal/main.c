@@ -52,7 +52,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: hocba-portal --db PATH [--listen HOST:PORT]... [--public-url URL] [--threads N]\n"
                     "                    [--tls-cert FILE --tls-key FILE] [--h2c]\n"
-                    "                    [--metrics-listen HOST:PORT] [--rate-limit N] [--cache-entries N]\n"
+                    "                    [--metrics-listen HOST:PORT] [--rate-limit N] [--cache-entries N] [--cache-mb N]\n"
                     "                    [--access-log PATH|-] [--templates DIR] [--static DIR]\n");
     exit(2);
 }
@@ -423,6 +423,7 @@ static void parse_options(int argc, char **argv)
     portal.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     portal.rate_limit = 120;
     portal.cache_entries = 10000;
+    portal.cache_mb = 32;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -452,6 +453,9 @@ static void parse_options(int argc, char **argv)
         } else if (strcmp(o, "--cache-entries") == 0) {
             NEED_VALUE();
             portal.cache_entries = parse_number(o, val, 0, 100000000);
+        } else if (strcmp(o, "--cache-mb") == 0) {
+            NEED_VALUE();
+            portal.cache_mb = parse_number(o, val, 0, 1 << 20);
         } else if (strcmp(o, "--access-log") == 0) {
             NEED_VALUE();
             portal.access_log = val;
@@ -519,8 +523,10 @@ static void *run_worker(void *arg)
 
     w->catalog[0] = json_deep_copy(portal.catalog[0]);
     w->catalog[1] = json_deep_copy(portal.catalog[1]);
-    if (portal.cache_entries > 0)
-        w->cache = cache_new((size_t)(portal.cache_entries / portal.threads > 0 ? portal.cache_entries / portal.threads : 1));
+    if (portal.cache_entries > 0 && portal.cache_mb > 0) {
+        long entries = portal.cache_entries / portal.threads > 0 ? portal.cache_entries / portal.threads : 1;
+        w->cache = cache_new((size_t)entries, ((size_t)portal.cache_mb << 20) / (size_t)portal.threads);
+    }
     h2o_context_init(&w->ctx, h2o_evloop_create(), &config);
     w->accept.ctx = &w->ctx;
     w->accept.hosts = config.hosts;

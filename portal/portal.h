@@ -56,6 +56,7 @@ typedef struct {
     int threads;
     unsigned rate_limit; /* lookups per minute per client; 0 = off */
     long cache_entries;
+    long cache_mb; /* bound on cached bodies, MiB, split between threads */
     const char *access_log;
     const char *tls_cert, *tls_key;
     SSL_CTX *ssl_ctx;   /* NULL: cleartext HTTP/1.1 */
