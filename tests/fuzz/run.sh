@@ -22,12 +22,13 @@ mkdir -p "$work/seed/code" "$work/seed/payload" "$work/seed/cms" "$work/seed/ren
     "$work/seed/verify_body"
 cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do printf '%s' "$c" > "$work/seed/code/$c"; done
 cp "$work"/demo/batch/*.json "$work/seed/payload/"
+mkdir -p "$work/seed/jsonfast" && cp "$work"/demo/batch/*.json "$work/seed/jsonfast/"
 cp "$work"/demo/batch/*.p7s "$work/seed/cms/"
 cp templates/*.html "$work/seed/render/"
 export HOCBA_FUZZ_ANCHORS="$work/demo/trust/anchors.pem"
 
 total_runs=0
-for t in code payload cms render router verify_body; do
+for t in code payload cms render router verify_body jsonfast; do
     extra=""
     case $t in router | verify_body) extra="portal/match.c" ;; esac
     $CC $flags tests/fuzz/fuzz_$t.c $extra $lib_src -o "$out/fuzz_$t" $libs
@@ -36,9 +37,12 @@ for t in code payload cms render router verify_body; do
         "$out/fuzz_$t" "tests/fuzz/crashes/$t"/* >/dev/null 2>&1 || { echo "fuzz_$t: a regression input fails again"; exit 1; }
     fi
     mkdir -p "$work/corpus/$t"
+    # the shipped corpus is read, never written (new inputs go to the first directory)
+    shipped=""
+    [ -d "tests/fuzz/corpus/$t" ] && shipped="tests/fuzz/corpus/$t"
     log="$work/$t.log"
     if ! "$out/fuzz_$t" -max_total_time="$secs" -max_len=70000 -timeout=10 -rss_limit_mb=2048 \
-            -artifact_prefix="$work/crash-$t-" "$work/corpus/$t" "$work/seed/$t" >"$log" 2>&1; then
+            -artifact_prefix="$work/crash-$t-" "$work/corpus/$t" "$work/seed/$t" $shipped >"$log" 2>&1; then
         tail -40 "$log"
         echo "fuzz_$t: crash; the input is kept in tests/fuzz/crashes/$t"
         mkdir -p "tests/fuzz/crashes/$t"

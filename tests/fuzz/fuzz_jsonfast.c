@@ -1,0 +1,118 @@
+/* fuzz_jsonfast.c — jsonfast_parse against json_loadb on any bytes.
+ *
+ * Two oracles. First, the contract of jsonfast.h: a tree from jsonfast means
+ * json_loadb succeeds with the same tree, strictly (types, reals bit for bit,
+ * string and key bytes and lengths, member order). Second, it does not
+ * decline the ordinary: whatever jansson accepted, written back by
+ * json_dumpb (compact, and indented with every non-ASCII character as \u
+ * escapes), must parse unless it holds one of the things jsonfast.h says it
+ * declines. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lookup/jsonfast.h"
+
+#define FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
+
+static int same_tree(json_t *a, json_t *b)
+{
+    if (json_typeof(a) != json_typeof(b))
+        return 0;
+    switch (json_typeof(a)) {
+    case JSON_OBJECT: {
+        void *ia = json_object_iter(a), *ib = json_object_iter(b);
+        if (json_object_size(a) != json_object_size(b))
+            return 0;
+        for (; ia != NULL && ib != NULL;
+             ia = json_object_iter_next(a, ia), ib = json_object_iter_next(b, ib)) {
+            size_t n = json_object_iter_key_len(ia);
+            if (n != json_object_iter_key_len(ib) ||
+                memcmp(json_object_iter_key(ia), json_object_iter_key(ib), n) != 0 ||
+                !same_tree(json_object_iter_value(ia), json_object_iter_value(ib)))
+                return 0;
+        }
+        return ia == NULL && ib == NULL;
+    }
+    case JSON_ARRAY:
+        if (json_array_size(a) != json_array_size(b))
+            return 0;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!same_tree(json_array_get(a, i), json_array_get(b, i)))
+                return 0;
+        return 1;
+    case JSON_STRING:
+        return json_string_length(a) == json_string_length(b) &&
+               memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+    case JSON_INTEGER:
+        return json_integer_value(a) == json_integer_value(b);
+    case JSON_REAL: {
+        double x = json_real_value(a), y = json_real_value(b);
+        return memcmp(&x, &y, sizeof x) == 0;
+    }
+    default:
+        return 1; /* true, false, null */
+    }
+}
+
+/* 1 when the tree holds something jsonfast.h allows it to decline once
+ * written out: deep nesting or an integer of more than 18 digits (a real
+ * written by jansson is at most 24 characters and never declined). */
+static int may_decline(json_t *j, int depth)
+{
+    if (depth > JSONFAST_MAX_DEPTH)
+        return 1;
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        for (void *it = json_object_iter(j); it != NULL; it = json_object_iter_next(j, it))
+            if (may_decline(json_object_iter_value(it), depth + 1))
+                return 1;
+        return 0;
+    }
+    case JSON_ARRAY:
+        for (size_t i = 0; i < json_array_size(j); i++)
+            if (may_decline(json_array_get(j, i), depth + 1))
+                return 1;
+        return 0;
+    case JSON_INTEGER: {
+        json_int_t v = json_integer_value(j);
+        return v >= 1000000000000000000LL || v <= -1000000000000000000LL;
+    }
+    default:
+        return 0;
+    }
+}
+
+static void check_written_back(json_t *tree, size_t dump_flags)
+{
+    char buf[1 << 17];
+    size_t n = json_dumpb(tree, buf, sizeof buf, dump_flags | JSON_ENCODE_ANY);
+    if (n == 0 || n > sizeof buf)
+        return; /* too big for the buffer: nothing to check */
+    json_t *again = jsonfast_parse(buf, n);
+    if (again == NULL) {
+        if (!may_decline(tree, 1))
+            __builtin_trap(); /* declined an ordinary document */
+        return;
+    }
+    if (!same_tree(tree, again))
+        __builtin_trap();
+    json_decref(again);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_error_t err;
+    json_t *fast = jsonfast_parse((const char *)data, size);
+    json_t *slow = json_loadb((const char *)data, size, FLAGS, &err);
+
+    if (fast != NULL && (slow == NULL || !same_tree(fast, slow)))
+        __builtin_trap();
+    if (slow != NULL) {
+        check_written_back(slow, JSON_COMPACT);
+        check_written_back(slow, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    }
+    json_decref(fast);
+    json_decref(slow);
+    return 0;
+}
