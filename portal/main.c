@@ -577,6 +577,8 @@ static void *run_worker(void *arg)
     json_decref(w->catalog[1]);
     cache_free(w->cache);
     w->cache = NULL;
+    EVP_MD_CTX_free(w->key_md);
+    w->key_md = NULL;
     return NULL;
 }
 

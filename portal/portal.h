@@ -85,6 +85,7 @@ typedef struct {
     trust_ref_t *trust;
     json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
     struct cache *cache; /* answers of transcript routes (cache.h); NULL when disabled */
+    EVP_MD_CTX *key_md;  /* hashes the cache keys; made on first use, reset for each */
     int id;
     h2o_context_t metrics_ctx; /* thread 0 only, with --metrics-listen */
     h2o_accept_ctx_t metrics_accept;
