@@ -430,6 +430,24 @@ static json_t *parse_literal(reader_t *r, const char *word, size_t n, json_t *va
 
 static json_t *parse_value(reader_t *r, int depth);
 
+/* After a member of an array or object: 1 when `close` ends the container,
+ * 0 after a comma (and the whitespace after it), -1 on anything else. */
+static int after_member(reader_t *r, unsigned char close)
+{
+    skip_ws(r);
+    if (r->p == r->end)
+        return -1;
+    if (*r->p == close) {
+        r->p++;
+        return 1;
+    }
+    if (*r->p != ',')
+        return -1;
+    r->p++;
+    skip_ws(r);
+    return 0;
+}
+
 static json_t *parse_array(reader_t *r, int depth)
 {
     json_t *array = json_array();
@@ -446,17 +464,11 @@ static json_t *parse_array(reader_t *r, int depth)
         json_t *v = parse_value(r, depth + 1);
         if (v == NULL || json_array_append_new(array, v) != 0)
             goto fail;
-        skip_ws(r);
-        if (r->p == r->end)
+        int k = after_member(r, ']');
+        if (k < 0)
             goto fail;
-        if (*r->p == ']') {
-            r->p++;
+        if (k > 0)
             return array;
-        }
-        if (*r->p != ',')
-            goto fail;
-        r->p++;
-        skip_ws(r);
     }
 
 fail:
@@ -502,18 +514,11 @@ static json_t *parse_object(reader_t *r, int depth)
             goto fail;
         free(heap);
         heap = NULL;
-
-        skip_ws(r);
-        if (r->p == r->end)
+        int k = after_member(r, '}');
+        if (k < 0)
             goto fail;
-        if (*r->p == '}') {
-            r->p++;
+        if (k > 0)
             return object;
-        }
-        if (*r->p != ',')
-            goto fail;
-        r->p++;
-        skip_ws(r);
     }
 
 fail:
