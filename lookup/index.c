@@ -123,7 +123,8 @@ int index_open(const char *path, int readonly, index_t **out, char *why, size_t 
         }
     }
     if ((rc = mdb_env_create(&ix->env)) != 0 || (rc = mdb_env_set_maxdbs(ix->env, 8)) != 0 ||
-        (rc = mdb_env_set_mapsize(ix->env, map_size())) != 0 || (rc = mdb_env_set_maxreaders(ix->env, 256)) != 0) {
+        (rc = mdb_env_set_mapsize(ix->env, map_size())) != 0 ||
+        (rc = mdb_env_set_maxreaders(ix->env, 256)) != 0) {
         WHY("cannot set up LMDB: %s", mdb_strerror(rc));
         goto fail;
     }
@@ -453,7 +454,8 @@ int index_put_prepared(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], con
         return EINVAL;
     int rc = mdb_put(txn, ix->docs, &k, &v, MDB_NOOVERWRITE);
     for (size_t i = 0; i < rec->ncerts && rc == 0; i++) {
-        MDB_val ck = {32, (void *)rec->certs[i].sha256}, cv = {rec->certs[i].der.len, (void *)rec->certs[i].der.ptr};
+        MDB_val ck = {32, (void *)rec->certs[i].sha256},
+                cv = {rec->certs[i].der.len, (void *)rec->certs[i].der.ptr};
         rc = mdb_put(txn, ix->certs, &ck, &cv, MDB_NOOVERWRITE);
         if (rc == MDB_KEYEXIST)
             rc = 0; /* stored already, for another package */

@@ -61,7 +61,7 @@ typedef struct {
     char *owned; /* malloc'd; release with index_doc_free */
 } index_doc_t;
 
-#define INDEX_WITH_CMS 1 /* flag of index_get_doc: also rebuild the .p7s */
+#define INDEX_WITH_CMS 1  /* flag of index_get_doc: also rebuild the .p7s */
 #define INDEX_HEAD_ONLY 2 /* flag of index_get_doc: kind and time only (payload.len 0): is it there? */
 
 typedef struct {
@@ -119,7 +119,7 @@ typedef struct {
     struct {
         unsigned char sha256[32];
         str_t der;
-    } *certs; /* malloc'd */
+    } * certs; /* malloc'd */
     size_t ncerts;
 } index_prepared_t;
 

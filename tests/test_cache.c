@@ -71,7 +71,8 @@ static void test_cache_never_holds_more_bytes_than_its_bound(void **state)
             fail_msg("page %d was not kept right after it was put", i);
     }
     if (cache_bytes(c) < 12 * 16000)
-        fail_msg("expected the bound to be used (12 pages of 16,000 bytes or more), got %zu bytes", cache_bytes(c));
+        fail_msg("expected the bound to be used (12 pages of 16,000 bytes or more), got %zu bytes",
+                 cache_bytes(c));
     cache_free(c);
 }
 

@@ -272,8 +272,8 @@ static void test_index_compresses_payloads_to_fit_a_page(void **state)
         size_t n = stored_value_len(pkgs[i].code, &zlen);
         /* transcripts (2 KB and more) in under half; recall notices shorter */
         if (zlen == 0 || zlen >= pkgs[i].jlen || (pkgs[i].jlen > 2048 && zlen * 2 > pkgs[i].jlen))
-            fail_msg("package %zu: expected a payload of %zu bytes stored compressed, got %u", i, pkgs[i].jlen,
-                     zlen);
+            fail_msg("package %zu: expected a payload of %zu bytes stored compressed, got %u", i,
+                     pkgs[i].jlen, zlen);
         if (n > 4096 - 16)
             fail_msg("package %zu: expected a record that fits one 4 KB page, got %zu bytes", i, n);
     }
@@ -330,7 +330,8 @@ static void test_index_links_and_document_ids(void **state)
     char out[CODE_LEN];
     assert_int_equal(index_begin(ix, 0, &txn), 0);
     assert_int_equal(index_put_link(ix, txn, pkgs[3].code, INDEX_LINK_RECALLED_BY, pkgs[4].code), 0);
-    assert_int_equal(index_put_link(ix, txn, pkgs[3].code, INDEX_LINK_RECALLED_BY, pkgs[5].code), MDB_KEYEXIST);
+    assert_int_equal(index_put_link(ix, txn, pkgs[3].code, INDEX_LINK_RECALLED_BY, pkgs[5].code),
+                     MDB_KEYEXIST);
     assert_int_equal(index_get_link(ix, txn, pkgs[3].code, INDEX_LINK_RECALLED_BY, out), INDEX_OK);
     assert_memory_equal(out, pkgs[4].code, CODE_LEN);
     assert_int_equal(index_get_link(ix, txn, pkgs[3].code, INDEX_LINK_SUPERSEDED_BY, out), INDEX_ENOTFOUND);
