@@ -7,6 +7,12 @@ if [ ! -f "$dir/codes.txt" ]; then
     echo "== making demo data in $dir (clearly marked DEMO certificates)"
     "$bin/hocba-demo" --out "$dir" --students "${STUDENTS:-300}" --seed "${SEED:-1}"
 fi
+# The demo index is derived data: one an older build wrote (another index
+# format) or that cannot be read is made again from the packages.
+if [ -f "$db/data.mdb" ] && ! "$bin/hocba-publish" --db "$db" status >/dev/null 2>&1; then
+    echo "== $db cannot be read by this build ($("$bin/hocba-publish" --db "$db" status 2>&1 | head -1)); making it again"
+    rm -rf "$db"
+fi
 echo "== publishing into $db"
 "$bin/hocba-publish" --db "$db" trust "$dir/trust/anchors.pem" "$dir/trust/intermediates.pem"
 "$bin/hocba-publish" --db "$db" schools "$dir/schools.json"
