@@ -31,6 +31,12 @@ static void fetch_mds(void)
     MDS[CMS_MD_SHA512] = EVP_MD_fetch(NULL, "SHA2-512", NULL);
 }
 
+const EVP_MD *verify_digest(int md)
+{
+    pthread_once(&md_once, fetch_mds);
+    return md >= 0 && md < 4 ? MDS[md] : NULL;
+}
+
 const char *verify_check_name(int check)
 {
     return check >= 0 && check < VERIFY_NCHECKS ? CHECK_NAMES[check] : "unknown";

@@ -9,12 +9,12 @@
 
 #include "lookup/code.h"
 #include "lookup/qr.h"
+#include "lookup/verify.h"
 #include "lookup/view.h"
 #include "portal/cache.h"
 #include "portal/portal.h"
 
 #include <openssl/evp.h>
-#include <pthread.h>
 
 #define MISS_COST 5 /* a lookup that finds nothing costs five hits (http.md: misses count more) */
 
@@ -411,14 +411,6 @@ enum { ANSWER_PAGE, ANSWER_PRINT, ANSWER_API };
 
 /* The cache key of an answer: everything the answer depends on (cache.h).
  * @return VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE. */
-static pthread_once_t key_md_once = PTHREAD_ONCE_INIT;
-static EVP_MD *KEY_MD; /* immutable after the once; lives as long as the process */
-
-static void fetch_key_md(void)
-{
-    KEY_MD = EVP_MD_fetch(NULL, "SHA2-256", NULL);
-}
-
 static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char code[CODE_LEN], int kind,
                       unsigned char key[32])
 {
@@ -427,11 +419,11 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
     int doc_kind = 0, rc = VIEW_OK;
     /* a prefetched SHA-256 and this thread's context: an implicit fetch and
      * a new context per request cost more than hashing a record */
-    pthread_once(&key_md_once, fetch_key_md);
+    const EVP_MD *sha256 = verify_digest(CMS_MD_SHA256);
     if (r->w->key_md == NULL)
         r->w->key_md = EVP_MD_CTX_new();
     EVP_MD_CTX *h = r->w->key_md;
-    if (h == NULL || KEY_MD == NULL || EVP_DigestInit_ex2(h, KEY_MD, NULL) != 1)
+    if (h == NULL || sha256 == NULL || EVP_DigestInit_ex2(h, sha256, NULL) != 1)
         return VIEW_EUNAVAILABLE;
     memcpy(head + 2, &t->version, 8);
     memcpy(head + 10, &t->env_gen, 8);

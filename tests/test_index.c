@@ -174,8 +174,26 @@ static void test_index_never_overwrites_a_record(void **state)
     mdb_txn_abort(txn);
 }
 
-/* Rewrite a record's value with f applied; commit. */
-static void damage(const char code[CODE_LEN], size_t cut, int drop_cert)
+/* Store docs[code] again as f leaves a copy of it (f may shorten it); commit. */
+static void rewrite(const char code[CODE_LEN], void (*f)(uint8_t *value, size_t *len))
+{
+    MDB_txn *txn;
+    MDB_dbi docs;
+    MDB_val k = {CODE_LEN, (void *)code}, v;
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
+    assert_int_equal(mdb_get(txn, docs, &k, &v), 0);
+    uint8_t *copy = malloc(v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    MDB_val nv = {v.mv_size, copy};
+    f(copy, &nv.mv_size);
+    assert_int_equal(mdb_put(txn, docs, &k, &nv, 0), 0);
+    free(copy);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+/* Delete from the certificate table the last certificate docs[code] names. */
+static void drop_last_certificate(const char code[CODE_LEN])
 {
     MDB_txn *txn;
     MDB_dbi docs, certs;
@@ -184,24 +202,22 @@ static void damage(const char code[CODE_LEN], size_t cut, int drop_cert)
     assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
     assert_int_equal(mdb_dbi_open(txn, "certs", 0, &certs), 0);
     assert_int_equal(mdb_get(txn, docs, &k, &v), 0);
-    if (drop_cert) {
-        MDB_val ck = {32, (uint8_t *)v.mv_data + v.mv_size - 32};
-        assert_int_equal(mdb_del(txn, certs, &ck, NULL), 0);
-    } else {
-        uint8_t *copy = malloc(v.mv_size);
-        memcpy(copy, v.mv_data, v.mv_size);
-        MDB_val nv = {v.mv_size - cut, copy};
-        assert_int_equal(mdb_put(txn, docs, &k, &nv, 0), 0);
-        free(copy);
-    }
+    MDB_val ck = {32, (uint8_t *)v.mv_data + v.mv_size - 32};
+    assert_int_equal(mdb_del(txn, certs, &ck, NULL), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+static void cut_100_bytes(uint8_t *v, size_t *len)
+{
+    (void)v;
+    *len -= 100;
 }
 
 static void test_index_reports_a_cut_record_as_damaged(void **state)
 {
     (void)state;
     put_all();
-    damage(pkgs[1].code, 100, 0);
+    rewrite(pkgs[1].code, cut_100_bytes);
     MDB_txn *txn;
     index_doc_t d;
     assert_int_equal(index_begin(ix, 1, &txn), 0);
@@ -214,7 +230,7 @@ static void test_index_reports_a_missing_certificate_as_damaged(void **state)
 {
     (void)state;
     put_all();
-    damage(pkgs[2].code, 0, 1);
+    drop_last_certificate(pkgs[2].code);
     MDB_txn *txn;
     index_doc_t d;
     assert_int_equal(index_begin(ix, 1, &txn), 0);
@@ -224,24 +240,6 @@ static void test_index_reports_a_missing_certificate_as_damaged(void **state)
     assert_int_equal(index_get_doc(ix, txn, pkgs[2].code, 0, &d), INDEX_OK);
     index_doc_free(&d);
     mdb_txn_abort(txn);
-}
-
-/* Apply f to a copy of docs[code] and store the copy; commit. */
-static void rewrite(const char code[CODE_LEN], void (*f)(uint8_t *value, size_t len))
-{
-    MDB_txn *txn;
-    MDB_dbi docs;
-    MDB_val k = {CODE_LEN, (void *)code}, v;
-    assert_int_equal(index_begin(ix, 0, &txn), 0);
-    assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
-    assert_int_equal(mdb_get(txn, docs, &k, &v), 0);
-    uint8_t *copy = malloc(v.mv_size);
-    memcpy(copy, v.mv_data, v.mv_size);
-    f(copy, v.mv_size);
-    MDB_val nv = {v.mv_size, copy};
-    assert_int_equal(mdb_put(txn, docs, &k, &nv, 0), 0);
-    free(copy);
-    assert_int_equal(mdb_txn_commit(txn), 0);
 }
 
 static size_t stored_value_len(const char code[CODE_LEN], uint32_t *zlen)
@@ -282,20 +280,20 @@ static void test_index_compresses_payloads_to_fit_a_page(void **state)
     assert_int_equal(zlen, 0);
 }
 
-static void flip_stream_byte(uint8_t *v, size_t len)
+static void flip_stream_byte(uint8_t *v, size_t *len)
 {
     (void)len;
     uint32_t zlen = (uint32_t)v[24] | (uint32_t)v[25] << 8;
     v[INDEX_HEADER_LEN + zlen / 2] ^= 0x5a;
 }
 
-static void claim_huge_payload(uint8_t *v, size_t len)
+static void claim_huge_payload(uint8_t *v, size_t *len)
 {
     (void)len;
     v[6] = 0xff; /* payload length + 16 MiB */
 }
 
-static void claim_longer_payload(uint8_t *v, size_t len)
+static void claim_longer_payload(uint8_t *v, size_t *len)
 {
     (void)len;
     v[4]++;
@@ -308,7 +306,7 @@ static void test_index_reports_a_damaged_compressed_payload(void **state)
 {
     (void)state;
     put_all();
-    void (*damages[])(uint8_t *, size_t) = {flip_stream_byte, claim_huge_payload, claim_longer_payload};
+    void (*damages[])(uint8_t *, size_t *) = {flip_stream_byte, claim_huge_payload, claim_longer_payload};
     for (size_t i = 0; i < 3; i++) {
         const char *code = pkgs[6 + i].code;
         rewrite(code, damages[i]);

@@ -461,9 +461,9 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v)
     else if (!v->ok) {
         verify_reason(v, why, sizeof why);
         refuse(p, "%s", why);
-    } else if (index_prepare_doc(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen),
-                                 &p->rec) != INDEX_OK) {
-        index_prepared_free(&p->rec); /* the writer makes it then */
+    } else {
+        /* on failure rec stays empty and the writer makes the record itself */
+        index_prepare_doc(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen), &p->rec);
     }
     /* A transcript's tree is not needed any more: free it now so that a
      * large batch does not hold thousands of them. */
