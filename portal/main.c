@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lookup/jarena.h"
 #include "portal/cache.h"
 #include "portal/portal.h"
 
@@ -523,6 +524,7 @@ static void *run_worker(void *arg)
 
     w->catalog[0] = json_deep_copy(portal.catalog[0]);
     w->catalog[1] = json_deep_copy(portal.catalog[1]);
+    w->arena = jarena_new(JARENA_CHUNK); /* NULL: jansson keeps using malloc */
     if (portal.cache_entries > 0 && portal.cache_mb > 0) {
         long entries = portal.cache_entries / portal.threads > 0 ? portal.cache_entries / portal.threads : 1;
         w->cache = cache_new((size_t)entries, ((size_t)portal.cache_mb << 20) / (size_t)portal.threads);
@@ -579,6 +581,8 @@ static void *run_worker(void *arg)
     w->cache = NULL;
     EVP_MD_CTX_free(w->key_md);
     w->key_md = NULL;
+    jarena_free(w->arena);
+    w->arena = NULL;
     return NULL;
 }
 
@@ -639,6 +643,7 @@ int main(int argc, char **argv)
      * page fault per touch (perf: 16 % of a cold request in the kernel). */
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_MMAP_THRESHOLD, 16 << 20);
+    jarena_install();
     /* Idle and slow clients each hold a descriptor: allow as many as the
      * system lets us, so a thousand of them cannot lock others out. */
     struct rlimit nofile;

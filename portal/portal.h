@@ -10,11 +10,14 @@
 #include <stdint.h>
 
 #include "lookup/index.h"
+#include "lookup/jarena.h"
 #include "lookup/render.h"
 #include "lookup/trust.h"
 #include "portal/match.h"
 
 #define PORTAL_MAX_LISTENERS 8
+/* a cold page takes 42 KB of jansson memory (60 KB as JSON): one block holds it */
+#define JARENA_CHUNK (128 << 10)
 #define PORTAL_MAX_THREADS 64
 #define PORTAL_MAX_HEADER_BYTES 8192 /* request headers, names and values together */
 #define PORTAL_MAX_HEADERS 64
@@ -85,6 +88,7 @@ typedef struct {
     trust_ref_t *trust;
     json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
     struct cache *cache; /* answers of transcript routes (cache.h); NULL when disabled */
+    jarena_t *arena;     /* jansson's memory while a transcript answer is made (jarena.h) */
     EVP_MD_CTX *key_md;  /* hashes the cache keys; made on first use, reset for each */
     int id;
     h2o_context_t metrics_ctx; /* thread 0 only, with --metrics-listen */

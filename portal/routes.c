@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include "lookup/code.h"
+#include "lookup/jarena.h"
 #include "lookup/qr.h"
 #include "lookup/verify.h"
 #include "lookup/view.h"
@@ -219,6 +220,42 @@ static const char *tr(const rq_t *r, const char *key)
 
 /* ---- rendering ------------------------------------------------------------------------- */
 
+typedef struct {
+    char *p;
+    size_t len, cap;
+} dump_buf_t;
+
+static int dump_append(const char *buf, size_t size, void *data)
+{
+    dump_buf_t *d = data;
+    if (size >= d->cap - d->len) {
+        size_t cap = d->cap * 2 > d->len + size + 1 ? d->cap * 2 : d->len + size + 1;
+        char *p = realloc(d->p, cap);
+        if (p == NULL)
+            return -1;
+        d->p = p;
+        d->cap = cap;
+    }
+    memcpy(d->p + d->len, buf, size);
+    d->len += size;
+    d->p[d->len] = '\0';
+    return 0;
+}
+
+/* Compact JSON in plain malloc'd memory, NUL-terminated, or NULL. Unlike
+ * json_dumps's, the text never lives in a jansson arena (jarena.h), so it
+ * may outlive the request's region and is freed with free(). */
+static char *dump_json(const json_t *o, size_t *len)
+{
+    dump_buf_t d = {NULL, 0, 0};
+    if (json_dump_callback(o, dump_append, &d, JSON_COMPACT) != 0 || d.p == NULL) {
+        free(d.p);
+        return NULL;
+    }
+    *len = d.len;
+    return d.p;
+}
+
 static json_t *base_context(rq_t *r)
 {
     char sw[600];
@@ -276,11 +313,12 @@ static int problem(rq_t *r, int status, const char *error, const char *detail)
     snprintf(key, sizeof key, "error.%d.title", status);
     json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", tr(r, key), "status", status,
                           "detail", detail ? detail : "", "error", error);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    size_t len = 0;
+    char *s = o ? dump_json(o, &len) : NULL;
     json_decref(o);
     if (s == NULL)
         return respond(r, 500, "text/plain", "", 0, 0);
-    respond(r, status, "application/problem+json", s, strlen(s), F_PRIVATE);
+    respond(r, status, "application/problem+json", s, len, F_PRIVATE);
     free(s);
     return 0;
 }
@@ -451,14 +489,15 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
     return rc;
 }
 
-/* The body of an answer from a freshly computed view (malloc'd), or NULL. */
+/* The body of an answer from a freshly computed view (malloc'd), or NULL.
+ * Called inside the request's jansson region: what it returns is plain
+ * malloc'd memory that outlives the region. */
 static char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len)
 {
     if (kind == ANSWER_API) {
         json_t *o = view_api_json(v);
-        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        char *s = o ? dump_json(o, len) : NULL;
         json_decref(o);
-        *len = s ? strlen(s) : 0;
         return s;
     }
     json_t *c = view_page_context(v, r->w->catalog[r->lang], lang_name(r), portal.public_url);
@@ -505,13 +544,23 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
             return respond(r, 200, type, hit, len, flags);
         }
     }
+    /* The payload tree and the page context live and die in this thread's
+     * jansson arena (jarena.h): only the rendered body leaves it. */
     view_t v;
     memset(&v, 0, sizeof v);
+    char *body = NULL;
+    size_t len = 0;
+    jarena_begin(r->w->arena);
     if (rc == VIEW_OK)
         rc = view_compute(r->w->env->ix, txn, t->trust, code, &v);
     end_read(r->w);
+    if (rc == VIEW_OK) {
+        status = v.status;
+        body = make_answer(r, &v, kind, &len);
+    }
+    view_free(&v);
+    jarena_end(r->w->arena);
     if (rc == VIEW_ENOTFOUND) {
-        view_free(&v);
         charge(r, MISS_COST);
         if (api)
             return problem(r, 404, "not_found", tr(r, "error.404.message"));
@@ -520,16 +569,10 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
         code_format_grouped(code, g);
         return error_page(r, 404, NULL, g);
     }
-    if (rc != VIEW_OK) {
-        view_free(&v);
+    if (rc != VIEW_OK)
         return api ? problem(r, 503, "unavailable", tr(r, "error.503.message")) : error_page(r, 503, NULL, NULL);
-    }
     charge(r, 1);
-    metrics_verdict(view_status_name(v.status));
-    size_t len = 0;
-    char *body = make_answer(r, &v, kind, &len);
-    status = v.status;
-    view_free(&v);
+    metrics_verdict(view_status_name(status));
     if (body == NULL)
         return api ? problem(r, 503, "unavailable", tr(r, "error.503.message")) : error_page(r, 503, NULL, NULL);
     cache_put(r->w->cache, key, status, body, len);
@@ -661,9 +704,12 @@ static int on_api_verify(rq_t *r)
         return problem(r, 503, "unavailable", tr(r, "error.503.message"));
     }
     json_t *o = json_pack("{s:o}", "results", results);
-    char *s = json_dumps(o, JSON_COMPACT);
+    size_t len = 0;
+    char *s = dump_json(o, &len);
     json_decref(o);
-    respond(r, 200, "application/json", s, strlen(s), F_PRIVATE);
+    if (s == NULL)
+        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
+    respond(r, 200, "application/json", s, len, F_PRIVATE);
     free(s);
     return 0;
 }

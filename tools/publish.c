@@ -19,6 +19,7 @@
 
 #include "lookup/code.h"
 #include "lookup/index.h"
+#include "lookup/jarena.h"
 #include "lookup/payload.h"
 #include "lookup/trust.h"
 #include "lookup/verify.h"
@@ -419,7 +420,7 @@ static void keep_facts(facts_t *f, const payload_t *pl)
 }
 
 /* Phase 1, on every core: read, derive the code, validate, verify. */
-static void check_package(batch_t *b, pkg_t *p, verdict_t *v)
+static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
 {
     char path[4096], why[REASON_LEN];
     if (!p->has_json) {
@@ -448,7 +449,17 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v)
         refuse(p, rc == -2 ? "the signature file is larger than 1 MiB" : "%s", why);
         return;
     }
-    if (payload_parse(p->json, p->jlen, &p->pl, why, sizeof why) != PAYLOAD_OK) {
+    /* a transcript's tree lives and dies in this thread's arena (jarena.h) */
+    jarena_begin(arena);
+    int prc = payload_parse(p->json, p->jlen, &p->pl, why, sizeof why);
+    if (prc == PAYLOAD_OK && p->pl.kind != PAYLOAD_TRANSCRIPT) {
+        /* a recall's tree is kept until phase 2: made again in malloc's memory */
+        payload_free(&p->pl);
+        jarena_end(arena);
+        prc = payload_parse(p->json, p->jlen, &p->pl, why, sizeof why);
+    }
+    if (prc != PAYLOAD_OK) {
+        jarena_end(arena);
         refuse(p, "payload: %s", why);
         return;
     }
@@ -469,12 +480,14 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v)
      * large batch does not hold thousands of them. */
     payload_free(&p->pl);
     p->parsed = 0;
+    jarena_end(arena);
 }
 
 static void *worker(void *arg)
 {
     batch_t *b = arg;
     verdict_t *v = malloc(sizeof *v);
+    jarena_t *arena = jarena_new(128 << 10); /* NULL: jansson keeps using malloc */
     for (;;) {
         size_t i = atomic_fetch_add(&b->next, 1);
         if (i >= b->n)
@@ -482,7 +495,7 @@ static void *worker(void *arg)
         if (v == NULL)
             refuse(&b->pkgs[i], "out of memory");
         else
-            check_package(b, &b->pkgs[i], v);
+            check_package(b, &b->pkgs[i], v, arena);
         atomic_fetch_add(&b->done, 1);
         atomic_store(&b->ready[i], 1);
         if (atomic_load(&b->waiting)) {
@@ -492,6 +505,7 @@ static void *worker(void *arg)
         }
     }
     free(v);
+    jarena_free(arena);
     return NULL;
 }
 
@@ -920,6 +934,7 @@ int main(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TOP_PAD, 16 << 20);
+    jarena_install();
     int i = 1;
     char why[512];
     for (; i < argc; i++) {
