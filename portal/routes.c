@@ -570,7 +570,8 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
         return error_page(r, 404, NULL, g);
     }
     if (rc != VIEW_OK)
-        return api ? problem(r, 503, "unavailable", tr(r, "error.503.message")) : error_page(r, 503, NULL, NULL);
+        return api ? problem(r, 503, "unavailable", tr(r, "error.503.message"))
+                   : error_page(r, 503, NULL, NULL);
     charge(r, 1);
     metrics_verdict(view_status_name(status));
     if (body == NULL)
