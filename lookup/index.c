@@ -342,19 +342,20 @@ int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flag
     return INDEX_OK;
 }
 
-int index_digest_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], EVP_MD_CTX *md, int *kind)
+int index_digest_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_feed_fn feed, void *arg,
+                     int *kind)
 {
     record_t r;
     int rc = read_record(ix, txn, code, &r);
     if (rc != INDEX_OK)
         return rc;
     *kind = r.kind;
-    EVP_DigestUpdate(md, r.value, r.size);
+    feed(arg, r.value, r.size);
     for (uint64_t i = 0; i < r.ncerts; i++) {
         MDB_val ck = {32, (void *)(r.hashes + 32 * i)}, cv;
         if ((rc = mdb_get(txn, ix->certs, &ck, &cv)) != 0)
             return rc == MDB_NOTFOUND ? INDEX_ECORRUPT : rc;
-        EVP_DigestUpdate(md, cv.mv_data, cv.mv_size);
+        feed(arg, cv.mv_data, cv.mv_size);
     }
     return INDEX_OK;
 }

@@ -18,7 +18,6 @@
 #define HOCBA_INDEX_H
 
 #include <lmdb.h>
-#include <openssl/evp.h>
 #include <stdint.h>
 
 #include "code.h"
@@ -88,12 +87,18 @@ int index_begin(index_t *ix, int rdonly, MDB_txn **txn);
  * Call index_doc_free whatever it returns. */
 int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flags, index_doc_t *out);
 
+/** Receives stored bytes from index_digest_doc, in order. */
+typedef void (*index_feed_fn)(void *arg, const void *bytes, size_t len);
+
 /** Feed a document's stored bytes to a digest, as they are in the map: the
  * record and each certificate it names (so that a change to either changes
- * the digest), without rebuilding the .p7s.
+ * the digest), without rebuilding the .p7s or inflating anything.
+ * @param feed  called with each run of bytes in turn (pointers into the map,
+ *              valid while txn is)
  * @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT or an LMDB code;
  *         *kind receives the document's kind. */
-int index_digest_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], EVP_MD_CTX *md, int *kind);
+int index_digest_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_feed_fn feed, void *arg,
+                     int *kind);
 
 /** Release what index_get_doc allocated. */
 void index_doc_free(index_doc_t *d);

@@ -2,8 +2,9 @@
  *
  * An answer (page, printable copy, API JSON) depends only on: the stored
  * record's bytes, the trust inputs' version, the record's recall links, the
- * route and the language. The key is a SHA-256 over all of them, computed on
- * every request from the index, so a cached answer can never be older than
+ * route and the language. The key is a keyed digest (Poly1305 under a
+ * per-run random key, docs/portal.md) over all of them, computed on every
+ * request from the index, so a cached answer can never be older than
  * the bytes, the trust inputs or the recall state it was made from: tamper,
  * a new CRL or a recall changes the key and the next request verifies again.
  * One cache per event-loop thread, so no locking; bounded by --cache-entries

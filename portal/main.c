@@ -579,8 +579,8 @@ static void *run_worker(void *arg)
     json_decref(w->catalog[1]);
     cache_free(w->cache);
     w->cache = NULL;
-    EVP_MD_CTX_free(w->key_md);
-    w->key_md = NULL;
+    EVP_MAC_CTX_free(w->key_mac);
+    w->key_mac = NULL;
     jarena_free(w->arena);
     w->arena = NULL;
     return NULL;
@@ -661,8 +661,11 @@ int main(int argc, char **argv)
     portal.catalog[0] = load_catalog(portal.templates_dir, "vi");
     portal.catalog[1] = load_catalog(portal.templates_dir, "en");
     load_statics(portal.static_dir, "", 0);
-    if (RAND_bytes(portal.log_key, sizeof portal.log_key) != 1)
-        die("cannot get random bytes for the log key");
+    if (RAND_bytes(portal.log_key, sizeof portal.log_key) != 1 ||
+        RAND_bytes(portal.cache_secret, sizeof portal.cache_secret) != 1)
+        die("cannot get random bytes for the log and cache keys");
+    if ((portal.key_mac = EVP_MAC_fetch(NULL, "POLY1305", NULL)) == NULL)
+        die("OpenSSL offers no Poly1305 for the cache keys");
     portal.log_fd = -1;
     if (alog_open() != 0)
         die("cannot open the access log %s: %s", portal.access_log, strerror(errno));
@@ -704,6 +707,7 @@ int main(int argc, char **argv)
     free(th);
     trust_release(trust_current);
     ratelimit_free(portal.limiter);
+    EVP_MAC_free(portal.key_mac);
     render_set_free(portal.templates);
     json_decref(portal.catalog[0]);
     json_decref(portal.catalog[1]);

@@ -6,6 +6,7 @@
 #include <h2o.h>
 #include <jansson.h>
 #include <lmdb.h>
+#include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -74,6 +75,8 @@ typedef struct {
     size_t nstatics;
     int log_fd;                /* -1 when no access log */
     unsigned char log_key[32]; /* keys the hashes that stand for codes in logs */
+    EVP_MAC *key_mac;          /* Poly1305: the cache keys' digest (routes.c) */
+    unsigned char cache_secret[32]; /* its key, random for each run, never leaves the process */
     struct ratelimit *limiter;
     atomic_int stopping;
 } portal_t;
@@ -89,7 +92,7 @@ typedef struct {
     json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
     struct cache *cache; /* answers of transcript routes (cache.h); NULL when disabled */
     jarena_t *arena;     /* jansson's memory while a transcript answer is made (jarena.h) */
-    EVP_MD_CTX *key_md;  /* hashes the cache keys; made on first use, reset for each */
+    EVP_MAC_CTX *key_mac; /* digests the cache keys; made on first use, reset for each */
     int id;
     h2o_context_t metrics_ctx; /* thread 0 only, with --metrics-listen */
     h2o_accept_ctx_t metrics_accept;

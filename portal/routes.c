@@ -447,7 +447,17 @@ static int code_segment(str_t seg, char code[CODE_LEN], code_error_t *e)
 
 enum { ANSWER_PAGE, ANSWER_PRINT, ANSWER_API };
 
-/* The cache key of an answer: everything the answer depends on (cache.h).
+static void feed_mac(void *arg, const void *bytes, size_t len)
+{
+    EVP_MAC_update(arg, bytes, len);
+}
+
+/* The cache key of an answer: a keyed digest of everything the answer
+ * depends on (cache.h), 16 bytes, zero-padded to the cache's 32.
+ * Poly1305 with one key for the whole run is not a MAC any more, but no
+ * digest ever leaves the process, and as a universal hash under a secret
+ * key it makes a collision with a cached answer's key improbable (< 2^-87)
+ * for any bytes written into the index — at 4 times SHA-256's speed.
  * @return VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE. */
 static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char code[CODE_LEN], int kind,
                       unsigned char key[32])
@@ -455,20 +465,18 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
     char link[CODE_LEN];
     unsigned char head[2 + 8 + 8] = {(unsigned char)kind, (unsigned char)r->lang};
     int doc_kind = 0, rc = VIEW_OK;
-    /* a prefetched SHA-256 and this thread's context: an implicit fetch and
-     * a new context per request cost more than hashing a record */
-    const EVP_MD *sha256 = verify_digest(CMS_MD_SHA256);
-    if (r->w->key_md == NULL)
-        r->w->key_md = EVP_MD_CTX_new();
-    EVP_MD_CTX *h = r->w->key_md;
-    if (h == NULL || sha256 == NULL || EVP_DigestInit_ex2(h, sha256, NULL) != 1)
+    size_t outl = 0;
+    if (r->w->key_mac == NULL && portal.key_mac != NULL)
+        r->w->key_mac = EVP_MAC_CTX_new(portal.key_mac);
+    EVP_MAC_CTX *h = r->w->key_mac;
+    if (h == NULL || EVP_MAC_init(h, portal.cache_secret, sizeof portal.cache_secret, NULL) != 1)
         return VIEW_EUNAVAILABLE;
     memcpy(head + 2, &t->version, 8);
     memcpy(head + 10, &t->env_gen, 8);
-    EVP_DigestUpdate(h, head, sizeof head);
-    EVP_DigestUpdate(h, code, CODE_LEN);
-    /* the stored record and its certificates, hashed where they lie */
-    int irc = index_digest_doc(r->w->env->ix, txn, code, h, &doc_kind);
+    EVP_MAC_update(h, head, sizeof head);
+    EVP_MAC_update(h, (const unsigned char *)code, CODE_LEN);
+    /* the stored record and its certificates, read where they lie */
+    int irc = index_digest_doc(r->w->env->ix, txn, code, feed_mac, h, &doc_kind);
     if (irc == INDEX_OK && doc_kind != INDEX_KIND_TRANSCRIPT)
         irc = INDEX_ENOTFOUND;
     if (irc != INDEX_OK)
@@ -480,12 +488,14 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
             memset(link, 0, sizeof link);
         else if (irc != INDEX_OK)
             rc = VIEW_EUNAVAILABLE;
-        EVP_DigestUpdate(h, link, sizeof link);
-        if (i == 0 && irc == INDEX_OK && index_digest_doc(r->w->env->ix, txn, link, h, &doc_kind) != INDEX_OK)
-            EVP_DigestUpdate(h, "-", 1); /* a missing notice is part of the state too */
+        EVP_MAC_update(h, (const unsigned char *)link, sizeof link);
+        if (i == 0 && irc == INDEX_OK &&
+            index_digest_doc(r->w->env->ix, txn, link, feed_mac, h, &doc_kind) != INDEX_OK)
+            EVP_MAC_update(h, (const unsigned char *)"-", 1); /* a missing notice is part of the state too */
     }
-    if (rc == VIEW_OK)
-        EVP_DigestFinal_ex(h, key, NULL);
+    memset(key, 0, 32);
+    if (rc == VIEW_OK && (EVP_MAC_final(h, key, &outl, 32) != 1 || outl != 16))
+        rc = VIEW_EUNAVAILABLE;
     return rc;
 }
 
@@ -531,12 +541,14 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
         return too_many(r, wait, api);
     MDB_txn *txn = begin_read(r->w);
     trust_ref_t *t = txn ? portal_trust(r->w, txn, &unavailable) : NULL;
-    rc = t == NULL ? VIEW_EUNAVAILABLE : answer_key(r, txn, t, code, kind, key);
-    if (rc == VIEW_OK) {
+    /* without a cache the key would be computed for nothing */
+    rc = t == NULL             ? VIEW_EUNAVAILABLE
+         : r->w->cache == NULL ? VIEW_OK
+                               : answer_key(r, txn, t, code, kind, key);
+    if (rc == VIEW_OK && r->w->cache != NULL) {
         size_t len;
         const char *hit = cache_get(r->w->cache, key, &status, &len);
-        if (r->w->cache != NULL)
-            metrics_cache(hit != NULL);
+        metrics_cache(hit != NULL);
         if (hit != NULL) {
             end_read(r->w);
             charge(r, 1);

@@ -2472,6 +2472,56 @@ static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
     EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", code)), c->tamper.name);
 }
 
+/* docs/index-format.md: a record ends with the SHA-256 of each certificate
+ * it carries, stored once in "certs". One bit of each (in its CA signature,
+ * so it still parses; a CA certificate the trust store holds anyway would
+ * not matter alone) changes under an answer that is cached: the very next
+ * request must not be served from the cache. */
+static void test_tampered_certificates_answer_invalid_with_caches_warm(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->tamper.code;
+    expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", code)), c->tamper.name); /* fills the caches */
+    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", code)), c->tamper.name); /* served from them */
+    size_t len, clen[16];
+    unsigned char *rec = lmdb_get(c, "docs", code, 16, &len), *cert[16];
+    if (!rec || len < 28 + 32 || rec[0] != 3)
+        fail_msg("expected a docs record of format 3 for %s", code);
+    unsigned n = (unsigned)rec[2] | (unsigned)rec[3] << 8;
+    if (n == 0 || n > 16 || 28 + 32 * (size_t)n > len)
+        fail_msg("expected the record of %s to name 1 to 16 certificates, it names %u", code, n);
+    const unsigned char *hashes = rec + len - 32 * (size_t)n;
+    for (unsigned i = 0; i < n; i++) {
+        cert[i] = lmdb_get(c, "certs", hashes + 32 * i, 32, &clen[i]);
+        if (!cert[i] || clen[i] < 64)
+            fail_msg("expected certificate %u of %u named by %s in \"certs\"", i + 1, n, code);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        unsigned char *bad = xmalloc(c, clen[i]);
+        memcpy(bad, cert[i], clen[i]);
+        bad[clen[i] - 3] ^= 0x01;
+        lmdb_put(c, "certs", hashes + 32 * i, 32, bad, clen[i], 0);
+    }
+
+    resp_t *r = get(c, xprintf(c, "/v/%s", code));
+    resp_t *a = get(c, api_path(c, code));
+    for (unsigned i = 0; i < n; i++) /* before any assertion can jump out */
+        lmdb_put(c, "certs", hashes + 32 * i, 32, cert[i], clen[i], 0);
+
+    EXPECT_STATUS(r, 200);
+    EXPECT(r, !body_has(r, c->tamper.name),
+           "expected no pupil name (%s) on the page once the record's certificates are altered",
+           c->tamper.name);
+    jv_t *j = json_of(c, a);
+    const char *st = jstr(jget(j, "status"));
+    EXPECT(a, st && strcmp(st, "invalid") == 0,
+           "expected \"status\": \"invalid\" once the record's certificates are altered, got %s",
+           st ? st : "none");
+    expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", code)), c->tamper.name);
+}
+
 static void test_recall_and_reissue_published_while_serving(void **state)
 {
     ctx_t *c = *state;
@@ -3456,6 +3506,7 @@ int main(void)
         cmocka_unit_test(test_key_compromise_crl_makes_code_invalid_on_next_request),
         cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
+        cmocka_unit_test(test_tampered_certificates_answer_invalid_with_caches_warm),
         cmocka_unit_test(test_recall_and_reissue_published_while_serving),
         cmocka_unit_test(test_recalled_stays_recalled_when_its_notice_no_longer_verifies),
         cmocka_unit_test(test_damaged_record_answers_503_not_invalid),
