@@ -24,11 +24,78 @@ static const char *const REQUIRED_ROLES[] = {"homeroom_teacher", "principal", "s
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 static EVP_MD *MDS[4];
 
+/* Verification contexts, per thread, for the keys that signed lately.
+ * Making one per signature (EVP_DigestVerifyInit) fetched the signature
+ * method under a global lock each time: 5 % of a cold page. A context
+ * holds a reference to its key, so a slot's key pointer can never name a
+ * key freed and another allocated at the same address. */
+#define PCTX_SLOTS 16
+typedef struct {
+    struct {
+        EVP_PKEY *pkey;
+        const EVP_MD *md;
+        EVP_PKEY_CTX *ctx;
+    } slot[PCTX_SLOTS];
+    unsigned next; /* the slot to reuse next, round robin */
+} pctx_cache_t;
+
+static pthread_key_t pctx_key;
+static int pctx_key_ok;
+
+static void pctx_cache_free(void *p)
+{
+    pctx_cache_t *c = p;
+    for (int i = 0; c != NULL && i < PCTX_SLOTS; i++)
+        EVP_PKEY_CTX_free(c->slot[i].ctx);
+    free(c);
+}
+
+/* The thread that exits last is often main, whose keys get no destructor. */
+__attribute__((destructor)) static void pctx_main_thread_free(void)
+{
+    if (pctx_key_ok) {
+        pctx_cache_free(pthread_getspecific(pctx_key));
+        pthread_setspecific(pctx_key, NULL);
+    }
+}
+
 static void fetch_mds(void)
 {
     MDS[CMS_MD_SHA256] = EVP_MD_fetch(NULL, "SHA2-256", NULL);
     MDS[CMS_MD_SHA384] = EVP_MD_fetch(NULL, "SHA2-384", NULL);
     MDS[CMS_MD_SHA512] = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+    pctx_key_ok = pthread_key_create(&pctx_key, pctx_cache_free) == 0;
+}
+
+/* This thread's context to verify md digests with pkey (RSA PKCS #1 v1.5 or
+ * ECDSA), or NULL (then the caller makes a context of its own). */
+static EVP_PKEY_CTX *pctx_get(EVP_PKEY *pkey, const EVP_MD *md)
+{
+    if (!pctx_key_ok)
+        return NULL;
+    pctx_cache_t *c = pthread_getspecific(pctx_key);
+    if (c == NULL) {
+        if ((c = calloc(1, sizeof *c)) == NULL || pthread_setspecific(pctx_key, c) != 0) {
+            free(c);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < PCTX_SLOTS; i++)
+        if (c->slot[i].pkey == pkey && c->slot[i].md == md)
+            return c->slot[i].ctx;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    if (ctx == NULL || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_signature_md(ctx, md) != 1) {
+        EVP_PKEY_CTX_free(ctx);
+        ERR_clear_error();
+        return NULL;
+    }
+    unsigned k = c->next;
+    c->next = (k + 1) % PCTX_SLOTS;
+    EVP_PKEY_CTX_free(c->slot[k].ctx);
+    c->slot[k].pkey = pkey;
+    c->slot[k].md = md;
+    c->slot[k].ctx = ctx;
+    return ctx;
 }
 
 const EVP_MD *verify_digest(int md)
@@ -137,24 +204,37 @@ static int check_signature(const cms_signer_t *s, EVP_PKEY *pkey, char *why, siz
 {
     uint8_t small[1024];
     uint8_t *buf = s->attrslen <= sizeof small ? small : malloc(s->attrslen);
-    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    EVP_MD_CTX *mctx = NULL;
     EVP_PKEY_CTX *pctx = NULL;
     const EVP_MD *md = MDS[s->md];
     int rc = -1;
-    if (buf == NULL || mctx == NULL || md == NULL) {
+    if (buf == NULL || md == NULL) {
         snprintf(why, whylen, "out of memory");
         goto done;
     }
     memcpy(buf, s->attrs, s->attrslen);
     buf[0] = DER_SET;
-    if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, pkey) != 1) {
-        snprintf(why, whylen, "the signature cannot be checked with this certificate's key");
-        goto done;
-    }
     int id = EVP_PKEY_get_base_id(pkey);
     int rsa = id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS;
     if ((s->sig == CMS_SIG_ECDSA && id != EVP_PKEY_EC) || (s->sig != CMS_SIG_ECDSA && !rsa)) {
         snprintf(why, whylen, "the signature algorithm does not match the certificate's key");
+        goto done;
+    }
+    /* PKCS #1 v1.5 and ECDSA: digest here, verify with this thread's context
+     * for the key (RSASSA-PSS sets parameters per signature: the long way) */
+    if (s->sig != CMS_SIG_RSA_PSS && id != EVP_PKEY_RSA_PSS && (pctx = pctx_get(pkey, md)) != NULL) {
+        unsigned char dig[EVP_MAX_MD_SIZE];
+        unsigned dlen = 0;
+        if (EVP_Digest(buf, s->attrslen, dig, &dlen, md, NULL) == 1 &&
+            EVP_PKEY_verify(pctx, s->signature, s->signature_len, dig, dlen) == 1)
+            rc = 0;
+        else
+            snprintf(why, whylen, "the signature does not verify with the signer's public key");
+        goto done;
+    }
+    pctx = NULL;
+    if ((mctx = EVP_MD_CTX_new()) == NULL || EVP_DigestVerifyInit(mctx, &pctx, md, NULL, pkey) != 1) {
+        snprintf(why, whylen, "the signature cannot be checked with this certificate's key");
         goto done;
     }
     if (s->sig == CMS_SIG_RSA_PSS && setup_pss(pctx, &s->sig_params, md) != 0) {

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,6 +468,82 @@ static void test_verify_same_verdict_with_warm_cache(void **state)
     trust_free(t);
 }
 
+typedef struct {
+    trust_t *t;
+    int ok[128];
+    size_t nitems[128];
+    int differs; /* a later round disagreed with the first */
+} verify_run_t;
+
+/* Verify every package three times over on this thread (no cmocka asserts:
+ * it runs on other threads). */
+static void *verify_all(void *arg)
+{
+    verify_run_t *r = arg;
+    verdict_t *v = malloc(sizeof *v);
+    for (int round = 0; v != NULL && round < 3; round++) {
+        for (size_t i = 0; i < npkgs; i++) {
+            payload_t pl;
+            char why[PAYLOAD_WHY_LEN];
+            int parsed = payload_parse(pkgs[i].json, pkgs[i].jlen, &pl, why, sizeof why) == PAYLOAD_OK;
+            if (verify_package(r->t, parsed ? &pl : NULL, pkgs[i].json, pkgs[i].jlen, pkgs[i].p7s,
+                               pkgs[i].plen, now, NULL, v) != 0)
+                r->differs = 1;
+            if (parsed)
+                payload_free(&pl);
+            if (round == 0) {
+                r->ok[i] = v->ok;
+                r->nitems[i] = v->nitems;
+            } else if (r->ok[i] != v->ok || r->nitems[i] != v->nitems) {
+                r->differs = 1;
+            }
+        }
+    }
+    free(v);
+    return NULL;
+}
+
+/* Signature contexts are kept per thread for the last 16 keys: with more
+ * signing keys than that, two threads at once, each round evicting, every
+ * verdict is the one a lone thread gives. */
+static void test_verify_same_verdicts_on_two_threads_with_many_keys(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 1, 3);
+    verdict_t *v = malloc(sizeof *v);
+    unsigned char seen[128 * 3][32];
+    size_t nseen = 0;
+    verify_run_t lone = {.t = t}, a = {.t = t}, b = {.t = t};
+    verify_all(&lone);
+    for (size_t i = 0; i < npkgs; i++) {
+        verify_one(t, &pkgs[i], pkgs[i].json, v);
+        for (size_t k = 0; k < v->nsigners; k++) {
+            size_t j = 0;
+            while (j < nseen && memcmp(seen[j], v->signers[k].cert_sha256, 32) != 0)
+                j++;
+            if (j == nseen && nseen < 128 * 3)
+                memcpy(seen[nseen++], v->signers[k].cert_sha256, 32);
+        }
+    }
+    if (nseen <= 16)
+        fail_msg("expected more than 16 signing certificates among the packages, found %zu", nseen);
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, verify_all, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, verify_all, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_false(lone.differs);
+    assert_false(a.differs);
+    assert_false(b.differs);
+    for (size_t i = 0; i < npkgs; i++) {
+        if (a.ok[i] != lone.ok[i] || b.ok[i] != lone.ok[i] || a.nitems[i] != lone.nitems[i])
+            fail_msg("%s: verdict %d/%d on two threads, %d alone", pkgs[i].stem, a.ok[i], b.ok[i],
+                     lone.ok[i]);
+    }
+    free(v);
+    trust_free(t);
+}
+
 static void test_verify_recall_needs_school_authority(void **state)
 {
     (void)state;
@@ -584,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_verify_signed_after_publication_fails_validity),
         cmocka_unit_test(test_verify_unregistered_seal_fails_seal_registry),
         cmocka_unit_test(test_verify_same_verdict_with_warm_cache),
+        cmocka_unit_test(test_verify_same_verdicts_on_two_threads_with_many_keys),
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),
