@@ -1632,6 +1632,31 @@ static void test_transcript_page_shows_dates_dd_mm_yyyy_and_times_in_utc7(void *
     }
 }
 
+/* WCAG 3.1.2: what the school signed is Vietnamese; on the English page each
+ * such value says so (lang="vi"), so a screen reader does not read a pupil's
+ * name or a subject with English rules. */
+static void test_english_page_marks_the_signed_content_as_vietnamese(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *a;
+    jv_t *j = api(c, c->valid.code, &a);
+    jv_t *subjects = jpath(j, "transcript.subjects");
+    const char *subject =
+        subjects && subjects->t == J_ARR && subjects->n > 0 ? jstr(jget(subjects->items[0], "name")) : NULL;
+    const char *school = jstr(jpath(j, "transcript.school.name"));
+    EXPECT(a, subject && school, "expected a subject and a school name in the API answer of %s", c->valid.code);
+    const char *paths[] = {xprintf(c, "/v/%s?lang=en", c->valid.code),
+                           xprintf(c, "/v/%s/print?lang=en", c->valid.code)};
+    for (size_t i = 0; i < 2; i++) {
+        resp_t *r = get(c, paths[i]);
+        EXPECT_STATUS(r, 200);
+        EXPECT_BODY_HAS(r, "<html lang=\"en\"");
+        EXPECT_BODY_HAS(r, xprintf(c, "class=\"pupil-name\" lang=\"vi\">%s<", c->valid.name));
+        EXPECT_BODY_HAS(r, xprintf(c, "<th scope=\"row\" lang=\"vi\">%s</th>", subject));
+        EXPECT_BODY_HAS(r, xprintf(c, "<dd lang=\"vi\">%s</dd>", school));
+    }
+}
+
 static void test_transcript_non_canonical_spelling_redirects_301(void **state)
 {
     ctx_t *c = *state;
@@ -3459,6 +3484,7 @@ int main(void)
         cmocka_unit_test(test_transcript_page_never_shows_address_guardian_or_full_citizen_id),
         cmocka_unit_test(test_transcript_page_escapes_script_from_the_payload),
         cmocka_unit_test(test_transcript_page_shows_dates_dd_mm_yyyy_and_times_in_utc7),
+        cmocka_unit_test(test_english_page_marks_the_signed_content_as_vietnamese),
         cmocka_unit_test(test_transcript_non_canonical_spelling_redirects_301),
         cmocka_unit_test(test_transcript_upper_case_v_path_redirects_301),
         cmocka_unit_test(test_transcript_unknown_code_is_404_page),

@@ -872,6 +872,96 @@ static void test_render_unknown_template_returns_enotfound_and_writes_nothing(vo
         fail_msg("expected RENDER_ENOTFOUND and 0 bytes, got %d and %zu", rc, len);
 }
 
+/* ---- binding a name ------------------------------------------------------------------- */
+
+/* Render template "page" of set with ctx (borrowed); the bytes, malloc'd. */
+static char *render_str(const render_set_t *set, json_t *ctx)
+{
+    render_out_t out = {0};
+    int rc = render(set, "page", ctx, &out);
+    if (rc != RENDER_OK) {
+        render_out_free(&out);
+        fail_msg("render: expected RENDER_OK, got %d (%s)", rc, render_strerror(rc));
+    }
+    return out.ptr != NULL ? out.ptr : strdup("");
+}
+
+static render_set_t *bind_set(void)
+{
+    char why[RENDER_WHY_LEN] = "";
+    render_set_t *set = NULL;
+    assert_int_equal(render_set_new(&set), RENDER_OK);
+    assert_int_equal(render_load_string(set, "row", str_c("<td>{{t.col}}: {{name}} {{t.unit}}</td>\n"), why,
+                                        sizeof why),
+                     RENDER_OK);
+    assert_int_equal(render_load_string(set, "page",
+                                        str_c("<h1>{{t.title}}</h1>{{t.missing}}|{{t.nested.deep}}|{{t.n}}|{{tx}}\n"
+                                              "{{#rows}}{{>row}}{{/rows}}{{^rows}}{{t.none}}{{/rows}}\n"
+                                              "{{#t.flag}}[{{t.title}}]{{/t.flag}}{{t}}<p>{{t.title}}</p>"),
+                                        why, sizeof why),
+                     RENDER_OK);
+    return set;
+}
+
+/* Bound, a set renders the very bytes the lookups gave: values escaped the
+ * same way, missing names empty, sections, loops and partials in place. */
+static void test_bind_renders_the_bytes_the_lookups_gave(void **state)
+{
+    (void)state;
+    render_set_t *set = bind_set(), *bound = NULL;
+    json_t *t = json_pack("{s:s, s:s, s:s, s:{s:s}, s:i, s:b, s:s}", "title", "Học bạ <số> & \"kiểm tra\"", "col",
+                          "Môn", "unit", "điểm", "nested", "deep", "sâu'", "n", 42, "flag", 1, "none", "Không có");
+    assert_int_equal(render_bind(set, "t", t, &bound), RENDER_OK);
+    json_t *rows[] = {json_pack("{s:[{s:s},{s:s}]}", "rows", "name", "Toán", "name", "Tiếng Việt <b>"),
+                      json_pack("{s:[]}", "rows")};
+    for (size_t i = 0; i < 2; i++) {
+        json_object_set(rows[i], "t", t);
+        json_object_set_new(rows[i], "tx", json_string("not bound"));
+        char *want = render_str(set, rows[i]), *got = render_str(bound, rows[i]);
+        if (strcmp(want, got) != 0)
+            fail_msg("bound and unbound differ:\nunbound: %s\nbound:   %s", want, got);
+        assert_non_null(strstr(got, "Học bạ &lt;số&gt; &amp; &quot;kiểm tra&quot;"));
+        assert_non_null(strstr(got, "not bound"));
+        free(want);
+        free(got);
+        json_decref(rows[i]);
+    }
+    json_decref(t);
+    render_set_free(set);
+    render_set_free(bound);
+}
+
+/* The values are in the bound set's text: a context without them still
+ * shows them, except where a section on the name stays dynamic. */
+static void test_bind_keeps_the_values_without_the_name_in_the_context(void **state)
+{
+    (void)state;
+    render_set_t *set = bind_set(), *bound = NULL;
+    json_t *t = json_pack("{s:s, s:s, s:s, s:b}", "title", "Tiêu đề", "col", "Môn", "unit", "đ", "flag", 1);
+    assert_int_equal(render_bind(set, "t", t, &bound), RENDER_OK);
+    json_decref(t); /* the bound set keeps no reference */
+    json_t *ctx = json_pack("{s:[{s:s}]}", "rows", "name", "Toán");
+    char *got = render_str(bound, ctx);
+    const char *want = "<h1>Tiêu đề</h1>|||\n<td>Môn: Toán đ</td>\n\n<p>Tiêu đề</p>";
+    if (strcmp(got, want) != 0)
+        fail_msg("expected \"%s\", got \"%s\"", want, got);
+    free(got);
+    json_decref(ctx);
+    render_set_free(set);
+    render_set_free(bound);
+}
+
+static void test_bind_refuses_missing_arguments(void **state)
+{
+    (void)state;
+    render_set_t *set = bind_set(), *bound = (render_set_t *)set;
+    assert_int_equal(render_bind(NULL, "t", NULL, &bound), RENDER_EINVAL);
+    assert_null(bound);
+    assert_int_equal(render_bind(set, NULL, NULL, &bound), RENDER_EINVAL);
+    assert_int_equal(render_bind(set, "t", NULL, NULL), RENDER_EINVAL);
+    render_set_free(set);
+}
+
 /* =================================================================================== */
 /* ---- the real templates ------------------------------------------------------------------ */
 
@@ -1234,26 +1324,26 @@ static void test_page_transcript_valid_shows_the_transcript(void **state)
     has(&pg, "<dd class=\"code\">ZK4D-1QGP-K1YT-FJHQ</dd>");
     has(&pg, "<section class=\"verdict verdict-valid\"");
     has(&pg, "<h1 id=\"verdict-title\">Học bạ hợp lệ</h1>");
-    has(&pg, "<div><dt>Tên trường</dt><dd>Trường Tiểu học Kim Đồng</dd></div>");
-    has(&pg, "<div><dt>Xã/Phường</dt><dd>Phường Kim Mã</dd></div>");
-    has(&pg, "<dd class=\"pupil-name\">Phạm Phương Hằng</dd>");
+    has(&pg, "<div><dt>Tên trường</dt><dd lang=\"vi\">Trường Tiểu học Kim Đồng</dd></div>");
+    has(&pg, "<div><dt>Xã/Phường</dt><dd lang=\"vi\">Phường Kim Mã</dd></div>");
+    has(&pg, "<dd class=\"pupil-name\" lang=\"vi\">Phạm Phương Hằng</dd>");
     has(&pg, "<dd>Nữ</dd>");
     has(&pg, "<dd class=\"mono\">*********871</dd>");
-    has(&pg, "<th scope=\"row\">Tiếng Việt</th>");
+    has(&pg, "<th scope=\"row\" lang=\"vi\">Tiếng Việt</th>");
     has(&pg, "<td data-label=\"Mức đạt được\">Hoàn thành <span class=\"level-code\">(H)</span></td>");
     has(&pg, "<td data-label=\"Điểm KTĐK\" class=\"num\">7</td>");
     has(&pg, "<td data-label=\"Điểm KTĐK\" class=\"num\"><span class=\"none\">—</span></td>"); /* Đạo đức: no
                                                                                                   score */
-    has(&pg, "<th scope=\"row\">Trách nhiệm</th>");
+    has(&pg, "<th scope=\"row\" lang=\"vi\">Trách nhiệm</th>");
     has(&pg, "Đạt <span class=\"level-code\">(Đ)</span>");
-    has(&pg, "<th scope=\"row\">Giải quyết vấn đề và sáng tạo</th>");
+    has(&pg, "<th scope=\"row\" lang=\"vi\">Giải quyết vấn đề và sáng tạo</th>");
     has(&pg, "Cần cố gắng <span class=\"level-code\">(C)</span>");
     has(&pg, "<div><dt>Số ngày nghỉ</dt><dd>0</dd></div>"); /* 0 days is shown, via has_days_absent */
-    has(&pg, "<p class=\"award\">Học sinh hoàn thành tốt trong học tập và rèn luyện</p>");
+    has(&pg, "<p class=\"award\" lang=\"vi\">Học sinh hoàn thành tốt trong học tập và rèn luyện</p>");
     has(&pg, "<th scope=\"row\">Giáo viên chủ nhiệm</th>");
-    has(&pg, "<td data-label=\"Người ký\">Nguyễn Thu Oanh</td>");
+    has(&pg, "<td data-label=\"Người ký\" lang=\"vi\">Nguyễn Thu Oanh</td>");
     has(&pg,
-        "<td data-label=\"Chứng thư số\" class=\"cert\">CN&#61;Phan Đức Nam,O&#61;Trường Tiểu học Kim Đồng");
+        "<td data-label=\"Chứng thư số\" class=\"cert\" lang=\"vi\">CN&#61;Phan Đức Nam,O&#61;Trường Tiểu học Kim Đồng");
     has(&pg, "29/05/2025 08:06 (UTC+7)");
     has(&pg, "<img class=\"qr\" src=\"/v/ZK4D1QGPK1YTFJHQ/qr.svg\"");
     has(&pg, "<a class=\"button\" href=\"/v/ZK4D1QGPK1YTFJHQ/print\">");
@@ -1266,7 +1356,7 @@ static void test_page_transcript_escapes_a_script_in_the_remark(void **state)
 {
     const site_t *s = *state;
     page_t pg = page_render(s, "transcript", transcript_ctx(s, VI, VALID, ""), "transcript remark");
-    has(&pg, "<p class=\"free-text\">" REMARK_ESCAPED "</p>");
+    has(&pg, "<p class=\"free-text\" lang=\"vi\">" REMARK_ESCAPED "</p>");
     lacks(&pg, "<script>");
     lacks(&pg, REMARK_SCRIPT);
     page_done(&pg);
@@ -1278,7 +1368,7 @@ static void test_page_transcript_valid_in_english(void **state)
     page_t pg = page_render(s, "transcript", transcript_ctx(s, EN, VALID, ""), "transcript valid en");
     whole_document(&pg, "en");
     has(&pg, "<title>Valid transcript · ZK4D-1QGP-K1YT-FJHQ — Học bạ số verification portal</title>");
-    has(&pg, "<dd class=\"pupil-name\">Phạm Phương Hằng</dd>");
+    has(&pg, "<dd class=\"pupil-name\" lang=\"vi\">Phạm Phương Hằng</dd>");
     has(&pg, "<dt>School</dt>");
     has(&pg, "Completed <span class=\"level-code\">(H)</span>");
     has(&pg, "<th scope=\"row\">Homeroom teacher</th>");
@@ -1295,13 +1385,13 @@ static void test_page_transcript_recalled_links_the_replacement(void **state)
     has(&pg, "<title>Học bạ đã bị thu hồi · DV3F-GJYC-E26M-JHKZ — Cổng tra cứu Học bạ số</title>");
     has(&pg, "<section class=\"verdict verdict-recalled\"");
     has(&pg, "<div><dt>Ngày thu hồi</dt><dd>10/06/2025</dd></div>");
-    has(&pg, "<dd class=\"free-text\">Sai ngày sinh của học sinh</dd>");
+    has(&pg, "<dd class=\"free-text\" lang=\"vi\">Sai ngày sinh của học sinh</dd>");
     has(&pg, "<div><dt>Học bạ thay thế</dt><dd><a href=\"/v/CJV6V1GQAABXC599\" "
              "class=\"code\">CJV6-V1GQ-AABX-C599</a>"
              "</dd></div>");
     has(&pg, "<article class=\"paper paper-withdrawn\"");
     has(&pg, "ĐÃ THU HỒI — chỉ để đối chiếu");
-    has(&pg, "<dd class=\"pupil-name\">Nguyễn Quốc Tuấn</dd>");
+    has(&pg, "<dd class=\"pupil-name\" lang=\"vi\">Nguyễn Quốc Tuấn</dd>");
     lacks(&pg, "Nhà trường chưa phát hành học bạ thay thế.");
     lacks(&pg, "/print\""); /* no printable copy of a recalled transcript */
     page_done(&pg);
@@ -1372,8 +1462,8 @@ static void test_page_print_valid_repeats_the_code_and_escapes_the_remark(void *
     has(&pg, "<img class=\"running-qr\" src=\"/v/ZK4D1QGPK1YTFJHQ/qr.svg\"");
     has(&pg, "<span class=\"url\">" PUBLIC_URL "/v/ZK4D1QGPK1YTFJHQ</span>");
     has(&pg, "<a href=\"/v/ZK4D1QGPK1YTFJHQ/print?lang&#61;en\" hreflang=\"en\" lang=\"en\">English</a>");
-    has(&pg, "<dd class=\"pupil-name\">Phạm Phương Hằng</dd>");
-    has(&pg, "<p class=\"free-text\">" REMARK_ESCAPED "</p>");
+    has(&pg, "<dd class=\"pupil-name\" lang=\"vi\">Phạm Phương Hằng</dd>");
+    has(&pg, "<p class=\"free-text\" lang=\"vi\">" REMARK_ESCAPED "</p>");
     lacks(&pg, "<script>");
     lacks(&pg, "site-header");
     size_t n = count(pg.p, "ZK4D-1QGP-K1YT-FJHQ");
@@ -1423,6 +1513,44 @@ static void *render_rounds(void *arg)
     }
     render_out_free(&out);
     return NULL;
+}
+
+/* The portal renders with the catalog bound (render_bind): every real page,
+ * both languages, must come out byte for byte as with the lookups. */
+static void test_page_bound_catalog_gives_identical_pages(void **state)
+{
+    const site_t *s = *state;
+    for (int lang = VI; lang <= EN; lang++) {
+        render_set_t *bound = NULL;
+        assert_int_equal(render_bind(s->set, "t", s->cat[lang], &bound), RENDER_OK);
+        struct {
+            const char *tpl;
+            json_t *ctx;
+        } pages[] = {
+            {"home", base_ctx(s, lang, "/")},
+            {"error", error_ctx(s, lang, 404, "ZK4D-1QGP")},
+            {"error", error_ctx(s, lang, 503, NULL)},
+            {"transcript", transcript_ctx(s, lang, VALID, "")},
+            {"transcript", transcript_ctx(s, lang, RECALLED, "")},
+            {"transcript", transcript_ctx(s, lang, INVALID, "")},
+            {"print", transcript_ctx(s, lang, VALID, "/print")},
+            {"print", transcript_ctx(s, lang, INVALID, "/print")},
+        };
+        for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+            render_out_t a = {0}, b = {0};
+            int ra = render(s->set, pages[i].tpl, pages[i].ctx, &a);
+            int rb = render(bound, pages[i].tpl, pages[i].ctx, &b);
+            int same = ra == RENDER_OK && rb == RENDER_OK && a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
+            size_t len = a.len;
+            render_out_free(&a);
+            render_out_free(&b);
+            json_decref(pages[i].ctx);
+            if (!same)
+                fail_msg("%s (%s, page %zu): bound rendering differs (%d/%d, %zu bytes)", pages[i].tpl,
+                         lang == EN ? "en" : "vi", i, ra, rb, len);
+        }
+        render_set_free(bound);
+    }
 }
 
 static void test_render_from_four_threads_gives_identical_pages(void **state)
@@ -1527,6 +1655,9 @@ int main(void)
         cmocka_unit_test(test_render_default_bound_is_render_out_max),
         cmocka_unit_test(test_escape_past_out_max_sets_a_sticky_error),
         cmocka_unit_test(test_render_unknown_template_returns_enotfound_and_writes_nothing),
+        cmocka_unit_test(test_bind_renders_the_bytes_the_lookups_gave),
+        cmocka_unit_test(test_bind_keeps_the_values_without_the_name_in_the_context),
+        cmocka_unit_test(test_bind_refuses_missing_arguments),
     };
     const struct CMUnitTest pages[] = {
         cmocka_unit_test(test_page_home_vi_has_the_lookup_form),
@@ -1545,6 +1676,7 @@ int main(void)
         cmocka_unit_test(test_page_print_valid_repeats_the_code_and_escapes_the_remark),
         cmocka_unit_test(test_page_print_invalid_shows_no_pupil),
         cmocka_unit_test(test_render_from_four_threads_gives_identical_pages),
+        cmocka_unit_test(test_page_bound_catalog_gives_identical_pages),
     };
     int failed = cmocka_run_group_tests(engine, NULL, NULL);
     failed += cmocka_run_group_tests(pages, site_setup, site_teardown);
