@@ -59,7 +59,8 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/i18n/vi.json", argv[2]);
     json_t *catalog = json_load_file(path, 0, &err);
     FILE *f = fopen(argv[3], "r");
-    if (catalog == NULL || f == NULL) {
+    render_set_t *bound = NULL; /* the portal renders with its catalog bound */
+    if (catalog == NULL || f == NULL || render_bind(tpl, "t", catalog, &bound) != RENDER_OK) {
         fprintf(stderr, "cannot read %s or %s\n", path, argv[3]);
         return 1;
     }
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
             json_object_set_new(ctx, "t", json_incref(catalog));
             json_object_set_new(ctx, "lang", json_string("vi"));
             double t4 = now();
-            if (render(tpl, "transcript", ctx, &out) == 0) {
+            if (render(bound, "transcript", ctx, &out) == 0) {
                 pages++;
                 bytes += out.len;
             }
@@ -139,6 +140,7 @@ int main(int argc, char **argv)
     free(codes);
     json_decref(catalog);
     render_set_free(tpl);
+    render_set_free(bound);
     trust_free(trust);
     free(crls);
     mdb_txn_abort(txn);

@@ -964,6 +964,119 @@ int render(const render_set_t *set, const char *name, json_t *ctx, render_out_t 
     return rc;
 }
 
+/* Append bytes to a template under construction and say where they start. */
+static size_t text_add(render_out_t *buf, const char *p, size_t n)
+{
+    size_t at = buf->len;
+    out_put(buf, p, n);
+    return at;
+}
+
+/* t with {{name.…}} variables replaced by their text (render_bind); its
+ * partials still point into the old set, for the caller to relink. */
+static tpl_t *tpl_bind(const tpl_t *t, const char *name, const json_t *values)
+{
+    tpl_t *nt = calloc(1, sizeof *nt);
+    size_t *map = calloc(t->n + 1, sizeof *map);
+    unsigned char *ends_here = calloc(t->n + 1, 1);
+    render_out_t buf = {0};
+    if (nt == NULL || map == NULL || ends_here == NULL)
+        goto fail;
+    nt->name = strdup(t->name);
+    nt->file = strdup(t->file);
+    if (nt->name == NULL || nt->file == NULL)
+        goto fail;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->nodes[i].kind == N_SECTION || t->nodes[i].kind == N_INVERTED)
+            ends_here[t->nodes[i].end] = 1;
+    for (size_t i = 0; i < t->n; i++) {
+        const node_t *nd = &t->nodes[i];
+        int bind = nd->kind == N_VAR && nd->nseg >= 2 && strcmp(nd->seg[0], name) == 0;
+        map[i] = nt->n;
+        if (nd->kind == N_TEXT || bind) {
+            size_t at = buf.len;
+            if (nd->kind == N_TEXT) {
+                out_put(&buf, t->text + nd->off, nd->len);
+            } else {
+                const json_t *v = values;
+                for (size_t k = 1; v != NULL && k < nd->nseg; k++)
+                    v = json_is_object(v) ? json_object_get(v, nd->seg[k]) : NULL;
+                put_value(&buf, v);
+            }
+            node_t *prev = nt->n > 0 ? &nt->nodes[nt->n - 1] : NULL;
+            if (prev != NULL && prev->kind == N_TEXT && !ends_here[i] && prev->off + prev->len == at)
+                prev->len += buf.len - at; /* one literal run with the text before */
+            else if (node_add(nt, N_TEXT, nd->line, at, buf.len - at) == NULL)
+                goto fail;
+            continue;
+        }
+        /* a tag: its name goes into the text (never output), for messages and partials */
+        size_t at = text_add(&buf, t->text + nd->off, nd->len);
+        node_t *c = node_add(nt, nd->kind, nd->line, at, nd->len);
+        if (c == NULL)
+            goto fail;
+        c->end = nd->end;
+        c->partial = nd->partial;
+        if (nd->kind != N_PARTIAL && name_compile(c, t->text + nd->off, nd->len) != 0)
+            goto fail;
+    }
+    map[t->n] = nt->n;
+    if (buf.err != 0 || out_reserve(&buf, 0) != 0)
+        goto fail;
+    for (size_t i = 0; i < nt->n; i++)
+        if (nt->nodes[i].kind == N_SECTION || nt->nodes[i].kind == N_INVERTED)
+            nt->nodes[i].end = map[nt->nodes[i].end];
+    nt->text = buf.ptr;
+    nt->len = buf.len;
+    nt->depth = t->depth;
+    nt->mark = 2;
+    free(map);
+    free(ends_here);
+    return nt;
+fail:
+    free(map);
+    free(ends_here);
+    render_out_free(&buf);
+    tpl_free(nt);
+    return NULL;
+}
+
+int render_bind(const render_set_t *set, const char *name, const json_t *values, render_set_t **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (set == NULL || name == NULL || out == NULL)
+        return RENDER_EINVAL;
+    render_set_t *b;
+    int rc = render_set_new(&b);
+    for (size_t i = 0; rc == 0 && i < set->n; i++) {
+        tpl_t *nt = tpl_bind(set->t[i], name, values);
+        rc = nt == NULL ? RENDER_ENOMEM : set_add(b, nt);
+        if (rc != 0)
+            tpl_free(nt);
+    }
+    /* partials: the template of the same place in the new set */
+    for (size_t i = 0; rc == 0 && i < b->n; i++) {
+        for (size_t k = 0; k < b->t[i]->n; k++) {
+            node_t *nd = &b->t[i]->nodes[k];
+            if (nd->kind != N_PARTIAL)
+                continue;
+            size_t j = 0;
+            while (j < set->n && set->t[j] != nd->partial)
+                j++;
+            nd->partial = j < set->n ? b->t[j] : NULL;
+            if (nd->partial == NULL)
+                rc = RENDER_EINVAL; /* a set not loaded by this module */
+        }
+    }
+    if (rc != 0) {
+        render_set_free(b);
+        return rc;
+    }
+    *out = b;
+    return RENDER_OK;
+}
+
 void render_escape(str_t in, render_out_t *out)
 {
     if (out == NULL || in.ptr == NULL || in.len == 0)

@@ -136,6 +136,23 @@ int render_has(const render_set_t *set, const char *name);
  * Thread-safe: many threads may render from one set at once, each into its own out. */
 int render(const render_set_t *set, const char *name, json_t *ctx, render_out_t *out);
 
+/** A copy of a set with one name's values fixed: every {{NAME.a.b}} (not
+ * sections) becomes the literal text that rendering it would give with
+ * `values` as NAME, escaped once here instead of on every render, and joins
+ * the literal text around it. The page catalog ("t", a few hundred lookups
+ * and escapes a page) is bound this way, once per language.
+ * The result renders exactly as the set does with a context whose root holds
+ * NAME = values, provided no object pushed by a section has a member NAME
+ * (it would shadow the root's): NAME is reserved for the bound values.
+ * Sections on NAME stay dynamic, so keep NAME in the context too.
+ * @param set     a loaded set; unchanged
+ * @param name    the first segment to bind, NUL-terminated
+ * @param values  read now only; may be released after the call
+ * @param out     receives the new set (the caller owns it; render_set_free)
+ * @return RENDER_OK, RENDER_EINVAL or RENDER_ENOMEM. Not to be called while
+ *         another thread loads into set. */
+int render_bind(const render_set_t *set, const char *name, const json_t *values, render_set_t **out);
+
 /** Append one value, HTML-escaped, to out: the only other escaping entry point.
  * & < > " ' ` = become entities; valid UTF-8 passes through; each invalid
  * UTF-8 sequence (maximal subpart, as the Unicode standard recommends)

@@ -660,6 +660,10 @@ int main(int argc, char **argv)
         die("templates: %s", why);
     portal.catalog[0] = load_catalog(portal.templates_dir, "vi");
     portal.catalog[1] = load_catalog(portal.templates_dir, "en");
+    /* the catalog's few hundred texts a page, looked up and escaped once */
+    for (int i = 0; i < 2; i++)
+        if (render_bind(portal.templates, "t", portal.catalog[i], &portal.pages[i]) != RENDER_OK)
+            die("out of memory");
     load_statics(portal.static_dir, "", 0);
     if (RAND_bytes(portal.log_key, sizeof portal.log_key) != 1 ||
         RAND_bytes(portal.cache_secret, sizeof portal.cache_secret) != 1)
@@ -709,6 +713,8 @@ int main(int argc, char **argv)
     ratelimit_free(portal.limiter);
     EVP_MAC_free(portal.key_mac);
     render_set_free(portal.templates);
+    render_set_free(portal.pages[0]);
+    render_set_free(portal.pages[1]);
     json_decref(portal.catalog[0]);
     json_decref(portal.catalog[1]);
     for (size_t i = 0; i < portal.nstatics; i++)

@@ -70,6 +70,7 @@ typedef struct {
     const char *static_dir;
 
     render_set_t *templates;
+    render_set_t *pages[2]; /* templates with the catalog of each language bound (render_bind) */
     json_t *catalog[2]; /* 0 = vi, 1 = en; read-only after start */
     static_file_t *statics;
     size_t nstatics;

@@ -273,7 +273,7 @@ static int render_page(rq_t *r, int status, const char *tmpl, json_t *ctx, int f
 {
     render_out_t out;
     memset(&out, 0, sizeof out);
-    int rc = render(portal.templates, tmpl, ctx, &out);
+    int rc = render(portal.pages[r->lang], tmpl, ctx, &out);
     json_decref(ctx);
     if (rc != 0) {
         render_out_free(&out);
@@ -518,7 +518,7 @@ static char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len)
     json_decref(c);
     render_out_t out;
     memset(&out, 0, sizeof out);
-    int rc = render(portal.templates, kind == ANSWER_PRINT ? "print" : "transcript", base, &out);
+    int rc = render(portal.pages[r->lang], kind == ANSWER_PRINT ? "print" : "transcript", base, &out);
     json_decref(base);
     if (rc != 0) {
         render_out_free(&out);
