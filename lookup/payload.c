@@ -364,15 +364,16 @@ static int member(const why_t *w, const json_t *obj, const char *prefix, const c
     json_t *v = json_object_get(obj, key);
 
     *out = NULL;
-    join(path, sizeof path, prefix, key);
     if (v == NULL) {
         if (!required)
             return 0;
+        join(path, sizeof path, prefix, key);
         return fail(w, PAYLOAD_ESCHEMA, "%s: required member is missing; expected %s", path, expected);
     }
     /* JSON_TRUE stands for "a boolean": jansson has no single boolean type */
     int ok = type == JSON_TRUE ? json_is_boolean(v) : json_typeof(v) == type;
     if (!ok) {
+        join(path, sizeof path, prefix, key);
         describe(got, sizeof got, v);
         return fail(w, PAYLOAD_ESCHEMA, "%s: expected %s, got %s", path, expected, got);
     }
@@ -385,6 +386,24 @@ static int member(const why_t *w, const json_t *obj, const char *prefix, const c
  * established for the whole payload. C1 controls (U+0080 to U+009F) count as
  * control characters, as Unicode has it: in a Vietnamese name they only come
  * from text decoded with the wrong code page. */
+/* check_content's verdict without its message, in one pass over the bytes:
+ * the payload is valid UTF-8, so a control character is a byte below 0x20
+ * or 0x7F, or the lead byte 0xC2 before 0x80-0x9F (a C1 control). */
+static int content_ok(const char *s, size_t len, enum str_kind kind)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (len == 0 || len > (kind == STR_TEXT ? STR_MAX_TEXT : STR_MAX_OTHER))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = u[i];
+        if (b >= 0x20 && b != 0x7F && (b != 0xC2 || i + 1 == len || u[i + 1] >= 0xA0))
+            continue;
+        if (!(b == '\n' && kind == STR_TEXT))
+            return 0;
+    }
+    return 1;
+}
+
 static int check_content(const why_t *w, const char *path, const char *s, size_t len, enum str_kind kind)
 {
     size_t max = kind == STR_TEXT ? STR_MAX_TEXT : STR_MAX_OTHER;
@@ -421,9 +440,9 @@ static int string_member(const why_t *w, const json_t *obj, const char *prefix, 
         return rc;
     *s = json_string_value(v);
     *len = json_string_length(v);
-    if (kind == STR_FORMAT)
+    if (kind == STR_FORMAT || content_ok(*s, *len, kind))
         return 0;
-    join(path, sizeof path, prefix, key);
+    join(path, sizeof path, prefix, key); /* the message says what is wrong and where */
     return check_content(w, path, *s, *len, kind);
 }
 

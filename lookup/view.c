@@ -200,7 +200,12 @@ json_t *view_api_json(const view_t *v)
 static const char *label(json_t *t, const char *prefix, const char *key)
 {
     char k[96];
-    snprintf(k, sizeof k, "%s%s", prefix, key ? key : "");
+    size_t pl = strlen(prefix), kl = key ? strlen(key) : 0;
+    if (pl + kl >= sizeof k)
+        return key ? key : "";
+    memcpy(k, prefix, pl);
+    memcpy(k + pl, key ? key : "", kl);
+    k[pl + kl] = '\0';
     const char *s = json_string_value(json_object_get(t, k));
     return s != NULL ? s : (key ? key : "");
 }

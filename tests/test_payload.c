@@ -892,6 +892,59 @@ static void test_payload_refuses_c1_control_in_full_name(void **state)
     refuse_set("student", "full_name", json_string("Nguy\xC2\x85n"), "student.full_name:", "U+0085");
 }
 
+/* The content rule at every boundary: each code point of U+0000-U+00FF and
+ * a few beyond, alone in a name (no newline) and in the remarks (newline
+ * allowed). Accepted exactly when it is no control character: C0, DEL, C1. */
+static void test_payload_control_rule_holds_for_every_code_point_up_to_u_00ff(void **state)
+{
+    (void)state;
+    static const unsigned extra[] = {0x100, 0x1EA0, 0x2028, 0xFEFF, 0x1F600};
+    for (unsigned k = 0; k < 0x100 + sizeof extra / sizeof extra[0]; k++) {
+        unsigned cp = k < 0x100 ? k : extra[k - 0x100];
+        char name[16];
+        size_t n = 0;
+        name[n++] = 'A';
+        if (cp < 0x80) {
+            name[n++] = (char)cp;
+        } else if (cp < 0x800) {
+            name[n++] = (char)(0xC0 | cp >> 6);
+            name[n++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            name[n++] = (char)(0xE0 | cp >> 12);
+            name[n++] = (char)(0x80 | (cp >> 6 & 0x3F));
+            name[n++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            name[n++] = (char)(0xF0 | cp >> 18);
+            name[n++] = (char)(0x80 | (cp >> 12 & 0x3F));
+            name[n++] = (char)(0x80 | (cp >> 6 & 0x3F));
+            name[n++] = (char)(0x80 | (cp & 0x3F));
+        }
+        name[n++] = 'b';
+        int control = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+        for (int text = 0; text < 2; text++) {
+            json_t *d = transcript();
+            if (text)
+                set(d, "", "remarks", json_stringn(name, n));
+            else
+                set(d, "student", "full_name", json_stringn(name, n));
+            char *doc = json_dumps(d, JSON_COMPACT);
+            json_decref(d);
+            payload_t p;
+            char why[PAYLOAD_WHY_LEN];
+            int rc = payload_parse(doc, strlen(doc), &p, why, sizeof why);
+            free(doc);
+            if (rc == PAYLOAD_OK)
+                payload_free(&p);
+            int want_ok = !control || (text && cp == '\n');
+            if (cp == 0) /* jansson and jsonfast refuse \u0000 before any rule */
+                want_ok = 0;
+            if ((rc == PAYLOAD_OK) != want_ok)
+                fail_msg("U+%04X in %s: expected %s, got %d (%s)", cp, text ? "remarks" : "student.full_name",
+                         want_ok ? "acceptance" : "a refusal", rc, rc == PAYLOAD_OK ? "accepted" : why);
+        }
+    }
+}
+
 static void test_payload_refuses_empty_full_name(void **state)
 {
     (void)state;
@@ -1278,6 +1331,7 @@ int main(void)
         cmocka_unit_test(test_payload_refuses_control_character_in_full_name),
         cmocka_unit_test(test_payload_refuses_newline_in_full_name),
         cmocka_unit_test(test_payload_refuses_c1_control_in_full_name),
+        cmocka_unit_test(test_payload_control_rule_holds_for_every_code_point_up_to_u_00ff),
         cmocka_unit_test(test_payload_refuses_empty_full_name),
         cmocka_unit_test(test_payload_refuses_bad_date_of_birth),
         cmocka_unit_test(test_payload_refuses_gender_without_diacritics),
