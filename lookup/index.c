@@ -2,9 +2,9 @@
 #include "index.h"
 
 #include "cms.h"
+#include "digest.h"
 
 #include <errno.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,7 +433,8 @@ int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, 
     memcpy(w, cms.ptr + cms.len - suffix, suffix);
     w += suffix;
     for (size_t i = 0; i < ncerts; i++) {
-        SHA256(sd->certs[i].der, sd->certs[i].len, w + 32 * i);
+        if (digest_sha256(sd->certs[i].der, sd->certs[i].len, w + 32 * i) != 0)
+            goto done; /* rc is ENOMEM */
         memcpy(out->certs[i].sha256, w + 32 * i, 32);
         out->certs[i].der = str_n((const char *)sd->certs[i].der, sd->certs[i].len);
     }
@@ -607,7 +608,8 @@ int index_set_crls(index_t *ix, MDB_txn *txn, const str_t *crls, size_t n)
     int rc = mdb_drop(txn, ix->crls, 0);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         unsigned char h[32];
-        SHA256((const unsigned char *)crls[i].ptr, crls[i].len, h);
+        if (digest_sha256(crls[i].ptr, crls[i].len, h) != 0)
+            return ENOMEM;
         MDB_val k = {32, h}, v = {crls[i].len, (void *)crls[i].ptr};
         rc = mdb_put(txn, ix->crls, &k, &v, 0);
     }

@@ -4,12 +4,13 @@
 #include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "digest.h"
 
 typedef struct {
     unsigned char sha256[32];
@@ -314,11 +315,11 @@ static trust_cert_t *cache_get(trust_t *t, const unsigned char h[32], const uint
     return c;
 }
 
-void trust_der(trust_der_t *d, const uint8_t *der, size_t len)
+int trust_der(trust_der_t *d, const uint8_t *der, size_t len)
 {
     d->der = der;
     d->len = len;
-    SHA256(der, len, d->sha256);
+    return digest_sha256(der, len, d->sha256);
 }
 
 trust_cert_t *trust_cert_get(trust_t *t, const trust_der_t *d)
@@ -395,8 +396,7 @@ static int read_bundle(str_t pem, int (*add)(trust_t *, const uint8_t *, size_t,
 static int add_store_cert(trust_t *t, const uint8_t *der, size_t len, int anchor)
 {
     unsigned char h[32];
-    SHA256(der, len, h);
-    trust_cert_t *c = cache_get(t, h, der, len);
+    trust_cert_t *c = digest_sha256(der, len, h) == 0 ? cache_get(t, h, der, len) : NULL;
     if (c == NULL)
         return -1;
     if (anchor) {

@@ -61,8 +61,10 @@ typedef struct {
     unsigned char sha256[32];
 } trust_der_t;
 
-/** Fill d for len bytes of DER at der (computes the hash). */
-void trust_der(trust_der_t *d, const uint8_t *der, size_t len);
+/** Fill d for len bytes of DER at der (computes the hash).
+ * @return 0, or -1 when OpenSSL could not hash (out of memory): then d must
+ *         not be looked up, its hash is not the certificate's. */
+int trust_der(trust_der_t *d, const uint8_t *der, size_t len);
 
 /** Build a store from its inputs.
  * @param why  receives a one-line reason on failure

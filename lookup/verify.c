@@ -497,8 +497,13 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
         item(v, VERIFY_SIGNATURE, -1, 0, "%s", why);
         goto done;
     }
-    for (size_t i = 0; i < sd->ncerts; i++)
-        trust_der(&extra[i], sd->certs[i].der, sd->certs[i].len);
+    for (size_t i = 0; i < sd->ncerts; i++) {
+        if (trust_der(&extra[i], sd->certs[i].der, sd->certs[i].len) != 0) {
+            free(der);
+            free(sd);
+            return -1; /* out of memory: no verdict rather than a wrong one */
+        }
+    }
     memset(dg.dlen, 0, sizeof dg.dlen);
     dg.payload = payload;
     dg.len = plen;
