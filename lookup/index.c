@@ -5,12 +5,12 @@
 #include "digest.h"
 
 #include <errno.h>
+#include <libdeflate.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <zlib.h>
 
 struct index {
     MDB_env *env;
@@ -274,22 +274,17 @@ static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], rec
  * than one whole zlib stream of exactly that length is damage. */
 static int inflate_payload(const record_t *r, char *out)
 {
-    /* a stream per record: setting one up costs nothing measurable next to
-     * inflating 4 KB (6.95 against 7.00 µs reusing one), and keeps no state */
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (inflateInit(&z) != Z_OK)
+    /* libdeflate, one whole buffer at a time: 6.5 µs against zlib's 13.3 for
+     * a demo payload, averaged over 2,000 different ones (bench/deflate.c);
+     * a decompressor per call costs nothing measurable and keeps no state */
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    if (d == NULL)
         return ENOMEM;
-    z.next_in = (Bytef *)r->payload;
-    z.avail_in = (uInt)r->zlen;
-    z.next_out = (Bytef *)out;
-    z.avail_out = (uInt)r->plen;
-    int zr = inflate(&z, Z_FINISH);
-    int done = zr == Z_STREAM_END && z.avail_in == 0 && z.avail_out == 0;
-    inflateEnd(&z);
-    if (zr == Z_MEM_ERROR)
-        return ENOMEM;
-    return done ? INDEX_OK : INDEX_ECORRUPT;
+    size_t in = 0, got = 0;
+    enum libdeflate_result res =
+        libdeflate_zlib_decompress_ex(d, r->payload, (size_t)r->zlen, out, (size_t)r->plen, &in, &got);
+    libdeflate_free_decompressor(d);
+    return res == LIBDEFLATE_SUCCESS && in == r->zlen && got == r->plen ? INDEX_OK : INDEX_ECORRUPT;
 }
 
 int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flags, index_doc_t *out)
@@ -368,24 +363,20 @@ void index_doc_free(index_doc_t *d)
 
 /* Deflate the payload into buf (room for payload.len - 1 bytes).
  * @return the stream's length, or 0 when it would not be shorter than the
- *         payload (kept as is then) or zlib failed. */
+ *         payload (kept as is then) or the compressor could not be made. */
 static size_t deflate_payload(str_t payload, uint8_t *buf)
 {
-    /* Level 1, an 8 KB window and memLevel 6. zlib's defaults set up 256 KB
-     * of state for each stream (about 790 µs a payload here, in page faults);
-     * level 6 in this setting costs 28.5 µs for 1,438 bytes of 3,936 on
-     * average, level 1 17.8 µs for 1,525 bytes: both records fit one page,
-     * and the publisher checks faster. */
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (payload.len < 2 || deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 13, 6, Z_DEFAULT_STRATEGY) != Z_OK)
+    /* A zlib stream (RFC 1950) from libdeflate at level 1: 17 µs a payload
+     * with the compressor made per call, against 44 µs for zlib level 1 with
+     * an 8 KB window (averaged over 2,000 demo payloads, bench/deflate.c),
+     * and 2 % smaller. Both records fit one 4 KB page. */
+    if (payload.len < 2)
         return 0;
-    z.next_in = (Bytef *)payload.ptr;
-    z.avail_in = (uInt)payload.len;
-    z.next_out = buf;
-    z.avail_out = (uInt)(payload.len - 1);
-    size_t n = deflate(&z, Z_FINISH) == Z_STREAM_END ? (size_t)z.total_out : 0;
-    deflateEnd(&z);
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
+    if (c == NULL)
+        return 0;
+    size_t n = libdeflate_zlib_compress(c, payload.ptr, payload.len, buf, payload.len - 1);
+    libdeflate_free_compressor(c);
     return n;
 }
 

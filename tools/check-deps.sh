@@ -10,6 +10,7 @@ need /usr/include/cmocka.h libcmocka-dev
 need /usr/include/h2o.h libh2o-evloop-dev
 need /usr/include/qrencode.h libqrencode-dev
 need /usr/include/zlib.h zlib1g-dev
+need /usr/include/libdeflate.h libdeflate-dev
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v mdb_stat >/dev/null 2>&1 || missing="$missing lmdb-utils"
 if [ -n "$missing" ]; then
