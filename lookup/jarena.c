@@ -135,13 +135,7 @@ void jarena_free(jarena_t *a)
 {
     if (a == NULL)
         return;
-    if (current == a)
-        jarena_end(a);
-    while (a->more != NULL) {
-        block_t *next = a->more->next;
-        block_free(a->more);
-        a->more = next;
-    }
+    jarena_end(a); /* ends this thread's region if it is a's, frees the blocks beyond the first */
     block_free(a->first);
     free(a);
 }

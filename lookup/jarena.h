@@ -22,6 +22,10 @@
 
 typedef struct jarena jarena_t;
 
+/* A first block that holds one transcript's trees: a cold page takes 42 KB
+ * of jansson memory (60 KB for its JSON answer). */
+#define JARENA_CHUNK (128 << 10)
+
 /** Route jansson's allocations through this module (json_set_alloc_funcs).
  * Call once, before threads start; safe to call again. Values jansson made
  * before the call are still freed with free(). */

@@ -381,11 +381,6 @@ static int member(const why_t *w, const json_t *obj, const char *prefix, const c
     return 0;
 }
 
-/* The content rules every string shares (§3: non-empty, valid UTF-8, no
- * control characters except \n in free text). UTF-8 validity is already
- * established for the whole payload. C1 controls (U+0080 to U+009F) count as
- * control characters, as Unicode has it: in a Vietnamese name they only come
- * from text decoded with the wrong code page. */
 /* check_content's verdict without its message, in one pass over the bytes:
  * the payload is valid UTF-8, so a control character is a byte below 0x20
  * or 0x7F, or the lead byte 0xC2 before 0x80-0x9F (a C1 control). */
@@ -404,6 +399,11 @@ static int content_ok(const char *s, size_t len, enum str_kind kind)
     return 1;
 }
 
+/* The content rules every string shares (§3: non-empty, valid UTF-8, no
+ * control characters except \n in free text). UTF-8 validity is already
+ * established for the whole payload. C1 controls (U+0080 to U+009F) count as
+ * control characters, as Unicode has it: in a Vietnamese name they only come
+ * from text decoded with the wrong code page. */
 static int check_content(const why_t *w, const char *path, const char *s, size_t len, enum str_kind kind)
 {
     size_t max = kind == STR_TEXT ? STR_MAX_TEXT : STR_MAX_OTHER;

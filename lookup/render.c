@@ -964,14 +964,6 @@ int render(const render_set_t *set, const char *name, json_t *ctx, render_out_t 
     return rc;
 }
 
-/* Append bytes to a template under construction and say where they start. */
-static size_t text_add(render_out_t *buf, const char *p, size_t n)
-{
-    size_t at = buf->len;
-    out_put(buf, p, n);
-    return at;
-}
-
 /* t with {{name.…}} variables replaced by their text (render_bind); its
  * partials still point into the old set, for the caller to relink. */
 static tpl_t *tpl_bind(const tpl_t *t, const char *name, const json_t *values)
@@ -1011,7 +1003,8 @@ static tpl_t *tpl_bind(const tpl_t *t, const char *name, const json_t *values)
             continue;
         }
         /* a tag: its name goes into the text (never output), for messages and partials */
-        size_t at = text_add(&buf, t->text + nd->off, nd->len);
+        size_t at = buf.len;
+        out_put(&buf, t->text + nd->off, nd->len);
         node_t *c = node_add(nt, nd->kind, nd->line, at, nd->len);
         if (c == NULL)
             goto fail;
@@ -1055,18 +1048,12 @@ int render_bind(const render_set_t *set, const char *name, const json_t *values,
         if (rc != 0)
             tpl_free(nt);
     }
-    /* partials: the template of the same place in the new set */
+    /* partials: the new set's template of the same name */
     for (size_t i = 0; rc == 0 && i < b->n; i++) {
         for (size_t k = 0; k < b->t[i]->n; k++) {
             node_t *nd = &b->t[i]->nodes[k];
-            if (nd->kind != N_PARTIAL)
-                continue;
-            size_t j = 0;
-            while (j < set->n && set->t[j] != nd->partial)
-                j++;
-            nd->partial = j < set->n ? b->t[j] : NULL;
-            if (nd->partial == NULL)
-                rc = RENDER_EINVAL; /* a set not loaded by this module */
+            if (nd->kind == N_PARTIAL)
+                nd->partial = set_find(b, nd->partial->name, strlen(nd->partial->name));
         }
     }
     if (rc != 0) {

@@ -98,12 +98,6 @@ static EVP_PKEY_CTX *pctx_get(EVP_PKEY *pkey, const EVP_MD *md)
     return ctx;
 }
 
-const EVP_MD *verify_digest(int md)
-{
-    pthread_once(&md_once, fetch_mds);
-    return md >= 0 && md < 4 ? MDS[md] : NULL;
-}
-
 const char *verify_check_name(int check)
 {
     return check >= 0 && check < VERIFY_NCHECKS ? CHECK_NAMES[check] : "unknown";
@@ -232,7 +226,6 @@ static int check_signature(const cms_signer_t *s, EVP_PKEY *pkey, char *why, siz
             snprintf(why, whylen, "the signature does not verify with the signer's public key");
         goto done;
     }
-    pctx = NULL;
     if ((mctx = EVP_MD_CTX_new()) == NULL || EVP_DigestVerifyInit(mctx, &pctx, md, NULL, pkey) != 1) {
         snprintf(why, whylen, "the signature cannot be checked with this certificate's key");
         goto done;
@@ -477,6 +470,7 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
     trust_der_t extra[CMS_MAX_CERTS];
     digests_t dg;
     char why[VERIFY_DETAIL_LEN];
+    int rc = 0;
 
     pthread_once(&md_once, fetch_mds);
     /* Only the counts: items and signers are written whole as they are added
@@ -499,9 +493,8 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
     }
     for (size_t i = 0; i < sd->ncerts; i++) {
         if (trust_der(&extra[i], sd->certs[i].der, sd->certs[i].len) != 0) {
-            free(der);
-            free(sd);
-            return -1; /* out of memory: no verdict rather than a wrong one */
+            rc = -1; /* out of memory: no verdict rather than a wrong one */
+            goto done;
         }
     }
     memset(dg.dlen, 0, sizeof dg.dlen);
@@ -561,7 +554,7 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
 done:
     free(der);
     free(sd);
-    return 0;
+    return rc;
 }
 
 int verify_principal_cert(const verdict_t *v, unsigned char out[32])

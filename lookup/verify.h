@@ -58,12 +58,6 @@ typedef struct {
 /** Name of a check as http.md spells it ("integrity", ...). */
 const char *verify_check_name(int check);
 
-/** The process's digest for a cms.h CMS_MD_* id (SHA-256, -384, -512),
- * fetched once (an implicit fetch per use costs more than hashing a record).
- * @return the algorithm, or NULL for another id or when the fetch failed.
- * Thread-safe; the result lives as long as the process. */
-const EVP_MD *verify_digest(int md);
-
 /** Verify a package against a trust store.
  * @param p             the parsed payload, or NULL when the stored payload no
  *                      longer parses (then roles/seal checks fail)

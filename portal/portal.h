@@ -17,8 +17,6 @@
 #include "portal/match.h"
 
 #define PORTAL_MAX_LISTENERS 8
-/* a cold page takes 42 KB of jansson memory (60 KB as JSON): one block holds it */
-#define JARENA_CHUNK (128 << 10)
 #define PORTAL_MAX_THREADS 64
 #define PORTAL_MAX_HEADER_BYTES 8192 /* request headers, names and values together */
 #define PORTAL_MAX_HEADERS 64

@@ -630,21 +630,6 @@ static void test_trust_refuses_bad_inputs(void **state)
     trust_free(t);
 }
 
-/* One fetch per process serves verification and the portal's cache keys. */
-static void test_verify_digest_gives_the_prefetched_algorithms(void **state)
-{
-    (void)state;
-    const EVP_MD *md = verify_digest(CMS_MD_SHA256);
-    assert_non_null(md);
-    assert_int_equal(EVP_MD_get_size(md), 32);
-    assert_ptr_equal(verify_digest(CMS_MD_SHA256), md);
-    assert_int_equal(EVP_MD_get_size(verify_digest(CMS_MD_SHA384)), 48);
-    assert_int_equal(EVP_MD_get_size(verify_digest(CMS_MD_SHA512)), 64);
-    assert_null(verify_digest(CMS_MD_NONE));
-    assert_null(verify_digest(7));
-    assert_null(verify_digest(-1));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -665,7 +650,6 @@ int main(void)
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),
-        cmocka_unit_test(test_verify_digest_gives_the_prefetched_algorithms),
     };
     return cmocka_run_group_tests_name("verify", tests, setup, teardown);
 }

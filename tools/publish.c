@@ -487,7 +487,7 @@ static void *worker(void *arg)
 {
     batch_t *b = arg;
     verdict_t *v = malloc(sizeof *v);
-    jarena_t *arena = jarena_new(128 << 10); /* NULL: jansson keeps using malloc */
+    jarena_t *arena = jarena_new(JARENA_CHUNK); /* NULL: jansson keeps using malloc */
     for (;;) {
         size_t i = atomic_fetch_add(&b->next, 1);
         if (i >= b->n)
@@ -536,7 +536,7 @@ static int start_workers(batch_t *b, pthread_t *th, int max)
 /* Wait until package i is checked, reporting progress on a terminal. The
  * writer is faster than the checkers, so it would sleep and be woken once a
  * package; it asks to be woken when a run of WAKE_RUN more are checked
- * (perf: futex wake-ups and their interrupts were a fifth of a batch). */
+ * (perf: futex wake-ups 5.7 % and reschedule interrupts 5.6 % of a batch). */
 #define WAKE_RUN 32
 static void wait_ready(batch_t *b, size_t i, int progress, double t0, double *last)
 {
