@@ -58,6 +58,15 @@ typedef struct {
 /** Name of a check as http.md spells it ("integrity", ...). */
 const char *verify_check_name(int check);
 
+/** Signature contexts a thread keeps for the keys that signed lately (each
+ * ~400 bytes, made on first use of a key by that thread). */
+#define VERIFY_KEY_CONTEXTS 2048
+
+/** Change how many contexts each thread keeps (rounded down to a power of
+ * two, at least 4); takes effect for threads that have not verified yet.
+ * Call before starting threads; tests use it to force evictions. */
+void verify_set_key_contexts(unsigned per_thread);
+
 /** Verify a package against a trust store.
  * @param p             the parsed payload, or NULL when the stored payload no
  *                      longer parses (then roles/seal checks fail)
