@@ -1,9 +1,10 @@
 /* payload.c — validation of signed payloads, package-format.md §3, §4, §5.
  *
- * The order of work matters: size first (cheap, bounds everything after),
- * then UTF-8 over the raw bytes (so a refusal can name the byte offset, which
- * jansson cannot), then JSON, then the schema rules in the order of the
- * spec's tables, so the first failure reported is always the same one.
+ * The order of refusals matters: size first (cheap, bounds everything
+ * after), then UTF-8 over the raw bytes (so a refusal can name the byte
+ * offset, which jansson cannot), then JSON, then the schema rules in the
+ * order of the spec's tables, so the first failure reported is always the
+ * same one. Member paths and messages are put together only for a refusal.
  *
  * Reasons name the member by path, with array indices counted from 0 as in
  * JSONPath and jq: "subjects[0]" is the first subject. They never echo more
@@ -43,6 +44,8 @@
 #define MAX_SUBJECTS 20
 #define MAX_QUALITIES 10
 #define MAX_COMPETENCIES 20
+#define STR_(x) #x
+#define STR(x) STR_(x) /* a bound's digits in a message */
 
 /* How a string member is checked before its own rule. */
 enum str_kind {
@@ -340,11 +343,34 @@ fail(const why_t *w, int err, const char *fmt, ...)
     return err;
 }
 
-/* "prefix.key", or "key" at the top level. */
-static void join(char *buf, size_t n, const char *prefix, const char *key)
+/* Where a member sits, spelled out only when a refusal names it: the top
+ * level (key ""), an object member ("school") or an array entry
+ * ("subjects", 2). */
+typedef struct {
+    const char *key;
+    long index; /* -1 when not an array entry */
+} where_t;
+
+static const where_t AT_TOP = {"", -1};
+static const where_t AT_SCHOOL = {"school", -1};
+static const where_t AT_STUDENT = {"student", -1};
+
+/* "key" or "key[index]"; "" at the top level. */
+static void where_text(char *buf, size_t n, const where_t *at)
 {
+    if (at->index < 0)
+        snprintf(buf, n, "%s", at->key);
+    else
+        snprintf(buf, n, "%s[%ld]", at->key, at->index);
+}
+
+/* "where.key", or "key" at the top level. */
+static void join(char *buf, size_t n, const where_t *at, const char *key)
+{
+    char prefix[PATH_LEN];
     size_t o = 0;
 
+    where_text(prefix, sizeof prefix, at);
     buf[0] = '\0';
     if (prefix[0] != '\0') {
         put(buf, n, &o, prefix, strlen(prefix));
@@ -357,7 +383,7 @@ static void join(char *buf, size_t n, const char *prefix, const char *key)
 
 /* Look up obj[key] and check its JSON type. An absent optional member gives
  * 0 and *out NULL; JSON null is a value of the wrong type, not an absence. */
-static int member(const why_t *w, const json_t *obj, const char *prefix, const char *key, int required,
+static int member(const why_t *w, const json_t *obj, const where_t *at, const char *key, int required,
                   json_type type, const char *expected, json_t **out)
 {
     char path[PATH_LEN], got[ECHO_BUF];
@@ -367,13 +393,13 @@ static int member(const why_t *w, const json_t *obj, const char *prefix, const c
     if (v == NULL) {
         if (!required)
             return 0;
-        join(path, sizeof path, prefix, key);
+        join(path, sizeof path, at, key);
         return fail(w, PAYLOAD_ESCHEMA, "%s: required member is missing; expected %s", path, expected);
     }
     /* JSON_TRUE stands for "a boolean": jansson has no single boolean type */
     int ok = type == JSON_TRUE ? json_is_boolean(v) : json_typeof(v) == type;
     if (!ok) {
-        join(path, sizeof path, prefix, key);
+        join(path, sizeof path, at, key);
         describe(got, sizeof got, v);
         return fail(w, PAYLOAD_ESCHEMA, "%s: expected %s, got %s", path, expected, got);
     }
@@ -427,12 +453,12 @@ static int check_content(const why_t *w, const char *path, const char *s, size_t
 
 /* A string member: type, then the shared content rules unless kind is
  * STR_FORMAT. *s is NULL when an optional member is absent. */
-static int string_member(const why_t *w, const json_t *obj, const char *prefix, const char *key, int required,
+static int string_member(const why_t *w, const json_t *obj, const where_t *at, const char *key, int required,
                          enum str_kind kind, const char *expected, const char **s, size_t *len)
 {
     char path[PATH_LEN];
     json_t *v;
-    int rc = member(w, obj, prefix, key, required, JSON_STRING, expected, &v);
+    int rc = member(w, obj, at, key, required, JSON_STRING, expected, &v);
 
     *s = NULL;
     *len = 0;
@@ -442,24 +468,24 @@ static int string_member(const why_t *w, const json_t *obj, const char *prefix, 
     *len = json_string_length(v);
     if (kind == STR_FORMAT || content_ok(*s, *len, kind))
         return 0;
-    join(path, sizeof path, prefix, key); /* the message says what is wrong and where */
+    join(path, sizeof path, at, key); /* the message says what is wrong and where */
     return check_content(w, path, *s, *len, kind);
 }
 
 /* An integer member within [lo, hi]. *present is 0 when an optional member is absent. */
-static int int_member(const why_t *w, const json_t *obj, const char *prefix, const char *key, int required,
+static int int_member(const why_t *w, const json_t *obj, const where_t *at, const char *key, int required,
                       json_int_t lo, json_int_t hi, const char *expected, json_int_t *out, int *present)
 {
     char path[PATH_LEN];
     json_t *v;
-    int rc = member(w, obj, prefix, key, required, JSON_INTEGER, expected, &v);
+    int rc = member(w, obj, at, key, required, JSON_INTEGER, expected, &v);
 
     *present = 0;
     if (rc != 0 || v == NULL)
         return rc;
     *out = json_integer_value(v);
     if (*out < lo || *out > hi) {
-        join(path, sizeof path, prefix, key);
+        join(path, sizeof path, at, key);
         return fail(w, PAYLOAD_ESCHEMA, "%s: expected %s, got %" JSON_INTEGER_FORMAT, path, expected, *out);
     }
     *present = 1;
@@ -517,33 +543,32 @@ static size_t char_count(const char *s, size_t n)
 
 /* A string of min..max bytes from one character class. Non-ASCII bytes are
  * never in a class, so bytes and characters agree whenever it passes. */
-static int charset_member(const why_t *w, const json_t *obj, const char *prefix, const char *key,
+static int charset_member(const why_t *w, const json_t *obj, const where_t *at, const char *key,
                           int required, size_t min, size_t max, int (*ok)(unsigned char),
                           const char *expected, const char **out)
 {
     char path[PATH_LEN], detail[64];
     const char *s;
     size_t len;
-    int rc = string_member(w, obj, prefix, key, required, STR_FORMAT, expected, &s, &len);
+    int rc = string_member(w, obj, at, key, required, STR_FORMAT, expected, &s, &len);
 
     *out = s;
     if (rc != 0 || s == NULL)
         return rc;
-    join(path, sizeof path, prefix, key);
-    for (size_t i = 0; i < len; i++) {
-        if (!ok((unsigned char)s[i])) {
-            snprintf(detail, sizeof detail, "character %zu is not allowed", char_count(s, i) + 1);
-            *out = NULL;
-            return bad_value(w, path, expected, s, len, detail);
-        }
+    size_t i = 0;
+    while (i < len && ok((unsigned char)s[i]))
+        i++;
+    if (i == len && len >= min && len <= max)
+        return 0;
+    *out = NULL;
+    join(path, sizeof path, at, key);
+    if (i < len) {
+        snprintf(detail, sizeof detail, "character %zu is not allowed", char_count(s, i) + 1);
+        return bad_value(w, path, expected, s, len, detail);
     }
-    if (len < min || len > max) {
-        /* all ASCII by now; a long value's echo already gives its length */
-        snprintf(detail, sizeof detail, "%zu characters", len);
-        *out = NULL;
-        return bad_value(w, path, expected, s, len, len == 0 || len > ECHO_MAX ? NULL : detail);
-    }
-    return 0;
+    /* all ASCII by now; a long value's echo already gives its length */
+    snprintf(detail, sizeof detail, "%zu characters", len);
+    return bad_value(w, path, expected, s, len, len == 0 || len > ECHO_MAX ? NULL : detail);
 }
 
 static int leap_year(int y)
@@ -567,36 +592,36 @@ static int digits_value(const char *s, size_t n)
 
 /* A date YYYY-MM-DD that exists in the (proleptic) Gregorian calendar. Any
  * four-digit year is accepted: plausibility is not a rule of the format. */
-static int date_member(const why_t *w, const json_t *obj, const char *prefix, const char *key,
+static int date_member(const why_t *w, const json_t *obj, const where_t *at, const char *key,
                        const char **out)
 {
     static const char expected[] = "a calendar date YYYY-MM-DD";
     char path[PATH_LEN], detail[64];
     const char *s;
     size_t len;
-    int rc = string_member(w, obj, prefix, key, 1, STR_FORMAT, expected, &s, &len);
+    int rc = string_member(w, obj, at, key, 1, STR_FORMAT, expected, &s, &len);
 
     *out = NULL;
     if (rc != 0)
         return rc;
-    join(path, sizeof path, prefix, key);
     int shape = len == 10 && s[4] == '-' && s[7] == '-';
     for (size_t i = 0; shape && i < len; i++)
         if (i != 4 && i != 7 && !is_digit((unsigned char)s[i]))
             shape = 0;
-    if (!shape)
-        return bad_value(w, path, expected, s, len, NULL);
-    int y = digits_value(s, 4), m = digits_value(s + 5, 2), d = digits_value(s + 8, 2);
-    if (m < 1 || m > 12) {
-        snprintf(detail, sizeof detail, "there is no month %02d", m);
-        return bad_value(w, path, expected, s, len, detail);
+    detail[0] = '\0';
+    if (shape) {
+        int y = digits_value(s, 4), m = digits_value(s + 5, 2), d = digits_value(s + 8, 2);
+        if (m < 1 || m > 12)
+            snprintf(detail, sizeof detail, "there is no month %02d", m);
+        else if (d < 1 || d > days_in_month(y, m))
+            snprintf(detail, sizeof detail, "month %02d of %04d has %d days", m, y, days_in_month(y, m));
+        else
+            *out = s;
     }
-    if (d < 1 || d > days_in_month(y, m)) {
-        snprintf(detail, sizeof detail, "month %02d of %04d has %d days", m, y, days_in_month(y, m));
-        return bad_value(w, path, expected, s, len, detail);
-    }
-    *out = s;
-    return 0;
+    if (*out != NULL)
+        return 0;
+    join(path, sizeof path, at, key);
+    return bad_value(w, path, expected, s, len, detail);
 }
 
 /* A lookup code in canonical form (§2): what a school writes in supersedes
@@ -609,7 +634,7 @@ static int code_member(const why_t *w, const json_t *obj, const char *key, int r
     const char *s;
     size_t len;
     code_error_t e;
-    int rc = string_member(w, obj, "", key, required, STR_FORMAT, expected, &s, &len);
+    int rc = string_member(w, obj, &AT_TOP, key, required, STR_FORMAT, expected, &s, &len);
 
     *present = 0;
     if (rc != 0 || s == NULL)
@@ -641,14 +666,14 @@ static int code_member(const why_t *w, const json_t *obj, const char *key, int r
 }
 
 /* A string member that must be one of a fixed list. */
-static int enum_member(const why_t *w, const json_t *obj, const char *prefix, const char *key,
+static int enum_member(const why_t *w, const json_t *obj, const where_t *at, const char *key,
                        const char *const *allowed, size_t nallowed, const char *expected, const char *hint,
                        const char **out)
 {
     char path[PATH_LEN];
     const char *s;
     size_t len;
-    int rc = string_member(w, obj, prefix, key, 1, STR_FORMAT, expected, &s, &len);
+    int rc = string_member(w, obj, at, key, 1, STR_FORMAT, expected, &s, &len);
 
     *out = NULL;
     if (rc != 0)
@@ -659,7 +684,7 @@ static int enum_member(const why_t *w, const json_t *obj, const char *prefix, co
             return 0;
         }
     }
-    join(path, sizeof path, prefix, key);
+    join(path, sizeof path, at, key);
     return bad_value(w, path, expected, s, len, hint);
 }
 
@@ -673,18 +698,18 @@ static int check_school(const why_t *w, const json_t *root, payload_t *out)
     json_t *school;
     int rc;
 
-    if ((rc = member(w, root, "", "school", 1, JSON_OBJECT, expected, &school)) != 0)
+    if ((rc = member(w, root, &AT_TOP, "school", 1, JSON_OBJECT, expected, &school)) != 0)
         return rc;
-    if ((rc = charset_member(w, school, "school", "code", 1, 1, 20, is_alnum,
+    if ((rc = charset_member(w, school, &AT_SCHOOL, "code", 1, 1, 20, is_alnum,
                              "1 to 20 characters of A-Z a-z 0-9", &out->school_code)) != 0)
         return rc;
-    if ((rc = string_member(w, school, "school", "name", 1, STR_PLAIN, "a string", &s, &len)) != 0)
+    if ((rc = string_member(w, school, &AT_SCHOOL, "name", 1, STR_PLAIN, "a string", &s, &len)) != 0)
         return rc;
-    if ((rc = string_member(w, school, "school", "province", 1, STR_PLAIN, "a string", &s, &len)) != 0)
+    if ((rc = string_member(w, school, &AT_SCHOOL, "province", 1, STR_PLAIN, "a string", &s, &len)) != 0)
         return rc;
-    if ((rc = string_member(w, school, "school", "district", 0, STR_PLAIN, "a string", &s, &len)) != 0)
+    if ((rc = string_member(w, school, &AT_SCHOOL, "district", 0, STR_PLAIN, "a string", &s, &len)) != 0)
         return rc;
-    return string_member(w, school, "school", "ward", 0, STR_PLAIN, "a string", &s, &len);
+    return string_member(w, school, &AT_SCHOOL, "ward", 0, STR_PLAIN, "a string", &s, &len);
 }
 
 static int check_student(const why_t *w, const json_t *root, payload_t *out)
@@ -699,28 +724,29 @@ static int check_student(const why_t *w, const json_t *root, payload_t *out)
     json_t *student;
     int rc;
 
-    if ((rc = member(w, root, "", "student", 1, JSON_OBJECT, expected, &student)) != 0)
+    if ((rc = member(w, root, &AT_TOP, "student", 1, JSON_OBJECT, expected, &student)) != 0)
         return rc;
-    if ((rc = charset_member(w, student, "student", "id", 1, 1, 20, is_digit, "1 to 20 digits",
+    if ((rc = charset_member(w, student, &AT_STUDENT, "id", 1, 1, 20, is_digit, "1 to 20 digits",
                              &out->student_id)) != 0)
         return rc;
-    if ((rc = string_member(w, student, "student", "full_name", 1, STR_PLAIN, "a string", &s, &len)) != 0)
+    if ((rc = string_member(w, student, &AT_STUDENT, "full_name", 1, STR_PLAIN, "a string", &s, &len)) != 0)
         return rc;
-    if ((rc = date_member(w, student, "student", "date_of_birth", &s)) != 0)
+    if ((rc = date_member(w, student, &AT_STUDENT, "date_of_birth", &s)) != 0)
         return rc;
-    if ((rc = enum_member(w, student, "student", "gender", genders, 3, "\"Nam\" or \"N\xE1\xBB\xAF\"", NULL,
+    if ((rc = enum_member(w, student, &AT_STUDENT, "gender", genders, 3, "\"Nam\" or \"N\xE1\xBB\xAF\"", NULL,
                           &s)) != 0)
         return rc;
     for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
-        if ((rc = string_member(w, student, "student", optional[i], 0, STR_PLAIN, "a string", &s, &len)) != 0)
+        if ((rc = string_member(w, student, &AT_STUDENT, optional[i], 0, STR_PLAIN, "a string", &s, &len)) != 0)
             return rc;
-    return charset_member(w, student, "student", "citizen_id", 0, 12, 12, is_digit, "exactly 12 digits", &s);
+    return charset_member(w, student, &AT_STUDENT, "citizen_id", 0, 12, 12, is_digit, "exactly 12 digits", &s);
 }
 
 /* What to check in each entry of subjects, qualities or competencies. */
 typedef struct {
     const char *key;
     size_t max;
+    const char *array; /* "an array of 1 to <max> entries" */
     const char *entry; /* "an object {...}" */
     const char *const *levels;
     size_t nlevels;
@@ -733,27 +759,27 @@ static const char *const QUALITY_LEVELS[] = {"T", "\xC4\x90", "C"}; /* Đ is U+0
 
 static int check_evaluations(const why_t *w, const json_t *root, const evaluation_t *ev)
 {
-    char expected[80], prefix[PATH_LEN], got[ECHO_BUF];
+    char prefix[PATH_LEN], got[ECHO_BUF];
     const char *s;
     size_t len;
     json_t *arr;
     int rc;
 
-    snprintf(expected, sizeof expected, "an array of 1 to %zu entries", ev->max);
-    if ((rc = member(w, root, "", ev->key, 1, JSON_ARRAY, expected, &arr)) != 0)
+    if ((rc = member(w, root, &AT_TOP, ev->key, 1, JSON_ARRAY, ev->array, &arr)) != 0)
         return rc;
     if (json_array_size(arr) == 0 || json_array_size(arr) > ev->max) {
         describe(got, sizeof got, arr);
-        return fail(w, PAYLOAD_ESCHEMA, "%s: expected %s, got %s", ev->key, expected, got);
+        return fail(w, PAYLOAD_ESCHEMA, "%s: expected %s, got %s", ev->key, ev->array, got);
     }
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *e = json_array_get(arr, i);
-        snprintf(prefix, sizeof prefix, "%s[%zu]", ev->key, i);
+        const where_t at_e = {ev->key, (long)i}, *at = &at_e;
         if (!json_is_object(e)) {
+            where_text(prefix, sizeof prefix, at);
             describe(got, sizeof got, e);
             return fail(w, PAYLOAD_ESCHEMA, "%s: expected %s, got %s", prefix, ev->entry, got);
         }
-        if ((rc = string_member(w, e, prefix, "name", 1, STR_PLAIN, "a string", &s, &len)) != 0)
+        if ((rc = string_member(w, e, at, "name", 1, STR_PLAIN, "a string", &s, &len)) != 0)
             return rc;
         /* Đ is the one level people mistype as D or đ; say which character is meant */
         const json_t *lv = json_object_get(e, "level");
@@ -762,17 +788,17 @@ static int check_evaluations(const why_t *w, const json_t *root, const evaluatio
             (strcmp(json_string_value(lv), "D") == 0 || strcmp(json_string_value(lv), "\xC4\x91") == 0 ||
              strcmp(json_string_value(lv), "d") == 0))
             hint = "\xC4\x90 is U+0110, capital D with stroke";
-        if ((rc = enum_member(w, e, prefix, "level", ev->levels, ev->nlevels, ev->levels_expected, hint,
+        if ((rc = enum_member(w, e, at, "level", ev->levels, ev->nlevels, ev->levels_expected, hint,
                               &s)) != 0)
             return rc;
         if (ev->has_score) {
             json_int_t score;
             int present;
-            if ((rc = int_member(w, e, prefix, "score", 0, 0, 10, "an integer from 0 to 10", &score,
+            if ((rc = int_member(w, e, at, "score", 0, 0, 10, "an integer from 0 to 10", &score,
                                  &present)) != 0)
                 return rc;
         }
-        if ((rc = string_member(w, e, prefix, "comment", 0, STR_TEXT, "a string", &s, &len)) != 0)
+        if ((rc = string_member(w, e, at, "comment", 0, STR_TEXT, "a string", &s, &len)) != 0)
             return rc;
     }
     return 0;
@@ -782,19 +808,20 @@ static int check_awards(const why_t *w, const json_t *root)
 {
     char path[PATH_LEN], got[ECHO_BUF];
     json_t *arr;
-    int rc = member(w, root, "", "awards", 0, JSON_ARRAY, "an array of strings", &arr);
+    int rc = member(w, root, &AT_TOP, "awards", 0, JSON_ARRAY, "an array of strings", &arr);
 
     if (rc != 0 || arr == NULL)
         return rc;
     for (size_t i = 0; i < json_array_size(arr); i++) {
         const json_t *a = json_array_get(arr, i);
+        if (json_is_string(a) && content_ok(json_string_value(a), json_string_length(a), STR_TEXT))
+            continue;
         snprintf(path, sizeof path, "awards[%zu]", i);
         if (!json_is_string(a)) {
             describe(got, sizeof got, a);
             return fail(w, PAYLOAD_ESCHEMA, "%s: expected a string, got %s", path, got);
         }
-        if ((rc = check_content(w, path, json_string_value(a), json_string_length(a), STR_TEXT)) != 0)
-            return rc;
+        return check_content(w, path, json_string_value(a), json_string_length(a), STR_TEXT);
     }
     return 0;
 }
@@ -805,15 +832,15 @@ static int check_signers(const why_t *w, const json_t *root, payload_t *out)
 {
     static const char entry[] = "an object {role, name, certificate_sha256}";
     static const char hex_expected[] = "64 lower-case hex digits (SHA-256 of the certificate's DER)";
-    char expected[64], prefix[PATH_LEN], path[PATH_LEN], got[ECHO_BUF], detail[64];
+    static const char expected[] = "an array of 1 to " STR(PAYLOAD_MAX_SIGNERS) " signers";
+    char prefix[PATH_LEN], path[PATH_LEN], got[ECHO_BUF], detail[64];
     int seen[NREQUIRED_ROLES] = {0}, first[NREQUIRED_ROLES] = {0};
     const char *s;
     size_t len;
     json_t *arr;
     int rc;
 
-    snprintf(expected, sizeof expected, "an array of 1 to %d signers", PAYLOAD_MAX_SIGNERS);
-    if ((rc = member(w, root, "", "signers", 1, JSON_ARRAY, expected, &arr)) != 0)
+    if ((rc = member(w, root, &AT_TOP, "signers", 1, JSON_ARRAY, expected, &arr)) != 0)
         return rc;
     if (json_array_size(arr) > PAYLOAD_MAX_SIGNERS ||
         (json_array_size(arr) == 0 && out->kind == PAYLOAD_RECALL)) {
@@ -823,21 +850,22 @@ static int check_signers(const why_t *w, const json_t *root, payload_t *out)
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *e = json_array_get(arr, i);
         payload_signer_t *sg = &out->signers[i];
-        snprintf(prefix, sizeof prefix, "signers[%zu]", i);
+        const where_t at_e = {"signers", (long)i}, *at = &at_e;
         if (!json_is_object(e)) {
+            where_text(prefix, sizeof prefix, at);
             describe(got, sizeof got, e);
             return fail(w, PAYLOAD_ESCHEMA, "%s: expected %s, got %s", prefix, entry, got);
         }
-        if ((rc = string_member(w, e, prefix, "role", 1, STR_PLAIN, "a string", &sg->role, &len)) != 0)
+        if ((rc = string_member(w, e, at, "role", 1, STR_PLAIN, "a string", &sg->role, &len)) != 0)
             return rc;
-        if ((rc = string_member(w, e, prefix, "name", 1, STR_PLAIN, "a string", &sg->name, &len)) != 0)
+        if ((rc = string_member(w, e, at, "name", 1, STR_PLAIN, "a string", &sg->name, &len)) != 0)
             return rc;
-        if ((rc = string_member(w, e, prefix, "certificate_sha256", 1, STR_FORMAT, hex_expected, &s, &len)) !=
+        if ((rc = string_member(w, e, at, "certificate_sha256", 1, STR_FORMAT, hex_expected, &s, &len)) !=
             0)
             return rc;
-        join(path, sizeof path, prefix, "certificate_sha256");
         for (size_t k = 0; k < len; k++) {
             if (!is_lower_hex((unsigned char)s[k])) {
+                join(path, sizeof path, at, "certificate_sha256");
                 unsigned char c = (unsigned char)s[k];
                 if (c >= 'A' && c <= 'F')
                     snprintf(detail, sizeof detail, "upper-case hex is not accepted");
@@ -847,6 +875,7 @@ static int check_signers(const why_t *w, const json_t *root, payload_t *out)
             }
         }
         if (len != 64) {
+            join(path, sizeof path, at, "certificate_sha256");
             snprintf(detail, sizeof detail, "%zu digits", len);
             return bad_value(w, path, hex_expected, s, len, len == 0 || len > ECHO_MAX ? NULL : detail);
         }
@@ -858,11 +887,13 @@ static int check_signers(const why_t *w, const json_t *root, payload_t *out)
         for (size_t r = 0; r < NREQUIRED_ROLES && out->kind == PAYLOAD_TRANSCRIPT; r++) {
             if (strcmp(sg->role, REQUIRED_ROLES[r]) != 0)
                 continue;
-            if (seen[r])
+            if (seen[r]) {
+                where_text(prefix, sizeof prefix, at);
                 return fail(w, PAYLOAD_ESCHEMA,
                             "%s.role: role %s is declared twice (signers[%d] and signers[%zu]); a transcript "
                             "declares it exactly once",
                             prefix, REQUIRED_ROLES[r], first[r], i);
+            }
             seen[r] = 1;
             first[r] = (int)i;
         }
@@ -882,10 +913,11 @@ static int check_transcript(const why_t *w, const json_t *root, payload_t *out)
 {
     static const char *const results[] = {"HTXS", "HTT", "HT", "CHT"};
     static const evaluation_t subjects = {
-        "subjects", MAX_SUBJECTS, "an object {name, level, score?, comment?}", SUBJECT_LEVELS, 3, "T, H or C",
+        "subjects", MAX_SUBJECTS, "an array of 1 to " STR(MAX_SUBJECTS) " entries", "an object {name, level, score?, comment?}", SUBJECT_LEVELS, 3, "T, H or C",
         1};
     static const evaluation_t qualities = {"qualities",
                                            MAX_QUALITIES,
+                                           "an array of 1 to " STR(MAX_QUALITIES) " entries",
                                            "an object {name, level, comment?}",
                                            QUALITY_LEVELS,
                                            3,
@@ -893,6 +925,7 @@ static int check_transcript(const why_t *w, const json_t *root, payload_t *out)
                                            0};
     static const evaluation_t competencies = {"competencies",
                                               MAX_COMPETENCIES,
+                                              "an array of 1 to " STR(MAX_COMPETENCIES) " entries",
                                               "an object {name, level, comment?}",
                                               QUALITY_LEVELS,
                                               3,
@@ -904,14 +937,14 @@ static int check_transcript(const why_t *w, const json_t *root, payload_t *out)
     json_int_t n;
     int rc, present;
 
-    if ((rc = charset_member(w, root, "", "document_id", 1, 1, 64, is_id_char,
+    if ((rc = charset_member(w, root, &AT_TOP, "document_id", 1, 1, 64, is_id_char,
                              "1 to 64 characters of A-Z a-z 0-9 . _ -", &out->document_id)) != 0)
         return rc;
-    if ((rc = date_member(w, root, "", "issued_on", &out->issued_on)) != 0)
+    if ((rc = date_member(w, root, &AT_TOP, "issued_on", &out->issued_on)) != 0)
         return rc;
 
     static const char year_expected[] = "YYYY-YYYY, the second year one after the first";
-    if ((rc = string_member(w, root, "", "school_year", 1, STR_FORMAT, year_expected, &s, &len)) != 0)
+    if ((rc = string_member(w, root, &AT_TOP, "school_year", 1, STR_FORMAT, year_expected, &s, &len)) != 0)
         return rc;
     int shape = len == 9 && s[4] == '-';
     for (size_t i = 0; shape && i < len; i++)
@@ -925,10 +958,10 @@ static int check_transcript(const why_t *w, const json_t *root, payload_t *out)
         return rc;
     if ((rc = check_student(w, root, out)) != 0)
         return rc;
-    if ((rc = int_member(w, root, "", "grade", 1, 1, 5, "an integer from 1 to 5", &n, &present)) != 0)
+    if ((rc = int_member(w, root, &AT_TOP, "grade", 1, 1, 5, "an integer from 1 to 5", &n, &present)) != 0)
         return rc;
     out->grade = (int)n;
-    if ((rc = string_member(w, root, "", "class", 1, STR_PLAIN, "a string", &s, &len)) != 0)
+    if ((rc = string_member(w, root, &AT_TOP, "class", 1, STR_PLAIN, "a string", &s, &len)) != 0)
         return rc;
     if ((rc = check_evaluations(w, root, &subjects)) != 0)
         return rc;
@@ -936,15 +969,15 @@ static int check_transcript(const why_t *w, const json_t *root, payload_t *out)
         return rc;
     if ((rc = check_evaluations(w, root, &competencies)) != 0)
         return rc;
-    if ((rc = enum_member(w, root, "", "result", results, 4, "HTXS, HTT, HT or CHT", NULL, &s)) != 0)
+    if ((rc = enum_member(w, root, &AT_TOP, "result", results, 4, "HTXS, HTT, HT or CHT", NULL, &s)) != 0)
         return rc;
-    if ((rc = member(w, root, "", "program_completed", 1, JSON_TRUE, "true or false", &v)) != 0)
+    if ((rc = member(w, root, &AT_TOP, "program_completed", 1, JSON_TRUE, "true or false", &v)) != 0)
         return rc;
     if ((rc = check_awards(w, root)) != 0)
         return rc;
-    if ((rc = string_member(w, root, "", "remarks", 0, STR_TEXT, "a string", &s, &len)) != 0)
+    if ((rc = string_member(w, root, &AT_TOP, "remarks", 0, STR_TEXT, "a string", &s, &len)) != 0)
         return rc;
-    if ((rc = int_member(w, root, "", "days_absent", 0, 0, JSON_INT_MAX, "an integer of 0 or more", &n,
+    if ((rc = int_member(w, root, &AT_TOP, "days_absent", 0, 0, JSON_INT_MAX, "an integer of 0 or more", &n,
                          &present)) != 0)
         return rc;
     if ((rc = check_signers(w, root, out)) != 0)
@@ -960,13 +993,13 @@ static int check_recall(const why_t *w, const json_t *root, payload_t *out)
 
     if ((rc = code_member(w, root, "code", 1, out->target, &present)) != 0)
         return rc;
-    if ((rc = charset_member(w, root, "", "school_code", 1, 1, 20, is_alnum,
+    if ((rc = charset_member(w, root, &AT_TOP, "school_code", 1, 1, 20, is_alnum,
                              "1 to 20 characters of A-Z a-z 0-9 (the transcript's school.code)",
                              &out->school_code)) != 0)
         return rc;
-    if ((rc = date_member(w, root, "", "recalled_on", &out->recalled_on)) != 0)
+    if ((rc = date_member(w, root, &AT_TOP, "recalled_on", &out->recalled_on)) != 0)
         return rc;
-    if ((rc = string_member(w, root, "", "reason", 1, STR_TEXT, "a string", &s, &len)) != 0)
+    if ((rc = string_member(w, root, &AT_TOP, "reason", 1, STR_TEXT, "a string", &s, &len)) != 0)
         return rc;
     out->reason = s;
     return check_signers(w, root, out);
@@ -1017,7 +1050,15 @@ int payload_parse(const void *bytes, size_t len, payload_t *out, char *why, size
         return fail(&w, PAYLOAD_ESIZE, "payload is %zu bytes; the limit is 64 KiB (%d bytes)", len,
                     PAYLOAD_MAX_BYTES);
 
-    size_t bad = utf8_first_invalid(b, len, &fault);
+    size_t skip = len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0;
+    /* jsonfast gives json_loadb's very tree several times faster, or declines
+     * (every malformed document, and a few rare well-formed ones). What it
+     * accepts is strict UTF-8 throughout (it checks every string by the
+     * ranges utf8_first_invalid uses; outside strings JSON is ASCII), so
+     * only a declined document needs the UTF-8 pass, which words the
+     * refusal; then jansson parses, and words its error. */
+    out->root = jsonfast_parse((const char *)b + skip, len - skip);
+    size_t bad = out->root != NULL ? len : utf8_first_invalid(b, len, &fault);
     if (bad < len) {
         char hex[16] = "";
         size_t show = len - bad < 4 ? len - bad : 4, o = 0;
@@ -1028,13 +1069,8 @@ int payload_parse(const void *bytes, size_t len, payload_t *out, char *why, size
                     fault.legacy ? "; was it saved in another encoding, such as Windows-1258 or TCVN3?" : "");
     }
 
-    size_t skip = len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0;
     /* JSON_DECODE_ANY so that a scalar document is "JSON, but not an object"
      * rather than a parse error; no JSON_ALLOW_NUL, so "\u0000" is refused. */
-    /* jsonfast gives json_loadb's very tree several times faster, or declines
-     * (every malformed document, and a few rare well-formed ones): then
-     * jansson parses, and words its error. */
-    out->root = jsonfast_parse((const char *)b + skip, len - skip);
     if (out->root == NULL)
         out->root =
             json_loadb((const char *)b + skip, len - skip, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
@@ -1051,7 +1087,7 @@ int payload_parse(const void *bytes, size_t len, payload_t *out, char *why, size
         goto refused;
     }
     static const char schema_expected[] = "\"" SCHEMA_TRANSCRIPT "\" or \"" SCHEMA_RECALL "\"";
-    if ((rc = member(&w, out->root, "", "schema", 1, JSON_STRING, schema_expected, &schema)) != 0)
+    if ((rc = member(&w, out->root, &AT_TOP, "schema", 1, JSON_STRING, schema_expected, &schema)) != 0)
         goto refused;
     str_t sv = str_n(json_string_value(schema), json_string_length(schema));
     if (str_eq(sv, str_c(SCHEMA_TRANSCRIPT))) {

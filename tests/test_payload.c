@@ -774,6 +774,20 @@ static void test_payload_refuses_empty_award(void **state)
     refuse_set("", "awards", json_pack("[s,s]", "Học sinh Xuất sắc", ""), "awards[1]:", "non-empty");
 }
 
+static void test_payload_refuses_award_that_is_not_a_string(void **state)
+{
+    (void)state;
+    refuse_set("", "awards", json_pack("[s,i]", "Học sinh Xuất sắc", 5), "awards[1]:",
+               "expected a string, got 5");
+}
+
+static void test_payload_refuses_award_with_control_character(void **state)
+{
+    (void)state;
+    refuse_set("", "awards", json_pack("[s,s]", "Học sinh\tXuất sắc", "Tiến bộ"), "awards[0]:",
+               "U+0009 at byte 10");
+}
+
 static void test_payload_refuses_awards_as_string(void **state)
 {
     (void)state;
@@ -970,6 +984,12 @@ static void test_payload_refuses_empty_subjects(void **state)
 {
     (void)state;
     refuse_set("", "subjects", json_array(), "subjects:", "empty array");
+}
+
+static void test_payload_refuses_subjects_as_object(void **state)
+{
+    (void)state;
+    refuse_set("", "subjects", json_object(), "subjects:", "expected an array of 1 to 20 entries, got an object");
 }
 
 static void test_payload_refuses_21_subjects(void **state)
@@ -1307,6 +1327,8 @@ int main(void)
         cmocka_unit_test(test_payload_refuses_unknown_result),
         cmocka_unit_test(test_payload_refuses_program_completed_as_string),
         cmocka_unit_test(test_payload_refuses_empty_award),
+        cmocka_unit_test(test_payload_refuses_award_that_is_not_a_string),
+        cmocka_unit_test(test_payload_refuses_award_with_control_character),
         cmocka_unit_test(test_payload_refuses_awards_as_string),
         cmocka_unit_test(test_payload_refuses_tab_in_remarks),
         cmocka_unit_test(test_payload_refuses_carriage_return_in_remarks),
@@ -1331,6 +1353,7 @@ int main(void)
         cmocka_unit_test(test_payload_refuses_gender_without_diacritics),
         cmocka_unit_test(test_payload_refuses_citizen_id_of_11_digits),
         cmocka_unit_test(test_payload_refuses_empty_subjects),
+        cmocka_unit_test(test_payload_refuses_subjects_as_object),
         cmocka_unit_test(test_payload_refuses_21_subjects),
         cmocka_unit_test(test_payload_refuses_subject_that_is_not_object),
         cmocka_unit_test(test_payload_refuses_subject_level_x),
