@@ -60,8 +60,11 @@ $(ASAN)/bin/hocba-%: $(ASAN)/tools/%.o $(ASAN)/liblookup.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
 
-$(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/liblookup.a
+# tests/harness.c: what the tests of the real programs share
+$(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
+
+$(patsubst %.c,$(ASAN)/%.o,$(wildcard tests/*.c)): tests/harness.h
 
 # the portal's cache is a plain module: tested on its own
 $(ASAN)/tests/test_cache: $(ASAN)/tests/test_cache.o $(ASAN)/portal/cache.o
@@ -101,7 +104,7 @@ check-deps:
 	@tools/check-deps.sh
 
 format:
-	clang-format -i lookup/*.[ch] portal/*.[ch] tools/*.c tests/*.c
+	clang-format -i lookup/*.[ch] portal/*.[ch] tools/*.c tests/*.[ch]
 
 clean:
 	rm -rf build bin

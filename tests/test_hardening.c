@@ -39,8 +39,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
 #include <lmdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -50,7 +48,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -58,7 +55,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LSAN_SUPPRESSIONS "tests/lsan.supp"
+#include "tests/harness.h"
+
 #define DEMO_STUDENTS "1500"
 #define DEMO_SEED "7"
 #define DEMO_TIMEOUT_MS 120000
@@ -97,26 +95,6 @@ static const int KILL_POINTS[] = {0, 5, 25, 50, 75, 95, 99, KILL_AT_COMMIT, KILL
 #define SMALL_MAP "2097152" /* 2 MiB */
 #define SMALL_FS "size=3m"
 
-/* One line of the demo's codes.txt. */
-typedef struct {
-    char code[17];
-    char expect[24]; /* valid, recalled, invalid-after-crl, recall-notice */
-    char stem[64];   /* the package's file stem in DEMO/batch */
-    int plain;       /* a transcript with nothing said after its description */
-    int half;        /* 1 or 2: which half batch holds it */
-} demo_code_t;
-
-/* What one foreground child process did. */
-typedef struct {
-    char cmd[2048];
-    int status; /* exit status, or -1 when it did not exit normally */
-    int signal;
-    int timed_out;
-    long ms;         /* wall time */
-    char *out, *err; /* NUL-terminated; owned by the ctx arena */
-    size_t outlen, errlen;
-} run_t;
-
 /* One HTTP exchange. */
 typedef struct {
     char what[200];
@@ -137,248 +115,23 @@ typedef struct {
 
 /* The group's state, handed to every test. */
 typedef struct {
-    char tmp[256], demo[272], batch[288], half1[288], half2[288], small[288];
+    const char *tmp;
+    char demo[272], batch[288], half1[288], half2[288], small[288];
     char anchors[320], inter[320], schools[320], crl_issuing[320], crl_root[320];
-    char publish[1024], portal[1024];                         /* HOCBA_BIN */
-    char rel_publish[1024], rel_portal[1024], rel_demo[1024]; /* HOCBA_REL_BIN */
-    demo_code_t *codes;
+    const char *publish, *portal;                    /* HOCBA_BIN */
+    const char *rel_publish, *rel_portal, *rel_demo; /* HOCBA_REL_BIN */
+    harness_code_t *codes;                           /* each with the half batch that holds it */
     size_t ncodes;
     counts_t all, h1, h2, sm;
     int seq;
     pid_t bg[MAX_BG]; /* background children, killed by teardown */
     char mounted[400];
-    void **kept; /* every allocation, freed by teardown: a failed assertion
-                  * jumps out of a test without freeing */
-    size_t nkept, capkept;
 } ctx_t;
-
-/* ---- memory ------------------------------------------------------------------ */
-
-static void *keep(ctx_t *c, void *p)
-{
-    if (p == NULL)
-        fail_msg("out of memory");
-    if (c->nkept == c->capkept) {
-        size_t ncap = c->capkept ? 2 * c->capkept : 256;
-        void **nk = realloc(c->kept, ncap * sizeof *nk);
-        if (nk == NULL) {
-            free(p);
-            fail_msg("out of memory");
-        }
-        c->kept = nk;
-        c->capkept = ncap;
-    }
-    c->kept[c->nkept++] = p;
-    return p;
-}
-
-static void *xmalloc(ctx_t *c, size_t n)
-{
-    return keep(c, malloc(n ? n : 1));
-}
-
-static char *xprintf(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *xprintf(ctx_t *c, const char *fmt, ...)
-{
-    va_list ap;
-    char *p = NULL;
-    va_start(ap, fmt);
-    int n = vasprintf(&p, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        fail_msg("vasprintf failed");
-    return keep(c, p);
-}
-
-static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
-{
-    if (*len + n + 1 > *cap) {
-        size_t ncap = *cap ? *cap : 4096;
-        while (*len + n + 1 > ncap)
-            ncap *= 2;
-        char *nb = realloc(*buf, ncap);
-        if (!nb)
-            return -1;
-        *buf = nb;
-        *cap = ncap;
-    }
-    memcpy(*buf + *len, p, n);
-    *len += n;
-    (*buf)[*len] = '\0';
-    return 0;
-}
-
-static long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
-    }
-}
 
 /* ---- child processes ------------------------------------------------------------- */
 
-/* In the child: die with the test process, own process group. */
-static void child_prepare(void)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    setpgid(0, 0);
-}
-
-/* env: NULL or a NULL-terminated list of "NAME=VALUE" added for the child. */
-static void child_env(const char *const env[])
-{
-    for (size_t i = 0; env && env[i]; i++)
-        putenv((char *)env[i]);
-}
-
-static void describe(char *cmd, size_t n, const char *const env[], const char *const argv[])
-{
-    size_t at = 0;
-    cmd[0] = '\0';
-    for (size_t i = 0; env && env[i] && at < n - 1; i++) {
-        int k = snprintf(cmd + at, n - at, "%s ", env[i]);
-        if (k < 0)
-            return;
-        at += (size_t)k;
-    }
-    for (int i = 0; argv[i] && at < n - 1; i++) {
-        int k = snprintf(cmd + at, n - at, "%s%s", i ? " " : "", argv[i]);
-        if (k < 0)
-            return;
-        at += (size_t)k;
-    }
-}
-
-/* Fork and exec argv (searched in PATH), capture stdout and stderr until
- * both close or timeout_ms passes (then kill its process group), reap it. */
-static void run_env(ctx_t *c, run_t *r, const char *const env[], const char *const argv[], long timeout_ms)
-{
-    memset(r, 0, sizeof *r);
-    r->status = -1;
-    describe(r->cmd, sizeof r->cmd, env, argv);
-    char *out = NULL, *err = NULL;
-    size_t ocap = 0, ecap = 0;
-    append(&out, &r->outlen, &ocap, "", 0);
-    append(&err, &r->errlen, &ecap, "", 0);
-    int po[2], pe[2];
-    if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0)
-        fail_msg("expected a pipe, got: %s", strerror(errno));
-    long start = now_ms();
-    pid_t pid = fork();
-    if (pid == 0) {
-        child_prepare();
-        child_env(env);
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
-            _exit(126);
-        execvp(argv[0], (char *const *)argv);
-        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(po[1]);
-    close(pe[1]);
-    if (pid > 0) {
-        setpgid(pid, pid);
-        struct pollfd fds[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
-        int open_fds = 2;
-        while (open_fds > 0) {
-            long left = timeout_ms - (now_ms() - start);
-            if (left <= 0) {
-                r->timed_out = 1;
-                kill(-pid, SIGKILL);
-                kill(pid, SIGKILL);
-                break;
-            }
-            int n = poll(fds, 2, (int)(left > 1000 ? 1000 : left));
-            if (n < 0 && errno != EINTR)
-                break;
-            for (int i = 0; i < 2 && n > 0; i++) {
-                if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                    continue;
-                char buf[65536];
-                ssize_t got = read(fds[i].fd, buf, sizeof buf);
-                if (got > 0) {
-                    if (i == 0)
-                        append(&out, &r->outlen, &ocap, buf, (size_t)got);
-                    else
-                        append(&err, &r->errlen, &ecap, buf, (size_t)got);
-                } else if (got == 0 || errno != EINTR) {
-                    close(fds[i].fd);
-                    fds[i].fd = -1;
-                    open_fds--;
-                }
-            }
-        }
-        for (int i = 0; i < 2; i++)
-            if (fds[i].fd >= 0)
-                close(fds[i].fd);
-        int st;
-        pid_t w;
-        while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
-        }
-        if (w == pid && WIFEXITED(st))
-            r->status = WEXITSTATUS(st);
-        else if (w == pid && WIFSIGNALED(st))
-            r->signal = WTERMSIG(st);
-    } else {
-        close(po[0]);
-        close(pe[0]);
-    }
-    r->ms = now_ms() - start;
-    r->out = keep(c, out);
-    r->err = keep(c, err);
-}
-
-static const char *ending(const run_t *r, char *buf, size_t n)
-{
-    if (r->timed_out)
-        snprintf(buf, n, "no exit in time (killed)");
-    else if (r->signal)
-        snprintf(buf, n, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
-    else if (r->status < 0)
-        snprintf(buf, n, "could not be started");
-    else
-        snprintf(buf, n, "exit status %d", r->status);
-    return buf;
-}
-
-/* Written straight to stderr: cmocka's print_error mangles messages over 1 KiB. */
-static void dump_run(const run_t *r)
-{
-    char how[96];
-    fflush(stdout);
-    fprintf(stderr, "command: %s\nended:   %s after %ld ms\n--- stdout (%zu bytes) ---\n%.3000s\n", r->cmd,
-            ending(r, how, sizeof how), r->ms, r->outlen, r->out ? r->out : "");
-    fprintf(stderr, "--- stderr (%zu bytes) ---\n%.3000s\n--- end ---\n", r->errlen, r->err ? r->err : "");
-    fflush(stderr);
-}
-
-#define CHECK_RUN(cond, r, ...)                                                                              \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            dump_run(r);                                                                                     \
-            fail_msg(__VA_ARGS__);                                                                           \
-        }                                                                                                    \
-    } while (0)
-
-#define EXPECT_EXIT(r, want)                                                                                 \
-    do {                                                                                                     \
-        char how_[96];                                                                                       \
-        CHECK_RUN((r)->status == (want), (r), "expected exit status %d from `%s`, got: %s", (want),          \
-                  (r)->cmd, ending((r), how_, sizeof how_));                                                 \
-    } while (0)
-
-/* Run a publisher: pub(c, &r, BIN, DB, ENV, ARG..., NULL). */
-static void pub(ctx_t *c, run_t *r, const char *bin, const char *db, const char *const env[], ...)
+/* Run a publisher: pub(&r, BIN, DB, ENV, ARG..., NULL). */
+static void pub(harness_run_t *r, const char *bin, const char *db, const char *const env[], ...)
 {
     const char *argv[24];
     int argc = 0;
@@ -391,14 +144,14 @@ static void pub(ctx_t *c, run_t *r, const char *bin, const char *db, const char 
         argv[argc++] = a;
     va_end(ap);
     argv[argc] = NULL;
-    run_env(c, r, env, argv, CHILD_TIMEOUT_MS);
+    harness_run(r, env, argv, CHILD_TIMEOUT_MS);
 }
 
-#define PUB_OK(c, bin, db, env, ...)                                                                         \
+#define PUB_OK(bin, db, env, ...)                                                                            \
     do {                                                                                                     \
-        run_t pr_;                                                                                           \
-        pub((c), &pr_, (bin), (db), (env), __VA_ARGS__, NULL);                                               \
-        EXPECT_EXIT(&pr_, 0);                                                                                \
+        harness_run_t pr_;                                                                                   \
+        pub(&pr_, (bin), (db), (env), __VA_ARGS__, NULL);                                                    \
+        HARNESS_EXPECT_EXIT(&pr_, 0);                                                                        \
     } while (0)
 
 static void bg_add(ctx_t *c, pid_t pid)
@@ -417,156 +170,32 @@ static void bg_forget(ctx_t *c, pid_t pid)
             c->bg[i] = 0;
 }
 
-/* Start argv[0] (a path) in the background with stdout and stderr to
- * outfile (NULL: /dev/null). Returns once the program runs (its exec
- * succeeded), so that a kill right after it hits the program itself; -1
- * with errno when it could not be started. */
-static pid_t spawn_bg(ctx_t *c, const char *const argv[], const char *const env[], const char *outfile)
+/* harness_start_bg, and the child listed for the teardown to kill. */
+static pid_t spawn_bg(ctx_t *c, const char *const argv[], const char *outfile)
 {
-    int sync[2];
-    if (pipe2(sync, O_CLOEXEC) != 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        child_prepare();
-        close(sync[0]);
-        child_env(env);
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        int fd = open(outfile ? outfile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (null < 0 || fd < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-            _exit(126);
-        execv(argv[0], (char *const *)argv);
-        int e = errno;
-        if (write(sync[1], &e, sizeof e) < 0)
-            _exit(127);
-        _exit(127);
-    }
-    close(sync[1]);
-    if (pid < 0) {
-        close(sync[0]);
-        return -1;
-    }
-    setpgid(pid, pid);
-    int e = 0;
-    ssize_t n;
-    while ((n = read(sync[0], &e, sizeof e)) < 0 && errno == EINTR) {
-    }
-    close(sync[0]);
-    if (n > 0) {
-        waitpid(pid, NULL, 0);
-        errno = e;
-        return -1;
-    }
-    bg_add(c, pid);
+    pid_t pid = harness_start_bg(argv, outfile, 0);
+    if (pid > 0)
+        bg_add(c, pid);
     return pid;
 }
 
-/* 1 when pid ended within ms (its wait status in *st), 0 when it still runs. */
-static int wait_exit(pid_t pid, long ms, int *st)
-{
-    long start = now_ms();
-    for (;;) {
-        pid_t w = waitpid(pid, st, WNOHANG);
-        if (w == pid)
-            return 1;
-        if (w < 0 && errno != EINTR)
-            return 1;
-        if (now_ms() - start >= ms)
-            return 0;
-        sleep_ms(5);
-    }
-}
-
-static const char *wait_status_text(ctx_t *c, int st)
-{
-    if (WIFEXITED(st))
-        return xprintf(c, "exit status %d", WEXITSTATUS(st));
-    if (WIFSIGNALED(st))
-        return xprintf(c, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
-    return "ended oddly";
-}
-
-/* Send sig, wait up to ms, SIGKILL the group if still there. Returns 1 when
- * it ended within ms, its wait status in *st. */
+/* harness_stop, and the child off the teardown's list. */
 static int stop_bg(ctx_t *c, pid_t pid, int sig, long ms, int *st)
 {
-    *st = 0;
-    kill(pid, sig);
-    int ended = wait_exit(pid, ms, st);
-    if (!ended) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        wait_exit(pid, STOP_TIMEOUT_MS, st);
-    }
+    int ended = harness_stop(pid, sig, ms, st);
     bg_forget(c, pid);
     return ended;
 }
 
-/* The last bytes of a file, for failure messages. */
-static void dump_file_tail(const char *what, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    char buf[4096];
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0, SEEK_SET);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    fflush(stdout);
-    fprintf(stderr, "--- %s (%s, last %zu bytes) ---\n%s\n--- end ---\n", what, path, n, buf);
-    fflush(stderr);
-}
-
-/* " (a sanitizer ...)" when the sanitizer wrote its report into path. */
-static const char *sanitizer_note(const char *path)
-{
-    char line[4096];
-    const char *note = "";
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return note;
-    while (fgets(line, sizeof line, f)) {
-        if (strstr(line, "LeakSanitizer")) {
-            note = " (LeakSanitizer reported leaks at exit, see the output above)";
-            break;
-        }
-        if (strstr(line, "AddressSanitizer") || strstr(line, "runtime error:"))
-            note = " (a sanitizer reported an error, see the output above)";
-    }
-    fclose(f);
-    return note;
-}
-
-static char *read_whole(ctx_t *c, const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    char tmp[65536];
-    size_t got;
-    append(&buf, &n, &cap, "", 0);
-    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0)
-        append(&buf, &n, &cap, tmp, got);
-    fclose(f);
-    if (len)
-        *len = n;
-    return keep(c, buf);
-}
-
 /* The full path of name in PATH, or NULL. */
-static const char *find_in_path(ctx_t *c, const char *name)
+static const char *find_in_path(const char *name)
 {
     const char *path = getenv("PATH");
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
     while (*path) {
         size_t n = strcspn(path, ":");
-        const char *cand = xprintf(c, "%.*s/%s", (int)n, path, name);
+        const char *cand = harness_printf("%.*s/%s", (int)n, path, name);
         if (n && access(cand, X_OK) == 0)
             return cand;
         path += n;
@@ -578,44 +207,24 @@ static const char *find_in_path(ctx_t *c, const char *name)
 
 /* ---- reading the publisher's output ----------------------------------------------- */
 
-/* A count from `status` output: the number right after the word (past
- * plural letters and ": = \""), or -1. */
-static long count_of(const char *text, const char *word)
-{
-    size_t wl = strlen(word);
-    for (const char *p = text; *p; p++) {
-        if (strncasecmp(p, word, wl) != 0 || (p > text && isalnum((unsigned char)p[-1])))
-            continue;
-        const char *q = p + wl;
-        while (isalpha((unsigned char)*q))
-            q++;
-        while (*q == ' ' || *q == '\t' || *q == ':' || *q == '=' || *q == '"')
-            q++;
-        if (isdigit((unsigned char)*q))
-            return strtol(q, NULL, 10);
-    }
-    return -1;
-}
-
 /* `status` with bin on db: exit 0 and both counts present. */
-static void status_counts(ctx_t *c, const char *bin, const char *db, const char *const env[], long *t,
-                          long *r)
+static void status_counts(const char *bin, const char *db, const char *const env[], long *t, long *r)
 {
-    run_t st;
-    pub(c, &st, bin, db, env, "status", NULL);
-    EXPECT_EXIT(&st, 0);
-    *t = count_of(st.out, "transcript");
-    *r = count_of(st.out, "recall");
-    CHECK_RUN(
+    harness_run_t st;
+    pub(&st, bin, db, env, "status", NULL);
+    HARNESS_EXPECT_EXIT(&st, 0);
+    *t = harness_count_of(st.out, "transcript", 0);
+    *r = harness_count_of(st.out, "recall", 0);
+    HARNESS_CHECK_RUN(
         *t >= 0 && *r >= 0, &st,
         "expected `%s` to print a count of transcripts and of recalls, got transcripts %ld, recalls %ld",
         st.cmd, *t, *r);
 }
 
-#define EXPECT_COUNTS(c, bin, db, env, want_t, want_r, when)                                                 \
+#define EXPECT_COUNTS(bin, db, env, want_t, want_r, when)                                                    \
     do {                                                                                                     \
         long t_, r_;                                                                                         \
-        status_counts((c), (bin), (db), (env), &t_, &r_);                                                    \
+        status_counts((bin), (db), (env), &t_, &r_);                                                         \
         if (t_ != (want_t) || r_ != (want_r))                                                                \
             fail_msg("expected `status` %s to count %ld transcripts and %ld recalls, got %ld and %ld",       \
                      (when), (long)(want_t), (long)(want_r), t_, r_);                                        \
@@ -624,7 +233,7 @@ static void status_counts(ctx_t *c, const char *bin, const char *db, const char 
 /* Check that each stdout line of a batch run is "STEM CODE OUTCOME" with
  * OUTCOME `want` ("published" or "already published"), and that there is one
  * line per package. */
-static void expect_batch_lines(const run_t *r, const char *want, long packages)
+static void expect_batch_lines(const harness_run_t *r, const char *want, long packages)
 {
     long lines = 0, good = 0;
     char first_bad[400] = "";
@@ -645,17 +254,17 @@ static void expect_batch_lines(const run_t *r, const char *want, long packages)
             break;
         p = nl + 1;
     }
-    CHECK_RUN(lines == packages && good == packages, r,
-              "expected %ld lines \"STEM CODE %s\" from `%s`, got %ld lines, %ld of them so%s%s%s", packages,
-              want, r->cmd, lines, good, first_bad[0] ? "; first other line: \"" : "", first_bad,
-              first_bad[0] ? "\"" : "");
+    HARNESS_CHECK_RUN(lines == packages && good == packages, r,
+                      "expected %ld lines \"STEM CODE %s\" from `%s`, got %ld lines, %ld of them so%s%s%s",
+                      packages, want, r->cmd, lines, good, first_bad[0] ? "; first other line: \"" : "",
+                      first_bad, first_bad[0] ? "\"" : "");
 }
 
 /* ---- indexes ---------------------------------------------------------------------- */
 
 static const char *new_db_path(ctx_t *c, const char *dir, const char *name)
 {
-    return xprintf(c, "%s/db-%02d-%s", dir ? dir : c->tmp, ++c->seq, name);
+    return harness_printf("%s/db-%02d-%s", dir ? dir : c->tmp, ++c->seq, name);
 }
 
 /* A new index with the demo's trust anchors and registry (no CRL). */
@@ -663,38 +272,22 @@ static const char *make_index(ctx_t *c, const char *dir, const char *name, const
                               const char *const env[])
 {
     const char *db = new_db_path(c, dir, name);
-    PUB_OK(c, bin, db, env, "trust", c->anchors, c->inter);
-    PUB_OK(c, bin, db, env, "schools", c->schools);
+    PUB_OK(bin, db, env, "trust", c->anchors, c->inter);
+    PUB_OK(bin, db, env, "schools", c->schools);
     return db;
 }
 
 /* mdb_stat -a DB exits 0 (lmdb-utils). */
-static void expect_mdb_stat_ok(ctx_t *c, const char *db, const char *when)
+static void expect_mdb_stat_ok(const char *db, const char *when)
 {
-    run_t r;
+    harness_run_t r;
     const char *argv[] = {"mdb_stat", "-a", db, NULL};
-    run_env(c, &r, NULL, argv, CHILD_TIMEOUT_MS);
-    CHECK_RUN(r.status == 0, &r, "expected `mdb_stat -a %s` to exit 0 %s, got: %s", db, when,
-              ending(&r, (char[96]){0}, 96));
+    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
+    HARNESS_CHECK_RUN(r.status == 0, &r, "expected `mdb_stat -a %s` to exit 0 %s, got: %s", db, when,
+                      harness_ending(&r));
 }
 
 /* ---- HTTP ----------------------------------------------------------------------------- */
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t al = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 /* A non-blocking TCP socket connecting to 127.0.0.1:port, or -1. */
 static int connect_nb(int port)
@@ -727,23 +320,23 @@ static long content_length(const char *raw, size_t head_len)
 
 /* GET path from 127.0.0.1:port with Connection: close; the answer within
  * HTTP_TIMEOUT_MS, and how long it took from connect to the last byte. */
-static resp_t *http_get(ctx_t *c, int port, const char *path)
+static resp_t *http_get(int port, const char *path)
 {
-    resp_t *r = xmalloc(c, sizeof *r);
+    resp_t *r = harness_malloc(sizeof *r);
     memset(r, 0, sizeof *r);
     snprintf(r->what, sizeof r->what, "GET %.180s", path);
     const char *req =
-        xprintf(c, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
+        harness_printf("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
     size_t reqlen = strlen(req), sent = 0;
     char *raw = NULL;
     size_t rawlen = 0, cap = 0;
-    append(&raw, &rawlen, &cap, "", 0);
-    long start = now_ms(), deadline = start + HTTP_TIMEOUT_MS;
+    harness_append(&raw, &rawlen, &cap, "", 0);
+    long start = harness_now_ms(), deadline = start + HTTP_TIMEOUT_MS;
     int fd = connect_nb(port);
     if (fd < 0)
         r->conn_error = 1;
     while (fd >= 0) {
-        long left = deadline - now_ms();
+        long left = deadline - harness_now_ms();
         if (left <= 0) {
             r->timed_out = 1;
             break;
@@ -765,7 +358,7 @@ static resp_t *http_get(ctx_t *c, int port, const char *path)
             char buf[65536];
             ssize_t got = recv(fd, buf, sizeof buf, 0);
             if (got > 0) {
-                append(&raw, &rawlen, &cap, buf, (size_t)got);
+                harness_append(&raw, &rawlen, &cap, buf, (size_t)got);
                 const char *e = memmem(raw, rawlen, "\r\n\r\n", 4);
                 long cl = e ? content_length(raw, (size_t)(e - raw) + 4) : -1;
                 if (e && cl >= 0 && rawlen >= (size_t)(e - raw) + 4 + (size_t)cl)
@@ -780,8 +373,8 @@ static resp_t *http_get(ctx_t *c, int port, const char *path)
     }
     if (fd >= 0)
         close(fd);
-    r->ms = now_ms() - start;
-    r->raw = keep(c, raw);
+    r->ms = harness_now_ms() - start;
+    r->raw = harness_keep(raw);
     r->rawlen = rawlen;
     const char *e = memmem(raw, rawlen, "\r\n\r\n", 4);
     if (e && rawlen > 12 && strncmp(raw, "HTTP/1.", 7) == 0) {
@@ -817,7 +410,7 @@ static void dump_resp(const resp_t *r)
                 (r)->conn_error ? " (connection error)" : "")
 
 /* The string value of a top-level member of a JSON object, or "". */
-static const char *json_top_string(ctx_t *c, const char *s, size_t n, const char *key)
+static const char *json_top_string(const char *s, size_t n, const char *key)
 {
     int depth = 0;
     size_t kl = strlen(key);
@@ -841,7 +434,7 @@ static const char *json_top_string(ctx_t *c, const char *s, size_t n, const char
                 size_t e = k + 1;
                 while (e < n && s[e] != '"')
                     e += s[e] == '\\' ? 2 : 1;
-                return e < n ? xprintf(c, "%.*s", (int)(e - k - 1), s + k + 1) : "";
+                return e < n ? harness_printf("%.*s", (int)(e - k - 1), s + k + 1) : "";
             }
             i = j;
         } else if (ch == '{' || ch == '[') {
@@ -856,28 +449,28 @@ static const char *json_top_string(ctx_t *c, const char *s, size_t n, const char
 /* Start a portal (bin) on db, wait for GET /healthz 200. */
 static pid_t start_portal(ctx_t *c, const char *bin, const char *db, int *port, const char *outfile)
 {
-    *port = free_port();
+    *port = harness_free_port();
     if (*port <= 0)
         fail_msg("expected a free loopback port, found none");
-    const char *listen = xprintf(c, "127.0.0.1:%d", *port);
+    const char *listen = harness_printf("127.0.0.1:%d", *port);
     const char *argv[] = {bin, "--db", db, "--listen", listen, "--rate-limit", "0", NULL};
-    pid_t pid = spawn_bg(c, argv, NULL, outfile);
+    pid_t pid = spawn_bg(c, argv, outfile);
     if (pid <= 0)
         fail_msg("expected to start %s, failed: %s", bin, strerror(errno));
-    long start = now_ms();
-    while (now_ms() - start < READY_TIMEOUT_MS) {
+    long start = harness_now_ms();
+    while (harness_now_ms() - start < READY_TIMEOUT_MS) {
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) {
             bg_forget(c, pid);
-            dump_file_tail("portal output", outfile);
-            fail_msg("expected the portal %s to start, it ended: %s", bin, wait_status_text(c, st));
+            harness_dump_file_tail("portal output", outfile);
+            fail_msg("expected the portal %s to start, it ended: %s", bin, harness_wait_status_text(st));
         }
-        resp_t *r = http_get(c, *port, "/healthz");
+        resp_t *r = http_get(*port, "/healthz");
         if (r->status == 200)
             return pid;
-        sleep_ms(50);
+        harness_sleep_ms(50);
     }
-    dump_file_tail("portal output", outfile);
+    harness_dump_file_tail("portal output", outfile);
     fail_msg("expected GET /healthz to answer 200 within %d ms of starting the portal, it did not",
              READY_TIMEOUT_MS);
     return -1;
@@ -889,9 +482,10 @@ static void stop_portal(ctx_t *c, pid_t pid, const char *outfile)
     int st;
     int ended = stop_bg(c, pid, SIGTERM, STOP_TIMEOUT_MS, &st);
     if (!ended || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        dump_file_tail("portal output", outfile);
+        harness_dump_file_tail("portal output", outfile);
         fail_msg("expected the portal to exit 0 within %d ms of SIGTERM, got: %s%s", STOP_TIMEOUT_MS,
-                 ended ? wait_status_text(c, st) : "still running (killed)", sanitizer_note(outfile));
+                 ended ? harness_wait_status_text(st) : "still running (killed)",
+                 harness_sanitizer_note(outfile));
     }
 }
 
@@ -900,15 +494,15 @@ static void expect_running(ctx_t *c, pid_t pid, const char *outfile, const char 
     int st;
     if (waitpid(pid, &st, WNOHANG) == pid) {
         bg_forget(c, pid);
-        dump_file_tail("portal output", outfile);
-        fail_msg("expected the portal to be running %s, it ended: %s%s", when, wait_status_text(c, st),
-                 sanitizer_note(outfile));
+        harness_dump_file_tail("portal output", outfile);
+        fail_msg("expected the portal to be running %s, it ended: %s%s", when, harness_wait_status_text(st),
+                 harness_sanitizer_note(outfile));
     }
 }
 
 /* ---- the demo's codes --------------------------------------------------------------- */
 
-static const demo_code_t *code_of_stem(ctx_t *c, const char *stem)
+static const harness_code_t *code_of_stem(ctx_t *c, const char *stem)
 {
     for (size_t i = 0; i < c->ncodes; i++)
         if (strcmp(c->codes[i].stem, stem) == 0)
@@ -917,10 +511,10 @@ static const demo_code_t *code_of_stem(ctx_t *c, const char *stem)
 }
 
 /* The n-th (from 0) plain valid transcript of a half, or fail. */
-static const demo_code_t *plain_valid(ctx_t *c, int half, int n)
+static const harness_code_t *plain_valid(ctx_t *c, int half, int n)
 {
     for (size_t i = 0; i < c->ncodes; i++) {
-        const demo_code_t *e = &c->codes[i];
+        const harness_code_t *e = &c->codes[i];
         if (e->half == half && e->plain && strcmp(e->expect, "valid") == 0 && n-- == 0)
             return e;
     }
@@ -928,7 +522,7 @@ static const demo_code_t *plain_valid(ctx_t *c, int half, int n)
     return NULL;
 }
 
-static const demo_code_t *first_with(ctx_t *c, const char *expect)
+static const harness_code_t *first_with(ctx_t *c, const char *expect)
 {
     for (size_t i = 0; i < c->ncodes; i++)
         if (strcmp(c->codes[i].expect, expect) == 0)
@@ -947,12 +541,6 @@ static int still_running(pid_t pid)
     return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
 }
 
-static off_t file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? st.st_size : -1;
-}
-
 static void test_publisher_killed_at_any_point_leaves_a_consistent_index(void **state)
 {
     ctx_t *c = *state;
@@ -962,11 +550,11 @@ static void test_publisher_killed_at_any_point_leaves_a_consistent_index(void **
     long full = -1;
     for (int i = 0; i < 2; i++) {
         const char *mdb = make_index(c, NULL, "kill-measure", c->rel_publish, NULL);
-        run_t r;
-        pub(c, &r, c->rel_publish, mdb, NULL, "batch", c->batch, NULL);
-        EXPECT_EXIT(&r, 0);
+        harness_run_t r;
+        pub(&r, c->rel_publish, mdb, NULL, "batch", c->batch, NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
         expect_batch_lines(&r, "published", P);
-        EXPECT_COUNTS(c, c->publish, mdb, NULL, T, R, "after a measured full run");
+        EXPECT_COUNTS(c->publish, mdb, NULL, T, R, "after a measured full run");
         full = full < 0 || r.ms < full ? r.ms : full;
     }
     print_message("full batch run (%ld packages, release build): %ld ms\n", P, full);
@@ -977,66 +565,66 @@ static void test_publisher_killed_at_any_point_leaves_a_consistent_index(void **
         const char *db = make_index(c, NULL,
                                     pct == KILL_AT_COMMIT      ? "kill-commit"
                                     : pct == KILL_AFTER_COMMIT ? "kill-after-commit"
-                                                               : xprintf(c, "kill-%d", pct),
+                                                               : harness_printf("kill-%d", pct),
                                     c->rel_publish, NULL);
-        const char *outfile = xprintf(c, "%s.killed-run.out", db);
+        const char *outfile = harness_printf("%s.killed-run.out", db);
         const char *argv[] = {c->rel_publish, "--db", db, "batch", c->batch, NULL};
-        long t0 = now_ms();
-        pid_t pid = spawn_bg(c, argv, NULL, outfile);
+        long t0 = harness_now_ms();
+        pid_t pid = spawn_bg(c, argv, outfile);
         if (pid <= 0)
             fail_msg("expected to start %s, failed: %s", c->rel_publish, strerror(errno));
         const char *point;
         if (pct == KILL_AT_COMMIT || pct == KILL_AFTER_COMMIT) {
-            const char *watched = pct == KILL_AT_COMMIT ? xprintf(c, "%s/data.mdb", db) : outfile;
-            off_t before = file_size(watched), size = before;
-            while (size <= before && now_ms() - t0 < 3 * full + 5000 && still_running(pid)) {
+            const char *watched = pct == KILL_AT_COMMIT ? harness_printf("%s/data.mdb", db) : outfile;
+            off_t before = harness_file_size(watched), size = before;
+            while (size <= before && harness_now_ms() - t0 < 3 * full + 5000 && still_running(pid)) {
                 struct timespec ts = {0, 100000};
                 nanosleep(&ts, NULL);
-                size = file_size(watched);
+                size = harness_file_size(watched);
             }
             point = pct == KILL_AT_COMMIT
-                        ? xprintf(c, "at the commit (data.mdb %lld -> %lld bytes)", (long long)before,
-                                  (long long)size)
-                        : xprintf(c, "after the commit (stdout %lld bytes)", (long long)size);
+                        ? harness_printf("at the commit (data.mdb %lld -> %lld bytes)", (long long)before,
+                                         (long long)size)
+                        : harness_printf("after the commit (stdout %lld bytes)", (long long)size);
         } else {
-            sleep_ms(full * pct / 100 - (now_ms() - t0));
-            point = xprintf(c, "at %d%%", pct);
+            harness_sleep_ms(full * pct / 100 - (harness_now_ms() - t0));
+            point = harness_printf("at %d%%", pct);
         }
-        long at = now_ms() - t0;
+        long at = harness_now_ms() - t0;
         kill(pid, SIGKILL);
         int st;
-        if (!wait_exit(pid, STOP_TIMEOUT_MS, &st))
+        if (!harness_wait_exit(pid, STOP_TIMEOUT_MS, &st))
             fail_msg("expected the publisher to end on SIGKILL, it did not within %d ms", STOP_TIMEOUT_MS);
         bg_forget(c, pid);
         int was_killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
         if (!was_killed && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-            dump_file_tail("the batch run that was to be killed", outfile);
+            harness_dump_file_tail("the batch run that was to be killed", outfile);
             fail_msg("kill %s: expected the batch to be killed or to have ended with exit 0, got: %s", point,
-                     wait_status_text(c, st));
+                     harness_wait_status_text(st));
         }
         killed_mid += was_killed;
-        const char *when = xprintf(c, "after kill -9 %s, %ld ms into a %ld ms run", point, at, full);
+        const char *when = harness_printf("after kill -9 %s, %ld ms into a %ld ms run", point, at, full);
 
         /* (a) LMDB's own checker reads every table */
-        expect_mdb_stat_ok(c, db, when);
+        expect_mdb_stat_ok(db, when);
         /* (b) nothing or everything: one transaction */
         long t, rc_;
-        status_counts(c, c->publish, db, NULL, &t, &rc_);
+        status_counts(c->publish, db, NULL, &t, &rc_);
         if (!((t == 0 && rc_ == 0) || (t == T && rc_ == R)))
             fail_msg(
                 "expected `status` %s to count 0 transcripts and 0 recalls or all %ld and %ld, got %ld and "
                 "%ld: a part of the batch was committed",
                 when, T, R, t, rc_);
         /* (c) the batch again: publishes what is missing, each package once */
-        run_t again;
-        pub(c, &again, c->rel_publish, db, NULL, "batch", c->batch, NULL);
-        EXPECT_EXIT(&again, 0);
+        harness_run_t again;
+        pub(&again, c->rel_publish, db, NULL, "batch", c->batch, NULL);
+        HARNESS_EXPECT_EXIT(&again, 0);
         expect_batch_lines(&again, t == 0 ? "published" : "already published", P);
-        EXPECT_COUNTS(c, c->publish, db, NULL, T, R, xprintf(c, "after re-running the batch %s", when));
-        pub(c, &again, c->rel_publish, db, NULL, "batch", c->batch, NULL);
-        EXPECT_EXIT(&again, 0);
+        EXPECT_COUNTS(c->publish, db, NULL, T, R, harness_printf("after re-running the batch %s", when));
+        pub(&again, c->rel_publish, db, NULL, "batch", c->batch, NULL);
+        HARNESS_EXPECT_EXIT(&again, 0);
         expect_batch_lines(&again, "already published", P);
-        EXPECT_COUNTS(c, c->publish, db, NULL, T, R, xprintf(c, "after the second re-run %s", when));
+        EXPECT_COUNTS(c->publish, db, NULL, T, R, harness_printf("after the second re-run %s", when));
         print_message("kill %s, %ld ms in: %s; index then held %s\n", point, at,
                       was_killed ? "killed by SIGKILL" : "had already exited 0",
                       t == 0 ? "nothing of the batch" : "the whole batch");
@@ -1051,25 +639,25 @@ static void test_publisher_killed_at_any_point_leaves_a_consistent_index(void **
 static void test_portal_serves_without_errors_while_a_batch_and_a_crl_are_published(void **state)
 {
     ctx_t *c = *state;
-    const char *wrk = find_in_path(c, "wrk");
+    const char *wrk = find_in_path("wrk");
     if (!wrk) {
         print_message("SKIP: wrk is not installed (Debian package wrk: apt-get install -y wrk)\n");
         skip();
     }
     const char *db = make_index(c, NULL, "serve", c->rel_publish, NULL);
-    PUB_OK(c, c->rel_publish, db, NULL, "batch", c->half1);
+    PUB_OK(c->rel_publish, db, NULL, "batch", c->half1);
 
-    const demo_code_t *crl = first_with(c, "invalid-after-crl");
+    const harness_code_t *crl = first_with(c, "invalid-after-crl");
     if (crl->half != 1)
         fail_msg("expected the invalid-after-crl code %s in the first half batch, it is in the second",
                  crl->code);
-    const demo_code_t *later = plain_valid(c, 2, 0);
+    const harness_code_t *later = plain_valid(c, 2, 0);
     const char *paths[6];
     for (int i = 0; i < 4; i++)
-        paths[i] = xprintf(c, "/v/%s", plain_valid(c, 1, i * 37)->code);
-    paths[4] = xprintf(c, "/v/%s", crl->code);
-    paths[5] = xprintf(c, "/api/v1/transcripts/%s", plain_valid(c, 1, 5)->code);
-    const char *script = xprintf(c, "%s/rotate.lua", c->tmp);
+        paths[i] = harness_printf("/v/%s", plain_valid(c, 1, i * 37)->code);
+    paths[4] = harness_printf("/v/%s", crl->code);
+    paths[5] = harness_api_path(plain_valid(c, 1, 5)->code);
+    const char *script = harness_printf("%s/rotate.lua", c->tmp);
     FILE *f = fopen(script, "w");
     if (!f)
         fail_msg("expected to write %s, failed: %s", script, strerror(errno));
@@ -1081,67 +669,67 @@ static void test_portal_serves_without_errors_while_a_batch_and_a_crl_are_publis
     if (fclose(f) != 0)
         fail_msg("expected to write %s, failed: %s", script, strerror(errno));
 
-    const char *perr = xprintf(c, "%s/serve-portal.out", c->tmp);
+    const char *perr = harness_printf("%s/serve-portal.out", c->tmp);
     int port;
     pid_t portal = start_portal(c, c->rel_portal, db, &port, perr);
-    resp_t *h = http_get(c, port, xprintf(c, "/v/%s", later->code));
+    resp_t *h = http_get(port, harness_printf("/v/%s", later->code));
     EXPECT_STATUS(h, 404);
-    h = http_get(c, port, xprintf(c, "/api/v1/transcripts/%s", crl->code));
+    h = http_get(port, harness_api_path(crl->code));
     EXPECT_STATUS(h, 200);
-    const char *s = json_top_string(c, h->body, h->bodylen, "status");
+    const char *s = json_top_string(h->body, h->bodylen, "status");
     EXPECT_HTTP(h, strcmp(s, "valid") == 0,
                 "expected \"status\": \"valid\" for %s before the CRL, got \"%s\"", crl->code, s);
 
-    const char *wout = xprintf(c, "%s/wrk.out", c->tmp);
-    const char *url = xprintf(c, "http://127.0.0.1:%d", port);
-    const char *secs = xprintf(c, "%ds", WRK_SECONDS);
+    const char *wout = harness_printf("%s/wrk.out", c->tmp);
+    const char *url = harness_printf("http://127.0.0.1:%d", port);
+    const char *secs = harness_printf("%ds", WRK_SECONDS);
     const char *wargv[] = {wrk, "-t" WRK_THREADS, "-c" WRK_CONNS, "-d", secs, "--latency", "-s", script, url,
                            NULL};
-    long w0 = now_ms();
-    pid_t wpid = spawn_bg(c, wargv, NULL, wout);
+    long w0 = harness_now_ms();
+    pid_t wpid = spawn_bg(c, wargv, wout);
     if (wpid <= 0)
         fail_msg("expected to start %s, failed: %s", wrk, strerror(errno));
-    sleep_ms(1000);
+    harness_sleep_ms(1000);
 
     /* the second half batch: its codes are served from the next request on */
-    run_t pr;
-    pub(c, &pr, c->rel_publish, db, NULL, "batch", c->half2, NULL);
-    EXPECT_EXIT(&pr, 0);
-    long batch_done = now_ms() - w0;
-    h = http_get(c, port, xprintf(c, "/v/%s", later->code));
+    harness_run_t pr;
+    pub(&pr, c->rel_publish, db, NULL, "batch", c->half2, NULL);
+    HARNESS_EXPECT_EXIT(&pr, 0);
+    long batch_done = harness_now_ms() - w0;
+    h = http_get(port, harness_printf("/v/%s", later->code));
     EXPECT_STATUS(h, 200);
     long batch_seen_ms = h->ms;
-    sleep_ms(1000);
+    harness_sleep_ms(1000);
 
     /* the CRL: the revoked teacher's transcripts are invalid from the next request on */
-    pub(c, &pr, c->rel_publish, db, NULL, "crl", c->crl_issuing, c->crl_root, NULL);
-    EXPECT_EXIT(&pr, 0);
-    long crl_done = now_ms() - w0;
-    h = http_get(c, port, xprintf(c, "/api/v1/transcripts/%s", crl->code));
+    pub(&pr, c->rel_publish, db, NULL, "crl", c->crl_issuing, c->crl_root, NULL);
+    HARNESS_EXPECT_EXIT(&pr, 0);
+    long crl_done = harness_now_ms() - w0;
+    h = http_get(port, harness_api_path(crl->code));
     EXPECT_STATUS(h, 200);
-    s = json_top_string(c, h->body, h->bodylen, "status");
+    s = json_top_string(h->body, h->bodylen, "status");
     EXPECT_HTTP(h, strcmp(s, "invalid") == 0,
                 "expected \"status\": \"invalid\" for %s right after the CRL commit, got \"%s\"", crl->code,
                 s);
     int st;
     if (waitpid(wpid, &st, WNOHANG) == wpid) {
         bg_forget(c, wpid);
-        dump_file_tail("wrk output", wout);
+        harness_dump_file_tail("wrk output", wout);
         fail_msg(
             "expected wrk to be still running when the CRL was committed (%ld ms after it started), it had "
             "ended: %s",
-            crl_done, wait_status_text(c, st));
+            crl_done, harness_wait_status_text(st));
     }
-    if (!wait_exit(wpid, (WRK_SECONDS + 10) * 1000L, &st)) {
+    if (!harness_wait_exit(wpid, (WRK_SECONDS + 10) * 1000L, &st)) {
         stop_bg(c, wpid, SIGKILL, STOP_TIMEOUT_MS, &st);
         fail_msg("expected wrk to end within %d s, it did not", WRK_SECONDS + 10);
     }
     bg_forget(c, wpid);
     expect_running(c, portal, perr, "after the wrk run");
-    char *out = read_whole(c, wout, NULL);
+    char *out = harness_read_file(wout, NULL);
     if (!out || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        dump_file_tail("wrk output", wout);
-        fail_msg("expected wrk to exit 0, got: %s", wait_status_text(c, st));
+        harness_dump_file_tail("wrk output", wout);
+        fail_msg("expected wrk to exit 0, got: %s", harness_wait_status_text(st));
     }
     const char *req = strstr(out, " requests in ");
     long requests = 0;
@@ -1152,7 +740,7 @@ static void test_portal_serves_without_errors_while_a_batch_and_a_crl_are_publis
         requests = strtol(b, NULL, 10);
     }
     if (strstr(out, "Non-2xx or 3xx responses") || strstr(out, "Socket errors") || requests <= 0) {
-        dump_file_tail("wrk output", wout);
+        harness_dump_file_tail("wrk output", wout);
         fail_msg(
             "expected wrk to report requests and neither \"Non-2xx or 3xx responses\" nor \"Socket errors\" "
             "while a batch and a CRL were published, got the output above");
@@ -1199,13 +787,13 @@ static void test_thousand_idle_and_half_sent_connections_do_not_block_a_real_cli
                      SLOW_TOTAL + 512, SLOW_TOTAL, (unsigned long long)rl.rlim_max);
     }
     const char *db = make_index(c, NULL, "slow", c->rel_publish, NULL);
-    PUB_OK(c, c->rel_publish, db, NULL, "batch", c->half1);
+    PUB_OK(c->rel_publish, db, NULL, "batch", c->half1);
     const char *code = plain_valid(c, 1, 3)->code;
-    const char *perr = xprintf(c, "%s/slow-portal.out", c->tmp);
+    const char *perr = harness_printf("%s/slow-portal.out", c->tmp);
     int port;
     pid_t portal = start_portal(c, c->portal, db, &port, perr);
 
-    slow_t *s = xmalloc(c, SLOW_TOTAL * sizeof *s);
+    slow_t *s = harness_malloc(SLOW_TOTAL * sizeof *s);
     for (int i = 0; i < SLOW_TOTAL; i++) {
         s[i] = (slow_t){.fd = connect_nb(port), .half = i % 2, .closed = -1};
         if (s[i].fd < 0) {
@@ -1216,13 +804,13 @@ static void test_thousand_idle_and_half_sent_connections_do_not_block_a_real_cli
     }
     /* wait until every connect completed, then send the halves */
     const char *half_req =
-        xprintf(c, "GET /v/%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: slow", code, port);
-    struct pollfd *p = xmalloc(c, SLOW_TOTAL * sizeof *p);
+        harness_printf("GET /v/%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: slow", code, port);
+    struct pollfd *p = harness_malloc(SLOW_TOTAL * sizeof *p);
     int connected = 0;
-    long deadline = now_ms() + 10000;
-    char *done = xmalloc(c, SLOW_TOTAL);
+    long deadline = harness_now_ms() + 10000;
+    char *done = harness_malloc(SLOW_TOTAL);
     memset(done, 0, SLOW_TOTAL);
-    while (connected < SLOW_TOTAL && now_ms() < deadline) {
+    while (connected < SLOW_TOTAL && harness_now_ms() < deadline) {
         for (int i = 0; i < SLOW_TOTAL; i++)
             p[i] = (struct pollfd){.fd = done[i] ? -1 : s[i].fd, .events = POLLOUT};
         if (poll(p, SLOW_TOTAL, 200) <= 0)
@@ -1240,7 +828,7 @@ static void test_thousand_idle_and_half_sent_connections_do_not_block_a_real_cli
             }
             done[i] = 1;
             connected++;
-            s[i].t_sent = now_ms();
+            s[i].t_sent = harness_now_ms();
             if (s[i].half &&
                 send(s[i].fd, half_req, strlen(half_req), MSG_NOSIGNAL) != (ssize_t)strlen(half_req)) {
                 int e = errno;
@@ -1253,11 +841,11 @@ static void test_thousand_idle_and_half_sent_connections_do_not_block_a_real_cli
         close_slow(s, SLOW_TOTAL);
         fail_msg("expected %d connections to complete within 10 s, %d did", SLOW_TOTAL, connected);
     }
-    long last_sent = now_ms();
+    long last_sent = harness_now_ms();
 
     /* a real client among them */
-    resp_t *hz = http_get(c, port, "/healthz");
-    resp_t *pg = http_get(c, port, xprintf(c, "/v/%s", code));
+    resp_t *hz = http_get(port, "/healthz");
+    resp_t *pg = http_get(port, harness_printf("/v/%s", code));
     if (hz->status != 200 || hz->ms >= REAL_CLIENT_MAX_MS) {
         close_slow(s, SLOW_TOTAL);
         dump_resp(hz);
@@ -1277,14 +865,14 @@ static void test_thousand_idle_and_half_sent_connections_do_not_block_a_real_cli
     int half_closed = 0, idle_closed = 0;
     long half_max = -1, half_min = -1, idle_max = -1, half_done_at = -1;
     deadline = last_sent + REQUEST_TIMEOUT_MS + 3000;
-    while (now_ms() < deadline) {
-        if (half_closed == SLOW_HALF && (idle_closed == SLOW_IDLE || now_ms() - half_done_at > 1500))
+    while (harness_now_ms() < deadline) {
+        if (half_closed == SLOW_HALF && (idle_closed == SLOW_IDLE || harness_now_ms() - half_done_at > 1500))
             break;
         for (int i = 0; i < SLOW_TOTAL; i++)
             p[i] = (struct pollfd){.fd = s[i].closed >= 0 ? -1 : s[i].fd, .events = POLLIN};
         if (poll(p, SLOW_TOTAL, 100) <= 0)
             continue;
-        long now = now_ms();
+        long now = harness_now_ms();
         for (int i = 0; i < SLOW_TOTAL; i++) {
             if (s[i].closed >= 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -1325,9 +913,9 @@ static void test_thousand_idle_and_half_sent_connections_do_not_block_a_real_cli
                  SLOW_HALF, REQUEST_TIMEOUT_MS, CLOSE_SLACK_MS, half_closed, half_max);
 
     expect_running(c, portal, perr, "after the slow connections");
-    resp_t *after = http_get(c, port, "/healthz");
+    resp_t *after = http_get(port, "/healthz");
     EXPECT_STATUS(after, 200);
-    after = http_get(c, port, xprintf(c, "/v/%s", code));
+    after = http_get(port, harness_printf("/v/%s", code));
     EXPECT_STATUS(after, 200);
     stop_portal(c, portal, perr);
 }
@@ -1361,7 +949,7 @@ static pid_t start_lmdb_child(ctx_t *c, const char *db, int with_txn)
         fail_msg("expected a pipe, got: %s", strerror(errno));
     pid_t pid = fork();
     if (pid == 0) {
-        child_prepare();
+        harness_child_prepare();
         close(fds[0]);
         lmdb_child(db, with_txn, fds[1]);
         _exit(6);
@@ -1378,21 +966,21 @@ static pid_t start_lmdb_child(ctx_t *c, const char *db, int with_txn)
         int st;
         stop_bg(c, pid, SIGKILL, STOP_TIMEOUT_MS, &st);
         fail_msg("expected a child to open %s read-only with liblmdb%s, it did not (%s)", db,
-                 with_txn ? " and begin a read txn" : "", wait_status_text(c, st));
+                 with_txn ? " and begin a read txn" : "", harness_wait_status_text(st));
     }
     return pid;
 }
 
 /* 1 when `mdb_stat -r db` lists a reader slot of pid. */
-static int reader_listed(ctx_t *c, const char *db, pid_t pid, run_t *r)
+static int reader_listed(const char *db, pid_t pid, harness_run_t *r)
 {
     const char *argv[] = {"mdb_stat", "-r", db, NULL};
-    run_env(c, r, NULL, argv, CHILD_TIMEOUT_MS);
+    harness_run(r, NULL, argv, CHILD_TIMEOUT_MS);
     /* mdb_stat -r exits 1 when it printed a reader table (its rc is fputs's
      * return value), so the table itself is what is checked */
-    CHECK_RUN(strstr(r->out, "Reader Table Status") != NULL, r,
-              "expected `mdb_stat -r %s` to print its \"Reader Table Status\", got: %s", db,
-              ending(r, (char[96]){0}, 96));
+    HARNESS_CHECK_RUN(strstr(r->out, "Reader Table Status") != NULL, r,
+                      "expected `mdb_stat -r %s` to print its \"Reader Table Status\", got: %s", db,
+                      harness_ending(r));
     for (const char *p = r->out; *p;) {
         while (*p == ' ')
             p++;
@@ -1406,18 +994,18 @@ static int reader_listed(ctx_t *c, const char *db, pid_t pid, run_t *r)
 }
 
 /* `mdb_stat -rr db` says no stale readers were left to clear. */
-static void expect_no_stale(ctx_t *c, const char *db, const char *when)
+static void expect_no_stale(const char *db, const char *when)
 {
-    run_t r;
+    harness_run_t r;
     const char *argv[] = {"mdb_stat", "-rr", db, NULL};
-    run_env(c, &r, NULL, argv, CHILD_TIMEOUT_MS);
+    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
     const char *p = strstr(r.out, "stale readers cleared");
     const char *b = p;
     while (b && b > r.out && (b[-1] == ' ' || isdigit((unsigned char)b[-1])))
         b--;
     long n = p ? strtol(b, NULL, 10) : -1;
-    CHECK_RUN(n == 0, &r, "expected `mdb_stat -rr` %s to say \"0 stale readers cleared\", got %ld%s", when, n,
-              p ? "" : " (no such line)");
+    HARNESS_CHECK_RUN(n == 0, &r, "expected `mdb_stat -rr` %s to say \"0 stale readers cleared\", got %ld%s",
+                      when, n, p ? "" : " (no such line)");
 }
 
 /* A reader killed with its read txn open; returns its pid, listed. */
@@ -1426,10 +1014,10 @@ static pid_t killed_reader(ctx_t *c, const char *db)
     pid_t victim = start_lmdb_child(c, db, 1);
     int st;
     stop_bg(c, victim, SIGKILL, STOP_TIMEOUT_MS, &st);
-    run_t r;
-    CHECK_RUN(reader_listed(c, db, victim, &r), &r,
-              "expected `mdb_stat -r` to list the reader slot of the killed process %d, it does not",
-              (int)victim);
+    harness_run_t r;
+    HARNESS_CHECK_RUN(reader_listed(db, victim, &r), &r,
+                      "expected `mdb_stat -r` to list the reader slot of the killed process %d, it does not",
+                      (int)victim);
     return victim;
 }
 
@@ -1437,33 +1025,35 @@ static void test_reader_slots_of_a_killed_reader_are_reclaimed(void **state)
 {
     ctx_t *c = *state;
     const char *db = make_index(c, NULL, "readers", c->rel_publish, NULL);
-    PUB_OK(c, c->rel_publish, db, NULL, "batch", c->small);
+    PUB_OK(c->rel_publish, db, NULL, "batch", c->small);
     /* A process that keeps the environment open without a txn: without one,
      * the next opener takes LMDB's exclusive lock and resets the whole
      * reader table, which would hide what is tested here. */
     pid_t holder = start_lmdb_child(c, db, 0);
 
     pid_t victim = killed_reader(c, db);
-    run_t r;
-    pub(c, &r, c->publish, db, NULL, "status", NULL);
-    EXPECT_EXIT(&r, 0);
-    run_t ls;
-    CHECK_RUN(!reader_listed(c, db, victim, &ls), &ls,
-              "expected the stale reader slot of killed process %d to be gone after `hocba-publish status`, "
-              "`mdb_stat -r` still lists it",
-              (int)victim);
-    expect_no_stale(c, db, "after `hocba-publish status`");
+    harness_run_t r;
+    pub(&r, c->publish, db, NULL, "status", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    harness_run_t ls;
+    HARNESS_CHECK_RUN(
+        !reader_listed(db, victim, &ls), &ls,
+        "expected the stale reader slot of killed process %d to be gone after `hocba-publish status`, "
+        "`mdb_stat -r` still lists it",
+        (int)victim);
+    expect_no_stale(db, "after `hocba-publish status`");
 
     victim = killed_reader(c, db);
-    const char *perr = xprintf(c, "%s/readers-portal.out", c->tmp);
+    const char *perr = harness_printf("%s/readers-portal.out", c->tmp);
     int port;
     pid_t portal = start_portal(c, c->portal, db, &port, perr);
-    CHECK_RUN(!reader_listed(c, db, victim, &ls), &ls,
-              "expected the stale reader slot of killed process %d to be gone once the portal started, "
-              "`mdb_stat -r` still lists it",
-              (int)victim);
-    expect_no_stale(c, db, "after the portal started");
-    resp_t *h = http_get(c, port, xprintf(c, "/v/%s", plain_valid(c, 1, 0)->code));
+    HARNESS_CHECK_RUN(
+        !reader_listed(db, victim, &ls), &ls,
+        "expected the stale reader slot of killed process %d to be gone once the portal started, "
+        "`mdb_stat -r` still lists it",
+        (int)victim);
+    expect_no_stale(db, "after the portal started");
+    resp_t *h = http_get(port, harness_printf("/v/%s", plain_valid(c, 1, 0)->code));
     EXPECT_STATUS(h, 200);
     stop_portal(c, portal, perr);
     int st;
@@ -1482,13 +1072,13 @@ static int says(const char *text, const char *a, const char *b)
 static void expect_batch_does_not_fit(ctx_t *c, const char *db, const char *const env[], const char *dir,
                                       long t0, long r0, int (*msg_ok)(const char *), const char *msg_what)
 {
-    run_t r;
-    pub(c, &r, c->publish, db, env, "batch", dir, NULL);
-    EXPECT_EXIT(&r, 2);
-    EXPECT_COUNTS(c, c->publish, db, env, t0, r0, "after the batch that did not fit");
-    expect_mdb_stat_ok(c, db, "after the batch that did not fit");
-    CHECK_RUN(msg_ok(r.err), &r, "expected `%s` to say on stderr that %s, got: \"%.500s\"", r.cmd, msg_what,
-              r.err);
+    harness_run_t r;
+    pub(&r, c->publish, db, env, "batch", dir, NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    EXPECT_COUNTS(c->publish, db, env, t0, r0, "after the batch that did not fit");
+    expect_mdb_stat_ok(db, "after the batch that did not fit");
+    HARNESS_CHECK_RUN(msg_ok(r.err), &r, "expected `%s` to say on stderr that %s, got: \"%.500s\"", r.cmd,
+                      msg_what, r.err);
     print_message("%s: exit 2, \"%.*s\"\n", msg_what, (int)strcspn(r.err, "\n"), r.err);
 }
 
@@ -1510,11 +1100,11 @@ static void test_map_too_small_gives_a_clear_error_and_changes_nothing(void **st
     expect_batch_does_not_fit(c, db, env, c->half1, 0, 0, says_map_full, "the map is full");
 
     db = make_index(c, NULL, "map-small-first", c->publish, env);
-    run_t r;
-    pub(c, &r, c->publish, db, env, "batch", c->small, NULL);
-    EXPECT_EXIT(&r, 0);
+    harness_run_t r;
+    pub(&r, c->publish, db, env, "batch", c->small, NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
     expect_batch_lines(&r, "published", c->sm.packages);
-    EXPECT_COUNTS(c, c->publish, db, env, c->sm.transcripts, c->sm.recalls, "after the small batch");
+    EXPECT_COUNTS(c->publish, db, env, c->sm.transcripts, c->sm.recalls, "after the small batch");
     expect_batch_does_not_fit(c, db, env, c->half1, c->sm.transcripts, c->sm.recalls, says_map_full,
                               "the map is full");
 }
@@ -1522,7 +1112,7 @@ static void test_map_too_small_gives_a_clear_error_and_changes_nothing(void **st
 static void test_full_disk_gives_a_clear_error_and_changes_nothing(void **state)
 {
     ctx_t *c = *state;
-    const char *dir = xprintf(c, "%s/smallfs", c->tmp);
+    const char *dir = harness_printf("%s/smallfs", c->tmp);
     if (mkdir(dir, 0755) != 0)
         fail_msg("expected to create %s, failed: %s", dir, strerror(errno));
     if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, SMALL_FS) != 0) {
@@ -1532,10 +1122,10 @@ static void test_full_disk_gives_a_clear_error_and_changes_nothing(void **state)
     }
     snprintf(c->mounted, sizeof c->mounted, "%s", dir);
     const char *db = make_index(c, dir, "disk", c->publish, NULL);
-    run_t r;
-    pub(c, &r, c->publish, db, NULL, "batch", c->small, NULL);
-    EXPECT_EXIT(&r, 0);
-    EXPECT_COUNTS(c, c->publish, db, NULL, c->sm.transcripts, c->sm.recalls, "after the small batch");
+    harness_run_t r;
+    pub(&r, c->publish, db, NULL, "batch", c->small, NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    EXPECT_COUNTS(c->publish, db, NULL, c->sm.transcripts, c->sm.recalls, "after the small batch");
     expect_batch_does_not_fit(c, db, NULL, c->half1, c->sm.transcripts, c->sm.recalls, says_disk_full,
                               "the disk is full");
     if (umount2(dir, 0) != 0 && umount2(dir, MNT_DETACH) != 0)
@@ -1544,41 +1134,6 @@ static void test_full_disk_gives_a_clear_error_and_changes_nothing(void **state)
 }
 
 /* ---- group setup and teardown ------------------------------------------------------------ */
-
-static int load_codes(ctx_t *c)
-{
-    const char *path = xprintf(c, "%s/codes.txt", c->demo);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        print_error("cannot read %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 0;
-    char line[2048];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (line[0] == '#' || !t1 || !t2 || t1 - line != 16)
-            continue;
-        if (c->ncodes == cap) {
-            cap = cap ? 2 * cap : 2048;
-            demo_code_t *n = realloc(c->codes, cap * sizeof *n);
-            if (!n) {
-                fclose(f);
-                return -1;
-            }
-            c->codes = n;
-        }
-        demo_code_t *e = &c->codes[c->ncodes++];
-        memset(e, 0, sizeof *e);
-        snprintf(e->code, sizeof e->code, "%.16s", line);
-        snprintf(e->expect, sizeof e->expect, "%.*s", (int)(t2 - t1 - 1), t1 + 1);
-        snprintf(e->stem, sizeof e->stem, "%.*s", (int)strcspn(t2 + 1, ":"), t2 + 1);
-        e->plain = strstr(t2 + 1, ": transcript,") && !strchr(t2 + 1, ';');
-    }
-    fclose(f);
-    return c->ncodes > 0 ? 0 : -1;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -1597,14 +1152,14 @@ static int link_package(ctx_t *c, const char *stem, const char *to, counts_t *n,
 {
     for (int k = 0; k < 2; k++) {
         const char *ext = k ? "p7s" : "json";
-        const char *src = xprintf(c, "%s/%s.%s", c->batch, stem, ext);
-        const char *dst = xprintf(c, "%s/%s.%s", to, stem, ext);
+        const char *src = harness_printf("%s/%s.%s", c->batch, stem, ext);
+        const char *dst = harness_printf("%s/%s.%s", to, stem, ext);
         if (link(src, dst) != 0) {
             print_error("link %s %s: %s\n", src, dst, strerror(errno));
             return -1;
         }
     }
-    demo_code_t *e = (demo_code_t *)code_of_stem(c, stem);
+    harness_code_t *e = (harness_code_t *)code_of_stem(c, stem);
     if (!e) {
         print_error("codes.txt has no code for the package %s\n", stem);
         return -1;
@@ -1644,10 +1199,10 @@ static int split_batch(ctx_t *c)
             }
             stems = ns;
         }
-        stems[n++] = xprintf(c, "%.*s", (int)(l - 5), de->d_name);
+        stems[n++] = harness_printf("%.*s", (int)(l - 5), de->d_name);
     }
     closedir(d);
-    keep(c, stems);
+    harness_keep(stems);
     if (n < 100) {
         print_error("expected a demo batch of %s pupils, found %zu packages in %s\n", DEMO_STUDENTS, n,
                     c->batch);
@@ -1671,7 +1226,7 @@ static int split_batch(ctx_t *c)
     c->all.transcripts = c->h1.transcripts + c->h2.transcripts;
     c->all.recalls = c->h1.recalls + c->h2.recalls;
     for (size_t i = 0; i < mid && c->sm.packages < SMALL_BATCH; i++) {
-        const demo_code_t *e = code_of_stem(c, stems[i]);
+        const harness_code_t *e = code_of_stem(c, stems[i]);
         if (e && e->plain && strcmp(e->expect, "valid") == 0 &&
             link_package(c, stems[i], c->small, &c->sm, 0))
             return -1;
@@ -1695,65 +1250,26 @@ static int split_batch(ctx_t *c)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static int group_teardown(void **state)
 {
     ctx_t *c = *state;
     if (!c)
         return 0;
     for (int i = 0; i < MAX_BG; i++)
-        if (c->bg[i] > 0) {
-            kill(-c->bg[i], SIGKILL);
-            kill(c->bg[i], SIGKILL);
-            int st;
-            wait_exit(c->bg[i], STOP_TIMEOUT_MS, &st);
-        }
+        if (c->bg[i] > 0)
+            harness_kill(c->bg[i]);
     if (c->mounted[0] && umount2(c->mounted, 0) != 0)
         umount2(c->mounted, MNT_DETACH);
-    if (c->tmp[0]) {
-        const char *keepdir = getenv("HOCBA_KEEP_TMP");
-        if (keepdir && *keepdir && strcmp(keepdir, "0") != 0)
-            print_message("kept %s\n", c->tmp);
-        else
-            nftw(c->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    }
-    for (size_t i = 0; i < c->nkept; i++)
-        free(c->kept[i]);
-    free(c->kept);
-    free(c->codes);
-    free(c);
-    *state = NULL;
+    harness_group_end(state, c->tmp);
     return 0;
 }
 
-static int bin_path(char *out, size_t n, const char *dir, const char *name)
+static int group_setup_steps(void *ctx)
 {
-    snprintf(out, n, "%s/%s", dir, name);
-    if (access(out, X_OK) != 0) {
-        print_error("%s is not an executable (%s); set HOCBA_BIN / HOCBA_REL_BIN to its directory\n", out,
-                    strerror(errno));
+    ctx_t *c = ctx;
+    c->tmp = harness_make_tmp("hocba-hardening");
+    if (!c->tmp)
         return -1;
-    }
-    return 0;
-}
-
-static int group_setup_steps(ctx_t *c)
-{
-    const char *tmpdir = getenv("TMPDIR");
-    snprintf(c->tmp, sizeof c->tmp, "%s/hocba-hardening-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    if (!mkdtemp(c->tmp)) {
-        print_error("mkdtemp %s: %s\n", c->tmp, strerror(errno));
-        c->tmp[0] = '\0';
-        return -1;
-    }
     snprintf(c->demo, sizeof c->demo, "%s/demo", c->tmp);
     snprintf(c->batch, sizeof c->batch, "%s/batch", c->demo);
     snprintf(c->half1, sizeof c->half1, "%s/half1", c->tmp);
@@ -1764,38 +1280,33 @@ static int group_setup_steps(ctx_t *c)
     snprintf(c->crl_issuing, sizeof c->crl_issuing, "%s/trust/issuing-ca.crl", c->demo);
     snprintf(c->crl_root, sizeof c->crl_root, "%s/trust/root-ca.crl", c->demo);
     snprintf(c->schools, sizeof c->schools, "%s/schools.json", c->demo);
-    const char *bin = getenv("HOCBA_BIN"), *rel = getenv("HOCBA_REL_BIN");
-    bin = bin && *bin ? bin : "bin";
-    rel = rel && *rel ? rel : "bin";
-    char demo_bin[1024];
-    if (bin_path(c->publish, sizeof c->publish, bin, "hocba-publish") ||
-        bin_path(c->portal, sizeof c->portal, bin, "hocba-portal") ||
-        bin_path(c->rel_publish, sizeof c->rel_publish, rel, "hocba-publish") ||
-        bin_path(c->rel_portal, sizeof c->rel_portal, rel, "hocba-portal") ||
-        bin_path(demo_bin, sizeof demo_bin, rel, "hocba-demo"))
+    if (harness_bin(&c->publish, "HOCBA_BIN", "hocba-publish") ||
+        harness_bin(&c->portal, "HOCBA_BIN", "hocba-portal") ||
+        harness_bin(&c->rel_publish, "HOCBA_REL_BIN", "hocba-publish") ||
+        harness_bin(&c->rel_portal, "HOCBA_REL_BIN", "hocba-portal") ||
+        harness_bin(&c->rel_demo, "HOCBA_REL_BIN", "hocba-demo"))
         return -1;
     if (access("templates", R_OK) != 0) {
         print_error("run the tests from the project root (templates/ is not here)\n");
         return -1;
     }
-    if (!find_in_path(c, "mdb_stat")) {
+    if (!find_in_path("mdb_stat")) {
         print_error("mdb_stat is not installed (Debian package lmdb-utils)\n");
         return -1;
     }
-    char supp[PATH_MAX];
-    if (!getenv("LSAN_OPTIONS") && realpath(LSAN_SUPPRESSIONS, supp))
-        setenv("LSAN_OPTIONS", xprintf(c, "suppressions=%s", supp), 1);
+    harness_lsan_default();
     unsetenv("HOCBA_MAP_SIZE");
 
-    const char *argv[] = {demo_bin, "--out", c->demo, "--students", DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
-    run_t r;
-    run_env(c, &r, NULL, argv, DEMO_TIMEOUT_MS);
+    const char *argv[] = {c->rel_demo,   "--out",  c->demo,   "--students",
+                          DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
+    harness_run_t r;
+    harness_run(&r, NULL, argv, DEMO_TIMEOUT_MS);
     if (r.status != 0) {
-        dump_run(&r);
+        harness_dump_run(&r);
         return -1;
     }
     print_message("demo data (%s pupils, release build): %ld ms\n", DEMO_STUDENTS, r.ms);
-    if (load_codes(c) || split_batch(c))
+    if (harness_load_codes(c->demo, SIZE_MAX, &c->codes, &c->ncodes) || split_batch(c))
         return -1;
     print_message("batch: %ld packages (%ld transcripts, %ld recalls); halves of %ld and %ld packages\n",
                   c->all.packages, c->all.transcripts, c->all.recalls, c->h1.packages, c->h2.packages);
@@ -1804,15 +1315,7 @@ static int group_setup_steps(ctx_t *c)
 
 static int group_setup(void **state)
 {
-    ctx_t *c = calloc(1, sizeof *c);
-    if (!c)
-        return -1;
-    *state = c;
-    if (group_setup_steps(c) != 0) {
-        group_teardown(state);
-        return -1;
-    }
-    return 0;
+    return harness_group_setup(state, sizeof(ctx_t), group_setup_steps, group_teardown);
 }
 
 int main(void)

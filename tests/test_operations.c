@@ -7,20 +7,19 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "tests/harness.h"
 
 static char dir[256], db[300], logpath[300];
 static int port;
@@ -48,17 +47,6 @@ static size_t capture(const char *cmd, char *out, size_t n)
     out[got] = '\0';
     pclose(p);
     return got;
-}
-
-static int free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t l = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 static int tls_up(void)
@@ -94,7 +82,7 @@ static int setup(void **state)
              bin, dir, bin, db, dir, dir, bin, db, dir, bin, db, dir, key, cert);
     if (run(cmd) != 0)
         return -1;
-    port = free_port();
+    port = harness_free_port();
     snprintf(portstr, sizeof portstr, "%d", port);
     snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
     snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
@@ -190,7 +178,7 @@ static void test_cleartext_http2_prior_knowledge_is_refused(void **state)
 {
     (void)state;
     char cmd[1400];
-    int p2 = free_port();
+    int p2 = harness_free_port();
     const char *bin = getenv("HOCBA_BIN") ? getenv("HOCBA_BIN") : "bin";
     snprintf(cmd, sizeof cmd,
              "%s/hocba-portal --db %s --listen 127.0.0.1:%d >/dev/null 2>&1 & pid=$!; "

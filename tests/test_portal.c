@@ -39,8 +39,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <ftw.h>
 #include <lmdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -49,7 +47,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -57,8 +54,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "tests/harness.h"
+
 #define FIXTURES_SCRIPT "tests/fixtures/portal-pkgs.sh"
-#define LSAN_SUPPRESSIONS "tests/lsan.supp"
 #define DEMO_STUDENTS "40"
 #define DEMO_SEED "3"
 #define HTTP_TIMEOUT_MS 5000
@@ -71,30 +69,12 @@
 
 static const char ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/* One line of the demo's codes.txt. */
-typedef struct {
-    char code[17];
-    char expect[24]; /* valid, recalled, invalid-after-crl, recall-notice */
-    char stem[64];   /* the package's file stem in DEMO/batch */
-    char desc[512];
-} demo_code_t;
-
 /* A published transcript and the personal data its payload holds. */
 typedef struct {
     char code[17];
     char stem[64];
     char name[256], school[256], citizen_id[32], address[512], guardian[256];
 } pupil_t;
-
-/* What one foreground child process did. */
-typedef struct {
-    char cmd[2048];
-    int status; /* exit status, or -1 when it did not exit normally */
-    int signal;
-    int timed_out;
-    char *out, *err; /* NUL-terminated; owned by the ctx arena */
-    size_t outlen, errlen;
-} run_t;
 
 /* One HTTP exchange. */
 typedef struct {
@@ -111,8 +91,9 @@ typedef struct {
 
 /* The group's state, handed to every test. */
 typedef struct {
-    char tmp[256], demo[320], db[320], log[320], perr[320];
-    char portal_bin[1024], publish_bin[1024], demo_bin[1024];
+    const char *tmp;
+    char demo[320], db[320], log[320], perr[320];
+    const char *portal_bin, *publish_bin, *demo_bin;
     int port;
     pid_t pid; /* the portal, 0 once stopped */
     /* the rate-limited portal, started by the first test that needs it */
@@ -120,99 +101,13 @@ typedef struct {
     pid_t rl_pid;
     char rl_err[320];
 
-    demo_code_t codes[MAX_CODES];
+    harness_code_t *codes;
     size_t ncodes;
     pupil_t valid, valid2, tamper, victim, crl_bad, xss;
     char superseded_ok[17]; /* valid, its teacher revoked (superseded) after signing */
     char recalled_old[17], recalled_new[17], recalled_alone[17], notice[17];
     char unknown[4][17]; /* valid spellings that nothing has */
-
-    void **kept; /* every allocation, freed by teardown: a failed assertion
-                  * jumps out of a test without freeing */
-    size_t nkept, capkept;
 } ctx_t;
-
-/* ---- memory ------------------------------------------------------------------ */
-
-static void *keep(ctx_t *c, void *p)
-{
-    if (p == NULL)
-        fail_msg("out of memory");
-    if (c->nkept == c->capkept) {
-        size_t ncap = c->capkept ? 2 * c->capkept : 256;
-        void **nk = realloc(c->kept, ncap * sizeof *nk);
-        if (nk == NULL) {
-            free(p);
-            fail_msg("out of memory");
-        }
-        c->kept = nk;
-        c->capkept = ncap;
-    }
-    c->kept[c->nkept++] = p;
-    return p;
-}
-
-static void *xmalloc(ctx_t *c, size_t n)
-{
-    return keep(c, malloc(n ? n : 1));
-}
-
-static char *xstrndup(ctx_t *c, const char *s, size_t n)
-{
-    char *p = xmalloc(c, n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-static char *xprintf(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *xprintf(ctx_t *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        fail_msg("vsnprintf failed");
-    char *p = xmalloc(c, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return p;
-}
-
-/* Grow-only byte buffer, not in the arena until handed over. */
-static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
-{
-    if (*len + n + 1 > *cap) {
-        size_t ncap = *cap ? *cap : 4096;
-        while (*len + n + 1 > ncap)
-            ncap *= 2;
-        char *nb = realloc(*buf, ncap);
-        if (!nb)
-            return -1;
-        *buf = nb;
-        *cap = ncap;
-    }
-    memcpy(*buf + *len, p, n);
-    *len += n;
-    (*buf)[*len] = '\0';
-    return 0;
-}
-
-static long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
-    }
-}
 
 /* ---- lookup codes (package-format.md §2) -------------------------------------------- */
 
@@ -242,23 +137,23 @@ static void make_code(const char *s15, char out[17])
 }
 
 /* "ABCD-EFGH-JKMN-PQRS" */
-static const char *grouped(ctx_t *c, const char *code)
+static const char *grouped(const char *code)
 {
-    return xprintf(c, "%.4s-%.4s-%.4s-%.4s", code, code + 4, code + 8, code + 12);
+    return harness_printf("%.4s-%.4s-%.4s-%.4s", code, code + 4, code + 8, code + 12);
 }
 
-static const char *lower(ctx_t *c, const char *s)
+static const char *lower(const char *s)
 {
-    char *p = xstrndup(c, s, strlen(s));
+    char *p = harness_strndup(s, strlen(s));
     for (char *q = p; *q; q++)
         *q = (char)tolower((unsigned char)*q);
     return p;
 }
 
 /* The code with its check symbol replaced by the next symbol: a typo. */
-static const char *bad_check(ctx_t *c, const char *code)
+static const char *bad_check(const char *code)
 {
-    char *p = xstrndup(c, code, 16);
+    char *p = harness_strndup(code, 16);
     p[15] = ALPHABET[(sym_index(code[15]) + 1) % 32];
     return p;
 }
@@ -279,7 +174,6 @@ typedef struct jv {
 } jv_t;
 
 typedef struct {
-    ctx_t *c;
     const char *p, *end;
 } jp_t;
 
@@ -291,9 +185,9 @@ static void jws(jp_t *j)
         j->p++;
 }
 
-static jv_t *jnew(jp_t *j, jtype_t t)
+static jv_t *jnew(jtype_t t)
 {
-    jv_t *v = xmalloc(j->c, sizeof *v);
+    jv_t *v = harness_malloc(sizeof *v);
     memset(v, 0, sizeof *v);
     v->t = t;
     return v;
@@ -357,7 +251,7 @@ static char *jstring(jp_t *j, size_t *len)
     }
     if (q >= j->end)
         return NULL;
-    char *out = xmalloc(j->c, (size_t)(q - s) + 1), *o = out;
+    char *out = harness_malloc((size_t)(q - s) + 1), *o = out;
     const char *p = s;
     while (p < q) {
         if (*p != '\\') {
@@ -422,7 +316,7 @@ static char *jstring(jp_t *j, size_t *len)
 static jv_t *jcontainer(jp_t *j, jtype_t t, int depth)
 {
     char close = t == J_OBJ ? '}' : ']';
-    jv_t *v = jnew(j, t);
+    jv_t *v = jnew(t);
     jv_t **items = NULL;
     char **keys = NULL;
     size_t n = 0, cap = 0;
@@ -468,10 +362,10 @@ static jv_t *jcontainer(jp_t *j, jtype_t t, int depth)
             goto bad;
     }
     v->n = n;
-    v->items = xmalloc(j->c, n * sizeof *v->items);
+    v->items = harness_malloc(n * sizeof *v->items);
     memcpy(v->items, items, n * sizeof *items);
     if (t == J_OBJ) {
-        v->keys = xmalloc(j->c, n * sizeof *v->keys);
+        v->keys = harness_malloc(n * sizeof *v->keys);
         memcpy(v->keys, keys, n * sizeof *keys);
     }
     free(items);
@@ -500,11 +394,11 @@ static jv_t *jvalue(jp_t *j, int depth)
         j->p++;
         return jcontainer(j, J_ARR, depth);
     case '"':
-        v = jnew(j, J_STR);
+        v = jnew(J_STR);
         return (v->s = jstring(j, &v->slen)) ? v : NULL;
     case 't':
     case 'f':
-        v = jnew(j, J_BOOL);
+        v = jnew(J_BOOL);
         v->b = *j->p == 't';
         if (v->b ? left >= 4 && memcmp(j->p, "true", 4) == 0 : left >= 5 && memcmp(j->p, "false", 5) == 0) {
             j->p += v->b ? 4 : 5;
@@ -514,7 +408,7 @@ static jv_t *jvalue(jp_t *j, int depth)
     case 'n':
         if (left >= 4 && memcmp(j->p, "null", 4) == 0) {
             j->p += 4;
-            return jnew(j, J_NULL);
+            return jnew(J_NULL);
         }
         return NULL;
     default: {
@@ -527,7 +421,7 @@ static jv_t *jvalue(jp_t *j, int depth)
         memcpy(tmp, j->p, k);
         tmp[k] = '\0';
         char *endp;
-        v = jnew(j, J_NUM);
+        v = jnew(J_NUM);
         v->num = strtod(tmp, &endp);
         if (endp != tmp + k)
             return NULL;
@@ -538,9 +432,9 @@ static jv_t *jvalue(jp_t *j, int depth)
 }
 
 /* The JSON document in text[0..len), or NULL when it is not one. */
-static jv_t *jparse(ctx_t *c, const char *text, size_t len)
+static jv_t *jparse(const char *text, size_t len)
 {
-    jp_t j = {c, text, text + len};
+    jp_t j = {text, text + len};
     jv_t *v = jvalue(&j, 0);
     jws(&j);
     return v && j.p == j.end ? v : NULL;
@@ -588,138 +482,8 @@ static const char *jtype_name(const jv_t *v)
 
 /* ---- child processes ------------------------------------------------------------- */
 
-/* In the child: die with the test process, own process group. */
-static void child_prepare(void)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    setpgid(0, 0);
-}
-
-/* Fork and exec argv, capture stdout and stderr until both close or
- * timeout_ms passes (then kill its process group), and reap it. */
-static void run_argv(ctx_t *c, run_t *r, const char *const argv[], long timeout_ms)
-{
-    memset(r, 0, sizeof *r);
-    r->status = -1;
-    size_t at = 0;
-    for (int i = 0; argv[i] && at < sizeof r->cmd - 1; i++) {
-        int n = snprintf(r->cmd + at, sizeof r->cmd - at, "%s%s", i ? " " : "", argv[i]);
-        if (n < 0)
-            break;
-        at += (size_t)n;
-    }
-    char *out = NULL, *err = NULL;
-    size_t ocap = 0, ecap = 0;
-    append(&out, &r->outlen, &ocap, "", 0);
-    append(&err, &r->errlen, &ecap, "", 0);
-    int po[2], pe[2];
-    if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0)
-        fail_msg("pipe: %s", strerror(errno));
-    pid_t pid = fork();
-    if (pid == 0) {
-        child_prepare();
-        int null = open("/dev/null", O_RDONLY);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
-            _exit(126);
-        execvp(argv[0], (char *const *)argv);
-        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(po[1]);
-    close(pe[1]);
-    if (pid > 0) {
-        setpgid(pid, pid);
-        long start = now_ms();
-        struct pollfd fds[2] = {{.fd = po[0], .events = POLLIN}, {.fd = pe[0], .events = POLLIN}};
-        int open_fds = 2;
-        while (open_fds > 0) {
-            long left = timeout_ms - (now_ms() - start);
-            if (left <= 0) {
-                r->timed_out = 1;
-                kill(-pid, SIGKILL);
-                kill(pid, SIGKILL);
-                break;
-            }
-            int n = poll(fds, 2, (int)(left > 1000 ? 1000 : left));
-            if (n < 0 && errno != EINTR)
-                break;
-            for (int i = 0; i < 2 && n > 0; i++) {
-                if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                    continue;
-                char buf[65536];
-                ssize_t got = read(fds[i].fd, buf, sizeof buf);
-                if (got > 0) {
-                    if (i == 0)
-                        append(&out, &r->outlen, &ocap, buf, (size_t)got);
-                    else
-                        append(&err, &r->errlen, &ecap, buf, (size_t)got);
-                } else if (got == 0 || errno != EINTR) {
-                    close(fds[i].fd);
-                    fds[i].fd = -1;
-                    open_fds--;
-                }
-            }
-        }
-        for (int i = 0; i < 2; i++)
-            if (fds[i].fd >= 0)
-                close(fds[i].fd);
-        int st;
-        pid_t w;
-        while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
-        }
-        if (w == pid && WIFEXITED(st))
-            r->status = WEXITSTATUS(st);
-        else if (w == pid && WIFSIGNALED(st))
-            r->signal = WTERMSIG(st);
-    } else {
-        close(po[0]);
-        close(pe[0]);
-    }
-    r->out = keep(c, out);
-    r->err = keep(c, err);
-}
-
-static const char *ending(const run_t *r, char *buf, size_t n)
-{
-    if (r->timed_out)
-        snprintf(buf, n, "no exit in time (killed)");
-    else if (r->signal)
-        snprintf(buf, n, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
-    else if (r->status < 0)
-        snprintf(buf, n, "could not be started");
-    else
-        snprintf(buf, n, "exit status %d", r->status);
-    return buf;
-}
-
-/* Written straight to stderr: cmocka's print_error mangles messages over 1 KiB. */
-static void dump_run(const run_t *r)
-{
-    char how[96];
-    fflush(stdout);
-    fprintf(stderr, "command: %s\nended:   %s\n--- stdout (%zu bytes) ---\n%.4000s\n", r->cmd,
-            ending(r, how, sizeof how), r->outlen, r->out ? r->out : "");
-    fprintf(stderr, "--- stderr (%zu bytes) ---\n%.4000s\n--- end ---\n", r->errlen, r->err ? r->err : "");
-    fflush(stderr);
-}
-
-#define CHECK_RUN(cond, r, ...)                                                                              \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            dump_run(r);                                                                                     \
-            fail_msg(__VA_ARGS__);                                                                           \
-        }                                                                                                    \
-    } while (0)
-
-#define EXPECT_EXIT(r, want)                                                                                 \
-    do {                                                                                                     \
-        char how_[96];                                                                                       \
-        CHECK_RUN((r)->status == (want), (r), "expected exit status %d from `%s`, got: %s", (want),          \
-                  (r)->cmd, ending((r), how_, sizeof how_));                                                 \
-    } while (0)
-
 /* Run the publisher: publish(c, &r, ARG..., NULL), on the group's index. */
-static void publish(ctx_t *c, run_t *r, ...)
+static void publish(ctx_t *c, harness_run_t *r, ...)
 {
     const char *argv[16];
     int argc = 0;
@@ -732,115 +496,15 @@ static void publish(ctx_t *c, run_t *r, ...)
         argv[argc++] = a;
     va_end(ap);
     argv[argc] = NULL;
-    run_argv(c, r, argv, CHILD_TIMEOUT_MS);
+    harness_run(r, NULL, argv, CHILD_TIMEOUT_MS);
 }
 
 #define PUBLISH_OK(c, ...)                                                                                   \
     do {                                                                                                     \
-        run_t pr_;                                                                                           \
+        harness_run_t pr_;                                                                                   \
         publish((c), &pr_, __VA_ARGS__, NULL);                                                               \
-        EXPECT_EXIT(&pr_, 0);                                                                                \
+        HARNESS_EXPECT_EXIT(&pr_, 0);                                                                        \
     } while (0)
-
-/* Start argv in the background with stdout and stderr to errfile. */
-static pid_t start_bg(const char *const argv[], const char *errfile)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        child_prepare();
-        int null = open("/dev/null", O_RDONLY);
-        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (null < 0 || fd < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-            _exit(126);
-        execv(argv[0], (char *const *)argv);
-        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    if (pid > 0)
-        setpgid(pid, pid);
-    return pid;
-}
-
-/* 1 when pid ended within ms (its wait status in *st), 0 when it still runs. */
-static int wait_exit(pid_t pid, long ms, int *st)
-{
-    long start = now_ms();
-    for (;;) {
-        pid_t w = waitpid(pid, st, WNOHANG);
-        if (w == pid)
-            return 1;
-        if (w < 0 && errno != EINTR)
-            return 1;
-        if (now_ms() - start >= ms)
-            return 0;
-        sleep_ms(20);
-    }
-}
-
-static const char *wait_status_text(ctx_t *c, int st)
-{
-    if (WIFEXITED(st))
-        return xprintf(c, "exit status %d", WEXITSTATUS(st));
-    if (WIFSIGNALED(st))
-        return xprintf(c, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
-    return "ended oddly";
-}
-
-/* The last bytes of a file, for failure messages. */
-static void dump_file_tail(const char *what, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    char buf[4096];
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0, SEEK_SET);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    fflush(stdout);
-    fprintf(stderr, "--- %s (%s, last %zu bytes) ---\n%s\n--- end ---\n", what, path, n, buf);
-    fflush(stderr);
-}
-
-/* " (LeakSanitizer ...)" when the sanitizer wrote its report into the
- * output file: it sets the exit status then. */
-static const char *sanitizer_note(const char *path)
-{
-    char line[4096];
-    const char *note = "";
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return note;
-    while (fgets(line, sizeof line, f)) {
-        if (strstr(line, "LeakSanitizer")) {
-            note = " (LeakSanitizer reported leaks at exit, see the output above)";
-            break;
-        }
-        if (strstr(line, "AddressSanitizer") || strstr(line, "runtime error:"))
-            note = " (a sanitizer reported an error, see the output above)";
-    }
-    fclose(f);
-    return note;
-}
-
-/* Bind port 0 on loopback, read the port, close. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t al = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 /* ---- the HTTP client ----------------------------------------------------------------- */
 
@@ -850,7 +514,7 @@ static const char *find_crlf2(const char *p, size_t n)
 }
 
 /* The value of header name in the head of raw (case-insensitive), or NULL. */
-static const char *raw_header(ctx_t *c, const char *raw, size_t head_len, const char *name)
+static const char *raw_header(const char *raw, size_t head_len, const char *name)
 {
     size_t nl = strlen(name);
     const char *p = memchr(raw, '\n', head_len), *end = raw + head_len;
@@ -868,21 +532,21 @@ static const char *raw_header(ctx_t *c, const char *raw, size_t head_len, const 
                 v++;
             while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
                 ve--;
-            return xstrndup(c, v, (size_t)(ve - v));
+            return harness_strndup(v, (size_t)(ve - v));
         }
         p = eol;
     }
     return NULL;
 }
 
-static const char *hdr(ctx_t *c, const resp_t *r, const char *name)
+static const char *hdr(const resp_t *r, const char *name)
 {
-    return r->head_len ? raw_header(c, r->raw, r->head_len, name) : NULL;
+    return r->head_len ? raw_header(r->raw, r->head_len, name) : NULL;
 }
 
 /* 1 when the answer in raw is complete (by Content-Length; chunked and
  * unsized bodies end with the connection). */
-static int answer_complete(ctx_t *c, const char *raw, size_t len, int is_head)
+static int answer_complete(const char *raw, size_t len, int is_head)
 {
     const char *e = find_crlf2(raw, len);
     if (!e)
@@ -890,19 +554,19 @@ static int answer_complete(ctx_t *c, const char *raw, size_t len, int is_head)
     size_t head = (size_t)(e - raw) + 4;
     if (is_head)
         return 0; /* read on, to see a body that should not be there */
-    const char *te = raw_header(c, raw, head, "transfer-encoding");
+    const char *te = raw_header(raw, head, "transfer-encoding");
     if (te && strcasestr(te, "chunked"))
         return 0;
-    const char *cl = raw_header(c, raw, head, "content-length");
+    const char *cl = raw_header(raw, head, "content-length");
     if (!cl)
         return 0;
     return len >= head + strtoul(cl, NULL, 10);
 }
 
-static void dechunk(ctx_t *c, resp_t *r)
+static void dechunk(resp_t *r)
 {
     const char *p = r->raw + r->head_len, *end = r->raw + r->rawlen;
-    char *out = xmalloc(c, (size_t)(end - p) + 1);
+    char *out = harness_malloc((size_t)(end - p) + 1);
     size_t n = 0;
     while (p < end) {
         char *endp;
@@ -930,9 +594,9 @@ static void dechunk(ctx_t *c, resp_t *r)
 
 /* Send req (exact bytes) to 127.0.0.1:port from source address src (NULL:
  * any), read the answer with HTTP_TIMEOUT_MS in all, and parse it. */
-static resp_t *http_to(ctx_t *c, const char *src, int port, const char *req, size_t reqlen)
+static resp_t *http_to(const char *src, int port, const char *req, size_t reqlen)
 {
-    resp_t *r = xmalloc(c, sizeof *r);
+    resp_t *r = harness_malloc(sizeof *r);
     memset(r, 0, sizeof *r);
     size_t rl = strcspn(req, "\r\n");
     snprintf(r->what, sizeof r->what, "%.*s%s", (int)(rl < 150 ? rl : 150), req, rl < 150 ? "" : "...");
@@ -942,7 +606,7 @@ static resp_t *http_to(ctx_t *c, const char *src, int port, const char *req, siz
     int is_head = strncmp(req, "HEAD ", 5) == 0;
     char *raw = NULL;
     size_t rawlen = 0, cap = 0;
-    append(&raw, &rawlen, &cap, "", 0);
+    harness_append(&raw, &rawlen, &cap, "", 0);
 
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -959,16 +623,16 @@ static resp_t *http_to(ctx_t *c, const char *src, int port, const char *req, siz
         r->conn_error = 1;
         if (fd >= 0)
             close(fd);
-        r->raw = keep(c, raw);
+        r->raw = harness_keep(raw);
         r->body = r->raw;
         return r;
     }
-    long deadline = now_ms() + HTTP_TIMEOUT_MS;
+    long deadline = harness_now_ms() + HTTP_TIMEOUT_MS;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     size_t sent = 0;
     int write_open = 1;
     for (;;) {
-        long left = deadline - now_ms();
+        long left = deadline - harness_now_ms();
         if (left <= 0) {
             r->timed_out = 1;
             break;
@@ -990,11 +654,11 @@ static resp_t *http_to(ctx_t *c, const char *src, int port, const char *req, siz
             char buf[65536];
             ssize_t got = recv(fd, buf, sizeof buf, 0);
             if (got > 0) {
-                append(&raw, &rawlen, &cap, buf, (size_t)got);
-                if (answer_complete(c, raw, rawlen, is_head))
+                harness_append(&raw, &rawlen, &cap, buf, (size_t)got);
+                if (answer_complete(raw, rawlen, is_head))
                     break;
-                if (is_head && find_crlf2(raw, rawlen) && deadline - now_ms() > 300)
-                    deadline = now_ms() + 300;
+                if (is_head && find_crlf2(raw, rawlen) && deadline - harness_now_ms() > 300)
+                    deadline = harness_now_ms() + 300;
             } else if (got == 0) {
                 break;
             } else if (errno != EAGAIN && errno != EINTR) {
@@ -1006,22 +670,22 @@ static resp_t *http_to(ctx_t *c, const char *src, int port, const char *req, siz
     close(fd);
     if (is_head && r->timed_out && find_crlf2(raw, rawlen))
         r->timed_out = 0; /* the 300 ms look for a stray body ran out */
-    r->raw = keep(c, raw);
+    r->raw = harness_keep(raw);
     r->rawlen = rawlen;
     const char *e = find_crlf2(raw, rawlen);
     if (e && rawlen > 12 && strncmp(raw, "HTTP/1.", 7) == 0 && raw[8] == ' ') {
         r->head_len = (size_t)(e - raw) + 4;
         r->status = atoi(raw + 9);
-        const char *te = hdr(c, r, "transfer-encoding");
+        const char *te = hdr(r, "transfer-encoding");
         if (te && strcasestr(te, "chunked")) {
-            dechunk(c, r);
+            dechunk(r);
         } else {
             r->body = r->raw + r->head_len;
             r->bodylen = rawlen - r->head_len;
-            const char *cl = hdr(c, r, "content-length");
+            const char *cl = hdr(r, "content-length");
             if (cl && !is_head && strtoul(cl, NULL, 10) < r->bodylen)
                 r->bodylen = strtoul(cl, NULL, 10);
-            r->body = xstrndup(c, r->body, r->bodylen);
+            r->body = harness_strndup(r->body, r->bodylen);
         }
     } else {
         r->body = r->raw + rawlen;
@@ -1030,27 +694,27 @@ static resp_t *http_to(ctx_t *c, const char *src, int port, const char *req, siz
 }
 
 /* METHOD PATH with extra header lines ("Name: value\r\n"...) and a body. */
-static resp_t *request_to(ctx_t *c, const char *src, int port, const char *method, const char *path,
+static resp_t *request_to(const char *src, int port, const char *method, const char *path,
                           const char *headers, const char *body, size_t bodylen)
 {
-    char *head = xprintf(c, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sConnection: close\r\n", method, path,
-                         port, headers ? headers : "");
+    char *head = harness_printf("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sConnection: close\r\n", method,
+                                path, port, headers ? headers : "");
     if (body)
-        head = xprintf(c, "%sContent-Length: %zu\r\n", head, bodylen);
+        head = harness_printf("%sContent-Length: %zu\r\n", head, bodylen);
     size_t hl = strlen(head);
-    char *req = xmalloc(c, hl + 2 + bodylen + 1);
+    char *req = harness_malloc(hl + 2 + bodylen + 1);
     memcpy(req, head, hl);
     memcpy(req + hl, "\r\n", 2);
     if (body)
         memcpy(req + hl + 2, body, bodylen);
     req[hl + 2 + bodylen] = '\0';
-    return http_to(c, src, port, req, hl + 2 + bodylen);
+    return http_to(src, port, req, hl + 2 + bodylen);
 }
 
 static resp_t *request(ctx_t *c, const char *method, const char *path, const char *headers, const char *body,
                        size_t bodylen)
 {
-    return request_to(c, NULL, c->port, method, path, headers, body, bodylen);
+    return request_to(NULL, c->port, method, path, headers, body, bodylen);
 }
 
 static resp_t *get(ctx_t *c, const char *path)
@@ -1119,32 +783,32 @@ static int body_has_ci(const resp_t *r, const char *needle)
            (r)->what, (needle))
 
 /* The header's value contains needle (case-insensitive). */
-static void expect_header_has(ctx_t *c, const resp_t *r, const char *name, const char *needle)
+static void expect_header_has(const resp_t *r, const char *name, const char *needle)
 {
-    const char *v = hdr(c, r, name);
+    const char *v = hdr(r, name);
     EXPECT(r, v && strcasestr(v, needle), "expected header %s of %s to contain \"%s\", got %s%s%s", name,
            r->what, needle, v ? "\"" : "", v ? v : "no such header", v ? "\"" : "");
 }
 
 /* Content-Type starts with want (case-insensitive). */
-static void expect_type(ctx_t *c, const resp_t *r, const char *want)
+static void expect_type(const resp_t *r, const char *want)
 {
-    const char *v = hdr(c, r, "content-type");
+    const char *v = hdr(r, "content-type");
     EXPECT(r, v && strncasecmp(v, want, strlen(want)) == 0, "expected Content-Type %s for %s, got %s", want,
            r->what, v ? v : "none");
 }
 
-static void expect_html(ctx_t *c, const resp_t *r)
+static void expect_html(const resp_t *r)
 {
-    expect_type(c, r, "text/html");
-    expect_header_has(c, r, "content-type", "charset=utf-8");
+    expect_type(r, "text/html");
+    expect_header_has(r, "content-type", "charset=utf-8");
 }
 
 /* Location is path, or the public URL followed by path. */
 static void expect_location(ctx_t *c, const resp_t *r, const char *path)
 {
-    const char *v = hdr(c, r, "location");
-    const char *abs = xprintf(c, "http://127.0.0.1:%d%s", c->port, path);
+    const char *v = hdr(r, "location");
+    const char *abs = harness_printf("http://127.0.0.1:%d%s", c->port, path);
     EXPECT(r, v && (strcmp(v, path) == 0 || strcmp(v, abs) == 0), "expected Location: %s for %s, got %s",
            path, r->what, v ? v : "none");
 }
@@ -1155,19 +819,19 @@ static void expect_redirect(ctx_t *c, const resp_t *r, int status, const char *p
     expect_location(c, r, path);
 }
 
-static jv_t *json_of(ctx_t *c, const resp_t *r)
+static jv_t *json_of(const resp_t *r)
 {
-    jv_t *j = jparse(c, r->body ? r->body : "", r->bodylen);
+    jv_t *j = jparse(r->body ? r->body : "", r->bodylen);
     EXPECT(r, j != NULL, "expected a JSON body from %s, it does not parse", r->what);
     return j;
 }
 
 /* An RFC 9457 problem with our stable `error` member (http.md). */
-static jv_t *expect_problem(ctx_t *c, const resp_t *r, int status, const char *error)
+static jv_t *expect_problem(const resp_t *r, int status, const char *error)
 {
     EXPECT_STATUS(r, status);
-    expect_type(c, r, "application/problem+json");
-    jv_t *j = json_of(c, r);
+    expect_type(r, "application/problem+json");
+    jv_t *j = json_of(r);
     const char *e = jstr(jget(j, "error"));
     EXPECT(r, e && strcmp(e, error) == 0, "expected \"error\": \"%s\" from %s, got %s", error, r->what,
            e ? e : jtype_name(jget(j, "error")));
@@ -1182,9 +846,9 @@ static jv_t *expect_problem(ctx_t *c, const resp_t *r, int status, const char *e
 }
 
 /* Every HTML answer: CSP of the own origin only, nosniff (http.md). */
-static void expect_html_security_headers(ctx_t *c, const resp_t *r)
+static void expect_html_security_headers(const resp_t *r)
 {
-    const char *csp = hdr(c, r, "content-security-policy");
+    const char *csp = hdr(r, "content-security-policy");
     EXPECT(r, csp != NULL, "expected a Content-Security-Policy on %s, got none", r->what);
     EXPECT(r, strstr(csp, "frame-ancestors 'none'") != NULL,
            "expected the CSP of %s to hold frame-ancestors 'none', got \"%s\"", r->what, csp);
@@ -1192,15 +856,15 @@ static void expect_html_security_headers(ctx_t *c, const resp_t *r)
            "expected the CSP of %s to allow no inline or eval script, got \"%s\"", r->what, csp);
     EXPECT(r, !strchr(csp, '*') && !strstr(csp, "http:") && !strstr(csp, "https:"),
            "expected the CSP of %s to allow only the portal's own origin, got \"%s\"", r->what, csp);
-    expect_header_has(c, r, "x-content-type-options", "nosniff");
+    expect_header_has(r, "x-content-type-options", "nosniff");
 }
 
 /* Transcript pages and API answers (http.md). */
-static void expect_privacy_headers(ctx_t *c, const resp_t *r)
+static void expect_privacy_headers(const resp_t *r)
 {
-    expect_header_has(c, r, "cache-control", "no-store");
-    expect_header_has(c, r, "x-robots-tag", "noindex");
-    expect_header_has(c, r, "referrer-policy", "no-referrer");
+    expect_header_has(r, "cache-control", "no-store");
+    expect_header_has(r, "x-robots-tag", "noindex");
+    expect_header_has(r, "referrer-policy", "no-referrer");
 }
 
 /* The portal is still running and /healthz says 200. */
@@ -1208,29 +872,24 @@ static void expect_alive(ctx_t *c)
 {
     int st;
     if (c->pid > 0 && waitpid(c->pid, &st, WNOHANG) == c->pid) {
-        const char *how = wait_status_text(c, st);
+        const char *how = harness_wait_status_text(st);
         c->pid = 0;
-        dump_file_tail("portal output", c->perr);
+        harness_dump_file_tail("portal output", c->perr);
         fail_msg("expected the portal to be running, it ended: %s", how);
     }
     resp_t *r = get(c, "/healthz");
     EXPECT_STATUS(r, 200);
 }
 
-static const char *api_path(ctx_t *c, const char *code)
-{
-    return xprintf(c, "/api/v1/transcripts/%s", code);
-}
-
 /* GET the API for code, expect 200 JSON, return the document. */
 static jv_t *api(ctx_t *c, const char *code, resp_t **rp)
 {
-    resp_t *r = get(c, api_path(c, code));
+    resp_t *r = get(c, harness_api_path(code));
     EXPECT_STATUS(r, 200);
-    expect_type(c, r, "application/json");
+    expect_type(r, "application/json");
     if (rp)
         *rp = r;
-    return json_of(c, r);
+    return json_of(r);
 }
 
 static void expect_api_status(ctx_t *c, const char *code, const char *want)
@@ -1297,7 +956,7 @@ static void *lmdb_get(ctx_t *c, const char *table, const void *key, size_t klen,
     void *out = NULL;
     int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
     if (rc == 0 && (rc = mdb_dbi_open(txn, table, 0, &dbi)) == 0 && (rc = mdb_get(txn, dbi, &k, &v)) == 0) {
-        out = xmalloc(c, v.mv_size + 1);
+        out = harness_malloc(v.mv_size + 1);
         memcpy(out, v.mv_data, v.mv_size);
         ((char *)out)[v.mv_size] = '\0';
         *vlen = v.mv_size;
@@ -1358,7 +1017,7 @@ static void test_home_is_vietnamese_html_with_lookup_form(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, "/");
     EXPECT_STATUS(r, 200);
-    expect_html(c, r);
+    expect_html(r);
     EXPECT_BODY_HAS(r, "Học bạ");
     EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
     EXPECT_BODY_HAS(r, "action=\"/lookup\"");
@@ -1414,12 +1073,13 @@ static void test_home_lang_query_wins_over_accept_language(void **state)
 static void test_html_answers_carry_csp_and_nosniff(void **state)
 {
     ctx_t *c = *state;
-    const char *paths[] = {"/", "/lookup?code=", xprintf(c, "/v/%s", c->unknown[0]),
-                           xprintf(c, "/v/%s", c->valid.code), xprintf(c, "/v/%s/print", c->valid.code)};
+    const char *paths[] = {"/", "/lookup?code=", harness_printf("/v/%s", c->unknown[0]),
+                           harness_printf("/v/%s", c->valid.code),
+                           harness_printf("/v/%s/print", c->valid.code)};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
         resp_t *r = get(c, paths[i]);
-        expect_html(c, r);
-        expect_html_security_headers(c, r);
+        expect_html(r);
+        expect_html_security_headers(r);
     }
 }
 
@@ -1428,17 +1088,17 @@ static void test_html_answers_carry_csp_and_nosniff(void **state)
 static void test_lookup_normalises_case_hyphens_and_separators_to_303(void **state)
 {
     ctx_t *c = *state;
-    const char *code = c->valid.code, *lc = lower(c, code);
-    const char *want = xprintf(c, "/v/%s", code);
+    const char *code = c->valid.code, *lc = lower(code);
+    const char *want = harness_printf("/v/%s", code);
     const char *raws[] = {
         lc,
-        lower(c, grouped(c, code)),
-        xprintf(c, "%.4s+%.4s+%.4s+%.4s", lc, lc + 4, lc + 8, lc + 12),
-        xprintf(c, "%.4s%%20%.4s%%20%.4s%%20%.4s", lc, lc + 4, lc + 8, lc + 12),
-        xprintf(c, "%.4s.%.4s.%.4s.%.4s", code, code + 4, code + 8, code + 12),
+        lower(grouped(code)),
+        harness_printf("%.4s+%.4s+%.4s+%.4s", lc, lc + 4, lc + 8, lc + 12),
+        harness_printf("%.4s%%20%.4s%%20%.4s%%20%.4s", lc, lc + 4, lc + 8, lc + 12),
+        harness_printf("%.4s.%.4s.%.4s.%.4s", code, code + 4, code + 8, code + 12),
     };
     for (size_t i = 0; i < sizeof raws / sizeof *raws; i++)
-        expect_redirect(c, get(c, xprintf(c, "/lookup?code=%s", raws[i])), 303, want);
+        expect_redirect(c, get(c, harness_printf("/lookup?code=%s", raws[i])), 303, want);
 }
 
 /* package-format.md §2: O reads as 0, I and L as 1. */
@@ -1450,7 +1110,7 @@ static void test_lookup_reads_o_as_zero_and_i_l_as_one(void **state)
         const char *code = c->codes[i].code;
         if (strcmp(c->codes[i].expect, "valid") != 0 || !strpbrk(code, "01"))
             continue;
-        char *typed = xstrndup(c, code, 16);
+        char *typed = harness_strndup(code, 16);
         int alt = 0;
         for (char *q = typed; *q; q++) {
             if (*q == '0')
@@ -1458,17 +1118,18 @@ static void test_lookup_reads_o_as_zero_and_i_l_as_one(void **state)
             else if (*q == '1')
                 *q = "IlLi"[alt++ % 4];
         }
-        expect_redirect(c, get(c, xprintf(c, "/lookup?code=%s", typed)), 303, xprintf(c, "/v/%s", code));
+        expect_redirect(c, get(c, harness_printf("/lookup?code=%s", typed)), 303,
+                        harness_printf("/v/%s", code));
         tried++;
     }
     assert_true(tried > 0);
 }
 
 /* The 400 page: HTML, the form again. */
-static void expect_form_again(ctx_t *c, const resp_t *r)
+static void expect_form_again(const resp_t *r)
 {
     EXPECT_STATUS(r, 400);
-    expect_html(c, r);
+    expect_html(r);
     EXPECT_BODY_HAS(r, "action=\"/lookup\"");
     EXPECT_BODY_HAS(r, "name=\"code\"");
 }
@@ -1476,19 +1137,19 @@ static void expect_form_again(ctx_t *c, const resp_t *r)
 static void test_lookup_empty_code_is_400_with_form(void **state)
 {
     ctx_t *c = *state;
-    expect_form_again(c, get(c, "/lookup?code="));
-    expect_form_again(c, get(c, "/lookup?code=+-+"));
+    expect_form_again(get(c, "/lookup?code="));
+    expect_form_again(get(c, "/lookup?code=+-+"));
 }
 
 /* http.md: the message says what is wrong: for a length, how many came. */
 static void test_lookup_wrong_length_is_400_saying_the_length(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, xprintf(c, "/lookup?code=%.15s&lang=en", c->valid.code));
-    expect_form_again(c, r);
+    resp_t *r = get(c, harness_printf("/lookup?code=%.15s&lang=en", c->valid.code));
+    expect_form_again(r);
     EXPECT_BODY_HAS(r, "15");
-    r = get(c, xprintf(c, "/lookup?code=%sQ", c->valid.code));
-    expect_form_again(c, r);
+    r = get(c, harness_printf("/lookup?code=%sQ", c->valid.code));
+    expect_form_again(r);
     EXPECT_BODY_HAS(r, "17");
 }
 
@@ -1498,14 +1159,14 @@ static void test_lookup_letter_u_is_400_naming_its_position(void **state)
     char typed[17];
     snprintf(typed, sizeof typed, "%s", c->valid.code);
     typed[14] = 'U'; /* the 15th character */
-    resp_t *r = get(c, xprintf(c, "/lookup?code=%s", typed));
-    expect_form_again(c, r);
+    resp_t *r = get(c, harness_printf("/lookup?code=%s", typed));
+    expect_form_again(r);
     EXPECT(
         r, body_has(r, "thứ 15") || body_has(r, "vị trí 15"),
         "expected the Vietnamese page for %s to name position 15 (\"thứ 15\" or \"vị trí 15\"), it does not",
         typed);
-    r = get(c, xprintf(c, "/lookup?code=%s&lang=en", typed));
-    expect_form_again(c, r);
+    r = get(c, harness_printf("/lookup?code=%s&lang=en", typed));
+    expect_form_again(r);
     EXPECT(
         r, body_has_ci(r, "character 15") || body_has_ci(r, "position 15"),
         "expected the English page for %s to name position 15 (\"character 15\" or \"position 15\"), it does "
@@ -1516,12 +1177,12 @@ static void test_lookup_letter_u_is_400_naming_its_position(void **state)
 static void test_lookup_bad_check_symbol_says_probably_mistyped(void **state)
 {
     ctx_t *c = *state;
-    const char *typo = bad_check(c, c->valid.code);
-    resp_t *r = get(c, xprintf(c, "/lookup?code=%s", typo));
-    expect_form_again(c, r);
+    const char *typo = bad_check(c->valid.code);
+    resp_t *r = get(c, harness_printf("/lookup?code=%s", typo));
+    expect_form_again(r);
     EXPECT_BODY_HAS(r, "gõ nhầm");
-    r = get(c, xprintf(c, "/lookup?code=%s&lang=en", typo));
-    expect_form_again(c, r);
+    r = get(c, harness_printf("/lookup?code=%s&lang=en", typo));
+    expect_form_again(r);
     EXPECT_BODY_HAS(r, "probably mistyped");
 }
 
@@ -1530,10 +1191,10 @@ static void test_lookup_bad_check_symbol_says_probably_mistyped(void **state)
 static void test_transcript_page_shows_grouped_code_name_and_school(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->valid.code));
+    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
     EXPECT_STATUS(r, 200);
-    expect_html(c, r);
-    EXPECT_BODY_HAS(r, grouped(c, c->valid.code));
+    expect_html(r);
+    EXPECT_BODY_HAS(r, grouped(c->valid.code));
     EXPECT_BODY_HAS(r, c->valid.name);
     EXPECT_BODY_HAS(r, c->valid.school);
 }
@@ -1541,20 +1202,20 @@ static void test_transcript_page_shows_grouped_code_name_and_school(void **state
 static void test_transcript_page_sends_privacy_and_security_headers(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->valid.code));
+    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
     EXPECT_STATUS(r, 200);
-    expect_privacy_headers(c, r);
-    expect_html_security_headers(c, r);
+    expect_privacy_headers(r);
+    expect_html_security_headers(r);
 }
 
-static void expect_no_personal_data(ctx_t *c, const resp_t *r, const pupil_t *p)
+static void expect_no_personal_data(const resp_t *r, const pupil_t *p)
 {
     if (p->address[0])
         EXPECT_BODY_LACKS(r, p->address);
     if (p->guardian[0])
         EXPECT_BODY_LACKS(r, p->guardian);
     if (strlen(p->citizen_id) == 12) {
-        const char *first9 = xprintf(c, "%.9s", p->citizen_id);
+        const char *first9 = harness_printf("%.9s", p->citizen_id);
         EXPECT(r, !body_has(r, first9),
                "expected the first 9 digits of citizen_id (%s) never to appear in %s, they do", first9,
                r->what);
@@ -1566,20 +1227,20 @@ static void test_transcript_page_never_shows_address_guardian_or_full_citizen_id
     ctx_t *c = *state;
     const pupil_t *ps[] = {&c->xss, &c->valid};
     for (size_t i = 0; i < 2; i++) {
-        resp_t *r = get(c, xprintf(c, "/v/%s", ps[i]->code));
+        resp_t *r = get(c, harness_printf("/v/%s", ps[i]->code));
         EXPECT_STATUS(r, 200);
-        expect_no_personal_data(c, r, ps[i]);
-        r = get(c, xprintf(c, "/v/%s/print", ps[i]->code));
+        expect_no_personal_data(r, ps[i]);
+        r = get(c, harness_printf("/v/%s/print", ps[i]->code));
         EXPECT_STATUS(r, 200);
-        expect_no_personal_data(c, r, ps[i]);
+        expect_no_personal_data(r, ps[i]);
     }
 }
 
 static void test_transcript_page_escapes_script_from_the_payload(void **state)
 {
     ctx_t *c = *state;
-    const char *paths[] = {xprintf(c, "/v/%s", c->xss.code), xprintf(c, "/v/%s?lang=en", c->xss.code),
-                           xprintf(c, "/v/%s/print", c->xss.code)};
+    const char *paths[] = {harness_printf("/v/%s", c->xss.code), harness_printf("/v/%s?lang=en", c->xss.code),
+                           harness_printf("/v/%s/print", c->xss.code)};
     for (size_t i = 0; i < 3; i++) {
         resp_t *r = get(c, paths[i]);
         EXPECT_STATUS(r, 200);
@@ -1591,7 +1252,7 @@ static void test_transcript_page_escapes_script_from_the_payload(void **state)
 
 /* "YYYY-MM-DDTHH:MM:SSZ" (or a date alone) in UTC+7: "dd/mm/yyyy", with
  * " HH:MM" when with_time. */
-static const char *vn_time(ctx_t *c, const char *iso, int with_time)
+static const char *vn_time(const char *iso, int with_time)
 {
     struct tm tm = {0};
     if (!iso || sscanf(iso, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
@@ -1608,7 +1269,7 @@ static const char *vn_time(ctx_t *c, const char *iso, int with_time)
         strftime(buf, sizeof buf, "%d/%m/%Y %H:%M", &out);
     else
         strftime(buf, sizeof buf, "%d/%m/%Y", &out);
-    return xprintf(c, "%s", buf);
+    return harness_printf("%s", buf);
 }
 
 /* docs/portal.md: dates as dd/mm/yyyy, times in Vietnam time (UTC+7). */
@@ -1617,15 +1278,15 @@ static void test_transcript_page_shows_dates_dd_mm_yyyy_and_times_in_utc7(void *
     ctx_t *c = *state;
     resp_t *a;
     jv_t *j = api(c, c->valid.code, &a);
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->valid.code));
+    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
     EXPECT_STATUS(r, 200);
     const char *dob = jstr(jpath(j, "transcript.student.date_of_birth"));
-    EXPECT_BODY_HAS(r, vn_time(c, dob, 0));
-    EXPECT_BODY_HAS(r, vn_time(c, jstr(jget(j, "published_at")), 0));
+    EXPECT_BODY_HAS(r, vn_time(dob, 0));
+    EXPECT_BODY_HAS(r, vn_time(jstr(jget(j, "published_at")), 0));
     jv_t *signers = jget(j, "signers");
     for (size_t i = 0; signers && i < signers->n; i++) {
         const char *t = jstr(jget(signers->items[i], "signing_time"));
-        const char *want = vn_time(c, t, 1);
+        const char *want = vn_time(t, 1);
         EXPECT(r, body_has(r, want),
                "expected the page to show the signing time %s as \"%s\" (UTC+7), it does not",
                t ? t : "(none)", want);
@@ -1644,51 +1305,53 @@ static void test_english_page_marks_the_signed_content_as_vietnamese(void **stat
     const char *subject =
         subjects && subjects->t == J_ARR && subjects->n > 0 ? jstr(jget(subjects->items[0], "name")) : NULL;
     const char *school = jstr(jpath(j, "transcript.school.name"));
-    EXPECT(a, subject && school, "expected a subject and a school name in the API answer of %s", c->valid.code);
-    const char *paths[] = {xprintf(c, "/v/%s?lang=en", c->valid.code),
-                           xprintf(c, "/v/%s/print?lang=en", c->valid.code)};
+    EXPECT(a, subject && school, "expected a subject and a school name in the API answer of %s",
+           c->valid.code);
+    const char *paths[] = {harness_printf("/v/%s?lang=en", c->valid.code),
+                           harness_printf("/v/%s/print?lang=en", c->valid.code)};
     for (size_t i = 0; i < 2; i++) {
         resp_t *r = get(c, paths[i]);
         EXPECT_STATUS(r, 200);
         EXPECT_BODY_HAS(r, "<html lang=\"en\"");
-        EXPECT_BODY_HAS(r, xprintf(c, "class=\"pupil-name\" lang=\"vi\">%s<", c->valid.name));
-        EXPECT_BODY_HAS(r, xprintf(c, "<th scope=\"row\" lang=\"vi\">%s</th>", subject));
-        EXPECT_BODY_HAS(r, xprintf(c, "<dd lang=\"vi\">%s</dd>", school));
+        EXPECT_BODY_HAS(r, harness_printf("class=\"pupil-name\" lang=\"vi\">%s<", c->valid.name));
+        EXPECT_BODY_HAS(r, harness_printf("<th scope=\"row\" lang=\"vi\">%s</th>", subject));
+        EXPECT_BODY_HAS(r, harness_printf("<dd lang=\"vi\">%s</dd>", school));
     }
 }
 
 static void test_transcript_non_canonical_spelling_redirects_301(void **state)
 {
     ctx_t *c = *state;
-    const char *code = c->valid.code, *want = xprintf(c, "/v/%s", code);
-    expect_redirect(c, get(c, xprintf(c, "/v/%s", lower(c, code))), 301, want);
-    expect_redirect(c, get(c, xprintf(c, "/v/%s", grouped(c, code))), 301, want);
-    expect_redirect(c, get(c, xprintf(c, "/v/%s", lower(c, grouped(c, code)))), 301, want);
+    const char *code = c->valid.code, *want = harness_printf("/v/%s", code);
+    expect_redirect(c, get(c, harness_printf("/v/%s", lower(code))), 301, want);
+    expect_redirect(c, get(c, harness_printf("/v/%s", grouped(code))), 301, want);
+    expect_redirect(c, get(c, harness_printf("/v/%s", lower(grouped(code)))), 301, want);
 }
 
 static void test_transcript_upper_case_v_path_redirects_301(void **state)
 {
     ctx_t *c = *state;
-    expect_redirect(c, get(c, xprintf(c, "/V/%s", c->valid.code)), 301, xprintf(c, "/v/%s", c->valid.code));
+    expect_redirect(c, get(c, harness_printf("/V/%s", c->valid.code)), 301,
+                    harness_printf("/v/%s", c->valid.code));
 }
 
 static void test_transcript_unknown_code_is_404_page(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->unknown[0]));
+    resp_t *r = get(c, harness_printf("/v/%s", c->unknown[0]));
     EXPECT_STATUS(r, 404);
-    expect_html(c, r);
+    expect_html(r);
     /* the form again, holding the code looked up, to compare with the paper */
     EXPECT_BODY_HAS(r, "action=\"/lookup\"");
-    EXPECT_BODY_HAS(r, xprintf(c, "value=\"%s\"", grouped(c, c->unknown[0])));
+    EXPECT_BODY_HAS(r, harness_printf("value=\"%s\"", grouped(c->unknown[0])));
 }
 
 static void test_transcript_bad_check_symbol_is_400_page(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, xprintf(c, "/v/%s", bad_check(c, c->valid.code)));
+    resp_t *r = get(c, harness_printf("/v/%s", bad_check(c->valid.code)));
     EXPECT_STATUS(r, 400);
-    expect_html(c, r);
+    expect_html(r);
     EXPECT_BODY_HAS(r, "gõ nhầm");
     EXPECT_BODY_HAS(r, "action=\"/lookup\"");
 }
@@ -1696,16 +1359,16 @@ static void test_transcript_bad_check_symbol_is_400_page(void **state)
 static void test_transcript_trailing_slash_is_404(void **state)
 {
     ctx_t *c = *state;
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s/", c->valid.code)), 404);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s/", c->valid.code)), 404);
 }
 
 /* docs/portal.md: a recall notice's own code is not a page. */
 static void test_recall_notice_code_is_404(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->notice));
+    resp_t *r = get(c, harness_printf("/v/%s", c->notice));
     EXPECT_STATUS(r, 404);
-    expect_html(c, r);
+    expect_html(r);
 }
 
 /* ---- tests: QR and print --------------------------------------------------------------- */
@@ -1713,9 +1376,9 @@ static void test_recall_notice_code_is_404(void **state)
 static void test_qr_svg_is_svg(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, xprintf(c, "/v/%s/qr.svg", c->valid.code));
+    resp_t *r = get(c, harness_printf("/v/%s/qr.svg", c->valid.code));
     EXPECT_STATUS(r, 200);
-    expect_type(c, r, "image/svg+xml");
+    expect_type(r, "image/svg+xml");
     EXPECT_BODY_HAS(r, "<svg");
 }
 
@@ -1723,46 +1386,46 @@ static void test_qr_png_decodes_to_the_canonical_page_url(void **state)
 {
     ctx_t *c = *state;
     const char *code = c->valid.code;
-    resp_t *r = get(c, xprintf(c, "/v/%s/qr.png", code));
+    resp_t *r = get(c, harness_printf("/v/%s/qr.png", code));
     EXPECT_STATUS(r, 200);
-    expect_type(c, r, "image/png");
+    expect_type(r, "image/png");
     EXPECT(r, r->bodylen > 8 && memcmp(r->body, "\x89PNG\r\n\x1a\n", 8) == 0,
            "expected a PNG signature from %s", r->what);
-    const char *file = xprintf(c, "%s/qr.png", c->tmp);
+    const char *file = harness_printf("%s/qr.png", c->tmp);
     FILE *f = fopen(file, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(r->body, 1, r->bodylen, f), r->bodylen);
     fclose(f);
-    run_t z;
+    harness_run_t z;
     const char *argv[] = {"zbarimg", "--raw", "-q", file, NULL};
-    run_argv(c, &z, argv, 20000);
-    EXPECT_EXIT(&z, 0);
+    harness_run(&z, NULL, argv, 20000);
+    HARNESS_EXPECT_EXIT(&z, 0);
     z.out[strcspn(z.out, "\r\n")] = '\0';
-    const char *lower_url = xprintf(c, "http://127.0.0.1:%d/v/%s", c->port, code);
-    const char *upper_url = xprintf(c, "HTTP://127.0.0.1:%d/V/%s", c->port, code);
-    CHECK_RUN(strcmp(z.out, lower_url) == 0 || strcmp(z.out, upper_url) == 0, &z,
-              "expected the QR code to hold %s or %s, it holds \"%s\"", lower_url, upper_url, z.out);
+    const char *lower_url = harness_printf("http://127.0.0.1:%d/v/%s", c->port, code);
+    const char *upper_url = harness_printf("HTTP://127.0.0.1:%d/V/%s", c->port, code);
+    HARNESS_CHECK_RUN(strcmp(z.out, lower_url) == 0 || strcmp(z.out, upper_url) == 0, &z,
+                      "expected the QR code to hold %s or %s, it holds \"%s\"", lower_url, upper_url, z.out);
     if (strcmp(z.out, upper_url) == 0)
-        expect_redirect(c, get(c, xprintf(c, "/V/%s", code)), 301, xprintf(c, "/v/%s", code));
+        expect_redirect(c, get(c, harness_printf("/V/%s", code)), 301, harness_printf("/v/%s", code));
 }
 
 static void test_qr_of_unknown_code_is_404(void **state)
 {
     ctx_t *c = *state;
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s/qr.png", c->unknown[0])), 404);
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s/qr.svg", c->unknown[0])), 404);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s/qr.png", c->unknown[0])), 404);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s/qr.svg", c->unknown[0])), 404);
 }
 
 static void test_print_page_has_grouped_code_and_qr(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, xprintf(c, "/v/%s/print", c->valid.code));
+    resp_t *r = get(c, harness_printf("/v/%s/print", c->valid.code));
     EXPECT_STATUS(r, 200);
-    expect_html(c, r);
-    EXPECT_BODY_HAS(r, grouped(c, c->valid.code));
+    expect_html(r);
+    EXPECT_BODY_HAS(r, grouped(c->valid.code));
     EXPECT(r,
-           body_has(r, xprintf(c, "/v/%s/qr.svg", c->valid.code)) ||
-               body_has(r, xprintf(c, "/v/%s/qr.png", c->valid.code)),
+           body_has(r, harness_printf("/v/%s/qr.svg", c->valid.code)) ||
+               body_has(r, harness_printf("/v/%s/qr.png", c->valid.code)),
            "expected the print page to refer to /v/%s/qr.svg or qr.png, it does not", c->valid.code);
     EXPECT_BODY_HAS(r, c->valid.name);
 }
@@ -1867,7 +1530,7 @@ static void test_api_transcript_hides_address_guardian_and_masks_citizen_id(void
         EXPECT(r, jget(student, "address") == NULL, "expected no transcript.student.address, got one");
         EXPECT(r, jget(student, "guardian_name") == NULL,
                "expected no transcript.student.guardian_name, got one");
-        expect_no_personal_data(c, r, p);
+        expect_no_personal_data(r, p);
         const char *cid = jstr(jget(student, "citizen_id"));
         size_t n = cid ? strlen(cid) : 0;
         EXPECT(r,
@@ -1884,23 +1547,23 @@ static void test_api_transcript_hides_address_guardian_and_masks_citizen_id(void
 static void test_api_answers_send_privacy_headers(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, api_path(c, c->valid.code));
+    resp_t *r = get(c, harness_api_path(c->valid.code));
     EXPECT_STATUS(r, 200);
-    expect_privacy_headers(c, r);
+    expect_privacy_headers(r);
 }
 
 static void test_api_unknown_code_is_404_not_found_problem(void **state)
 {
     ctx_t *c = *state;
-    expect_problem(c, get(c, api_path(c, c->unknown[0])), 404, "not_found");
+    expect_problem(get(c, harness_api_path(c->unknown[0])), 404, "not_found");
 }
 
 static void test_api_malformed_code_is_400_malformed_code(void **state)
 {
     ctx_t *c = *state;
-    expect_problem(c, get(c, api_path(c, "NOT-A-CODE")), 400, "malformed_code");
-    expect_problem(c, get(c, api_path(c, bad_check(c, c->valid.code))), 400, "malformed_code");
-    expect_problem(c, get(c, api_path(c, xprintf(c, "%.15s", c->valid.code))), 400, "malformed_code");
+    expect_problem(get(c, harness_api_path("NOT-A-CODE")), 400, "malformed_code");
+    expect_problem(get(c, harness_api_path(bad_check(c->valid.code))), 400, "malformed_code");
+    expect_problem(get(c, harness_api_path(harness_printf("%.15s", c->valid.code))), 400, "malformed_code");
 }
 
 /* docs/portal.md: any valid spelling, the canonical code, no redirect. */
@@ -1908,7 +1571,7 @@ static void test_api_accepts_any_spelling_without_redirect(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    jv_t *j = api(c, lower(c, grouped(c, c->valid.code)), &r);
+    jv_t *j = api(c, lower(grouped(c->valid.code)), &r);
     const char *s = jstr(jget(j, "code"));
     EXPECT(r, s && strcmp(s, c->valid.code) == 0, "expected \"code\": \"%s\", got %s", c->valid.code,
            s ? s : "none");
@@ -1962,12 +1625,12 @@ static void test_api_recalled_without_replacement_has_null_superseded_by(void **
 static void test_pages_of_recalled_and_replacement_link_to_each_other(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->recalled_old));
+    resp_t *r = get(c, harness_printf("/v/%s", c->recalled_old));
     EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, xprintf(c, "href=\"/v/%s\"", c->recalled_new));
-    r = get(c, xprintf(c, "/v/%s", c->recalled_new));
+    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s\"", c->recalled_new));
+    r = get(c, harness_printf("/v/%s", c->recalled_new));
     EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, xprintf(c, "href=\"/v/%s\"", c->recalled_old));
+    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s\"", c->recalled_old));
 }
 
 /* ---- tests: POST /api/v1/verify ------------------------------------------------------------ */
@@ -1975,12 +1638,12 @@ static void test_pages_of_recalled_and_replacement_link_to_each_other(void **sta
 static void test_verify_answers_each_code_in_order(void **state)
 {
     ctx_t *c = *state;
-    const char *body = xprintf(c, "{\"codes\": [\"%s\", \"%s\", \"%s\", \"NOT-A-CODE\"]}", c->valid.code,
-                               c->recalled_old, c->unknown[1]);
+    const char *body = harness_printf("{\"codes\": [\"%s\", \"%s\", \"%s\", \"NOT-A-CODE\"]}", c->valid.code,
+                                      c->recalled_old, c->unknown[1]);
     resp_t *r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    expect_type(c, r, "application/json");
-    jv_t *res = jget(json_of(c, r), "results");
+    expect_type(r, "application/json");
+    jv_t *res = jget(json_of(r), "results");
     EXPECT(r, res && res->t == J_ARR && res->n == 4, "expected \"results\" with 4 entries, got %s of %zu",
            jtype_name(res), res ? res->n : 0);
     const char *codes[] = {c->valid.code, c->recalled_old, c->unknown[1], "NOT-A-CODE"};
@@ -2002,9 +1665,9 @@ static void test_verify_more_than_100_codes_is_400(void **state)
     ctx_t *c = *state;
     const char *body = "{\"codes\": [";
     for (int i = 0; i < 101; i++)
-        body = xprintf(c, "%s%s\"%s\"", body, i ? "," : "", c->valid.code);
-    body = xprintf(c, "%s]}", body);
-    expect_problem(c, post_json(c, "/api/v1/verify", body, strlen(body)), 400, "too_many_codes");
+        body = harness_printf("%s%s\"%s\"", body, i ? "," : "", c->valid.code);
+    body = harness_printf("%s]}", body);
+    expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 400, "too_many_codes");
 }
 
 /* http.md: at most 100 codes and at most 16 KiB are fine. */
@@ -2013,18 +1676,18 @@ static void test_verify_accepts_exactly_100_codes_in_exactly_16_kib(void **state
     ctx_t *c = *state;
     const char *body = "{\"codes\": [";
     for (int i = 0; i < 100; i++)
-        body = xprintf(c, "%s%s\"%s\"", body, i ? "," : "", i % 2 ? c->valid.code : c->valid2.code);
-    body = xprintf(c, "%s]}", body);
+        body = harness_printf("%s%s\"%s\"", body, i ? "," : "", i % 2 ? c->valid.code : c->valid2.code);
+    body = harness_printf("%s]}", body);
     size_t n = 16 * 1024, len = strlen(body);
     assert_true(len < n);
-    char *padded = xmalloc(c, n + 1);
+    char *padded = harness_malloc(n + 1);
     memcpy(padded, body, len - 1); /* all but the closing brace */
     memset(padded + len - 1, ' ', n - len);
     padded[n - 1] = '}';
     padded[n] = '\0';
     resp_t *r = post_json(c, "/api/v1/verify", padded, n);
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(c, r), "results");
+    jv_t *res = jget(json_of(r), "results");
     EXPECT(r, res && res->t == J_ARR && res->n == 100, "expected 100 results, got %zu", res ? res->n : 0);
     for (size_t i = 0; i < 100; i++) {
         const char *st = jstr(jget(res->items[i], "status"));
@@ -2037,10 +1700,10 @@ static void test_verify_accepts_exactly_100_codes_in_exactly_16_kib(void **state
 static void test_verify_answers_canonical_codes_for_any_spelling(void **state)
 {
     ctx_t *c = *state;
-    const char *body = xprintf(c, "{\"codes\": [\"%s\"]}", lower(c, grouped(c, c->valid.code)));
+    const char *body = harness_printf("{\"codes\": [\"%s\"]}", lower(grouped(c->valid.code)));
     resp_t *r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(c, r), "results");
+    jv_t *res = jget(json_of(r), "results");
     jv_t *one = res && res->t == J_ARR && res->n == 1 ? res->items[0] : NULL;
     const char *code = jstr(jget(one, "code")), *st = jstr(jget(one, "status"));
     EXPECT(r, code && strcmp(code, c->valid.code) == 0, "expected results[0].code \"%s\", got %s",
@@ -2053,11 +1716,11 @@ static void test_verify_body_over_16_kib_is_413(void **state)
 {
     ctx_t *c = *state;
     size_t n = 17 * 1024;
-    char *pad = xmalloc(c, n + 1);
+    char *pad = harness_malloc(n + 1);
     memset(pad, 'A', n);
     pad[n] = '\0';
-    const char *body = xprintf(c, "{\"codes\": [\"%s\"]}", pad);
-    expect_problem(c, post_json(c, "/api/v1/verify", body, strlen(body)), 413, "too_large");
+    const char *body = harness_printf("{\"codes\": [\"%s\"]}", pad);
+    expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 413, "too_large");
 }
 
 static void test_verify_broken_json_or_codes_not_an_array_is_400(void **state)
@@ -2065,7 +1728,7 @@ static void test_verify_broken_json_or_codes_not_an_array_is_400(void **state)
     ctx_t *c = *state;
     const char *bodies[] = {"{\"codes\": [", "{\"codes\":\"x\"}", "[]", "nothing"};
     for (size_t i = 0; i < 4; i++)
-        expect_problem(c, post_json(c, "/api/v1/verify", bodies[i], strlen(bodies[i])), 400, "bad_request");
+        expect_problem(post_json(c, "/api/v1/verify", bodies[i], strlen(bodies[i])), 400, "bad_request");
 }
 
 static void test_verify_get_is_405_with_allow_post(void **state)
@@ -2073,7 +1736,7 @@ static void test_verify_get_is_405_with_allow_post(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, "/api/v1/verify");
     EXPECT_STATUS(r, 405);
-    expect_header_has(c, r, "allow", "POST");
+    expect_header_has(r, "allow", "POST");
 }
 
 /* ---- tests: methods ------------------------------------------------------------------------- */
@@ -2081,13 +1744,13 @@ static void test_verify_get_is_405_with_allow_post(void **state)
 static void test_head_answers_like_get_without_body(void **state)
 {
     ctx_t *c = *state;
-    const char *paths[] = {"/", xprintf(c, "/v/%s", c->valid.code)};
+    const char *paths[] = {"/", harness_printf("/v/%s", c->valid.code)};
     for (size_t i = 0; i < 2; i++) {
         resp_t *g = get(c, paths[i]);
         resp_t *h = request(c, "HEAD", paths[i], NULL, NULL, 0);
         EXPECT(h, h->status == g->status, "expected HEAD %s to answer %d like GET, got %d", paths[i],
                g->status, h->status);
-        const char *gt = hdr(c, g, "content-type"), *ht = hdr(c, h, "content-type");
+        const char *gt = hdr(g, "content-type"), *ht = hdr(h, "content-type");
         EXPECT(h, gt && ht && strcmp(gt, ht) == 0,
                "expected HEAD %s to have Content-Type %s like GET, got %s", paths[i], gt ? gt : "none",
                ht ? ht : "none");
@@ -2099,11 +1762,11 @@ static void test_other_methods_get_405_with_allow_get_head(void **state)
 {
     ctx_t *c = *state;
     resp_t *rs[] = {request(c, "DELETE", "/", NULL, NULL, 0), request(c, "PUT", "/v/X", NULL, "", 0),
-                    request(c, "POST", xprintf(c, "/v/%s", c->valid.code), NULL, "", 0)};
+                    request(c, "POST", harness_printf("/v/%s", c->valid.code), NULL, "", 0)};
     for (size_t i = 0; i < 3; i++) {
         EXPECT_STATUS(rs[i], 405);
-        expect_header_has(c, rs[i], "allow", "GET");
-        expect_header_has(c, rs[i], "allow", "HEAD");
+        expect_header_has(rs[i], "allow", "GET");
+        expect_header_has(rs[i], "allow", "HEAD");
     }
 }
 
@@ -2114,7 +1777,7 @@ static void test_static_stylesheet_is_css(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, "/static/style.css");
     EXPECT_STATUS(r, 200);
-    expect_type(c, r, "text/css");
+    expect_type(r, "text/css");
 }
 
 static void test_static_openapi_is_json_of_openapi_3(void **state)
@@ -2122,8 +1785,8 @@ static void test_static_openapi_is_json_of_openapi_3(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, "/static/openapi.json");
     EXPECT_STATUS(r, 200);
-    expect_type(c, r, "application/json");
-    const char *v = jstr(jget(json_of(c, r), "openapi"));
+    expect_type(r, "application/json");
+    const char *v = jstr(jget(json_of(r), "openapi"));
     EXPECT(r, v && v[0] == '3', "expected \"openapi\": \"3…\", got %s", v ? v : "none");
 }
 
@@ -2133,7 +1796,7 @@ static void test_static_openapi_is_json_of_openapi_3(void **state)
 static void test_hostile_paths_get_4xx_never_5xx(void **state)
 {
     ctx_t *c = *state;
-    char *longcode = xmalloc(c, 5001);
+    char *longcode = harness_malloc(5001);
     memset(longcode, 'A', 5000);
     longcode[5000] = '\0';
     struct {
@@ -2145,11 +1808,11 @@ static void test_hostile_paths_get_4xx_never_5xx(void **state)
         {"/static/..%2fREADME.md", 404},
         {"/v/%2e%2e", 404},
         {"/v/..%2fetc", 404},
-        {xprintf(c, "/v/%.8s%%00%.8s", c->valid.code, c->valid.code + 8), 404},
+        {harness_printf("/v/%.8s%%00%.8s", c->valid.code, c->valid.code + 8), 404},
         {"/v/\xff\xfe", 404},
-        {xprintf(c, "/v/%.8s\xff%.7s", c->valid.code, c->valid.code + 8), 404},
-        {xprintf(c, "/v/%s", longcode), 404},
-        {xprintf(c, "/lookup?code=%s", longcode), 400},
+        {harness_printf("/v/%.8s\xff%.7s", c->valid.code, c->valid.code + 8), 404},
+        {harness_printf("/v/%s", longcode), 404},
+        {harness_printf("/lookup?code=%s", longcode), 400},
         {"/lookup?code=%ff%fe%00", 400},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -2174,10 +1837,10 @@ static void test_header_value_of_20_kib_is_refused_without_a_crash(void **state)
 {
     ctx_t *c = *state;
     size_t big = 20 * 1024;
-    char *v = xmalloc(c, big + 1);
+    char *v = harness_malloc(big + 1);
     memset(v, 'x', big);
     v[big] = '\0';
-    resp_t *r = get_h(c, "/", xprintf(c, "X-Big: %s\r\n", v));
+    resp_t *r = get_h(c, "/", harness_printf("X-Big: %s\r\n", v));
     expect_alive(c);
     expect_refused_or_closed(r, "a header value of 20 KiB");
 }
@@ -2187,7 +1850,7 @@ static void test_200_header_lines_are_refused_without_a_crash(void **state)
     ctx_t *c = *state;
     const char *many = "";
     for (int i = 0; i < 200; i++)
-        many = xprintf(c, "%sX-H-%d: v\r\n", many, i);
+        many = harness_printf("%sX-H-%d: v\r\n", many, i);
     resp_t *r = get_h(c, "/", many);
     expect_alive(c);
     expect_refused_or_closed(r, "200 header lines");
@@ -2198,16 +1861,16 @@ static resp_t *get_with_fields(ctx_t *c, const char *path, int extra)
 {
     const char *many = "";
     for (int i = 0; i < extra; i++)
-        many = xprintf(c, "%sX-H-%d: v\r\n", many, i);
+        many = harness_printf("%sX-H-%d: v\r\n", many, i);
     return get_h(c, path, many);
 }
 
 static resp_t *get_with_value(ctx_t *c, const char *path, size_t n)
 {
-    char *v = xmalloc(c, n + 1);
+    char *v = harness_malloc(n + 1);
     memset(v, 'x', n);
     v[n] = '\0';
-    return get_h(c, path, xprintf(c, "X-Big: %s\r\n", v));
+    return get_h(c, path, harness_printf("X-Big: %s\r\n", v));
 }
 
 /* docs/portal.md: headers up to 8 KiB and 64 fields are served; more is 431. */
@@ -2226,10 +1889,10 @@ static void test_headers_over_8_kib_or_64_fields_are_431(void **state)
     ctx_t *c = *state;
     resp_t *r = get_with_value(c, "/", 9 * 1024);
     EXPECT(r, r->status == 431, "expected 431 for a header value of 9 KiB, got %d", r->status);
-    expect_html(c, r);
-    r = get_with_value(c, api_path(c, c->valid.code), 9 * 1024);
+    expect_html(r);
+    r = get_with_value(c, harness_api_path(c->valid.code), 9 * 1024);
     EXPECT(r, r->status == 431, "expected 431 for a header value of 9 KiB on the API, got %d", r->status);
-    expect_type(c, r, "application/problem+json");
+    expect_type(r, "application/problem+json");
     r = get_with_fields(c, "/", 63);
     EXPECT(r, r->status == 431, "expected 431 for 65 header fields (Host, Connection and 63 more), got %d",
            r->status);
@@ -2248,7 +1911,7 @@ static void test_tls_hello_on_cleartext_is_refused_without_a_crash(void **state)
 {
     ctx_t *c = *state;
     const char junk[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n";
-    resp_t *r = http_to(c, NULL, c->port, junk, sizeof junk - 1);
+    resp_t *r = http_to(NULL, c->port, junk, sizeof junk - 1);
     expect_alive(c);
     expect_refused_or_closed(r, "a TLS ClientHello on cleartext");
 }
@@ -2257,12 +1920,11 @@ static void test_tls_hello_on_cleartext_is_refused_without_a_crash(void **state)
 static void test_h2c_upgrade_is_not_taken(void **state)
 {
     ctx_t *c = *state;
-    const char *req =
-        xprintf(c,
-                "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: Upgrade, HTTP2-Settings, close\r\n"
-                "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
-                c->port);
-    resp_t *r = http_to(c, NULL, c->port, req, strlen(req));
+    const char *req = harness_printf(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: Upgrade, HTTP2-Settings, close\r\n"
+        "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
+        c->port);
+    resp_t *r = http_to(NULL, c->port, req, strlen(req));
     EXPECT_STATUS(r, 200);
     EXPECT(r, strncmp(r->raw, "HTTP/1.1 ", 9) == 0, "expected an HTTP/1.1 answer to an h2c upgrade");
 }
@@ -2272,13 +1934,13 @@ static void test_unknown_api_paths_are_404_problem_json(void **state)
 {
     ctx_t *c = *state;
     const char *paths[] = {"/api/v1/nothing", "/api/v2/transcripts/X",
-                           xprintf(c, "%s/", api_path(c, c->valid.code)),
-                           xprintf(c, "%s/extra", api_path(c, c->valid.code))};
+                           harness_printf("%s/", harness_api_path(c->valid.code)),
+                           harness_printf("%s/extra", harness_api_path(c->valid.code))};
     for (size_t i = 0; i < 4; i++) {
         resp_t *r = get(c, paths[i]);
         EXPECT_STATUS(r, 404);
-        expect_type(c, r, "application/problem+json");
-        json_of(c, r);
+        expect_type(r, "application/problem+json");
+        json_of(r);
     }
 }
 
@@ -2289,13 +1951,13 @@ static void test_paths_are_matched_byte_for_byte(void **state)
     ctx_t *c = *state;
     const char *code = c->valid.code;
     const char *paths[] = {
-        xprintf(c, "//v/%s", code),
-        xprintf(c, "/./v/%s", code),
-        xprintf(c, "/v/./%s", code),
-        xprintf(c, "/v/%s/print/", code),
-        xprintf(c, "/v/%s/qr.svg/", code),
-        xprintf(c, "/v/%.4s%%2D%s", code, code + 4),
-        xprintf(c, "/v/%%%02X%s", (unsigned char)code[0], code + 1),
+        harness_printf("//v/%s", code),
+        harness_printf("/./v/%s", code),
+        harness_printf("/v/./%s", code),
+        harness_printf("/v/%s/print/", code),
+        harness_printf("/v/%s/qr.svg/", code),
+        harness_printf("/v/%.4s%%2D%s", code, code + 4),
+        harness_printf("/v/%%%02X%s", (unsigned char)code[0], code + 1),
         "/static/style.css/",
         "/static//style.css",
         "/static/",
@@ -2320,9 +1982,9 @@ static void test_serves_many_clients_at_once(void **state)
     const char *paths[N];
     for (int i = 0; i < N; i++) {
         const char *code = i % 3 == 0 ? c->valid.code : i % 3 == 1 ? c->valid2.code : c->xss.code;
-        paths[i] = i % 2 ? xprintf(c, "/v/%s", code) : api_path(c, code);
-        const char *req = xprintf(c, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n",
-                                  paths[i], c->port);
+        paths[i] = i % 2 ? harness_printf("/v/%s", code) : harness_api_path(code);
+        const char *req = harness_printf("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n",
+                                         paths[i], c->port);
         fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -2334,9 +1996,9 @@ static void test_serves_many_clients_at_once(void **state)
             fail_msg("expected to connect and send request %d of %d, failed: %s", i + 1, N, strerror(errno));
         }
     }
-    long deadline = now_ms() + 2 * HTTP_TIMEOUT_MS;
+    long deadline = harness_now_ms() + 2 * HTTP_TIMEOUT_MS;
     int open_n = N;
-    while (open_n > 0 && now_ms() < deadline) {
+    while (open_n > 0 && harness_now_ms() < deadline) {
         struct pollfd p[N];
         for (int i = 0; i < N; i++)
             p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
@@ -2348,7 +2010,7 @@ static void test_serves_many_clients_at_once(void **state)
             char tmp[65536];
             ssize_t got = recv(fds[i], tmp, sizeof tmp, 0);
             if (got > 0) {
-                append(&bufs[i], &lens[i], &caps[i], tmp, (size_t)got);
+                harness_append(&bufs[i], &lens[i], &caps[i], tmp, (size_t)got);
             } else if (got == 0 || errno != EINTR) {
                 close(fds[i]);
                 fds[i] = -1;
@@ -2360,7 +2022,7 @@ static void test_serves_many_clients_at_once(void **state)
         if (fds[i] >= 0)
             close(fds[i]);
         if (bufs[i])
-            keep(c, bufs[i]);
+            harness_keep(bufs[i]);
     }
     for (int i = 0; i < N; i++)
         if (!bufs[i] || strncmp(bufs[i], "HTTP/1.1 200 ", 13) != 0)
@@ -2381,7 +2043,7 @@ static void test_metrics_answers_prometheus_text(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, "/metrics");
     EXPECT_STATUS(r, 200);
-    expect_type(c, r, "text/plain");
+    expect_type(r, "text/plain");
     EXPECT_BODY_HAS(r, "hocba_");
 }
 
@@ -2392,27 +2054,27 @@ static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *aft
 static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **state)
 {
     ctx_t *c = *state;
-    const char *issuing = xprintf(c, "%s/trust/issuing-ca.crl", c->demo);
-    const char *root = xprintf(c, "%s/trust/root-ca.crl", c->demo);
+    const char *issuing = harness_printf("%s/trust/issuing-ca.crl", c->demo);
+    const char *root = harness_printf("%s/trust/root-ca.crl", c->demo);
     expect_api_status(c, c->crl_bad.code, "valid");
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", c->crl_bad.code)), c->crl_bad.name); /* fills the caches */
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s?lang=en", c->crl_bad.code)), c->crl_bad.name);
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s/print", c->crl_bad.code)), c->crl_bad.name);
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name); /* fills the caches */
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s?lang=en", c->crl_bad.code)), c->crl_bad.name);
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s/print", c->crl_bad.code)), c->crl_bad.name);
     PUBLISH_OK(c, "crl", issuing, root);
 
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->crl_bad.code));
+    resp_t *r = get(c, harness_printf("/v/%s", c->crl_bad.code));
     EXPECT_STATUS(r, 200);
-    expect_html(c, r);
+    expect_html(r);
     EXPECT(r, !body_has(r, c->crl_bad.name), "expected no pupil name (%s) on the invalid page, it is there",
            c->crl_bad.name);
     EXPECT(
         r, body_has_ci(r, "thu hồi"),
         "expected the Vietnamese invalid page to say the certificate was revoked (\"thu hồi\"), it does not");
-    r = get(c, xprintf(c, "/v/%s?lang=en", c->crl_bad.code));
+    r = get(c, harness_printf("/v/%s?lang=en", c->crl_bad.code));
     EXPECT_STATUS(r, 200);
     EXPECT(r, !body_has(r, c->crl_bad.name), "expected no pupil name on the English invalid page");
     EXPECT(r, body_has_ci(r, "revoked"), "expected the English invalid page to say \"revoked\", it does not");
-    r = get(c, xprintf(c, "/v/%s/print", c->crl_bad.code));
+    r = get(c, harness_printf("/v/%s/print", c->crl_bad.code));
     EXPECT(r, !body_has(r, c->crl_bad.name),
            "expected no pupil name on the print page of an invalid transcript");
     expect_api_invalid(c, c->crl_bad.code, "revocation");
@@ -2420,10 +2082,10 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
     expect_api_status(c, c->superseded_ok, "valid");
 
     /* docs/portal.md: an invalid result of verify names its failed checks */
-    const char *body = xprintf(c, "{\"codes\": [\"%s\"]}", c->crl_bad.code);
+    const char *body = harness_printf("{\"codes\": [\"%s\"]}", c->crl_bad.code);
     r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(c, r), "results");
+    jv_t *res = jget(json_of(r), "results");
     jv_t *one = res && res->t == J_ARR && res->n == 1 ? res->items[0] : NULL;
     const char *st = jstr(jget(one, "status"));
     EXPECT(r, st && strcmp(st, "invalid") == 0, "expected results[0].status \"invalid\", got %s",
@@ -2436,31 +2098,31 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
 
     PUBLISH_OK(c, "crl", root);
     expect_api_status(c, c->crl_bad.code, "valid");
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", c->crl_bad.code)), c->crl_bad.name);
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name);
 }
 
 static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state)
 {
     ctx_t *c = *state;
-    const char *dir = xprintf(c, "%s/other-root", c->tmp);
-    run_t k;
+    const char *dir = harness_printf("%s/other-root", c->tmp);
+    harness_run_t k;
     const char *argv[] = {"bash", FIXTURES_SCRIPT, "root", dir, NULL};
-    run_argv(c, &k, argv, CHILD_TIMEOUT_MS);
-    EXPECT_EXIT(&k, 0);
+    harness_run(&k, NULL, argv, CHILD_TIMEOUT_MS);
+    HARNESS_EXPECT_EXIT(&k, 0);
     expect_api_status(c, c->valid.code, "valid");
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
-    PUBLISH_OK(c, "trust", xprintf(c, "%s/other-root.pem", dir));
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
+    PUBLISH_OK(c, "trust", harness_printf("%s/other-root.pem", dir));
 
     expect_api_invalid(c, c->valid.code, "chain");
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->valid.code));
+    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
     EXPECT_STATUS(r, 200);
     EXPECT(r, !body_has(r, c->valid.name), "expected no pupil name (%s) on the invalid page, it is there",
            c->valid.name);
 
-    PUBLISH_OK(c, "trust", xprintf(c, "%s/trust/anchors.pem", c->demo),
-               xprintf(c, "%s/trust/intermediates.pem", c->demo));
+    PUBLISH_OK(c, "trust", harness_printf("%s/trust/anchors.pem", c->demo),
+               harness_printf("%s/trust/intermediates.pem", c->demo));
     expect_api_status(c, c->valid.code, "valid");
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", c->valid.code)), c->valid.name);
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name);
 }
 
 /* docs/index-format.md: a docs value is a 28-byte header, the payload
@@ -2471,13 +2133,13 @@ static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
     ctx_t *c = *state;
     const char *code = c->tamper.code;
     expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", code)), c->tamper.name); /* fills the caches */
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name); /* fills the caches */
     size_t len;
     unsigned char *orig = tamper_payload(c, code, "\"remarks\": \"", &len);
 
-    resp_t *r = get(c, xprintf(c, "/v/%s", code));
-    resp_t *a = get(c, api_path(c, code));
-    resp_t *p = get(c, xprintf(c, "/v/%s/print", code));
+    resp_t *r = get(c, harness_printf("/v/%s", code));
+    resp_t *a = get(c, harness_api_path(code));
+    resp_t *p = get(c, harness_printf("/v/%s/print", code));
     lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
 
     EXPECT_STATUS(r, 200);
@@ -2486,7 +2148,7 @@ static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
     EXPECT(p, !body_has(p, c->tamper.name),
            "expected no pupil name (%s) on the print page of an altered record", c->tamper.name);
     EXPECT_STATUS(a, 200);
-    jv_t *j = json_of(c, a);
+    jv_t *j = json_of(a);
     const char *st = jstr(jget(j, "status"));
     EXPECT(a, st && strcmp(st, "invalid") == 0,
            "expected \"status\": \"invalid\" for an altered record, got %s", st ? st : "none");
@@ -2494,7 +2156,7 @@ static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
     EXPECT(a, failed_check(j, "integrity") != NULL, "expected a failed \"integrity\" check, found none");
 
     expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", code)), c->tamper.name);
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name);
 }
 
 /* docs/index-format.md: a record ends with the SHA-256 of each certificate
@@ -2507,8 +2169,8 @@ static void test_tampered_certificates_answer_invalid_with_caches_warm(void **st
     ctx_t *c = *state;
     const char *code = c->tamper.code;
     expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", code)), c->tamper.name); /* fills the caches */
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", code)), c->tamper.name); /* served from them */
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name); /* fills the caches */
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name); /* served from them */
     size_t len, clen[16];
     unsigned char *rec = lmdb_get(c, "docs", code, 16, &len), *cert[16];
     if (!rec || len < 28 + 32 || rec[0] != 3)
@@ -2523,14 +2185,14 @@ static void test_tampered_certificates_answer_invalid_with_caches_warm(void **st
             fail_msg("expected certificate %u of %u named by %s in \"certs\"", i + 1, n, code);
     }
     for (unsigned i = 0; i < n; i++) {
-        unsigned char *bad = xmalloc(c, clen[i]);
+        unsigned char *bad = harness_malloc(clen[i]);
         memcpy(bad, cert[i], clen[i]);
         bad[clen[i] - 3] ^= 0x01;
         lmdb_put(c, "certs", hashes + 32 * i, 32, bad, clen[i], 0);
     }
 
-    resp_t *r = get(c, xprintf(c, "/v/%s", code));
-    resp_t *a = get(c, api_path(c, code));
+    resp_t *r = get(c, harness_printf("/v/%s", code));
+    resp_t *a = get(c, harness_api_path(code));
     for (unsigned i = 0; i < n; i++) /* before any assertion can jump out */
         lmdb_put(c, "certs", hashes + 32 * i, 32, cert[i], clen[i], 0);
 
@@ -2538,29 +2200,29 @@ static void test_tampered_certificates_answer_invalid_with_caches_warm(void **st
     EXPECT(r, !body_has(r, c->tamper.name),
            "expected no pupil name (%s) on the page once the record's certificates are altered",
            c->tamper.name);
-    jv_t *j = json_of(c, a);
+    jv_t *j = json_of(a);
     const char *st = jstr(jget(j, "status"));
     EXPECT(a, st && strcmp(st, "invalid") == 0,
            "expected \"status\": \"invalid\" once the record's certificates are altered, got %s",
            st ? st : "none");
     expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, xprintf(c, "/v/%s", code)), c->tamper.name);
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name);
 }
 
 static void test_recall_and_reissue_published_while_serving(void **state)
 {
     ctx_t *c = *state;
-    const char *old = c->victim.code, *dir = xprintf(c, "%s/reissue", c->tmp);
+    const char *old = c->victim.code, *dir = harness_printf("%s/reissue", c->tmp);
     expect_api_status(c, old, "valid");
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", old)), 200); /* fills the caches */
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s/print", old)), 200);
-    run_t k;
+    EXPECT_STATUS(get(c, harness_printf("/v/%s", old)), 200); /* fills the caches */
+    EXPECT_STATUS(get(c, harness_printf("/v/%s/print", old)), 200);
+    harness_run_t k;
     const char *argv[] = {"bash", FIXTURES_SCRIPT, "reissue", c->demo, dir, c->victim.stem, old, NULL};
-    run_argv(c, &k, argv, CHILD_TIMEOUT_MS);
-    EXPECT_EXIT(&k, 0);
+    harness_run(&k, NULL, argv, CHILD_TIMEOUT_MS);
+    HARNESS_EXPECT_EXIT(&k, 0);
     char notice[17] = "", fresh[17] = "";
-    CHECK_RUN(sscanf(k.out, "%16s\t%16s", notice, fresh) == 2 && strlen(fresh) == 16, &k,
-              "expected RECALL_CODE<TAB>NEW_CODE from the fixtures script, got \"%.200s\"", k.out);
+    HARNESS_CHECK_RUN(sscanf(k.out, "%16s\t%16s", notice, fresh) == 2 && strlen(fresh) == 16, &k,
+                      "expected RECALL_CODE<TAB>NEW_CODE from the fixtures script, got \"%.200s\"", k.out);
     PUBLISH_OK(c, "batch", dir);
 
     resp_t *r;
@@ -2577,18 +2239,18 @@ static void test_recall_and_reissue_published_while_serving(void **state)
            s ? s : "none");
     s = jstr(jget(j, "supersedes"));
     EXPECT(r, s && strcmp(s, old) == 0, "expected \"supersedes\": \"%s\", got %s", old, s ? s : "none");
-    r = get(c, xprintf(c, "/v/%s", old));
+    r = get(c, harness_printf("/v/%s", old));
     EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, xprintf(c, "href=\"/v/%s\"", fresh));
-    r = get(c, xprintf(c, "/v/%s", fresh));
+    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s\"", fresh));
+    r = get(c, harness_printf("/v/%s", fresh));
     EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, xprintf(c, "href=\"/v/%s\"", old));
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", notice)), 404);
+    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s\"", old));
+    EXPECT_STATUS(get(c, harness_printf("/v/%s", notice)), 404);
     /* the verify route sees it too */
-    const char *body = xprintf(c, "{\"codes\": [\"%s\"]}", old);
+    const char *body = harness_printf("{\"codes\": [\"%s\"]}", old);
     r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(c, r), "results");
+    jv_t *res = jget(json_of(r), "results");
     const char *st = res && res->t == J_ARR && res->n == 1 ? jstr(jget(res->items[0], "status")) : NULL;
     EXPECT(r, st && strcmp(st, "recalled") == 0, "expected verify to say \"recalled\" for %s, got %s", old,
            st ? st : "none");
@@ -2605,13 +2267,13 @@ static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *aft
     if (!orig)
         fail_msg("expected a docs record for %s in the index, found none", code);
     if (len < 28 || orig[0] != 3)
-        fail_msg("expected a docs record of format 3 (28 bytes or more) for %s, got %zu bytes of format %d", code,
-                 len, len ? orig[0] : -1);
+        fail_msg("expected a docs record of format 3 (28 bytes or more) for %s, got %zu bytes of format %d",
+                 code, len, len ? orig[0] : -1);
     uLong plen = (uLong)orig[4] | (uLong)orig[5] << 8 | (uLong)orig[6] << 16 | (uLong)orig[7] << 24;
     size_t zlen = (size_t)orig[24] | (size_t)orig[25] << 8 | (size_t)orig[26] << 16 | (size_t)orig[27] << 24;
     if (zlen == 0 || 28 + zlen > len)
         fail_msg("expected a compressed payload of %zu bytes to fit the record of %zu bytes", zlen, len);
-    char *payload = xmalloc(c, plen + 1);
+    char *payload = harness_malloc(plen + 1);
     uLongf got = plen;
     if (uncompress((Bytef *)payload, &got, orig + 28, zlen) != Z_OK || got != plen)
         fail_msg("expected the stored payload of %s to inflate to %lu bytes", code, plen);
@@ -2623,11 +2285,11 @@ static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *aft
         fail_msg("expected an ASCII letter after %s in the payload of %s, found none", after, code);
     payload[off] ^= 0x01;
     uLongf nz = compressBound(plen);
-    unsigned char *z = xmalloc(c, nz);
+    unsigned char *z = harness_malloc(nz);
     if (compress2(z, &nz, (const Bytef *)payload, plen, Z_BEST_COMPRESSION) != Z_OK)
         fail_msg("compress2 failed");
     size_t rest = len - 28 - zlen, nlen = 28 + nz + rest;
-    unsigned char *bad = xmalloc(c, nlen);
+    unsigned char *bad = harness_malloc(nlen);
     memcpy(bad, orig, 28);
     bad[24] = (unsigned char)nz, bad[25] = (unsigned char)(nz >> 8), bad[26] = (unsigned char)(nz >> 16);
     bad[27] = (unsigned char)(nz >> 24);
@@ -2646,11 +2308,11 @@ static void test_recalled_stays_recalled_when_its_notice_no_longer_verifies(void
     expect_api_status(c, c->recalled_old, "recalled");
     size_t len;
     unsigned char *orig = tamper_payload(c, c->notice, "\"reason\": \"", &len);
-    resp_t *a = get(c, api_path(c, c->recalled_old));
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->recalled_old));
+    resp_t *a = get(c, harness_api_path(c->recalled_old));
+    resp_t *r = get(c, harness_printf("/v/%s", c->recalled_old));
     lmdb_put(c, "docs", c->notice, 16, orig, len, 0);
     EXPECT_STATUS(a, 200);
-    const char *st = jstr(jget(json_of(c, a), "status"));
+    const char *st = jstr(jget(json_of(a), "status"));
     EXPECT(a, st && strcmp(st, "recalled") == 0,
            "expected %s to stay \"recalled\" with its recall notice altered, got %s", c->recalled_old,
            st ? st : "none");
@@ -2670,13 +2332,13 @@ static void test_damaged_record_answers_503_not_invalid(void **state)
         fail_msg("expected a docs record for %s in the index", code);
     expect_api_status(c, code, "valid");
     lmdb_put(c, "docs", code, 16, orig, len - 1, 0);
-    resp_t *r = get(c, xprintf(c, "/v/%s", code));
-    resp_t *a = get(c, api_path(c, code));
+    resp_t *r = get(c, harness_printf("/v/%s", code));
+    resp_t *a = get(c, harness_api_path(code));
     lmdb_put(c, "docs", code, 16, orig, len, 0);
     EXPECT_STATUS(r, 503);
-    expect_html(c, r);
+    expect_html(r);
     EXPECT(r, !body_has(r, c->tamper.name), "expected no pupil name on the 503 page");
-    expect_problem(c, a, 503, "unavailable");
+    expect_problem(a, 503, "unavailable");
     expect_api_status(c, code, "valid");
 }
 
@@ -2694,18 +2356,18 @@ static void test_unreadable_trust_anchors_answer_503_not_invalid(void **state)
         "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
     lmdb_put(c, "meta", "anchors", 7, garbage, sizeof garbage - 1, 1);
 
-    resp_t *r = get(c, xprintf(c, "/v/%s", c->valid.code));
-    resp_t *a = get(c, api_path(c, c->valid.code));
+    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
+    resp_t *a = get(c, harness_api_path(c->valid.code));
     resp_t *h = get(c, "/healthz");
     lmdb_put(c, "meta", "anchors", 7, orig, len, 1); /* before any assertion can jump out */
 
     EXPECT_STATUS(r, 503);
-    expect_html(c, r);
+    expect_html(r);
     EXPECT(r, !body_has(r, c->valid.name), "expected no pupil name on the 503 page");
-    expect_problem(c, a, 503, "unavailable");
+    expect_problem(a, 503, "unavailable");
     EXPECT_STATUS(h, 503);
 
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", c->valid.code)), 200);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s", c->valid.code)), 200);
     EXPECT_STATUS(get(c, "/healthz"), 200);
     expect_api_status(c, c->valid.code, "valid");
 }
@@ -2716,15 +2378,15 @@ static void start_rl_portal(ctx_t *c)
 {
     if (c->rl_pid > 0)
         return;
-    c->rl_port = free_port();
+    c->rl_port = harness_free_port();
     assert_true(c->rl_port > 0);
     snprintf(c->rl_err, sizeof c->rl_err, "%s/portal-rl.err", c->tmp);
-    const char *listen = xprintf(c, "127.0.0.1:%d", c->rl_port);
-    const char *url = xprintf(c, "http://127.0.0.1:%d", c->rl_port);
-    const char *logf = xprintf(c, "%s/access-rl.log", c->tmp);
-    c->rl_metrics_port = free_port();
+    const char *listen = harness_printf("127.0.0.1:%d", c->rl_port);
+    const char *url = harness_printf("http://127.0.0.1:%d", c->rl_port);
+    const char *logf = harness_printf("%s/access-rl.log", c->tmp);
+    c->rl_metrics_port = harness_free_port();
     assert_true(c->rl_metrics_port > 0 && c->rl_metrics_port != c->rl_port);
-    const char *mlisten = xprintf(c, "127.0.0.1:%d", c->rl_metrics_port);
+    const char *mlisten = harness_printf("127.0.0.1:%d", c->rl_metrics_port);
     const char *argv[] = {c->portal_bin, "--db",
                           c->db,         "--listen",
                           listen,        "--public-url",
@@ -2732,37 +2394,37 @@ static void start_rl_portal(ctx_t *c)
                           "10",          "--metrics-listen",
                           mlisten,       "--access-log",
                           logf,          NULL};
-    c->rl_pid = start_bg(argv, c->rl_err);
+    c->rl_pid = harness_start_bg(argv, c->rl_err, 0);
     assert_true(c->rl_pid > 0);
-    long start = now_ms();
+    long start = harness_now_ms();
     for (;;) {
         int st;
         if (waitpid(c->rl_pid, &st, WNOHANG) == c->rl_pid) {
             c->rl_pid = 0;
-            dump_file_tail("rate-limited portal output", c->rl_err);
-            fail_msg("expected the second portal to start, it ended: %s", wait_status_text(c, st));
+            harness_dump_file_tail("rate-limited portal output", c->rl_err);
+            fail_msg("expected the second portal to start, it ended: %s", harness_wait_status_text(st));
         }
-        resp_t *r = request_to(c, "127.0.0.9", c->rl_port, "GET", "/healthz", NULL, NULL, 0);
+        resp_t *r = request_to("127.0.0.9", c->rl_port, "GET", "/healthz", NULL, NULL, 0);
         if (r->status == 200)
             return;
-        if (now_ms() - start > READY_TIMEOUT_MS) {
-            dump_file_tail("rate-limited portal output", c->rl_err);
+        if (harness_now_ms() - start > READY_TIMEOUT_MS) {
+            harness_dump_file_tail("rate-limited portal output", c->rl_err);
             fail_msg("expected the second portal to answer /healthz 200 within %d ms, last: %d",
                      READY_TIMEOUT_MS, r->status);
         }
-        sleep_ms(50);
+        harness_sleep_ms(50);
     }
 }
 
 static resp_t *rl_get(ctx_t *c, const char *src, const char *path)
 {
-    return request_to(c, src, c->rl_port, "GET", path, NULL, NULL, 0);
+    return request_to(src, c->rl_port, "GET", path, NULL, NULL, 0);
 }
 
-static void expect_429(ctx_t *c, const resp_t *r)
+static void expect_429(const resp_t *r)
 {
     EXPECT_STATUS(r, 429);
-    const char *ra = hdr(c, r, "retry-after");
+    const char *ra = hdr(r, "retry-after");
     char *end;
     long secs = ra ? strtol(ra, &end, 10) : 0;
     EXPECT(r, ra && *ra && *end == '\0' && secs > 0, "expected Retry-After as whole seconds > 0, got %s",
@@ -2773,7 +2435,7 @@ static void test_rate_limit_serves_a_code_at_most_n_times_then_429(void **state)
 {
     ctx_t *c = *state;
     start_rl_portal(c);
-    const char *src = "127.0.0.2", *path = xprintf(c, "/v/%s", c->valid.code);
+    const char *src = "127.0.0.2", *path = harness_printf("/v/%s", c->valid.code);
     int served = 0;
     resp_t *r = NULL;
     for (int i = 0; i < RL_LIMIT + 5; i++) {
@@ -2782,13 +2444,13 @@ static void test_rate_limit_serves_a_code_at_most_n_times_then_429(void **state)
             break;
         served++;
     }
-    expect_429(c, r);
-    expect_html(c, r);
+    expect_429(r);
+    expect_html(r);
     EXPECT(r, served <= RL_LIMIT && served >= RL_LIMIT - 1,
            "expected %d lookups served before the 429 (--rate-limit %d), got %d", RL_LIMIT, RL_LIMIT, served);
-    r = request_to(c, src, c->rl_port, "GET", api_path(c, c->valid.code), NULL, NULL, 0);
-    expect_problem(c, r, 429, "rate_limited");
-    expect_429(c, r);
+    r = request_to(src, c->rl_port, "GET", harness_api_path(c->valid.code), NULL, NULL, 0);
+    expect_problem(r, 429, "rate_limited");
+    expect_429(r);
 }
 
 /* docs/portal.md: a miss costs 5 tokens of 10, so the third miss is 429. */
@@ -2797,12 +2459,12 @@ static void test_rate_limit_misses_cost_five(void **state)
     ctx_t *c = *state;
     start_rl_portal(c);
     const char *src = "127.0.0.3";
-    EXPECT_STATUS(rl_get(c, src, xprintf(c, "/v/%s", c->unknown[0])), 404);
-    EXPECT_STATUS(rl_get(c, src, xprintf(c, "/v/%s", c->unknown[1])), 404);
-    resp_t *r = rl_get(c, src, xprintf(c, "/v/%s", c->unknown[2]));
-    expect_429(c, r);
-    r = request_to(c, src, c->rl_port, "GET", api_path(c, c->unknown[3]), NULL, NULL, 0);
-    expect_problem(c, r, 429, "rate_limited");
+    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->unknown[0])), 404);
+    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->unknown[1])), 404);
+    resp_t *r = rl_get(c, src, harness_printf("/v/%s", c->unknown[2]));
+    expect_429(r);
+    r = request_to(src, c->rl_port, "GET", harness_api_path(c->unknown[3]), NULL, NULL, 0);
+    expect_problem(r, 429, "rate_limited");
 }
 
 static void test_rate_limit_never_applies_to_home_static_and_healthz(void **state)
@@ -2812,8 +2474,8 @@ static void test_rate_limit_never_applies_to_home_static_and_healthz(void **stat
     const char *src = "127.0.0.4";
     resp_t *r = NULL;
     for (int i = 0; i < 4 && (!r || r->status != 429); i++)
-        r = rl_get(c, src, xprintf(c, "/v/%s", c->unknown[i]));
-    expect_429(c, r);
+        r = rl_get(c, src, harness_printf("/v/%s", c->unknown[i]));
+    expect_429(r);
     for (int i = 0; i < RL_LIMIT + 2; i++) {
         EXPECT_STATUS(rl_get(c, src, "/"), 200);
         EXPECT_STATUS(rl_get(c, src, "/static/style.css"), 200);
@@ -2828,8 +2490,8 @@ static void test_rate_limit_qr_of_a_known_code_costs_nothing(void **state)
     start_rl_portal(c);
     const char *src = "127.0.0.5";
     for (int i = 0; i < RL_LIMIT + 5; i++)
-        EXPECT_STATUS(rl_get(c, src, xprintf(c, "/v/%s/qr.svg", c->valid.code)), 200);
-    EXPECT_STATUS(rl_get(c, src, xprintf(c, "/v/%s", c->valid.code)), 200);
+        EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s/qr.svg", c->valid.code)), 200);
+    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->valid.code)), 200);
 }
 
 /* docs/portal.md: /lookup with a bad code is a miss (5 tokens); a good one
@@ -2840,11 +2502,11 @@ static void test_rate_limit_bad_lookups_cost_five_and_good_ones_nothing(void **s
     start_rl_portal(c);
     const char *src = "127.0.0.6";
     for (int i = 0; i < RL_LIMIT + 5; i++)
-        EXPECT_STATUS(rl_get(c, src, xprintf(c, "/lookup?code=%s", lower(c, c->valid.code))), 303);
-    const char *typo = xprintf(c, "/lookup?code=%s", bad_check(c, c->valid.code));
+        EXPECT_STATUS(rl_get(c, src, harness_printf("/lookup?code=%s", lower(c->valid.code))), 303);
+    const char *typo = harness_printf("/lookup?code=%s", bad_check(c->valid.code));
     EXPECT_STATUS(rl_get(c, src, typo), 400);
     EXPECT_STATUS(rl_get(c, src, typo), 400);
-    expect_429(c, rl_get(c, src, typo));
+    expect_429(rl_get(c, src, typo));
 }
 
 /* docs/portal.md: with --metrics-listen, /metrics is only there. */
@@ -2855,7 +2517,7 @@ static void test_metrics_listen_moves_metrics_off_the_public_listener(void **sta
     resp_t *r = rl_get(c, "127.0.0.7", "/metrics");
     EXPECT(r, r->status == 404,
            "expected 404 for /metrics on the public listener with --metrics-listen, got %d", r->status);
-    r = request_to(c, "127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
+    r = request_to("127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, "hocba_");
 }
@@ -2865,12 +2527,11 @@ static void test_rate_limited_portal_stops_on_sigterm_with_exit_0(void **state)
     ctx_t *c = *state;
     start_rl_portal(c);
     pid_t pid = c->rl_pid;
-    int st = 0;
     /* an idle keep-alive connection, as a browser leaves one */
     int idle = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->rl_port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const char *req = xprintf(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", c->rl_port);
+    const char *req = harness_printf("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", c->rl_port);
     char tmp[512];
     if (idle >= 0 && connect(idle, (struct sockaddr *)&a, sizeof a) == 0 &&
         send(idle, req, strlen(req), 0) > 0) {
@@ -2878,60 +2539,38 @@ static void test_rate_limited_portal_stops_on_sigterm_with_exit_0(void **state)
         if (poll(&p, 1, HTTP_TIMEOUT_MS) > 0 && recv(idle, tmp, sizeof tmp, 0) > 0) {
         }
     }
-    kill(pid, SIGTERM);
-    int ended = wait_exit(pid, STOP_TIMEOUT_MS, &st);
-    if (!ended) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        wait_exit(pid, STOP_TIMEOUT_MS, &st);
-    }
+    int st;
+    int ended = harness_stop(pid, SIGTERM, STOP_TIMEOUT_MS, &st);
     c->rl_pid = 0;
     if (idle >= 0)
         close(idle);
     if (!ended || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        dump_file_tail("rate-limited portal output", c->rl_err);
+        harness_dump_file_tail("rate-limited portal output", c->rl_err);
         fail_msg(
             "expected exit status 0 within %d ms of SIGTERM (one idle keep-alive connection open), got: %s%s",
-            STOP_TIMEOUT_MS, ended ? wait_status_text(c, st) : "still running (killed)",
-            sanitizer_note(c->rl_err));
+            STOP_TIMEOUT_MS, ended ? harness_wait_status_text(st) : "still running (killed)",
+            harness_sanitizer_note(c->rl_err));
     }
 }
 
 /* ---- tests: access log --------------------------------------------------------------------- */
 
-static char *read_file(ctx_t *c, const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    char tmp[65536];
-    size_t got;
-    append(&buf, &n, &cap, "", 0);
-    while ((got = fread(tmp, 1, sizeof tmp, f)) > 0)
-        append(&buf, &n, &cap, tmp, got);
-    fclose(f);
-    *len = n;
-    return keep(c, buf);
-}
-
 /* The log, once it has a line holding each needle (the portal may write a
  * line after the answer); NULL after 3 s. */
 static char *log_with(ctx_t *c, const char *const *needles, size_t n)
 {
-    long start = now_ms();
+    long start = harness_now_ms();
     for (;;) {
         size_t len;
-        char *log = read_file(c, c->log, &len);
+        char *log = harness_read_file(c->log, &len);
         size_t found = 0;
         for (size_t i = 0; log && i < n; i++)
             found += strstr(log, needles[i]) != NULL;
         if (log && found == n)
             return log;
-        if (now_ms() - start > 3000)
+        if (harness_now_ms() - start > 3000)
             return log;
-        sleep_ms(50);
+        harness_sleep_ms(50);
     }
 }
 
@@ -2949,7 +2588,7 @@ static void expect_log_lacks(ctx_t *c, const char *log, const char *needle, cons
 }
 
 /* The line of log holding needle, copied, or NULL. */
-static const char *log_line(ctx_t *c, const char *log, const char *needle)
+static const char *log_line(const char *log, const char *needle)
 {
     const char *at = strstr(log, needle);
     if (!at)
@@ -2957,7 +2596,7 @@ static const char *log_line(ctx_t *c, const char *log, const char *needle)
     const char *ls = at;
     while (ls > log && ls[-1] != '\n')
         ls--;
-    return xstrndup(c, ls, strcspn(ls, "\n"));
+    return harness_strndup(ls, strcspn(ls, "\n"));
 }
 
 static void test_access_log_has_lines_without_code_or_name(void **state)
@@ -2965,40 +2604,40 @@ static void test_access_log_has_lines_without_code_or_name(void **state)
     ctx_t *c = *state;
     const char *code = c->valid2.code;
     size_t before = 0;
-    read_file(c, c->log, &before);
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", code)), 200);
-    EXPECT_STATUS(get(c, api_path(c, code)), 200);
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", grouped(c, code))), 301);
-    EXPECT_STATUS(get(c, xprintf(c, "/lookup?code=%s", lower(c, grouped(c, code)))), 303);
+    harness_read_file(c->log, &before);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s", code)), 200);
+    EXPECT_STATUS(get(c, harness_api_path(code)), 200);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s", grouped(code))), 301);
+    EXPECT_STATUS(get(c, harness_printf("/lookup?code=%s", lower(grouped(code)))), 303);
     const char *needles[] = {"GET /v/", "GET /api/v1/transcripts/", "GET /lookup?code="};
-    long start = now_ms();
+    long start = harness_now_ms();
     const char *fresh = "";
     char *log = NULL;
     for (;;) {
         size_t len;
-        log = read_file(c, c->log, &len);
+        log = harness_read_file(c->log, &len);
         fresh = log && len > before ? log + before : "";
         int all = 1;
         for (size_t i = 0; i < 3; i++)
             all &= strstr(fresh, needles[i]) != NULL;
-        if (all || now_ms() - start > 3000)
+        if (all || harness_now_ms() - start > 3000)
             break;
-        sleep_ms(50);
+        harness_sleep_ms(50);
     }
     if (!log)
         fail_msg("expected an access log at %s, there is none", c->log);
     for (size_t i = 0; i < 3; i++)
         if (!strstr(fresh, needles[i])) {
-            dump_file_tail("access log", c->log);
+            harness_dump_file_tail("access log", c->log);
             fail_msg(
                 "expected a new line with \"%s\" in the access log within 3 s of the request, found none",
                 needles[i]);
         }
-    const char *v = log_line(c, fresh, "GET /v/"), *a = log_line(c, fresh, "GET /api/v1/transcripts/");
+    const char *v = log_line(fresh, "GET /v/"), *a = log_line(fresh, "GET /api/v1/transcripts/");
     if (!strstr(v, " 200 ") || !strstr(a, " 200 "))
         fail_msg("expected the new /v/ and API lines to show status 200, got \"%s\" and \"%s\"", v, a);
     expect_log_lacks(c, log, code, "the lookup code");
-    expect_log_lacks(c, log, grouped(c, code), "the grouped lookup code");
+    expect_log_lacks(c, log, grouped(code), "the grouped lookup code");
     expect_log_lacks(c, log, c->valid2.name, "the pupil's name");
     for (size_t i = 0; i < c->ncodes; i++)
         expect_log_lacks(c, log, c->codes[i].code, "a lookup code");
@@ -3011,27 +2650,27 @@ static void test_access_log_has_lines_without_code_or_name(void **state)
 static void test_access_log_holds_no_code_in_any_spelling(void **state)
 {
     ctx_t *c = *state;
-    const char *code = c->valid2.code, *lc = lower(c, code);
-    const char *typed[] = {xprintf(c, "%.4s%%20%.4s%%20%.4s%%20%.4s", lc, lc + 4, lc + 8, lc + 12),
-                           xprintf(c, "%.4s+%.4s+%.4s+%.4s", lc, lc + 4, lc + 8, lc + 12),
-                           xprintf(c, "%.4s.%.4s.%.4s.%.4s", code, code + 4, code + 8, code + 12),
-                           xprintf(c, "%.2s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s", code, code + 2, code + 4,
-                                   code + 6, code + 8, code + 10, code + 12, code + 14)};
+    const char *code = c->valid2.code, *lc = lower(code);
+    const char *typed[] = {harness_printf("%.4s%%20%.4s%%20%.4s%%20%.4s", lc, lc + 4, lc + 8, lc + 12),
+                           harness_printf("%.4s+%.4s+%.4s+%.4s", lc, lc + 4, lc + 8, lc + 12),
+                           harness_printf("%.4s.%.4s.%.4s.%.4s", code, code + 4, code + 8, code + 12),
+                           harness_printf("%.2s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s", code, code + 2, code + 4,
+                                          code + 6, code + 8, code + 10, code + 12, code + 14)};
     for (size_t i = 0; i < 4; i++)
-        EXPECT_STATUS(get(c, xprintf(c, "/lookup?code=%s", typed[i])), 303);
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", typed[2])), 301);
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", typed[3])), 301);
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s/print", typed[2])), 301);
-    EXPECT_STATUS(get(c, api_path(c, typed[2])), 200);
-    EXPECT_STATUS(get(c, xprintf(c, "/v/%s", typed[0])), 404); /* '%' is not a path character of a code */
+        EXPECT_STATUS(get(c, harness_printf("/lookup?code=%s", typed[i])), 303);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s", typed[2])), 301);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s", typed[3])), 301);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s/print", typed[2])), 301);
+    EXPECT_STATUS(get(c, harness_api_path(typed[2])), 200);
+    EXPECT_STATUS(get(c, harness_printf("/v/%s", typed[0])), 404); /* '%' is not a path character of a code */
     const char *needles[] = {"GET /lookup?code="};
     size_t len;
-    sleep_ms(200);
+    harness_sleep_ms(200);
     char *log = log_with(c, needles, 1);
     if (!log)
         fail_msg("expected an access log at %s, there is none", c->log);
     len = strlen(log);
-    char *norm = xmalloc(c, len + 1), *o = norm;
+    char *norm = harness_malloc(len + 1), *o = norm;
     for (size_t i = 0; i < len; i++) {
         if (log[i] == '%' && i + 2 < len && log[i + 1] == '2' && log[i + 2] == '0') {
             i += 2;
@@ -3044,7 +2683,7 @@ static void test_access_log_holds_no_code_in_any_spelling(void **state)
     *o = '\0';
     const char *at = strstr(norm, code);
     if (at) {
-        dump_file_tail("access log", c->log);
+        harness_dump_file_tail("access log", c->log);
         fail_msg(
             "expected no line of the access log to spell %s (separators dropped, upper-cased); one does, "
             "near \"%.60s\"",
@@ -3061,7 +2700,7 @@ static void test_access_log_cuts_client_address_to_24(void **state)
     const char *needles[] = {"GET /?lang=en&x=1 "};
     char *log = log_with(c, needles, 1);
     if (!log || !strstr(log, needles[0])) {
-        dump_file_tail("access log", c->log);
+        harness_dump_file_tail("access log", c->log);
         fail_msg("expected a line for GET /?lang=en&x=1 in %s, found none", c->log);
     }
     expect_log_lacks(c, log, "127.0.0.1", "the full client address");
@@ -3070,7 +2709,7 @@ static void test_access_log_cuts_client_address_to_24(void **state)
 /* ---- tests: start-up failures and shutdown ---------------------------------------------------- */
 
 /* Run the portal with args; it must exit on its own within 10 s. */
-static void run_portal(ctx_t *c, run_t *r, const char *const *args)
+static void run_portal(ctx_t *c, harness_run_t *r, const char *const *args)
 {
     const char *argv[16];
     int n = 0;
@@ -3078,7 +2717,7 @@ static void run_portal(ctx_t *c, run_t *r, const char *const *args)
     for (; *args && n < 15; args++)
         argv[n++] = *args;
     argv[n] = NULL;
-    run_argv(c, r, argv, 10000);
+    harness_run(r, NULL, argv, 10000);
 }
 
 static size_t count_lines(const char *s)
@@ -3097,40 +2736,41 @@ static size_t count_lines(const char *s)
 static void test_start_with_missing_db_exits_2_with_one_line(void **state)
 {
     ctx_t *c = *state;
-    run_t r;
-    const char *args[] = {"--db", xprintf(c, "%s/no-such-index", c->tmp), "--listen",
-                          xprintf(c, "127.0.0.1:%d", free_port()), NULL};
+    harness_run_t r;
+    const char *args[] = {"--db", harness_printf("%s/no-such-index", c->tmp), "--listen",
+                          harness_printf("127.0.0.1:%d", harness_free_port()), NULL};
     run_portal(c, &r, args);
-    EXPECT_EXIT(&r, 2);
-    CHECK_RUN(count_lines(r.err) == 1, &r, "expected a one-line reason on stderr (cli.md), got %zu lines",
-              count_lines(r.err));
+    HARNESS_EXPECT_EXIT(&r, 2);
+    HARNESS_CHECK_RUN(count_lines(r.err) == 1, &r,
+                      "expected a one-line reason on stderr (cli.md), got %zu lines", count_lines(r.err));
     struct stat sb;
-    CHECK_RUN(stat(args[1], &sb) != 0, &r, "expected the portal not to create %s (it only reads), it exists",
-              args[1]);
+    HARNESS_CHECK_RUN(stat(args[1], &sb) != 0, &r,
+                      "expected the portal not to create %s (it only reads), it exists", args[1]);
 }
 
 static void test_start_on_a_port_in_use_exits_2(void **state)
 {
     ctx_t *c = *state;
-    run_t r;
-    const char *args[] = {"--db", c->db, "--listen", xprintf(c, "127.0.0.1:%d", c->port), NULL};
+    harness_run_t r;
+    const char *args[] = {"--db", c->db, "--listen", harness_printf("127.0.0.1:%d", c->port), NULL};
     run_portal(c, &r, args);
-    EXPECT_EXIT(&r, 2);
-    CHECK_RUN(count_lines(r.err) == 1, &r, "expected a one-line reason on stderr (cli.md), got %zu lines",
-              count_lines(r.err));
+    HARNESS_EXPECT_EXIT(&r, 2);
+    HARNESS_CHECK_RUN(count_lines(r.err) == 1, &r,
+                      "expected a one-line reason on stderr (cli.md), got %zu lines", count_lines(r.err));
     expect_alive(c);
 }
 
 static void test_start_with_unknown_option_exits_2(void **state)
 {
     ctx_t *c = *state;
-    run_t r;
+    harness_run_t r;
     const char *args[] = {
-        "--db", c->db, "--listen", xprintf(c, "127.0.0.1:%d", free_port()), "--no-such-option", NULL};
+        "--db", c->db, "--listen", harness_printf("127.0.0.1:%d", harness_free_port()), "--no-such-option",
+        NULL};
     run_portal(c, &r, args);
-    EXPECT_EXIT(&r, 2);
-    CHECK_RUN(count_lines(r.err) == 1, &r, "expected a one-line reason on stderr (cli.md), got %zu lines",
-              count_lines(r.err));
+    HARNESS_EXPECT_EXIT(&r, 2);
+    HARNESS_CHECK_RUN(count_lines(r.err) == 1, &r,
+                      "expected a one-line reason on stderr (cli.md), got %zu lines", count_lines(r.err));
 }
 
 /* Stop the group's portal: SIGTERM, exit 0 within 5 s. 0 or -1. */
@@ -3138,19 +2778,12 @@ static int stop_portal(ctx_t *c, char *why, size_t n)
 {
     if (c->pid <= 0)
         return 0;
-    pid_t pid = c->pid;
-    int st = 0;
-    kill(pid, SIGTERM);
-    int ended = wait_exit(pid, STOP_TIMEOUT_MS, &st);
-    if (!ended) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        wait_exit(pid, STOP_TIMEOUT_MS, &st);
-    }
+    int st;
+    int ended = harness_stop(c->pid, SIGTERM, STOP_TIMEOUT_MS, &st);
     c->pid = 0;
     if (ended && WIFEXITED(st) && WEXITSTATUS(st) == 0)
         return 0;
-    snprintf(why, n, "%s", ended ? wait_status_text(c, st) : "still running after 5 s (killed)");
+    snprintf(why, n, "%s", ended ? harness_wait_status_text(st) : "still running after 5 s (killed)");
     return -1;
 }
 
@@ -3159,37 +2792,19 @@ static void test_portal_stops_on_sigterm_with_exit_0(void **state)
     ctx_t *c = *state;
     char why[160];
     if (stop_portal(c, why, sizeof why) != 0) {
-        dump_file_tail("portal output", c->perr);
+        harness_dump_file_tail("portal output", c->perr);
         fail_msg("expected exit status 0 within %d ms of SIGTERM, got: %s%s", STOP_TIMEOUT_MS, why,
-                 sanitizer_note(c->perr));
+                 harness_sanitizer_note(c->perr));
     }
 }
 
 /* ---- group setup and teardown --------------------------------------------------------------- */
 
+/* codes.txt, each code's check symbol as package-format.md §2 gives it. */
 static int load_codes(ctx_t *c)
 {
-    char path[512], line[1024];
-    snprintf(path, sizeof path, "%s/codes.txt", c->demo);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        print_error("cannot read %s: %s\n", path, strerror(errno));
+    if (harness_load_codes(c->demo, MAX_CODES, &c->codes, &c->ncodes) != 0)
         return -1;
-    }
-    while (fgets(line, sizeof line, f) && c->ncodes < MAX_CODES) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#')
-            continue;
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t1 || !t2 || t1 - line != 16)
-            continue;
-        demo_code_t *e = &c->codes[c->ncodes++];
-        snprintf(e->code, sizeof e->code, "%.16s", line);
-        snprintf(e->expect, sizeof e->expect, "%.*s", (int)(t2 - t1 - 1), t1 + 1);
-        snprintf(e->desc, sizeof e->desc, "%s", t2 + 1);
-        snprintf(e->stem, sizeof e->stem, "%.*s", (int)strcspn(t2 + 1, ":"), t2 + 1);
-    }
-    fclose(f);
     for (size_t i = 0; i < c->ncodes; i++) {
         const char *s = c->codes[i].code;
         char want = check_symbol(s);
@@ -3198,16 +2813,16 @@ static int load_codes(ctx_t *c)
             return -1;
         }
     }
-    return c->ncodes > 0 ? 0 : -1;
+    return 0;
 }
 
 /* Read DEMO/batch/STEM.json into p. */
-static int load_pupil(ctx_t *c, pupil_t *p, const demo_code_t *e)
+static int load_pupil(ctx_t *c, pupil_t *p, const harness_code_t *e)
 {
     size_t len;
-    const char *path = xprintf(c, "%s/batch/%s.json", c->demo, e->stem);
-    char *text = read_file(c, path, &len);
-    jv_t *j = text ? jparse(c, text, len) : NULL;
+    const char *path = harness_printf("%s/batch/%s.json", c->demo, e->stem);
+    char *text = harness_read_file(path, &len);
+    jv_t *j = text ? jparse(text, len) : NULL;
     const char *name = jstr(jpath(j, "student.full_name")), *school = jstr(jpath(j, "school.name"));
     const char *cid = jstr(jpath(j, "student.citizen_id")), *addr = jstr(jpath(j, "student.address"));
     const char *guardian = jstr(jpath(j, "student.guardian_name"));
@@ -3228,11 +2843,11 @@ static int load_pupil(ctx_t *c, pupil_t *p, const demo_code_t *e)
 /* Pick the codes each test works on, so that no two change the same one. */
 static int pick_codes(ctx_t *c)
 {
-    const demo_code_t *plain[MAX_CODES];
+    const harness_code_t *plain[MAX_CODES];
     size_t nplain = 0;
-    const demo_code_t *crl = NULL;
+    const harness_code_t *crl = NULL;
     for (size_t i = 0; i < c->ncodes; i++) {
-        const demo_code_t *e = &c->codes[i];
+        const harness_code_t *e = &c->codes[i];
         if (strcmp(e->expect, "valid") == 0 && !strchr(e->desc, ';') && strstr(e->desc, ": transcript,"))
             plain[nplain++] = e;
         else if (strcmp(e->expect, "valid") == 0 && strstr(e->desc, "revoked") && !c->superseded_ok[0])
@@ -3248,7 +2863,7 @@ static int pick_codes(ctx_t *c)
             snprintf(c->notice, 17, "%s", e->code);
     }
     for (size_t i = 0; c->recalled_old[0] && i < c->ncodes; i++)
-        if (strstr(c->codes[i].desc, xprintf(c, "supersedes %s", c->recalled_old)))
+        if (strstr(c->codes[i].desc, harness_printf("supersedes %s", c->recalled_old)))
             snprintf(c->recalled_new, 17, "%s", c->codes[i].code);
     if (nplain < 4 || !crl || !c->superseded_ok[0] || !c->recalled_alone[0] || !c->recalled_old[0] ||
         !c->recalled_new[0] || !c->notice[0]) {
@@ -3283,12 +2898,12 @@ static int pick_codes(ctx_t *c)
     return 0;
 }
 
-static int setup_run(ctx_t *c, const char *const argv[])
+static int setup_run(const char *const argv[])
 {
-    run_t r;
-    run_argv(c, &r, argv, CHILD_TIMEOUT_MS);
+    harness_run_t r;
+    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
     if (r.status != 0) {
-        dump_run(&r);
+        harness_dump_run(&r);
         return -1;
     }
     return 0;
@@ -3296,42 +2911,33 @@ static int setup_run(ctx_t *c, const char *const argv[])
 
 static int start_main_portal(ctx_t *c)
 {
-    c->port = free_port();
+    c->port = harness_free_port();
     if (c->port <= 0)
         return -1;
     snprintf(c->perr, sizeof c->perr, "%s/portal.err", c->tmp);
-    const char *listen = xprintf(c, "127.0.0.1:%d", c->port);
-    const char *url = xprintf(c, "http://127.0.0.1:%d", c->port);
+    const char *listen = harness_printf("127.0.0.1:%d", c->port);
+    const char *url = harness_printf("http://127.0.0.1:%d", c->port);
     const char *argv[] = {c->portal_bin, "--db",         c->db, "--listen",     listen, "--public-url",
                           url,           "--rate-limit", "0",   "--access-log", c->log, NULL};
-    c->pid = start_bg(argv, c->perr);
+    c->pid = harness_start_bg(argv, c->perr, 0);
     if (c->pid <= 0)
         return -1;
-    long start = now_ms();
-    while (now_ms() - start < READY_TIMEOUT_MS) {
+    long start = harness_now_ms();
+    while (harness_now_ms() - start < READY_TIMEOUT_MS) {
         int st;
         if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
             c->pid = 0;
-            dump_file_tail("portal output", c->perr);
-            print_error("the portal ended at start: %s\n", wait_status_text(c, st));
+            harness_dump_file_tail("portal output", c->perr);
+            print_error("the portal ended at start: %s\n", harness_wait_status_text(st));
             return -1;
         }
         if (get(c, "/healthz")->status == 200)
             return 0;
-        sleep_ms(50);
+        harness_sleep_ms(50);
     }
-    dump_file_tail("portal output", c->perr);
+    harness_dump_file_tail("portal output", c->perr);
     print_error("the portal did not answer GET /healthz 200 within %d ms\n", READY_TIMEOUT_MS);
     return -1;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
 }
 
 static int group_teardown(void **state)
@@ -3341,91 +2947,61 @@ static int group_teardown(void **state)
         return 0;
     int rc = 0;
     char why[160];
-    if (c->rl_pid > 0) {
-        kill(-c->rl_pid, SIGKILL);
-        kill(c->rl_pid, SIGKILL);
-        int st;
-        wait_exit(c->rl_pid, STOP_TIMEOUT_MS, &st);
-    }
+    if (c->rl_pid > 0)
+        harness_kill(c->rl_pid);
     if (stop_portal(c, why, sizeof why) != 0) {
         print_error("the portal did not exit 0 on SIGTERM within %d ms: %s\n", STOP_TIMEOUT_MS, why);
-        dump_file_tail("portal output", c->perr);
+        harness_dump_file_tail("portal output", c->perr);
         rc = -1;
     }
-    if (c->tmp[0]) {
-        const char *keepdir = getenv("HOCBA_KEEP_TMP");
-        if (keepdir && *keepdir && strcmp(keepdir, "0") != 0)
-            print_message("kept %s\n", c->tmp);
-        else
-            nftw(c->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    }
-    for (size_t i = 0; i < c->nkept; i++)
-        free(c->kept[i]);
-    free(c->kept);
-    free(c);
-    *state = NULL;
+    harness_group_end(state, c->tmp);
     return rc;
 }
 
-static int group_setup_steps(ctx_t *c)
+static int group_setup_steps(void *ctx)
 {
-    const char *tmpdir = getenv("TMPDIR");
-    snprintf(c->tmp, sizeof c->tmp, "%s/hocba-portal-test-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    if (!mkdtemp(c->tmp)) {
-        print_error("mkdtemp %s: %s\n", c->tmp, strerror(errno));
-        c->tmp[0] = '\0';
+    ctx_t *c = ctx;
+    c->tmp = harness_make_tmp("hocba-portal-test");
+    if (!c->tmp)
         return -1;
-    }
     snprintf(c->demo, sizeof c->demo, "%s/demo", c->tmp);
     snprintf(c->db, sizeof c->db, "%s/index", c->tmp);
     snprintf(c->log, sizeof c->log, "%s/access.log", c->tmp);
-    const char *bin = getenv("HOCBA_BIN");
-    bin = bin && *bin ? bin : "bin";
-    snprintf(c->portal_bin, sizeof c->portal_bin, "%s/hocba-portal", bin);
-    snprintf(c->publish_bin, sizeof c->publish_bin, "%s/hocba-publish", bin);
-    snprintf(c->demo_bin, sizeof c->demo_bin, "%s/hocba-demo", bin);
-    const char *bins[] = {c->portal_bin, c->publish_bin, c->demo_bin};
-    for (size_t i = 0; i < 3; i++)
-        if (access(bins[i], X_OK) != 0) {
-            print_error("%s is not an executable (%s); set HOCBA_BIN to its directory\n", bins[i],
-                        strerror(errno));
-            return -1;
-        }
+    if (harness_bin(&c->portal_bin, "HOCBA_BIN", "hocba-portal") ||
+        harness_bin(&c->publish_bin, "HOCBA_BIN", "hocba-publish") ||
+        harness_bin(&c->demo_bin, "HOCBA_BIN", "hocba-demo"))
+        return -1;
     if (access("templates", R_OK) != 0 || access(FIXTURES_SCRIPT, R_OK) != 0) {
         print_error("run the tests from the project root (templates/ and %s are not here)\n",
                     FIXTURES_SCRIPT);
         return -1;
     }
-    /* as `make test` runs them: the project's LeakSanitizer suppressions
-     * (libh2o's thread-local recycle lists) for the sanitizer builds */
-    char supp[PATH_MAX];
-    if (!getenv("LSAN_OPTIONS") && realpath(LSAN_SUPPRESSIONS, supp))
-        setenv("LSAN_OPTIONS", xprintf(c, "suppressions=%s", supp), 1);
+    harness_lsan_default();
 
     const char *demo[] = {c->demo_bin,   "--out",  c->demo,   "--students",
                           DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
-    if (setup_run(c, demo) || load_codes(c) || pick_codes(c))
+    if (setup_run(demo) || load_codes(c) || pick_codes(c))
         return -1;
-    const char *anchors = xprintf(c, "%s/trust/anchors.pem", c->demo);
-    const char *inter = xprintf(c, "%s/trust/intermediates.pem", c->demo);
-    const char *schools = xprintf(c, "%s/schools.json", c->demo);
-    const char *batch = xprintf(c, "%s/batch", c->demo);
+    const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
+    const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
+    const char *schools = harness_printf("%s/schools.json", c->demo);
+    const char *batch = harness_printf("%s/batch", c->demo);
     const char *trust[] = {c->publish_bin, "--db", c->db, "trust", anchors, inter, NULL};
     const char *reg[] = {c->publish_bin, "--db", c->db, "schools", schools, NULL};
     const char *pubb[] = {c->publish_bin, "--db", c->db, "batch", batch, NULL};
-    if (setup_run(c, trust) || setup_run(c, reg) || setup_run(c, pubb))
+    if (setup_run(trust) || setup_run(reg) || setup_run(pubb))
         return -1;
 
-    const char *xdir = xprintf(c, "%s/stock", c->tmp);
+    const char *xdir = harness_printf("%s/stock", c->tmp);
     const char *stock[] = {"bash", FIXTURES_SCRIPT, "stock", c->demo, xdir, NULL};
-    run_t r;
-    run_argv(c, &r, stock, CHILD_TIMEOUT_MS);
+    harness_run_t r;
+    harness_run(&r, NULL, stock, CHILD_TIMEOUT_MS);
     if (r.status != 0) {
-        dump_run(&r);
+        harness_dump_run(&r);
         return -1;
     }
     char *f[6];
-    char *line = xstrndup(c, r.out, strcspn(r.out, "\n"));
+    char *line = harness_strndup(r.out, strcspn(r.out, "\n"));
     for (int i = 0; i < 6; i++) {
         f[i] = line;
         line += strcspn(line, "\t");
@@ -3440,28 +3016,20 @@ static int group_setup_steps(ctx_t *c)
     snprintf(x->guardian, sizeof x->guardian, "%s", f[4]);
     snprintf(x->school, sizeof x->school, "%s", f[5]);
     if (strlen(x->code) != 16 || strlen(x->citizen_id) != 12 || !x->guardian[0] || !x->school[0]) {
-        dump_run(&r);
+        harness_dump_run(&r);
         print_error("expected CODE, NAME, CITIZEN_ID, ADDRESS, GUARDIAN, SCHOOL from %s stock\n",
                     FIXTURES_SCRIPT);
         return -1;
     }
     const char *pubx[] = {c->publish_bin, "--db", c->db, "batch", xdir, NULL};
-    if (setup_run(c, pubx))
+    if (setup_run(pubx))
         return -1;
     return start_main_portal(c);
 }
 
 static int group_setup(void **state)
 {
-    ctx_t *c = calloc(1, sizeof *c);
-    if (!c)
-        return -1;
-    *state = c;
-    if (group_setup_steps(c) != 0) {
-        group_teardown(state);
-        return -1;
-    }
-    return 0;
+    return harness_group_setup(state, sizeof(ctx_t), group_setup_steps, group_teardown);
 }
 
 int main(void)

@@ -42,7 +42,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -55,11 +54,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "tests/harness.h"
+
 #define HAPROXY "/usr/sbin/haproxy"
-#define LSAN_SUPPRESSIONS "tests/lsan.supp"
 #define DEMO_STUDENTS "40"
 #define DEMO_SEED "4"
 #define PORTAL_THREADS "2"
@@ -74,15 +73,6 @@
 #define UP_TIMEOUT_MS 3000   /* a replica back in it */
 #define WATCH_WAIT_MS 2500   /* more than two turns of the portal's once-a-second look at --db */
 #define MAX_FAIL_LINES 10
-
-/* One line of the demo's codes.txt, and the half of the batch it went to. */
-typedef struct {
-    char code[17];
-    char expect[24]; /* valid, recalled, invalid-after-crl, recall-notice */
-    char stem[64];
-    char desc[512];
-    int half; /* 1 or 2 */
-} demo_code_t;
 
 /* One read replica: its directory, its portal. */
 typedef struct {
@@ -112,69 +102,11 @@ typedef struct {
     const char *hacfg, *haerr;
     loader_t load[2];
 
-    demo_code_t codes[MAX_CODES];
+    harness_code_t *codes; /* each with the half of the batch it went to */
     size_t ncodes;
-    const demo_code_t *old_valid; /* half 1: published from the start */
-    const demo_code_t *new_valid; /* half 2: published during test 1 */
-
-    void **kept; /* every allocation, freed by teardown: a failed assertion
-                  * jumps out of a test without freeing */
-    size_t nkept, capkept;
+    const harness_code_t *old_valid; /* half 1: published from the start */
+    const harness_code_t *new_valid; /* half 2: published during test 1 */
 } ctx_t;
-
-/* ---- memory --------------------------------------------------------------------------- */
-
-static void *keep(ctx_t *c, void *p)
-{
-    if (p == NULL)
-        fail_msg("out of memory");
-    if (c->nkept == c->capkept) {
-        size_t ncap = c->capkept ? 2 * c->capkept : 256;
-        void **nk = realloc(c->kept, ncap * sizeof *nk);
-        if (nk == NULL) {
-            free(p);
-            fail_msg("out of memory");
-        }
-        c->kept = nk;
-        c->capkept = ncap;
-    }
-    c->kept[c->nkept++] = p;
-    return p;
-}
-
-static void *xmalloc(ctx_t *c, size_t n)
-{
-    return keep(c, malloc(n ? n : 1));
-}
-
-static char *xstrndup(ctx_t *c, const char *s, size_t n)
-{
-    char *p = xmalloc(c, n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-static char *xprintf(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *xprintf(ctx_t *c, const char *fmt, ...)
-{
-    char first[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(first, sizeof first, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        fail_msg("vsnprintf failed");
-    char *p = xmalloc(c, (size_t)n + 1);
-    if ((size_t)n < sizeof first) {
-        memcpy(p, first, (size_t)n + 1);
-        return p;
-    }
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return p;
-}
 
 /* A grow-only byte buffer, NUL-terminated, owned by whoever holds it. */
 typedef struct {
@@ -184,56 +116,10 @@ typedef struct {
 
 static int buf_add(buf_t *b, const void *p, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 16384;
-        while (b->len + n + 1 > ncap)
-            ncap *= 2;
-        char *nb = realloc(b->p, ncap);
-        if (nb == NULL)
-            return -1;
-        b->p = nb;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
-    }
+    return harness_append(&b->p, &b->len, &b->cap, p, n);
 }
 
 /* ---- files ------------------------------------------------------------------------------- */
-
-static char *read_text(ctx_t *c, const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    buf_t b = {0};
-    if (f == NULL)
-        return NULL;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (buf_add(&b, chunk, n) != 0)
-            break;
-    fclose(f);
-    if (b.p == NULL && buf_add(&b, "", 0) != 0)
-        return NULL;
-    if (len)
-        *len = b.len;
-    return keep(c, b.p);
-}
 
 /* Copy src to dst (created or truncated), at most limit bytes (-1: all). */
 static int copy_file(const char *src, const char *dst, long limit)
@@ -268,16 +154,10 @@ static int copy_file(const char *src, const char *dst, long limit)
     return rc;
 }
 
-static long file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long)st.st_size : -1;
-}
-
 /* Lines of an access log that are lookups (pages or API), not health checks. */
-static long log_hits(ctx_t *c, const char *path)
+static long log_hits(const char *path)
 {
-    char *t = read_text(c, path, NULL);
+    char *t = harness_read_file(path, NULL);
     long n = 0;
     for (const char *p = t; p && (p = strstr(p, "\"GET /")) != NULL; p += 6)
         if (strncmp(p + 5, "/v/", 3) == 0 || strncmp(p + 5, "/api/", 5) == 0)
@@ -285,238 +165,45 @@ static long log_hits(ctx_t *c, const char *path)
     return n;
 }
 
-static long count_in_file(ctx_t *c, const char *path, const char *needle)
+static long count_in_file(const char *path, const char *needle)
 {
-    char *t = read_text(c, path, NULL);
+    char *t = harness_read_file(path, NULL);
     long n = 0;
     for (const char *p = t; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
         n++;
     return n;
 }
 
-/* The last bytes of a file, straight to stderr, for failure messages. */
-static void dump_file_tail(const char *what, const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return;
-    char chunk[6000];
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, size > (long)sizeof chunk - 1 ? size - (long)sizeof chunk + 1 : 0, SEEK_SET);
-    size_t n = fread(chunk, 1, sizeof chunk - 1, f);
-    chunk[n] = '\0';
-    fclose(f);
-    fflush(stdout);
-    fprintf(stderr, "--- %s (%s, last %zu bytes) ---\n%s\n--- end ---\n", what, path, n, chunk);
-    fflush(stderr);
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 /* ---- child processes ------------------------------------------------------------------- */
 
-/* In the child: die with the test process, own process group. */
-static void child_prepare(void)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    setpgid(0, 0);
-}
-
-typedef struct {
-    char cmd[1024];
-    int status; /* exit status, or -1 when it did not exit normally */
-    int signal;
-    int timed_out;
-    char *out; /* stdout and stderr together, in the arena */
-} run_t;
-
-/* Run argv in the foreground, output captured, killed after timeout_ms. */
-static void run_argv(ctx_t *c, run_t *r, const char *const argv[], long timeout_ms)
-{
-    memset(r, 0, sizeof *r);
-    r->status = -1;
-    size_t at = 0;
-    for (int i = 0; argv[i] && at < sizeof r->cmd - 1; i++) {
-        int n = snprintf(r->cmd + at, sizeof r->cmd - at, "%s%s", i ? " " : "", argv[i]);
-        if (n < 0)
-            break;
-        at += (size_t)n;
-    }
-    buf_t out = {0};
-    buf_add(&out, "", 0);
-    int po[2];
-    if (pipe2(po, O_CLOEXEC) != 0)
-        fail_msg("pipe: %s", strerror(errno));
-    pid_t pid = fork();
-    if (pid == 0) {
-        child_prepare();
-        int null = open("/dev/null", O_RDONLY);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(po[1], 1) < 0 || dup2(po[1], 2) < 0)
-            _exit(126);
-        execvp(argv[0], (char *const *)argv);
-        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(po[1]);
-    if (pid > 0) {
-        setpgid(pid, pid);
-        long start = now_ms();
-        struct pollfd pfd = {.fd = po[0], .events = POLLIN};
-        for (;;) {
-            long left = timeout_ms - (now_ms() - start);
-            if (left <= 0) {
-                r->timed_out = 1;
-                kill(-pid, SIGKILL);
-                kill(pid, SIGKILL);
-                break;
-            }
-            int n = poll(&pfd, 1, (int)(left > 1000 ? 1000 : left));
-            if (n < 0 && errno != EINTR)
-                break;
-            if (n <= 0)
-                continue;
-            char chunk[65536];
-            ssize_t got = read(po[0], chunk, sizeof chunk);
-            if (got > 0)
-                buf_add(&out, chunk, (size_t)got);
-            else if (got == 0 || errno != EINTR)
-                break;
-        }
-        int st;
-        pid_t w;
-        while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
-        }
-        if (w == pid && WIFEXITED(st))
-            r->status = WEXITSTATUS(st);
-        else if (w == pid && WIFSIGNALED(st))
-            r->signal = WTERMSIG(st);
-    }
-    close(po[0]);
-    r->out = keep(c, out.p);
-}
-
-static const char *ending(ctx_t *c, const run_t *r)
-{
-    if (r->timed_out)
-        return "no exit in time (killed)";
-    if (r->signal)
-        return xprintf(c, "killed by signal %d (%s)", r->signal, strsignal(r->signal));
-    if (r->status < 0)
-        return "could not be started";
-    return xprintf(c, "exit status %d", r->status);
-}
-
-static void dump_run(ctx_t *c, const run_t *r)
-{
-    fflush(stdout);
-    fprintf(stderr, "command: %s\nended:   %s\n--- output ---\n%.4000s\n--- end ---\n", r->cmd, ending(c, r),
-            r->out ? r->out : "");
-    fflush(stderr);
-}
-
 /* Run argv; 0 when it exited 0, else -1 with what happened on stderr. */
-static int run_ok(ctx_t *c, const char *const argv[])
+static int run_ok(const char *const argv[])
 {
-    run_t r;
-    run_argv(c, &r, argv, CHILD_TIMEOUT_MS);
+    harness_run_t r;
+    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
     if (r.status == 0)
         return 0;
-    dump_run(c, &r);
-    print_error("expected exit status 0 from `%s`, got: %s\n", r.cmd, ending(c, &r));
+    harness_dump_run(&r);
+    print_error("expected exit status 0 from `%s`, got: %s\n", r.cmd, harness_ending(&r));
     return -1;
-}
-
-/* Start argv in the background, stdout and stderr appended to outfile. */
-static pid_t start_bg(const char *const argv[], const char *outfile)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        child_prepare();
-        int null = open("/dev/null", O_RDONLY);
-        int fd = open(outfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (null < 0 || fd < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-            _exit(126);
-        execv(argv[0], (char *const *)argv);
-        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    if (pid > 0)
-        setpgid(pid, pid);
-    return pid;
-}
-
-/* 1 when pid ended within ms (its wait status in *st), 0 when it still runs. */
-static int wait_exit(pid_t pid, long ms, int *st)
-{
-    long start = now_ms();
-    for (;;) {
-        pid_t w = waitpid(pid, st, WNOHANG);
-        if (w == pid)
-            return 1;
-        if (w < 0 && errno != EINTR)
-            return 1;
-        if (now_ms() - start >= ms)
-            return 0;
-        sleep_ms(20);
-    }
-}
-
-static const char *wait_status_text(ctx_t *c, int st)
-{
-    if (WIFEXITED(st))
-        return xprintf(c, "exit status %d", WEXITSTATUS(st));
-    if (WIFSIGNALED(st))
-        return xprintf(c, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
-    return "ended oddly";
 }
 
 /* SIGTERM, then SIGKILL after STOP_TIMEOUT_MS; *why says how it ended
  * unless it exited 0. */
-static int stop_child(ctx_t *c, pid_t *pidp, const char **why)
+static int stop_child(pid_t *pidp, const char **why)
 {
     pid_t pid = *pidp;
-    int st = 0;
+    int st;
     *why = NULL;
     if (pid <= 0)
         return 0;
     kill(pid, SIGCONT); /* a test that failed while it was stopped */
-    kill(pid, SIGTERM);
-    int ended = wait_exit(pid, STOP_TIMEOUT_MS, &st);
-    if (!ended) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        wait_exit(pid, STOP_TIMEOUT_MS, &st);
-    }
+    int ended = harness_stop(pid, SIGTERM, STOP_TIMEOUT_MS, &st);
     *pidp = 0;
     if (ended && WIFEXITED(st) && WEXITSTATUS(st) == 0)
         return 0;
-    *why = ended ? wait_status_text(c, st) : "still running 5 s after SIGTERM (killed)";
+    *why = ended ? harness_wait_status_text(st) : "still running 5 s after SIGTERM (killed)";
     return -1;
-}
-
-/* Bind port 0 on loopback, read the port, close. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t al = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 /* ---- the HTTP client (HTTP/1.1, one request at a time per connection) -------------------- */
@@ -656,10 +343,10 @@ static void exchange(int fd, const char *req, size_t reqlen, buf_t *b, xch_t *x,
     memset(x, 0, sizeof *x);
     b->len = 0;
     buf_add(b, "", 0);
-    long deadline = now_ms() + timeout_ms;
+    long deadline = harness_now_ms() + timeout_ms;
     size_t sent = 0;
     for (;;) {
-        long left = deadline - now_ms();
+        long left = deadline - harness_now_ms();
         if (left <= 0) {
             x->err = XCH_TIMEOUT;
             return;
@@ -726,7 +413,7 @@ static const char *port_name(const ctx_t *c, int port)
 /* GET path from 127.0.0.1:port on a new connection (Connection: close). */
 static resp_t *get(ctx_t *c, int port, const char *path)
 {
-    resp_t *r = xmalloc(c, sizeof *r);
+    resp_t *r = harness_malloc(sizeof *r);
     memset(r, 0, sizeof *r);
     snprintf(r->what, sizeof r->what, "GET %.120s (%s, port %d)", path, port_name(c, port), port);
     buf_t b = {0};
@@ -737,14 +424,14 @@ static resp_t *get(ctx_t *c, int port, const char *path)
         r->err = XCH_CONNECT;
     } else {
         char *req =
-            xprintf(c, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
+            harness_printf("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
         exchange(fd, req, strlen(req), &b, &x, HTTP_TIMEOUT_MS);
         close(fd);
         r->err = x.err;
         r->status = x.err == XCH_OK ? x.status : 0;
         r->head_len = x.head_len;
         if (x.err == XCH_OK && x.chunked) {
-            r->body = xmalloc(c, x.end - x.head_len + 1);
+            r->body = harness_malloc(x.end - x.head_len + 1);
             const char *p = b.p + x.head_len, *end = b.p + x.end;
             while (p < end) {
                 char *after;
@@ -758,11 +445,11 @@ static resp_t *get(ctx_t *c, int port, const char *path)
             }
             r->body[r->bodylen] = '\0';
         } else if (x.err == XCH_OK) {
-            r->body = xstrndup(c, b.p + x.head_len, x.end - x.head_len);
+            r->body = harness_strndup(b.p + x.head_len, x.end - x.head_len);
             r->bodylen = x.end - x.head_len;
         }
     }
-    r->raw = keep(c, b.p);
+    r->raw = harness_keep(b.p);
     r->rawlen = b.len;
     if (r->body == NULL)
         r->body = r->raw + r->rawlen;
@@ -796,7 +483,7 @@ static void dump_resp(const resp_t *r)
            (r)->status, (r)->status ? "" : " — ", (r)->status ? "" : xch_text((r)->err))
 
 /* The top-level "status" of an API answer ("valid", "recalled", ...). */
-static const char *api_status(ctx_t *c, const resp_t *r)
+static const char *api_status(const resp_t *r)
 {
     const char *k = r->body ? strstr(r->body, "\"status\"") : NULL;
     if (k == NULL)
@@ -806,25 +493,20 @@ static const char *api_status(ctx_t *c, const resp_t *r)
         k++;
     if (*k != '"')
         return NULL;
-    return xstrndup(c, k + 1, strcspn(k + 1, "\""));
+    return harness_strndup(k + 1, strcspn(k + 1, "\""));
 }
 
-static const char *api_path(ctx_t *c, const char *code)
+static const char *page_path(const char *code)
 {
-    return xprintf(c, "/api/v1/transcripts/%s", code);
-}
-
-static const char *page_path(ctx_t *c, const char *code)
-{
-    return xprintf(c, "/v/%s", code);
+    return harness_printf("/v/%s", code);
 }
 
 /* GET the API for code from port: 200 and this status. */
 static void expect_api_status(ctx_t *c, int port, const char *code, const char *want)
 {
-    resp_t *r = get(c, port, api_path(c, code));
+    resp_t *r = get(c, port, harness_api_path(code));
     EXPECT_STATUS(r, 200);
-    const char *got = api_status(c, r);
+    const char *got = api_status(r);
     EXPECT(r, got && strcmp(got, want) == 0, "expected \"status\": \"%s\" for %s, got %s%s%s", want, r->what,
            got ? "\"" : "", got ? got : "no status member", got ? "\"" : "");
 }
@@ -837,10 +519,10 @@ static void expect_api_status(ctx_t *c, int port, const char *code, const char *
 static int ha_server(ctx_t *c, const char *sv, const char **status, long *chkdown)
 {
     resp_t *r = get(c, c->statsport, "/stats;csv");
-    *status = xprintf(c, "no stats (%s, HTTP %d)", xch_text(r->err), r->status);
+    *status = harness_printf("no stats (%s, HTTP %d)", xch_text(r->err), r->status);
     if (r->status != 200)
         return -1;
-    char *text = xstrndup(c, r->body, r->bodylen);
+    char *text = harness_strndup(r->body, r->bodylen);
     int col_px = -1, col_sv = -1, col_st = -1, col_down = -1;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         char *f[128];
@@ -870,7 +552,7 @@ static int ha_server(ctx_t *c, const char *sv, const char **status, long *chkdow
         if (col_px < 0 || col_sv < 0 || col_st < 0 || col_down < 0 || nf <= col_st || nf <= col_down)
             continue;
         if (strcmp(f[col_px], "portals") == 0 && strcmp(f[col_sv], sv) == 0) {
-            *status = xprintf(c, "%s", f[col_st]);
+            *status = harness_printf("%s", f[col_st]);
             *chkdown = atol(f[col_down]);
             return 0;
         }
@@ -883,15 +565,15 @@ static int ha_server(ctx_t *c, const char *sv, const char **status, long *chkdow
  * milliseconds it took, or -1 after limit_ms (*last: the last status). */
 static long ha_wait_status(ctx_t *c, const char *sv, const char *want, long limit_ms, const char **last)
 {
-    long start = now_ms();
+    long start = harness_now_ms();
     long down;
     for (;;) {
         if (ha_server(c, sv, last, &down) == 0 && strncmp(*last, want, strlen(want)) == 0 &&
             (strcmp(want, "UP") != 0 || strcmp(*last, "UP") == 0))
-            return now_ms() - start;
-        if (now_ms() - start >= limit_ms)
+            return harness_now_ms() - start;
+        if (harness_now_ms() - start >= limit_ms)
             return -1;
-        sleep_ms(50);
+        harness_sleep_ms(50);
     }
 }
 
@@ -900,8 +582,8 @@ static long ha_wait_status(ctx_t *c, const char *sv, const char *want, long limi
 static void expect_ok_through_haproxy(ctx_t *c, int n, const char *context)
 {
     for (int i = 0; i < n; i++) {
-        const char *path = i % 3 == 0   ? page_path(c, c->old_valid->code)
-                           : i % 3 == 1 ? api_path(c, c->old_valid->code)
+        const char *path = i % 3 == 0   ? page_path(c->old_valid->code)
+                           : i % 3 == 1 ? harness_api_path(c->old_valid->code)
                                         : "/healthz";
         resp_t *r = get(c, c->haport, path);
         EXPECT(r, r->status == 200,
@@ -919,13 +601,13 @@ static void expect_ok_through_haproxy(ctx_t *c, int n, const char *context)
 /* mdb_copy -c PRIMARY TMP/name */
 static int snapshot_of(ctx_t *c, const char *primary, const char *name)
 {
-    const char *dir = xprintf(c, "%s/%s", c->tmp, name);
+    const char *dir = harness_printf("%s/%s", c->tmp, name);
     if (mkdir(dir, 0755) != 0) {
         print_error("mkdir %s: %s\n", dir, strerror(errno));
         return -1;
     }
     const char *argv[] = {"mdb_copy", "-c", primary, dir, NULL};
-    return run_ok(c, argv);
+    return run_ok(argv);
 }
 
 static int make_snapshot(ctx_t *c, const char *name)
@@ -936,8 +618,9 @@ static int make_snapshot(ctx_t *c, const char *name)
 /* Ship TMP/name into REPLICA/name: a copy of its data.mdb. */
 static int ship(ctx_t *c, const replica_t *rp, const char *name)
 {
-    const char *dir = xprintf(c, "%s/%s", rp->dir, name);
-    const char *src = xprintf(c, "%s/%s/data.mdb", c->tmp, name), *dst = xprintf(c, "%s/data.mdb", dir);
+    const char *dir = harness_printf("%s/%s", rp->dir, name);
+    const char *src = harness_printf("%s/%s/data.mdb", c->tmp, name),
+               *dst = harness_printf("%s/data.mdb", dir);
     if (mkdir(dir, 0755) == 0 && copy_file(src, dst, -1) == 0)
         return 0;
     print_error("cannot ship %s to %s: %s\n", src, dir, strerror(errno));
@@ -945,9 +628,9 @@ static int ship(ctx_t *c, const replica_t *rp, const char *name)
 }
 
 /* ln -s target REPLICA/current.tmp && mv -T REPLICA/current.tmp REPLICA/current */
-static int point(ctx_t *c, const replica_t *rp, const char *target)
+static int point(const replica_t *rp, const char *target)
 {
-    const char *tmp = xprintf(c, "%s/current.tmp", rp->dir);
+    const char *tmp = harness_printf("%s/current.tmp", rp->dir);
     unlink(tmp);
     if (symlink(target, tmp) == 0 && rename(tmp, rp->db) == 0)
         return 0;
@@ -963,31 +646,31 @@ static int point(ctx_t *c, const replica_t *rp, const char *target)
 
 /* Does pid hold a mapping or a descriptor of anything under dir? The
  * first such line, or NULL. */
-static const char *holds(ctx_t *c, pid_t pid, const char *dir)
+static const char *holds(pid_t pid, const char *dir)
 {
     char real[PATH_MAX];
     if (realpath(dir, real) == NULL)
         return NULL;
-    const char *maps = read_text(c, xprintf(c, "/proc/%d/maps", (int)pid), NULL);
-    const char *prefix = xprintf(c, "%s/", real);
+    const char *maps = harness_read_file(harness_printf("/proc/%d/maps", (int)pid), NULL);
+    const char *prefix = harness_printf("%s/", real);
     const char *hit = maps ? strstr(maps, prefix) : NULL;
     if (hit) {
         const char *bol = hit;
         while (bol > maps && bol[-1] != '\n')
             bol--;
-        return xprintf(c, "mapped: %.*s", (int)strcspn(bol, "\n"), bol);
+        return harness_printf("mapped: %.*s", (int)strcspn(bol, "\n"), bol);
     }
-    const char *fddir = xprintf(c, "/proc/%d/fd", (int)pid);
+    const char *fddir = harness_printf("/proc/%d/fd", (int)pid);
     DIR *d = opendir(fddir);
     const char *found = NULL;
     for (struct dirent *e; d && found == NULL && (e = readdir(d)) != NULL;) {
         char target[PATH_MAX];
-        ssize_t n = readlink(xprintf(c, "%s/%s", fddir, e->d_name), target, sizeof target - 1);
+        ssize_t n = readlink(harness_printf("%s/%s", fddir, e->d_name), target, sizeof target - 1);
         if (n <= 0)
             continue;
         target[n] = '\0';
         if (strncmp(target, prefix, strlen(prefix)) == 0)
-            found = xprintf(c, "open descriptor %s -> %s", e->d_name, target);
+            found = harness_printf("open descriptor %s -> %s", e->d_name, target);
     }
     if (d)
         closedir(d);
@@ -998,43 +681,43 @@ static const char *holds(ctx_t *c, pid_t pid, const char *dir)
 
 static int start_portal(ctx_t *c, replica_t *rp)
 {
-    const char *listen = xprintf(c, "127.0.0.1:%d", rp->port);
-    const char *url = xprintf(c, "http://127.0.0.1:%d", c->haport);
+    const char *listen = harness_printf("127.0.0.1:%d", rp->port);
+    const char *url = harness_printf("http://127.0.0.1:%d", c->haport);
     const char *argv[] = {c->portal_bin, "--db",      rp->db,         "--listen",     listen, "--rate-limit",
                           "0",           "--threads", PORTAL_THREADS, "--public-url", url,    "--access-log",
                           rp->log,       NULL};
-    rp->pid = start_bg(argv, rp->err);
+    rp->pid = harness_start_bg(argv, rp->err, 1);
     if (rp->pid <= 0) {
         print_error("cannot fork for portal %s: %s\n", rp->name, strerror(errno));
         return -1;
     }
-    long start = now_ms();
-    while (now_ms() - start < READY_TIMEOUT_MS) {
+    long start = harness_now_ms();
+    while (harness_now_ms() - start < READY_TIMEOUT_MS) {
         int st;
         if (waitpid(rp->pid, &st, WNOHANG) == rp->pid) {
             rp->pid = 0;
-            dump_file_tail("portal output", rp->err);
-            print_error("portal %s ended at start: %s\n", rp->name, wait_status_text(c, st));
+            harness_dump_file_tail("portal output", rp->err);
+            print_error("portal %s ended at start: %s\n", rp->name, harness_wait_status_text(st));
             return -1;
         }
         if (get(c, rp->port, "/healthz")->status == 200)
             return 0;
-        sleep_ms(50);
+        harness_sleep_ms(50);
     }
-    dump_file_tail("portal output", rp->err);
+    harness_dump_file_tail("portal output", rp->err);
     print_error("portal %s did not answer GET /healthz 200 within %d ms\n", rp->name, READY_TIMEOUT_MS);
     return -1;
 }
 
 /* The portal is still running; else fail, saying how it ended. */
-static void expect_running(ctx_t *c, replica_t *rp, const char *context)
+static void expect_running(replica_t *rp, const char *context)
 {
     int st;
     if (rp->pid > 0 && waitpid(rp->pid, &st, WNOHANG) == rp->pid) {
         rp->pid = 0;
-        dump_file_tail(xprintf(c, "portal %s output", rp->name), rp->err);
+        harness_dump_file_tail(harness_printf("portal %s output", rp->name), rp->err);
         fail_msg("%s: expected portal %s to keep running, it ended: %s (its output is above)", context,
-                 rp->name, wait_status_text(c, st));
+                 rp->name, harness_wait_status_text(st));
     }
     if (rp->pid <= 0)
         fail_msg("%s: portal %s is not running (an earlier test stopped it)", context, rp->name);
@@ -1061,8 +744,8 @@ static void load_client(int port, const char *code, int keepalive, int stop_fd, 
     long total = 0, failures = 0, conns = 0, on_conn = 0;
     int fd = -1;
     buf_t b = {0};
-    long start = now_ms();
-    for (long i = 0; now_ms() - start < LOAD_MAX_MS; i++) {
+    long start = harness_now_ms();
+    for (long i = 0; harness_now_ms() - start < LOAD_MAX_MS; i++) {
         struct pollfd sp = {.fd = stop_fd, .events = POLLIN};
         if (poll(&sp, 1, 0) != 0)
             break;
@@ -1098,8 +781,9 @@ static void load_client(int port, const char *code, int keepalive, int stop_fd, 
                 if ((unsigned char)*q < 0x20)
                     *q = ' ';
             if (failures < MAX_FAIL_LINES)
-                snprintf(fails[failures], sizeof fails[failures], "+%ld ms, %s, %s: %s", now_ms() - start,
-                         keepalive ? "keep-alive" : "new connection", paths[k], why);
+                snprintf(fails[failures], sizeof fails[failures], "+%ld ms, %s, %s: %s",
+                         harness_now_ms() - start, keepalive ? "keep-alive" : "new connection", paths[k],
+                         why);
             failures++;
         }
         if (fd >= 0 && (!keepalive || x.err != XCH_OK || x.server_close || on_conn >= 50)) {
@@ -1113,7 +797,7 @@ static void load_client(int port, const char *code, int keepalive, int stop_fd, 
     FILE *f = fopen(out, "w");
     if (f) {
         fprintf(f, "total %ld\nfailures %ld\nconnections %ld\nms %ld\n", total, failures, conns,
-                now_ms() - start);
+                harness_now_ms() - start);
         for (long i = 0; i < failures && i < MAX_FAIL_LINES; i++)
             fprintf(f, "fail %s\n", fails[i]);
         fclose(f);
@@ -1131,7 +815,7 @@ static void start_load(ctx_t *c, int *stop_w)
     for (int i = 0; i < 2; i++) {
         loader_t *l = &c->load[i];
         l->mode = i == 0 ? "new connection per request" : "keep-alive";
-        l->out = xprintf(c, "%s/load-%d.txt", c->tmp, i);
+        l->out = harness_printf("%s/load-%d.txt", c->tmp, i);
         unlink(l->out);
         fflush(stdout);
         fflush(stderr);
@@ -1162,19 +846,19 @@ static void stop_load(ctx_t *c, int stop_w, load_result_t res[2])
         int st = 0;
         memset(&res[i], 0, sizeof res[i]);
         res[i].fail_lines = "";
-        if (!wait_exit(l->pid, HTTP_TIMEOUT_MS + 3000, &st)) {
+        if (!harness_wait_exit(l->pid, HTTP_TIMEOUT_MS + 3000, &st)) {
             kill(l->pid, SIGKILL);
-            wait_exit(l->pid, STOP_TIMEOUT_MS, &st);
+            harness_wait_exit(l->pid, STOP_TIMEOUT_MS, &st);
             l->pid = 0;
             fail_msg("the %s load client did not stop within %d ms of being told to", l->mode,
                      HTTP_TIMEOUT_MS + 3000);
         }
         l->pid = 0;
-        char *text = read_text(c, l->out, NULL);
+        char *text = harness_read_file(l->out, NULL);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || text == NULL ||
             sscanf(text, "total %ld\nfailures %ld\nconnections %ld\nms %ld", &res[i].total, &res[i].failures,
                    &res[i].conns, &res[i].ms) != 4)
-            fail_msg("the %s load client wrote no counts (%s, %s)", l->mode, wait_status_text(c, st),
+            fail_msg("the %s load client wrote no counts (%s, %s)", l->mode, harness_wait_status_text(st),
                      text ? text : "no file");
         const char *fl = strstr(text, "\nfail ");
         res[i].fail_lines = fl ? fl + 1 : "";
@@ -1198,11 +882,11 @@ static void test_new_record_served_by_both_replicas_through_haproxy_with_no_fail
     SKIP_WITHOUT_HAPROXY(c);
     replica_t *a = &c->rep[0], *b = &c->rep[1];
     const char *nv = c->new_valid->code;
-    resp_t *r = get(c, c->haport, page_path(c, nv));
+    resp_t *r = get(c, c->haport, page_path(nv));
     EXPECT(r, r->status == 404, "expected %s (half 2, not published yet) to be 404 through HAProxy, got %d",
            nv, r->status);
     for (int i = 0; i < 2; i++) {
-        r = get(c, c->rep[i].port, page_path(c, nv));
+        r = get(c, c->rep[i].port, page_path(nv));
         EXPECT(r, r->status == 404, "expected %s (half 2) to be 404 on replica %s before the swap, got %d",
                nv, c->rep[i].name, r->status);
     }
@@ -1212,39 +896,39 @@ static void test_new_record_served_by_both_replicas_through_haproxy_with_no_fail
         fail_msg("expected HAProxy's stats CSV to list servers a and b: %s", st);
 
     int stop_w;
-    long t0 = now_ms();
+    long t0 = harness_now_ms();
     start_load(c, &stop_w);
-    sleep_ms(300); /* the clients are under way before anything changes */
+    harness_sleep_ms(300); /* the clients are under way before anything changes */
 
     const char *pub[] = {c->publish_bin, "--db", c->primary, "batch", c->half[2], NULL};
-    if (run_ok(c, pub) != 0)
+    if (run_ok(pub) != 0)
         fail_msg("expected half 2 (%s) to publish on the primary with exit status 0", c->half[2]);
     MUST(make_snapshot(c, "snap-2"), "expected `mdb_copy -c %s %s/snap-2` to make snap-2 (output above)",
          c->primary, c->tmp);
     MUST(ship(c, a, "snap-2"), "expected snap-2 shipped to replica A");
     MUST(ship(c, b, "snap-2"), "expected snap-2 shipped to replica B");
-    long t_point = now_ms();
-    MUST(point(c, a, "snap-2"), "expected replica-a/current re-pointed at snap-2");
-    MUST(point(c, b, "snap-2"), "expected replica-b/current re-pointed at snap-2");
+    long t_point = harness_now_ms();
+    MUST(point(a, "snap-2"), "expected replica-a/current re-pointed at snap-2");
+    MUST(point(b, "snap-2"), "expected replica-b/current re-pointed at snap-2");
 
     /* new records: from A, from B, and through HAProxy */
     int seen[3] = {0, 0, 0};
     long seen_ms[3] = {0, 0, 0};
     const int ports[3] = {a->port, b->port, c->haport};
-    while (now_ms() - t_point < SWAP_TIMEOUT_MS && !(seen[0] && seen[1] && seen[2])) {
+    while (harness_now_ms() - t_point < SWAP_TIMEOUT_MS && !(seen[0] && seen[1] && seen[2])) {
         for (int i = 0; i < 3; i++)
-            if (!seen[i] && get(c, ports[i], page_path(c, nv))->status == 200) {
+            if (!seen[i] && get(c, ports[i], page_path(nv))->status == 200) {
                 seen[i] = 1;
-                seen_ms[i] = now_ms() - t_point;
+                seen_ms[i] = harness_now_ms() - t_point;
             }
         if (!(seen[0] && seen[1] && seen[2]))
-            sleep_ms(100);
+            harness_sleep_ms(100);
     }
     for (int i = 0; i < 3; i++) {
         if (!seen[i]) {
-            r = get(c, ports[i], page_path(c, nv));
+            r = get(c, ports[i], page_path(nv));
             if (i < 2)
-                dump_file_tail(xprintf(c, "portal %s output", c->rep[i].name), c->rep[i].err);
+                harness_dump_file_tail(harness_printf("portal %s output", c->rep[i].name), c->rep[i].err);
             EXPECT(r, r->status == 200,
                    "expected %s (published in half 2) to answer 200 from %s within %d ms of re-pointing the "
                    "symlinks, got %d",
@@ -1255,7 +939,7 @@ static void test_new_record_served_by_both_replicas_through_haproxy_with_no_fail
     expect_api_status(c, b->port, nv, "valid");
     for (int i = 0; i < 6; i++) /* round robin: both replicas, through HAProxy */
         expect_api_status(c, c->haport, nv, "valid");
-    sleep_ms(500); /* load goes on a little past the swap */
+    harness_sleep_ms(500); /* load goes on a little past the swap */
 
     load_result_t res[2];
     stop_load(c, stop_w, res);
@@ -1264,15 +948,15 @@ static void test_new_record_served_by_both_replicas_through_haproxy_with_no_fail
         "scale-out swap: %ld requests through HAProxy in %ld ms (%ld on new connections, %ld on %ld "
         "keep-alive connections), %ld failed; new record served by A after %ld ms, by B after %ld "
         "ms, through HAProxy after %ld ms (from re-pointing the symlinks)\n",
-        total, now_ms() - t0, res[0].total, res[1].total, res[1].conns, failures, seen_ms[0], seen_ms[1],
-        seen_ms[2]);
+        total, harness_now_ms() - t0, res[0].total, res[1].total, res[1].conns, failures, seen_ms[0],
+        seen_ms[1], seen_ms[2]);
     if (failures > 0) {
         fflush(stdout);
         fprintf(stderr, "--- failed requests (first %d of each client) ---\n%s%s--- end ---\n",
                 MAX_FAIL_LINES, res[0].fail_lines, res[1].fail_lines);
-        dump_file_tail("portal A output", a->err);
-        dump_file_tail("portal B output", b->err);
-        dump_file_tail("haproxy output", c->haerr);
+        harness_dump_file_tail("portal A output", a->err);
+        harness_dump_file_tail("portal B output", b->err);
+        harness_dump_file_tail("haproxy output", c->haerr);
         fail_msg("expected no failed request through HAProxy while snap-2 was swapped in, got %ld of %ld "
                  "(listed above)",
                  failures, total);
@@ -1286,23 +970,23 @@ static void test_new_record_served_by_both_replicas_through_haproxy_with_no_fail
         (down_a != down_before_a || down_b != down_before_b))
         print_message("note: HAProxy marked a replica down during the swap (a: %ld, b: %ld times)\n",
                       down_a - down_before_a, down_b - down_before_b);
-    if (count_in_file(c, a->err, "serving a new snapshot") != 1 ||
-        count_in_file(c, b->err, "serving a new snapshot") != 1) {
-        dump_file_tail("portal A output", a->err);
-        dump_file_tail("portal B output", b->err);
+    if (count_in_file(a->err, "serving a new snapshot") != 1 ||
+        count_in_file(b->err, "serving a new snapshot") != 1) {
+        harness_dump_file_tail("portal A output", a->err);
+        harness_dump_file_tail("portal B output", b->err);
         fail_msg("expected each portal to say once that it serves a new snapshot, A said it %ld times, B %ld",
-                 count_in_file(c, a->err, "serving a new snapshot"),
-                 count_in_file(c, b->err, "serving a new snapshot"));
+                 count_in_file(a->err, "serving a new snapshot"),
+                 count_in_file(b->err, "serving a new snapshot"));
     }
 
     /* every record of half 2 through HAProxy: the recalled ones recalled */
     int recalled = 0;
     for (size_t i = 0; i < c->ncodes; i++) {
-        const demo_code_t *e = &c->codes[i];
+        const harness_code_t *e = &c->codes[i];
         if (e->half != 2)
             continue;
         if (strcmp(e->expect, "recall-notice") == 0) {
-            r = get(c, c->haport, api_path(c, e->code));
+            r = get(c, c->haport, harness_api_path(e->code));
             EXPECT(r, r->status == 404, "expected the recall notice %s to be 404 on the API, got %d", e->code,
                    r->status);
             continue;
@@ -1311,7 +995,7 @@ static void test_new_record_served_by_both_replicas_through_haproxy_with_no_fail
         expect_api_status(c, c->haport, e->code, want);
         if (strcmp(want, "recalled") == 0) {
             recalled++;
-            r = get(c, c->haport, page_path(c, e->code));
+            r = get(c, c->haport, page_path(e->code));
             EXPECT_STATUS(r, 200);
         }
     }
@@ -1327,17 +1011,17 @@ static void test_the_old_snapshot_is_let_go_once_every_thread_has_moved(void **s
     SKIP_WITHOUT_HAPROXY(c);
     for (int i = 0; i < 2; i++) {
         replica_t *rp = &c->rep[i];
-        expect_running(c, rp, "after the swap");
-        const char *old = xprintf(c, "%s/snap-1", rp->dir), *held = NULL;
-        long start = now_ms();
+        expect_running(rp, "after the swap");
+        const char *old = harness_printf("%s/snap-1", rp->dir), *held = NULL;
+        long start = harness_now_ms();
         do {
             /* new connections land on either thread (they share the listener) */
             for (int k = 0; k < 8; k++)
                 get(c, rp->port, "/healthz");
-            held = holds(c, rp->pid, old);
+            held = holds(rp->pid, old);
             if (held)
-                sleep_ms(100);
-        } while (held && now_ms() - start < SWAP_TIMEOUT_MS);
+                harness_sleep_ms(100);
+        } while (held && harness_now_ms() - start < SWAP_TIMEOUT_MS);
         if (held)
             fail_msg("expected replica %s to close snap-1 once its threads moved to snap-2 (within %d ms of "
                      "requests on new connections), it still holds %s",
@@ -1353,7 +1037,7 @@ static void test_a_replica_down_is_taken_out_by_the_health_check(void **state)
     ctx_t *c = *state;
     SKIP_WITHOUT_HAPROXY(c);
     replica_t *a = &c->rep[0], *b = &c->rep[1];
-    expect_running(c, a, "before stopping A");
+    expect_running(a, "before stopping A");
     const char *st;
     if (ha_wait_status(c, "a", "UP", UP_TIMEOUT_MS, &st) < 0 ||
         ha_wait_status(c, "b", "UP", UP_TIMEOUT_MS, &st) < 0)
@@ -1364,20 +1048,21 @@ static void test_a_replica_down_is_taken_out_by_the_health_check(void **state)
     if (took < 0 || took > DOWN_TIMEOUT_MS) {
         kill(a->pid, SIGCONT);
         fail_msg("expected HAProxy to mark the stopped replica A DOWN within %d ms, %s", DOWN_TIMEOUT_MS,
-                 took < 0 ? xprintf(c, "after %d ms its status is \"%s\"", DOWN_TIMEOUT_MS + 1000, st)
-                          : xprintf(c, "it took %ld ms", took));
+                 took < 0 ? harness_printf("after %d ms its status is \"%s\"", DOWN_TIMEOUT_MS + 1000, st)
+                          : harness_printf("it took %ld ms", took));
     }
-    long b_before = log_hits(c, b->log);
-    long t = now_ms();
+    long b_before = log_hits(b->log);
+    long t = harness_now_ms();
     expect_ok_through_haproxy(c, 21, "replica A stopped (SIGSTOP)");
-    long ms = now_ms() - t;
+    long ms = harness_now_ms() - t;
     print_message(
         "replica A stopped: out of HAProxy's rotation after %ld ms; 21 requests then took %ld ms, all "
         "200\n",
         took, ms);
-    long b_after = log_hits(c, b->log);
-    for (long start = now_ms(); b_after - b_before < 14 && now_ms() - start < 1000; sleep_ms(50))
-        b_after = log_hits(c, b->log);
+    long b_after = log_hits(b->log);
+    for (long start = harness_now_ms(); b_after - b_before < 14 && harness_now_ms() - start < 1000;
+         harness_sleep_ms(50))
+        b_after = log_hits(b->log);
     if (b_after - b_before < 14) /* 14 of the 21 are lookups; /healthz is not counted */
         fail_msg("expected replica B to serve the 14 lookups while A was stopped, its access log has %ld new",
                  b_after - b_before);
@@ -1387,16 +1072,17 @@ static void test_a_replica_down_is_taken_out_by_the_health_check(void **state)
     if (took < 0)
         fail_msg("expected HAProxy to put replica A back UP within %d ms of SIGCONT, its status is \"%s\"",
                  UP_TIMEOUT_MS, st);
-    long a_before = log_hits(c, a->log);
+    long a_before = log_hits(a->log);
     expect_ok_through_haproxy(c, 12, "replica A continued (SIGCONT)");
     long a_after = a_before;
-    for (long start = now_ms(); a_after == a_before && now_ms() - start < 1000; sleep_ms(50))
-        a_after = log_hits(c, a->log);
+    for (long start = harness_now_ms(); a_after == a_before && harness_now_ms() - start < 1000;
+         harness_sleep_ms(50))
+        a_after = log_hits(a->log);
     if (a_after <= a_before)
         fail_msg("expected replica A to serve requests again after SIGCONT, its access log has none new "
                  "(%ld lookups before and after)",
                  a_before);
-    expect_running(c, a, "after SIGCONT");
+    expect_running(a, "after SIGCONT");
 }
 
 /* A replica that exits (SIGTERM) is taken out too; started again on the
@@ -1406,23 +1092,23 @@ static void test_a_replica_that_exits_is_taken_out_and_back_after_a_restart(void
     ctx_t *c = *state;
     SKIP_WITHOUT_HAPROXY(c);
     replica_t *b = &c->rep[1];
-    expect_running(c, b, "before stopping B");
+    expect_running(b, "before stopping B");
     const char *why, *st;
-    if (stop_child(c, &b->pid, &why) != 0) {
-        dump_file_tail("portal B output", b->err);
+    if (stop_child(&b->pid, &why) != 0) {
+        harness_dump_file_tail("portal B output", b->err);
         fail_msg("expected replica B to exit 0 on SIGTERM within %d ms, got: %s", STOP_TIMEOUT_MS, why);
     }
     long took = ha_wait_status(c, "b", "DOWN", DOWN_TIMEOUT_MS + 1000, &st);
     if (took < 0 || took > DOWN_TIMEOUT_MS)
         fail_msg("expected HAProxy to mark the exited replica B DOWN within %d ms, %s", DOWN_TIMEOUT_MS,
-                 took < 0 ? xprintf(c, "after %d ms its status is \"%s\"", DOWN_TIMEOUT_MS + 1000, st)
-                          : xprintf(c, "it took %ld ms", took));
-    long t = now_ms();
+                 took < 0 ? harness_printf("after %d ms its status is \"%s\"", DOWN_TIMEOUT_MS + 1000, st)
+                          : harness_printf("it took %ld ms", took));
+    long t = harness_now_ms();
     expect_ok_through_haproxy(c, 21, "replica B exited");
     print_message(
         "replica B exited: out of HAProxy's rotation after %ld ms; 21 requests then took %ld ms, all "
         "200\n",
-        took, now_ms() - t);
+        took, harness_now_ms() - t);
 
     if (start_portal(c, b) != 0)
         fail_msg("expected replica B to start again on port %d with --db %s (output above)", b->port, b->db);
@@ -1430,11 +1116,12 @@ static void test_a_replica_that_exits_is_taken_out_and_back_after_a_restart(void
     if (took < 0)
         fail_msg("expected HAProxy to put the restarted replica B back UP within %d ms, its status is \"%s\"",
                  UP_TIMEOUT_MS, st);
-    long before = log_hits(c, b->log);
+    long before = log_hits(b->log);
     expect_ok_through_haproxy(c, 12, "replica B restarted");
     long after = before;
-    for (long start = now_ms(); after == before && now_ms() - start < 1000; sleep_ms(50))
-        after = log_hits(c, b->log);
+    for (long start = harness_now_ms(); after == before && harness_now_ms() - start < 1000;
+         harness_sleep_ms(50))
+        after = log_hits(b->log);
     if (after <= before)
         fail_msg("expected the restarted replica B to serve requests through HAProxy, its access log has "
                  "none new");
@@ -1446,7 +1133,7 @@ static void test_a_replica_that_exits_is_taken_out_and_back_after_a_restart(void
 static void expect_all_codes(ctx_t *c, int port)
 {
     for (size_t i = 0; i < c->ncodes; i++) {
-        const demo_code_t *e = &c->codes[i];
+        const harness_code_t *e = &c->codes[i];
         if (strcmp(e->expect, "recall-notice") == 0)
             continue;
         expect_api_status(c, port, e->code, strcmp(e->expect, "recalled") == 0 ? "recalled" : "valid");
@@ -1461,11 +1148,12 @@ static void test_a_broken_snapshot_is_not_picked_up(void **state)
     ctx_t *c = *state;
     SKIP_WITHOUT_HAPROXY(c);
     replica_t *b = &c->rep[1];
-    expect_running(c, b, "before the broken snapshots");
-    const char *empty = xprintf(c, "%s/snap-empty", b->dir), *junk = xprintf(c, "%s/snap-junk", b->dir);
+    expect_running(b, "before the broken snapshots");
+    const char *empty = harness_printf("%s/snap-empty", b->dir),
+               *junk = harness_printf("%s/snap-junk", b->dir);
     if (mkdir(empty, 0755) != 0 || mkdir(junk, 0755) != 0)
         fail_msg("mkdir: %s", strerror(errno));
-    FILE *f = fopen(xprintf(c, "%s/data.mdb", junk), "w");
+    FILE *f = fopen(harness_printf("%s/data.mdb", junk), "w");
     if (f == NULL)
         fail_msg("cannot write %s/data.mdb: %s", junk, strerror(errno));
     for (int i = 0; i < 65536; i++)
@@ -1474,29 +1162,29 @@ static void test_a_broken_snapshot_is_not_picked_up(void **state)
 
     const char *targets[2] = {"snap-empty", "snap-junk"};
     for (int k = 0; k < 2; k++) {
-        long swaps = count_in_file(c, b->err, "serving a new snapshot");
-        MUST(point(c, b, targets[k]), "expected replica-b/current re-pointed at %s", targets[k]);
-        for (long start = now_ms(); now_ms() - start < WATCH_WAIT_MS; sleep_ms(100)) {
+        long swaps = count_in_file(b->err, "serving a new snapshot");
+        MUST(point(b, targets[k]), "expected replica-b/current re-pointed at %s", targets[k]);
+        for (long start = harness_now_ms(); harness_now_ms() - start < WATCH_WAIT_MS; harness_sleep_ms(100)) {
             resp_t *r = get(c, b->port, "/healthz");
             if (r->status != 200) {
-                expect_running(c, b, xprintf(c, "--db pointed at %s", targets[k]));
-                point(c, b, "snap-2");
+                expect_running(b, harness_printf("--db pointed at %s", targets[k]));
+                point(b, "snap-2");
                 EXPECT(r, 0, "expected /healthz 200 from replica B with --db pointed at %s, got %d",
                        targets[k], r->status);
             }
         }
-        expect_running(c, b, xprintf(c, "--db pointed at %s", targets[k]));
+        expect_running(b, harness_printf("--db pointed at %s", targets[k]));
         expect_all_codes(c, b->port);
-        if (count_in_file(c, b->err, "serving a new snapshot") != swaps) {
-            dump_file_tail("portal B output", b->err);
+        if (count_in_file(b->err, "serving a new snapshot") != swaps) {
+            harness_dump_file_tail("portal B output", b->err);
             fail_msg("expected replica B not to take %s as a new snapshot, it said it serves one",
                      targets[k]);
         }
-        expect_ok_through_haproxy(c, 6, xprintf(c, "replica B's --db pointed at %s", targets[k]));
+        expect_ok_through_haproxy(c, 6, harness_printf("replica B's --db pointed at %s", targets[k]));
     }
-    MUST(point(c, b, "snap-2"), "expected replica-b/current pointed back at snap-2");
-    sleep_ms(1200);
-    expect_running(c, b, "--db pointed back at snap-2");
+    MUST(point(b, "snap-2"), "expected replica-b/current pointed back at snap-2");
+    harness_sleep_ms(1200);
+    expect_running(b, "--db pointed back at snap-2");
     expect_api_status(c, b->port, c->new_valid->code, "valid");
 }
 
@@ -1511,36 +1199,38 @@ static void test_a_truncated_snapshot_is_not_picked_up(void **state)
     if (mkdir(rc->dir, 0755) != 0)
         fail_msg("mkdir %s: %s", rc->dir, strerror(errno));
     MUST(ship(c, rc, "snap-2"), "expected snap-2 shipped to replica C");
-    MUST(point(c, rc, "snap-2"), "expected replica-c/current pointed at snap-2");
+    MUST(point(rc, "snap-2"), "expected replica-c/current pointed at snap-2");
     if (start_portal(c, rc) != 0)
         fail_msg("expected replica C to start on snap-2 (output above)");
     expect_api_status(c, rc->port, c->new_valid->code, "valid");
 
-    const char *cut = xprintf(c, "%s/snap-cut", rc->dir), *full = xprintf(c, "%s/snap-2/data.mdb", c->tmp);
-    long size = file_size(full);
-    if (mkdir(cut, 0755) != 0 || size <= 0 || copy_file(full, xprintf(c, "%s/data.mdb", cut), size / 2) != 0)
+    const char *cut = harness_printf("%s/snap-cut", rc->dir),
+               *full = harness_printf("%s/snap-2/data.mdb", c->tmp);
+    long size = harness_file_size(full);
+    if (mkdir(cut, 0755) != 0 || size <= 0 ||
+        copy_file(full, harness_printf("%s/data.mdb", cut), size / 2) != 0)
         fail_msg("cannot make a truncated copy of %s in %s: %s", full, cut, strerror(errno));
-    MUST(point(c, rc, "snap-cut"), "expected replica-c/current re-pointed at snap-cut");
-    for (long start = now_ms(); now_ms() - start < WATCH_WAIT_MS; sleep_ms(100)) {
+    MUST(point(rc, "snap-cut"), "expected replica-c/current re-pointed at snap-cut");
+    for (long start = harness_now_ms(); harness_now_ms() - start < WATCH_WAIT_MS; harness_sleep_ms(100)) {
         resp_t *r = get(c, rc->port, "/healthz");
         int st;
-        if (wait_exit(rc->pid, r->status == 200 ? 0 : 1000, &st)) {
+        if (harness_wait_exit(rc->pid, r->status == 200 ? 0 : 1000, &st)) {
             rc->pid = 0;
-            dump_file_tail("portal C output", rc->err);
+            harness_dump_file_tail("portal C output", rc->err);
             fail_msg(
                 "expected replica C to keep serving snap-2 when --db was pointed at a data.mdb cut to %ld of "
                 "%ld bytes; it ended: %s (its output is above)",
-                size / 2, size, wait_status_text(c, st));
+                size / 2, size, harness_wait_status_text(st));
         }
         EXPECT(r, r->status == 200,
                "expected /healthz 200 from replica C with --db at a truncated snapshot, got %d", r->status);
     }
     expect_api_status(c, rc->port, c->new_valid->code, "valid");
     expect_api_status(c, rc->port, c->old_valid->code, "valid");
-    MUST(point(c, rc, "snap-2"), "expected replica-c/current pointed back at snap-2");
+    MUST(point(rc, "snap-2"), "expected replica-c/current pointed back at snap-2");
     const char *why;
-    if (stop_child(c, &rc->pid, &why) != 0) {
-        dump_file_tail("portal C output", rc->err);
+    if (stop_child(&rc->pid, &why) != 0) {
+        harness_dump_file_tail("portal C output", rc->err);
         fail_msg("expected replica C to exit 0 on SIGTERM within %d ms, got: %s", STOP_TIMEOUT_MS, why);
     }
 }
@@ -1549,11 +1239,11 @@ static void test_a_truncated_snapshot_is_not_picked_up(void **state)
 static long trust_version_of(ctx_t *c, const char *primary)
 {
     const char *argv[] = {c->publish_bin, "--db", primary, "status", "--json", NULL};
-    run_t r;
-    run_argv(c, &r, argv, CHILD_TIMEOUT_MS);
+    harness_run_t r;
+    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
     const char *v = r.status == 0 ? strstr(r.out, "\"trust_version\":") : NULL;
     if (v == NULL) {
-        dump_run(c, &r);
+        harness_dump_run(&r);
         return -1;
     }
     return atol(v + 16);
@@ -1562,14 +1252,14 @@ static long trust_version_of(ctx_t *c, const char *primary)
 /* Publish trust, schools and the whole demo batch into a new index. */
 static void build_primary(ctx_t *c, const char *primary)
 {
-    const char *anchors = xprintf(c, "%s/trust/anchors.pem", c->demo);
-    const char *inter = xprintf(c, "%s/trust/intermediates.pem", c->demo);
-    const char *schools = xprintf(c, "%s/schools.json", c->demo), *batch = xprintf(c, "%s/batch", c->demo);
+    const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
+    const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
+    const char *schools = harness_printf("%s/schools.json", c->demo),
+               *batch = harness_printf("%s/batch", c->demo);
     const char *trust[] = {c->publish_bin, "--db", primary, "trust", anchors, inter, NULL};
     const char *reg[] = {c->publish_bin, "--db", primary, "schools", schools, NULL};
     const char *all[] = {c->publish_bin, "--db", primary, "batch", batch, NULL};
-    MUST(run_ok(c, trust) || run_ok(c, reg) || run_ok(c, all), "expected the demo data to publish into %s",
-         primary);
+    MUST(run_ok(trust) || run_ok(reg) || run_ok(all), "expected the demo data to publish into %s", primary);
 }
 
 /* Two snapshots from two primaries (an index rebuilt from the archive, as
@@ -1584,39 +1274,39 @@ static void test_a_snapshot_with_other_crls_at_the_same_trust_version_is_checked
     ctx_t *c = *state;
     SKIP_WITHOUT_HAPROXY(c);
     replica_t *rd = &c->rep[3];
-    const demo_code_t *revoked[2] = {NULL, NULL};
+    const harness_code_t *revoked[2] = {NULL, NULL};
     for (size_t i = 0, n = 0; i < c->ncodes && n < 2; i++)
         if (strcmp(c->codes[i].expect, "invalid-after-crl") == 0)
             revoked[n++] = &c->codes[i];
     if (revoked[1] == NULL)
         fail_msg("expected two invalid-after-crl transcripts in codes.txt");
 
-    const char *px = xprintf(c, "%s/primary-x", c->tmp), *py = xprintf(c, "%s/primary-y", c->tmp);
+    const char *px = harness_printf("%s/primary-x", c->tmp), *py = harness_printf("%s/primary-y", c->tmp);
     build_primary(c, px);
     build_primary(c, py);
     const char *schools[] = {
-        c->publish_bin, "--db", px, "schools", xprintf(c, "%s/schools.json", c->demo), NULL};
-    MUST(run_ok(c, schools), "expected `hocba-publish schools` to publish again into %s", px);
+        c->publish_bin, "--db", px, "schools", harness_printf("%s/schools.json", c->demo), NULL};
+    MUST(run_ok(schools), "expected `hocba-publish schools` to publish again into %s", px);
     const char *crl[16] = {c->publish_bin, "--db", py, "crl"};
     int ncrl = 4;
-    const char *tdir = xprintf(c, "%s/trust", c->demo);
+    const char *tdir = harness_printf("%s/trust", c->demo);
     DIR *d = opendir(tdir);
     for (struct dirent *e; d && ncrl < 15 && (e = readdir(d)) != NULL;) {
         size_t l = strlen(e->d_name);
         if (l > 4 && strcmp(e->d_name + l - 4, ".crl") == 0)
-            crl[ncrl++] = xprintf(c, "%s/%s", tdir, e->d_name);
+            crl[ncrl++] = harness_printf("%s/%s", tdir, e->d_name);
     }
     if (d)
         closedir(d);
     crl[ncrl] = NULL;
-    MUST(ncrl == 4 || run_ok(c, crl), "expected the demo's CRLs (%s/*.crl) to publish into %s", tdir, py);
+    MUST(ncrl == 4 || run_ok(crl), "expected the demo's CRLs (%s/*.crl) to publish into %s", tdir, py);
     /* the same trust_version in both: bump the lower one with `schools` */
     long vx = trust_version_of(c, px), vy = trust_version_of(c, py);
     for (int i = 0; i < 8 && vx > 0 && vy > 0 && vx != vy; i++) {
         const char *lower = vx < vy ? px : py;
         const char *again[] = {
-            c->publish_bin, "--db", lower, "schools", xprintf(c, "%s/schools.json", c->demo), NULL};
-        MUST(run_ok(c, again), "expected `hocba-publish schools` to publish again into %s", lower);
+            c->publish_bin, "--db", lower, "schools", harness_printf("%s/schools.json", c->demo), NULL};
+        MUST(run_ok(again), "expected `hocba-publish schools` to publish again into %s", lower);
         vx = trust_version_of(c, px);
         vy = trust_version_of(c, py);
     }
@@ -1627,7 +1317,7 @@ static void test_a_snapshot_with_other_crls_at_the_same_trust_version_is_checked
          "expected mdb_copy to make snap-x and snap-y");
     if (mkdir(rd->dir, 0755) != 0)
         fail_msg("mkdir %s: %s", rd->dir, strerror(errno));
-    MUST(ship(c, rd, "snap-x") || ship(c, rd, "snap-y") || point(c, rd, "snap-y"),
+    MUST(ship(c, rd, "snap-x") || ship(c, rd, "snap-y") || point(rd, "snap-y"),
          "expected snap-x and snap-y shipped to replica D, current -> snap-y");
     /* control: started on snap-y, the portal finds those codes invalid */
     if (start_portal(c, rd) != 0)
@@ -1635,27 +1325,28 @@ static void test_a_snapshot_with_other_crls_at_the_same_trust_version_is_checked
     for (int i = 0; i < 2; i++)
         expect_api_status(c, rd->port, revoked[i]->code, "invalid");
     const char *why;
-    if (stop_child(c, &rd->pid, &why) != 0)
+    if (stop_child(&rd->pid, &why) != 0)
         fail_msg("expected replica D to exit 0 on SIGTERM within %d ms, got: %s", STOP_TIMEOUT_MS, why);
 
-    MUST(point(c, rd, "snap-x"), "expected replica-d/current pointed at snap-x");
+    MUST(point(rd, "snap-x"), "expected replica-d/current pointed at snap-x");
     if (start_portal(c, rd) != 0)
         fail_msg("expected replica D to start on snap-x (output above)");
     expect_api_status(c, rd->port, revoked[0]->code, "valid"); /* no CRL in snap-x; [1] not asked yet */
 
-    MUST(point(c, rd, "snap-y"), "expected replica-d/current re-pointed at snap-y");
-    long start = now_ms();
-    while (count_in_file(c, rd->err, "serving a new snapshot") == 0 && now_ms() - start < SWAP_TIMEOUT_MS)
-        sleep_ms(100);
-    if (count_in_file(c, rd->err, "serving a new snapshot") == 0) {
-        dump_file_tail("portal D output", rd->err);
+    MUST(point(rd, "snap-y"), "expected replica-d/current re-pointed at snap-y");
+    long start = harness_now_ms();
+    while (count_in_file(rd->err, "serving a new snapshot") == 0 &&
+           harness_now_ms() - start < SWAP_TIMEOUT_MS)
+        harness_sleep_ms(100);
+    if (count_in_file(rd->err, "serving a new snapshot") == 0) {
+        harness_dump_file_tail("portal D output", rd->err);
         fail_msg("expected replica D to take snap-y within %d ms of re-pointing its symlink",
                  SWAP_TIMEOUT_MS);
     }
     for (int i = 1; i >= 0; i--) {
-        resp_t *r = get(c, rd->port, api_path(c, revoked[i]->code));
+        resp_t *r = get(c, rd->port, harness_api_path(revoked[i]->code));
         EXPECT_STATUS(r, 200);
-        const char *got = api_status(c, r);
+        const char *got = api_status(r);
         EXPECT(r, got && strcmp(got, "invalid") == 0,
                "expected %s to be \"invalid\" on replica D once it serves snap-y, whose CRL revokes its "
                "teacher's "
@@ -1664,39 +1355,13 @@ static void test_a_snapshot_with_other_crls_at_the_same_trust_version_is_checked
                i == 1 ? "this code was never asked before the swap" : "this code was asked before the swap",
                got ? got : "no status");
     }
-    if (stop_child(c, &rd->pid, &why) != 0) {
-        dump_file_tail("portal D output", rd->err);
+    if (stop_child(&rd->pid, &why) != 0) {
+        harness_dump_file_tail("portal D output", rd->err);
         fail_msg("expected replica D to exit 0 on SIGTERM within %d ms, got: %s", STOP_TIMEOUT_MS, why);
     }
 }
 
 /* ---- group setup and teardown ------------------------------------------------------------------- */
-
-static int load_codes(ctx_t *c)
-{
-    char line[1024];
-    const char *path = xprintf(c, "%s/codes.txt", c->demo);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        print_error("cannot read %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    while (fgets(line, sizeof line, f) && c->ncodes < MAX_CODES) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#')
-            continue;
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (t1 == NULL || t2 == NULL || t1 - line != 16)
-            continue;
-        demo_code_t *e = &c->codes[c->ncodes++];
-        snprintf(e->code, sizeof e->code, "%.16s", line);
-        snprintf(e->expect, sizeof e->expect, "%.*s", (int)(t2 - t1 - 1), t1 + 1);
-        snprintf(e->desc, sizeof e->desc, "%s", t2 + 1);
-        snprintf(e->stem, sizeof e->stem, "%.*s", (int)strcspn(t2 + 1, ":"), t2 + 1);
-    }
-    fclose(f);
-    return c->ncodes > 0 ? 0 : -1;
-}
 
 /* The family of a stem: SCHOOL-NNNNNN, without -recall or -v2. */
 static size_t family_len(const char *stem)
@@ -1725,12 +1390,12 @@ static int split_batch(ctx_t *c)
             nplain++;
     }
     for (size_t i = 0; i < c->ncodes; i++) {
-        demo_code_t *e = &c->codes[i];
+        harness_code_t *e = &c->codes[i];
         e->half = recall_family[i] || seen_plain++ >= nplain / 2 ? 2 : 1;
         const char *exts[2] = {"json", "p7s"};
         for (int k = 0; k < 2; k++) {
-            const char *src = xprintf(c, "%s/batch/%s.%s", c->demo, e->stem, exts[k]);
-            const char *dst = xprintf(c, "%s/%s.%s", c->half[e->half], e->stem, exts[k]);
+            const char *src = harness_printf("%s/batch/%s.%s", c->demo, e->stem, exts[k]);
+            const char *dst = harness_printf("%s/%s.%s", c->half[e->half], e->stem, exts[k]);
             if (copy_file(src, dst, -1) != 0) {
                 print_error("cannot copy %s to %s: %s\n", src, dst, strerror(errno));
                 return -1;
@@ -1744,7 +1409,7 @@ static int split_batch(ctx_t *c)
             c->new_valid = e;
     }
     /* every package of the batch is in codes.txt, so in one half */
-    DIR *d = opendir(xprintf(c, "%s/batch", c->demo));
+    DIR *d = opendir(harness_printf("%s/batch", c->demo));
     size_t njson = 0;
     for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
         size_t l = strlen(de->d_name);
@@ -1798,25 +1463,25 @@ static int start_haproxy(ctx_t *c)
     fprintf(f, HAPROXY_CFG, c->haport, c->rep[0].port, c->rep[1].port, c->statsport);
     fclose(f);
     const char *argv[] = {HAPROXY, "-f", c->hacfg, "-db", NULL};
-    c->haproxy = start_bg(argv, c->haerr);
+    c->haproxy = harness_start_bg(argv, c->haerr, 1);
     const char *sa = "", *sb = "";
     long down;
-    long start = now_ms();
-    while (now_ms() - start < READY_TIMEOUT_MS) {
+    long start = harness_now_ms();
+    while (harness_now_ms() - start < READY_TIMEOUT_MS) {
         int st;
         if (waitpid(c->haproxy, &st, WNOHANG) == c->haproxy) {
             c->haproxy = 0;
-            dump_file_tail("haproxy output", c->haerr);
-            print_error("haproxy ended at start: %s\n", wait_status_text(c, st));
+            harness_dump_file_tail("haproxy output", c->haerr);
+            print_error("haproxy ended at start: %s\n", harness_wait_status_text(st));
             return -1;
         }
         if (get(c, c->haport, "/healthz")->status == 200 && ha_server(c, "a", &sa, &down) == 0 &&
             ha_server(c, "b", &sb, &down) == 0 && strcmp(sa, "UP") == 0 && strcmp(sb, "UP") == 0)
             break;
-        sleep_ms(100);
+        harness_sleep_ms(100);
     }
     if (strcmp(sa, "UP") != 0 || strcmp(sb, "UP") != 0) {
-        dump_file_tail("haproxy output", c->haerr);
+        harness_dump_file_tail("haproxy output", c->haerr);
         print_error(
             "expected HAProxy to answer /healthz 200 with servers a and b UP within %d ms; a: \"%s\", b: "
             "\"%s\"\n",
@@ -1824,18 +1489,18 @@ static int start_haproxy(ctx_t *c)
         return -1;
     }
     /* both replicas get requests through it */
-    long before[2] = {log_hits(c, c->rep[0].log), log_hits(c, c->rep[1].log)};
+    long before[2] = {log_hits(c->rep[0].log), log_hits(c->rep[1].log)};
     for (int i = 0; i < 10; i++) {
-        resp_t *r = get(c, c->haport, page_path(c, c->old_valid->code));
+        resp_t *r = get(c, c->haport, page_path(c->old_valid->code));
         if (r->status != 200) {
             dump_resp(r);
             print_error("expected %s to answer 200 through HAProxy, got %d\n", r->what, r->status);
             return -1;
         }
     }
-    sleep_ms(200);
+    harness_sleep_ms(200);
     for (int i = 0; i < 2; i++)
-        if (log_hits(c, c->rep[i].log) == before[i]) {
+        if (log_hits(c->rep[i].log) == before[i]) {
             print_error(
                 "expected replica %s to get some of 10 lookups through HAProxy (round robin); its access "
                 "log shows none\n",
@@ -1853,40 +1518,27 @@ static int group_teardown(void **state)
     int rc = 0;
     const char *why;
     for (int i = 0; i < 2; i++)
-        if (c->load[i].pid > 0) {
-            int st;
-            kill(c->load[i].pid, SIGKILL);
-            wait_exit(c->load[i].pid, STOP_TIMEOUT_MS, &st);
-        }
+        if (c->load[i].pid > 0)
+            harness_kill(c->load[i].pid);
     /* HAProxy first: it holds keep-alive connections to the portals */
-    if (c->haproxy > 0 && stop_child(c, &c->haproxy, &why) != 0 && why && strstr(why, "still running"))
+    if (c->haproxy > 0 && stop_child(&c->haproxy, &why) != 0 && why && strstr(why, "still running"))
         print_error("haproxy did not stop on SIGTERM: %s\n", why);
     for (int i = 0; i < 4; i++) {
         replica_t *rp = &c->rep[i];
-        if (rp->pid > 0 && stop_child(c, &rp->pid, &why) != 0) {
-            dump_file_tail(xprintf(c, "portal %s output", rp->name), rp->err);
+        if (rp->pid > 0 && stop_child(&rp->pid, &why) != 0) {
+            harness_dump_file_tail(harness_printf("portal %s output", rp->name), rp->err);
             print_error("expected portal %s to exit 0 within %d ms of SIGTERM, got: %s\n", rp->name,
                         STOP_TIMEOUT_MS, why);
             rc = -1;
         }
     }
-    if (c->tmp && c->tmp[0]) {
-        const char *keepdir = getenv("HOCBA_KEEP_TMP");
-        if (keepdir && *keepdir && strcmp(keepdir, "0") != 0)
-            print_message("kept %s\n", c->tmp);
-        else
-            nftw(c->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    }
-    for (size_t i = 0; i < c->nkept; i++)
-        free(c->kept[i]);
-    free(c->kept);
-    free(c);
-    *state = NULL;
+    harness_group_end(state, c->tmp);
     return rc;
 }
 
-static int group_setup_steps(ctx_t *c)
+static int group_setup_steps(void *ctx)
 {
+    ctx_t *c = ctx;
     if (access(HAPROXY, X_OK) != 0) {
         print_message("SKIPPED: the scale-out tests need HAProxy in front of the replicas, and %s is missing "
                       "(Debian: apt-get install haproxy)\n",
@@ -1894,48 +1546,34 @@ static int group_setup_steps(ctx_t *c)
         c->skip = 1;
         return 0;
     }
-    const char *bin = getenv("HOCBA_BIN");
-    bin = bin && *bin ? bin : "bin";
-    c->portal_bin = xprintf(c, "%s/hocba-portal", bin);
-    c->publish_bin = xprintf(c, "%s/hocba-publish", bin);
-    c->demo_bin = xprintf(c, "%s/hocba-demo", bin);
-    const char *bins[] = {c->portal_bin, c->publish_bin, c->demo_bin};
-    for (size_t i = 0; i < 3; i++)
-        if (access(bins[i], X_OK) != 0) {
-            print_error("%s is not an executable (%s); set HOCBA_BIN to its directory\n", bins[i],
-                        strerror(errno));
-            return -1;
-        }
+    if (harness_bin(&c->portal_bin, "HOCBA_BIN", "hocba-portal") ||
+        harness_bin(&c->publish_bin, "HOCBA_BIN", "hocba-publish") ||
+        harness_bin(&c->demo_bin, "HOCBA_BIN", "hocba-demo"))
+        return -1;
     if (access("templates", R_OK) != 0) {
         print_error("run the tests from the project root (templates/ is not here)\n");
         return -1;
     }
-    char supp[PATH_MAX];
-    if (!getenv("LSAN_OPTIONS") && realpath(LSAN_SUPPRESSIONS, supp))
-        setenv("LSAN_OPTIONS", xprintf(c, "suppressions=%s", supp), 1);
+    harness_lsan_default();
 
-    const char *tmpdir = getenv("TMPDIR");
-    char *tmp = xprintf(c, "%s/hocba-scaleout-test-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    if (mkdtemp(tmp) == NULL) {
-        print_error("mkdtemp %s: %s\n", tmp, strerror(errno));
+    c->tmp = harness_make_tmp("hocba-scaleout-test");
+    if (c->tmp == NULL)
         return -1;
-    }
-    c->tmp = tmp;
-    c->demo = xprintf(c, "%s/demo", c->tmp);
-    c->primary = xprintf(c, "%s/primary", c->tmp);
-    c->half[1] = xprintf(c, "%s/half-1", c->tmp);
-    c->half[2] = xprintf(c, "%s/half-2", c->tmp);
-    c->hacfg = xprintf(c, "%s/haproxy.cfg", c->tmp);
-    c->haerr = xprintf(c, "%s/haproxy.out", c->tmp);
+    c->demo = harness_printf("%s/demo", c->tmp);
+    c->primary = harness_printf("%s/primary", c->tmp);
+    c->half[1] = harness_printf("%s/half-1", c->tmp);
+    c->half[2] = harness_printf("%s/half-2", c->tmp);
+    c->hacfg = harness_printf("%s/haproxy.cfg", c->tmp);
+    c->haerr = harness_printf("%s/haproxy.out", c->tmp);
     const char *names[4] = {"A", "B", "C", "D"},
                *dirs[4] = {"replica-a", "replica-b", "replica-c", "replica-d"};
     for (int i = 0; i < 4; i++) {
         replica_t *rp = &c->rep[i];
         rp->name = names[i];
-        rp->dir = xprintf(c, "%s/%s", c->tmp, dirs[i]);
-        rp->db = xprintf(c, "%s/current", rp->dir);
-        rp->log = xprintf(c, "%s/access-%s.log", c->tmp, dirs[i]);
-        rp->err = xprintf(c, "%s/portal-%s.out", c->tmp, dirs[i]);
+        rp->dir = harness_printf("%s/%s", c->tmp, dirs[i]);
+        rp->db = harness_printf("%s/current", rp->dir);
+        rp->log = harness_printf("%s/access-%s.log", c->tmp, dirs[i]);
+        rp->err = harness_printf("%s/portal-%s.out", c->tmp, dirs[i]);
     }
     if (mkdir(c->half[1], 0755) != 0 || mkdir(c->half[2], 0755) != 0) {
         print_error("mkdir: %s\n", strerror(errno));
@@ -1944,15 +1582,15 @@ static int group_setup_steps(ctx_t *c)
 
     const char *demo[] = {c->demo_bin,   "--out",  c->demo,   "--students",
                           DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
-    if (run_ok(c, demo) || load_codes(c) || split_batch(c))
+    if (run_ok(demo) || harness_load_codes(c->demo, MAX_CODES, &c->codes, &c->ncodes) || split_batch(c))
         return -1;
-    const char *anchors = xprintf(c, "%s/trust/anchors.pem", c->demo);
-    const char *inter = xprintf(c, "%s/trust/intermediates.pem", c->demo);
-    const char *schools = xprintf(c, "%s/schools.json", c->demo);
+    const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
+    const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
+    const char *schools = harness_printf("%s/schools.json", c->demo);
     const char *trust[] = {c->publish_bin, "--db", c->primary, "trust", anchors, inter, NULL};
     const char *reg[] = {c->publish_bin, "--db", c->primary, "schools", schools, NULL};
     const char *half1[] = {c->publish_bin, "--db", c->primary, "batch", c->half[1], NULL};
-    if (run_ok(c, trust) || run_ok(c, reg) || run_ok(c, half1))
+    if (run_ok(trust) || run_ok(reg) || run_ok(half1))
         return -1;
 
     /* snap-1, shipped to A and B; assertions here fail the setup */
@@ -1963,13 +1601,13 @@ static int group_setup_steps(ctx_t *c)
             print_error("mkdir %s: %s\n", c->rep[i].dir, strerror(errno));
             return -1;
         }
-        if (ship(c, &c->rep[i], "snap-1") != 0 || point(c, &c->rep[i], "snap-1") != 0)
+        if (ship(c, &c->rep[i], "snap-1") != 0 || point(&c->rep[i], "snap-1") != 0)
             return -1;
     }
-    c->haport = free_port();
-    c->statsport = free_port();
+    c->haport = harness_free_port();
+    c->statsport = harness_free_port();
     for (int i = 0; i < 4; i++)
-        c->rep[i].port = free_port();
+        c->rep[i].port = harness_free_port();
     if (c->haport <= 0 || c->statsport <= 0 || c->rep[0].port <= 0 || c->rep[1].port <= 0 ||
         c->rep[2].port <= 0 || c->rep[3].port <= 0) {
         print_error("cannot find free loopback ports\n");
@@ -1982,15 +1620,7 @@ static int group_setup_steps(ctx_t *c)
 
 static int group_setup(void **state)
 {
-    ctx_t *c = calloc(1, sizeof *c);
-    if (c == NULL)
-        return -1;
-    *state = c;
-    if (group_setup_steps(c) != 0) {
-        group_teardown(state);
-        return -1;
-    }
-    return 0;
+    return harness_group_setup(state, sizeof(ctx_t), group_setup_steps, group_teardown);
 }
 
 int main(void)
