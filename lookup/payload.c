@@ -13,6 +13,7 @@
 #include "payload.h"
 
 #include "jsonfast.h"
+#include "utf8.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -192,19 +193,6 @@ static int control(uint32_t cp)
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-/* Length of s[0..n) cut down so that it ends on a character boundary. */
-static size_t utf8_trim(const char *s, size_t n)
-{
-    size_t back = 0;
-    while (back < 3 && back < n && ((unsigned char)s[n - 1 - back] & 0xC0) == 0x80)
-        back++;
-    if (back == n)
-        return n; /* nothing but continuation bytes: not UTF-8 anyway */
-    unsigned char lead = (unsigned char)s[n - 1 - back];
-    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    return want > back + 1 ? n - 1 - back : n;
-}
-
 /* ---- reasons ------------------------------------------------------------- */
 
 /* Append to buf at *o, never past n - 1; keeps buf NUL-terminated. */
@@ -315,7 +303,7 @@ static void deliver(const why_t *w, const char *s, size_t len)
         return;
     }
     size_t room = w->len >= 4 ? w->len - 4 : w->len - 1;
-    size_t cut = utf8_trim(s, room);
+    size_t cut = utf8_cut(s, room);
     memcpy(w->buf, s, cut);
     if (w->len >= 4) {
         memcpy(w->buf + cut, "...", 3);
@@ -338,7 +326,7 @@ fail(const why_t *w, int err, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         n = 0;
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : utf8_trim(buf, sizeof buf - 1);
+    size_t len = (size_t)n < sizeof buf ? (size_t)n : utf8_cut(buf, sizeof buf - 1);
     deliver(w, buf, len);
     return err;
 }

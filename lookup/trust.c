@@ -5,12 +5,14 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "digest.h"
+#include "utf8.h"
 
 typedef struct {
     unsigned char sha256[32];
@@ -37,7 +39,18 @@ struct trust {
     size_t nslots, nused;
 };
 
-#define WHY(...) snprintf(why, whylen, __VA_ARGS__)
+#define WHY(...) why_put(why, whylen, __VA_ARGS__)
+
+/* A refusal into why; a cut one ends on a character (reasons quote names). */
+__attribute__((format(printf, 3, 4))) static void why_put(char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
+    if (whylen > 0 && n >= (int)whylen)
+        why[utf8_cut(why, whylen - 1)] = '\0';
+}
 
 static int is_pem(str_t s)
 {
@@ -254,7 +267,7 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
     if (b != NULL) {
         X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
         int n = BIO_read(b, c->subject, sizeof c->subject - 1);
-        c->subject[n > 0 ? n : 0] = '\0';
+        c->subject[n > 0 ? utf8_cut(c->subject, (size_t)n) : 0] = '\0'; /* a long subject is cut */
         BIO_free(b);
     }
     find_revocation(t, c);

@@ -1,6 +1,8 @@
 /* verify.c — signature verification of a package, check by check. */
 #include "verify.h"
 
+#include "utf8.h"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -126,6 +128,17 @@ const char *verify_check_name(int check)
     return check >= 0 && check < VERIFY_NCHECKS ? CHECK_NAMES[check] : "unknown";
 }
 
+/* At most max bytes of a certificate subject, for a message: cut on a
+ * character, as "%.80s" would not. out holds max + 1 bytes. */
+#define BRIEF_LEN 161
+static const char *brief(const char *subject, size_t max, char *out)
+{
+    size_t len = utf8_cut(subject, strnlen(subject, max));
+    memcpy(out, subject, len);
+    out[len] = '\0';
+    return out;
+}
+
 static void format_time(int64_t t, char out[32])
 {
     time_t tt = (time_t)t;
@@ -145,8 +158,10 @@ __attribute__((format(printf, 5, 6))) static void item(verdict_t *v, int check, 
     it->ok = ok;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+    int n = vsnprintf(it->detail, sizeof it->detail, fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof it->detail) /* cut: end on a character */
+        it->detail[utf8_cut(it->detail, sizeof it->detail - 1)] = '\0';
     if (!ok)
         v->ok = 0;
 }
@@ -273,7 +288,7 @@ done:
 static int check_validity(const trust_cert_t *leaf, int with_chain, int64_t t, int64_t published_at, char *why,
                           size_t whylen)
 {
-    char ts[32], ws[32];
+    char ts[32], ws[32], sb[BRIEF_LEN];
     format_time(t, ts);
     if (t > published_at + VERIFY_SKEW) {
         format_time(published_at, ws);
@@ -290,14 +305,14 @@ static int check_validity(const trust_cert_t *leaf, int with_chain, int64_t t, i
         const char *who = i < 0 ? "the certificate" : "a CA certificate of its chain";
         if (t < c->not_before) {
             format_time(c->not_before, ws);
-            snprintf(why, whylen, "%s (%.80s) was not yet valid at the signing time %s: valid from %s", who,
-                     c->subject, ts, ws);
+            snprintf(why, whylen, "%s (%s) was not yet valid at the signing time %s: valid from %s", who,
+                     brief(c->subject, 80, sb), ts, ws);
             return -1;
         }
         if (t > c->not_after) {
             format_time(c->not_after, ws);
-            snprintf(why, whylen, "%s (%.80s) had expired at the signing time %s: valid until %s", who, c->subject,
-                     ts, ws);
+            snprintf(why, whylen, "%s (%s) had expired at the signing time %s: valid until %s", who,
+                     brief(c->subject, 80, sb), ts, ws);
             return -1;
         }
     }
@@ -312,10 +327,10 @@ static int check_revocation(const trust_cert_t *leaf, int with_chain, int64_t t,
         if (c->is_anchor || !c->revoked)
             continue;
         if (c->revoked_key_compromise || c->revoked_at <= t) {
-            char ws[32];
+            char ws[32], sb[BRIEF_LEN];
             format_time(c->revoked_at, ws);
-            snprintf(why, whylen, "%s (%.80s) was revoked by its CA on %s%s",
-                     i < 0 ? "the certificate" : "a CA certificate of its chain", c->subject, ws,
+            snprintf(why, whylen, "%s (%s) was revoked by its CA on %s%s",
+                     i < 0 ? "the certificate" : "a CA certificate of its chain", brief(c->subject, 80, sb), ws,
                      c->revoked_key_compromise ? " because its key was compromised" : ", before the signing time");
             return -1;
         }
@@ -325,7 +340,11 @@ static int check_revocation(const trust_cert_t *leaf, int with_chain, int64_t t,
 
 static void copy_str(char *dst, size_t n, const char *src)
 {
-    snprintf(dst, n, "%s", src ? src : "");
+    size_t len = src ? strlen(src) : 0;
+    if (len > n - 1)
+        len = utf8_cut(src, n - 1);
+    memcpy(dst, src ? src : "", len);
+    dst[len] = '\0';
 }
 
 /* The declared signer index whose certificate_sha256 equals h, or -1. */
@@ -364,11 +383,11 @@ static void check_declarations(verdict_t *v)
 {
     for (size_t i = 0; i < v->nsigners; i++) {
         verify_signer_t *s = &v->signers[i];
-        char h[17];
+        char h[17], sb[BRIEF_LEN];
         str_hex(s->cert_sha256, 8, h);
         if (s->declared < 0)
             item(v, VERIFY_ROLES, (int)i, 0,
-                 "a signature by certificate %s... (%.80s) is not declared in signers", h, s->subject);
+                 "a signature by certificate %s... (%s) is not declared in signers", h, brief(s->subject, 80, sb));
         else if (!s->has_signature)
             item(v, VERIFY_ROLES, (int)i, 0,
                  "%s is declared with certificate_sha256 %s... but no signature was made with that "
@@ -418,7 +437,7 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
     int idx = (int)v->nsigners++;
     verify_signer_t *vs = &v->signers[idx];
     trust_cert_t *cert = NULL;
-    char why[VERIFY_DETAIL_LEN];
+    char why[VERIFY_DETAIL_LEN], anchor[BRIEF_LEN];
 
     memset(vs, 0, sizeof *vs);
     vs->declared = -1;
@@ -464,8 +483,8 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
     /* chain */
     int chained = trust_cert_chain(trust, cert, extra, sd->ncerts, why, sizeof why) == 0;
     if (chained)
-        item(v, VERIFY_CHAIN, idx, 1, "the certificate chains to the trust anchor %.160s",
-             cert->nchain > 0 ? cert->chain[cert->nchain - 1]->subject : cert->subject);
+        item(v, VERIFY_CHAIN, idx, 1, "the certificate chains to the trust anchor %s",
+             brief(cert->nchain > 0 ? cert->chain[cert->nchain - 1]->subject : cert->subject, 160, anchor));
     else
         item(v, VERIFY_CHAIN, idx, 0, "%s", why);
     /* validity and revocation need a signing time */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tests/harness.h"
 
@@ -764,6 +765,42 @@ static void test_batch_json_refusals_are_json_objects_with_reasons(void **state)
         expect_json_line(c, &r, "batch-bad", BAD[i].stem, "refused", BAD[i].want1);
 }
 
+/* Copy src to dst whole; 0 or -1. */
+static int copy_file(const char *src, const char *dst)
+{
+    size_t len = 0;
+    char *b = harness_read_file(src, &len);
+    FILE *f = b ? fopen(dst, "wb") : NULL;
+    int ok = f != NULL && fwrite(b, 1, len, f) == len;
+    if (f != NULL && fclose(f) != 0)
+        ok = 0;
+    return ok ? 0 : -1;
+}
+
+/* A file name need not be UTF-8 (a package saved on a Windows-1258 machine
+ * as "Hà.json" is 48 E0): its JSON line is still there, with U+FFFD for the
+ * byte, and the package is published. */
+static void test_batch_json_line_for_file_name_that_is_not_utf8(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    const char *dir = harness_printf("%s/batch-1258", c->tmp);
+    if (mkdir(dir, 0755) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good1.json", c->fx), harness_printf("%s/H\xE0.json", dir)) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx), harness_printf("%s/H\xE0.p7s", dir)) != 0)
+        fail_msg("cannot make %s", dir);
+    make_index(c, db, sizeof db, "json-1258", 0);
+    pub(c, &r, db, "batch", dir, "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_all_json_lines(&r);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"package\":\"H\xEF\xBF\xBD\"") != NULL, &r,
+                      "expected a line with \"package\":\"H\xEF\xBF\xBD\" (U+FFFD for the byte E0), got: %.300s",
+                      r.out);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"outcome\":\"published\"") != NULL, &r,
+                      "expected the package to be published, got: %.300s", r.out);
+}
+
 static void test_batch_json_says_already_for_published_package(void **state)
 {
     ctx_t *c = *state;
@@ -946,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_batch_strict_publishes_nothing_when_one_is_refused),
         cmocka_unit_test(test_batch_json_prints_one_object_per_package),
         cmocka_unit_test(test_batch_json_refusals_are_json_objects_with_reasons),
+        cmocka_unit_test(test_batch_json_line_for_file_name_that_is_not_utf8),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),

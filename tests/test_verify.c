@@ -468,6 +468,54 @@ static void test_verify_same_verdict_with_warm_cache(void **state)
     trust_free(t);
 }
 
+/* Valid UTF-8 by RFC 3629's byte ranges: 1 or 0. */
+static int utf8_valid(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u != 0) {
+        size_t n = *u < 0x80 ? 1 : *u >= 0xC2 && *u <= 0xDF ? 2 : *u >= 0xE0 && *u <= 0xEF ? 3
+                             : *u >= 0xF0 && *u <= 0xF4 ? 4 : 0;
+        if (n == 0)
+            return 0;
+        unsigned char lo = *u == 0xE0 ? 0xA0 : *u == 0xF0 ? 0x90 : 0x80;
+        unsigned char hi = *u == 0xED ? 0x9F : *u == 0xF4 ? 0x8F : 0xBF;
+        for (size_t k = 1; k < n; k++)
+            if (u[k] < (k == 1 ? lo : 0x80) || u[k] > (k == 1 ? hi : 0xBF))
+                return 0;
+        u += n;
+    }
+    return 1;
+}
+
+/* Details quote certificate subjects (cut to 80 bytes) and are cut to
+ * VERIFY_DETAIL_LEN: a cut inside a Vietnamese character would make the
+ * detail invalid UTF-8, which the page and the API cannot carry. With the
+ * CRLs loaded, a revoked teacher's subject is quoted; every detail of every
+ * package is whole UTF-8 and the cut subjects end on a character. */
+static void test_verify_details_are_whole_utf8(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 1, 9);
+    verdict_t *v = malloc(sizeof *v);
+    size_t quoted = 0;
+    for (size_t i = 0; i < npkgs; i++) {
+        verify_one(t, &pkgs[i], pkgs[i].json, v);
+        for (size_t k = 0; k < v->nitems; k++) {
+            if (!utf8_valid(v->items[k].detail))
+                fail_msg("%s: the %s detail is not valid UTF-8: %s", pkgs[i].stem,
+                         verify_check_name(v->items[k].check), v->items[k].detail);
+            quoted += strstr(v->items[k].detail, "(CN=") != NULL;
+        }
+        for (size_t k = 0; k < v->nsigners; k++)
+            if (!utf8_valid(v->signers[k].subject))
+                fail_msg("%s: signer subject is not valid UTF-8: %s", pkgs[i].stem, v->signers[k].subject);
+    }
+    if (quoted == 0)
+        fail_msg("expected a detail quoting a certificate subject (a revoked signer), found none");
+    free(v);
+    trust_free(t);
+}
+
 typedef struct {
     trust_t *t;
     int ok[128];
@@ -649,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_verify_unregistered_seal_fails_seal_registry),
         cmocka_unit_test(test_verify_same_verdict_with_warm_cache),
         cmocka_unit_test(test_verify_same_verdicts_on_two_threads_with_many_keys),
+        cmocka_unit_test(test_verify_details_are_whole_utf8),
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),

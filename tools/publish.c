@@ -22,6 +22,7 @@
 #include "lookup/jarena.h"
 #include "lookup/payload.h"
 #include "lookup/trust.h"
+#include "lookup/utf8.h"
 #include "lookup/verify.h"
 
 #define EXIT_REFUSED 1
@@ -770,9 +771,13 @@ static void print_line(const pkg_t *p, int json)
     if (p->has_code)
         memcpy(code, p->code, CODE_LEN);
     if (json) {
-        json_t *o = json_pack("{s:s, s:s?, s:s, s:s?}", "package", p->stem, "code", p->has_code ? code : NULL,
-                              "outcome", OUTCOMES[p->outcome], "reason",
-                              p->outcome == PKG_REFUSED ? p->reason : NULL);
+        /* a file name need not be UTF-8, and jansson refuses what is not:
+         * every package gets its line, with U+FFFD for such bytes */
+        char stem[3 * 256 + 1], reason[3 * REASON_LEN];
+        utf8_scrub(p->stem, strlen(p->stem), stem, sizeof stem);
+        utf8_scrub(p->reason, strlen(p->reason), reason, sizeof reason);
+        json_t *o = json_pack("{s:s, s:s?, s:s, s:s?}", "package", stem, "code", p->has_code ? code : NULL,
+                              "outcome", OUTCOMES[p->outcome], "reason", p->outcome == PKG_REFUSED ? reason : NULL);
         char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
         if (s != NULL)
             printf("%s\n", s);
