@@ -197,6 +197,21 @@ json_t *view_api_json(const view_t *v)
 
 /* ---- page context ----------------------------------------------------------- */
 
+/* The page context is made for every cold page: its keys are our literals
+ * and its values come from the validated payload, the catalog (parsed by
+ * jansson) or our own ASCII, all UTF-8 already, so jansson's per-call UTF-8
+ * checks of keys and values are skipped (_nocheck). What comes from a
+ * certificate or the command line is still checked. */
+static void set_str(json_t *o, const char *key, const char *val)
+{
+    json_object_set_new_nocheck(o, key, json_string_nocheck(val));
+}
+
+static void set_new(json_t *o, const char *key, json_t *val)
+{
+    json_object_set_new_nocheck(o, key, val);
+}
+
 static const char *label(json_t *t, const char *prefix, const char *key)
 {
     char k[96];
@@ -216,7 +231,11 @@ static json_t *code_link(const char code[CODE_LEN], const char *lang)
     code_str(code, c);
     code_format_grouped(code, g);
     snprintf(url, sizeof url, "/v/%s%s", c, strcmp(lang, "en") == 0 ? "?lang=en" : "");
-    return json_pack("{s:s, s:s, s:s}", "code", c, "code_grouped", g, "url", url);
+    json_t *o = json_object();
+    set_str(o, "code", c);
+    set_str(o, "code_grouped", g);
+    set_str(o, "url", url);
+    return o;
 }
 
 /* Copy a string member of src into dst (as is; the renderer escapes). */
@@ -224,7 +243,7 @@ static void copy_member(json_t *dst, json_t *src, const char *name)
 {
     json_t *m = json_object_get(src, name);
     if (json_is_string(m) || json_is_integer(m))
-        json_object_set(dst, name, m);
+        json_object_set_nocheck(dst, name, m);
 }
 
 static json_t *leveled(json_t *arr, json_t *t, const char *prefix, int with_score)
@@ -238,13 +257,12 @@ static json_t *leveled(json_t *arr, json_t *t, const char *prefix, int with_scor
         copy_member(o, e, "name");
         copy_member(o, e, "level");
         copy_member(o, e, "comment");
-        json_object_set_new(o, "level_label",
-                            json_string(label(t, prefix, json_string_value(json_object_get(e, "level")))));
+        set_str(o, "level_label", label(t, prefix, json_string_value(json_object_get(e, "level"))));
         if (with_score) {
             json_t *score = json_object_get(e, "score");
-            json_object_set_new(o, "has_score", json_boolean(json_is_integer(score)));
+            set_new(o, "has_score", json_boolean(json_is_integer(score)));
             if (json_is_integer(score))
-                json_object_set(o, "score", score);
+                json_object_set_nocheck(o, "score", score);
         }
         json_array_append_new(out, o);
     }
@@ -267,34 +285,33 @@ static json_t *transcript_context(const payload_t *pl, json_t *t)
     copy_member(student, st, "ethnicity");
     copy_member(student, st, "place_of_birth");
     date_vn(json_string_value(json_object_get(st, "date_of_birth")), d);
-    json_object_set_new(student, "date_of_birth", json_string(d));
-    json_object_set_new(student, "gender",
-                        json_string(label(t, "gender.", json_string_value(json_object_get(st, "gender")))));
+    set_str(student, "date_of_birth", d);
+    set_str(student, "gender", label(t, "gender.", json_string_value(json_object_get(st, "gender"))));
     set_masked_citizen_id(student, st, "citizen_id_masked");
-    json_object_set_new(o, "school", school);
-    json_object_set_new(o, "student", student);
+    set_new(o, "school", school);
+    set_new(o, "student", student);
     copy_member(o, r, "grade");
     copy_member(o, r, "class");
     copy_member(o, r, "school_year");
     copy_member(o, r, "remarks");
     date_vn(pl->issued_on, d);
-    json_object_set_new(o, "issued_on", json_string(d));
-    json_object_set_new(o, "subjects", leveled(json_object_get(r, "subjects"), t, "level.subject.", 1));
-    json_object_set_new(o, "qualities", leveled(json_object_get(r, "qualities"), t, "level.quality.", 0));
-    json_object_set_new(o, "competencies", leveled(json_object_get(r, "competencies"), t, "level.quality.", 0));
+    set_str(o, "issued_on", d);
+    set_new(o, "subjects", leveled(json_object_get(r, "subjects"), t, "level.subject.", 1));
+    set_new(o, "qualities", leveled(json_object_get(r, "qualities"), t, "level.quality.", 0));
+    set_new(o, "competencies", leveled(json_object_get(r, "competencies"), t, "level.quality.", 0));
     const char *result = json_string_value(json_object_get(r, "result"));
-    json_object_set_new(o, "result", json_string(result ? result : ""));
-    json_object_set_new(o, "result_label", json_string(label(t, "result.", result)));
+    set_str(o, "result", result ? result : "");
+    set_str(o, "result_label", label(t, "result.", result));
     int done = json_is_true(json_object_get(r, "program_completed"));
-    json_object_set_new(o, "program_completed", json_boolean(done));
-    json_object_set_new(o, "program_completed_label", json_string(label(t, done ? "yes" : "no", NULL)));
+    set_new(o, "program_completed", json_boolean(done));
+    set_str(o, "program_completed_label", label(t, done ? "yes" : "no", NULL));
     json_t *awards = json_object_get(r, "awards");
     if (json_is_array(awards) && json_array_size(awards) > 0)
-        json_object_set(o, "awards", awards);
+        json_object_set_nocheck(o, "awards", awards);
     json_t *absent = json_object_get(r, "days_absent");
-    json_object_set_new(o, "has_days_absent", json_boolean(json_is_integer(absent)));
+    set_new(o, "has_days_absent", json_boolean(json_is_integer(absent)));
     if (json_is_integer(absent))
-        json_object_set(o, "days_absent", absent);
+        json_object_set_nocheck(o, "days_absent", absent);
     return o;
 }
 
@@ -307,23 +324,23 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
     json_t *c = json_object();
     if (c == NULL)
         return NULL;
-    json_object_set_new(c, "code", json_string(code));
-    json_object_set_new(c, "code_grouped", json_string(g));
+    set_str(c, "code", code);
+    set_str(c, "code_grouped", g);
     snprintf(buf, sizeof buf, "%s/v/%s", public_url, code);
-    json_object_set_new(c, "page_url", json_string(buf));
-    json_object_set_new(c, "status", json_string(view_status_name(v->status)));
-    json_object_set_new(c, "is_valid", json_boolean(v->status == VIEW_VALID));
-    json_object_set_new(c, "is_recalled", json_boolean(v->status == VIEW_RECALLED));
-    json_object_set_new(c, "is_invalid", json_boolean(v->status == VIEW_INVALID));
+    json_object_set_new_nocheck(c, "page_url", json_string(buf)); /* --public-url: checked */
+    set_str(c, "status", view_status_name(v->status));
+    set_new(c, "is_valid", json_boolean(v->status == VIEW_VALID));
+    set_new(c, "is_recalled", json_boolean(v->status == VIEW_RECALLED));
+    set_new(c, "is_invalid", json_boolean(v->status == VIEW_INVALID));
     view_format_date(v->published_at, d);
-    json_object_set_new(c, "published_at", json_string(d));
+    set_str(c, "published_at", d);
     const char *q = strcmp(lang, "en") == 0 ? "?lang=en" : "";
     snprintf(buf, sizeof buf, "/v/%s/qr.svg", code);
-    json_object_set_new(c, "qr_svg_url", json_string(buf));
+    set_str(c, "qr_svg_url", buf);
     snprintf(buf, sizeof buf, "/v/%s/qr.png", code);
-    json_object_set_new(c, "qr_png_url", json_string(buf));
+    set_str(c, "qr_png_url", buf);
     snprintf(buf, sizeof buf, "/v/%s/print%s", code, q);
-    json_object_set_new(c, "print_url", json_string(buf));
+    set_str(c, "print_url", buf);
 
     json_t *failed = json_array(), *signers = json_array();
     for (size_t i = 0; vd != NULL && i < vd->nitems; i++) {
@@ -335,12 +352,12 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
                                                 label(t, "check.", verify_check_name(it->check)), "role_label",
                                                 role ? label(t, "role.", role) : "", "detail", it->detail));
     }
-    json_object_set_new(c, "checks_failed", failed);
+    set_new(c, "checks_failed", failed);
     if (v->status == VIEW_INVALID) {
-        json_object_set_new(c, "transcript", json_null());
-        json_object_set_new(c, "signers", signers);
-        json_object_set_new(c, "recall", json_null());
-        json_object_set_new(c, "supersedes", json_null());
+        set_new(c, "transcript", json_null());
+        set_new(c, "signers", signers);
+        set_new(c, "recall", json_null());
+        set_new(c, "supersedes", json_null());
         return c;
     }
     for (size_t i = 0; vd != NULL && i < vd->nsigners; i++) {
@@ -354,17 +371,17 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
         json_array_append_new(signers, json_pack("{s:s, s:s, s:s, s:s}", "role_label", rl ? rl : s->role, "name",
                                                  s->name, "subject", s->subject, "signing_time", d));
     }
-    json_object_set_new(c, "signers", signers);
+    set_new(c, "signers", signers);
     if (v->recalled) {
         char on[16];
         date_vn(v->recalled_on, on);
         json_t *r = json_pack("{s:s, s:s}", "recalled_on", on, "reason", v->recall_reason ? v->recall_reason : "");
-        json_object_set_new(r, "replacement", v->replaced ? code_link(v->replaced_by, lang) : json_null());
-        json_object_set_new(c, "recall", r);
+        set_new(r, "replacement", v->replaced ? code_link(v->replaced_by, lang) : json_null());
+        set_new(c, "recall", r);
     } else {
-        json_object_set_new(c, "recall", json_null());
+        set_new(c, "recall", json_null());
     }
-    json_object_set_new(c, "supersedes", v->pl.has_supersedes ? code_link(v->pl.supersedes, lang) : json_null());
-    json_object_set_new(c, "transcript", transcript_context(&v->pl, t));
+    set_new(c, "supersedes", v->pl.has_supersedes ? code_link(v->pl.supersedes, lang) : json_null());
+    set_new(c, "transcript", transcript_context(&v->pl, t));
     return c;
 }
