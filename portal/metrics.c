@@ -96,6 +96,10 @@ void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t
     OUT("hocba_request_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
     OUT("hocba_request_seconds_sum %.6f\n", atomic_load(&latency_sum));
     OUT("hocba_request_seconds_count %llu\n", (unsigned long long)atomic_load(&latency_count));
+    OUT("# HELP hocba_open_connections Client connections each thread serves (they are spread evenly).\n"
+        "# TYPE hocba_open_connections gauge\n");
+    for (int i = 0; i < portal.threads; i++)
+        OUT("hocba_open_connections{thread=\"%d\"} %d\n", i, portal_open_connections(i));
     OUT("# HELP hocba_index_readable 1 when the index could be read for this scrape.\n"
         "# TYPE hocba_index_readable gauge\nhocba_index_readable %d\n",
         c != NULL);

@@ -93,6 +93,10 @@ typedef struct {
     jarena_t *arena;     /* jansson's memory while a transcript answer is made (jarena.h) */
     EVP_MAC_CTX *key_mac; /* digests the cache keys; made on first use, reset for each */
     int id;
+    atomic_int conns;         /* open connections this thread serves (main.c balances them) */
+    atomic_int accept_paused; /* this thread left the listeners to a thread with fewer connections */
+    h2o_multithread_receiver_t wake; /* another thread wakes this one's loop to take the listeners back */
+    h2o_socket_t *listeners[PORTAL_MAX_LISTENERS]; /* this thread's watch on each listening socket */
     h2o_context_t metrics_ctx; /* thread 0 only, with --metrics-listen */
     h2o_accept_ctx_t metrics_accept;
 } worker_t;
@@ -109,6 +113,9 @@ trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable);
 /** The index for this thread's next request: moves the thread to a newer
  * snapshot when one was swapped in (its read txn is dropped first). */
 index_t *portal_index(worker_t *w);
+
+/** Connections thread i serves now (0 <= i < portal.threads); for /metrics. */
+int portal_open_connections(int i);
 
 /* ratelimit.c */
 struct ratelimit *ratelimit_new(unsigned per_minute);

@@ -2393,7 +2393,8 @@ static void start_rl_portal(ctx_t *c)
                           url,           "--rate-limit",
                           "10",          "--metrics-listen",
                           mlisten,       "--access-log",
-                          logf,          NULL};
+                          logf,          "--threads",
+                          "2",           NULL};
     c->rl_pid = harness_start_bg(argv, c->rl_err, 0);
     assert_true(c->rl_pid > 0);
     long start = harness_now_ms();
@@ -2520,6 +2521,51 @@ static void test_metrics_listen_moves_metrics_off_the_public_listener(void **sta
     r = request_to("127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, "hocba_");
+}
+
+/* hocba_open_connections{thread="i"} from the metrics listener, or -1. */
+static int open_connections(ctx_t *c, int thread)
+{
+    resp_t *r = request_to("127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
+    const char *needle = harness_printf("hocba_open_connections{thread=\"%d\"} ", thread);
+    const char *at = r->status == 200 && r->body ? strstr(r->body, needle) : NULL;
+    return at ? atoi(at + strlen(needle)) : -1;
+}
+
+/* Keep-alive clients stay on the thread that accepted them: connections go
+ * to a thread with the fewest, so six clients that connect one after the
+ * other are served three by each of the two threads. */
+static void test_connections_are_spread_evenly_over_threads(void **state)
+{
+    ctx_t *c = *state;
+    start_rl_portal(c);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->rl_port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const char *req = harness_printf("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", c->rl_port);
+    int fds[6], n = 0;
+    for (; n < 6; n++) {
+        char tmp[512];
+        struct pollfd p = {.events = POLLIN};
+        fds[n] = p.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fds[n] < 0 || connect(fds[n], (struct sockaddr *)&a, sizeof a) != 0 ||
+            send(fds[n], req, strlen(req), 0) <= 0 || poll(&p, 1, HTTP_TIMEOUT_MS) <= 0 ||
+            recv(fds[n], tmp, sizeof tmp, 0) <= 0)
+            break;
+    }
+    int t0 = open_connections(c, 0), t1 = open_connections(c, 1);
+    for (int i = 0; i <= n && i < 6; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    if (n < 6)
+        fail_msg("expected six keep-alive clients to be answered, client %d was not", n + 1);
+    if (t0 != 3 || t1 != 3)
+        fail_msg("expected 3 and 3 open connections on the two threads, got %d and %d", t0, t1);
+    long start = harness_now_ms();
+    while ((t0 = open_connections(c, 0)) + (t1 = open_connections(c, 1)) != 0 &&
+           harness_now_ms() - start < HTTP_TIMEOUT_MS)
+        harness_sleep_ms(20);
+    if (t0 != 0 || t1 != 0)
+        fail_msg("expected no open connection once the clients left, got %d and %d", t0, t1);
 }
 
 static void test_rate_limited_portal_stops_on_sigterm_with_exit_0(void **state)
@@ -3111,6 +3157,7 @@ int main(void)
         cmocka_unit_test(test_rate_limit_qr_of_a_known_code_costs_nothing),
         cmocka_unit_test(test_rate_limit_bad_lookups_cost_five_and_good_ones_nothing),
         cmocka_unit_test(test_metrics_listen_moves_metrics_off_the_public_listener),
+        cmocka_unit_test(test_connections_are_spread_evenly_over_threads),
         cmocka_unit_test(test_rate_limited_portal_stops_on_sigterm_with_exit_0),
         cmocka_unit_test(test_access_log_has_lines_without_code_or_name),
         cmocka_unit_test(test_access_log_holds_no_code_in_any_spelling),
