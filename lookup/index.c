@@ -420,6 +420,12 @@ static size_t deflate_payload(str_t payload, uint8_t *buf)
 
 int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, index_prepared_t *out)
 {
+    return index_prepare_doc_hashed(kind, published_at, payload, cms, NULL, 0, out);
+}
+
+int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_t cms,
+                             const unsigned char (*cert_sha256)[32], size_t nhashed, index_prepared_t *out)
+{
     char why[128];
     memset(out, 0, sizeof *out);
     if (payload.len > MAX_STORED_PAYLOAD || cms.len > UINT32_MAX)
@@ -462,7 +468,9 @@ int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, 
     memcpy(w, cms.ptr + cms.len - suffix, suffix);
     w += suffix;
     for (size_t i = 0; i < ncerts; i++) {
-        if (digest_sha256(sd->certs[i].der, sd->certs[i].len, w + 32 * i) != 0)
+        if (cert_sha256 != NULL && nhashed == ncerts)
+            memcpy(w + 32 * i, cert_sha256[i], 32);
+        else if (digest_sha256(sd->certs[i].der, sd->certs[i].len, w + 32 * i) != 0)
             goto done; /* rc is ENOMEM */
         memcpy(out->certs[i].sha256, w + 32 * i, 32);
         out->certs[i].der = str_n((const char *)sd->certs[i].der, sd->certs[i].len);

@@ -133,6 +133,14 @@ typedef struct {
  * Call index_prepared_free whatever it returns. */
 int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, index_prepared_t *out);
 
+/** index_prepare_doc with the certificates' SHA-256 already known (the
+ * publisher has them from verify_package_shared).
+ * @param cert_sha256  the SHA-256 of each certificate of cms (DER) in its
+ *                     order; used only when ncerts is the number cms holds,
+ *                     else the certificates are hashed here */
+int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_t cms,
+                             const unsigned char (*cert_sha256)[32], size_t ncerts, index_prepared_t *out);
+
 /** Store a prepared document under code, as index_put_doc does. */
 int index_put_prepared(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], const index_prepared_t *rec);
 

@@ -506,6 +506,14 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
                    size_t cmslen, int64_t published_at, const unsigned char *recall_target_principal,
                    verdict_t *v)
 {
+    return verify_package_shared(trust, p, payload, plen, cms, cmslen, published_at, recall_target_principal, NULL,
+                                 v);
+}
+
+int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen,
+                          const uint8_t *cms, size_t cmslen, int64_t published_at,
+                          const unsigned char *recall_target_principal, verify_shared_t *shared, verdict_t *v)
+{
     cms_signed_t *sd = malloc(sizeof *sd);
     uint8_t *der = NULL;
     size_t derlen = 0;
@@ -519,6 +527,8 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
      * (a verdict is 40 KB; clearing it all cost more than a hash). */
     v->nitems = v->nsigners = 0;
     v->ok = 1;
+    if (shared != NULL)
+        shared->ncerts = 0;
     if (sd == NULL)
         return -1;
     if (cmslen >= 11 && memcmp(cms, "-----BEGIN ", 11) == 0) {
@@ -539,9 +549,18 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
             goto done;
         }
     }
+    if (shared != NULL) {
+        for (size_t i = 0; i < sd->ncerts; i++)
+            memcpy(shared->cert_sha256[i], extra[i].sha256, 32);
+        shared->ncerts = sd->ncerts;
+    }
     memset(dg.dlen, 0, sizeof dg.dlen);
     dg.payload = payload;
     dg.len = plen;
+    if (shared != NULL && shared->payload_sha256 != NULL) {
+        memcpy(dg.d[CMS_MD_SHA256], shared->payload_sha256, 32);
+        dg.dlen[CMS_MD_SHA256] = 32;
+    }
     for (size_t k = 0; k < sd->nsigners; k++)
         check_signer(v, trust, p, sd, k, &dg, extra, published_at);
 

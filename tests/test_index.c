@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "lookup/code.h"
+#include "lookup/digest.h"
 #include "lookup/index.h"
 
 static char dir[256];
@@ -142,6 +143,38 @@ static void test_index_gives_back_the_p7s_byte_for_byte(void **state)
         index_doc_free(&d);
     }
     mdb_txn_abort(txn);
+}
+
+/* The publisher hands over the certificates' hashes it has from
+ * verification: the record is the very one index_prepare_doc makes. Hashes
+ * for another number of certificates than the .p7s holds are not used. */
+static void test_index_prepare_with_known_hashes_gives_the_same_record(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i + 1 < npkgs; i++) { /* the last one is PEM, kept whole */
+        str_t json = str_n(pkgs[i].json, pkgs[i].jlen), p7s = str_n(pkgs[i].p7s, pkgs[i].plen);
+        index_prepared_t plain, hashed, wrong;
+        assert_int_equal(index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1750000000, json, p7s, &plain), INDEX_OK);
+        assert_true(plain.ncerts > 0);
+        unsigned char (*h)[32] = calloc(plain.ncerts + 1, 32);
+        for (size_t k = 0; k < plain.ncerts; k++)
+            assert_int_equal(digest_sha256(plain.certs[k].der.ptr, plain.certs[k].der.len, h[k]), 0);
+        assert_int_equal(index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, 1750000000, json, p7s,
+                                                  (const unsigned char(*)[32])h, plain.ncerts, &hashed),
+                         INDEX_OK);
+        assert_int_equal(hashed.len, plain.len);
+        assert_memory_equal(hashed.value, plain.value, plain.len);
+        memset(h, 0xAB, (plain.ncerts + 1) * 32); /* not the hashes, and one too many */
+        assert_int_equal(index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, 1750000000, json, p7s,
+                                                  (const unsigned char(*)[32])h, plain.ncerts + 1, &wrong),
+                         INDEX_OK);
+        assert_int_equal(wrong.len, plain.len);
+        assert_memory_equal(wrong.value, plain.value, plain.len);
+        free(h);
+        index_prepared_free(&plain);
+        index_prepared_free(&hashed);
+        index_prepared_free(&wrong);
+    }
 }
 
 static void test_index_stores_each_certificate_once(void **state)
@@ -379,6 +412,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_index_gives_back_the_p7s_byte_for_byte),
+        cmocka_unit_test(test_index_prepare_with_known_hashes_gives_the_same_record),
         cmocka_unit_test(test_index_stores_each_certificate_once),
         cmocka_unit_test(test_index_never_overwrites_a_record),
         cmocka_unit_test(test_index_reports_a_cut_record_as_damaged),

@@ -18,6 +18,7 @@
 #include "lookup/cms.h"
 #include "lookup/code.h"
 #include "lookup/der.h"
+#include "lookup/digest.h"
 #include "lookup/payload.h"
 #include "lookup/trust.h"
 #include "lookup/verify.h"
@@ -516,6 +517,57 @@ static void test_verify_details_are_whole_utf8(void **state)
     trust_free(t);
 }
 
+/* The publisher shares its payload hash with verification and takes back
+ * the certificates' hashes: the verdict is the one verify_package gives, the
+ * hashes are those of the .p7s's certificates in order, and a hash that is
+ * not the payload's fails integrity (it is used, and never trusted blindly). */
+static void test_verify_shared_hashes(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 1, 4);
+    verdict_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    verify_shared_t *sh = malloc(sizeof *sh);
+    cms_signed_t *sd = malloc(sizeof *sd);
+    char why[256];
+    for (size_t i = 0; i < npkgs; i++) {
+        payload_t pl;
+        unsigned char h[32];
+        int parsed = payload_parse(pkgs[i].json, pkgs[i].jlen, &pl, why, sizeof why) == PAYLOAD_OK;
+        assert_int_equal(digest_sha256(pkgs[i].json, pkgs[i].jlen, h), 0);
+        assert_int_equal(verify_package(t, parsed ? &pl : NULL, pkgs[i].json, pkgs[i].jlen, pkgs[i].p7s,
+                                        pkgs[i].plen, now, NULL, a),
+                         0);
+        sh->payload_sha256 = h;
+        assert_int_equal(verify_package_shared(t, parsed ? &pl : NULL, pkgs[i].json, pkgs[i].jlen, pkgs[i].p7s,
+                                               pkgs[i].plen, now, NULL, sh, b),
+                         0);
+        assert_int_equal(a->ok, b->ok);
+        assert_int_equal(a->nitems, b->nitems);
+        assert_int_equal(cms_parse(pkgs[i].p7s, pkgs[i].plen, sd, why, sizeof why), CMS_OK);
+        assert_int_equal(sh->ncerts, sd->ncerts);
+        for (size_t k = 0; k < sd->ncerts; k++) {
+            unsigned char ch[32];
+            assert_int_equal(digest_sha256(sd->certs[k].der, sd->certs[k].len, ch), 0);
+            assert_memory_equal(sh->cert_sha256[k], ch, 32);
+        }
+        if (a->ok) {
+            h[0] ^= 1;
+            assert_int_equal(verify_package_shared(t, parsed ? &pl : NULL, pkgs[i].json, pkgs[i].jlen,
+                                                   pkgs[i].p7s, pkgs[i].plen, now, NULL, sh, b),
+                             0);
+            assert_false(b->ok);
+            assert_true(failed(b, VERIFY_INTEGRITY, NULL));
+        }
+        if (parsed)
+            payload_free(&pl);
+    }
+    free(sd);
+    free(sh);
+    free(a);
+    free(b);
+    trust_free(t);
+}
+
 typedef struct {
     trust_t *t;
     int ok[128];
@@ -698,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_verify_same_verdict_with_warm_cache),
         cmocka_unit_test(test_verify_same_verdicts_on_two_threads_with_many_keys),
         cmocka_unit_test(test_verify_details_are_whole_utf8),
+        cmocka_unit_test(test_verify_shared_hashes),
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lookup/code.h"
+#include "lookup/digest.h"
 #include "lookup/index.h"
 #include "lookup/jarena.h"
 #include "lookup/payload.h"
@@ -470,7 +471,14 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         refuse(p, "%s", why);
         return;
     }
-    code_from_payload(p->json, p->jlen, p->code);
+    /* one hash of the payload for its code and for verification (§2: the
+     * code is the SHA-256 of the bytes as signed) */
+    unsigned char h[32];
+    if (digest_sha256(p->json, p->jlen, h) != 0) {
+        refuse(p, "out of memory while hashing the payload");
+        return;
+    }
+    code_from_digest(h, p->code);
     p->has_code = 1;
     if (!p->has_p7s) {
         refuse(p, "the signature file %s.p7s is missing", p->stem);
@@ -509,14 +517,16 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         return; /* recalls are verified once their transcript is known (phase 2) */
     }
     keep_facts(&p->f, &pl);
-    if (verify_package(b->trust, &pl, p->json, p->jlen, p->p7s, p->plen, b->now, NULL, v) != 0)
+    verify_shared_t shared = {.payload_sha256 = h};
+    if (verify_package_shared(b->trust, &pl, p->json, p->jlen, p->p7s, p->plen, b->now, NULL, &shared, v) != 0)
         refuse(p, "out of memory while verifying");
     else if (!v->ok) {
         verify_reason(v, why, sizeof why);
         refuse(p, "%s", why);
     } else {
         /* on failure rec stays empty and the writer makes the record itself */
-        index_prepare_doc(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen), &p->rec);
+        index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen),
+                                 (const unsigned char(*)[32])shared.cert_sha256, shared.ncerts, &p->rec);
     }
     /* A transcript's tree is not needed any more: free it now so that a
      * large batch does not hold thousands of them. */
