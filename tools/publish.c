@@ -371,7 +371,10 @@ static int scan_dir(const char *dir, pkg_t **out, size_t *n)
     closedir(d);
     d = NULL;
     qsort(ents, cnt, sizeof *ents, entry_cmp);
-    if ((pkgs = calloc(cnt ? cnt : 1, sizeof *pkgs)) == NULL)
+    size_t stems = 0; /* a package is usually two files: as many records as stems, not files */
+    for (size_t i = 0; i < cnt; i++)
+        stems += i == 0 || strcmp(ents[i - 1].stem, ents[i].stem) != 0;
+    if ((pkgs = calloc(stems ? stems : 1, sizeof *pkgs)) == NULL)
         goto fail;
     for (size_t i = 0; i < cnt; i++) {
         if (np == 0 || strcmp(pkgs[np - 1].stem, ents[i].stem) != 0) {
