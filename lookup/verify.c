@@ -156,12 +156,19 @@ __attribute__((format(printf, 5, 6))) static void item(verdict_t *v, int check, 
     it->check = check;
     it->signer = signer;
     it->ok = ok;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(it->detail, sizeof it->detail, fmt, ap);
-    va_end(ap);
-    if (n >= (int)sizeof it->detail) /* cut: end on a character */
-        it->detail[utf8_cut(it->detail, sizeof it->detail - 1)] = '\0';
+    /* most details, all those of a valid record but two, are plain text:
+     * copied, not formatted (18 formattings were 2 µs of a cold page) */
+    size_t n = strchr(fmt, '%') == NULL ? strlen(fmt) : 0;
+    if (n > 0 && n < sizeof it->detail) {
+        memcpy(it->detail, fmt, n + 1);
+    } else {
+        va_list ap;
+        va_start(ap, fmt);
+        int len = vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+        va_end(ap);
+        if (len >= (int)sizeof it->detail) /* cut: end on a character */
+            it->detail[utf8_cut(it->detail, sizeof it->detail - 1)] = '\0';
+    }
     if (!ok)
         v->ok = 0;
 }
@@ -289,8 +296,8 @@ static int check_validity(const trust_cert_t *leaf, int with_chain, int64_t t, i
                           size_t whylen)
 {
     char ts[32], ws[32], sb[BRIEF_LEN];
-    format_time(t, ts);
     if (t > published_at + VERIFY_SKEW) {
+        format_time(t, ts);
         format_time(published_at, ws);
         snprintf(why, whylen, "the signing time %s is later than the publication time %s", ts, ws);
         return -1;
@@ -304,12 +311,14 @@ static int check_validity(const trust_cert_t *leaf, int with_chain, int64_t t, i
         const trust_cert_t *c = i < 0 ? leaf : leaf->chain[i];
         const char *who = i < 0 ? "the certificate" : "a CA certificate of its chain";
         if (t < c->not_before) {
+            format_time(t, ts);
             format_time(c->not_before, ws);
             snprintf(why, whylen, "%s (%s) was not yet valid at the signing time %s: valid from %s", who,
                      brief(c->subject, 80, sb), ts, ws);
             return -1;
         }
         if (t > c->not_after) {
+            format_time(t, ts);
             format_time(c->not_after, ws);
             snprintf(why, whylen, "%s (%s) had expired at the signing time %s: valid until %s", who,
                      brief(c->subject, 80, sb), ts, ws);
