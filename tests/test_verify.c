@@ -8,6 +8,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <openssl/x509.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -517,6 +519,63 @@ static void test_verify_details_are_whole_utf8(void **state)
     trust_free(t);
 }
 
+/* A subject longer than the store keeps (255 bytes of RFC 2253) is cut on a
+ * character: here the cut falls inside "ộ" (three bytes). */
+static void test_trust_cuts_a_long_subject_on_a_character(void **state)
+{
+    (void)state;
+    static const char *const rdns[][2] = {
+        {"C", "VN"},
+        {"ST", "Th\xC3\xA0nh ph\xE1\xBB\x91 H\xE1\xBB\x93 Ch\xC3\xAD Minh"},
+        {"L", "Ph\xC6\xB0\xE1\xBB\x9Dng B\xE1\xBA\xBFn Ngh\xC3\xA9 Qu\xE1\xBA\xADn M\xE1\xBB\x99t Th\xC3\xA0nh ph\xE1\xBB\x91 H\xE1\xBB\x93 Ch\xC3\xAD Minh Vi\xE1\xBB\x87t Nam khu ph\xE1\xBB\x91 Ba \xC4\x91\xC6\xB0\xE1\xBB\x9Dng L\xC3\xAA"},
+        {"O", "Tr\xC6\xB0\xE1\xBB\x9Dng Ti\xE1\xBB\x83u h\xE1\xBB\x8D" "c Nguy\xE1\xBB\x85n Th\xE1\xBB\x8B "
+              "Minh Khai"},
+        {"OU", "T\xE1\xBB\x95 chuy\xC3\xAAn m\xC3\xB4n kh\xE1\xBB\x91i m\xE1\xBB\x99t"},
+        {"CN", "Nguy\xE1\xBB\x85n Th\xE1\xBB\x8B Ho\xC3\xA0ng Ph\xC6\xB0\xC6\xA1ng Th\xE1\xBA\xA3o "
+               "Nguy\xC3\xAAn \xE1\xBB\x99\xE1\xBB\x99\xE1\xBB\x99\xE1\xBB\x99"},
+    };
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *name = X509_get_subject_name(x);
+    assert_non_null(key);
+    for (size_t i = 0; i < sizeof rdns / sizeof rdns[0]; i++)
+        assert_int_equal(X509_NAME_add_entry_by_txt(name, rdns[i][0], MBSTRING_UTF8,
+                                                    (const unsigned char *)rdns[i][1], -1, -1, 0),
+                         1);
+    X509_set_issuer_name(x, name);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+    /* the whole subject as the store prints it, and where 255 bytes end */
+    BIO *b = BIO_new(BIO_s_mem());
+    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    char full[1024];
+    int n = BIO_read(b, full, sizeof full - 1);
+    BIO_free(b);
+    assert_true(n > 255);
+    full[n] = '\0';
+    if (((unsigned char)full[255] & 0xC0) != 0x80)
+        fail_msg("test setup: byte 255 of the subject should be inside a character: %s", full);
+    unsigned char *der = NULL;
+    int dlen = i2d_X509(x, &der);
+    assert_true(dlen > 0);
+    trust_t *t = make_trust(anchors, registry, 0, 5);
+    trust_der_t d;
+    assert_int_equal(trust_der(&d, der, (size_t)dlen), 0);
+    trust_cert_t *c = trust_cert_get(t, &d);
+    assert_non_null(c);
+    size_t got = strlen(c->subject);
+    if (!utf8_valid(c->subject) || got > 255 || got < 253 || memcmp(c->subject, full, got) != 0)
+        fail_msg("expected the subject cut to whole characters within 255 bytes (%d in all), got %zu bytes: %s", n,
+                 got, c->subject);
+    trust_free(t);
+    OPENSSL_free(der);
+    X509_free(x);
+    EVP_PKEY_free(key);
+}
+
 /* The publisher shares its payload hash with verification and takes back
  * the certificates' hashes: the verdict is the one verify_package gives, the
  * hashes are those of the .p7s's certificates in order, and a hash that is
@@ -751,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_verify_same_verdicts_on_two_threads_with_many_keys),
         cmocka_unit_test(test_verify_details_are_whole_utf8),
         cmocka_unit_test(test_verify_shared_hashes),
+        cmocka_unit_test(test_trust_cuts_a_long_subject_on_a_character),
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),
