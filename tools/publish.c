@@ -852,19 +852,21 @@ static void print_line(const pkg_t *p, int json)
 }
 
 /* The writer's heap, faulted in at once. LMDB keeps every page a write
- * transaction dirties in malloc'd memory until the commit (about two 4 KB
- * pages a package), and on the virtual machines we measured a page fault
- * costs ~11 µs: a batch of 5,099 took 5,660 of them, 61 ms of the writer's
- * time, where populating the same memory with one madvise takes ~5 ms. So
- * the writer grows the heap by an estimate (8 KB a package, at most 256 MB,
- * which LMDB would hold anyway), populates it and hands it back to malloc,
- * which is told not to give it back to the system. Best effort: without
- * MADV_POPULATE_WRITE (Linux < 5.14) the pages fault one by one as before. */
+ * transaction dirties in malloc'd memory until the commit (a 4 KB page
+ * and a little a package), and on the virtual machines we measured a page
+ * fault costs ~11 µs: a batch of 5,099 took 5,660 of them, 61 ms of the
+ * writer's time, where populating the same memory with one madvise takes
+ * ~5 ms. So the writer grows the heap by an estimate (PREFAULT_PER_PACKAGE
+ * a package, at most 256 MB, which LMDB would hold anyway), populates it and
+ * hands it back to malloc, which is told not to give it back to the system.
+ * Best effort: without MADV_POPULATE_WRITE (Linux < 5.14) the pages fault
+ * one by one as before. */
 #define PREFAULT_CHUNK (16u << 20) /* below glibc's largest mmap threshold (32 MB) */
 #define PREFAULT_MAX (256u << 20)
+#define PREFAULT_PER_PACKAGE 5120 /* the index grows by ~4.3 KB a demo package */
 static void prefault_writer_heap(size_t npkgs)
 {
-    size_t want = npkgs < PREFAULT_MAX / 8192 ? npkgs * 8192 : PREFAULT_MAX;
+    size_t want = npkgs < PREFAULT_MAX / PREFAULT_PER_PACKAGE ? npkgs * PREFAULT_PER_PACKAGE : PREFAULT_MAX;
     void *chunks[PREFAULT_MAX / PREFAULT_CHUNK];
     size_t n = 0;
     if (want < (1u << 20) || mallopt(M_MMAP_THRESHOLD, (int)PREFAULT_CHUNK * 2) != 1 ||
