@@ -55,7 +55,7 @@ void code_from_payload(const void *payload, size_t len, char out[CODE_LEN])
 }
 
 /* Length in bytes of the UTF-8 sequence starting with lead byte c (1 if invalid). */
-static size_t utf8_seq_len(unsigned char c)
+static size_t lead_len(unsigned char c)
 {
     if (c >= 0xF0 && c <= 0xF4)
         return 4;
@@ -72,7 +72,7 @@ static void set_bad_char(code_error_t *e, str_t in, size_t at, size_t charpos)
     e->pos = charpos;
     e->ch[0] = '\0';
     unsigned char c = (unsigned char)in.ptr[at];
-    size_t n = utf8_seq_len(c);
+    size_t n = lead_len(c);
     if (c < 0x20 || c == 0x7f || at + n > in.len)
         return;
     if (n > 1) {

@@ -23,6 +23,8 @@
  * for "declined": the caller cannot tell them apart and need not. */
 #include "jsonfast.h"
 
+#include "utf8.h"
+
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
@@ -108,38 +110,6 @@ static void skip_ws(reader_t *r)
     r->p = p;
 }
 
-/* The length of the well-formed UTF-8 sequence that starts with a byte of
- * 0x80 or above at p, or 0 when it is not one: utf8_check_first and
- * utf8_check_full of jansson, written as the byte ranges of RFC 3629 §4. */
-static size_t utf8_seq_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t avail = (size_t)(end - p);
-    unsigned char lo = 0x80, hi = 0xBF;
-
-    if (c >= 0xC2 && c <= 0xDF)
-        return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (avail < 3)
-            return 0;
-        if (c == 0xE0)
-            lo = 0xA0; /* below is overlong */
-        else if (c == 0xED)
-            hi = 0x9F; /* above are the surrogates U+D800..U+DFFF */
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (avail < 4)
-            return 0;
-        if (c == 0xF0)
-            lo = 0x90; /* below is overlong */
-        else if (c == 0xF4)
-            hi = 0x8F; /* above is beyond U+10FFFF */
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4 : 0;
-    }
-    return 0; /* a continuation byte, C0, C1 or F5..FF */
-}
-
 /* Four hex digits at p (the caller checked there are four bytes), or -1. */
 static long hex4(const unsigned char *p)
 {
@@ -180,7 +150,7 @@ static int scan_string(reader_t *r, body_t *b)
             r->p = p + 1;
             return 0;
         case HIGH: {
-            size_t n = utf8_seq_len(p, end);
+            size_t n = utf8_seq_len(p, (size_t)(end - p));
             if (n == 0)
                 return -1;
             p += n;
@@ -225,7 +195,7 @@ static long decode_escaped(const body_t *b, char *dst)
                 *o++ = c;
                 p++;
             } else {
-                size_t n = utf8_seq_len(p, end);
+                size_t n = utf8_seq_len(p, (size_t)(end - p));
                 if (n == 0)
                     return -1;
                 memcpy(o, p, n);

@@ -11,6 +11,40 @@
 
 #include <stddef.h>
 
+/** Length of the well-formed UTF-8 sequence at p (RFC 3629 §4's byte
+ * ranges: no overlong form, no UTF-16 surrogate, nothing above U+10FFFF),
+ * or 0 when there is none.
+ * @param avail  bytes readable at p, at least 1
+ * Inline: jsonfast calls it for every non-ASCII character it reads. */
+static inline size_t utf8_seq_len(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (avail < 3)
+            return 0;
+        if (c == 0xE0)
+            lo = 0xA0; /* below is overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* above are the surrogates U+D800..U+DFFF */
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (avail < 4)
+            return 0;
+        if (c == 0xF0)
+            lo = 0x90; /* below is overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* above is beyond U+10FFFF */
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+    return 0; /* a continuation byte, C0, C1 or F5..FF */
+}
+
 /** Length of the longest prefix of s[0..n) that does not end inside a
  * character: n minus the bytes of a sequence left incomplete at the end.
  * @param s  UTF-8 text (bytes that are not are kept as they are)
