@@ -821,6 +821,22 @@ int render_set_new(render_set_t **out)
     return *out ? RENDER_OK : RENDER_ENOMEM;
 }
 
+/* Drop the spaces and tabs after each newline of buf[0..*len), in place;
+ * buf stays NUL-terminated (read_file leaves room for it). */
+static void drop_indentation(char *buf, size_t *len)
+{
+    size_t o = 0;
+    int line_start = 0;
+    for (size_t i = 0; i < *len; i++) {
+        if (line_start && (buf[i] == ' ' || buf[i] == '\t'))
+            continue;
+        line_start = buf[i] == '\n';
+        buf[o++] = buf[i];
+    }
+    buf[o] = '\0';
+    *len = o;
+}
+
 int render_load_dir(const char *dir, render_set_t **out, char *why, size_t whylen)
 {
     if (why != NULL && whylen > 0)
@@ -861,6 +877,7 @@ int render_load_dir(const char *dir, render_set_t **out, char *why, size_t whyle
         size_t len = 0;
         if ((rc = read_file(path, &buf, &len, why, whylen)) != 0)
             goto out;
+        drop_indentation(buf, &len);
         tpl_t *t = tpl_new(names[i], nlen, path, buf, NULL, len);
         if (t == NULL) {
             rc = RENDER_ENOMEM;

@@ -728,6 +728,40 @@ static void test_load_dir_refuses_unescaped_tag_naming_file_and_line(void **stat
     expect_dir_refused(&d, "z.html:4: ", "unescaped output is not allowed");
 }
 
+/* Files lose the indentation of their lines, nothing else: spaces inside a
+ * line and the newlines stay, and so do the line numbers of messages. */
+static void test_load_dir_drops_indentation_only(void **state)
+{
+    (void)state;
+    tmpdir_t d;
+    tmp_open(&d);
+    tmp_write(&d, "page.html", "<ul>\n    <li>a  b</li>\n\t\t<li>{{v}}</li>\n  \n</ul>\n");
+    render_set_t *set = NULL;
+    char why[RENDER_WHY_LEN] = "";
+    int rc = render_load_dir(d.dir, &set, why, sizeof why);
+    tmp_close(&d);
+    if (rc != RENDER_OK)
+        fail_msg("render_load_dir: expected RENDER_OK, got %d: %s", rc, why);
+    json_t *ctx = v_is(json_string("  c  "));
+    render_out_t out = {0};
+    assert_int_equal(render(set, "page", ctx, &out), RENDER_OK);
+    const char *want = "<ul>\n<li>a  b</li>\n<li>  c  </li>\n\n</ul>\n";
+    if (out.len != strlen(want) || memcmp(out.ptr, want, out.len) != 0)
+        fail_msg("expected [%s], got [%.*s]", want, (int)out.len, out.ptr);
+    render_out_free(&out);
+    json_decref(ctx);
+    render_set_free(set);
+}
+
+static void test_load_dir_names_the_line_of_an_indented_error(void **state)
+{
+    (void)state;
+    tmpdir_t d;
+    tmp_open(&d);
+    tmp_write(&d, "z.html", "<div>\n    <p>\n        {{{x}}}</p>\n</div>\n");
+    expect_dir_refused(&d, "z.html:3: ", "unescaped output is not allowed");
+}
+
 /* ---- the output bound -------------------------------------------------------------------------- */
 
 /* {"rows": [n strings of len 'x']} */
@@ -1649,6 +1683,8 @@ int main(void)
         cmocka_unit_test(test_load_dir_refuses_partial_cycle_naming_file_and_line),
         cmocka_unit_test(test_load_dir_refuses_unknown_partial_naming_file_and_line),
         cmocka_unit_test(test_load_dir_refuses_unescaped_tag_naming_file_and_line),
+        cmocka_unit_test(test_load_dir_drops_indentation_only),
+        cmocka_unit_test(test_load_dir_names_the_line_of_an_indented_error),
         cmocka_unit_test(test_render_past_out_max_fails_with_etoobig_and_keeps_what_was_there),
         cmocka_unit_test(test_render_error_leaves_the_error_in_out_err),
         cmocka_unit_test(test_render_of_exactly_out_max_bytes_succeeds),
