@@ -397,9 +397,14 @@ static void set_public_url(const char *given)
             n--;
         if (n == 0 || n >= sizeof portal.public_url || (strncmp(given, "http://", 7) != 0 && strncmp(given, "https://", 8) != 0))
             die("--public-url %s: expected http://HOST[:PORT][/PATH] or https://...", given);
+        /* pages and QR codes carry it as it is: ASCII only, as a URL on the
+         * wire is (a Vietnamese host name goes in its xn-- form) */
         for (size_t i = 0; i < n; i++)
-            if ((unsigned char)given[i] <= 0x20 || given[i] == '"' || given[i] == '<' || given[i] == '>' || given[i] == '\\')
-                die("--public-url: character %zu is not allowed in a URL", i + 1);
+            if ((unsigned char)given[i] <= 0x20 || (unsigned char)given[i] >= 0x7f || given[i] == '"' ||
+                given[i] == '<' || given[i] == '>' || given[i] == '\\')
+                die("--public-url: character %zu is not allowed in a URL (write a host name in its ASCII "
+                    "xn-- form, percent-encode the rest)",
+                    i + 1);
         memcpy(portal.public_url, given, n);
         portal.public_url[n] = '\0';
         return;

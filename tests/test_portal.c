@@ -2819,6 +2819,20 @@ static void test_start_with_unknown_option_exits_2(void **state)
                       "expected a one-line reason on stderr (cli.md), got %zu lines", count_lines(r.err));
 }
 
+/* Pages and QR codes carry the public URL as given: a host name must be in
+ * its ASCII (xn--) form, so a Vietnamese one is refused with a reason. */
+static void test_start_with_non_ascii_public_url_exits_2(void **state)
+{
+    ctx_t *c = *state;
+    harness_run_t r;
+    const char *args[] = {"--db", c->db, "--listen", harness_printf("127.0.0.1:%d", harness_free_port()),
+                          "--public-url", "https://tra-c\xE1\xBB\xA9u.h\xE1\xBB\x8D" "cba.vn", NULL};
+    run_portal(c, &r, args);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    HARNESS_CHECK_RUN(count_lines(r.err) == 1 && strstr(r.err, "xn--") != NULL, &r,
+                      "expected a one-line reason naming the xn-- form, got: %s", r.err);
+}
+
 /* Stop the group's portal: SIGTERM, exit 0 within 5 s. 0 or -1. */
 static int stop_portal(ctx_t *c, char *why, size_t n)
 {
@@ -3165,6 +3179,7 @@ int main(void)
         cmocka_unit_test(test_start_with_missing_db_exits_2_with_one_line),
         cmocka_unit_test(test_start_on_a_port_in_use_exits_2),
         cmocka_unit_test(test_start_with_unknown_option_exits_2),
+        cmocka_unit_test(test_start_with_non_ascii_public_url_exits_2),
         cmocka_unit_test(test_portal_stops_on_sigterm_with_exit_0),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
