@@ -128,14 +128,22 @@ const char *verify_check_name(int check)
     return check >= 0 && check < VERIFY_NCHECKS ? CHECK_NAMES[check] : "unknown";
 }
 
+/* src into dst[0..n), cut on a character when it does not fit. */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    size_t len = src ? strlen(src) : 0;
+    if (len > n - 1)
+        len = utf8_cut(src, n - 1);
+    memcpy(dst, src ? src : "", len);
+    dst[len] = '\0';
+}
+
 /* At most max bytes of a certificate subject, for a message: cut on a
  * character, as "%.80s" would not. out holds max + 1 bytes. */
 #define BRIEF_LEN 161
 static const char *brief(const char *subject, size_t max, char *out)
 {
-    size_t len = utf8_cut(subject, strnlen(subject, max));
-    memcpy(out, subject, len);
-    out[len] = '\0';
+    copy_str(out, max + 1, subject);
     return out;
 }
 
@@ -345,15 +353,6 @@ static int check_revocation(const trust_cert_t *leaf, int with_chain, int64_t t,
         }
     }
     return 0;
-}
-
-static void copy_str(char *dst, size_t n, const char *src)
-{
-    size_t len = src ? strlen(src) : 0;
-    if (len > n - 1)
-        len = utf8_cut(src, n - 1);
-    memcpy(dst, src ? src : "", len);
-    dst[len] = '\0';
 }
 
 /* The declared signer index whose certificate_sha256 equals h, or -1. */

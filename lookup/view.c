@@ -200,8 +200,9 @@ json_t *view_api_json(const view_t *v)
 /* The page context is made for every cold page: its keys are our literals
  * and its values come from the validated payload, the catalog (parsed by
  * jansson) or our own ASCII, all UTF-8 already, so jansson's per-call UTF-8
- * checks of keys and values are skipped (_nocheck). What comes from a
- * certificate or the command line is still checked. */
+ * checks of keys and values are skipped (_nocheck); so is the public URL,
+ * ASCII by view.h's contract. What comes from a certificate is still
+ * checked. */
 static void set_str(json_t *o, const char *key, const char *val)
 {
     json_object_set_new_nocheck(o, key, json_string_nocheck(val));
@@ -327,7 +328,7 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
     set_str(c, "code", code);
     set_str(c, "code_grouped", g);
     snprintf(buf, sizeof buf, "%s/v/%s", public_url, code);
-    json_object_set_new_nocheck(c, "page_url", json_string(buf)); /* --public-url: checked */
+    set_str(c, "page_url", buf); /* --public-url is ASCII: main.c refuses anything else */
     set_str(c, "status", view_status_name(v->status));
     set_new(c, "is_valid", json_boolean(v->status == VIEW_VALID));
     set_new(c, "is_recalled", json_boolean(v->status == VIEW_RECALLED));

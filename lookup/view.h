@@ -61,7 +61,7 @@ json_t *view_public_transcript(const payload_t *pl);
 /** The template context of the transcript pages (see templates/).
  * @param t           the catalog of the page's language (borrowed)
  * @param lang        "vi" or "en"
- * @param public_url  no trailing slash
+ * @param public_url  ASCII (the portal refuses any other at start-up), no trailing slash
  * @return a new object, or NULL when memory runs out. */
 json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const char *public_url);
 
