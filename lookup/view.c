@@ -349,9 +349,11 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
         if (it->ok)
             continue;
         const char *role = it->signer >= 0 ? vd->signers[it->signer].role : NULL;
-        json_array_append_new(failed, json_pack("{s:s, s:s, s:s}", "check_label",
-                                                label(t, "check.", verify_check_name(it->check)), "role_label",
-                                                role ? label(t, "role.", role) : "", "detail", it->detail));
+        json_t *f = json_object();
+        set_str(f, "check_label", label(t, "check.", verify_check_name(it->check)));
+        set_str(f, "role_label", role ? label(t, "role.", role) : "");
+        set_new(f, "detail", json_string(it->detail)); /* may quote a certificate */
+        json_array_append_new(failed, f);
     }
     set_new(c, "checks_failed", failed);
     if (v->status == VIEW_INVALID) {
@@ -368,9 +370,12 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
         d[0] = '\0';
         if (s->signing_time >= 0)
             view_format_datetime(s->signing_time, d);
-        const char *rl = json_string_value(json_object_get(t, (snprintf(buf, sizeof buf, "role.%s", s->role), buf)));
-        json_array_append_new(signers, json_pack("{s:s, s:s, s:s, s:s}", "role_label", rl ? rl : s->role, "name",
-                                                 s->name, "subject", s->subject, "signing_time", d));
+        json_t *o = json_object();
+        set_str(o, "role_label", label(t, "role.", s->role));
+        set_str(o, "name", s->name);
+        set_new(o, "subject", json_string(s->subject)); /* from the certificate */
+        set_str(o, "signing_time", d);
+        json_array_append_new(signers, o);
     }
     set_new(c, "signers", signers);
     if (v->recalled) {

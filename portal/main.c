@@ -658,6 +658,7 @@ static void *run_worker(void *arg)
     w->key_mac = NULL;
     jarena_free(w->arena);
     w->arena = NULL;
+    render_out_free(&w->page);
     return NULL;
 }
 

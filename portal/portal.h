@@ -91,6 +91,7 @@ typedef struct {
     json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
     struct cache *cache; /* answers of transcript routes (cache.h); NULL when disabled */
     jarena_t *arena;     /* jansson's memory while a transcript answer is made (jarena.h) */
+    render_out_t page;   /* the transcript page being made; keeps its capacity (routes.c) */
     EVP_MAC_CTX *key_mac; /* digests the cache keys; made on first use, reset for each */
     int id;
     atomic_int conns;         /* open connections this thread serves (main.c balances them) */

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #define MISS_COST 5 /* a lookup that finds nothing costs five hits (http.md: misses count more) */
+#define PAGE_BUFFER_KEEP (256 * 1024) /* a thread keeps its page buffer up to this capacity */
 
 #define CSP "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; " \
             "frame-ancestors 'none'"
@@ -256,16 +257,24 @@ static char *dump_json(const json_t *o, size_t *len)
     return d.p;
 }
 
-static json_t *base_context(rq_t *r)
+/* What every page's context has: the language, its catalog, the public URL
+ * and the link to the same page in the other language. */
+static void add_base(rq_t *r, json_t *c)
 {
     char sw[600];
-    json_t *c = json_object();
     json_object_set_new(c, "lang", json_string(lang_name(r)));
     json_object_set(c, "t", r->w->catalog[r->lang]);
     json_object_set_new(c, "public_url", json_string(portal.public_url));
     snprintf(sw, sizeof sw, "%.*s?lang=%s", (int)(r->path.len < 512 ? r->path.len : 0), r->path.ptr,
              r->lang ? "vi" : "en");
     json_object_set_new(c, "lang_switch_url", json_string(r->path.len < 512 ? sw : "/"));
+}
+
+static json_t *base_context(rq_t *r)
+{
+    json_t *c = json_object();
+    if (c != NULL)
+        add_base(r, c);
     return c;
 }
 
@@ -502,30 +511,37 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
 /* The body of an answer from a freshly computed view (malloc'd), or NULL.
  * Called inside the request's jansson region: what it returns is plain
  * malloc'd memory that outlives the region. */
-static char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len)
+/* The body of a transcript answer, NULL when it could not be made. A page
+ * is rendered into the thread's page buffer, kept between requests; the
+ * API's JSON is malloc'd and also left in *to_free. */
+static const char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len, char **to_free)
 {
     if (kind == ANSWER_API) {
         json_t *o = view_api_json(v);
-        char *s = o ? dump_json(o, len) : NULL;
+        *to_free = o ? dump_json(o, len) : NULL;
         json_decref(o);
-        return s;
+        return *to_free;
     }
     json_t *c = view_page_context(v, r->w->catalog[r->lang], lang_name(r), portal.public_url);
     if (c == NULL)
         return NULL;
-    json_t *base = base_context(r);
-    json_object_update(base, c);
+    add_base(r, c); /* view_page_context sets none of add_base's keys */
+    render_out_t *out = &r->w->page;
+    render_out_reset(out);
+    int rc = render(portal.pages[r->lang], kind == ANSWER_PRINT ? "print" : "transcript", c, out);
     json_decref(c);
-    render_out_t out;
-    memset(&out, 0, sizeof out);
-    int rc = render(portal.pages[r->lang], kind == ANSWER_PRINT ? "print" : "transcript", base, &out);
-    json_decref(base);
-    if (rc != 0) {
-        render_out_free(&out);
+    if (rc != 0)
         return NULL;
-    }
-    *len = out.len;
-    return out.ptr; /* render_out_t's buffer is plain malloc'd memory */
+    *len = out->len;
+    return out->ptr;
+}
+
+/* The page buffer keeps its capacity for the next page, unless an unusual
+ * page made it large. */
+static void trim_page_buffer(worker_t *w)
+{
+    if (w->page.cap > PAGE_BUFFER_KEEP)
+        render_out_free(&w->page);
 }
 
 /* A transcript route: verdict re-computed from the stored bytes, or taken
@@ -560,7 +576,8 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
      * jansson arena (jarena.h): only the rendered body leaves it. */
     view_t v;
     memset(&v, 0, sizeof v);
-    char *body = NULL;
+    const char *body = NULL;
+    char *to_free = NULL;
     size_t len = 0;
     jarena_begin(r->w->arena);
     if (rc == VIEW_OK)
@@ -568,7 +585,7 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
     end_read(r->w);
     if (rc == VIEW_OK) {
         status = v.status;
-        body = make_answer(r, &v, kind, &len);
+        body = make_answer(r, &v, kind, &len, &to_free);
     }
     view_free(&v);
     jarena_end(r->w->arena);
@@ -586,11 +603,14 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
                    : error_page(r, 503, NULL, NULL);
     charge(r, 1);
     metrics_verdict(view_status_name(status));
-    if (body == NULL)
+    if (body == NULL) {
+        trim_page_buffer(r->w);
         return api ? problem(r, 503, "unavailable", tr(r, "error.503.message")) : error_page(r, 503, NULL, NULL);
+    }
     cache_put(r->w->cache, key, status, body, len);
     respond(r, 200, type, body, len, flags);
-    free(body);
+    free(to_free);
+    trim_page_buffer(r->w);
     return 0;
 }
 
