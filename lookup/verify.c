@@ -438,6 +438,25 @@ static int payload_digest(digests_t *dg, int md, const unsigned char **out, unsi
     return 0;
 }
 
+/* A stored record must be the one its lookup code names: the code is
+ * derived from the payload's SHA-256, so a record moved or copied under
+ * another code (a damaged or altered index) is not shown as that code's. */
+static void check_code(verdict_t *v, digests_t *dg, const char code[CODE_LEN])
+{
+    const unsigned char *d;
+    unsigned int dlen = 0;
+    char derived[CODE_LEN];
+    if (payload_digest(dg, CMS_MD_SHA256, &d, &dlen) != 0) {
+        item(v, VERIFY_INTEGRITY, -1, 0, "the payload digest cannot be computed");
+        return;
+    }
+    code_from_digest(d, derived);
+    if (memcmp(derived, code, CODE_LEN) != 0)
+        item(v, VERIFY_INTEGRITY, -1, 0,
+             "the stored payload is not the one this lookup code was made from (its SHA-256 gives another "
+             "code): the record was moved or altered after publication");
+}
+
 static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const cms_signed_t *sd, size_t k,
                          digests_t *dg, const trust_der_t *extra, int64_t published_at)
 {
@@ -569,6 +588,8 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
         memcpy(dg.d[CMS_MD_SHA256], shared->payload_sha256, 32);
         dg.dlen[CMS_MD_SHA256] = 32;
     }
+    if (shared != NULL && shared->code != NULL)
+        check_code(v, &dg, shared->code);
     for (size_t k = 0; k < sd->nsigners; k++)
         check_signer(v, trust, p, sd, k, &dg, extra, published_at);
 

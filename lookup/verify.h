@@ -89,6 +89,8 @@ int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, s
  * batch). */
 typedef struct {
     const unsigned char *payload_sha256; /* in: SHA-256 of the payload bytes, or NULL */
+    const char *code; /* in: the lookup code the payload was found under (CODE_LEN symbols), or NULL;
+                       * a payload whose SHA-256 gives another code fails integrity (package-format.md §2) */
     size_t ncerts;                       /* out: certificates in the .p7s, 0 when it is unreadable */
     unsigned char cert_sha256[CMS_MAX_CERTS][32]; /* out: the SHA-256 of each certificate's DER, in the
                                                      .p7s's order (a PEM .p7s is decoded first) */
@@ -97,7 +99,8 @@ typedef struct {
 /** verify_package, sharing hashes with the caller.
  * @param shared  NULL, or: payload_sha256 must be the SHA-256 of exactly the
  *                payload bytes given (a wrong one makes the integrity check
- *                fail, it never passes a payload that differs); ncerts and
+ *                fail, it never passes a payload that differs); code, when
+ *                set, must be the payload's own lookup code; ncerts and
  *                cert_sha256 are written.
  * Otherwise as verify_package. */
 int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen,

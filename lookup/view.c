@@ -1,6 +1,8 @@
 /* view.c — the transcript model: verdict, recall links, JSON and page context. */
 #include "view.h"
 
+#include "digest.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +63,22 @@ const char *view_status_name(int status)
     }
 }
 
+/* A recall notice's date and reason are shown only when the notice is the
+ * one its code names and it recalls this transcript: text altered in the
+ * index, or another record's notice behind a wrong link, is not shown as the
+ * school's words (the transcript stays recalled all the same). */
+static int notice_is_for(const index_doc_t *notice, const payload_t *pl, const char notice_code[CODE_LEN],
+                         const char code[CODE_LEN])
+{
+    unsigned char d[32];
+    char own[CODE_LEN];
+    if (pl->kind != PAYLOAD_RECALL || memcmp(pl->target, code, CODE_LEN) != 0 ||
+        digest_sha256(notice->payload.ptr, notice->payload.len, d) != 0)
+        return 0;
+    code_from_digest(d, own);
+    return memcmp(own, notice_code, CODE_LEN) == 0;
+}
+
 int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE_LEN], view_t *v)
 {
     index_doc_t doc, notice;
@@ -82,8 +100,12 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
                  v->pl.kind == PAYLOAD_TRANSCRIPT;
     if (!parsed)
         payload_free(&v->pl);
-    rc = verify_package(trust, parsed ? &v->pl : NULL, (const uint8_t *)doc.payload.ptr, doc.payload.len,
-                        (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, v->verdict);
+    /* the record must be the one the code names: verify checks the code
+     * against the payload's SHA-256, which it needs anyway */
+    verify_shared_t shared = {.code = code};
+    rc = verify_package_shared(trust, parsed ? &v->pl : NULL, (const uint8_t *)doc.payload.ptr,
+                               doc.payload.len, (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at,
+                               NULL, &shared, v->verdict);
     index_doc_free(&doc);
     if (rc != 0)
         return VIEW_ENOMEM;
@@ -97,7 +119,9 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
         v->recalled = 1;
         v->status = VIEW_RECALLED;
         if (index_get_doc(ix, txn, v->recall_code, 0, &notice) == INDEX_OK &&
-            payload_parse(notice.payload.ptr, notice.payload.len, &v->recall_pl, why, sizeof why) == PAYLOAD_OK) {
+            payload_parse(notice.payload.ptr, notice.payload.len, &v->recall_pl, why, sizeof why) ==
+                PAYLOAD_OK &&
+            notice_is_for(&notice, &v->recall_pl, v->recall_code, code)) {
             v->recalled_on = v->recall_pl.recalled_on;
             v->recall_reason = v->recall_pl.reason;
         }

@@ -508,12 +508,11 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
     return rc;
 }
 
-/* The body of an answer from a freshly computed view (malloc'd), or NULL.
- * Called inside the request's jansson region: what it returns is plain
- * malloc'd memory that outlives the region. */
-/* The body of a transcript answer, NULL when it could not be made. A page
- * is rendered into the thread's page buffer, kept between requests; the
- * API's JSON is malloc'd and also left in *to_free. */
+/* The body of a transcript answer from a freshly computed view, NULL when
+ * it could not be made. Called inside the request's jansson region, so what
+ * it returns lies outside it: a page is rendered into the thread's page
+ * buffer, kept between requests; the API's JSON is malloc'd and also left
+ * in *to_free. */
 static const char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len, char **to_free)
 {
     if (kind == ANSWER_API) {

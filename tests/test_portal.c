@@ -970,8 +970,9 @@ static void *lmdb_get(ctx_t *c, const char *table, const void *key, size_t klen,
     return out;
 }
 
-/* table[key] = val in one transaction; with bump, also trust_version + 1,
- * as any change of a trust input does (docs/index-format.md). */
+/* table[key] = val in one transaction (val NULL: table[key] is deleted);
+ * with bump, also trust_version + 1, as any change of a trust input does
+ * (docs/index-format.md). */
 static void lmdb_put(ctx_t *c, const char *table, const void *key, size_t klen, const void *val, size_t vlen,
                      int bump)
 {
@@ -981,7 +982,7 @@ static void lmdb_put(ctx_t *c, const char *table, const void *key, size_t klen, 
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     int rc = mdb_txn_begin(env, NULL, 0, &txn);
     if (rc == 0 && (rc = mdb_dbi_open(txn, table, 0, &dbi)) == 0)
-        rc = mdb_put(txn, dbi, &k, &v, 0);
+        rc = val != NULL ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL);
     if (rc == 0 && bump && (rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0) {
         MDB_val tk = {13, "trust_version"}, tv;
         uint64_t ver = 0;
@@ -2159,6 +2160,51 @@ static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name);
 }
 
+/* package-format.md §2: a code is made from its payload's SHA-256. A genuine
+ * record copied under another record's code (an index altered or damaged
+ * after publication) is not shown as that code's transcript, although every
+ * signature in it verifies; the caches, warm for the code, do not answer. */
+static void test_record_under_another_code_answers_invalid(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->tamper.code;
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name); /* fills the caches */
+    size_t len, vlen;
+    unsigned char *orig = lmdb_get(c, "docs", code, 16, &len);
+    unsigned char *other = lmdb_get(c, "docs", c->valid.code, 16, &vlen);
+    if (!orig || !other)
+        fail_msg("expected docs records for %s and %s in the index", code, c->valid.code);
+    lmdb_put(c, "docs", code, 16, other, vlen, 0);
+
+    resp_t *r = get(c, harness_printf("/v/%s", code));
+    resp_t *a = get(c, harness_api_path(code));
+    resp_t *p = get(c, harness_printf("/v/%s/print", code));
+    lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
+
+    EXPECT_STATUS(r, 200);
+    EXPECT(r, !body_has(r, c->valid.name) && !body_has(r, c->tamper.name),
+           "expected neither pupil (%s, %s) on the page of a record under another code", c->valid.name,
+           c->tamper.name);
+    EXPECT(p, !body_has(p, c->valid.name),
+           "expected no pupil (%s) on the print page of a record under another code", c->valid.name);
+    EXPECT_STATUS(a, 200);
+    jv_t *j = json_of(a);
+    const char *st = jstr(jget(j, "status"));
+    EXPECT(a, st && strcmp(st, "invalid") == 0,
+           "expected \"status\": \"invalid\" for a record under another code, got %s", st ? st : "none");
+    EXPECT(a, jis_null(jget(j, "transcript")),
+           "expected \"transcript\": null for a record under another code");
+    jv_t *f = failed_check(j, "integrity");
+    const char *detail = f ? jstr(jget(f, "detail")) : NULL;
+    EXPECT(a, detail && strstr(detail, "lookup code"),
+           "expected a failed \"integrity\" check that names the lookup code, got %s",
+           detail ? detail : "none");
+
+    expect_api_status(c, code, "valid");
+    expect_api_status(c, c->valid.code, "valid");
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name);
+}
+
 /* docs/index-format.md: a record ends with the SHA-256 of each certificate
  * it carries, stored once in "certs". One bit of each (in its CA signature,
  * so it still parses; a CA certificate the trust store holds anyway would
@@ -2316,8 +2362,40 @@ static void test_recalled_stays_recalled_when_its_notice_no_longer_verifies(void
     EXPECT(a, st && strcmp(st, "recalled") == 0,
            "expected %s to stay \"recalled\" with its recall notice altered, got %s", c->recalled_old,
            st ? st : "none");
+    /* the altered text is not the school's: neither it nor the date is shown */
+    EXPECT(a,
+           jis_null(jpath(json_of(a), "recall.reason")) && jis_null(jpath(json_of(a), "recall.recalled_on")),
+           "expected no recall reason or date from an altered recall notice");
     EXPECT_STATUS(r, 200);
-    expect_api_status(c, c->recalled_old, "recalled");
+    resp_t *ok = get(c, harness_api_path(c->recalled_old));
+    const char *reason = jstr(jpath(json_of(ok), "recall.reason"));
+    EXPECT(ok, reason && *reason, "expected the recall reason once the notice is restored");
+}
+
+/* A recall link to a notice that recalls another transcript (an index
+ * altered or damaged after publication): the transcript shows recalled, as
+ * any recall link makes it, but not the other record's reason and date. */
+static void test_recall_link_to_another_records_notice_shows_no_reason(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->tamper.code;
+    char key[17];
+    memcpy(key, code, 16);
+    key[16] = 'r'; /* INDEX_LINK_RECALLED_BY */
+    expect_api_status(c, code, "valid");
+    lmdb_put(c, "links", key, sizeof key, c->notice, 16, 0);
+    resp_t *a = get(c, harness_api_path(code));
+    lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
+    EXPECT_STATUS(a, 200);
+    jv_t *j = json_of(a);
+    const char *st = jstr(jget(j, "status"));
+    EXPECT(a, st && strcmp(st, "recalled") == 0, "expected \"recalled\" with a recall link, got %s",
+           st ? st : "none");
+    EXPECT(a, jis_null(jpath(j, "recall.reason")) && jis_null(jpath(j, "recall.recalled_on")),
+           "expected no reason or date from a notice that recalls another transcript");
+    expect_api_status(c, code, "valid");
+    const char *reason = jstr(jpath(json_of(get(c, harness_api_path(c->recalled_old))), "recall.reason"));
+    EXPECT(a, reason && *reason, "expected %s still to show its own recall reason", c->recalled_old);
 }
 
 /* docs/index-format.md: a record whose lengths do not add up is damaged:
@@ -3160,9 +3238,11 @@ int main(void)
         cmocka_unit_test(test_key_compromise_crl_makes_code_invalid_on_next_request),
         cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
+        cmocka_unit_test(test_record_under_another_code_answers_invalid),
         cmocka_unit_test(test_tampered_certificates_answer_invalid_with_caches_warm),
         cmocka_unit_test(test_recall_and_reissue_published_while_serving),
         cmocka_unit_test(test_recalled_stays_recalled_when_its_notice_no_longer_verifies),
+        cmocka_unit_test(test_recall_link_to_another_records_notice_shows_no_reason),
         cmocka_unit_test(test_damaged_record_answers_503_not_invalid),
         cmocka_unit_test(test_unreadable_trust_anchors_answer_503_not_invalid),
         cmocka_unit_test(test_rate_limit_serves_a_code_at_most_n_times_then_429),

@@ -585,7 +585,7 @@ static void test_verify_shared_hashes(void **state)
     (void)state;
     trust_t *t = make_trust(anchors, registry, 1, 4);
     verdict_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
-    verify_shared_t *sh = malloc(sizeof *sh);
+    verify_shared_t *sh = calloc(1, sizeof *sh);
     cms_signed_t *sd = malloc(sizeof *sd);
     char why[256];
     for (size_t i = 0; i < npkgs; i++) {
@@ -624,6 +624,61 @@ static void test_verify_shared_hashes(void **state)
     free(sh);
     free(a);
     free(b);
+    trust_free(t);
+}
+
+/* A package found under its own lookup code verifies as before; under
+ * another code (a record moved within the index) it fails integrity at the
+ * package level, whatever its signatures say. */
+static void test_verify_payload_must_give_the_code(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 1, 4);
+    verdict_t *plain = malloc(sizeof *plain), *v = malloc(sizeof *v);
+    verify_shared_t *sh = calloc(1, sizeof *sh);
+    char why[256];
+    int checked = 0;
+    for (size_t i = 0; i < npkgs; i++) {
+        payload_t pl;
+        char own[CODE_LEN], other[CODE_LEN];
+        int parsed = payload_parse(pkgs[i].json, pkgs[i].jlen, &pl, why, sizeof why) == PAYLOAD_OK;
+        assert_int_equal(verify_package(t, parsed ? &pl : NULL, pkgs[i].json, pkgs[i].jlen, pkgs[i].p7s,
+                                        pkgs[i].plen, now, NULL, plain),
+                         0);
+        code_from_payload(pkgs[i].json, pkgs[i].jlen, own);
+        sh->code = own;
+        assert_int_equal(verify_package_shared(t, parsed ? &pl : NULL, pkgs[i].json, pkgs[i].jlen,
+                                               pkgs[i].p7s, pkgs[i].plen, now, NULL, sh, v),
+                         0);
+        assert_int_equal(v->ok, plain->ok);
+        assert_int_equal(v->nitems, plain->nitems);
+        if (plain->ok) {
+            /* the code of the next package: a real code, of another record */
+            code_from_payload(pkgs[(i + 1) % npkgs].json, pkgs[(i + 1) % npkgs].jlen, other);
+            assert_memory_not_equal(own, other, CODE_LEN);
+            sh->code = other;
+            assert_int_equal(verify_package_shared(t, parsed ? &pl : NULL, pkgs[i].json, pkgs[i].jlen,
+                                                   pkgs[i].p7s, pkgs[i].plen, now, NULL, sh, v),
+                             0);
+            assert_false(v->ok);
+            assert_int_equal(v->nitems, plain->nitems + 1);
+            const verify_item_t *it = &v->items[0];
+            assert_int_equal(it->check, VERIFY_INTEGRITY);
+            assert_int_equal(it->signer, -1);
+            assert_false(it->ok);
+            assert_non_null(strstr(it->detail, "lookup code"));
+            /* every signature still checks out: only the code is wrong */
+            for (size_t k = 1; k < v->nitems; k++)
+                assert_true(v->items[k].ok);
+            checked++;
+        }
+        if (parsed)
+            payload_free(&pl);
+    }
+    assert_true(checked > 0);
+    free(sh);
+    free(plain);
+    free(v);
     trust_free(t);
 }
 
@@ -810,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_verify_same_verdicts_on_two_threads_with_many_keys),
         cmocka_unit_test(test_verify_details_are_whole_utf8),
         cmocka_unit_test(test_verify_shared_hashes),
+        cmocka_unit_test(test_verify_payload_must_give_the_code),
         cmocka_unit_test(test_trust_cuts_a_long_subject_on_a_character),
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
