@@ -63,6 +63,18 @@ const char *view_status_name(int status)
     }
 }
 
+/* 1 when a stored payload is the one `code` was made from (its SHA-256 gives
+ * that code, package-format.md §2). */
+static int payload_gives(const index_doc_t *doc, const char code[CODE_LEN])
+{
+    unsigned char d[32];
+    char own[CODE_LEN];
+    if (digest_sha256(doc->payload.ptr, doc->payload.len, d) != 0)
+        return 0;
+    code_from_digest(d, own);
+    return memcmp(own, code, CODE_LEN) == 0;
+}
+
 /* A recall notice's date and reason are shown only when the notice is the
  * one its code names and it recalls this transcript: text altered in the
  * index, or another record's notice behind a wrong link, is not shown as the
@@ -70,13 +82,26 @@ const char *view_status_name(int status)
 static int notice_is_for(const index_doc_t *notice, const payload_t *pl, const char notice_code[CODE_LEN],
                          const char code[CODE_LEN])
 {
-    unsigned char d[32];
-    char own[CODE_LEN];
-    if (pl->kind != PAYLOAD_RECALL || memcmp(pl->target, code, CODE_LEN) != 0 ||
-        digest_sha256(notice->payload.ptr, notice->payload.len, d) != 0)
-        return 0;
-    code_from_digest(d, own);
-    return memcmp(own, notice_code, CODE_LEN) == 0;
+    return pl->kind == PAYLOAD_RECALL && memcmp(pl->target, code, CODE_LEN) == 0 &&
+           payload_gives(notice, notice_code);
+}
+
+/* A replacement is named only when its record is the one its code was made
+ * from and its signed payload says it supersedes this transcript: a wrong
+ * link never sends a reader to another pupil's record as the correction. */
+static int replacement_is_for(index_t *ix, MDB_txn *txn, const char by[CODE_LEN], const char code[CODE_LEN])
+{
+    index_doc_t doc;
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN];
+    memset(&pl, 0, sizeof pl);
+    int ok = index_get_doc(ix, txn, by, 0, &doc) == INDEX_OK &&
+             payload_parse(doc.payload.ptr, doc.payload.len, &pl, why, sizeof why) == PAYLOAD_OK &&
+             pl.kind == PAYLOAD_TRANSCRIPT && pl.has_supersedes &&
+             memcmp(pl.supersedes, code, CODE_LEN) == 0 && payload_gives(&doc, by);
+    payload_free(&pl);
+    index_doc_free(&doc);
+    return ok;
 }
 
 int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE_LEN], view_t *v)
@@ -127,7 +152,7 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
         }
         index_doc_free(&notice);
         if (index_get_link(ix, txn, code, INDEX_LINK_SUPERSEDED_BY, v->replaced_by) == INDEX_OK)
-            v->replaced = 1;
+            v->replaced = replacement_is_for(ix, txn, v->replaced_by, code);
     } else if (rc != INDEX_ENOTFOUND) {
         return VIEW_EUNAVAILABLE;
     }

@@ -498,9 +498,11 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
         else if (irc != INDEX_OK)
             rc = VIEW_EUNAVAILABLE;
         EVP_MAC_update(h, (const unsigned char *)link, sizeof link);
-        if (i == 0 && irc == INDEX_OK &&
-            index_digest_doc(r->w->env->ix, txn, link, feed_mac, h, &doc_kind) != INDEX_OK)
-            EVP_MAC_update(h, (const unsigned char *)"-", 1); /* a missing notice is part of the state too */
+        /* the notice (its date and reason) and the replacement (is it one?)
+         * are read for the answer: their records are part of its state, and
+         * so is a missing one */
+        if (irc == INDEX_OK && index_digest_doc(r->w->env->ix, txn, link, feed_mac, h, &doc_kind) != INDEX_OK)
+            EVP_MAC_update(h, (const unsigned char *)"-", 1);
     }
     memset(key, 0, 32);
     if (rc == VIEW_OK && (EVP_MAC_final(h, key, &outl, 32) != 1 || outl != 16))

@@ -2372,6 +2372,61 @@ static void test_recalled_stays_recalled_when_its_notice_no_longer_verifies(void
     EXPECT(ok, reason && *reason, "expected the recall reason once the notice is restored");
 }
 
+/* A replacement link to a transcript that does not supersede this one (an
+ * index altered or damaged after publication) is not followed: the recalled
+ * transcript names no replacement rather than another pupil's record. */
+static void test_replacement_link_to_another_transcript_is_not_named(void **state)
+{
+    ctx_t *c = *state;
+    char key[17];
+    size_t len;
+    memcpy(key, c->recalled_old, 16);
+    key[16] = 's'; /* INDEX_LINK_SUPERSEDED_BY */
+    char *orig = lmdb_get(c, "links", key, sizeof key, &len);
+    if (!orig || len != 16)
+        fail_msg("expected a replacement link for %s in the index", c->recalled_old);
+    lmdb_put(c, "links", key, sizeof key, c->valid.code, 16, 0);
+    resp_t *a = get(c, harness_api_path(c->recalled_old));
+    resp_t *r = get(c, harness_printf("/v/%s", c->recalled_old));
+    lmdb_put(c, "links", key, sizeof key, orig, len, 0);
+    EXPECT_STATUS(a, 200);
+    jv_t *j = json_of(a);
+    const char *st = jstr(jget(j, "status"));
+    EXPECT(a, st && strcmp(st, "recalled") == 0, "expected \"recalled\", got %s", st ? st : "none");
+    EXPECT(a, jis_null(jpath(j, "recall.superseded_by")),
+           "expected recall.superseded_by null for a link to a transcript that does not supersede it, got %s",
+           jtype_name(jpath(j, "recall.superseded_by")));
+    EXPECT(r, !body_has(r, c->valid.code), "expected no link to %s on the page of %s", c->valid.code,
+           c->recalled_old);
+    const char *by = jstr(jpath(json_of(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
+    EXPECT(a, by && strcmp(by, c->recalled_new) == 0,
+           "expected recall.superseded_by \"%s\" once restored, got %s", c->recalled_new, by ? by : "none");
+}
+
+/* The replacement's record is part of a recalled transcript's answer (is it
+ * still the record its code was made from?): altered under an answer that
+ * is cached, the very next answer names no replacement. */
+static void test_altered_replacement_is_not_named_with_caches_warm(void **state)
+{
+    ctx_t *c = *state;
+    const char *by = jstr(jpath(json_of(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
+    if (!by || strcmp(by, c->recalled_new) != 0)
+        fail_msg("expected %s to name its replacement %s before the change", c->recalled_old,
+                 c->recalled_new);
+    get(c, harness_api_path(c->recalled_old)); /* served from the cache */
+    size_t len;
+    unsigned char *orig = tamper_payload(c, c->recalled_new, "\"remarks\": \"", &len);
+    resp_t *a = get(c, harness_api_path(c->recalled_old));
+    lmdb_put(c, "docs", c->recalled_new, 16, orig, len, 0);
+    EXPECT_STATUS(a, 200);
+    EXPECT(a, jis_null(jpath(json_of(a), "recall.superseded_by")),
+           "expected recall.superseded_by null once the replacement's record is altered, got %s",
+           jtype_name(jpath(json_of(a), "recall.superseded_by")));
+    by = jstr(jpath(json_of(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
+    EXPECT(a, by && strcmp(by, c->recalled_new) == 0,
+           "expected recall.superseded_by \"%s\" once restored, got %s", c->recalled_new, by ? by : "none");
+}
+
 /* A recall link to a notice that recalls another transcript (an index
  * altered or damaged after publication): the transcript shows recalled, as
  * any recall link makes it, but not the other record's reason and date. */
@@ -3243,6 +3298,8 @@ int main(void)
         cmocka_unit_test(test_recall_and_reissue_published_while_serving),
         cmocka_unit_test(test_recalled_stays_recalled_when_its_notice_no_longer_verifies),
         cmocka_unit_test(test_recall_link_to_another_records_notice_shows_no_reason),
+        cmocka_unit_test(test_replacement_link_to_another_transcript_is_not_named),
+        cmocka_unit_test(test_altered_replacement_is_not_named_with_caches_warm),
         cmocka_unit_test(test_damaged_record_answers_503_not_invalid),
         cmocka_unit_test(test_unreadable_trust_anchors_answer_503_not_invalid),
         cmocka_unit_test(test_rate_limit_serves_a_code_at_most_n_times_then_429),
