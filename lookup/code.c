@@ -2,6 +2,7 @@
 #include "code.h"
 
 #include "digest.h"
+#include "utf8.h"
 
 #include <stdio.h>
 
@@ -54,35 +55,20 @@ void code_from_payload(const void *payload, size_t len, char out[CODE_LEN])
     code_from_digest(d, out);
 }
 
-/* Length in bytes of the UTF-8 sequence starting with lead byte c (1 if invalid). */
-static size_t lead_len(unsigned char c)
-{
-    if (c >= 0xF0 && c <= 0xF4)
-        return 4;
-    if (c >= 0xE0 && c <= 0xEF)
-        return 3;
-    if (c >= 0xC2 && c <= 0xDF)
-        return 2;
-    return 1;
-}
-
+/* The offending character, quoted in the message only when it is a whole,
+ * well-formed UTF-8 character that prints: never a control (C0, DEL, C1),
+ * a stray byte, an overlong form, a surrogate or anything beyond U+10FFFF,
+ * which would make the message itself invalid UTF-8. */
 static void set_bad_char(code_error_t *e, str_t in, size_t at, size_t charpos)
 {
     e->err = CODE_ECHAR;
     e->pos = charpos;
     e->ch[0] = '\0';
-    unsigned char c = (unsigned char)in.ptr[at];
-    size_t n = lead_len(c);
-    if (c < 0x20 || c == 0x7f || at + n > in.len)
+    const unsigned char *p = (const unsigned char *)in.ptr + at;
+    size_t n = utf8_seq_len(p, in.len - at);
+    if (n == 0 || p[0] < 0x20 || p[0] == 0x7f || (p[0] == 0xC2 && p[1] < 0xA0))
         return;
-    if (n > 1) {
-        for (size_t k = 1; k < n; k++)
-            if (((unsigned char)in.ptr[at + k] & 0xC0) != 0x80)
-                return;
-    } else if (c >= 0x80) {
-        return;
-    }
-    memcpy(e->ch, in.ptr + at, n);
+    memcpy(e->ch, p, n);
     e->ch[n] = '\0';
 }
 

@@ -112,6 +112,32 @@ static void test_code_reports_multibyte_character_position(void **state)
     assert_string_equal(e.ch, ""); /* never echo an invalid byte */
 }
 
+/* What lead and continuation bytes alone would take for a character, but
+ * UTF-8 does not: overlong forms, surrogates, beyond U+10FFFF, and C1
+ * controls. None is quoted back (the message must stay valid UTF-8); the
+ * position is still given. */
+static void test_code_never_quotes_malformed_utf8(void **state)
+{
+    (void)state;
+    char out[CODE_LEN + 1];
+    code_error_t e;
+    static const char *const bad[] = {
+        "Q5\xE0\x80\x80VQQT42TCX1D4",  /* overlong U+0000 */
+        "Q5\xC0\xAFVQQT42TCX1D4Q1",    /* overlong '/' */
+        "Q5\xED\xA0\x80VQQT42TCX1D4",  /* surrogate U+D800 */
+        "Q5\xF4\x90\x80\x80QT42TCX1D", /* U+110000 */
+        "Q5\xC2\x85VQQT42TCX1D4Q1",    /* U+0085, a C1 control */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(parse(bad[i], out, &e), CODE_ECHAR);
+        assert_int_equal(e.pos, 3);
+        assert_string_equal(e.ch, "");
+    }
+    assert_int_equal(parse("Q5\xF0\x9F\x98\x80VQQT42TCX1D", out, &e), CODE_ECHAR); /* U+1F600 */
+    assert_int_equal(e.pos, 3);
+    assert_string_equal(e.ch, "\xF0\x9F\x98\x80");
+}
+
 static void test_code_rejects_wrong_length_with_count(void **state)
 {
     (void)state;
@@ -193,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_code_parse_normalises_human_spellings),
         cmocka_unit_test(test_code_rejects_u_with_position),
         cmocka_unit_test(test_code_reports_multibyte_character_position),
+        cmocka_unit_test(test_code_never_quotes_malformed_utf8),
         cmocka_unit_test(test_code_rejects_wrong_length_with_count),
         cmocka_unit_test(test_code_rejects_5000_characters_quickly),
         cmocka_unit_test(test_code_check_symbol_catches_typos),

@@ -1175,6 +1175,23 @@ static void test_lookup_letter_u_is_400_naming_its_position(void **state)
         typed);
 }
 
+/* Bytes that look like a character to a lead-byte count but are not UTF-8
+ * (an overlong form, a surrogate): the page still has the form and names the
+ * position, and the API still answers 400 malformed_code. */
+static void test_lookup_malformed_utf8_is_400_naming_its_position(void **state)
+{
+    ctx_t *c = *state;
+    static const char *const typed[] = {"Q5%E0%80%80VQQT42TCX1D4", "Q5%ED%A0%80VQQT42TCX1D4"};
+    for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
+        resp_t *r = get(c, harness_printf("/lookup?code=%s", typed[i]));
+        expect_form_again(r);
+        EXPECT(r, body_has(r, "thứ 3") || body_has(r, "vị trí 3"),
+               "expected the page for %s to name position 3 (\"thứ 3\" or \"vị trí 3\"), it does not",
+               typed[i]);
+    }
+    expect_problem(get(c, harness_api_path("Q5\xE0\x80\x80VQQT42TCX1D4")), 400, "malformed_code");
+}
+
 static void test_lookup_bad_check_symbol_says_probably_mistyped(void **state)
 {
     ctx_t *c = *state;
@@ -3239,6 +3256,7 @@ int main(void)
         cmocka_unit_test(test_lookup_empty_code_is_400_with_form),
         cmocka_unit_test(test_lookup_wrong_length_is_400_saying_the_length),
         cmocka_unit_test(test_lookup_letter_u_is_400_naming_its_position),
+        cmocka_unit_test(test_lookup_malformed_utf8_is_400_naming_its_position),
         cmocka_unit_test(test_lookup_bad_check_symbol_says_probably_mistyped),
         cmocka_unit_test(test_transcript_page_shows_grouped_code_name_and_school),
         cmocka_unit_test(test_transcript_page_sends_privacy_and_security_headers),
