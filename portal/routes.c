@@ -257,6 +257,20 @@ static char *dump_json(const json_t *o, size_t *len)
     return d.p;
 }
 
+/* A path the language link may repeat: on this site, whatever a browser
+ * makes of it. "//host" and "/\host" would leave it (a browser reads a
+ * backslash as a slash), and a byte outside printable ASCII is not part of
+ * any path a browser sends. */
+static int local_path(str_t p)
+{
+    if (p.len == 0 || p.len >= 512 || p.ptr[0] != '/' || (p.len > 1 && (p.ptr[1] == '/' || p.ptr[1] == '\\')))
+        return 0;
+    for (size_t i = 0; i < p.len; i++)
+        if ((unsigned char)p.ptr[i] <= 0x20 || (unsigned char)p.ptr[i] >= 0x7F)
+            return 0;
+    return 1;
+}
+
 /* What every page's context has: the language, its catalog, the public URL
  * and the link to the same page in the other language. */
 static void add_base(rq_t *r, json_t *c)
@@ -265,9 +279,11 @@ static void add_base(rq_t *r, json_t *c)
     json_object_set_new(c, "lang", json_string(lang_name(r)));
     json_object_set(c, "t", r->w->catalog[r->lang]);
     json_object_set_new(c, "public_url", json_string(portal.public_url));
-    snprintf(sw, sizeof sw, "%.*s?lang=%s", (int)(r->path.len < 512 ? r->path.len : 0), r->path.ptr,
-             r->lang ? "vi" : "en");
-    json_object_set_new(c, "lang_switch_url", json_string(r->path.len < 512 ? sw : "/"));
+    /* the same page in the other language; the home page's when the path
+     * is not one to repeat */
+    str_t path = local_path(r->path) ? r->path : str_n("/", 1);
+    snprintf(sw, sizeof sw, "%.*s?lang=%s", (int)path.len, path.ptr, r->lang ? "vi" : "en");
+    json_object_set_new(c, "lang_switch_url", json_string(sw));
 }
 
 static json_t *base_context(rq_t *r)

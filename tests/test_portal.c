@@ -1060,6 +1060,23 @@ static void test_home_accept_language_preferring_vietnamese_gives_vietnamese(voi
 }
 
 /* docs/portal.md: ?lang= wins over Accept-Language. */
+/* The link to the other language repeats the path, which is the client's:
+ * a path a browser would read as another host ("//host", "/\\host") or one
+ * with bytes no browser sends gets the home page's link instead. */
+static void test_lang_switch_link_stays_on_the_site(void **state)
+{
+    ctx_t *c = *state;
+    static const char *const odd[] = {"//evil.example", "/\\evil.example", "//evil.example/v/x", "/\xC3\xA9"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        resp_t *r = get(c, odd[i]);
+        expect_html(r);
+        EXPECT_BODY_HAS(r, "class=\"lang-switch\" href=\"/?lang&#61;en\"");
+        EXPECT(r, !body_has(r, "evil.example?lang"), "expected no language link to evil.example");
+    }
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)),
+                    harness_printf("class=\"lang-switch\" href=\"/v/%s?lang&#61;en\"", c->valid.code));
+}
+
 static void test_home_lang_query_wins_over_accept_language(void **state)
 {
     ctx_t *c = *state;
@@ -3250,6 +3267,7 @@ int main(void)
         cmocka_unit_test(test_home_accept_language_preferring_english_gives_english),
         cmocka_unit_test(test_home_accept_language_preferring_vietnamese_gives_vietnamese),
         cmocka_unit_test(test_home_lang_query_wins_over_accept_language),
+        cmocka_unit_test(test_lang_switch_link_stays_on_the_site),
         cmocka_unit_test(test_html_answers_carry_csp_and_nosniff),
         cmocka_unit_test(test_lookup_normalises_case_hyphens_and_separators_to_303),
         cmocka_unit_test(test_lookup_reads_o_as_zero_and_i_l_as_one),
