@@ -63,6 +63,20 @@ static size_t code_route(const char *p, size_t n, size_t *seg)
     return 0;
 }
 
+/* 1 when p is exactly the path of a file the portal serves under /static/
+ * (such as "openapi.json", itself a long code-like run): only then is it
+ * written as is. Any other path there, or one with a query, is scrubbed
+ * like the rest, or /static/CODE would put a code in the log. */
+static int static_file(const char *p, size_t n)
+{
+    if (n < 8 || memcmp(p, "/static/", 8) != 0)
+        return 0;
+    for (size_t i = 0; i < portal.nstatics; i++)
+        if (strlen(portal.statics[i].name) == n - 8 && memcmp(portal.statics[i].name, p + 8, n - 8) == 0)
+            return 1;
+    return 0;
+}
+
 /* Append the path, scrubbed: the code segment of a code route and long
  * code-like runs anywhere are hashed, odd bytes escaped. */
 static size_t scrub_path(const char *p, size_t n, char *out, size_t cap)
@@ -79,7 +93,7 @@ static size_t scrub_path(const char *p, size_t n, char *out, size_t cap)
         p += keep + seg;
         n -= keep + seg;
     }
-    int is_static = n >= 8 && memcmp(p, "/static/", 8) == 0;
+    int is_static = static_file(p, n);
     for (size_t i = 0; i < n && o + 16 < cap;) {
         size_t run = 0;
         while (!is_static && i + run < n && code_char(p[i + run]))

@@ -2904,6 +2904,24 @@ static void test_access_log_holds_no_code_in_any_spelling(void **state)
     }
 }
 
+/* Under /static/ only the files the portal serves are logged as they are:
+ * a code anywhere else there, in the path or the query, is hashed. */
+static void test_access_log_hashes_a_code_under_static(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid2.code;
+    EXPECT_STATUS(get(c, harness_printf("/static/%s", code)), 404);
+    EXPECT_STATUS(get(c, harness_printf("/static/style.css?code=%s", code)), 200);
+    EXPECT_STATUS(get(c, "/static/openapi.json"), 200);
+    const char *needles[] = {"GET /static/openapi.json ", "GET /static/style.css?code="};
+    char *log = log_with(c, needles, 2);
+    if (!log || !strstr(log, needles[0]) || !strstr(log, needles[1])) {
+        harness_dump_file_tail("access log", c->log);
+        fail_msg("expected lines for GET /static/openapi.json and /static/style.css?code= in %s", c->log);
+    }
+    expect_log_lacks(c, log, code, "the lookup code");
+}
+
 /* docs/portal.md: the client address cut to /24. */
 static void test_access_log_cuts_client_address_to_24(void **state)
 {
@@ -3348,6 +3366,7 @@ int main(void)
         cmocka_unit_test(test_rate_limited_portal_stops_on_sigterm_with_exit_0),
         cmocka_unit_test(test_access_log_has_lines_without_code_or_name),
         cmocka_unit_test(test_access_log_holds_no_code_in_any_spelling),
+        cmocka_unit_test(test_access_log_hashes_a_code_under_static),
         cmocka_unit_test(test_access_log_cuts_client_address_to_24),
         cmocka_unit_test(test_start_with_missing_db_exits_2_with_one_line),
         cmocka_unit_test(test_start_on_a_port_in_use_exits_2),
