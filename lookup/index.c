@@ -22,6 +22,7 @@ struct index {
 /* A payload is at most 64 KiB when published; a header claiming more than
  * this is damage, and must not make a reader allocate gigabytes. */
 #define MAX_STORED_PAYLOAD ((uint64_t)1 << 20)
+#define MAX_STORED_CMS ((uint64_t)1 << 20) /* hocba-publish reads no .p7s over 1 MiB (P7S_MAX_BYTES) */
 
 #define WHY(...) snprintf(why, whylen, __VA_ARGS__)
 
@@ -257,7 +258,7 @@ static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], rec
     r->zlen = get_u32(p + 24);
     uint64_t stored = r->zlen ? r->zlen : r->plen;
     uint64_t fixed = INDEX_HEADER_LEN + stored + r->prefix + 32 * r->ncerts;
-    if (fixed > v.mv_size || r->prefix > r->clen || r->plen > MAX_STORED_PAYLOAD)
+    if (fixed > v.mv_size || r->prefix > r->clen || r->plen > MAX_STORED_PAYLOAD || r->clen > MAX_STORED_CMS)
         return INDEX_ECORRUPT;
     r->suffix = v.mv_size - fixed;
     r->kind = p[1];

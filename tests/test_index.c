@@ -326,6 +326,36 @@ static void claim_huge_payload(uint8_t *v, size_t *len)
     v[6] = 0xff; /* payload length + 16 MiB */
 }
 
+static void count_fed(void *arg, const void *bytes, size_t len)
+{
+    (void)bytes;
+    *(size_t *)arg += len;
+}
+
+/* a .p7s of 4 GiB: damage, found before anything is allocated for it */
+static void claim_huge_signature_file(uint8_t *v, size_t *len)
+{
+    (void)len;
+    v[8] = v[9] = v[10] = v[11] = 0xff;
+}
+
+static void test_index_reports_a_huge_signature_length_as_damaged(void **state)
+{
+    (void)state;
+    put_all();
+    const char *code = pkgs[3].code;
+    rewrite(code, claim_huge_signature_file);
+    MDB_txn *txn;
+    index_doc_t d;
+    size_t fed = 0;
+    int kind;
+    assert_int_equal(index_begin(ix, 1, &txn), 0);
+    assert_int_equal(index_get_doc(ix, txn, code, INDEX_WITH_CMS, &d), INDEX_ECORRUPT);
+    index_doc_free(&d);
+    assert_int_equal(index_digest_doc(ix, txn, code, count_fed, &fed, &kind), INDEX_ECORRUPT);
+    mdb_txn_abort(txn);
+}
+
 static void claim_longer_payload(uint8_t *v, size_t *len)
 {
     (void)len;
@@ -419,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_index_reports_a_missing_certificate_as_damaged),
         cmocka_unit_test(test_index_compresses_payloads_to_fit_a_page),
         cmocka_unit_test(test_index_reports_a_damaged_compressed_payload),
+        cmocka_unit_test(test_index_reports_a_huge_signature_length_as_damaged),
         cmocka_unit_test(test_index_links_and_document_ids),
         cmocka_unit_test(test_index_refuses_what_is_not_an_index),
         cmocka_unit_test(test_index_refuses_a_newer_format),
