@@ -1,8 +1,6 @@
 /* view.c — the transcript model: verdict, recall links, JSON and page context. */
 #include "view.h"
 
-#include "digest.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,42 +61,53 @@ const char *view_status_name(int status)
     }
 }
 
-/* 1 when a stored payload is the one `code` was made from (its SHA-256 gives
- * that code, package-format.md §2). */
-static int payload_gives(const index_doc_t *doc, const char code[CODE_LEN])
+/* 1 when a stored package verifies now, as the publisher checked it: its
+ * signatures, chains and roles, and its payload is the one its code was made
+ * from. recall_principal: for a recall notice, the principal certificate
+ * that signed the transcript it recalls (who may sign the recall), or NULL. */
+static int verifies_now(trust_t *trust, const index_doc_t *doc, const payload_t *pl,
+                        const char code[CODE_LEN], const unsigned char *recall_principal)
 {
-    unsigned char d[32];
-    char own[CODE_LEN];
-    if (digest_sha256(doc->payload.ptr, doc->payload.len, d) != 0)
+    verdict_t *v = malloc(sizeof *v);
+    verify_shared_t shared = {.code = code};
+    int ok = v != NULL &&
+             verify_package_shared(trust, pl, (const uint8_t *)doc->payload.ptr, doc->payload.len,
+                                   (const uint8_t *)doc->cms.ptr, doc->cms.len, doc->published_at,
+                                   recall_principal, &shared, v) == 0 &&
+             v->ok;
+    free(v);
+    return ok;
+}
+
+/* A recall notice's date and reason are shown as the school's words only
+ * when the notice recalls this transcript and verifies now: text altered in
+ * the index, a notice nobody signed, or another record's notice behind a
+ * wrong link, is not shown (the transcript stays recalled all the same). */
+static int notice_is_for(trust_t *trust, const index_doc_t *notice, const payload_t *pl,
+                         const char notice_code[CODE_LEN], const char code[CODE_LEN],
+                         const verdict_t *recalled)
+{
+    unsigned char principal[32];
+    if (pl->kind != PAYLOAD_RECALL || memcmp(pl->target, code, CODE_LEN) != 0)
         return 0;
-    code_from_digest(d, own);
-    return memcmp(own, code, CODE_LEN) == 0;
+    int has = verify_principal_cert(recalled, principal) == 0;
+    return verifies_now(trust, notice, pl, notice_code, has ? principal : NULL);
 }
 
-/* A recall notice's date and reason are shown only when the notice is the
- * one its code names and it recalls this transcript: text altered in the
- * index, or another record's notice behind a wrong link, is not shown as the
- * school's words (the transcript stays recalled all the same). */
-static int notice_is_for(const index_doc_t *notice, const payload_t *pl, const char notice_code[CODE_LEN],
-                         const char code[CODE_LEN])
-{
-    return pl->kind == PAYLOAD_RECALL && memcmp(pl->target, code, CODE_LEN) == 0 &&
-           payload_gives(notice, notice_code);
-}
-
-/* A replacement is named only when its record is the one its code was made
- * from and its signed payload says it supersedes this transcript: a wrong
- * link never sends a reader to another pupil's record as the correction. */
-static int replacement_is_for(index_t *ix, MDB_txn *txn, const char by[CODE_LEN], const char code[CODE_LEN])
+/* A replacement is named only when its signed payload says it supersedes
+ * this transcript and it verifies now: a wrong or forged link never sends a
+ * reader to another record as the correction. */
+static int replacement_is_for(trust_t *trust, index_t *ix, MDB_txn *txn, const char by[CODE_LEN],
+                              const char code[CODE_LEN])
 {
     index_doc_t doc;
     payload_t pl;
     char why[PAYLOAD_WHY_LEN];
     memset(&pl, 0, sizeof pl);
-    int ok = index_get_doc(ix, txn, by, 0, &doc) == INDEX_OK &&
+    int ok = index_get_doc(ix, txn, by, INDEX_WITH_CMS, &doc) == INDEX_OK &&
              payload_parse(doc.payload.ptr, doc.payload.len, &pl, why, sizeof why) == PAYLOAD_OK &&
              pl.kind == PAYLOAD_TRANSCRIPT && pl.has_supersedes &&
-             memcmp(pl.supersedes, code, CODE_LEN) == 0 && payload_gives(&doc, by);
+             memcmp(pl.supersedes, code, CODE_LEN) == 0 && verifies_now(trust, &doc, &pl, by, NULL);
     payload_free(&pl);
     index_doc_free(&doc);
     return ok;
@@ -143,16 +152,16 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
     if (rc == INDEX_OK) {
         v->recalled = 1;
         v->status = VIEW_RECALLED;
-        if (index_get_doc(ix, txn, v->recall_code, 0, &notice) == INDEX_OK &&
+        if (index_get_doc(ix, txn, v->recall_code, INDEX_WITH_CMS, &notice) == INDEX_OK &&
             payload_parse(notice.payload.ptr, notice.payload.len, &v->recall_pl, why, sizeof why) ==
                 PAYLOAD_OK &&
-            notice_is_for(&notice, &v->recall_pl, v->recall_code, code)) {
+            notice_is_for(trust, &notice, &v->recall_pl, v->recall_code, code, v->verdict)) {
             v->recalled_on = v->recall_pl.recalled_on;
             v->recall_reason = v->recall_pl.reason;
         }
         index_doc_free(&notice);
         if (index_get_link(ix, txn, code, INDEX_LINK_SUPERSEDED_BY, v->replaced_by) == INDEX_OK)
-            v->replaced = replacement_is_for(ix, txn, v->replaced_by, code);
+            v->replaced = replacement_is_for(trust, ix, txn, v->replaced_by, code);
     } else if (rc != INDEX_ENOTFOUND) {
         return VIEW_EUNAVAILABLE;
     }

@@ -54,6 +54,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "lookup/code.h"
 #include "tests/harness.h"
 
 #define FIXTURES_SCRIPT "tests/fixtures/portal-pkgs.sh"
@@ -2336,11 +2337,13 @@ static void test_recall_and_reissue_published_while_serving(void **state)
            st ? st : "none");
 }
 
-/* Flip one ASCII letter of the payload of table docs[code] after `after`,
- * and store the record again, consistently (docs/index-format.md: a 28-byte
- * header, then the payload as a zlib stream, then the .p7s parts); returns
- * the original record (for the restore) and its length. */
-static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *after, size_t *lenp)
+/* The record docs[code] with one ASCII letter of its payload flipped after
+ * `after`, stored consistently (docs/index-format.md: a 28-byte header, then
+ * the payload as a zlib stream, then the .p7s parts), in *nlen bytes; the
+ * altered payload's own lookup code goes to newcode (17 bytes, terminated).
+ * The original record and its length go to *orig and *len. */
+static unsigned char *altered_record(ctx_t *c, const char *code, const char *after, size_t *nlenp,
+                                     char newcode[17], unsigned char **origp, size_t *lenp)
 {
     size_t len;
     unsigned char *orig = lmdb_get(c, "docs", code, 16, &len);
@@ -2364,6 +2367,8 @@ static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *aft
     if (!at || off >= plen)
         fail_msg("expected an ASCII letter after %s in the payload of %s, found none", after, code);
     payload[off] ^= 0x01;
+    code_from_payload(payload, plen, newcode);
+    newcode[16] = '\0';
     uLongf nz = compressBound(plen);
     unsigned char *z = harness_malloc(nz);
     if (compress2(z, &nz, (const Bytef *)payload, plen, Z_BEST_COMPRESSION) != Z_OK)
@@ -2375,8 +2380,22 @@ static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *aft
     bad[27] = (unsigned char)(nz >> 24);
     memcpy(bad + 28, z, nz);
     memcpy(bad + 28 + nz, orig + 28 + zlen, rest);
-    lmdb_put(c, "docs", code, 16, bad, nlen, 0);
+    *nlenp = nlen;
+    *origp = orig;
     *lenp = len;
+    return bad;
+}
+
+/* Flip one ASCII letter of the payload of table docs[code] after `after`
+ * and store the record again, consistently (altered_record); returns the
+ * original record (for the restore) and its length. */
+static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *after, size_t *lenp)
+{
+    size_t nlen;
+    char newcode[17];
+    unsigned char *orig;
+    unsigned char *bad = altered_record(c, code, after, &nlen, newcode, &orig, lenp);
+    lmdb_put(c, "docs", code, 16, bad, nlen, 0);
     return orig;
 }
 
@@ -2459,6 +2478,50 @@ static void test_altered_replacement_is_not_named_with_caches_warm(void **state)
     by = jstr(jpath(json_of(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
     EXPECT(a, by && strcmp(by, c->recalled_new) == 0,
            "expected recall.superseded_by \"%s\" once restored, got %s", c->recalled_new, by ? by : "none");
+}
+
+/* Records anyone who can write to the index could make: a payload altered
+ * and stored under its own new code, so that its code checks out, but its
+ * signatures are the original's. Linked as the notice or as the replacement
+ * of a recalled transcript, neither is shown: what is shown as the school's
+ * must verify now. */
+static void test_recall_notice_and_replacement_must_verify(void **state)
+{
+    ctx_t *c = *state;
+    struct {
+        const char *record, *after;
+        char link;
+        const char *member;
+    } forged[] = {{c->notice, "\"reason\": \"", 'r', "recall.reason"},
+                  {c->recalled_new, "\"remarks\": \"", 's', "recall.superseded_by"}};
+    for (size_t i = 0; i < 2; i++) {
+        char key[17], newcode[17];
+        size_t nlen, len, olen;
+        unsigned char *orig;
+        unsigned char *bad =
+            altered_record(c, forged[i].record, forged[i].after, &nlen, newcode, &orig, &len);
+        memcpy(key, c->recalled_old, 16);
+        key[16] = forged[i].link;
+        char *link = lmdb_get(c, "links", key, sizeof key, &olen);
+        if (!link || olen != 16)
+            fail_msg("expected a link '%c' for %s in the index", forged[i].link, c->recalled_old);
+        lmdb_put(c, "docs", newcode, 16, bad, nlen, 0);
+        lmdb_put(c, "links", key, sizeof key, newcode, 16, 0);
+        resp_t *a = get(c, harness_api_path(c->recalled_old));
+        lmdb_put(c, "links", key, sizeof key, link, olen, 0);
+        lmdb_put(c, "docs", newcode, 16, NULL, 0, 0);
+        EXPECT_STATUS(a, 200);
+        jv_t *j = json_of(a);
+        const char *st = jstr(jget(j, "status"));
+        EXPECT(a, st && strcmp(st, "recalled") == 0, "expected \"recalled\", got %s", st ? st : "none");
+        EXPECT(a, jis_null(jpath(j, forged[i].member)),
+               "expected %s null when it comes from a record whose signatures fail, got %s", forged[i].member,
+               jtype_name(jpath(j, forged[i].member)));
+    }
+    jv_t *j = json_of(get(c, harness_api_path(c->recalled_old)));
+    const char *reason = jstr(jpath(j, "recall.reason")), *by = jstr(jpath(j, "recall.superseded_by"));
+    if (!reason || !*reason || !by || strcmp(by, c->recalled_new) != 0)
+        fail_msg("expected %s to show its own recall reason and replacement once restored", c->recalled_old);
 }
 
 /* A recall link to a notice that recalls another transcript (an index
@@ -3354,6 +3417,7 @@ int main(void)
         cmocka_unit_test(test_recall_link_to_another_records_notice_shows_no_reason),
         cmocka_unit_test(test_replacement_link_to_another_transcript_is_not_named),
         cmocka_unit_test(test_altered_replacement_is_not_named_with_caches_warm),
+        cmocka_unit_test(test_recall_notice_and_replacement_must_verify),
         cmocka_unit_test(test_damaged_record_answers_503_not_invalid),
         cmocka_unit_test(test_unreadable_trust_anchors_answer_503_not_invalid),
         cmocka_unit_test(test_rate_limit_serves_a_code_at_most_n_times_then_429),
