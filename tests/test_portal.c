@@ -2524,6 +2524,27 @@ static void test_recall_notice_and_replacement_must_verify(void **state)
         fail_msg("expected %s to show its own recall reason and replacement once restored", c->recalled_old);
 }
 
+/* A replacement link that cannot be read (damaged) means no replacement,
+ * with the caches on as without: the transcript still answers, twice. */
+static void test_damaged_replacement_link_answers_as_without_caches(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->tamper.code;
+    char key[17];
+    memcpy(key, code, 16);
+    key[16] = 's'; /* INDEX_LINK_SUPERSEDED_BY */
+    expect_api_status(c, code, "valid");
+    lmdb_put(c, "links", key, sizeof key, "abc", 3, 0);
+    resp_t *a = get(c, harness_api_path(code));
+    resp_t *b = get(c, harness_api_path(code));
+    lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
+    EXPECT_STATUS(a, 200);
+    EXPECT_STATUS(b, 200);
+    const char *st = jstr(jget(json_of(b), "status"));
+    EXPECT(b, st && strcmp(st, "valid") == 0, "expected \"valid\" with a damaged replacement link, got %s",
+           st ? st : "none");
+}
+
 /* A recall link to a notice that recalls another transcript (an index
  * altered or damaged after publication): the transcript shows recalled, as
  * any recall link makes it, but not the other record's reason and date. */
@@ -3418,6 +3439,7 @@ int main(void)
         cmocka_unit_test(test_replacement_link_to_another_transcript_is_not_named),
         cmocka_unit_test(test_altered_replacement_is_not_named_with_caches_warm),
         cmocka_unit_test(test_recall_notice_and_replacement_must_verify),
+        cmocka_unit_test(test_damaged_replacement_link_answers_as_without_caches),
         cmocka_unit_test(test_damaged_record_answers_503_not_invalid),
         cmocka_unit_test(test_unreadable_trust_anchors_answer_503_not_invalid),
         cmocka_unit_test(test_rate_limit_serves_a_code_at_most_n_times_then_429),
