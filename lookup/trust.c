@@ -429,24 +429,77 @@ static int add_store_cert(trust_t *t, const uint8_t *der, size_t len, int anchor
     return 0;
 }
 
-static X509_CRL *parse_crl(str_t in)
+/* The CRLs of one CRL file: one DER CRL, or PEM "X509 CRL" blocks, as many
+ * as a bundle made with cat holds (each is used: a bundle's second CRL must
+ * not be dropped unseen). Up to TRUST_MAX_CRLS_PER_FILE go to out.
+ * @return how many, or -1 with *why set when the file is not wholly CRLs
+ *         (a damaged block, another kind of block, trailing DER bytes). */
+static int parse_crls(str_t in, X509_CRL **out, char *why, size_t whylen)
 {
-    X509_CRL *crl = NULL;
-    if (is_pem(in)) {
-        BIO *b = BIO_new_mem_buf(in.ptr, (int)in.len);
-        if (b != NULL)
-            crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
-        BIO_free(b);
-    } else {
+    int n = 0;
+    if (!is_pem(in)) {
         const unsigned char *p = (const unsigned char *)in.ptr;
-        crl = d2i_X509_CRL(NULL, &p, (long)in.len);
-        if (crl != NULL && p != (const unsigned char *)in.ptr + in.len) {
+        X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)in.len);
+        ERR_clear_error();
+        if (crl == NULL || p != (const unsigned char *)in.ptr + in.len) {
             X509_CRL_free(crl);
-            crl = NULL;
+            WHY("not a CRL (DER or PEM X509 CRL expected)");
+            return -1;
         }
+        out[0] = crl;
+        return 1;
     }
-    ERR_clear_error();
-    return crl;
+    BIO *b = BIO_new_mem_buf(in.ptr, (int)in.len);
+    if (b == NULL) {
+        WHY("out of memory");
+        return -1;
+    }
+    for (;;) {
+        char *name = NULL, *header = NULL;
+        unsigned char *data = NULL;
+        long len = 0;
+        if (PEM_read_bio(b, &name, &header, &data, &len) != 1) {
+            unsigned long e = ERR_peek_last_error();
+            ERR_clear_error();
+            if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && n > 0)
+                break;
+            WHY(n == 0 ? "not a CRL (DER or PEM X509 CRL expected)"
+                       : "PEM block %d cannot be read (truncated or damaged)",
+                n + 1);
+            n = -1;
+            break;
+        }
+        X509_CRL *crl = NULL;
+        if (strcmp(name, "X509 CRL") == 0) {
+            const unsigned char *p = data;
+            crl = d2i_X509_CRL(NULL, &p, len);
+            if (crl != NULL && p != data + len) {
+                X509_CRL_free(crl);
+                crl = NULL;
+            }
+            ERR_clear_error();
+        }
+        if (crl == NULL)
+            WHY("PEM block %d is a \"%s\", not a readable X509 CRL", n + 1, name);
+        else if (n == TRUST_MAX_CRLS_PER_FILE)
+            WHY("holds more than %d CRLs; give them as several files", TRUST_MAX_CRLS_PER_FILE);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        if (crl == NULL || n == TRUST_MAX_CRLS_PER_FILE) {
+            X509_CRL_free(crl);
+            n = -1;
+            break;
+        }
+        out[n++] = crl;
+    }
+    BIO_free(b);
+    if (n < 0)
+        for (int i = 0; i < TRUST_MAX_CRLS_PER_FILE && out[i] != NULL; i++) {
+            X509_CRL_free(out[i]);
+            out[i] = NULL;
+        }
+    return n;
 }
 
 /* 0 when some anchor or intermediate with the CRL's issuer name verifies it. */
@@ -497,21 +550,27 @@ int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whyle
     }
     /* Certificates added so far were checked against no CRL; CRLs come
      * next and the store certs' revocation is looked up again below. */
-    t->crls = calloc(in->ncrls ? in->ncrls : 1, sizeof *t->crls);
+    t->crls = calloc(in->ncrls ? in->ncrls * TRUST_MAX_CRLS_PER_FILE : 1, sizeof *t->crls);
     if (t->crls == NULL) {
         WHY("out of memory");
         goto fail;
     }
     for (size_t i = 0; i < in->ncrls; i++) {
-        X509_CRL *crl = parse_crl(in->crls[i]);
-        if (crl == NULL || crl_verifies(t, crl) != 0) {
-            X509_CRL_free(crl);
-            t->nrejected++;
-            continue;
+        X509_CRL *file[TRUST_MAX_CRLS_PER_FILE] = {0};
+        char bad[TRUST_WHY_LEN];
+        int n = parse_crls(in->crls[i], file, bad, sizeof bad);
+        if (n < 0)
+            t->nrejected++; /* an unreadable file: counted as one */
+        for (int k = 0; k < n; k++) {
+            if (crl_verifies(t, file[k]) != 0) {
+                X509_CRL_free(file[k]);
+                t->nrejected++;
+                continue;
+            }
+            t->crls[t->ncrls].crl = file[k];
+            t->crls[t->ncrls].issuer = X509_CRL_get_issuer(file[k]);
+            t->ncrls++;
         }
-        t->crls[t->ncrls].crl = crl;
-        t->crls[t->ncrls].issuer = X509_CRL_get_issuer(crl);
-        t->ncrls++;
     }
     for (size_t i = 0; i < t->nslots; i++)
         if (t->slots[i] != NULL)
@@ -685,19 +744,24 @@ const char *trust_seal_school(const trust_t *t, const unsigned char sha256[32])
 
 int trust_check_crl(const trust_t *t, str_t in, char *why, size_t whylen)
 {
-    X509_CRL *crl = parse_crl(in);
-    if (crl == NULL) {
-        WHY("not a CRL (DER or PEM X509 CRL expected)");
-        return -1;
+    X509_CRL *file[TRUST_MAX_CRLS_PER_FILE] = {0};
+    int n = parse_crls(in, file, why, whylen);
+    for (int k = 0; k < n; k++) {
+        if (crl_verifies(t, file[k]) != 0) {
+            char issuer[256];
+            X509_NAME_oneline(X509_CRL_get_issuer(file[k]), issuer, sizeof issuer);
+            if (n > 1)
+                WHY("CRL %d of the file: its signature does not verify against any trusted CA named %s",
+                    k + 1, issuer);
+            else
+                WHY("the CRL's signature does not verify against any trusted CA named %s", issuer);
+            n = -1;
+            break;
+        }
     }
-    int rc = crl_verifies(t, crl);
-    if (rc != 0) {
-        char issuer[256];
-        X509_NAME_oneline(X509_CRL_get_issuer(crl), issuer, sizeof issuer);
-        WHY("the CRL's signature does not verify against any trusted CA named %s", issuer);
-    }
-    X509_CRL_free(crl);
-    return rc;
+    for (int k = 0; k < TRUST_MAX_CRLS_PER_FILE; k++)
+        X509_CRL_free(file[k]);
+    return n;
 }
 
 int trust_check_bundle(str_t pem, int need_one, char *why, size_t whylen)

@@ -22,6 +22,7 @@
 
 #define TRUST_MAX_DEPTH 8
 #define TRUST_WHY_LEN 256
+#define TRUST_MAX_CRLS_PER_FILE 64 /* PEM CRLs in one CRL file; more are refused */
 
 /** The raw trust inputs, as kept in the index. */
 typedef struct {
@@ -106,9 +107,12 @@ int trust_seal_registered(const trust_t *t, const char *school_code, const unsig
 /** The code of a school the seal hash is registered to, or NULL. */
 const char *trust_seal_school(const trust_t *t, const unsigned char sha256[32]);
 
-/** Check a CRL against the store (used before accepting one into the index).
- * @return 0 when it parses and its signature verifies against an anchor or
- *         intermediate named as its issuer; -1 with *why set otherwise. */
+/** Check a CRL file against the store (used before accepting one into the
+ * index): one DER CRL, or one or more PEM "X509 CRL" blocks (a bundle made
+ * with cat; each of them is used).
+ * @return how many CRLs it holds, when every block is a CRL whose signature
+ *         verifies against an anchor or intermediate named as its issuer;
+ *         -1 with *why set otherwise. */
 int trust_check_crl(const trust_t *t, str_t crl, char *why, size_t whylen);
 
 /** Check an anchors or intermediates bundle: PEM, at least one certificate

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -355,6 +356,69 @@ static void test_verify_key_compromise_crl_invalidates_only_that_signer(void **s
     assert_int_equal(trust_crl_count(t), crl_root.len ? 2 : 1);
     free(v);
     trust_free(t);
+}
+
+/* PEM for each DER CRL, one after another, as `cat` would bundle them,
+ * followed by `tail` as is; malloc'd, NUL-terminated. */
+static str_t pem_bundle(const str_t *der, size_t n, str_t tail)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    assert_non_null(b);
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)der[i].ptr;
+        X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)der[i].len);
+        assert_non_null(crl);
+        assert_int_equal(PEM_write_bio_X509_CRL(b, crl), 1);
+        X509_CRL_free(crl);
+    }
+    char *data;
+    long len = BIO_get_mem_data(b, &data);
+    char *copy = malloc((size_t)len + tail.len + 1);
+    assert_non_null(copy);
+    memcpy(copy, data, (size_t)len);
+    if (tail.len > 0)
+        memcpy(copy + len, tail.ptr, tail.len);
+    copy[(size_t)len + tail.len] = '\0';
+    BIO_free(b);
+    return str_n(copy, (size_t)len + tail.len);
+}
+
+/* A PEM file holding several CRLs (cat root.crl.pem issuing.crl.pem) is
+ * used whole: the issuing CA's revocations, second in the file, count. A
+ * block that is not a CRL makes the file refused, naming the block. */
+static void test_trust_uses_every_crl_of_a_pem_bundle(void **state)
+{
+    (void)state;
+    str_t parts[2] = {crl_root.len ? crl_root : crl_issuing, crl_issuing};
+    str_t bundle = pem_bundle(parts, 2, str_n(NULL, 0));
+    trust_t *t = make_trust(anchors, registry, 0, 1);
+    char why[TRUST_WHY_LEN];
+    assert_int_equal(trust_check_crl(t, bundle, why, sizeof why), 2);
+
+    str_t mixed = pem_bundle(parts + 1, 1, anchors);
+    assert_int_equal(trust_check_crl(t, mixed, why, sizeof why), -1);
+    assert_non_null(strstr(why, "PEM block 2"));
+    assert_non_null(strstr(why, "CERTIFICATE"));
+    free((void *)mixed.ptr);
+    trust_free(t);
+
+    trust_inputs_t in = {7, anchors, inters, registry, 1, &bundle};
+    assert_int_equal(trust_build(&in, &t, why, sizeof why), 0);
+    assert_int_equal(trust_crl_count(t), 2);
+    assert_int_equal(trust_crls_rejected(t), 0);
+    verdict_t *v = malloc(sizeof *v);
+    size_t invalid = 0;
+    for (size_t i = 0; i < npkgs; i++)
+        if (strcmp(pkgs[i].expected, "invalid-after-crl") == 0) {
+            verify_one(t, &pkgs[i], pkgs[i].json, v);
+            assert_false(v->ok);
+            assert_true(failed(v, VERIFY_REVOCATION, "homeroom_teacher"));
+            invalid++;
+        }
+    assert_true(invalid >= 1);
+    free(v);
+    trust_free(t);
+    free((void *)bundle.ptr);
 }
 
 static void test_verify_detects_one_altered_byte(void **state)
@@ -841,7 +905,7 @@ static void test_trust_refuses_bad_inputs(void **state)
     assert_non_null(strstr(why, "64 lower-case hex"));
     /* a CRL signed by nobody we trust */
     t = make_trust(anchors, registry, 0, 1);
-    assert_int_equal(trust_check_crl(t, crl_issuing, why, sizeof why), 0);
+    assert_int_equal(trust_check_crl(t, crl_issuing, why, sizeof why), 1);
     assert_int_equal(trust_check_crl(t, str_c("not a crl"), why, sizeof why), -1);
     trust_free(t);
 }
@@ -866,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_verify_details_are_whole_utf8),
         cmocka_unit_test(test_verify_shared_hashes),
         cmocka_unit_test(test_verify_payload_must_give_the_code),
+        cmocka_unit_test(test_trust_uses_every_crl_of_a_pem_bundle),
         cmocka_unit_test(test_trust_cuts_a_long_subject_on_a_character),
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),

@@ -222,20 +222,23 @@ static int cmd_crl(index_t *ix, int argc, char **argv)
         fprintf(stderr, "hocba-publish: crl: %s\n", why);
         goto done;
     }
+    int total = 0;
     for (int i = 0; i < argc; i++) {
         size_t len;
+        int n = -1;
         if (read_file(argv[i], 64 << 20, &bufs[i], &len, why, sizeof why) != 0 ||
-            trust_check_crl(trust, str_n(bufs[i], len), why, sizeof why) != 0) {
+            (n = trust_check_crl(trust, str_n(bufs[i], len), why, sizeof why)) < 0) {
             fprintf(stderr, "hocba-publish: crl: %s: refused: %s; nothing was changed\n", argv[i], why);
             goto done;
         }
+        total += n;
         crls[i] = str_n(bufs[i], len);
     }
     int r = index_begin(ix, 0, &txn);
     if (r == 0)
         r = index_set_crls(ix, txn, crls, (size_t)argc);
     if ((rc = commit_or_say(ix, txn, r, "crl")) == 0)
-        printf("CRLs: %d loaded\n", argc);
+        printf("CRLs: %d loaded\n", total);
 done:
     for (int i = 0; bufs != NULL && i < argc; i++)
         free(bufs[i]);
