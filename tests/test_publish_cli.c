@@ -801,6 +801,31 @@ static void test_batch_json_line_for_file_name_that_is_not_utf8(void **state)
                       "expected the package to be published, got: %.300s", r.out);
 }
 
+/* A FIFO named like a payload (no writer will ever come) is refused as not
+ * a regular file; the batch goes on and the other package is published. */
+static void test_batch_refuses_a_fifo_without_waiting(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    const char *dir = harness_printf("%s/batch-fifo", c->tmp);
+    if (mkdir(dir, 0755) != 0 || mkfifo(harness_printf("%s/stuck.json", dir), 0644) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx), harness_printf("%s/stuck.p7s", dir)) !=
+            0 ||
+        copy_file(harness_printf("%s/batch-good/good1.json", c->fx), harness_printf("%s/good1.json", dir)) !=
+            0 ||
+        copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx), harness_printf("%s/good1.p7s", dir)) != 0)
+        fail_msg("cannot make %s", dir);
+    make_index(c, db, sizeof db, "fifo", 0);
+    pub(c, &r, db, "batch", dir, "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_all_json_lines(&r);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"package\":\"stuck\"") && strstr(r.out, "not a regular file"), &r,
+                      "expected stuck refused as not a regular file, got: %.400s", r.out);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"outcome\":\"published\"") != NULL, &r,
+                      "expected good1 to be published, got: %.400s", r.out);
+}
+
 static void test_batch_json_says_already_for_published_package(void **state)
 {
     ctx_t *c = *state;
@@ -984,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_batch_json_prints_one_object_per_package),
         cmocka_unit_test(test_batch_json_refusals_are_json_objects_with_reasons),
         cmocka_unit_test(test_batch_json_line_for_file_name_that_is_not_utf8),
+        cmocka_unit_test(test_batch_refuses_a_fifo_without_waiting),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),

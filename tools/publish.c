@@ -88,7 +88,10 @@ static void die_usage(void)
 static int read_file_at(int dirfd, const char *path, size_t max, uint8_t **out, size_t *len, char *why,
                         size_t whylen)
 {
-    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO (or a device) named like a package must be refused
+     * below, not wait forever for a writer while the batch holds the index's
+     * write transaction; it changes nothing for a regular file */
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     *out = NULL;
     *len = 0;
