@@ -826,6 +826,35 @@ static void test_batch_refuses_a_fifo_without_waiting(void **state)
                       "expected good1 to be published, got: %.400s", r.out);
 }
 
+/* package-format.md §1: publishing what is already published changes
+ * nothing. After a trust change under which the batch's packages would be
+ * refused now (the school's seal no longer registered), running the same
+ * batch again says "already published" and exits 0, --strict too. */
+static void test_batch_again_after_trust_change_says_already(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "already-trust", 1);
+    const char *reg = harness_printf("%s/schools-other.json", c->tmp);
+    FILE *f = fopen(reg, "w");
+    if (!f)
+        fail_msg("cannot write %s", reg);
+    fprintf(
+        f,
+        "{\"schema\": \"hocba.schools.v1\", \"schools\": [{\"code\": \"TH009\", \"name\": \"Trường khác\", "
+        "\"province\": \"Hà Nội\", \"seal_certificates\": [\"%064d\"]}]}\n",
+        0);
+    fclose(f);
+    pub(c, &r, db, "schools", reg, NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "batch", "@batch-good", "--json", "--strict", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_all_json_lines(&r);
+    for (size_t i = 0; i < NGOOD; i++)
+        expect_json_line(c, &r, "batch-good", GOOD[i], "already", NULL);
+}
+
 static void test_batch_json_says_already_for_published_package(void **state)
 {
     ctx_t *c = *state;
@@ -1011,6 +1040,7 @@ int main(void)
         cmocka_unit_test(test_batch_json_line_for_file_name_that_is_not_utf8),
         cmocka_unit_test(test_batch_refuses_a_fifo_without_waiting),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
+        cmocka_unit_test(test_batch_again_after_trust_change_says_already),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),

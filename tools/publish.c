@@ -699,6 +699,28 @@ static int docid_free(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
     return 0;
 }
 
+/* A package refused by its checks whose payload is already in the index
+ * (the same bytes, so the same code) is "already published": publishing it
+ * again changes nothing (package-format.md §1), whatever its checks say now
+ * (after a trust change, say: the portal re-verifies it on every answer).
+ * @return 1 when it is (its outcome is set), 0 when not, -1 with *dbrc set
+ *         on a database error. */
+static int published_before(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
+{
+    index_doc_t existing;
+    int rc = index_get_doc(ix, txn, p->code, INDEX_HEAD_ONLY, &existing);
+    index_doc_free(&existing);
+    if (rc == INDEX_ENOTFOUND)
+        return 0;
+    if (rc != INDEX_OK) {
+        *dbrc = rc;
+        return -1;
+    }
+    free_reason(p);
+    p->outcome = PKG_ALREADY;
+    return 1;
+}
+
 /* Phase 2 for one package, inside the write transaction. */
 static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_t *v, int *dbrc)
 {
@@ -954,6 +976,8 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
         wait_ready(&b, i, progress_shown, t0, &last);
         pkg_t *p = &b.pkgs[i];
         if (p->outcome != PKG_PENDING) {
+            if (p->outcome == PKG_REFUSED && p->has_code && published_before(ix, txn, p, &dbrc) < 0)
+                failed_db = 1;
             release_bytes(p);
             continue;
         }
