@@ -855,6 +855,28 @@ static void test_batch_again_after_trust_change_says_already(void **state)
         expect_json_line(c, &r, "batch-good", GOOD[i], "already", NULL);
 }
 
+/* A file name with a newline and an escape sequence, quoted in the reason
+ * of its refusal: the text output keeps one line per package and sends no
+ * control byte to the terminal. */
+static void test_batch_text_line_keeps_control_bytes_of_a_name_out(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    const char *dir = harness_printf("%s/batch-ctl", c->tmp);
+    if (mkdir(dir, 0755) != 0 || copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx),
+                                           harness_printf("%s/a\n\x1b[2J.p7s", dir)) != 0)
+        fail_msg("cannot make %s", dir);
+    make_index(c, db, sizeof db, "ctl", 0);
+    pub(c, &r, db, "batch", dir, NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    HARNESS_CHECK_RUN(strchr(r.out, 0x1b) == NULL, &r, "expected no ESC byte in the output, got: %.300s",
+                      r.out);
+    HARNESS_CHECK_RUN(
+        strstr(r.out, "a??[2J - refused: the payload a??[2J.json is missing\n") != NULL, &r,
+        "expected one line \"a??[2J - refused: the payload a??[2J.json is missing\", got: %.300s", r.out);
+}
+
 static void test_batch_json_says_already_for_published_package(void **state)
 {
     ctx_t *c = *state;
@@ -1039,6 +1061,7 @@ int main(void)
         cmocka_unit_test(test_batch_json_refusals_are_json_objects_with_reasons),
         cmocka_unit_test(test_batch_json_line_for_file_name_that_is_not_utf8),
         cmocka_unit_test(test_batch_refuses_a_fifo_without_waiting),
+        cmocka_unit_test(test_batch_text_line_keeps_control_bytes_of_a_name_out),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),

@@ -845,6 +845,13 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
     return TRY_DONE;
 }
 
+/* Text for a line of output, each control byte (C0 and DEL) as '?'. */
+static void put_plain(const char *s)
+{
+    for (const char *c = s; *c; c++)
+        putchar((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+}
+
 static void print_line(const pkg_t *p, int json)
 {
     static const char *const OUTCOMES[] = {"refused", "published", "already", "refused"};
@@ -867,16 +874,19 @@ static void print_line(const pkg_t *p, int json)
         json_decref(o);
         return;
     }
-    /* stems are file names: keep control bytes off the terminal */
-    for (const char *c = p->stem; *c; c++)
-        putchar((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+    /* stems are file names, and reasons may quote them: keep control bytes
+     * off the terminal and each package on one line */
+    put_plain(p->stem);
     printf(" %s ", p->has_code ? code : "-");
-    if (p->outcome == PKG_PUBLISHED)
+    if (p->outcome == PKG_PUBLISHED) {
         printf("published\n");
-    else if (p->outcome == PKG_ALREADY)
+    } else if (p->outcome == PKG_ALREADY) {
         printf("already published\n");
-    else
-        printf("refused: %s\n", p->reason != NULL ? p->reason : "");
+    } else {
+        printf("refused: ");
+        put_plain(p->reason != NULL ? p->reason : "");
+        putchar('\n');
+    }
 }
 
 /* The writer's heap, faulted in at once. LMDB keeps every page a write
