@@ -356,11 +356,22 @@ static int check_revocation(const trust_cert_t *leaf, int with_chain, int64_t t,
 }
 
 /* The declared signer index whose certificate_sha256 equals h, or -1. */
-static int declared_by_hash(const payload_t *p, const unsigned char h[32])
+/* The declared signer a signature by the certificate with hash h stands
+ * for: the first declaration of that hash that no earlier signature has
+ * taken (§5: one SignerInfo per declared signer). So one person declared in
+ * two roles signs once for each, and a second signature where one is
+ * declared is not declared. */
+static int declared_by_hash(const payload_t *p, const verdict_t *v, const unsigned char h[32])
 {
-    for (size_t i = 0; p != NULL && i < p->nsigners; i++)
-        if (memcmp(p->signers[i].cert_sha256, h, 32) == 0)
+    for (size_t i = 0; p != NULL && i < p->nsigners; i++) {
+        if (memcmp(p->signers[i].cert_sha256, h, 32) != 0)
+            continue;
+        int taken = 0;
+        for (size_t j = 0; j < v->nsigners && !taken; j++)
+            taken = v->signers[j].has_signature && v->signers[j].declared == (int)i;
+        if (!taken)
             return (int)i;
+    }
     return -1;
 }
 
@@ -476,7 +487,7 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
         memcpy(vs->cert_sha256, extra[s->cert].sha256, 32);
         if (cert != NULL)
             copy_str(vs->subject, sizeof vs->subject, cert->subject);
-        vs->declared = declared_by_hash(p, vs->cert_sha256);
+        vs->declared = declared_by_hash(p, v, vs->cert_sha256);
         if (vs->declared >= 0) {
             copy_str(vs->role, sizeof vs->role, p->signers[vs->declared].role);
             copy_str(vs->name, sizeof vs->name, p->signers[vs->declared].name);

@@ -586,6 +586,7 @@ static const struct {
 } BAD[] = {
     {"role-missing", "principal", "role"},
     {"signer-undeclared", "not declared", NULL},
+    {"signed-twice", "not declared", NULL},
     {"hash-mismatch", "certificate_sha256", NULL},
     {"untrusted-chain", "chain", NULL},
     {"expired-cert", "validity", NULL},
@@ -877,6 +878,22 @@ static void test_batch_text_line_keeps_control_bytes_of_a_name_out(void **state)
         "expected one line \"a??[2J - refused: the payload a??[2J.json is missing\", got: %.300s", r.out);
 }
 
+/* package-format.md §5: one SignerInfo per declared signer. A principal who
+ * is also the homeroom teacher declares one certificate for both roles and
+ * signs once for each: published. (batch-bad/signed-twice, the teacher
+ * signing a second time with nothing declared for it, is refused.) */
+static void test_batch_one_person_in_two_roles_is_published(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "two-roles", 0);
+    pub(c, &r, db, "batch", "@batch-two-roles", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_all_json_lines(&r);
+    expect_json_line(c, &r, "batch-two-roles", "two-roles", "published", NULL);
+}
+
 static void test_batch_json_says_already_for_published_package(void **state)
 {
     ctx_t *c = *state;
@@ -1064,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_batch_text_line_keeps_control_bytes_of_a_name_out),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),
+        cmocka_unit_test(test_batch_one_person_in_two_roles_is_published),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
