@@ -284,6 +284,22 @@ static const char *label(json_t *t, const char *prefix, const char *key)
     return s != NULL ? s : (key ? key : "");
 }
 
+/* A signer's role in the page's words: the catalog's label, or for a role
+ * the catalog does not know (the format allows any beyond the three it
+ * requires) "Other signer (the_role)". */
+static void set_role_label(json_t *o, json_t *t, const char *role)
+{
+    char k[96], text[256];
+    snprintf(k, sizeof k, "role.%s", role);
+    const char *known = json_string_value(json_object_get(t, k));
+    if (known != NULL) {
+        set_str(o, "role_label", known);
+        return;
+    }
+    snprintf(text, sizeof text, "%s (%s)", label(t, "role.other", NULL), role);
+    set_new(o, "role_label", json_string(text)); /* checked: the cut may fall inside a character */
+}
+
 static json_t *code_link(const char code[CODE_LEN], const char *lang)
 {
     char c[CODE_LEN + 1], g[CODE_GROUPED_LEN + 1], url[64];
@@ -409,7 +425,10 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
         const char *role = it->signer >= 0 ? vd->signers[it->signer].role : NULL;
         json_t *f = json_object();
         set_str(f, "check_label", label(t, "check.", verify_check_name(it->check)));
-        set_str(f, "role_label", role ? label(t, "role.", role) : "");
+        if (role != NULL)
+            set_role_label(f, t, role);
+        else
+            set_str(f, "role_label", "");
         set_new(f, "detail", json_string(it->detail)); /* may quote a certificate */
         json_array_append_new(failed, f);
     }
@@ -429,7 +448,7 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
         if (s->signing_time >= 0)
             view_format_datetime(s->signing_time, d);
         json_t *o = json_object();
-        set_str(o, "role_label", label(t, "role.", s->role));
+        set_role_label(o, t, s->role);
         set_str(o, "name", s->name);
         set_new(o, "subject", json_string(s->subject)); /* from the certificate */
         set_str(o, "signing_time", d);

@@ -96,7 +96,7 @@ trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
     if (trust_current == NULL || trust_current->version != version || trust_current->env_gen != gen) {
         trust_inputs_t in;
         str_t *crls = NULL;
-        char why[TRUST_WHY_LEN];
+        char why[TRUST_WHY_LEN] = "the trust inputs cannot be read from the index";
         trust_t *t = NULL;
         if (index_get_trust(w->env->ix, txn, &in, &crls) == 0 && trust_build(&in, &t, why, sizeof why) == 0) {
             trust_ref_t *r = calloc(1, sizeof *r);

@@ -904,5 +904,10 @@ int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req)
         r.route = ROUTE_OTHER;
         return respond(&r, 404, "text/plain; charset=utf-8", "not found\n", 10, 0);
     }
+    if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
+        !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+        add_header(req, H2O_TOKEN_ALLOW, "GET, HEAD");
+        return respond(&r, 405, "text/plain; charset=utf-8", "method not allowed\n", 19, 0);
+    }
     return on_metrics(&r);
 }

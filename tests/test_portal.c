@@ -2772,6 +2772,11 @@ static void test_metrics_listen_moves_metrics_off_the_public_listener(void **sta
     r = request_to("127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, "hocba_");
+    r = request_to("127.0.0.7", c->rl_metrics_port, "POST", "/metrics", NULL, "x", 1);
+    EXPECT_STATUS(r, 405);
+    const char *allow = hdr(r, "allow");
+    EXPECT(r, allow && strcmp(allow, "GET, HEAD") == 0, "expected Allow: GET, HEAD on /metrics, got %s",
+           allow ? allow : "none");
 }
 
 /* hocba_open_connections{thread="i"} from the metrics listener, or -1. */

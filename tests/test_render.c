@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lookup/render.h"
+#include "lookup/view.h"
 
 #define TEMPLATES_DIR "templates"
 #define PUBLIC_URL "https://tracuu.hocba.edu.vn"
@@ -1628,9 +1629,50 @@ static void test_render_from_four_threads_gives_identical_pages(void **state)
         fail_msg("expected 4 x 200 identical pages, %d differed (see above)", bad);
 }
 
+/* view_page_context names a signer's role with the catalog's label, and a
+ * role the catalog does not know (the format allows any beyond the three it
+ * requires) as "other signer (the_role)", not as a bare identifier. */
+static void test_page_context_names_roles_the_catalog_does_not_know(void **state)
+{
+    (void)state;
+    json_error_t err;
+    json_t *vi = json_load_file(TEMPLATES_DIR "/i18n/vi.json", 0, &err);
+    assert_non_null(vi);
+    verdict_t *vd = calloc(1, sizeof *vd);
+    assert_non_null(vd);
+    vd->nsigners = 2;
+    snprintf(vd->signers[0].role, sizeof vd->signers[0].role, "principal");
+    snprintf(vd->signers[1].role, sizeof vd->signers[1].role, "vice_principal");
+    for (int i = 0; i < 2; i++) {
+        vd->signers[i].has_signature = 1;
+        vd->signers[i].signing_time = -1;
+        vd->items[i].check = VERIFY_REVOCATION;
+        vd->items[i].signer = i;
+        snprintf(vd->items[i].detail, sizeof vd->items[i].detail, "revoked");
+    }
+    vd->nitems = 2;
+    view_t v;
+    memset(&v, 0, sizeof v);
+    memset(v.code, 'A', CODE_LEN);
+    v.status = VIEW_INVALID;
+    v.verdict = vd;
+    json_t *c = view_page_context(&v, vi, "vi", PUBLIC_URL);
+    assert_non_null(c);
+    json_t *failed = json_object_get(c, "checks_failed");
+    assert_int_equal(json_array_size(failed), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(failed, 0), "role_label")),
+                        "Hiệu trưởng");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(failed, 1), "role_label")),
+                        "Người ký khác (vice_principal)");
+    json_decref(c);
+    free(vd);
+    json_decref(vi);
+}
+
 int main(void)
 {
     const struct CMUnitTest engine[] = {
+        cmocka_unit_test(test_page_context_names_roles_the_catalog_does_not_know),
         cmocka_unit_test(test_escape_script_tag_becomes_inert_text),
         cmocka_unit_test(test_escape_apostrophe_quote_and_ampersand),
         cmocka_unit_test(test_escape_backtick_and_equals),
