@@ -119,19 +119,18 @@ static size_t scrub_path(const char *p, size_t n, char *out, size_t cap)
     return o;
 }
 
-static void client(h2o_req_t *req, char *out, size_t n)
+/* The client address, cut to its /24 (IPv4) or /48 (IPv6), or "-". */
+static void client(const struct sockaddr_storage *ss, char *out, size_t n)
 {
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
     snprintf(out, n, "-");
-    if (req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) == 0)
+    if (ss == NULL)
         return;
-    if (ss.ss_family == AF_INET) {
-        struct in_addr a = ((struct sockaddr_in *)&ss)->sin_addr;
+    if (ss->ss_family == AF_INET) {
+        struct in_addr a = ((const struct sockaddr_in *)ss)->sin_addr;
         ((unsigned char *)&a)[3] = 0;
         inet_ntop(AF_INET, &a, out, (socklen_t)n);
-    } else if (ss.ss_family == AF_INET6) {
-        struct in6_addr a = ((struct sockaddr_in6 *)&ss)->sin6_addr;
+    } else if (ss->ss_family == AF_INET6) {
+        struct in6_addr a = ((const struct sockaddr_in6 *)ss)->sin6_addr;
         memset((unsigned char *)&a + 6, 0, 10);
         inet_ntop(AF_INET6, &a, out, (socklen_t)n);
     }
@@ -159,7 +158,8 @@ int alog_open(void)
     return 0;
 }
 
-void alog_request(h2o_req_t *req, int status, size_t bytes, double seconds)
+void alog_request(h2o_req_t *req, const struct sockaddr_storage *client_addr, int status, size_t bytes,
+                  double seconds)
 {
     if (atomic_exchange(&portal.reopen_log, 0))
         alog_open();
@@ -170,7 +170,7 @@ void alog_request(h2o_req_t *req, int status, size_t bytes, double seconds)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-    client(req, who, sizeof who);
+    client(client_addr, who, sizeof who);
     scrub_path(req->path.base, req->path.len < 400 ? req->path.len : 400, path, sizeof path);
     size_t ml = req->method.len < sizeof method - 1 ? req->method.len : sizeof method - 1;
     for (size_t i = 0; i < ml; i++) {

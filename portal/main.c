@@ -53,8 +53,10 @@ static void usage(void)
 {
     fprintf(stderr, "usage: hocba-portal --db PATH [--listen HOST:PORT]... [--public-url URL] [--threads N]\n"
                     "                    [--tls-cert FILE --tls-key FILE] [--h2c]\n"
-                    "                    [--metrics-listen HOST:PORT] [--rate-limit N] [--cache-entries N] [--cache-mb N]\n"
-                    "                    [--access-log PATH|-] [--templates DIR] [--static DIR]\n");
+                    "                    [--metrics-listen HOST:PORT] [--rate-limit N] [--cache-entries N] "
+                    "[--cache-mb N]\n"
+                    "                    [--trusted-proxy IP]... [--access-log PATH|-] [--templates DIR] "
+                    "[--static DIR]\n");
     exit(2);
 }
 
@@ -462,6 +464,12 @@ static void parse_options(int argc, char **argv)
         } else if (strcmp(o, "--cache-mb") == 0) {
             NEED_VALUE();
             portal.cache_mb = parse_number(o, val, 0, 1 << 20);
+        } else if (strcmp(o, "--trusted-proxy") == 0) {
+            NEED_VALUE();
+            if (portal.ntrusted_proxies == PORTAL_MAX_PROXIES)
+                die("at most %d --trusted-proxy", PORTAL_MAX_PROXIES);
+            if (portal_parse_ip(val, strlen(val), &portal.trusted_proxies[portal.ntrusted_proxies++]) != 0)
+                die("--trusted-proxy %s: expected an IPv4 or IPv6 address, such as 127.0.0.1", val);
         } else if (strcmp(o, "--access-log") == 0) {
             NEED_VALUE();
             portal.access_log = val;

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "lookup/index.h"
 #include "lookup/jarena.h"
@@ -17,6 +18,7 @@
 #include "portal/match.h"
 
 #define PORTAL_MAX_LISTENERS 8
+#define PORTAL_MAX_PROXIES 8 /* --trusted-proxy addresses */
 #define PORTAL_MAX_THREADS 64
 #define PORTAL_MAX_HEADER_BYTES 8192 /* request headers, names and values together */
 #define PORTAL_MAX_HEADERS 64
@@ -77,6 +79,9 @@ typedef struct {
     EVP_MAC *key_mac;          /* Poly1305: the cache keys' digest (routes.c) */
     unsigned char cache_secret[32]; /* its key, random for each run, never leaves the process */
     struct ratelimit *limiter;
+    /* --trusted-proxy: peers whose X-Forwarded-For names the client (routes.c) */
+    struct sockaddr_storage trusted_proxies[PORTAL_MAX_PROXIES];
+    int ntrusted_proxies;
     atomic_int stopping;
 } portal_t;
 
@@ -106,6 +111,9 @@ extern portal_t portal;
 
 /* routes.c */
 int routes_on_req(h2o_handler_t *self, h2o_req_t *req);
+/** An IPv4 or IPv6 address literal, len bytes at s (no port, no brackets),
+ * into out (port 0). @return 0, or -1 when it is not one. */
+int portal_parse_ip(const char *s, size_t len, struct sockaddr_storage *out);
 int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req);
 
 /* trust sharing (main.c) */
@@ -137,7 +145,10 @@ void metrics_cache(int hit);
 void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *counts);
 
 /* alog.c */
-void alog_request(h2o_req_t *req, int status, size_t bytes, double seconds);
+/* client: the request's client address (its TCP peer, or the one a trusted
+ * proxy names), or NULL when it is not known */
+void alog_request(h2o_req_t *req, const struct sockaddr_storage *client, int status, size_t bytes,
+                  double seconds);
 /** Open (or reopen, after SIGHUP, for logrotate) the access log. 0 or -1 with errno. */
 int alog_open(void);
 

@@ -2,6 +2,7 @@
  *
  * Paths are matched exactly as received: no decoding, no "..", no trailing
  * slash guessing. All domain work is in lookup/ (view, render, qr). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@ typedef struct {
     str_t path;  /* without the query */
     str_t query; /* after '?', may be empty */
     double start;
+    int client_known; /* 0 not looked up yet, 1 in client, -1 unknown (client_of) */
+    struct sockaddr_storage client;
 } rq_t;
 
 static double now_s(void)
@@ -91,6 +94,8 @@ static void add_header_name(h2o_req_t *req, const char *name, const char *value)
 }
 
 /* Every answer goes out here: headers, body, log line, metrics. */
+static int client_of(rq_t *r, struct sockaddr_storage *ss);
+
 static int respond(rq_t *r, int status, const char *type, const char *body, size_t len, int flags)
 {
     h2o_req_t *req = r->req;
@@ -117,24 +122,96 @@ static int respond(rq_t *r, int status, const char *type, const char *body, size
     req->res.content_length = len;
     double dt = now_s() - r->start;
     metrics_request(r->route, status, dt);
-    alog_request(req, status, is_method(req, "HEAD") ? 0 : len, dt);
+    struct sockaddr_storage who;
+    alog_request(req, client_of(r, &who) == 0 ? &who : NULL, status, is_method(req, "HEAD") ? 0 : len, dt);
     h2o_send_inline(req, body, len);
     return 0;
 }
 
 /* ---- client address and rate limits ----------------------------------------------- */
 
-static int peer(h2o_req_t *req, struct sockaddr_storage *ss)
+int portal_parse_ip(const char *s, size_t len, struct sockaddr_storage *out)
 {
-    memset(ss, 0, sizeof *ss);
-    return req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss) > 0 ? 0 : -1;
+    char buf[INET6_ADDRSTRLEN];
+    memset(out, 0, sizeof *out);
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+    if (inet_pton(AF_INET, buf, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, buf, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        return 0;
+    }
+    memset(out, 0, sizeof *out);
+    return -1;
 }
 
-/* 0 = go on; otherwise the request was answered 429. */
+static int same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return 0;
+    if (a->ss_family == AF_INET)
+        return memcmp(&((const struct sockaddr_in *)a)->sin_addr, &((const struct sockaddr_in *)b)->sin_addr,
+                      sizeof(struct in_addr)) == 0;
+    return a->ss_family == AF_INET6 &&
+           memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
+                  sizeof(struct in6_addr)) == 0;
+}
+
+/* The address X-Forwarded-For ends with: the one the nearest proxy added
+ * (HAProxy's option forwardfor adds a header, nginx appends to the last). */
+static int forwarded_for(h2o_req_t *req, struct sockaddr_storage *out)
+{
+    ssize_t i = -1, last = -1;
+    while ((i = h2o_find_header(&req->headers, H2O_TOKEN_X_FORWARDED_FOR, i)) != -1)
+        last = i;
+    if (last < 0)
+        return -1;
+    const h2o_iovec_t v = req->headers.entries[last].value;
+    size_t end = v.len, start;
+    while (end > 0 && (v.base[end - 1] == ' ' || v.base[end - 1] == '\t'))
+        end--;
+    start = end;
+    while (start > 0 && v.base[start - 1] != ',' && v.base[start - 1] != ' ' && v.base[start - 1] != '\t')
+        start--;
+    return portal_parse_ip(v.base + start, end - start, out);
+}
+
+/* The client of a request, found once: its TCP peer, or, when the peer is a
+ * --trusted-proxy, the address that proxy put last in X-Forwarded-For (a
+ * client's own X-Forwarded-For is never believed; a proxy's header that
+ * cannot be read leaves the proxy's address). @return 0, or -1 if unknown. */
+static int client_of(rq_t *r, struct sockaddr_storage *ss)
+{
+    if (r->client_known == 0) {
+        r->client_known = -1;
+        memset(&r->client, 0, sizeof r->client);
+        if (r->req->conn->callbacks->get_peername(r->req->conn, (struct sockaddr *)&r->client) > 0) {
+            r->client_known = 1;
+            for (int i = 0; i < portal.ntrusted_proxies; i++) {
+                struct sockaddr_storage fwd;
+                if (same_ip(&r->client, &portal.trusted_proxies[i])) {
+                    if (forwarded_for(r->req, &fwd) == 0)
+                        r->client = fwd;
+                    break;
+                }
+            }
+        }
+    }
+    *ss = r->client;
+    return r->client_known > 0 ? 0 : -1;
+}
+
 static unsigned limited(rq_t *r)
 {
     struct sockaddr_storage ss;
-    if (portal.limiter == NULL || peer(r->req, &ss) != 0)
+    if (portal.limiter == NULL || client_of(r, &ss) != 0)
         return 0;
     return ratelimit_check(portal.limiter, (struct sockaddr *)&ss);
 }
@@ -142,7 +219,7 @@ static unsigned limited(rq_t *r)
 static void charge(rq_t *r, unsigned cost)
 {
     struct sockaddr_storage ss;
-    if (portal.limiter != NULL && peer(r->req, &ss) == 0)
+    if (portal.limiter != NULL && client_of(r, &ss) == 0)
         ratelimit_charge(portal.limiter, (struct sockaddr *)&ss, cost);
 }
 

@@ -2638,14 +2638,10 @@ static void start_rl_portal(ctx_t *c)
     c->rl_metrics_port = harness_free_port();
     assert_true(c->rl_metrics_port > 0 && c->rl_metrics_port != c->rl_port);
     const char *mlisten = harness_printf("127.0.0.1:%d", c->rl_metrics_port);
-    const char *argv[] = {c->portal_bin, "--db",
-                          c->db,         "--listen",
-                          listen,        "--public-url",
-                          url,           "--rate-limit",
-                          "10",          "--metrics-listen",
-                          mlisten,       "--access-log",
-                          logf,          "--threads",
-                          "2",           NULL};
+    const char *argv[] = {
+        c->portal_bin, "--db",         c->db, "--listen",         listen,       "--public-url",
+        url,           "--rate-limit", "10",  "--metrics-listen", mlisten,      "--access-log",
+        logf,          "--threads",    "2",   "--trusted-proxy",  "127.0.0.20", NULL};
     c->rl_pid = harness_start_bg(argv, c->rl_err, 0);
     assert_true(c->rl_pid > 0);
     long start = harness_now_ms();
@@ -2759,6 +2755,55 @@ static void test_rate_limit_bad_lookups_cost_five_and_good_ones_nothing(void **s
     EXPECT_STATUS(rl_get(c, src, typo), 400);
     EXPECT_STATUS(rl_get(c, src, typo), 400);
     expect_429(rl_get(c, src, typo));
+}
+
+/* docs/portal.md: behind a --trusted-proxy (here 127.0.0.20), the client is
+ * the address that proxy put last in X-Forwarded-For, each with its own
+ * bucket and its own /24 in the access log; from any other peer the header
+ * is the client's own and is not believed. */
+static void test_rate_limit_believes_x_forwarded_for_only_from_a_trusted_proxy(void **state)
+{
+    ctx_t *c = *state;
+    start_rl_portal(c);
+    const char *path = harness_printf("/v/%s", c->valid.code);
+    resp_t *r = NULL;
+    int served = 0;
+    for (int i = 0; i < RL_LIMIT + 3; i++) {
+        r = request_to("127.0.0.20", c->rl_port, "GET", path, "X-Forwarded-For: 198.51.100.1\r\n", NULL, 0);
+        served += r->status == 200;
+    }
+    expect_429(r);
+    EXPECT(r, served <= RL_LIMIT, "expected at most %d answers for one forwarded client, got %d", RL_LIMIT,
+           served);
+    /* another client behind the same proxy has its own bucket; what a client
+     * wrote itself before the proxy's address is not the client */
+    EXPECT_STATUS(
+        request_to("127.0.0.20", c->rl_port, "GET", path, "X-Forwarded-For: 198.51.100.2\r\n", NULL, 0), 200);
+    EXPECT_STATUS(request_to("127.0.0.20", c->rl_port, "GET", path,
+                             "X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-For: 203.0.113.9, 2001:db8::7\r\n",
+                             NULL, 0),
+                  200);
+    /* from a peer that is not a trusted proxy, the header changes nothing */
+    served = 0;
+    for (int i = 0; i < RL_LIMIT + 3; i++) {
+        const char *fwd = harness_printf("X-Forwarded-For: 198.51.100.%d\r\n", 50 + i);
+        r = request_to("127.0.0.21", c->rl_port, "GET", path, fwd, NULL, 0);
+        served += r->status == 200;
+    }
+    expect_429(r);
+    EXPECT(r, served <= RL_LIMIT,
+           "expected at most %d answers for 127.0.0.21 whatever its X-Forwarded-For, got %d", RL_LIMIT,
+           served);
+    const char *needles[] = {"198.51.100.0 - - ", "2001:db8:: - - "};
+    char *log = harness_read_file(harness_printf("%s/access-rl.log", c->tmp), NULL);
+    for (int tries = 0; tries < 60 && !(log && strstr(log, needles[0]) && strstr(log, needles[1])); tries++) {
+        harness_sleep_ms(50);
+        log = harness_read_file(harness_printf("%s/access-rl.log", c->tmp), NULL);
+    }
+    if (!log || !strstr(log, needles[0]) || !strstr(log, needles[1]))
+        fail_msg("expected access log lines for the forwarded clients 198.51.100.0/24 and 2001:db8::/48");
+    EXPECT(r, strstr(log, "198.51.100.50") == NULL && strstr(log, "198.51.100.0 - - ") != NULL,
+           "expected no untrusted X-Forwarded-For address in the access log");
 }
 
 /* docs/portal.md: with --metrics-listen, /metrics is only there. */
@@ -3449,6 +3494,7 @@ int main(void)
         cmocka_unit_test(test_unreadable_trust_anchors_answer_503_not_invalid),
         cmocka_unit_test(test_rate_limit_serves_a_code_at_most_n_times_then_429),
         cmocka_unit_test(test_rate_limit_misses_cost_five),
+        cmocka_unit_test(test_rate_limit_believes_x_forwarded_for_only_from_a_trusted_proxy),
         cmocka_unit_test(test_rate_limit_never_applies_to_home_static_and_healthz),
         cmocka_unit_test(test_rate_limit_qr_of_a_known_code_costs_nothing),
         cmocka_unit_test(test_rate_limit_bad_lookups_cost_five_and_good_ones_nothing),
