@@ -795,6 +795,14 @@ static int on_api_verify(rq_t *r)
         const char *s = json_string_value(c);
         json_t *res;
         view_t v;
+        /* each code is a lookup: a batch runs out of tokens as the same
+         * lookups one by one would (a batch of misses is not 100 guesses for
+         * the price of one) */
+        if (i > 0 && (wait = limited(r)) != 0) {
+            json_decref(results);
+            json_decref(body);
+            return too_many(r, wait, 1);
+        }
         if (s == NULL || code_parse(str_n(s, json_string_length(c)), code, NULL) != CODE_OK) {
             charge(r, MISS_COST);
             res = json_pack("{s:O, s:s}", "code", c, "status", "malformed");

@@ -2806,6 +2806,25 @@ static void test_rate_limit_believes_x_forwarded_for_only_from_a_trusted_proxy(v
            "expected no untrusted X-Forwarded-For address in the access log");
 }
 
+/* docs/portal.md: each code of a batch verify is a lookup. A batch of 100
+ * unknown codes runs out of tokens after two of them (5 each, 10 tokens)
+ * and is answered 429, as the same lookups one by one would be; the client
+ * then waits. (Before, the whole batch was answered and the debt capped.) */
+static void test_rate_limit_batch_verify_pays_for_each_code(void **state)
+{
+    ctx_t *c = *state;
+    start_rl_portal(c);
+    const char *body = "{\"codes\": [";
+    for (int i = 0; i < 100; i++)
+        body = harness_printf("%s%s\"%.15s%c\"", body, i ? "," : "", c->unknown[i % 4],
+                              "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[i % 32]);
+    body = harness_printf("%s]}", body);
+    resp_t *r = request_to("127.0.0.22", c->rl_port, "POST", "/api/v1/verify",
+                           "Content-Type: application/json\r\n", body, strlen(body));
+    expect_429(r);
+    expect_429(rl_get(c, "127.0.0.22", harness_printf("/v/%s", c->valid.code)));
+}
+
 /* docs/portal.md: with --metrics-listen, /metrics is only there. */
 static void test_metrics_listen_moves_metrics_off_the_public_listener(void **state)
 {
@@ -3495,6 +3514,7 @@ int main(void)
         cmocka_unit_test(test_rate_limit_serves_a_code_at_most_n_times_then_429),
         cmocka_unit_test(test_rate_limit_misses_cost_five),
         cmocka_unit_test(test_rate_limit_believes_x_forwarded_for_only_from_a_trusted_proxy),
+        cmocka_unit_test(test_rate_limit_batch_verify_pays_for_each_code),
         cmocka_unit_test(test_rate_limit_never_applies_to_home_static_and_healthz),
         cmocka_unit_test(test_rate_limit_qr_of_a_known_code_costs_nothing),
         cmocka_unit_test(test_rate_limit_bad_lookups_cost_five_and_good_ones_nothing),
