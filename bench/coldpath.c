@@ -106,7 +106,7 @@ int main(int argc, char **argv)
             v.published_at = doc.published_at;
             v.pl = pl;
             v.verdict = vd;
-            json_t *ctx = view_page_context(&v, catalog, "vi", "https://tra-cuu.example.vn");
+            json_t *ctx = view_page_context(&v, catalog, "", "https://tra-cuu.example.vn");
             json_object_set_new(ctx, "t", json_incref(catalog));
             json_object_set_new(ctx, "lang", json_string("vi"));
             double t4 = now();

@@ -300,12 +300,12 @@ static void set_role_label(json_t *o, json_t *t, const char *role)
     set_new(o, "role_label", json_string(text)); /* checked: the cut may fall inside a character */
 }
 
-static json_t *code_link(const char code[CODE_LEN], const char *lang)
+static json_t *code_link(const char code[CODE_LEN], const char *lang_query)
 {
     char c[CODE_LEN + 1], g[CODE_GROUPED_LEN + 1], url[64];
     code_str(code, c);
     code_format_grouped(code, g);
-    snprintf(url, sizeof url, "/v/%s%s", c, strcmp(lang, "en") == 0 ? "?lang=en" : "");
+    snprintf(url, sizeof url, "/v/%s%.16s", c, lang_query);
     json_t *o = json_object();
     set_str(o, "code", c);
     set_str(o, "code_grouped", g);
@@ -390,7 +390,7 @@ static json_t *transcript_context(const payload_t *pl, json_t *t)
     return o;
 }
 
-json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const char *public_url)
+json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, const char *public_url)
 {
     char code[CODE_LEN + 1], g[CODE_GROUPED_LEN + 1], buf[512], d[32];
     const verdict_t *vd = v->verdict;
@@ -409,7 +409,7 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
     set_new(c, "is_invalid", json_boolean(v->status == VIEW_INVALID));
     view_format_date(v->published_at, d);
     set_str(c, "published_at", d);
-    const char *q = strcmp(lang, "en") == 0 ? "?lang=en" : "";
+    const char *q = lang_query;
     snprintf(buf, sizeof buf, "/v/%s/qr.svg", code);
     set_str(c, "qr_svg_url", buf);
     snprintf(buf, sizeof buf, "/v/%s/qr.png", code);
@@ -459,12 +459,12 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const ch
         char on[16];
         date_vn(v->recalled_on, on);
         json_t *r = json_pack("{s:s, s:s}", "recalled_on", on, "reason", v->recall_reason ? v->recall_reason : "");
-        set_new(r, "replacement", v->replaced ? code_link(v->replaced_by, lang) : json_null());
+        set_new(r, "replacement", v->replaced ? code_link(v->replaced_by, lang_query) : json_null());
         set_new(c, "recall", r);
     } else {
         set_new(c, "recall", json_null());
     }
-    set_new(c, "supersedes", v->pl.has_supersedes ? code_link(v->pl.supersedes, lang) : json_null());
+    set_new(c, "supersedes", v->pl.has_supersedes ? code_link(v->pl.supersedes, lang_query) : json_null());
     set_new(c, "transcript", transcript_context(&v->pl, t));
     return c;
 }

@@ -60,10 +60,11 @@ json_t *view_public_transcript(const payload_t *pl);
 
 /** The template context of the transcript pages (see templates/).
  * @param t           the catalog of the page's language (borrowed)
- * @param lang        "vi" or "en"
+ * @param lang_query  what keeps the page's language on its links to other
+ *                    pages: "", "?lang=en" or "?lang=vi" (ASCII, short)
  * @param public_url  ASCII (the portal refuses any other at start-up), no trailing slash
  * @return a new object, or NULL when memory runs out. */
-json_t *view_page_context(const view_t *v, json_t *t, const char *lang, const char *public_url);
+json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, const char *public_url);
 
 /** Format UTC seconds as dd/mm/yyyy (Vietnam time, UTC+7), NUL-terminated. */
 void view_format_date(int64_t t, char out[16]);

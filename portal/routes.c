@@ -285,6 +285,14 @@ static void pick_lang(rq_t *r)
     r->lang = best_en > best_vi && best_en > 0;
 }
 
+/* What keeps a page's language on its links and redirects: English always
+ * (Vietnamese is the default), Vietnamese when it was chosen with ?lang=vi
+ * (a browser that prefers English would otherwise switch back). */
+static const char *lang_query(const rq_t *r)
+{
+    return r->lang ? "?lang=en" : r->lang_explicit ? "?lang=vi" : "";
+}
+
 static const char *lang_name(const rq_t *r)
 {
     return r->lang ? "en" : "vi";
@@ -354,6 +362,7 @@ static void add_base(rq_t *r, json_t *c)
 {
     char sw[600];
     json_object_set_new(c, "lang", json_string(lang_name(r)));
+    json_object_set_new(c, "lang_explicit", json_boolean(r->lang_explicit));
     json_object_set(c, "t", r->w->catalog[r->lang]);
     json_object_set_new(c, "public_url", json_string(portal.public_url));
     /* the same page in the other language; the home page's when the path
@@ -530,7 +539,7 @@ static int on_lookup(rq_t *r)
         code_error_text(&e, lang_name(r), msg, sizeof msg);
         return error_page(r, 400, msg, raw);
     }
-    snprintf(loc, sizeof loc, "/v/%s%s", code, r->lang_explicit && r->lang ? "?lang=en" : "");
+    snprintf(loc, sizeof loc, "/v/%s%s", code, r->lang_explicit ? lang_query(r) : "");
     return redirect(r, 303, loc);
 }
 
@@ -565,7 +574,8 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
                       unsigned char key[32])
 {
     char link[CODE_LEN];
-    unsigned char head[2 + 8 + 8] = {(unsigned char)kind, (unsigned char)r->lang};
+    /* the language, and whether it was chosen: a chosen one stays on the links */
+    unsigned char head[2 + 8 + 8] = {(unsigned char)kind, (unsigned char)(r->lang | r->lang_explicit << 1)};
     int doc_kind = 0, rc = VIEW_OK;
     size_t outl = 0;
     if (r->w->key_mac == NULL && portal.key_mac != NULL)
@@ -618,7 +628,7 @@ static const char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len, 
         json_decref(o);
         return *to_free;
     }
-    json_t *c = view_page_context(v, r->w->catalog[r->lang], lang_name(r), portal.public_url);
+    json_t *c = view_page_context(v, r->w->catalog[r->lang], lang_query(r), portal.public_url);
     if (c == NULL)
         return NULL;
     add_base(r, c); /* view_page_context sets none of add_base's keys */
@@ -903,7 +913,7 @@ static int on_v(rq_t *r, const match_t *m)
     }
     if (m->upper || m->seg.len != CODE_LEN || memcmp(m->seg.ptr, code, CODE_LEN) != 0) {
         snprintf(loc, sizeof loc, "/v/%s%.*s%s", code, (int)m->sub.len, m->sub.ptr,
-                 r->lang_explicit && r->lang ? "?lang=en" : "");
+                 r->lang_explicit ? lang_query(r) : "");
         return redirect(r, 301, loc);
     }
     if (m->kind == MATCH_QR_SVG || m->kind == MATCH_QR_PNG)

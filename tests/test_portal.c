@@ -1078,6 +1078,33 @@ static void test_lang_switch_link_stays_on_the_site(void **state)
                     harness_printf("class=\"lang-switch\" href=\"/v/%s?lang&#61;en\"", c->valid.code));
 }
 
+/* A language chosen with ?lang= stays chosen along the way a reader goes:
+ * the lookup form carries it, the redirect to the page keeps it, and the
+ * page's links (print, replacement) keep it, even against a browser that
+ * prefers the other language. */
+static void test_chosen_language_stays_through_form_redirect_and_links(void **state)
+{
+    ctx_t *c = *state;
+    EXPECT_BODY_HAS(get(c, "/?lang=en"), "<input type=\"hidden\" name=\"lang\" value=\"en\">");
+    resp_t *home = get(c, "/");
+    EXPECT(home, !body_has(home, "name=\"lang\""), "expected no language field when none was chosen");
+    expect_redirect(c, get(c, harness_printf("/lookup?code=%s&lang=en", c->valid.code)), 303,
+                    harness_printf("/v/%s?lang=en", c->valid.code));
+    const char *en = "Accept-Language: en\r\n";
+    expect_redirect(c, get_h(c, harness_printf("/lookup?code=%s&lang=vi", c->valid.code), en), 303,
+                    harness_printf("/v/%s?lang=vi", c->valid.code));
+    resp_t *r = get_h(c, harness_printf("/v/%s?lang=vi", c->recalled_old), en);
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "lang=\"vi\"");
+    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s?lang&#61;vi\"", c->recalled_new));
+    r = get_h(c, harness_printf("/v/%s?lang=vi", c->recalled_new), en);
+    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s?lang&#61;vi\"", c->recalled_old));
+    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s/print?lang&#61;vi\"", c->recalled_new));
+    /* and a page reached without choosing keeps its links plain */
+    r = get(c, harness_printf("/v/%s", c->recalled_new));
+    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s/print\"", c->recalled_new));
+}
+
 static void test_home_lang_query_wins_over_accept_language(void **state)
 {
     ctx_t *c = *state;
@@ -3438,6 +3465,7 @@ int main(void)
         cmocka_unit_test(test_home_accept_language_preferring_english_gives_english),
         cmocka_unit_test(test_home_accept_language_preferring_vietnamese_gives_vietnamese),
         cmocka_unit_test(test_home_lang_query_wins_over_accept_language),
+        cmocka_unit_test(test_chosen_language_stays_through_form_redirect_and_links),
         cmocka_unit_test(test_lang_switch_link_stays_on_the_site),
         cmocka_unit_test(test_html_answers_carry_csp_and_nosniff),
         cmocka_unit_test(test_lookup_normalises_case_hyphens_and_separators_to_303),

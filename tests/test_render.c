@@ -1656,7 +1656,7 @@ static void test_page_context_names_roles_the_catalog_does_not_know(void **state
     memset(v.code, 'A', CODE_LEN);
     v.status = VIEW_INVALID;
     v.verdict = vd;
-    json_t *c = view_page_context(&v, vi, "vi", PUBLIC_URL);
+    json_t *c = view_page_context(&v, vi, "", PUBLIC_URL);
     assert_non_null(c);
     json_t *failed = json_object_get(c, "checks_failed");
     assert_int_equal(json_array_size(failed), 2);
