@@ -398,7 +398,7 @@ static void set_public_url(const char *given)
         while (n > 0 && given[n - 1] == '/')
             n--;
         if (n == 0 || n >= sizeof portal.public_url || (strncmp(given, "http://", 7) != 0 && strncmp(given, "https://", 8) != 0))
-            die("--public-url %s: expected http://HOST[:PORT][/PATH] or https://...", given);
+            die("--public-url %s: expected http://HOST[:PORT] or https://HOST[:PORT]", given);
         /* pages and QR codes carry it as it is: ASCII only, as a URL on the
          * wire is (a Vietnamese host name goes in its xn-- form) */
         for (size_t i = 0; i < n; i++)
@@ -407,6 +407,15 @@ static void set_public_url(const char *given)
                 die("--public-url: character %zu is not allowed in a URL (write a host name in its ASCII "
                     "xn-- form, percent-encode the rest)",
                     i + 1);
+        /* the portal's own links (the form, /static/, redirects) start at
+         * the root of its host: a path here would be in QR codes only */
+        const char *host = given + (given[4] == 's' ? 8 : 7);
+        const char *slash = memchr(host, '/', n - (size_t)(host - given));
+        if (slash != NULL || memchr(host, '?', n - (size_t)(host - given)) != NULL ||
+            memchr(host, '#', n - (size_t)(host - given)) != NULL || host == given + n)
+            die("--public-url %s: expected http://HOST[:PORT] or https://HOST[:PORT], without a path (the "
+                "portal's links start at the root of its host; serve it at the root of a host name)",
+                given);
         memcpy(portal.public_url, given, n);
         portal.public_url[n] = '\0';
         return;

@@ -3198,6 +3198,26 @@ static void test_start_with_non_ascii_public_url_exits_2(void **state)
                       "expected a one-line reason naming the xn-- form, got: %s", r.err);
 }
 
+/* The portal's links start at the root of its host, so a public URL with a
+ * path would work in QR codes only: refused with a one-line reason. A
+ * trailing slash is not a path. */
+static void test_start_with_public_url_path_exits_2(void **state)
+{
+    ctx_t *c = *state;
+    harness_run_t r;
+    const char *args[] = {"--db",
+                          c->db,
+                          "--listen",
+                          harness_printf("127.0.0.1:%d", harness_free_port()),
+                          "--public-url",
+                          "https://moet.example.vn/hocba",
+                          NULL};
+    run_portal(c, &r, args);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    HARNESS_CHECK_RUN(count_lines(r.err) == 1 && strstr(r.err, "without a path") != NULL, &r,
+                      "expected a one-line reason saying without a path, got: %s", r.err);
+}
+
 /* Stop the group's portal: SIGTERM, exit 0 within 5 s. 0 or -1. */
 static int stop_portal(ctx_t *c, char *why, size_t n)
 {
@@ -3557,6 +3577,7 @@ int main(void)
         cmocka_unit_test(test_start_on_a_port_in_use_exits_2),
         cmocka_unit_test(test_start_with_unknown_option_exits_2),
         cmocka_unit_test(test_start_with_non_ascii_public_url_exits_2),
+        cmocka_unit_test(test_start_with_public_url_path_exits_2),
         cmocka_unit_test(test_portal_stops_on_sigterm_with_exit_0),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
