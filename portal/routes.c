@@ -453,7 +453,7 @@ static int not_allowed(rq_t *r, const char *allow)
 {
     add_header(r->req, H2O_TOKEN_ALLOW, allow);
     if (r->path.len >= 5 && memcmp(r->path.ptr, "/api/", 5) == 0)
-        return problem(r, 405, "method_not_allowed", allow);
+        return problem(r, 405, "method_not_allowed", tr(r, "error.405.message"));
     return error_page(r, 405, NULL, NULL);
 }
 
@@ -790,11 +790,11 @@ static int on_api_verify(rq_t *r)
     const char *error;
     int bad = match_verify_body(str_n(req->entity.base, req->entity.len), &body, &codes, &error);
     if (bad == MATCH_BODY_TOO_LARGE)
-        return problem(r, 413, error, "the body is larger than 16 KiB");
+        return problem(r, 413, error, tr(r, "error.413.message"));
     if (bad != MATCH_BODY_OK)
         return problem(r, 400, error,
-                       strcmp(error, "too_many_codes") == 0 ? "at most 100 codes per request"
-                                                            : "expected a JSON object {\"codes\": [CODE, ...]}");
+                       tr(r, strcmp(error, "too_many_codes") == 0 ? "error.too_many_codes.message"
+                                                                  : "error.bad_request.message"));
     json_t *results = json_array();
     size_t i;
     json_t *c;
@@ -945,7 +945,7 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
     /* libh2o keeps Host apart from req->headers: it counts as one field too */
     if (hbytes + req->authority.len > PORTAL_MAX_HEADER_BYTES || req->headers.size + 1 > PORTAL_MAX_HEADERS) {
         if (r.path.len >= 5 && memcmp(r.path.ptr, "/api/", 5) == 0)
-            return problem(&r, 431, "headers_too_large", "request headers are limited to 8 KiB and 64 fields");
+            return problem(&r, 431, "headers_too_large", tr(&r, "error.431.message"));
         return error_page(&r, 431, NULL, NULL);
     }
 

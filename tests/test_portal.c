@@ -1733,6 +1733,32 @@ static void test_verify_more_than_100_codes_is_400(void **state)
     expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 400, "too_many_codes");
 }
 
+/* http.md: a problem's detail is in the page language, for the verify
+ * route's 400s and 413 and for 405 too (they were English only). */
+static void test_problem_details_are_in_the_page_language(void **state)
+{
+    ctx_t *c = *state;
+    struct {
+        const char *lang, *want;
+    } langs[] = {{"", "Cần gửi một đối tượng JSON"}, {"?lang=en", "Expected a JSON object"}};
+    for (size_t i = 0; i < 2; i++) {
+        resp_t *r = post_json(c, harness_printf("/api/v1/verify%s", langs[i].lang), "[]", 2);
+        const char *d = jstr(jget(expect_problem(r, 400, "bad_request"), "detail"));
+        EXPECT(r, d && strstr(d, langs[i].want), "expected a detail with \"%s\", got %s", langs[i].want,
+               d ? d : "none");
+    }
+    char big[17 * 1024];
+    memset(big, ' ', sizeof big);
+    resp_t *r = post_json(c, "/api/v1/verify", big, sizeof big);
+    const char *d = jstr(jget(expect_problem(r, 413, "too_large"), "detail"));
+    EXPECT(r, d && strstr(d, "16 KiB") && strstr(d, "vượt quá"), "expected the Vietnamese 413 detail, got %s",
+           d ? d : "none");
+    r = request(c, "DELETE", harness_api_path(c->valid.code), NULL, NULL, 0);
+    d = jstr(jget(expect_problem(r, 405, "method_not_allowed"), "detail"));
+    EXPECT(r, d && strstr(d, "chỉ cho phép xem"), "expected the Vietnamese 405 detail, got %s",
+           d ? d : "none");
+}
+
 /* http.md: at most 100 codes and at most 16 KiB are fine. */
 static void test_verify_accepts_exactly_100_codes_in_exactly_16_kib(void **state)
 {
@@ -3526,6 +3552,7 @@ int main(void)
         cmocka_unit_test(test_verify_accepts_exactly_100_codes_in_exactly_16_kib),
         cmocka_unit_test(test_verify_answers_canonical_codes_for_any_spelling),
         cmocka_unit_test(test_verify_body_over_16_kib_is_413),
+        cmocka_unit_test(test_problem_details_are_in_the_page_language),
         cmocka_unit_test(test_verify_broken_json_or_codes_not_an_array_is_400),
         cmocka_unit_test(test_verify_get_is_405_with_allow_post),
         cmocka_unit_test(test_head_answers_like_get_without_body),
