@@ -352,8 +352,16 @@ trust_cert_t *trust_cert_get(trust_t *t, const trust_der_t *d)
 
 /* Read every PEM block of a bundle; each must be a certificate. Calls add()
  * with each DER unless add is NULL. Returns the count or -1. */
-static int read_bundle(str_t pem, int (*add)(trust_t *, const uint8_t *, size_t, int), trust_t *t, int anchor,
-                       char *why, size_t whylen)
+/* One PEM block of a bundle, its index from 0: 0 to go on, -1 with *why set
+ * to stop. */
+typedef int (*pem_block_fn)(void *arg, int index, const char *name, const unsigned char *data, long len,
+                            char *why, size_t whylen);
+
+/* Call fn on each PEM block of pem in turn. none: the reason when pem is not
+ * empty but holds no block (an empty pem holds none, and that is no error).
+ * @return how many blocks, or -1 with *why set (a damaged block, or what fn
+ *         refused). */
+static int pem_each(str_t pem, pem_block_fn fn, void *arg, const char *none, char *why, size_t whylen)
 {
     BIO *b = BIO_new_mem_buf(pem.ptr, (int)pem.len);
     int n = 0;
@@ -368,35 +376,20 @@ static int read_bundle(str_t pem, int (*add)(trust_t *, const uint8_t *, size_t,
         if (PEM_read_bio(b, &name, &header, &data, &len) != 1) {
             unsigned long e = ERR_peek_last_error();
             ERR_clear_error();
-            if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && n > 0)
+            if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && (n > 0 || pem.len == 0))
                 break;
-            if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && pem.len == 0)
-                break;
-            WHY(n == 0 && ERR_GET_REASON(e) == PEM_R_NO_START_LINE
-                    ? "holds no PEM certificate"
-                    : "PEM block %d cannot be read (truncated or damaged)",
-                n + 1);
+            if (n == 0 && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
+                WHY("%s", none);
+            else
+                WHY("PEM block %d cannot be read (truncated or damaged)", n + 1);
             n = -1;
             break;
         }
-        int ok = strcmp(name, "CERTIFICATE") == 0;
-        if (ok) {
-            const unsigned char *p = data;
-            X509 *x = d2i_X509(NULL, &p, len);
-            ok = x != NULL && p == data + len;
-            X509_free(x);
-            ERR_clear_error();
-        }
-        if (ok && add != NULL && add(t, data, (size_t)len, anchor) != 0) {
-            WHY("certificate %d cannot be used (out of memory)", n + 1);
-            ok = -1;
-        }
-        if (ok == 0)
-            WHY("PEM block %d is a \"%s\", not a readable CERTIFICATE", n + 1, name);
+        int rc = fn(arg, n, name, data, len, why, whylen);
         OPENSSL_free(name);
         OPENSSL_free(header);
         OPENSSL_free(data);
-        if (ok != 1) {
+        if (rc != 0) {
             n = -1;
             break;
         }
@@ -404,6 +397,42 @@ static int read_bundle(str_t pem, int (*add)(trust_t *, const uint8_t *, size_t,
     }
     BIO_free(b);
     return n;
+}
+
+typedef struct {
+    int (*add)(trust_t *, const uint8_t *, size_t, int);
+    trust_t *t;
+    int anchor;
+} bundle_t;
+
+static int bundle_cert(void *arg, int index, const char *name, const unsigned char *data, long len, char *why,
+                       size_t whylen)
+{
+    const bundle_t *bu = arg;
+    int ok = strcmp(name, "CERTIFICATE") == 0;
+    if (ok) {
+        const unsigned char *p = data;
+        X509 *x = d2i_X509(NULL, &p, len);
+        ok = x != NULL && p == data + len;
+        X509_free(x);
+        ERR_clear_error();
+    }
+    if (!ok) {
+        WHY("PEM block %d is a \"%s\", not a readable CERTIFICATE", index + 1, name);
+        return -1;
+    }
+    if (bu->add != NULL && bu->add(bu->t, data, (size_t)len, bu->anchor) != 0) {
+        WHY("certificate %d cannot be used (out of memory)", index + 1);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_bundle(str_t pem, int (*add)(trust_t *, const uint8_t *, size_t, int), trust_t *t, int anchor,
+                       char *why, size_t whylen)
+{
+    bundle_t bu = {add, t, anchor};
+    return pem_each(pem, bundle_cert, &bu, "holds no PEM certificate", why, whylen);
 }
 
 static int add_store_cert(trust_t *t, const uint8_t *der, size_t len, int anchor)
@@ -429,6 +458,32 @@ static int add_store_cert(trust_t *t, const uint8_t *der, size_t len, int anchor
     return 0;
 }
 
+static int crl_block(void *arg, int index, const char *name, const unsigned char *data, long len, char *why,
+                     size_t whylen)
+{
+    X509_CRL **out = arg;
+    if (index == TRUST_MAX_CRLS_PER_FILE) {
+        WHY("holds more than %d CRLs; give them as several files", TRUST_MAX_CRLS_PER_FILE);
+        return -1;
+    }
+    X509_CRL *crl = NULL;
+    if (strcmp(name, "X509 CRL") == 0) {
+        const unsigned char *p = data;
+        crl = d2i_X509_CRL(NULL, &p, len);
+        if (crl != NULL && p != data + len) {
+            X509_CRL_free(crl);
+            crl = NULL;
+        }
+        ERR_clear_error();
+    }
+    if (crl == NULL) {
+        WHY("PEM block %d is a \"%s\", not a readable X509 CRL", index + 1, name);
+        return -1;
+    }
+    out[index] = crl;
+    return 0;
+}
+
 /* The CRLs of one CRL file: one DER CRL, or PEM "X509 CRL" blocks, as many
  * as a bundle made with cat holds (each is used: a bundle's second CRL must
  * not be dropped unseen). Up to TRUST_MAX_CRLS_PER_FILE go to out.
@@ -436,7 +491,6 @@ static int add_store_cert(trust_t *t, const uint8_t *der, size_t len, int anchor
  *         (a damaged block, another kind of block, trailing DER bytes). */
 static int parse_crls(str_t in, X509_CRL **out, char *why, size_t whylen)
 {
-    int n = 0;
     if (!is_pem(in)) {
         const unsigned char *p = (const unsigned char *)in.ptr;
         X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)in.len);
@@ -449,51 +503,7 @@ static int parse_crls(str_t in, X509_CRL **out, char *why, size_t whylen)
         out[0] = crl;
         return 1;
     }
-    BIO *b = BIO_new_mem_buf(in.ptr, (int)in.len);
-    if (b == NULL) {
-        WHY("out of memory");
-        return -1;
-    }
-    for (;;) {
-        char *name = NULL, *header = NULL;
-        unsigned char *data = NULL;
-        long len = 0;
-        if (PEM_read_bio(b, &name, &header, &data, &len) != 1) {
-            unsigned long e = ERR_peek_last_error();
-            ERR_clear_error();
-            if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && n > 0)
-                break;
-            WHY(n == 0 ? "not a CRL (DER or PEM X509 CRL expected)"
-                       : "PEM block %d cannot be read (truncated or damaged)",
-                n + 1);
-            n = -1;
-            break;
-        }
-        X509_CRL *crl = NULL;
-        if (strcmp(name, "X509 CRL") == 0) {
-            const unsigned char *p = data;
-            crl = d2i_X509_CRL(NULL, &p, len);
-            if (crl != NULL && p != data + len) {
-                X509_CRL_free(crl);
-                crl = NULL;
-            }
-            ERR_clear_error();
-        }
-        if (crl == NULL)
-            WHY("PEM block %d is a \"%s\", not a readable X509 CRL", n + 1, name);
-        else if (n == TRUST_MAX_CRLS_PER_FILE)
-            WHY("holds more than %d CRLs; give them as several files", TRUST_MAX_CRLS_PER_FILE);
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-        if (crl == NULL || n == TRUST_MAX_CRLS_PER_FILE) {
-            X509_CRL_free(crl);
-            n = -1;
-            break;
-        }
-        out[n++] = crl;
-    }
-    BIO_free(b);
+    int n = pem_each(in, crl_block, out, "not a CRL (DER or PEM X509 CRL expected)", why, whylen);
     if (n < 0)
         for (int i = 0; i < TRUST_MAX_CRLS_PER_FILE && out[i] != NULL; i++) {
             X509_CRL_free(out[i]);
