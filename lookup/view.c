@@ -416,6 +416,8 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, co
     set_str(c, "qr_png_url", buf);
     snprintf(buf, sizeof buf, "/v/%s/print%s", code, q);
     set_str(c, "print_url", buf);
+    snprintf(buf, sizeof buf, "/v/%s%s", code, q); /* the page, in the language it was read in */
+    set_str(c, "page_link", buf);
 
     json_t *failed = json_array(), *signers = json_array();
     for (size_t i = 0; vd != NULL && i < vd->nitems; i++) {

@@ -1100,6 +1100,9 @@ static void test_chosen_language_stays_through_form_redirect_and_links(void **st
     r = get_h(c, harness_printf("/v/%s?lang=vi", c->recalled_new), en);
     EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s?lang&#61;vi\"", c->recalled_old));
     EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s/print?lang&#61;vi\"", c->recalled_new));
+    /* the printable copy's way back keeps the language too */
+    EXPECT_BODY_HAS(get_h(c, harness_printf("/v/%s/print?lang=vi", c->recalled_new), en),
+                    harness_printf("href=\"/v/%s?lang&#61;vi\"", c->recalled_new));
     /* and a page reached without choosing keeps its links plain */
     r = get(c, harness_printf("/v/%s", c->recalled_new));
     EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s/print\"", c->recalled_new));

@@ -1138,19 +1138,20 @@ static json_t *transcript_ctx(const site_t *s, int lang, int status, const char 
                                           "QRB4-Q274-B601-PXGM"};
     static const char *const name[] = {"valid", "recalled", "invalid"};
     const char *q = lang == EN ? "?lang=en" : "";
-    char path[64], page_url[96], qr_svg[64], qr_png[64], print_url[64];
+    char path[64], page_url[96], qr_svg[64], qr_png[64], print_url[64], page_link[64];
     snprintf(path, sizeof path, "/v/%s%s", code[status], page);
     snprintf(page_url, sizeof page_url, PUBLIC_URL "/v/%s", code[status]);
     snprintf(qr_svg, sizeof qr_svg, "/v/%s/qr.svg", code[status]);
     snprintf(qr_png, sizeof qr_png, "/v/%s/qr.png", code[status]);
     snprintf(print_url, sizeof print_url, "/v/%s/print%s", code[status], q);
+    snprintf(page_link, sizeof page_link, "/v/%s%s", code[status], q);
 
     json_t *c = base_ctx(s, lang, path);
-    json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:s, s:s}", "code", code[status],
-                          "code_grouped", grouped[status], "page_url", page_url, "status", name[status],
-                          "is_valid", status == VALID, "is_recalled", status == RECALLED, "is_invalid",
-                          status == INVALID, "published_at", "30/05/2025", "qr_svg_url", qr_svg, "qr_png_url",
-                          qr_png, "print_url", print_url);
+    json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s}", "code",
+                          code[status], "code_grouped", grouped[status], "page_url", page_url, "status",
+                          name[status], "is_valid", status == VALID, "is_recalled", status == RECALLED,
+                          "is_invalid", status == INVALID, "published_at", "30/05/2025", "qr_svg_url", qr_svg,
+                          "qr_png_url", qr_png, "print_url", print_url, "page_link", page_link);
     if (status == INVALID) {
         json_object_set_new(
             v, "checks_failed",
