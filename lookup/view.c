@@ -409,14 +409,13 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, co
     set_new(c, "is_invalid", json_boolean(v->status == VIEW_INVALID));
     view_format_date(v->published_at, d);
     set_str(c, "published_at", d);
-    const char *q = lang_query;
     snprintf(buf, sizeof buf, "/v/%s/qr.svg", code);
     set_str(c, "qr_svg_url", buf);
     snprintf(buf, sizeof buf, "/v/%s/qr.png", code);
     set_str(c, "qr_png_url", buf);
-    snprintf(buf, sizeof buf, "/v/%s/print%s", code, q);
+    snprintf(buf, sizeof buf, "/v/%s/print%s", code, lang_query);
     set_str(c, "print_url", buf);
-    snprintf(buf, sizeof buf, "/v/%s%s", code, q); /* the page, in the language it was read in */
+    snprintf(buf, sizeof buf, "/v/%s%s", code, lang_query); /* the page, in the language it was read in */
     set_str(c, "page_link", buf);
 
     json_t *failed = json_array(), *signers = json_array();

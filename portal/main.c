@@ -409,10 +409,11 @@ static void set_public_url(const char *given)
                     i + 1);
         /* the portal's own links (the form, /static/, redirects) start at
          * the root of its host: a path here would be in QR codes only */
-        const char *host = given + (given[4] == 's' ? 8 : 7);
-        const char *slash = memchr(host, '/', n - (size_t)(host - given));
-        if (slash != NULL || memchr(host, '?', n - (size_t)(host - given)) != NULL ||
-            memchr(host, '#', n - (size_t)(host - given)) != NULL || host == given + n)
+        size_t host = given[4] == 's' ? 8 : 7;
+        int has_path = host == n;
+        for (size_t i = host; i < n; i++)
+            has_path |= given[i] == '/' || given[i] == '?' || given[i] == '#';
+        if (has_path)
             die("--public-url %s: expected http://HOST[:PORT] or https://HOST[:PORT], without a path (the "
                 "portal's links start at the root of its host; serve it at the root of a host name)",
                 given);

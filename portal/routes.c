@@ -94,7 +94,7 @@ static void add_header_name(h2o_req_t *req, const char *name, const char *value)
 }
 
 /* Every answer goes out here: headers, body, log line, metrics. */
-static int client_of(rq_t *r, struct sockaddr_storage *ss);
+static const struct sockaddr_storage *client_of(rq_t *r);
 
 static int respond(rq_t *r, int status, const char *type, const char *body, size_t len, int flags)
 {
@@ -122,8 +122,7 @@ static int respond(rq_t *r, int status, const char *type, const char *body, size
     req->res.content_length = len;
     double dt = now_s() - r->start;
     metrics_request(r->route, status, dt);
-    struct sockaddr_storage who;
-    alog_request(req, client_of(r, &who) == 0 ? &who : NULL, status, is_method(req, "HEAD") ? 0 : len, dt);
+    alog_request(req, client_of(r), status, is_method(req, "HEAD") ? 0 : len, dt);
     h2o_send_inline(req, body, len);
     return 0;
 }
@@ -186,8 +185,8 @@ static int forwarded_for(h2o_req_t *req, struct sockaddr_storage *out)
 /* The client of a request, found once: its TCP peer, or, when the peer is a
  * --trusted-proxy, the address that proxy put last in X-Forwarded-For (a
  * client's own X-Forwarded-For is never believed; a proxy's header that
- * cannot be read leaves the proxy's address). @return 0, or -1 if unknown. */
-static int client_of(rq_t *r, struct sockaddr_storage *ss)
+ * cannot be read leaves the proxy's address). NULL when it is unknown. */
+static const struct sockaddr_storage *client_of(rq_t *r)
 {
     if (r->client_known == 0) {
         r->client_known = -1;
@@ -204,23 +203,20 @@ static int client_of(rq_t *r, struct sockaddr_storage *ss)
             }
         }
     }
-    *ss = r->client;
-    return r->client_known > 0 ? 0 : -1;
+    return r->client_known > 0 ? &r->client : NULL;
 }
 
 static unsigned limited(rq_t *r)
 {
-    struct sockaddr_storage ss;
-    if (portal.limiter == NULL || client_of(r, &ss) != 0)
-        return 0;
-    return ratelimit_check(portal.limiter, (struct sockaddr *)&ss);
+    const struct sockaddr_storage *ss = portal.limiter != NULL ? client_of(r) : NULL;
+    return ss != NULL ? ratelimit_check(portal.limiter, (const struct sockaddr *)ss) : 0;
 }
 
 static void charge(rq_t *r, unsigned cost)
 {
-    struct sockaddr_storage ss;
-    if (portal.limiter != NULL && client_of(r, &ss) == 0)
-        ratelimit_charge(portal.limiter, (struct sockaddr *)&ss, cost);
+    const struct sockaddr_storage *ss = portal.limiter != NULL ? client_of(r) : NULL;
+    if (ss != NULL)
+        ratelimit_charge(portal.limiter, (const struct sockaddr *)ss, cost);
 }
 
 /* ---- language -------------------------------------------------------------------- */
@@ -999,8 +995,7 @@ int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req)
         r.route = ROUTE_OTHER;
         return respond(&r, 404, "text/plain; charset=utf-8", "not found\n", 10, 0);
     }
-    if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
-        !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD"))) {
+    if (!is_method(req, "GET") && !is_method(req, "HEAD")) {
         add_header(req, H2O_TOKEN_ALLOW, "GET, HEAD");
         return respond(&r, 405, "text/plain; charset=utf-8", "method not allowed\n", 19, 0);
     }
