@@ -336,6 +336,8 @@ int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flag
         return INDEX_ECORRUPT;
     memcpy(cms + o, r.suf, r.suffix);
     out->cms = str_n(cms, r.clen);
+    out->cert_sha256 = r.hashes;
+    out->ncerts = (size_t)r.ncerts;
     return INDEX_OK;
 }
 

@@ -58,6 +58,11 @@ typedef struct {
     str_t payload;
     str_t cms;   /* len 0 unless INDEX_WITH_CMS */
     char *owned; /* malloc'd; release with index_doc_free */
+    /* With INDEX_WITH_CMS: the SHA-256 the record names for each certificate
+     * of the .p7s, in order (32 bytes each, in the map). What the index says,
+     * not checked here: good only as a hint (trust_der_hinted). */
+    const unsigned char *cert_sha256;
+    size_t ncerts;
 } index_doc_t;
 
 #define INDEX_WITH_CMS 1  /* flag of index_get_doc: also rebuild the .p7s */

@@ -250,12 +250,16 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
         ERR_clear_error();
         return NULL;
     }
-    trust_cert_t *c = calloc(1, sizeof *c);
+    /* the entry and, after it, the DER its hash was computed from */
+    trust_cert_t *c = calloc(1, sizeof *c + len);
     if (c == NULL) {
         X509_free(x);
         return NULL;
     }
     memcpy(c->sha256, h, 32);
+    memcpy(c + 1, der, len);
+    c->der = (const uint8_t *)(c + 1);
+    c->der_len = len;
     c->x = x;
     c->pkey = X509_get0_pubkey(x);
     c->key_problem = key_problem(c->pkey);
@@ -333,6 +337,23 @@ int trust_der(trust_der_t *d, const uint8_t *der, size_t len)
     d->der = der;
     d->len = len;
     return digest_sha256(der, len, d->sha256);
+}
+
+int trust_der_hinted(trust_t *t, trust_der_t *d, const uint8_t *der, size_t len, const unsigned char *hint)
+{
+    if (hint != NULL) {
+        pthread_rwlock_rdlock(&t->lock);
+        const trust_cert_t *c = cache_get(t, hint, NULL, 0);
+        int same = c != NULL && c->der_len == len && memcmp(c->der, der, len) == 0;
+        pthread_rwlock_unlock(&t->lock);
+        if (same) {
+            d->der = der;
+            d->len = len;
+            memcpy(d->sha256, hint, 32); /* == c->sha256, the hash of these bytes */
+            return 0;
+        }
+    }
+    return trust_der(d, der, len);
 }
 
 trust_cert_t *trust_cert_get(trust_t *t, const trust_der_t *d)

@@ -37,6 +37,8 @@ typedef struct {
 /** What the store knows about one certificate. Owned by the trust_t. */
 typedef struct trust_cert {
     unsigned char sha256[32];
+    const uint8_t *der; /* the DER that was hashed to sha256 (a copy, freed with the entry) */
+    size_t der_len;
     X509 *x;
     EVP_PKEY *pkey; /* borrowed from x */
     char subject[256]; /* RFC 2253, UTF-8 */
@@ -66,6 +68,16 @@ typedef struct {
  * @return 0, or -1 when OpenSSL could not hash (out of memory): then d must
  *         not be looked up, its hash is not the certificate's. */
 int trust_der(trust_der_t *d, const uint8_t *der, size_t len);
+
+/** trust_der, skipping the hash when a hint names a certificate the cache
+ * already holds with exactly these DER bytes: then its hash is the cached
+ * one, which was computed from those very bytes. A wrong, stale or forged
+ * hint costs a lookup and a comparison and then the hash is computed, so the
+ * result never depends on the hint being right.
+ * @param hint  the SHA-256 the caller believes der has (the index keeps one
+ *              for each certificate it stores), or NULL
+ * @return as trust_der. Thread-safe. */
+int trust_der_hinted(trust_t *t, trust_der_t *d, const uint8_t *der, size_t len, const unsigned char *hint);
 
 /** Build a store from its inputs.
  * @param why  receives a one-line reason on failure

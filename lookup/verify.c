@@ -582,7 +582,10 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
         goto done;
     }
     for (size_t i = 0; i < sd->ncerts; i++) {
-        if (trust_der(&extra[i], sd->certs[i].der, sd->certs[i].len) != 0) {
+        const unsigned char *hint = shared != NULL && shared->cert_hints != NULL && i < shared->ncert_hints
+                                        ? shared->cert_hints + 32 * i
+                                        : NULL;
+        if (trust_der_hinted(trust, &extra[i], sd->certs[i].der, sd->certs[i].len, hint) != 0) {
             rc = -1; /* out of memory: no verdict rather than a wrong one */
             goto done;
         }

@@ -91,6 +91,10 @@ typedef struct {
     const unsigned char *payload_sha256; /* in: SHA-256 of the payload bytes, or NULL */
     const char *code; /* in: the lookup code the payload was found under (CODE_LEN symbols), or NULL;
                        * a payload whose SHA-256 gives another code fails integrity (package-format.md §2) */
+    const unsigned char *cert_hints;     /* in: what the caller believes the SHA-256 of the .p7s's
+                                          * certificates are, in order, 32 bytes each (the index's), or
+                                          * NULL; only ever a hint: see trust_der_hinted */
+    size_t ncert_hints;                  /* in: how many hints */
     size_t ncerts;                       /* out: certificates in the .p7s, 0 when it is unreadable */
     unsigned char cert_sha256[CMS_MAX_CERTS][32]; /* out: the SHA-256 of each certificate's DER, in the
                                                      .p7s's order (a PEM .p7s is decoded first) */

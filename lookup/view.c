@@ -69,7 +69,7 @@ static int verifies_now(trust_t *trust, const index_doc_t *doc, const payload_t 
                         const char code[CODE_LEN], const unsigned char *recall_principal)
 {
     verdict_t *v = malloc(sizeof *v);
-    verify_shared_t shared = {.code = code};
+    verify_shared_t shared = {.code = code, .cert_hints = doc->cert_sha256, .ncert_hints = doc->ncerts};
     int ok = v != NULL &&
              verify_package_shared(trust, pl, (const uint8_t *)doc->payload.ptr, doc->payload.len,
                                    (const uint8_t *)doc->cms.ptr, doc->cms.len, doc->published_at,
@@ -136,7 +136,7 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
         payload_free(&v->pl);
     /* the record must be the one the code names: verify checks the code
      * against the payload's SHA-256, which it needs anyway */
-    verify_shared_t shared = {.code = code};
+    verify_shared_t shared = {.code = code, .cert_hints = doc.cert_sha256, .ncert_hints = doc.ncerts};
     rc = verify_package_shared(trust, parsed ? &v->pl : NULL, (const uint8_t *)doc.payload.ptr,
                                doc.payload.len, (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at,
                                NULL, &shared, v->verdict);

@@ -640,6 +640,85 @@ static void test_trust_cuts_a_long_subject_on_a_character(void **state)
     EVP_PKEY_free(key);
 }
 
+/* A self-signed certificate with a P-256 key, as DER (OPENSSL_free it). */
+static unsigned char *self_signed_der(long serial, int *len)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    assert_non_null(key);
+    assert_non_null(x);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+                               (const unsigned char *)"hint test", -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    *len = i2d_X509(x, &der);
+    assert_true(*len > 64);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return der;
+}
+
+/* trust_der_hinted with hint h for len bytes at der: the hash it gives must
+ * be the true SHA-256 of those bytes whatever the hint says. */
+static void expect_hinted_hash(trust_t *t, const unsigned char *der, size_t len, const unsigned char *hint,
+                               const char *what)
+{
+    trust_der_t d;
+    unsigned char want[32];
+    assert_int_equal(digest_sha256(der, len, want), 0);
+    assert_int_equal(trust_der_hinted(t, &d, der, len, hint), 0);
+    if (d.der != der || d.len != len || memcmp(d.sha256, want, 32) != 0)
+        fail_msg("%s: expected the SHA-256 of the bytes given, got another hash", what);
+}
+
+/* The index names each certificate's SHA-256 and verification may take it
+ * as a hint (the hash is skipped for a certificate the cache holds with the
+ * same bytes), but a hint never decides: bytes that differ from the cached
+ * certificate's by one bit, by length, or a certificate altogether
+ * different, all get their own hash, and so a different cache entry. */
+static void test_trust_certificate_hints_never_decide(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 0, 6);
+    int alen, blen;
+    unsigned char *a = self_signed_der(1, &alen), *b = self_signed_der(2, &blen);
+    unsigned char ha[32], junk[32];
+    assert_int_equal(digest_sha256(a, (size_t)alen, ha), 0);
+    memset(junk, 0xA5, sizeof junk);
+
+    expect_hinted_hash(t, a, (size_t)alen, NULL, "no hint");
+    expect_hinted_hash(t, a, (size_t)alen, ha, "a right hint, certificate not cached yet");
+    expect_hinted_hash(t, a, (size_t)alen, junk, "a hint no certificate has");
+    trust_der_t d;
+    assert_int_equal(trust_der(&d, a, (size_t)alen), 0);
+    trust_cert_t *ca = trust_cert_get(t, &d);
+    assert_non_null(ca);
+    if (ca->der_len != (size_t)alen || memcmp(ca->der, a, (size_t)alen) != 0)
+        fail_msg("expected the cache entry to keep the DER its hash was made from");
+
+    expect_hinted_hash(t, a, (size_t)alen, ha, "a right hint, certificate cached");
+    unsigned char *flip = malloc((size_t)alen);
+    memcpy(flip, a, (size_t)alen);
+    flip[alen / 2] ^= 0x01;
+    expect_hinted_hash(t, flip, (size_t)alen, ha, "one bit changed, hint of the cached certificate");
+    expect_hinted_hash(t, a, (size_t)alen - 1, ha, "one byte short, hint of the cached certificate");
+    expect_hinted_hash(t, b, (size_t)blen, ha, "another certificate, hint of the cached one");
+    /* and the other certificate is its own entry, not the cached one */
+    assert_int_equal(trust_der_hinted(t, &d, b, (size_t)blen, ha), 0);
+    trust_cert_t *cb = trust_cert_get(t, &d);
+    if (cb == NULL || cb == ca || X509_cmp(cb->x, ca->x) == 0)
+        fail_msg("expected a certificate given with another's hint to get its own cache entry");
+    free(flip);
+    OPENSSL_free(a);
+    OPENSSL_free(b);
+    trust_free(t);
+}
+
 /* The publisher shares its payload hash with verification and takes back
  * the certificates' hashes: the verdict is the one verify_package gives, the
  * hashes are those of the .p7s's certificates in order, and a hash that is
@@ -929,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_verify_same_verdicts_on_two_threads_with_many_keys),
         cmocka_unit_test(test_verify_details_are_whole_utf8),
         cmocka_unit_test(test_verify_shared_hashes),
+        cmocka_unit_test(test_trust_certificate_hints_never_decide),
         cmocka_unit_test(test_verify_payload_must_give_the_code),
         cmocka_unit_test(test_trust_uses_every_crl_of_a_pem_bundle),
         cmocka_unit_test(test_trust_cuts_a_long_subject_on_a_character),
