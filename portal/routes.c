@@ -592,12 +592,12 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
     static const int links[] = {INDEX_LINK_RECALLED_BY, INDEX_LINK_SUPERSEDED_BY};
     for (int i = 0; i < 2 && rc == VIEW_OK; i++) {
         irc = index_get_link(r->w->env->ix, txn, code, links[i], link);
-        /* as view_compute reads them: a recall link it cannot read is "cannot
-         * check now", a replacement link it cannot read is no replacement */
-        if (irc == INDEX_ENOTFOUND || (irc != INDEX_OK && links[i] == INDEX_LINK_SUPERSEDED_BY))
+        /* a link that cannot be read is part of the state too: view_compute
+         * decides what it means (for a recall link: "cannot check now" when
+         * the record verifies, nothing when it does not; for a replacement
+         * link: no replacement), and a 503 is never cached */
+        if (irc != INDEX_OK)
             memset(link, irc == INDEX_ENOTFOUND ? 0 : '-', sizeof link);
-        else if (irc != INDEX_OK)
-            rc = VIEW_EUNAVAILABLE;
         EVP_MAC_update(h, (const unsigned char *)link, sizeof link);
         /* the notice (its date and reason) and the replacement (is it one?)
          * are read for the answer: their records are part of its state, and

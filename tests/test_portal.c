@@ -2142,6 +2142,8 @@ static void test_metrics_answers_prometheus_text(void **state)
 /* ---- tests: verdicts that change while serving --------------------------------------------- */
 
 static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *after, size_t *lenp);
+static void start_rl_portal(ctx_t *c);
+static resp_t *rl_get(ctx_t *c, const char *src, const char *path);
 
 static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **state)
 {
@@ -2601,6 +2603,52 @@ static void test_damaged_replacement_link_answers_as_without_caches(void **state
            st ? st : "none");
 }
 
+/* A recall link that cannot be read (damaged) is "cannot check now" for a
+ * record that verifies, and changes nothing for one that does not: that is
+ * invalid whatever its recall state. The portal with caches answers as the
+ * one without (it had answered 503 for both). */
+static void test_damaged_recall_link_answers_as_without_caches(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->tamper.code, *nocache = "127.0.0.30";
+    char key[17];
+    memcpy(key, code, 16);
+    key[16] = 'r';      /* INDEX_LINK_RECALLED_BY */
+    start_rl_portal(c); /* --cache-entries 0 */
+    expect_api_status(c, code, "valid");
+    lmdb_put(c, "links", key, sizeof key, "abc", 3, 0);
+    resp_t *v1 = get(c, harness_api_path(code));
+    resp_t *v2 = get(c, harness_printf("/v/%s", code));
+    resp_t *v3 = rl_get(c, nocache, harness_api_path(code));
+    size_t len;
+    unsigned char *orig = tamper_payload(c, code, "\"remarks\": \"", &len);
+    resp_t *i1 = get(c, harness_api_path(code));
+    resp_t *i2 = get(c, harness_api_path(code));
+    resp_t *i3 = rl_get(c, nocache, harness_api_path(code));
+    resp_t *ip = get(c, harness_printf("/v/%s", code));
+    lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
+    lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
+
+    expect_problem(v1, 503, "unavailable");
+    EXPECT_STATUS(v2, 503);
+    expect_problem(v3, 503, "unavailable");
+    for (int k = 0; k < 3; k++) {
+        resp_t *a = k == 0 ? i1 : k == 1 ? i2 : i3;
+        EXPECT_STATUS(a, 200);
+        const char *st = jstr(jget(json_of(a), "status"));
+        EXPECT(a, st && strcmp(st, "invalid") == 0,
+               "expected \"invalid\" for an altered record with a damaged recall link (%s), got %s",
+               k == 2   ? "no caches"
+               : k == 1 ? "second request"
+                        : "first request",
+               st ? st : "none");
+    }
+    EXPECT_STATUS(ip, 200);
+    EXPECT(ip, !body_has(ip, c->tamper.name), "expected no pupil name (%s) on the page of an altered record",
+           c->tamper.name);
+    expect_api_status(c, code, "valid");
+}
+
 /* A recall link to a notice that recalls another transcript (an index
  * altered or damaged after publication): the transcript shows recalled, as
  * any recall link makes it, but not the other record's reason and date. */
@@ -2679,7 +2727,8 @@ static void test_unreadable_trust_anchors_answer_503_not_invalid(void **state)
     expect_api_status(c, c->valid.code, "valid");
 }
 
-/* ---- tests: rate limits (a second portal, --rate-limit 10) ------------------------------------ */
+/* ---- tests: rate limits (a second portal, --rate-limit 10, and no caches: --cache-entries 0)
+ * ------------------------------------ */
 
 static void start_rl_portal(ctx_t *c)
 {
@@ -2694,10 +2743,16 @@ static void start_rl_portal(ctx_t *c)
     c->rl_metrics_port = harness_free_port();
     assert_true(c->rl_metrics_port > 0 && c->rl_metrics_port != c->rl_port);
     const char *mlisten = harness_printf("127.0.0.1:%d", c->rl_metrics_port);
-    const char *argv[] = {
-        c->portal_bin, "--db",         c->db, "--listen",         listen,       "--public-url",
-        url,           "--rate-limit", "10",  "--metrics-listen", mlisten,      "--access-log",
-        logf,          "--threads",    "2",   "--trusted-proxy",  "127.0.0.20", NULL};
+    const char *argv[] = {c->portal_bin, "--db",
+                          c->db,         "--listen",
+                          listen,        "--public-url",
+                          url,           "--rate-limit",
+                          "10",          "--metrics-listen",
+                          mlisten,       "--access-log",
+                          logf,          "--threads",
+                          "2",           "--trusted-proxy",
+                          "127.0.0.20",  "--cache-entries",
+                          "0",           NULL};
     c->rl_pid = harness_start_bg(argv, c->rl_err, 0);
     assert_true(c->rl_pid > 0);
     long start = harness_now_ms();
@@ -3587,6 +3642,7 @@ int main(void)
         cmocka_unit_test(test_altered_replacement_is_not_named_with_caches_warm),
         cmocka_unit_test(test_recall_notice_and_replacement_must_verify),
         cmocka_unit_test(test_damaged_replacement_link_answers_as_without_caches),
+        cmocka_unit_test(test_damaged_recall_link_answers_as_without_caches),
         cmocka_unit_test(test_damaged_record_answers_503_not_invalid),
         cmocka_unit_test(test_unreadable_trust_anchors_answer_503_not_invalid),
         cmocka_unit_test(test_rate_limit_serves_a_code_at_most_n_times_then_429),
