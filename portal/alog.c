@@ -2,12 +2,14 @@
  * with nothing personal in it.
  *
  * A lookup code is personal: whoever has it can read a pupil's record. The
- * code segment of /v/, /V/, /api/v1/transcripts/ and /lookup?code=, whatever
- * bytes it holds, and anywhere else every run of 12 or more code-like
- * characters, is replaced by "h:" and 8 hex digits of HMAC-SHA-256 under a key drawn at
- * start-up (the same code gives the same hash within one run, so abuse can
- * still be followed, but the code cannot be recovered). Client addresses
- * are cut to their /24 (IPv4) or /48 (IPv6). */
+ * code segment of /v/, /V/ and /api/v1/transcripts/ and the value of a
+ * `code` query parameter, whatever bytes they hold, and anywhere else every
+ * piece of the path or query (between / ? & = ;) holding 12 or more letters
+ * and digits, are replaced by "h:" and 8 hex digits of HMAC-SHA-256 under a
+ * key drawn at start-up (the same code gives the same hash within one run,
+ * so abuse can still be followed, but the code cannot be recovered). The
+ * path is scrubbed whole before the line is bounded. Client addresses are
+ * cut to their /24 (IPv4) or /48 (IPv6). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,12 +25,6 @@
 #include "portal/portal.h"
 
 #define LINE_MAX_LEN 1024
-
-static int code_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '%' || c == '+';
-}
 
 static void keyed_hash(const char *p, size_t n, char out[9])
 {
@@ -49,7 +45,7 @@ static void keyed_hash(const char *p, size_t n, char out[9])
  * the segment's length in *seg, or 0 when the path is no such route. */
 static size_t code_route(const char *p, size_t n, size_t *seg)
 {
-    static const char *const PREFIXES[] = {"/v/", "/V/", "/api/v1/transcripts/", "/lookup?code="};
+    static const char *const PREFIXES[] = {"/v/", "/V/", "/api/v1/transcripts/"};
     for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++) {
         size_t k = strlen(PREFIXES[i]);
         if (n >= k && memcmp(p, PREFIXES[i], k) == 0) {
@@ -64,9 +60,9 @@ static size_t code_route(const char *p, size_t n, size_t *seg)
 }
 
 /* 1 when p is exactly the path of a file the portal serves under /static/
- * (such as "openapi.json", itself a long code-like run): only then is it
- * written as is. Any other path there, or one with a query, is scrubbed
- * like the rest, or /static/CODE would put a code in the log. */
+ * (such as "openapi.json"): only then is it written as is. Any other path
+ * there, or one with a query, is scrubbed like the rest, or /static/CODE
+ * would put a code in the log. */
 static int static_file(const char *p, size_t n)
 {
     if (n < 8 || memcmp(p, "/static/", 8) != 0)
@@ -77,43 +73,83 @@ static int static_file(const char *p, size_t n)
     return 0;
 }
 
-/* Append the path, scrubbed: the code segment of a code route and long
- * code-like runs anywhere are hashed, odd bytes escaped. */
+static int is_delim(char c)
+{
+    return c == '/' || c == '?' || c == '&' || c == '=' || c == ';';
+}
+
+static size_t alnum_count(const char *p, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9');
+    return k;
+}
+
+/* Append a hash of p, or p with odd bytes escaped, as far as cap allows
+ * (leaving room for the NUL). */
+static size_t put_hash(const char *p, size_t n, char *out, size_t o, size_t cap)
+{
+    char h[9];
+    if (o + 11 >= cap)
+        return o;
+    keyed_hash(p, n, h);
+    return o + (size_t)snprintf(out + o, cap - o, "h:%s", h);
+}
+
+static size_t put_plain(const char *p, size_t n, char *out, size_t o, size_t cap)
+{
+    for (size_t k = 0; k < n && o + 4 < cap; k++) {
+        unsigned char c = (unsigned char)p[k];
+        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            o += (size_t)snprintf(out + o, cap - o, "%%%02X", c);
+        else
+            out[o++] = (char)c;
+    }
+    return o;
+}
+
+/* The path, scrubbed, into out (cap bytes, NUL-terminated), whatever its
+ * length: the input is read whole, so no code is cut into a piece short
+ * enough to pass, and only the output is bounded. The code segment of a
+ * code route and the value of a `code` query parameter, wherever it stands,
+ * are hashed whatever they hold; so is any other piece between / ? & = ;
+ * that holds 12 or more letters and digits in all (a code typed with any
+ * separators at all); odd bytes are escaped. */
 static size_t scrub_path(const char *p, size_t n, char *out, size_t cap)
 {
     size_t o = 0, seg = 0, keep = code_route(p, n, &seg);
+    if (static_file(p, n)) {
+        o = put_plain(p, n, out, 0, cap);
+        out[o] = '\0';
+        return o;
+    }
     if (keep > 0) {
-        char h[9];
-        memcpy(out, p, keep);
-        o = keep;
-        if (seg > 0) {
-            keyed_hash(p + keep, seg, h);
-            o += (size_t)snprintf(out + o, cap - o, "h:%s", h);
-        }
+        o = put_plain(p, keep, out, o, cap);
+        if (seg > 0)
+            o = put_hash(p + keep, seg, out, o, cap);
         p += keep + seg;
         n -= keep + seg;
     }
-    int is_static = static_file(p, n);
-    for (size_t i = 0; i < n && o + 16 < cap;) {
-        size_t run = 0;
-        while (!is_static && i + run < n && code_char(p[i + run]))
-            run++;
-        if (run >= 12) {
-            char h[9];
-            keyed_hash(p + i, run, h);
-            o += (size_t)snprintf(out + o, cap - o, "h:%s", h);
-            i += run;
+    int in_query = 0, code_value = 0;
+    for (size_t i = 0; i < n && o + 4 < cap;) {
+        if (is_delim(p[i])) {
+            in_query |= p[i] == '?';
+            /* "code=" opens a code value: its name follows ? or & */
+            code_value = p[i] == '=' && in_query && i >= 4 && memcmp(p + i - 4, "code", 4) == 0 &&
+                         (i == 4 || p[i - 5] == '?' || p[i - 5] == '&');
+            out[o++] = p[i++];
             continue;
         }
-        size_t take = run > 0 ? run : 1;
-        for (size_t k = 0; k < take && o + 4 < cap; k++) {
-            unsigned char c = (unsigned char)p[i + k];
-            if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\')
-                o += (size_t)snprintf(out + o, cap - o, "%%%02X", c);
-            else
-                out[o++] = (char)c;
-        }
-        i += take;
+        size_t e = i;
+        while (e < n && !is_delim(p[e]))
+            e++;
+        if (code_value || alnum_count(p + i, e - i) >= 12)
+            o = put_hash(p + i, e - i, out, o, cap);
+        else
+            o = put_plain(p + i, e - i, out, o, cap);
+        code_value = 0;
+        i = e;
     }
     out[o] = '\0';
     return o;
@@ -171,7 +207,7 @@ void alog_request(h2o_req_t *req, const struct sockaddr_storage *client_addr, in
     gmtime_r(&now, &tm);
     strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
     client(client_addr, who, sizeof who);
-    scrub_path(req->path.base, req->path.len < 400 ? req->path.len : 400, path, sizeof path);
+    scrub_path(req->path.base, req->path.len, path, sizeof path);
     size_t ml = req->method.len < sizeof method - 1 ? req->method.len : sizeof method - 1;
     for (size_t i = 0; i < ml; i++) {
         char c = req->method.base[i];

@@ -719,6 +719,12 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
 static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
 {
     index_doc_t d;
+    /* checked before the index is read: a client out of tokens gets 429 for
+     * every code alike, or the QR route would tell it, for free, which codes
+     * exist. A known code's QR still costs nothing (it comes with its page). */
+    unsigned wait = limited(r);
+    if (wait)
+        return too_many(r, wait, 0);
     MDB_txn *txn = begin_read(r->w);
     if (txn == NULL)
         return error_page(r, 503, NULL, NULL);
@@ -727,9 +733,6 @@ static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
     index_doc_free(&d);
     end_read(r->w);
     if (rc == INDEX_ENOTFOUND || (rc == INDEX_OK && kind != INDEX_KIND_TRANSCRIPT)) {
-        unsigned wait = limited(r);
-        if (wait)
-            return too_many(r, wait, 0);
         charge(r, MISS_COST);
         char g[CODE_GROUPED_LEN + 1];
         code_format_grouped(code, g);

@@ -2853,6 +2853,24 @@ static void test_rate_limit_qr_of_a_known_code_costs_nothing(void **state)
     EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->valid.code)), 200);
 }
 
+/* docs/portal.md: a client out of tokens gets 429 for the QR of any code,
+ * known or not: had only unknown codes been refused, the QR route would have
+ * told it, without limit, which codes exist. */
+static void test_rate_limit_qr_tells_nothing_once_the_bucket_is_empty(void **state)
+{
+    ctx_t *c = *state;
+    start_rl_portal(c);
+    const char *src = "127.0.0.8";
+    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->unknown[0])), 404);
+    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->unknown[1])), 404);
+    resp_t *known = rl_get(c, src, harness_printf("/v/%s/qr.svg", c->valid.code));
+    resp_t *unknown = rl_get(c, src, harness_printf("/v/%s/qr.svg", c->unknown[2]));
+    resp_t *png = rl_get(c, src, harness_printf("/v/%s/qr.png", c->valid.code));
+    expect_429(known);
+    expect_429(unknown);
+    expect_429(png);
+}
+
 /* docs/portal.md: /lookup with a bad code is a miss (5 tokens); a good one
  * only redirects, and costs nothing. */
 static void test_rate_limit_bad_lookups_cost_five_and_good_ones_nothing(void **state)
@@ -3164,6 +3182,46 @@ static void test_access_log_holds_no_code_in_any_spelling(void **state)
         fail_msg(
             "expected no line of the access log to spell %s (separators dropped, upper-cased); one does, "
             "near \"%.60s\"",
+            code, at - norm > 30 ? at - 30 : norm);
+    }
+}
+
+/* docs/portal.md: the value of a code parameter is hashed wherever it
+ * stands in the query (the lookup form puts a chosen language first), a
+ * code typed with separators a code does not allow ('_') is still a code,
+ * and a long path is scrubbed whole before the line is cut, so no part of a
+ * code straddles the cut. Not even its first 8 symbols may show. */
+static void test_access_log_hashes_a_code_anywhere_in_the_query(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid2.code;
+    char pad[400];
+    memset(pad, '_', 373);
+    pad[373] = '\0';
+    EXPECT_STATUS(get(c, harness_printf("/lookup?lang=en&code=%.4s_%.4s_%.4s_%.4s", code, code + 4, code + 8,
+                                        code + 12)),
+                  400);
+    EXPECT_STATUS(get(c, harness_printf("/lookup?lang=en&code=%.8s", code)), 400);
+    EXPECT_STATUS(get(c, harness_printf("/?q=%.4s_%.4s_%.4s_%.4s", code, code + 4, code + 8, code + 12)),
+                  200);
+    EXPECT_STATUS(get(c, harness_printf("/lookup?x=%s&code=%s", pad, code)), 303);
+    const char *needles[] = {"GET /lookup?lang=en&code=h:", "GET /?q=h:", "GET /lookup?x=___"};
+    char *log = log_with(c, needles, 3);
+    if (!log || !strstr(log, needles[0]) || !strstr(log, needles[1]) || !strstr(log, needles[2])) {
+        harness_dump_file_tail("access log", c->log);
+        fail_msg("expected hashed lines for /lookup?lang=en&code=, /?q= and /lookup?x= in %s", c->log);
+    }
+    size_t len = strlen(log);
+    char *norm = harness_malloc(len + 1), *o = norm;
+    for (size_t i = 0; i < len; i++)
+        if (!strchr("_-. +", log[i]))
+            *o++ = (char)toupper((unsigned char)log[i]);
+    *o = '\0';
+    const char *at = strstr(norm, harness_printf("%.8s", code));
+    if (at) {
+        harness_dump_file_tail("access log", c->log);
+        fail_msg(
+            "expected no line of the access log to hold the first 8 symbols of %s, one does, near \"%.60s\"",
             code, at - norm > 30 ? at - 30 : norm);
     }
 }
@@ -3651,6 +3709,7 @@ int main(void)
         cmocka_unit_test(test_rate_limit_batch_verify_pays_for_each_code),
         cmocka_unit_test(test_rate_limit_never_applies_to_home_static_and_healthz),
         cmocka_unit_test(test_rate_limit_qr_of_a_known_code_costs_nothing),
+        cmocka_unit_test(test_rate_limit_qr_tells_nothing_once_the_bucket_is_empty),
         cmocka_unit_test(test_rate_limit_bad_lookups_cost_five_and_good_ones_nothing),
         cmocka_unit_test(test_metrics_listen_moves_metrics_off_the_public_listener),
         cmocka_unit_test(test_connections_are_spread_evenly_over_threads),
@@ -3658,6 +3717,7 @@ int main(void)
         cmocka_unit_test(test_access_log_has_lines_without_code_or_name),
         cmocka_unit_test(test_access_log_holds_no_code_in_any_spelling),
         cmocka_unit_test(test_access_log_hashes_a_code_under_static),
+        cmocka_unit_test(test_access_log_hashes_a_code_anywhere_in_the_query),
         cmocka_unit_test(test_access_log_cuts_client_address_to_24),
         cmocka_unit_test(test_start_with_missing_db_exits_2_with_one_line),
         cmocka_unit_test(test_start_on_a_port_in_use_exits_2),
