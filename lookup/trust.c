@@ -679,12 +679,37 @@ static int chain_usable(const trust_cert_t *c, const trust_der_t *extra, size_t 
     return 1;
 }
 
-int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size_t nextra, char *why,
-                     size_t whylen)
+/* 1 when every CA certificate of c's cached chain is valid at at. */
+static int chain_valid_at(const trust_cert_t *c, int64_t at)
+{
+    for (int i = 0; at != TRUST_ANY_TIME && i < c->nchain; i++)
+        if (at < c->chain[i]->not_before || at > c->chain[i]->not_after)
+            return 0;
+    return 1;
+}
+
+static void chain_copy(const trust_cert_t *c, trust_chain_t *out)
+{
+    out->n = c->nchain;
+    memcpy(out->c, c->chain, sizeof(out->c[0]) * (size_t)c->nchain);
+}
+
+/* Chain building sees the dates (so it prefers issuers valid at the time
+ * set) but does not fail on them: the caller checks validity itself. */
+static int ignore_dates(int ok, X509_STORE_CTX *ctx)
+{
+    int err = X509_STORE_CTX_get_error(ctx);
+    return ok || err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID;
+}
+
+int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size_t nextra, int64_t at,
+                     trust_chain_t *out, char *why, size_t whylen)
 {
     int rc = -1;
     pthread_rwlock_rdlock(&t->lock);
-    int usable = c->chain_state == 1 && chain_usable(c, extra, nextra);
+    int usable = c->chain_state == 1 && chain_usable(c, extra, nextra) && chain_valid_at(c, at);
+    if (usable)
+        chain_copy(c, out);
     pthread_rwlock_unlock(&t->lock);
     if (usable)
         return 0;
@@ -706,7 +731,13 @@ int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size
         WHY("out of memory");
         goto done;
     }
-    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN);
+    if (at == TRUST_ANY_TIME) {
+        X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN);
+    } else {
+        X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
+        X509_STORE_CTX_set_time(ctx, 0, (time_t)at);
+        X509_STORE_CTX_set_verify_cb(ctx, ignore_dates);
+    }
     if (X509_verify_cert(ctx) != 1) {
         int err = X509_STORE_CTX_get_error(ctx);
         if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
@@ -735,6 +766,7 @@ int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size
     memcpy(c->chain, found, sizeof(found[0]) * (size_t)(n - 1));
     c->nchain = n - 1;
     c->chain_state = 1;
+    chain_copy(c, out);
     rc = 0;
 done:
     ERR_clear_error();

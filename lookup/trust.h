@@ -49,7 +49,8 @@ typedef struct trust_cert {
     /* revocation by a loaded CRL of its issuer */
     int revoked, revoked_key_compromise;
     int64_t revoked_at;
-    /* chain, computed on first use: chain[0] is the issuer, the last an anchor */
+    /* the chain last found (trust_cert_chain; read it only through that, which
+     * copies it under the lock): chain[0] is the issuer, the last an anchor */
     int chain_state; /* 0 not computed, 1 built */
     int nchain;
     struct trust_cert *chain[TRUST_MAX_DEPTH];
@@ -104,14 +105,34 @@ size_t trust_school_count(const trust_t *t);
  * @return the entry, or NULL if the DER is not a certificate (or no memory). */
 trust_cert_t *trust_cert_get(trust_t *t, const trust_der_t *d);
 
-/** Make sure c->chain is built, using the store's intermediates and the
+/** A certificate's chain to an anchor: c[0] is its issuer, c[n - 1] an
+ * anchor (n is 0 when the certificate is an anchor itself). A copy, made
+ * under the cache's lock: later changes to the cache do not reach it. */
+typedef struct {
+    int n;
+    trust_cert_t *c[TRUST_MAX_DEPTH];
+} trust_chain_t;
+
+#define TRUST_ANY_TIME INT64_MIN /* trust_cert_chain's at: no time to prefer */
+
+/** Find c's chain to an anchor, using the store's intermediates and the
  * given extra untrusted certificates (those carried by a package).
+ * Where several issuers would do (a CA certificate renewed with the same
+ * name and key, old and new both in a bundle), the chain prefers those valid
+ * at the time at: a valid chain is found whenever one exists. Dates do not
+ * make the search fail: whether the chain found is valid at at is for the
+ * caller to check (and to report in its own words).
  * @param extra  DER certificates; those already in the cache cost nothing
+ * @param at     UTC seconds to prefer certificates valid at (the signing
+ *               time), or TRUST_ANY_TIME
+ * @param out    receives the chain when it returns 0
  * @return 0 when c chains to an anchor, -1 with *why set when it does not.
- * A cached chain is reused only when its intermediates are in the store or
- * among extra, so a package cannot borrow another package's intermediate. */
-int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size_t nextra, char *why,
-                     size_t whylen);
+ * The last chain found is cached in c and reused only when its
+ * intermediates are in the store or among extra (a package cannot borrow
+ * another package's intermediate) and, given at, all of it is valid then.
+ * Thread-safe. */
+int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size_t nextra, int64_t at,
+                     trust_chain_t *out, char *why, size_t whylen);
 
 /** 1 when the certificate hash is registered as a seal of the school. */
 int trust_seal_registered(const trust_t *t, const char *school_code, const unsigned char sha256[32]);

@@ -300,8 +300,8 @@ done:
 }
 
 /* Validity of the chain at t; writes the first problem into why. */
-static int check_validity(const trust_cert_t *leaf, int with_chain, int64_t t, int64_t published_at, char *why,
-                          size_t whylen)
+static int check_validity(const trust_cert_t *leaf, const trust_chain_t *chain, int64_t t,
+                          int64_t published_at, char *why, size_t whylen)
 {
     char ts[32], ws[32], sb[BRIEF_LEN];
     if (t > published_at + VERIFY_SKEW) {
@@ -314,9 +314,9 @@ static int check_validity(const trust_cert_t *leaf, int with_chain, int64_t t, i
         snprintf(why, whylen, "the certificate's key usage allows neither digitalSignature nor nonRepudiation");
         return -1;
     }
-    int n = with_chain ? leaf->nchain : 0;
+    int n = chain != NULL ? chain->n : 0;
     for (int i = -1; i < n; i++) {
-        const trust_cert_t *c = i < 0 ? leaf : leaf->chain[i];
+        const trust_cert_t *c = i < 0 ? leaf : chain->c[i];
         const char *who = i < 0 ? "the certificate" : "a CA certificate of its chain";
         if (t < c->not_before) {
             format_time(t, ts);
@@ -336,11 +336,12 @@ static int check_validity(const trust_cert_t *leaf, int with_chain, int64_t t, i
     return 0;
 }
 
-static int check_revocation(const trust_cert_t *leaf, int with_chain, int64_t t, char *why, size_t whylen)
+static int check_revocation(const trust_cert_t *leaf, const trust_chain_t *chain, int64_t t, char *why,
+                            size_t whylen)
 {
-    int n = with_chain ? leaf->nchain : 0;
+    int n = chain != NULL ? chain->n : 0;
     for (int i = -1; i < n; i++) {
-        const trust_cert_t *c = i < 0 ? leaf : leaf->chain[i];
+        const trust_cert_t *c = i < 0 ? leaf : chain->c[i];
         if (c->is_anchor || !c->revoked)
             continue;
         if (c->revoked_key_compromise || c->revoked_at <= t) {
@@ -519,10 +520,13 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
     else
         item(v, VERIFY_SIGNATURE, idx, 1, "the signature verifies with the certificate's key");
     /* chain */
-    int chained = trust_cert_chain(trust, cert, extra, sd->ncerts, why, sizeof why) == 0;
+    trust_chain_t chain;
+    int chained = trust_cert_chain(trust, cert, extra, sd->ncerts,
+                                   s->has_signing_time ? s->signing_time : TRUST_ANY_TIME, &chain, why,
+                                   sizeof why) == 0;
     if (chained)
         item(v, VERIFY_CHAIN, idx, 1, "the certificate chains to the trust anchor %s",
-             brief(cert->nchain > 0 ? cert->chain[cert->nchain - 1]->subject : cert->subject, 160, anchor));
+             brief(chain.n > 0 ? chain.c[chain.n - 1]->subject : cert->subject, 160, anchor));
     else
         item(v, VERIFY_CHAIN, idx, 0, "%s", why);
     /* validity and revocation need a signing time */
@@ -530,11 +534,11 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
         item(v, VERIFY_VALIDITY, idx, 0, "the signing time is missing");
         return;
     }
-    if (check_validity(cert, chained, s->signing_time, published_at, why, sizeof why) != 0)
+    if (check_validity(cert, chained ? &chain : NULL, s->signing_time, published_at, why, sizeof why) != 0)
         item(v, VERIFY_VALIDITY, idx, 0, "%s", why);
     else
         item(v, VERIFY_VALIDITY, idx, 1, "the certificates were valid at the signing time");
-    if (check_revocation(cert, chained, s->signing_time, why, sizeof why) != 0)
+    if (check_revocation(cert, chained ? &chain : NULL, s->signing_time, why, sizeof why) != 0)
         item(v, VERIFY_REVOCATION, idx, 0, "%s", why);
     else
         item(v, VERIFY_REVOCATION, idx, 1, "no loaded CRL revokes the certificate");

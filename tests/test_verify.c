@@ -860,6 +860,180 @@ static void *verify_all(void *arg)
     return NULL;
 }
 
+/* The demo's issuing CA certified again by the root with its own name and
+ * key (so the same key identifiers) but valid only in 2020: what a bundle
+ * holds after a CA renewal, the old certificate left in. As DER (free it). */
+static unsigned char *expired_issuing_copy(int *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/keys/issuing-ca.pem", dir);
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof path, "%s/keys/root-ca.key", dir);
+    f = fopen(path, "r");
+    EVP_PKEY *root = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    if (x == NULL || root == NULL)
+        fail_msg("test setup: cannot read the demo's issuing CA certificate or root key under %s/keys", dir);
+    /* another serial of the same length, UTCTime dates as the original's:
+     * the copy's DER is as long as the original's */
+    ASN1_INTEGER *serial = X509_get_serialNumber(x);
+    assert_true(serial->length > 0);
+    serial->data[serial->length - 1] ^= 0x20;
+    assert_int_equal(ASN1_UTCTIME_set_string(X509_getm_notBefore(x), "200101000000Z"), 1);
+    assert_int_equal(ASN1_UTCTIME_set_string(X509_getm_notAfter(x), "210101000000Z"), 1);
+    assert_true(X509_sign(x, root, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    *len = i2d_X509(x, &der);
+    assert_true(*len > 0);
+    X509_free(x);
+    EVP_PKEY_free(root);
+    return der;
+}
+
+static str_t pem_of(const unsigned char *der, int len)
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, len);
+    BIO *b = BIO_new(BIO_s_mem());
+    assert_non_null(x);
+    assert_true(PEM_write_bio_X509(b, x) == 1);
+    char *data;
+    long n = BIO_get_mem_data(b, &data);
+    char *copy = malloc((size_t)n);
+    memcpy(copy, data, (size_t)n);
+    BIO_free(b);
+    X509_free(x);
+    return str_n(copy, (size_t)n);
+}
+
+/* §5.4: every certificate of the chain valid at the signing time. After a
+ * CA renewal a bundle may hold the CA's old certificate (same name and key,
+ * expired) beside the new: a valid chain exists and must be found, in
+ * whichever order the bundle has them. The chain had been built blind to
+ * dates, taking the first match, so the order decided. */
+static void test_verify_finds_the_valid_chain_beside_an_expired_ca_copy(void **state)
+{
+    (void)state;
+    int olen;
+    unsigned char *old = expired_issuing_copy(&olen);
+    str_t oldpem = pem_of(old, olen);
+    const pkg_t *p = find_expected("valid");
+    assert_non_null(p);
+    verdict_t *v = malloc(sizeof *v);
+    for (int order = 0; order < 2; order++) {
+        char *both = malloc(oldpem.len + inters.len);
+        memcpy(both, order == 0 ? oldpem.ptr : inters.ptr, order == 0 ? oldpem.len : inters.len);
+        memcpy(both + (order == 0 ? oldpem.len : inters.len), order == 0 ? inters.ptr : oldpem.ptr,
+               order == 0 ? inters.len : oldpem.len);
+        trust_inputs_t in = {
+            40 + (uint64_t)order, anchors, str_n(both, oldpem.len + inters.len), registry, 0, NULL};
+        trust_t *t = NULL;
+        char why[TRUST_WHY_LEN];
+        if (trust_build(&in, &t, why, sizeof why) != 0)
+            fail_msg("trust_build: %s", why);
+        verify_one(t, p, p->json, v);
+        for (size_t i = 0; !v->ok && i < v->nitems; i++)
+            if (!v->items[i].ok)
+                fail_msg("%s, with the expired CA copy %s the current one: expected valid, got: %s", p->stem,
+                         order == 0 ? "before" : "after", v->items[i].detail);
+        assert_true(v->ok);
+        trust_free(t);
+        free(both);
+    }
+    free(v);
+    free((void *)oldpem.ptr);
+    OPENSSL_free(old);
+}
+
+/* Threads share the certificate cache and its chains. Package x carries the
+ * issuing CA's certificate, package y (the same signers) only its expired
+ * copy, and the store has no intermediate: x is valid and y is not, on
+ * four threads at once, every time. The chain had been read from the cache
+ * without its lock while another thread wrote it, and x came out invalid
+ * now and then. */
+typedef struct {
+    trust_t *t;
+    const pkg_t *x;
+    const uint8_t *y;
+    int wrong;
+} chain_race_t;
+
+static void *verify_x_and_y(void *arg)
+{
+    chain_race_t *r = arg;
+    verdict_t *v = malloc(sizeof *v);
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN];
+    if (v == NULL || payload_parse(r->x->json, r->x->jlen, &pl, why, sizeof why) != PAYLOAD_OK) {
+        r->wrong = -1;
+        free(v);
+        return NULL;
+    }
+    for (int i = 0; i < 300; i++) {
+        const uint8_t *cms = i % 2 ? r->y : r->x->p7s;
+        verify_package(r->t, &pl, r->x->json, r->x->jlen, cms, r->x->plen, now, NULL, v);
+        r->wrong += v->ok != (i % 2 == 0);
+    }
+    payload_free(&pl);
+    free(v);
+    return NULL;
+}
+
+static void test_verify_chains_are_read_whole_on_threads(void **state)
+{
+    (void)state;
+    int olen;
+    unsigned char *old = expired_issuing_copy(&olen);
+    const pkg_t *x = find_expected("valid");
+    assert_non_null(x);
+    /* the issuing CA's DER and its copy have the same length: swap it in place */
+    const unsigned char *q = (const unsigned char *)inters.ptr;
+    BIO *bio = BIO_new_mem_buf(q, (int)inters.len);
+    X509 *cur = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    assert_non_null(cur);
+    unsigned char *curder = NULL;
+    int clen = i2d_X509(cur, &curder);
+    X509_free(cur);
+    if (clen != olen)
+        fail_msg("test setup: the CA copy is %d bytes, the CA certificate %d", olen, clen);
+    uint8_t *y = malloc(x->plen);
+    memcpy(y, x->p7s, x->plen);
+    uint8_t *at = memmem(y, x->plen, curder, (size_t)clen);
+    if (at == NULL)
+        fail_msg("test setup: %s does not carry the issuing CA's certificate", x->stem);
+    memcpy(at, old, (size_t)olen);
+
+    trust_inputs_t in = {50, anchors, str_n("", 0), registry, 0, NULL};
+    trust_t *t = NULL;
+    char why[TRUST_WHY_LEN];
+    if (trust_build(&in, &t, why, sizeof why) != 0)
+        fail_msg("trust_build: %s", why);
+    chain_race_t r[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = (chain_race_t){t, x, y, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, verify_x_and_y, &r[i]), 0);
+    }
+    int wrong = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        wrong += r[i].wrong;
+    }
+    if (wrong != 0)
+        fail_msg("expected %s valid and its copy carrying the expired CA invalid on every one of 1,200 "
+                 "verifications on four threads; %d verdicts were otherwise",
+                 x->stem, wrong);
+    trust_free(t);
+    free(y);
+    OPENSSL_free(curder);
+    OPENSSL_free(old);
+}
+
 /* Signature contexts are kept per thread, a bounded number: with four of
  * them (one set) and more signing keys than that, two threads at once, each
  * round evicting, every verdict is the one a lone thread gives. */
@@ -1009,6 +1183,8 @@ int main(void)
         cmocka_unit_test(test_verify_details_are_whole_utf8),
         cmocka_unit_test(test_verify_shared_hashes),
         cmocka_unit_test(test_trust_certificate_hints_never_decide),
+        cmocka_unit_test(test_verify_finds_the_valid_chain_beside_an_expired_ca_copy),
+        cmocka_unit_test(test_verify_chains_are_read_whole_on_threads),
         cmocka_unit_test(test_verify_payload_must_give_the_code),
         cmocka_unit_test(test_trust_uses_every_crl_of_a_pem_bundle),
         cmocka_unit_test(test_trust_cuts_a_long_subject_on_a_character),
