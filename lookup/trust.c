@@ -232,7 +232,11 @@ static void find_revocation(const trust_t *t, trust_cert_t *c)
             continue;
         int64_t when = asn1_time_to_unix(X509_REVOKED_get0_revocationDate(rev));
         ASN1_ENUMERATED *reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
-        int kc = reason != NULL && ASN1_ENUMERATED_get(reason) == CRL_REASON_KEY_COMPROMISE;
+        /* a CA's or an attribute authority's key compromised is a key
+         * compromised too (RFC 5280 §5.3.1): revoked whatever the date */
+        long r = reason != NULL ? ASN1_ENUMERATED_get(reason) : -1;
+        int kc =
+            r == CRL_REASON_KEY_COMPROMISE || r == CRL_REASON_CA_COMPROMISE || r == CRL_REASON_AA_COMPROMISE;
         ASN1_ENUMERATED_free(reason);
         if (!c->revoked || when < c->revoked_at)
             c->revoked_at = when;

@@ -47,7 +47,7 @@ typedef struct trust_cert {
     const char *key_problem; /* NULL when the key is acceptable for a signer (§5) */
     int usage_ok;           /* keyUsage absent or allows digitalSignature / nonRepudiation */
     /* revocation by a loaded CRL of its issuer */
-    int revoked, revoked_key_compromise;
+    int revoked, revoked_key_compromise; /* reason keyCompromise, cACompromise or aACompromise */
     int64_t revoked_at;
     /* the chain last found (trust_cert_chain; read it only through that, which
      * copies it under the lock): chain[0] is the issuer, the last an anchor */

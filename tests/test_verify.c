@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -949,6 +950,89 @@ static void test_verify_finds_the_valid_chain_beside_an_expired_ca_copy(void **s
     OPENSSL_free(old);
 }
 
+/* A CRL of the demo root revoking the issuing CA now (after every demo
+ * signature) with this reason, as DER in out (free it). */
+static str_t root_crl_revoking_issuing(int reason)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/keys/issuing-ca.pem", dir);
+    FILE *f = fopen(path, "r");
+    X509 *ca = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof path, "%s/keys/root-ca.key", dir);
+    f = fopen(path, "r");
+    EVP_PKEY *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    if (ca == NULL || key == NULL)
+        fail_msg("test setup: cannot read the demo's issuing CA certificate or root key under %s/keys", dir);
+    X509_CRL *crl = X509_CRL_new();
+    X509_REVOKED *rev = X509_REVOKED_new();
+    ASN1_TIME *when = ASN1_TIME_set(NULL, time(NULL) - 60);
+    ASN1_TIME *next = ASN1_TIME_set(NULL, time(NULL) + 86400);
+    ASN1_ENUMERATED *why = ASN1_ENUMERATED_new();
+    assert_true(crl && rev && when && next && why);
+    assert_true(X509_CRL_set_version(crl, 1) == 1);
+    assert_true(X509_CRL_set_issuer_name(crl, X509_get_issuer_name(ca)) == 1);
+    assert_true(X509_CRL_set1_lastUpdate(crl, when) == 1);
+    assert_true(X509_CRL_set1_nextUpdate(crl, next) == 1);
+    assert_true(X509_REVOKED_set_serialNumber(rev, X509_get_serialNumber(ca)) == 1);
+    assert_true(X509_REVOKED_set_revocationDate(rev, when) == 1);
+    assert_true(ASN1_ENUMERATED_set(why, reason) == 1);
+    assert_true(X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, why, 0, 0) == 1);
+    assert_true(X509_CRL_add0_revoked(crl, rev) == 1);
+    assert_true(X509_CRL_sort(crl) == 1);
+    assert_true(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int n = i2d_X509_CRL(crl, &der);
+    assert_true(n > 0);
+    char *copy = malloc((size_t)n);
+    memcpy(copy, der, (size_t)n);
+    OPENSSL_free(der);
+    ASN1_ENUMERATED_free(why);
+    ASN1_TIME_free(when);
+    ASN1_TIME_free(next);
+    X509_CRL_free(crl);
+    EVP_PKEY_free(key);
+    X509_free(ca);
+    return str_n(copy, (size_t)n);
+}
+
+/* decisions.md: a CA certificate revoked because the CA's key was
+ * compromised (cACompromise) is revoked whatever the date, as keyCompromise
+ * is; revoked for another reason (superseded) after the signing time, it
+ * still was valid then. */
+static void test_verify_ca_compromise_counts_whatever_the_date(void **state)
+{
+    (void)state;
+    const pkg_t *p = find_expected("valid");
+    assert_non_null(p);
+    verdict_t *v = malloc(sizeof *v);
+    static const int reasons[] = {CRL_REASON_CA_COMPROMISE, CRL_REASON_SUPERSEDED};
+    for (int i = 0; i < 2; i++) {
+        str_t crl = root_crl_revoking_issuing(reasons[i]);
+        trust_inputs_t in = {60 + (uint64_t)i, anchors, inters, registry, 1, &crl};
+        trust_t *t = NULL;
+        char why[TRUST_WHY_LEN];
+        if (trust_build(&in, &t, why, sizeof why) != 0)
+            fail_msg("trust_build: %s", why);
+        if (trust_crl_count(t) != 1)
+            fail_msg("test setup: expected the root's CRL to be loaded, %zu CRLs are", trust_crl_count(t));
+        verify_one(t, p, p->json, v);
+        if (i == 0 && (v->ok || !failed(v, VERIFY_REVOCATION, NULL)))
+            fail_msg("%s: expected a failed revocation check once the issuing CA is revoked for cACompromise "
+                     "(after the signing time), got %s",
+                     p->stem, v->ok ? "valid" : "other failures");
+        if (i == 1 && !v->ok)
+            fail_msg("%s: expected valid with the issuing CA revoked as superseded after the signing time",
+                     p->stem);
+        trust_free(t);
+        free((void *)crl.ptr);
+    }
+    free(v);
+}
+
 /* Threads share the certificate cache and its chains. Package x carries the
  * issuing CA's certificate, package y (the same signers) only its expired
  * copy, and the store has no intermediate: x is valid and y is not, on
@@ -1185,6 +1269,7 @@ int main(void)
         cmocka_unit_test(test_trust_certificate_hints_never_decide),
         cmocka_unit_test(test_verify_finds_the_valid_chain_beside_an_expired_ca_copy),
         cmocka_unit_test(test_verify_chains_are_read_whole_on_threads),
+        cmocka_unit_test(test_verify_ca_compromise_counts_whatever_the_date),
         cmocka_unit_test(test_verify_payload_must_give_the_code),
         cmocka_unit_test(test_trust_uses_every_crl_of_a_pem_bundle),
         cmocka_unit_test(test_trust_cuts_a_long_subject_on_a_character),
