@@ -237,6 +237,10 @@ int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size
     der_cur_t w = der_inside(&wrap);
     if ((rc = der_expect(&w, DER_SEQUENCE, &sd)) != DER_OK)
         FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the signature file is not a CMS SignedData");
+    /* nothing after the content, nor after the SignedData in it: bytes no
+     * signature covers would make another file that still verifies */
+    if (cc.len != 0 || w.len != 0)
+        FAIL(CMS_EFORMAT, "the signature file has data after its SignedData (not a DER ContentInfo)");
 
     der_cur_t s = der_inside(&sd);
     der_elem_t version, digests, encap, eoid;

@@ -280,6 +280,81 @@ static void test_cms_refuses_every_truncation_without_crashing(void **state)
     free(sd);
 }
 
+/* A DER header (tag, definite length) into out; its length. */
+static size_t der_header(unsigned tag, size_t len, uint8_t *out)
+{
+    out[0] = (uint8_t)tag;
+    if (len < 0x80) {
+        out[1] = (uint8_t)len;
+        return 2;
+    }
+    size_t n = 0;
+    for (size_t v = len; v > 0; v >>= 8)
+        n++;
+    out[1] = (uint8_t)(0x80 | n);
+    for (size_t i = 0; i < n; i++)
+        out[2 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
+    return 2 + n;
+}
+
+/* ContentInfo { oid, [0] { sd, in0 }, after } in DER, into out (malloc'd). */
+static size_t content_info(const der_elem_t *oid, const der_elem_t *sd, const uint8_t *in0, size_t in0len,
+                           const uint8_t *after, size_t afterlen, uint8_t **out)
+{
+    uint8_t h1[8], h2[8];
+    size_t wraplen = sd->rawlen + in0len;
+    size_t n2 = der_header(DER_CTX_CONS(0), wraplen, h2);
+    size_t body = oid->rawlen + n2 + wraplen + afterlen;
+    size_t n1 = der_header(DER_SEQUENCE, body, h1);
+    uint8_t *b = malloc(n1 + body), *o = b;
+    memcpy(o, h1, n1), o += n1;
+    memcpy(o, oid->raw, oid->rawlen), o += oid->rawlen;
+    memcpy(o, h2, n2), o += n2;
+    memcpy(o, sd->raw, sd->rawlen), o += sd->rawlen;
+    if (in0len > 0)
+        memcpy(o, in0, in0len), o += in0len;
+    if (afterlen > 0)
+        memcpy(o, after, afterlen);
+    *out = b;
+    return n1 + body;
+}
+
+/* X.690 and RFC 5652: a ContentInfo holds its type and [0] content, and
+ * [0] holds the SignedData, nothing else; `openssl cms` refuses more. Bytes
+ * after either are covered by no signature: accepting them would make other
+ * .p7s files that still verify. Rebuilt without them, the same parts parse. */
+static void test_cms_refuses_data_after_the_signed_data(void **state)
+{
+    (void)state;
+    const pkg_t *p = find_expected("valid");
+    cms_signed_t *sd = malloc(sizeof *sd);
+    char why[256];
+    der_cur_t c = der_cursor(p->p7s, p->plen);
+    der_elem_t ci, oid, wrap, signed_data;
+    assert_int_equal(der_expect(&c, DER_SEQUENCE, &ci), DER_OK);
+    der_cur_t cc = der_inside(&ci);
+    assert_int_equal(der_expect(&cc, DER_OID, &oid), DER_OK);
+    assert_int_equal(der_expect(&cc, DER_CTX_CONS(0), &wrap), DER_OK);
+    der_cur_t w = der_inside(&wrap);
+    assert_int_equal(der_expect(&w, DER_SEQUENCE, &signed_data), DER_OK);
+    static const uint8_t null[] = {0x05, 0x00}, junk[] = {0x04, 0x04, 'j', 'u', 'n', 'k'};
+    uint8_t *b;
+    size_t n = content_info(&oid, &signed_data, NULL, 0, NULL, 0, &b);
+    if (n != p->plen || memcmp(b, p->p7s, n) != 0 || cms_parse(b, n, sd, why, sizeof why) != CMS_OK)
+        fail_msg("test setup: %s rebuilt from its parts should be itself and parse", p->stem);
+    free(b);
+    n = content_info(&oid, &signed_data, NULL, 0, junk, sizeof junk, &b);
+    if (cms_parse(b, n, sd, why, sizeof why) != CMS_EFORMAT)
+        fail_msg("expected CMS_EFORMAT for an OCTET STRING after the [0] content of a ContentInfo");
+    free(b);
+    n = content_info(&oid, &signed_data, null, sizeof null, NULL, 0, &b);
+    if (cms_parse(b, n, sd, why, sizeof why) != CMS_EFORMAT)
+        fail_msg("expected CMS_EFORMAT for a NULL after the SignedData inside [0]");
+    assert_non_null(strstr(why, "after its SignedData"));
+    free(b);
+    free(sd);
+}
+
 static void test_cms_refuses_text_and_attached(void **state)
 {
     (void)state;
@@ -1254,6 +1329,7 @@ int main(void)
         cmocka_unit_test(test_der_time_reads_both_forms),
         cmocka_unit_test(test_cms_reads_three_signers_of_a_demo_package),
         cmocka_unit_test(test_cms_refuses_every_truncation_without_crashing),
+        cmocka_unit_test(test_cms_refuses_data_after_the_signed_data),
         cmocka_unit_test(test_cms_refuses_text_and_attached),
         cmocka_unit_test(test_verify_demo_packages_valid_before_crl),
         cmocka_unit_test(test_verify_key_compromise_crl_invalidates_only_that_signer),
