@@ -258,19 +258,29 @@ static void pick_lang(rq_t *r)
         size_t end = i;
         while (end < v.len && v.base[end] != ',')
             end++;
+        /* language-range *( OWS ";" OWS parameter ), RFC 9110 §12.5.4 */
         size_t s = i;
-        while (s < end && v.base[s] == ' ')
+        while (s < end && (v.base[s] == ' ' || v.base[s] == '\t'))
             s++;
+        size_t tag_end = s;
+        while (tag_end < end && v.base[tag_end] != ';' && v.base[tag_end] != ' ' && v.base[tag_end] != '\t')
+            tag_end++;
         double q = 1.0;
-        for (size_t k = s; k + 2 < end; k++)
-            if (v.base[k] == ';' && (v.base[k + 1] == 'q' || v.base[k + 1] == 'Q') && v.base[k + 2] == '=') {
+        for (size_t k = tag_end; k < end; k++) {
+            if (v.base[k] != ';')
+                continue;
+            size_t a = k + 1;
+            while (a < end && (v.base[a] == ' ' || v.base[a] == '\t'))
+                a++;
+            if (a + 1 < end && (v.base[a] == 'q' || v.base[a] == 'Q') && v.base[a + 1] == '=') {
                 char num[8] = {0};
-                size_t n = end - (k + 3) < 7 ? end - (k + 3) : 7;
-                memcpy(num, v.base + k + 3, n);
+                size_t n = end - (a + 2) < 7 ? end - (a + 2) : 7;
+                memcpy(num, v.base + a + 2, n);
                 q = atof(num);
                 break;
             }
-        if (end - s >= 2 && (s + 2 == end || v.base[s + 2] == '-' || v.base[s + 2] == ';')) {
+        }
+        if (tag_end - s >= 2 && (s + 2 == tag_end || v.base[s + 2] == '-')) {
             if (h2o_lcstris(v.base + s, 2, H2O_STRLIT("vi")) && q > best_vi)
                 best_vi = q;
             if (h2o_lcstris(v.base + s, 2, H2O_STRLIT("en")) && q > best_en)
@@ -361,6 +371,8 @@ static void add_base(rq_t *r, json_t *c)
     json_object_set_new(c, "lang_explicit", json_boolean(r->lang_explicit));
     json_object_set(c, "t", r->w->catalog[r->lang]);
     json_object_set_new(c, "public_url", json_string(portal.public_url));
+    snprintf(sw, sizeof sw, "/%s", lang_query(r)); /* home, in this page's language */
+    json_object_set_new(c, "home_url", json_string(sw));
     /* the same page in the other language; the home page's when the path
      * is not one to repeat */
     str_t path = local_path(r->path) ? r->path : str_n("/", 1);
@@ -416,8 +428,13 @@ static int error_page(rq_t *r, int status, const char *message, const char *form
 
 static int problem(rq_t *r, int status, const char *error, const char *detail)
 {
-    char key[32];
-    snprintf(key, sizeof key, "error.%d.title", status);
+    char key[64];
+    /* the error's own title where the catalog has one (a status may stand
+     * for several errors: 400 bad_request, too_many_codes, malformed_code),
+     * else the status's */
+    snprintf(key, sizeof key, "error.%s.title", error);
+    if (json_object_get(r->w->catalog[r->lang], key) == NULL)
+        snprintf(key, sizeof key, "error.%d.title", status);
     json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", tr(r, key), "status", status,
                           "detail", detail ? detail : "", "error", error);
     size_t len = 0;

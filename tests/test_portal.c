@@ -1106,6 +1106,30 @@ static void test_chosen_language_stays_through_form_redirect_and_links(void **st
     /* and a page reached without choosing keeps its links plain */
     r = get(c, harness_printf("/v/%s", c->recalled_new));
     EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s/print\"", c->recalled_new));
+    EXPECT_BODY_HAS(r, "<a class=\"brand\" href=\"/\">");
+    /* the way home (the brand, "back home" on a page and on an error page)
+     * keeps it as well */
+    const char *paths[] = {harness_printf("/v/%s?lang=en", c->valid.code),
+                           harness_printf("/v/%s?lang=en", c->unknown[0])};
+    for (size_t i = 0; i < 2; i++) {
+        r = get_h(c, paths[i], "Accept-Language: vi\r\n");
+        EXPECT_BODY_HAS(r, "<a class=\"brand\" href=\"/?lang&#61;en\">");
+        EXPECT_BODY_HAS(r, "<p class=\"back\"><a href=\"/?lang&#61;en\">");
+    }
+}
+
+/* RFC 9110 §12.5.4: whitespace may stand around the ";" before a weight;
+ * the weight is read all the same (it had been taken as 1, and "en ;q=" was
+ * not English at all). */
+static void test_accept_language_weights_with_spaces(void **state)
+{
+    ctx_t *c = *state;
+    const char *headers[] = {"Accept-Language: vi; q=0.3, en; q=0.9\r\n",
+                             "Accept-Language: vi;q=0.3, en ;q=0.9\r\n",
+                             "Accept-Language: vi\t;\tq=0.2 , en-GB ; q=0.8\r\n"};
+    for (size_t i = 0; i < 3; i++)
+        EXPECT_BODY_HAS(get_h(c, "/", headers[i]), "<html lang=\"en\"");
+    EXPECT_BODY_HAS(get_h(c, "/", "Accept-Language: en ; q=0.3, vi ; q=0.9\r\n"), "<html lang=\"vi\"");
 }
 
 static void test_home_lang_query_wins_over_accept_language(void **state)
@@ -1746,9 +1770,14 @@ static void test_problem_details_are_in_the_page_language(void **state)
     } langs[] = {{"", "Cần gửi một đối tượng JSON"}, {"?lang=en", "Expected a JSON object"}};
     for (size_t i = 0; i < 2; i++) {
         resp_t *r = post_json(c, harness_printf("/api/v1/verify%s", langs[i].lang), "[]", 2);
-        const char *d = jstr(jget(expect_problem(r, 400, "bad_request"), "detail"));
+        jv_t *j = expect_problem(r, 400, "bad_request");
+        const char *d = jstr(jget(j, "detail")), *t = jstr(jget(j, "title"));
         EXPECT(r, d && strstr(d, langs[i].want), "expected a detail with \"%s\", got %s", langs[i].want,
                d ? d : "none");
+        /* the title names this error, not the status's usual one (a lookup code) */
+        EXPECT(r, t && *t && !strstr(t, "code") && !strstr(t, "mã"),
+               "expected a title for a bad request that does not speak of a lookup code, got %s",
+               t ? t : "none");
     }
     char big[17 * 1024];
     memset(big, ' ', sizeof big);
@@ -3627,6 +3656,7 @@ int main(void)
         cmocka_unit_test(test_home_accept_language_preferring_english_gives_english),
         cmocka_unit_test(test_home_accept_language_preferring_vietnamese_gives_vietnamese),
         cmocka_unit_test(test_home_lang_query_wins_over_accept_language),
+        cmocka_unit_test(test_accept_language_weights_with_spaces),
         cmocka_unit_test(test_chosen_language_stays_through_form_redirect_and_links),
         cmocka_unit_test(test_lang_switch_link_stays_on_the_site),
         cmocka_unit_test(test_html_answers_carry_csp_and_nosniff),

@@ -1054,8 +1054,9 @@ static json_t *base_ctx(const site_t *s, int lang, const char *path)
 {
     char sw[128];
     snprintf(sw, sizeof sw, "%s?lang=%s", path, lang == EN ? "vi" : "en");
-    return json_pack("{s:s, s:O, s:s, s:s}", "lang", lang == EN ? "en" : "vi", "t", s->cat[lang],
-                     "public_url", PUBLIC_URL, "lang_switch_url", sw);
+    return json_pack("{s:s, s:O, s:s, s:s, s:s}", "lang", lang == EN ? "en" : "vi", "t", s->cat[lang],
+                     "public_url", PUBLIC_URL, "lang_switch_url", sw, "home_url",
+                     lang == EN ? "/?lang=en" : "/");
 }
 
 /* A row of subjects, qualities or competencies as view.c's leveled() makes it. */
