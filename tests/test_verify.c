@@ -716,6 +716,18 @@ static void test_trust_cuts_a_long_subject_on_a_character(void **state)
     EVP_PKEY_free(key);
 }
 
+/* x signed with key, as DER (OPENSSL_free it); frees x and key. */
+static unsigned char *signed_der(X509 *x, EVP_PKEY *key, int *len)
+{
+    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    *len = i2d_X509(x, &der);
+    assert_true(*len > 64);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return der;
+}
+
 /* A self-signed certificate with a P-256 key, as DER (OPENSSL_free it). */
 static unsigned char *self_signed_der(long serial, int *len)
 {
@@ -730,13 +742,7 @@ static unsigned char *self_signed_der(long serial, int *len)
     X509_gmtime_adj(X509_getm_notBefore(x), 0);
     X509_gmtime_adj(X509_getm_notAfter(x), 3600);
     X509_set_pubkey(x, key);
-    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
-    unsigned char *der = NULL;
-    *len = i2d_X509(x, &der);
-    assert_true(*len > 64);
-    X509_free(x);
-    EVP_PKEY_free(key);
-    return der;
+    return signed_der(x, key, len);
 }
 
 /* trust_der_hinted with hint h for len bytes at der: the hash it gives must
@@ -936,24 +942,32 @@ static void *verify_all(void *arg)
     return NULL;
 }
 
+/* The demo's issuing CA certificate and its issuer's (the root's) key. */
+static void demo_issuing_and_root_key(X509 **ca, EVP_PKEY **root)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/keys/issuing-ca.pem", dir);
+    FILE *f = fopen(path, "r");
+    *ca = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof path, "%s/keys/root-ca.key", dir);
+    f = fopen(path, "r");
+    *root = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    if (*ca == NULL || *root == NULL)
+        fail_msg("test setup: cannot read the demo's issuing CA certificate or root key under %s/keys", dir);
+}
+
 /* The demo's issuing CA certified again by the root with its own name and
  * key (so the same key identifiers) but valid only in 2020: what a bundle
  * holds after a CA renewal, the old certificate left in. As DER (free it). */
 static unsigned char *expired_issuing_copy(int *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/keys/issuing-ca.pem", dir);
-    FILE *f = fopen(path, "r");
-    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    snprintf(path, sizeof path, "%s/keys/root-ca.key", dir);
-    f = fopen(path, "r");
-    EVP_PKEY *root = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    if (x == NULL || root == NULL)
-        fail_msg("test setup: cannot read the demo's issuing CA certificate or root key under %s/keys", dir);
+    X509 *x;
+    EVP_PKEY *root;
+    demo_issuing_and_root_key(&x, &root);
     /* another serial of the same length, UTCTime dates as the original's:
      * the copy's DER is as long as the original's */
     ASN1_INTEGER *serial = X509_get_serialNumber(x);
@@ -961,13 +975,7 @@ static unsigned char *expired_issuing_copy(int *len)
     serial->data[serial->length - 1] ^= 0x20;
     assert_int_equal(ASN1_UTCTIME_set_string(X509_getm_notBefore(x), "200101000000Z"), 1);
     assert_int_equal(ASN1_UTCTIME_set_string(X509_getm_notAfter(x), "210101000000Z"), 1);
-    assert_true(X509_sign(x, root, EVP_sha256()) > 0);
-    unsigned char *der = NULL;
-    *len = i2d_X509(x, &der);
-    assert_true(*len > 0);
-    X509_free(x);
-    EVP_PKEY_free(root);
-    return der;
+    return signed_der(x, root, len);
 }
 
 static str_t pem_of(const unsigned char *der, int len)
@@ -1029,19 +1037,9 @@ static void test_verify_finds_the_valid_chain_beside_an_expired_ca_copy(void **s
  * signature) with this reason, as DER in out (free it). */
 static str_t root_crl_revoking_issuing(int reason)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/keys/issuing-ca.pem", dir);
-    FILE *f = fopen(path, "r");
-    X509 *ca = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    snprintf(path, sizeof path, "%s/keys/root-ca.key", dir);
-    f = fopen(path, "r");
-    EVP_PKEY *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-    if (f)
-        fclose(f);
-    if (ca == NULL || key == NULL)
-        fail_msg("test setup: cannot read the demo's issuing CA certificate or root key under %s/keys", dir);
+    X509 *ca;
+    EVP_PKEY *key;
+    demo_issuing_and_root_key(&ca, &key);
     X509_CRL *crl = X509_CRL_new();
     X509_REVOKED *rev = X509_REVOKED_new();
     ASN1_TIME *when = ASN1_TIME_set(NULL, time(NULL) - 60);
