@@ -86,8 +86,9 @@ static size_t alnum_count(const char *p, size_t n)
     return k;
 }
 
-/* Append a hash of p, or p with odd bytes escaped, as far as cap allows
- * (leaving room for the NUL). */
+/* put_hash appends "h:" and p's keyed hash, put_plain appends p with odd
+ * bytes escaped; both at out + o, as far as cap allows with room left for
+ * the NUL, and return the new length. */
 static size_t put_hash(const char *p, size_t n, char *out, size_t o, size_t cap)
 {
     char h[9];
