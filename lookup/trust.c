@@ -670,8 +670,8 @@ size_t trust_school_count(const trust_t *t)
  * store, or was supplied by this package. */
 static int chain_usable(const trust_cert_t *c, const trust_der_t *extra, size_t nextra)
 {
-    for (int i = 0; i < c->nchain; i++) {
-        const trust_cert_t *e = c->chain[i];
+    for (int i = 0; i < c->chain.n; i++) {
+        const trust_cert_t *e = c->chain.c[i];
         if (e->is_anchor || e->is_intermediate)
             continue;
         size_t k = 0;
@@ -686,16 +686,10 @@ static int chain_usable(const trust_cert_t *c, const trust_der_t *extra, size_t 
 /* 1 when every CA certificate of c's cached chain is valid at at. */
 static int chain_valid_at(const trust_cert_t *c, int64_t at)
 {
-    for (int i = 0; at != TRUST_ANY_TIME && i < c->nchain; i++)
-        if (at < c->chain[i]->not_before || at > c->chain[i]->not_after)
+    for (int i = 0; at != TRUST_ANY_TIME && i < c->chain.n; i++)
+        if (at < c->chain.c[i]->not_before || at > c->chain.c[i]->not_after)
             return 0;
     return 1;
-}
-
-static void chain_copy(const trust_cert_t *c, trust_chain_t *out)
-{
-    out->n = c->nchain;
-    memcpy(out->c, c->chain, sizeof(out->c[0]) * (size_t)c->nchain);
 }
 
 /* Chain building sees the dates (so it prefers issuers valid at the time
@@ -713,7 +707,7 @@ int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size
     pthread_rwlock_rdlock(&t->lock);
     int usable = c->chain_state == 1 && chain_usable(c, extra, nextra) && chain_valid_at(c, at);
     if (usable)
-        chain_copy(c, out);
+        *out = c->chain;
     pthread_rwlock_unlock(&t->lock);
     if (usable)
         return 0;
@@ -757,20 +751,20 @@ int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size
         WHY("the certificate chain is longer than %d", TRUST_MAX_DEPTH);
         goto done;
     }
-    trust_cert_t *found[TRUST_MAX_DEPTH];
+    trust_chain_t found = {.n = n - 1};
     for (int i = 1; i < n; i++) {
         unsigned char h[32];
         unsigned int hl = 0;
         X509 *x = sk_X509_value(chain, i);
-        if (X509_digest(x, EVP_sha256(), h, &hl) != 1 || (found[i - 1] = cache_get(t, h, NULL, 0)) == NULL) {
+        if (X509_digest(x, EVP_sha256(), h, &hl) != 1 ||
+            (found.c[i - 1] = cache_get(t, h, NULL, 0)) == NULL) {
             WHY("the certificate chain holds an unknown certificate");
             goto done;
         }
     }
-    memcpy(c->chain, found, sizeof(found[0]) * (size_t)(n - 1));
-    c->nchain = n - 1;
+    c->chain = found;
     c->chain_state = 1;
-    chain_copy(c, out);
+    *out = found;
     rc = 0;
 done:
     ERR_clear_error();

@@ -34,6 +34,15 @@ typedef struct {
     const str_t *crls; /* each DER or PEM */
 } trust_inputs_t;
 
+/** A certificate's chain to an anchor: c[0] is its issuer, c[n - 1] an
+ * anchor (n is 0 when the certificate is an anchor itself). What
+ * trust_cert_chain hands out is a copy, made under the cache's lock: later
+ * changes to the cache do not reach it. */
+typedef struct {
+    int n;
+    struct trust_cert *c[TRUST_MAX_DEPTH];
+} trust_chain_t;
+
 /** What the store knows about one certificate. Owned by the trust_t. */
 typedef struct trust_cert {
     unsigned char sha256[32];
@@ -50,10 +59,9 @@ typedef struct trust_cert {
     int revoked, revoked_key_compromise; /* reason keyCompromise, cACompromise or aACompromise */
     int64_t revoked_at;
     /* the chain last found (trust_cert_chain; read it only through that, which
-     * copies it under the lock): chain[0] is the issuer, the last an anchor */
+     * copies it under the lock) */
     int chain_state; /* 0 not computed, 1 built */
-    int nchain;
-    struct trust_cert *chain[TRUST_MAX_DEPTH];
+    trust_chain_t chain;
 } trust_cert_t;
 
 typedef struct trust trust_t;
@@ -104,14 +112,6 @@ size_t trust_school_count(const trust_t *t);
 /** Find or add a certificate by its DER. Decodes it only the first time.
  * @return the entry, or NULL if the DER is not a certificate (or no memory). */
 trust_cert_t *trust_cert_get(trust_t *t, const trust_der_t *d);
-
-/** A certificate's chain to an anchor: c[0] is its issuer, c[n - 1] an
- * anchor (n is 0 when the certificate is an anchor itself). A copy, made
- * under the cache's lock: later changes to the cache do not reach it. */
-typedef struct {
-    int n;
-    trust_cert_t *c[TRUST_MAX_DEPTH];
-} trust_chain_t;
 
 #define TRUST_ANY_TIME INT64_MIN /* trust_cert_chain's at: no time to prefer */
 

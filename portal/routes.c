@@ -239,6 +239,14 @@ static str_t query_param(str_t q, const char *name)
     return str_n(NULL, 0);
 }
 
+/* The first index from i, before end, that is not optional whitespace (RFC 9110 OWS). */
+static size_t skip_ows(const char *p, size_t i, size_t end)
+{
+    while (i < end && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    return i;
+}
+
 /* ?lang= wins; else the first of vi / en in Accept-Language with the higher q. */
 static void pick_lang(rq_t *r)
 {
@@ -259,9 +267,7 @@ static void pick_lang(rq_t *r)
         while (end < v.len && v.base[end] != ',')
             end++;
         /* language-range *( OWS ";" OWS parameter ), RFC 9110 §12.5.4 */
-        size_t s = i;
-        while (s < end && (v.base[s] == ' ' || v.base[s] == '\t'))
-            s++;
+        size_t s = skip_ows(v.base, i, end);
         size_t tag_end = s;
         while (tag_end < end && v.base[tag_end] != ';' && v.base[tag_end] != ' ' && v.base[tag_end] != '\t')
             tag_end++;
@@ -269,9 +275,7 @@ static void pick_lang(rq_t *r)
         for (size_t k = tag_end; k < end; k++) {
             if (v.base[k] != ';')
                 continue;
-            size_t a = k + 1;
-            while (a < end && (v.base[a] == ' ' || v.base[a] == '\t'))
-                a++;
+            size_t a = skip_ows(v.base, k + 1, end);
             if (a + 1 < end && (v.base[a] == 'q' || v.base[a] == 'Q') && v.base[a + 1] == '=') {
                 char num[8] = {0};
                 size_t n = end - (a + 2) < 7 ? end - (a + 2) : 7;
