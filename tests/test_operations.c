@@ -77,7 +77,8 @@ static int setup(void **state)
              "%s/hocba-publish --db %s trust %s/demo/trust/anchors.pem %s/demo/trust/intermediates.pem >/dev/null && "
              "%s/hocba-publish --db %s schools %s/demo/schools.json >/dev/null && "
              "%s/hocba-publish --db %s batch %s/demo/batch >/dev/null && "
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s -out %s "
+             /* RSA, as most deployments: static-RSA key exchange is possible at all */
+             "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s "
              "-subj /CN=localhost -days 2 2>/dev/null",
              bin, dir, bin, db, dir, dir, bin, db, dir, bin, db, dir, key, cert);
     if (run(cmd) != 0)
@@ -148,6 +149,48 @@ static void test_tls_refuses_tls_1_1(void **state)
     capture(cmd, out, sizeof out);
     if (strstr(out, "Cipher is (NONE)") == NULL && strstr(out, "alert") == NULL && strstr(out, "rc=1") == NULL)
         fail_msg("expected a TLS 1.1 handshake to fail, got:\n%.1500s", out);
+}
+
+/* TLS 1.2 offers ECDHE with AEAD only (Mozilla "intermediate" without
+ * DHE): a client that offers one suite gets it, or no handshake at all. */
+static void test_tls12_offers_only_ecdhe_with_aead(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *suite;
+        int offered;
+    } cases[] = {
+        {"ECDHE-RSA-AES128-GCM-SHA256", 1},
+        {"ECDHE-RSA-AES256-GCM-SHA384", 1},
+        {"ECDHE-RSA-CHACHA20-POLY1305", 1},
+        {"AES128-GCM-SHA256", 0},       /* static RSA: no forward secrecy */
+        {"AES256-GCM-SHA384", 0},
+        {"AES128-SHA", 0},              /* static RSA and CBC */
+        {"AES256-SHA256", 0},
+        {"ECDHE-RSA-AES128-SHA", 0},    /* CBC: Lucky13 */
+        {"ECDHE-RSA-AES256-SHA384", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char cmd[512], out[8192], want[128];
+        snprintf(cmd, sizeof cmd,
+                 "timeout 5 openssl s_client -connect 127.0.0.1:%d -tls1_2 -cipher %s </dev/null 2>&1; echo rc=$?",
+                 port, cases[i].suite);
+        capture(cmd, out, sizeof out);
+        snprintf(want, sizeof want, "Cipher is %s", cases[i].suite);
+        if ((strstr(out, want) != NULL) != cases[i].offered)
+            fail_msg("TLS 1.2 suite %s: expected it %s, s_client said:\n%.1500s", cases[i].suite,
+                     cases[i].offered ? "negotiated" : "refused", out);
+    }
+}
+
+static void test_tls13_is_offered(void **state)
+{
+    (void)state;
+    char cmd[512], out[8192];
+    snprintf(cmd, sizeof cmd, "timeout 5 openssl s_client -connect 127.0.0.1:%d -tls1_3 </dev/null 2>&1", port);
+    capture(cmd, out, sizeof out);
+    if (strstr(out, "New, TLSv1.3, Cipher is TLS_") == NULL)
+        fail_msg("expected a TLS 1.3 handshake, s_client said:\n%.1500s", out);
 }
 
 static void test_sighup_reopens_the_access_log(void **state)
@@ -228,6 +271,8 @@ int main(void)
         cmocka_unit_test(test_tls_offers_http2_by_alpn),
         cmocka_unit_test(test_tls_answers_carry_hsts),
         cmocka_unit_test(test_tls_refuses_tls_1_1),
+        cmocka_unit_test(test_tls12_offers_only_ecdhe_with_aead),
+        cmocka_unit_test(test_tls13_is_offered),
         cmocka_unit_test(test_sighup_reopens_the_access_log),
         cmocka_unit_test(test_cleartext_http2_prior_knowledge_is_refused),
         cmocka_unit_test(test_metrics_show_index_age_counts_and_trust_version),
