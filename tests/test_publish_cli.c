@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/harness.h"
 
@@ -827,6 +828,42 @@ static void test_batch_refuses_a_fifo_without_waiting(void **state)
                       "expected good1 to be published, got: %.400s", r.out);
 }
 
+/* cli.md: a batch reads only regular files inside DIR. A payload that is a
+ * symbolic link to a file outside (here the first line of a text file,
+ * which a refusal reason could quote) and a .p7s linking to a genuine
+ * signature file are both refused as links; the other package publishes. */
+static void test_batch_refuses_symbolic_links(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    const char *dir = harness_printf("%s/batch-links", c->tmp), *secret = harness_printf("%s/secret.txt", c->tmp);
+    FILE *f = fopen(secret, "w");
+    if (f == NULL)
+        fail_msg("cannot write %s", secret);
+    fputs("hunter2 is the password\n", f);
+    fclose(f);
+    if (mkdir(dir, 0755) != 0 || symlink(secret, harness_printf("%s/leak.json", dir)) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx), harness_printf("%s/leak.p7s", dir)) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good2.json", c->fx), harness_printf("%s/good2.json", dir)) != 0 ||
+        symlink(harness_printf("%s/batch-good/good2.p7s", c->fx), harness_printf("%s/good2.p7s", dir)) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good1.json", c->fx), harness_printf("%s/good1.json", dir)) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx), harness_printf("%s/good1.p7s", dir)) != 0)
+        fail_msg("cannot make %s", dir);
+    make_index(c, db, sizeof db, "links", 0);
+    pub(c, &r, db, "batch", dir, "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_all_json_lines(&r);
+    HARNESS_CHECK_RUN(strstr(r.out, "hunter2") == NULL && strstr(r.err, "hunter2") == NULL, &r,
+                      "expected nothing of the linked file in the output, got: %.400s", r.out);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"package\":\"leak\"") && strstr(r.out, "leak.json is a symbolic link"), &r,
+                      "expected leak refused as a symbolic link, got: %.600s", r.out);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"package\":\"good2\"") && strstr(r.out, "good2.p7s is a symbolic link"),
+                      &r, "expected good2 refused as a symbolic link, got: %.600s", r.out);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"outcome\":\"published\"") != NULL, &r,
+                      "expected good1 published, got: %.600s", r.out);
+}
+
 /* package-format.md §1: publishing what is already published changes
  * nothing. After a trust change under which the batch's packages would be
  * refused now (the school's seal no longer registered), running the same
@@ -1078,6 +1115,7 @@ int main(void)
         cmocka_unit_test(test_batch_json_refusals_are_json_objects_with_reasons),
         cmocka_unit_test(test_batch_json_line_for_file_name_that_is_not_utf8),
         cmocka_unit_test(test_batch_refuses_a_fifo_without_waiting),
+        cmocka_unit_test(test_batch_refuses_symbolic_links),
         cmocka_unit_test(test_batch_text_line_keeps_control_bytes_of_a_name_out),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),

@@ -84,17 +84,24 @@ static void die_usage(void)
 }
 
 /* Read a whole regular file of at most max bytes; path relative to dirfd
- * (AT_FDCWD for the working directory). */
-static int read_file_at(int dirfd, const char *path, size_t max, uint8_t **out, size_t *len, char *why,
-                        size_t whylen)
+ * (AT_FDCWD for the working directory). With nofollow, a symbolic link is
+ * refused instead of followed: a batch reads only the files inside its
+ * directory (cli.md), never what a link there points at. */
+static int read_file_at(int dirfd, const char *path, int nofollow, size_t max, uint8_t **out, size_t *len,
+                        char *why, size_t whylen)
 {
     /* O_NONBLOCK: a FIFO (or a device) named like a package must be refused
      * below, not wait forever for a writer while the batch holds the index's
      * write transaction; it changes nothing for a regular file */
-    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
     struct stat st;
     *out = NULL;
     *len = 0;
+    if (fd < 0 && nofollow && errno == ELOOP) {
+        snprintf(why, whylen, "%s is a symbolic link; a batch reads only regular files inside its directory",
+                 path);
+        return -1;
+    }
     if (fd < 0) {
         snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
         return -1;
@@ -131,7 +138,7 @@ static int read_file_at(int dirfd, const char *path, size_t max, uint8_t **out, 
 
 static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *why, size_t whylen)
 {
-    return read_file_at(AT_FDCWD, path, max, out, len, why, whylen);
+    return read_file_at(AT_FDCWD, path, 0, max, out, len, why, whylen);
 }
 
 static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
@@ -471,7 +478,7 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         return;
     }
     snprintf(path, sizeof path, "%s.json", p->stem);
-    int rc = read_file_at(b->dirfd, path, PAYLOAD_MAX_BYTES, &p->json, &p->jlen, why, sizeof why);
+    int rc = read_file_at(b->dirfd, path, 1, PAYLOAD_MAX_BYTES, &p->json, &p->jlen, why, sizeof why);
     if (rc == -2) {
         refuse(p, "payload: the payload is %zu bytes; the limit is 64 KiB (65536 bytes)", p->jlen);
         return;
@@ -494,7 +501,7 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         return;
     }
     snprintf(path, sizeof path, "%s.p7s", p->stem);
-    rc = read_file_at(b->dirfd, path, P7S_MAX_BYTES, &p->p7s, &p->plen, why, sizeof why);
+    rc = read_file_at(b->dirfd, path, 1, P7S_MAX_BYTES, &p->p7s, &p->plen, why, sizeof why);
     if (rc != 0) {
         refuse(p, rc == -2 ? "the signature file is larger than 1 MiB" : "%s", why);
         return;
