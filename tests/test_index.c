@@ -396,10 +396,17 @@ static void test_index_links_and_document_ids(void **state)
     assert_int_equal(index_get_link(ix, txn, pkgs[3].code, INDEX_LINK_RECALLED_BY, out), INDEX_OK);
     assert_memory_equal(out, pkgs[4].code, CODE_LEN);
     assert_int_equal(index_get_link(ix, txn, pkgs[3].code, INDEX_LINK_SUPERSEDED_BY, out), INDEX_ENOTFOUND);
-    assert_int_equal(index_put_docid(ix, txn, str_c("TH1"), str_c("HB-1"), pkgs[3].code), 0);
+    assert_int_equal(index_put_docid(ix, txn, str_c("TH1"), str_c("HB-1"), pkgs[3].code, 0), 0);
     assert_int_equal(index_get_docid(ix, txn, str_c("TH1"), str_c("HB-1"), out), INDEX_OK);
     assert_memory_equal(out, pkgs[3].code, CODE_LEN);
     assert_int_equal(index_get_docid(ix, txn, str_c("TH1"), str_c("HB-2"), out), INDEX_ENOTFOUND);
+    /* a taken id: refused, unless it passes on (a replacement keeps it) */
+    assert_int_equal(index_put_docid(ix, txn, str_c("TH1"), str_c("HB-1"), pkgs[4].code, 0), MDB_KEYEXIST);
+    assert_int_equal(index_get_docid(ix, txn, str_c("TH1"), str_c("HB-1"), out), INDEX_OK);
+    assert_memory_equal(out, pkgs[3].code, CODE_LEN);
+    assert_int_equal(index_put_docid(ix, txn, str_c("TH1"), str_c("HB-1"), pkgs[4].code, 1), 0);
+    assert_int_equal(index_get_docid(ix, txn, str_c("TH1"), str_c("HB-1"), out), INDEX_OK);
+    assert_memory_equal(out, pkgs[4].code, CODE_LEN);
     mdb_txn_abort(txn);
 }
 

@@ -962,6 +962,28 @@ static void test_batch_recall_publishes_recall_and_replacement(void **state)
     EXPECT_COUNT(c, db, "transcript", 5);
 }
 
+/* package-format.md §4: a replacement may keep the document_id of the
+ * transcript it supersedes (a correction of a correction too); a new
+ * transcript with another transcript's document_id is still refused. */
+static void test_batch_replacement_keeps_document_id(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "same-id", 1);
+    pub(c, &r, db, "batch", "@batch-correct-same-id", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    static const char *const published[] = {"recall-good2", "good2-corrected", "recall-corrected",
+                                             "good2-corrected-again"};
+    for (size_t i = 0; i < sizeof published / sizeof *published; i++)
+        expect_published_line(c, &r, "batch-correct-same-id", published[i], "published");
+    HARNESS_CHECK_RUN(strstr(r.out, "reused-id ") && strstr(r.out, "document_id KD-2025-5A-0003 of school TH001 is "
+                                                                   "already published with other content"),
+                      &r, "expected reused-id refused for good3's document_id, got: %.800s", r.out);
+    EXPECT_COUNT(c, db, "recall", 2);
+    EXPECT_COUNT(c, db, "transcript", 6);
+}
+
 /* ---- tests: usage -------------------------------------------------------------------------- */
 
 static void test_usage_without_subcommand_exits_2(void **state)
@@ -1116,6 +1138,7 @@ int main(void)
         cmocka_unit_test(test_batch_json_line_for_file_name_that_is_not_utf8),
         cmocka_unit_test(test_batch_refuses_a_fifo_without_waiting),
         cmocka_unit_test(test_batch_refuses_symbolic_links),
+        cmocka_unit_test(test_batch_replacement_keeps_document_id),
         cmocka_unit_test(test_batch_text_line_keeps_control_bytes_of_a_name_out),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),
