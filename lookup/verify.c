@@ -299,6 +299,20 @@ done:
     return rc;
 }
 
+/* A certificate of a signer's chain, as a check's detail names it. A CA by
+ * its subject (an organisation, useful to an operator); the signer's own
+ * certificate never: its subject names a person, their school, and may
+ * carry an identity number, and details are shown for invalid records,
+ * which name nobody (http.md). The check's role says whose it is. */
+static const char *who_is(const trust_cert_t *c, int chain_pos, char sb[BRIEF_LEN])
+{
+    char b[BRIEF_LEN];
+    if (chain_pos < 0)
+        return "the signer's certificate";
+    snprintf(sb, BRIEF_LEN, "a CA certificate of its chain (%s)", brief(c->subject, 80, b));
+    return sb;
+}
+
 /* Validity of the chain at t; writes the first problem into why. */
 static int check_validity(const trust_cert_t *leaf, const trust_chain_t *chain, int64_t t,
                           int64_t published_at, char *why, size_t whylen)
@@ -317,19 +331,17 @@ static int check_validity(const trust_cert_t *leaf, const trust_chain_t *chain, 
     int n = chain != NULL ? chain->n : 0;
     for (int i = -1; i < n; i++) {
         const trust_cert_t *c = i < 0 ? leaf : chain->c[i];
-        const char *who = i < 0 ? "the certificate" : "a CA certificate of its chain";
         if (t < c->not_before) {
             format_time(t, ts);
             format_time(c->not_before, ws);
-            snprintf(why, whylen, "%s (%s) was not yet valid at the signing time %s: valid from %s", who,
-                     brief(c->subject, 80, sb), ts, ws);
+            snprintf(why, whylen, "%s was not yet valid at the signing time %s: valid from %s", who_is(c, i, sb), ts,
+                     ws);
             return -1;
         }
         if (t > c->not_after) {
             format_time(t, ts);
             format_time(c->not_after, ws);
-            snprintf(why, whylen, "%s (%s) had expired at the signing time %s: valid until %s", who,
-                     brief(c->subject, 80, sb), ts, ws);
+            snprintf(why, whylen, "%s had expired at the signing time %s: valid until %s", who_is(c, i, sb), ts, ws);
             return -1;
         }
     }
@@ -347,8 +359,7 @@ static int check_revocation(const trust_cert_t *leaf, const trust_chain_t *chain
         if (c->revoked_key_compromise || c->revoked_at <= t) {
             char ws[32], sb[BRIEF_LEN];
             format_time(c->revoked_at, ws);
-            snprintf(why, whylen, "%s (%s) was revoked by its CA on %s%s",
-                     i < 0 ? "the certificate" : "a CA certificate of its chain", brief(c->subject, 80, sb), ws,
+            snprintf(why, whylen, "%s was revoked by its CA on %s%s", who_is(c, i, sb), ws,
                      c->revoked_key_compromise ? " because its key was compromised" : ", before the signing time");
             return -1;
         }
@@ -403,11 +414,10 @@ static void check_declarations(verdict_t *v)
 {
     for (size_t i = 0; i < v->nsigners; i++) {
         verify_signer_t *s = &v->signers[i];
-        char h[17], sb[BRIEF_LEN];
+        char h[17];
         str_hex(s->cert_sha256, 8, h);
         if (s->declared < 0)
-            item(v, VERIFY_ROLES, (int)i, 0,
-                 "a signature by certificate %s... (%s) is not declared in signers", h, brief(s->subject, 80, sb));
+            item(v, VERIFY_ROLES, (int)i, 0, "a signature by certificate %s... is not declared in signers", h);
         else if (!s->has_signature)
             item(v, VERIFY_ROLES, (int)i, 0,
                  "%s is declared with certificate_sha256 %s... but no signature was made with that "

@@ -226,9 +226,14 @@ json_t *view_api_json(const view_t *v)
         str_hex(s->cert_sha256, 32, hex);
         if (s->signing_time >= 0)
             view_format_rfc3339(s->signing_time, ts);
-        json_array_append_new(signers, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "role", s->role, "name", s->name,
-                                                 "certificate_subject", s->subject, "certificate_sha256", hex,
-                                                 "signing_time", s->signing_time >= 0 ? ts : NULL));
+        json_t *o1 = json_pack("{s:s, s:s, s:s?}", "role", s->role, "certificate_sha256", hex, "signing_time",
+                               s->signing_time >= 0 ? ts : NULL);
+        /* an invalid record names nobody: roles, hashes and times only (http.md) */
+        if (v->status != VIEW_INVALID) {
+            json_object_set_new(o1, "name", json_string(s->name));
+            json_object_set_new(o1, "certificate_subject", json_string(s->subject));
+        }
+        json_array_append_new(signers, o1);
     }
     json_object_set_new(o, "checks", checks);
     json_object_set_new(o, "signers", signers);

@@ -75,6 +75,7 @@ typedef struct {
     char code[17];
     char stem[64];
     char name[256], school[256], citizen_id[32], address[512], guardian[256];
+    char teacher[256]; /* the declared name of the homeroom teacher */
 } pupil_t;
 
 /* One HTTP exchange. */
@@ -2174,6 +2175,18 @@ static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *aft
 static void start_rl_portal(ctx_t *c);
 static resp_t *rl_get(ctx_t *c, const char *src, const char *path);
 
+/* http.md: an invalid record's answer names nobody. No pupil, signer or
+ * school name, no certificate subject (a signer's names its school in O=,
+ * and the API had a member for it) on its page, its printed copy or in its
+ * API answer, check details included. */
+static void expect_invalid_names_nobody(const resp_t *r, const pupil_t *p)
+{
+    const char *never[] = {p->name, p->school, p->teacher, "certificate_subject", "\"name\""};
+    for (size_t i = 0; i < sizeof never / sizeof *never; i++)
+        EXPECT(r, !body_has(r, never[i]), "expected no \"%s\" in the invalid record's %s, it is there", never[i],
+               r->what);
+}
+
 static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **state)
 {
     ctx_t *c = *state;
@@ -2201,6 +2214,10 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
     EXPECT(r, !body_has(r, c->crl_bad.name),
            "expected no pupil name on the print page of an invalid transcript");
     expect_api_invalid(c, c->crl_bad.code, "revocation");
+    const char *const paths[][2] = {{"/v/", ""}, {"/v/", "?lang=en"}, {"/v/", "/print"}, {"/api/v1/transcripts/", ""}};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        expect_invalid_names_nobody(get(c, harness_printf("%s%s%s", paths[i][0], c->crl_bad.code, paths[i][1])),
+                                    &c->crl_bad);
     expect_api_status(c, c->valid.code, "valid");
     expect_api_status(c, c->superseded_ok, "valid");
 
@@ -3442,14 +3459,22 @@ static int load_pupil(ctx_t *c, pupil_t *p, const harness_code_t *e)
     const char *name = jstr(jpath(j, "student.full_name")), *school = jstr(jpath(j, "school.name"));
     const char *cid = jstr(jpath(j, "student.citizen_id")), *addr = jstr(jpath(j, "student.address"));
     const char *guardian = jstr(jpath(j, "student.guardian_name"));
-    if (!name || !school) {
-        print_error("%s: expected student.full_name and school.name\n", path);
+    const char *teacher = NULL;
+    jv_t *signers = jget(j, "signers");
+    for (size_t i = 0; signers && signers->t == J_ARR && i < signers->n; i++) {
+        const char *role = jstr(jget(signers->items[i], "role"));
+        if (role && strcmp(role, "homeroom_teacher") == 0)
+            teacher = jstr(jget(signers->items[i], "name"));
+    }
+    if (!name || !school || !teacher) {
+        print_error("%s: expected student.full_name, school.name and a homeroom_teacher\n", path);
         return -1;
     }
     snprintf(p->code, sizeof p->code, "%s", e->code);
     snprintf(p->stem, sizeof p->stem, "%s", e->stem);
     snprintf(p->name, sizeof p->name, "%s", name);
     snprintf(p->school, sizeof p->school, "%s", school);
+    snprintf(p->teacher, sizeof p->teacher, "%s", teacher);
     snprintf(p->citizen_id, sizeof p->citizen_id, "%s", cid ? cid : "");
     snprintf(p->address, sizeof p->address, "%s", addr ? addr : "");
     snprintf(p->guardian, sizeof p->guardian, "%s", guardian ? guardian : "");

@@ -630,31 +630,41 @@ static int utf8_valid(const char *s)
     return 1;
 }
 
-/* Details quote certificate subjects (cut to 80 bytes) and are cut to
+/* Details quote CA certificates' subjects (cut to 80 bytes) and are cut to
  * VERIFY_DETAIL_LEN: a cut inside a Vietnamese character would make the
- * detail invalid UTF-8, which the page and the API cannot carry. With the
- * CRLs loaded, a revoked teacher's subject is quoted; every detail of every
- * package is whole UTF-8 and the cut subjects end on a character. */
-static void test_verify_details_are_whole_utf8(void **state)
+ * detail invalid UTF-8, which the page and the API cannot carry. A signer's
+ * own subject is never quoted (http.md: an invalid record names nobody, and
+ * details are shown for invalid records): with the CRLs loaded, the revoked
+ * teacher's detail says so without naming them. Every detail of every
+ * package is whole UTF-8. */
+static void test_verify_details_are_whole_utf8_and_name_no_signer(void **state)
 {
     (void)state;
     trust_t *t = make_trust(anchors, registry, 1, 9);
     verdict_t *v = malloc(sizeof *v);
-    size_t quoted = 0;
+    size_t quoted = 0, revoked = 0;
     for (size_t i = 0; i < npkgs; i++) {
         verify_one(t, &pkgs[i], pkgs[i].json, v);
         for (size_t k = 0; k < v->nitems; k++) {
-            if (!utf8_valid(v->items[k].detail))
+            const char *d = v->items[k].detail;
+            if (!utf8_valid(d))
                 fail_msg("%s: the %s detail is not valid UTF-8: %s", pkgs[i].stem,
-                         verify_check_name(v->items[k].check), v->items[k].detail);
-            quoted += strstr(v->items[k].detail, "(CN=") != NULL;
+                         verify_check_name(v->items[k].check), d);
+            quoted += strstr(d, "CN=") != NULL;
+            revoked += strstr(d, "the signer's certificate was revoked") != NULL;
+            for (size_t j = 0; j < v->nsigners; j++)
+                if (v->signers[j].subject[0] && strstr(d, v->signers[j].subject) != NULL)
+                    fail_msg("%s: the %s detail names a signer (%s): %s", pkgs[i].stem,
+                             verify_check_name(v->items[k].check), v->signers[j].subject, d);
         }
         for (size_t k = 0; k < v->nsigners; k++)
             if (!utf8_valid(v->signers[k].subject))
                 fail_msg("%s: signer subject is not valid UTF-8: %s", pkgs[i].stem, v->signers[k].subject);
     }
-    if (quoted == 0)
-        fail_msg("expected a detail quoting a certificate subject (a revoked signer), found none");
+    if (quoted == 0 || revoked == 0)
+        fail_msg("expected a detail quoting a CA's subject (%zu) and one saying a signer's certificate was revoked "
+                 "(%zu), found none",
+                 quoted, revoked);
     free(v);
     trust_free(t);
 }
@@ -1338,7 +1348,7 @@ int main(void)
         cmocka_unit_test(test_verify_unregistered_seal_fails_seal_registry),
         cmocka_unit_test(test_verify_same_verdict_with_warm_cache),
         cmocka_unit_test(test_verify_same_verdicts_on_two_threads_with_many_keys),
-        cmocka_unit_test(test_verify_details_are_whole_utf8),
+        cmocka_unit_test(test_verify_details_are_whole_utf8_and_name_no_signer),
         cmocka_unit_test(test_verify_shared_hashes),
         cmocka_unit_test(test_trust_certificate_hints_never_decide),
         cmocka_unit_test(test_verify_finds_the_valid_chain_beside_an_expired_ca_copy),
