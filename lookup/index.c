@@ -579,12 +579,13 @@ int index_get_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, 
     return INDEX_OK;
 }
 
-int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, const char code[CODE_LEN])
+int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, const char code[CODE_LEN],
+                    int replace)
 {
     char buf[256];
     MDB_val k, v = {CODE_LEN, (void *)code};
     int rc = docid_key(school, document_id, buf, sizeof buf, &k);
-    return rc ? rc : mdb_put(txn, ix->docids, &k, &v, MDB_NOOVERWRITE);
+    return rc ? rc : mdb_put(txn, ix->docids, &k, &v, replace ? 0 : MDB_NOOVERWRITE);
 }
 
 static str_t meta_str(index_t *ix, MDB_txn *txn, const char *key, int *rc)

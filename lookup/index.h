@@ -157,9 +157,17 @@ int index_get_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int typ
 /** Write a link (no overwrite). */
 int index_put_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, const char to[CODE_LEN]);
 
-/** Look up / record which code holds a school's document_id. */
+/** Look up which code holds a school's document_id: the latest transcript
+ * that carries it. @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT or an LMDB code. */
 int index_get_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, char out[CODE_LEN]);
-int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, const char code[CODE_LEN]);
+
+/** Record that code holds a school's document_id.
+ * @param replace  0: the id must be free (MDB_KEYEXIST otherwise); 1: it may
+ *                 be held already and passes to code (a replacement that keeps
+ *                 its predecessor's id: the caller checked the predecessor holds it)
+ * @return 0 or an LMDB code. */
+int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, const char code[CODE_LEN],
+                    int replace);
 
 /** Read the trust inputs. *crls is malloc'd (free it); the strings point into the map.
  * @return INDEX_OK or INDEX_ECORRUPT or an LMDB code. */

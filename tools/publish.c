@@ -664,8 +664,9 @@ static int put_doc(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, int kind, in
         *dbrc = index_put_doc(ix, txn, p->code, kind, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen));
     if (*dbrc != 0)
         return TRY_FAIL;
+    /* docid_free has let a replacement take over only its predecessor's id */
     if (kind == INDEX_KIND_TRANSCRIPT)
-        *dbrc = index_put_docid(ix, txn, str_c(p->f.school), str_c(p->f.docid), p->code);
+        *dbrc = index_put_docid(ix, txn, str_c(p->f.school), str_c(p->f.docid), p->code, p->f.has_supersedes);
     return *dbrc == 0 ? TRY_DONE : TRY_FAIL;
 }
 
@@ -688,11 +689,17 @@ static int stored_transcript(index_t *ix, MDB_txn *txn, const char code[CODE_LEN
     return 0;
 }
 
+/* Whether p may take its school's document_id: nobody holds it, or it is a
+ * replacement and the transcript it supersedes does (package-format.md §4:
+ * a school's software keeps its id for a corrected transcript).
+ * @return 1 when it may; 0 when refused, or with *dbrc set on a database error. */
 static int docid_free(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
 {
     char other[CODE_LEN], g[CODE_GROUPED_LEN + 1];
     int rc = index_get_docid(ix, txn, str_c(p->f.school), str_c(p->f.docid), other);
     if (rc == INDEX_ENOTFOUND)
+        return 1;
+    if (rc == INDEX_OK && p->f.has_supersedes && memcmp(other, p->f.supersedes, CODE_LEN) == 0)
         return 1;
     if (rc != INDEX_OK) {
         *dbrc = rc;
