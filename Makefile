@@ -22,8 +22,15 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 REL      := build/rel
 ASAN     := build/asan
 
-.PHONY: all test browser-test run clean check-deps format bench fuzz
+.PHONY: all test test-run browser-test run clean check-deps format bench fuzz setup-fuzz setup-bench
 .SECONDARY:
+# Node.js: the one npm installs from the registry (package.json pins it;
+# Debian 12's own is too old for playwright-core) comes first, when present:
+# tools/bin/node finds it.
+OUR_PATH    := $(CURDIR)/tools/bin:$(CURDIR)/node_modules/.bin:
+SYSTEM_PATH := $(subst $(OUR_PATH),,$(PATH))
+export PATH := $(OUR_PATH)$(SYSTEM_PATH)
+
 all: $(addprefix bin/,$(TOOLS)) bin/hocba-portal
 
 # -Wno-format-truncation: every snprintf into a fixed buffer truncates on
@@ -70,9 +77,15 @@ $(patsubst %.c,$(ASAN)/%.o,$(wildcard tests/*.c)): tests/harness.h
 $(ASAN)/tests/test_cache: $(ASAN)/tests/test_cache.o $(ASAN)/portal/cache.o
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
 
+# `make test` first installs what the tests need (tools/setup.sh: Debian
+# packages only, and only the missing ones), then builds and runs them.
+test:
+	@PATH="$(SYSTEM_PATH)" sh tools/setup.sh test
+	@$(MAKE) --no-print-directory test-run
+
 # HOCBA_BIN: the sanitizer builds every test drives; HOCBA_REL_BIN: the
 # release builds, for the few load tests where sanitizer speed would distort timing.
-test: check-deps all $(addprefix $(ASAN)/bin/,$(TOOLS)) $(ASAN)/bin/hocba-portal $(addprefix $(ASAN)/tests/,$(TESTS)) node_modules/.package-lock.json
+test-run: all $(addprefix $(ASAN)/bin/,$(TOOLS)) $(ASAN)/bin/hocba-portal $(addprefix $(ASAN)/tests/,$(TESTS)) node_modules/.package-lock.json
 	@HOCBA_BIN=$(CURDIR)/$(ASAN)/bin HOCBA_REL_BIN=$(CURDIR)/bin LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    tests/run-everything.sh $(addprefix $(ASAN)/tests/,$(TESTS))
 
@@ -82,26 +95,32 @@ test: check-deps all $(addprefix $(ASAN)/bin/,$(TOOLS)) $(ASAN)/bin/hocba-portal
 browser-test: all node_modules/.package-lock.json
 	@HOCBA_BIN=$(CURDIR)/bin tests/browser/run.sh
 
-# playwright-core and axe-core, as package-lock.json pins them
+# the npm packages as package-lock.json pins them (Node.js 22, playwright-core,
+# axe-core, html-validate, redocly, ajv), installed by the system's npm
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	PATH="$(SYSTEM_PATH)" npm ci --no-audit --no-fund
 
 # ---- demo ----------------------------------------------------------------
 DEMO_DIR ?= demo-data
 DEMO_DB  ?= $(DEMO_DIR)/index
-run: check-deps all
+run:
+	@PATH="$(SYSTEM_PATH)" sh tools/setup.sh run
+	@$(MAKE) --no-print-directory all
 	@tools/run-demo.sh "$(DEMO_DIR)" "$(DEMO_DB)"
 
 # libFuzzer targets (clang): regression inputs first, then FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 20
-fuzz: check-deps all
+fuzz: setup-fuzz all
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-bench: check-deps all
+bench: setup-bench all
 	bench/publish.sh
 
+# what is missing, installing nothing (tools/setup.sh installs)
 check-deps:
-	@tools/check-deps.sh
+	@PATH="$(SYSTEM_PATH)" sh tools/setup.sh check
+setup-%:
+	@PATH="$(SYSTEM_PATH)" sh tools/setup.sh $*
 
 format:
 	clang-format -i lookup/*.[ch] portal/*.[ch] tools/*.c tests/*.[ch]

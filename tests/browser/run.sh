@@ -19,6 +19,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 BIN=${HOCBA_BIN:-$ROOT/bin}
+# the Node.js npm installs (package.json; tools/bin/node finds it) before
+# Debian's, which is too old
+PATH=$ROOT/tools/bin:$ROOT/node_modules/.bin:$PATH
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 export CHROMIUM
 
@@ -31,7 +34,7 @@ done
 [ -d "$ROOT/node_modules/playwright-core" ] && [ -d "$ROOT/node_modules/axe-core" ] || missing="$missing node_modules (npm ci)"
 if [ -n "$missing" ]; then
     echo "run.sh: missing:$missing" >&2
-    echo "run.sh: sudo apt-get install chromium poppler-utils zbar-tools nodejs npm; npm ci" >&2
+    echo "run.sh: sh tools/setup.sh test   (Debian packages); npm ci   (node_modules)" >&2
     exit 2
 fi
 
