@@ -28,7 +28,7 @@ for p in hocba-demo hocba-publish hocba-portal; do [ -x "$BIN/$p" ] || missing="
 for t in "$CHROMIUM" node openssl pdftoppm zbarimg curl; do
     command -v "$t" >/dev/null || missing="$missing $t"
 done
-[ -d "$ROOT/node_modules/playwright-core" ] && [ -d "$ROOT/node_modules/axe-core" ] || missing="$missing node_modules (npm ci)"
+for m in playwright-core axe-core html-validate; do [ -d "$ROOT/node_modules/$m" ] || missing="$missing node_modules/$m (npm ci)"; done
 if [ -n "$missing" ]; then
     echo "run.sh: missing:$missing" >&2
     echo "run.sh: sudo apt-get install chromium poppler-utils zbar-tools nodejs npm; npm ci" >&2
