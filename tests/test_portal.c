@@ -1911,6 +1911,108 @@ static void test_static_openapi_is_json_of_openapi_3(void **state)
     EXPECT(r, v && v[0] == '3', "expected \"openapi\": \"3…\", got %s", v ? v : "none");
 }
 
+/* ---- tests: files at the root of the site --------------------------------------------------- */
+
+/* What clients ask for at the root whatever the pages say (browsers that
+ * look for /favicon.ico): the files of static/ by those names. */
+static const struct {
+    const char *path, *type, *file;
+} ROOT_FILES[] = {
+    {"/favicon.ico", "image/x-icon", "static/favicon.ico"},
+};
+#define NROOT_FILES (sizeof ROOT_FILES / sizeof *ROOT_FILES)
+
+static void test_root_files_are_static_files_served_byte_for_byte(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < NROOT_FILES; i++) {
+        size_t len = 0;
+        const char *want = harness_read_file(ROOT_FILES[i].file, &len);
+        assert_non_null(want);
+        resp_t *r = get(c, ROOT_FILES[i].path);
+        EXPECT_STATUS(r, 200);
+        const char *type = hdr(r, "content-type");
+        EXPECT(r, type && strcasecmp(type, ROOT_FILES[i].type) == 0,
+               "expected Content-Type %s for %s, got %s", ROOT_FILES[i].type, r->what, type ? type : "none");
+        EXPECT(r, r->bodylen == len && memcmp(r->body, want, len) == 0,
+               "expected the %zu bytes of %s from %s, got %zu bytes that differ", len, ROOT_FILES[i].file,
+               r->what, r->bodylen);
+        expect_header_has(r, "cache-control", "max-age=");
+    }
+}
+
+static void test_root_files_answer_head_and_405_with_allow(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < NROOT_FILES; i++) {
+        off_t size = harness_file_size(ROOT_FILES[i].file);
+        resp_t *h = request(c, "HEAD", ROOT_FILES[i].path, NULL, NULL, 0);
+        EXPECT_STATUS(h, 200);
+        expect_type(h, ROOT_FILES[i].type);
+        const char *cl = hdr(h, "content-length");
+        EXPECT(h, cl && atoll(cl) == (long long)size, "expected Content-Length %lld for %s, got %s",
+               (long long)size, h->what, cl ? cl : "none");
+        EXPECT(h, h->bodylen == 0, "expected no body for %s, got %zu bytes", h->what, h->bodylen);
+        static const char *const others[] = {"POST", "PUT", "DELETE"};
+        for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
+            resp_t *r = request(c, others[k], ROOT_FILES[i].path, NULL, "", 0);
+            EXPECT_STATUS(r, 405);
+            const char *allow = hdr(r, "allow");
+            EXPECT(r, allow && strcmp(allow, "GET, HEAD") == 0, "expected Allow: GET, HEAD for %s, got %s",
+                   r->what, allow ? allow : "none");
+        }
+    }
+}
+
+/* An ICO header (reserved 0, type 1, count), then count 16-byte entries
+ * whose images lie inside the file and are PNGs of the size they claim. */
+static void test_favicon_ico_holds_png_icons_of_their_stated_sizes(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/favicon.ico");
+    EXPECT_STATUS(r, 200);
+    const unsigned char *b = (const unsigned char *)r->body;
+    size_t n = r->bodylen;
+    EXPECT(r, n >= 6 && b[0] == 0 && b[1] == 0 && b[2] == 1 && b[3] == 0, "expected an ICO header from %s",
+           r->what);
+    unsigned count = b[4] | b[5] << 8;
+    EXPECT(r, count >= 1 && 6 + 16 * (size_t)count <= n, "expected 1 or more icon entries in %s, got %u",
+           r->what, count);
+    for (unsigned i = 0; i < count; i++) {
+        const unsigned char *e = b + 6 + 16 * i;
+        unsigned w = e[0] ? e[0] : 256, h = e[1] ? e[1] : 256;
+        size_t len = e[8] | e[9] << 8 | (size_t)e[10] << 16 | (size_t)e[11] << 24;
+        size_t off = e[12] | e[13] << 8 | (size_t)e[14] << 16 | (size_t)e[15] << 24;
+        EXPECT(r, off < n && len <= n - off && len >= 24 && memcmp(b + off, "\x89PNG\r\n\x1a\n", 8) == 0,
+               "expected icon %u of %s to be a PNG inside the file (offset %zu, %zu bytes of %zu)", i,
+               r->what, off, len, n);
+        const unsigned char *ihdr = b + off + 16; /* width and height, big-endian */
+        unsigned pw = (unsigned)ihdr[0] << 24 | ihdr[1] << 16 | ihdr[2] << 8 | ihdr[3];
+        unsigned ph = (unsigned)ihdr[4] << 24 | ihdr[5] << 16 | ihdr[6] << 8 | ihdr[7];
+        EXPECT(r, pw == w && ph == h,
+               "expected icon %u of %s to be %ux%u as its entry says, its PNG is %ux%u", i, r->what, w, h, pw,
+               ph);
+    }
+}
+
+/* Every page names the icon (the screen pages and the printable copy have
+ * their own heads), and the SVG it names is served. */
+static void test_pages_link_the_site_icon(void **state)
+{
+    ctx_t *c = *state;
+    const char *paths[] = {"/", "/?lang=en", harness_printf("/v/%s", c->valid.code),
+                           harness_printf("/v/%s/print", c->valid.code), "/no-such-page"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        resp_t *r = get(c, paths[i]);
+        EXPECT_BODY_HAS(r, "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">");
+        EXPECT_BODY_HAS(r, "<link rel=\"icon\" href=\"/favicon.ico\"");
+    }
+    resp_t *svg = get(c, "/static/favicon.svg");
+    EXPECT_STATUS(svg, 200);
+    expect_type(svg, "image/svg+xml");
+    EXPECT_BODY_HAS(svg, "<svg");
+}
+
 /* Raw bytes: no client normalises these. docs/portal.md: paths are
  * matched byte for byte; a /v/ segment outside 1–64 of [A-Za-z0-9.-] is a
  * 404, a /lookup code that does not parse is a 400. */
@@ -3705,6 +3807,10 @@ int main(void)
         cmocka_unit_test(test_other_methods_get_405_with_allow_get_head),
         cmocka_unit_test(test_static_stylesheet_is_css),
         cmocka_unit_test(test_static_openapi_is_json_of_openapi_3),
+        cmocka_unit_test(test_root_files_are_static_files_served_byte_for_byte),
+        cmocka_unit_test(test_root_files_answer_head_and_405_with_allow),
+        cmocka_unit_test(test_favicon_ico_holds_png_icons_of_their_stated_sizes),
+        cmocka_unit_test(test_pages_link_the_site_icon),
         cmocka_unit_test(test_hostile_paths_get_4xx_never_5xx),
         cmocka_unit_test(test_header_value_of_20_kib_is_refused_without_a_crash),
         cmocka_unit_test(test_200_header_lines_are_refused_without_a_crash),
