@@ -19,9 +19,9 @@ static int starts(str_t s, const char *prefix, str_t *rest)
 }
 
 /* Files clients ask for at the root of the site whatever the pages link to
- * (browsers and older clients /favicon.ico): served from static/ under the
- * same name, as /static/NAME is. */
-static const char *const ROOT_FILES[] = {"/favicon.ico"};
+ * (crawlers /robots.txt, browsers and older clients /favicon.ico): served
+ * from static/ under the same name, as /static/NAME is. */
+static const char *const ROOT_FILES[] = {"/robots.txt", "/favicon.ico"};
 
 static int root_file(str_t path)
 {

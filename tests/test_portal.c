@@ -1913,11 +1913,12 @@ static void test_static_openapi_is_json_of_openapi_3(void **state)
 
 /* ---- tests: files at the root of the site --------------------------------------------------- */
 
-/* What clients ask for at the root whatever the pages say (browsers that
- * look for /favicon.ico): the files of static/ by those names. */
+/* What clients ask for at the root whatever the pages say (crawlers, and
+ * browsers that look for /favicon.ico): the files of static/ by those names. */
 static const struct {
     const char *path, *type, *file;
 } ROOT_FILES[] = {
+    {"/robots.txt", "text/plain; charset=utf-8", "static/robots.txt"},
     {"/favicon.ico", "image/x-icon", "static/favicon.ico"},
 };
 #define NROOT_FILES (sizeof ROOT_FILES / sizeof *ROOT_FILES)
@@ -1962,6 +1963,22 @@ static void test_root_files_answer_head_and_405_with_allow(void **state)
                    r->what, allow ? allow : "none");
         }
     }
+}
+
+/* The home page is for search engines; what lies under a lookup code, the
+ * API and the forms' targets are not (robots.txt matches by prefix, case
+ * sensitive: /V/ is named apart). */
+static void test_robots_txt_keeps_crawlers_off_codes_api_and_forms(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/robots.txt");
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "User-agent: *\n");
+    static const char *const off[] = {"/v/", "/V/", "/api/", "/lookup", "/check"};
+    for (size_t i = 0; i < sizeof off / sizeof *off; i++)
+        EXPECT_BODY_HAS(r, harness_printf("\nDisallow: %s\n", off[i]));
+    EXPECT(r, !body_has(r, "Disallow: /\n") && !body_has(r, "Disallow: / "),
+           "expected robots.txt to leave the home page to crawlers, it disallows the whole site");
 }
 
 /* An ICO header (reserved 0, type 1, count), then count 16-byte entries
@@ -3809,6 +3826,7 @@ int main(void)
         cmocka_unit_test(test_static_openapi_is_json_of_openapi_3),
         cmocka_unit_test(test_root_files_are_static_files_served_byte_for_byte),
         cmocka_unit_test(test_root_files_answer_head_and_405_with_allow),
+        cmocka_unit_test(test_robots_txt_keeps_crawlers_off_codes_api_and_forms),
         cmocka_unit_test(test_favicon_ico_holds_png_icons_of_their_stated_sizes),
         cmocka_unit_test(test_pages_link_the_site_icon),
         cmocka_unit_test(test_hostile_paths_get_4xx_never_5xx),
