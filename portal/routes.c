@@ -521,6 +521,7 @@ static int on_home(rq_t *r)
 {
     json_t *c = base_context(r);
     json_object_set_new(c, "form", json_pack("{s:s}", "value", ""));
+    json_object_set_new(c, "is_home", json_true()); /* the page search results describe (layout-top) */
     return render_page(r, 200, "home", c, 0);
 }
 

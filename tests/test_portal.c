@@ -770,6 +770,15 @@ static int body_has(const resp_t *r, const char *needle)
     return r->body && memmem(r->body, r->bodylen, needle, strlen(needle)) != NULL;
 }
 
+static size_t body_count(const resp_t *r, const char *needle)
+{
+    size_t n = 0, k = strlen(needle);
+    for (const char *p = r->body; p && (p = memmem(p, r->bodylen - (size_t)(p - r->body), needle, k)) != NULL;
+         p += k)
+        n++;
+    return n;
+}
+
 static int body_has_ci(const resp_t *r, const char *needle)
 {
     return r->body && strcasestr(r->body, needle) != NULL;
@@ -1024,6 +1033,30 @@ static void test_home_is_vietnamese_html_with_lookup_form(void **state)
     EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
     EXPECT_BODY_HAS(r, "action=\"/lookup\"");
     EXPECT_BODY_HAS(r, "name=\"code\"");
+}
+
+/* The home page describes itself to search results in its own language;
+ * no other page has a description (they are not for search engines). */
+static void test_home_has_a_meta_description_in_its_language(void **state)
+{
+    ctx_t *c = *state;
+    static const struct {
+        const char *path, *description;
+    } homes[] = {
+        {"/", "<meta name=\"description\" content=\"Kiểm tra bản giấy Học bạ số bằng mã tra cứu:"},
+        {"/?lang=en",
+         "<meta name=\"description\" content=\"Check a paper Học bạ số transcript by its lookup code:"},
+    };
+    for (size_t i = 0; i < sizeof homes / sizeof *homes; i++) {
+        resp_t *r = get(c, homes[i].path);
+        EXPECT_STATUS(r, 200);
+        EXPECT_BODY_HAS(r, homes[i].description);
+        EXPECT(r, body_count(r, "<meta name=\"description\"") == 1, "expected one meta description on %s",
+               r->what);
+    }
+    const char *others[] = {harness_printf("/v/%s", c->valid.code), "/no-such-page", "/lookup?code=x"};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+        EXPECT_BODY_LACKS(get(c, others[i]), "<meta name=\"description\"");
 }
 
 static void test_home_lang_en_query_gives_english(void **state)
@@ -3771,6 +3804,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_home_is_vietnamese_html_with_lookup_form),
+        cmocka_unit_test(test_home_has_a_meta_description_in_its_language),
         cmocka_unit_test(test_home_lang_en_query_gives_english),
         cmocka_unit_test(test_home_accept_language_preferring_english_gives_english),
         cmocka_unit_test(test_home_accept_language_preferring_vietnamese_gives_vietnamese),
