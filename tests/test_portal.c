@@ -1189,6 +1189,27 @@ static void test_html_answers_carry_csp_and_nosniff(void **state)
     }
 }
 
+/* The pages run no script: no script-src, so default-src 'none' refuses
+ * every script. connect-src 'self' therefore allows nothing a page does; it
+ * lets tools that fetch in the page's context read the site's own files
+ * (Lighthouse's robots.txt check did not get /robots.txt without it). */
+static void test_csp_allows_no_script_and_connections_to_the_site_only(void **state)
+{
+    ctx_t *c = *state;
+    const char *paths[] = {"/", harness_printf("/v/%s", c->valid.code),
+                           harness_printf("/v/%s/print", c->valid.code), "/no-such-page"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        resp_t *r = get(c, paths[i]);
+        const char *csp = hdr(r, "content-security-policy");
+        EXPECT(r,
+               csp && strstr(csp, "default-src 'none'") && !strstr(csp, "script-src") &&
+                   strstr(csp, "connect-src 'self';"),
+               "expected the CSP of %s to hold default-src 'none' and connect-src 'self' and no script-src, "
+               "got %s",
+               r->what, csp ? csp : "none");
+    }
+}
+
 /* ---- tests: /lookup ------------------------------------------------------------------ */
 
 static void test_lookup_normalises_case_hyphens_and_separators_to_303(void **state)
@@ -3813,6 +3834,7 @@ int main(void)
         cmocka_unit_test(test_chosen_language_stays_through_form_redirect_and_links),
         cmocka_unit_test(test_lang_switch_link_stays_on_the_site),
         cmocka_unit_test(test_html_answers_carry_csp_and_nosniff),
+        cmocka_unit_test(test_csp_allows_no_script_and_connections_to_the_site_only),
         cmocka_unit_test(test_lookup_normalises_case_hyphens_and_separators_to_303),
         cmocka_unit_test(test_lookup_reads_o_as_zero_and_i_l_as_one),
         cmocka_unit_test(test_lookup_empty_code_is_400_with_form),
