@@ -18,6 +18,19 @@ static int starts(str_t s, const char *prefix, str_t *rest)
     return 1;
 }
 
+/* Files clients ask for at the root of the site whatever the pages link to
+ * (crawlers /robots.txt, browsers and older clients /favicon.ico): served
+ * from static/ under the same name, as /static/NAME is. */
+static const char *const ROOT_FILES[] = {"/robots.txt", "/favicon.ico"};
+
+static int root_file(str_t path)
+{
+    for (size_t i = 0; i < sizeof ROOT_FILES / sizeof *ROOT_FILES; i++)
+        if (eq(path, ROOT_FILES[i]))
+            return 1;
+    return 0;
+}
+
 /* /v/SEG[/sub]: the kind of page SUB names, or MATCH_NOT_FOUND. */
 static void match_v(str_t rest, int upper, match_t *m)
 {
@@ -69,6 +82,9 @@ void match_request(str_t target, match_t *m)
     else if (starts(m->path, "/static/", &rest)) {
         m->kind = MATCH_STATIC;
         m->seg = rest;
+    } else if (root_file(m->path)) {
+        m->kind = MATCH_STATIC;
+        m->seg = str_n(m->path.ptr + 1, m->path.len - 1); /* the name, without its slash */
     } else
         m->kind = MATCH_NOT_FOUND;
 }

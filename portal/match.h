@@ -21,7 +21,7 @@ enum match_kind {
     MATCH_LOOKUP,
     MATCH_HEALTH,
     MATCH_METRICS,
-    MATCH_STATIC,       /* seg: the name under /static/ */
+    MATCH_STATIC,       /* seg: the name under /static/, or at the root robots.txt, favicon.ico */
     MATCH_PAGE,         /* seg: the code segment of /v/SEG (or /V/SEG) */
     MATCH_PRINT,        /* /v/SEG/print */
     MATCH_QR_SVG,       /* /v/SEG/qr.svg */

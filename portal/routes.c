@@ -21,8 +21,12 @@
 #define MISS_COST 5 /* a lookup that finds nothing costs five hits (http.md: misses count more) */
 #define PAGE_BUFFER_KEEP (256 * 1024) /* a thread keeps its page buffer up to this capacity */
 
-#define CSP "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; " \
-            "frame-ancestors 'none'"
+/* No script-src: default-src 'none' refuses every script, so connect-src
+ * 'self' allows nothing a page does; it lets tools that fetch in the page's
+ * context read the site's own files (Lighthouse's robots.txt check). */
+#define CSP                                                                                                  \
+    "default-src 'none'; img-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; "         \
+    "base-uri 'none'; frame-ancestors 'none'"
 
 enum { F_HTML = 1, F_PRIVATE = 2, F_PUBLIC_CACHE = 4 };
 
@@ -521,6 +525,7 @@ static int on_home(rq_t *r)
 {
     json_t *c = base_context(r);
     json_object_set_new(c, "form", json_pack("{s:s}", "value", ""));
+    json_object_set_new(c, "is_home", json_true()); /* the page search results describe (layout-top) */
     return render_page(r, 200, "home", c, 0);
 }
 

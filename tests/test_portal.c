@@ -771,6 +771,15 @@ static int body_has(const resp_t *r, const char *needle)
     return r->body && memmem(r->body, r->bodylen, needle, strlen(needle)) != NULL;
 }
 
+static size_t body_count(const resp_t *r, const char *needle)
+{
+    size_t n = 0, k = strlen(needle);
+    for (const char *p = r->body; p && (p = memmem(p, r->bodylen - (size_t)(p - r->body), needle, k)) != NULL;
+         p += k)
+        n++;
+    return n;
+}
+
 static int body_has_ci(const resp_t *r, const char *needle)
 {
     return r->body && strcasestr(r->body, needle) != NULL;
@@ -1027,6 +1036,30 @@ static void test_home_is_vietnamese_html_with_lookup_form(void **state)
     EXPECT_BODY_HAS(r, "name=\"code\"");
 }
 
+/* The home page describes itself to search results in its own language;
+ * no other page has a description (they are not for search engines). */
+static void test_home_has_a_meta_description_in_its_language(void **state)
+{
+    ctx_t *c = *state;
+    static const struct {
+        const char *path, *description;
+    } homes[] = {
+        {"/", "<meta name=\"description\" content=\"Kiểm tra bản giấy Học bạ số bằng mã tra cứu:"},
+        {"/?lang=en",
+         "<meta name=\"description\" content=\"Check a paper Học bạ số transcript by its lookup code:"},
+    };
+    for (size_t i = 0; i < sizeof homes / sizeof *homes; i++) {
+        resp_t *r = get(c, homes[i].path);
+        EXPECT_STATUS(r, 200);
+        EXPECT_BODY_HAS(r, homes[i].description);
+        EXPECT(r, body_count(r, "<meta name=\"description\"") == 1, "expected one meta description on %s",
+               r->what);
+    }
+    const char *others[] = {harness_printf("/v/%s", c->valid.code), "/no-such-page", "/lookup?code=x"};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+        EXPECT_BODY_LACKS(get(c, others[i]), "<meta name=\"description\"");
+}
+
 static void test_home_lang_en_query_gives_english(void **state)
 {
     ctx_t *c = *state;
@@ -1154,6 +1187,27 @@ static void test_html_answers_carry_csp_and_nosniff(void **state)
         resp_t *r = get(c, paths[i]);
         expect_html(r);
         expect_html_security_headers(r);
+    }
+}
+
+/* The pages run no script: no script-src, so default-src 'none' refuses
+ * every script. connect-src 'self' therefore allows nothing a page does; it
+ * lets tools that fetch in the page's context read the site's own files
+ * (Lighthouse's robots.txt check did not get /robots.txt without it). */
+static void test_csp_allows_no_script_and_connections_to_the_site_only(void **state)
+{
+    ctx_t *c = *state;
+    const char *paths[] = {"/", harness_printf("/v/%s", c->valid.code),
+                           harness_printf("/v/%s/print", c->valid.code), "/no-such-page"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        resp_t *r = get(c, paths[i]);
+        const char *csp = hdr(r, "content-security-policy");
+        EXPECT(r,
+               csp && strstr(csp, "default-src 'none'") && !strstr(csp, "script-src") &&
+                   strstr(csp, "connect-src 'self';"),
+               "expected the CSP of %s to hold default-src 'none' and connect-src 'self' and no script-src, "
+               "got %s",
+               r->what, csp ? csp : "none");
     }
 }
 
@@ -1910,6 +1964,125 @@ static void test_static_openapi_is_json_of_openapi_3(void **state)
     expect_type(r, "application/json");
     const char *v = jstr(jget(json_of(r), "openapi"));
     EXPECT(r, v && v[0] == '3', "expected \"openapi\": \"3…\", got %s", v ? v : "none");
+}
+
+/* ---- tests: files at the root of the site --------------------------------------------------- */
+
+/* What clients ask for at the root whatever the pages say (crawlers, and
+ * browsers that look for /favicon.ico): the files of static/ by those names. */
+static const struct {
+    const char *path, *type, *file;
+} ROOT_FILES[] = {
+    {"/robots.txt", "text/plain; charset=utf-8", "static/robots.txt"},
+    {"/favicon.ico", "image/x-icon", "static/favicon.ico"},
+};
+#define NROOT_FILES (sizeof ROOT_FILES / sizeof *ROOT_FILES)
+
+static void test_root_files_are_static_files_served_byte_for_byte(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < NROOT_FILES; i++) {
+        size_t len = 0;
+        const char *want = harness_read_file(ROOT_FILES[i].file, &len);
+        assert_non_null(want);
+        resp_t *r = get(c, ROOT_FILES[i].path);
+        EXPECT_STATUS(r, 200);
+        const char *type = hdr(r, "content-type");
+        EXPECT(r, type && strcasecmp(type, ROOT_FILES[i].type) == 0,
+               "expected Content-Type %s for %s, got %s", ROOT_FILES[i].type, r->what, type ? type : "none");
+        EXPECT(r, r->bodylen == len && memcmp(r->body, want, len) == 0,
+               "expected the %zu bytes of %s from %s, got %zu bytes that differ", len, ROOT_FILES[i].file,
+               r->what, r->bodylen);
+        expect_header_has(r, "cache-control", "max-age=");
+    }
+}
+
+static void test_root_files_answer_head_and_405_with_allow(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < NROOT_FILES; i++) {
+        off_t size = harness_file_size(ROOT_FILES[i].file);
+        resp_t *h = request(c, "HEAD", ROOT_FILES[i].path, NULL, NULL, 0);
+        EXPECT_STATUS(h, 200);
+        expect_type(h, ROOT_FILES[i].type);
+        const char *cl = hdr(h, "content-length");
+        EXPECT(h, cl && atoll(cl) == (long long)size, "expected Content-Length %lld for %s, got %s",
+               (long long)size, h->what, cl ? cl : "none");
+        EXPECT(h, h->bodylen == 0, "expected no body for %s, got %zu bytes", h->what, h->bodylen);
+        static const char *const others[] = {"POST", "PUT", "DELETE"};
+        for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
+            resp_t *r = request(c, others[k], ROOT_FILES[i].path, NULL, "", 0);
+            EXPECT_STATUS(r, 405);
+            const char *allow = hdr(r, "allow");
+            EXPECT(r, allow && strcmp(allow, "GET, HEAD") == 0, "expected Allow: GET, HEAD for %s, got %s",
+                   r->what, allow ? allow : "none");
+        }
+    }
+}
+
+/* The home page is for search engines; what lies under a lookup code, the
+ * API and the forms' targets are not (robots.txt matches by prefix, case
+ * sensitive: /V/ is named apart). */
+static void test_robots_txt_keeps_crawlers_off_codes_api_and_forms(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/robots.txt");
+    EXPECT_STATUS(r, 200);
+    EXPECT_BODY_HAS(r, "User-agent: *\n");
+    static const char *const off[] = {"/v/", "/V/", "/api/", "/lookup", "/check"};
+    for (size_t i = 0; i < sizeof off / sizeof *off; i++)
+        EXPECT_BODY_HAS(r, harness_printf("\nDisallow: %s\n", off[i]));
+    EXPECT(r, !body_has(r, "Disallow: /\n") && !body_has(r, "Disallow: / "),
+           "expected robots.txt to leave the home page to crawlers, it disallows the whole site");
+}
+
+/* An ICO header (reserved 0, type 1, count), then count 16-byte entries
+ * whose images lie inside the file and are PNGs of the size they claim. */
+static void test_favicon_ico_holds_png_icons_of_their_stated_sizes(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c, "/favicon.ico");
+    EXPECT_STATUS(r, 200);
+    const unsigned char *b = (const unsigned char *)r->body;
+    size_t n = r->bodylen;
+    EXPECT(r, n >= 6 && b[0] == 0 && b[1] == 0 && b[2] == 1 && b[3] == 0, "expected an ICO header from %s",
+           r->what);
+    unsigned count = b[4] | b[5] << 8;
+    EXPECT(r, count >= 1 && 6 + 16 * (size_t)count <= n, "expected 1 or more icon entries in %s, got %u",
+           r->what, count);
+    for (unsigned i = 0; i < count; i++) {
+        const unsigned char *e = b + 6 + 16 * i;
+        unsigned w = e[0] ? e[0] : 256, h = e[1] ? e[1] : 256;
+        size_t len = e[8] | e[9] << 8 | (size_t)e[10] << 16 | (size_t)e[11] << 24;
+        size_t off = e[12] | e[13] << 8 | (size_t)e[14] << 16 | (size_t)e[15] << 24;
+        EXPECT(r, off < n && len <= n - off && len >= 24 && memcmp(b + off, "\x89PNG\r\n\x1a\n", 8) == 0,
+               "expected icon %u of %s to be a PNG inside the file (offset %zu, %zu bytes of %zu)", i,
+               r->what, off, len, n);
+        const unsigned char *ihdr = b + off + 16; /* width and height, big-endian */
+        unsigned pw = (unsigned)ihdr[0] << 24 | ihdr[1] << 16 | ihdr[2] << 8 | ihdr[3];
+        unsigned ph = (unsigned)ihdr[4] << 24 | ihdr[5] << 16 | ihdr[6] << 8 | ihdr[7];
+        EXPECT(r, pw == w && ph == h,
+               "expected icon %u of %s to be %ux%u as its entry says, its PNG is %ux%u", i, r->what, w, h, pw,
+               ph);
+    }
+}
+
+/* Every page names the icon (the screen pages and the printable copy have
+ * their own heads), and the SVG it names is served. */
+static void test_pages_link_the_site_icon(void **state)
+{
+    ctx_t *c = *state;
+    const char *paths[] = {"/", "/?lang=en", harness_printf("/v/%s", c->valid.code),
+                           harness_printf("/v/%s/print", c->valid.code), "/no-such-page"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        resp_t *r = get(c, paths[i]);
+        EXPECT_BODY_HAS(r, "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">");
+        EXPECT_BODY_HAS(r, "<link rel=\"icon\" href=\"/favicon.ico\"");
+    }
+    resp_t *svg = get(c, "/static/favicon.svg");
+    EXPECT_STATUS(svg, 200);
+    expect_type(svg, "image/svg+xml");
+    EXPECT_BODY_HAS(svg, "<svg");
 }
 
 /* Raw bytes: no client normalises these. docs/portal.md: paths are
@@ -3677,6 +3850,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_home_is_vietnamese_html_with_lookup_form),
+        cmocka_unit_test(test_home_has_a_meta_description_in_its_language),
         cmocka_unit_test(test_home_lang_en_query_gives_english),
         cmocka_unit_test(test_home_accept_language_preferring_english_gives_english),
         cmocka_unit_test(test_home_accept_language_preferring_vietnamese_gives_vietnamese),
@@ -3685,6 +3859,7 @@ int main(void)
         cmocka_unit_test(test_chosen_language_stays_through_form_redirect_and_links),
         cmocka_unit_test(test_lang_switch_link_stays_on_the_site),
         cmocka_unit_test(test_html_answers_carry_csp_and_nosniff),
+        cmocka_unit_test(test_csp_allows_no_script_and_connections_to_the_site_only),
         cmocka_unit_test(test_lookup_normalises_case_hyphens_and_separators_to_303),
         cmocka_unit_test(test_lookup_reads_o_as_zero_and_i_l_as_one),
         cmocka_unit_test(test_lookup_empty_code_is_400_with_form),
@@ -3730,6 +3905,11 @@ int main(void)
         cmocka_unit_test(test_other_methods_get_405_with_allow_get_head),
         cmocka_unit_test(test_static_stylesheet_is_css),
         cmocka_unit_test(test_static_openapi_is_json_of_openapi_3),
+        cmocka_unit_test(test_root_files_are_static_files_served_byte_for_byte),
+        cmocka_unit_test(test_root_files_answer_head_and_405_with_allow),
+        cmocka_unit_test(test_robots_txt_keeps_crawlers_off_codes_api_and_forms),
+        cmocka_unit_test(test_favicon_ico_holds_png_icons_of_their_stated_sizes),
+        cmocka_unit_test(test_pages_link_the_site_icon),
         cmocka_unit_test(test_hostile_paths_get_4xx_never_5xx),
         cmocka_unit_test(test_header_value_of_20_kib_is_refused_without_a_crash),
         cmocka_unit_test(test_200_header_lines_are_refused_without_a_crash),

@@ -68,7 +68,7 @@ export async function newPage(browser, opts = {}) {
     });
     page.consoleErrors = [];
     page.on('console', (m) => {
-        if (m.type() === 'error' && !/favicon\.ico/.test(m.location()?.url || '')) page.consoleErrors.push(m.text());
+        if (m.type() === 'error') page.consoleErrors.push(m.text());
     });
     return page;
 }

@@ -31,7 +31,7 @@ for p in hocba-demo hocba-publish hocba-portal; do [ -x "$BIN/$p" ] || missing="
 for t in "$CHROMIUM" node openssl pdftoppm zbarimg curl; do
     command -v "$t" >/dev/null || missing="$missing $t"
 done
-[ -d "$ROOT/node_modules/playwright-core" ] && [ -d "$ROOT/node_modules/axe-core" ] || missing="$missing node_modules (npm ci)"
+for m in playwright-core axe-core html-validate; do [ -d "$ROOT/node_modules/$m" ] || missing="$missing node_modules/$m (npm ci)"; done
 if [ -n "$missing" ]; then
     echo "run.sh: missing:$missing" >&2
     echo "run.sh: sh tools/setup.sh test   (Debian packages); npm ci   (node_modules)" >&2

@@ -1,5 +1,5 @@
 // summary.mjs OUT — print what the browser tests recorded in OUT/report-*.json:
-// page sizes, the axe-core results per page, the PDFs' pages, the screenshots.
+// page sizes, the axe-core and html-validate results per page, the PDFs' pages, the screenshots.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -21,6 +21,11 @@ if (axe) {
     console.log('axe-core (wcag2a, wcag2aa, wcag21a, wcag21aa):');
     for (const [k, v] of Object.entries(axe))
         console.log(`  ${k.padEnd(34)} ${v.violations} violations, ${v.passes} rules passed${v.incomplete.length ? ', needs review: ' + v.incomplete.join(' ') : ''}`);
+}
+const html = read('html');
+if (html) {
+    console.log('html-validate (recommended), errors / warnings:');
+    for (const [k, v] of Object.entries(html)) console.log(`  ${k.padEnd(38)} ${v.errors} / ${v.warnings}  ${v.status} ${v.path}`);
 }
 const print = read('print');
 if (print) {

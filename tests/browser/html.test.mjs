@@ -1,0 +1,53 @@
+// html.test.mjs — every page type the portal serves, as served (plain fetch,
+// no browser), checked by html-validate with its recommended rules: no error
+// and no warning. One test per page, so a failure names the page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HtmlValidate } from 'html-validate';
+import { BASE, CODES, report } from './lib.mjs';
+
+// The preset as published, nothing turned off: the pages need no exception.
+const validator = new HtmlValidate({ extends: ['html-validate:recommended'] });
+
+// More header fields than the portal takes (docs/portal.md: 64, Host included): its 431 page.
+const manyHeaders = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`x-filler-${i}`, 'x']));
+
+// [name, path, expected status, fetch options]
+const pages = [
+    ['home (vi)', '/', 200],
+    ['home (en)', '/?lang=en', 200],
+    ['lookup, malformed code (400)', '/lookup?code=Q5VQ-QT42-TCX1-D4Q', 400],
+    ['lookup, malformed code (400, en)', '/lookup?code=Q5VQ-QT42-TCX1-D4Q&lang=en', 400],
+    ['page, malformed code (400)', '/v/Q5VQQT42TCX1D4Q', 400],
+    ['not found, no such path (404)', '/no-such-page', 404],
+    ['not found, a recall notice code (404)', `/v/${CODES.notice}`, 404],
+    ['valid', `/v/${CODES.valid}`, 200],
+    ['valid (en)', `/v/${CODES.valid}?lang=en`, 200],
+    ['recalled, replaced', `/v/${CODES.recalled}`, 200],
+    ['recalled, not replaced', `/v/${CODES.recalledNoRepl}`, 200],
+    ['replacement', `/v/${CODES.replacement}`, 200],
+    ['invalid', `/v/${CODES.invalid}`, 200],
+    ['long transcript', `/v/${CODES.long}`, 200],
+    ['print, valid', `/v/${CODES.valid}/print`, 200],
+    ['print, valid (en)', `/v/${CODES.valid}/print?lang=en`, 200],
+    ['print, recalled', `/v/${CODES.recalled}/print`, 200],
+    ['print, invalid', `/v/${CODES.invalid}/print`, 200],
+    ['print, long transcript', `/v/${CODES.long}/print`, 200],
+    ['method not allowed (405)', '/', 405, { method: 'DELETE' }],
+    ['headers too large (431)', '/', 431, { headers: manyHeaders }],
+];
+
+for (const [name, path, status, opts] of pages) {
+    test(`html-validate (recommended): ${name} ${path} has no error`, async () => {
+        const res = await fetch(BASE + path, { redirect: 'manual', ...opts });
+        assert.equal(res.status, status, `${path}: status`);
+        assert.match(res.headers.get('content-type') || '', /^text\/html; charset=utf-8$/);
+        const html = await res.text();
+        const r = await validator.validateString(html, `${name}.html`);
+        const messages = r.results.flatMap((f) =>
+            f.messages.map((m) => `${m.line}:${m.column} ${m.severity === 2 ? 'error' : 'warning'} ${m.message} (${m.ruleId})`),
+        );
+        report('html', name, { path, status, errors: r.errorCount, warnings: r.warningCount, messages });
+        assert.deepEqual(messages, [], `${path}:\n${messages.join('\n')}`);
+    });
+}
