@@ -444,8 +444,8 @@ static int problem(rq_t *r, int status, const char *error, const char *detail)
     size_t len = 0;
     char *s = o ? dump_json(o, &len) : NULL;
     json_decref(o);
-    if (s == NULL)
-        return respond(r, 500, "text/plain", "", 0, 0);
+    if (s == NULL) /* out of memory: no body, but the headers of any API answer (http.md) */
+        return respond(r, 500, "text/plain", "", 0, F_PRIVATE);
     respond(r, status, "application/problem+json", s, len, F_PRIVATE);
     free(s);
     return 0;
