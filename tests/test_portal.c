@@ -691,6 +691,7 @@ static resp_t *http_to(const char *src, int port, const char *req, size_t reqlen
     } else {
         r->body = r->raw + rawlen;
     }
+    harness_api_log(req, reqlen, r->raw, r->head_len, r->body, r->bodylen);
     return r;
 }
 
@@ -1844,6 +1845,19 @@ static void test_verify_body_over_16_kib_is_413(void **state)
     expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 413, "too_large");
 }
 
+/* docs/portal.md, static/openapi.json: over 64 KiB the HTTP layer (libh2o)
+ * answers 413 itself, in text/plain, before the route sees the request. */
+static void test_verify_body_over_64_kib_is_413_from_the_http_layer(void **state)
+{
+    ctx_t *c = *state;
+    size_t n = 65 * 1024;
+    char *big = harness_malloc(n);
+    memset(big, ' ', n);
+    resp_t *r = post_json(c, "/api/v1/verify", big, n);
+    EXPECT_STATUS(r, 413);
+    expect_type(r, "text/plain");
+}
+
 static void test_verify_broken_json_or_codes_not_an_array_is_400(void **state)
 {
     ctx_t *c = *state;
@@ -1865,8 +1879,8 @@ static void test_verify_get_is_405_with_allow_post(void **state)
 static void test_head_answers_like_get_without_body(void **state)
 {
     ctx_t *c = *state;
-    const char *paths[] = {"/", harness_printf("/v/%s", c->valid.code)};
-    for (size_t i = 0; i < 2; i++) {
+    const char *paths[] = {"/", harness_printf("/v/%s", c->valid.code), harness_api_path(c->valid.code)};
+    for (size_t i = 0; i < 3; i++) {
         resp_t *g = get(c, paths[i]);
         resp_t *h = request(c, "HEAD", paths[i], NULL, NULL, 0);
         EXPECT(h, h->status == g->status, "expected HEAD %s to answer %d like GET, got %d", paths[i],
@@ -3699,6 +3713,7 @@ int main(void)
         cmocka_unit_test(test_verify_answers_canonical_codes_for_any_spelling),
         cmocka_unit_test(test_verify_body_over_16_kib_is_413),
         cmocka_unit_test(test_problem_details_are_in_the_page_language),
+        cmocka_unit_test(test_verify_body_over_64_kib_is_413_from_the_http_layer),
         cmocka_unit_test(test_verify_broken_json_or_codes_not_an_array_is_400),
         cmocka_unit_test(test_verify_get_is_405_with_allow_post),
         cmocka_unit_test(test_head_answers_like_get_without_body),
