@@ -1,4 +1,4 @@
-/* match.c — request routing and the batch-verify body, without HTTP. */
+/* match.c — request routing and the batch-verify request, without HTTP. */
 #include "portal/match.h"
 
 #include <string.h>
@@ -99,24 +99,144 @@ int match_method_allowed(const match_t *m, str_t method, const char **allow)
     return eq(method, "GET") || eq(method, "HEAD");
 }
 
-int match_verify_body(str_t body, json_t **root, json_t **codes, const char **error)
+/* RFC 9110 §5.6.2 tchar */
+static int is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static size_t skip_ows(str_t v, size_t i)
+{
+    while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t'))
+        i++;
+    return i;
+}
+
+static size_t skip_token(str_t v, size_t i)
+{
+    while (i < v.len && is_tchar((unsigned char)v.ptr[i]))
+        i++;
+    return i;
+}
+
+/* Case-insensitive: v[from..to) is the ASCII word lit. */
+static int word_is(str_t v, size_t from, size_t to, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (to - from != n)
+        return 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)v.ptr[from + k];
+        if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != (unsigned char)lit[k])
+            return 0;
+    }
+    return 1;
+}
+
+/* A parameter value at v[i..]: a token, or a quoted-string (RFC 9110 §5.6.4) whose unescaped
+ * text is written to out (at most cap bytes kept; *len counts them all). Returns the index past
+ * it, or 0 when there is none. */
+static size_t param_value(str_t v, size_t i, char *out, size_t cap, size_t *len)
+{
+    *len = 0;
+    if (i == v.len)
+        return 0;
+    if (v.ptr[i] != '"') {
+        size_t end = skip_token(v, i);
+        for (size_t k = i; k < end; k++, (*len)++)
+            if (*len < cap)
+                out[*len] = v.ptr[k];
+        return end > i ? end : 0;
+    }
+    for (i++; i < v.len; i++) {
+        unsigned char c = (unsigned char)v.ptr[i];
+        if (c == '"')
+            return i + 1;
+        if (c == '\\') {
+            if (++i == v.len)
+                return 0;
+            c = (unsigned char)v.ptr[i];
+            if (c != '\t' && (c < 0x20 || c == 0x7F)) /* quoted-pair: HTAB / SP / VCHAR / obs-text */
+                return 0;
+        } else if (c != '\t' && (c < 0x20 || c == 0x7F)) { /* qdtext */
+            return 0;
+        }
+        if (*len < cap)
+            out[*len] = (char)c;
+        (*len)++;
+    }
+    return 0;
+}
+
+int match_json_media_type(str_t v)
+{
+    /* media-type = type "/" subtype parameters, parameters = *( OWS ";" OWS [ parameter ] ) */
+    size_t i = skip_ows(v, 0), t = i;
+    i = skip_token(v, i);
+    if (!word_is(v, t, i, "application") || i >= v.len || v.ptr[i] != '/')
+        return 0;
+    t = ++i;
+    i = skip_token(v, i);
+    if (!word_is(v, t, i, "json"))
+        return 0;
+    for (;;) {
+        i = skip_ows(v, i);
+        if (i == v.len)
+            return 1;
+        if (v.ptr[i] != ';')
+            return 0;
+        i = skip_ows(v, i + 1);
+        if (i == v.len || v.ptr[i] == ';')
+            continue; /* an empty parameter */
+        size_t name = i;
+        i = skip_token(v, i);
+        if (i == name || i == v.len || v.ptr[i] != '=')
+            return 0;
+        int charset = word_is(v, name, i, "charset");
+        char value[8];
+        size_t len;
+        i = param_value(v, i + 1, value, sizeof value, &len);
+        if (i == 0 || (charset && (len != 5 || !word_is(str_n(value, len), 0, len, "utf-8"))))
+            return 0;
+    }
+}
+
+int match_verify_body(const str_t *type, str_t body, json_t **root, json_t **codes, match_refusal_t *why)
 {
     json_error_t err;
     *root = *codes = NULL;
+    why->error = "bad_request";
     if (body.len > PORTAL_MAX_BODY) {
-        *error = "too_large";
+        why->error = "too_large";
+        why->detail = "error.413.message";
         return MATCH_BODY_TOO_LARGE;
     }
-    json_t *doc = json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES, &err);
-    json_t *list = json_object_get(doc, "codes");
-    if (!json_is_array(list)) {
-        json_decref(doc);
-        *error = "bad_request";
-        return MATCH_BODY_BAD;
+    if (type == NULL || !match_json_media_type(*type)) {
+        why->error = "unsupported_media_type";
+        why->detail = "error.415.message";
+        return MATCH_BODY_UNSUPPORTED;
     }
-    if (json_array_size(list) > PORTAL_MAX_CODES) {
+    /* any JSON text (a lone string is JSON, just not the object asked for), "\u0000" included */
+    json_t *doc = json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    json_t *list = json_object_get(doc, "codes");
+    if (doc == NULL)
+        why->detail = "error.bad_request.not_json";
+    else if (!json_is_object(doc))
+        why->detail = "error.bad_request.message";
+    else if (list == NULL || json_object_size(doc) != 1)
+        why->detail = "error.bad_request.members";
+    else
+        why->detail = json_is_array(list) ? NULL : "error.bad_request.codes";
+    for (size_t i = 0; why->detail == NULL && i < json_array_size(list); i++)
+        if (!json_is_string(json_array_get(list, i)))
+            why->detail = "error.bad_request.codes";
+    if (why->detail == NULL && json_array_size(list) > PORTAL_MAX_CODES) {
+        why->error = "too_many_codes";
+        why->detail = "error.too_many_codes.message";
+    }
+    if (why->detail != NULL) {
         json_decref(doc);
-        *error = "too_many_codes";
         return MATCH_BODY_BAD;
     }
     *root = doc;

@@ -1,4 +1,5 @@
-/* match.h — which route a request is for, and the batch-verify body.
+/* match.h — which route a request is for, and the batch-verify request
+ * (its Content-Type and body).
  *
  * Pure functions over the raw request bytes, with no libh2o in them, so
  * that they can be fuzzed on their own (tests/fuzz/). Paths are matched
@@ -50,16 +51,35 @@ int match_method_allowed(const match_t *m, str_t method, const char **allow);
 
 enum {
     MATCH_BODY_OK = 0,
-    MATCH_BODY_TOO_LARGE = 413, /* over 16 KiB */
-    MATCH_BODY_BAD = 400,       /* not {"codes": [...]} or over 100 codes */
+    MATCH_BODY_BAD = 400,         /* not {"codes": [STRING, ...]}, or over 100 codes */
+    MATCH_BODY_TOO_LARGE = 413,   /* over 16 KiB */
+    MATCH_BODY_UNSUPPORTED = 415, /* no Content-Type, or one that is not JSON */
 };
 
-/** Parse the body of POST /api/v1/verify: {"codes": [CODE, ...]}.
- * @param root   receives the parsed document on success (json_decref it)
- * @param codes  receives the array inside root (borrowed)
- * @param error  on failure: the stable error member ("too_large",
- *               "bad_request", "too_many_codes")
- * @return MATCH_BODY_OK, MATCH_BODY_TOO_LARGE or MATCH_BODY_BAD. */
-int match_verify_body(str_t body, json_t **root, json_t **codes, const char **error);
+/** Why a batch-verify request is refused: what its problem answer says. */
+typedef struct {
+    const char *error;  /* the stable error member: "too_large", "unsupported_media_type", "bad_request",
+                         * "too_many_codes" */
+    const char *detail; /* the catalog key of its detail (templates/i18n/), e.g. "error.415.message" */
+} match_refusal_t;
+
+/** Whether a Content-Type field value names JSON as the verify route reads it: application/json
+ * (type and subtype in any case), with any parameters (RFC 9110 §8.3.1: token or quoted-string
+ * values, empty ones allowed), of which a charset must be utf-8 (RFC 8259 §8.1: JSON exchanged
+ * between systems is UTF-8). application/STH+json is not taken: no such type names this body.
+ * @return 1 when it does, 0 otherwise. Thread-safe; allocates nothing. */
+int match_json_media_type(str_t value);
+
+/** Check a POST /api/v1/verify request and parse its body, in this order: size (413), Content-Type
+ * (415), then the schema of static/openapi.json (400): a JSON object (RFC 8259, UTF-8, no member
+ * twice) whose only member is "codes", an array of strings, at most 100 of them.
+ * @param type   the Content-Type field's value, or NULL when the request has none
+ * @param body   the request body
+ * @param root   receives the parsed document on success (json_decref it); NULL otherwise
+ * @param codes  receives the array inside root (borrowed); NULL otherwise
+ * @param why    on failure: the problem's error member and detail
+ * @return MATCH_BODY_OK, MATCH_BODY_TOO_LARGE, MATCH_BODY_UNSUPPORTED or MATCH_BODY_BAD.
+ * Thread-safe; allocates only the document it returns. */
+int match_verify_body(const str_t *type, str_t body, json_t **root, json_t **codes, match_refusal_t *why);
 
 #endif

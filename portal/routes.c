@@ -72,6 +72,8 @@ static const char *reason_of(int status)
         return "Method Not Allowed";
     case 413:
         return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
     case 429:
         return "Too Many Requests";
     case 431:
@@ -448,8 +450,8 @@ static int problem(rq_t *r, int status, const char *error, const char *detail)
     size_t len = 0;
     char *s = o ? dump_json(o, &len) : NULL;
     json_decref(o);
-    if (s == NULL)
-        return respond(r, 500, "text/plain", "", 0, 0);
+    if (s == NULL) /* out of memory: no body, but the headers of any API answer (http.md) */
+        return respond(r, 500, "text/plain", "", 0, F_PRIVATE);
     respond(r, status, "application/problem+json", s, len, F_PRIVATE);
     free(s);
     return 0;
@@ -812,14 +814,18 @@ static int on_api_verify(rq_t *r)
     if (wait)
         return too_many(r, wait, 1);
     json_t *body, *codes;
-    const char *error;
-    int bad = match_verify_body(str_n(req->entity.base, req->entity.len), &body, &codes, &error);
-    if (bad == MATCH_BODY_TOO_LARGE)
-        return problem(r, 413, error, tr(r, "error.413.message"));
+    match_refusal_t why;
+    /* a second Content-Type leaves the media type unknown: it is taken as none that is JSON */
+    ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    str_t type = ct < 0 || h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, ct) >= 0
+                     ? str_n("", 0)
+                     : str_n(req->headers.entries[ct].value.base, req->headers.entries[ct].value.len);
+    int bad = match_verify_body(ct < 0 ? NULL : &type, str_n(req->entity.base, req->entity.len), &body, &codes,
+                                &why);
+    if (bad == MATCH_BODY_UNSUPPORTED)
+        add_header_name(req, "accept-post", "application/json"); /* RFC 9110 §15.5.16 */
     if (bad != MATCH_BODY_OK)
-        return problem(r, 400, error,
-                       tr(r, strcmp(error, "too_many_codes") == 0 ? "error.too_many_codes.message"
-                                                                  : "error.bad_request.message"));
+        return problem(r, bad, why.error, tr(r, why.detail));
     json_t *results = json_array();
     size_t i;
     json_t *c;

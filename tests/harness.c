@@ -25,6 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <openssl/evp.h>
+
 #include "tests/harness.h"
 
 #define LSAN_SUPPRESSIONS "tests/lsan.supp"
@@ -503,6 +506,94 @@ int harness_load_codes(const char *demo, size_t max, harness_code_t **codes, siz
     *codes = harness_keep(v);
     *ncodes = n;
     return 0;
+}
+
+/* ---- the portal's API answers, for tests/openapi/check.mjs ------------------------------------------ */
+
+/* o.name = the bytes as a JSON string when they are UTF-8, else o.name_base64 = their base64. */
+static int set_bytes(json_t *o, const char *name, const char *p, size_t n)
+{
+    json_t *s = json_stringn(p ? p : "", n);
+    if (s != NULL)
+        return json_object_set_new(o, name, s);
+    size_t cap = 4 * ((n + 2) / 3) + 1;
+    unsigned char *b64 = malloc(cap);
+    if (b64 == NULL)
+        return -1;
+    int len = EVP_EncodeBlock(b64, (const unsigned char *)p, (int)n);
+    int rc = json_object_set_new(o, harness_printf("%s_base64", name), json_stringn((char *)b64, (size_t)len));
+    free(b64);
+    return rc;
+}
+
+/* [[name, value], ...] of a head after its status line; names lower-cased, and a byte of a value
+ * outside printable ASCII written as '?' (the portal's values are ASCII; a header the check
+ * looks at that holds other bytes is wrong anyway). */
+static json_t *head_fields(const char *head, size_t head_len)
+{
+    json_t *fields = json_array();
+    const char *p = memchr(head, '\n', head_len), *end = head + head_len;
+    while (fields != NULL && p != NULL && p + 1 < end) {
+        const char *line = p + 1, *eol = memchr(line, '\n', (size_t)(end - line));
+        if (eol == NULL)
+            break;
+        size_t len = (size_t)(eol - line);
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
+        const char *colon = memchr(line, ':', len);
+        if (colon != NULL) {
+            char *name = harness_strndup(line, (size_t)(colon - line));
+            const char *v = colon + 1, *ve = line + len;
+            while (v < ve && (*v == ' ' || *v == '\t'))
+                v++;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            char *value = harness_strndup(v, (size_t)(ve - v));
+            for (char *q = name; *q; q++)
+                *q = (char)tolower((unsigned char)*q);
+            for (char *q = value; *q; q++)
+                if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7F)
+                    *q = '?';
+            json_array_append_new(fields, json_pack("[s, s]", name, value));
+        }
+        p = eol;
+    }
+    return fields;
+}
+
+void harness_api_log(const char *req, size_t req_len, const char *head, size_t head_len, const char *body,
+                     size_t body_len)
+{
+    const char *log = getenv("HOCBA_API_LOG");
+    if (log == NULL || *log == '\0' || head_len < 12 || strncmp(head, "HTTP/1.", 7) != 0)
+        return;
+    const char *eol = memchr(req, '\n', req_len);
+    size_t line_len = eol != NULL ? (size_t)(eol - req) : req_len;
+    const char *sp1 = memchr(req, ' ', line_len);
+    const char *sp2 = sp1 != NULL ? memchr(sp1 + 1, ' ', line_len - (size_t)(sp1 + 1 - req)) : NULL;
+    if (sp2 == NULL || sp2 - sp1 - 1 < 5 || memcmp(sp1 + 1, "/api/", 5) != 0)
+        return;
+    json_t *o = json_pack("{s:s, s:s%, s:i, s:o}", "client", program_invocation_short_name, "method", req,
+                          (size_t)(sp1 - req), "status", atoi(head + 9), "headers", head_fields(head, head_len));
+    if (o == NULL || set_bytes(o, "target", sp1 + 1, (size_t)(sp2 - sp1 - 1)) != 0 ||
+        set_bytes(o, "body", body, body_len) != 0) {
+        json_decref(o);
+        fail_msg("cannot make the API log line for %.*s", (int)line_len, req);
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (text == NULL)
+        fail_msg("cannot make the API log line for %.*s", (int)line_len, req);
+    char *line = harness_printf("%s\n", text);
+    free(text);
+    int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    size_t len = strlen(line);
+    ssize_t w = fd >= 0 ? write(fd, line, len) : -1;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (w != (ssize_t)len)
+        fail_msg("cannot append to HOCBA_API_LOG %s: %s", log, w < 0 ? strerror(e) : "short write");
 }
 
 /* ---- the group ------------------------------------------------------------------------------------- */

@@ -2,6 +2,7 @@
  * test_hardening, test_scaleout, test_operations, test_publish_cli): memory
  * that a failed assertion cannot leak, child processes in the foreground
  * (output captured) and in the background (servers), the demo's codes.txt,
+ * the log of the portal's API answers that tests/openapi/check.mjs reads,
  * and the group's temporary directory and binaries.
  *
  * A failed cmocka assertion longjmps out of the test, past any free(), so
@@ -182,6 +183,24 @@ typedef struct {
  * @param ncodes  receives its length
  * @return 0, or -1 when the file cannot be read or holds no code (having said why with print_error). */
 int harness_load_codes(const char *demo, size_t max, harness_code_t **codes, size_t *ncodes);
+
+/* ---- the portal's API answers, for tests/openapi/check.mjs ------------------------------------------ */
+
+/** When the environment variable HOCBA_API_LOG names a file, append to it one answer of the portal's
+ * API, as one JSON line: {"client", "method", "target", "status", "headers": [[name, value], ...],
+ * "body"} (names lower-cased, in the answer's order; "body_base64" instead of "body" when the body is
+ * not UTF-8). tests/run-everything.sh sets it around the C tests and then checks every line against
+ * static/openapi.json. Only requests whose path starts with /api/ are written; nothing is written when
+ * the variable is unset or empty, or when no status line and whole head came. The line goes out in one
+ * write() to a file opened with O_APPEND, so that test processes and their forked children may share it.
+ * @param req       the request as sent: its request line gives the method and the target
+ * @param head      the answer's status line and headers, with the blank line after them
+ * @param head_len  their length in bytes; 0 when the head did not come whole
+ * @param body      the body as the client understood it (de-chunked); may be NULL when body_len is 0
+ * Fails the test (fail_msg) when the line cannot be made or written: an answer left out would pass
+ * the check unseen. */
+void harness_api_log(const char *req, size_t req_len, const char *head, size_t head_len, const char *body,
+                     size_t body_len);
 
 /* ---- the group ------------------------------------------------------------------------------------- */
 

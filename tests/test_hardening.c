@@ -381,6 +381,7 @@ static resp_t *http_get(int port, const char *path)
         r->status = atoi(raw + 9);
         r->body = e + 4;
         r->bodylen = rawlen - (size_t)(e + 4 - raw);
+        harness_api_log(req, reqlen, raw, (size_t)(e + 4 - raw), r->body, r->bodylen);
     } else {
         r->body = raw + rawlen;
     }

@@ -692,6 +692,7 @@ static resp_t *http_to(const char *src, int port, const char *req, size_t reqlen
     } else {
         r->body = r->raw + rawlen;
     }
+    harness_api_log(req, reqlen, r->raw, r->head_len, r->body, r->bodylen);
     return r;
 }
 
@@ -1899,12 +1900,134 @@ static void test_verify_body_over_16_kib_is_413(void **state)
     expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 413, "too_large");
 }
 
-static void test_verify_broken_json_or_codes_not_an_array_is_400(void **state)
+/* docs/portal.md, static/openapi.json: over 64 KiB the HTTP layer (libh2o)
+ * answers 413 itself, in text/plain, before the route sees the request. */
+static void test_verify_body_over_64_kib_is_413_from_the_http_layer(void **state)
 {
     ctx_t *c = *state;
-    const char *bodies[] = {"{\"codes\": [", "{\"codes\":\"x\"}", "[]", "nothing"};
-    for (size_t i = 0; i < 4; i++)
-        expect_problem(post_json(c, "/api/v1/verify", bodies[i], strlen(bodies[i])), 400, "bad_request");
+    size_t n = 65 * 1024;
+    char *big = harness_malloc(n);
+    memset(big, ' ', n);
+    resp_t *r = post_json(c, "/api/v1/verify", big, n);
+    EXPECT_STATUS(r, 413);
+    expect_type(r, "text/plain");
+}
+
+/* docs/portal.md: the verify route enforces the request schema of
+ * static/openapi.json: a JSON object whose only member is "codes", an array
+ * of strings. Each violation is 400 bad_request with a detail that names
+ * it (English here, ?lang=en). Before, an element that was no string was
+ * answered 200 as a malformed entry, and other members were ignored. */
+static void test_verify_body_breaking_the_schema_is_400(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid.code;
+    const struct {
+        const char *body, *detail;
+    } cases[] = {
+        {"{\"codes\": [", "not valid JSON"},
+        {"nothing", "not valid JSON"},
+        {harness_printf("{\"codes\": [\"%s\"], \"codes\": [\"%s\"]}", code, code), "not valid JSON"},
+        {"[]", "Expected a JSON object"},
+        {harness_printf("\"%s\"", code), "Expected a JSON object"},
+        {"{}", "one member, \"codes\""},
+        {harness_printf("{\"codes\": [\"%s\"], \"lang\": \"en\"}", code), "one member, \"codes\""},
+        {"{\"codes\":\"x\"}", "array of strings"},
+        {"{\"codes\": {}}", "array of strings"},
+        {"{\"codes\": null}", "array of strings"},
+        {"{\"codes\": [1, 2]}", "array of strings"},
+        {harness_printf("{\"codes\": [\"%s\", null]}", code), "array of strings"},
+        {harness_printf("{\"codes\": [[\"%s\"]]}", code), "array of strings"},
+        {harness_printf("{\"codes\": [{\"code\": \"%s\"}]}", code), "array of strings"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        resp_t *r = post_json(c, "/api/v1/verify?lang=en", cases[i].body, strlen(cases[i].body));
+        const char *d = jstr(jget(expect_problem(r, 400, "bad_request"), "detail"));
+        EXPECT(r, d && strstr(d, cases[i].detail), "expected a detail with \"%s\" for the body %s, got %s",
+               cases[i].detail, cases[i].body, d ? d : "none");
+    }
+}
+
+/* docs/portal.md: the body is read as JSON only when the request says it is
+ * JSON: application/json, in any case, with parameters (a charset must be
+ * utf-8). Anything else, none, or two Content-Type fields are 415
+ * unsupported_media_type with Accept-Post: application/json, in the page
+ * language. Before, every request was read as JSON whatever it said. */
+static void test_verify_content_type_that_is_not_json_is_415(void **state)
+{
+    ctx_t *c = *state;
+    const char *headers[] = {
+        NULL,
+        "Content-Type: text/plain\r\n",
+        "Content-Type: application/x-www-form-urlencoded\r\n",
+        "Content-Type: multipart/form-data; boundary=x\r\n",
+        "Content-Type: application/problem+json\r\n",
+        "Content-Type: application/merge-patch+json\r\n",
+        "Content-Type: application/jsonx\r\n",
+        "Content-Type: application/json; charset=iso-8859-1\r\n",
+        "Content-Type: application/json; charset=utf-16\r\n",
+        "Content-Type: application/json; charset\r\n",
+        "Content-Type: application/json; charset=\"utf-8\r\n",
+        "Content-Type: application/json, text/plain\r\n",
+        "Content-Type: application / json\r\n",
+        "Content-Type: json\r\n",
+        "Content-Type: \r\n",
+        "Content-Type: application/json\r\nContent-Type: application/json\r\n",
+    };
+    const char *body = harness_printf("{\"codes\": [\"%s\"]}", c->valid.code);
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+        resp_t *r = request(c, "POST", "/api/v1/verify", headers[i], body, strlen(body));
+        jv_t *j = expect_problem(r, 415, "unsupported_media_type");
+        const char *accept = hdr(r, "accept-post"), *d = jstr(jget(j, "detail"));
+        EXPECT(r, accept && strcmp(accept, "application/json") == 0,
+               "expected Accept-Post: application/json with the 415, got %s", accept ? accept : "none");
+        EXPECT(r, d && strstr(d, "Nội dung gửi lên phải là JSON"), "expected the Vietnamese 415 detail, got %s",
+               d ? d : "none");
+    }
+    resp_t *r = request(c, "POST", "/api/v1/verify?lang=en", "Content-Type: text/plain\r\n", body, strlen(body));
+    const char *d = jstr(jget(expect_problem(r, 415, "unsupported_media_type"), "detail"));
+    EXPECT(r, d && strstr(d, "Content-Type: application/json"), "expected the English 415 detail, got %s",
+           d ? d : "none");
+}
+
+/* docs/portal.md: JSON with parameters, in any case, is JSON. */
+static void test_verify_accepts_application_json_with_parameters(void **state)
+{
+    ctx_t *c = *state;
+    const char *types[] = {
+        "application/json",
+        "Application/JSON",
+        "application/json; charset=utf-8",
+        "application/json;charset=\"UTF-8\"",
+        "application/json ; charset=UTF-8 ; profile=\"urn:x\"",
+        "application/json;",
+    };
+    const char *body = harness_printf("{\"codes\": [\"%s\"]}", c->valid.code);
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        resp_t *r = request(c, "POST", "/api/v1/verify", harness_printf("Content-Type: %s\r\n", types[i]), body,
+                            strlen(body));
+        EXPECT_STATUS(r, 200);
+        jv_t *res = jget(json_of(r), "results");
+        const char *st = res && res->t == J_ARR && res->n == 1 ? jstr(jget(res->items[0], "status")) : NULL;
+        EXPECT(r, st && strcmp(st, "valid") == 0, "expected one result \"valid\" for Content-Type %s, got %s",
+               types[i], st ? st : "none");
+    }
+}
+
+/* docs/portal.md: the checks come in this order: size (413), media type
+ * (415), body (400); so a body too large is 413 whatever its type, and a
+ * broken body of another type is 415. */
+static void test_verify_checks_size_then_media_type_then_body(void **state)
+{
+    ctx_t *c = *state;
+    char big[17 * 1024];
+    memset(big, '[', sizeof big);
+    expect_problem(request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", big, sizeof big), 413,
+                   "too_large");
+    expect_problem(request(c, "POST", "/api/v1/verify", NULL, big, sizeof big), 413, "too_large");
+    expect_problem(request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", "{", 1), 415,
+                   "unsupported_media_type");
+    expect_problem(post_json(c, "/api/v1/verify", "{", 1), 400, "bad_request");
 }
 
 static void test_verify_get_is_405_with_allow_post(void **state)
@@ -1920,8 +2043,8 @@ static void test_verify_get_is_405_with_allow_post(void **state)
 static void test_head_answers_like_get_without_body(void **state)
 {
     ctx_t *c = *state;
-    const char *paths[] = {"/", harness_printf("/v/%s", c->valid.code)};
-    for (size_t i = 0; i < 2; i++) {
+    const char *paths[] = {"/", harness_printf("/v/%s", c->valid.code), harness_api_path(c->valid.code)};
+    for (size_t i = 0; i < 3; i++) {
         resp_t *g = get(c, paths[i]);
         resp_t *h = request(c, "HEAD", paths[i], NULL, NULL, 0);
         EXPECT(h, h->status == g->status, "expected HEAD %s to answer %d like GET, got %d", paths[i],
@@ -3899,7 +4022,11 @@ int main(void)
         cmocka_unit_test(test_verify_answers_canonical_codes_for_any_spelling),
         cmocka_unit_test(test_verify_body_over_16_kib_is_413),
         cmocka_unit_test(test_problem_details_are_in_the_page_language),
-        cmocka_unit_test(test_verify_broken_json_or_codes_not_an_array_is_400),
+        cmocka_unit_test(test_verify_body_over_64_kib_is_413_from_the_http_layer),
+        cmocka_unit_test(test_verify_body_breaking_the_schema_is_400),
+        cmocka_unit_test(test_verify_content_type_that_is_not_json_is_415),
+        cmocka_unit_test(test_verify_accepts_application_json_with_parameters),
+        cmocka_unit_test(test_verify_checks_size_then_media_type_then_body),
         cmocka_unit_test(test_verify_get_is_405_with_allow_post),
         cmocka_unit_test(test_head_answers_like_get_without_body),
         cmocka_unit_test(test_other_methods_get_405_with_allow_get_head),

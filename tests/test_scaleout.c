@@ -448,6 +448,8 @@ static resp_t *get(ctx_t *c, int port, const char *path)
             r->body = harness_strndup(b.p + x.head_len, x.end - x.head_len);
             r->bodylen = x.end - x.head_len;
         }
+        if (x.err == XCH_OK)
+            harness_api_log(req, strlen(req), b.p, x.head_len, r->body, r->bodylen);
     }
     r->raw = harness_keep(b.p);
     r->rawlen = b.len;
