@@ -70,6 +70,10 @@ $(patsubst %.c,$(ASAN)/%.o,$(wildcard tests/*.c)): tests/harness.h
 $(ASAN)/tests/test_cache: $(ASAN)/tests/test_cache.o $(ASAN)/portal/cache.o
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
 
+# so is the framing check (portal/framing.h)
+$(ASAN)/tests/test_framing: $(ASAN)/tests/test_framing.o $(ASAN)/portal/framing.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
+
 # HOCBA_BIN: the sanitizer builds every test drives; HOCBA_REL_BIN: the
 # release builds, for the few load tests where sanitizer speed would distort timing.
 test: check-deps all $(addprefix $(ASAN)/bin/,$(TOOLS)) $(ASAN)/bin/hocba-portal $(addprefix $(ASAN)/tests/,$(TESTS)) node_modules/.package-lock.json
