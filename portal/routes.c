@@ -14,6 +14,8 @@
 #include "lookup/verify.h"
 #include "lookup/view.h"
 #include "portal/cache.h"
+#include "portal/framing.h"
+#include "portal/limits.h"
 #include "portal/portal.h"
 
 #include <openssl/evp.h>
@@ -957,6 +959,15 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
     r.path = m.path;
     r.query = m.query;
     pick_lang(&r);
+
+    /* A body framed in two ways is read one way here and maybe another by
+     * a proxy in front: refused, and nothing more is read on the
+     * connection, so that what followed it is never taken as a request
+     * (RFC 9112 §6.3; limits.h). */
+    if (limits_framing(req) != FRAMING_OK) {
+        req->http1_is_persistent = 0;
+        return problem(&r, 400, "bad_framing", tr(&r, "error.bad_framing.message"));
+    }
 
     /* Bounded headers: nothing we serve needs more (docs/portal.md). */
     size_t hbytes = 0;
