@@ -1,6 +1,6 @@
-/* test_http_limits.c — what the portal answers to a body framed in two
- * ways (docs/portal.md, "Limits and timeouts"; portal/limits.h), over real
- * HTTP/1.1.
+/* test_http_limits.c — what the portal answers to a body it will not read
+ * and to a body framed in two ways (docs/portal.md, "Limits and timeouts";
+ * portal/limits.h), over real HTTP/1.1.
  *
  * The group setup makes a small demo (2 pupils), publishes its trust
  * inputs, registry and batch, and starts the portal on a free loopback port
@@ -38,6 +38,8 @@
 #define READY_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 5000
 #define CHILD_TIMEOUT_MS 120000
+#define OVER (64 * 1024 + 1) /* one byte over the server's limit (LIMITS_MAX_BODY) */
+#define BIG (10 * 1024 * 1024)
 
 /* Pipelined after each request: answered only if the server reads on. */
 #define NEXT "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
@@ -301,7 +303,59 @@ static void expect_refusals(void **state, const refusal_t *t, size_t n)
 
 /* ---- tests ------------------------------------------------------------------------------------------- */
 
+#define TOO_LARGE 413, "too_large", "error.too_large.message"
 #define BAD_FRAMING 400, "bad_framing", "error.bad_framing.message"
+
+/* Over the limit by Content-Length, on any route, whatever the size: the
+ * portal's 413 before the body is read. */
+static void test_body_over_64_kib_by_length_is_413_problem_on_every_route(void **state)
+{
+    static const refusal_t T[] = {
+        {"POST / 64 KiB+1", "POST", "/", "Content-Length: 65537\r\n", NULL, OVER, 0, TOO_LARGE, 0, "POST / "},
+        {"POST /api/v1/verify 64 KiB+1", "POST", "/api/v1/verify", "Content-Length: 65537\r\n", NULL, OVER, 0,
+         TOO_LARGE, 0, "POST /api/v1/verify "},
+        {"POST /v/CODE 64 KiB+1", "POST", "/v/CODE", "Content-Length: 65537\r\n", NULL, OVER, 0, TOO_LARGE, 0,
+         "POST /v/h:"},
+        {"POST /no/such/path 64 KiB+1", "POST", "/no/such/path", "Content-Length: 65537\r\n", NULL, OVER, 0,
+         TOO_LARGE, 0, "POST /no/such/path "},
+        {"POST / 10 MB", "POST", "/", "Content-Length: 10485760\r\n", NULL, BIG, 0, TOO_LARGE, 0, "POST / "},
+        {"POST /api/v1/verify 10 MB", "POST", "/api/v1/verify", "Content-Length: 10485760\r\n", NULL, BIG, 0,
+         TOO_LARGE, 0, "POST /api/v1/verify "},
+        {"GET /v/CODE 10 MB", "GET", "/v/CODE", "Content-Length: 10485760\r\n", NULL, BIG, 0, TOO_LARGE, 0,
+         "GET /v/h:"},
+        {"PUT /no/such/path 10 MB", "PUT", "/no/such/path", "Content-Length: 10485760\r\n", NULL, BIG, 0,
+         TOO_LARGE, 0, "PUT /no/such/path "},
+    };
+    expect_refusals(state, T, sizeof T / sizeof *T);
+}
+
+static void test_chunked_body_over_64_kib_is_413_problem(void **state)
+{
+    static const refusal_t T[] = {
+        {"chunked POST /api/v1/verify 96 KiB", "POST", "/api/v1/verify", "Transfer-Encoding: chunked\r\n",
+         NULL, 96 * 1024, 1, TOO_LARGE, 0, "POST /api/v1/verify "},
+        {"chunked POST / 64 KiB+1", "POST", "/", "Transfer-Encoding: chunked\r\n", NULL, OVER, 1, TOO_LARGE,
+         0, "POST / "},
+    };
+    expect_refusals(state, T, sizeof T / sizeof *T);
+}
+
+/* The page language, when the request says it: ?lang=, Accept-Language. */
+static void test_refusals_are_in_the_page_language(void **state)
+{
+    static const refusal_t T[] = {
+        {"?lang=en, 64 KiB+1", "POST", "/api/v1/verify?lang=en", "Content-Length: 65537\r\n", NULL, OVER, 0,
+         TOO_LARGE, 1, "POST /api/v1/verify?lang=en "},
+        {"Accept-Language: en, chunked", "POST", "/", "Accept-Language: en\r\nTransfer-Encoding: chunked\r\n",
+         NULL, OVER, 1, TOO_LARGE, 1, "POST / "},
+        {"Accept-Language: en, CL + TE", "POST", "/api/v1/verify",
+         "Accept-Language: en\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n", 0, 0,
+         BAD_FRAMING, 1, "POST /api/v1/verify "},
+        {"?lang=vi over Accept-Language: en", "POST", "/?lang=vi",
+         "Accept-Language: en\r\nContent-Length: 65537\r\n", NULL, OVER, 0, TOO_LARGE, 0, "POST /?lang=vi "},
+    };
+    expect_refusals(state, T, sizeof T / sizeof *T);
+}
 
 /* RFC 9112 §6.3: a body framed in two ways is refused and the connection
  * closed, so that nothing sent after it is taken as a request (smuggling). */
@@ -328,6 +382,26 @@ static void test_conflicting_framing_is_400_and_closes_the_connection(void **sta
          * one body; read chunked, SMUGGLED would start the next request */
         {"CL.TE smuggling", "POST", "/v/CODE", "Content-Length: 13\r\nTransfer-Encoding: chunked\r\n",
          "0\r\n\r\nSMUGGLED", 0, 0, BAD_FRAMING, 0, "POST /v/h:"},
+        /* libh2o refuses the first length as too large before it reads on */
+        {"two Content-Length over the limit", "POST", "/",
+         "Content-Length: 65537\r\nContent-Length: 65537\r\n", NULL, OVER, 0, BAD_FRAMING, 0, "POST / "},
+    };
+    expect_refusals(state, T, sizeof T / sizeof *T);
+}
+
+/* What libh2o cannot read (an unknown coding, a length that is no number,
+ * broken chunks) or will not meet gets the portal's answer too. */
+static void test_unreadable_framing_and_expectations_get_problem_answers(void **state)
+{
+    static const refusal_t T[] = {
+        {"Transfer-Encoding: gzip", "POST", "/", "Transfer-Encoding: gzip\r\n", "abc", 0, 0, BAD_FRAMING, 0,
+         "POST / "},
+        {"Content-Length: 5x", "POST", "/api/v1/verify", "Content-Length: 5x\r\n", "hello", 0, 0, BAD_FRAMING,
+         0, "POST /api/v1/verify "},
+        {"broken chunk", "POST", "/api/v1/verify", "Transfer-Encoding: chunked\r\n",
+         "zz\r\nhello\r\n0\r\n\r\n", 0, 0, BAD_FRAMING, 0, "POST /api/v1/verify "},
+        {"Expect: something", "POST", "/api/v1/verify", "Expect: something\r\nContent-Length: 3\r\n", "abc",
+         0, 0, 417, "expectation_failed", "error.417.message", 0, "POST /api/v1/verify "},
     };
     expect_refusals(state, T, sizeof T / sizeof *T);
 }
@@ -485,7 +559,11 @@ static int group_setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_body_over_64_kib_by_length_is_413_problem_on_every_route),
+        cmocka_unit_test(test_chunked_body_over_64_kib_is_413_problem),
+        cmocka_unit_test(test_refusals_are_in_the_page_language),
         cmocka_unit_test(test_conflicting_framing_is_400_and_closes_the_connection),
+        cmocka_unit_test(test_unreadable_framing_and_expectations_get_problem_answers),
         cmocka_unit_test(test_well_framed_bodies_keep_the_connection),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
