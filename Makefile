@@ -77,6 +77,10 @@ $(patsubst %.c,$(ASAN)/%.o,$(wildcard tests/*.c)): tests/harness.h
 $(ASAN)/tests/test_cache: $(ASAN)/tests/test_cache.o $(ASAN)/portal/cache.o
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
 
+# so is the framing check (portal/framing.h)
+$(ASAN)/tests/test_framing: $(ASAN)/tests/test_framing.o $(ASAN)/portal/framing.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
+
 # `make test` first installs what the tests need (tools/setup.sh: Debian
 # packages only, and only the missing ones), then builds and runs them.
 test:

@@ -23,6 +23,7 @@
 
 #include "lookup/jarena.h"
 #include "portal/cache.h"
+#include "portal/limits.h"
 #include "portal/portal.h"
 
 portal_t portal;
@@ -718,7 +719,9 @@ static void register_handlers(void)
 {
     h2o_config_init(&config);
     config.server_name = h2o_iovec_init(H2O_STRLIT("hocba"));
-    config.max_request_entity_size = 64 * 1024; /* we answer 413 ourselves above 16 KiB */
+    /* read no more of a body (the verify route answers 413 itself above 16
+     * KiB); libh2o's own 413 above it is made the portal's (limits.h) */
+    config.max_request_entity_size = LIMITS_MAX_BODY;
     config.http1.req_timeout = 10000;           /* ms; slow clients are cut off */
     config.http1.upgrade_to_http2 = portal.h2c; /* cleartext HTTP/2 off unless --h2c: docs/operations.md */
     config.http2.idle_timeout = 10000;
@@ -726,6 +729,7 @@ static void register_handlers(void)
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *h = h2o_create_handler(path, sizeof *h);
     h->on_req = routes_on_req;
+    limits_register(host);
 
     h2o_config_init(&metrics_config);
     metrics_config.server_name = config.server_name;

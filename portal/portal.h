@@ -115,6 +115,15 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req);
  * into out (port 0). @return 0, or -1 when it is not one. */
 int portal_parse_ip(const char *s, size_t len, struct sockaddr_storage *out);
 int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req);
+/** Make an error answer libh2o began itself, before any handler ran (limits.h), the portal's: the
+ * status and reason, the headers of the portal's problem answers in place of libh2o's, its
+ * metrics and its access-log line, as routes_on_req's own problems have them.
+ * @param status      the answer's status
+ * @param error       the problem's stable `error` member ("too_large", ...)
+ * @param detail_key  the catalog key of its `detail`, in the request's language
+ * @return the problem+json body to send instead of libh2o's, in req's pool; req->res.content_length
+ * is its length. Public listener only (its worker context). */
+h2o_iovec_t routes_own_error(h2o_req_t *req, int status, const char *error, const char *detail_key);
 
 /* trust sharing (main.c) */
 trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable);

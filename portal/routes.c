@@ -14,6 +14,8 @@
 #include "lookup/verify.h"
 #include "lookup/view.h"
 #include "portal/cache.h"
+#include "portal/framing.h"
+#include "portal/limits.h"
 #include "portal/portal.h"
 
 #include <openssl/evp.h>
@@ -74,6 +76,8 @@ static const char *reason_of(int status)
         return "Payload Too Large";
     case 415:
         return "Unsupported Media Type";
+    case 417:
+        return "Expectation Failed";
     case 429:
         return "Too Many Requests";
     case 431:
@@ -99,10 +103,12 @@ static void add_header_name(h2o_req_t *req, const char *name, const char *value)
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, v.base, v.len);
 }
 
-/* Every answer goes out here: headers, body, log line, metrics. */
 static const struct sockaddr_storage *client_of(rq_t *r);
 
-static int respond(rq_t *r, int status, const char *type, const char *body, size_t len, int flags)
+/* An answer's status, headers, metrics and log line: all of respond but
+ * the sending, which libh2o's own error answers do themselves
+ * (routes_own_error). */
+static void dress(rq_t *r, int status, const char *type, size_t len, int flags)
 {
     h2o_req_t *req = r->req;
     req->res.status = status;
@@ -129,7 +135,13 @@ static int respond(rq_t *r, int status, const char *type, const char *body, size
     double dt = now_s() - r->start;
     metrics_request(r->route, status, dt);
     alog_request(req, client_of(r), status, is_method(req, "HEAD") ? 0 : len, dt);
-    h2o_send_inline(req, body, len);
+}
+
+/* Every answer goes out here: headers, body, log line, metrics. */
+static int respond(rq_t *r, int status, const char *type, const char *body, size_t len, int flags)
+{
+    dress(r, status, type, len, flags);
+    h2o_send_inline(r->req, body, len);
     return 0;
 }
 
@@ -436,7 +448,9 @@ static int error_page(rq_t *r, int status, const char *message, const char *form
     return render_page(r, status, "error", c, F_PRIVATE);
 }
 
-static int problem(rq_t *r, int status, const char *error, const char *detail)
+/* An RFC 9457 problem in the page language, compact JSON in malloc'd
+ * memory (*len bytes), or NULL. */
+static char *problem_json(rq_t *r, int status, const char *error, const char *detail, size_t *len)
 {
     char key[64];
     /* the error's own title where the catalog has one (a status may stand
@@ -447,9 +461,15 @@ static int problem(rq_t *r, int status, const char *error, const char *detail)
         snprintf(key, sizeof key, "error.%d.title", status);
     json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", tr(r, key), "status", status,
                           "detail", detail ? detail : "", "error", error);
-    size_t len = 0;
-    char *s = o ? dump_json(o, &len) : NULL;
+    char *s = o ? dump_json(o, len) : NULL;
     json_decref(o);
+    return s;
+}
+
+static int problem(rq_t *r, int status, const char *error, const char *detail)
+{
+    size_t len = 0;
+    char *s = problem_json(r, status, error, detail, &len);
     if (s == NULL) /* out of memory: no body, but the headers of any API answer (http.md) */
         return respond(r, 500, "text/plain", "", 0, F_PRIVATE);
     respond(r, status, "application/problem+json", s, len, F_PRIVATE);
@@ -952,22 +972,36 @@ static int on_v(rq_t *r, const match_t *m)
     return on_answer(r, code, m->kind == MATCH_PRINT ? ANSWER_PRINT : ANSWER_PAGE);
 }
 
+/* A request of the public listener, routed (m) and its language picked. */
+static void begin(rq_t *r, h2o_req_t *req, match_t *m)
+{
+    memset(r, 0, sizeof *r);
+    r->w = H2O_STRUCT_FROM_MEMBER(worker_t, ctx, req->conn->ctx);
+    r->req = req;
+    r->start = now_s();
+    r->route = ROUTE_OTHER;
+    match_request(str_n(req->path.base, req->path.len), m); /* also splits path and query */
+    r->path = m->path;
+    r->query = m->query;
+    pick_lang(r);
+}
+
 int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
-    worker_t *w = H2O_STRUCT_FROM_MEMBER(worker_t, ctx, req->conn->ctx);
     rq_t r;
-    memset(&r, 0, sizeof r);
-    r.w = w;
-    r.req = req;
-    r.start = now_s();
-    r.route = ROUTE_OTHER;
     match_t m;
     const char *allow;
-    match_request(str_n(req->path.base, req->path.len), &m); /* also splits path and query */
-    r.path = m.path;
-    r.query = m.query;
-    pick_lang(&r);
+    begin(&r, req, &m);
+
+    /* A body framed in two ways is read one way here and maybe another by
+     * a proxy in front: refused, and nothing more is read on the
+     * connection, so that what followed it is never taken as a request
+     * (RFC 9112 §6.3; limits.h). */
+    if (limits_framing(req) != FRAMING_OK) {
+        req->http1_is_persistent = 0;
+        return problem(&r, 400, "bad_framing", tr(&r, "error.bad_framing.message"));
+    }
 
     /* Bounded headers: nothing we serve needs more (docs/portal.md). */
     size_t hbytes = 0;
@@ -1014,6 +1048,25 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
     default:
         return on_v(&r, &m);
     }
+}
+
+h2o_iovec_t routes_own_error(h2o_req_t *req, int status, const char *error, const char *detail_key)
+{
+    rq_t r;
+    match_t m;
+    begin(&r, req, &m); /* counted as ROUTE_OTHER, as the handler's refusals before routing are */
+    /* libh2o's headers (its text/plain) go: the answer is the portal's */
+    memset(&req->res.headers, 0, sizeof req->res.headers);
+    size_t len = 0;
+    char *s = problem_json(&r, status, error, tr(&r, detail_key), &len);
+    if (s == NULL) {
+        dress(&r, 500, "text/plain", 0, 0);
+        return h2o_iovec_init("", 0);
+    }
+    dress(&r, status, "application/problem+json", len, F_PRIVATE);
+    h2o_iovec_t body = h2o_strdup(&req->pool, s, len);
+    free(s);
+    return body;
 }
 
 int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req)
