@@ -415,8 +415,9 @@ static void test_well_framed_bodies_keep_the_connection(void **state)
     static const char *const fields[] = {"Content-Length: 13\r\n", "Transfer-Encoding: chunked\r\n"};
     static const char *const bodies[] = {"{\"codes\": []}", "d\r\n{\"codes\": []}\r\n0\r\n\r\n"};
     for (size_t i = 0; i < 2; i++) {
-        const char *req = harness_printf("POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n%s",
-                                         fields[i], bodies[i]);
+        const char *req = harness_printf(
+            "POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n%s\r\n%s",
+            fields[i], bodies[i]);
         xchg_t *x = exchange(c, fields[i], req, strlen(req), 0, NEXT);
         EXPECT(x, x->status == 200, "expected 200 for a batch verify framed by %s, got %d", fields[i],
                x->status);
