@@ -19,16 +19,18 @@ bin=${HOCBA_BIN:-bin}
 "$bin/hocba-demo" --out "$work/demo" --students 6 --seed 9 >/dev/null
 # the shipped seed corpora are tests/fuzz/corpus/TARGET; these add fresh ones
 mkdir -p "$work/seed/code" "$work/seed/payload" "$work/seed/cms" "$work/seed/render" "$work/seed/router" \
-    "$work/seed/verify_body"
+    "$work/seed/verify_body" "$work/seed/ber"
 cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do printf '%s' "$c" > "$work/seed/code/$c"; done
 cp "$work"/demo/batch/*.json "$work/seed/payload/"
 mkdir -p "$work/seed/jsonfast" && cp "$work"/demo/batch/*.json "$work/seed/jsonfast/"
 cp "$work"/demo/batch/*.p7s "$work/seed/cms/"
+# BER: whole signature files (each one element)
+cp "$work"/demo/batch/*.p7s "$work/seed/ber/"
 cp templates/*.html "$work/seed/render/"
 export HOCBA_FUZZ_ANCHORS="$work/demo/trust/anchors.pem"
 
 total_runs=0
-for t in code payload cms render router verify_body jsonfast; do
+for t in code payload cms render router verify_body jsonfast ber; do
     extra=""
     case $t in router | verify_body) extra="portal/match.c" ;; esac
     $CC $flags tests/fuzz/fuzz_$t.c $extra $lib_src -o "$out/fuzz_$t" $libs
