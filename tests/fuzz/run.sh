@@ -24,10 +24,12 @@ cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do pr
 cp "$work"/demo/batch/*.json "$work/seed/payload/"
 mkdir -p "$work/seed/jsonfast" && cp "$work"/demo/batch/*.json "$work/seed/jsonfast/"
 cp "$work"/demo/batch/*.p7s "$work/seed/cms/"
-# BER: whole signature files (each one element)
-cp "$work"/demo/batch/*.p7s "$work/seed/ber/"
+# BER: the demo's DER files and the BER fixtures, whole files (each one element)
+cp "$work"/demo/batch/*.p7s tests/fixtures/ber/batch/*.p7s "$work/seed/ber/"
 cp templates/*.html "$work/seed/render/"
-export HOCBA_FUZZ_ANCHORS="$work/demo/trust/anchors.pem"
+# the demo's root and the BER fixtures' (tests/fuzz/corpus/cms/ber-*.p7s are signed under it)
+cat "$work/demo/trust/anchors.pem" tests/fixtures/ber/trust/anchors.pem >"$work/anchors.pem"
+export HOCBA_FUZZ_ANCHORS="$work/anchors.pem"
 
 total_runs=0
 for t in code payload cms render router verify_body jsonfast ber; do
