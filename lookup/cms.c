@@ -1,6 +1,8 @@
 /* cms.c — structural reading of a detached CMS SignedData. */
 #include "cms.h"
 
+#include "ber.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -67,7 +69,8 @@ int cms_cert_parse(const uint8_t *der, size_t len, cms_cert_t *out)
     if (der_expect(&c, DER_SEQUENCE, &cert) != DER_OK || c.len != 0)
         return -1;
     der_cur_t ci = der_inside(&cert);
-    if (der_expect(&ci, DER_SEQUENCE, &tbs) != DER_OK)
+    if (der_expect(&ci, DER_SEQUENCE, &tbs) != DER_OK || read_algorithm(&ci, &oid, &params) != 0 ||
+        der_expect(&ci, DER_BIT_STRING, &e) != DER_OK || ci.len != 0)
         return -1;
     der_cur_t t = der_inside(&tbs);
     if (der_optional(&t, DER_CTX_CONS(0), &e) < DER_EEND) /* version */
@@ -109,21 +112,42 @@ int cms_cert_parse(const uint8_t *der, size_t len, cms_cert_t *out)
     return 0;
 }
 
-/* Signed attributes: record what the checks need, refuse duplicates of
- * the three that matter (RFC 5652 §11 allows each only once). */
-static void read_signed_attrs(const der_elem_t *attrs, cms_signer_t *s)
+/* What keeps a signer from being verified, the first that applies. */
+static void set_problem(cms_signer_t *s)
 {
-    der_cur_t c = der_inside(attrs);
-    der_elem_t attr;
+    if (s->md == CMS_MD_NONE)
+        s->problem = "its digest algorithm is not SHA-256, SHA-384 or SHA-512";
+    else if (s->sig == CMS_SIG_NONE)
+        s->problem = "its signature algorithm is not RSA (PKCS#1 v1.5 or PSS) or ECDSA";
+    else if (s->attrs_problem != NULL)
+        s->problem = s->attrs_problem;
+    else if (s->cert < 0)
+        s->problem = "its certificate is not included in the signature file";
+    else
+        s->problem = NULL;
+}
+
+/* Signed attributes, from their DER: record what the checks need, refuse
+ * duplicates of the three that matter (RFC 5652 §11 allows each only once). */
+static const char *read_signed_attrs(const uint8_t *der, size_t len, cms_signer_t *s)
+{
+    der_cur_t top = der_cursor(der, len);
+    der_elem_t attrs, attr;
     int seen_ct = 0, seen_md = 0, seen_st = 0;
+    s->message_digest = NULL;
+    s->message_digest_len = 0;
+    s->content_type_ok = s->has_signing_time = 0;
+    s->signing_time = 0;
+    if (der_next(&top, &attrs) != DER_OK || top.len != 0 ||
+        (attrs.tag != DER_CTX_CONS(0) && attrs.tag != DER_SET))
+        return "the signed attributes are malformed";
+    der_cur_t c = der_inside(&attrs);
     while (der_next(&c, &attr) == DER_OK) {
         der_cur_t a = der_inside(&attr);
         der_elem_t type, values, v;
         if (attr.tag != DER_SEQUENCE || der_expect(&a, DER_OID, &type) != DER_OK ||
-            der_expect(&a, DER_SET, &values) != DER_OK) {
-            s->problem = "a signed attribute is malformed";
-            return;
-        }
+            der_expect(&a, DER_SET, &values) != DER_OK)
+            return "a signed attribute is malformed";
         der_cur_t vs = der_inside(&values);
         int one = der_next(&vs, &v) == DER_OK && vs.len == 0;
         if (der_oid_is(&type, OID_CONTENT_TYPE, sizeof OID_CONTENT_TYPE)) {
@@ -141,15 +165,24 @@ static void read_signed_attrs(const der_elem_t *attrs, cms_signer_t *s)
         }
     }
     if (c.len != 0)
-        s->problem = "the signed attributes are malformed";
-    else if (seen_ct > 1 || seen_md > 1 || seen_st > 1)
-        s->problem = "a signed attribute appears twice";
-    else if (!seen_ct || !s->content_type_ok)
-        s->problem = "the contentType signed attribute is missing or is not id-data";
-    else if (!seen_md || s->message_digest == NULL)
-        s->problem = "the messageDigest signed attribute is missing";
-    else if (!seen_st || !s->has_signing_time)
-        s->problem = "the signingTime signed attribute is missing or unreadable";
+        return "the signed attributes are malformed";
+    if (seen_ct > 1 || seen_md > 1 || seen_st > 1)
+        return "a signed attribute appears twice";
+    if (!seen_ct || !s->content_type_ok)
+        return "the contentType signed attribute is missing or is not id-data";
+    if (!seen_md || s->message_digest == NULL)
+        return "the messageDigest signed attribute is missing";
+    if (!seen_st || !s->has_signing_time)
+        return "the signingTime signed attribute is missing or unreadable";
+    return NULL;
+}
+
+void cms_signer_read_attrs(cms_signer_t *s, const uint8_t *der, size_t len)
+{
+    s->attrs = der;
+    s->attrslen = len;
+    s->attrs_problem = read_signed_attrs(der, len, s);
+    set_problem(s);
 }
 
 static int find_cert(const cms_signed_t *sd, const der_elem_t *sid)
@@ -188,11 +221,22 @@ static int read_signer(const der_elem_t *si, cms_signed_t *sd, cms_signer_t *s)
     if (rc < DER_EEND)
         return -1;
     if (rc == DER_OK) {
-        s->attrs = e.raw;
-        s->attrslen = e.rawlen;
-        read_signed_attrs(&e, s);
+        /* DER attributes are read where they are; others once re-encoded
+         * (cms_signer_read_attrs), from the bytes the signature covers */
+        s->attrs = s->attrs_sent = e.raw;
+        s->attrslen = s->attrs_sentlen = e.rawlen;
+        int der = ber_is_der(e.raw, e.rawlen, DER_SET);
+        if (der == 1) {
+            s->attrs_problem = read_signed_attrs(e.raw, e.rawlen, s);
+        } else if (der == 0) {
+            s->attrs_ber = 1;
+            s->attrs_problem = "its signed attributes are in BER and were not re-encoded";
+        } else {
+            s->attrs_problem = "the signed attributes are malformed";
+        }
     } else {
-        s->problem = "it has no signed attributes (contentType, messageDigest and signingTime are required)";
+        s->attrs_problem =
+            "it has no signed attributes (contentType, messageDigest and signingTime are required)";
     }
     if (read_algorithm(&c, &oid, &s->sig_params) != 0)
         return -1;
@@ -206,48 +250,40 @@ static int read_signer(const der_elem_t *si, cms_signed_t *sd, cms_signer_t *s)
     if (der_optional(&c, DER_CTX_CONS(1), &e) < DER_EEND || c.len != 0)
         return -1;
     s->cert = find_cert(sd, &sid);
-    if (s->md == CMS_MD_NONE)
-        s->problem = "its digest algorithm is not SHA-256, SHA-384 or SHA-512";
-    else if (s->sig == CMS_SIG_NONE)
-        s->problem = "its signature algorithm is not RSA (PKCS#1 v1.5 or PSS) or ECDSA";
-    else if (s->cert < 0 && s->problem == NULL)
-        s->problem = "its certificate is not included in the signature file";
+    set_problem(s);
     return 0;
 }
 
-int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size_t whylen)
+static int parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size_t whylen)
 {
-    der_cur_t c = der_cursor(der, len);
+    der_cur_t c = der_cursor_ber(der, len);
     der_elem_t ci, type, wrap, sd, e;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = der_expect(&c, DER_SEQUENCE, &ci);
-    if (rc == DER_EBER)
-        FAIL(CMS_EBER, "the signature file uses BER indefinite lengths; DER is required");
-    if (rc != DER_OK || c.len != 0)
-        FAIL(CMS_EFORMAT, "the signature file is not a CMS structure (DER ContentInfo)");
+    if (der_expect(&c, DER_SEQUENCE, &ci) != DER_OK || c.len != 0)
+        FAIL(CMS_EFORMAT, "the signature file is not a CMS structure (ContentInfo)");
     der_cur_t cc = der_inside(&ci);
     if (der_expect(&cc, DER_OID, &type) != DER_OK)
         FAIL(CMS_EFORMAT, "the signature file is not a CMS structure (no content type)");
     if (!der_oid_is(&type, OID_SIGNED_DATA, sizeof OID_SIGNED_DATA))
         FAIL(CMS_EFORMAT, "the signature file is not a CMS SignedData (another content type)");
-    if ((rc = der_expect(&cc, DER_CTX_CONS(0), &wrap)) != DER_OK)
-        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the signature file is not a CMS SignedData (no content)");
+    if (der_expect(&cc, DER_CTX_CONS(0), &wrap) != DER_OK)
+        FAIL(CMS_EFORMAT, "the signature file is not a CMS SignedData (no content)");
     der_cur_t w = der_inside(&wrap);
-    if ((rc = der_expect(&w, DER_SEQUENCE, &sd)) != DER_OK)
-        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the signature file is not a CMS SignedData");
+    if (der_expect(&w, DER_SEQUENCE, &sd) != DER_OK)
+        FAIL(CMS_EFORMAT, "the signature file is not a CMS SignedData");
     /* nothing after the content, nor after the SignedData in it: bytes no
      * signature covers would make another file that still verifies */
     if (cc.len != 0 || w.len != 0)
-        FAIL(CMS_EFORMAT, "the signature file has data after its SignedData (not a DER ContentInfo)");
+        FAIL(CMS_EFORMAT, "the signature file has data after its SignedData (not a ContentInfo)");
 
     der_cur_t s = der_inside(&sd);
     der_elem_t version, digests, encap, eoid;
     if (der_expect(&s, DER_INTEGER, &version) != DER_OK || der_expect(&s, DER_SET, &digests) != DER_OK)
         FAIL(CMS_EFORMAT, "the signature file is not a CMS SignedData (bad header)");
-    if ((rc = der_expect(&s, DER_SEQUENCE, &encap)) != DER_OK)
-        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the signature file has no encapsulated content info");
+    if (der_expect(&s, DER_SEQUENCE, &encap) != DER_OK)
+        FAIL(CMS_EFORMAT, "the signature file has no encapsulated content info");
     der_cur_t ec = der_inside(&encap);
     if (der_expect(&ec, DER_OID, &eoid) != DER_OK)
         FAIL(CMS_EFORMAT, "the signature file has no eContentType");
@@ -258,8 +294,10 @@ int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size
 
     rc = der_optional(&s, DER_CTX_CONS(0), &e);
     if (rc < DER_EEND)
-        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the certificate set of the signature file is malformed");
+        FAIL(CMS_EFORMAT, "the certificate set of the signature file is malformed");
     if (rc == DER_OK) {
+        /* the certificates are the set's whole content, back to back,
+         * whatever the set's own length form: the index can splice them */
         der_cur_t cs = der_inside(&e);
         der_elem_t cert;
         out->certs_start = (size_t)(e.val - der);
@@ -272,8 +310,12 @@ int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size
             }
             if (out->ncerts == CMS_MAX_CERTS)
                 FAIL(CMS_ELIMIT, "the signature file holds more than %d certificates", CMS_MAX_CERTS);
+            /* read as DER: a certificate is known by the hash of its DER
+             * (certificate_sha256); what is not read here is checked once
+             * per certificate by the trust store (trust_cert_t.not_der) */
             if (cms_cert_parse(cert.raw, cert.rawlen, &out->certs[out->ncerts]) != 0)
-                FAIL(CMS_EFORMAT, "certificate %zu in the signature file is malformed", out->ncerts + 1);
+                FAIL(CMS_EFORMAT, "certificate %zu in the signature file is %s", out->ncerts + 1,
+                     ber_is_der(cert.raw, cert.rawlen, 0) == 0 ? "not DER-encoded (BER)" : "malformed");
             out->ncerts++;
         }
         if (rc != DER_EEND)
@@ -283,8 +325,8 @@ int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size
     if (rc < DER_EEND)
         FAIL(CMS_EFORMAT, "the CRL set of the signature file is malformed");
     der_elem_t sis, si;
-    if ((rc = der_expect(&s, DER_SET, &sis)) != DER_OK || s.len != 0)
-        FAIL(rc == DER_EBER ? CMS_EBER : CMS_EFORMAT, "the signature file has no readable signerInfos");
+    if (der_expect(&s, DER_SET, &sis) != DER_OK || s.len != 0)
+        FAIL(CMS_EFORMAT, "the signature file has no readable signerInfos");
     der_cur_t sc = der_inside(&sis);
     while ((rc = der_next(&sc, &si)) == DER_OK) {
         if (out->nsigners == CMS_MAX_SIGNERS)
@@ -299,4 +341,16 @@ int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size
     if (out->nsigners == 0)
         FAIL(CMS_EFORMAT, "the signature file holds no signature");
     return CMS_OK;
+}
+
+int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size_t whylen)
+{
+    int rc = parse(der, len, out, why, whylen);
+    /* A structure that does not read may be an encoding that does not:
+     * then that is the reason (walking the whole file only on failure).
+     * What does not even start as a SEQUENCE is no CMS at all. */
+    char enc[128];
+    if (rc == CMS_EFORMAT && len > 0 && der[0] == DER_SEQUENCE && ber_check(der, len, enc, sizeof enc) != 0)
+        snprintf(why, whylen, "the signature file is not well-formed BER: %s", enc);
+    return rc;
 }

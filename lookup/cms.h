@@ -6,7 +6,15 @@
  * slices, and per SignerInfo its signer identifier, algorithms, the signed
  * attributes it needs and the signature. It checks structure, not
  * cryptography; verify.c does that. Everything points into the caller's
- * buffer, which must outlive the cms_signed_t. Untrusted input: fuzzed. */
+ * buffer, which must outlive the cms_signed_t. Untrusted input: fuzzed.
+ *
+ * The file may be DER or BER (RFC 5652 allows both; Bouncy Castle and gpgsm
+ * write indefinite lengths): the structure is read as BER, strictly
+ * otherwise (nothing after the SignedData, bounded nesting). Certificates
+ * must be DER, as they are hashed and stored by their bytes. Signed
+ * attributes that are not DER are not read here: the signature covers their
+ * DER (RFC 5652 §5.4), so they are read from the re-encoding that is
+ * verified (cms_signer_read_attrs), never from the file's bytes. */
 #ifndef HOCBA_CMS_H
 #define HOCBA_CMS_H
 
@@ -37,8 +45,14 @@ typedef struct {
     int md;                   /* CMS_MD_* of digestAlgorithm */
     int sig;                  /* CMS_SIG_* of signatureAlgorithm */
     der_elem_t sig_params;    /* signatureAlgorithm parameters (RSASSA-PSS), len 0 if absent */
-    const uint8_t *attrs;     /* signed attributes, whole [0] element */
+    const uint8_t *attrs;     /* signed attributes: the whole [0] element when it is DER; when attrs_ber,
+                               * the file's BER until cms_signer_read_attrs gives their DER (tag SET) */
     size_t attrslen;
+    int attrs_ber;            /* the signed attributes in the file are not DER (nothing read from them
+                               * until cms_signer_read_attrs) */
+    const uint8_t *attrs_sent; /* the signed attributes as the file has them (whole [0] element) */
+    size_t attrs_sentlen;
+    const char *attrs_problem; /* why the signed attributes are unusable, or NULL */
     const uint8_t *message_digest; /* messageDigest value, or NULL */
     size_t message_digest_len;
     int content_type_ok;      /* contentType attribute present and equal to id-data */
@@ -62,18 +76,32 @@ typedef struct {
 
 enum {
     CMS_OK = 0,
-    CMS_EFORMAT = -1, /* not a DER CMS SignedData */
-    CMS_EBER = -2,    /* BER indefinite lengths */
+    CMS_EFORMAT = -1, /* not a CMS SignedData in DER or BER */
     CMS_EATTACHED = -3, /* eContent present or eContentType not id-data */
     CMS_ELIMIT = -4,  /* more certificates or signers than we accept */
 };
 
-/** Parse a DER ContentInfo holding a detached SignedData.
- * @param why  receives a one-line reason on failure (English)
+/** Parse a ContentInfo (DER or BER) holding a detached SignedData.
+ * @param why  receives a one-line reason on failure (English); when the
+ *             encoding itself is broken (an indefinite length never ends,
+ *             end-of-contents octets out of place, nesting deeper than
+ *             DER_MAX_DEPTH, a length past the end, data after the
+ *             ContentInfo) it says which and at what byte
  * @return CMS_OK or a negative CMS_E* constant. Allocates nothing; thread-safe. */
 int cms_parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, size_t whylen);
 
-/** Parse the parts of an X.509 certificate that signer matching needs.
+/** Read a signer's signed attributes from their DER: for a signer whose
+ * attributes arrived in BER (attrs_ber), the bytes ber_to_der(s->attrs,
+ * s->attrslen, DER_SET) gives. s->attrs then points at them, and
+ * messageDigest, contentType and signingTime come from them, so what is
+ * checked is what the signature covers; `problem` is set again.
+ * @param der  one element, tag [0] or SET, in DER; must outlive s
+ * Allocates nothing; thread-safe. */
+void cms_signer_read_attrs(cms_signer_t *s, const uint8_t *der, size_t len);
+
+/** Parse the parts of an X.509 certificate that signer matching needs, as
+ * DER: the Certificate, its signature algorithm and value, and the fields
+ * of tbsCertificate (their insides are not read).
  * @return 0 or -1 when the DER is not a certificate. */
 int cms_cert_parse(const uint8_t *der, size_t len, cms_cert_t *out);
 

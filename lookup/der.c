@@ -1,43 +1,84 @@
-/* der.c — DER element reader. */
+/* der.c — DER and BER element reader. */
 #include "der.h"
 
 #include <string.h>
+
+/* The content length of an indefinite-length element whose content starts
+ * at p (avail bytes to the end of what holds it), its elements at depth:
+ * up to the end-of-contents octets that close it. Nested indefinite
+ * lengths are followed; definite ones are skipped whole. */
+static int indefinite_len(const uint8_t *p, size_t avail, int depth, size_t *out)
+{
+    size_t o = 0;
+    for (;;) {
+        der_header_t h;
+        if (o == avail)
+            return DER_EEOC; /* never closed */
+        int rc = der_read_header(p + o, avail - o, 1, &h);
+        if (rc == DER_EEOC) {
+            *out = o;
+            return DER_OK;
+        }
+        if (rc != DER_OK)
+            return rc;
+        if (depth > DER_MAX_DEPTH)
+            return DER_EDEEP;
+        o += h.hdrlen;
+        if (h.indefinite) {
+            size_t n;
+            if ((rc = indefinite_len(p + o, avail - o, depth + 1, &n)) != DER_OK)
+                return rc;
+            o += n + 2;
+        } else {
+            o += h.len;
+        }
+    }
+}
 
 int der_next(der_cur_t *c, der_elem_t *e)
 {
     if (c->len == 0)
         return DER_EEND;
+    if (c->depth > DER_MAX_DEPTH)
+        return DER_EDEEP;
+    der_header_t h;
+    int rc;
     const uint8_t *p = c->p;
-    size_t avail = c->len, hdr = 2;
-    if (avail < 2)
-        return DER_EBAD;
-    unsigned tag = p[0];
-    if ((tag & 0x1f) == 0x1f)
-        return DER_EBAD; /* high tag numbers: nothing we read uses them */
-    size_t len = p[1];
-    if (len == 0x80)
-        return DER_EBER;
-    if (len & 0x80) {
-        size_t n = len & 0x7f;
-        if (n > 4 || avail < 2 + n)
-            return DER_EBAD;
-        len = 0;
-        for (size_t i = 0; i < n; i++)
-            len = (len << 8) | p[2 + i];
-        /* DER: minimal length encoding */
-        if (len < 0x80 || (n > 1 && p[2] == 0))
-            return DER_EBAD;
-        hdr += n;
+    /* most elements: a low tag and a short definite length */
+    if (c->len >= 2 && p[1] < 0x80 && p[0] != 0 && (p[0] & 0x1f) != 0x1f && p[1] <= c->len - 2) {
+        e->tag = p[0];
+        e->raw = p;
+        e->rawlen = 2 + (size_t)p[1];
+        e->val = p + 2;
+        e->len = p[1];
+        e->indefinite = 0;
+        e->ber = c->ber;
+        e->depth = c->depth;
+        c->p += e->rawlen;
+        c->len -= e->rawlen;
+        return DER_OK;
     }
-    if (len > avail - hdr)
-        return DER_EBAD;
-    e->tag = tag;
-    e->raw = p;
-    e->rawlen = hdr + len;
-    e->val = p + hdr;
+    rc = der_read_header(c->p, c->len, c->ber, &h);
+    if (rc != DER_OK)
+        return rc; /* DER_EEOC too: a cursor never holds the octets that close its content */
+    size_t len = h.len, rawlen;
+    if (h.indefinite) {
+        if ((rc = indefinite_len(c->p + h.hdrlen, c->len - h.hdrlen, c->depth + 1, &len)) != DER_OK)
+            return rc;
+        rawlen = h.hdrlen + len + 2;
+    } else {
+        rawlen = h.hdrlen + len;
+    }
+    e->tag = h.tag;
+    e->raw = c->p;
+    e->rawlen = rawlen;
+    e->val = c->p + h.hdrlen;
     e->len = len;
-    c->p += e->rawlen;
-    c->len -= e->rawlen;
+    e->indefinite = h.indefinite;
+    e->ber = c->ber;
+    e->depth = c->depth;
+    c->p += rawlen;
+    c->len -= rawlen;
     return DER_OK;
 }
 

@@ -440,8 +440,12 @@ int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_
         goto done;
     size_t zlen = deflate_payload(payload, z);
     size_t prefix = cms.len, suffix = 0, ncerts = 0;
-    /* Split only what we can splice back exactly: DER whose certificate set
-     * holds certificates and nothing else. */
+    /* Split only what we can splice back exactly: a DER or BER file whose
+     * certificate set holds certificates (each DER, or cms_parse refuses)
+     * and nothing else; they are the set's whole content, back to back,
+     * whatever the set's own length form, so its header stays in the bytes
+     * before them and an indefinite length's end-of-contents octets in the
+     * bytes after. */
     if (cms_parse((const uint8_t *)cms.ptr, cms.len, sd, why, sizeof why) == CMS_OK && sd->certs_only &&
         sd->ncerts > 0 && sd->ncerts <= 0xffff) {
         prefix = sd->certs_start;

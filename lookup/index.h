@@ -113,7 +113,8 @@ void index_doc_free(index_doc_t *d);
  * of 4 KB becomes about 1.4 KB, so a record fits one 4 KB page).
  * The .p7s's certificates go to the certificate table (once each) and the
  * record keeps their hashes and the bytes around them, so the .p7s can be
- * rebuilt byte for byte. A .p7s that is PEM or not readable DER is kept whole.
+ * rebuilt byte for byte, in DER or BER. A .p7s that is PEM, not a readable
+ * CMS, or whose certificate set holds more than certificates, is kept whole.
  * @return INDEX_OK, ENOMEM, EINVAL, or an LMDB code (MDB_KEYEXIST when present). */
 int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind, int64_t published_at,
                   str_t payload, str_t cms);

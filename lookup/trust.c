@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ber.h"
 #include "digest.h"
 #include "utf8.h"
 
@@ -267,6 +268,8 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
     c->x = x;
     c->pkey = X509_get0_pubkey(x);
     c->key_problem = key_problem(c->pkey);
+    /* once per certificate (1-2 µs for the whole walk, too much per answer) */
+    c->not_der = ber_is_der(der, len, 0) != 1;
     c->not_before = asn1_time_to_unix(X509_get0_notBefore(x));
     c->not_after = asn1_time_to_unix(X509_get0_notAfter(x));
     uint32_t flags = X509_get_extension_flags(x);

@@ -54,6 +54,7 @@ typedef struct trust_cert {
     int64_t not_before, not_after;
     int is_anchor, is_intermediate;
     const char *key_problem; /* NULL when the key is acceptable for a signer (§5) */
+    int not_der;            /* its encoding is BER, not DER: refused as a signer's (§5 check 2) */
     int usage_ok;           /* keyUsage absent or allows digitalSignature / nonRepudiation */
     /* revocation by a loaded CRL of its issuer */
     int revoked, revoked_key_compromise; /* reason keyCompromise, cACompromise or aACompromise */

@@ -1,8 +1,10 @@
 /* verify.c — signature verification of a package, check by check. */
 #include "verify.h"
 
+#include "ber.h"
 #include "utf8.h"
 
+#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -245,12 +247,14 @@ done:
     return rc;
 }
 
-/* The signature covers the DER of the signed attributes as a SET (tag 0x31),
- * not as the [0] IMPLICIT that is on the wire (RFC 5652 §5.4). */
-static int check_signature(const cms_signer_t *s, EVP_PKEY *pkey, char *why, size_t whylen)
+/* Verify the signature over the signed attributes attrs[0..len) (DER; the
+ * first octet is taken as SET, RFC 5652 §5.4).
+ * @return 0 verified, 1 it does not verify, -1 cannot be checked (why set) */
+static int verify_attrs(const cms_signer_t *s, EVP_PKEY *pkey, const uint8_t *attrs, size_t len, char *why,
+                        size_t whylen)
 {
     uint8_t small[1024];
-    uint8_t *buf = s->attrslen <= sizeof small ? small : malloc(s->attrslen);
+    uint8_t *buf = len <= sizeof small ? small : malloc(len);
     EVP_MD_CTX *mctx = NULL;
     EVP_PKEY_CTX *pctx = NULL;
     const EVP_MD *md = MDS[s->md];
@@ -259,7 +263,7 @@ static int check_signature(const cms_signer_t *s, EVP_PKEY *pkey, char *why, siz
         snprintf(why, whylen, "out of memory");
         goto done;
     }
-    memcpy(buf, s->attrs, s->attrslen);
+    memcpy(buf, attrs, len);
     buf[0] = DER_SET;
     int id = EVP_PKEY_get_base_id(pkey);
     int rsa = id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS;
@@ -272,11 +276,10 @@ static int check_signature(const cms_signer_t *s, EVP_PKEY *pkey, char *why, siz
     if (s->sig != CMS_SIG_RSA_PSS && id != EVP_PKEY_RSA_PSS && (pctx = pctx_get(pkey, md)) != NULL) {
         unsigned char dig[EVP_MAX_MD_SIZE];
         unsigned dlen = 0;
-        if (EVP_Digest(buf, s->attrslen, dig, &dlen, md, NULL) == 1 &&
-            EVP_PKEY_verify(pctx, s->signature, s->signature_len, dig, dlen) == 1)
-            rc = 0;
-        else
-            snprintf(why, whylen, "the signature does not verify with the signer's public key");
+        rc = EVP_Digest(buf, len, dig, &dlen, md, NULL) == 1 &&
+                     EVP_PKEY_verify(pctx, s->signature, s->signature_len, dig, dlen) == 1
+                 ? 0
+                 : 1;
         goto done;
     }
     if ((mctx = EVP_MD_CTX_new()) == NULL || EVP_DigestVerifyInit(mctx, &pctx, md, NULL, pkey) != 1) {
@@ -287,10 +290,7 @@ static int check_signature(const cms_signer_t *s, EVP_PKEY *pkey, char *why, siz
         snprintf(why, whylen, "the RSASSA-PSS parameters are missing, weak (SHA-1) or inconsistent");
         goto done;
     }
-    if (EVP_DigestVerify(mctx, s->signature, s->signature_len, buf, s->attrslen) == 1)
-        rc = 0;
-    else
-        snprintf(why, whylen, "the signature does not verify with the signer's public key");
+    rc = EVP_DigestVerify(mctx, s->signature, s->signature_len, buf, len) == 1 ? 0 : 1;
 done:
     ERR_clear_error();
     EVP_MD_CTX_free(mctx);
@@ -311,6 +311,83 @@ static const char *who_is(const trust_cert_t *c, int chain_pos, char sb[BRIEF_LE
         return "the signer's certificate";
     snprintf(sb, BRIEF_LEN, "a CA certificate of its chain (%s)", brief(c->subject, 80, b));
     return sb;
+}
+
+/* The signed attributes as the file sends them, each re-encoded in DER but
+ * kept in the order received, as a SET: what OpenSSL verifies over
+ * (CMS_Attributes_Verify), and what a signer that does not sort them signs.
+ * *out is malloc'd. */
+static int attrs_in_sent_order(const cms_signer_t *s, uint8_t **out, size_t *outlen)
+{
+    der_cur_t c = der_cursor_ber(s->attrs_sent, s->attrs_sentlen);
+    der_elem_t top, a;
+    size_t n = 6; /* room for the SET's header */
+    uint8_t *buf = malloc(n + s->attrslen);
+    if (buf == NULL || der_next(&c, &top) != DER_OK)
+        goto fail;
+    der_cur_t in = der_inside(&top);
+    while (der_next(&in, &a) == DER_OK) {
+        uint8_t *d;
+        size_t dl;
+        if (ber_to_der(a.raw, a.rawlen, 0, &d, &dl, NULL, 0) != 0)
+            goto fail;
+        if (dl > 6 + s->attrslen - n) { /* the same elements as the DER, so it fits */
+            free(d);
+            goto fail;
+        }
+        memcpy(buf + n, d, dl);
+        n += dl;
+        free(d);
+    }
+    /* the header in front, as DER writes it */
+    size_t clen = n - 6, h = clen < 0x80 ? 2 : clen < 0x100 ? 3 : clen < 0x10000 ? 4 : 5;
+    uint8_t *p = buf + 6 - h;
+    p[0] = DER_SET;
+    if (h == 2) {
+        p[1] = (uint8_t)clen;
+    } else {
+        p[1] = (uint8_t)(0x80 | (h - 2));
+        for (size_t i = 0; i < h - 2; i++)
+            p[2 + i] = (uint8_t)(clen >> (8 * (h - 3 - i)));
+    }
+    memmove(buf, p, h + clen);
+    *out = buf;
+    *outlen = h + clen;
+    return 0;
+fail:
+    free(buf);
+    return -1;
+}
+
+/* The signature covers the DER of the signed attributes as a SET (tag 0x31),
+ * not as the [0] IMPLICIT that is on the wire (RFC 5652 §5.4); attributes
+ * that came in another encoding are their DER re-encoding by now, and only
+ * that is verified (decisions.md). */
+static int check_signature(const cms_signer_t *s, EVP_PKEY *pkey, char *why, size_t whylen)
+{
+    int rc = verify_attrs(s, pkey, s->attrs, s->attrslen, why, whylen);
+    if (rc <= 0)
+        return rc;
+    if (!s->attrs_ber) {
+        snprintf(why, whylen, "the signature does not verify with the signer's public key");
+        return -1;
+    }
+    /* Say so when the signer signed the attributes in the order sent
+     * instead of DER's (openssl verifies over that order and accepts it) */
+    uint8_t *sent = NULL;
+    size_t n = 0;
+    char ignored[8];
+    if (attrs_in_sent_order(s, &sent, &n) == 0 && (n != s->attrslen || memcmp(sent, s->attrs, n) != 0) &&
+        verify_attrs(s, pkey, sent, n, ignored, sizeof ignored) == 0)
+        snprintf(why, whylen,
+                 "the signature covers the signed attributes in the order the file sends them, not their DER "
+                 "encoding (RFC 5652 §5.4: a sorted SET OF); openssl accepts that, this format does not");
+    else
+        snprintf(why, whylen, "%s",
+                 "the signature does not verify with the signer's public key over the DER encoding of its "
+                 "signed attributes (RFC 5652 §5.4), which the file does not carry in DER");
+    free(sent);
+    return -1;
 }
 
 /* Validity of the chain at t; writes the first problem into why. */
@@ -525,6 +602,9 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
         item(v, VERIFY_SIGNATURE, idx, 0, "%s", s->problem);
     else if (cert->key_problem != NULL)
         item(v, VERIFY_SIGNATURE, idx, 0, "%s", cert->key_problem);
+    else if (cert->not_der)
+        item(v, VERIFY_SIGNATURE, idx, 0,
+             "the certificate is not DER-encoded: a certificate in the signature file must be DER");
     else if (check_signature(s, cert->pkey, why, sizeof why) != 0)
         item(v, VERIFY_SIGNATURE, idx, 0, "%s", why);
     else
@@ -567,7 +647,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
                           const unsigned char *recall_target_principal, verify_shared_t *shared, verdict_t *v)
 {
     cms_signed_t *sd = malloc(sizeof *sd);
-    uint8_t *der = NULL;
+    uint8_t *der = NULL, *attrs_der[CMS_MAX_SIGNERS] = {NULL};
     size_t derlen = 0;
     trust_der_t extra[CMS_MAX_CERTS];
     digests_t dg;
@@ -594,6 +674,21 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
     if (cms_parse(cms, cmslen, sd, why, sizeof why) != CMS_OK) {
         item(v, VERIFY_SIGNATURE, -1, 0, "%s", why);
         goto done;
+    }
+    /* Signed attributes in BER: their DER is what was signed, and what the
+     * checks read (messageDigest, signingTime), never the file's bytes */
+    for (size_t k = 0; k < sd->nsigners; k++) {
+        cms_signer_t *s = &sd->signers[k];
+        size_t n;
+        if (!s->attrs_ber)
+            continue;
+        int e = ber_to_der(s->attrs, s->attrslen, DER_SET, &attrs_der[k], &n, NULL, 0);
+        if (e == -ENOMEM) {
+            rc = -1;
+            goto done;
+        }
+        if (e == 0) /* else it keeps its problem: cms_parse found the attributes well-formed */
+            cms_signer_read_attrs(s, attrs_der[k], n);
     }
     for (size_t i = 0; i < sd->ncerts; i++) {
         const unsigned char *hint = shared != NULL && shared->cert_hints != NULL && i < shared->ncert_hints
@@ -670,6 +765,8 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
                  p->school_code);
     }
 done:
+    for (size_t k = 0; k < CMS_MAX_SIGNERS; k++)
+        free(attrs_der[k]);
     free(der);
     free(sd);
     return rc;

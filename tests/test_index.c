@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "lookup/cms.h"
 #include "lookup/code.h"
 #include "lookup/digest.h"
 #include "lookup/index.h"
@@ -410,6 +411,87 @@ static void test_index_links_and_document_ids(void **state)
     mdb_txn_abort(txn);
 }
 
+/* A file of tests/fixtures/ber/batch (the tests run from the project root). */
+static uint8_t *ber_fixture(const char *stem, const char *ext, size_t *len)
+{
+    char path[300];
+    snprintf(path, sizeof path, "tests/fixtures/ber/batch/%s.%s", stem, ext);
+    uint8_t *b = slurp(path, len);
+    if (b == NULL)
+        fail_msg("%s is missing: run the tests from the project root", path);
+    return b;
+}
+
+/* BER .p7s files (tests/fixtures/mkber.sh) have their certificates stored
+ * once, as DER ones do, and come back byte for byte, whatever the form of
+ * the certificate set's length: indefinite (Bouncy Castle) or definite in
+ * an otherwise indefinite file (gpgsm). A set that holds something besides
+ * certificates keeps the file whole, byte for byte too. */
+static void test_index_splits_ber_files_and_rebuilds_them_byte_for_byte(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *stem;
+        int other_choice; /* an attribute certificate ([2]) joins the certificate set */
+        size_t certs;     /* certificates taken out of the .p7s */
+    } CASES[] = {
+        {"bc-getencoded", 0, 4},
+        {"bc-stream", 0, 4},
+        {"gpgsm", 0, 4},
+        {"bc-getencoded", 1, 0},
+    };
+    cms_signed_t *sd = malloc(sizeof *sd);
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        size_t jlen, plen;
+        uint8_t *json = ber_fixture(CASES[i].stem, "json", &jlen);
+        uint8_t *p7s = ber_fixture(CASES[i].stem, "p7s", &plen);
+        char why[256], code[CODE_LEN];
+        if (CASES[i].other_choice) {
+            /* right after the set's header: its length is indefinite, as are
+             * those of the SignedData and the ContentInfo, so none changes */
+            static const uint8_t attr_cert[] = {0xa2, 0x02, 0x05, 0x00};
+            assert_int_equal(cms_parse(p7s, plen, sd, why, sizeof why), CMS_OK);
+            size_t at = sd->certs_start;
+            assert_int_equal(p7s[at - 1], 0x80);
+            p7s = realloc(p7s, plen + sizeof attr_cert);
+            memmove(p7s + at + sizeof attr_cert, p7s + at, plen - at);
+            memcpy(p7s + at, attr_cert, sizeof attr_cert);
+            plen += sizeof attr_cert;
+            json[jlen - 1] = ' '; /* another payload, so another code */
+        }
+        if (cms_parse(p7s, plen, sd, why, sizeof why) != CMS_OK)
+            fail_msg("%s: the .p7s should read, got: %s", CASES[i].stem, why);
+        code_from_payload(json, jlen, code);
+        index_prepared_t rec;
+        assert_int_equal(
+            index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1750000000, str_n(json, jlen), str_n(p7s, plen), &rec),
+            INDEX_OK);
+        size_t in_record = (size_t)rec.value[2] | (size_t)rec.value[3] << 8;
+        if (rec.ncerts != CASES[i].certs || in_record != CASES[i].certs)
+            fail_msg("%s%s: expected %zu certificates taken out, got %zu (record says %zu)", CASES[i].stem,
+                     CASES[i].other_choice ? " with an attribute certificate" : "", CASES[i].certs,
+                     rec.ncerts, in_record);
+        MDB_txn *txn;
+        assert_int_equal(index_begin(ix, 0, &txn), 0);
+        assert_int_equal(index_put_prepared(ix, txn, code, &rec), 0);
+        assert_int_equal(mdb_txn_commit(txn), 0);
+        index_prepared_free(&rec);
+
+        index_doc_t d;
+        assert_int_equal(index_begin(ix, 1, &txn), 0);
+        assert_int_equal(index_get_doc(ix, txn, code, INDEX_WITH_CMS, &d), INDEX_OK);
+        if (d.cms.len != plen || memcmp(d.cms.ptr, p7s, plen) != 0)
+            fail_msg("%s%s: the .p7s came back different (%zu bytes, expected %zu)", CASES[i].stem,
+                     CASES[i].other_choice ? " with an attribute certificate" : "", d.cms.len, plen);
+        assert_int_equal(d.ncerts, CASES[i].certs);
+        index_doc_free(&d);
+        mdb_txn_abort(txn);
+        free(json);
+        free(p7s);
+    }
+    free(sd);
+}
+
 static void test_index_refuses_what_is_not_an_index(void **state)
 {
     (void)state;
@@ -458,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_index_reports_a_damaged_compressed_payload),
         cmocka_unit_test(test_index_reports_a_huge_signature_length_as_damaged),
         cmocka_unit_test(test_index_links_and_document_ids),
+        cmocka_unit_test(test_index_splits_ber_files_and_rebuilds_them_byte_for_byte),
         cmocka_unit_test(test_index_refuses_what_is_not_an_index),
         cmocka_unit_test(test_index_refuses_a_newer_format),
     };

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lookup/index.h"
 #include "tests/harness.h"
 
 #define FIXTURES_SCRIPT "tests/fixtures/mkpkgs.sh"
@@ -984,6 +985,61 @@ static void test_batch_replacement_keeps_document_id(void **state)
     EXPECT_COUNT(c, db, "transcript", 6);
 }
 
+/* ---- tests: BER signature files from other producers ----------------------------------------- */
+
+#define BER_FIXTURES "tests/fixtures/ber" /* made by tests/fixtures/mkber.sh, checked in */
+
+/* Packages whose .p7s is BER, as Bouncy Castle (getEncoded() and its
+ * streaming generator) and gpgsm write them, are published under their
+ * codes, and the index gives each .p7s back byte for byte (package-format.md
+ * §1). They were refused as "DER is required". */
+static void test_batch_ber_packages_of_other_producers_are_published(void **state)
+{
+    ctx_t *c = *state;
+    char db[512], line[LINE_MAX_LEN], want[256], why[256];
+    harness_run_t r;
+    new_db(c, db, sizeof db, "ber");
+    pub(c, &r, db, "trust", BER_FIXTURES "/trust/anchors.pem", BER_FIXTURES "/trust/intermediates.pem", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "schools", BER_FIXTURES "/schools.json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "batch", BER_FIXTURES "/batch", "--strict", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+
+    size_t tsvlen = 0, n = 0;
+    char *tsv = harness_read_file(BER_FIXTURES "/codes.tsv", &tsvlen);
+    if (tsv == NULL)
+        fail_msg("cannot read " BER_FIXTURES "/codes.tsv: run the tests from the project root");
+    index_t *ix;
+    MDB_txn *txn;
+    if (index_open(db, 1, &ix, why, sizeof why) != 0)
+        fail_msg("cannot open the index just written: %s", why);
+    assert_int_equal(index_begin(ix, 1, &txn), 0);
+    for (char *p = tsv, *nl; p < tsv + tsvlen && (nl = strchr(p, '\n')) != NULL; p = nl + 1, n++) {
+        char stem[64], code[CODE_LEN + 1];
+        if (sscanf(p, "%63s %16s", stem, code) != 2)
+            fail_msg("bad line in " BER_FIXTURES "/codes.tsv: %.*s", (int)(nl - p), p);
+        LINE_OF(&r, stem, line);
+        snprintf(want, sizeof want, "%s %s published", stem, code);
+        HARNESS_CHECK_RUN(strcmp(line, want) == 0, &r, "expected line \"%s\", got \"%.300s\"", want, line);
+        size_t plen = 0;
+        char *p7s = harness_read_file(harness_printf(BER_FIXTURES "/batch/%s.p7s", stem), &plen);
+        index_doc_t d;
+        assert_non_null(p7s);
+        assert_int_equal(index_get_doc(ix, txn, code, INDEX_WITH_CMS, &d), INDEX_OK);
+        if (d.cms.len != plen || memcmp(d.cms.ptr, p7s, plen) != 0)
+            fail_msg("%s: the index gives back another .p7s (%zu bytes, published %zu)", stem, d.cms.len,
+                     plen);
+        if (d.ncerts == 0)
+            fail_msg("%s: its certificates should be stored once, apart from the .p7s", stem);
+        index_doc_free(&d);
+    }
+    mdb_txn_abort(txn);
+    index_close(ix);
+    assert_int_equal(n, 3);
+    EXPECT_COUNT(c, db, "transcript", 3);
+}
+
 /* ---- tests: usage -------------------------------------------------------------------------- */
 
 static void test_usage_without_subcommand_exits_2(void **state)
@@ -1144,6 +1200,7 @@ int main(void)
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),
         cmocka_unit_test(test_batch_one_person_in_two_roles_is_published),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
+        cmocka_unit_test(test_batch_ber_packages_of_other_producers_are_published),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lookup/ber.h"
 #include "lookup/cms.h"
 #include "lookup/code.h"
 #include "lookup/der.h"
@@ -217,9 +218,9 @@ static void test_der_refuses_truncation_and_ber(void **state)
     const uint8_t ber[] = {0x30, 0x80, 0x00, 0x00};
     c = der_cursor(ber, sizeof ber);
     assert_int_equal(der_next(&c, &e), DER_EBER);
-    const uint8_t longform[] = {0x04, 0x81, 0x05, 1, 2, 3, 4, 5}; /* non-minimal length */
+    const uint8_t longform[] = {0x04, 0x81, 0x05, 1, 2, 3, 4, 5}; /* non-minimal length: BER only */
     c = der_cursor(longform, sizeof longform);
-    assert_int_equal(der_next(&c, &e), DER_EBAD);
+    assert_int_equal(der_next(&c, &e), DER_EBER);
     const uint8_t huge[] = {0x04, 0x84, 0xff, 0xff, 0xff, 0xff, 0};
     c = der_cursor(huge, sizeof huge);
     assert_int_equal(der_next(&c, &e), DER_EBAD);
@@ -230,16 +231,16 @@ static void test_der_refuses_truncation_and_ber(void **state)
 static void test_der_time_reads_both_forms(void **state)
 {
     (void)state;
-    der_elem_t e = {DER_UTCTIME, (const uint8_t *)"250520083000Z", 13, NULL, 0};
+    der_elem_t e = {.tag = DER_UTCTIME, .val = (const uint8_t *)"250520083000Z", .len = 13};
     int64_t t;
     assert_int_equal(der_time(&e, &t), DER_OK);
     assert_int_equal(t, 1747729800);
-    der_elem_t g = {DER_GENTIME, (const uint8_t *)"20500101000000Z", 15, NULL, 0};
+    der_elem_t g = {.tag = DER_GENTIME, .val = (const uint8_t *)"20500101000000Z", .len = 15};
     assert_int_equal(der_time(&g, &t), DER_OK);
     assert_int_equal(t, 2524608000);
-    der_elem_t bad = {DER_UTCTIME, (const uint8_t *)"250229083000Z", 13, NULL, 0};
+    der_elem_t bad = {.tag = DER_UTCTIME, .val = (const uint8_t *)"250229083000Z", .len = 13};
     assert_int_equal(der_time(&bad, &t), DER_EBAD);
-    der_elem_t local = {DER_UTCTIME, (const uint8_t *)"2505200830000", 13, NULL, 0};
+    der_elem_t local = {.tag = DER_UTCTIME, .val = (const uint8_t *)"2505200830000", .len = 13};
     assert_int_equal(der_time(&local, &t), DER_EBAD);
 }
 
@@ -1330,6 +1331,606 @@ static void test_trust_refuses_bad_inputs(void **state)
     trust_free(t);
 }
 
+/* ---- BER: packages of other producers (tests/fixtures/mkber.sh) ------------------ */
+
+/* Each package of tests/fixtures/ber/batch and what made it. */
+static const struct {
+    const char *stem, *producer;
+} BER_PKGS[] = {
+    {"bc-getencoded", "Bouncy Castle CMSSignedDataGenerator, getEncoded()"},
+    {"bc-stream", "Bouncy Castle CMSSignedDataStreamGenerator"},
+    {"gpgsm", "GnuPG gpgsm --detach-sign, three signers"},
+};
+#define NBER (sizeof BER_PKGS / sizeof *BER_PKGS)
+
+/* A file of tests/fixtures/ber (the tests run from the project root). */
+static str_t ber_fixture(const char *name)
+{
+    char path[300];
+    size_t len = 0;
+    snprintf(path, sizeof path, "tests/fixtures/ber/%s", name);
+    uint8_t *b = slurp(path, &len);
+    if (b == NULL)
+        fail_msg("%s is missing: run the tests from the project root", path);
+    return str_n(b, len);
+}
+
+static trust_t *ber_trust(void)
+{
+    str_t a = ber_fixture("trust/anchors.pem"), i = ber_fixture("trust/intermediates.pem"),
+          r = ber_fixture("schools.json");
+    trust_inputs_t in = {1, a, i, r, 0, NULL};
+    trust_t *t = NULL;
+    char why[TRUST_WHY_LEN];
+    if (trust_build(&in, &t, why, sizeof why) != 0)
+        fail_msg("trust_build (BER fixtures): %s", why);
+    free((void *)a.ptr);
+    free((void *)i.ptr);
+    free((void *)r.ptr);
+    return t;
+}
+
+typedef struct {
+    str_t json, p7s;
+} ber_pkg_t;
+
+static ber_pkg_t ber_pkg(size_t i)
+{
+    char name[100];
+    ber_pkg_t p;
+    snprintf(name, sizeof name, "batch/%s.json", BER_PKGS[i].stem);
+    p.json = ber_fixture(name);
+    snprintf(name, sizeof name, "batch/%s.p7s", BER_PKGS[i].stem);
+    p.p7s = ber_fixture(name);
+    return p;
+}
+
+static void ber_pkg_free(ber_pkg_t *p)
+{
+    free((void *)p->json.ptr);
+    free((void *)p->p7s.ptr);
+}
+
+/* Verify p7s[0..len) as the signature file of p's payload; v on the heap. */
+static void ber_verify(trust_t *t, const ber_pkg_t *p, const uint8_t *p7s, size_t len, verdict_t *v)
+{
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN];
+    if (payload_parse((const uint8_t *)p->json.ptr, p->json.len, &pl, why, sizeof why) != PAYLOAD_OK)
+        fail_msg("a BER fixture's payload does not parse: %s", why);
+    assert_int_equal(
+        verify_package(t, &pl, (const uint8_t *)p->json.ptr, p->json.len, p7s, len, now, NULL, v), 0);
+    payload_free(&pl);
+}
+
+/* The failed item of a check for verdict signer idx (-1: the package), or NULL. */
+static const verify_item_t *failed_item(const verdict_t *v, int check, int idx)
+{
+    for (size_t i = 0; i < v->nitems; i++)
+        if (!v->items[i].ok && v->items[i].check == check && v->items[i].signer == idx)
+            return &v->items[i];
+    return NULL;
+}
+
+/* Child k of the SignedData of a .p7s (0 version, 1 digestAlgorithms, 2
+ * encapContentInfo, 3 certificates, then crls or signerInfos). */
+static der_elem_t signed_data_child(const uint8_t *p7s, size_t len, int k)
+{
+    der_cur_t c = der_cursor_ber(p7s, len);
+    der_elem_t ci, e;
+    assert_int_equal(der_next(&c, &ci), DER_OK);
+    der_cur_t in = der_inside(&ci);
+    assert_int_equal(der_next(&in, &e), DER_OK); /* contentType */
+    assert_int_equal(der_next(&in, &e), DER_OK); /* [0] */
+    in = der_inside(&e);
+    assert_int_equal(der_next(&in, &e), DER_OK); /* SignedData */
+    in = der_inside(&e);
+    for (int i = 0; i <= k; i++)
+        assert_int_equal(der_next(&in, &e), DER_OK);
+    return e;
+}
+
+static der_elem_t first_child(const der_elem_t *e)
+{
+    der_cur_t c = der_inside(e);
+    der_elem_t k;
+    assert_int_equal(der_next(&c, &k), DER_OK);
+    return k;
+}
+
+/* The element e of a file at base, encoded again with base[at, at + oldlen)
+ * replaced by rep[0..replen): oldlen 0 inserts at a boundary between
+ * elements, otherwise the range is one whole element. Definite lengths of
+ * the elements holding it are made to fit; indefinite ones stay so.
+ * Writes to out (room for e->rawlen + replen + 16); returns the length. */
+static size_t rebuild(const uint8_t *base, const der_elem_t *e, size_t at, size_t oldlen, const uint8_t *rep,
+                      size_t replen, uint8_t *out)
+{
+    size_t start = (size_t)(e->raw - base), end = start + e->rawlen;
+    if (oldlen > 0 && at == start && oldlen == e->rawlen) {
+        memcpy(out, rep, replen);
+        return replen;
+    }
+    int inside = oldlen > 0 ? at >= start && at + oldlen <= end : at > start && at < end;
+    if (!inside) {
+        memcpy(out, e->raw, e->rawlen);
+        return e->rawlen;
+    }
+    uint8_t *body = malloc(e->rawlen + replen + 16);
+    size_t n = 0, h;
+    der_cur_t c = der_inside(e);
+    der_elem_t k;
+    for (;;) {
+        if (oldlen == 0 && at == (size_t)(c.p - base)) {
+            memcpy(body + n, rep, replen);
+            n += replen;
+        }
+        if (der_next(&c, &k) != DER_OK)
+            break;
+        n += rebuild(base, &k, at, oldlen, rep, replen, body + n);
+    }
+    if (e->indefinite) {
+        out[0] = (uint8_t)e->tag, out[1] = 0x80, h = 2;
+    } else {
+        h = der_header(e->tag, n, out);
+    }
+    memcpy(out + h, body, n);
+    if (e->indefinite)
+        out[h + n] = 0, out[h + n + 1] = 0, n += 2;
+    free(body);
+    return h + n;
+}
+
+/* A .p7s with in[at, at + oldlen) replaced by rep (see rebuild); malloc'd. */
+static uint8_t *splice(const uint8_t *in, size_t len, size_t at, size_t oldlen, const uint8_t *rep,
+                       size_t replen, size_t *outlen)
+{
+    der_cur_t c = der_cursor_ber(in, len);
+    der_elem_t ci;
+    assert_int_equal(der_next(&c, &ci), DER_OK);
+    uint8_t *out = malloc(len + replen + 16);
+    *outlen = rebuild(in, &ci, at, oldlen, rep, replen, out);
+    return out;
+}
+
+/* Each producer's package parses and verifies, every check holding, as is
+ * and wrapped in PEM: the files are BER (indefinite lengths), which was
+ * refused as "DER is required". */
+static void test_verify_ber_packages_of_each_producer_are_valid(void **state)
+{
+    (void)state;
+    trust_t *t = ber_trust();
+    verdict_t *v = malloc(sizeof *v);
+    cms_signed_t *sd = malloc(sizeof *sd);
+    for (size_t i = 0; i < NBER; i++) {
+        ber_pkg_t p = ber_pkg(i);
+        const uint8_t *b = (const uint8_t *)p.p7s.ptr;
+        char why[256];
+        if (p.p7s.len < 2 || b[1] != 0x80 || ber_is_der(b, p.p7s.len, 0) != 0)
+            fail_msg("%s: the fixture should be BER with indefinite lengths", BER_PKGS[i].stem);
+        if (cms_parse(b, p.p7s.len, sd, why, sizeof why) != CMS_OK)
+            fail_msg("%s (%s): expected it to parse, got: %s", BER_PKGS[i].stem, BER_PKGS[i].producer, why);
+        assert_int_equal(sd->nsigners, 3);
+        for (size_t k = 0; k < sd->nsigners; k++)
+            if (sd->signers[k].problem != NULL)
+                fail_msg("%s: signature %zu: %s", BER_PKGS[i].stem, k + 1, sd->signers[k].problem);
+        ber_verify(t, &p, b, p.p7s.len, v);
+        if (!v->ok) {
+            char r[1024];
+            verify_reason(v, r, sizeof r);
+            fail_msg("%s (%s): expected every check to hold, got: %s", BER_PKGS[i].stem, BER_PKGS[i].producer,
+                     r);
+        }
+        assert_int_equal(v->nsigners, 3);
+        size_t signatures = 0;
+        for (size_t k = 0; k < v->nitems; k++)
+            signatures += v->items[k].check == VERIFY_SIGNATURE && v->items[k].ok;
+        assert_int_equal(signatures, 3);
+        /* PEM-wrapped, the same BER verifies too (package-format.md §1) */
+        BIO *bio = BIO_new(BIO_s_mem());
+        char *pem;
+        assert_true(PEM_write_bio(bio, "CMS", "", (const unsigned char *)b, (long)p.p7s.len) > 0);
+        long pemlen = BIO_get_mem_data(bio, &pem);
+        ber_verify(t, &p, (const uint8_t *)pem, (size_t)pemlen, v);
+        if (!v->ok) {
+            char r[1024];
+            verify_reason(v, r, sizeof r);
+            fail_msg("%s in PEM: expected every check to hold, got: %s", BER_PKGS[i].stem, r);
+        }
+        BIO_free(bio);
+        ber_pkg_free(&p);
+    }
+    free(sd);
+    free(v);
+    trust_free(t);
+}
+
+/* How the signed attributes are written again in BER. */
+enum { ATTRS_SAME_DER, ATTRS_TIME_CHANGED, ATTRS_EXTRA, ATTRS_DIGEST_TWICE };
+
+static const uint8_t OID_MD[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04};
+static const uint8_t OID_ST[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05};
+
+/* The signed attributes a[0..n) (DER, tag [0]) in BER: indefinite lengths,
+ * in reverse order (so unsorted), each OID with a long-form length and the
+ * messageDigest as a constructed OCTET STRING of two segments; all of which
+ * their DER undoes. change then alters what they say, or not. */
+static size_t ber_attrs(const uint8_t *a, size_t n, int change, uint8_t *out)
+{
+    der_cur_t c = der_cursor(a, n);
+    der_elem_t attrs, list[16];
+    size_t count = 0, o = 0;
+    assert_int_equal(der_next(&c, &attrs), DER_OK);
+    der_cur_t in = der_inside(&attrs);
+    while (count < 16 && der_next(&in, &list[count]) == DER_OK)
+        count++;
+    out[o++] = 0xa0, out[o++] = 0x80;
+    if (change == ATTRS_EXTRA) { /* 1.2.3.4 = NULL: an attribute the signer never signed */
+        static const uint8_t extra[] = {0x30, 0x80, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x31,
+                                        0x80, 0x05, 0x00, 0,    0,    0,    0};
+        memcpy(out + o, extra, sizeof extra), o += sizeof extra;
+    }
+    if (change == ATTRS_DIGEST_TWICE) { /* a second messageDigest, of other bytes */
+        out[o++] = 0x30, out[o++] = 0x80, out[o++] = 0x06, out[o++] = sizeof OID_MD;
+        memcpy(out + o, OID_MD, sizeof OID_MD), o += sizeof OID_MD;
+        out[o++] = 0x31, out[o++] = 0x80, out[o++] = 0x24, out[o++] = 0x80, out[o++] = 0x04, out[o++] = 32;
+        memset(out + o, 0x55, 32), o += 32;
+        memset(out + o, 0, 6), o += 6; /* the OCTET STRING, SET and SEQUENCE end */
+    }
+    for (size_t i = count; i-- > 0;) {
+        der_cur_t ac = der_inside(&list[i]);
+        der_elem_t oid, values, val;
+        assert_int_equal(der_next(&ac, &oid), DER_OK);
+        assert_int_equal(der_next(&ac, &values), DER_OK);
+        der_cur_t vc = der_inside(&values);
+        assert_int_equal(der_next(&vc, &val), DER_OK);
+        out[o++] = 0x30, out[o++] = 0x80, out[o++] = 0x06, out[o++] = 0x81, out[o++] = (uint8_t)oid.len;
+        memcpy(out + o, oid.val, oid.len), o += oid.len;
+        out[o++] = 0x31, out[o++] = 0x80;
+        int md = oid.len == sizeof OID_MD && memcmp(oid.val, OID_MD, oid.len) == 0;
+        int st = oid.len == sizeof OID_ST && memcmp(oid.val, OID_ST, oid.len) == 0;
+        if (md && val.tag == DER_OCTET_STRING && val.len > 1) {
+            size_t half = val.len / 2;
+            out[o++] = 0x24, out[o++] = 0x80, out[o++] = 0x04, out[o++] = (uint8_t)half;
+            memcpy(out + o, val.val, half), o += half;
+            out[o++] = 0x04, out[o++] = (uint8_t)(val.len - half);
+            memcpy(out + o, val.val + half, val.len - half), o += val.len - half;
+            out[o++] = 0, out[o++] = 0;
+        } else {
+            memcpy(out + o, val.raw, val.rawlen);
+            if (st && change == ATTRS_TIME_CHANGED) /* one second later or earlier: "...SSZ" */
+                out[o + val.rawlen - 2] ^= 1;
+            o += val.rawlen;
+        }
+        memset(out + o, 0, 4), o += 4;
+    }
+    out[o++] = 0, out[o++] = 0;
+    return o;
+}
+
+/* Signed attributes that come in BER are verified over their DER (RFC 5652
+ * §5.4) and read from that DER: the same attributes in BER verify; BER
+ * attributes whose DER differs from what was signed (a signing time moved
+ * by a second, an attribute added) fail the signature check, and a second
+ * messageDigest hidden in a BER form is seen. Each producer, signature 1. */
+static void test_verify_ber_signed_attributes_are_verified_as_their_der(void **state)
+{
+    (void)state;
+    static const struct {
+        int change;
+        const char *name, *why; /* NULL: every check holds */
+    } CASES[] = {
+        {ATTRS_SAME_DER, "the same attributes in BER", NULL},
+        {ATTRS_TIME_CHANGED, "signingTime moved by a second",
+         "over the DER encoding of its signed attributes"},
+        {ATTRS_EXTRA, "an attribute added", "over the DER encoding of its signed attributes"},
+        {ATTRS_DIGEST_TWICE, "a second messageDigest", "a signed attribute appears twice"},
+    };
+    trust_t *t = ber_trust();
+    verdict_t *v = malloc(sizeof *v);
+    cms_signed_t *sd = malloc(sizeof *sd);
+    char why[256];
+    for (size_t i = 0; i < NBER; i++) {
+        ber_pkg_t p = ber_pkg(i);
+        const uint8_t *b = (const uint8_t *)p.p7s.ptr;
+        assert_int_equal(cms_parse(b, p.p7s.len, sd, why, sizeof why), CMS_OK);
+        size_t at = (size_t)(sd->signers[0].attrs - b), alen = sd->signers[0].attrslen;
+        int64_t signed_at = sd->signers[0].signing_time;
+        for (size_t k = 0; k < sizeof CASES / sizeof *CASES; k++) {
+            uint8_t attrs[2048];
+            size_t n = ber_attrs(b + at, alen, CASES[k].change, attrs), len;
+            uint8_t *f = splice(b, p.p7s.len, at, alen, attrs, n, &len);
+            if (cms_parse(f, len, sd, why, sizeof why) != CMS_OK || !sd->signers[0].attrs_ber)
+                fail_msg("%s, %s: expected to parse with BER signed attributes, got: %s", BER_PKGS[i].stem,
+                         CASES[k].name, why);
+            ber_verify(t, &p, f, len, v);
+            const verify_item_t *sig = failed_item(v, VERIFY_SIGNATURE, 0);
+            if (CASES[k].why == NULL && !v->ok) {
+                char r[1024];
+                verify_reason(v, r, sizeof r);
+                fail_msg("%s, %s: expected every check to hold, got: %s", BER_PKGS[i].stem, CASES[k].name, r);
+            }
+            if (CASES[k].why != NULL && (sig == NULL || strstr(sig->detail, CASES[k].why) == NULL))
+                fail_msg(
+                    "%s, %s: expected the signature check of signature 1 to fail with \"...%s...\", got %s",
+                    BER_PKGS[i].stem, CASES[k].name, CASES[k].why, sig ? sig->detail : "no failure");
+            for (int s = 1; s < 3; s++)
+                if (failed_item(v, VERIFY_SIGNATURE, s) != NULL ||
+                    failed_item(v, VERIFY_INTEGRITY, s) != NULL)
+                    fail_msg("%s, %s: signature %d should be untouched", BER_PKGS[i].stem, CASES[k].name,
+                             s + 1);
+            /* the time shown is the one read from the DER that was verified */
+            if (CASES[k].change == ATTRS_TIME_CHANGED)
+                assert_int_equal(llabs(v->signers[0].signing_time - signed_at), 1);
+            else if (CASES[k].change != ATTRS_DIGEST_TWICE)
+                assert_int_equal(v->signers[0].signing_time, signed_at);
+            free(f);
+        }
+        ber_pkg_free(&p);
+    }
+    free(sd);
+    free(v);
+    trust_free(t);
+}
+
+/* The private key of the fixture PKI that goes with a certificate. */
+static EVP_PKEY *fixture_key_of(const uint8_t *der, size_t len)
+{
+    static const char *const NAMES[] = {"teacher", "teacher-rsa", "principal", "seal"};
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    assert_non_null(x);
+    EVP_PKEY *found = NULL;
+    for (size_t i = 0; i < sizeof NAMES / sizeof *NAMES && found == NULL; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "pki/%s.key", NAMES[i]);
+        str_t pem = ber_fixture(name);
+        BIO *b = BIO_new_mem_buf(pem.ptr, (int)pem.len);
+        EVP_PKEY *k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+        if (k != NULL && EVP_PKEY_eq(k, X509_get0_pubkey(x)) == 1)
+            found = k;
+        else
+            EVP_PKEY_free(k);
+        BIO_free(b);
+        free((void *)pem.ptr);
+    }
+    X509_free(x);
+    assert_non_null(found);
+    return found;
+}
+
+/* A signer that signs its attributes in the order it sends them, unsorted
+ * (so not their DER), is refused saying so. openssl accepts such a file (it
+ * verifies over the order received); RFC 5652 §5.4 and the format do not
+ * (decisions.md). */
+static void test_verify_says_when_attributes_were_signed_unsorted(void **state)
+{
+    (void)state;
+    trust_t *t = ber_trust();
+    verdict_t *v = malloc(sizeof *v);
+    cms_signed_t *sd = malloc(sizeof *sd);
+    ber_pkg_t p = ber_pkg(0);
+    const uint8_t *b = (const uint8_t *)p.p7s.ptr;
+    char why[256];
+    assert_int_equal(cms_parse(b, p.p7s.len, sd, why, sizeof why), CMS_OK);
+    const cms_signer_t *s = &sd->signers[0];
+    size_t at = (size_t)(s->attrs - b), alen = s->attrslen;
+    EVP_PKEY *key = fixture_key_of(sd->certs[s->cert].der, sd->certs[s->cert].len);
+
+    /* the same attributes (DER each) in reverse order: as long as before */
+    uint8_t *f = malloc(p.p7s.len), attrs[2048];
+    memcpy(f, b, p.p7s.len);
+    der_cur_t c = der_cursor(b + at, alen);
+    der_elem_t top, list[16];
+    size_t count = 0, hdr;
+    assert_int_equal(der_next(&c, &top), DER_OK);
+    hdr = (size_t)(top.val - top.raw);
+    der_cur_t in = der_inside(&top);
+    while (count < 16 && der_next(&in, &list[count]) == DER_OK)
+        count++;
+    assert_true(count >= 3);
+    size_t o = hdr;
+    memcpy(attrs, top.raw, hdr);
+    for (size_t i = count; i-- > 0;)
+        memcpy(attrs + o, list[i].raw, list[i].rawlen), o += list[i].rawlen;
+    assert_int_equal(o, alen);
+    memcpy(f + at, attrs, alen);
+
+    /* signed as sent: SET tag, unsorted */
+    uint8_t sig[600];
+    size_t siglen = sizeof sig;
+    attrs[0] = DER_SET;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key), 1);
+    assert_int_equal(EVP_DigestSign(ctx, sig, &siglen, attrs, alen), 1);
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    uint8_t rep[620];
+    size_t oldsig = (size_t)(s->signature - b), oldhdr = der_header(DER_OCTET_STRING, s->signature_len, rep);
+    size_t n = der_header(DER_OCTET_STRING, siglen, rep), len;
+    memcpy(rep + n, sig, siglen);
+    uint8_t *g = splice(f, p.p7s.len, oldsig - oldhdr, oldhdr + s->signature_len, rep, n + siglen, &len);
+
+    /* openssl verifies it */
+    char path[400], cmd[1500];
+    snprintf(path, sizeof path, "%s/unsorted.p7s", dir);
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(g, 1, len, out), len);
+    fclose(out);
+    snprintf(
+        cmd, sizeof cmd,
+        "openssl cms -verify -binary -inform DER -in %s -content tests/fixtures/ber/batch/%s.json "
+        "-CAfile tests/fixtures/ber/trust/anchors.pem -certfile tests/fixtures/ber/trust/intermediates.pem "
+        "-out /dev/null 2>/dev/null",
+        path, BER_PKGS[0].stem);
+    if (run(cmd) != 0)
+        fail_msg("test setup: openssl should accept attributes signed in the order sent");
+
+    /* refused here, saying why */
+    ber_verify(t, &p, g, len, v);
+    const verify_item_t *it = failed_item(v, VERIFY_SIGNATURE, 0);
+    if (it == NULL || strstr(it->detail, "in the order the file sends them, not their DER encoding") == NULL)
+        fail_msg("expected signature 1 refused as signed unsorted, got %s", it ? it->detail : "no failure");
+    assert_null(failed_item(v, VERIFY_INTEGRITY, 0));
+    free(g);
+    free(f);
+    ber_pkg_free(&p);
+    free(sd);
+    free(v);
+    trust_free(t);
+}
+
+/* Hostile BER is refused, saying which encoding rule breaks and where; the
+ * verdict carries the reason. Made from a Bouncy Castle package, whose
+ * SignedData and certificate set have indefinite lengths. */
+enum {
+    H_UNTERMINATED,
+    H_EOC_IN_DEFINITE,
+    H_TOO_DEEP,
+    H_LENGTH_OVERFLOW,
+    H_AFTER_CONTENT_INFO,
+    H_AFTER_SIGNED_DATA,
+    H_BER_CERTIFICATE
+};
+
+static uint8_t *hostile(int kind, const uint8_t *b, size_t len, size_t *outlen)
+{
+    uint8_t rep[256], *f;
+    size_t n = 0;
+    der_elem_t certs = signed_data_child(b, len, 3), infos = signed_data_child(b, len, 4);
+    der_elem_t si = first_child(&infos), cert = first_child(&certs);
+    size_t after_certs = (size_t)(certs.raw - b) + certs.rawlen;
+    switch (kind) {
+    case H_UNTERMINATED: /* the ContentInfo's end-of-contents octets cut off */
+        f = malloc(len);
+        memcpy(f, b, len - 2);
+        *outlen = len - 2;
+        return f;
+    case H_EOC_IN_DEFINITE: /* end-of-contents octets inside the (definite) signerInfos */
+        f = malloc(si.rawlen + 2);
+        f[0] = f[1] = 0;
+        memcpy(f + 2, si.raw, si.rawlen);
+        uint8_t *g = splice(b, len, (size_t)(si.raw - b), si.rawlen, f, si.rawlen + 2, outlen);
+        free(f);
+        return g;
+    case H_TOO_DEEP: /* a CRL set of 40 nested indefinite SEQUENCEs */
+        rep[n++] = 0xa1, rep[n++] = 0x80;
+        for (int i = 0; i < 40; i++)
+            rep[n++] = 0x30, rep[n++] = 0x80;
+        memset(rep + n, 0, 82), n += 82;
+        return splice(b, len, after_certs, 0, rep, n, outlen);
+    case H_LENGTH_OVERFLOW: /* a CRL set whose length does not fit 64 bits */
+        rep[n++] = 0xa1, rep[n++] = 0x89;
+        memset(rep + n, 0xff, 9), n += 9;
+        return splice(b, len, after_certs, 0, rep, n, outlen);
+    case H_AFTER_CONTENT_INFO:
+        f = malloc(len + 2);
+        memcpy(f, b, len);
+        f[len] = 0x05, f[len + 1] = 0x00;
+        *outlen = len + 2;
+        return f;
+    case H_AFTER_SIGNED_DATA: /* a NULL inside [0], after the SignedData's end-of-contents octets */
+        rep[0] = 0x05, rep[1] = 0x00;
+        return splice(b, len, len - 4, 0, rep, 2, outlen);
+    default: /* the first certificate with an indefinite length */
+        f = malloc(cert.rawlen + 4);
+        f[0] = 0x30, f[1] = 0x80;
+        memcpy(f + 2, cert.val, cert.len);
+        f[2 + cert.len] = f[3 + cert.len] = 0;
+        uint8_t *h = splice(b, len, (size_t)(cert.raw - b), cert.rawlen, f, cert.len + 4, outlen);
+        free(f);
+        return h;
+    }
+}
+
+static void test_cms_refuses_hostile_ber_with_its_reason(void **state)
+{
+    (void)state;
+    static const struct {
+        int kind;
+        const char *name, *why;
+    } CASES[] = {
+        {H_UNTERMINATED, "unterminated indefinite length",
+         "an indefinite length has no end-of-contents octets at byte"},
+        {H_EOC_IN_DEFINITE, "end-of-contents in a definite length",
+         "end-of-contents octets where no indefinite length ends at byte"},
+        {H_TOO_DEEP, "nesting beyond the limit", "elements nested more than 32 deep at byte"},
+        {H_LENGTH_OVERFLOW, "length overflow", "a length runs past the end of what holds it at byte"},
+        {H_AFTER_CONTENT_INFO, "data after the ContentInfo",
+         "data after the end of the outermost element at byte"},
+        {H_AFTER_SIGNED_DATA, "data after the SignedData in [0]", "has data after its SignedData"},
+        {H_BER_CERTIFICATE, "a certificate in BER", "certificate 1 in the signature file is not DER-encoded"},
+    };
+    trust_t *t = ber_trust();
+    verdict_t *v = malloc(sizeof *v);
+    cms_signed_t *sd = malloc(sizeof *sd);
+    ber_pkg_t p = ber_pkg(0);
+    const uint8_t *b = (const uint8_t *)p.p7s.ptr;
+    for (size_t k = 0; k < sizeof CASES / sizeof *CASES; k++) {
+        size_t len;
+        char why[256] = "";
+        uint8_t *f = hostile(CASES[k].kind, b, p.p7s.len, &len);
+        int rc = cms_parse(f, len, sd, why, sizeof why);
+        if (rc != CMS_EFORMAT || strstr(why, CASES[k].why) == NULL)
+            fail_msg("%s: expected CMS_EFORMAT \"...%s...\", got %d \"%s\"", CASES[k].name, CASES[k].why, rc,
+                     why);
+        ber_verify(t, &p, f, len, v);
+        const verify_item_t *it = failed_item(v, VERIFY_SIGNATURE, -1);
+        if (v->ok || it == NULL || strstr(it->detail, CASES[k].why) == NULL)
+            fail_msg("%s: expected the verdict to say \"...%s...\", got %s", CASES[k].name, CASES[k].why,
+                     it ? it->detail : "no such failure");
+        free(f);
+    }
+    ber_pkg_free(&p);
+    free(sd);
+    free(v);
+    trust_free(t);
+}
+
+/* A certificate that is BER inside (a name's length in the long form) is
+ * read by the CMS reader, which reads only its outer fields, and refused by
+ * the signature check: a certificate in the file must be DER (§5 check 2). */
+static void test_verify_refuses_a_signer_certificate_in_ber(void **state)
+{
+    (void)state;
+    trust_t *t = ber_trust();
+    verdict_t *v = malloc(sizeof *v);
+    cms_signed_t *sd = malloc(sizeof *sd);
+    ber_pkg_t p = ber_pkg(0);
+    const uint8_t *b = (const uint8_t *)p.p7s.ptr;
+    char why[256];
+    assert_int_equal(cms_parse(b, p.p7s.len, sd, why, sizeof why), CMS_OK);
+    const cms_cert_t *c = &sd->certs[sd->signers[0].cert];
+    /* the subject: the field after the validity, in tbsCertificate */
+    der_cur_t cc = der_cursor(c->der, c->len);
+    der_elem_t cert, tbs, e;
+    assert_int_equal(der_next(&cc, &cert), DER_OK);
+    cc = der_inside(&cert);
+    assert_int_equal(der_next(&cc, &tbs), DER_OK);
+    cc = der_inside(&tbs);
+    for (int i = 0; i < 6; i++) /* [0] version, serial, signature, issuer, validity, subject */
+        assert_int_equal(der_next(&cc, &e), DER_OK);
+    der_elem_t rdn = first_child(&e);
+    assert_true(rdn.len < 0x80 && rdn.rawlen == rdn.len + 2);
+    uint8_t rep[200];
+    rep[0] = rdn.raw[0], rep[1] = 0x81, rep[2] = (uint8_t)rdn.len;
+    memcpy(rep + 3, rdn.val, rdn.len);
+    size_t len;
+    uint8_t *f = splice(b, p.p7s.len, (size_t)(rdn.raw - b), rdn.rawlen, rep, rdn.len + 3, &len);
+    if (cms_parse(f, len, sd, why, sizeof why) != CMS_OK)
+        fail_msg("expected the CMS reader to read past the certificate's inside, got: %s", why);
+    ber_verify(t, &p, f, len, v);
+    const verify_item_t *it = failed_item(v, VERIFY_SIGNATURE, 0);
+    if (it == NULL || strstr(it->detail, "not DER-encoded") == NULL)
+        fail_msg("expected signature 1 to fail as not DER-encoded, got %s", it ? it->detail : "no failure");
+    free(f);
+    ber_pkg_free(&p);
+    free(sd);
+    free(v);
+    trust_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1360,6 +1961,11 @@ int main(void)
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),
+        cmocka_unit_test(test_verify_ber_packages_of_each_producer_are_valid),
+        cmocka_unit_test(test_verify_ber_signed_attributes_are_verified_as_their_der),
+        cmocka_unit_test(test_verify_says_when_attributes_were_signed_unsorted),
+        cmocka_unit_test(test_cms_refuses_hostile_ber_with_its_reason),
+        cmocka_unit_test(test_verify_refuses_a_signer_certificate_in_ber),
     };
     return cmocka_run_group_tests_name("verify", tests, setup, teardown);
 }

@@ -19,16 +19,20 @@ bin=${HOCBA_BIN:-bin}
 "$bin/hocba-demo" --out "$work/demo" --students 6 --seed 9 >/dev/null
 # the shipped seed corpora are tests/fuzz/corpus/TARGET; these add fresh ones
 mkdir -p "$work/seed/code" "$work/seed/payload" "$work/seed/cms" "$work/seed/render" "$work/seed/router" \
-    "$work/seed/verify_body" "$work/seed/framing"
+    "$work/seed/verify_body" "$work/seed/framing" "$work/seed/ber"
 cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do printf '%s' "$c" > "$work/seed/code/$c"; done
 cp "$work"/demo/batch/*.json "$work/seed/payload/"
 mkdir -p "$work/seed/jsonfast" && cp "$work"/demo/batch/*.json "$work/seed/jsonfast/"
 cp "$work"/demo/batch/*.p7s "$work/seed/cms/"
+# BER: the demo's DER files and the BER fixtures, whole files (each one element)
+cp "$work"/demo/batch/*.p7s tests/fixtures/ber/batch/*.p7s "$work/seed/ber/"
 cp templates/*.html "$work/seed/render/"
-export HOCBA_FUZZ_ANCHORS="$work/demo/trust/anchors.pem"
+# the demo's root and the BER fixtures' (tests/fuzz/corpus/cms/ber-*.p7s are signed under it)
+cat "$work/demo/trust/anchors.pem" tests/fixtures/ber/trust/anchors.pem >"$work/anchors.pem"
+export HOCBA_FUZZ_ANCHORS="$work/anchors.pem"
 
 total_runs=0
-for t in code payload cms render router verify_body jsonfast framing; do
+for t in code payload cms render router verify_body jsonfast framing ber; do
     extra=""
     case $t in router | verify_body) extra="portal/match.c" ;; framing) extra="portal/framing.c" ;; esac
     $CC $flags tests/fuzz/fuzz_$t.c $extra $lib_src -o "$out/fuzz_$t" $libs
