@@ -51,8 +51,11 @@ int framing_check(str_t raw, str_t method)
             return FRAMING_UNREAD; /* no end of the head */
         if (line.len == 0)
             break;
+        /* obsolete line folding: a proxy in front may read the folded
+         * line as a field of its own (" Transfer-Encoding: chunked") where
+         * libh2o sees none, so it is refused (RFC 9112 §5.2 allows that) */
         if (line.ptr[0] == ' ' || line.ptr[0] == '\t')
-            continue; /* continues the field before: names none */
+            return FRAMING_CONFLICT;
         const char *colon = memchr(line.ptr, ':', line.len);
         if (colon == NULL)
             return FRAMING_UNREAD; /* libh2o refuses such a line */

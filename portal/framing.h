@@ -18,7 +18,8 @@
 enum framing {
     FRAMING_OK = 0,   /* at most one Content-Length or one Transfer-Encoding field, not both */
     FRAMING_CONFLICT, /* Content-Length and Transfer-Encoding, or either of them twice (even with
-                       * equal values) */
+                       * equal values), or a folded header line (obs-fold), which a proxy may read
+                       * as a field of its own */
     FRAMING_UNREAD,   /* raw does not begin with a whole request head for method: cannot tell */
 };
 
@@ -26,8 +27,8 @@ enum framing {
  *
  * Lines are read as libh2o's parser (picohttpparser) reads them: one empty
  * line before the request line is skipped; a line ends with LF, a CR before
- * it dropped; a header line that begins with a space or tab continues the
- * one before (its bytes name no field); a field's name is what comes before
+ * it dropped; a header line that begins with a space or tab (obs-fold,
+ * which libh2o takes as part of the field before) is a conflict; a field's name is what comes before
  * its first ':', compared without regard to case. Only what libh2o has
  * accepted as a head is meant to be given: bytes it would refuse may give
  * any answer but never a read outside raw.
