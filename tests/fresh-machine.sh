@@ -15,8 +15,9 @@
 #   sudo sh tests/fresh-machine.sh            (needs root: chroot and mounts)
 #
 # Environment: SUITE (default bookworm), MIRROR (default: this machine's
-# Debian sources), WORK (default a new directory under /var/tmp), KEEP=1
-# keeps the root afterwards, PORT (default 18080).
+# Debian sources), WORK (the directory under which a new one is made for
+# the root; default /var/tmp), KEEP=1 keeps the root afterwards, PORT (a
+# free loopback port for the portal; default 18080).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SUITE=${SUITE:-bookworm}
@@ -26,7 +27,19 @@ for t in mmdebstrap curl; do
     command -v $t >/dev/null || { echo "fresh-machine.sh: needs $t (apt-get install $t)" >&2; exit 2; }
 done
 
-WORK=${WORK:-$(mktemp -d /var/tmp/hocba-fresh.XXXXXX)}
+# always a directory of our own: cleanup removes it, and only it
+WORK=$(mktemp -d "${WORK:-/var/tmp}/hocba-fresh.XXXXXX")
+case $WORK in *[!A-Za-z0-9/._-]*)
+    echo "fresh-machine.sh: $WORK: use a path without spaces or special characters" >&2
+    rmdir "$WORK"
+    exit 2
+    ;;
+esac
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null; then
+    echo "fresh-machine.sh: something already answers on 127.0.0.1:$PORT; set PORT" >&2
+    rmdir "$WORK"
+    exit 2
+fi
 CH=$WORK/root
 LOG=$WORK/log
 mkdir -p "$LOG"
@@ -45,7 +58,9 @@ cleanup() {
     rc=$?
     [ -z "$portal" ] || kill "$portal" 2>/dev/null || true
     kill_chroot KILL
-    for m in $mounted; do umount -R "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+    # the binds are slaves (below): unmounting them never reaches the host's
+    # own mounts; one still busy is left, and so is the whole directory
+    for m in $mounted; do umount -R "$m" 2>/dev/null || true; done
     if [ "${KEEP:-0}" = 1 ]; then
         echo "fresh-machine.sh: kept $WORK"
     elif grep -q " $CH/" /proc/mounts; then
@@ -93,9 +108,13 @@ if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
     mkdir -p "$CH/usr/local/share/ca-certificates"
     cp /usr/local/share/ca-certificates/*.crt "$CH/usr/local/share/ca-certificates/"
 fi
+# --make-rslave: on a host whose mounts are shared (systemd), a recursive
+# bind is a peer of the host's mounts, and unmounting it would unmount them
+# on the host too (its /dev/pts, /dev/shm, cgroups); as a slave it receives
+# the host's changes and sends none back
 mount -t proc proc "$CH/proc" && mounted="$CH/proc $mounted"
-mount --rbind /sys "$CH/sys" && mounted="$CH/sys $mounted"
-mount --rbind /dev "$CH/dev" && mounted="$CH/dev $mounted"
+mount --rbind /sys "$CH/sys" && mount --make-rslave "$CH/sys" && mounted="$CH/sys $mounted"
+mount --rbind /dev "$CH/dev" && mount --make-rslave "$CH/dev" && mounted="$CH/dev $mounted"
 mkdir -p "$CH/tmp" && chmod 1777 "$CH/tmp"
 
 in_root() { chroot "$CH" /usr/bin/env -i HOME=/root TERM=dumb \
