@@ -102,6 +102,7 @@ typedef struct {
     int rl_port, rl_metrics_port;
     pid_t rl_pid;
     char rl_err[320];
+    pid_t other_pid; /* a portal a test starts on an index of its own, 0 once stopped */
 
     harness_code_t *codes;
     size_t ncodes;
@@ -484,27 +485,48 @@ static const char *jtype_name(const jv_t *v)
 
 /* ---- child processes ------------------------------------------------------------- */
 
-/* Run the publisher: publish(c, &r, ARG..., NULL), on the group's index. */
-static void publish(ctx_t *c, harness_run_t *r, ...)
+static void publish_v(ctx_t *c, const char *db, harness_run_t *r, va_list ap)
 {
     const char *argv[16];
     int argc = 0;
     argv[argc++] = c->publish_bin;
     argv[argc++] = "--db";
-    argv[argc++] = c->db;
-    va_list ap;
-    va_start(ap, r);
+    argv[argc++] = db;
     for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 15;)
         argv[argc++] = a;
-    va_end(ap);
     argv[argc] = NULL;
     harness_run(r, NULL, argv, CHILD_TIMEOUT_MS);
+}
+
+/* Run the publisher: publish(c, &r, ARG..., NULL), on the group's index. */
+static void publish(ctx_t *c, harness_run_t *r, ...)
+{
+    va_list ap;
+    va_start(ap, r);
+    publish_v(c, c->db, r, ap);
+    va_end(ap);
+}
+
+/* The same on another index: publish_to(c, DB, &r, ARG..., NULL). */
+static void publish_to(ctx_t *c, const char *db, harness_run_t *r, ...)
+{
+    va_list ap;
+    va_start(ap, r);
+    publish_v(c, db, r, ap);
+    va_end(ap);
 }
 
 #define PUBLISH_OK(c, ...)                                                                                   \
     do {                                                                                                     \
         harness_run_t pr_;                                                                                   \
         publish((c), &pr_, __VA_ARGS__, NULL);                                                               \
+        HARNESS_EXPECT_EXIT(&pr_, 0);                                                                        \
+    } while (0)
+
+#define PUBLISH_TO_OK(c, db, ...)                                                                            \
+    do {                                                                                                     \
+        harness_run_t pr_;                                                                                   \
+        publish_to((c), (db), &pr_, __VA_ARGS__, NULL);                                                      \
         HARNESS_EXPECT_EXIT(&pr_, 0);                                                                        \
     } while (0)
 
@@ -932,20 +954,25 @@ static void expect_api_invalid(ctx_t *c, const char *code, const char *check)
 
 /* ---- the index, by hand (docs/index-format.md) -------------------------------------- */
 
-static MDB_env *lmdb_open(ctx_t *c)
+static MDB_env *lmdb_open_at(const char *db)
 {
     MDB_env *env;
     int rc = mdb_env_create(&env);
     if (rc == 0 && (rc = mdb_env_set_mapsize(env, (size_t)MAP_SIZE)) == 0 &&
         (rc = mdb_env_set_maxdbs(env, 8)) == 0)
-        rc = mdb_env_open(env, c->db, 0, 0664);
+        rc = mdb_env_open(env, db, 0, 0664);
     if (rc != 0) {
         mdb_env_close(env);
-        fail_msg("cannot open the index %s read-write: %s", c->db, mdb_strerror(rc));
+        fail_msg("cannot open the index %s read-write: %s", db, mdb_strerror(rc));
     }
     int dead;
     mdb_reader_check(env, &dead);
     return env;
+}
+
+static MDB_env *lmdb_open(ctx_t *c)
+{
+    return lmdb_open_at(c->db);
 }
 
 /* Copy of table[key] into the arena, or NULL when absent. */
@@ -3407,6 +3434,132 @@ static void test_start_with_public_url_path_exits_2(void **state)
 }
 
 /* Stop the group's portal: SIGTERM, exit 0 within 5 s. 0 or -1. */
+/* ---- tests: an index of format 3 (docs/index-format.md) ----------------------------------------- */
+
+/* What a format-3 writer (the build before issue 17) leaves: format 4 adds
+ * only the issuers table, so taking it out and writing format "3" gives
+ * exactly such an index (checked against that build's own output: the same
+ * tables, keys, CRLs and certificates byte for byte). */
+static void make_format_3(const char *db)
+{
+    MDB_env *env = lmdb_open_at(db);
+    MDB_txn *txn = NULL;
+    MDB_dbi issuers, meta;
+    MDB_val k = {6, "format"}, v = {1, "3"};
+    int rc = mdb_txn_begin(env, NULL, 0, &txn);
+    if (rc == 0 && (rc = mdb_dbi_open(txn, "issuers", 0, &issuers)) == 0 &&
+        (rc = mdb_drop(txn, issuers, 1)) == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0 &&
+        (rc = mdb_put(txn, meta, &k, &v, 0)) == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    if (rc != 0)
+        fail_msg("cannot make %s an index of format 3: %s", db, mdb_strerror(rc));
+}
+
+/* Start a portal on db (--cache-entries 0) and wait for its /healthz;
+ * c->other_pid is it. Returns its port. */
+static int start_other_portal(ctx_t *c, const char *db)
+{
+    int port = harness_free_port();
+    assert_true(port > 0);
+    const char *err = harness_printf("%s/portal-other.err", c->tmp);
+    const char *listen = harness_printf("127.0.0.1:%d", port);
+    const char *argv[] = {c->portal_bin,     "--db", db,  "--listen", listen, "--rate-limit", "0",
+                          "--cache-entries", "0",    NULL};
+    c->other_pid = harness_start_bg(argv, err, 0);
+    assert_true(c->other_pid > 0);
+    long start = harness_now_ms();
+    for (;;) {
+        int st;
+        if (waitpid(c->other_pid, &st, WNOHANG) == c->other_pid) {
+            c->other_pid = 0;
+            harness_dump_file_tail("portal output", err);
+            fail_msg("expected a portal on %s to start, it ended: %s", db, harness_wait_status_text(st));
+        }
+        if (request_to(NULL, port, "GET", "/healthz", NULL, NULL, 0)->status == 200)
+            return port;
+        if (harness_now_ms() - start > READY_TIMEOUT_MS) {
+            harness_dump_file_tail("portal output", err);
+            fail_msg("expected a portal on %s to answer /healthz 200 within %d ms", db, READY_TIMEOUT_MS);
+        }
+        harness_sleep_ms(50);
+    }
+}
+
+static void stop_other_portal(ctx_t *c)
+{
+    int st;
+    if (c->other_pid > 0)
+        harness_stop(c->other_pid, SIGTERM, STOP_TIMEOUT_MS, &st);
+    c->other_pid = 0;
+}
+
+/* What the API answers for a code of codes.txt: its status, "not_found" for
+ * a 404, "unavailable" for a 503. */
+static const char *api_answer(int port, const char *code)
+{
+    resp_t *r = request_to(NULL, port, "GET", harness_api_path(code), NULL, NULL, 0);
+    if (r->status == 404)
+        return "not_found";
+    if (r->status == 503)
+        return "unavailable";
+    const char *s = r->status == 200 ? jstr(jget(json_of(r), "status")) : NULL;
+    return s ? s : harness_printf("HTTP %d", r->status);
+}
+
+/* package-format.md rev. 2 §6: an index written under revision 1 (format
+ * 3) is upgraded in place by the first hocba-publish command that opens it;
+ * the portal refuses it until then, naming that command, and afterwards
+ * every code answers as before (codes.txt: the demo with its CRLs). Running
+ * the command again changes nothing. */
+static void test_format_3_index_is_refused_by_the_portal_until_status_upgrades_it(void **state)
+{
+    ctx_t *c = *state;
+    const char *db = harness_printf("%s/format-3", c->tmp);
+    harness_run_t r;
+    PUBLISH_TO_OK(c, db, "trust", harness_printf("%s/trust/anchors.pem", c->demo),
+                  harness_printf("%s/trust/intermediates.pem", c->demo));
+    PUBLISH_TO_OK(c, db, "schools", harness_printf("%s/schools.json", c->demo));
+    PUBLISH_TO_OK(c, db, "batch", harness_printf("%s/batch", c->demo));
+    PUBLISH_TO_OK(c, db, "crl", harness_printf("%s/trust/issuing-ca.crl", c->demo),
+                  harness_printf("%s/trust/root-ca.crl", c->demo));
+    make_format_3(db);
+
+    const char *args[] = {"--db", db, "--listen", harness_printf("127.0.0.1:%d", harness_free_port()), NULL};
+    run_portal(c, &r, args);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    const char *cmd = harness_printf("hocba-publish --db %s status", db);
+    HARNESS_CHECK_RUN(count_lines(r.err) == 1 && strstr(r.err, cmd) != NULL, &r,
+                      "expected one line naming `%s`, the command that upgrades the index", cmd);
+
+    publish_to(c, db, &r, "status", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.err, "upgraded") != NULL, &r,
+                      "expected the publisher to say it upgraded the index");
+    long version = harness_count_of(r.out, "trust_version", 0);
+    publish_to(c, db, &r, "status", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.err, "upgraded") == NULL &&
+                          harness_count_of(r.out, "trust_version", 0) == version,
+                      &r, "expected a second status to change nothing (trust_version %ld)", version);
+
+    int port = start_other_portal(c, db);
+    for (size_t i = 0; i < c->ncodes; i++) {
+        const harness_code_t *e = &c->codes[i];
+        const char *want = strcmp(e->expect, "invalid-after-crl") == 0 ? "invalid"
+                           : strcmp(e->expect, "recall-notice") == 0   ? "not_found"
+                                                                       : e->expect;
+        const char *got = api_answer(port, e->code);
+        if (strcmp(got, want) != 0) {
+            stop_other_portal(c);
+            fail_msg("after the upgrade, expected %s for %s (%s), got %s", want, e->code, e->desc, got);
+        }
+    }
+    stop_other_portal(c);
+}
+
 static int stop_portal(ctx_t *c, char *why, size_t n)
 {
     if (c->pid <= 0)
@@ -3590,6 +3743,8 @@ static int group_teardown(void **state)
     char why[160];
     if (c->rl_pid > 0)
         harness_kill(c->rl_pid);
+    if (c->other_pid > 0)
+        harness_kill(c->other_pid);
     if (stop_portal(c, why, sizeof why) != 0) {
         print_error("the portal did not exit 0 on SIGTERM within %d ms: %s\n", STOP_TIMEOUT_MS, why);
         harness_dump_file_tail("portal output", c->perr);
@@ -3774,6 +3929,7 @@ int main(void)
         cmocka_unit_test(test_access_log_hashes_a_code_under_static),
         cmocka_unit_test(test_access_log_hashes_a_code_anywhere_in_the_query),
         cmocka_unit_test(test_access_log_cuts_client_address_to_24),
+        cmocka_unit_test(test_format_3_index_is_refused_by_the_portal_until_status_upgrades_it),
         cmocka_unit_test(test_start_with_missing_db_exits_2_with_one_line),
         cmocka_unit_test(test_start_on_a_port_in_use_exits_2),
         cmocka_unit_test(test_start_with_unknown_option_exits_2),

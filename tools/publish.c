@@ -141,24 +141,45 @@ static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, c
     return read_file_at(AT_FDCWD, path, 0, max, out, len, why, whylen);
 }
 
-static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
+/* The trust store of the inputs txn sees (the remembered issuers included). */
+static int build_trust(index_t *ix, MDB_txn *txn, trust_t **trust, char *why, size_t whylen)
 {
-    MDB_txn *txn;
     trust_inputs_t in;
     str_t *crls = NULL;
-    int rc = index_begin(ix, 1, &txn);
-    if (rc != 0) {
-        snprintf(why, whylen, "cannot read the index: %s", index_strerror(rc));
-        return -1;
-    }
-    rc = index_get_trust(ix, txn, &in, &crls);
+    int rc = index_get_trust(ix, txn, &in, &crls);
     if (rc != 0)
         snprintf(why, whylen, "cannot read the trust inputs: %s", index_strerror(rc));
     else
         rc = trust_build(&in, trust, why, whylen);
     free(crls);
-    mdb_txn_abort(txn);
     return rc == 0 ? 0 : -1;
+}
+
+static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
+{
+    MDB_txn *txn;
+    int rc = index_begin(ix, 1, &txn);
+    if (rc != 0) {
+        snprintf(why, whylen, "cannot read the index: %s", index_strerror(rc));
+        return -1;
+    }
+    rc = build_trust(ix, txn, trust, why, whylen);
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+/* package-format.md §6: once a CRL of an issuer is published, the index
+ * remembers the issuer for good. Every CRL that verifies in t (the store as
+ * the write transaction leaves it) names one. */
+static int remember_issuers(index_t *ix, MDB_txn *txn, const trust_t *t)
+{
+    const trust_crl_info_t *ci;
+    size_t n = trust_crl_infos(t, &ci);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (ci[i].verifies)
+            rc = index_remember_issuer(ix, txn, &ci[i].issuer);
+    return rc;
 }
 
 /* ---- trust, crl, schools ------------------------------------------------------ */
@@ -204,6 +225,11 @@ static int cmd_trust(index_t *ix, int argc, char **argv)
         r = index_set_trust_value(ix, txn, "anchors", str_n(a, alen));
         if (r == 0)
             r = index_set_trust_value(ix, txn, "intermediates", str_n(m, mlen));
+        /* a stored CRL the new store verifies names an issuer too */
+        trust_t *after = NULL;
+        if (r == 0 && build_trust(ix, txn, &after, why, sizeof why) == 0)
+            r = remember_issuers(ix, txn, after);
+        trust_free(after);
     }
     if ((rc = commit_or_say(ix, txn, r, "trust")) == 0)
         printf("trust anchors: %d, intermediate certificates: %d\n", na, nm);
@@ -247,6 +273,10 @@ static int cmd_crl(index_t *ix, int argc, char **argv)
     int r = index_begin(ix, 0, &txn);
     if (r == 0)
         r = index_set_crls(ix, txn, crls, (size_t)argc);
+    trust_t *after = NULL;
+    if (r == 0 && build_trust(ix, txn, &after, why, sizeof why) == 0)
+        r = remember_issuers(ix, txn, after);
+    trust_free(after);
     if ((rc = commit_or_say(ix, txn, r, "crl")) == 0)
         printf("CRLs: %d loaded\n", total);
 done:
@@ -1120,6 +1150,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "hocba-publish: %s\n", why);
         return EXIT_NOTHING;
     }
+    if (index_upgraded_from(ix) != 0)
+        fprintf(stderr,
+                "hocba-publish: upgraded the index %s in place from format %d to %d (docs/index-format.md)\n",
+                db, index_upgraded_from(ix), INDEX_FORMAT);
     int rc;
     if (strcmp(cmd, "trust") == 0)
         rc = cmd_trust(ix, argc - i, argv + i);
