@@ -497,7 +497,8 @@ static void end_read(worker_t *w)
         mdb_txn_reset(w->txn);
 }
 
-/* Compute the view of a code: VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE. */
+/* Compute the view of a code: VIEW_OK, VIEW_ENOTFOUND, VIEW_EUNAVAILABLE or
+ * VIEW_EUNJUDGED. */
 static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v)
 {
     int unavailable;
@@ -721,6 +722,9 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
         code_format_grouped(code, g);
         return error_page(r, 404, NULL, g);
     }
+    if (rc == VIEW_EUNJUDGED) /* package-format.md §6: never valid, never cached */
+        return api ? problem(r, 503, "unavailable", tr(r, "error.503.revocation"))
+                   : error_page(r, 503, tr(r, "error.503.revocation"), NULL);
     if (rc != VIEW_OK)
         return api ? problem(r, 503, "unavailable", tr(r, "error.503.message"))
                    : error_page(r, 503, NULL, NULL);
@@ -841,6 +845,10 @@ static int on_api_verify(rq_t *r)
             if (rc == VIEW_ENOTFOUND) {
                 charge(r, MISS_COST);
                 res = json_pack("{s:s, s:s}", "code", code, "status", "not_found");
+            } else if (rc == VIEW_EUNJUDGED) {
+                /* http.md: this entry cannot be checked now; the others can */
+                charge(r, 1);
+                res = json_pack("{s:s, s:s}", "code", code, "status", "unavailable");
             } else if (rc != VIEW_OK) {
                 unavailable = 1;
                 res = NULL;

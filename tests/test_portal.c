@@ -2214,6 +2214,20 @@ static void expect_invalid_names_nobody(const resp_t *r, const pupil_t *p)
                r->what);
 }
 
+/* The demo's issuing CA's CRL that revokes nothing (portal-pkgs.sh crl), made once. */
+static const char *issuing_empty_crl(ctx_t *c)
+{
+    const char *dir = harness_printf("%s/crl", c->tmp);
+    const char *file = harness_printf("%s/issuing-empty.crl", dir);
+    if (access(file, R_OK) != 0) {
+        harness_run_t k;
+        const char *argv[] = {"bash", FIXTURES_SCRIPT, "crl", c->demo, dir, NULL};
+        harness_run(&k, NULL, argv, CHILD_TIMEOUT_MS);
+        HARNESS_EXPECT_EXIT(&k, 0);
+    }
+    return file;
+}
+
 static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **state)
 {
     ctx_t *c = *state;
@@ -2263,9 +2277,82 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
         named |= jstr(failed->items[i]) && strcmp(jstr(failed->items[i]), "revocation") == 0;
     EXPECT(r, named, "expected results[0].summary.failed_checks to hold \"revocation\", it does not");
 
-    PUBLISH_OK(c, "crl", root);
+    /* the issuing CA's next CRL withdraws the revocation: a CRL of it must
+     * stay in the set (package-format.md §6), or its records answer 503 */
+    PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
     expect_api_status(c, c->crl_bad.code, "valid");
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name);
+}
+
+/* One results[i].status of a POST /api/v1/verify answer, or "none". */
+static const char *verify_status(const resp_t *r, size_t i)
+{
+    jv_t *res = jget(json_of(r), "results");
+    const char *st = res && res->t == J_ARR && i < res->n ? jstr(jget(res->items[i], "status")) : NULL;
+    return st ? st : "none";
+}
+
+/* Issue 17, package-format.md rev. 2 §6: a teacher's key is revoked for key
+ * compromise and the transcript it signed is invalid; then the anchors are
+ * given without the intermediates bundle. The issuing CA's CRL no longer
+ * verifies against the store, and had been left out without a word: the
+ * transcript showed valid again. Now its revocation cannot be judged: page,
+ * print and API answer 503 and batch verify says "unavailable" for it, and
+ * for every other record under that CA, never valid; a record that fails
+ * another check (an altered payload) stays invalid. /healthz stays 200
+ * (docs/portal.md). With the intermediates back, the CRL counts again. */
+static void test_crl_that_stops_verifying_answers_503_never_valid(void **state)
+{
+    ctx_t *c = *state;
+    const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
+    const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
+    const char *issuing = harness_printf("%s/trust/issuing-ca.crl", c->demo);
+    const char *root = harness_printf("%s/trust/root-ca.crl", c->demo);
+    PUBLISH_OK(c, "crl", issuing, root);
+    expect_api_invalid(c, c->crl_bad.code, "revocation");
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
+    expect_api_status(c, c->valid.code, "valid");
+
+    PUBLISH_OK(c, "trust", anchors);
+    size_t len;
+    unsigned char *orig = tamper_payload(c, c->tamper.code, "\"remarks\": \"", &len);
+    resp_t *page = get(c, harness_printf("/v/%s", c->crl_bad.code));
+    resp_t *print = get(c, harness_printf("/v/%s/print", c->crl_bad.code));
+    resp_t *a = get(c, harness_api_path(c->crl_bad.code));
+    resp_t *vpage = get(c, harness_printf("/v/%s", c->valid.code));
+    resp_t *va = get(c, harness_api_path(c->valid.code));
+    resp_t *ta = get(c, harness_api_path(c->tamper.code));
+    const char *body = harness_printf("{\"codes\": [\"%s\", \"%s\", \"%s\", \"%s\"]}", c->crl_bad.code,
+                                      c->valid.code, c->tamper.code, c->unknown[0]);
+    resp_t *batch = post_json(c, "/api/v1/verify", body, strlen(body));
+    resp_t *health = get(c, "/healthz");
+    lmdb_put(c, "docs", c->tamper.code, 16, orig, len, 0); /* before any assertion can jump out */
+
+    EXPECT_STATUS(page, 503);
+    expect_html(page);
+    EXPECT(page, !body_has(page, c->crl_bad.name), "expected no pupil name on the 503 page");
+    EXPECT_STATUS(print, 503);
+    expect_problem(a, 503, "unavailable");
+    EXPECT_STATUS(vpage, 503);
+    EXPECT(vpage, !body_has(vpage, c->valid.name),
+           "expected no pupil name on the 503 page (caches were warm)");
+    expect_problem(va, 503, "unavailable");
+    EXPECT_STATUS(ta, 200);
+    const char *st = jstr(jget(json_of(ta), "status"));
+    EXPECT(ta, st && strcmp(st, "invalid") == 0 && failed_check(json_of(ta), "integrity") != NULL,
+           "expected the altered record to stay invalid (integrity), got %s", st ? st : "none");
+    EXPECT_STATUS(batch, 200);
+    static const char *const want[] = {"unavailable", "unavailable", "invalid", "not_found"};
+    for (size_t i = 0; i < 4; i++)
+        EXPECT(batch, strcmp(verify_status(batch, i), want[i]) == 0,
+               "expected results[%zu].status \"%s\", got %s", i, want[i], verify_status(batch, i));
+    EXPECT_STATUS(health, 200);
+
+    PUBLISH_OK(c, "trust", anchors, inter);
+    expect_api_invalid(c, c->crl_bad.code, "revocation");
+    expect_api_status(c, c->valid.code, "valid");
+    PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
+    expect_api_status(c, c->crl_bad.code, "valid");
 }
 
 static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state)
@@ -3899,6 +3986,7 @@ int main(void)
         cmocka_unit_test(test_healthz_answers_200),
         cmocka_unit_test(test_metrics_answers_prometheus_text),
         cmocka_unit_test(test_key_compromise_crl_makes_code_invalid_on_next_request),
+        cmocka_unit_test(test_crl_that_stops_verifying_answers_503_never_valid),
         cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
         cmocka_unit_test(test_record_under_another_code_answers_invalid),

@@ -986,6 +986,44 @@ static void test_batch_replacement_keeps_document_id(void **state)
 
 /* ---- tests: usage -------------------------------------------------------------------------- */
 
+/* package-format.md rev. 2 §6: once the issuing CA has published a CRL, a
+ * package under it whose revocation cannot be judged now (its CRL no longer
+ * verifies: the intermediates were taken out of the store, the packages
+ * still carry the CA's certificate) is refused by batch, naming the CA:
+ * transcripts and recall notices alike, and a package that fails another
+ * check keeps its own reason. With the intermediates back they publish.
+ * Before, they were published as valid: the CRL was left out unseen. */
+static void test_batch_refuses_packages_whose_revocation_cannot_be_judged(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "unjudged", 1);
+    pub(c, &r, db, "trust", "@trust/anchors.pem", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    static const char *const why = "revocation: cannot be checked now: CA \"Hocba Test Issuing CA\"";
+    pub(c, &r, db, "batch", "@batch-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_refused_line(&r, "recall-good1", why, "hocba-publish crl");
+    pub(c, &r, db, "batch", "@batch-mixed", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_refused_line(&r, "mixed1", why, NULL);
+    expect_refused_line(&r, "mixed2", why, NULL);
+    expect_refused_line(&r, "altered", "integrity", NULL);
+    char line[LINE_MAX_LEN];
+    LINE_OF(&r, "altered", line);
+    HARNESS_CHECK_RUN(strstr(line, "cannot be checked now") == NULL, &r,
+                      "expected the altered package refused for its integrity only, got \"%.300s\"", line);
+    EXPECT_COUNT(c, db, "transcript", (long)NGOOD);
+
+    pub(c, &r, db, "trust", "@trust/anchors.pem", "@trust/intermediates.pem", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "batch", "@batch-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_published_line(c, &r, "batch-recall", "recall-good1", "published");
+    expect_published_line(c, &r, "batch-recall", "good1-corrected", "published");
+}
+
 static void test_usage_without_subcommand_exits_2(void **state)
 {
     ctx_t *c = *state;
@@ -1144,6 +1182,7 @@ int main(void)
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),
         cmocka_unit_test(test_batch_one_person_in_two_roles_is_published),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
+        cmocka_unit_test(test_batch_refuses_packages_whose_revocation_cannot_be_judged),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),

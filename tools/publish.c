@@ -488,6 +488,19 @@ static void free_reason(pkg_t *p)
     p->reason = NULL;
 }
 
+/* package-format.md §6: a package whose revocation cannot be judged now is
+ * refused, as the portal would answer "cannot check now" for it. */
+static void refuse_unjudged(pkg_t *p, const verdict_t *v)
+{
+    refuse(p,
+           "revocation: cannot be checked now: CA %s publishes CRLs, but none of them verifies against the "
+           "trust "
+           "store (publish its current CRL with `hocba-publish crl`, or give its certificate in the trust "
+           "anchors "
+           "or intermediates)",
+           v->unjudged_ca);
+}
+
 static void keep_facts(facts_t *f, const payload_t *pl)
 {
     f->kind = pl->kind;
@@ -569,6 +582,8 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
     else if (!v->ok) {
         verify_reason(v, why, sizeof why);
         refuse(p, "%s", why);
+    } else if (v->unjudged > 0) {
+        refuse_unjudged(p, v);
     } else {
         /* on failure rec stays empty and the writer makes the record itself */
         index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen),
@@ -872,6 +887,10 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
     if (!v->ok) {
         verify_reason(v, why, sizeof why);
         refuse(p, "%s", why);
+        return TRY_DONE;
+    }
+    if (v->unjudged > 0) {
+        refuse_unjudged(p, v);
         return TRY_DONE;
     }
     if (put_doc(ix, txn, b, p, INDEX_KIND_RECALL, dbrc) != TRY_DONE ||
