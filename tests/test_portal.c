@@ -2284,6 +2284,35 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name);
 }
 
+/* package-format.md §6: `crl` refuses a set with no CRL of the issuing CA
+ * (remembered, in the store) that verifies, naming it and the CRL stored
+ * now; with --drop-unverifiable-crls (here before the command) it goes
+ * ahead and the records under that CA answer 503, until a CRL of it is
+ * published again. Before, the set replaced the CA's CRL without a word. */
+static void test_crl_set_without_a_remembered_issuer_is_refused_then_503(void **state)
+{
+    ctx_t *c = *state;
+    const char *root = harness_printf("%s/trust/root-ca.crl", c->demo);
+    PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
+    expect_api_status(c, c->valid.code, "valid");
+    harness_run_t pr;
+    publish(c, &pr, "crl", root, NULL);
+    HARNESS_EXPECT_EXIT(&pr, 2);
+    HARNESS_CHECK_RUN(strstr(pr.err, "no CRL of CA \"Hocba DEMO Issuing CA\" [") != NULL &&
+                          strstr(pr.err, "CRL number 2 of CA \"Hocba DEMO Issuing CA\"") != NULL,
+                      &pr, "expected the refusal to name the issuing CA and the CRL of it stored now");
+    expect_api_status(c, c->valid.code, "valid");
+
+    PUBLISH_OK(c, "--drop-unverifiable-crls", "crl", root);
+    resp_t *a = get(c, harness_api_path(c->valid.code));
+    resp_t *page = get(c, harness_printf("/v/%s", c->valid.code));
+    PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
+    expect_problem(a, 503, "unavailable");
+    EXPECT_STATUS(page, 503);
+    EXPECT(page, !body_has(page, c->valid.name), "expected no pupil name on the 503 page");
+    expect_api_status(c, c->valid.code, "valid");
+}
+
 /* One results[i].status of a POST /api/v1/verify answer, or "none". */
 static const char *verify_status(const resp_t *r, size_t i)
 {
@@ -2296,7 +2325,9 @@ static const char *verify_status(const resp_t *r, size_t i)
  * compromise and the transcript it signed is invalid; then the anchors are
  * given without the intermediates bundle. The issuing CA's CRL no longer
  * verifies against the store, and had been left out without a word: the
- * transcript showed valid again. Now its revocation cannot be judged: page,
+ * transcript showed valid again. Now `trust` refuses that, naming the CA and
+ * its CRL number; with --drop-unverifiable-crls it goes ahead, and the
+ * revocation of what the CA issued cannot be judged: page,
  * print and API answer 503 and batch verify says "unavailable" for it, and
  * for every other record under that CA, never valid; a record that fails
  * another check (an altered payload) stays invalid. /healthz stays 200
@@ -2313,7 +2344,15 @@ static void test_crl_that_stops_verifying_answers_503_never_valid(void **state)
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
     expect_api_status(c, c->valid.code, "valid");
 
-    PUBLISH_OK(c, "trust", anchors);
+    /* refused, naming the CA and its CRL; nothing changes */
+    harness_run_t pr;
+    publish(c, &pr, "trust", anchors, NULL);
+    HARNESS_EXPECT_EXIT(&pr, 2);
+    HARNESS_CHECK_RUN(strstr(pr.err, "CRL number 1 of CA \"Hocba DEMO Issuing CA\" [") != NULL, &pr,
+                      "expected the refusal to name the issuing CA and its CRL number");
+    expect_api_invalid(c, c->crl_bad.code, "revocation");
+
+    PUBLISH_OK(c, "trust", anchors, "--drop-unverifiable-crls");
     size_t len;
     unsigned char *orig = tamper_payload(c, c->tamper.code, "\"remarks\": \"", &len);
     resp_t *page = get(c, harness_printf("/v/%s", c->crl_bad.code));
@@ -2365,7 +2404,8 @@ static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state
     HARNESS_EXPECT_EXIT(&k, 0);
     expect_api_status(c, c->valid.code, "valid");
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
-    PUBLISH_OK(c, "trust", harness_printf("%s/other-root.pem", dir));
+    /* the stored CRLs of the demo's CAs stop verifying: the flag says so */
+    PUBLISH_OK(c, "trust", harness_printf("%s/other-root.pem", dir), "--drop-unverifiable-crls");
 
     expect_api_invalid(c, c->valid.code, "chain");
     resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
@@ -3596,55 +3636,78 @@ static const char *api_answer(int port, const char *code)
     return s ? s : harness_printf("HTTP %d", r->status);
 }
 
+typedef struct {
+    const char *what;
+    int without_intermediates; /* the anchors were given again without the intermediates bundle */
+} format_3_case_t;
+
+static const format_3_case_t FORMAT_3[] = {
+    {"the demo with its CRLs: every code answers as before", 0},
+    /* what format 3 let through (issue 17): the issuing CA's CRL no longer
+     * verified and was left out; the upgrade finds that CA among the
+     * packages' certificates, and its records fail closed */
+    {"the anchors given again without the intermediates: every record answers \"cannot check now\"", 1},
+};
+
 /* package-format.md rev. 2 §6: an index written under revision 1 (format
  * 3) is upgraded in place by the first hocba-publish command that opens it;
  * the portal refuses it until then, naming that command, and afterwards
  * every code answers as before (codes.txt: the demo with its CRLs). Running
- * the command again changes nothing. */
+ * the command again changes nothing. An index left with a CRL that no longer
+ * verified comes out of the upgrade failing closed. */
 static void test_format_3_index_is_refused_by_the_portal_until_status_upgrades_it(void **state)
 {
     ctx_t *c = *state;
-    const char *db = harness_printf("%s/format-3", c->tmp);
-    harness_run_t r;
-    PUBLISH_TO_OK(c, db, "trust", harness_printf("%s/trust/anchors.pem", c->demo),
-                  harness_printf("%s/trust/intermediates.pem", c->demo));
-    PUBLISH_TO_OK(c, db, "schools", harness_printf("%s/schools.json", c->demo));
-    PUBLISH_TO_OK(c, db, "batch", harness_printf("%s/batch", c->demo));
-    PUBLISH_TO_OK(c, db, "crl", harness_printf("%s/trust/issuing-ca.crl", c->demo),
-                  harness_printf("%s/trust/root-ca.crl", c->demo));
-    make_format_3(db);
+    for (size_t k = 0; k < sizeof FORMAT_3 / sizeof *FORMAT_3; k++) {
+        const format_3_case_t *fc = &FORMAT_3[k];
+        const char *db = harness_printf("%s/format-3-%zu", c->tmp, k);
+        const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
+        harness_run_t r;
+        PUBLISH_TO_OK(c, db, "trust", anchors, harness_printf("%s/trust/intermediates.pem", c->demo));
+        PUBLISH_TO_OK(c, db, "schools", harness_printf("%s/schools.json", c->demo));
+        PUBLISH_TO_OK(c, db, "batch", harness_printf("%s/batch", c->demo));
+        PUBLISH_TO_OK(c, db, "crl", harness_printf("%s/trust/issuing-ca.crl", c->demo),
+                      harness_printf("%s/trust/root-ca.crl", c->demo));
+        if (fc->without_intermediates)
+            PUBLISH_TO_OK(c, db, "trust", anchors, "--drop-unverifiable-crls");
+        make_format_3(db);
 
-    const char *args[] = {"--db", db, "--listen", harness_printf("127.0.0.1:%d", harness_free_port()), NULL};
-    run_portal(c, &r, args);
-    HARNESS_EXPECT_EXIT(&r, 2);
-    const char *cmd = harness_printf("hocba-publish --db %s status", db);
-    HARNESS_CHECK_RUN(count_lines(r.err) == 1 && strstr(r.err, cmd) != NULL, &r,
-                      "expected one line naming `%s`, the command that upgrades the index", cmd);
+        const char *args[] = {"--db", db, "--listen", harness_printf("127.0.0.1:%d", harness_free_port()),
+                              NULL};
+        run_portal(c, &r, args);
+        HARNESS_EXPECT_EXIT(&r, 2);
+        const char *cmd = harness_printf("hocba-publish --db %s status", db);
+        HARNESS_CHECK_RUN(count_lines(r.err) == 1 && strstr(r.err, cmd) != NULL, &r,
+                          "%s: expected one line naming `%s`, the command that upgrades the index", fc->what,
+                          cmd);
 
-    publish_to(c, db, &r, "status", "--json", NULL);
-    HARNESS_EXPECT_EXIT(&r, 0);
-    HARNESS_CHECK_RUN(strstr(r.err, "upgraded") != NULL, &r,
-                      "expected the publisher to say it upgraded the index");
-    long version = harness_count_of(r.out, "trust_version", 0);
-    publish_to(c, db, &r, "status", "--json", NULL);
-    HARNESS_EXPECT_EXIT(&r, 0);
-    HARNESS_CHECK_RUN(strstr(r.err, "upgraded") == NULL &&
-                          harness_count_of(r.out, "trust_version", 0) == version,
-                      &r, "expected a second status to change nothing (trust_version %ld)", version);
+        publish_to(c, db, &r, "status", "--json", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(strstr(r.err, "upgraded") != NULL, &r,
+                          "%s: expected the publisher to say it upgraded", fc->what);
+        long version = harness_count_of(r.out, "trust_version", 0);
+        publish_to(c, db, &r, "status", "--json", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(
+            strstr(r.err, "upgraded") == NULL && harness_count_of(r.out, "trust_version", 0) == version, &r,
+            "%s: expected a second status to change nothing (trust_version %ld)", fc->what, version);
 
-    int port = start_other_portal(c, db);
-    for (size_t i = 0; i < c->ncodes; i++) {
-        const harness_code_t *e = &c->codes[i];
-        const char *want = strcmp(e->expect, "invalid-after-crl") == 0 ? "invalid"
-                           : strcmp(e->expect, "recall-notice") == 0   ? "not_found"
-                                                                       : e->expect;
-        const char *got = api_answer(port, e->code);
-        if (strcmp(got, want) != 0) {
-            stop_other_portal(c);
-            fail_msg("after the upgrade, expected %s for %s (%s), got %s", want, e->code, e->desc, got);
+        int port = start_other_portal(c, db);
+        for (size_t i = 0; i < c->ncodes; i++) {
+            const harness_code_t *e = &c->codes[i];
+            const char *want = strcmp(e->expect, "recall-notice") == 0       ? "not_found"
+                               : fc->without_intermediates                   ? "unavailable"
+                               : strcmp(e->expect, "invalid-after-crl") == 0 ? "invalid"
+                                                                             : e->expect;
+            const char *got = api_answer(port, e->code);
+            if (strcmp(got, want) != 0) {
+                stop_other_portal(c);
+                fail_msg("%s: after the upgrade, expected %s for %s (%s), got %s", fc->what, want, e->code,
+                         e->desc, got);
+            }
         }
+        stop_other_portal(c);
     }
-    stop_other_portal(c);
 }
 
 static int stop_portal(ctx_t *c, char *why, size_t n)
@@ -3987,6 +4050,7 @@ int main(void)
         cmocka_unit_test(test_metrics_answers_prometheus_text),
         cmocka_unit_test(test_key_compromise_crl_makes_code_invalid_on_next_request),
         cmocka_unit_test(test_crl_that_stops_verifying_answers_503_never_valid),
+        cmocka_unit_test(test_crl_set_without_a_remembered_issuer_is_refused_then_503),
         cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
         cmocka_unit_test(test_record_under_another_code_answers_invalid),

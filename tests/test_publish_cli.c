@@ -999,7 +999,7 @@ static void test_batch_refuses_packages_whose_revocation_cannot_be_judged(void *
     char db[512];
     harness_run_t r;
     make_index(c, db, sizeof db, "unjudged", 1);
-    pub(c, &r, db, "trust", "@trust/anchors.pem", NULL);
+    pub(c, &r, db, "trust", "@trust/anchors.pem", "--drop-unverifiable-crls", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
     static const char *const why = "revocation: cannot be checked now: CA \"Hocba Test Issuing CA\"";
     pub(c, &r, db, "batch", "@batch-recall", NULL);
@@ -1022,6 +1022,103 @@ static void test_batch_refuses_packages_whose_revocation_cannot_be_judged(void *
     HARNESS_EXPECT_EXIT(&r, 0);
     expect_published_line(c, &r, "batch-recall", "recall-good1", "published");
     expect_published_line(c, &r, "batch-recall", "good1-corrected", "published");
+}
+
+/* ---- tests: trust and crl keep the CRLs verifiable (package-format.md §6) ------------------------ */
+
+typedef struct {
+    const char *args[5]; /* after --db DB; '@' names a fixture */
+    int exit;
+    const char *err1, *err2; /* what stderr must hold, or NULL */
+} drop_step_t;
+
+typedef struct {
+    const char *what;
+    drop_step_t steps[2];
+    int unchecked; /* afterwards the issuing CA's revocation cannot be judged: batch-good is refused */
+} drop_case_t;
+
+#define ISSUING "CA \"Hocba Test Issuing CA\" ["
+static const drop_case_t DROP[] = {
+    {"trust without the intermediates is refused, naming the CA and its CRL",
+     {{{"trust", "@trust/anchors.pem"}, 2, "CRL number 4096 of " ISSUING, "--drop-unverifiable-crls"}},
+     0},
+    {"trust without the intermediates goes ahead with --drop-unverifiable-crls",
+     {{{"trust", "@trust/anchors.pem", "--drop-unverifiable-crls"}, 0, "CRL number 4096 of " ISSUING, NULL}},
+     1},
+    {"the flag before the command (anywhere on the line)",
+     {{{"--drop-unverifiable-crls", "trust", "@trust/anchors.pem"}, 0, ISSUING, NULL}},
+     1},
+    {"the same anchors and intermediates again lose nothing",
+     {{{"trust", "@trust/anchors.pem", "@trust/intermediates.pem"}, 0, NULL, NULL}},
+     0},
+    {"crl without a CRL of the issuing CA is refused, naming it and its stored CRL",
+     {{{"crl", "@trust/root.crl"}, 2, "no CRL of " ISSUING, "CRL number 4096 of " ISSUING}},
+     0},
+    {"crl without a CRL of the issuing CA goes ahead with --drop-unverifiable-crls",
+     {{{"crl", "@trust/root.crl", "--drop-unverifiable-crls"}, 0, "no CRL of " ISSUING, NULL}},
+     1},
+    {"a CRL past its nextUpdate still counts",
+     {{{"crl", "@trust/issuing-stale.crl", "@trust/root.crl"}, 0, NULL, NULL}},
+     0},
+    {"dropped with crl, then a CRL of the CA published again",
+     {{{"crl", "@trust/root.crl", "--drop-unverifiable-crls"}, 0, NULL, NULL},
+      {{"crl", "@trust/issuing.crl", "@trust/root.crl"}, 0, NULL, NULL}},
+     0},
+    {"dropped with trust, then the intermediates given back",
+     {{{"trust", "@trust/anchors.pem", "--drop-unverifiable-crls"}, 0, NULL, NULL},
+      {{"trust", "@trust/anchors.pem", "@trust/intermediates.pem"}, 0, NULL, NULL}},
+     0},
+};
+
+static long trust_version_of(ctx_t *c, const char *db)
+{
+    harness_run_t r;
+    pub(c, &r, db, "status", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    return harness_count_of(r.out, "trust_version", 0);
+}
+
+/* package-format.md §6: once the issuing CA has published a CRL, `trust`
+ * refuses (exit 2) anchors and intermediates under which its stored CRL
+ * would no longer verify, and `crl` a set with no CRL of it that verifies,
+ * naming the CA and the CRL, and change nothing; --drop-unverifiable-crls
+ * (anywhere on the line) goes ahead, and then its packages cannot be judged
+ * (batch refuses them) until a CRL of it verifies again. Before, both went
+ * ahead and the CRL was left out without a word. */
+static void test_trust_and_crl_refuse_to_leave_a_crl_unverifiable(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < sizeof DROP / sizeof *DROP; i++) {
+        const drop_case_t *dc = &DROP[i];
+        char db[512];
+        harness_run_t r;
+        make_index(c, db, sizeof db, harness_printf("drop-%zu", i), 0);
+        for (size_t k = 0; k < 2 && dc->steps[k].args[0] != NULL; k++) {
+            const drop_step_t *st = &dc->steps[k];
+            long before = trust_version_of(c, db);
+            const char *const *a = st->args;
+            pub(c, &r, db, a[0], a[1], a[2], a[3], a[4], NULL);
+            HARNESS_CHECK_RUN(r.status == st->exit, &r, "%s: expected exit status %d, got %s", dc->what,
+                              st->exit, harness_ending(&r));
+            HARNESS_CHECK_RUN(
+                (!st->err1 || strstr(r.err, st->err1)) && (!st->err2 || strstr(r.err, st->err2)), &r,
+                "%s: expected stderr to hold \"%s\"%s%s%s", dc->what, st->err1 ? st->err1 : "",
+                st->err2 ? " and \"" : "", st->err2 ? st->err2 : "", st->err2 ? "\"" : "");
+            if (st->exit == 2 && trust_version_of(c, db) != before)
+                fail_msg("%s: expected nothing changed (trust_version %ld), it is %ld", dc->what, before,
+                         trust_version_of(c, db));
+        }
+        pub(c, &r, db, "batch", "@batch-good", NULL);
+        HARNESS_CHECK_RUN(r.status == (dc->unchecked ? 1 : 0), &r, "%s: expected batch-good %s, got %s",
+                          dc->what, dc->unchecked ? "refused" : "published", harness_ending(&r));
+        for (size_t k = 0; k < NGOOD; k++) {
+            if (dc->unchecked)
+                expect_refused_line(&r, GOOD[k], "revocation: cannot be checked now: " ISSUING, NULL);
+            else
+                expect_published_line(c, &r, "batch-good", GOOD[k], "published");
+        }
+    }
 }
 
 static void test_usage_without_subcommand_exits_2(void **state)
@@ -1183,6 +1280,7 @@ int main(void)
         cmocka_unit_test(test_batch_one_person_in_two_roles_is_published),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_batch_refuses_packages_whose_revocation_cannot_be_judged),
+        cmocka_unit_test(test_trust_and_crl_refuse_to_leave_a_crl_unverifiable),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),

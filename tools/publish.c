@@ -75,11 +75,13 @@ typedef struct {
 
 static void die_usage(void)
 {
-    fprintf(stderr, "usage: hocba-publish --db PATH trust ANCHORS.pem [INTERMEDIATES.pem]\n"
-                    "       hocba-publish --db PATH crl FILE...\n"
-                    "       hocba-publish --db PATH schools REGISTRY.json\n"
-                    "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
-                    "       hocba-publish --db PATH status [--json]\n");
+    fprintf(
+        stderr,
+        "usage: hocba-publish --db PATH trust ANCHORS.pem [INTERMEDIATES.pem] [--drop-unverifiable-crls]\n"
+        "       hocba-publish --db PATH crl FILE... [--drop-unverifiable-crls]\n"
+        "       hocba-publish --db PATH schools REGISTRY.json\n"
+        "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
+        "       hocba-publish --db PATH status [--json]\n");
     exit(EXIT_NOTHING);
 }
 
@@ -141,18 +143,29 @@ static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, c
     return read_file_at(AT_FDCWD, path, 0, max, out, len, why, whylen);
 }
 
-/* The trust store of the inputs txn sees (the remembered issuers included). */
-static int build_trust(index_t *ix, MDB_txn *txn, trust_t **trust, char *why, size_t whylen)
+/* The trust store of the inputs txn sees (the remembered issuers included).
+ * Without the registry (with_registry 0) it still judges chains and CRLs:
+ * what `trust` and `crl` compare. */
+static int build_trust_from(index_t *ix, MDB_txn *txn, int with_registry, trust_t **trust, char *why,
+                            size_t whylen)
 {
     trust_inputs_t in;
     str_t *crls = NULL;
     int rc = index_get_trust(ix, txn, &in, &crls);
-    if (rc != 0)
+    if (rc != 0) {
         snprintf(why, whylen, "cannot read the trust inputs: %s", index_strerror(rc));
-    else
+    } else {
+        if (!with_registry)
+            in.registry = str_n(NULL, 0);
         rc = trust_build(&in, trust, why, whylen);
+    }
     free(crls);
     return rc == 0 ? 0 : -1;
+}
+
+static int build_trust(index_t *ix, MDB_txn *txn, trust_t **trust, char *why, size_t whylen)
+{
+    return build_trust_from(ix, txn, 1, trust, why, whylen);
 }
 
 static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
@@ -197,13 +210,47 @@ static int commit_or_say(index_t *ix, MDB_txn *txn, int rc, const char *what)
     return 0;
 }
 
-static int cmd_trust(index_t *ix, int argc, char **argv)
+/* A CRL, as the refusals and warnings of `trust` and `crl` name it. */
+static const char *crl_words(const trust_crl_info_t *ci, char *out, size_t n)
+{
+    snprintf(out, n, "CRL %s%s of CA \"%s\" [%s]", ci->number[0] ? "number " : "(no number)", ci->number,
+             ci->issuer_cn, ci->issuer_hash);
+    return out;
+}
+
+/* package-format.md §6: `trust` must not leave a stored CRL unverifiable
+ * unseen. Says which CRLs that verify with `before` (the store now; NULL
+ * when there is none) would not with `after` (the same CRLs and issuers
+ * under the new anchors and intermediates).
+ * @return how many. */
+static size_t crls_lost(const trust_t *before, const trust_t *after, int drop)
+{
+    const trust_crl_info_t *b, *a;
+    size_t nb = before != NULL ? trust_crl_infos(before, &b) : 0, na = trust_crl_infos(after, &a), lost = 0;
+    char words[256];
+    /* both stores read the same stored CRLs in the same order */
+    for (size_t i = 0; i < nb && i < na; i++) {
+        if (!b[i].verifies || a[i].verifies)
+            continue;
+        lost++;
+        fprintf(stderr, "hocba-publish: trust: %s %s against these anchors and intermediates%s\n",
+                crl_words(&b[i], words, sizeof words), drop ? "no longer verifies" : "would no longer verify",
+                drop ? " (--drop-unverifiable-crls): the records under that CA answer \"cannot check now\" "
+                       "until a "
+                       "CRL of it verifies again"
+                     : "");
+    }
+    return lost;
+}
+
+static int cmd_trust(index_t *ix, int argc, char **argv, int drop)
 {
     char why[TRUST_WHY_LEN];
     uint8_t *a = NULL, *m = NULL;
     size_t alen = 0, mlen = 0;
     int rc = EXIT_NOTHING, na, nm = 0;
     MDB_txn *txn;
+    trust_t *before = NULL, *after = NULL;
 
     if (argc < 1 || argc > 2)
         die_usage();
@@ -221,28 +268,81 @@ static int cmd_trust(index_t *ix, int argc, char **argv)
         goto done;
     }
     int r = index_begin(ix, 0, &txn);
-    if (r == 0) {
-        r = index_set_trust_value(ix, txn, "anchors", str_n(a, alen));
-        if (r == 0)
-            r = index_set_trust_value(ix, txn, "intermediates", str_n(m, mlen));
-        /* a stored CRL the new store verifies names an issuer too */
-        trust_t *after = NULL;
-        if (r == 0 && build_trust(ix, txn, &after, why, sizeof why) == 0)
-            r = remember_issuers(ix, txn, after);
-        trust_free(after);
+    if (r != 0) {
+        fprintf(stderr, "hocba-publish: trust: nothing was changed: %s\n", index_write_error(ix, r));
+        goto done;
     }
+    /* the store now (none yet on a new index: nothing verifies, nothing is lost) */
+    if (build_trust_from(ix, txn, 0, &before, why, sizeof why) != 0)
+        before = NULL;
+    r = index_set_trust_value(ix, txn, "anchors", str_n(a, alen));
+    if (r == 0)
+        r = index_set_trust_value(ix, txn, "intermediates", str_n(m, mlen));
+    if (r == 0 && build_trust_from(ix, txn, 0, &after, why, sizeof why) != 0) {
+        mdb_txn_abort(txn);
+        fprintf(stderr, "hocba-publish: trust: %s; nothing was changed\n", why);
+        goto done;
+    }
+    if (r == 0 && crls_lost(before, after, drop) > 0 && !drop) {
+        mdb_txn_abort(txn);
+        fprintf(stderr,
+                "hocba-publish: trust: refused, nothing was changed: the revocations of what those CAs "
+                "issued could not be checked, so their records would answer \"cannot check now\" (503) "
+                "and batch would refuse their packages; give each CA's certificate in the anchors or "
+                "intermediates, or --drop-unverifiable-crls to go ahead all the same\n");
+        goto done;
+    }
+    /* a stored CRL the new store verifies names an issuer too */
+    if (r == 0)
+        r = remember_issuers(ix, txn, after);
     if ((rc = commit_or_say(ix, txn, r, "trust")) == 0)
         printf("trust anchors: %d, intermediate certificates: %d\n", na, nm);
 done:
+    trust_free(before);
+    trust_free(after);
     free(a);
     free(m);
     return rc;
 }
 
-static int cmd_crl(index_t *ix, int argc, char **argv)
+/* package-format.md §6: `crl` must not take the last verifying CRL of a
+ * remembered issuer away unseen. Says which remembered issuers in the store
+ * have no CRL that verifies in `after` (the new set); `before` names the CRL
+ * of it stored now.
+ * @return how many. */
+static size_t issuers_left_unchecked(const trust_t *before, const trust_t *after, int drop)
+{
+    const trust_issuer_info_t *is;
+    const trust_crl_info_t *b;
+    size_t n = trust_issuer_infos(after, &is), nb = trust_crl_infos(before, &b), left = 0;
+    char words[256];
+    for (size_t i = 0; i < n; i++) {
+        /* an issuer that is not in the store cannot have a CRL that
+         * verifies: no set could hold one (its certificates fail chain, or
+         * answer "cannot check now" when a package carries the CA) */
+        if (is[i].checked || !is[i].in_store)
+            continue;
+        left++;
+        size_t k = 0;
+        while (k < nb && !(b[k].verifies && memcmp(b[k].issuer_id, is[i].id, 32) == 0))
+            k++;
+        fprintf(stderr,
+                "hocba-publish: crl: the new set holds no CRL of CA \"%s\" [%s] that verifies (%s%s)%s\n",
+                is[i].cn, is[i].hash,
+                k < nb ? crl_words(&b[k], words, sizeof words) : "none of its CRLs verifies now",
+                k < nb ? " is stored now" : " either",
+                drop ? " (--drop-unverifiable-crls): the records under that CA answer \"cannot check now\" "
+                       "until a "
+                       "CRL of it is published again"
+                     : "");
+    }
+    return left;
+}
+
+static int cmd_crl(index_t *ix, int argc, char **argv, int drop)
 {
     char why[TRUST_WHY_LEN];
-    trust_t *trust = NULL;
+    trust_t *trust = NULL, *after = NULL;
     uint8_t **bufs = calloc((size_t)argc + 1, sizeof *bufs);
     str_t *crls = calloc((size_t)argc + 1, sizeof *crls);
     int rc = EXIT_NOTHING;
@@ -271,12 +371,28 @@ static int cmd_crl(index_t *ix, int argc, char **argv)
         crls[i] = str_n(bufs[i], len);
     }
     int r = index_begin(ix, 0, &txn);
+    if (r != 0) {
+        fprintf(stderr, "hocba-publish: crl: nothing was changed: %s\n", index_write_error(ix, r));
+        goto done;
+    }
+    r = index_set_crls(ix, txn, crls, (size_t)argc);
+    if (r == 0 && build_trust_from(ix, txn, 0, &after, why, sizeof why) != 0) {
+        mdb_txn_abort(txn);
+        fprintf(stderr, "hocba-publish: crl: %s; nothing was changed\n", why);
+        goto done;
+    }
+    if (r == 0 && issuers_left_unchecked(trust, after, drop) > 0 && !drop) {
+        mdb_txn_abort(txn);
+        fprintf(stderr,
+                "hocba-publish: crl: refused, nothing was changed: without a CRL that verifies, the "
+                "revocations of what those CAs issued cannot be checked, so their records would answer "
+                "\"cannot check now\" (503) and batch would refuse their packages; give each CA's "
+                "current CRL too (the set replaces the whole set), or --drop-unverifiable-crls to go "
+                "ahead all the same\n");
+        goto done;
+    }
     if (r == 0)
-        r = index_set_crls(ix, txn, crls, (size_t)argc);
-    trust_t *after = NULL;
-    if (r == 0 && build_trust(ix, txn, &after, why, sizeof why) == 0)
         r = remember_issuers(ix, txn, after);
-    trust_free(after);
     if ((rc = commit_or_say(ix, txn, r, "crl")) == 0)
         printf("CRLs: %d loaded\n", total);
 done:
@@ -285,6 +401,7 @@ done:
     free(bufs);
     free(crls);
     trust_free(trust);
+    trust_free(after);
     return rc;
 }
 
@@ -1141,6 +1258,16 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TOP_PAD, 16 << 20);
     jarena_install();
+    /* --drop-unverifiable-crls may stand anywhere on the line (cli.md) */
+    int drop = 0, kept = 1;
+    for (int k = 1; k < argc; k++) {
+        if (strcmp(argv[k], "--drop-unverifiable-crls") == 0)
+            drop = 1;
+        else
+            argv[kept++] = argv[k];
+    }
+    argc = kept;
+    argv[argc] = NULL;
     int i = 1;
     char why[512];
     for (; i < argc; i++) {
@@ -1164,6 +1291,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "hocba-publish: unknown command \"%s\"\n", cmd);
         die_usage();
     }
+    if (drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0) {
+        fprintf(stderr, "hocba-publish: --drop-unverifiable-crls is for trust and crl only\n");
+        die_usage();
+    }
     index_t *ix;
     if (index_open(db, 0, &ix, why, sizeof why) != 0) {
         fprintf(stderr, "hocba-publish: %s\n", why);
@@ -1175,9 +1306,9 @@ int main(int argc, char **argv)
                 db, index_upgraded_from(ix), INDEX_FORMAT);
     int rc;
     if (strcmp(cmd, "trust") == 0)
-        rc = cmd_trust(ix, argc - i, argv + i);
+        rc = cmd_trust(ix, argc - i, argv + i, drop);
     else if (strcmp(cmd, "crl") == 0)
-        rc = cmd_crl(ix, argc - i, argv + i);
+        rc = cmd_crl(ix, argc - i, argv + i, drop);
     else if (strcmp(cmd, "schools") == 0)
         rc = cmd_schools(ix, argc - i, argv + i);
     else if (strcmp(cmd, "batch") == 0)
