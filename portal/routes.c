@@ -916,10 +916,13 @@ static int on_metrics(rq_t *r)
 {
     h2o_iovec_t out;
     index_counts_t counts;
+    int unavailable = 1;
     MDB_txn *txn = begin_read(r->w);
     int ok = txn != NULL && index_counts(r->w->env->ix, txn, &counts) == 0;
+    /* the thread keeps its store until the next request: it outlives the render */
+    trust_ref_t *t = ok ? portal_trust(r->w, txn, &unavailable) : NULL;
     end_read(r->w);
-    metrics_render(&r->req->pool, &out, ok ? &counts : NULL);
+    metrics_render(&r->req->pool, &out, ok ? &counts : NULL, t != NULL ? t->trust : NULL);
     return respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.base, out.len, 0);
 }
 

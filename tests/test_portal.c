@@ -2313,6 +2313,66 @@ static void test_crl_set_without_a_remembered_issuer_is_refused_then_503(void **
     expect_api_status(c, c->valid.code, "valid");
 }
 
+/* The value of the /metrics line that starts with `series` (name and
+ * labels), or -1 when there is none. */
+static long long metric(const resp_t *r, const char *series)
+{
+    size_t n = strlen(series);
+    for (const char *p = r->body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, series, n) == 0 && p[n] == ' ')
+            return strtoll(p + n + 1, NULL, 10);
+    return -1;
+}
+
+/* package-format.md §6: /metrics shows each CRL's age, its nextUpdate and
+ * whether it verifies, labelled by its CA (a short hash and the CN) and
+ * number, and how many CAs that publish CRLs have none that verifies; when
+ * the issuing CA's CRL stops verifying the gauges say so, while /healthz
+ * stays 200 (docs/portal.md). None of these existed. */
+static void test_metrics_show_each_crl_age_next_update_and_verifies(void **state)
+{
+    ctx_t *c = *state;
+    const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
+    const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
+    PUBLISH_OK(c, "crl", harness_printf("%s/trust/root-ca.crl", c->demo), issuing_empty_crl(c));
+    resp_t *m = get(c, "/metrics");
+    EXPECT_STATUS(m, 200);
+    const char *issuing = strstr(m->body, "hocba_crl_verifies{issuer=\"");
+    EXPECT(m, issuing != NULL, "expected hocba_crl_verifies series");
+    const char *at = strstr(m->body, ",cn=\"Hocba DEMO Issuing CA\",number=\"2\"}");
+    EXPECT(m, at != NULL && at - m->body > 18, "expected a series of the issuing CA's CRL number 2");
+    const char *hash = harness_strndup(at - 9, 8); /* issuer="HASH" just before */
+    const char *labels = harness_printf("{issuer=\"%s\",cn=\"Hocba DEMO Issuing CA\",number=\"2\"}", hash);
+    long long now = (long long)time(NULL);
+    long long age = metric(m, harness_printf("hocba_crl_age_seconds%s", labels));
+    long long next = metric(m, harness_printf("hocba_crl_next_update_timestamp_seconds%s", labels));
+    EXPECT(m, age >= 0 && age < 3600, "expected the CRL's age in seconds (made minutes ago), got %lld", age);
+    EXPECT(m, next > now, "expected its nextUpdate in the future, got %lld", next);
+    EXPECT(m, metric(m, harness_printf("hocba_crl_verifies%s", labels)) == 1, "expected the CRL to verify");
+    EXPECT(m, metric(m, "hocba_revocation_unchecked_issuers") == 0, "expected no unchecked CA");
+    EXPECT(m,
+           metric(m, harness_printf(
+                         "hocba_issuer_revocation_checked{issuer=\"%s\",cn=\"Hocba DEMO Issuing CA\"}",
+                         hash)) == 1,
+           "expected the issuing CA checked");
+
+    PUBLISH_OK(c, "trust", anchors, "--drop-unverifiable-crls");
+    m = get(c, "/metrics");
+    resp_t *h = get(c, "/healthz");
+    PUBLISH_OK(c, "trust", anchors, inter);
+    EXPECT(m, metric(m, harness_printf("hocba_crl_verifies%s", labels)) == 0,
+           "expected the issuing CA's CRL not to verify without the intermediates");
+    EXPECT(m, metric(m, "hocba_revocation_unchecked_issuers") == 1, "expected one unchecked CA");
+    EXPECT(m,
+           metric(m, harness_printf(
+                         "hocba_issuer_revocation_checked{issuer=\"%s\",cn=\"Hocba DEMO Issuing CA\"}",
+                         hash)) == 0,
+           "expected the issuing CA unchecked");
+    EXPECT_STATUS(h, 200);
+    EXPECT(m, !body_has(m, c->valid.name) && !body_has(m, c->valid.teacher),
+           "expected no personal data in /metrics");
+}
+
 /* One results[i].status of a POST /api/v1/verify answer, or "none". */
 static const char *verify_status(const resp_t *r, size_t i)
 {
@@ -4051,6 +4111,7 @@ int main(void)
         cmocka_unit_test(test_key_compromise_crl_makes_code_invalid_on_next_request),
         cmocka_unit_test(test_crl_that_stops_verifying_answers_503_never_valid),
         cmocka_unit_test(test_crl_set_without_a_remembered_issuer_is_refused_then_503),
+        cmocka_unit_test(test_metrics_show_each_crl_age_next_update_and_verifies),
         cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
         cmocka_unit_test(test_record_under_another_code_answers_invalid),

@@ -1121,6 +1121,62 @@ static void test_trust_and_crl_refuse_to_leave_a_crl_unverifiable(void **state)
     }
 }
 
+typedef struct {
+    const char *what;
+    const char *args[4]; /* a command run after make_index (crl issuing.crl), or none */
+    const char *text[3]; /* what `status` must print */
+    const char *json[3]; /* what `status --json` must print */
+} status_case_t;
+
+static const status_case_t STATUS[] = {
+    {"the issuing CA's CRL",
+     {NULL},
+     {"CRL number 4096 of " ISSUING, "ago), next update 20", ", verifies\n"},
+     {"\"issuer_cn\":\"Hocba Test Issuing CA\",\"number\":\"4096\",\"this_update\":\"20",
+      "\"next_update_past\":false,\"verifies\":true", "\"issuers_unchecked\":0"}},
+    {"a CRL past its nextUpdate",
+     {"crl", "@trust/issuing-stale.crl", "@trust/root.crl"},
+     {"CRL number 4097 of " ISSUING, "next update 2025-02-01T00:00:00Z (past: it still counts), verifies",
+      "CRL number 1 of CA \"Hocba Test Root CA\""},
+     {"\"number\":\"4097\",\"this_update\":\"2025-01-01T00:00:00Z\"",
+      "\"next_update\":\"2025-02-01T00:00:00Z\","
+      "\"next_update_past\":true,\"verifies\":true",
+      "\"issuers_unchecked\":0"}},
+    {"the issuing CA's CRL no longer verifying",
+     {"trust", "@trust/anchors.pem", "--drop-unverifiable-crls"},
+     {"CRL number 4096 of " ISSUING, "does NOT verify", "warning: " ISSUING},
+     {"\"verifies\":false", "\"checked\":false,\"in_store\":false", "\"issuers_unchecked\":1"}},
+};
+
+/* package-format.md §6: `status` (text and --json) shows each CRL with its
+ * CA, number, age and nextUpdate and whether it verifies, and warns of a CA
+ * that publishes CRLs with none that verifies. It showed only counts. */
+static void test_status_shows_each_crl_age_next_update_and_whether_it_verifies(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < sizeof STATUS / sizeof *STATUS; i++) {
+        const status_case_t *sc = &STATUS[i];
+        char db[512];
+        harness_run_t r;
+        make_index(c, db, sizeof db, harness_printf("status-%zu", i), 0);
+        if (sc->args[0] != NULL) {
+            pub(c, &r, db, sc->args[0], sc->args[1], sc->args[2], sc->args[3], NULL);
+            HARNESS_EXPECT_EXIT(&r, 0);
+        }
+        for (int json = 0; json < 2; json++) {
+            pub(c, &r, db, "status", json ? "--json" : NULL, NULL);
+            HARNESS_EXPECT_EXIT(&r, 0);
+            const char *const *want = json ? sc->json : sc->text;
+            for (int k = 0; k < 3; k++)
+                HARNESS_CHECK_RUN(strstr(r.out, want[k]) != NULL, &r,
+                                  "%s: expected `status%s` to print \"%s\"", sc->what, json ? " --json" : "",
+                                  want[k]);
+        }
+        HARNESS_CHECK_RUN(is_json_object(r.out), &r, "%s: expected one JSON object from status --json",
+                          sc->what);
+    }
+}
+
 static void test_usage_without_subcommand_exits_2(void **state)
 {
     ctx_t *c = *state;
@@ -1281,6 +1337,7 @@ int main(void)
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_batch_refuses_packages_whose_revocation_cannot_be_judged),
         cmocka_unit_test(test_trust_and_crl_refuse_to_leave_a_crl_unverifiable),
+        cmocka_unit_test(test_status_shows_each_crl_age_next_update_and_whether_it_verifies),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),

@@ -433,6 +433,81 @@ done:
     return rc;
 }
 
+/* UTC seconds as RFC 3339, for status lines. */
+static const char *rfc3339(int64_t t, char out[24])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 24, "%lld", (long long)t);
+    return out;
+}
+
+/* An age in words: "3 days", "5 hours", "12 minutes". */
+static const char *age_words(int64_t secs, char out[32])
+{
+    if (secs >= 2 * 86400)
+        snprintf(out, 32, "%lld days", (long long)(secs / 86400));
+    else if (secs >= 2 * 3600)
+        snprintf(out, 32, "%lld hours", (long long)(secs / 3600));
+    else
+        snprintf(out, 32, "%lld minutes", (long long)(secs > 0 ? secs / 60 : 0));
+    return out;
+}
+
+/* package-format.md §6: each stored CRL with its CA, number, age, nextUpdate
+ * and whether it verifies; each remembered CA none of whose CRLs verifies. */
+static void status_crls_text(const trust_t *t, int64_t now)
+{
+    const trust_crl_info_t *ci;
+    const trust_issuer_info_t *is;
+    size_t n = trust_crl_infos(t, &ci), ni = trust_issuer_infos(t, &is);
+    char words[256], a[24], b[24], age[32];
+    for (size_t i = 0; i < n; i++) {
+        crl_words(&ci[i], words, sizeof words);
+        printf("%s: issued %s (%s ago), next update %s%s, %s\n", words, rfc3339(ci[i].this_update, a),
+               age_words(now - ci[i].this_update, age),
+               ci[i].next_update ? rfc3339(ci[i].next_update, b) : "none",
+               ci[i].next_update && ci[i].next_update < now ? " (past: it still counts)" : "",
+               ci[i].verifies ? "verifies"
+                              : "does NOT verify against the trust anchors and intermediates: not used");
+    }
+    size_t unchecked = trust_issuers_unchecked(t);
+    printf("CAs remembered as publishing CRLs: %zu (%zu with no CRL that verifies)\n", ni, unchecked);
+    for (size_t i = 0; i < ni; i++)
+        if (!is[i].checked)
+            printf("warning: CA \"%s\" [%s] publishes CRLs, but none of them verifies against the trust %s: "
+                   "every "
+                   "record with a certificate it issued answers \"cannot check now\" (503) and batch refuses "
+                   "its "
+                   "packages until one does (hocba-publish crl)\n",
+                   is[i].cn, is[i].hash,
+                   is[i].in_store ? "store" : "store (its certificate is not in it either)");
+}
+
+static json_t *status_crls_json(const trust_t *t, int64_t now)
+{
+    const trust_crl_info_t *ci;
+    const trust_issuer_info_t *is;
+    size_t n = t != NULL ? trust_crl_infos(t, &ci) : 0, ni = t != NULL ? trust_issuer_infos(t, &is) : 0;
+    json_t *crls = json_array(), *issuers = json_array();
+    char a[24], b[24];
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            crls, json_pack("{s:s, s:s, s:s?, s:s, s:I, s:s?, s:b, s:b}", "issuer", ci[i].issuer_hash,
+                            "issuer_cn", ci[i].issuer_cn, "number", ci[i].number[0] ? ci[i].number : NULL,
+                            "this_update", rfc3339(ci[i].this_update, a), "age_seconds",
+                            (json_int_t)(now - ci[i].this_update), "next_update",
+                            ci[i].next_update ? rfc3339(ci[i].next_update, b) : NULL, "next_update_past",
+                            ci[i].next_update && ci[i].next_update < now, "verifies", ci[i].verifies));
+    for (size_t i = 0; i < ni; i++)
+        json_array_append_new(issuers,
+                              json_pack("{s:s, s:s, s:b, s:b}", "issuer", is[i].hash, "issuer_cn", is[i].cn,
+                                        "checked", is[i].checked, "in_store", is[i].in_store));
+    return json_pack("{s:o, s:o, s:I}", "crl_list", crls, "issuers", issuers, "issuers_unchecked",
+                     (json_int_t)(t != NULL ? trust_issuers_unchecked(t) : 0));
+}
+
 static int cmd_status(index_t *ix, int argc, char **argv)
 {
     int json = argc == 1 && strcmp(argv[0], "--json") == 0;
@@ -451,31 +526,42 @@ static int cmd_status(index_t *ix, int argc, char **argv)
     }
     char why[TRUST_WHY_LEN] = "";
     trust_t *trust = NULL;
-    size_t anchors = 0, schools = 0, crls_used = 0, crls_bad = 0;
+    size_t anchors = 0, schools = 0, crls_bad = 0;
+    int64_t now = (int64_t)time(NULL);
     if (load_trust(ix, &trust, why, sizeof why) == 0) {
         anchors = trust_anchor_count(trust);
         schools = trust_school_count(trust);
-        crls_used = trust_crl_count(trust);
         crls_bad = trust_crls_rejected(trust);
-        trust_free(trust);
         why[0] = '\0';
     }
     if (json) {
-        printf("{\"transcripts\":%llu,\"recalls\":%llu,\"schools\":%zu,\"anchors\":%zu,\"crls\":%llu,"
-               "\"crls_not_verifying\":%zu,\"trust_version\":%llu}\n",
-               (unsigned long long)c.transcripts, (unsigned long long)c.recalls, schools, anchors,
-               (unsigned long long)c.crls, crls_bad, (unsigned long long)c.trust_version);
-        return 0;
+        json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "transcripts", (json_int_t)c.transcripts,
+                              "recalls", (json_int_t)c.recalls, "schools", (json_int_t)schools, "anchors",
+                              (json_int_t)anchors, "crls", (json_int_t)c.crls, "crls_not_verifying",
+                              (json_int_t)crls_bad, "trust_version", (json_int_t)c.trust_version);
+        json_t *more = status_crls_json(trust, now);
+        char *text = o != NULL && more != NULL && json_object_update(o, more) == 0
+                         ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
+                         : NULL;
+        if (text != NULL)
+            printf("%s\n", text);
+        free(text);
+        json_decref(o);
+        json_decref(more);
+        trust_free(trust);
+        return text != NULL ? 0 : EXIT_NOTHING;
     }
     printf("transcripts: %llu\nrecalls: %llu\nschools: %zu\nanchors: %zu\ncrls: %llu\ntrust version: %llu\n",
            (unsigned long long)c.transcripts, (unsigned long long)c.recalls, schools, anchors,
            (unsigned long long)c.crls, (unsigned long long)c.trust_version);
+    if (trust != NULL)
+        status_crls_text(trust, now);
     if (crls_bad > 0)
         printf("warning: %zu of the CRLs no longer verify against the trust anchors and are not used\n",
                crls_bad);
-    (void)crls_used;
     if (why[0] != '\0')
         printf("trust inputs: %s\n", why);
+    trust_free(trust);
     return 0;
 }
 
