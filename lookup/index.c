@@ -290,9 +290,8 @@ int index_open(const char *path, int readonly, index_t **out, char *why, size_t 
         goto fail;
     }
     if (format > 0 && format < INDEX_FORMAT && format >= INDEX_OLDEST_UPGRADABLE && readonly) {
-        WHY("%s has index format %d; this program reads format %d: upgrade it in place with `hocba-publish "
-            "--db "
-            "%s status` (docs/index-format.md)",
+        WHY("%s has index format %d; this program reads format %d: upgrade it in place with "
+            "`hocba-publish --db %s status` (docs/index-format.md)",
             path, format, INDEX_FORMAT, path);
         goto fail;
     }

@@ -163,11 +163,6 @@ static int build_trust_from(index_t *ix, MDB_txn *txn, int with_registry, trust_
     return rc == 0 ? 0 : -1;
 }
 
-static int build_trust(index_t *ix, MDB_txn *txn, trust_t **trust, char *why, size_t whylen)
-{
-    return build_trust_from(ix, txn, 1, trust, why, whylen);
-}
-
 static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
 {
     MDB_txn *txn;
@@ -176,7 +171,7 @@ static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
         snprintf(why, whylen, "cannot read the index: %s", index_strerror(rc));
         return -1;
     }
-    rc = build_trust(ix, txn, trust, why, whylen);
+    rc = build_trust_from(ix, txn, 1, trust, why, whylen);
     mdb_txn_abort(txn);
     return rc;
 }
