@@ -15,8 +15,9 @@
 
 struct index {
     MDB_env *env;
-    MDB_dbi meta, crls, docs, links, docids, certs;
+    MDB_dbi meta, crls, docs, links, docids, certs, issuers;
     int readonly;
+    int upgraded_from; /* the format this open upgraded, or 0 */
 };
 
 /* A payload is at most 64 KiB when published; a header claiming more than
@@ -96,6 +97,115 @@ static int bump(index_t *ix, MDB_txn *txn, const char *key)
     return rc ? rc : meta_put_u64(ix, txn, key, n + 1);
 }
 
+/* ---- upgrades in place ----------------------------------------------------------------- */
+
+/* One step of an upgrade in place, from format `from` to from + 1, inside
+ * the write transaction of the index_open that found the older format
+ * (package-format.md rev. 2 §6). A step fills what its format adds from what
+ * is stored; it never re-checks, changes or removes a stored record, so
+ * every code printed on paper keeps answering. Steps may run again: a crash
+ * before the commit leaves the old format and nothing else, and the next
+ * program to open the index starts over. Later formats add a step here (new
+ * counters, per-record tables), and an index several formats old goes
+ * through each in turn, all in one transaction.
+ * @return INDEX_OK, or an error with *why set. */
+typedef int (*upgrade_fn)(index_t *ix, MDB_txn *txn, char *why, size_t whylen);
+
+static int remember_crl_issuer_of(index_t *ix, MDB_txn *txn, const trust_t *t, size_t ncrls, int *found,
+                                  const uint8_t *der, size_t len)
+{
+    trust_issuer_t cand;
+    if (trust_issuer_of_cert(der, len, &cand) != 0)
+        return 0; /* not for this step to judge: the record it belongs to answers for it */
+    for (size_t i = 0; i < ncrls; i++) {
+        if (found[i] || !trust_crl_signed_by(t, i, &cand))
+            continue;
+        int rc = index_remember_issuer(ix, txn, &cand);
+        if (rc != INDEX_OK)
+            return rc;
+        found[i] = 1;
+    }
+    return 0;
+}
+
+/* Format 4 adds the issuers table: every issuer a stored CRL comes from is
+ * remembered. A CRL that verifies against the stored anchors and
+ * intermediates names its issuer by the certificate that verifies it. One
+ * that no longer does (the anchors were replaced without the intermediates,
+ * say: format 3 then left it out without a word, issue 17) is attributed to
+ * a certificate of the packages with its issuer's name whose key verifies
+ * it, so that its issuer's records answer "cannot check now" from the
+ * upgrade on. A CRL whose issuer is nowhere is left as it is: no record can
+ * chain to that issuer, and `trust` remembers it once the store verifies it. */
+static int upgrade_to_4(index_t *ix, MDB_txn *txn, char *why, size_t whylen)
+{
+    trust_inputs_t in;
+    str_t *list = NULL;
+    trust_t *t = NULL;
+    char twhy[TRUST_WHY_LEN];
+    int *found = NULL;
+    int rc = index_get_trust(ix, txn, &in, &list);
+    if (rc != INDEX_OK) {
+        WHY("the trust inputs cannot be read: %s", index_strerror(rc));
+        return rc;
+    }
+    /* the CRLs' issuers need anchors and intermediates, not the registry;
+     * without readable anchors no CRL could have been accepted */
+    in.registry = str_n(NULL, 0);
+    if (in.ncrls == 0 || trust_build(&in, &t, twhy, sizeof twhy) != 0) {
+        free(list);
+        return INDEX_OK;
+    }
+    const trust_crl_info_t *ci;
+    size_t n = trust_crl_infos(t, &ci), unknown = 0;
+    if ((found = calloc(n ? n : 1, sizeof *found)) == NULL)
+        rc = ENOMEM;
+    for (size_t i = 0; rc == INDEX_OK && i < n; i++) {
+        found[i] = ci[i].issuer_known;
+        unknown += !found[i];
+        if (found[i])
+            rc = index_remember_issuer(ix, txn, &ci[i].issuer);
+    }
+    if (rc == INDEX_OK && unknown > 0) {
+        MDB_cursor *cur;
+        MDB_val k, v;
+        if ((rc = mdb_cursor_open(txn, ix->certs, &cur)) == 0) {
+            int r;
+            for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && rc == INDEX_OK;
+                 r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+                rc = remember_crl_issuer_of(ix, txn, t, n, found, v.mv_data, v.mv_size);
+            if (rc == INDEX_OK && r != MDB_NOTFOUND)
+                rc = r;
+            mdb_cursor_close(cur);
+        }
+    }
+    if (rc != INDEX_OK)
+        WHY("the issuers of the stored CRLs cannot be remembered: %s", index_strerror(rc));
+    free(found);
+    trust_free(t);
+    free(list);
+    return rc;
+}
+
+static const upgrade_fn UPGRADES[INDEX_FORMAT + 1] = {
+    [3] = upgrade_to_4,
+};
+
+/* Bring an index of format `from` to INDEX_FORMAT, step by step, in txn. */
+static int upgrade(index_t *ix, MDB_txn *txn, int from, char *why, size_t whylen)
+{
+    char sub[256];
+    for (int f = from; f < INDEX_FORMAT; f++) {
+        int rc = UPGRADES[f] != NULL ? UPGRADES[f](ix, txn, sub, sizeof sub) : EINVAL;
+        if (rc != INDEX_OK) {
+            WHY("the index cannot be upgraded from format %d to %d, nothing was changed: %s", f, f + 1,
+                UPGRADES[f] != NULL ? sub : "no upgrade step");
+            return rc;
+        }
+    }
+    return INDEX_OK;
+}
+
 int index_open(const char *path, int readonly, index_t **out, char *why, size_t whylen)
 {
     index_t *ix = calloc(1, sizeof *ix);
@@ -161,8 +271,39 @@ int index_open(const char *path, int readonly, index_t **out, char *why, size_t 
         goto fail;
     }
     unsigned flags = readonly ? 0 : MDB_CREATE;
-    const char *names[] = {"meta", "crls", "docs", "links", "docids", "certs"};
-    MDB_dbi *dbis[] = {&ix->meta, &ix->crls, &ix->docs, &ix->links, &ix->docids, &ix->certs};
+    if ((rc = mdb_dbi_open(txn, "meta", flags, &ix->meta)) != 0) {
+        WHY(rc == MDB_NOTFOUND ? "%s is not a hocba index (no %s table)" : "cannot open %s: %s", path,
+            rc == MDB_NOTFOUND ? "meta" : mdb_strerror(rc));
+        goto fail;
+    }
+    /* the format first: a table the format adds is missing from an older
+     * index until it is upgraded */
+    MDB_val k = {6, "format"}, v;
+    int format = 0;
+    rc = mdb_get(txn, ix->meta, &k, &v);
+    if (rc == 0)
+        format = v.mv_size == 1 && *(char *)v.mv_data >= '1' && *(char *)v.mv_data <= '9'
+                     ? *(char *)v.mv_data - '0'
+                     : -1;
+    else if (rc != MDB_NOTFOUND || readonly) {
+        WHY("cannot initialise %s: %s", path, mdb_strerror(rc));
+        goto fail;
+    }
+    if (format > 0 && format < INDEX_FORMAT && format >= INDEX_OLDEST_UPGRADABLE && readonly) {
+        WHY("%s has index format %d; this program reads format %d: upgrade it in place with "
+            "`hocba-publish --db %s status` (docs/index-format.md)",
+            path, format, INDEX_FORMAT, path);
+        goto fail;
+    }
+    if (format != 0 && format != INDEX_FORMAT &&
+        !(format >= INDEX_OLDEST_UPGRADABLE && format < INDEX_FORMAT)) {
+        WHY("%s has index format %.*s; this program reads format %d (publish the packages again into a new "
+            "index: docs/index-format.md)",
+            path, (int)(v.mv_size < 8 ? v.mv_size : 8), (char *)v.mv_data, INDEX_FORMAT);
+        goto fail;
+    }
+    const char *names[] = {"crls", "docs", "links", "docids", "certs", "issuers"};
+    MDB_dbi *dbis[] = {&ix->crls, &ix->docs, &ix->links, &ix->docids, &ix->certs, &ix->issuers};
     for (int i = 0; i < 6; i++) {
         if ((rc = mdb_dbi_open(txn, names[i], flags, dbis[i])) != 0) {
             WHY(rc == MDB_NOTFOUND ? "%s is not a hocba index (no %s table)" : "cannot open %s: %s", path,
@@ -170,21 +311,18 @@ int index_open(const char *path, int readonly, index_t **out, char *why, size_t 
             goto fail;
         }
     }
-    MDB_val k = {6, "format"}, v;
-    rc = mdb_get(txn, ix->meta, &k, &v);
-    if (rc == MDB_NOTFOUND && !readonly) {
+    if (!readonly && format > 0 && format < INDEX_FORMAT) {
+        if (upgrade(ix, txn, format, why, whylen) != 0)
+            goto fail;
+        ix->upgraded_from = format;
+    }
+    if (!readonly && format != INDEX_FORMAT) {
         char f0 = '0' + INDEX_FORMAT;
         MDB_val f = {1, &f0};
-        rc = mdb_put(txn, ix->meta, &k, &f, 0);
-    } else if (rc == 0 && !(v.mv_size == 1 && *(char *)v.mv_data == '0' + INDEX_FORMAT)) {
-        WHY("%s has index format %.*s; this program reads format %d (publish the packages again into a new "
-            "index: docs/index-format.md)",
-            path, (int)(v.mv_size < 8 ? v.mv_size : 8), (char *)v.mv_data, INDEX_FORMAT);
-        goto fail;
-    }
-    if (rc != 0) {
-        WHY("cannot initialise %s: %s", path, mdb_strerror(rc));
-        goto fail;
+        if ((rc = mdb_put(txn, ix->meta, &k, &f, 0)) != 0) {
+            WHY("cannot initialise %s: %s", path, mdb_strerror(rc));
+            goto fail;
+        }
     }
     rc = mdb_txn_commit(txn);
     txn = NULL;
@@ -201,6 +339,11 @@ fail:
         mdb_env_close(ix->env);
     free(ix);
     return -1;
+}
+
+int index_upgraded_from(const index_t *ix)
+{
+    return ix->upgraded_from;
 }
 
 void index_close(index_t *ix)
@@ -603,11 +746,25 @@ static str_t meta_str(index_t *ix, MDB_txn *txn, const char *key, int *rc)
     return r == 0 ? str_n(v.mv_data, v.mv_size) : str_n(NULL, 0);
 }
 
+/* Read every value of a table into list[0..n) (n: its entries when the
+ * cursor started), as pointers into the map. */
+static int read_table(MDB_txn *txn, MDB_dbi dbi, str_t *list, size_t n)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    size_t i = 0;
+    int rc = mdb_cursor_open(txn, dbi, &cur);
+    while (rc == 0 && i < n && (rc = mdb_cursor_get(cur, &k, &v, i == 0 ? MDB_FIRST : MDB_NEXT)) == 0)
+        list[i++] = str_n(v.mv_data, v.mv_size);
+    if (cur != NULL)
+        mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND || i == n ? 0 : rc;
+}
+
 int index_get_trust(index_t *ix, MDB_txn *txn, trust_inputs_t *in, str_t **crls)
 {
     int rc = 0;
-    MDB_stat st;
-    MDB_cursor *cur = NULL;
+    MDB_stat cst, ist;
     memset(in, 0, sizeof *in);
     *crls = NULL;
     if ((rc = meta_get_u64(ix, txn, "trust_version", &in->version)) != 0)
@@ -615,28 +772,43 @@ int index_get_trust(index_t *ix, MDB_txn *txn, trust_inputs_t *in, str_t **crls)
     in->anchors = meta_str(ix, txn, "anchors", &rc);
     in->intermediates = meta_str(ix, txn, "intermediates", &rc);
     in->registry = meta_str(ix, txn, "registry", &rc);
-    if (rc != 0 || (rc = mdb_stat(txn, ix->crls, &st)) != 0)
+    if (rc != 0 || (rc = mdb_stat(txn, ix->crls, &cst)) != 0 || (rc = mdb_stat(txn, ix->issuers, &ist)) != 0)
         return rc;
-    str_t *list = calloc(st.ms_entries ? st.ms_entries : 1, sizeof *list);
-    if (list == NULL)
+    /* one allocation for the caller to free: the CRLs, then the issuers
+     * (each value: u16 LE length of the name's DER, the name, the key) */
+    size_t nc = cst.ms_entries, ni = ist.ms_entries;
+    str_t *list = malloc(nc * sizeof *list + ni * sizeof(trust_issuer_t) + 1);
+    str_t *values = malloc(ni * sizeof *values + 1);
+    if (list == NULL || values == NULL) {
+        free(list);
+        free(values);
         return ENOMEM;
-    size_t n = 0;
-    MDB_val k, v;
-    if ((rc = mdb_cursor_open(txn, ix->crls, &cur)) != 0) {
-        free(list);
-        return rc;
     }
-    while (n < st.ms_entries && (rc = mdb_cursor_get(cur, &k, &v, n == 0 ? MDB_FIRST : MDB_NEXT)) == 0)
-        list[n++] = str_n(v.mv_data, v.mv_size);
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        free(list);
-        return rc;
+    trust_issuer_t *issuers = (trust_issuer_t *)(list + nc);
+    if ((rc = read_table(txn, ix->crls, list, nc)) != 0 ||
+        (rc = read_table(txn, ix->issuers, values, ni)) != 0)
+        goto fail;
+    for (size_t i = 0; i < ni; i++) {
+        const uint8_t *p = (const uint8_t *)values[i].ptr;
+        size_t nlen = values[i].len >= 2 ? (size_t)p[0] | (size_t)p[1] << 8 : 0;
+        if (nlen == 0 || 2 + nlen >= values[i].len) {
+            rc = INDEX_ECORRUPT;
+            goto fail;
+        }
+        issuers[i].name = str_n(p + 2, nlen);
+        issuers[i].spki = str_n(p + 2 + nlen, values[i].len - 2 - nlen);
     }
-    in->ncrls = n;
+    free(values);
+    in->ncrls = nc;
     in->crls = list;
+    in->nissuers = ni;
+    in->issuers = issuers;
     *crls = list;
     return 0;
+fail:
+    free(list);
+    free(values);
+    return rc;
 }
 
 int index_set_trust_value(index_t *ix, MDB_txn *txn, const char *name, str_t value)
@@ -659,6 +831,27 @@ int index_set_crls(index_t *ix, MDB_txn *txn, const str_t *crls, size_t n)
         rc = mdb_put(txn, ix->crls, &k, &v, 0);
     }
     return rc ? rc : bump(ix, txn, "trust_version");
+}
+
+int index_remember_issuer(index_t *ix, MDB_txn *txn, const trust_issuer_t *issuer)
+{
+    unsigned char id[32];
+    if (issuer->name.len == 0 || issuer->name.len > 0xffff || issuer->spki.len == 0)
+        return EINVAL;
+    if (trust_issuer_id(issuer, id) != 0)
+        return ENOMEM;
+    MDB_val k = {32, id}, v = {2 + issuer->name.len + issuer->spki.len, NULL};
+    int rc = mdb_put(txn, ix->issuers, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    if (rc == MDB_KEYEXIST)
+        return INDEX_OK; /* remembered already: nothing changes */
+    if (rc != 0)
+        return rc;
+    uint8_t *w = v.mv_data;
+    w[0] = (uint8_t)(issuer->name.len & 0xff);
+    w[1] = (uint8_t)(issuer->name.len >> 8);
+    memcpy(w + 2, issuer->name.ptr, issuer->name.len);
+    memcpy(w + 2 + issuer->name.len, issuer->spki.ptr, issuer->spki.len);
+    return bump(ix, txn, "trust_version");
 }
 
 int index_set_last_published(index_t *ix, MDB_txn *txn, int64_t when)

@@ -1,7 +1,7 @@
 /* index.h — the LMDB index of published packages and trust inputs.
  *
  * Layout (docs/index-format.md has the full description):
- *   meta   "format" -> "3"; "trust_version" -> u64 LE; "anchors", "intermediates"
+ *   meta   "format" -> "4"; "trust_version" -> u64 LE; "anchors", "intermediates"
  *          -> PEM; "registry" -> JSON; "transcripts", "recalls" -> u64 LE counts
  *   crls   SHA-256 of the CRL bytes -> the CRL bytes as given (DER or PEM)
  *   docs   canonical code (16 bytes) -> record header (28 bytes) + payload
@@ -11,6 +11,9 @@
  *   links  code (16) + type (1) -> code (16): 'r' recalled by notice, 't' notice
  *          targets transcript, 's' superseded by, 'p' supersedes
  *   docids school code + '/' + document_id -> code
+ *   issuers an issuer's id (trust_issuer_id) -> u16 LE length of its name's DER,
+ *          the name, its SubjectPublicKeyInfo: the issuers of every CRL ever
+ *          published (package-format.md §6), never removed
  * One process writes (hocba-publish); any number read. Values returned by
  * the get functions point into the memory map and are valid until the
  * transaction ends. */
@@ -24,7 +27,9 @@
 #include "str.h"
 #include "trust.h"
 
-#define INDEX_FORMAT 3        /* the environment's format (meta "format") */
+#define INDEX_FORMAT 4            /* the environment's format (meta "format") */
+#define INDEX_OLDEST_UPGRADABLE 3 /* a writer upgrades formats 3.. in place; older ones are published again  \
+                                   */
 #define INDEX_RECORD_FORMAT 3 /* the docs value's format (first header byte) */
 #define INDEX_HEADER_LEN 28
 #define INDEX_DEFAULT_MAP_SIZE ((size_t)64 << 30) /* address space only; override with HOCBA_MAP_SIZE */
@@ -74,8 +79,17 @@ typedef struct {
 } index_counts_t;
 
 /** Open (and with !readonly, create) the index at path (a directory).
- * @return 0, or -1 with *why set (missing, not an index, newer format, ...). */
+ * With !readonly, an index of an older format from INDEX_OLDEST_UPGRADABLE
+ * on is upgraded in place first, in one write transaction (docs/index-
+ * format.md): what the newer format adds is filled from what is stored, and
+ * no stored record is re-checked or removed. A reader refuses it, saying
+ * which command upgrades it.
+ * @return 0, or -1 with *why set (missing, not an index, other format, an
+ *         upgrade that failed: then nothing was changed, ...). */
 int index_open(const char *path, int readonly, index_t **out, char *why, size_t whylen);
+
+/** The format index_open upgraded this index from, or 0 when it did not. */
+int index_upgraded_from(const index_t *ix);
 
 /** Close; no transaction may be open. */
 void index_close(index_t *ix);
@@ -170,8 +184,10 @@ int index_get_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, 
 int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, const char code[CODE_LEN],
                     int replace);
 
-/** Read the trust inputs. *crls is malloc'd (free it); the strings point into the map.
- * @return INDEX_OK or INDEX_ECORRUPT or an LMDB code. */
+/** Read the trust inputs, the remembered issuers included. *crls is one
+ * malloc'd block holding in->crls and in->issuers (free it); the strings
+ * point into the map.
+ * @return INDEX_OK, INDEX_ECORRUPT (a damaged issuers value) or an LMDB code. */
 int index_get_trust(index_t *ix, MDB_txn *txn, trust_inputs_t *in, str_t **crls);
 
 /** Replace one trust input and bump the trust version, in txn.
@@ -180,6 +196,13 @@ int index_set_trust_value(index_t *ix, MDB_txn *txn, const char *name, str_t val
 
 /** Replace the whole CRL set and bump the trust version, in txn. */
 int index_set_crls(index_t *ix, MDB_txn *txn, const str_t *crls, size_t n);
+
+/** Remember, for good, that an issuer publishes CRLs (package-format.md §6):
+ * its certificates are judged against a CRL of it that verifies from now on,
+ * or answer "cannot check now". Bumps the trust version when it is new.
+ * @return INDEX_OK (also when it was remembered already), EINVAL, ENOMEM or
+ *         an LMDB code. */
+int index_remember_issuer(index_t *ix, MDB_txn *txn, const trust_issuer_t *issuer);
 
 /** Record the time of a batch that published something, in its txn. */
 int index_set_last_published(index_t *ix, MDB_txn *txn, int64_t when);

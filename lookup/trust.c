@@ -2,6 +2,7 @@
 #include "trust.h"
 
 #include <jansson.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -21,17 +22,33 @@ typedef struct {
 } seal_t;
 
 typedef struct {
-    X509_CRL *crl;
+    X509_CRL *crl;     /* borrowed from trust.all */
     X509_NAME *issuer; /* borrowed from crl */
 } crl_t;
+
+/* A remembered issuer none of whose CRLs verifies now (§6). */
+typedef struct {
+    unsigned char id[32];
+    char cn[TRUST_CN_LEN];
+    char hash[9];
+} unchecked_t;
 
 struct trust {
     uint64_t version;
     X509_STORE *store;
     STACK_OF(X509) *intermediates;
     size_t nanchors;
-    crl_t *crls;
+    crl_t *crls; /* the CRLs in use: those that verify */
     size_t ncrls, nrejected;
+    X509_CRL **all; /* every stored CRL that reads as one, and what is known of it */
+    trust_crl_info_t *infos;
+    size_t ninfos;
+    trust_issuer_t *remembered; /* copies of the inputs' issuers, in remembered_buf */
+    uint8_t *remembered_buf;
+    trust_issuer_info_t *issuers; /* one for each remembered issuer */
+    size_t nissuers;
+    unchecked_t *unchecked; /* those with no CRL that verifies now, sorted by id */
+    size_t nunchecked;
     seal_t *seals; /* sorted by sha256 */
     size_t nseals, nschools;
 
@@ -64,6 +81,109 @@ static int64_t asn1_time_to_unix(const ASN1_TIME *a)
     if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
         return 0;
     return (int64_t)timegm(&tm);
+}
+
+/* ---- issuers --------------------------------------------------------------- */
+
+/* The DER element at p (len bytes readable): its tag in *tag, the whole
+ * element in *el, what it holds in *in. 0, or -1 when it does not fit. One-
+ * byte tags only, as a certificate's outer fields have. */
+static int der_next(const uint8_t *p, size_t len, int *tag, str_t *el, str_t *in)
+{
+    if (len < 2 || (p[0] & 0x1f) == 0x1f)
+        return -1;
+    size_t n = p[1], head = 2;
+    if (n & 0x80) {
+        size_t k = n & 0x7f;
+        if (k == 0 || k > 4 || len < 2 + k)
+            return -1;
+        n = 0;
+        for (size_t i = 0; i < k; i++)
+            n = n << 8 | p[2 + i];
+        head += k;
+    }
+    if (n > len - head)
+        return -1;
+    *tag = p[0];
+    *el = str_n(p, head + n);
+    *in = str_n(p + head, n);
+    return 0;
+}
+
+int trust_issuer_of_cert(const uint8_t *der, size_t len, trust_issuer_t *out)
+{
+    /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
+     * OPTIONAL, serialNumber, signature, issuer, validity, subject,
+     * subjectPublicKeyInfo, ... }, ... } */
+    int tag;
+    str_t el, in;
+    if (der_next(der, len, &tag, &el, &in) != 0 || tag != 0x30 ||
+        der_next((const uint8_t *)in.ptr, in.len, &tag, &el, &in) != 0 || tag != 0x30)
+        return -1;
+    const uint8_t *p = (const uint8_t *)in.ptr, *end = p + in.len;
+    static const int FIELDS[] = {0x02, 0x30, 0x30, 0x30, 0x30, 0x30}; /* serial .. key */
+    str_t field[6];
+    if (der_next(p, (size_t)(end - p), &tag, &el, &in) != 0)
+        return -1;
+    if (tag == 0xa0) /* version */
+        p += el.len;
+    for (int i = 0; i < 6; i++) {
+        if (der_next(p, (size_t)(end - p), &tag, &field[i], &in) != 0 || tag != FIELDS[i])
+            return -1;
+        p += field[i].len;
+    }
+    out->name = field[4];
+    out->spki = field[5];
+    return 0;
+}
+
+int trust_issuer_id(const trust_issuer_t *is, unsigned char id[32])
+{
+    /* in a certificate the two lie one after the other: no copy then */
+    if (is->name.ptr + is->name.len == is->spki.ptr)
+        return digest_sha256(is->name.ptr, is->name.len + is->spki.len, id);
+    uint8_t small[2048];
+    size_t n = is->name.len + is->spki.len;
+    uint8_t *buf = n <= sizeof small ? small : malloc(n);
+    if (buf == NULL)
+        return -1;
+    memcpy(buf, is->name.ptr, is->name.len);
+    memcpy(buf + is->name.len, is->spki.ptr, is->spki.len);
+    int rc = digest_sha256(buf, n, id);
+    if (buf != small)
+        free(buf);
+    return rc;
+}
+
+/* The CN of a name, UTF-8 without control characters (for status lines and
+ * metrics labels), or "" when it has none. */
+static void name_cn(const X509_NAME *name, char *out, size_t n)
+{
+    int i = name != NULL ? X509_NAME_get_index_by_NID(name, NID_commonName, -1) : -1;
+    unsigned char *u = NULL;
+    int len = i >= 0 ? ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i))) : -1;
+    out[0] = '\0';
+    if (len > 0)
+        utf8_scrub((const char *)u, (size_t)len, out, n);
+    for (char *c = out; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    OPENSSL_free(u);
+    ERR_clear_error();
+}
+
+static int unchecked_cmp(const void *a, const void *b)
+{
+    return memcmp(((const unchecked_t *)a)->id, ((const unchecked_t *)b)->id, 32);
+}
+
+static const unchecked_t *unchecked_find(const trust_t *t, const unsigned char id[32])
+{
+    unchecked_t key;
+    if (t->nunchecked == 0)
+        return NULL;
+    memcpy(key.id, id, 32);
+    return bsearch(&key, t->unchecked, t->nunchecked, sizeof key, unchecked_cmp);
 }
 
 /* ---- registry ------------------------------------------------------------ */
@@ -274,6 +394,10 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
     c->not_after = asn1_time_to_unix(X509_get0_notAfter(x));
     uint32_t flags = X509_get_extension_flags(x);
     c->usage_ok = !(flags & EXFLAG_KUSAGE) || (X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
+    trust_issuer_t self;
+    if (trust_issuer_of_cert(der, len, &self) == 0)
+        trust_issuer_id(&self, c->ca_id);
+    c->revocations_unknown = unchecked_find(t, c->ca_id) != NULL;
     BIO *b = BIO_new(BIO_s_mem());
     if (b != NULL) {
         X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
@@ -540,8 +664,9 @@ static int parse_crls(str_t in, X509_CRL **out, char *why, size_t whylen)
     return n;
 }
 
-/* 0 when some anchor or intermediate with the CRL's issuer name verifies it. */
-static int crl_verifies(const trust_t *t, X509_CRL *crl)
+/* The anchor or intermediate with the CRL's issuer name that verifies it,
+ * or NULL. */
+static const trust_cert_t *crl_verifier(const trust_t *t, X509_CRL *crl)
 {
     X509_NAME *issuer = X509_CRL_get_issuer(crl);
     for (size_t i = 0; i < t->nslots; i++) {
@@ -549,10 +674,148 @@ static int crl_verifies(const trust_t *t, X509_CRL *crl)
         if (c == NULL || !(c->is_anchor || c->is_intermediate))
             continue;
         if (X509_NAME_cmp(X509_get_subject_name(c->x), issuer) == 0 && X509_CRL_verify(crl, c->pkey) == 1)
-            return 0;
+            return c;
     }
     ERR_clear_error();
-    return -1;
+    return NULL;
+}
+
+static int crl_verifies(const trust_t *t, X509_CRL *crl)
+{
+    return crl_verifier(t, crl) != NULL ? 0 : -1;
+}
+
+/* 1 when the CRL names is's name as its issuer (the same DER) and is's key
+ * verifies it. */
+static int crl_signed_by(X509_CRL *crl, const trust_issuer_t *is)
+{
+    const unsigned char *der = NULL, *p = (const unsigned char *)is->spki.ptr;
+    size_t len = 0;
+    if (X509_NAME_get0_der(X509_CRL_get_issuer(crl), &der, &len) != 1 || !str_eq(str_n(der, len), is->name))
+        return 0;
+    EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)is->spki.len);
+    int ok = key != NULL && X509_CRL_verify(crl, key) == 1;
+    EVP_PKEY_free(key);
+    ERR_clear_error();
+    return ok;
+}
+
+/* Keep copies of the remembered issuers (the inputs may be freed after the
+ * build). */
+static int copy_remembered(trust_t *t, const trust_inputs_t *in)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < in->nissuers; i++)
+        bytes += in->issuers[i].name.len + in->issuers[i].spki.len;
+    t->remembered = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->remembered);
+    t->remembered_buf = malloc(bytes ? bytes : 1);
+    t->issuers = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->issuers);
+    if (t->remembered == NULL || t->remembered_buf == NULL || t->issuers == NULL)
+        return -1;
+    uint8_t *w = t->remembered_buf;
+    for (size_t i = 0; i < in->nissuers; i++) {
+        const trust_issuer_t *is = &in->issuers[i];
+        memcpy(w, is->name.ptr, is->name.len);
+        memcpy(w + is->name.len, is->spki.ptr, is->spki.len);
+        t->remembered[i].name = str_n(w, is->name.len);
+        t->remembered[i].spki = str_n(w + is->name.len, is->spki.len);
+        w += is->name.len + is->spki.len;
+        trust_issuer_info_t *info = &t->issuers[i];
+        if (trust_issuer_id(&t->remembered[i], info->id) != 0)
+            return -1;
+        str_hex(info->id, 4, info->hash);
+        const unsigned char *p = (const unsigned char *)is->name.ptr;
+        X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)is->name.len);
+        name_cn(name, info->cn, sizeof info->cn);
+        X509_NAME_free(name);
+    }
+    t->nissuers = in->nissuers;
+    return 0;
+}
+
+/* Add what is known of one stored CRL; with `by` (the store certificate
+ * that verifies it) it is in use. */
+static int add_crl(trust_t *t, size_t file, X509_CRL *crl, const trust_cert_t *by)
+{
+    trust_crl_info_t *grown = realloc(t->infos, (t->ninfos + 1) * sizeof *t->infos);
+    X509_CRL **all = grown != NULL ? realloc(t->all, (t->ninfos + 1) * sizeof *t->all) : NULL;
+    if (grown != NULL)
+        t->infos = grown;
+    if (all == NULL) {
+        X509_CRL_free(crl);
+        return -1;
+    }
+    t->all = all;
+    trust_crl_info_t *info = &t->infos[t->ninfos];
+    t->all[t->ninfos++] = crl;
+    memset(info, 0, sizeof *info);
+    info->file = file;
+    const unsigned char *der = NULL;
+    size_t dlen = 0;
+    X509_NAME_get0_der(X509_CRL_get_issuer(crl), &der, &dlen);
+    info->issuer.name = str_n(der, dlen);
+    if (by != NULL) {
+        info->verifies = info->issuer_known = 1;
+        trust_issuer_of_cert(by->der, by->der_len, &info->issuer);
+        memcpy(info->issuer_id, by->ca_id, 32);
+    }
+    for (size_t i = 0; !info->issuer_known && i < t->nissuers; i++) {
+        if (crl_signed_by(crl, &t->remembered[i])) {
+            info->issuer_known = 1;
+            info->issuer = t->remembered[i];
+            memcpy(info->issuer_id, t->issuers[i].id, 32);
+        }
+    }
+    unsigned char h[32];
+    if (!info->issuer_known && digest_sha256(der, dlen, h) != 0)
+        return -1;
+    str_hex(info->issuer_known ? info->issuer_id : h, 4, info->issuer_hash);
+    name_cn(X509_CRL_get_issuer(crl), info->issuer_cn, sizeof info->issuer_cn);
+    ASN1_INTEGER *number = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+    BIGNUM *bn = number != NULL ? ASN1_INTEGER_to_BN(number, NULL) : NULL;
+    char *dec = bn != NULL ? BN_bn2dec(bn) : NULL;
+    if (dec != NULL)
+        snprintf(info->number, sizeof info->number, "%s", dec);
+    OPENSSL_free(dec);
+    BN_free(bn);
+    ASN1_INTEGER_free(number);
+    ERR_clear_error();
+    info->this_update = asn1_time_to_unix(X509_CRL_get0_lastUpdate(crl));
+    info->next_update = X509_CRL_get0_nextUpdate(crl) ? asn1_time_to_unix(X509_CRL_get0_nextUpdate(crl)) : 0;
+    if (by != NULL) {
+        t->crls[t->ncrls].crl = crl;
+        t->crls[t->ncrls].issuer = X509_CRL_get_issuer(crl);
+        t->ncrls++;
+    }
+    return 0;
+}
+
+/* Where each remembered issuer stands, and the list of those none of whose
+ * CRLs verifies now. */
+static int judge_issuers(trust_t *t)
+{
+    t->unchecked = calloc(t->nissuers ? t->nissuers : 1, sizeof *t->unchecked);
+    if (t->unchecked == NULL)
+        return -1;
+    for (size_t i = 0; i < t->nissuers; i++) {
+        trust_issuer_info_t *is = &t->issuers[i];
+        for (size_t k = 0; k < t->ninfos && !is->checked; k++)
+            is->checked = t->infos[k].verifies && memcmp(t->infos[k].issuer_id, is->id, 32) == 0;
+        for (size_t k = 0; k < t->nslots && !is->in_store; k++) {
+            const trust_cert_t *c = t->slots[k];
+            is->in_store =
+                c != NULL && (c->is_anchor || c->is_intermediate) && memcmp(c->ca_id, is->id, 32) == 0;
+        }
+        if (is->checked)
+            continue;
+        unchecked_t *u = &t->unchecked[t->nunchecked++];
+        memcpy(u->id, is->id, 32);
+        memcpy(u->cn, is->cn, sizeof u->cn);
+        memcpy(u->hash, is->hash, sizeof u->hash);
+    }
+    if (t->nunchecked > 1)
+        qsort(t->unchecked, t->nunchecked, sizeof *t->unchecked, unchecked_cmp);
+    return 0;
 }
 
 /* ---- public --------------------------------------------------------------- */
@@ -589,7 +852,7 @@ int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whyle
     /* Certificates added so far were checked against no CRL; CRLs come
      * next and the store certs' revocation is looked up again below. */
     t->crls = calloc(in->ncrls ? in->ncrls * TRUST_MAX_CRLS_PER_FILE : 1, sizeof *t->crls);
-    if (t->crls == NULL) {
+    if (t->crls == NULL || copy_remembered(t, in) != 0) {
         WHY("out of memory");
         goto fail;
     }
@@ -600,19 +863,27 @@ int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whyle
         if (n < 0)
             t->nrejected++; /* an unreadable file: counted as one */
         for (int k = 0; k < n; k++) {
-            if (crl_verifies(t, file[k]) != 0) {
-                X509_CRL_free(file[k]);
-                t->nrejected++;
-                continue;
+            const trust_cert_t *by = crl_verifier(t, file[k]);
+            t->nrejected += by == NULL;
+            if (add_crl(t, i, file[k], by) != 0) {
+                while (++k < n)
+                    X509_CRL_free(file[k]);
+                WHY("out of memory");
+                goto fail;
             }
-            t->crls[t->ncrls].crl = file[k];
-            t->crls[t->ncrls].issuer = X509_CRL_get_issuer(file[k]);
-            t->ncrls++;
         }
     }
-    for (size_t i = 0; i < t->nslots; i++)
-        if (t->slots[i] != NULL)
-            find_revocation(t, t->slots[i]);
+    if (judge_issuers(t) != 0) {
+        WHY("out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < t->nslots; i++) {
+        trust_cert_t *c = t->slots[i];
+        if (c != NULL) {
+            find_revocation(t, c);
+            c->revocations_unknown = unchecked_find(t, c->ca_id) != NULL;
+        }
+    }
     if (in->registry.len > 0 &&
         parse_registry(in->registry, &t->seals, &t->nseals, &t->nschools, why, whylen) < 0)
         goto fail;
@@ -634,9 +905,15 @@ void trust_free(trust_t *t)
         }
     }
     free(t->slots);
-    for (size_t i = 0; i < t->ncrls; i++)
-        X509_CRL_free(t->crls[i].crl);
+    for (size_t i = 0; i < t->ninfos; i++)
+        X509_CRL_free(t->all[i]);
+    free(t->all);
+    free(t->infos);
     free(t->crls);
+    free(t->remembered);
+    free(t->remembered_buf);
+    free(t->issuers);
+    free(t->unchecked);
     free(t->seals);
     sk_X509_pop_free(t->intermediates, X509_free);
     X509_STORE_free(t->store);
@@ -667,6 +944,38 @@ size_t trust_crls_rejected(const trust_t *t)
 size_t trust_school_count(const trust_t *t)
 {
     return t->nschools;
+}
+
+size_t trust_crl_infos(const trust_t *t, const trust_crl_info_t **out)
+{
+    *out = t->infos;
+    return t->ninfos;
+}
+
+size_t trust_issuer_infos(const trust_t *t, const trust_issuer_info_t **out)
+{
+    *out = t->issuers;
+    return t->nissuers;
+}
+
+size_t trust_issuers_unchecked(const trust_t *t)
+{
+    return t->nunchecked;
+}
+
+int trust_crl_signed_by(const trust_t *t, size_t i, const trust_issuer_t *candidate)
+{
+    return i < t->ninfos && crl_signed_by(t->all[i], candidate);
+}
+
+void trust_unchecked_issuer_name(const trust_t *t, const trust_cert_t *c, char *out, size_t n)
+{
+    const unchecked_t *u = unchecked_find(t, c->ca_id);
+    if (u != NULL)
+        snprintf(out, n, "\"%s\" [%s]", u->cn, u->hash);
+    else
+        snprintf(out, n, "(unknown)");
+    out[utf8_cut(out, strlen(out))] = '\0';
 }
 
 /* A cached chain may be reused when each certificate in it is known to the

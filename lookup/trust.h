@@ -23,6 +23,16 @@
 #define TRUST_MAX_DEPTH 8
 #define TRUST_WHY_LEN 256
 #define TRUST_MAX_CRLS_PER_FILE 64 /* PEM CRLs in one CRL file; more are refused */
+#define TRUST_CN_LEN 64            /* a CA's common name, for status lines and metrics labels */
+
+/** An issuer of CRLs (package-format.md §6): a CA certificate's subject name
+ * and key, as the DER its certificate holds for its subject Name and its
+ * SubjectPublicKeyInfo. Certificates of one CA with the same name and key (a
+ * renewal) are one issuer; a new key is another. */
+typedef struct {
+    str_t name;
+    str_t spki;
+} trust_issuer_t;
 
 /** The raw trust inputs, as kept in the index. */
 typedef struct {
@@ -32,6 +42,11 @@ typedef struct {
     str_t registry;   /* hocba.schools.v1 JSON, may be empty */
     size_t ncrls;
     const str_t *crls; /* each DER or PEM */
+    /* the issuers the index remembers as publishing CRLs (§6): each one's
+     * certificates are judged against a CRL of it that verifies now, or
+     * their revocation cannot be judged ("cannot check now") */
+    size_t nissuers;
+    const trust_issuer_t *issuers;
 } trust_inputs_t;
 
 /** A certificate's chain to an anchor: c[0] is its issuer, c[n - 1] an
@@ -59,6 +74,11 @@ typedef struct trust_cert {
     /* revocation by a loaded CRL of its issuer */
     int revoked, revoked_key_compromise; /* reason keyCompromise, cACompromise or aACompromise */
     int64_t revoked_at;
+    /* as an issuer: trust_issuer_id of its subject and key; and whether it is
+     * a remembered issuer none of whose CRLs verifies now, so that the
+     * revocation of what it issued cannot be judged (§6) */
+    unsigned char ca_id[32];
+    int revocations_unknown;
     /* the chain last found (trust_cert_chain; read it only through that, which
      * copies it under the lock) */
     int chain_state; /* 0 not computed, 1 built */
@@ -89,6 +109,16 @@ int trust_der(trust_der_t *d, const uint8_t *der, size_t len);
  * @return as trust_der. Thread-safe. */
 int trust_der_hinted(trust_t *t, trust_der_t *d, const uint8_t *der, size_t len, const unsigned char *hint);
 
+/** The issuer a DER certificate stands for: its subject and key, as the
+ * bytes it holds (out points into der).
+ * @return 0, or -1 when der does not have a certificate's outer structure.
+ * Thread-safe; allocates nothing. */
+int trust_issuer_of_cert(const uint8_t *der, size_t len, trust_issuer_t *out);
+
+/** An issuer's id: the SHA-256 of its name's DER followed by its key's.
+ * @return 0, or -1 when OpenSSL could not hash (out of memory). Thread-safe. */
+int trust_issuer_id(const trust_issuer_t *issuer, unsigned char id[32]);
+
 /** Build a store from its inputs.
  * @param why  receives a one-line reason on failure
  * @return 0, or -1 when the anchors are missing or unreadable, a bundle
@@ -109,6 +139,53 @@ size_t trust_anchor_count(const trust_t *t);
 size_t trust_crl_count(const trust_t *t);     /* CRLs in use */
 size_t trust_crls_rejected(const trust_t *t); /* CRLs that did not verify */
 size_t trust_school_count(const trust_t *t);
+
+/** One CRL of the stored CRL files (every CRL of every file that reads as
+ * CRLs, in the order of trust_inputs_t.crls), for status lines, metrics and
+ * the publisher's checks. Owned by the trust_t. */
+typedef struct {
+    size_t file;      /* which of trust_inputs_t.crls holds it */
+    int verifies;     /* an anchor or intermediate with its issuer's name verifies it: it is used */
+    int issuer_known; /* its issuer's key is known: it verifies, or a remembered issuer's key verifies it */
+    trust_issuer_t issuer;        /* with issuer_known, the issuer's name and key (into memory the trust_t
+                                   * owns); otherwise the CRL's issuer name, and no key */
+    unsigned char issuer_id[32];  /* with issuer_known */
+    char issuer_cn[TRUST_CN_LEN]; /* the CN of its issuer, UTF-8 without control characters; may be "" */
+    char issuer_hash[9]; /* 8 hex digits: of issuer_id, or without issuer_known of the name's SHA-256 */
+    char number[64];     /* cRLNumber in decimal; "" when it has none */
+    int64_t this_update; /* UTC seconds */
+    int64_t next_update; /* UTC seconds; 0 when it names none */
+} trust_crl_info_t;
+
+/** A remembered issuer (trust_inputs_t.issuers) and where it stands now. */
+typedef struct {
+    unsigned char id[32];
+    char cn[TRUST_CN_LEN];
+    char hash[9]; /* 8 hex digits of id */
+    int checked;  /* a CRL of it verifies now: its certificates' revocation is judged */
+    int in_store; /* an anchor or intermediate is this issuer (same name and key) */
+} trust_issuer_info_t;
+
+/** The stored CRLs, each as trust_crl_info_t. @return how many; *out is the store's. */
+size_t trust_crl_infos(const trust_t *t, const trust_crl_info_t **out);
+
+/** The remembered issuers. @return how many; *out is the store's. */
+size_t trust_issuer_infos(const trust_t *t, const trust_issuer_info_t **out);
+
+/** Remembered issuers with no CRL that verifies now: every record with a
+ * certificate one of them issued answers "cannot check now" (§6). */
+size_t trust_issuers_unchecked(const trust_t *t);
+
+/** 1 when stored CRL i (trust_crl_infos order) names candidate's name as its
+ * issuer and candidate's key verifies its signature; 0 otherwise. For an
+ * index upgrade: a CRL stored before the trust store changed under it is
+ * attributed to a CA certificate found among the packages' certificates.
+ * Thread-safe. */
+int trust_crl_signed_by(const trust_t *t, size_t i, const trust_issuer_t *candidate);
+
+/** The remembered issuer c is (c->revocations_unknown), as the words of a
+ * refusal: its CN and hash, into out (NUL-terminated). Thread-safe. */
+void trust_unchecked_issuer_name(const trust_t *t, const trust_cert_t *c, char *out, size_t n);
 
 /** Find or add a certificate by its DER. Decodes it only the first time.
  * @return the entry, or NULL if the DER is not a certificate (or no memory). */

@@ -424,13 +424,23 @@ static int check_validity(const trust_cert_t *leaf, const trust_chain_t *chain, 
     return 0;
 }
 
+/* Revocation of the signer's certificate and of each CA certificate of its
+ * chain but the anchor. *unknown receives the first CA of the chain whose
+ * revocations cannot be judged now (a remembered issuer none of whose CRLs
+ * verifies, §6): a flag the store set once for its version, so this costs
+ * a read per certificate. */
 static int check_revocation(const trust_cert_t *leaf, const trust_chain_t *chain, int64_t t, char *why,
-                            size_t whylen)
+                            size_t whylen, const trust_cert_t **unknown)
 {
     int n = chain != NULL ? chain->n : 0;
+    *unknown = NULL;
     for (int i = -1; i < n; i++) {
         const trust_cert_t *c = i < 0 ? leaf : chain->c[i];
-        if (c->is_anchor || !c->revoked)
+        if (c->is_anchor)
+            continue;
+        if (i + 1 < n && chain->c[i + 1]->revocations_unknown && *unknown == NULL)
+            *unknown = chain->c[i + 1];
+        if (!c->revoked)
             continue;
         if (c->revoked_key_compromise || c->revoked_at <= t) {
             char ws[32], sb[BRIEF_LEN];
@@ -627,10 +637,21 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
         item(v, VERIFY_VALIDITY, idx, 0, "%s", why);
     else
         item(v, VERIFY_VALIDITY, idx, 1, "the certificates were valid at the signing time");
-    if (check_revocation(cert, chained ? &chain : NULL, s->signing_time, why, sizeof why) != 0)
+    const trust_cert_t *unknown;
+    if (check_revocation(cert, chained ? &chain : NULL, s->signing_time, why, sizeof why, &unknown) != 0) {
         item(v, VERIFY_REVOCATION, idx, 0, "%s", why);
-    else
+    } else if (unknown != NULL) {
+        char ca[sizeof v->unjudged_ca];
+        trust_unchecked_issuer_name(trust, unknown, ca, sizeof ca);
+        if (v->unjudged++ == 0)
+            memcpy(v->unjudged_ca, ca, sizeof ca);
+        item(v, VERIFY_REVOCATION, idx, 1,
+             "no loaded CRL revokes the certificate, but the revocations of its CA %s cannot be checked now: "
+             "none of that CA's CRLs verifies against the trust store",
+             ca);
+    } else {
         item(v, VERIFY_REVOCATION, idx, 1, "no loaded CRL revokes the certificate");
+    }
 }
 
 int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen, const uint8_t *cms,
@@ -658,6 +679,8 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
      * (a verdict is 40 KB; clearing it all cost more than a hash). */
     v->nitems = v->nsigners = 0;
     v->ok = 1;
+    v->unjudged = 0;
+    v->unjudged_ca[0] = '\0';
     if (shared != NULL)
         shared->ncerts = 0;
     if (sd == NULL)

@@ -49,6 +49,13 @@ typedef struct {
 
 typedef struct {
     int ok; /* every item holds */
+    /* Signatures whose revocation cannot be judged now (package-format.md
+     * §6): a CA of their chain is a remembered issuer none of whose CRLs
+     * verifies against the trust store. Their revocation item holds (no
+     * loaded CRL revokes them) and says so; with ok, the answer is "cannot
+     * check now", never valid. */
+    int unjudged;
+    char unjudged_ca[TRUST_CN_LEN + 16]; /* the first such CA: "CN" [hash], for a refusal */
     size_t nsigners;
     verify_signer_t signers[VERIFY_MAX_SIGNERS];
     size_t nitems;

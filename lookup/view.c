@@ -63,8 +63,9 @@ const char *view_status_name(int status)
 
 /* 1 when a stored package verifies now, as the publisher checked it: its
  * signatures, chains and roles, and its payload is the one its code was made
- * from. recall_principal: for a recall notice, the principal certificate
- * that signed the transcript it recalls (who may sign the recall), or NULL. */
+ * from; and its revocation can be judged (§6: a notice or replacement whose
+ * CA's CRLs cannot be checked is not vouched for). recall_principal: for a recall notice, the principal
+ * certificate that signed the transcript it recalls (who may sign the recall), or NULL. */
 static int verifies_now(trust_t *trust, const index_doc_t *doc, const payload_t *pl,
                         const char code[CODE_LEN], const unsigned char *recall_principal)
 {
@@ -74,7 +75,7 @@ static int verifies_now(trust_t *trust, const index_doc_t *doc, const payload_t 
              verify_package_shared(trust, pl, (const uint8_t *)doc->payload.ptr, doc->payload.len,
                                    (const uint8_t *)doc->cms.ptr, doc->cms.len, doc->published_at,
                                    recall_principal, &shared, v) == 0 &&
-             v->ok;
+             v->ok && v->unjudged == 0;
     free(v);
     return ok;
 }
@@ -145,6 +146,10 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
         return VIEW_ENOMEM;
     if (!v->verdict->ok)
         return VIEW_OK;
+    /* §6: revocation fails closed; only a record that would otherwise be
+     * valid or recalled is "cannot check now" */
+    if (v->verdict->unjudged > 0)
+        return VIEW_EUNJUDGED;
     v->status = VIEW_VALID;
     /* A recall is final whatever happens to its own signatures later: a
      * withdrawn record is never shown as valid again. */

@@ -24,6 +24,8 @@ enum {
     VIEW_ENOTFOUND = -1,    /* no transcript with that code */
     VIEW_EUNAVAILABLE = -2, /* the index cannot be read: "cannot check now" */
     VIEW_ENOMEM = -3,
+    VIEW_EUNJUDGED = -4, /* it would be valid or recalled, but the revocation of a certificate of it
+                          * cannot be judged now (package-format.md §6): "cannot check now" */
 };
 
 typedef struct {
@@ -42,8 +44,12 @@ typedef struct {
 } view_t;
 
 /** Compute the view of a code inside a read transaction.
- * @return VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE (a damaged record or
- *         an LMDB error: never reported as invalid). view_free in every case. */
+ * @return VIEW_OK, VIEW_ENOTFOUND, VIEW_EUNAVAILABLE (a damaged record or
+ *         an LMDB error: never reported as invalid) or VIEW_EUNJUDGED (every
+ *         check holds but a CA of its chains is a remembered issuer with no
+ *         CRL that verifies now: never reported as valid; a record that
+ *         fails a check is VIEW_OK and invalid whatever its CAs). view_free
+ *         in every case. */
 int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE_LEN], view_t *v);
 
 void view_free(view_t *v);

@@ -55,9 +55,27 @@ void metrics_rate_limited(void)
     atomic_fetch_add(&rate_limited, 1);
 }
 
-void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *c)
+/* A label value of the exposition format: backslash and double quote
+ * escaped (a CA's CN holds no control character: trust.h). */
+static const char *label(const char *in, char *out, size_t n)
 {
-    size_t cap = 16384, len = 0;
+    size_t o = 0;
+    for (; *in && o + 3 < n; in++) {
+        if (*in == '\\' || *in == '"')
+            out[o++] = '\\';
+        out[o++] = *in;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *c, const trust_t *trust)
+{
+    const trust_crl_info_t *ci = NULL;
+    const trust_issuer_info_t *is = NULL;
+    size_t ncrls = trust != NULL ? trust_crl_infos(trust, &ci) : 0;
+    size_t nissuers = trust != NULL ? trust_issuer_infos(trust, &is) : 0;
+    size_t cap = 16384 + (3 * ncrls + nissuers) * 320, len = 0;
     char *b = h2o_mem_alloc_pool(pool, cap);
 #define OUT(...)                                                                                                   \
     do {                                                                                                           \
@@ -117,6 +135,51 @@ void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t
             OUT("# HELP hocba_index_age_seconds Seconds since the last batch that published something.\n"
                 "# TYPE hocba_index_age_seconds gauge\nhocba_index_age_seconds %lld\n",
                 (long long)(time(NULL) - (time_t)c->last_published));
+    }
+    if (trust != NULL) {
+        /* package-format.md §6: each CRL's age, nextUpdate and whether it
+         * verifies; labelled by its CA (8 hex digits of a hash of its name
+         * and key, and its CN: no personal data) and its number. A CRL of
+         * the same CA and number stored twice (DER and PEM) is one series,
+         * the first. */
+        static const char *const HELP[3][2] = {
+            {"hocba_crl_age_seconds", "Seconds since each stored CRL's thisUpdate"},
+            {"hocba_crl_next_update_timestamp_seconds",
+             "Each stored CRL's nextUpdate, UTC seconds (a CRL past it still counts)"},
+            {"hocba_crl_verifies",
+             "1 when a stored CRL verifies against the trust anchors and intermediates and is used, else 0"},
+        };
+        time_t now = time(NULL);
+        for (int g = 0; g < 3; g++) {
+            OUT("# HELP %s %s.\n# TYPE %s gauge\n", HELP[g][0], HELP[g][1], HELP[g][0]);
+            for (size_t i = 0; i < ncrls; i++) {
+                size_t k = 0;
+                while (k < i && !(strcmp(ci[k].issuer_hash, ci[i].issuer_hash) == 0 &&
+                                  strcmp(ci[k].number, ci[i].number) == 0))
+                    k++;
+                if (k < i || (g == 1 && ci[i].next_update == 0))
+                    continue;
+                char cn[2 * TRUST_CN_LEN], num[2 * sizeof ci[i].number];
+                long long v = g == 0   ? (long long)(now - ci[i].this_update)
+                              : g == 1 ? (long long)ci[i].next_update
+                                       : ci[i].verifies;
+                OUT("%s{issuer=\"%s\",cn=\"%s\",number=\"%s\"} %lld\n", HELP[g][0], ci[i].issuer_hash,
+                    label(ci[i].issuer_cn, cn, sizeof cn), label(ci[i].number, num, sizeof num), v);
+            }
+        }
+        OUT("# HELP hocba_revocation_unchecked_issuers CAs that published CRLs but none of whose CRLs "
+            "verifies "
+            "now: every record with a certificate one of them issued answers 503.\n"
+            "# TYPE hocba_revocation_unchecked_issuers gauge\nhocba_revocation_unchecked_issuers %zu\n",
+            trust_issuers_unchecked(trust));
+        OUT("# HELP hocba_issuer_revocation_checked Each CA that published CRLs: 1 when a CRL of it verifies "
+            "now, 0 "
+            "when its records answer 503.\n# TYPE hocba_issuer_revocation_checked gauge\n");
+        for (size_t i = 0; i < nissuers; i++) {
+            char cn[2 * TRUST_CN_LEN];
+            OUT("hocba_issuer_revocation_checked{issuer=\"%s\",cn=\"%s\"} %d\n", is[i].hash,
+                label(is[i].cn, cn, sizeof cn), is[i].checked);
+        }
     }
 #undef OUT
     out->base = b;

@@ -150,8 +150,10 @@ void metrics_request(int route, int status, double seconds);
 void metrics_verdict(const char *status);
 void metrics_rate_limited(void);
 void metrics_cache(int hit);
-/** The exposition; counts may be NULL when the index cannot be read. */
-void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *counts);
+/** The exposition; counts may be NULL when the index cannot be read, trust
+ * when the trust inputs cannot be (then no CRL gauges). */
+void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *counts,
+                    const trust_t *trust);
 
 /* alog.c */
 /* client: the request's client address (its TCP peer, or the one a trusted

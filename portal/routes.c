@@ -523,7 +523,8 @@ static void end_read(worker_t *w)
         mdb_txn_reset(w->txn);
 }
 
-/* Compute the view of a code: VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE. */
+/* Compute the view of a code: VIEW_OK, VIEW_ENOTFOUND, VIEW_EUNAVAILABLE or
+ * VIEW_EUNJUDGED. */
 static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v)
 {
     int unavailable;
@@ -748,6 +749,9 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
         code_format_grouped(code, g);
         return error_page(r, 404, NULL, g);
     }
+    if (rc == VIEW_EUNJUDGED) /* package-format.md §6: never valid, never cached */
+        return api ? problem(r, 503, "unavailable", tr(r, "error.503.revocation"))
+                   : error_page(r, 503, tr(r, "error.503.revocation"), NULL);
     if (rc != VIEW_OK)
         return api ? problem(r, 503, "unavailable", tr(r, "error.503.message"))
                    : error_page(r, 503, NULL, NULL);
@@ -872,6 +876,10 @@ static int on_api_verify(rq_t *r)
             if (rc == VIEW_ENOTFOUND) {
                 charge(r, MISS_COST);
                 res = json_pack("{s:s, s:s}", "code", code, "status", "not_found");
+            } else if (rc == VIEW_EUNJUDGED) {
+                /* http.md: this entry cannot be checked now; the others can */
+                charge(r, 1);
+                res = json_pack("{s:s, s:s}", "code", code, "status", "unavailable");
             } else if (rc != VIEW_OK) {
                 unavailable = 1;
                 res = NULL;
@@ -939,10 +947,13 @@ static int on_metrics(rq_t *r)
 {
     h2o_iovec_t out;
     index_counts_t counts;
+    int unavailable = 1;
     MDB_txn *txn = begin_read(r->w);
     int ok = txn != NULL && index_counts(r->w->env->ix, txn, &counts) == 0;
+    /* the thread keeps its store until the next request: it outlives the render */
+    trust_ref_t *t = ok ? portal_trust(r->w, txn, &unavailable) : NULL;
     end_read(r->w);
-    metrics_render(&r->req->pool, &out, ok ? &counts : NULL);
+    metrics_render(&r->req->pool, &out, ok ? &counts : NULL, t != NULL ? t->trust : NULL);
     return respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.base, out.len, 0);
 }
 

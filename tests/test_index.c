@@ -527,6 +527,134 @@ static void test_index_refuses_a_newer_format(void **state)
         fail_msg("expected a message naming format 9, got: %s", why);
 }
 
+/* ---- upgrades in place (docs/index-format.md) ------------------------------------------ */
+
+/* What a format-3 writer leaves: format 4 adds only the issuers table. */
+static void make_format_3(index_t *x)
+{
+    MDB_txn *txn;
+    MDB_dbi issuers, meta;
+    MDB_val k = {6, "format"}, v = {1, "3"};
+    assert_int_equal(index_begin(x, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "issuers", 0, &issuers), 0);
+    assert_int_equal(mdb_drop(txn, issuers, 1), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+static void trust_state(index_t *x, size_t *nissuers, uint64_t *version)
+{
+    MDB_txn *txn;
+    trust_inputs_t in;
+    str_t *list;
+    assert_int_equal(index_begin(x, 1, &txn), 0);
+    assert_int_equal(index_get_trust(x, txn, &in, &list), INDEX_OK);
+    *nissuers = in.nissuers;
+    *version = in.version;
+    free(list);
+    mdb_txn_abort(txn);
+}
+
+static str_t demo_file(const char *name)
+{
+    char path[512];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/demo/%s", dir, name);
+    uint8_t *b = slurp(path, &len);
+    if (b == NULL)
+        fail_msg("test setup: cannot read %s", path);
+    return str_n(b, len);
+}
+
+typedef struct {
+    const char *what;
+    int intermediates; /* still in the store when the index was left at format 3 */
+    int packages;      /* packages (carrying the issuing CA's certificate) are stored */
+    size_t issuers;    /* remembered after the upgrade */
+} upgrade_case_t;
+
+static const upgrade_case_t UPGRADE[] = {
+    {"both CRLs verify: both issuers, from the certificates that verify them", 1, 1, 2},
+    {"the intermediates were taken out (issue 17): the issuing CA found among the packages' certificates", 0,
+     1, 2},
+    {"the intermediates taken out, no package stored: the issuing CA is nowhere, only the root", 0, 0, 1},
+};
+
+/* package-format.md rev. 2 §6: the first writer to open a format-3 index
+ * upgrades it in place, in one transaction, and fills the issuers table from
+ * the CRLs stored (a CRL that stopped verifying included, when the issuer's
+ * certificate is among the packages'); a reader refuses it before, naming
+ * the command; the records are left as they are; a second open changes
+ * nothing. */
+static void test_index_upgrades_format_3_in_place_once(void **state)
+{
+    (void)state;
+    str_t anchors = demo_file("trust/anchors.pem"), inters = demo_file("trust/intermediates.pem");
+    str_t crls[2] = {demo_file("trust/issuing-ca.crl"), demo_file("trust/root-ca.crl")};
+    for (size_t i = 0; i < sizeof UPGRADE / sizeof *UPGRADE; i++) {
+        const upgrade_case_t *uc = &UPGRADE[i];
+        char path[300], why[512];
+        index_t *x;
+        MDB_txn *txn;
+        snprintf(path, sizeof path, "%s/upgrade-%zu", dir, i);
+        assert_int_equal(index_open(path, 0, &x, why, sizeof why), 0);
+        assert_int_equal(index_begin(x, 0, &txn), 0);
+        assert_int_equal(index_set_trust_value(x, txn, "anchors", anchors), 0);
+        assert_int_equal(
+            index_set_trust_value(x, txn, "intermediates", uc->intermediates ? inters : str_c("")), 0);
+        assert_int_equal(index_set_crls(x, txn, crls, 2), 0);
+        for (size_t k = 0; uc->packages && k + 1 < npkgs; k++)
+            assert_int_equal(index_put_doc(x, txn, pkgs[k].code, INDEX_KIND_TRANSCRIPT, 1750000000,
+                                           str_n(pkgs[k].json, pkgs[k].jlen),
+                                           str_n(pkgs[k].p7s, pkgs[k].plen)),
+                             0);
+        assert_int_equal(mdb_txn_commit(txn), 0);
+        size_t n;
+        uint64_t v3, v4, again;
+        trust_state(x, &n, &v3);
+        make_format_3(x);
+        index_close(x);
+
+        assert_int_equal(index_open(path, 1, &x, why, sizeof why), -1);
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "`hocba-publish --db %s status`", path);
+        if (strstr(why, "format 3") == NULL || strstr(why, cmd) == NULL)
+            fail_msg("%s: expected a reader to refuse format 3 naming %s, got: %s", uc->what, cmd, why);
+
+        assert_int_equal(index_open(path, 0, &x, why, sizeof why), 0);
+        assert_int_equal(index_upgraded_from(x), 3);
+        trust_state(x, &n, &v4);
+        if (n != uc->issuers || v4 != v3 + uc->issuers)
+            fail_msg("%s: expected %zu issuers remembered and the trust version %llu, got %zu and %llu",
+                     uc->what, uc->issuers, (unsigned long long)(v3 + uc->issuers), n,
+                     (unsigned long long)v4);
+        assert_int_equal(index_begin(x, 1, &txn), 0);
+        for (size_t k = 0; uc->packages && k + 1 < npkgs; k++) {
+            index_doc_t d;
+            assert_int_equal(index_get_doc(x, txn, pkgs[k].code, INDEX_WITH_CMS, &d), INDEX_OK);
+            assert_true(str_eq(d.payload, str_n(pkgs[k].json, pkgs[k].jlen)));
+            assert_true(str_eq(d.cms, str_n(pkgs[k].p7s, pkgs[k].plen)));
+            index_doc_free(&d);
+        }
+        mdb_txn_abort(txn);
+        index_close(x);
+
+        assert_int_equal(index_open(path, 0, &x, why, sizeof why), 0);
+        assert_int_equal(index_upgraded_from(x), 0);
+        trust_state(x, &n, &again);
+        assert_int_equal(again, v4);
+        assert_int_equal(n, uc->issuers);
+        index_close(x);
+        assert_int_equal(index_open(path, 1, &x, why, sizeof why), 0);
+        index_close(x);
+    }
+    free((void *)anchors.ptr);
+    free((void *)inters.ptr);
+    free((void *)crls[0].ptr);
+    free((void *)crls[1].ptr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_index_splits_ber_files_and_rebuilds_them_byte_for_byte),
         cmocka_unit_test(test_index_refuses_what_is_not_an_index),
         cmocka_unit_test(test_index_refuses_a_newer_format),
+        cmocka_unit_test(test_index_upgrades_format_3_in_place_once),
     };
     return cmocka_run_group_tests_name("index", tests, setup, teardown);
 }

@@ -102,6 +102,7 @@ typedef struct {
     int rl_port, rl_metrics_port;
     pid_t rl_pid;
     char rl_err[320];
+    pid_t other_pid; /* a portal a test starts on an index of its own, 0 once stopped */
 
     harness_code_t *codes;
     size_t ncodes;
@@ -484,27 +485,48 @@ static const char *jtype_name(const jv_t *v)
 
 /* ---- child processes ------------------------------------------------------------- */
 
-/* Run the publisher: publish(c, &r, ARG..., NULL), on the group's index. */
-static void publish(ctx_t *c, harness_run_t *r, ...)
+static void publish_v(ctx_t *c, const char *db, harness_run_t *r, va_list ap)
 {
     const char *argv[16];
     int argc = 0;
     argv[argc++] = c->publish_bin;
     argv[argc++] = "--db";
-    argv[argc++] = c->db;
-    va_list ap;
-    va_start(ap, r);
+    argv[argc++] = db;
     for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 15;)
         argv[argc++] = a;
-    va_end(ap);
     argv[argc] = NULL;
     harness_run(r, NULL, argv, CHILD_TIMEOUT_MS);
+}
+
+/* Run the publisher: publish(c, &r, ARG..., NULL), on the group's index. */
+static void publish(ctx_t *c, harness_run_t *r, ...)
+{
+    va_list ap;
+    va_start(ap, r);
+    publish_v(c, c->db, r, ap);
+    va_end(ap);
+}
+
+/* The same on another index: publish_to(c, DB, &r, ARG..., NULL). */
+static void publish_to(ctx_t *c, const char *db, harness_run_t *r, ...)
+{
+    va_list ap;
+    va_start(ap, r);
+    publish_v(c, db, r, ap);
+    va_end(ap);
 }
 
 #define PUBLISH_OK(c, ...)                                                                                   \
     do {                                                                                                     \
         harness_run_t pr_;                                                                                   \
         publish((c), &pr_, __VA_ARGS__, NULL);                                                               \
+        HARNESS_EXPECT_EXIT(&pr_, 0);                                                                        \
+    } while (0)
+
+#define PUBLISH_TO_OK(c, db, ...)                                                                            \
+    do {                                                                                                     \
+        harness_run_t pr_;                                                                                   \
+        publish_to((c), (db), &pr_, __VA_ARGS__, NULL);                                                      \
         HARNESS_EXPECT_EXIT(&pr_, 0);                                                                        \
     } while (0)
 
@@ -942,20 +964,25 @@ static void expect_api_invalid(ctx_t *c, const char *code, const char *check)
 
 /* ---- the index, by hand (docs/index-format.md) -------------------------------------- */
 
-static MDB_env *lmdb_open(ctx_t *c)
+static MDB_env *lmdb_open_at(const char *db)
 {
     MDB_env *env;
     int rc = mdb_env_create(&env);
     if (rc == 0 && (rc = mdb_env_set_mapsize(env, (size_t)MAP_SIZE)) == 0 &&
         (rc = mdb_env_set_maxdbs(env, 8)) == 0)
-        rc = mdb_env_open(env, c->db, 0, 0664);
+        rc = mdb_env_open(env, db, 0, 0664);
     if (rc != 0) {
         mdb_env_close(env);
-        fail_msg("cannot open the index %s read-write: %s", c->db, mdb_strerror(rc));
+        fail_msg("cannot open the index %s read-write: %s", db, mdb_strerror(rc));
     }
     int dead;
     mdb_reader_check(env, &dead);
     return env;
+}
+
+static MDB_env *lmdb_open(ctx_t *c)
+{
+    return lmdb_open_at(c->db);
 }
 
 /* Copy of table[key] into the arena, or NULL when absent. */
@@ -2482,6 +2509,20 @@ static void expect_invalid_names_nobody(const resp_t *r, const pupil_t *p)
                r->what);
 }
 
+/* The demo's issuing CA's CRL that revokes nothing (portal-pkgs.sh crl), made once. */
+static const char *issuing_empty_crl(ctx_t *c)
+{
+    const char *dir = harness_printf("%s/crl", c->tmp);
+    const char *file = harness_printf("%s/issuing-empty.crl", dir);
+    if (access(file, R_OK) != 0) {
+        harness_run_t k;
+        const char *argv[] = {"bash", FIXTURES_SCRIPT, "crl", c->demo, dir, NULL};
+        harness_run(&k, NULL, argv, CHILD_TIMEOUT_MS);
+        HARNESS_EXPECT_EXIT(&k, 0);
+    }
+    return file;
+}
+
 static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **state)
 {
     ctx_t *c = *state;
@@ -2531,9 +2572,181 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
         named |= jstr(failed->items[i]) && strcmp(jstr(failed->items[i]), "revocation") == 0;
     EXPECT(r, named, "expected results[0].summary.failed_checks to hold \"revocation\", it does not");
 
-    PUBLISH_OK(c, "crl", root);
+    /* the issuing CA's next CRL withdraws the revocation: a CRL of it must
+     * stay in the set (package-format.md §6), or its records answer 503 */
+    PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
     expect_api_status(c, c->crl_bad.code, "valid");
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name);
+}
+
+/* package-format.md §6: `crl` refuses a set with no CRL of the issuing CA
+ * (remembered, in the store) that verifies, naming it and the CRL stored
+ * now; with --drop-unverifiable-crls (here before the command) it goes
+ * ahead and the records under that CA answer 503, until a CRL of it is
+ * published again. Before, the set replaced the CA's CRL without a word. */
+static void test_crl_set_without_a_remembered_issuer_is_refused_then_503(void **state)
+{
+    ctx_t *c = *state;
+    const char *root = harness_printf("%s/trust/root-ca.crl", c->demo);
+    PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
+    expect_api_status(c, c->valid.code, "valid");
+    harness_run_t pr;
+    publish(c, &pr, "crl", root, NULL);
+    HARNESS_EXPECT_EXIT(&pr, 2);
+    HARNESS_CHECK_RUN(strstr(pr.err, "no CRL of CA \"Hocba DEMO Issuing CA\" [") != NULL &&
+                          strstr(pr.err, "CRL number 2 of CA \"Hocba DEMO Issuing CA\"") != NULL,
+                      &pr, "expected the refusal to name the issuing CA and the CRL of it stored now");
+    expect_api_status(c, c->valid.code, "valid");
+
+    PUBLISH_OK(c, "--drop-unverifiable-crls", "crl", root);
+    resp_t *a = get(c, harness_api_path(c->valid.code));
+    resp_t *page = get(c, harness_printf("/v/%s", c->valid.code));
+    PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
+    expect_problem(a, 503, "unavailable");
+    EXPECT_STATUS(page, 503);
+    EXPECT(page, !body_has(page, c->valid.name), "expected no pupil name on the 503 page");
+    expect_api_status(c, c->valid.code, "valid");
+}
+
+/* The value of the /metrics line that starts with `series` (name and
+ * labels), or -1 when there is none. */
+static long long metric(const resp_t *r, const char *series)
+{
+    size_t n = strlen(series);
+    for (const char *p = r->body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, series, n) == 0 && p[n] == ' ')
+            return strtoll(p + n + 1, NULL, 10);
+    return -1;
+}
+
+/* package-format.md §6: /metrics shows each CRL's age, its nextUpdate and
+ * whether it verifies, labelled by its CA (a short hash and the CN) and
+ * number, and how many CAs that publish CRLs have none that verifies; when
+ * the issuing CA's CRL stops verifying the gauges say so, while /healthz
+ * stays 200 (docs/portal.md). None of these existed. */
+static void test_metrics_show_each_crl_age_next_update_and_verifies(void **state)
+{
+    ctx_t *c = *state;
+    const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
+    const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
+    PUBLISH_OK(c, "crl", harness_printf("%s/trust/root-ca.crl", c->demo), issuing_empty_crl(c));
+    resp_t *m = get(c, "/metrics");
+    EXPECT_STATUS(m, 200);
+    const char *issuing = strstr(m->body, "hocba_crl_verifies{issuer=\"");
+    EXPECT(m, issuing != NULL, "expected hocba_crl_verifies series");
+    const char *at = strstr(m->body, ",cn=\"Hocba DEMO Issuing CA\",number=\"2\"}");
+    EXPECT(m, at != NULL && at - m->body > 18, "expected a series of the issuing CA's CRL number 2");
+    const char *hash = harness_strndup(at - 9, 8); /* issuer="HASH" just before */
+    const char *labels = harness_printf("{issuer=\"%s\",cn=\"Hocba DEMO Issuing CA\",number=\"2\"}", hash);
+    long long now = (long long)time(NULL);
+    long long age = metric(m, harness_printf("hocba_crl_age_seconds%s", labels));
+    long long next = metric(m, harness_printf("hocba_crl_next_update_timestamp_seconds%s", labels));
+    EXPECT(m, age >= 0 && age < 3600, "expected the CRL's age in seconds (made minutes ago), got %lld", age);
+    EXPECT(m, next > now, "expected its nextUpdate in the future, got %lld", next);
+    EXPECT(m, metric(m, harness_printf("hocba_crl_verifies%s", labels)) == 1, "expected the CRL to verify");
+    EXPECT(m, metric(m, "hocba_revocation_unchecked_issuers") == 0, "expected no unchecked CA");
+    EXPECT(m,
+           metric(m, harness_printf(
+                         "hocba_issuer_revocation_checked{issuer=\"%s\",cn=\"Hocba DEMO Issuing CA\"}",
+                         hash)) == 1,
+           "expected the issuing CA checked");
+
+    PUBLISH_OK(c, "trust", anchors, "--drop-unverifiable-crls");
+    m = get(c, "/metrics");
+    resp_t *h = get(c, "/healthz");
+    PUBLISH_OK(c, "trust", anchors, inter);
+    EXPECT(m, metric(m, harness_printf("hocba_crl_verifies%s", labels)) == 0,
+           "expected the issuing CA's CRL not to verify without the intermediates");
+    EXPECT(m, metric(m, "hocba_revocation_unchecked_issuers") == 1, "expected one unchecked CA");
+    EXPECT(m,
+           metric(m, harness_printf(
+                         "hocba_issuer_revocation_checked{issuer=\"%s\",cn=\"Hocba DEMO Issuing CA\"}",
+                         hash)) == 0,
+           "expected the issuing CA unchecked");
+    EXPECT_STATUS(h, 200);
+    EXPECT(m, !body_has(m, c->valid.name) && !body_has(m, c->valid.teacher),
+           "expected no personal data in /metrics");
+}
+
+/* One results[i].status of a POST /api/v1/verify answer, or "none". */
+static const char *verify_status(const resp_t *r, size_t i)
+{
+    jv_t *res = jget(json_of(r), "results");
+    const char *st = res && res->t == J_ARR && i < res->n ? jstr(jget(res->items[i], "status")) : NULL;
+    return st ? st : "none";
+}
+
+/* Issue 17, package-format.md rev. 2 §6: a teacher's key is revoked for key
+ * compromise and the transcript it signed is invalid; then the anchors are
+ * given without the intermediates bundle. The issuing CA's CRL no longer
+ * verifies against the store, and had been left out without a word: the
+ * transcript showed valid again. Now `trust` refuses that, naming the CA and
+ * its CRL number; with --drop-unverifiable-crls it goes ahead, and the
+ * revocation of what the CA issued cannot be judged: page,
+ * print and API answer 503 and batch verify says "unavailable" for it, and
+ * for every other record under that CA, never valid; a record that fails
+ * another check (an altered payload) stays invalid. /healthz stays 200
+ * (docs/portal.md). With the intermediates back, the CRL counts again. */
+static void test_crl_that_stops_verifying_answers_503_never_valid(void **state)
+{
+    ctx_t *c = *state;
+    const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
+    const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
+    const char *issuing = harness_printf("%s/trust/issuing-ca.crl", c->demo);
+    const char *root = harness_printf("%s/trust/root-ca.crl", c->demo);
+    PUBLISH_OK(c, "crl", issuing, root);
+    expect_api_invalid(c, c->crl_bad.code, "revocation");
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
+    expect_api_status(c, c->valid.code, "valid");
+
+    /* refused, naming the CA and its CRL; nothing changes */
+    harness_run_t pr;
+    publish(c, &pr, "trust", anchors, NULL);
+    HARNESS_EXPECT_EXIT(&pr, 2);
+    HARNESS_CHECK_RUN(strstr(pr.err, "CRL number 1 of CA \"Hocba DEMO Issuing CA\" [") != NULL, &pr,
+                      "expected the refusal to name the issuing CA and its CRL number");
+    expect_api_invalid(c, c->crl_bad.code, "revocation");
+
+    PUBLISH_OK(c, "trust", anchors, "--drop-unverifiable-crls");
+    size_t len;
+    unsigned char *orig = tamper_payload(c, c->tamper.code, "\"remarks\": \"", &len);
+    resp_t *page = get(c, harness_printf("/v/%s", c->crl_bad.code));
+    resp_t *print = get(c, harness_printf("/v/%s/print", c->crl_bad.code));
+    resp_t *a = get(c, harness_api_path(c->crl_bad.code));
+    resp_t *vpage = get(c, harness_printf("/v/%s", c->valid.code));
+    resp_t *va = get(c, harness_api_path(c->valid.code));
+    resp_t *ta = get(c, harness_api_path(c->tamper.code));
+    const char *body = harness_printf("{\"codes\": [\"%s\", \"%s\", \"%s\", \"%s\"]}", c->crl_bad.code,
+                                      c->valid.code, c->tamper.code, c->unknown[0]);
+    resp_t *batch = post_json(c, "/api/v1/verify", body, strlen(body));
+    resp_t *health = get(c, "/healthz");
+    lmdb_put(c, "docs", c->tamper.code, 16, orig, len, 0); /* before any assertion can jump out */
+
+    EXPECT_STATUS(page, 503);
+    expect_html(page);
+    EXPECT(page, !body_has(page, c->crl_bad.name), "expected no pupil name on the 503 page");
+    EXPECT_STATUS(print, 503);
+    expect_problem(a, 503, "unavailable");
+    EXPECT_STATUS(vpage, 503);
+    EXPECT(vpage, !body_has(vpage, c->valid.name),
+           "expected no pupil name on the 503 page (caches were warm)");
+    expect_problem(va, 503, "unavailable");
+    EXPECT_STATUS(ta, 200);
+    const char *st = jstr(jget(json_of(ta), "status"));
+    EXPECT(ta, st && strcmp(st, "invalid") == 0 && failed_check(json_of(ta), "integrity") != NULL,
+           "expected the altered record to stay invalid (integrity), got %s", st ? st : "none");
+    EXPECT_STATUS(batch, 200);
+    static const char *const want[] = {"unavailable", "unavailable", "invalid", "not_found"};
+    for (size_t i = 0; i < 4; i++)
+        EXPECT(batch, strcmp(verify_status(batch, i), want[i]) == 0,
+               "expected results[%zu].status \"%s\", got %s", i, want[i], verify_status(batch, i));
+    EXPECT_STATUS(health, 200);
+
+    PUBLISH_OK(c, "trust", anchors, inter);
+    expect_api_invalid(c, c->crl_bad.code, "revocation");
+    expect_api_status(c, c->valid.code, "valid");
+    PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
+    expect_api_status(c, c->crl_bad.code, "valid");
 }
 
 static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state)
@@ -2546,7 +2759,8 @@ static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state
     HARNESS_EXPECT_EXIT(&k, 0);
     expect_api_status(c, c->valid.code, "valid");
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
-    PUBLISH_OK(c, "trust", harness_printf("%s/other-root.pem", dir));
+    /* the stored CRLs of the demo's CAs stop verifying: the flag says so */
+    PUBLISH_OK(c, "trust", harness_printf("%s/other-root.pem", dir), "--drop-unverifiable-crls");
 
     expect_api_invalid(c, c->valid.code, "chain");
     resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
@@ -3702,6 +3916,155 @@ static void test_start_with_public_url_path_exits_2(void **state)
 }
 
 /* Stop the group's portal: SIGTERM, exit 0 within 5 s. 0 or -1. */
+/* ---- tests: an index of format 3 (docs/index-format.md) ----------------------------------------- */
+
+/* What a format-3 writer (the build before issue 17) leaves: format 4 adds
+ * only the issuers table, so taking it out and writing format "3" gives
+ * exactly such an index (checked against that build's own output: the same
+ * tables, keys, CRLs and certificates byte for byte). */
+static void make_format_3(const char *db)
+{
+    MDB_env *env = lmdb_open_at(db);
+    MDB_txn *txn = NULL;
+    MDB_dbi issuers, meta;
+    MDB_val k = {6, "format"}, v = {1, "3"};
+    int rc = mdb_txn_begin(env, NULL, 0, &txn);
+    if (rc == 0 && (rc = mdb_dbi_open(txn, "issuers", 0, &issuers)) == 0 &&
+        (rc = mdb_drop(txn, issuers, 1)) == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0 &&
+        (rc = mdb_put(txn, meta, &k, &v, 0)) == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    if (rc != 0)
+        fail_msg("cannot make %s an index of format 3: %s", db, mdb_strerror(rc));
+}
+
+/* Start a portal on db (--cache-entries 0) and wait for its /healthz;
+ * c->other_pid is it. Returns its port. */
+static int start_other_portal(ctx_t *c, const char *db)
+{
+    int port = harness_free_port();
+    assert_true(port > 0);
+    const char *err = harness_printf("%s/portal-other.err", c->tmp);
+    const char *listen = harness_printf("127.0.0.1:%d", port);
+    const char *argv[] = {c->portal_bin,     "--db", db,  "--listen", listen, "--rate-limit", "0",
+                          "--cache-entries", "0",    NULL};
+    c->other_pid = harness_start_bg(argv, err, 0);
+    assert_true(c->other_pid > 0);
+    long start = harness_now_ms();
+    for (;;) {
+        int st;
+        if (waitpid(c->other_pid, &st, WNOHANG) == c->other_pid) {
+            c->other_pid = 0;
+            harness_dump_file_tail("portal output", err);
+            fail_msg("expected a portal on %s to start, it ended: %s", db, harness_wait_status_text(st));
+        }
+        if (request_to(NULL, port, "GET", "/healthz", NULL, NULL, 0)->status == 200)
+            return port;
+        if (harness_now_ms() - start > READY_TIMEOUT_MS) {
+            harness_dump_file_tail("portal output", err);
+            fail_msg("expected a portal on %s to answer /healthz 200 within %d ms", db, READY_TIMEOUT_MS);
+        }
+        harness_sleep_ms(50);
+    }
+}
+
+static void stop_other_portal(ctx_t *c)
+{
+    int st;
+    if (c->other_pid > 0)
+        harness_stop(c->other_pid, SIGTERM, STOP_TIMEOUT_MS, &st);
+    c->other_pid = 0;
+}
+
+/* What the API answers for a code of codes.txt: its status, "not_found" for
+ * a 404, "unavailable" for a 503. */
+static const char *api_answer(int port, const char *code)
+{
+    resp_t *r = request_to(NULL, port, "GET", harness_api_path(code), NULL, NULL, 0);
+    if (r->status == 404)
+        return "not_found";
+    if (r->status == 503)
+        return "unavailable";
+    const char *s = r->status == 200 ? jstr(jget(json_of(r), "status")) : NULL;
+    return s ? s : harness_printf("HTTP %d", r->status);
+}
+
+typedef struct {
+    const char *what;
+    int without_intermediates; /* the anchors were given again without the intermediates bundle */
+} format_3_case_t;
+
+static const format_3_case_t FORMAT_3[] = {
+    {"the demo with its CRLs: every code answers as before", 0},
+    /* what format 3 let through (issue 17): the issuing CA's CRL no longer
+     * verified and was left out; the upgrade finds that CA among the
+     * packages' certificates, and its records fail closed */
+    {"the anchors given again without the intermediates: every record answers \"cannot check now\"", 1},
+};
+
+/* package-format.md rev. 2 §6: an index written under revision 1 (format
+ * 3) is upgraded in place by the first hocba-publish command that opens it;
+ * the portal refuses it until then, naming that command, and afterwards
+ * every code answers as before (codes.txt: the demo with its CRLs). Running
+ * the command again changes nothing. An index left with a CRL that no longer
+ * verified comes out of the upgrade failing closed. */
+static void test_format_3_index_is_refused_by_the_portal_until_status_upgrades_it(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t k = 0; k < sizeof FORMAT_3 / sizeof *FORMAT_3; k++) {
+        const format_3_case_t *fc = &FORMAT_3[k];
+        const char *db = harness_printf("%s/format-3-%zu", c->tmp, k);
+        const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
+        harness_run_t r;
+        PUBLISH_TO_OK(c, db, "trust", anchors, harness_printf("%s/trust/intermediates.pem", c->demo));
+        PUBLISH_TO_OK(c, db, "schools", harness_printf("%s/schools.json", c->demo));
+        PUBLISH_TO_OK(c, db, "batch", harness_printf("%s/batch", c->demo));
+        PUBLISH_TO_OK(c, db, "crl", harness_printf("%s/trust/issuing-ca.crl", c->demo),
+                      harness_printf("%s/trust/root-ca.crl", c->demo));
+        if (fc->without_intermediates)
+            PUBLISH_TO_OK(c, db, "trust", anchors, "--drop-unverifiable-crls");
+        make_format_3(db);
+
+        const char *args[] = {"--db", db, "--listen", harness_printf("127.0.0.1:%d", harness_free_port()),
+                              NULL};
+        run_portal(c, &r, args);
+        HARNESS_EXPECT_EXIT(&r, 2);
+        const char *cmd = harness_printf("hocba-publish --db %s status", db);
+        HARNESS_CHECK_RUN(count_lines(r.err) == 1 && strstr(r.err, cmd) != NULL, &r,
+                          "%s: expected one line naming `%s`, the command that upgrades the index", fc->what,
+                          cmd);
+
+        publish_to(c, db, &r, "status", "--json", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(strstr(r.err, "upgraded") != NULL, &r,
+                          "%s: expected the publisher to say it upgraded", fc->what);
+        long version = harness_count_of(r.out, "trust_version", 0);
+        publish_to(c, db, &r, "status", "--json", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(
+            strstr(r.err, "upgraded") == NULL && harness_count_of(r.out, "trust_version", 0) == version, &r,
+            "%s: expected a second status to change nothing (trust_version %ld)", fc->what, version);
+
+        int port = start_other_portal(c, db);
+        for (size_t i = 0; i < c->ncodes; i++) {
+            const harness_code_t *e = &c->codes[i];
+            const char *want = strcmp(e->expect, "recall-notice") == 0       ? "not_found"
+                               : fc->without_intermediates                   ? "unavailable"
+                               : strcmp(e->expect, "invalid-after-crl") == 0 ? "invalid"
+                                                                             : e->expect;
+            const char *got = api_answer(port, e->code);
+            if (strcmp(got, want) != 0) {
+                stop_other_portal(c);
+                fail_msg("%s: after the upgrade, expected %s for %s (%s), got %s", fc->what, want, e->code,
+                         e->desc, got);
+            }
+        }
+        stop_other_portal(c);
+    }
+}
+
 static int stop_portal(ctx_t *c, char *why, size_t n)
 {
     if (c->pid <= 0)
@@ -3885,6 +4248,8 @@ static int group_teardown(void **state)
     char why[160];
     if (c->rl_pid > 0)
         harness_kill(c->rl_pid);
+    if (c->other_pid > 0)
+        harness_kill(c->other_pid);
     if (stop_portal(c, why, sizeof why) != 0) {
         print_error("the portal did not exit 0 on SIGTERM within %d ms: %s\n", STOP_TIMEOUT_MS, why);
         harness_dump_file_tail("portal output", c->perr);
@@ -4050,6 +4415,9 @@ int main(void)
         cmocka_unit_test(test_healthz_answers_200),
         cmocka_unit_test(test_metrics_answers_prometheus_text),
         cmocka_unit_test(test_key_compromise_crl_makes_code_invalid_on_next_request),
+        cmocka_unit_test(test_crl_that_stops_verifying_answers_503_never_valid),
+        cmocka_unit_test(test_crl_set_without_a_remembered_issuer_is_refused_then_503),
+        cmocka_unit_test(test_metrics_show_each_crl_age_next_update_and_verifies),
         cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
         cmocka_unit_test(test_record_under_another_code_answers_invalid),
@@ -4080,6 +4448,7 @@ int main(void)
         cmocka_unit_test(test_access_log_hashes_a_code_under_static),
         cmocka_unit_test(test_access_log_hashes_a_code_anywhere_in_the_query),
         cmocka_unit_test(test_access_log_cuts_client_address_to_24),
+        cmocka_unit_test(test_format_3_index_is_refused_by_the_portal_until_status_upgrades_it),
         cmocka_unit_test(test_start_with_missing_db_exits_2_with_one_line),
         cmocka_unit_test(test_start_on_a_port_in_use_exits_2),
         cmocka_unit_test(test_start_with_unknown_option_exits_2),

@@ -1042,6 +1042,197 @@ static void test_batch_ber_packages_of_other_producers_are_published(void **stat
 
 /* ---- tests: usage -------------------------------------------------------------------------- */
 
+/* package-format.md rev. 2 §6: once the issuing CA has published a CRL, a
+ * package under it whose revocation cannot be judged now (its CRL no longer
+ * verifies: the intermediates were taken out of the store, the packages
+ * still carry the CA's certificate) is refused by batch, naming the CA:
+ * transcripts and recall notices alike, and a package that fails another
+ * check keeps its own reason. With the intermediates back they publish.
+ * Before, they were published as valid: the CRL was left out unseen. */
+static void test_batch_refuses_packages_whose_revocation_cannot_be_judged(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "unjudged", 1);
+    pub(c, &r, db, "trust", "@trust/anchors.pem", "--drop-unverifiable-crls", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    static const char *const why = "revocation: cannot be checked now: CA \"Hocba Test Issuing CA\"";
+    pub(c, &r, db, "batch", "@batch-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_refused_line(&r, "recall-good1", why, "hocba-publish crl");
+    pub(c, &r, db, "batch", "@batch-mixed", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_refused_line(&r, "mixed1", why, NULL);
+    expect_refused_line(&r, "mixed2", why, NULL);
+    expect_refused_line(&r, "altered", "integrity", NULL);
+    char line[LINE_MAX_LEN];
+    LINE_OF(&r, "altered", line);
+    HARNESS_CHECK_RUN(strstr(line, "cannot be checked now") == NULL, &r,
+                      "expected the altered package refused for its integrity only, got \"%.300s\"", line);
+    EXPECT_COUNT(c, db, "transcript", (long)NGOOD);
+
+    pub(c, &r, db, "trust", "@trust/anchors.pem", "@trust/intermediates.pem", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "batch", "@batch-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_published_line(c, &r, "batch-recall", "recall-good1", "published");
+    expect_published_line(c, &r, "batch-recall", "good1-corrected", "published");
+}
+
+/* ---- tests: trust and crl keep the CRLs verifiable (package-format.md §6) ------------------------ */
+
+typedef struct {
+    const char *args[5]; /* after --db DB; '@' names a fixture */
+    int exit;
+    const char *err1, *err2; /* what stderr must hold, or NULL */
+} drop_step_t;
+
+typedef struct {
+    const char *what;
+    drop_step_t steps[2];
+    int unchecked; /* afterwards the issuing CA's revocation cannot be judged: batch-good is refused */
+} drop_case_t;
+
+#define ISSUING "CA \"Hocba Test Issuing CA\" ["
+static const drop_case_t DROP[] = {
+    {"trust without the intermediates is refused, naming the CA and its CRL",
+     {{{"trust", "@trust/anchors.pem"}, 2, "CRL number 4096 of " ISSUING, "--drop-unverifiable-crls"}},
+     0},
+    {"trust without the intermediates goes ahead with --drop-unverifiable-crls",
+     {{{"trust", "@trust/anchors.pem", "--drop-unverifiable-crls"}, 0, "CRL number 4096 of " ISSUING, NULL}},
+     1},
+    {"the flag before the command (anywhere on the line)",
+     {{{"--drop-unverifiable-crls", "trust", "@trust/anchors.pem"}, 0, ISSUING, NULL}},
+     1},
+    {"the same anchors and intermediates again lose nothing",
+     {{{"trust", "@trust/anchors.pem", "@trust/intermediates.pem"}, 0, NULL, NULL}},
+     0},
+    {"crl without a CRL of the issuing CA is refused, naming it and its stored CRL",
+     {{{"crl", "@trust/root.crl"}, 2, "no CRL of " ISSUING, "CRL number 4096 of " ISSUING}},
+     0},
+    {"crl without a CRL of the issuing CA goes ahead with --drop-unverifiable-crls",
+     {{{"crl", "@trust/root.crl", "--drop-unverifiable-crls"}, 0, "no CRL of " ISSUING, NULL}},
+     1},
+    {"a CRL past its nextUpdate still counts",
+     {{{"crl", "@trust/issuing-stale.crl", "@trust/root.crl"}, 0, NULL, NULL}},
+     0},
+    {"dropped with crl, then a CRL of the CA published again",
+     {{{"crl", "@trust/root.crl", "--drop-unverifiable-crls"}, 0, NULL, NULL},
+      {{"crl", "@trust/issuing.crl", "@trust/root.crl"}, 0, NULL, NULL}},
+     0},
+    {"dropped with trust, then the intermediates given back",
+     {{{"trust", "@trust/anchors.pem", "--drop-unverifiable-crls"}, 0, NULL, NULL},
+      {{"trust", "@trust/anchors.pem", "@trust/intermediates.pem"}, 0, NULL, NULL}},
+     0},
+};
+
+static long trust_version_of(ctx_t *c, const char *db)
+{
+    harness_run_t r;
+    pub(c, &r, db, "status", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    return harness_count_of(r.out, "trust_version", 0);
+}
+
+/* package-format.md §6: once the issuing CA has published a CRL, `trust`
+ * refuses (exit 2) anchors and intermediates under which its stored CRL
+ * would no longer verify, and `crl` a set with no CRL of it that verifies,
+ * naming the CA and the CRL, and change nothing; --drop-unverifiable-crls
+ * (anywhere on the line) goes ahead, and then its packages cannot be judged
+ * (batch refuses them) until a CRL of it verifies again. Before, both went
+ * ahead and the CRL was left out without a word. */
+static void test_trust_and_crl_refuse_to_leave_a_crl_unverifiable(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < sizeof DROP / sizeof *DROP; i++) {
+        const drop_case_t *dc = &DROP[i];
+        char db[512];
+        harness_run_t r;
+        make_index(c, db, sizeof db, harness_printf("drop-%zu", i), 0);
+        for (size_t k = 0; k < 2 && dc->steps[k].args[0] != NULL; k++) {
+            const drop_step_t *st = &dc->steps[k];
+            long before = trust_version_of(c, db);
+            const char *const *a = st->args;
+            pub(c, &r, db, a[0], a[1], a[2], a[3], a[4], NULL);
+            HARNESS_CHECK_RUN(r.status == st->exit, &r, "%s: expected exit status %d, got %s", dc->what,
+                              st->exit, harness_ending(&r));
+            HARNESS_CHECK_RUN(
+                (!st->err1 || strstr(r.err, st->err1)) && (!st->err2 || strstr(r.err, st->err2)), &r,
+                "%s: expected stderr to hold \"%s\"%s%s%s", dc->what, st->err1 ? st->err1 : "",
+                st->err2 ? " and \"" : "", st->err2 ? st->err2 : "", st->err2 ? "\"" : "");
+            if (st->exit == 2 && trust_version_of(c, db) != before)
+                fail_msg("%s: expected nothing changed (trust_version %ld), it is %ld", dc->what, before,
+                         trust_version_of(c, db));
+        }
+        pub(c, &r, db, "batch", "@batch-good", NULL);
+        HARNESS_CHECK_RUN(r.status == (dc->unchecked ? 1 : 0), &r, "%s: expected batch-good %s, got %s",
+                          dc->what, dc->unchecked ? "refused" : "published", harness_ending(&r));
+        for (size_t k = 0; k < NGOOD; k++) {
+            if (dc->unchecked)
+                expect_refused_line(&r, GOOD[k], "revocation: cannot be checked now: " ISSUING, NULL);
+            else
+                expect_published_line(c, &r, "batch-good", GOOD[k], "published");
+        }
+    }
+}
+
+typedef struct {
+    const char *what;
+    const char *args[4]; /* a command run after make_index (crl issuing.crl), or none */
+    const char *text[3]; /* what `status` must print */
+    const char *json[3]; /* what `status --json` must print */
+} status_case_t;
+
+static const status_case_t STATUS[] = {
+    {"the issuing CA's CRL",
+     {NULL},
+     {"CRL number 4096 of " ISSUING, "ago), next update 20", ", verifies\n"},
+     {"\"issuer_cn\":\"Hocba Test Issuing CA\",\"number\":\"4096\",\"this_update\":\"20",
+      "\"next_update_past\":false,\"verifies\":true", "\"issuers_unchecked\":0"}},
+    {"a CRL past its nextUpdate",
+     {"crl", "@trust/issuing-stale.crl", "@trust/root.crl"},
+     {"CRL number 4097 of " ISSUING, "next update 2025-02-01T00:00:00Z (past: it still counts), verifies",
+      "CRL number 1 of CA \"Hocba Test Root CA\""},
+     {"\"number\":\"4097\",\"this_update\":\"2025-01-01T00:00:00Z\"",
+      "\"next_update\":\"2025-02-01T00:00:00Z\","
+      "\"next_update_past\":true,\"verifies\":true",
+      "\"issuers_unchecked\":0"}},
+    {"the issuing CA's CRL no longer verifying",
+     {"trust", "@trust/anchors.pem", "--drop-unverifiable-crls"},
+     {"CRL number 4096 of " ISSUING, "does NOT verify", "warning: " ISSUING},
+     {"\"verifies\":false", "\"checked\":false,\"in_store\":false", "\"issuers_unchecked\":1"}},
+};
+
+/* package-format.md §6: `status` (text and --json) shows each CRL with its
+ * CA, number, age and nextUpdate and whether it verifies, and warns of a CA
+ * that publishes CRLs with none that verifies. It showed only counts. */
+static void test_status_shows_each_crl_age_next_update_and_whether_it_verifies(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < sizeof STATUS / sizeof *STATUS; i++) {
+        const status_case_t *sc = &STATUS[i];
+        char db[512];
+        harness_run_t r;
+        make_index(c, db, sizeof db, harness_printf("status-%zu", i), 0);
+        if (sc->args[0] != NULL) {
+            pub(c, &r, db, sc->args[0], sc->args[1], sc->args[2], sc->args[3], NULL);
+            HARNESS_EXPECT_EXIT(&r, 0);
+        }
+        for (int json = 0; json < 2; json++) {
+            pub(c, &r, db, "status", json ? "--json" : NULL, NULL);
+            HARNESS_EXPECT_EXIT(&r, 0);
+            const char *const *want = json ? sc->json : sc->text;
+            for (int k = 0; k < 3; k++)
+                HARNESS_CHECK_RUN(strstr(r.out, want[k]) != NULL, &r,
+                                  "%s: expected `status%s` to print \"%s\"", sc->what, json ? " --json" : "",
+                                  want[k]);
+        }
+        HARNESS_CHECK_RUN(is_json_object(r.out), &r, "%s: expected one JSON object from status --json",
+                          sc->what);
+    }
+}
+
 static void test_usage_without_subcommand_exits_2(void **state)
 {
     ctx_t *c = *state;
@@ -1201,6 +1392,9 @@ int main(void)
         cmocka_unit_test(test_batch_one_person_in_two_roles_is_published),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_batch_ber_packages_of_other_producers_are_published),
+        cmocka_unit_test(test_batch_refuses_packages_whose_revocation_cannot_be_judged),
+        cmocka_unit_test(test_trust_and_crl_refuse_to_leave_a_crl_unverifiable),
+        cmocka_unit_test(test_status_shows_each_crl_age_next_update_and_whether_it_verifies),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),

@@ -168,7 +168,7 @@ static int teardown(void **state)
 static trust_t *make_trust(str_t a, str_t reg, int with_crls, uint64_t version)
 {
     str_t crls[2] = {crl_issuing, crl_root};
-    trust_inputs_t in = {version, a, inters, reg, with_crls ? (crl_root.len ? 2 : 1) : 0, crls};
+    trust_inputs_t in = {version, a, inters, reg, with_crls ? (crl_root.len ? 2 : 1) : 0, crls, 0, NULL};
     trust_t *t = NULL;
     char why[TRUST_WHY_LEN];
     if (trust_build(&in, &t, why, sizeof why) != 0)
@@ -479,7 +479,7 @@ static void test_trust_uses_every_crl_of_a_pem_bundle(void **state)
     free((void *)mixed.ptr);
     trust_free(t);
 
-    trust_inputs_t in = {7, anchors, inters, registry, 1, &bundle};
+    trust_inputs_t in = {7, anchors, inters, registry, 1, &bundle, 0, NULL};
     assert_int_equal(trust_build(&in, &t, why, sizeof why), 0);
     assert_int_equal(trust_crl_count(t), 2);
     assert_int_equal(trust_crls_rejected(t), 0);
@@ -1025,7 +1025,7 @@ static void test_verify_finds_the_valid_chain_beside_an_expired_ca_copy(void **s
         memcpy(both + (order == 0 ? oldpem.len : inters.len), order == 0 ? inters.ptr : oldpem.ptr,
                order == 0 ? inters.len : oldpem.len);
         trust_inputs_t in = {
-            40 + (uint64_t)order, anchors, str_n(both, oldpem.len + inters.len), registry, 0, NULL};
+            40 + (uint64_t)order, anchors, str_n(both, oldpem.len + inters.len), registry, 0, NULL, 0, NULL};
         trust_t *t = NULL;
         char why[TRUST_WHY_LEN];
         if (trust_build(&in, &t, why, sizeof why) != 0)
@@ -1096,7 +1096,7 @@ static void test_verify_ca_compromise_counts_whatever_the_date(void **state)
     static const int reasons[] = {CRL_REASON_CA_COMPROMISE, CRL_REASON_SUPERSEDED};
     for (int i = 0; i < 2; i++) {
         str_t crl = root_crl_revoking_issuing(reasons[i]);
-        trust_inputs_t in = {60 + (uint64_t)i, anchors, inters, registry, 1, &crl};
+        trust_inputs_t in = {60 + (uint64_t)i, anchors, inters, registry, 1, &crl, 0, NULL};
         trust_t *t = NULL;
         char why[TRUST_WHY_LEN];
         if (trust_build(&in, &t, why, sizeof why) != 0)
@@ -1176,7 +1176,7 @@ static void test_verify_chains_are_read_whole_on_threads(void **state)
         fail_msg("test setup: %s does not carry the issuing CA's certificate", x->stem);
     memcpy(at, old, (size_t)olen);
 
-    trust_inputs_t in = {50, anchors, str_n("", 0), registry, 0, NULL};
+    trust_inputs_t in = {50, anchors, str_n("", 0), registry, 0, NULL, 0, NULL};
     trust_t *t = NULL;
     char why[TRUST_WHY_LEN];
     if (trust_build(&in, &t, why, sizeof why) != 0)
@@ -1308,10 +1308,181 @@ static void test_verify_accepts_rsa_pss_from_the_stock_tool(void **state)
     free((void *)p7s.ptr);
 }
 
+/* ---- revocation fails closed (package-format.md §6) -------------------------------------------- */
+
+/* The DER of the demo's certificate keys/LABEL.pem (free it). */
+static str_t demo_cert_der(const char *label)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/keys/%s.pem", dir, label);
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    unsigned char *der = NULL;
+    int n = x ? i2d_X509(x, &der) : -1;
+    X509_free(x);
+    if (n <= 0)
+        fail_msg("test setup: cannot read %s", path);
+    char *copy = malloc((size_t)n);
+    memcpy(copy, der, (size_t)n);
+    OPENSSL_free(der);
+    return str_n(copy, (size_t)n);
+}
+
+/* One row: trust inputs, and what a valid package, the revoked teacher's
+ * package and an altered package give under them. */
+typedef struct {
+    const char *what;
+    int intermediates;         /* the intermediates bundle is in the store */
+    int crl_issuing, crl_root; /* which CRLs are stored */
+    int remember_issuing, remember_root;
+    int valid_ok, valid_unjudged;     /* a valid package */
+    int revoked_ok, revoked_unjudged; /* the keyCompromise teacher's */
+    size_t unchecked;                 /* trust_issuers_unchecked */
+} remembered_case_t;
+
+static const remembered_case_t REMEMBERED[] = {
+    {"both CAs remembered, their CRLs verify", 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+    {"the intermediates taken out of the store: the issuing CA's CRL no longer verifies", 0, 1, 1, 1, 1, 1, 1,
+     1, 1, 1},
+    {"the issuing CA's CRL dropped from the set", 1, 0, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"no CA ever published a CRL: nothing to judge against", 1, 0, 0, 0, 0, 1, 0, 1, 0, 0},
+    {"an issuer not remembered, its CRL taken out: as before", 1, 0, 1, 0, 1, 1, 0, 1, 0, 0},
+    {"the root's CRL dropped: the issuing CA's own revocation cannot be judged", 1, 1, 0, 1, 1, 1, 1, 0, 1,
+     1},
+};
+
+/* Once an issuer has published a CRL it is judged against a CRL of it that
+ * verifies now; without one, every signature under it is "cannot check
+ * now" (unjudged, never valid), while a package that fails another check
+ * stays invalid. The revoked teacher's package was valid in rows 2 and 3:
+ * its CRL was silently left out. */
+static void test_verify_remembered_issuer_without_a_verifying_crl_is_unjudged(void **state)
+{
+    (void)state;
+    const pkg_t *good = find_expected("valid"), *revoked = find_expected("invalid-after-crl");
+    assert_non_null(good);
+    assert_non_null(revoked);
+    str_t issuing = demo_cert_der("issuing-ca"), root = demo_cert_der("root-ca");
+    trust_issuer_t both[2];
+    assert_int_equal(trust_issuer_of_cert((const uint8_t *)issuing.ptr, issuing.len, &both[0]), 0);
+    assert_int_equal(trust_issuer_of_cert((const uint8_t *)root.ptr, root.len, &both[1]), 0);
+    uint8_t *altered = malloc(good->jlen);
+    memcpy(altered, good->json, good->jlen);
+    altered[good->jlen / 2] ^= 0x01;
+    verdict_t *v = malloc(sizeof *v);
+    for (size_t i = 0; i < sizeof REMEMBERED / sizeof *REMEMBERED; i++) {
+        const remembered_case_t *rc = &REMEMBERED[i];
+        str_t crls[2];
+        trust_issuer_t remembered[2];
+        size_t ncrls = 0, nrem = 0;
+        if (rc->crl_issuing)
+            crls[ncrls++] = crl_issuing;
+        if (rc->crl_root)
+            crls[ncrls++] = crl_root;
+        if (rc->remember_issuing)
+            remembered[nrem++] = both[0];
+        if (rc->remember_root)
+            remembered[nrem++] = both[1];
+        trust_inputs_t in = {100 + i,  anchors,   rc->intermediates ? inters : str_c(""),
+                             registry, ncrls,     crls,
+                             nrem,     remembered};
+        trust_t *t = NULL;
+        char why[TRUST_WHY_LEN];
+        if (trust_build(&in, &t, why, sizeof why) != 0)
+            fail_msg("%s: trust_build: %s", rc->what, why);
+        if (trust_issuers_unchecked(t) != rc->unchecked)
+            fail_msg("%s: expected %zu remembered issuers without a verifying CRL, got %zu", rc->what,
+                     rc->unchecked, trust_issuers_unchecked(t));
+        const pkg_t *pk[2] = {good, revoked};
+        for (int k = 0; k < 2; k++) {
+            verify_one(t, pk[k], pk[k]->json, v);
+            int want_ok = k ? rc->revoked_ok : rc->valid_ok,
+                want_unjudged = k ? rc->revoked_unjudged : rc->valid_unjudged;
+            if (v->ok != want_ok || (v->unjudged > 0) != want_unjudged) {
+                char r[1024];
+                verify_reason(v, r, sizeof r);
+                fail_msg("%s: the %s package: expected %s%s, got %s%s (%s)", rc->what,
+                         k ? "revoked teacher's" : "valid", want_ok ? "ok" : "not ok",
+                         want_unjudged ? " and unjudged" : "", v->ok ? "ok" : "not ok",
+                         v->unjudged ? " and unjudged" : "", r);
+            }
+            if (v->unjudged && strstr(v->unjudged_ca, "Hocba DEMO") == NULL)
+                fail_msg("%s: expected the CA that cannot be checked named, got \"%s\"", rc->what,
+                         v->unjudged_ca);
+        }
+        /* a package that fails another check keeps its failure */
+        pkg_t copy = *good;
+        verify_one(t, &copy, altered, v);
+        if (v->ok || !failed(v, VERIFY_INTEGRITY, NULL))
+            fail_msg("%s: expected the altered package to fail integrity", rc->what);
+        trust_free(t);
+    }
+    free(v);
+    free(altered);
+    free((void *)issuing.ptr);
+    free((void *)root.ptr);
+}
+
+/* What status and /metrics show of each CRL: its issuer (CN and a short
+ * hash of name and key), number, dates, and whether it verifies; and of each
+ * remembered issuer whether a CRL of it verifies and whether it is in the
+ * store. A CRL that no longer verifies is still attributed to its issuer by
+ * the remembered key. */
+static void test_trust_reports_each_crl_and_remembered_issuer(void **state)
+{
+    (void)state;
+    str_t issuing = demo_cert_der("issuing-ca"), root = demo_cert_der("root-ca");
+    trust_issuer_t both[2];
+    unsigned char issuing_id[32];
+    char issuing_hash[9];
+    assert_int_equal(trust_issuer_of_cert((const uint8_t *)issuing.ptr, issuing.len, &both[0]), 0);
+    assert_int_equal(trust_issuer_of_cert((const uint8_t *)root.ptr, root.len, &both[1]), 0);
+    assert_int_equal(trust_issuer_id(&both[0], issuing_id), 0);
+    str_hex(issuing_id, 4, issuing_hash);
+    str_t crls[2] = {crl_issuing, crl_root};
+    for (int with_inters = 1; with_inters >= 0; with_inters--) {
+        trust_inputs_t in = {7, anchors, with_inters ? inters : str_c(""), registry, 2, crls, 2, both};
+        trust_t *t = NULL;
+        char why[TRUST_WHY_LEN];
+        assert_int_equal(trust_build(&in, &t, why, sizeof why), 0);
+        const trust_crl_info_t *ci;
+        assert_int_equal(trust_crl_infos(t, &ci), 2);
+        const trust_crl_info_t *is = &ci[0];
+        if (strcmp(is->issuer_cn, "Hocba DEMO Issuing CA") != 0 ||
+            strcmp(is->issuer_hash, issuing_hash) != 0 || !is->issuer_known || is->verifies != with_inters ||
+            is->file != 0)
+            fail_msg("with%s intermediates: expected the issuing CA's CRL as \"Hocba DEMO Issuing CA\" [%s], "
+                     "verifying %d, got \"%s\" [%s], known %d, verifying %d",
+                     with_inters ? "" : "out", issuing_hash, with_inters, is->issuer_cn, is->issuer_hash,
+                     is->issuer_known, is->verifies);
+        assert_string_equal(is->number, "1");
+        assert_true(is->this_update > 1700000000 && is->next_update > is->this_update);
+        assert_true(ci[1].verifies && strstr(ci[1].issuer_cn, "Hocba DEMO Root CA") == ci[1].issuer_cn);
+        const trust_issuer_info_t *ii;
+        assert_int_equal(trust_issuer_infos(t, &ii), 2);
+        assert_memory_equal(ii[0].id, issuing_id, 32);
+        assert_int_equal(ii[0].checked, with_inters);
+        assert_int_equal(ii[0].in_store, with_inters);
+        assert_true(ii[1].checked && ii[1].in_store);
+        /* the package's own copy of the issuing CA is that issuer: what it issued is unjudged */
+        trust_der_t d;
+        assert_int_equal(trust_der(&d, (const uint8_t *)issuing.ptr, issuing.len), 0);
+        const trust_cert_t *c = trust_cert_get(t, &d);
+        assert_non_null(c);
+        assert_memory_equal(c->ca_id, issuing_id, 32);
+        assert_int_equal(c->revocations_unknown, !with_inters);
+        trust_free(t);
+    }
+    free((void *)issuing.ptr);
+    free((void *)root.ptr);
+}
+
 static void test_trust_refuses_bad_inputs(void **state)
 {
     (void)state;
-    trust_inputs_t in = {1, str_c(""), str_c(""), str_c(""), 0, NULL};
+    trust_inputs_t in = {1, str_c(""), str_c(""), str_c(""), 0, NULL, 0, NULL};
     trust_t *t = NULL;
     char why[TRUST_WHY_LEN];
     assert_int_equal(trust_build(&in, &t, why, sizeof why), -1);
@@ -1973,6 +2144,8 @@ int main(void)
         cmocka_unit_test(test_verify_accepts_attributes_signed_unsorted_as_openssl_does),
         cmocka_unit_test(test_cms_refuses_hostile_ber_with_its_reason),
         cmocka_unit_test(test_verify_refuses_a_signer_certificate_in_ber),
+        cmocka_unit_test(test_verify_remembered_issuer_without_a_verifying_crl_is_unjudged),
+        cmocka_unit_test(test_trust_reports_each_crl_and_remembered_issuer),
     };
     return cmocka_run_group_tests_name("verify", tests, setup, teardown);
 }

@@ -75,11 +75,13 @@ typedef struct {
 
 static void die_usage(void)
 {
-    fprintf(stderr, "usage: hocba-publish --db PATH trust ANCHORS.pem [INTERMEDIATES.pem]\n"
-                    "       hocba-publish --db PATH crl FILE...\n"
-                    "       hocba-publish --db PATH schools REGISTRY.json\n"
-                    "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
-                    "       hocba-publish --db PATH status [--json]\n");
+    fprintf(
+        stderr,
+        "usage: hocba-publish --db PATH trust ANCHORS.pem [INTERMEDIATES.pem] [--drop-unverifiable-crls]\n"
+        "       hocba-publish --db PATH crl FILE... [--drop-unverifiable-crls]\n"
+        "       hocba-publish --db PATH schools REGISTRY.json\n"
+        "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
+        "       hocba-publish --db PATH status [--json]\n");
     exit(EXIT_NOTHING);
 }
 
@@ -141,24 +143,51 @@ static int read_file(const char *path, size_t max, uint8_t **out, size_t *len, c
     return read_file_at(AT_FDCWD, path, 0, max, out, len, why, whylen);
 }
 
+/* The trust store of the inputs txn sees (the remembered issuers included).
+ * Without the registry (with_registry 0) it still judges chains and CRLs:
+ * what `trust` and `crl` compare. */
+static int build_trust_from(index_t *ix, MDB_txn *txn, int with_registry, trust_t **trust, char *why,
+                            size_t whylen)
+{
+    trust_inputs_t in;
+    str_t *crls = NULL;
+    int rc = index_get_trust(ix, txn, &in, &crls);
+    if (rc != 0) {
+        snprintf(why, whylen, "cannot read the trust inputs: %s", index_strerror(rc));
+    } else {
+        if (!with_registry)
+            in.registry = str_n(NULL, 0);
+        rc = trust_build(&in, trust, why, whylen);
+    }
+    free(crls);
+    return rc == 0 ? 0 : -1;
+}
+
 static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
 {
     MDB_txn *txn;
-    trust_inputs_t in;
-    str_t *crls = NULL;
     int rc = index_begin(ix, 1, &txn);
     if (rc != 0) {
         snprintf(why, whylen, "cannot read the index: %s", index_strerror(rc));
         return -1;
     }
-    rc = index_get_trust(ix, txn, &in, &crls);
-    if (rc != 0)
-        snprintf(why, whylen, "cannot read the trust inputs: %s", index_strerror(rc));
-    else
-        rc = trust_build(&in, trust, why, whylen);
-    free(crls);
+    rc = build_trust_from(ix, txn, 1, trust, why, whylen);
     mdb_txn_abort(txn);
-    return rc == 0 ? 0 : -1;
+    return rc;
+}
+
+/* package-format.md §6: once a CRL of an issuer is published, the index
+ * remembers the issuer for good. Every CRL that verifies in t (the store as
+ * the write transaction leaves it) names one. */
+static int remember_issuers(index_t *ix, MDB_txn *txn, const trust_t *t)
+{
+    const trust_crl_info_t *ci;
+    size_t n = trust_crl_infos(t, &ci);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (ci[i].verifies)
+            rc = index_remember_issuer(ix, txn, &ci[i].issuer);
+    return rc;
 }
 
 /* ---- trust, crl, schools ------------------------------------------------------ */
@@ -176,13 +205,47 @@ static int commit_or_say(index_t *ix, MDB_txn *txn, int rc, const char *what)
     return 0;
 }
 
-static int cmd_trust(index_t *ix, int argc, char **argv)
+/* A CRL, as the refusals and warnings of `trust` and `crl` name it. */
+static const char *crl_words(const trust_crl_info_t *ci, char *out, size_t n)
+{
+    snprintf(out, n, "CRL %s%s of CA \"%s\" [%s]", ci->number[0] ? "number " : "(no number)", ci->number,
+             ci->issuer_cn, ci->issuer_hash);
+    return out;
+}
+
+/* package-format.md §6: `trust` must not leave a stored CRL unverifiable
+ * unseen. Says which CRLs that verify with `before` (the store now; NULL
+ * when there is none) would not with `after` (the same CRLs and issuers
+ * under the new anchors and intermediates).
+ * @return how many. */
+static size_t crls_lost(const trust_t *before, const trust_t *after, int drop)
+{
+    const trust_crl_info_t *b, *a;
+    size_t nb = before != NULL ? trust_crl_infos(before, &b) : 0, na = trust_crl_infos(after, &a), lost = 0;
+    char words[256];
+    /* both stores read the same stored CRLs in the same order */
+    for (size_t i = 0; i < nb && i < na; i++) {
+        if (!b[i].verifies || a[i].verifies)
+            continue;
+        lost++;
+        fprintf(stderr, "hocba-publish: trust: %s %s against these anchors and intermediates%s\n",
+                crl_words(&b[i], words, sizeof words), drop ? "no longer verifies" : "would no longer verify",
+                drop ? " (--drop-unverifiable-crls): the records under that CA answer \"cannot check now\" "
+                       "until a "
+                       "CRL of it verifies again"
+                     : "");
+    }
+    return lost;
+}
+
+static int cmd_trust(index_t *ix, int argc, char **argv, int drop)
 {
     char why[TRUST_WHY_LEN];
     uint8_t *a = NULL, *m = NULL;
     size_t alen = 0, mlen = 0;
     int rc = EXIT_NOTHING, na, nm = 0;
     MDB_txn *txn;
+    trust_t *before = NULL, *after = NULL;
 
     if (argc < 1 || argc > 2)
         die_usage();
@@ -200,23 +263,81 @@ static int cmd_trust(index_t *ix, int argc, char **argv)
         goto done;
     }
     int r = index_begin(ix, 0, &txn);
-    if (r == 0) {
-        r = index_set_trust_value(ix, txn, "anchors", str_n(a, alen));
-        if (r == 0)
-            r = index_set_trust_value(ix, txn, "intermediates", str_n(m, mlen));
+    if (r != 0) {
+        fprintf(stderr, "hocba-publish: trust: nothing was changed: %s\n", index_write_error(ix, r));
+        goto done;
     }
+    /* the store now (none yet on a new index: nothing verifies, nothing is lost) */
+    if (build_trust_from(ix, txn, 0, &before, why, sizeof why) != 0)
+        before = NULL;
+    r = index_set_trust_value(ix, txn, "anchors", str_n(a, alen));
+    if (r == 0)
+        r = index_set_trust_value(ix, txn, "intermediates", str_n(m, mlen));
+    if (r == 0 && build_trust_from(ix, txn, 0, &after, why, sizeof why) != 0) {
+        mdb_txn_abort(txn);
+        fprintf(stderr, "hocba-publish: trust: %s; nothing was changed\n", why);
+        goto done;
+    }
+    if (r == 0 && crls_lost(before, after, drop) > 0 && !drop) {
+        mdb_txn_abort(txn);
+        fprintf(stderr,
+                "hocba-publish: trust: refused, nothing was changed: the revocations of what those CAs "
+                "issued could not be checked, so their records would answer \"cannot check now\" (503) "
+                "and batch would refuse their packages; give each CA's certificate in the anchors or "
+                "intermediates, or --drop-unverifiable-crls to go ahead all the same\n");
+        goto done;
+    }
+    /* a stored CRL the new store verifies names an issuer too */
+    if (r == 0)
+        r = remember_issuers(ix, txn, after);
     if ((rc = commit_or_say(ix, txn, r, "trust")) == 0)
         printf("trust anchors: %d, intermediate certificates: %d\n", na, nm);
 done:
+    trust_free(before);
+    trust_free(after);
     free(a);
     free(m);
     return rc;
 }
 
-static int cmd_crl(index_t *ix, int argc, char **argv)
+/* package-format.md §6: `crl` must not take the last verifying CRL of a
+ * remembered issuer away unseen. Says which remembered issuers in the store
+ * have no CRL that verifies in `after` (the new set); `before` names the CRL
+ * of it stored now.
+ * @return how many. */
+static size_t issuers_left_unchecked(const trust_t *before, const trust_t *after, int drop)
+{
+    const trust_issuer_info_t *is;
+    const trust_crl_info_t *b;
+    size_t n = trust_issuer_infos(after, &is), nb = trust_crl_infos(before, &b), left = 0;
+    char words[256];
+    for (size_t i = 0; i < n; i++) {
+        /* an issuer that is not in the store cannot have a CRL that
+         * verifies: no set could hold one (its certificates fail chain, or
+         * answer "cannot check now" when a package carries the CA) */
+        if (is[i].checked || !is[i].in_store)
+            continue;
+        left++;
+        size_t k = 0;
+        while (k < nb && !(b[k].verifies && memcmp(b[k].issuer_id, is[i].id, 32) == 0))
+            k++;
+        fprintf(stderr,
+                "hocba-publish: crl: the new set holds no CRL of CA \"%s\" [%s] that verifies (%s%s)%s\n",
+                is[i].cn, is[i].hash,
+                k < nb ? crl_words(&b[k], words, sizeof words) : "none of its CRLs verifies now",
+                k < nb ? " is stored now" : " either",
+                drop ? " (--drop-unverifiable-crls): the records under that CA answer \"cannot check now\" "
+                       "until a "
+                       "CRL of it is published again"
+                     : "");
+    }
+    return left;
+}
+
+static int cmd_crl(index_t *ix, int argc, char **argv, int drop)
 {
     char why[TRUST_WHY_LEN];
-    trust_t *trust = NULL;
+    trust_t *trust = NULL, *after = NULL;
     uint8_t **bufs = calloc((size_t)argc + 1, sizeof *bufs);
     str_t *crls = calloc((size_t)argc + 1, sizeof *crls);
     int rc = EXIT_NOTHING;
@@ -245,8 +366,28 @@ static int cmd_crl(index_t *ix, int argc, char **argv)
         crls[i] = str_n(bufs[i], len);
     }
     int r = index_begin(ix, 0, &txn);
+    if (r != 0) {
+        fprintf(stderr, "hocba-publish: crl: nothing was changed: %s\n", index_write_error(ix, r));
+        goto done;
+    }
+    r = index_set_crls(ix, txn, crls, (size_t)argc);
+    if (r == 0 && build_trust_from(ix, txn, 0, &after, why, sizeof why) != 0) {
+        mdb_txn_abort(txn);
+        fprintf(stderr, "hocba-publish: crl: %s; nothing was changed\n", why);
+        goto done;
+    }
+    if (r == 0 && issuers_left_unchecked(trust, after, drop) > 0 && !drop) {
+        mdb_txn_abort(txn);
+        fprintf(stderr,
+                "hocba-publish: crl: refused, nothing was changed: without a CRL that verifies, the "
+                "revocations of what those CAs issued cannot be checked, so their records would answer "
+                "\"cannot check now\" (503) and batch would refuse their packages; give each CA's "
+                "current CRL too (the set replaces the whole set), or --drop-unverifiable-crls to go "
+                "ahead all the same\n");
+        goto done;
+    }
     if (r == 0)
-        r = index_set_crls(ix, txn, crls, (size_t)argc);
+        r = remember_issuers(ix, txn, after);
     if ((rc = commit_or_say(ix, txn, r, "crl")) == 0)
         printf("CRLs: %d loaded\n", total);
 done:
@@ -255,6 +396,7 @@ done:
     free(bufs);
     free(crls);
     trust_free(trust);
+    trust_free(after);
     return rc;
 }
 
@@ -286,6 +428,81 @@ done:
     return rc;
 }
 
+/* UTC seconds as RFC 3339, for status lines. */
+static const char *rfc3339(int64_t t, char out[24])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 24, "%lld", (long long)t);
+    return out;
+}
+
+/* An age in words: "3 days", "5 hours", "12 minutes". */
+static const char *age_words(int64_t secs, char out[32])
+{
+    if (secs >= 2 * 86400)
+        snprintf(out, 32, "%lld days", (long long)(secs / 86400));
+    else if (secs >= 2 * 3600)
+        snprintf(out, 32, "%lld hours", (long long)(secs / 3600));
+    else
+        snprintf(out, 32, "%lld minutes", (long long)(secs > 0 ? secs / 60 : 0));
+    return out;
+}
+
+/* package-format.md §6: each stored CRL with its CA, number, age, nextUpdate
+ * and whether it verifies; each remembered CA none of whose CRLs verifies. */
+static void status_crls_text(const trust_t *t, int64_t now)
+{
+    const trust_crl_info_t *ci;
+    const trust_issuer_info_t *is;
+    size_t n = trust_crl_infos(t, &ci), ni = trust_issuer_infos(t, &is);
+    char words[256], a[24], b[24], age[32];
+    for (size_t i = 0; i < n; i++) {
+        crl_words(&ci[i], words, sizeof words);
+        printf("%s: issued %s (%s ago), next update %s%s, %s\n", words, rfc3339(ci[i].this_update, a),
+               age_words(now - ci[i].this_update, age),
+               ci[i].next_update ? rfc3339(ci[i].next_update, b) : "none",
+               ci[i].next_update && ci[i].next_update < now ? " (past: it still counts)" : "",
+               ci[i].verifies ? "verifies"
+                              : "does NOT verify against the trust anchors and intermediates: not used");
+    }
+    size_t unchecked = trust_issuers_unchecked(t);
+    printf("CAs remembered as publishing CRLs: %zu (%zu with no CRL that verifies)\n", ni, unchecked);
+    for (size_t i = 0; i < ni; i++)
+        if (!is[i].checked)
+            printf("warning: CA \"%s\" [%s] publishes CRLs, but none of them verifies against the trust %s: "
+                   "every "
+                   "record with a certificate it issued answers \"cannot check now\" (503) and batch refuses "
+                   "its "
+                   "packages until one does (hocba-publish crl)\n",
+                   is[i].cn, is[i].hash,
+                   is[i].in_store ? "store" : "store (its certificate is not in it either)");
+}
+
+static json_t *status_crls_json(const trust_t *t, int64_t now)
+{
+    const trust_crl_info_t *ci;
+    const trust_issuer_info_t *is;
+    size_t n = t != NULL ? trust_crl_infos(t, &ci) : 0, ni = t != NULL ? trust_issuer_infos(t, &is) : 0;
+    json_t *crls = json_array(), *issuers = json_array();
+    char a[24], b[24];
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            crls, json_pack("{s:s, s:s, s:s?, s:s, s:I, s:s?, s:b, s:b}", "issuer", ci[i].issuer_hash,
+                            "issuer_cn", ci[i].issuer_cn, "number", ci[i].number[0] ? ci[i].number : NULL,
+                            "this_update", rfc3339(ci[i].this_update, a), "age_seconds",
+                            (json_int_t)(now - ci[i].this_update), "next_update",
+                            ci[i].next_update ? rfc3339(ci[i].next_update, b) : NULL, "next_update_past",
+                            ci[i].next_update && ci[i].next_update < now, "verifies", ci[i].verifies));
+    for (size_t i = 0; i < ni; i++)
+        json_array_append_new(issuers,
+                              json_pack("{s:s, s:s, s:b, s:b}", "issuer", is[i].hash, "issuer_cn", is[i].cn,
+                                        "checked", is[i].checked, "in_store", is[i].in_store));
+    return json_pack("{s:o, s:o, s:I}", "crl_list", crls, "issuers", issuers, "issuers_unchecked",
+                     (json_int_t)(t != NULL ? trust_issuers_unchecked(t) : 0));
+}
+
 static int cmd_status(index_t *ix, int argc, char **argv)
 {
     int json = argc == 1 && strcmp(argv[0], "--json") == 0;
@@ -304,31 +521,42 @@ static int cmd_status(index_t *ix, int argc, char **argv)
     }
     char why[TRUST_WHY_LEN] = "";
     trust_t *trust = NULL;
-    size_t anchors = 0, schools = 0, crls_used = 0, crls_bad = 0;
+    size_t anchors = 0, schools = 0, crls_bad = 0;
+    int64_t now = (int64_t)time(NULL);
     if (load_trust(ix, &trust, why, sizeof why) == 0) {
         anchors = trust_anchor_count(trust);
         schools = trust_school_count(trust);
-        crls_used = trust_crl_count(trust);
         crls_bad = trust_crls_rejected(trust);
-        trust_free(trust);
         why[0] = '\0';
     }
     if (json) {
-        printf("{\"transcripts\":%llu,\"recalls\":%llu,\"schools\":%zu,\"anchors\":%zu,\"crls\":%llu,"
-               "\"crls_not_verifying\":%zu,\"trust_version\":%llu}\n",
-               (unsigned long long)c.transcripts, (unsigned long long)c.recalls, schools, anchors,
-               (unsigned long long)c.crls, crls_bad, (unsigned long long)c.trust_version);
-        return 0;
+        json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "transcripts", (json_int_t)c.transcripts,
+                              "recalls", (json_int_t)c.recalls, "schools", (json_int_t)schools, "anchors",
+                              (json_int_t)anchors, "crls", (json_int_t)c.crls, "crls_not_verifying",
+                              (json_int_t)crls_bad, "trust_version", (json_int_t)c.trust_version);
+        json_t *more = status_crls_json(trust, now);
+        char *text = o != NULL && more != NULL && json_object_update(o, more) == 0
+                         ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
+                         : NULL;
+        if (text != NULL)
+            printf("%s\n", text);
+        free(text);
+        json_decref(o);
+        json_decref(more);
+        trust_free(trust);
+        return text != NULL ? 0 : EXIT_NOTHING;
     }
     printf("transcripts: %llu\nrecalls: %llu\nschools: %zu\nanchors: %zu\ncrls: %llu\ntrust version: %llu\n",
            (unsigned long long)c.transcripts, (unsigned long long)c.recalls, schools, anchors,
            (unsigned long long)c.crls, (unsigned long long)c.trust_version);
+    if (trust != NULL)
+        status_crls_text(trust, now);
     if (crls_bad > 0)
         printf("warning: %zu of the CRLs no longer verify against the trust anchors and are not used\n",
                crls_bad);
-    (void)crls_used;
     if (why[0] != '\0')
         printf("trust inputs: %s\n", why);
+    trust_free(trust);
     return 0;
 }
 
@@ -458,6 +686,19 @@ static void free_reason(pkg_t *p)
     p->reason = NULL;
 }
 
+/* package-format.md §6: a package whose revocation cannot be judged now is
+ * refused, as the portal would answer "cannot check now" for it. */
+static void refuse_unjudged(pkg_t *p, const verdict_t *v)
+{
+    refuse(p,
+           "revocation: cannot be checked now: CA %s publishes CRLs, but none of them verifies against the "
+           "trust "
+           "store (publish its current CRL with `hocba-publish crl`, or give its certificate in the trust "
+           "anchors "
+           "or intermediates)",
+           v->unjudged_ca);
+}
+
 static void keep_facts(facts_t *f, const payload_t *pl)
 {
     f->kind = pl->kind;
@@ -539,6 +780,8 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
     else if (!v->ok) {
         verify_reason(v, why, sizeof why);
         refuse(p, "%s", why);
+    } else if (v->unjudged > 0) {
+        refuse_unjudged(p, v);
     } else {
         /* on failure rec stays empty and the writer makes the record itself */
         index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen),
@@ -851,6 +1094,10 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
         refuse(p, "%s", why);
         return TRY_DONE;
     }
+    if (v->unjudged > 0) {
+        refuse_unjudged(p, v);
+        return TRY_DONE;
+    }
     if (put_doc(ix, txn, b, p, INDEX_KIND_RECALL, dbrc) != TRY_DONE ||
         (*dbrc = index_put_link(ix, txn, p->f.target, INDEX_LINK_RECALLED_BY, p->code)) != 0 ||
         (*dbrc = index_put_link(ix, txn, p->code, INDEX_LINK_RECALL_OF, p->f.target)) != 0)
@@ -1099,6 +1346,16 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TOP_PAD, 16 << 20);
     jarena_install();
+    /* --drop-unverifiable-crls may stand anywhere on the line (cli.md) */
+    int drop = 0, kept = 1;
+    for (int k = 1; k < argc; k++) {
+        if (strcmp(argv[k], "--drop-unverifiable-crls") == 0)
+            drop = 1;
+        else
+            argv[kept++] = argv[k];
+    }
+    argc = kept;
+    argv[argc] = NULL;
     int i = 1;
     char why[512];
     for (; i < argc; i++) {
@@ -1122,16 +1379,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "hocba-publish: unknown command \"%s\"\n", cmd);
         die_usage();
     }
+    if (drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0) {
+        fprintf(stderr, "hocba-publish: --drop-unverifiable-crls is for trust and crl only\n");
+        die_usage();
+    }
     index_t *ix;
     if (index_open(db, 0, &ix, why, sizeof why) != 0) {
         fprintf(stderr, "hocba-publish: %s\n", why);
         return EXIT_NOTHING;
     }
+    if (index_upgraded_from(ix) != 0)
+        fprintf(stderr,
+                "hocba-publish: upgraded the index %s in place from format %d to %d (docs/index-format.md)\n",
+                db, index_upgraded_from(ix), INDEX_FORMAT);
     int rc;
     if (strcmp(cmd, "trust") == 0)
-        rc = cmd_trust(ix, argc - i, argv + i);
+        rc = cmd_trust(ix, argc - i, argv + i, drop);
     else if (strcmp(cmd, "crl") == 0)
-        rc = cmd_crl(ix, argc - i, argv + i);
+        rc = cmd_crl(ix, argc - i, argv + i, drop);
     else if (strcmp(cmd, "schools") == 0)
         rc = cmd_schools(ix, argc - i, argv + i);
     else if (strcmp(cmd, "batch") == 0)

@@ -27,7 +27,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         if (f)
             fclose(f);
     }
-    trust_inputs_t in = {1, str_n(buf, n), str_c(""), str_c(""), 0, NULL};
+    trust_inputs_t in = {1, str_n(buf, n), str_c(""), str_c(""), 0, NULL, 0, NULL};
     char why[TRUST_WHY_LEN];
     if (trust_build(&in, &trust, why, sizeof why) != 0)
         trust = NULL; /* the reader is still fuzzed */
