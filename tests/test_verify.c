@@ -1330,6 +1330,158 @@ static void test_trust_refuses_bad_inputs(void **state)
     trust_free(t);
 }
 
+/* Registry documents, hocba.schools.v1 and v2 (package-format.md §6): what
+ * is accepted and what is refused, with the words the refusal must hold. */
+#define HA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define HC "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define V2(schools) "{\"schema\":\"hocba.schools.v2\",\"schools\":[" schools "]}"
+#define SCHOOL(code, rest) "{\"code\":\"" code "\",\"name\":\"Trường A\",\"province\":\"Hà Nội\"" rest "}"
+static void test_trust_registry_v2_is_checked_strictly(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json, *want; /* want: NULL when accepted, else words of the refusal */
+    } t[] = {
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[\"" HA "\"],\"principal_certificates\":[\"" HB
+                          "\"],\"teacher_certificates\":[\"" HB "\",\"" HC
+                          "\"],\"former_names\":[{\"name\":\"Trường B\",\"province\":\"Hà Tây\","
+                          "\"until\":\"2008-07-31\"},{\"name\":\"Trường C\",\"province\":\"Hà Nội\","
+                          "\"until\":\"2025-06-30\"}]")),
+         NULL},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"principal_certificates\":[],\"former_names\":[]")),
+         NULL},
+        {"{\"schema\":\"hocba.schools.v1\",\"schools\":[" SCHOOL(
+             "TH1", ",\"seal_certificates\":[],\"district\":\"x\"") "]}",
+         NULL},
+        {"{\"schema\":\"hocba.schools.v3\",\"schools\":[]}", "\"hocba.schools.v2\""},
+        {"[]", "schema"},
+        {V2(SCHOOL("TH1", "")), "seal_certificates must be an array"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"principal_certificate\":[\"" HB "\"]")),
+         "unknown member \"principal_certificate\""},
+        {"{\"schema\":\"hocba.schools.v1\",\"schools\":[" SCHOOL("TH1", ",\"seal_certificates\":[],"
+                                                                        "\"teacher_certificates\":[\"" HB
+                                                                        "\"]") "]}",
+         "teacher_certificates is a member of hocba.schools.v2"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"principal_certificates\":\"" HB "\"")),
+         "principal_certificates must be an array"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"teacher_certificates\":[\"" HB "\",\"BB\"]")),
+         "teacher_certificates[1] must be 64 lower-case hex"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"teacher_certificates\":[\"" HB "\",7]")),
+         "teacher_certificates[1] must be 64 lower-case hex"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[\"" HA "\"]") "," SCHOOL(
+             "TH2", ",\"seal_certificates\":[],\"principal_certificates\":[\"" HA "\"]")),
+         "registered as the seal of school TH1"},
+        {V2(SCHOOL("TH1",
+                   ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"B\",\"province\":\"P\"}]")),
+         "former_names[0].until must be a date"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"B\",\"province\":\"P\","
+                          "\"until\":\"2025-02-30\"}]")),
+         "former_names[0].until must be a date"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"\",\"province\":\"P\","
+                          "\"until\":\"2025-02-28\"}]")),
+         "former_names[0] needs a name and a province"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"B\",\"province\":\"P\","
+                          "\"until\":\"2025-02-28\",\"since\":\"2001-01-01\"}]")),
+         "unknown member \"since\""},
+        {V2(SCHOOL(
+             "TH1",
+             ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"B\",\"province\":\"P\","
+             "\"until\":\"2025-02-28\"},{\"name\":\"C\",\"province\":\"P\",\"until\":\"2025-02-28\"}]")),
+         "two names end on 2025-02-28"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"former_names\":{}")), "former_names must be an array"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[]") "," SCHOOL(
+             "TH2", ",\"seal_certificates\":[]") "," SCHOOL("TH1", ",\"seal_certificates\":[]")),
+         "school TH1 is listed twice"},
+        {V2("7"), "schools[0] must be an object"},
+    };
+    char why[TRUST_WHY_LEN];
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        why[0] = '\0';
+        int n = trust_check_registry(str_c(t[i].json), why, sizeof why);
+        if (t[i].want == NULL && n < 0)
+            fail_msg("registry %zu: expected it to be accepted, got: %s", i, why);
+        if (t[i].want != NULL && (n >= 0 || strstr(why, t[i].want) == NULL))
+            fail_msg("registry %zu: expected a refusal saying \"%s\", got %d: %s", i, t[i].want, n, why);
+    }
+}
+
+/* What the registry binds (§5, §6): staff lists only when non-empty and
+ * only in v2; the name in force on a date with former_names. */
+static void test_trust_registry_binds_staff_and_names_by_date(void **state)
+{
+    (void)state;
+    unsigned char a[32], b[32], c[32];
+    memset(a, 0xaa, 32), memset(b, 0xbb, 32), memset(c, 0xcc, 32);
+    const char *v2 = V2(SCHOOL(
+        "TH1",
+        ",\"seal_certificates\":[\"" HA "\"],\"principal_certificates\":[\"" HB
+        "\"],\"teacher_certificates\":[],\"former_names\":[{\"name\":\"Trường C\","
+        "\"province\":\"Hà Tây\",\"until\":\"2025-06-30\"},{\"name\":\"Trường B\","
+        "\"province\":\"Hà Tây\",\"until\":\"2008-07-31\"}]") "," SCHOOL("TH2", ",\"seal_certificates\":[]"));
+    trust_t *t = make_trust(anchors, str_c(v2), 0, 1);
+    assert_int_equal(trust_registry_version(t), 2);
+    assert_int_equal(trust_staff_registered(t, "TH1", TRUST_STAFF_PRINCIPAL, b), TRUST_STAFF_LISTED);
+    assert_int_equal(trust_staff_registered(t, "TH1", TRUST_STAFF_PRINCIPAL, c), TRUST_STAFF_NOT_LISTED);
+    assert_int_equal(trust_staff_registered(t, "TH1", TRUST_STAFF_TEACHER, c),
+                     TRUST_STAFF_UNBOUND); /* empty */
+    assert_int_equal(trust_staff_registered(t, "TH2", TRUST_STAFF_PRINCIPAL, c),
+                     TRUST_STAFF_UNBOUND); /* absent */
+    assert_int_equal(trust_staff_registered(t, "TH9", TRUST_STAFF_PRINCIPAL, c),
+                     TRUST_STAFF_UNBOUND); /* unknown */
+    assert_string_equal(trust_seal_school(t, a), "TH1");
+    static const struct {
+        const char *date, *name, *province, *until;
+    } when[] = {
+        {"2001-09-05", "Trường B", "Hà Tây", "2008-07-31"},
+        {"2008-07-31", "Trường B", "Hà Tây", "2008-07-31"},
+        {"2008-08-01", "Trường C", "Hà Tây", "2025-06-30"},
+        {"2025-06-30", "Trường C", "Hà Tây", "2025-06-30"},
+        {"2025-07-01", "Trường A", "Hà Nội", NULL},
+        {NULL, "Trường A", "Hà Nội", NULL},
+    };
+    for (size_t i = 0; i < sizeof when / sizeof *when; i++) {
+        const char *name, *prov, *until;
+        assert_int_equal(trust_school_name(t, "TH1", when[i].date, &name, &prov, &until), 0);
+        if (strcmp(name, when[i].name) != 0 || strcmp(prov, when[i].province) != 0 ||
+            (until == NULL) != (when[i].until == NULL) ||
+            (until != NULL && strcmp(until, when[i].until) != 0))
+            fail_msg("on %s: expected %s, %s (until %s), got %s, %s (until %s)",
+                     when[i].date ? when[i].date : "-", when[i].name, when[i].province,
+                     when[i].until ? when[i].until : "-", name, prov, until ? until : "-");
+    }
+    const char *name, *prov;
+    assert_int_equal(trust_school_name(t, "TH9", NULL, &name, &prov, NULL), -1);
+    /* the same lists in v1 bind nothing: v1 cannot even say them */
+    trust_t *t1 = make_trust(anchors, registry, 0, 1);
+    assert_int_equal(trust_registry_version(t1), 1);
+    const char *first = trust_school_code(t1, 0);
+    assert_non_null(first);
+    assert_int_equal(trust_staff_registered(t1, first, TRUST_STAFF_PRINCIPAL, c), TRUST_STAFF_UNBOUND);
+    /* entries compare by content, lists in any order */
+    const char *reordered = V2(SCHOOL("TH2", ",\"seal_certificates\":[]") "," SCHOOL(
+        "TH1",
+        ",\"seal_certificates\":[\"" HA "\"],\"teacher_certificates\":[],\"principal_certificates\":[\"" HB
+        "\"],\"former_names\":[{\"name\":\"Trường B\",\"province\":\"Hà Tây\",\"until\":\"2008-07-31\"},"
+        "{\"name\":\"Trường C\",\"province\":\"Hà Tây\",\"until\":\"2025-06-30\"}]"));
+    const char *changed =
+        V2(SCHOOL("TH1", ",\"seal_certificates\":[\"" HA "\"],\"principal_certificates\":[\"" HC
+                         "\"],\"former_names\":[{\"name\":\"Trường C\",\"province\":\"Hà Tây\","
+                         "\"until\":\"2025-06-30\"},{\"name\":\"Trường B\",\"province\":\"Hà Tây\","
+                         "\"until\":\"2008-07-31\"}]"));
+    trust_t *t2 = make_trust(anchors, str_c(reordered), 0, 2),
+            *t3 = make_trust(anchors, str_c(changed), 0, 3);
+    assert_true(trust_school_same(t, t2, "TH1"));
+    assert_true(trust_school_same(t, t2, "TH2"));
+    assert_false(trust_school_same(t, t3, "TH1"));
+    assert_false(trust_school_same(t, t3, "TH2")); /* gone */
+    assert_true(trust_school_same(t, t3, "TH9"));  /* in neither */
+    trust_free(t3);
+    trust_free(t2);
+    trust_free(t1);
+    trust_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1360,6 +1512,8 @@ int main(void)
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),
+        cmocka_unit_test(test_trust_registry_v2_is_checked_strictly),
+        cmocka_unit_test(test_trust_registry_binds_staff_and_names_by_date),
     };
     return cmocka_run_group_tests_name("verify", tests, setup, teardown);
 }
