@@ -2,6 +2,7 @@
 #include "trust.h"
 
 #include <jansson.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -502,6 +503,63 @@ static void find_revocation(const trust_t *t, trust_cert_t *c)
     }
 }
 
+/* Two certificates hold one key when they hold the same public key, however
+ * encoded (§5 check 6 compares SubjectPublicKeyInfo): an RSA modulus is the
+ * same key under rsaEncryption and RSASSA-PSS identifiers, and an EC point
+ * the same key written compressed or not. So the id hashes the key itself:
+ * RSA its modulus, EC its curve and point; any other key its
+ * SubjectPublicKeyInfo DER. */
+static int key_id(X509 *x, EVP_PKEY *pk, unsigned char out[32])
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int id = pk != NULL ? EVP_PKEY_get_base_id(pk) : EVP_PKEY_NONE, rc = -1;
+    BIGNUM *n = NULL, *px = NULL, *py = NULL;
+    char group[64] = "";
+    if ((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) && EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) == 1) {
+        len = 4 + (size_t)BN_num_bytes(n);
+        if ((buf = malloc(len)) != NULL) {
+            memcpy(buf, "RSA:", 4);
+            BN_bn2bin(n, buf + 4);
+        }
+    } else if (id == EVP_PKEY_EC &&
+               EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) == 1 &&
+               EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_X, &px) == 1 &&
+               EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_Y, &py) == 1) {
+        size_t g = strlen(group), w = (size_t)(EVP_PKEY_get_bits(pk) + 7) / 8;
+        len = 3 + g + 1 + 2 * w;
+        if ((buf = malloc(len)) != NULL) {
+            memcpy(buf, "EC:", 3);
+            memcpy(buf + 3, group, g);
+            buf[3 + g] = ':';
+            if (BN_bn2binpad(px, buf + 4 + g, (int)w) < 0 || BN_bn2binpad(py, buf + 4 + g + w, (int)w) < 0) {
+                free(buf);
+                buf = NULL;
+            }
+        }
+    } else {
+        int l = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &buf);
+        if (l > 0) {
+            unsigned char *copy = malloc((size_t)l);
+            if (copy != NULL)
+                memcpy(copy, buf, (size_t)l);
+            OPENSSL_free(buf);
+            buf = copy;
+            len = (size_t)l;
+        } else {
+            buf = NULL;
+        }
+    }
+    if (buf != NULL)
+        rc = digest_sha256(buf, len, out);
+    free(buf);
+    BN_free(n);
+    BN_free(px);
+    BN_free(py);
+    ERR_clear_error();
+    return rc;
+}
+
 static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, const unsigned char h[32])
 {
     const unsigned char *p = der;
@@ -524,6 +582,11 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
     c->x = x;
     c->pkey = X509_get0_pubkey(x);
     c->key_problem = key_problem(c->pkey);
+    if (key_id(x, c->pkey, c->key_id) != 0) { /* out of memory: unknown rather than a key of its own */
+        X509_free(x);
+        free(c);
+        return NULL;
+    }
     c->not_before = asn1_time_to_unix(X509_get0_notBefore(x));
     c->not_after = asn1_time_to_unix(X509_get0_notAfter(x));
     uint32_t flags = X509_get_extension_flags(x);

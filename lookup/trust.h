@@ -54,6 +54,8 @@ typedef struct trust_cert {
     int64_t not_before, not_after;
     int is_anchor, is_intermediate;
     const char *key_problem; /* NULL when the key is acceptable for a signer (§5) */
+    unsigned char key_id[32]; /* SHA-256 of the public key itself (RSA modulus; EC curve and point; else
+                               * the SubjectPublicKeyInfo): equal for two certificates of one key */
     int usage_ok;           /* keyUsage absent or allows digitalSignature / nonRepudiation */
     /* revocation by a loaded CRL of its issuer */
     int revoked, revoked_key_compromise; /* reason keyCompromise, cACompromise or aACompromise */

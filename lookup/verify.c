@@ -395,9 +395,25 @@ static int signer_with_role(const verdict_t *v, const char *role)
     return -1;
 }
 
-static void check_roles_transcript(verdict_t *v)
+/* The declared signer with this role who signed, with a known key, or NULL. */
+static const verify_signer_t *signed_with_role(const verdict_t *v, const char *role)
 {
-    int ok = 1;
+    int i = signer_with_role(v, role);
+    return i >= 0 && v->signers[i].has_signature && v->signers[i].has_key ? &v->signers[i] : NULL;
+}
+
+/* Check 6 for a transcript (§5): the required roles are declared (that each
+ * declared signer signed is check_declarations'); no one signs with the
+ * seal: a certificate registered as any school's seal signs only as
+ * school_seal, and the seal's key is neither the teacher's nor the
+ * principal's; and the teacher and the principal sign with two keys, unless
+ * the one certificate is listed as both principal and teacher of the school
+ * (one person in both posts). A key is the key itself (trust_cert_t.key_id),
+ * so a second certificate for one key is the same key. */
+static void check_roles_transcript(verdict_t *v, trust_t *trust, const char *school)
+{
+    int ok = 1, both_posts = 0;
+    unsigned char bad[VERIFY_MAX_SIGNERS] = {0};
     for (size_t r = 0; r < sizeof REQUIRED_ROLES / sizeof *REQUIRED_ROLES; r++) {
         int i = signer_with_role(v, REQUIRED_ROLES[r]);
         if (i < 0) {
@@ -405,8 +421,49 @@ static void check_roles_transcript(verdict_t *v)
             ok = 0;
         }
     }
+    const verify_signer_t *seal = signed_with_role(v, "school_seal"),
+                          *teacher = signed_with_role(v, "homeroom_teacher"),
+                          *principal = signed_with_role(v, "principal");
+    for (size_t i = 0; i < v->nsigners; i++) {
+        const verify_signer_t *s = &v->signers[i];
+        if (!s->has_signature || s->declared < 0 || strcmp(s->role, "school_seal") == 0)
+            continue;
+        const char *seal_of = trust_seal_school(trust, s->cert_sha256);
+        if (seal_of != NULL)
+            item(v, VERIFY_ROLES, (int)i, 0,
+                 "the certificate is registered as the school seal of %.24s; a seal certificate signs only as "
+                 "school_seal",
+                 seal_of);
+        else if (seal != NULL && (s == teacher || s == principal) && memcmp(s->key_id, seal->key_id, 32) == 0)
+            item(v, VERIFY_ROLES, (int)i, 0,
+                 "signed with the school seal's key; the seal's key is never a person's");
+        else
+            continue;
+        bad[i] = 1;
+        ok = 0;
+    }
+    if (teacher != NULL && principal != NULL && !bad[teacher - v->signers] && !bad[principal - v->signers] &&
+        memcmp(teacher->key_id, principal->key_id, 32) == 0) {
+        both_posts = memcmp(teacher->cert_sha256, principal->cert_sha256, 32) == 0 &&
+                     trust_staff_registered(trust, school, TRUST_STAFF_PRINCIPAL, principal->cert_sha256) ==
+                         TRUST_STAFF_LISTED &&
+                     trust_staff_registered(trust, school, TRUST_STAFF_TEACHER, teacher->cert_sha256) ==
+                         TRUST_STAFF_LISTED;
+        if (!both_posts) {
+            item(v, VERIFY_ROLES, (int)(principal - v->signers), 0,
+                 "the homeroom teacher and the principal signed with one key; one person signs for both posts "
+                 "only with one certificate that the school registry lists as both principal and teacher of "
+                 "school %.24s",
+                 school);
+            ok = 0;
+        }
+    }
     if (ok)
-        item(v, VERIFY_ROLES, -1, 1, "homeroom teacher, principal and school seal are declared and signed");
+        item(v, VERIFY_ROLES, -1, 1,
+             both_posts ? "homeroom teacher, principal and school seal are declared and signed; the principal, "
+                          "registered for both posts, is also the homeroom teacher"
+                        : "homeroom teacher, principal and school seal are declared and signed, each with a key of "
+                          "its own");
 }
 
 /* Whatever the schema: every declared signer signed, every signature declared. */
@@ -496,8 +553,11 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
     if (s->cert >= 0) {
         cert = trust_cert_get(trust, &extra[s->cert]);
         memcpy(vs->cert_sha256, extra[s->cert].sha256, 32);
-        if (cert != NULL)
+        if (cert != NULL) {
             copy_str(vs->subject, sizeof vs->subject, cert->subject);
+            memcpy(vs->key_id, cert->key_id, 32);
+            vs->has_key = 1;
+        }
         vs->declared = declared_by_hash(p, v, vs->cert_sha256);
         if (vs->declared >= 0) {
             copy_str(vs->role, sizeof vs->role, p->signers[vs->declared].role);
@@ -644,7 +704,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
 
     int seal = signer_with_role(v, "school_seal");
     if (p->kind == PAYLOAD_TRANSCRIPT) {
-        check_roles_transcript(v);
+        check_roles_transcript(v, trust, p->school_code);
         if (seal >= 0 && v->signers[seal].has_signature)
             check_seal(v, trust, p->school_code, seal);
         else

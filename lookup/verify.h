@@ -19,7 +19,9 @@ enum verify_check {
     VERIFY_CHAIN,         /* the certificate chains to a trust anchor */
     VERIFY_VALIDITY,      /* certificates valid at signingTime, not signed after publication */
     VERIFY_REVOCATION,    /* no CRL of the issuer revokes it (keyCompromise or before signing) */
-    VERIFY_ROLES,         /* required roles declared and signed; every signature declared */
+    VERIFY_ROLES,         /* required roles declared and signed; every signature declared; the seal's key
+                           * is no person's and a seal certificate signs only as school_seal; teacher and
+                           * principal sign with two keys unless the registry lists one certificate as both */
     VERIFY_SEAL_REGISTRY, /* the school seal is registered to the school */
     VERIFY_NCHECKS
 };
@@ -43,6 +45,8 @@ typedef struct {
     int declared;         /* index into payload signers, or -1 */
     int has_signature;    /* a SignerInfo exists for it */
     unsigned char cert_sha256[32]; /* the signing certificate's (declared one if unsigned) */
+    unsigned char key_id[32];      /* its key (trust_cert_t.key_id), when has_key */
+    int has_key;
     char subject[256];    /* certificate subject, RFC 2253, "" if unknown */
     int64_t signing_time; /* UTC seconds, or -1 */
 } verify_signer_t;

@@ -29,7 +29,7 @@
 #define FIXTURES_SCRIPT "tests/fixtures/mkpkgs.sh"
 #define CHILD_TIMEOUT_MS 60000
 #define MAX_ARGS 16
-#define MAX_CODES 64
+#define MAX_CODES 128
 #define LINE_MAX_LEN 8192
 
 /* A package's expected lookup code, from the fixtures' codes.tsv. */
@@ -409,15 +409,15 @@ static void new_db(ctx_t *c, char *db, size_t n, const char *name)
     snprintf(db, n, "%s/db-%02d-%s", c->tmp, ++c->seq, name);
 }
 
-/* A new index with the trust inputs of the fixtures, and batch-good
- * published when with_good. */
-static void make_index(ctx_t *c, char *db, size_t n, const char *name, int with_good)
+/* A new index with the trust inputs of the fixtures, the school registry
+ * registry ("@schools.json": v1), and batch-good published when with_good. */
+static void make_index_with(ctx_t *c, char *db, size_t n, const char *name, const char *registry, int with_good)
 {
     harness_run_t r;
     new_db(c, db, n, name);
     pub(c, &r, db, "trust", "@trust/anchors.pem", "@trust/intermediates.pem", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
-    pub(c, &r, db, "schools", "@schools.json", NULL);
+    pub(c, &r, db, "schools", registry, NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
     pub(c, &r, db, "crl", "@trust/issuing.crl", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
@@ -425,6 +425,11 @@ static void make_index(ctx_t *c, char *db, size_t n, const char *name, int with_
         pub(c, &r, db, "batch", "@batch-good", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
     }
+}
+
+static void make_index(ctx_t *c, char *db, size_t n, const char *name, int with_good)
+{
+    make_index_with(c, db, n, name, "@schools.json", with_good);
 }
 
 static const char *const GOOD[] = {"good1", "good2", "good3", "good4"};
@@ -592,6 +597,13 @@ static const struct {
     {"untrusted-chain", "chain", NULL},
     {"expired-cert", "validity", NULL},
     {"seal-unregistered", "seal_registry", NULL},
+    {"seal-three-roles", "roles (homeroom_teacher): the certificate is registered as the school seal of TH001",
+     "roles (principal): the certificate is registered as the school seal of TH001"},
+    {"teacher-as-principal", "roles (principal)", "signed with one key"},
+    {"seal-as-teacher", "roles (homeroom_teacher)", "registered as the school seal of TH001"},
+    {"seal-of-a-as-teacher-at-b", "roles (homeroom_teacher)", "registered as the school seal of TH001"},
+    {"seal-key-as-teacher", "roles (homeroom_teacher)", "signed with the school seal's key"},
+    {"teacher-key-as-principal", "roles (principal)", "signed with one key"},
     {"altered", "integrity", NULL},
     {"grade-out-of-range", "grade", NULL},
     {"level-out-of-range", "level", NULL},
@@ -671,6 +683,12 @@ BAD_TEST(test_refuses_declared_hash_of_another_certificate, "hash-mismatch")
 BAD_TEST(test_refuses_certificate_from_untrusted_root, "untrusted-chain")
 BAD_TEST(test_refuses_certificate_expired_at_signing, "expired-cert")
 BAD_TEST(test_refuses_seal_of_another_school, "seal-unregistered")
+BAD_TEST(test_refuses_seal_key_signing_as_three_roles, "seal-three-roles")
+BAD_TEST(test_refuses_teacher_signing_as_principal_too_without_registry, "teacher-as-principal")
+BAD_TEST(test_refuses_seal_certificate_as_teacher, "seal-as-teacher")
+BAD_TEST(test_refuses_seal_certificate_of_a_as_teacher_at_b, "seal-of-a-as-teacher-at-b")
+BAD_TEST(test_refuses_second_certificate_of_the_seal_key_as_teacher, "seal-key-as-teacher")
+BAD_TEST(test_refuses_second_certificate_of_the_teacher_key_as_principal, "teacher-key-as-principal")
 BAD_TEST(test_refuses_payload_changed_after_signing, "altered")
 BAD_TEST(test_refuses_grade_6, "grade-out-of-range")
 BAD_TEST(test_refuses_subject_level_x, "level-out-of-range")
@@ -915,20 +933,33 @@ static void test_batch_text_line_keeps_control_bytes_of_a_name_out(void **state)
         "expected one line \"a??[2J - refused: the payload a??[2J.json is missing\", got: %.300s", r.out);
 }
 
-/* package-format.md §5: one SignerInfo per declared signer. A principal who
- * is also the homeroom teacher declares one certificate for both roles and
- * signs once for each: published. (batch-bad/signed-twice, the teacher
- * signing a second time with nothing declared for it, is refused.) */
-static void test_batch_one_person_in_two_roles_is_published(void **state)
+/* package-format.md rev. 2 §5 (check 6): a principal who is also the
+ * homeroom teacher declares one certificate for both roles and signs once
+ * for each, and is published only when the registry lists that certificate
+ * as both principal and teacher of the school; listed as principal only, or
+ * a v1 registry (rev. 1 accepted it without any entry), refuses it.
+ * (batch-bad/signed-twice, the teacher signing a second time with nothing
+ * declared for it, is refused whatever the registry.) */
+static void test_batch_one_person_in_two_roles_needs_both_posts_registered(void **state)
 {
     ctx_t *c = *state;
-    char db[512];
-    harness_run_t r;
-    make_index(c, db, sizeof db, "two-roles", 0);
-    pub(c, &r, db, "batch", "@batch-two-roles", "--json", NULL);
-    HARNESS_EXPECT_EXIT(&r, 0);
-    expect_all_json_lines(&r);
-    expect_json_line(c, &r, "batch-two-roles", "two-roles", "published", NULL);
+    static const struct {
+        const char *registry, *outcome;
+    } t[] = {
+        {"@schools-v2.json", "published"},
+        {"@schools-v2-not-teacher.json", "refused"},
+        {"@schools.json", "refused"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char db[512];
+        harness_run_t r;
+        make_index_with(c, db, sizeof db, "two-roles", t[i].registry, 0);
+        pub(c, &r, db, "batch", "@batch-two-roles", "--json", NULL);
+        HARNESS_EXPECT_EXIT(&r, t[i].outcome[0] == 'p' ? 0 : 1);
+        expect_all_json_lines(&r);
+        expect_json_line(c, &r, "batch-two-roles", "two-roles", t[i].outcome,
+                         "roles (principal): the homeroom teacher and the principal signed with one key");
+    }
 }
 
 static void test_batch_json_says_already_for_published_package(void **state)
@@ -1121,6 +1152,12 @@ int main(void)
         cmocka_unit_test(test_refuses_certificate_from_untrusted_root),
         cmocka_unit_test(test_refuses_certificate_expired_at_signing),
         cmocka_unit_test(test_refuses_seal_of_another_school),
+        cmocka_unit_test(test_refuses_seal_key_signing_as_three_roles),
+        cmocka_unit_test(test_refuses_teacher_signing_as_principal_too_without_registry),
+        cmocka_unit_test(test_refuses_seal_certificate_as_teacher),
+        cmocka_unit_test(test_refuses_seal_certificate_of_a_as_teacher_at_b),
+        cmocka_unit_test(test_refuses_second_certificate_of_the_seal_key_as_teacher),
+        cmocka_unit_test(test_refuses_second_certificate_of_the_teacher_key_as_principal),
         cmocka_unit_test(test_refuses_payload_changed_after_signing),
         cmocka_unit_test(test_refuses_grade_6),
         cmocka_unit_test(test_refuses_subject_level_x),
@@ -1142,7 +1179,7 @@ int main(void)
         cmocka_unit_test(test_batch_text_line_keeps_control_bytes_of_a_name_out),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),
-        cmocka_unit_test(test_batch_one_person_in_two_roles_is_published),
+        cmocka_unit_test(test_batch_one_person_in_two_roles_needs_both_posts_registered),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),

@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -753,6 +754,82 @@ static unsigned char *self_signed_der(long serial, int *len)
     X509_gmtime_adj(X509_getm_notAfter(x), 3600);
     X509_set_pubkey(x, key);
     return signed_der(x, key, len);
+}
+
+/* A certificate for pub, signed by signer (a CA key or pub's own), as DER. */
+static unsigned char *cert_for_key(EVP_PKEY *pub, EVP_PKEY *signer, long serial, int *len)
+{
+    X509 *x = X509_new();
+    assert_non_null(x);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, (const unsigned char *)"key test",
+                               -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    assert_int_equal(X509_set_pubkey(x, pub), 1);
+    assert_true(EVP_PKEY_up_ref(signer));
+    return signed_der(x, signer, len);
+}
+
+static const trust_cert_t *cached(trust_t *t, const unsigned char *der, int len)
+{
+    trust_der_t d;
+    assert_int_equal(trust_der(&d, der, (size_t)len), 0);
+    const trust_cert_t *c = trust_cert_get(t, &d);
+    assert_non_null(c);
+    return c;
+}
+
+/* Check 6 compares keys (§5: "key" is the SubjectPublicKeyInfo): one key
+ * in two encodings is one key, so that a second certificate for the seal's
+ * key cannot pass as a person's by writing its key another way. An EC point
+ * compressed and uncompressed, an RSA modulus under rsaEncryption and under
+ * RSASSA-PSS: two SubjectPublicKeyInfo, one key_id; another key, another id. */
+static void test_trust_one_key_in_two_encodings_is_one_key(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 0, 11);
+    EVP_PKEY *ec = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
+    assert_non_null(ec);
+    assert_non_null(other);
+    int l1, l2, l3;
+    unsigned char *plain = cert_for_key(ec, ec, 1, &l1);
+    assert_int_equal(EVP_PKEY_set_utf8_string_param(ec, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                                    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED),
+                     1);
+    unsigned char *compressed = cert_for_key(ec, ec, 2, &l2);
+    unsigned char *another = cert_for_key(other, other, 3, &l3);
+    const trust_cert_t *a = cached(t, plain, l1), *b = cached(t, compressed, l2), *c = cached(t, another, l3);
+    assert_int_not_equal(l1, l2); /* 65-byte point against 33 */
+    assert_memory_equal(a->key_id, b->key_id, 32);
+    assert_memory_not_equal(a->key_id, c->key_id, 32);
+
+    EVP_PKEY *rsa = EVP_RSA_gen(2048), *pss = NULL;
+    OSSL_PARAM *pub = NULL;
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+    assert_non_null(rsa);
+    assert_int_equal(EVP_PKEY_todata(rsa, EVP_PKEY_PUBLIC_KEY, &pub), 1);
+    assert_int_equal(EVP_PKEY_fromdata_init(pctx), 1);
+    assert_int_equal(EVP_PKEY_fromdata(pctx, &pss, EVP_PKEY_PUBLIC_KEY, pub), 1);
+    int l4, l5;
+    unsigned char *as_rsa = cert_for_key(rsa, rsa, 4, &l4), *as_pss = cert_for_key(pss, rsa, 5, &l5);
+    const trust_cert_t *d = cached(t, as_rsa, l4), *e = cached(t, as_pss, l5);
+    assert_int_equal(EVP_PKEY_get_base_id(e->pkey), EVP_PKEY_RSA_PSS);
+    assert_memory_equal(d->key_id, e->key_id, 32);
+    assert_memory_not_equal(d->key_id, a->key_id, 32);
+    OSSL_PARAM_free(pub);
+    EVP_PKEY_CTX_free(pctx);
+    EVP_PKEY_free(pss);
+    EVP_PKEY_free(rsa);
+    EVP_PKEY_free(other);
+    EVP_PKEY_free(ec);
+    OPENSSL_free(plain);
+    OPENSSL_free(compressed);
+    OPENSSL_free(another);
+    OPENSSL_free(as_rsa);
+    OPENSSL_free(as_pss);
+    trust_free(t);
 }
 
 /* trust_der_hinted with hint h for len bytes at der: the hash it gives must
@@ -1512,6 +1589,7 @@ int main(void)
         cmocka_unit_test(test_verify_recall_needs_school_authority),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),
+        cmocka_unit_test(test_trust_one_key_in_two_encodings_is_one_key),
         cmocka_unit_test(test_trust_registry_v2_is_checked_strictly),
         cmocka_unit_test(test_trust_registry_binds_staff_and_names_by_date),
     };
