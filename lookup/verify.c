@@ -16,7 +16,7 @@
 #include <time.h>
 
 static const char *const CHECK_NAMES[VERIFY_NCHECKS] = {
-    "integrity", "signature", "chain", "validity", "revocation", "roles", "seal_registry",
+    "integrity", "signature", "chain", "validity", "revocation", "roles", "seal_registry", "staff_registry",
 };
 
 static const char *const REQUIRED_ROLES[] = {"homeroom_teacher", "principal", "school_seal"};
@@ -158,6 +158,8 @@ static void format_time(int64_t t, char out[32])
 __attribute__((format(printf, 5, 6))) static void item(verdict_t *v, int check, int signer, int ok,
                                                        const char *fmt, ...)
 {
+    if (!ok)
+        v->ok = 0; /* even when there is no room left to say why */
     if (v->nitems == VERIFY_MAX_ITEMS)
         return;
     verify_item_t *it = &v->items[v->nitems++];
@@ -177,8 +179,6 @@ __attribute__((format(printf, 5, 6))) static void item(verdict_t *v, int check, 
         if (len >= (int)sizeof it->detail) /* cut: end on a character */
             it->detail[utf8_cut(it->detail, sizeof it->detail - 1)] = '\0';
     }
-    if (!ok)
-        v->ok = 0;
 }
 
 
@@ -499,6 +499,33 @@ static void check_seal(verdict_t *v, trust_t *trust, const char *school, int sig
              "the school_seal certificate is not registered to school %.24s in the school registry", school);
 }
 
+/* Check 8 (§5): where the registry lists principal (teacher) certificates
+ * for the school, the principal (homeroom teacher) signed with one of them.
+ * Where it lists none, or is v1, there is nothing to check and no item. */
+static void check_staff(verdict_t *v, trust_t *trust, const char *school)
+{
+    static const struct {
+        const char *role, *list, *who;
+        int staff;
+    } R[] = {
+        {"principal", "principal_certificates", "principal", TRUST_STAFF_PRINCIPAL},
+        {"homeroom_teacher", "teacher_certificates", "homeroom teacher", TRUST_STAFF_TEACHER},
+    };
+    for (size_t r = 0; r < sizeof R / sizeof *R; r++) {
+        int i = signer_with_role(v, R[r].role);
+        if (i < 0 || !v->signers[i].has_signature)
+            continue;
+        int st = trust_staff_registered(trust, school, R[r].staff, v->signers[i].cert_sha256);
+        if (st == TRUST_STAFF_LISTED)
+            item(v, VERIFY_STAFF_REGISTRY, i, 1, "the %s certificate is registered to school %.24s", R[r].who,
+                 school);
+        else if (st == TRUST_STAFF_NOT_LISTED)
+            item(v, VERIFY_STAFF_REGISTRY, i, 0,
+                 "the %s certificate is not among the %s that the school registry lists for school %.24s",
+                 R[r].who, R[r].list, school);
+    }
+}
+
 /* Per SignerInfo: integrity, signature, chain, validity, revocation. */
 /* The payload's digest per algorithm, computed at most once per package. */
 typedef struct {
@@ -709,20 +736,30 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
             check_seal(v, trust, p->school_code, seal);
         else
             item(v, VERIFY_SEAL_REGISTRY, -1, 0, "the school seal did not sign");
+        check_staff(v, trust, p->school_code);
     } else {
         /* A recall is authorised by a seal registered to the school, or by
-         * the principal who signed the recalled transcript (§4). */
+         * the principal who signed the recalled transcript while the
+         * registry still lists that certificate where it lists any (§4). */
         int principal = signer_with_role(v, "principal");
         int by_seal = seal >= 0 && v->signers[seal].has_signature &&
                       trust_seal_registered(trust, p->school_code, v->signers[seal].cert_sha256);
         int by_principal = principal >= 0 && v->signers[principal].has_signature &&
                            recall_target_principal != NULL &&
                            memcmp(v->signers[principal].cert_sha256, recall_target_principal, 32) == 0;
+        int delisted = by_principal && trust_staff_registered(trust, p->school_code, TRUST_STAFF_PRINCIPAL,
+                                                              recall_target_principal) == TRUST_STAFF_NOT_LISTED;
         if (seal >= 0 && v->signers[seal].has_signature)
             check_seal(v, trust, p->school_code, seal);
-        if (by_seal || by_principal)
+        if (by_seal || (by_principal && !delisted))
             item(v, VERIFY_ROLES, -1, 1, "the recall is signed by %s",
                  by_seal ? "the school's registered seal" : "the principal who signed the transcript");
+        else if (delisted)
+            item(v, VERIFY_ROLES, -1, 0,
+                 "the recall is signed by the principal who signed the transcript, but the school registry no "
+                 "longer lists that certificate among the principal_certificates of school %.24s, and by no "
+                 "registered seal",
+                 p->school_code);
         else
             item(v, VERIFY_ROLES, -1, 0,
                  "the recall is signed neither by a seal registered to school %.24s nor by the principal who "

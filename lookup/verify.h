@@ -23,12 +23,16 @@ enum verify_check {
                            * is no person's and a seal certificate signs only as school_seal; teacher and
                            * principal sign with two keys unless the registry lists one certificate as both */
     VERIFY_SEAL_REGISTRY, /* the school seal is registered to the school */
+    VERIFY_STAFF_REGISTRY, /* principal and teacher certificates are among those the registry lists for the
+                            * school, where it lists any (transcripts only) */
     VERIFY_NCHECKS
 };
 
 #define VERIFY_DETAIL_LEN 224
 #define VERIFY_MAX_SIGNERS (CMS_MAX_SIGNERS + PAYLOAD_MAX_SIGNERS)
-#define VERIFY_MAX_ITEMS (CMS_MAX_SIGNERS * 5 + PAYLOAD_MAX_SIGNERS + 8)
+/* five per signature, one per signer for declarations and one per declared
+ * signer for check 6, and a few for the whole package */
+#define VERIFY_MAX_ITEMS (CMS_MAX_SIGNERS * 5 + VERIFY_MAX_SIGNERS + PAYLOAD_MAX_SIGNERS + 16)
 #define VERIFY_SKEW 300 /* seconds a signingTime may be later than publication */
 
 typedef struct {

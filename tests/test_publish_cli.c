@@ -975,6 +975,34 @@ static void test_batch_json_says_already_for_published_package(void **state)
         expect_json_line(c, &r, "batch-good", GOOD[i], "already", NULL);
 }
 
+/* package-format.md rev. 2 §5 check 8: under schools-v2.json, which lists
+ * each school's principal and teachers, a teacher it does not list and a
+ * vice principal signing as principal are refused naming staff_registry and
+ * the role, and batch-good (all listed) publishes; under the v1 registry,
+ * which binds no staff, both publish. */
+static void test_batch_staff_registry_binds_listed_roles_in_v2_only(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index_with(c, db, sizeof db, "staff-v2", "@schools-v2.json", 1);
+    pub(c, &r, db, "batch", "@batch-staff", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_all_json_lines(&r);
+    expect_json_line(c, &r, "batch-staff", "unlisted-teacher", "refused",
+                     "staff_registry (homeroom_teacher): the homeroom teacher certificate is not among the "
+                     "teacher_certificates that the school registry lists for school TH001");
+    expect_json_line(c, &r, "batch-staff", "unlisted-principal", "refused",
+                     "staff_registry (principal): the principal certificate is not among the "
+                     "principal_certificates that the school registry lists for school TH001");
+    EXPECT_COUNT(c, db, "transcript", 4);
+    make_index(c, db, sizeof db, "staff-v1", 0);
+    pub(c, &r, db, "batch", "@batch-staff", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_json_line(c, &r, "batch-staff", "unlisted-teacher", "published", NULL);
+    expect_json_line(c, &r, "batch-staff", "unlisted-principal", "published", NULL);
+}
+
 /* ---- tests: recall and replacement ----------------------------------------------------------- */
 
 /* batch-recall: school A recalls good1 (principal and seal) and publishes
@@ -1180,6 +1208,7 @@ int main(void)
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),
         cmocka_unit_test(test_batch_one_person_in_two_roles_needs_both_posts_registered),
+        cmocka_unit_test(test_batch_staff_registry_binds_listed_roles_in_v2_only),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),

@@ -42,6 +42,13 @@ static size_t npkgs;
 static str_t anchors, inters, registry, crl_issuing, crl_root;
 static int64_t now;
 
+/* Certificate hashes and registry documents for the registry tests. */
+#define HA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define HC "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define V2(schools) "{\"schema\":\"hocba.schools.v2\",\"schools\":[" schools "]}"
+#define SCHOOL(code, rest) "{\"code\":\"" code "\",\"name\":\"Trường A\",\"province\":\"Hà Nội\"" rest "}"
+
 static uint8_t *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -1345,6 +1352,57 @@ static void test_verify_recall_needs_school_authority(void **state)
     free(v);
 }
 
+/* §4 rev. 2: the principal who signed the recalled transcript may sign its
+ * recall alone only while the registry still lists that certificate where
+ * it lists the school's principals. The demo's notice is also sealed, so
+ * the school's entry here registers no seal (seal_registry fails): the
+ * principal decides its roles. */
+static void test_verify_recall_by_a_principal_no_longer_listed_fails(void **state)
+{
+    (void)state;
+    const pkg_t *r = find_expected("recall-notice");
+    assert_non_null(r);
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN], hex[65], reg[1024];
+    assert_int_equal(payload_parse(r->json, r->jlen, &pl, why, sizeof why), 0);
+    int pi = payload_find_role(&pl, "principal");
+    assert_true(pi >= 0);
+    const unsigned char *principal = pl.signers[pi].cert_sha256;
+    str_hex(principal, 32, hex);
+    static const struct {
+        const char *list; /* the school's principal_certificates member; "*" the principal's hash */
+        int ok;
+    } t[] = {{"", 1}, {",\"principal_certificates\":[]", 1}, {",\"principal_certificates\":[\"*\"]", 1},
+             {",\"principal_certificates\":[\"" HC "\"]", 0}};
+    verdict_t *v = malloc(sizeof *v);
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char list[200];
+        const char *star = strchr(t[i].list, '*');
+        if (star != NULL)
+            snprintf(list, sizeof list, "%.*s%s%s", (int)(star - t[i].list), t[i].list, hex, star + 1);
+        else
+            snprintf(list, sizeof list, "%s", t[i].list);
+        snprintf(reg, sizeof reg,
+                 "{\"schema\":\"hocba.schools.v2\",\"schools\":[{\"code\":\"%s\",\"name\":\"x\","
+                 "\"province\":\"y\",\"seal_certificates\":[]%s}]}",
+                 pl.school_code, list);
+        trust_t *t2 = make_trust(anchors, str_c(reg), 0, 20 + i);
+        assert_int_equal(verify_package(t2, &pl, r->json, r->jlen, r->p7s, r->plen, now, principal, v), 0);
+        trust_free(t2);
+        int roles_ok = !failed(v, VERIFY_ROLES, NULL); /* seal_registry fails: no seal is registered */
+        if (roles_ok != t[i].ok)
+            fail_msg("principal_certificates \"%s\": expected the recall's roles %s", list,
+                     t[i].ok ? "to hold" : "to fail");
+    }
+    assert_true(failed(v, VERIFY_ROLES, NULL));
+    int said = 0;
+    for (size_t i = 0; i < v->nitems; i++)
+        said |= !v->items[i].ok && strstr(v->items[i].detail, "no longer lists that certificate") != NULL;
+    assert_true(said);
+    free(v);
+    payload_free(&pl);
+}
+
 /* A signature made by the stock tool with RSASSA-PSS verifies (and one
  * flipped bit of it does not). Only one signer: `openssl cms -resign`
  * cannot re-sign a PSS package in OpenSSL 3.0. */
@@ -1409,11 +1467,6 @@ static void test_trust_refuses_bad_inputs(void **state)
 
 /* Registry documents, hocba.schools.v1 and v2 (package-format.md §6): what
  * is accepted and what is refused, with the words the refusal must hold. */
-#define HA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define HB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-#define HC "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
-#define V2(schools) "{\"schema\":\"hocba.schools.v2\",\"schools\":[" schools "]}"
-#define SCHOOL(code, rest) "{\"code\":\"" code "\",\"name\":\"Trường A\",\"province\":\"Hà Nội\"" rest "}"
 static void test_trust_registry_v2_is_checked_strictly(void **state)
 {
     (void)state;
@@ -1587,6 +1640,7 @@ int main(void)
         cmocka_unit_test(test_trust_uses_every_crl_of_a_pem_bundle),
         cmocka_unit_test(test_trust_cuts_a_long_subject_on_a_character),
         cmocka_unit_test(test_verify_recall_needs_school_authority),
+        cmocka_unit_test(test_verify_recall_by_a_principal_no_longer_listed_fails),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),
         cmocka_unit_test(test_trust_one_key_in_two_encodings_is_one_key),
