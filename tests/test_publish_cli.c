@@ -1003,6 +1003,40 @@ static void test_batch_staff_registry_binds_listed_roles_in_v2_only(void **state
     expect_json_line(c, &r, "batch-staff", "unlisted-principal", "published", NULL);
 }
 
+/* package-format.md rev. 2 §5: the registry binds the name people read.
+ * School B's own keys cannot publish under A's name and province (both
+ * values are named); spellings of the registry's name that read the same
+ * (case, spaces, the old tone placement Hòa for Hoà) publish; a former name
+ * holds for transcripts issued up to its `until`, the current one after. */
+static void test_batch_school_name_and_province_are_the_registry_s(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index_with(c, db, sizeof db, "names", "@schools-v2.json", 0);
+    pub(c, &r, db, "batch", "@batch-names", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_refused_line(&r, "b-as-a",
+                        "school_name: school.name \"Trường Tiểu học Kim Đồng\" and school.province \"Thành phố "
+                        "Hà Nội\" differ from the school registry's \"Trường Tiểu học Lê Văn Tám\" and \"Thành "
+                        "phố Hồ Chí Minh\" for school TH002",
+                        NULL);
+    expect_published_line(c, &r, "batch-names", "a-spaces-and-case", "published");
+    expect_published_line(c, &r, "batch-names", "c-old-tone-style", "published");
+    expect_published_line(c, &r, "batch-names", "c-former-name-before-until", "published");
+    expect_refused_line(&r, "c-former-name-after-until",
+                        "school.name \"Trường Tiểu học Phú Hòa\" and school.province \"Tỉnh Thừa Thiên Huế\" "
+                        "differ from the school registry's \"Trường Tiểu học Thuận Hoà\" and \"Thành phố Huế\" "
+                        "for school TH003 (in force on issued_on 2025-07-01)",
+                        NULL);
+    expect_refused_line(&r, "c-new-name-before-until",
+                        "differ from the school registry's \"Trường Tiểu học Phú Hòa\" and \"Tỉnh Thừa Thiên "
+                        "Huế\" for school TH003 (its former name, in force until 2025-06-30; issued_on is "
+                        "2025-06-30)",
+                        NULL);
+    EXPECT_COUNT(c, db, "transcript", 3);
+}
+
 /* ---- tests: recall and replacement ----------------------------------------------------------- */
 
 /* batch-recall: school A recalls good1 (principal and seal) and publishes
@@ -1209,6 +1243,7 @@ int main(void)
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),
         cmocka_unit_test(test_batch_one_person_in_two_roles_needs_both_posts_registered),
         cmocka_unit_test(test_batch_staff_registry_binds_listed_roles_in_v2_only),
+        cmocka_unit_test(test_batch_school_name_and_province_are_the_registry_s),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),

@@ -26,6 +26,7 @@
 #include "lookup/trust.h"
 #include "lookup/utf8.h"
 #include "lookup/verify.h"
+#include "lookup/vnfold.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_NOTHING 2
@@ -469,6 +470,51 @@ static void keep_facts(facts_t *f, const payload_t *pl)
     snprintf(f->student, sizeof f->student, "%s", pl->student_id ? pl->student_id : "");
 }
 
+/* package-format.md §5: the seal binds the school's code, the registry the
+ * name that people read. A transcript's school.name and school.province
+ * must be the registry's for school.code, as in force on its issued_on
+ * (former_names), compared as one name however spelt (vnfold.h). The
+ * reason gives both values of each that differs, under the check name the
+ * file check of http.md uses (school_name).
+ * @return 0 when they match, -1 with why set when not. */
+static int check_school_name(const trust_t *t, const payload_t *pl, char *why, size_t whylen)
+{
+    json_t *school = json_object_get(pl->root, "school");
+    const char *name = json_string_value(json_object_get(school, "name"));
+    const char *prov = json_string_value(json_object_get(school, "province"));
+    const char *rname, *rprov, *until;
+    if (trust_school_name(t, pl->school_code, pl->issued_on, &rname, &rprov, &until) != 0) {
+        snprintf(why, whylen, "school_name: school %s is not in the school registry", pl->school_code);
+        return -1;
+    }
+    int same_name = vnfold_equal(str_c(name), str_c(rname)), same_prov = vnfold_equal(str_c(prov), str_c(rprov));
+    if (same_name < 0 || same_prov < 0) {
+        snprintf(why, whylen, "school_name: the names cannot be compared (%s)",
+                 same_name == VNFOLD_ENOMEM || same_prov == VNFOLD_ENOMEM ? "out of memory" : "not UTF-8");
+        return -1;
+    }
+    if (same_name && same_prov)
+        return 0;
+    char when[96] = "";
+    if (until != NULL)
+        snprintf(when, sizeof when, " (its former name, in force until %s; issued_on is %s)", until, pl->issued_on);
+    else
+        snprintf(when, sizeof when, " (in force on issued_on %s)", pl->issued_on);
+    if (!same_name && !same_prov)
+        snprintf(why, whylen,
+                 "school_name: school.name \"%s\" and school.province \"%s\" differ from the school registry's "
+                 "\"%s\" and \"%s\" for school %s%s",
+                 name, prov, rname, rprov, pl->school_code, when);
+    else if (!same_name)
+        snprintf(why, whylen, "school_name: school.name \"%s\" differs from the school registry's \"%s\" for school %s%s",
+                 name, rname, pl->school_code, when);
+    else
+        snprintf(why, whylen,
+                 "school_name: school.province \"%s\" differs from the school registry's \"%s\" for school %s%s",
+                 prov, rprov, pl->school_code, when);
+    return -1;
+}
+
 /* Phase 1, on every core: read, derive the code, validate, verify. */
 static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
 {
@@ -538,6 +584,8 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         refuse(p, "out of memory while verifying");
     else if (!v->ok) {
         verify_reason(v, why, sizeof why);
+        refuse(p, "%s", why);
+    } else if (check_school_name(b->trust, &pl, why, sizeof why) != 0) {
         refuse(p, "%s", why);
     } else {
         /* on failure rec stays empty and the writer makes the record itself */
