@@ -564,7 +564,7 @@ static void check_code(verdict_t *v, digests_t *dg, const char code[CODE_LEN])
 }
 
 static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const cms_signed_t *sd, size_t k,
-                         digests_t *dg, const trust_der_t *extra, int64_t published_at)
+                         digests_t *dg, const trust_der_t *extra, int64_t published_at, int registry_only)
 {
     const cms_signer_t *s = &sd->signers[k];
     int idx = (int)v->nsigners++;
@@ -591,6 +591,8 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
             copy_str(vs->name, sizeof vs->name, p->signers[vs->declared].name);
         }
     }
+    if (registry_only)
+        return;
     if (s->cert < 0 || cert == NULL || (s->problem && s->message_digest == NULL)) {
         item(v, VERIFY_SIGNATURE, idx, 0, "signature %zu cannot be checked: %s", k + 1,
              cert == NULL && s->cert >= 0 ? "its certificate cannot be read" : s->problem);
@@ -706,7 +708,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
     if (shared != NULL && shared->code != NULL)
         check_code(v, &dg, shared->code);
     for (size_t k = 0; k < sd->nsigners; k++)
-        check_signer(v, trust, p, sd, k, &dg, extra, published_at);
+        check_signer(v, trust, p, sd, k, &dg, extra, published_at, shared != NULL && shared->registry_only);
 
     if (p == NULL) {
         item(v, VERIFY_ROLES, -1, 0, "the stored payload is no longer a valid document");

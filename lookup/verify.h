@@ -103,6 +103,10 @@ typedef struct {
                                           * certificates are, in order, 32 bytes each (the index's), or
                                           * NULL; only ever a hint: see trust_der_hinted */
     size_t ncert_hints;                  /* in: how many hints */
+    int registry_only; /* in: 1 for only what the school registry decides (checks 6-8: roles, seal_registry,
+                        * staff_registry); signatures are paired with declarations by certificate and nothing
+                        * is verified, so the verdict says nothing of checks 1-5 (hocba-publish schools
+                        * compares two registries with it) */
     size_t ncerts;                       /* out: certificates in the .p7s, 0 when it is unreadable */
     unsigned char cert_sha256[CMS_MAX_CERTS][32]; /* out: the SHA-256 of each certificate's DER, in the
                                                      .p7s's order (a PEM .p7s is decoded first) */

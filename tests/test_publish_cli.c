@@ -902,7 +902,7 @@ static void test_batch_again_after_trust_change_says_already(void **state)
         "\"province\": \"Hà Nội\", \"seal_certificates\": [\"%064d\"]}]}\n",
         0);
     fclose(f);
-    pub(c, &r, db, "schools", reg, NULL);
+    pub(c, &r, db, "schools", reg, "--accept-invalidation", NULL); /* the records it invalidates, on purpose */
     HARNESS_EXPECT_EXIT(&r, 0);
     pub(c, &r, db, "batch", "@batch-good", "--json", "--strict", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
@@ -1035,6 +1035,63 @@ static void test_batch_school_name_and_province_are_the_registry_s(void **state)
                         "2025-06-30)",
                         NULL);
     EXPECT_COUNT(c, db, "transcript", 3);
+}
+
+/* The SHA-256 of a fixtures certificate, from fingerprints.tsv. */
+static const char *fingerprint(ctx_t *c, const char *name)
+{
+    char *t = harness_read_file(harness_printf("%s/fingerprints.tsv", c->fx), NULL);
+    const char *want = harness_printf("%s\t", name);
+    for (const char *p = t; p != NULL && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, want, strlen(want)) == 0)
+            return harness_strndup(p + strlen(want), 64);
+    fail_msg("expected %s in the fixtures' fingerprints.tsv", name);
+    return NULL;
+}
+
+/* package-format.md rev. 2 §6: a registry under which published records
+ * newly fail checks 6-8 is refused (exit 2), naming school, role,
+ * certificate and how many records, unless --accept-invalidation (anywhere
+ * on the line). Here a list of today's staff names the vice principal and
+ * forgets the principal who signed batch-good's four transcripts. Only
+ * schools whose entry changed are re-checked: a change to B alone looks at
+ * none of A's records. */
+static void test_schools_refuses_a_registry_that_invalidates_published_records(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index_with(c, db, sizeof db, "schools-drop", "@schools-v2.json", 1);
+    pub(c, &r, db, "schools", "@schools-v2-new-principal.json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    const char *line = harness_printf("school TH001, principal certificate %.16s...: staff_registry fails for 4 records",
+                                      fingerprint(c, "A-principal"));
+    HARNESS_CHECK_RUN(strstr(r.err, line) != NULL && strstr(r.err, "--accept-invalidation") != NULL, &r,
+                      "expected stderr to name \"%s\" and the option, got: %.600s", line, r.err);
+    HARNESS_CHECK_RUN(strstr(r.err, "nothing was changed") != NULL, &r, "expected \"nothing was changed\"");
+    /* nothing was changed: the stored registry is still schools-v2.json */
+    pub(c, &r, db, "schools", "@schools-v2.json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.out, "re-checked 0 published records of 0 changed schools") != NULL, &r,
+                      "expected the same registry to change no school, got: %.300s", r.out);
+    /* only what changed: B's entry alone, and A's four records are not looked at */
+    pub(c, &r, db, "schools", "@schools-v2-b-changed.json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.out, "re-checked 0 published records of 1 changed school") != NULL, &r,
+                      "expected B's change to re-check none of A's records, got: %.300s", r.out);
+    /* with --accept-invalidation, anywhere on the line: loaded */
+    const char *argv[] = {c->pub, "--accept-invalidation", "--db", db, "schools",
+                          harness_printf("%s/schools-v2-new-principal.json", c->fx), NULL};
+    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.err, line) != NULL && strstr(r.out, "4 no longer verify") != NULL, &r,
+                      "expected the same findings and \"4 no longer verify\", got: %.300s / %.600s", r.out, r.err);
+    /* and the records refused now: publishing good1 again says already, a new one of A is refused */
+    pub(c, &r, db, "batch", "@batch-staff", NULL);
+    expect_refused_line(&r, "unlisted-teacher", "staff_registry (principal)", NULL);
+    /* the option is for schools only */
+    pub(c, &r, db, "status", "--accept-invalidation", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
 }
 
 /* ---- tests: recall and replacement ----------------------------------------------------------- */
@@ -1244,6 +1301,7 @@ int main(void)
         cmocka_unit_test(test_batch_one_person_in_two_roles_needs_both_posts_registered),
         cmocka_unit_test(test_batch_staff_registry_binds_listed_roles_in_v2_only),
         cmocka_unit_test(test_batch_school_name_and_province_are_the_registry_s),
+        cmocka_unit_test(test_schools_refuses_a_registry_that_invalidates_published_records),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
