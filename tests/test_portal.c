@@ -1544,8 +1544,8 @@ static int is_hex64(const char *s)
 static void test_api_valid_transcript_reports_status_checks_and_signers(void **state)
 {
     ctx_t *c = *state;
-    static const char *const names[] = {"integrity",  "signature", "chain",         "validity",
-                                        "revocation", "roles",     "seal_registry", NULL};
+    static const char *const names[] = {"integrity", "signature",     "chain",          "validity", "revocation",
+                                        "roles",     "seal_registry", "staff_registry", NULL};
     static const char *const roles[] = {"homeroom_teacher", "principal", "school_seal", NULL};
     resp_t *r;
     jv_t *j = api(c, c->valid.code, &r);
@@ -2239,6 +2239,75 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
     PUBLISH_OK(c, "crl", root);
     expect_api_status(c, c->crl_bad.code, "valid");
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name);
+}
+
+/* package-format.md rev. 2 §6, check 8: the demo's registry (v2) lists each
+ * school's principal. A registry where the school of a valid record lists
+ * another principal is refused by `schools` (exit 2, naming the school and
+ * the certificate); with --accept-invalidation it is loaded, and the record
+ * answers invalid naming staff_registry for the principal: in the API's
+ * checks, on the page in both languages (the catalogs' words), and in the
+ * batch verify summary's failed_checks. The original registry puts it back. */
+static void test_registry_that_drops_a_principal_makes_records_invalid(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid.code;
+    resp_t *r;
+    jv_t *j = api(c, code, &r);
+    const char *school = jstr(jpath(j, "transcript.school.code")), *principal = NULL;
+    jv_t *signers = jget(j, "signers");
+    for (size_t i = 0; signers && signers->t == J_ARR && i < signers->n; i++)
+        if (jstr(jget(signers->items[i], "role")) && strcmp(jstr(jget(signers->items[i], "role")), "principal") == 0)
+            principal = jstr(jget(signers->items[i], "certificate_sha256"));
+    EXPECT(r, school && principal && strlen(principal) == 64, "expected the school code and principal of %s", code);
+    size_t len;
+    const char *orig = harness_printf("%s/schools.json", c->demo);
+    char *text = harness_read_file(orig, &len);
+    char *at = text ? strstr(text, principal) : NULL;
+    if (at == NULL)
+        fail_msg("expected the demo's schools.json to list the principal certificate %s", principal);
+    memset(at, '0', 64); /* the list still holds one certificate: someone else's */
+    const char *edited = harness_printf("%s/schools-dropped.json", c->tmp);
+    FILE *f = fopen(edited, "wb");
+    if (f == NULL || fwrite(text, 1, len, f) != len || fclose(f) != 0)
+        fail_msg("cannot write %s", edited);
+
+    harness_run_t pr;
+    publish(c, &pr, "schools", edited, NULL);
+    HARNESS_EXPECT_EXIT(&pr, 2);
+    const char *named = harness_printf("school %s, principal certificate %.16s...: staff_registry fails for", school,
+                                       principal);
+    HARNESS_CHECK_RUN(strstr(pr.err, named) != NULL, &pr, "expected stderr to name \"%s\"", named);
+    expect_api_status(c, code, "valid");
+    publish(c, &pr, "schools", edited, "--accept-invalidation", NULL);
+    HARNESS_EXPECT_EXIT(&pr, 0);
+
+    expect_api_invalid(c, code, "staff_registry");
+    jv_t *failed = failed_check(json_of(get(c, harness_api_path(code))), "staff_registry");
+    const char *role = jstr(jget(failed, "role"));
+    EXPECT(r, role && strcmp(role, "principal") == 0, "expected staff_registry to fail for the principal, got %s",
+           role ? role : "none");
+    r = get(c, harness_printf("/v/%s", code));
+    EXPECT_STATUS(r, 200);
+    EXPECT(r, body_has(r, "danh sách chứng thư số cán bộ, giáo viên") && body_has(r, "Hiệu trưởng"),
+           "expected the Vietnamese page to name the staff registry check and the principal");
+    EXPECT(r, !body_has(r, c->valid.name), "expected no pupil name on the invalid page");
+    r = get(c, harness_printf("/v/%s?lang=en", code));
+    EXPECT(r, body_has(r, "staff certificates this school has registered"),
+           "expected the English page to name the staff registry check");
+    const char *body = harness_printf("{\"codes\": [\"%s\"]}", code);
+    r = post_json(c, "/api/v1/verify", body, strlen(body));
+    EXPECT_STATUS(r, 200);
+    jv_t *res = jget(json_of(r), "results");
+    jv_t *fc = res && res->t == J_ARR && res->n == 1 ? jpath(res->items[0], "summary.failed_checks") : NULL;
+    int has = 0;
+    for (size_t i = 0; fc && fc->t == J_ARR && i < fc->n; i++)
+        has |= jstr(fc->items[i]) && strcmp(jstr(fc->items[i]), "staff_registry") == 0;
+    EXPECT(r, has, "expected summary.failed_checks to hold \"staff_registry\"");
+
+    PUBLISH_OK(c, "schools", orig);
+    expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->valid.name);
 }
 
 static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state)
@@ -3745,6 +3814,7 @@ int main(void)
         cmocka_unit_test(test_metrics_answers_prometheus_text),
         cmocka_unit_test(test_key_compromise_crl_makes_code_invalid_on_next_request),
         cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
+        cmocka_unit_test(test_registry_that_drops_a_principal_makes_records_invalid),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
         cmocka_unit_test(test_record_under_another_code_answers_invalid),
         cmocka_unit_test(test_tampered_certificates_answer_invalid_with_caches_warm),
