@@ -560,6 +560,27 @@ static int key_id(X509 *x, EVP_PKEY *pk, unsigned char out[32])
     return rc;
 }
 
+/* Every value of one attribute of a name, in order, as UTF-8 joined by ", "
+ * into out (cut on a character; bytes that are not UTF-8 become U+FFFD). */
+static void name_values(X509_NAME *nm, int nid, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = X509_NAME_get_index_by_NID(nm, nid, -1); i >= 0; i = X509_NAME_get_index_by_NID(nm, nid, i)) {
+        unsigned char *u = NULL;
+        int len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)));
+        if (len > 0 && used + 2 < n) {
+            if (used > 0) {
+                memcpy(out + used, ", ", 2);
+                used += 2;
+            }
+            used += utf8_scrub((const char *)u, (size_t)len, out + used, n - used);
+        }
+        OPENSSL_free(u);
+    }
+    ERR_clear_error();
+}
+
 static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, const unsigned char h[32])
 {
     const unsigned char *p = der;
@@ -598,6 +619,9 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
         c->subject[n > 0 ? utf8_cut(c->subject, (size_t)n) : 0] = '\0'; /* a long subject is cut */
         BIO_free(b);
     }
+    name_values(X509_get_subject_name(x), NID_commonName, c->cn, sizeof c->cn);
+    name_values(X509_get_subject_name(x), NID_organizationName, c->o, sizeof c->o);
+    name_values(X509_get_subject_name(x), NID_localityName, c->l, sizeof c->l);
     find_revocation(t, c);
     return c;
 }

@@ -50,7 +50,11 @@ typedef struct trust_cert {
     size_t der_len;
     X509 *x;
     EVP_PKEY *pkey; /* borrowed from x */
-    char subject[256]; /* RFC 2253, UTF-8 */
+    char subject[256]; /* RFC 2253, UTF-8: for CA certificates in messages; a signer is shown by cn, o, l */
+    /* What pages and the API may show of a signer's certificate (package-format.md §5): the subject's
+     * commonName, organizationName and localityName, UTF-8, several values of one attribute joined by
+     * ", ", "" when absent, cut on a character. No other attribute (UID carries identity numbers). */
+    char cn[128], o[160], l[128];
     int64_t not_before, not_after;
     int is_anchor, is_intermediate;
     const char *key_problem; /* NULL when the key is acceptable for a signer (§5) */

@@ -581,7 +581,9 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
         cert = trust_cert_get(trust, &extra[s->cert]);
         memcpy(vs->cert_sha256, extra[s->cert].sha256, 32);
         if (cert != NULL) {
-            copy_str(vs->subject, sizeof vs->subject, cert->subject);
+            copy_str(vs->cn, sizeof vs->cn, cert->cn);
+            copy_str(vs->o, sizeof vs->o, cert->o);
+            copy_str(vs->l, sizeof vs->l, cert->l);
             memcpy(vs->key_id, cert->key_id, 32);
             vs->has_key = 1;
         }

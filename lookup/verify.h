@@ -51,7 +51,9 @@ typedef struct {
     unsigned char cert_sha256[32]; /* the signing certificate's (declared one if unsigned) */
     unsigned char key_id[32];      /* its key (trust_cert_t.key_id), when has_key */
     int has_key;
-    char subject[256];    /* certificate subject, RFC 2253, "" if unknown */
+    /* the certificate subject's CN, O and L (trust_cert_t.cn, .o, .l), "" if unknown: all that may be
+     * shown of a signer's certificate (package-format.md §5) */
+    char cn[128], o[160], l[128];
     int64_t signing_time; /* UTC seconds, or -1 */
 } verify_signer_t;
 

@@ -1561,7 +1561,7 @@ static void test_api_valid_transcript_reports_status_checks_and_signers(void **s
     jv_t *checks = jget(j, "checks");
     EXPECT(r, checks && checks->t == J_ARR && checks->n > 0, "expected a non-empty \"checks\" array, got %s",
            jtype_name(checks));
-    int seen[7] = {0};
+    int seen[8] = {0};
     for (size_t i = 0; i < checks->n; i++) {
         jv_t *k = checks->items[i], *ok = jget(k, "ok"), *role = jget(k, "role");
         const char *name = jstr(jget(k, "check"));
@@ -1571,10 +1571,10 @@ static void test_api_valid_transcript_reports_status_checks_and_signers(void **s
         EXPECT(r, role && (role->t == J_STR || role->t == J_NULL),
                "expected checks[%zu].role to be a string or null, got %s", i, jtype_name(role));
         EXPECT(r, jstr(jget(k, "detail")) != NULL, "expected checks[%zu].detail to be a string", i);
-        for (int n = 0; n < 7; n++)
+        for (int n = 0; n < 8; n++)
             seen[n] |= strcmp(name, names[n]) == 0;
     }
-    for (int n = 0; n < 7; n++)
+    for (int n = 0; n < 8; n++)
         EXPECT(r, seen[n], "expected a check named \"%s\" among the checks of a valid transcript, found none",
                names[n]);
 
@@ -1605,6 +1605,45 @@ static void test_api_valid_transcript_reports_status_checks_and_signers(void **s
     s = jstr(jpath(j, "transcript.student.full_name"));
     EXPECT(r, s && strcmp(s, c->valid.name) == 0, "expected transcript.student.full_name \"%s\", got %s",
            c->valid.name, s ? s : "none");
+}
+
+/* package-format.md rev. 2 §5: pages and the API name each signer by the
+ * declared name and the certificate's CN, O and L, never another subject
+ * attribute. The demo's personal certificates carry the holder's citizen id
+ * (UID=CCCD:...), a title, a province and a country: the API's
+ * certificate_subject is "CN=...,O=...,L=..." and nothing else, and the
+ * pages (both languages, print) show CN, O and L one per line and no CCCD,
+ * no "CN=" string. */
+static void test_signers_are_named_by_cn_o_and_l_only(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r;
+    jv_t *j = api(c, c->valid.code, &r);
+    EXPECT(r, !body_has(r, "CCCD") && !body_has(r, "UID="), "expected no citizen id of a signer in the API answer");
+    jv_t *signers = jget(j, "signers");
+    const char *teacher = NULL;
+    for (size_t i = 0; signers && signers->t == J_ARR && i < signers->n; i++) {
+        const char *subj = jstr(jget(signers->items[i], "certificate_subject"));
+        const char *role = jstr(jget(signers->items[i], "role"));
+        EXPECT(r, subj && strncmp(subj, "CN=", 3) == 0 && strstr(subj, ",O=") != NULL && strstr(subj, ",L=") &&
+                      !strstr(subj, "title=") && !strstr(subj, "ST=") && !strstr(subj, ",C=") &&
+                      !strstr(subj, "UID"),
+               "expected signers[%zu].certificate_subject to be CN=...,O=...,L=... only, got %s", i,
+               subj ? subj : "none");
+        if (role && strcmp(role, "homeroom_teacher") == 0)
+            teacher = jstr(jget(signers->items[i], "name"));
+    }
+    EXPECT(r, teacher != NULL, "expected a homeroom_teacher signer");
+    const char *const pages[] = {"", "?lang=en", "/print"};
+    for (size_t p = 0; p < 3; p++) {
+        r = get(c, harness_printf("/v/%s%s", c->valid.code, pages[p]));
+        EXPECT_STATUS(r, 200);
+        EXPECT(r, !body_has(r, "CCCD") && !body_has(r, "CN=") && !body_has(r, "CN&#61;"),
+               "expected no citizen id and no subject string on %s", r->what);
+        EXPECT(r, body_has(r, harness_printf("<span class=\"cert-cn\">%s</span>", teacher)) &&
+                      body_has(r, "<span class=\"cert-o\">") && body_has(r, "<span class=\"cert-l\">"),
+               "expected the teacher's CN (%s), an O and an L on %s", teacher, r->what);
+    }
 }
 
 static void test_api_transcript_hides_address_guardian_and_masks_citizen_id(void **state)
@@ -3815,6 +3854,7 @@ int main(void)
         cmocka_unit_test(test_key_compromise_crl_makes_code_invalid_on_next_request),
         cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
         cmocka_unit_test(test_registry_that_drops_a_principal_makes_records_invalid),
+        cmocka_unit_test(test_signers_are_named_by_cn_o_and_l_only),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
         cmocka_unit_test(test_record_under_another_code_answers_invalid),
         cmocka_unit_test(test_tampered_certificates_answer_invalid_with_caches_warm),

@@ -1117,15 +1117,15 @@ static json_t *transcript_obj(const site_t *s, int lang, const char *pupil)
 
 static json_t *signers_arr(const site_t *s, int lang)
 {
-    return json_pack("[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]", "role_label",
-                     tr(s, lang, "role.homeroom_teacher"), "name", "Nguyễn Thu Oanh", "subject",
-                     "CN=Nguyễn Thu Oanh,OU=Lớp 3A,O=Trường Tiểu học Kim Đồng,L=Hà Nội,C=VN", "signing_time",
+    /* view_page_context: the certificate's CN, O and L, each only when the subject has it */
+    return json_pack("[{s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]",
+                     "role_label", tr(s, lang, "role.homeroom_teacher"), "name", "Nguyễn Thu Oanh", "cn",
+                     "Nguyễn Thu Oanh", "o", "Trường Tiểu học Kim Đồng", "l", "Hà Nội", "signing_time",
                      "28/05/2025 16:40 (UTC+7)", "role_label", tr(s, lang, "role.principal"), "name",
-                     "Phan Đức Nam", "subject", "CN=Phan Đức Nam,O=Trường Tiểu học Kim Đồng,L=Hà Nội,C=VN",
-                     "signing_time", "29/05/2025 08:05 (UTC+7)", "role_label",
-                     tr(s, lang, "role.school_seal"), "name", "Trường Tiểu học Kim Đồng", "subject",
-                     "CN=Trường Tiểu học Kim Đồng,O=Sở GD&ĐT Hà Nội,C=VN", "signing_time",
-                     "29/05/2025 08:06 (UTC+7)");
+                     "Phan Đức Nam", "cn", "Phan Đức Nam", "o", "Trường Tiểu học Kim Đồng", "l", "Hà Nội",
+                     "signing_time", "29/05/2025 08:05 (UTC+7)", "role_label", tr(s, lang, "role.school_seal"),
+                     "name", "Trường Tiểu học Kim Đồng", "cn", "Trường Tiểu học Kim Đồng", "o",
+                     "Sở GD&ĐT Hà Nội", "signing_time", "29/05/2025 08:06 (UTC+7)");
 }
 
 enum { VALID, RECALLED, INVALID };
@@ -1379,8 +1379,11 @@ static void test_page_transcript_valid_shows_the_transcript(void **state)
     has(&pg, "<p class=\"award\" lang=\"vi\">Học sinh hoàn thành tốt trong học tập và rèn luyện</p>");
     has(&pg, "<th scope=\"row\">Giáo viên chủ nhiệm</th>");
     has(&pg, "<td data-label=\"Người ký\" lang=\"vi\">Nguyễn Thu Oanh</td>");
-    has(&pg,
-        "<td data-label=\"Chứng thư số\" class=\"cert\" lang=\"vi\">CN&#61;Phan Đức Nam,O&#61;Trường Tiểu học Kim Đồng");
+    has(&pg, "<td data-label=\"Chứng thư số cấp cho\" class=\"cert\" lang=\"vi\"><span class=\"cert-cn\">Phan Đức "
+             "Nam</span><span class=\"cert-o\">Trường Tiểu học Kim Đồng</span><span class=\"cert-l\">Hà "
+             "Nội</span></td>");
+    has(&pg, "<span class=\"cert-cn\">Trường Tiểu học Kim Đồng</span><span class=\"cert-o\">Sở GD&amp;ĐT Hà "
+             "Nội</span></td>"); /* no L: no empty line */
     has(&pg, "29/05/2025 08:06 (UTC+7)");
     has(&pg, "<img class=\"qr\" src=\"/v/ZK4D1QGPK1YTFJHQ/qr.svg\"");
     has(&pg, "<a class=\"button\" href=\"/v/ZK4D1QGPK1YTFJHQ/print\">");

@@ -661,13 +661,14 @@ static void test_verify_details_are_whole_utf8_and_name_no_signer(void **state)
             quoted += strstr(d, "CN=") != NULL;
             revoked += strstr(d, "the signer's certificate was revoked") != NULL;
             for (size_t j = 0; j < v->nsigners; j++)
-                if (v->signers[j].subject[0] && strstr(d, v->signers[j].subject) != NULL)
+                if (v->signers[j].cn[0] && strstr(d, v->signers[j].cn) != NULL)
                     fail_msg("%s: the %s detail names a signer (%s): %s", pkgs[i].stem,
-                             verify_check_name(v->items[k].check), v->signers[j].subject, d);
+                             verify_check_name(v->items[k].check), v->signers[j].cn, d);
         }
         for (size_t k = 0; k < v->nsigners; k++)
-            if (!utf8_valid(v->signers[k].subject))
-                fail_msg("%s: signer subject is not valid UTF-8: %s", pkgs[i].stem, v->signers[k].subject);
+            if (!utf8_valid(v->signers[k].cn) || !utf8_valid(v->signers[k].o) || !utf8_valid(v->signers[k].l))
+                fail_msg("%s: signer CN, O or L is not valid UTF-8: %s / %s / %s", pkgs[i].stem, v->signers[k].cn,
+                         v->signers[k].o, v->signers[k].l);
     }
     if (quoted == 0 || revoked == 0)
         fail_msg("expected a detail quoting a CA's subject (%zu) and one saying a signer's certificate was revoked "

@@ -838,6 +838,13 @@ static X509_NAME *subject_name(const demo_t *d, const ident_t *id)
             ok = ok && name_add(nm, NID_title, "Hiệu trưởng");
         else if (id->kind == ID_TEACHER)
             ok = ok && name_add(nm, NID_title, "Giáo viên");
+        /* a personal certificate names its holder's citizen id, as Vietnamese
+         * CAs write it; pages and the API must never show it (§5) */
+        if (id->kind == ID_PRINCIPAL || id->kind == ID_TEACHER) {
+            char uid[32];
+            snprintf(uid, sizeof uid, "CCCD:%s185%06llu", s->cccd3, (unsigned long long)(id->serial % 1000000));
+            ok = ok && name_add(nm, NID_userId, uid);
+        }
     }
     if (id->kind == ID_SEAL) {
         char cn[200];
