@@ -755,8 +755,10 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &nofile);
     }
 
-    if ((env_current = env_open(why, sizeof why)) == NULL)
+    env_ref_t *first = env_open(why, sizeof why);
+    if (first == NULL)
         die("%s", why);
+    atomic_store(&env_current, first);
     portal.templates_dir = find_dir(portal.templates_dir, "templates", tbuf, sizeof tbuf, argv[0]);
     portal.static_dir = find_dir(portal.static_dir, "static", sbuf, sizeof sbuf, argv[0]);
     if (render_load_dir(portal.templates_dir, &portal.templates, why, sizeof why) != 0)

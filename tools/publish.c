@@ -686,7 +686,7 @@ fail:
  * (8 % of a batch's time). */
 static char NO_MEMORY_FOR_REASON[] = "(out of memory while writing the reason)";
 
-static void set_reason_v(pkg_t *p, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void set_reason_v(pkg_t *p, const char *fmt, va_list ap)
 {
     if (p->reason == NULL && (p->reason = malloc(REASON_LEN)) == NULL) {
         p->reason = NO_MEMORY_FOR_REASON;
