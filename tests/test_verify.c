@@ -1,5 +1,5 @@
 /* test_verify.c — verdicts computed from stored bytes: the DER reader, the
- * CMS reader and the seven checks, on packages made by hocba-demo and by
+ * CMS reader and the eight checks, on packages made by hocba-demo and by
  * the stock openssl command line. */
 #include <setjmp.h>
 #include <stdarg.h>
