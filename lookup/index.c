@@ -735,6 +735,35 @@ int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, 
     return rc ? rc : mdb_put(txn, ix->docids, &k, &v, replace ? 0 : MDB_NOOVERWRITE);
 }
 
+int index_each_docid(index_t *ix, MDB_txn *txn, str_t school, int (*fn)(void *arg, const char code[CODE_LEN]),
+                     void *arg)
+{
+    char prefix[64];
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if (school.len + 1 > sizeof prefix)
+        return INDEX_OK; /* no school code is that long: it has none */
+    memcpy(prefix, school.ptr, school.len);
+    prefix[school.len] = '/';
+    k.mv_size = school.len + 1;
+    k.mv_data = prefix;
+    int rc = mdb_cursor_open(txn, ix->docids, &cur);
+    if (rc != 0)
+        return rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < school.len + 1 || memcmp(k.mv_data, prefix, school.len + 1) != 0)
+            break;
+        if (v.mv_size != CODE_LEN) {
+            rc = INDEX_ECORRUPT;
+            break;
+        }
+        if ((rc = fn(arg, v.mv_data)) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? INDEX_OK : rc;
+}
+
 static str_t meta_str(index_t *ix, MDB_txn *txn, const char *key, int *rc)
 {
     MDB_val k = {strlen(key), (void *)key}, v;

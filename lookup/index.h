@@ -184,6 +184,18 @@ int index_get_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, 
 int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, const char code[CODE_LEN],
                     int replace);
 
+/** Call fn with the code each document_id of a school names, in key order:
+ * the school's published transcripts, found without reading docs (the
+ * docids keys start with the school code and '/'). A transcript that a
+ * replacement keeping its document_id superseded is not named here: follow
+ * INDEX_LINK_SUPERSEDES from the replacement to find it.
+ * @param school  a school code (letters and digits, as payloads carry them)
+ * @param fn      returns 0 to go on; anything else stops the walk
+ * @return INDEX_OK, what fn returned when it stopped, INDEX_ECORRUPT (a
+ *         value that is not a code) or an LMDB code. */
+int index_each_docid(index_t *ix, MDB_txn *txn, str_t school, int (*fn)(void *arg, const char code[CODE_LEN]),
+                     void *arg);
+
 /** Read the trust inputs, the remembered issuers included. *crls is one
  * malloc'd block holding in->crls and in->issuers (free it); the strings
  * point into the map.

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -20,6 +21,30 @@ typedef struct {
     unsigned char sha256[32];
     char code[24];
 } seal_t;
+
+/* A name a school had, in force up to and including `until`. */
+typedef struct {
+    char *name, *province;
+    char until[11]; /* YYYY-MM-DD */
+} former_t;
+
+/* One school of the registry (package-format.md §6). Hash lists are sorted. */
+typedef struct {
+    char code[24];
+    char *name, *province;
+    former_t *former; /* sorted by until */
+    size_t nformer;
+    unsigned char (*seals)[32], (*principals)[32], (*teachers)[32];
+    size_t nseals, nprincipals, nteachers;
+} school_t;
+
+typedef struct {
+    int version;       /* 1 or 2: hocba.schools.vN */
+    school_t *schools; /* sorted by code */
+    size_t nschools;
+    seal_t *seals; /* every school's seals, sorted by sha256 */
+    size_t nseals;
+} registry_t;
 
 typedef struct {
     X509_CRL *crl;     /* borrowed from trust.all */
@@ -49,8 +74,7 @@ struct trust {
     size_t nissuers;
     unchecked_t *unchecked; /* those with no CRL that verifies now, sorted by id */
     size_t nunchecked;
-    seal_t *seals; /* sorted by sha256 */
-    size_t nseals, nschools;
+    registry_t reg; /* empty (version 0) when no registry is loaded */
 
     pthread_rwlock_t lock; /* guards the cache below: read to look up, write to add */
     trust_cert_t **slots;
@@ -85,55 +109,28 @@ static int64_t asn1_time_to_unix(const ASN1_TIME *a)
 
 /* ---- issuers --------------------------------------------------------------- */
 
-/* The DER element at p (len bytes readable): its tag in *tag, the whole
- * element in *el, what it holds in *in. 0, or -1 when it does not fit. One-
- * byte tags only, as a certificate's outer fields have. */
-static int der_next(const uint8_t *p, size_t len, int *tag, str_t *el, str_t *in)
-{
-    if (len < 2 || (p[0] & 0x1f) == 0x1f)
-        return -1;
-    size_t n = p[1], head = 2;
-    if (n & 0x80) {
-        size_t k = n & 0x7f;
-        if (k == 0 || k > 4 || len < 2 + k)
-            return -1;
-        n = 0;
-        for (size_t i = 0; i < k; i++)
-            n = n << 8 | p[2 + i];
-        head += k;
-    }
-    if (n > len - head)
-        return -1;
-    *tag = p[0];
-    *el = str_n(p, head + n);
-    *in = str_n(p + head, n);
-    return 0;
-}
-
 int trust_issuer_of_cert(const uint8_t *der, size_t len, trust_issuer_t *out)
 {
     /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
      * OPTIONAL, serialNumber, signature, issuer, validity, subject,
      * subjectPublicKeyInfo, ... }, ... } */
-    int tag;
-    str_t el, in;
-    if (der_next(der, len, &tag, &el, &in) != 0 || tag != 0x30 ||
-        der_next((const uint8_t *)in.ptr, in.len, &tag, &el, &in) != 0 || tag != 0x30)
+    static const unsigned FIELDS[] = {DER_INTEGER, DER_SEQUENCE, DER_SEQUENCE, DER_SEQUENCE, DER_SEQUENCE,
+                                      DER_SEQUENCE}; /* serial .. key */
+    der_cur_t c = der_cursor(der, len);
+    der_elem_t cert, tbs, field[6];
+    if (der_expect(&c, DER_SEQUENCE, &cert) != DER_OK)
         return -1;
-    const uint8_t *p = (const uint8_t *)in.ptr, *end = p + in.len;
-    static const int FIELDS[] = {0x02, 0x30, 0x30, 0x30, 0x30, 0x30}; /* serial .. key */
-    str_t field[6];
-    if (der_next(p, (size_t)(end - p), &tag, &el, &in) != 0)
+    c = der_inside(&cert);
+    if (der_expect(&c, DER_SEQUENCE, &tbs) != DER_OK)
         return -1;
-    if (tag == 0xa0) /* version */
-        p += el.len;
-    for (int i = 0; i < 6; i++) {
-        if (der_next(p, (size_t)(end - p), &tag, &field[i], &in) != 0 || tag != FIELDS[i])
+    c = der_inside(&tbs);
+    if (der_optional(&c, DER_CTX_CONS(0), &field[0]) < DER_EEND) /* version */
+        return -1;
+    for (int i = 0; i < 6; i++)
+        if (der_expect(&c, FIELDS[i], &field[i]) != DER_OK)
             return -1;
-        p += field[i].len;
-    }
-    out->name = field[4];
-    out->spki = field[5];
+    out->name = str_n((const char *)field[4].raw, field[4].rawlen);
+    out->spki = str_n((const char *)field[5].raw, field[5].rawlen);
     return 0;
 }
 
@@ -217,6 +214,21 @@ static int seal_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->code, y->code);
 }
 
+static int school_cmp(const void *a, const void *b)
+{
+    return strcmp(((const school_t *)a)->code, ((const school_t *)b)->code);
+}
+
+static int former_cmp(const void *a, const void *b)
+{
+    return strcmp(((const former_t *)a)->until, ((const former_t *)b)->until);
+}
+
+static int hash_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
 static int valid_school_code(const char *s)
 {
     size_t n = strlen(s);
@@ -230,92 +242,311 @@ static int valid_school_code(const char *s)
     return 1;
 }
 
-/* Parse and check a registry; on success *seals (sorted) and counts are set
- * when seals is not NULL. */
-static int parse_registry(str_t json, seal_t **seals, size_t *nseals, size_t *nschools, char *why,
-                          size_t whylen)
+/* A calendar date YYYY-MM-DD (proleptic Gregorian), as payloads write them. */
+static int valid_date(const char *s)
+{
+    static const int DAYS[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m >= 1 && m <= 12 && d >= 1 && d <= DAYS[m - 1] + (m == 2 && leap);
+}
+
+static void school_free(school_t *s)
+{
+    free(s->name);
+    free(s->province);
+    for (size_t i = 0; i < s->nformer; i++) {
+        free(s->former[i].name);
+        free(s->former[i].province);
+    }
+    free(s->former);
+    free(s->seals);
+    free(s->principals);
+    free(s->teachers);
+}
+
+static void registry_free(registry_t *r)
+{
+    for (size_t i = 0; i < r->nschools; i++)
+        school_free(&r->schools[i]);
+    free(r->schools);
+    free(r->seals);
+    memset(r, 0, sizeof *r);
+}
+
+/* A list of certificate hashes: schools[i].key, absent or an array of
+ * 64 lower-case hex digits each. *out is malloc'd and sorted (NULL, 0 when
+ * absent or empty). */
+static int parse_hashes(json_t *s, size_t i, const char *key, unsigned char (**out)[32], size_t *n, char *why,
+                        size_t whylen)
+{
+    json_t *list = json_object_get(s, key);
+    *out = NULL;
+    *n = 0;
+    if (list == NULL)
+        return 0;
+    if (!json_is_array(list)) {
+        WHY("school registry: schools[%zu].%s must be an array of certificate SHA-256s", i, key);
+        return -1;
+    }
+    size_t cnt = json_array_size(list);
+    if (cnt == 0)
+        return 0;
+    if ((*out = malloc(cnt * sizeof **out)) == NULL) {
+        WHY("out of memory");
+        return -1;
+    }
+    for (size_t j = 0; j < cnt; j++)
+        if (parse_hash(json_string_value(json_array_get(list, j)), (*out)[j]) != 0) {
+            WHY("school registry: schools[%zu].%s[%zu] must be 64 lower-case hex digits", i, key, j);
+            free(*out);
+            *out = NULL;
+            return -1;
+        }
+    qsort(*out, cnt, 32, hash_cmp);
+    *n = cnt;
+    return 0;
+}
+
+/* schools[i].former_names: [{"name", "province", "until": DATE}], sorted by until. */
+static int parse_former(json_t *s, size_t i, const char *code, school_t *out, char *why, size_t whylen)
+{
+    json_t *list = json_object_get(s, "former_names");
+    if (list == NULL)
+        return 0;
+    if (!json_is_array(list)) {
+        WHY("school registry: schools[%zu] (%s).former_names must be an array of {name, province, until}", i,
+            code);
+        return -1;
+    }
+    size_t cnt = json_array_size(list);
+    if (cnt > 0 && (out->former = calloc(cnt, sizeof *out->former)) == NULL) {
+        WHY("out of memory");
+        return -1;
+    }
+    for (size_t j = 0; j < cnt; j++) {
+        json_t *f = json_array_get(list, j);
+        const char *name = json_string_value(json_object_get(f, "name"));
+        const char *prov = json_string_value(json_object_get(f, "province"));
+        const char *until = json_string_value(json_object_get(f, "until"));
+        const char *k;
+        json_t *v;
+        if (!json_is_object(f) || name == NULL || name[0] == '\0' || prov == NULL || prov[0] == '\0') {
+            WHY("school registry: schools[%zu] (%s).former_names[%zu] needs a name and a province", i, code, j);
+            return -1;
+        }
+        if (!valid_date(until)) {
+            WHY("school registry: schools[%zu] (%s).former_names[%zu].until must be a date YYYY-MM-DD (the last "
+                "day the name was in force)",
+                i, code, j);
+            return -1;
+        }
+        json_object_foreach(f, k, v)
+        {
+            if (strcmp(k, "name") != 0 && strcmp(k, "province") != 0 && strcmp(k, "until") != 0) {
+                WHY("school registry: schools[%zu] (%s).former_names[%zu]: unknown member \"%.40s\" (a former "
+                    "name has name, province and until)",
+                    i, code, j, k);
+                return -1;
+            }
+        }
+        former_t *e = &out->former[out->nformer++];
+        memcpy(e->until, until, 11);
+        if ((e->name = strdup(name)) == NULL || (e->province = strdup(prov)) == NULL) {
+            WHY("out of memory");
+            return -1;
+        }
+    }
+    if (cnt > 0)
+        qsort(out->former, cnt, sizeof *out->former, former_cmp);
+    for (size_t j = 1; j < cnt; j++)
+        if (strcmp(out->former[j - 1].until, out->former[j].until) == 0) {
+            WHY("school registry: schools[%zu] (%s).former_names: two names end on %s", i, code,
+                out->former[j].until);
+            return -1;
+        }
+    return 0;
+}
+
+static const char *const V2_MEMBERS[] = {"principal_certificates", "teacher_certificates", "former_names"};
+static const char *const SCHOOL_MEMBERS[] = {"code",
+                                             "name",
+                                             "province",
+                                             "seal_certificates",
+                                             "principal_certificates",
+                                             "teacher_certificates",
+                                             "former_names"};
+
+/* One entry of "schools". */
+static int parse_school(json_t *s, size_t i, int version, school_t *out, char *why, size_t whylen)
+{
+    const char *code = json_string_value(json_object_get(s, "code"));
+    const char *name = json_string_value(json_object_get(s, "name"));
+    const char *prov = json_string_value(json_object_get(s, "province"));
+    if (!json_is_object(s)) {
+        WHY("school registry: schools[%zu] must be an object", i);
+        return -1;
+    }
+    if (code == NULL || !valid_school_code(code)) {
+        WHY("school registry: schools[%zu].code must be 1-20 letters or digits", i);
+        return -1;
+    }
+    snprintf(out->code, sizeof out->code, "%s", code);
+    if (name == NULL || name[0] == '\0' || prov == NULL || prov[0] == '\0') {
+        WHY("school registry: schools[%zu] (%s) needs a name and a province", i, code);
+        return -1;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(s, k, v)
+    {
+        int known = 0;
+        for (size_t m = 0; m < sizeof SCHOOL_MEMBERS / sizeof *SCHOOL_MEMBERS; m++)
+            known |= strcmp(k, SCHOOL_MEMBERS[m]) == 0;
+        int v2 = 0;
+        for (size_t m = 0; m < sizeof V2_MEMBERS / sizeof *V2_MEMBERS; m++)
+            v2 |= strcmp(k, V2_MEMBERS[m]) == 0;
+        /* v1 files may carry members of their own (as before); one that
+         * means something in v2 would bind nothing here: refused */
+        if (version == 1 && v2) {
+            WHY("school registry: schools[%zu] (%s).%s is a member of hocba.schools.v2, but the file says "
+                "\"schema\": \"hocba.schools.v1\", under which it would bind nothing",
+                i, code, k);
+            return -1;
+        }
+        if (version == 2 && !known) {
+            WHY("school registry: schools[%zu] (%s): unknown member \"%.40s\" (a school has code, name, province, "
+                "seal_certificates, principal_certificates, teacher_certificates, former_names)",
+                i, code, k);
+            return -1;
+        }
+    }
+    if (!json_is_array(json_object_get(s, "seal_certificates"))) {
+        WHY("school registry: schools[%zu].seal_certificates must be an array", i);
+        return -1;
+    }
+    if ((out->name = strdup(name)) == NULL || (out->province = strdup(prov)) == NULL) {
+        WHY("out of memory");
+        return -1;
+    }
+    if (parse_hashes(s, i, "seal_certificates", &out->seals, &out->nseals, why, whylen) != 0 ||
+        parse_hashes(s, i, "principal_certificates", &out->principals, &out->nprincipals, why, whylen) != 0 ||
+        parse_hashes(s, i, "teacher_certificates", &out->teachers, &out->nteachers, why, whylen) != 0)
+        return -1;
+    return parse_former(s, i, code, out, why, whylen);
+}
+
+static const seal_t *seal_find(const seal_t *seals, size_t n, const unsigned char sha256[32])
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(seals[mid].sha256, sha256, 32) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && memcmp(seals[lo].sha256, sha256, 32) == 0 ? &seals[lo] : NULL;
+}
+
+/* A staff certificate that is some school's seal would fail every record it
+ * signs (§5: a seal certificate signs only as school_seal). */
+static int staff_not_seal(const registry_t *r, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < r->nschools; i++) {
+        const school_t *s = &r->schools[i];
+        for (int role = 0; role < 2; role++) {
+            size_t n = role ? s->nteachers : s->nprincipals;
+            const unsigned char(*h)[32] = role ? s->teachers : s->principals;
+            for (size_t j = 0; j < n; j++) {
+                const seal_t *seal = seal_find(r->seals, r->nseals, h[j]);
+                if (seal != NULL) {
+                    char hex[17];
+                    str_hex(h[j], 8, hex);
+                    WHY("school registry: school %s lists certificate %s... in %s, but it is registered as the "
+                        "seal of school %s; a seal certificate is never a person's (package-format.md §5)",
+                        s->code, hex, role ? "teacher_certificates" : "principal_certificates", seal->code);
+                    return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Parse and check a registry; on success *out holds it (when out is not
+ * NULL). @return the number of schools, or -1 with *why set. */
+static int parse_registry(str_t json, registry_t *out, char *why, size_t whylen)
 {
     json_error_t err;
     json_t *root = json_loadb(json.ptr, json.len, JSON_REJECT_DUPLICATES, &err);
-    seal_t *out = NULL;
-    size_t n = 0, cap = 0;
+    registry_t r;
     int rc = -1;
 
+    memset(&r, 0, sizeof r);
     if (root == NULL) {
         WHY("school registry is not valid JSON: line %d: %s", err.line, err.text);
         return -1;
     }
     const char *schema = json_string_value(json_object_get(root, "schema"));
     json_t *schools = json_object_get(root, "schools");
-    if (schema == NULL || strcmp(schema, "hocba.schools.v1") != 0) {
-        WHY("school registry: schema must be \"hocba.schools.v1\"");
+    if (schema != NULL && strcmp(schema, "hocba.schools.v1") == 0)
+        r.version = 1;
+    else if (schema != NULL && strcmp(schema, "hocba.schools.v2") == 0)
+        r.version = 2;
+    else {
+        WHY("school registry: schema must be \"hocba.schools.v1\" or \"hocba.schools.v2\"");
         goto done;
     }
     if (!json_is_array(schools)) {
         WHY("school registry: \"schools\" must be an array");
         goto done;
     }
-    size_t i;
-    json_t *s;
-    json_array_foreach(schools, i, s)
-    {
-        const char *code = json_string_value(json_object_get(s, "code"));
-        const char *name = json_string_value(json_object_get(s, "name"));
-        const char *prov = json_string_value(json_object_get(s, "province"));
-        json_t *certs = json_object_get(s, "seal_certificates");
-        if (code == NULL || !valid_school_code(code)) {
-            WHY("school registry: schools[%zu].code must be 1-20 letters or digits", i);
-            goto done;
-        }
-        if (name == NULL || name[0] == '\0' || prov == NULL || prov[0] == '\0') {
-            WHY("school registry: schools[%zu] (%s) needs a name and a province", i, code);
-            goto done;
-        }
-        for (size_t k = 0; k < i; k++) {
-            const char *other = json_string_value(json_object_get(json_array_get(schools, k), "code"));
-            if (other && strcmp(other, code) == 0) {
-                WHY("school registry: school %s is listed twice", code);
-                goto done;
-            }
-        }
-        if (!json_is_array(certs)) {
-            WHY("school registry: schools[%zu].seal_certificates must be an array", i);
-            goto done;
-        }
-        size_t j;
-        json_t *h;
-        json_array_foreach(certs, j, h)
-        {
-            seal_t seal;
-            if (parse_hash(json_string_value(h), seal.sha256) != 0) {
-                WHY("school registry: schools[%zu].seal_certificates[%zu] must be 64 lower-case hex digits", i,
-                    j);
-                goto done;
-            }
-            snprintf(seal.code, sizeof seal.code, "%s", code);
-            if (n == cap) {
-                cap = cap ? cap * 2 : 64;
-                seal_t *grown = realloc(out, cap * sizeof *out);
-                if (grown == NULL) {
-                    WHY("out of memory");
-                    goto done;
-                }
-                out = grown;
-            }
-            out[n++] = seal;
-        }
+    size_t n = json_array_size(schools);
+    if (n > 0 && (r.schools = calloc(n, sizeof *r.schools)) == NULL) {
+        WHY("out of memory");
+        goto done;
     }
-    if (seals != NULL) {
-        if (n > 0)
-            qsort(out, n, sizeof *out, seal_cmp);
-        *seals = out;
-        *nseals = n;
-        *nschools = json_array_size(schools);
-        out = NULL;
+    size_t nseals = 0;
+    for (size_t i = 0; i < n; i++) {
+        r.nschools = i + 1;
+        if (parse_school(json_array_get(schools, i), i, r.version, &r.schools[i], why, whylen) != 0)
+            goto done;
+        nseals += r.schools[i].nseals;
     }
-    rc = (int)json_array_size(schools);
+    if (n > 0)
+        qsort(r.schools, n, sizeof *r.schools, school_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(r.schools[i - 1].code, r.schools[i].code) == 0) {
+            WHY("school registry: school %s is listed twice", r.schools[i].code);
+            goto done;
+        }
+    if (nseals > 0 && (r.seals = malloc(nseals * sizeof *r.seals)) == NULL) {
+        WHY("out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < r.schools[i].nseals; j++) {
+            seal_t *e = &r.seals[r.nseals++];
+            memcpy(e->sha256, r.schools[i].seals[j], 32);
+            snprintf(e->code, sizeof e->code, "%s", r.schools[i].code);
+        }
+    if (r.nseals > 0)
+        qsort(r.seals, r.nseals, sizeof *r.seals, seal_cmp);
+    if (staff_not_seal(&r, why, whylen) != 0)
+        goto done;
+    rc = (int)n;
+    if (out != NULL) {
+        *out = r;
+        memset(&r, 0, sizeof r);
+    }
 done:
-    free(out);
+    registry_free(&r);
     json_decref(root);
     return rc;
 }
@@ -366,6 +597,84 @@ static void find_revocation(const trust_t *t, trust_cert_t *c)
     }
 }
 
+/* Two certificates hold one key when they hold the same public key, however
+ * encoded (§5 check 6 compares SubjectPublicKeyInfo): an RSA modulus is the
+ * same key under rsaEncryption and RSASSA-PSS identifiers, and an EC point
+ * the same key written compressed or not. So the id hashes the key itself:
+ * RSA its modulus, EC its curve and point; any other key its
+ * SubjectPublicKeyInfo DER. */
+static int key_id(X509 *x, EVP_PKEY *pk, unsigned char out[32])
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int id = pk != NULL ? EVP_PKEY_get_base_id(pk) : EVP_PKEY_NONE, rc = -1;
+    BIGNUM *n = NULL, *px = NULL, *py = NULL;
+    char group[64] = "";
+    if ((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) && EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) == 1) {
+        len = 4 + (size_t)BN_num_bytes(n);
+        if ((buf = malloc(len)) != NULL) {
+            memcpy(buf, "RSA:", 4);
+            BN_bn2bin(n, buf + 4);
+        }
+    } else if (id == EVP_PKEY_EC &&
+               EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) == 1 &&
+               EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_X, &px) == 1 &&
+               EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_Y, &py) == 1) {
+        size_t g = strlen(group), w = (size_t)(EVP_PKEY_get_bits(pk) + 7) / 8;
+        len = 3 + g + 1 + 2 * w;
+        if ((buf = malloc(len)) != NULL) {
+            memcpy(buf, "EC:", 3);
+            memcpy(buf + 3, group, g);
+            buf[3 + g] = ':';
+            if (BN_bn2binpad(px, buf + 4 + g, (int)w) < 0 || BN_bn2binpad(py, buf + 4 + g + w, (int)w) < 0) {
+                free(buf);
+                buf = NULL;
+            }
+        }
+    } else {
+        int l = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &buf);
+        if (l > 0) {
+            unsigned char *copy = malloc((size_t)l);
+            if (copy != NULL)
+                memcpy(copy, buf, (size_t)l);
+            OPENSSL_free(buf);
+            buf = copy;
+            len = (size_t)l;
+        } else {
+            buf = NULL;
+        }
+    }
+    if (buf != NULL)
+        rc = digest_sha256(buf, len, out);
+    free(buf);
+    BN_free(n);
+    BN_free(px);
+    BN_free(py);
+    ERR_clear_error();
+    return rc;
+}
+
+/* Every value of one attribute of a name, in order, as UTF-8 joined by ", "
+ * into out (cut on a character; bytes that are not UTF-8 become U+FFFD). */
+static void name_values(X509_NAME *nm, int nid, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = X509_NAME_get_index_by_NID(nm, nid, -1); i >= 0; i = X509_NAME_get_index_by_NID(nm, nid, i)) {
+        unsigned char *u = NULL;
+        int len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)));
+        if (len > 0 && used + 2 < n) {
+            if (used > 0) {
+                memcpy(out + used, ", ", 2);
+                used += 2;
+            }
+            used += utf8_scrub((const char *)u, (size_t)len, out + used, n - used);
+        }
+        OPENSSL_free(u);
+    }
+    ERR_clear_error();
+}
+
 static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, const unsigned char h[32])
 {
     const unsigned char *p = der;
@@ -390,6 +699,11 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
     c->key_problem = key_problem(c->pkey);
     /* once per certificate (1-2 µs for the whole walk, too much per answer) */
     c->not_der = ber_is_der(der, len, 0) != 1;
+    if (key_id(x, c->pkey, c->key_id) != 0) { /* out of memory: unknown rather than a key of its own */
+        X509_free(x);
+        free(c);
+        return NULL;
+    }
     c->not_before = asn1_time_to_unix(X509_get0_notBefore(x));
     c->not_after = asn1_time_to_unix(X509_get0_notAfter(x));
     uint32_t flags = X509_get_extension_flags(x);
@@ -405,6 +719,9 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
         c->subject[n > 0 ? utf8_cut(c->subject, (size_t)n) : 0] = '\0'; /* a long subject is cut */
         BIO_free(b);
     }
+    name_values(X509_get_subject_name(x), NID_commonName, c->cn, sizeof c->cn);
+    name_values(X509_get_subject_name(x), NID_organizationName, c->o, sizeof c->o);
+    name_values(X509_get_subject_name(x), NID_localityName, c->l, sizeof c->l);
     find_revocation(t, c);
     return c;
 }
@@ -884,8 +1201,7 @@ int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whyle
             c->revocations_unknown = unchecked_find(t, c->ca_id) != NULL;
         }
     }
-    if (in->registry.len > 0 &&
-        parse_registry(in->registry, &t->seals, &t->nseals, &t->nschools, why, whylen) < 0)
+    if (in->registry.len > 0 && parse_registry(in->registry, &t->reg, why, whylen) < 0)
         goto fail;
     *out = t;
     return 0;
@@ -914,7 +1230,7 @@ void trust_free(trust_t *t)
     free(t->remembered_buf);
     free(t->issuers);
     free(t->unchecked);
-    free(t->seals);
+    registry_free(&t->reg);
     sk_X509_pop_free(t->intermediates, X509_free);
     X509_STORE_free(t->store);
     pthread_rwlock_destroy(&t->lock);
@@ -943,7 +1259,7 @@ size_t trust_crls_rejected(const trust_t *t)
 
 size_t trust_school_count(const trust_t *t)
 {
-    return t->nschools;
+    return t->reg.nschools;
 }
 
 size_t trust_crl_infos(const trust_t *t, const trust_crl_info_t **out)
@@ -1086,33 +1402,100 @@ done:
     return rc;
 }
 
-/* Index of the first seal entry with this hash (or where it would go). */
-static size_t seal_lower_bound(const trust_t *t, const unsigned char sha256[32])
-{
-    size_t lo = 0, hi = t->nseals;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (memcmp(t->seals[mid].sha256, sha256, 32) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 int trust_seal_registered(const trust_t *t, const char *school_code, const unsigned char sha256[32])
 {
-    for (size_t i = seal_lower_bound(t, sha256); i < t->nseals && memcmp(t->seals[i].sha256, sha256, 32) == 0;
-         i++)
-        if (strcmp(t->seals[i].code, school_code) == 0)
+    const seal_t *e = seal_find(t->reg.seals, t->reg.nseals, sha256);
+    for (; e != NULL && e < t->reg.seals + t->reg.nseals && memcmp(e->sha256, sha256, 32) == 0; e++)
+        if (strcmp(e->code, school_code) == 0)
             return 1;
     return 0;
 }
 
 const char *trust_seal_school(const trust_t *t, const unsigned char sha256[32])
 {
-    size_t i = seal_lower_bound(t, sha256);
-    return i < t->nseals && memcmp(t->seals[i].sha256, sha256, 32) == 0 ? t->seals[i].code : NULL;
+    const seal_t *e = seal_find(t->reg.seals, t->reg.nseals, sha256);
+    return e != NULL ? e->code : NULL;
+}
+
+static const school_t *school_find(const trust_t *t, const char *code)
+{
+    school_t key;
+    if (code == NULL || strlen(code) >= sizeof key.code || t->reg.nschools == 0)
+        return NULL;
+    memcpy(key.code, code, strlen(code) + 1);
+    return bsearch(&key, t->reg.schools, t->reg.nschools, sizeof key, school_cmp);
+}
+
+static int hash_listed(const unsigned char (*list)[32], size_t n, const unsigned char sha256[32])
+{
+    return n > 0 && bsearch(sha256, list, n, 32, hash_cmp) != NULL;
+}
+
+int trust_registry_version(const trust_t *t)
+{
+    return t->reg.version;
+}
+
+int trust_staff_registered(const trust_t *t, const char *school_code, int role, const unsigned char sha256[32])
+{
+    const school_t *s = school_find(t, school_code);
+    if (s == NULL)
+        return TRUST_STAFF_UNBOUND;
+    size_t n = role == TRUST_STAFF_PRINCIPAL ? s->nprincipals : s->nteachers;
+    if (n == 0)
+        return TRUST_STAFF_UNBOUND;
+    return hash_listed(role == TRUST_STAFF_PRINCIPAL ? s->principals : s->teachers, n, sha256)
+               ? TRUST_STAFF_LISTED
+               : TRUST_STAFF_NOT_LISTED;
+}
+
+int trust_school_name(const trust_t *t, const char *school_code, const char *date, const char **name,
+                      const char **province, const char **until)
+{
+    const school_t *s = school_find(t, school_code);
+    if (s == NULL)
+        return -1;
+    *name = s->name;
+    *province = s->province;
+    if (until != NULL)
+        *until = NULL;
+    for (size_t i = 0; date != NULL && i < s->nformer; i++)
+        if (strcmp(date, s->former[i].until) <= 0) {
+            *name = s->former[i].name;
+            *province = s->former[i].province;
+            if (until != NULL)
+                *until = s->former[i].until;
+            break;
+        }
+    return 0;
+}
+
+const char *trust_school_code(const trust_t *t, size_t i)
+{
+    return i < t->reg.nschools ? t->reg.schools[i].code : NULL;
+}
+
+static int same_hashes(const unsigned char (*a)[32], size_t na, const unsigned char (*b)[32], size_t nb)
+{
+    return na == nb && (na == 0 || memcmp(a, b, na * 32) == 0);
+}
+
+int trust_school_same(const trust_t *a, const trust_t *b, const char *school_code)
+{
+    const school_t *x = school_find(a, school_code), *y = school_find(b, school_code);
+    if (x == NULL || y == NULL)
+        return x == y;
+    if (strcmp(x->name, y->name) != 0 || strcmp(x->province, y->province) != 0 || x->nformer != y->nformer ||
+        !same_hashes(x->seals, x->nseals, y->seals, y->nseals) ||
+        !same_hashes(x->principals, x->nprincipals, y->principals, y->nprincipals) ||
+        !same_hashes(x->teachers, x->nteachers, y->teachers, y->nteachers))
+        return 0;
+    for (size_t i = 0; i < x->nformer; i++)
+        if (strcmp(x->former[i].name, y->former[i].name) != 0 ||
+            strcmp(x->former[i].province, y->former[i].province) != 0 ||
+            strcmp(x->former[i].until, y->former[i].until) != 0)
+            return 0;
+    return 1;
 }
 
 int trust_check_crl(const trust_t *t, str_t in, char *why, size_t whylen)
@@ -1149,5 +1532,5 @@ int trust_check_bundle(str_t pem, int need_one, char *why, size_t whylen)
 
 int trust_check_registry(str_t json, char *why, size_t whylen)
 {
-    return parse_registry(json, NULL, NULL, NULL, why, whylen);
+    return parse_registry(json, NULL, why, whylen);
 }

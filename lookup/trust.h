@@ -39,7 +39,7 @@ typedef struct {
     uint64_t version; /* changes whenever any input changes */
     str_t anchors;    /* PEM bundle of trust anchors */
     str_t intermediates; /* PEM bundle, may be empty */
-    str_t registry;   /* hocba.schools.v1 JSON, may be empty */
+    str_t registry;      /* hocba.schools.v1 or v2 JSON, may be empty */
     size_t ncrls;
     const str_t *crls; /* each DER or PEM */
     /* the issuers the index remembers as publishing CRLs (§6): each one's
@@ -65,11 +65,17 @@ typedef struct trust_cert {
     size_t der_len;
     X509 *x;
     EVP_PKEY *pkey; /* borrowed from x */
-    char subject[256]; /* RFC 2253, UTF-8 */
+    char subject[256]; /* RFC 2253, UTF-8: for CA certificates in messages; a signer is shown by cn, o, l */
+    /* What pages and the API may show of a signer's certificate (package-format.md §5): the subject's
+     * commonName, organizationName and localityName, UTF-8, several values of one attribute joined by
+     * ", ", "" when absent, cut on a character. No other attribute (UID carries identity numbers). */
+    char cn[128], o[160], l[128];
     int64_t not_before, not_after;
     int is_anchor, is_intermediate;
     const char *key_problem; /* NULL when the key is acceptable for a signer (§5) */
     int not_der;            /* its encoding is BER, not DER: refused as a signer's (§5 check 2) */
+    unsigned char key_id[32]; /* SHA-256 of the public key itself (RSA modulus; EC curve and point; else
+                               * the SubjectPublicKeyInfo): equal for two certificates of one key */
     int usage_ok;           /* keyUsage absent or allows digitalSignature / nonRepudiation */
     /* revocation by a loaded CRL of its issuer */
     int revoked, revoked_key_compromise; /* reason keyCompromise, cACompromise or aACompromise */
@@ -218,6 +224,47 @@ int trust_seal_registered(const trust_t *t, const char *school_code, const unsig
 /** The code of a school the seal hash is registered to, or NULL. */
 const char *trust_seal_school(const trust_t *t, const unsigned char sha256[32]);
 
+/** The schema of the loaded registry: 1 (hocba.schools.v1), 2 (v2), or 0
+ * when none is loaded. */
+int trust_registry_version(const trust_t *t);
+
+enum { TRUST_STAFF_PRINCIPAL = 0, TRUST_STAFF_TEACHER = 1 };
+
+enum {
+    TRUST_STAFF_UNBOUND = 0,    /* the registry binds nothing for that role at that school: no list, an
+                                 * empty list, a v1 registry, or a school it does not know */
+    TRUST_STAFF_LISTED = 1,     /* the certificate is in the school's list for the role */
+    TRUST_STAFF_NOT_LISTED = 2, /* the school has a non-empty list for the role without it */
+};
+
+/** How the registry binds a staff role at a school (package-format.md §6,
+ * check 8): principal_certificates or teacher_certificates.
+ * @param role  TRUST_STAFF_PRINCIPAL or TRUST_STAFF_TEACHER
+ * @return TRUST_STAFF_UNBOUND, TRUST_STAFF_LISTED or TRUST_STAFF_NOT_LISTED.
+ * Thread-safe; allocates nothing. */
+int trust_staff_registered(const trust_t *t, const char *school_code, int role,
+                           const unsigned char sha256[32]);
+
+/** The name and province the registry gives a school on a date: the
+ * former name whose `until` is the earliest on or after date, else the
+ * current one (package-format.md §5).
+ * @param date      YYYY-MM-DD (a transcript's issued_on), or NULL for the current name
+ * @param until     receives the `until` of the former name used, or NULL for the
+ *                  current name; may itself be NULL
+ * @return 0 with *name and *province set (NUL-terminated, owned by t), or -1
+ *         when the registry has no such school. Thread-safe. */
+int trust_school_name(const trust_t *t, const char *school_code, const char *date, const char **name,
+                      const char **province, const char **until);
+
+/** The code of the i-th school of the registry (in byte order of the codes),
+ * or NULL when i >= trust_school_count(t). */
+const char *trust_school_code(const trust_t *t, size_t i);
+
+/** 1 when two stores' registries hold the same entry for a school (code,
+ * name, province, former names, and the same seal, principal and teacher
+ * certificates, in any order), or neither has it; 0 otherwise. */
+int trust_school_same(const trust_t *a, const trust_t *b, const char *school_code);
+
 /** Check a CRL file against the store (used before accepting one into the
  * index): one DER CRL, or one or more PEM "X509 CRL" blocks (a bundle made
  * with cat; each of them is used).
@@ -230,7 +277,17 @@ int trust_check_crl(const trust_t *t, str_t crl, char *why, size_t whylen);
  * (anchors) and nothing else. @return number of certificates, or -1 with *why. */
 int trust_check_bundle(str_t pem, int need_one, char *why, size_t whylen);
 
-/** Check a school registry document. @return number of schools, or -1 with *why. */
+/** Check a school registry document, hocba.schools.v1 or v2 (package-format.md
+ * §6): a JSON object with the schema and an array of schools, each with a
+ * code (1-20 letters or digits, listed once), a name, a province and
+ * seal_certificates; v2 also takes principal_certificates,
+ * teacher_certificates (64 lower-case hex digits each; none of them a seal
+ * certificate of any school) and former_names ({name, province, until: a
+ * date}, no two ending on the same day), and refuses any other member of a
+ * school (a misspelt list would bind nothing); a v1 file that uses the v2
+ * members is refused for the same reason.
+ * @return number of schools, or -1 with *why naming the entry and what is
+ *         wrong with it. */
 int trust_check_registry(str_t json, char *why, size_t whylen);
 
 #endif

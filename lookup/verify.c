@@ -18,7 +18,7 @@
 #include <time.h>
 
 static const char *const CHECK_NAMES[VERIFY_NCHECKS] = {
-    "integrity", "signature", "chain", "validity", "revocation", "roles", "seal_registry",
+    "integrity", "signature", "chain", "validity", "revocation", "roles", "seal_registry", "staff_registry",
 };
 
 static const char *const REQUIRED_ROLES[] = {"homeroom_teacher", "principal", "school_seal"};
@@ -160,6 +160,8 @@ static void format_time(int64_t t, char out[32])
 __attribute__((format(printf, 5, 6))) static void item(verdict_t *v, int check, int signer, int ok,
                                                        const char *fmt, ...)
 {
+    if (!ok)
+        v->ok = 0; /* even when there is no room left to say why */
     if (v->nitems == VERIFY_MAX_ITEMS)
         return;
     verify_item_t *it = &v->items[v->nitems++];
@@ -179,8 +181,6 @@ __attribute__((format(printf, 5, 6))) static void item(verdict_t *v, int check, 
         if (len >= (int)sizeof it->detail) /* cut: end on a character */
             it->detail[utf8_cut(it->detail, sizeof it->detail - 1)] = '\0';
     }
-    if (!ok)
-        v->ok = 0;
 }
 
 
@@ -481,9 +481,25 @@ static int signer_with_role(const verdict_t *v, const char *role)
     return -1;
 }
 
-static void check_roles_transcript(verdict_t *v)
+/* The declared signer with this role who signed, with a known key, or NULL. */
+static const verify_signer_t *signed_with_role(const verdict_t *v, const char *role)
 {
-    int ok = 1;
+    int i = signer_with_role(v, role);
+    return i >= 0 && v->signers[i].has_signature && v->signers[i].has_key ? &v->signers[i] : NULL;
+}
+
+/* Check 6 for a transcript (§5): the required roles are declared (that each
+ * declared signer signed is check_declarations'); no one signs with the
+ * seal: a certificate registered as any school's seal signs only as
+ * school_seal, and the seal's key is neither the teacher's nor the
+ * principal's; and the teacher and the principal sign with two keys, unless
+ * the one certificate is listed as both principal and teacher of the school
+ * (one person in both posts). A key is the key itself (trust_cert_t.key_id),
+ * so a second certificate for one key is the same key. */
+static void check_roles_transcript(verdict_t *v, trust_t *trust, const char *school)
+{
+    int ok = 1, both_posts = 0;
+    unsigned char bad[VERIFY_MAX_SIGNERS] = {0};
     for (size_t r = 0; r < sizeof REQUIRED_ROLES / sizeof *REQUIRED_ROLES; r++) {
         int i = signer_with_role(v, REQUIRED_ROLES[r]);
         if (i < 0) {
@@ -491,8 +507,49 @@ static void check_roles_transcript(verdict_t *v)
             ok = 0;
         }
     }
+    const verify_signer_t *seal = signed_with_role(v, "school_seal"),
+                          *teacher = signed_with_role(v, "homeroom_teacher"),
+                          *principal = signed_with_role(v, "principal");
+    for (size_t i = 0; i < v->nsigners; i++) {
+        const verify_signer_t *s = &v->signers[i];
+        if (!s->has_signature || s->declared < 0 || strcmp(s->role, "school_seal") == 0)
+            continue;
+        const char *seal_of = trust_seal_school(trust, s->cert_sha256);
+        if (seal_of != NULL)
+            item(v, VERIFY_ROLES, (int)i, 0,
+                 "the certificate is registered as the school seal of %.24s; a seal certificate signs only as "
+                 "school_seal",
+                 seal_of);
+        else if (seal != NULL && (s == teacher || s == principal) && memcmp(s->key_id, seal->key_id, 32) == 0)
+            item(v, VERIFY_ROLES, (int)i, 0,
+                 "signed with the school seal's key; the seal's key is never a person's");
+        else
+            continue;
+        bad[i] = 1;
+        ok = 0;
+    }
+    if (teacher != NULL && principal != NULL && !bad[teacher - v->signers] && !bad[principal - v->signers] &&
+        memcmp(teacher->key_id, principal->key_id, 32) == 0) {
+        both_posts = memcmp(teacher->cert_sha256, principal->cert_sha256, 32) == 0 &&
+                     trust_staff_registered(trust, school, TRUST_STAFF_PRINCIPAL, principal->cert_sha256) ==
+                         TRUST_STAFF_LISTED &&
+                     trust_staff_registered(trust, school, TRUST_STAFF_TEACHER, teacher->cert_sha256) ==
+                         TRUST_STAFF_LISTED;
+        if (!both_posts) {
+            item(v, VERIFY_ROLES, (int)(principal - v->signers), 0,
+                 "the homeroom teacher and the principal signed with one key; one person signs for both posts "
+                 "only with one certificate that the school registry lists as both principal and teacher of "
+                 "school %.24s",
+                 school);
+            ok = 0;
+        }
+    }
     if (ok)
-        item(v, VERIFY_ROLES, -1, 1, "homeroom teacher, principal and school seal are declared and signed");
+        item(v, VERIFY_ROLES, -1, 1,
+             both_posts ? "homeroom teacher, principal and school seal are declared and signed; the principal, "
+                          "registered for both posts, is also the homeroom teacher"
+                        : "homeroom teacher, principal and school seal are declared and signed, each with a key of "
+                          "its own");
 }
 
 /* Whatever the schema: every declared signer signed, every signature declared. */
@@ -526,6 +583,33 @@ static void check_seal(verdict_t *v, trust_t *trust, const char *school, int sig
     else
         item(v, VERIFY_SEAL_REGISTRY, signer, 0,
              "the school_seal certificate is not registered to school %.24s in the school registry", school);
+}
+
+/* Check 8 (§5): where the registry lists principal (teacher) certificates
+ * for the school, the principal (homeroom teacher) signed with one of them.
+ * Where it lists none, or is v1, there is nothing to check and no item. */
+static void check_staff(verdict_t *v, trust_t *trust, const char *school)
+{
+    static const struct {
+        const char *role, *list, *who;
+        int staff;
+    } R[] = {
+        {"principal", "principal_certificates", "principal", TRUST_STAFF_PRINCIPAL},
+        {"homeroom_teacher", "teacher_certificates", "homeroom teacher", TRUST_STAFF_TEACHER},
+    };
+    for (size_t r = 0; r < sizeof R / sizeof *R; r++) {
+        int i = signer_with_role(v, R[r].role);
+        if (i < 0 || !v->signers[i].has_signature)
+            continue;
+        int st = trust_staff_registered(trust, school, R[r].staff, v->signers[i].cert_sha256);
+        if (st == TRUST_STAFF_LISTED)
+            item(v, VERIFY_STAFF_REGISTRY, i, 1, "the %s certificate is registered to school %.24s", R[r].who,
+                 school);
+        else if (st == TRUST_STAFF_NOT_LISTED)
+            item(v, VERIFY_STAFF_REGISTRY, i, 0,
+                 "the %s certificate is not among the %s that the school registry lists for school %.24s",
+                 R[r].who, R[r].list, school);
+    }
 }
 
 /* Per SignerInfo: integrity, signature, chain, validity, revocation. */
@@ -566,7 +650,7 @@ static void check_code(verdict_t *v, digests_t *dg, const char code[CODE_LEN])
 }
 
 static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const cms_signed_t *sd, size_t k,
-                         digests_t *dg, const trust_der_t *extra, int64_t published_at)
+                         digests_t *dg, const trust_der_t *extra, int64_t published_at, int registry_only)
 {
     const cms_signer_t *s = &sd->signers[k];
     int idx = (int)v->nsigners++;
@@ -582,14 +666,21 @@ static void check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
     if (s->cert >= 0) {
         cert = trust_cert_get(trust, &extra[s->cert]);
         memcpy(vs->cert_sha256, extra[s->cert].sha256, 32);
-        if (cert != NULL)
-            copy_str(vs->subject, sizeof vs->subject, cert->subject);
+        if (cert != NULL) {
+            copy_str(vs->cn, sizeof vs->cn, cert->cn);
+            copy_str(vs->o, sizeof vs->o, cert->o);
+            copy_str(vs->l, sizeof vs->l, cert->l);
+            memcpy(vs->key_id, cert->key_id, 32);
+            vs->has_key = 1;
+        }
         vs->declared = declared_by_hash(p, v, vs->cert_sha256);
         if (vs->declared >= 0) {
             copy_str(vs->role, sizeof vs->role, p->signers[vs->declared].role);
             copy_str(vs->name, sizeof vs->name, p->signers[vs->declared].name);
         }
     }
+    if (registry_only)
+        return;
     if (s->cert < 0 || cert == NULL || (s->problem && s->message_digest == NULL)) {
         item(v, VERIFY_SIGNATURE, idx, 0, "signature %zu cannot be checked: %s", k + 1,
              cert == NULL && s->cert >= 0 ? "its certificate cannot be read" : s->problem);
@@ -736,7 +827,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
     if (shared != NULL && shared->code != NULL)
         check_code(v, &dg, shared->code);
     for (size_t k = 0; k < sd->nsigners; k++)
-        check_signer(v, trust, p, sd, k, &dg, extra, published_at);
+        check_signer(v, trust, p, sd, k, &dg, extra, published_at, shared != NULL && shared->registry_only);
 
     if (p == NULL) {
         item(v, VERIFY_ROLES, -1, 0, "the stored payload is no longer a valid document");
@@ -761,25 +852,35 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
 
     int seal = signer_with_role(v, "school_seal");
     if (p->kind == PAYLOAD_TRANSCRIPT) {
-        check_roles_transcript(v);
+        check_roles_transcript(v, trust, p->school_code);
         if (seal >= 0 && v->signers[seal].has_signature)
             check_seal(v, trust, p->school_code, seal);
         else
             item(v, VERIFY_SEAL_REGISTRY, -1, 0, "the school seal did not sign");
+        check_staff(v, trust, p->school_code);
     } else {
         /* A recall is authorised by a seal registered to the school, or by
-         * the principal who signed the recalled transcript (§4). */
+         * the principal who signed the recalled transcript while the
+         * registry still lists that certificate where it lists any (§4). */
         int principal = signer_with_role(v, "principal");
         int by_seal = seal >= 0 && v->signers[seal].has_signature &&
                       trust_seal_registered(trust, p->school_code, v->signers[seal].cert_sha256);
         int by_principal = principal >= 0 && v->signers[principal].has_signature &&
                            recall_target_principal != NULL &&
                            memcmp(v->signers[principal].cert_sha256, recall_target_principal, 32) == 0;
+        int delisted = by_principal && trust_staff_registered(trust, p->school_code, TRUST_STAFF_PRINCIPAL,
+                                                              recall_target_principal) == TRUST_STAFF_NOT_LISTED;
         if (seal >= 0 && v->signers[seal].has_signature)
             check_seal(v, trust, p->school_code, seal);
-        if (by_seal || by_principal)
+        if (by_seal || (by_principal && !delisted))
             item(v, VERIFY_ROLES, -1, 1, "the recall is signed by %s",
                  by_seal ? "the school's registered seal" : "the principal who signed the transcript");
+        else if (delisted)
+            item(v, VERIFY_ROLES, -1, 0,
+                 "the recall is signed by the principal who signed the transcript, but the school registry no "
+                 "longer lists that certificate among the principal_certificates of school %.24s, and by no "
+                 "registered seal",
+                 p->school_code);
         else
             item(v, VERIFY_ROLES, -1, 0,
                  "the recall is signed neither by a seal registered to school %.24s nor by the principal who "

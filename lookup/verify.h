@@ -19,14 +19,20 @@ enum verify_check {
     VERIFY_CHAIN,         /* the certificate chains to a trust anchor */
     VERIFY_VALIDITY,      /* certificates valid at signingTime, not signed after publication */
     VERIFY_REVOCATION,    /* no CRL of the issuer revokes it (keyCompromise or before signing) */
-    VERIFY_ROLES,         /* required roles declared and signed; every signature declared */
+    VERIFY_ROLES,         /* required roles declared and signed; every signature declared; the seal's key
+                           * is no person's and a seal certificate signs only as school_seal; teacher and
+                           * principal sign with two keys unless the registry lists one certificate as both */
     VERIFY_SEAL_REGISTRY, /* the school seal is registered to the school */
+    VERIFY_STAFF_REGISTRY, /* principal and teacher certificates are among those the registry lists for the
+                            * school, where it lists any (transcripts only) */
     VERIFY_NCHECKS
 };
 
 #define VERIFY_DETAIL_LEN 224
 #define VERIFY_MAX_SIGNERS (CMS_MAX_SIGNERS + PAYLOAD_MAX_SIGNERS)
-#define VERIFY_MAX_ITEMS (CMS_MAX_SIGNERS * 5 + PAYLOAD_MAX_SIGNERS + 8)
+/* five per signature, one per signer for declarations and one per declared
+ * signer for check 6, and a few for the whole package */
+#define VERIFY_MAX_ITEMS (CMS_MAX_SIGNERS * 5 + VERIFY_MAX_SIGNERS + PAYLOAD_MAX_SIGNERS + 16)
 #define VERIFY_SKEW 300 /* seconds a signingTime may be later than publication */
 
 typedef struct {
@@ -43,7 +49,11 @@ typedef struct {
     int declared;         /* index into payload signers, or -1 */
     int has_signature;    /* a SignerInfo exists for it */
     unsigned char cert_sha256[32]; /* the signing certificate's (declared one if unsigned) */
-    char subject[256];    /* certificate subject, RFC 2253, "" if unknown */
+    unsigned char key_id[32];      /* its key (trust_cert_t.key_id), when has_key */
+    int has_key;
+    /* the certificate subject's CN, O and L (trust_cert_t.cn, .o, .l), "" if unknown: all that may be
+     * shown of a signer's certificate (package-format.md §5) */
+    char cn[128], o[160], l[128];
     int64_t signing_time; /* UTC seconds, or -1 */
 } verify_signer_t;
 
@@ -102,6 +112,10 @@ typedef struct {
                                           * certificates are, in order, 32 bytes each (the index's), or
                                           * NULL; only ever a hint: see trust_der_hinted */
     size_t ncert_hints;                  /* in: how many hints */
+    int registry_only; /* in: 1 for only what the school registry decides (checks 6-8: roles, seal_registry,
+                        * staff_registry); signatures are paired with declarations by certificate and nothing
+                        * is verified, so the verdict says nothing of checks 1-5 (hocba-publish schools
+                        * compares two registries with it) */
     size_t ncerts;                       /* out: certificates in the .p7s, 0 when it is unreadable */
     unsigned char cert_sha256[CMS_MAX_CERTS][32]; /* out: the SHA-256 of each certificate's DER, in the
                                                      .p7s's order (a PEM .p7s is decoded first) */

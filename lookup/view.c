@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 #define VN_OFFSET (7 * 3600) /* pages show Vietnam time */
 
 
@@ -208,6 +210,35 @@ json_t *view_public_transcript(const payload_t *pl)
     return t;
 }
 
+/* RFC 2253 "CN=...,O=...,L=..." of what may be shown of a signer's
+ * certificate (package-format.md §5: CN, O and L, never UID or the rest);
+ * an attribute that is absent is left out. Values are escaped as RFC 2253
+ * §2.4 says. */
+static void signer_subject(const verify_signer_t *s, char *out, size_t n)
+{
+    const char *const types[] = {"CN", "O", "L"}, *const vals[] = {s->cn, s->o, s->l};
+    size_t k = 0;
+    out[0] = '\0';
+    for (int a = 0; a < 3; a++) {
+        size_t len = strlen(vals[a]);
+        if (len == 0)
+            continue;
+        int w = snprintf(out + k, n - k, "%s%s=", k ? "," : "", types[a]);
+        if (w < 0 || (size_t)w >= n - k)
+            break;
+        k += (size_t)w;
+        for (size_t i = 0; i < len && k + 3 < n; i++) {
+            char ch = vals[a][i];
+            if (strchr(",+\"\\<>;", ch) != NULL || (i == 0 && (ch == '#' || ch == ' ')) ||
+                (i == len - 1 && ch == ' '))
+                out[k++] = '\\';
+            out[k++] = ch;
+        }
+        out[k] = '\0';
+    }
+    out[utf8_cut(out, k)] = '\0';
+}
+
 json_t *view_api_json(const view_t *v)
 {
     char code[CODE_LEN + 1], ts[24], hex[65];
@@ -235,8 +266,10 @@ json_t *view_api_json(const view_t *v)
                                s->signing_time >= 0 ? ts : NULL);
         /* an invalid record names nobody: roles, hashes and times only (http.md) */
         if (v->status != VIEW_INVALID) {
+            char subject[3 * (sizeof s->cn + sizeof s->o + sizeof s->l)];
+            signer_subject(s, subject, sizeof subject);
             json_object_set_new(o1, "name", json_string(s->name));
-            json_object_set_new(o1, "certificate_subject", json_string(s->subject));
+            json_object_set_new(o1, "certificate_subject", json_string(subject));
         }
         json_array_append_new(signers, o1);
     }
@@ -461,7 +494,11 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, co
         json_t *o = json_object();
         set_role_label(o, t, s->role);
         set_str(o, "name", s->name);
-        set_new(o, "subject", json_string(s->subject)); /* from the certificate */
+        /* from the certificate: its CN, O and L, never another attribute (§5) */
+        const char *const parts[][2] = {{"cn", s->cn}, {"o", s->o}, {"l", s->l}};
+        for (size_t k = 0; k < 3; k++)
+            if (parts[k][1][0] != '\0')
+                set_new(o, parts[k][0], json_string(parts[k][1]));
         set_str(o, "signing_time", d);
         json_array_append_new(signers, o);
     }

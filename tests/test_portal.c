@@ -1626,8 +1626,8 @@ static int is_hex64(const char *s)
 static void test_api_valid_transcript_reports_status_checks_and_signers(void **state)
 {
     ctx_t *c = *state;
-    static const char *const names[] = {"integrity",  "signature", "chain",         "validity",
-                                        "revocation", "roles",     "seal_registry", NULL};
+    static const char *const names[] = {"integrity", "signature",     "chain",          "validity", "revocation",
+                                        "roles",     "seal_registry", "staff_registry", NULL};
     static const char *const roles[] = {"homeroom_teacher", "principal", "school_seal", NULL};
     resp_t *r;
     jv_t *j = api(c, c->valid.code, &r);
@@ -1643,7 +1643,7 @@ static void test_api_valid_transcript_reports_status_checks_and_signers(void **s
     jv_t *checks = jget(j, "checks");
     EXPECT(r, checks && checks->t == J_ARR && checks->n > 0, "expected a non-empty \"checks\" array, got %s",
            jtype_name(checks));
-    int seen[7] = {0};
+    int seen[8] = {0};
     for (size_t i = 0; i < checks->n; i++) {
         jv_t *k = checks->items[i], *ok = jget(k, "ok"), *role = jget(k, "role");
         const char *name = jstr(jget(k, "check"));
@@ -1653,10 +1653,10 @@ static void test_api_valid_transcript_reports_status_checks_and_signers(void **s
         EXPECT(r, role && (role->t == J_STR || role->t == J_NULL),
                "expected checks[%zu].role to be a string or null, got %s", i, jtype_name(role));
         EXPECT(r, jstr(jget(k, "detail")) != NULL, "expected checks[%zu].detail to be a string", i);
-        for (int n = 0; n < 7; n++)
+        for (int n = 0; n < 8; n++)
             seen[n] |= strcmp(name, names[n]) == 0;
     }
-    for (int n = 0; n < 7; n++)
+    for (int n = 0; n < 8; n++)
         EXPECT(r, seen[n], "expected a check named \"%s\" among the checks of a valid transcript, found none",
                names[n]);
 
@@ -1687,6 +1687,45 @@ static void test_api_valid_transcript_reports_status_checks_and_signers(void **s
     s = jstr(jpath(j, "transcript.student.full_name"));
     EXPECT(r, s && strcmp(s, c->valid.name) == 0, "expected transcript.student.full_name \"%s\", got %s",
            c->valid.name, s ? s : "none");
+}
+
+/* package-format.md rev. 2 §5: pages and the API name each signer by the
+ * declared name and the certificate's CN, O and L, never another subject
+ * attribute. The demo's personal certificates carry the holder's citizen id
+ * (UID=CCCD:...), a title, a province and a country: the API's
+ * certificate_subject is "CN=...,O=...,L=..." and nothing else, and the
+ * pages (both languages, print) show CN, O and L one per line and no CCCD,
+ * no "CN=" string. */
+static void test_signers_are_named_by_cn_o_and_l_only(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r;
+    jv_t *j = api(c, c->valid.code, &r);
+    EXPECT(r, !body_has(r, "CCCD") && !body_has(r, "UID="), "expected no citizen id of a signer in the API answer");
+    jv_t *signers = jget(j, "signers");
+    const char *teacher = NULL;
+    for (size_t i = 0; signers && signers->t == J_ARR && i < signers->n; i++) {
+        const char *subj = jstr(jget(signers->items[i], "certificate_subject"));
+        const char *role = jstr(jget(signers->items[i], "role"));
+        EXPECT(r, subj && strncmp(subj, "CN=", 3) == 0 && strstr(subj, ",O=") != NULL && strstr(subj, ",L=") &&
+                      !strstr(subj, "title=") && !strstr(subj, "ST=") && !strstr(subj, ",C=") &&
+                      !strstr(subj, "UID"),
+               "expected signers[%zu].certificate_subject to be CN=...,O=...,L=... only, got %s", i,
+               subj ? subj : "none");
+        if (role && strcmp(role, "homeroom_teacher") == 0)
+            teacher = jstr(jget(signers->items[i], "name"));
+    }
+    EXPECT(r, teacher != NULL, "expected a homeroom_teacher signer");
+    const char *const pages[] = {"", "?lang=en", "/print"};
+    for (size_t p = 0; p < 3; p++) {
+        r = get(c, harness_printf("/v/%s%s", c->valid.code, pages[p]));
+        EXPECT_STATUS(r, 200);
+        EXPECT(r, !body_has(r, "CCCD") && !body_has(r, "CN=") && !body_has(r, "CN&#61;"),
+               "expected no citizen id and no subject string on %s", r->what);
+        EXPECT(r, body_has(r, harness_printf("<span class=\"cert-cn\">%s</span>", teacher)) &&
+                      body_has(r, "<span class=\"cert-o\">") && body_has(r, "<span class=\"cert-l\">"),
+               "expected the teacher's CN (%s), an O and an L on %s", teacher, r->what);
+    }
 }
 
 static void test_api_transcript_hides_address_guardian_and_masks_citizen_id(void **state)
@@ -2747,6 +2786,75 @@ static void test_crl_that_stops_verifying_answers_503_never_valid(void **state)
     expect_api_status(c, c->valid.code, "valid");
     PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
     expect_api_status(c, c->crl_bad.code, "valid");
+}
+
+/* package-format.md rev. 2 §6, check 8: the demo's registry (v2) lists each
+ * school's principal. A registry where the school of a valid record lists
+ * another principal is refused by `schools` (exit 2, naming the school and
+ * the certificate); with --accept-invalidation it is loaded, and the record
+ * answers invalid naming staff_registry for the principal: in the API's
+ * checks, on the page in both languages (the catalogs' words), and in the
+ * batch verify summary's failed_checks. The original registry puts it back. */
+static void test_registry_that_drops_a_principal_makes_records_invalid(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->valid.code;
+    resp_t *r;
+    jv_t *j = api(c, code, &r);
+    const char *school = jstr(jpath(j, "transcript.school.code")), *principal = NULL;
+    jv_t *signers = jget(j, "signers");
+    for (size_t i = 0; signers && signers->t == J_ARR && i < signers->n; i++)
+        if (jstr(jget(signers->items[i], "role")) && strcmp(jstr(jget(signers->items[i], "role")), "principal") == 0)
+            principal = jstr(jget(signers->items[i], "certificate_sha256"));
+    EXPECT(r, school && principal && strlen(principal) == 64, "expected the school code and principal of %s", code);
+    size_t len;
+    const char *orig = harness_printf("%s/schools.json", c->demo);
+    char *text = harness_read_file(orig, &len);
+    char *at = text ? strstr(text, principal) : NULL;
+    if (at == NULL)
+        fail_msg("expected the demo's schools.json to list the principal certificate %s", principal);
+    memset(at, '0', 64); /* the list still holds one certificate: someone else's */
+    const char *edited = harness_printf("%s/schools-dropped.json", c->tmp);
+    FILE *f = fopen(edited, "wb");
+    if (f == NULL || fwrite(text, 1, len, f) != len || fclose(f) != 0)
+        fail_msg("cannot write %s", edited);
+
+    harness_run_t pr;
+    publish(c, &pr, "schools", edited, NULL);
+    HARNESS_EXPECT_EXIT(&pr, 2);
+    const char *named = harness_printf("school %s, principal certificate %.16s...: staff_registry fails for", school,
+                                       principal);
+    HARNESS_CHECK_RUN(strstr(pr.err, named) != NULL, &pr, "expected stderr to name \"%s\"", named);
+    expect_api_status(c, code, "valid");
+    publish(c, &pr, "schools", edited, "--accept-invalidation", NULL);
+    HARNESS_EXPECT_EXIT(&pr, 0);
+
+    expect_api_invalid(c, code, "staff_registry");
+    jv_t *failed = failed_check(json_of(get(c, harness_api_path(code))), "staff_registry");
+    const char *role = jstr(jget(failed, "role"));
+    EXPECT(r, role && strcmp(role, "principal") == 0, "expected staff_registry to fail for the principal, got %s",
+           role ? role : "none");
+    r = get(c, harness_printf("/v/%s", code));
+    EXPECT_STATUS(r, 200);
+    EXPECT(r, body_has(r, "danh sách chứng thư số cán bộ, giáo viên") && body_has(r, "Hiệu trưởng"),
+           "expected the Vietnamese page to name the staff registry check and the principal");
+    EXPECT(r, !body_has(r, c->valid.name), "expected no pupil name on the invalid page");
+    r = get(c, harness_printf("/v/%s?lang=en", code));
+    EXPECT(r, body_has(r, "staff certificates this school has registered"),
+           "expected the English page to name the staff registry check");
+    const char *body = harness_printf("{\"codes\": [\"%s\"]}", code);
+    r = post_json(c, "/api/v1/verify", body, strlen(body));
+    EXPECT_STATUS(r, 200);
+    jv_t *res = jget(json_of(r), "results");
+    jv_t *fc = res && res->t == J_ARR && res->n == 1 ? jpath(res->items[0], "summary.failed_checks") : NULL;
+    int has = 0;
+    for (size_t i = 0; fc && fc->t == J_ARR && i < fc->n; i++)
+        has |= jstr(fc->items[i]) && strcmp(jstr(fc->items[i]), "staff_registry") == 0;
+    EXPECT(r, has, "expected summary.failed_checks to hold \"staff_registry\"");
+
+    PUBLISH_OK(c, "schools", orig);
+    expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->valid.name);
 }
 
 static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state)
@@ -4419,6 +4527,8 @@ int main(void)
         cmocka_unit_test(test_crl_set_without_a_remembered_issuer_is_refused_then_503),
         cmocka_unit_test(test_metrics_show_each_crl_age_next_update_and_verifies),
         cmocka_unit_test(test_replaced_trust_anchors_make_codes_invalid_by_chain),
+        cmocka_unit_test(test_registry_that_drops_a_principal_makes_records_invalid),
+        cmocka_unit_test(test_signers_are_named_by_cn_o_and_l_only),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
         cmocka_unit_test(test_record_under_another_code_answers_invalid),
         cmocka_unit_test(test_tampered_certificates_answer_invalid_with_caches_warm),

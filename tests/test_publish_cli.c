@@ -30,7 +30,7 @@
 #define FIXTURES_SCRIPT "tests/fixtures/mkpkgs.sh"
 #define CHILD_TIMEOUT_MS 60000
 #define MAX_ARGS 16
-#define MAX_CODES 64
+#define MAX_CODES 128
 #define LINE_MAX_LEN 8192
 
 /* A package's expected lookup code, from the fixtures' codes.tsv. */
@@ -410,15 +410,15 @@ static void new_db(ctx_t *c, char *db, size_t n, const char *name)
     snprintf(db, n, "%s/db-%02d-%s", c->tmp, ++c->seq, name);
 }
 
-/* A new index with the trust inputs of the fixtures, and batch-good
- * published when with_good. */
-static void make_index(ctx_t *c, char *db, size_t n, const char *name, int with_good)
+/* A new index with the trust inputs of the fixtures, the school registry
+ * registry ("@schools.json": v1), and batch-good published when with_good. */
+static void make_index_with(ctx_t *c, char *db, size_t n, const char *name, const char *registry, int with_good)
 {
     harness_run_t r;
     new_db(c, db, n, name);
     pub(c, &r, db, "trust", "@trust/anchors.pem", "@trust/intermediates.pem", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
-    pub(c, &r, db, "schools", "@schools.json", NULL);
+    pub(c, &r, db, "schools", registry, NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
     pub(c, &r, db, "crl", "@trust/issuing.crl", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
@@ -426,6 +426,11 @@ static void make_index(ctx_t *c, char *db, size_t n, const char *name, int with_
         pub(c, &r, db, "batch", "@batch-good", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
     }
+}
+
+static void make_index(ctx_t *c, char *db, size_t n, const char *name, int with_good)
+{
+    make_index_with(c, db, n, name, "@schools.json", with_good);
 }
 
 static const char *const GOOD[] = {"good1", "good2", "good3", "good4"};
@@ -593,6 +598,13 @@ static const struct {
     {"untrusted-chain", "chain", NULL},
     {"expired-cert", "validity", NULL},
     {"seal-unregistered", "seal_registry", NULL},
+    {"seal-three-roles", "roles (homeroom_teacher): the certificate is registered as the school seal of TH001",
+     "roles (principal): the certificate is registered as the school seal of TH001"},
+    {"teacher-as-principal", "roles (principal)", "signed with one key"},
+    {"seal-as-teacher", "roles (homeroom_teacher)", "registered as the school seal of TH001"},
+    {"seal-of-a-as-teacher-at-b", "roles (homeroom_teacher)", "registered as the school seal of TH001"},
+    {"seal-key-as-teacher", "roles (homeroom_teacher)", "signed with the school seal's key"},
+    {"teacher-key-as-principal", "roles (principal)", "signed with one key"},
     {"altered", "integrity", NULL},
     {"grade-out-of-range", "grade", NULL},
     {"level-out-of-range", "level", NULL},
@@ -672,6 +684,12 @@ BAD_TEST(test_refuses_declared_hash_of_another_certificate, "hash-mismatch")
 BAD_TEST(test_refuses_certificate_from_untrusted_root, "untrusted-chain")
 BAD_TEST(test_refuses_certificate_expired_at_signing, "expired-cert")
 BAD_TEST(test_refuses_seal_of_another_school, "seal-unregistered")
+BAD_TEST(test_refuses_seal_key_signing_as_three_roles, "seal-three-roles")
+BAD_TEST(test_refuses_teacher_signing_as_principal_too_without_registry, "teacher-as-principal")
+BAD_TEST(test_refuses_seal_certificate_as_teacher, "seal-as-teacher")
+BAD_TEST(test_refuses_seal_certificate_of_a_as_teacher_at_b, "seal-of-a-as-teacher-at-b")
+BAD_TEST(test_refuses_second_certificate_of_the_seal_key_as_teacher, "seal-key-as-teacher")
+BAD_TEST(test_refuses_second_certificate_of_the_teacher_key_as_principal, "teacher-key-as-principal")
 BAD_TEST(test_refuses_payload_changed_after_signing, "altered")
 BAD_TEST(test_refuses_grade_6, "grade-out-of-range")
 BAD_TEST(test_refuses_subject_level_x, "level-out-of-range")
@@ -885,7 +903,7 @@ static void test_batch_again_after_trust_change_says_already(void **state)
         "\"province\": \"Hà Nội\", \"seal_certificates\": [\"%064d\"]}]}\n",
         0);
     fclose(f);
-    pub(c, &r, db, "schools", reg, NULL);
+    pub(c, &r, db, "schools", reg, "--accept-invalidation", NULL); /* the records it invalidates, on purpose */
     HARNESS_EXPECT_EXIT(&r, 0);
     pub(c, &r, db, "batch", "@batch-good", "--json", "--strict", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
@@ -916,20 +934,33 @@ static void test_batch_text_line_keeps_control_bytes_of_a_name_out(void **state)
         "expected one line \"a??[2J - refused: the payload a??[2J.json is missing\", got: %.300s", r.out);
 }
 
-/* package-format.md §5: one SignerInfo per declared signer. A principal who
- * is also the homeroom teacher declares one certificate for both roles and
- * signs once for each: published. (batch-bad/signed-twice, the teacher
- * signing a second time with nothing declared for it, is refused.) */
-static void test_batch_one_person_in_two_roles_is_published(void **state)
+/* package-format.md rev. 2 §5 (check 6): a principal who is also the
+ * homeroom teacher declares one certificate for both roles and signs once
+ * for each, and is published only when the registry lists that certificate
+ * as both principal and teacher of the school; listed as principal only, or
+ * a v1 registry (rev. 1 accepted it without any entry), refuses it.
+ * (batch-bad/signed-twice, the teacher signing a second time with nothing
+ * declared for it, is refused whatever the registry.) */
+static void test_batch_one_person_in_two_roles_needs_both_posts_registered(void **state)
 {
     ctx_t *c = *state;
-    char db[512];
-    harness_run_t r;
-    make_index(c, db, sizeof db, "two-roles", 0);
-    pub(c, &r, db, "batch", "@batch-two-roles", "--json", NULL);
-    HARNESS_EXPECT_EXIT(&r, 0);
-    expect_all_json_lines(&r);
-    expect_json_line(c, &r, "batch-two-roles", "two-roles", "published", NULL);
+    static const struct {
+        const char *registry, *outcome;
+    } t[] = {
+        {"@schools-v2.json", "published"},
+        {"@schools-v2-not-teacher.json", "refused"},
+        {"@schools.json", "refused"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char db[512];
+        harness_run_t r;
+        make_index_with(c, db, sizeof db, "two-roles", t[i].registry, 0);
+        pub(c, &r, db, "batch", "@batch-two-roles", "--json", NULL);
+        HARNESS_EXPECT_EXIT(&r, t[i].outcome[0] == 'p' ? 0 : 1);
+        expect_all_json_lines(&r);
+        expect_json_line(c, &r, "batch-two-roles", "two-roles", t[i].outcome,
+                         "roles (principal): the homeroom teacher and the principal signed with one key");
+    }
 }
 
 static void test_batch_json_says_already_for_published_package(void **state)
@@ -943,6 +974,125 @@ static void test_batch_json_says_already_for_published_package(void **state)
     expect_all_json_lines(&r);
     for (size_t i = 0; i < NGOOD; i++)
         expect_json_line(c, &r, "batch-good", GOOD[i], "already", NULL);
+}
+
+/* package-format.md rev. 2 §5 check 8: under schools-v2.json, which lists
+ * each school's principal and teachers, a teacher it does not list and a
+ * vice principal signing as principal are refused naming staff_registry and
+ * the role, and batch-good (all listed) publishes; under the v1 registry,
+ * which binds no staff, both publish. */
+static void test_batch_staff_registry_binds_listed_roles_in_v2_only(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index_with(c, db, sizeof db, "staff-v2", "@schools-v2.json", 1);
+    pub(c, &r, db, "batch", "@batch-staff", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_all_json_lines(&r);
+    expect_json_line(c, &r, "batch-staff", "unlisted-teacher", "refused",
+                     "staff_registry (homeroom_teacher): the homeroom teacher certificate is not among the "
+                     "teacher_certificates that the school registry lists for school TH001");
+    expect_json_line(c, &r, "batch-staff", "unlisted-principal", "refused",
+                     "staff_registry (principal): the principal certificate is not among the "
+                     "principal_certificates that the school registry lists for school TH001");
+    EXPECT_COUNT(c, db, "transcript", 4);
+    make_index(c, db, sizeof db, "staff-v1", 0);
+    pub(c, &r, db, "batch", "@batch-staff", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_json_line(c, &r, "batch-staff", "unlisted-teacher", "published", NULL);
+    expect_json_line(c, &r, "batch-staff", "unlisted-principal", "published", NULL);
+}
+
+/* package-format.md rev. 2 §5: the registry binds the name people read.
+ * School B's own keys cannot publish under A's name and province (both
+ * values are named); spellings of the registry's name that read the same
+ * (case, spaces, the old tone placement Hòa for Hoà) publish; a former name
+ * holds for transcripts issued up to its `until`, the current one after. */
+static void test_batch_school_name_and_province_are_the_registry_s(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index_with(c, db, sizeof db, "names", "@schools-v2.json", 0);
+    pub(c, &r, db, "batch", "@batch-names", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_refused_line(&r, "b-as-a",
+                        "school_name: school.name \"Trường Tiểu học Kim Đồng\" and school.province \"Thành phố "
+                        "Hà Nội\" differ from the school registry's \"Trường Tiểu học Lê Văn Tám\" and \"Thành "
+                        "phố Hồ Chí Minh\" for school TH002",
+                        NULL);
+    expect_published_line(c, &r, "batch-names", "a-spaces-and-case", "published");
+    expect_published_line(c, &r, "batch-names", "c-old-tone-style", "published");
+    expect_published_line(c, &r, "batch-names", "c-former-name-before-until", "published");
+    expect_refused_line(&r, "c-former-name-after-until",
+                        "school.name \"Trường Tiểu học Phú Hòa\" and school.province \"Tỉnh Thừa Thiên Huế\" "
+                        "differ from the school registry's \"Trường Tiểu học Thuận Hoà\" and \"Thành phố Huế\" "
+                        "for school TH003 (in force on issued_on 2025-07-01)",
+                        NULL);
+    expect_refused_line(&r, "c-new-name-before-until",
+                        "differ from the school registry's \"Trường Tiểu học Phú Hòa\" and \"Tỉnh Thừa Thiên "
+                        "Huế\" for school TH003 (its former name, in force until 2025-06-30; issued_on is "
+                        "2025-06-30)",
+                        NULL);
+    EXPECT_COUNT(c, db, "transcript", 3);
+}
+
+/* The SHA-256 of a fixtures certificate, from fingerprints.tsv. */
+static const char *fingerprint(ctx_t *c, const char *name)
+{
+    char *t = harness_read_file(harness_printf("%s/fingerprints.tsv", c->fx), NULL);
+    const char *want = harness_printf("%s\t", name);
+    for (const char *p = t; p != NULL && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, want, strlen(want)) == 0)
+            return harness_strndup(p + strlen(want), 64);
+    fail_msg("expected %s in the fixtures' fingerprints.tsv", name);
+    return NULL;
+}
+
+/* package-format.md rev. 2 §6: a registry under which published records
+ * newly fail checks 6-8 is refused (exit 2), naming school, role,
+ * certificate and how many records, unless --accept-invalidation (anywhere
+ * on the line). Here a list of today's staff names the vice principal and
+ * forgets the principal who signed batch-good's four transcripts. Only
+ * schools whose entry changed are re-checked: a change to B alone looks at
+ * none of A's records. */
+static void test_schools_refuses_a_registry_that_invalidates_published_records(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index_with(c, db, sizeof db, "schools-drop", "@schools-v2.json", 1);
+    pub(c, &r, db, "schools", "@schools-v2-new-principal.json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    const char *line = harness_printf("school TH001, principal certificate %.16s...: staff_registry fails for 4 records",
+                                      fingerprint(c, "A-principal"));
+    HARNESS_CHECK_RUN(strstr(r.err, line) != NULL && strstr(r.err, "--accept-invalidation") != NULL, &r,
+                      "expected stderr to name \"%s\" and the option, got: %.600s", line, r.err);
+    HARNESS_CHECK_RUN(strstr(r.err, "nothing was changed") != NULL, &r, "expected \"nothing was changed\"");
+    /* nothing was changed: the stored registry is still schools-v2.json */
+    pub(c, &r, db, "schools", "@schools-v2.json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.out, "re-checked 0 published records of 0 changed schools") != NULL, &r,
+                      "expected the same registry to change no school, got: %.300s", r.out);
+    /* only what changed: B's entry alone, and A's four records are not looked at */
+    pub(c, &r, db, "schools", "@schools-v2-b-changed.json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.out, "re-checked 0 published records of 1 changed school") != NULL, &r,
+                      "expected B's change to re-check none of A's records, got: %.300s", r.out);
+    /* with --accept-invalidation, anywhere on the line: loaded */
+    const char *argv[] = {c->pub, "--accept-invalidation", "--db", db, "schools",
+                          harness_printf("%s/schools-v2-new-principal.json", c->fx), NULL};
+    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.err, line) != NULL && strstr(r.out, "4 no longer verify") != NULL, &r,
+                      "expected the same findings and \"4 no longer verify\", got: %.300s / %.600s", r.out, r.err);
+    /* and the records refused now: publishing good1 again says already, a new one of A is refused */
+    pub(c, &r, db, "batch", "@batch-staff", NULL);
+    expect_refused_line(&r, "unlisted-teacher", "staff_registry (principal)", NULL);
+    /* the option is for schools only */
+    pub(c, &r, db, "status", "--accept-invalidation", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
 }
 
 /* ---- tests: recall and replacement ----------------------------------------------------------- */
@@ -1368,6 +1518,12 @@ int main(void)
         cmocka_unit_test(test_refuses_certificate_from_untrusted_root),
         cmocka_unit_test(test_refuses_certificate_expired_at_signing),
         cmocka_unit_test(test_refuses_seal_of_another_school),
+        cmocka_unit_test(test_refuses_seal_key_signing_as_three_roles),
+        cmocka_unit_test(test_refuses_teacher_signing_as_principal_too_without_registry),
+        cmocka_unit_test(test_refuses_seal_certificate_as_teacher),
+        cmocka_unit_test(test_refuses_seal_certificate_of_a_as_teacher_at_b),
+        cmocka_unit_test(test_refuses_second_certificate_of_the_seal_key_as_teacher),
+        cmocka_unit_test(test_refuses_second_certificate_of_the_teacher_key_as_principal),
         cmocka_unit_test(test_refuses_payload_changed_after_signing),
         cmocka_unit_test(test_refuses_grade_6),
         cmocka_unit_test(test_refuses_subject_level_x),
@@ -1389,7 +1545,10 @@ int main(void)
         cmocka_unit_test(test_batch_text_line_keeps_control_bytes_of_a_name_out),
         cmocka_unit_test(test_batch_json_says_already_for_published_package),
         cmocka_unit_test(test_batch_again_after_trust_change_says_already),
-        cmocka_unit_test(test_batch_one_person_in_two_roles_is_published),
+        cmocka_unit_test(test_batch_one_person_in_two_roles_needs_both_posts_registered),
+        cmocka_unit_test(test_batch_staff_registry_binds_listed_roles_in_v2_only),
+        cmocka_unit_test(test_batch_school_name_and_province_are_the_registry_s),
+        cmocka_unit_test(test_schools_refuses_a_registry_that_invalidates_published_records),
         cmocka_unit_test(test_batch_recall_publishes_recall_and_replacement),
         cmocka_unit_test(test_batch_ber_packages_of_other_producers_are_published),
         cmocka_unit_test(test_batch_refuses_packages_whose_revocation_cannot_be_judged),

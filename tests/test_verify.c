@@ -1,5 +1,5 @@
 /* test_verify.c — verdicts computed from stored bytes: the DER reader, the
- * CMS reader and the seven checks, on packages made by hocba-demo and by
+ * CMS reader and the eight checks, on packages made by hocba-demo and by
  * the stock openssl command line. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -41,6 +42,13 @@ static pkg_t pkgs[128];
 static size_t npkgs;
 static str_t anchors, inters, registry, crl_issuing, crl_root;
 static int64_t now;
+
+/* Certificate hashes and registry documents for the registry tests. */
+#define HA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HB "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define HC "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define V2(schools) "{\"schema\":\"hocba.schools.v2\",\"schools\":[" schools "]}"
+#define SCHOOL(code, rest) "{\"code\":\"" code "\",\"name\":\"Trường A\",\"province\":\"Hà Nội\"" rest "}"
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -654,13 +662,14 @@ static void test_verify_details_are_whole_utf8_and_name_no_signer(void **state)
             quoted += strstr(d, "CN=") != NULL;
             revoked += strstr(d, "the signer's certificate was revoked") != NULL;
             for (size_t j = 0; j < v->nsigners; j++)
-                if (v->signers[j].subject[0] && strstr(d, v->signers[j].subject) != NULL)
+                if (v->signers[j].cn[0] && strstr(d, v->signers[j].cn) != NULL)
                     fail_msg("%s: the %s detail names a signer (%s): %s", pkgs[i].stem,
-                             verify_check_name(v->items[k].check), v->signers[j].subject, d);
+                             verify_check_name(v->items[k].check), v->signers[j].cn, d);
         }
         for (size_t k = 0; k < v->nsigners; k++)
-            if (!utf8_valid(v->signers[k].subject))
-                fail_msg("%s: signer subject is not valid UTF-8: %s", pkgs[i].stem, v->signers[k].subject);
+            if (!utf8_valid(v->signers[k].cn) || !utf8_valid(v->signers[k].o) || !utf8_valid(v->signers[k].l))
+                fail_msg("%s: signer CN, O or L is not valid UTF-8: %s / %s / %s", pkgs[i].stem, v->signers[k].cn,
+                         v->signers[k].o, v->signers[k].l);
     }
     if (quoted == 0 || revoked == 0)
         fail_msg("expected a detail quoting a CA's subject (%zu) and one saying a signer's certificate was revoked "
@@ -754,6 +763,82 @@ static unsigned char *self_signed_der(long serial, int *len)
     X509_gmtime_adj(X509_getm_notAfter(x), 3600);
     X509_set_pubkey(x, key);
     return signed_der(x, key, len);
+}
+
+/* A certificate for pub, signed by signer (a CA key or pub's own), as DER. */
+static unsigned char *cert_for_key(EVP_PKEY *pub, EVP_PKEY *signer, long serial, int *len)
+{
+    X509 *x = X509_new();
+    assert_non_null(x);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, (const unsigned char *)"key test",
+                               -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    assert_int_equal(X509_set_pubkey(x, pub), 1);
+    assert_true(EVP_PKEY_up_ref(signer));
+    return signed_der(x, signer, len);
+}
+
+static const trust_cert_t *cached(trust_t *t, const unsigned char *der, int len)
+{
+    trust_der_t d;
+    assert_int_equal(trust_der(&d, der, (size_t)len), 0);
+    const trust_cert_t *c = trust_cert_get(t, &d);
+    assert_non_null(c);
+    return c;
+}
+
+/* Check 6 compares keys (§5: "key" is the SubjectPublicKeyInfo): one key
+ * in two encodings is one key, so that a second certificate for the seal's
+ * key cannot pass as a person's by writing its key another way. An EC point
+ * compressed and uncompressed, an RSA modulus under rsaEncryption and under
+ * RSASSA-PSS: two SubjectPublicKeyInfo, one key_id; another key, another id. */
+static void test_trust_one_key_in_two_encodings_is_one_key(void **state)
+{
+    (void)state;
+    trust_t *t = make_trust(anchors, registry, 0, 11);
+    EVP_PKEY *ec = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
+    assert_non_null(ec);
+    assert_non_null(other);
+    int l1, l2, l3;
+    unsigned char *plain = cert_for_key(ec, ec, 1, &l1);
+    assert_int_equal(EVP_PKEY_set_utf8_string_param(ec, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                                    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED),
+                     1);
+    unsigned char *compressed = cert_for_key(ec, ec, 2, &l2);
+    unsigned char *another = cert_for_key(other, other, 3, &l3);
+    const trust_cert_t *a = cached(t, plain, l1), *b = cached(t, compressed, l2), *c = cached(t, another, l3);
+    assert_int_not_equal(l1, l2); /* 65-byte point against 33 */
+    assert_memory_equal(a->key_id, b->key_id, 32);
+    assert_memory_not_equal(a->key_id, c->key_id, 32);
+
+    EVP_PKEY *rsa = EVP_RSA_gen(2048), *pss = NULL;
+    OSSL_PARAM *pub = NULL;
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+    assert_non_null(rsa);
+    assert_int_equal(EVP_PKEY_todata(rsa, EVP_PKEY_PUBLIC_KEY, &pub), 1);
+    assert_int_equal(EVP_PKEY_fromdata_init(pctx), 1);
+    assert_int_equal(EVP_PKEY_fromdata(pctx, &pss, EVP_PKEY_PUBLIC_KEY, pub), 1);
+    int l4, l5;
+    unsigned char *as_rsa = cert_for_key(rsa, rsa, 4, &l4), *as_pss = cert_for_key(pss, rsa, 5, &l5);
+    const trust_cert_t *d = cached(t, as_rsa, l4), *e = cached(t, as_pss, l5);
+    assert_int_equal(EVP_PKEY_get_base_id(e->pkey), EVP_PKEY_RSA_PSS);
+    assert_memory_equal(d->key_id, e->key_id, 32);
+    assert_memory_not_equal(d->key_id, a->key_id, 32);
+    OSSL_PARAM_free(pub);
+    EVP_PKEY_CTX_free(pctx);
+    EVP_PKEY_free(pss);
+    EVP_PKEY_free(rsa);
+    EVP_PKEY_free(other);
+    EVP_PKEY_free(ec);
+    OPENSSL_free(plain);
+    OPENSSL_free(compressed);
+    OPENSSL_free(another);
+    OPENSSL_free(as_rsa);
+    OPENSSL_free(as_pss);
+    trust_free(t);
 }
 
 /* trust_der_hinted with hint h for len bytes at der: the hash it gives must
@@ -1269,6 +1354,57 @@ static void test_verify_recall_needs_school_authority(void **state)
     free(v);
 }
 
+/* §4 rev. 2: the principal who signed the recalled transcript may sign its
+ * recall alone only while the registry still lists that certificate where
+ * it lists the school's principals. The demo's notice is also sealed, so
+ * the school's entry here registers no seal (seal_registry fails): the
+ * principal decides its roles. */
+static void test_verify_recall_by_a_principal_no_longer_listed_fails(void **state)
+{
+    (void)state;
+    const pkg_t *r = find_expected("recall-notice");
+    assert_non_null(r);
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN], hex[65], reg[1024];
+    assert_int_equal(payload_parse(r->json, r->jlen, &pl, why, sizeof why), 0);
+    int pi = payload_find_role(&pl, "principal");
+    assert_true(pi >= 0);
+    const unsigned char *principal = pl.signers[pi].cert_sha256;
+    str_hex(principal, 32, hex);
+    static const struct {
+        const char *list; /* the school's principal_certificates member; "*" the principal's hash */
+        int ok;
+    } t[] = {{"", 1}, {",\"principal_certificates\":[]", 1}, {",\"principal_certificates\":[\"*\"]", 1},
+             {",\"principal_certificates\":[\"" HC "\"]", 0}};
+    verdict_t *v = malloc(sizeof *v);
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char list[200];
+        const char *star = strchr(t[i].list, '*');
+        if (star != NULL)
+            snprintf(list, sizeof list, "%.*s%s%s", (int)(star - t[i].list), t[i].list, hex, star + 1);
+        else
+            snprintf(list, sizeof list, "%s", t[i].list);
+        snprintf(reg, sizeof reg,
+                 "{\"schema\":\"hocba.schools.v2\",\"schools\":[{\"code\":\"%s\",\"name\":\"x\","
+                 "\"province\":\"y\",\"seal_certificates\":[]%s}]}",
+                 pl.school_code, list);
+        trust_t *t2 = make_trust(anchors, str_c(reg), 0, 20 + i);
+        assert_int_equal(verify_package(t2, &pl, r->json, r->jlen, r->p7s, r->plen, now, principal, v), 0);
+        trust_free(t2);
+        int roles_ok = !failed(v, VERIFY_ROLES, NULL); /* seal_registry fails: no seal is registered */
+        if (roles_ok != t[i].ok)
+            fail_msg("principal_certificates \"%s\": expected the recall's roles %s", list,
+                     t[i].ok ? "to hold" : "to fail");
+    }
+    assert_true(failed(v, VERIFY_ROLES, NULL));
+    int said = 0;
+    for (size_t i = 0; i < v->nitems; i++)
+        said |= !v->items[i].ok && strstr(v->items[i].detail, "no longer lists that certificate") != NULL;
+    assert_true(said);
+    free(v);
+    payload_free(&pl);
+}
+
 /* A signature made by the stock tool with RSASSA-PSS verifies (and one
  * flipped bit of it does not). Only one signer: `openssl cms -resign`
  * cannot re-sign a PSS package in OpenSSL 3.0. */
@@ -1530,7 +1666,7 @@ static trust_t *ber_trust(void)
 {
     str_t a = ber_fixture("trust/anchors.pem"), i = ber_fixture("trust/intermediates.pem"),
           r = ber_fixture("schools.json");
-    trust_inputs_t in = {1, a, i, r, 0, NULL};
+    trust_inputs_t in = {1, a, i, r, 0, NULL, 0, NULL};
     trust_t *t = NULL;
     char why[TRUST_WHY_LEN];
     if (trust_build(&in, &t, why, sizeof why) != 0)
@@ -2109,6 +2245,155 @@ static void test_verify_refuses_a_signer_certificate_in_ber(void **state)
     trust_free(t);
 }
 
+/* Registry documents, hocba.schools.v1 and v2 (package-format.md §6): what
+ * is accepted and what is refused, with the words the refusal must hold. */
+static void test_trust_registry_v2_is_checked_strictly(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json, *want; /* want: NULL when accepted, else words of the refusal */
+    } t[] = {
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[\"" HA "\"],\"principal_certificates\":[\"" HB
+                          "\"],\"teacher_certificates\":[\"" HB "\",\"" HC
+                          "\"],\"former_names\":[{\"name\":\"Trường B\",\"province\":\"Hà Tây\","
+                          "\"until\":\"2008-07-31\"},{\"name\":\"Trường C\",\"province\":\"Hà Nội\","
+                          "\"until\":\"2025-06-30\"}]")),
+         NULL},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"principal_certificates\":[],\"former_names\":[]")),
+         NULL},
+        {"{\"schema\":\"hocba.schools.v1\",\"schools\":[" SCHOOL(
+             "TH1", ",\"seal_certificates\":[],\"district\":\"x\"") "]}",
+         NULL},
+        {"{\"schema\":\"hocba.schools.v3\",\"schools\":[]}", "\"hocba.schools.v2\""},
+        {"[]", "schema"},
+        {V2(SCHOOL("TH1", "")), "seal_certificates must be an array"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"principal_certificate\":[\"" HB "\"]")),
+         "unknown member \"principal_certificate\""},
+        {"{\"schema\":\"hocba.schools.v1\",\"schools\":[" SCHOOL("TH1", ",\"seal_certificates\":[],"
+                                                                        "\"teacher_certificates\":[\"" HB
+                                                                        "\"]") "]}",
+         "teacher_certificates is a member of hocba.schools.v2"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"principal_certificates\":\"" HB "\"")),
+         "principal_certificates must be an array"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"teacher_certificates\":[\"" HB "\",\"BB\"]")),
+         "teacher_certificates[1] must be 64 lower-case hex"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"teacher_certificates\":[\"" HB "\",7]")),
+         "teacher_certificates[1] must be 64 lower-case hex"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[\"" HA "\"]") "," SCHOOL(
+             "TH2", ",\"seal_certificates\":[],\"principal_certificates\":[\"" HA "\"]")),
+         "registered as the seal of school TH1"},
+        {V2(SCHOOL("TH1",
+                   ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"B\",\"province\":\"P\"}]")),
+         "former_names[0].until must be a date"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"B\",\"province\":\"P\","
+                          "\"until\":\"2025-02-30\"}]")),
+         "former_names[0].until must be a date"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"\",\"province\":\"P\","
+                          "\"until\":\"2025-02-28\"}]")),
+         "former_names[0] needs a name and a province"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"B\",\"province\":\"P\","
+                          "\"until\":\"2025-02-28\",\"since\":\"2001-01-01\"}]")),
+         "unknown member \"since\""},
+        {V2(SCHOOL(
+             "TH1",
+             ",\"seal_certificates\":[],\"former_names\":[{\"name\":\"B\",\"province\":\"P\","
+             "\"until\":\"2025-02-28\"},{\"name\":\"C\",\"province\":\"P\",\"until\":\"2025-02-28\"}]")),
+         "two names end on 2025-02-28"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[],\"former_names\":{}")), "former_names must be an array"},
+        {V2(SCHOOL("TH1", ",\"seal_certificates\":[]") "," SCHOOL(
+             "TH2", ",\"seal_certificates\":[]") "," SCHOOL("TH1", ",\"seal_certificates\":[]")),
+         "school TH1 is listed twice"},
+        {V2("7"), "schools[0] must be an object"},
+    };
+    char why[TRUST_WHY_LEN];
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        why[0] = '\0';
+        int n = trust_check_registry(str_c(t[i].json), why, sizeof why);
+        if (t[i].want == NULL && n < 0)
+            fail_msg("registry %zu: expected it to be accepted, got: %s", i, why);
+        if (t[i].want != NULL && (n >= 0 || strstr(why, t[i].want) == NULL))
+            fail_msg("registry %zu: expected a refusal saying \"%s\", got %d: %s", i, t[i].want, n, why);
+    }
+}
+
+/* What the registry binds (§5, §6): staff lists only when non-empty and
+ * only in v2; the name in force on a date with former_names. */
+static void test_trust_registry_binds_staff_and_names_by_date(void **state)
+{
+    (void)state;
+    unsigned char a[32], b[32], c[32];
+    memset(a, 0xaa, 32), memset(b, 0xbb, 32), memset(c, 0xcc, 32);
+    const char *v2 = V2(SCHOOL(
+        "TH1",
+        ",\"seal_certificates\":[\"" HA "\"],\"principal_certificates\":[\"" HB
+        "\"],\"teacher_certificates\":[],\"former_names\":[{\"name\":\"Trường C\","
+        "\"province\":\"Hà Tây\",\"until\":\"2025-06-30\"},{\"name\":\"Trường B\","
+        "\"province\":\"Hà Tây\",\"until\":\"2008-07-31\"}]") "," SCHOOL("TH2", ",\"seal_certificates\":[]"));
+    trust_t *t = make_trust(anchors, str_c(v2), 0, 1);
+    assert_int_equal(trust_registry_version(t), 2);
+    assert_int_equal(trust_staff_registered(t, "TH1", TRUST_STAFF_PRINCIPAL, b), TRUST_STAFF_LISTED);
+    assert_int_equal(trust_staff_registered(t, "TH1", TRUST_STAFF_PRINCIPAL, c), TRUST_STAFF_NOT_LISTED);
+    assert_int_equal(trust_staff_registered(t, "TH1", TRUST_STAFF_TEACHER, c),
+                     TRUST_STAFF_UNBOUND); /* empty */
+    assert_int_equal(trust_staff_registered(t, "TH2", TRUST_STAFF_PRINCIPAL, c),
+                     TRUST_STAFF_UNBOUND); /* absent */
+    assert_int_equal(trust_staff_registered(t, "TH9", TRUST_STAFF_PRINCIPAL, c),
+                     TRUST_STAFF_UNBOUND); /* unknown */
+    assert_string_equal(trust_seal_school(t, a), "TH1");
+    static const struct {
+        const char *date, *name, *province, *until;
+    } when[] = {
+        {"2001-09-05", "Trường B", "Hà Tây", "2008-07-31"},
+        {"2008-07-31", "Trường B", "Hà Tây", "2008-07-31"},
+        {"2008-08-01", "Trường C", "Hà Tây", "2025-06-30"},
+        {"2025-06-30", "Trường C", "Hà Tây", "2025-06-30"},
+        {"2025-07-01", "Trường A", "Hà Nội", NULL},
+        {NULL, "Trường A", "Hà Nội", NULL},
+    };
+    for (size_t i = 0; i < sizeof when / sizeof *when; i++) {
+        const char *name, *prov, *until;
+        assert_int_equal(trust_school_name(t, "TH1", when[i].date, &name, &prov, &until), 0);
+        if (strcmp(name, when[i].name) != 0 || strcmp(prov, when[i].province) != 0 ||
+            (until == NULL) != (when[i].until == NULL) ||
+            (until != NULL && strcmp(until, when[i].until) != 0))
+            fail_msg("on %s: expected %s, %s (until %s), got %s, %s (until %s)",
+                     when[i].date ? when[i].date : "-", when[i].name, when[i].province,
+                     when[i].until ? when[i].until : "-", name, prov, until ? until : "-");
+    }
+    const char *name, *prov;
+    assert_int_equal(trust_school_name(t, "TH9", NULL, &name, &prov, NULL), -1);
+    /* the same lists in v1 bind nothing: v1 cannot even say them */
+    trust_t *t1 = make_trust(
+        anchors, str_c("{\"schema\":\"hocba.schools.v1\",\"schools\":[" SCHOOL("TH1", ",\"seal_certificates\":[]") "]}"),
+        0, 1);
+    assert_int_equal(trust_registry_version(t1), 1);
+    assert_string_equal(trust_school_code(t1, 0), "TH1");
+    assert_null(trust_school_code(t1, 1));
+    assert_int_equal(trust_staff_registered(t1, "TH1", TRUST_STAFF_PRINCIPAL, c), TRUST_STAFF_UNBOUND);
+    /* entries compare by content, lists in any order */
+    const char *reordered = V2(SCHOOL("TH2", ",\"seal_certificates\":[]") "," SCHOOL(
+        "TH1",
+        ",\"seal_certificates\":[\"" HA "\"],\"teacher_certificates\":[],\"principal_certificates\":[\"" HB
+        "\"],\"former_names\":[{\"name\":\"Trường B\",\"province\":\"Hà Tây\",\"until\":\"2008-07-31\"},"
+        "{\"name\":\"Trường C\",\"province\":\"Hà Tây\",\"until\":\"2025-06-30\"}]"));
+    const char *changed =
+        V2(SCHOOL("TH1", ",\"seal_certificates\":[\"" HA "\"],\"principal_certificates\":[\"" HC
+                         "\"],\"former_names\":[{\"name\":\"Trường C\",\"province\":\"Hà Tây\","
+                         "\"until\":\"2025-06-30\"},{\"name\":\"Trường B\",\"province\":\"Hà Tây\","
+                         "\"until\":\"2008-07-31\"}]"));
+    trust_t *t2 = make_trust(anchors, str_c(reordered), 0, 2),
+            *t3 = make_trust(anchors, str_c(changed), 0, 3);
+    assert_true(trust_school_same(t, t2, "TH1"));
+    assert_true(trust_school_same(t, t2, "TH2"));
+    assert_false(trust_school_same(t, t3, "TH1"));
+    assert_false(trust_school_same(t, t3, "TH2")); /* gone */
+    assert_true(trust_school_same(t, t3, "TH9"));  /* in neither */
+    trust_free(t3);
+    trust_free(t2);
+    trust_free(t1);
+    trust_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2137,6 +2422,7 @@ int main(void)
         cmocka_unit_test(test_trust_uses_every_crl_of_a_pem_bundle),
         cmocka_unit_test(test_trust_cuts_a_long_subject_on_a_character),
         cmocka_unit_test(test_verify_recall_needs_school_authority),
+        cmocka_unit_test(test_verify_recall_by_a_principal_no_longer_listed_fails),
         cmocka_unit_test(test_verify_accepts_rsa_pss_from_the_stock_tool),
         cmocka_unit_test(test_trust_refuses_bad_inputs),
         cmocka_unit_test(test_verify_ber_packages_of_each_producer_are_valid),
@@ -2146,6 +2432,9 @@ int main(void)
         cmocka_unit_test(test_verify_refuses_a_signer_certificate_in_ber),
         cmocka_unit_test(test_verify_remembered_issuer_without_a_verifying_crl_is_unjudged),
         cmocka_unit_test(test_trust_reports_each_crl_and_remembered_issuer),
+        cmocka_unit_test(test_trust_one_key_in_two_encodings_is_one_key),
+        cmocka_unit_test(test_trust_registry_v2_is_checked_strictly),
+        cmocka_unit_test(test_trust_registry_binds_staff_and_names_by_date),
     };
     return cmocka_run_group_tests_name("verify", tests, setup, teardown);
 }

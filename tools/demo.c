@@ -838,6 +838,13 @@ static X509_NAME *subject_name(const demo_t *d, const ident_t *id)
             ok = ok && name_add(nm, NID_title, "Hiệu trưởng");
         else if (id->kind == ID_TEACHER)
             ok = ok && name_add(nm, NID_title, "Giáo viên");
+        /* a personal certificate names its holder's citizen id, as Vietnamese
+         * CAs write it; pages and the API must never show it (§5) */
+        if (id->kind == ID_PRINCIPAL || id->kind == ID_TEACHER) {
+            char uid[32];
+            snprintf(uid, sizeof uid, "CCCD:%s185%06llu", s->cccd3, (unsigned long long)(id->serial % 1000000));
+            ok = ok && name_add(nm, NID_userId, uid);
+        }
     }
     if (id->kind == ID_SEAL) {
         char cn[200];
@@ -1607,12 +1614,15 @@ static int write_schools(demo_t *d)
         set_error(d, "out of memory");
         return -1;
     }
-    put(root, "schema", json_string("hocba.schools.v1"), &bad);
+    /* v2 (package-format.md §6): the seal, and the staff certificates the
+     * sector database holds, every principal and homeroom teacher who signed
+     * (the revoked ones too: a registry lists past certificates) */
+    put(root, "schema", json_string("hocba.schools.v2"), &bad);
     for (size_t s = 0; s < d->nschools; s++) {
         const school_t *sc = &d->schools[s];
-        json_t *o = json_object(), *seals = json_array();
-        if (!o || !seals) {
-            json_decref(o), json_decref(seals);
+        json_t *o = json_object(), *seals = json_array(), *principals = json_array(), *teachers = json_array();
+        if (!o || !seals || !principals || !teachers) {
+            json_decref(o), json_decref(seals), json_decref(principals), json_decref(teachers);
             bad = 1;
             break;
         }
@@ -1620,7 +1630,12 @@ static int write_schools(demo_t *d)
         put(o, "name", json_string(sc->def->name), &bad);
         put(o, "province", json_string(sc->def->province), &bad);
         push(seals, json_string(d->ids[sc->seal].hex), &bad);
+        for (size_t i = 0; i < d->nids; i++)
+            if (d->ids[i].school == (int)s && (d->ids[i].kind == ID_PRINCIPAL || d->ids[i].kind == ID_TEACHER))
+                push(d->ids[i].kind == ID_PRINCIPAL ? principals : teachers, json_string(d->ids[i].hex), &bad);
         put(o, "seal_certificates", seals, &bad);
+        put(o, "principal_certificates", principals, &bad);
+        put(o, "teacher_certificates", teachers, &bad);
         push(list, o, &bad);
     }
     put(root, "schools", list, &bad);
@@ -1667,7 +1682,8 @@ static int write_readme(demo_t *d)
                "  trust/intermediates.pem  issuing CA (Hocba DEMO Issuing CA)\n"
                "  trust/issuing-ca.crl     CRL of the issuing CA (DER), lastUpdate 2025-09-01\n"
                "  trust/root-ca.crl        CRL of the root CA (DER), empty\n"
-               "  schools.json             school registry: each school's seal certificate (SHA-256)\n"
+               "  schools.json             school registry (hocba.schools.v2): each school's seal, principal\n"
+               "                           and teacher certificates (SHA-256)\n"
                "  batch/                   signed packages: STEM.json (payload) + STEM.p7s (detached CMS)\n"
                "  codes.txt                every package's lookup code and what the portal must answer\n"
                "  keys/                    every certificate (.pem) and private key (.key, unencrypted)\n"

@@ -26,6 +26,7 @@
 #include "lookup/trust.h"
 #include "lookup/utf8.h"
 #include "lookup/verify.h"
+#include "lookup/vnfold.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_NOTHING 2
@@ -79,7 +80,7 @@ static void die_usage(void)
         stderr,
         "usage: hocba-publish --db PATH trust ANCHORS.pem [INTERMEDIATES.pem] [--drop-unverifiable-crls]\n"
         "       hocba-publish --db PATH crl FILE... [--drop-unverifiable-crls]\n"
-        "       hocba-publish --db PATH schools REGISTRY.json\n"
+        "       hocba-publish --db PATH schools REGISTRY.json [--accept-invalidation]\n"
         "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
         "       hocba-publish --db PATH status [--json]\n");
     exit(EXIT_NOTHING);
@@ -400,14 +401,211 @@ done:
     return rc;
 }
 
-static int cmd_schools(index_t *ix, int argc, char **argv)
+/* ---- schools: a new registry, and the records it would invalidate ------------------ */
+
+/* What `schools` found newly failing: a check, for a certificate in a role
+ * at a school, in so many records. */
+typedef struct {
+    char school[24];
+    char role[40];
+    int check;
+    unsigned char cert[32];
+    size_t records;
+} finding_t;
+
+typedef struct {
+    index_t *ix;
+    MDB_txn *txn;
+    trust_t *old, *new;
+    verdict_t *va, *vb;
+    char (*codes)[CODE_LEN]; /* a school's transcripts, while it is looked at */
+    size_t ncodes, cap;
+    finding_t *found;
+    size_t nfound, found_cap;
+    size_t schools, records, invalidated; /* schools changed, records re-checked, records newly failing */
+    int dbrc;
+} recheck_t;
+
+static int add_code(void *arg, const char code[CODE_LEN])
+{
+    recheck_t *rc = arg;
+    if (rc->ncodes == rc->cap) {
+        size_t cap = rc->cap ? rc->cap * 2 : 256;
+        char(*grown)[CODE_LEN] = realloc(rc->codes, cap * sizeof *grown);
+        if (grown == NULL)
+            return ENOMEM;
+        rc->codes = grown;
+        rc->cap = cap;
+    }
+    memcpy(rc->codes[rc->ncodes++], code, CODE_LEN);
+    return 0;
+}
+
+static int code_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, CODE_LEN);
+}
+
+/* Every published transcript of a school into rc->codes, sorted, each once:
+ * those its document_ids name and, down each supersedes link, the
+ * transcripts replaced under the same document_id. */
+static int school_codes(recheck_t *rc, const char *school)
+{
+    rc->ncodes = 0;
+    int r = index_each_docid(rc->ix, rc->txn, str_c(school), add_code, rc);
+    for (size_t i = 0; r == INDEX_OK && i < rc->ncodes; i++) {
+        char old[CODE_LEN];
+        int l = index_get_link(rc->ix, rc->txn, rc->codes[i], INDEX_LINK_SUPERSEDES, old);
+        if (l == INDEX_OK)
+            r = add_code(rc, old); /* looked at in turn: its own link is followed too */
+        else if (l != INDEX_ENOTFOUND)
+            r = l;
+    }
+    if (r != INDEX_OK)
+        return r;
+    if (rc->ncodes == 0)
+        return INDEX_OK;
+    qsort(rc->codes, rc->ncodes, CODE_LEN, code_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < rc->ncodes; i++)
+        if (n == 0 || memcmp(rc->codes[n - 1], rc->codes[i], CODE_LEN) != 0)
+            memmove(rc->codes[n++], rc->codes[i], CODE_LEN);
+    rc->ncodes = n;
+    return INDEX_OK;
+}
+
+static int is_registry_check(int check)
+{
+    return check == VERIFY_ROLES || check == VERIFY_SEAL_REGISTRY || check == VERIFY_STAFF_REGISTRY;
+}
+
+static int fails(const verdict_t *v, int check, int signer)
+{
+    for (size_t i = 0; i < v->nitems; i++)
+        if (!v->items[i].ok && v->items[i].check == check && v->items[i].signer == signer)
+            return 1;
+    return 0;
+}
+
+static int note_finding(recheck_t *rc, const char *school, const verdict_t *v, const verify_item_t *it)
+{
+    finding_t f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.school, sizeof f.school, "%s", school);
+    snprintf(f.role, sizeof f.role, "%s", it->signer >= 0 ? v->signers[it->signer].role : "-");
+    f.check = it->check;
+    if (it->signer >= 0)
+        memcpy(f.cert, v->signers[it->signer].cert_sha256, 32);
+    for (size_t i = 0; i < rc->nfound; i++) {
+        finding_t *g = &rc->found[i];
+        if (g->check == f.check && strcmp(g->school, f.school) == 0 && strcmp(g->role, f.role) == 0 &&
+            memcmp(g->cert, f.cert, 32) == 0) {
+            g->records++;
+            return 0;
+        }
+    }
+    if (rc->nfound == rc->found_cap) {
+        size_t cap = rc->found_cap ? rc->found_cap * 2 : 16;
+        finding_t *grown = realloc(rc->found, cap * sizeof *grown);
+        if (grown == NULL)
+            return ENOMEM;
+        rc->found = grown;
+        rc->found_cap = cap;
+    }
+    f.records = 1;
+    rc->found[rc->nfound++] = f;
+    return 0;
+}
+
+/* One published record under both registries: what checks 6-8 fail under
+ * the new one that they did not under the old one. Only the registry's
+ * checks are computed (verify_shared_t.registry_only). */
+static int recheck_record(recheck_t *rc, const char *school, const char code[CODE_LEN])
+{
+    index_doc_t doc;
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN];
+    memset(&pl, 0, sizeof pl);
+    int r = index_get_doc(rc->ix, rc->txn, code, INDEX_WITH_CMS, &doc);
+    if (r != INDEX_OK || doc.kind != INDEX_KIND_TRANSCRIPT ||
+        payload_parse(doc.payload.ptr, doc.payload.len, &pl, why, sizeof why) != PAYLOAD_OK) {
+        /* damaged or not a transcript: the portal answers "cannot check now" for it whatever the registry */
+        index_doc_free(&doc);
+        payload_free(&pl);
+        return r == INDEX_OK || r == INDEX_ECORRUPT ? 0 : r;
+    }
+    verify_shared_t sa = {.cert_hints = doc.cert_sha256, .ncert_hints = doc.ncerts, .registry_only = 1};
+    verify_shared_t sb = sa;
+    int bad = verify_package_shared(rc->old, &pl, (const uint8_t *)doc.payload.ptr, doc.payload.len,
+                                    (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, &sa, rc->va) ||
+              verify_package_shared(rc->new, &pl, (const uint8_t *)doc.payload.ptr, doc.payload.len,
+                                    (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, &sb, rc->vb);
+    r = bad ? ENOMEM : 0;
+    int newly = 0;
+    for (size_t i = 0; r == 0 && i < rc->vb->nitems; i++) {
+        const verify_item_t *it = &rc->vb->items[i];
+        if (it->ok || !is_registry_check(it->check) || fails(rc->va, it->check, it->signer))
+            continue;
+        newly = 1;
+        r = note_finding(rc, school, rc->vb, it);
+    }
+    rc->records++;
+    rc->invalidated += newly;
+    payload_free(&pl);
+    index_doc_free(&doc);
+    return r;
+}
+
+/* Checks 6-8 of the published transcripts of every school whose registry
+ * entry differs between old and new (package-format.md §6). */
+static int recheck_schools(recheck_t *rc)
+{
+    const trust_t *both[2] = {rc->old, rc->new};
+    for (int w = 0; w < 2; w++) {
+        const char *code;
+        for (size_t i = 0; (code = trust_school_code(both[w], i)) != NULL; i++) {
+            /* a school in both is looked at once, from the old registry */
+            const char *name, *province;
+            if (trust_school_same(rc->old, rc->new, code) ||
+                (w == 1 && trust_school_name(rc->old, code, NULL, &name, &province, NULL) == 0))
+                continue;
+            rc->schools++;
+            int r = school_codes(rc, code);
+            for (size_t k = 0; r == 0 && k < rc->ncodes; k++)
+                r = recheck_record(rc, code, rc->codes[k]);
+            if (r != 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+static void print_findings(const recheck_t *rc, FILE *out)
+{
+    for (size_t i = 0; i < rc->nfound; i++) {
+        const finding_t *f = &rc->found[i];
+        char hex[17];
+        str_hex(f->cert, 8, hex);
+        fprintf(out, "  school %s, %s certificate %s...: %s fails for %zu record%s\n", f->school, f->role, hex,
+                verify_check_name(f->check), f->records, f->records == 1 ? "" : "s");
+    }
+}
+
+static double now_seconds(void);
+
+static int cmd_schools(index_t *ix, int argc, char **argv, int accept)
 {
     char why[TRUST_WHY_LEN];
     uint8_t *j = NULL;
     size_t len;
     int n, rc = EXIT_NOTHING;
-    MDB_txn *txn;
+    MDB_txn *txn = NULL;
+    str_t *crls = NULL;
+    trust_inputs_t in;
+    index_counts_t counts;
+    recheck_t re;
 
+    memset(&re, 0, sizeof re);
     if (argc != 1)
         die_usage();
     if (read_file(argv[0], 64 << 20, &j, &len, why, sizeof why) != 0) {
@@ -418,12 +616,78 @@ static int cmd_schools(index_t *ix, int argc, char **argv)
         fprintf(stderr, "hocba-publish: schools: %s: %s; nothing was changed\n", argv[0], why);
         goto done;
     }
+    /* One write transaction: no batch can publish, under the old registry,
+     * a record this re-check would not see. */
     int r = index_begin(ix, 0, &txn);
     if (r == 0)
-        r = index_set_trust_value(ix, txn, "registry", str_n(j, len));
-    if ((rc = commit_or_say(ix, txn, r, "schools")) == 0)
-        printf("schools: %d registered\n", n);
+        r = index_counts(ix, txn, &counts);
+    if (r == 0)
+        r = index_get_trust(ix, txn, &in, &crls);
+    if (r != 0) {
+        fprintf(stderr, "hocba-publish: schools: nothing was changed: cannot read the index: %s\n",
+                index_strerror(r));
+        goto done;
+    }
+    double t0 = now_seconds();
+    if (counts.transcripts > 0) {
+        trust_inputs_t next = in;
+        next.registry = str_n(j, len);
+        re.ix = ix;
+        re.txn = txn;
+        re.va = malloc(sizeof *re.va);
+        re.vb = malloc(sizeof *re.vb);
+        if (re.va == NULL || re.vb == NULL) {
+            fprintf(stderr, "hocba-publish: schools: nothing was changed: out of memory\n");
+            goto done;
+        }
+        if (trust_build(&in, &re.old, why, sizeof why) != 0 || trust_build(&next, &re.new, why, sizeof why) != 0) {
+            /* without the stores in use, what the records answer now is unknown */
+            fprintf(stderr,
+                    "hocba-publish: schools: %s: the published records cannot be re-checked against the trust "
+                    "inputs in use (%s)%s\n",
+                    argv[0], why, accept ? "; loading it all the same (--accept-invalidation)" : "; nothing was changed");
+            if (!accept)
+                goto done;
+        } else if ((r = recheck_schools(&re)) != 0) {
+            fprintf(stderr, "hocba-publish: schools: nothing was changed: re-checking the published records: %s\n",
+                    r == ENOMEM ? "out of memory" : index_strerror(r));
+            goto done;
+        }
+    }
+    double secs = now_seconds() - t0;
+    if (re.invalidated > 0) {
+        fprintf(stderr,
+                "hocba-publish: schools: %s: under this registry %zu published record%s of the %zu school%s whose "
+                "entry changed would no longer verify:\n",
+                argv[0], re.invalidated, re.invalidated == 1 ? "" : "s", re.schools, re.schools == 1 ? "" : "s");
+        print_findings(&re, stderr);
+        if (!accept) {
+            fprintf(stderr, "hocba-publish: schools: refused, nothing was changed. A registry lists every certificate "
+                            "a school has used, past ones included (package-format.md §6); give "
+                            "--accept-invalidation to load it all the same, and those records answer invalid\n");
+            goto done;
+        }
+        fprintf(stderr, "hocba-publish: schools: loading it all the same (--accept-invalidation): those records now "
+                        "answer invalid\n");
+    }
+    r = index_set_trust_value(ix, txn, "registry", str_n(j, len));
+    rc = commit_or_say(ix, txn, r, "schools");
+    txn = NULL;
+    if (rc == 0)
+        printf("schools: %d registered; re-checked %zu published record%s of %zu changed school%s in %.2f s, %zu "
+               "no longer verify\n",
+               n, re.records, re.records == 1 ? "" : "s", re.schools, re.schools == 1 ? "" : "s", secs,
+               re.invalidated);
 done:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    free(crls);
+    trust_free(re.old);
+    trust_free(re.new);
+    free(re.va);
+    free(re.vb);
+    free(re.codes);
+    free(re.found);
     free(j);
     return rc;
 }
@@ -710,6 +974,51 @@ static void keep_facts(facts_t *f, const payload_t *pl)
     snprintf(f->student, sizeof f->student, "%s", pl->student_id ? pl->student_id : "");
 }
 
+/* package-format.md §5: the seal binds the school's code, the registry the
+ * name that people read. A transcript's school.name and school.province
+ * must be the registry's for school.code, as in force on its issued_on
+ * (former_names), compared as one name however spelt (vnfold.h). The
+ * reason gives both values of each that differs, under the check name the
+ * file check of http.md uses (school_name).
+ * @return 0 when they match, -1 with why set when not. */
+static int check_school_name(const trust_t *t, const payload_t *pl, char *why, size_t whylen)
+{
+    json_t *school = json_object_get(pl->root, "school");
+    const char *name = json_string_value(json_object_get(school, "name"));
+    const char *prov = json_string_value(json_object_get(school, "province"));
+    const char *rname, *rprov, *until;
+    if (trust_school_name(t, pl->school_code, pl->issued_on, &rname, &rprov, &until) != 0) {
+        snprintf(why, whylen, "school_name: school %s is not in the school registry", pl->school_code);
+        return -1;
+    }
+    int same_name = vnfold_equal(str_c(name), str_c(rname)), same_prov = vnfold_equal(str_c(prov), str_c(rprov));
+    if (same_name < 0 || same_prov < 0) {
+        snprintf(why, whylen, "school_name: the names cannot be compared (%s)",
+                 same_name == VNFOLD_ENOMEM || same_prov == VNFOLD_ENOMEM ? "out of memory" : "not UTF-8");
+        return -1;
+    }
+    if (same_name && same_prov)
+        return 0;
+    char when[96] = "";
+    if (until != NULL)
+        snprintf(when, sizeof when, " (its former name, in force until %s; issued_on is %s)", until, pl->issued_on);
+    else
+        snprintf(when, sizeof when, " (in force on issued_on %s)", pl->issued_on);
+    if (!same_name && !same_prov)
+        snprintf(why, whylen,
+                 "school_name: school.name \"%s\" and school.province \"%s\" differ from the school registry's "
+                 "\"%s\" and \"%s\" for school %s%s",
+                 name, prov, rname, rprov, pl->school_code, when);
+    else if (!same_name)
+        snprintf(why, whylen, "school_name: school.name \"%s\" differs from the school registry's \"%s\" for school %s%s",
+                 name, rname, pl->school_code, when);
+    else
+        snprintf(why, whylen,
+                 "school_name: school.province \"%s\" differs from the school registry's \"%s\" for school %s%s",
+                 prov, rprov, pl->school_code, when);
+    return -1;
+}
+
 /* Phase 1, on every core: read, derive the code, validate, verify. */
 static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
 {
@@ -782,6 +1091,8 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         refuse(p, "%s", why);
     } else if (v->unjudged > 0) {
         refuse_unjudged(p, v);
+    } else if (check_school_name(b->trust, &pl, why, sizeof why) != 0) {
+        refuse(p, "%s", why);
     } else {
         /* on failure rec stays empty and the writer makes the record itself */
         index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen),
@@ -1346,11 +1657,14 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TOP_PAD, 16 << 20);
     jarena_install();
-    /* --drop-unverifiable-crls may stand anywhere on the line (cli.md) */
-    int drop = 0, kept = 1;
+    /* --drop-unverifiable-crls and --accept-invalidation may stand anywhere
+     * on the line (cli.md) */
+    int drop = 0, accept = 0, kept = 1;
     for (int k = 1; k < argc; k++) {
         if (strcmp(argv[k], "--drop-unverifiable-crls") == 0)
             drop = 1;
+        else if (strcmp(argv[k], "--accept-invalidation") == 0)
+            accept = 1;
         else
             argv[kept++] = argv[k];
     }
@@ -1379,8 +1693,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "hocba-publish: unknown command \"%s\"\n", cmd);
         die_usage();
     }
-    if (drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0) {
-        fprintf(stderr, "hocba-publish: --drop-unverifiable-crls is for trust and crl only\n");
+    if ((drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0) || (accept && strcmp(cmd, "schools") != 0)) {
+        fprintf(stderr, "hocba-publish: %s\n",
+                drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0
+                    ? "--drop-unverifiable-crls is for trust and crl only"
+                    : "--accept-invalidation is for schools only");
         die_usage();
     }
     index_t *ix;
@@ -1398,7 +1715,7 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "crl") == 0)
         rc = cmd_crl(ix, argc - i, argv + i, drop);
     else if (strcmp(cmd, "schools") == 0)
-        rc = cmd_schools(ix, argc - i, argv + i);
+        rc = cmd_schools(ix, argc - i, argv + i, accept);
     else if (strcmp(cmd, "batch") == 0)
         rc = cmd_batch(ix, argc - i, argv + i);
     else

@@ -9,7 +9,7 @@ out=build/fuzz
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 flags="-std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra -Werror"
-libs="-llmdb -ljansson -lqrencode -lz -ldeflate -lssl -lcrypto -lpthread -lm"
+libs="-llmdb -ljansson -lqrencode -lz -ldeflate -lunistring -lssl -lcrypto -lpthread -lm"
 lib_src=$(ls lookup/*.c)
 work=$(mktemp -d /tmp/hocba-fuzz-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -19,7 +19,7 @@ bin=${HOCBA_BIN:-bin}
 "$bin/hocba-demo" --out "$work/demo" --students 6 --seed 9 >/dev/null
 # the shipped seed corpora are tests/fuzz/corpus/TARGET; these add fresh ones
 mkdir -p "$work/seed/code" "$work/seed/payload" "$work/seed/cms" "$work/seed/render" "$work/seed/router" \
-    "$work/seed/verify_body" "$work/seed/framing" "$work/seed/ber"
+    "$work/seed/verify_body" "$work/seed/framing" "$work/seed/ber" "$work/seed/vnfold"
 cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do printf '%s' "$c" > "$work/seed/code/$c"; done
 cp "$work"/demo/batch/*.json "$work/seed/payload/"
 mkdir -p "$work/seed/jsonfast" && cp "$work"/demo/batch/*.json "$work/seed/jsonfast/"
@@ -32,7 +32,7 @@ cat "$work/demo/trust/anchors.pem" tests/fixtures/ber/trust/anchors.pem >"$work/
 export HOCBA_FUZZ_ANCHORS="$work/anchors.pem"
 
 total_runs=0
-for t in code payload cms render router verify_body jsonfast framing ber; do
+for t in code payload cms render router verify_body jsonfast framing ber vnfold; do
     extra=""
     case $t in router | verify_body) extra="portal/match.c" ;; framing) extra="portal/framing.c" ;; esac
     $CC $flags tests/fuzz/fuzz_$t.c $extra $lib_src -o "$out/fuzz_$t" $libs
