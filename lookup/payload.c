@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define SCHEMA_TIEUHOC "hocba.tieuhoc.v1"
+#define SCHEMA_TRUNGHOC "hocba.trunghoc.v1"
 #define SCHEMA_RECALL "hocba.recall.v1"
 
 #define MAX_SUBJECTS 20
@@ -318,7 +319,8 @@ int payload_parse(const void *bytes, size_t len, payload_t *out, char *why, size
         rc = pv_fail(&w, PAYLOAD_ESCHEMA, "payload: expected a JSON object at the top level, got %s", got);
         goto refused;
     }
-    static const char schema_expected[] = "\"" SCHEMA_TIEUHOC "\" or \"" SCHEMA_RECALL "\"";
+    static const char schema_expected[] =
+        "\"" SCHEMA_TIEUHOC "\", \"" SCHEMA_TRUNGHOC "\" or \"" SCHEMA_RECALL "\"";
     if ((rc = pv_member(&w, out->root, PV_AT_TOP, "schema", 1, JSON_STRING, schema_expected, &schema)) != 0)
         goto refused;
     str_t sv = str_n(json_string_value(schema), json_string_length(schema));
@@ -327,6 +329,10 @@ int payload_parse(const void *bytes, size_t len, payload_t *out, char *why, size
         out->kind = PAYLOAD_TRANSCRIPT;
         out->schema = PAYLOAD_SCHEMA_TIEUHOC;
         rc = pv_envelope(&w, out->root, doc, out, tieuhoc_body);
+    } else if (str_eq(sv, str_c(SCHEMA_TRUNGHOC))) {
+        out->kind = PAYLOAD_TRANSCRIPT;
+        out->schema = PAYLOAD_SCHEMA_TRUNGHOC;
+        rc = pv_envelope(&w, out->root, doc, out, pv_trunghoc_body);
     } else if (str_eq(sv, str_c(SCHEMA_RECALL))) {
         out->kind = PAYLOAD_RECALL;
         out->schema = PAYLOAD_SCHEMA_RECALL;

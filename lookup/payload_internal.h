@@ -203,4 +203,11 @@ int pv_envelope(const why_t *w, const json_t *root, str_t doc, payload_t *out, p
 /** §5's signers; a transcript (out->kind) must declare each required role once. */
 int pv_signers(const why_t *w, const json_t *root, payload_t *out);
 
+/* ---- hocba.trunghoc.v1 (payload_trunghoc.c) ---------------------------------- */
+
+/** The body of a lower or upper secondary transcript (§3b): level, program,
+ * grade (and its school year), class, subjects, learning, conduct, decision,
+ * sessions_absent; fills out's level, program and grade. */
+int pv_trunghoc_body(const why_t *w, const json_t *root, str_t doc, payload_t *out);
+
 #endif
