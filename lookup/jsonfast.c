@@ -550,6 +550,7 @@ typedef struct {
     const json_t *const *nodes;
     str_t *texts;
     size_t n, left; /* nodes, and those not yet found */
+    size_t last;    /* where the last one found was, plus one */
 } numbers_t;
 
 /* The next number token at or after w->p: outside strings, a number is the
@@ -599,11 +600,17 @@ static int walk_numbers(numbers_t *w, json_t *v)
         str_t t;
         if (next_number(w, &t) != 0)
             return 1;
-        for (size_t i = 0; i < w->n; i++)
+        /* nodes are usually asked in document order: look from after the
+         * last one found, round to it */
+        for (size_t k = 0; k < w->n; k++) {
+            size_t i = (w->last + k) % w->n;
             if (w->nodes[i] == v && w->texts[i].ptr == NULL) {
                 w->texts[i] = t;
                 w->left--;
+                w->last = i + 1;
+                break;
             }
+        }
         return w->left == 0;
     }
     default:
@@ -614,7 +621,7 @@ static int walk_numbers(numbers_t *w, json_t *v)
 int jsonfast_number_texts(const char *buf, size_t len, const json_t *root, const json_t *const *nodes,
                           str_t *texts, size_t n)
 {
-    numbers_t w = {(const unsigned char *)buf, (const unsigned char *)buf + len, nodes, texts, n, 0};
+    numbers_t w = {(const unsigned char *)buf, (const unsigned char *)buf + len, nodes, texts, n, 0, 0};
 
     for (size_t i = 0; i < n; i++) {
         texts[i] = str_n(NULL, 0);

@@ -64,8 +64,8 @@ json_t *jsonfast_parse(const char *buf, size_t len);
  *                  by json_loadb with JSON_REJECT_DUPLICATES (so that member
  *                  order is document order and no member was replaced)
  * @param root      that tree
- * @param nodes     n nodes of root, each an integer or a real; NULL entries
- *                  are skipped
+ * @param nodes     n nodes of root, each an integer or a real, each once;
+ *                  NULL entries are skipped
  * @param texts     receives for each nodes[i] its token, a slice of buf
  *                  ("7.50", "-0", "75e-1"); {NULL, 0} for a NULL entry
  * @return 0, or -1 when some node was not found as a number of root (its

@@ -93,6 +93,18 @@ static int check_score_text(const why_t *w, const char *path, str_t t)
                    t.ptr, more, count, decimals >= 15 ? " (round to one decimal when writing the JSON)" : "");
 }
 
+/* check_score_text's verdict without its words, for the common case. */
+static int plain_score(str_t t)
+{
+    const char *dot = t.ptr != NULL ? memchr(t.ptr, '.', t.len) : NULL;
+    if (t.len == 0 || !pv_is_digit((unsigned char)t.ptr[0]))
+        return 0;
+    for (size_t i = 0; i < t.len; i++)
+        if (t.ptr[i] == 'e' || t.ptr[i] == 'E')
+            return 0;
+    return dot == NULL || (size_t)(dot - t.ptr) + 2 >= t.len;
+}
+
 /* hk1, hk2, year or retake of subject at (index i), assessed as kind. */
 static int check_value(const why_t *w, const json_t *e, const where_t *at, int k, int kind, str_t text)
 {
@@ -106,7 +118,11 @@ static int check_value(const why_t *w, const json_t *e, const where_t *at, int k
         return pv_enum(w, e, at, VALUE_KEYS[k], COMMENT_VALUES, N(COMMENT_VALUES), COMMENT_EXPECTED,
                        pv_level_d_hint(v), &s, NULL);
     }
-    pv_join(path, sizeof path, at, VALUE_KEYS[k]);
+    if (v == NULL && k != YEAR)
+        return 0;
+    if (json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 10 && plain_score(text))
+        return 0;
+    pv_join(path, sizeof path, at, VALUE_KEYS[k]); /* only to word the refusal */
     if (v == NULL)
         return k == YEAR ? pv_fail(w, PAYLOAD_ESCHEMA, "%s: required member is missing; expected %s", path,
                                    SCORE_EXPECTED)
