@@ -542,3 +542,92 @@ json_t *jsonfast_parse(const char *buf, size_t len)
     }
     return root;
 }
+
+/* ---- how numbers were written ----------------------------------------------- */
+
+typedef struct {
+    const unsigned char *p, *end; /* the scan of the bytes: what is left */
+    const json_t *const *nodes;
+    str_t *texts;
+    size_t n, left; /* nodes, and those not yet found */
+    size_t last;    /* where the last one found was, plus one */
+} numbers_t;
+
+/* The next number token at or after w->p: outside strings, a number is the
+ * only thing that starts with '-' or a digit. 0, or -1 when none is left. */
+static int next_number(numbers_t *w, str_t *t)
+{
+    const unsigned char *p = w->p, *end = w->end;
+    while (p < end) {
+        if (*p == '"') {
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\' && p + 1 < end)
+                    p++;
+            if (p < end)
+                p++;
+        } else if (*p == '-' || is_digit(*p)) {
+            const unsigned char *start = p;
+            while (p < end && (is_digit(*p) || *p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
+                p++;
+            *t = str_n(start, (size_t)(p - start));
+            w->p = p;
+            return 0;
+        } else {
+            p++;
+        }
+    }
+    w->p = p;
+    return -1;
+}
+
+/* Walk v in document order; 1 once every node is found (or the bytes hold no
+ * more numbers), which ends the walk. */
+static int walk_numbers(numbers_t *w, json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it))
+            if (walk_numbers(w, json_object_iter_value(it)))
+                return 1;
+        return 0;
+    case JSON_ARRAY:
+        for (size_t i = 0; i < json_array_size(v); i++)
+            if (walk_numbers(w, json_array_get(v, i)))
+                return 1;
+        return 0;
+    case JSON_INTEGER:
+    case JSON_REAL: {
+        str_t t;
+        if (next_number(w, &t) != 0)
+            return 1;
+        /* nodes are usually asked in document order: look from after the
+         * last one found, round to it */
+        for (size_t k = 0; k < w->n; k++) {
+            size_t i = (w->last + k) % w->n;
+            if (w->nodes[i] == v && w->texts[i].ptr == NULL) {
+                w->texts[i] = t;
+                w->left--;
+                w->last = i + 1;
+                break;
+            }
+        }
+        return w->left == 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+int jsonfast_number_texts(const char *buf, size_t len, const json_t *root, const json_t *const *nodes,
+                          str_t *texts, size_t n)
+{
+    numbers_t w = {(const unsigned char *)buf, (const unsigned char *)buf + len, nodes, texts, n, 0, 0};
+
+    for (size_t i = 0; i < n; i++) {
+        texts[i] = str_n(NULL, 0);
+        w.left += nodes[i] != NULL;
+    }
+    if (w.left > 0 && buf != NULL && root != NULL)
+        walk_numbers(&w, (json_t *)root); /* jansson's iterators take no const */
+    return w.left == 0 ? 0 : -1;
+}

@@ -13,6 +13,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "str.h"
+
 /* Containers nested deeper than this are declined (jansson allows 2048);
  * the top-level value is depth 1. */
 #define JSONFAST_MAX_DEPTH 64
@@ -52,5 +54,27 @@
  * strips it first. Thread-safe: the only shared state is a "C" locale for
  * strtod_l, created once on first use. */
 json_t *jsonfast_parse(const char *buf, size_t len);
+
+/** How numbers were written: the token of each of the given number nodes.
+ * A tree keeps a real as a double ("7.5", "7.50" and "75e-1" make the same
+ * one) and an integer as its value ("-0" is 0); a rule about how a number is
+ * written (package-format.md §3b: scores have at most one decimal, and no
+ * exponent) needs the text.
+ * @param buf, len  the very bytes root was parsed from, by jsonfast_parse or
+ *                  by json_loadb with JSON_REJECT_DUPLICATES (so that member
+ *                  order is document order and no member was replaced)
+ * @param root      that tree
+ * @param nodes     n nodes of root, each an integer or a real, each once;
+ *                  NULL entries are skipped
+ * @param texts     receives for each nodes[i] its token, a slice of buf
+ *                  ("7.50", "-0", "75e-1"); {NULL, 0} for a NULL entry
+ * @return 0, or -1 when some node was not found as a number of root (its
+ *         text is then {NULL, 0}).
+ * Numbers are met in the same order walking the tree (object members in
+ * their order) as their tokens stand in the bytes, so one walk of the tree
+ * and one scan of the bytes pair them all. Thread-safe; allocates nothing;
+ * recursion as deep as root's nesting. */
+int jsonfast_number_texts(const char *buf, size_t len, const json_t *root, const json_t *const *nodes,
+                          str_t *texts, size_t n);
 
 #endif

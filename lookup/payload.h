@@ -1,7 +1,7 @@
-/* payload.h — validation of signed payloads, package-format.md §3 and §4.
+/* payload.h — validation of signed payloads, package-format.md §3, §3b and §4.
  *
- * The payload bytes are what was signed. They are parsed with jansson to
- * check every rule, but never re-serialised: callers keep and hash the
+ * The payload bytes are what was signed. They are parsed into a jansson tree
+ * to check every rule, but never re-serialised: callers keep and hash the
  * original bytes. A failure says which member is wrong and what was
  * expected, in words a school's IT person understands. */
 #ifndef HOCBA_PAYLOAD_H
@@ -16,9 +16,32 @@
 #define PAYLOAD_MAX_SIGNERS 16  /* our bound: three required roles plus a few others */
 #define PAYLOAD_WHY_LEN 256     /* size of the buffer for a refusal reason */
 
+/* What a record is: a transcript of any level (published, looked up, recalled
+ * and replaced alike, whatever its schema) or a recall notice. */
 enum payload_kind {
-    PAYLOAD_TRANSCRIPT = 1, /* hocba.tieuhoc.v1 */
+    PAYLOAD_TRANSCRIPT = 1, /* hocba.tieuhoc.v1 or hocba.trunghoc.v1 */
     PAYLOAD_RECALL = 2,     /* hocba.recall.v1 */
+};
+
+/* Which format the payload follows, for what differs between them (the
+ * results of the year and how a page lays them out). */
+enum payload_schema {
+    PAYLOAD_SCHEMA_TIEUHOC = 1,  /* hocba.tieuhoc.v1: primary, grades 1-5 (§3) */
+    PAYLOAD_SCHEMA_TRUNGHOC = 2, /* hocba.trunghoc.v1: lower and upper secondary, grades 6-12 (§3b) */
+    PAYLOAD_SCHEMA_RECALL = 3,   /* hocba.recall.v1 (§4) */
+};
+
+/* The level of education of a transcript. */
+enum payload_level {
+    PAYLOAD_LEVEL_TIEUHOC = 1, /* primary (tiểu học), grades 1-5 */
+    PAYLOAD_LEVEL_THCS = 2,    /* lower secondary (trung học cơ sở), grades 6-9 */
+    PAYLOAD_LEVEL_THPT = 3,    /* upper secondary (trung học phổ thông), grades 10-12 */
+};
+
+/* The programme of a transcript. */
+enum payload_program {
+    PAYLOAD_PROGRAM_GDPT = 1, /* general education (every primary transcript) */
+    PAYLOAD_PROGRAM_GDTX = 2, /* continuing education (trung tâm GDNN-GDTX) */
 };
 
 enum {
@@ -41,14 +64,18 @@ typedef struct {
 typedef struct {
     json_t *root; /* the parsed document; owned */
     int kind;     /* enum payload_kind */
+    int schema;   /* enum payload_schema */
 
-    /* Transcripts (PAYLOAD_TRANSCRIPT) */
+    /* Transcripts (PAYLOAD_TRANSCRIPT), of either schema */
     const char *document_id;
     const char *school_code; /* transcripts: school.code; recalls: school_code */
-    const char *school_year;
+    const char *school_year; /* "YYYY-YYYY" */
+    int year_start;          /* the first year of school_year: 2024 for "2024-2025" */
     const char *student_id;
     const char *issued_on;
-    int grade;
+    int level;   /* enum payload_level */
+    int program; /* enum payload_program */
+    int grade;   /* 1-5 (PAYLOAD_LEVEL_TIEUHOC), 6-9 (THCS) or 10-12 (THPT) */
     int has_supersedes;
     char supersedes[CODE_LEN]; /* canonical code, when has_supersedes */
 
@@ -70,6 +97,7 @@ typedef struct {
  *               to free
  * @param why    receives a one-line reason on failure (at most whylen bytes,
  *               NUL-terminated), e.g. "subjects[2].level: expected T, H or C, got \"X\""
+ *               or "subjects[3].hk2: 7.25 has two decimals; scores have at most one"
  * @return PAYLOAD_OK or a negative PAYLOAD_E* constant.
  * Thread-safe. */
 int payload_parse(const void *bytes, size_t len, payload_t *out, char *why, size_t whylen);

@@ -414,15 +414,23 @@ static json_t *transcript_context(const payload_t *pl, json_t *t)
     copy_member(o, r, "remarks");
     date_vn(pl->issued_on, d);
     set_str(o, "issued_on", d);
-    set_new(o, "subjects", leveled(json_object_get(r, "subjects"), t, "level.subject.", 1));
-    set_new(o, "qualities", leveled(json_object_get(r, "qualities"), t, "level.quality.", 0));
-    set_new(o, "competencies", leveled(json_object_get(r, "competencies"), t, "level.quality.", 0));
-    const char *result = json_string_value(json_object_get(r, "result"));
-    set_str(o, "result", result ? result : "");
-    set_str(o, "result_label", label(t, "result.", result));
-    int done = json_is_true(json_object_get(r, "program_completed"));
-    set_new(o, "program_completed", json_boolean(done));
-    set_str(o, "program_completed_label", label(t, done ? "yes" : "no", NULL));
+    if (pl->schema == PAYLOAD_SCHEMA_TRUNGHOC) {
+        /* The layout of a secondary transcript's results is still to come:
+         * the page shows its envelope only and says so, rather than the
+         * primary blocks with nothing in them (templates/transcript-body.html). */
+        set_new(o, "is_secondary", json_true());
+        set_str(o, "level_label", label(t, "level.school.", pl->level == PAYLOAD_LEVEL_THCS ? "THCS" : "THPT"));
+    } else {
+        set_new(o, "subjects", leveled(json_object_get(r, "subjects"), t, "level.subject.", 1));
+        set_new(o, "qualities", leveled(json_object_get(r, "qualities"), t, "level.quality.", 0));
+        set_new(o, "competencies", leveled(json_object_get(r, "competencies"), t, "level.quality.", 0));
+        const char *result = json_string_value(json_object_get(r, "result"));
+        set_str(o, "result", result ? result : "");
+        set_str(o, "result_label", label(t, "result.", result));
+        int done = json_is_true(json_object_get(r, "program_completed"));
+        set_new(o, "program_completed", json_boolean(done));
+        set_str(o, "program_completed_label", label(t, done ? "yes" : "no", NULL));
+    }
     json_t *awards = json_object_get(r, "awards");
     if (json_is_array(awards) && json_array_size(awards) > 0)
         json_object_set_nocheck(o, "awards", awards);

@@ -854,6 +854,94 @@ static void test_jsonfast_parses_from_many_threads_at_once(void **state)
     }
 }
 
+/* ---- jsonfast_number_texts ------------------------------------------------------ */
+
+/* Every number of a tree, in the order a walk meets them (collected by the
+ * test on its own, so the order is checked against the bytes). */
+static void collect_numbers(json_t *v, const json_t **out, size_t *n, size_t max)
+{
+    if (json_is_number(v) && *n < max)
+        out[(*n)++] = v;
+    if (json_is_object(v))
+        for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it))
+            collect_numbers(json_object_iter_value(it), out, n, max);
+    if (json_is_array(v))
+        for (size_t i = 0; i < json_array_size(v); i++)
+            collect_numbers(json_array_get(v, i), out, n, max);
+}
+
+/* The tokens of root's numbers, asked in reverse order, joined by spaces. */
+static void number_texts(const char *doc, size_t len, json_t *root, char *joined, size_t cap)
+{
+    const json_t *nodes[16];
+    str_t texts[16];
+    size_t n = 0, o = 0;
+    collect_numbers(root, nodes, &n, 16);
+    for (size_t i = 0; i < n / 2; i++) {
+        const json_t *t = nodes[i];
+        nodes[i] = nodes[n - 1 - i];
+        nodes[n - 1 - i] = t;
+    }
+    assert_int_equal(jsonfast_number_texts(doc, len, root, nodes, texts, n), 0);
+    joined[0] = '\0';
+    for (size_t i = n; i-- > 0;)
+        o += (size_t)snprintf(joined + o, cap - o, "%s%.*s", o ? " " : "", (int)texts[i].len, texts[i].ptr);
+}
+
+static void test_jsonfast_number_texts_gives_each_number_as_written(void **state)
+{
+    (void)state;
+    /* digits and minus signs in strings and keys, escaped quotes, exponents */
+    static const char doc[] =
+        "{\"a\": \"x-1 \\\"2\\\" 3\", \"b\\u0031 -4\": [7.50, -0, 75e-1, 8, true, null],\n"
+        " \"c\": {\"d\": 1E+1, \"e\": \"\\\\\"}, \"7\": 0.5, \"f\": [[-12.25e-3]]}";
+    char joined[256];
+    json_t *root = jsonfast_parse(doc, sizeof doc - 1);
+    assert_non_null(root);
+    number_texts(doc, sizeof doc - 1, root, joined, sizeof joined);
+    assert_string_equal(joined, "7.50 -0 75e-1 8 1E+1 0.5 -12.25e-3");
+    json_decref(root);
+}
+
+/* A document jsonfast declines (nested deeper than it goes) is read by
+ * json_loadb, whose tree pairs with the bytes just as well. */
+static void test_jsonfast_number_texts_works_on_a_tree_of_json_loadb(void **state)
+{
+    (void)state;
+    char doc[512], joined[64];
+    size_t o = 0;
+    json_error_t e;
+    for (int i = 0; i < JSONFAST_MAX_DEPTH + 2; i++)
+        doc[o++] = '[';
+    o += (size_t)snprintf(doc + o, sizeof doc - o, "1.0, \"2\", 3e0");
+    for (int i = 0; i < JSONFAST_MAX_DEPTH + 2; i++)
+        doc[o++] = ']';
+    assert_null(jsonfast_parse(doc, o));
+    json_t *root = json_loadb(doc, o, FLAGS, &e);
+    assert_non_null(root);
+    number_texts(doc, o, root, joined, sizeof joined);
+    assert_string_equal(joined, "1.0 3e0");
+    json_decref(root);
+}
+
+static void test_jsonfast_number_texts_skips_null_and_refuses_a_stranger(void **state)
+{
+    (void)state;
+    static const char doc[] = "{\"a\": 4.0}";
+    json_t *root = jsonfast_parse(doc, sizeof doc - 1), *other = json_real(4.0);
+    const json_t *nodes[3] = {NULL, json_object_get(root, "a"), other};
+    str_t texts[3];
+    assert_int_equal(jsonfast_number_texts(doc, sizeof doc - 1, root, nodes, texts, 2), 0);
+    assert_null(texts[0].ptr);
+    assert_int_equal(texts[1].len, 3);
+    assert_memory_equal(texts[1].ptr, "4.0", 3);
+    assert_int_equal(jsonfast_number_texts(doc, sizeof doc - 1, root, nodes, texts, 3), -1);
+    assert_null(texts[2].ptr);
+    assert_int_equal(jsonfast_number_texts(doc, sizeof doc - 1, root, nodes, texts, 1), 0);
+    json_decref(other);
+    json_decref(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -898,6 +986,9 @@ int main(void)
         cmocka_unit_test(test_jsonfast_declines_reals_longer_than_63_characters),
         cmocka_unit_test(test_jsonfast_agrees_with_jansson_on_every_prefix),
         cmocka_unit_test(test_jsonfast_agrees_with_jansson_on_every_single_byte_change),
+        cmocka_unit_test(test_jsonfast_number_texts_gives_each_number_as_written),
+        cmocka_unit_test(test_jsonfast_number_texts_works_on_a_tree_of_json_loadb),
+        cmocka_unit_test(test_jsonfast_number_texts_skips_null_and_refuses_a_stranger),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

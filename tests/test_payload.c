@@ -306,6 +306,10 @@ static void test_payload_accepts_full_transcript_and_fills_every_field(void **st
     if (rc != PAYLOAD_OK)
         fail_msg("expected PAYLOAD_OK, got %d: %s", rc, why);
     assert_int_equal(p.kind, PAYLOAD_TRANSCRIPT);
+    assert_int_equal(p.schema, PAYLOAD_SCHEMA_TIEUHOC);
+    assert_int_equal(p.level, PAYLOAD_LEVEL_TIEUHOC);
+    assert_int_equal(p.program, PAYLOAD_PROGRAM_GDPT);
+    assert_int_equal(p.year_start, 2024);
     assert_non_null(p.root);
     assert_string_equal(p.document_id, "HB-2025.01019001_3A-017");
     assert_string_equal(p.school_code, "01019001");
@@ -347,6 +351,7 @@ static void test_payload_accepts_recall_and_fills_every_field(void **state)
     if (rc != PAYLOAD_OK)
         fail_msg("expected PAYLOAD_OK, got %d: %s", rc, why);
     assert_int_equal(p.kind, PAYLOAD_RECALL);
+    assert_int_equal(p.schema, PAYLOAD_SCHEMA_RECALL);
     assert_memory_equal(p.target, CODE_A, CODE_LEN);
     assert_string_equal(p.school_code, "01019001");
     assert_string_equal(p.recalled_on, "2025-06-02");

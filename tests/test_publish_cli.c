@@ -512,7 +512,7 @@ static void test_schools_loads_registry(void **state)
     HARNESS_EXPECT_EXIT(&r, 0);
     pub(c, &r, db, "schools", "@schools.json", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
-    EXPECT_COUNT(c, db, "school", 2);
+    EXPECT_COUNT(c, db, "school", 5);
 }
 
 static void test_crl_loads_issuing_crl(void **state)
@@ -1135,6 +1135,53 @@ static void test_batch_replacement_keeps_document_id(void **state)
     EXPECT_COUNT(c, db, "transcript", 6);
 }
 
+/* ---- tests: secondary transcripts (hocba.trunghoc.v1) -------------------------------------- */
+
+/* package-format.md §3b: transcripts of lower and upper secondary, general and
+ * continuing education, signed with the stock openssl command as every other
+ * package, are published under their codes like primary ones; one that breaks
+ * a rule of the schema is refused with its reason (a score of 7.25). They were
+ * all refused as an unknown schema. */
+static void test_batch_trunghoc_publishes_secondary_transcripts_and_refuses_a_broken_rule(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    static const char *const published[] = {"thcs9", "thpt12", "gdtx10"};
+    make_index(c, db, sizeof db, "trunghoc", 0);
+    pub(c, &r, db, "batch", "@batch-trunghoc", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    expect_all_json_lines(&r);
+    for (size_t i = 0; i < sizeof published / sizeof *published; i++)
+        expect_json_line(c, &r, "batch-trunghoc", published[i], "published", NULL);
+    expect_json_line(c, &r, "batch-trunghoc", "thcs9-two-decimals", "refused",
+                     "payload: subjects[0].hk2: 7.25 has two decimals; scores have at most one");
+    EXPECT_COUNT(c, db, "transcript", 3);
+    pub(c, &r, db, "batch", "@batch-trunghoc", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    for (size_t i = 0; i < sizeof published / sizeof *published; i++)
+        expect_published_line(c, &r, "batch-trunghoc", published[i], "already published");
+    EXPECT_COUNT(c, db, "transcript", 3);
+}
+
+/* A secondary transcript is recalled by its school and replaced, keeping its
+ * document_id, as a primary one is (§4). */
+static void test_batch_trunghoc_recall_and_replacement(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "trunghoc-recall", 0);
+    pub(c, &r, db, "batch", "@batch-trunghoc", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    pub(c, &r, db, "batch", "@batch-trunghoc-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_published_line(c, &r, "batch-trunghoc-recall", "recall-thcs9", "published");
+    expect_published_line(c, &r, "batch-trunghoc-recall", "thcs9-corrected", "published");
+    EXPECT_COUNT(c, db, "recall", 1);
+    EXPECT_COUNT(c, db, "transcript", 4);
+}
+
 /* ---- tests: BER signature files from other producers ----------------------------------------- */
 
 #define BER_FIXTURES "tests/fixtures/ber" /* made by tests/fixtures/mkber.sh, checked in */
@@ -1554,6 +1601,8 @@ int main(void)
         cmocka_unit_test(test_batch_refuses_packages_whose_revocation_cannot_be_judged),
         cmocka_unit_test(test_trust_and_crl_refuse_to_leave_a_crl_unverifiable),
         cmocka_unit_test(test_status_shows_each_crl_age_next_update_and_whether_it_verifies),
+        cmocka_unit_test(test_batch_trunghoc_publishes_secondary_transcripts_and_refuses_a_broken_rule),
+        cmocka_unit_test(test_batch_trunghoc_recall_and_replacement),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),

@@ -1634,6 +1634,84 @@ static void test_render_from_four_threads_gives_identical_pages(void **state)
         fail_msg("expected 4 x 200 identical pages, %d differed (see above)", bad);
 }
 
+/* A secondary transcript (hocba.trunghoc.v1) until its own layout comes: the
+ * real view_page_context of a parsed payload shows the envelope (school,
+ * pupil, class and year, awards, remarks) under its level, says the year's
+ * results are not shown, and leaves out every block of the primary layout,
+ * whose labels (Circular 27/2020's levels, qualities, programme completed)
+ * would be wrong for it; the print page too. */
+static const char SECONDARY[] =
+    "{\"schema\": \"hocba.trunghoc.v1\", \"document_id\": \"ND-2025-9A-014\", \"issued_on\": "
+    "\"2025-05-26\",\n"
+    " \"school_year\": \"2024-2025\",\n"
+    " \"school\": {\"code\": \"01019201\", \"name\": \"Trường THCS Nguyễn Du\", \"province\": \"Hà Nội\"},\n"
+    " \"student\": {\"id\": \"0101920014\", \"full_name\": \"Phạm Thu Trang\", \"date_of_birth\": "
+    "\"2010-04-02\",\n"
+    "             \"gender\": \"Nữ\"},\n"
+    " \"level\": \"THCS\", \"program\": \"GDPT\", \"grade\": 9, \"class\": \"9A\",\n"
+    " \"subjects\": [{\"name\": \"Toán\", \"assessment\": \"score\", \"hk1\": 8, \"hk2\": 9, \"year\": "
+    "8.7}],\n"
+    " \"learning\": {\"year\": \"T\"}, \"conduct\": {\"year\": \"T\"}, \"decision\": \"HOAN_THANH\",\n"
+    " \"awards\": [\"Học sinh Giỏi\"], \"remarks\": \"Đã hoàn thành chương trình trung học cơ sở.\",\n"
+    " \"signers\": [{\"role\": \"homeroom_teacher\", \"name\": \"A\", \"certificate_sha256\": "
+    "\"1057a9604e04b274da5a4de0c8f4b4868d9b230989f8c8c6a28221143cc5a755\"},\n"
+    "  {\"role\": \"principal\", \"name\": \"B\", \"certificate_sha256\": "
+    "\"69e03750027e6b1e9f95bd21d227613c0024ec799ebfb7fe281371e1153f9bda\"},\n"
+    "  {\"role\": \"school_seal\", \"name\": \"C\", \"certificate_sha256\": "
+    "\"f0f668bf610e5cf9f11d2aa50f924ada10797100e8f05de085842ddb6370a867\"}]}";
+
+static json_t *secondary_ctx(const site_t *s, int lang, view_t *v, const char *page)
+{
+    char why[PAYLOAD_WHY_LEN];
+    memset(v, 0, sizeof *v);
+    memcpy(v->code, "ZK4D1QGPK1YTFJHQ", CODE_LEN);
+    v->status = VIEW_VALID;
+    v->verdict = calloc(1, sizeof *v->verdict);
+    assert_non_null(v->verdict);
+    if (payload_parse(SECONDARY, strlen(SECONDARY), &v->pl, why, sizeof why) != PAYLOAD_OK)
+        fail_msg("the secondary payload of the test is refused: %s", why);
+    json_t *c = base_ctx(s, lang, page);
+    json_t *vc = view_page_context(v, s->cat[lang], lang == EN ? "?lang=en" : "", PUBLIC_URL);
+    assert_non_null(vc);
+    json_object_update(c, vc);
+    json_decref(vc);
+    return c;
+}
+
+static void test_page_transcript_secondary_shows_its_envelope_and_no_primary_block(void **state)
+{
+    const site_t *s = *state;
+    static const char *const tpl[] = {"transcript", "print"};
+    static const char *const primary_only[] = {"tx_subjects_heading",     "tx_qualities_heading",
+                                               "tx_competencies_heading", "tx_result_heading",
+                                               "tx_program_heading",      "tx_awards_heading"};
+    char what[64], h[256];
+    for (int lang = VI; lang <= EN; lang++)
+        for (int k = 0; k < 2; k++) {
+            view_t v;
+            snprintf(what, sizeof what, "%s secondary %s", tpl[k], lang == EN ? "en" : "vi");
+            page_t pg = page_render(s, tpl[k], secondary_ctx(s, lang, &v, k ? "/print" : ""), what);
+            view_free(&v);
+            whole_document(&pg, lang == EN ? "en" : "vi");
+            has(&pg, lang == EN ? "<p class=\"paper-subtitle\">Lower secondary education · Class 9A"
+                                : "<p class=\"paper-subtitle\">Cấp Trung học cơ sở · Lớp 9A");
+            has(&pg, "<dd class=\"pupil-name\" lang=\"vi\">Phạm Thu Trang</dd>");
+            has(&pg, "<dd lang=\"vi\">Trường THCS Nguyễn Du</dd>");
+            has(&pg, "<p class=\"award\" lang=\"vi\">Học sinh Giỏi</p>");
+            has(&pg, "<p class=\"free-text\" lang=\"vi\">Đã hoàn thành chương trình trung học cơ sở.</p>");
+            snprintf(h, sizeof h, "<p class=\"none\">%s</p>", tr(s, lang, "tx_results_not_shown"));
+            has(&pg, h);
+            snprintf(h, sizeof h, "<h3 id=\"h-awards\">%s</h3>", tr(s, lang, "tx_awards_heading_unnumbered"));
+            has(&pg, h);
+            lacks(&pg, tr(s, lang, "paper_subtitle"));
+            for (size_t i = 0; i < sizeof primary_only / sizeof *primary_only; i++)
+                lacks(&pg, tr(s, lang, primary_only[i]));
+            lacks(&pg, "grid-subjects");
+            lacks(&pg, "<p class=\"result\">");
+            page_done(&pg);
+        }
+}
+
 /* view_page_context names a signer's role with the catalog's label, and a
  * role the catalog does not know (the format allows any beyond the three it
  * requires) as "other signer (the_role)", not as a bare identifier. */
@@ -1804,6 +1882,7 @@ int main(void)
         cmocka_unit_test(test_page_transcript_invalid_hides_a_transcript_passed_by_mistake),
         cmocka_unit_test(test_page_print_valid_repeats_the_code_and_escapes_the_remark),
         cmocka_unit_test(test_page_print_invalid_shows_no_pupil),
+        cmocka_unit_test(test_page_transcript_secondary_shows_its_envelope_and_no_primary_block),
         cmocka_unit_test(test_render_from_four_threads_gives_identical_pages),
         cmocka_unit_test(test_page_bound_catalog_gives_identical_pages),
     };

@@ -6,9 +6,11 @@
  * decline the ordinary: whatever jansson accepted, written back by
  * json_dumpb (compact, and indented with every non-ASCII character as \u
  * escapes), must parse unless it holds one of the things jsonfast.h says it
- * declines. */
+ * declines. And jsonfast_number_texts gives each number of jansson's tree a
+ * token that reads back as that very number. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lookup/jsonfast.h"
@@ -100,6 +102,40 @@ static void check_written_back(json_t *tree, size_t dump_flags)
     json_decref(again);
 }
 
+#define MAX_NUMBERS 64
+
+static void collect_numbers(json_t *v, const json_t **out, size_t *n)
+{
+    if (json_is_number(v) && *n < MAX_NUMBERS)
+        out[(*n)++] = v;
+    if (json_is_object(v))
+        for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it))
+            collect_numbers(json_object_iter_value(it), out, n);
+    if (json_is_array(v))
+        for (size_t i = 0; i < json_array_size(v); i++)
+            collect_numbers(json_array_get(v, i), out, n);
+}
+
+static void check_number_texts(const uint8_t *data, size_t size, json_t *tree)
+{
+    const json_t *nodes[MAX_NUMBERS];
+    str_t texts[MAX_NUMBERS];
+    size_t n = 0;
+    char tok[400];
+    collect_numbers(tree, nodes, &n);
+    if (jsonfast_number_texts((const char *)data, size, tree, nodes, texts, n) != 0)
+        __builtin_trap();
+    for (size_t i = 0; i < n; i++) {
+        if (texts[i].len == 0 || texts[i].len >= sizeof tok)
+            continue; /* a longer number cannot be checked here */
+        memcpy(tok, texts[i].ptr, texts[i].len);
+        tok[texts[i].len] = '\0';
+        if (json_is_integer(nodes[i]) ? strtoll(tok, NULL, 10) != json_integer_value(nodes[i])
+                                      : strtod(tok, NULL) != json_real_value(nodes[i]))
+            __builtin_trap();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_error_t err;
@@ -109,6 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fast != NULL && (slow == NULL || !same_tree(fast, slow)))
         __builtin_trap();
     if (slow != NULL) {
+        check_number_texts(data, size, slow);
         check_written_back(slow, JSON_COMPACT);
         check_written_back(slow, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     }
