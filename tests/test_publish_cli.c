@@ -1383,6 +1383,221 @@ static void test_status_shows_each_crl_age_next_update_and_whether_it_verifies(v
     }
 }
 
+/* ---- tests: check, the dry run of batch (cli.md) ------------------------------------------------ */
+
+/* text with every `from` replaced by `to`, kept until the group ends. */
+static char *replace_all(const char *text, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to), n = 0;
+    for (const char *p = strstr(text, from); p; p = strstr(p + fl, from))
+        n++;
+    char *out = harness_malloc(strlen(text) + n * tl + 1), *w = out;
+    for (const char *p = text;;) {
+        const char *q = strstr(p, from);
+        if (!q) {
+            memcpy(w, p, strlen(p) + 1);
+            break;
+        }
+        memcpy(w, p, (size_t)(q - p));
+        w += q - p;
+        memcpy(w, to, tl);
+        w += tl;
+        p = q + fl;
+    }
+    return out;
+}
+
+/* How many lines "STEM CODE OUTCOME" of text say outcome. */
+static size_t lines_saying(const char *text, const char *outcome)
+{
+    size_t n = 0, len = strlen(outcome);
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n'), *sp = strchr(p, ' ');
+        const char *end = nl ? nl : p + strlen(p);
+        sp = sp && sp < end ? strchr(sp + 1, ' ') : NULL;
+        n += sp && sp < end && (size_t)(end - sp - 1) == len && strncmp(sp + 1, outcome, len) == 0;
+        p = nl ? nl + 1 : end;
+    }
+    return n;
+}
+
+/* The index's data file, whole. */
+static char *data_file(const char *db, size_t *len)
+{
+    char *bytes = harness_read_file(harness_printf("%s/data.mdb", db), len);
+    if (!bytes)
+        fail_msg("cannot read %s/data.mdb", db);
+    return bytes;
+}
+
+/* Fail unless db's data file holds exactly before[0..len) (a dry run
+ * writes nothing; LMDB's lock file records readers, by design). */
+static void expect_data_unchanged(const harness_run_t *r, const char *db, const char *before, size_t len)
+{
+    size_t now_len;
+    const char *now = data_file(db, &now_len);
+    HARNESS_CHECK_RUN(now_len == len && memcmp(now, before, len) == 0, r,
+                      "expected `%s` to leave %s/data.mdb byte for byte as it was (%zu bytes), got %zu bytes%s",
+                      r->cmd, db, len, now_len, now_len == len ? " that differ" : "");
+}
+
+/* Each batch of the fixtures on an index set up the way the batch tests
+ * set it up: `check` (text and --json) says for every package what `batch`
+ * then does, with the same reasons (its outcome "would publish", JSON
+ * "would_publish", where batch says "published") and the same exit status,
+ * and leaves data.mdb byte for byte unchanged. A replacement that waits for
+ * its recall in the same batch, a recall of a transcript of the same batch
+ * (batch-recall, batch-correct-same-id) and a duplicate document_id are
+ * judged by check against what the batch itself would have written. */
+static void test_check_says_what_batch_then_does(void **state)
+{
+    ctx_t *c = *state;
+    static const struct {
+        const char *dir, *registry;
+        int with_good;
+    } t[] = {
+        {"batch-good", "@schools.json", 0},
+        {"batch-good", "@schools.json", 1},
+        {"batch-bad", "@schools.json", 1},
+        {"batch-mixed", "@schools.json", 0},
+        {"batch-recall", "@schools.json", 1},
+        {"batch-recall", "@schools.json", 0},
+        {"batch-correct-same-id", "@schools.json", 1},
+        {"batch-two-roles", "@schools-v2.json", 0},
+        {"batch-two-roles", "@schools.json", 0},
+        {"batch-staff", "@schools-v2.json", 1},
+        {"batch-names", "@schools-v2.json", 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char db[512];
+        const char *dir = harness_printf("@%s", t[i].dir);
+        harness_run_t ct, cj, bt, bj, cp;
+        make_index_with(c, db, sizeof db, "check", t[i].registry, t[i].with_good);
+        size_t len;
+        const char *before = data_file(db, &len);
+        pub(c, &ct, db, "check", dir, NULL);
+        expect_data_unchanged(&ct, db, before, len);
+        pub(c, &cj, db, "check", dir, "--json", NULL);
+        expect_data_unchanged(&cj, db, before, len);
+        /* the same index twice, for batch in text and in JSON */
+        const char *copy = harness_printf("%s-copy", db);
+        const char *argv[] = {"cp", "-a", db, copy, NULL};
+        harness_run(&cp, NULL, argv, CHILD_TIMEOUT_MS);
+        HARNESS_EXPECT_EXIT(&cp, 0);
+        pub(c, &bt, db, "batch", dir, NULL);
+        pub(c, &bj, copy, "batch", dir, "--json", NULL);
+        HARNESS_CHECK_RUN(bt.status == 0 || bt.status == 1, &bt, "%s: expected batch to exit 0 or 1, got %s",
+                          t[i].dir, harness_ending(&bt));
+        HARNESS_CHECK_RUN(bt.outlen > 0 && bj.outlen > 0, &bt, "%s: expected a line a package from batch",
+                          t[i].dir);
+        HARNESS_CHECK_RUN(ct.status == bt.status && cj.status == bj.status, &ct,
+                          "%s: expected check to exit as batch does (%d), got %s and %s", t[i].dir, bt.status,
+                          harness_ending(&ct), harness_ending(&cj));
+        const char *said = replace_all(ct.out, " would publish\n", " published\n");
+        HARNESS_CHECK_RUN(strcmp(said, bt.out) == 0, &ct,
+                          "%s: expected check's lines, \"would publish\" read as \"published\", to be batch's:\n"
+                          "%s\ngot:\n%s",
+                          t[i].dir, bt.out, ct.out);
+        said = replace_all(cj.out, "\"outcome\":\"would_publish\"", "\"outcome\":\"published\"");
+        HARNESS_CHECK_RUN(strcmp(said, bj.out) == 0, &cj,
+                          "%s: expected check's JSON lines, \"would_publish\" read as \"published\", to be "
+                          "batch's:\n%s\ngot:\n%s",
+                          t[i].dir, bj.out, cj.out);
+        size_t would = lines_saying(ct.out, "would publish"), published = lines_saying(bt.out, "published");
+        HARNESS_CHECK_RUN(would == published, &ct, "%s: expected %zu \"would publish\" lines from check, got %zu",
+                          t[i].dir, published, would);
+    }
+}
+
+/* cli.md: check runs beside a publisher. While another process holds the
+ * index's write transaction open (batch waits for it: killed after 1.5 s
+ * here), check reads through a read-only transaction and finishes. */
+static void test_check_runs_while_another_process_holds_the_write_transaction(void **state)
+{
+    ctx_t *c = *state;
+    char db[512], why[512];
+    harness_run_t r, b;
+    make_index(c, db, sizeof db, "check-beside-writer", 0);
+    index_t *ix;
+    MDB_txn *txn;
+    if (index_open(db, 0, &ix, why, sizeof why) != 0)
+        fail_msg("cannot open %s: %s", db, why);
+    int rc = index_begin(ix, 0, &txn);
+    if (rc != 0) {
+        index_close(ix);
+        fail_msg("cannot begin a write transaction on %s: %s", db, index_strerror(rc));
+    }
+    const char *batch[] = {c->pub, "--db", db, "batch", harness_printf("%s/batch-good", c->fx), NULL};
+    harness_run(&b, NULL, batch, 1500);
+    pub(c, &r, db, "check", "@batch-good", NULL);
+    mdb_txn_abort(txn);
+    index_close(ix);
+    HARNESS_CHECK_RUN(b.timed_out, &b, "expected batch to wait for the write transaction held (and be killed), "
+                                       "got %s: the test holds no lock",
+                      harness_ending(&b));
+    HARNESS_EXPECT_EXIT(&r, 0);
+    for (size_t i = 0; i < NGOOD; i++)
+        expect_published_line(c, &r, "batch-good", GOOD[i], "would publish");
+    EXPECT_COUNT(c, db, "transcript", 0);
+}
+
+/* What format 4 adds to format 3 is the issuers table: without it and with
+ * meta format "3", an index is one a format-3 writer left (test_portal). */
+static void make_format_3(const char *db)
+{
+    MDB_env *env;
+    MDB_txn *txn = NULL;
+    MDB_dbi issuers, meta;
+    MDB_val k = {6, "format"}, v = {1, "3"};
+    int rc = mdb_env_create(&env);
+    if (rc == 0 && (rc = mdb_env_set_mapsize(env, INDEX_DEFAULT_MAP_SIZE)) == 0 &&
+        (rc = mdb_env_set_maxdbs(env, 8)) == 0 && (rc = mdb_env_open(env, db, 0, 0664)) == 0 &&
+        (rc = mdb_txn_begin(env, NULL, 0, &txn)) == 0 && (rc = mdb_dbi_open(txn, "issuers", 0, &issuers)) == 0 &&
+        (rc = mdb_drop(txn, issuers, 1)) == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0 &&
+        (rc = mdb_put(txn, meta, &k, &v, 0)) == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    if (rc != 0)
+        fail_msg("cannot make %s an index of format 3: %s", db, mdb_strerror(rc));
+}
+
+/* check opens the index read-only: on a path with no index it exits 2
+ * saying so and creates nothing; on an index of format 3 it exits 2 naming
+ * the command that upgrades it, and leaves it at format 3 (status then
+ * upgrades it, and check runs). */
+static void test_check_refuses_a_missing_or_older_index(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    new_db(c, db, sizeof db, "check-missing");
+    pub(c, &r, db, "check", "@batch-good", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    EXPECT_STDERR_MESSAGE(&r);
+    struct stat st;
+    HARNESS_CHECK_RUN(stat(db, &st) != 0 && errno == ENOENT, &r, "expected no index made at %s", db);
+
+    make_index(c, db, sizeof db, "check-format-3", 1);
+    make_format_3(db);
+    size_t len;
+    const char *before = data_file(db, &len);
+    const char *upgrade = harness_printf("upgrade it in place with `hocba-publish --db %s status`", db);
+    pub(c, &r, db, "check", "@batch-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    HARNESS_CHECK_RUN(strstr(r.err, "format 3") && strstr(r.err, upgrade), &r,
+                      "expected check to say the index has format 3 and \"%s\", got: %s", upgrade, r.err);
+    expect_data_unchanged(&r, db, before, len);
+    pub(c, &r, db, "status", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "check", "@batch-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_published_line(c, &r, "batch-recall", "good1-corrected", "would publish");
+}
+
 static void test_usage_without_subcommand_exits_2(void **state)
 {
     ctx_t *c = *state;
@@ -1554,6 +1769,9 @@ int main(void)
         cmocka_unit_test(test_batch_refuses_packages_whose_revocation_cannot_be_judged),
         cmocka_unit_test(test_trust_and_crl_refuse_to_leave_a_crl_unverifiable),
         cmocka_unit_test(test_status_shows_each_crl_age_next_update_and_whether_it_verifies),
+        cmocka_unit_test(test_check_says_what_batch_then_does),
+        cmocka_unit_test(test_check_runs_while_another_process_holds_the_write_transaction),
+        cmocka_unit_test(test_check_refuses_a_missing_or_older_index),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),
