@@ -89,7 +89,9 @@ void publish_die_usage(void)
         "       hocba-publish --db PATH schools REGISTRY.json [--accept-invalidation]\n"
         "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
         "       hocba-publish --db PATH check DIR [--json]\n"
-        "       hocba-publish --db PATH status [--json]\n");
+        "       hocba-publish --db PATH status [--json]\n"
+        "       hocba-publish --db PATH certs [--expiring-before YYYY-MM-DD] [--school CODE] "
+        "[--csv|--json]\n");
     exit(EXIT_NOTHING);
 }
 
@@ -1815,7 +1817,7 @@ int main(int argc, char **argv)
     if (db == NULL || i >= argc)
         publish_die_usage();
     const char *cmd = argv[i++];
-    static const char *const CMDS[] = {"trust", "crl", "schools", "batch", "status", "check"};
+    static const char *const CMDS[] = {"trust", "crl", "schools", "batch", "status", "check", "certs"};
     int known = 0;
     for (size_t k = 0; k < sizeof CMDS / sizeof *CMDS; k++)
         known |= strcmp(cmd, CMDS[k]) == 0;
@@ -1830,10 +1832,10 @@ int main(int argc, char **argv)
                     : "--accept-invalidation is for schools only");
         publish_die_usage();
     }
-    /* check only reads: it opens the index read-only, so it neither
-     * creates nor upgrades one (index_open says which command does), and
-     * runs beside the portal and a publisher */
-    int readonly = strcmp(cmd, "check") == 0;
+    /* check and certs only read: they open the index read-only, so they
+     * neither create nor upgrade one (index_open says which command does),
+     * and run beside the portal and a publisher */
+    int readonly = strcmp(cmd, "check") == 0 || strcmp(cmd, "certs") == 0;
     index_t *ix;
     if (index_open(db, readonly, &ix, why, sizeof why) != 0) {
         fprintf(stderr, "hocba-publish: %s\n", why);
@@ -1854,6 +1856,8 @@ int main(int argc, char **argv)
         rc = cmd_batch(ix, argc - i, argv + i);
     else if (strcmp(cmd, "check") == 0)
         rc = cmd_check(ix, argc - i, argv + i);
+    else if (strcmp(cmd, "certs") == 0)
+        rc = cmd_certs(ix, argc - i, argv + i);
     else
         rc = cmd_status(ix, argc - i, argv + i);
     index_close(ix);

@@ -1,8 +1,8 @@
 /* publish.h — what the parts of hocba-publish share (cli.md): publish.c
  * (main, trust, crl, schools, status, and the batch pipeline that `batch`
  * and `check` both run), publish_check.c (the dry run and the overlay it
- * keeps its would-be writes in) and publish_keytab.c (a small hash table).
- * Internal to the program. */
+ * keeps its would-be writes in), publish_certs.c (the certificate report)
+ * and publish_keytab.c (a small hash table). Internal to the program. */
 #ifndef HOCBA_TOOLS_PUBLISH_H
 #define HOCBA_TOOLS_PUBLISH_H
 
@@ -90,9 +90,15 @@ int overlay_put_docid(overlay_t *o, const char *school, const char *docid, const
 /** @return 1 with out set when the overlay holds the document_id, else 0. */
 int overlay_get_docid(const overlay_t *o, const char *school, const char *docid, char out[CODE_LEN]);
 
+/* ---- publish_certs.c ---------------------------------------------------------------------------- */
+
+/** `hocba-publish --db PATH certs [--expiring-before YYYY-MM-DD] [--school CODE] [--csv|--json]` on an
+ * index opened read-only. @return an exit status. */
+int cmd_certs(index_t *ix, int argc, char **argv);
+
 /* ---- publish_keytab.c --------------------------------------------------------------------------- */
 
-#define KEYTAB_MAX_KEY 128
+#define KEYTAB_MAX_KEY 1024
 
 /** A hash table from byte strings of up to KEYTAB_MAX_KEY bytes to size_t
  * values (an index into the caller's array, usually). One owner, one thread. */

@@ -10,8 +10,8 @@
 typedef struct {
     size_t value;
     uint32_t hash;
-    uint16_t len; /* 0: the slot is empty (no key is empty: keytab_put refuses one) */
-    unsigned char key[KEYTAB_MAX_KEY];
+    uint32_t len;       /* 0: the slot is empty (no key is empty: keytab_put refuses one) */
+    unsigned char *key; /* a copy, malloc'd */
 } slot_t;
 
 struct keytab {
@@ -70,6 +70,8 @@ void keytab_free(keytab_t *t)
 {
     if (t == NULL)
         return;
+    for (size_t i = 0; i < t->nslots; i++)
+        free(t->slots[i].key);
     free(t->slots);
     free(t);
 }
@@ -81,14 +83,20 @@ int keytab_put(keytab_t *t, const void *key, size_t len, size_t value)
     uint32_t h = hash_of(key, len);
     slot_t *s = find(t, key, len, h);
     if (s->len == 0) {
+        unsigned char *copy = malloc(len);
+        if (copy == NULL)
+            return ENOMEM;
         if (2 * (t->nused + 1) > t->nslots) {
-            if (grow(t) != 0)
+            if (grow(t) != 0) {
+                free(copy);
                 return ENOMEM;
+            }
             s = find(t, key, len, h);
         }
+        memcpy(copy, key, len);
+        s->key = copy;
         s->hash = h;
-        s->len = (uint16_t)len;
-        memcpy(s->key, key, len);
+        s->len = (uint32_t)len;
         t->nused++;
     }
     s->value = value;
