@@ -1240,6 +1240,17 @@ static void release_bytes(pkg_t *p)
  * packages before, and come to the same outcomes. Each returns what the
  * index function it stands for returns. */
 
+/* What a document of the given kind with these facts leaves for phase 2. */
+static void stored_from(const facts_t *f, int kind, stored_facts_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    memcpy(out->school, f->school, sizeof out->school);
+    memcpy(out->student, f->student, sizeof out->student);
+    out->has_principal = f->has_principal;
+    memcpy(out->principal, f->principal, 32);
+}
+
 static int store_has_doc(batch_t *b, const char code[CODE_LEN])
 {
     stored_facts_t f;
@@ -1272,12 +1283,7 @@ static int store_transcript(batch_t *b, const char code[CODE_LEN], stored_facts_
     memset(&f, 0, sizeof f);
     keep_facts(&f, &pl);
     payload_free(&pl);
-    memset(out, 0, sizeof *out);
-    out->kind = INDEX_KIND_TRANSCRIPT;
-    memcpy(out->school, f.school, sizeof out->school);
-    memcpy(out->student, f.student, sizeof out->student);
-    out->has_principal = f.has_principal;
-    memcpy(out->principal, f.principal, 32);
+    stored_from(&f, INDEX_KIND_TRANSCRIPT, out);
     return INDEX_OK;
 }
 
@@ -1310,12 +1316,7 @@ static int put_doc(batch_t *b, pkg_t *p, int kind, int *dbrc)
 {
     if (b->pending != NULL) {
         stored_facts_t f;
-        memset(&f, 0, sizeof f);
-        f.kind = kind;
-        memcpy(f.school, p->f.school, sizeof f.school);
-        memcpy(f.student, p->f.student, sizeof f.student);
-        f.has_principal = p->f.has_principal;
-        memcpy(f.principal, p->f.principal, 32);
+        stored_from(&p->f, kind, &f);
         *dbrc = overlay_put_doc(b->pending, p->code, &f);
         if (*dbrc == 0 && kind == INDEX_KIND_TRANSCRIPT)
             *dbrc = overlay_put_docid(b->pending, p->f.school, p->f.docid, p->code);
@@ -1499,8 +1500,7 @@ static int try_publish(batch_t *b, pkg_t *p, verdict_t *v, int *dbrc)
     return TRY_DONE;
 }
 
-/* Text for a line of output, each control byte (C0 and DEL) as '?'. */
-static void put_plain(const char *s)
+void publish_put_plain(const char *s)
 {
     for (const char *c = s; *c; c++)
         putchar((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
@@ -1533,7 +1533,7 @@ static void print_line(const pkg_t *p, int json, int dry_run)
     }
     /* stems are file names, and reasons may quote them: keep control bytes
      * off the terminal and each package on one line */
-    put_plain(p->stem);
+    publish_put_plain(p->stem);
     printf(" %s ", p->has_code ? code : "-");
     if (p->outcome == PKG_PUBLISHED) {
         printf("%s\n", dry_run ? "would publish" : "published");
@@ -1541,7 +1541,7 @@ static void print_line(const pkg_t *p, int json, int dry_run)
         printf("already published\n");
     } else {
         printf("refused: ");
-        put_plain(p->reason != NULL ? p->reason : "");
+        publish_put_plain(p->reason != NULL ? p->reason : "");
         putchar('\n');
     }
 }

@@ -26,6 +26,11 @@ __attribute__((noreturn)) void publish_die_usage(void);
  * @return 0, or -1 with *why set. The caller frees *trust. */
 int publish_trust_from(index_t *ix, MDB_txn *txn, trust_t **trust, char *why, size_t whylen);
 
+/** Print text for a line of output on stdout, each control byte (C0 and
+ * DEL) as '?': file names, reasons and certificate subjects stay on their
+ * line and off the terminal's controls. */
+void publish_put_plain(const char *s);
+
 /** UTC seconds as RFC 3339 ("2026-09-30T00:00:00Z") into out. @return out. */
 const char *publish_rfc3339(int64_t t, char out[24]);
 

@@ -20,7 +20,6 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include "lookup/payload.h"
 #include "lookup/str.h"
 #include "lookup/utf8.h"
+#include "lookup/verify.h"
 #include "tools/publish.h"
 
 enum { REG_NONE = 0, REG_YES, REG_NO };      /* the registry binds no list there / lists it / lists others */
@@ -203,7 +203,7 @@ static int cert_of(report_t *rp, const unsigned char sha256[32], const char *cod
 /* A stored record's .p7s, rebuilt, with its certificates found. */
 typedef struct {
     index_doc_t doc;
-    uint8_t *der; /* a PEM .p7s as DER (OpenSSL's), or NULL */
+    uint8_t *der; /* a PEM .p7s as DER (malloc'd), or NULL */
     cms_signed_t sd;
 } p7s_t;
 
@@ -213,7 +213,6 @@ typedef struct {
 static int p7s_open(report_t *rp, const char code[CODE_LEN], p7s_t *p)
 {
     char why[128];
-    long derlen = 0;
     p->der = NULL;
     int rc = index_get_doc(rp->ix, rp->txn, code, INDEX_WITH_CMS, &p->doc);
     if (rc != INDEX_OK)
@@ -221,23 +220,16 @@ static int p7s_open(report_t *rp, const char code[CODE_LEN], p7s_t *p)
     const uint8_t *bytes = (const uint8_t *)p->doc.cms.ptr;
     size_t len = p->doc.cms.len;
     if (len >= 11 && memcmp(bytes, "-----BEGIN ", 11) == 0) {
-        BIO *b = BIO_new_mem_buf(bytes, (int)len);
-        char *name = NULL, *header = NULL;
-        if (b == NULL || PEM_read_bio(b, &name, &header, &p->der, &derlen) != 1)
-            derlen = 0;
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        BIO_free(b);
-        ERR_clear_error();
+        if (verify_pem_to_der(bytes, len, &p->der, &len) != 0)
+            return 1;
         bytes = p->der;
-        len = derlen > 0 ? (size_t)derlen : 0;
     }
-    return len > 0 && cms_parse(bytes, len, &p->sd, why, sizeof why) == CMS_OK ? 0 : 1;
+    return cms_parse(bytes, len, &p->sd, why, sizeof why) == CMS_OK ? 0 : 1;
 }
 
 static void p7s_close(p7s_t *p)
 {
-    OPENSSL_free(p->der);
+    free(p->der);
     index_doc_free(&p->doc);
 }
 
@@ -404,8 +396,7 @@ static size_t width_of(const char *s)
 /* s, each control byte as '?', padded to width (0: not padded). */
 static void put_cell(const char *s, size_t width)
 {
-    for (const char *c = s; *c; c++)
-        putchar((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+    publish_put_plain(s);
     for (size_t w = width_of(s); width > 0 && w < width; w++)
         putchar(' ');
 }
