@@ -47,9 +47,13 @@ bin/hocba-portal: $(patsubst %.c,$(REL)/%.o,$(PORTAL_SRC)) $(REL)/liblookup.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(H2O_LIBS) $(LIBS)
 
+# a tool is tools/NAME.c, and hocba-publish also its commands' files
+# (tools/publish_*.c, tools/publish.h); the archive goes after every object
+PUBLISH_SRC := $(wildcard tools/publish_*.c)
+bin/hocba-publish: $(patsubst %.c,$(REL)/%.o,$(PUBLISH_SRC))
 bin/hocba-%: $(REL)/tools/%.o $(REL)/liblookup.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
 
 # ---- sanitizer build (tests) -----------------------------------------------
 $(ASAN)/%.o: %.c $(wildcard lookup/*.h tools/*.h portal/*.h)
@@ -63,9 +67,10 @@ $(ASAN)/bin/hocba-portal: $(patsubst %.c,$(ASAN)/%.o,$(PORTAL_SRC)) $(ASAN)/libl
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(H2O_LIBS) $(LIBS)
 
+$(ASAN)/bin/hocba-publish: $(patsubst %.c,$(ASAN)/%.o,$(PUBLISH_SRC))
 $(ASAN)/bin/hocba-%: $(ASAN)/tools/%.o $(ASAN)/liblookup.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
 
 # tests/harness.c: what the tests of the real programs share
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a

@@ -764,6 +764,37 @@ int index_each_docid(index_t *ix, MDB_txn *txn, str_t school, int (*fn)(void *ar
     return rc == MDB_NOTFOUND ? INDEX_OK : rc;
 }
 
+int index_each_code(index_t *ix, MDB_txn *txn, int (*fn)(void *arg, const char code[CODE_LEN]), void *arg)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, ix->docs, &cur);
+    if (rc != 0)
+        return rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != CODE_LEN) {
+            rc = INDEX_ECORRUPT;
+            break;
+        }
+        if ((rc = fn(arg, k.mv_data)) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? INDEX_OK : rc;
+}
+
+int index_get_cert(index_t *ix, MDB_txn *txn, const unsigned char sha256[32], str_t *der)
+{
+    MDB_val k = {32, (void *)sha256}, v;
+    int rc = mdb_get(txn, ix->certs, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return INDEX_ENOTFOUND;
+    if (rc != 0)
+        return rc;
+    *der = str_n(v.mv_data, v.mv_size);
+    return INDEX_OK;
+}
+
 static str_t meta_str(index_t *ix, MDB_txn *txn, const char *key, int *rc)
 {
     MDB_val k = {strlen(key), (void *)key}, v;

@@ -196,6 +196,20 @@ int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, 
 int index_each_docid(index_t *ix, MDB_txn *txn, str_t school, int (*fn)(void *arg, const char code[CODE_LEN]),
                      void *arg);
 
+/** Call fn with the code of every stored document (transcripts and recall
+ * notices), in key order, for reports that look at every record
+ * (`hocba-publish certs`): a scan, so for occasional use only.
+ * @param fn  returns 0 to go on; anything else stops the walk
+ * @return INDEX_OK, what fn returned when it stopped, INDEX_ECORRUPT (a key
+ *         that is not a code) or an LMDB code. */
+int index_each_code(index_t *ix, MDB_txn *txn, int (*fn)(void *arg, const char code[CODE_LEN]), void *arg);
+
+/** A certificate the index stores (any package's .p7s carried it, except a
+ * PEM one, which is kept whole) by the SHA-256 of its DER.
+ * @param der  receives the DER, in the map (valid while txn is)
+ * @return INDEX_OK, INDEX_ENOTFOUND or an LMDB code. */
+int index_get_cert(index_t *ix, MDB_txn *txn, const unsigned char sha256[32], str_t *der);
+
 /** Read the trust inputs, the remembered issuers included. *crls is one
  * malloc'd block holding in->crls and in->issuers (free it); the strings
  * point into the map.

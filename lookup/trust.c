@@ -1449,6 +1449,46 @@ int trust_staff_registered(const trust_t *t, const char *school_code, int role, 
                : TRUST_STAFF_NOT_LISTED;
 }
 
+size_t trust_school_certs(const trust_t *t, const char *school_code, int role,
+                          const unsigned char (**list)[32])
+{
+    const school_t *s = school_find(t, school_code);
+    *list = NULL;
+    if (s == NULL)
+        return 0;
+    if (role == TRUST_SCHOOL_SEAL) {
+        *list = (const unsigned char(*)[32])s->seals;
+        return s->nseals;
+    }
+    *list = (const unsigned char(*)[32])(role == TRUST_STAFF_PRINCIPAL ? s->principals : s->teachers);
+    return role == TRUST_STAFF_PRINCIPAL ? s->nprincipals : s->nteachers;
+}
+
+void trust_subject_shown(const char *cn, const char *o, const char *l, char *out, size_t n)
+{
+    const char *const types[] = {"CN", "O", "L"}, *const vals[] = {cn, o, l};
+    size_t k = 0;
+    out[0] = '\0';
+    for (int a = 0; a < 3; a++) {
+        size_t len = strlen(vals[a]);
+        if (len == 0)
+            continue;
+        int w = snprintf(out + k, n - k, "%s%s=", k ? "," : "", types[a]);
+        if (w < 0 || (size_t)w >= n - k)
+            break;
+        k += (size_t)w;
+        for (size_t i = 0; i < len && k + 3 < n; i++) {
+            char ch = vals[a][i];
+            if (strchr(",+\"\\<>;", ch) != NULL || (i == 0 && (ch == '#' || ch == ' ')) ||
+                (i == len - 1 && ch == ' '))
+                out[k++] = '\\';
+            out[k++] = ch;
+        }
+        out[k] = '\0';
+    }
+    out[utf8_cut(out, k)] = '\0';
+}
+
 int trust_school_name(const trust_t *t, const char *school_code, const char *date, const char **name,
                       const char **province, const char **until)
 {

@@ -228,7 +228,11 @@ const char *trust_seal_school(const trust_t *t, const unsigned char sha256[32]);
  * when none is loaded. */
 int trust_registry_version(const trust_t *t);
 
-enum { TRUST_STAFF_PRINCIPAL = 0, TRUST_STAFF_TEACHER = 1 };
+enum {
+    TRUST_STAFF_PRINCIPAL = 0,
+    TRUST_STAFF_TEACHER = 1,
+    TRUST_SCHOOL_SEAL = 2, /* trust_school_certs only: seal_certificates */
+};
 
 enum {
     TRUST_STAFF_UNBOUND = 0,    /* the registry binds nothing for that role at that school: no list, an
@@ -244,6 +248,23 @@ enum {
  * Thread-safe; allocates nothing. */
 int trust_staff_registered(const trust_t *t, const char *school_code, int role,
                            const unsigned char sha256[32]);
+
+/** The certificates the registry lists for a school in one role: its
+ * seal_certificates, principal_certificates or teacher_certificates.
+ * @param role  TRUST_SCHOOL_SEAL, TRUST_STAFF_PRINCIPAL or TRUST_STAFF_TEACHER
+ * @param list  receives the SHA-256s, sorted, owned by t
+ * @return how many (0 for a school the registry does not know).
+ * Thread-safe; allocates nothing. */
+size_t trust_school_certs(const trust_t *t, const char *school_code, int role,
+                          const unsigned char (**list)[32]);
+
+/** What pages, the API and reports may show of a certificate's subject
+ * (package-format.md §5): "CN=...,O=...,L=..." in RFC 2253 order and
+ * escaping, an absent attribute left out, never UID or any other attribute.
+ * @param cn, o, l  a trust_cert_t's (or a verdict signer's) cn, o and l
+ * @param out       receives the string, NUL-terminated, cut on a character
+ * Thread-safe; allocates nothing. */
+void trust_subject_shown(const char *cn, const char *o, const char *l, char *out, size_t n);
 
 /** The name and province the registry gives a school on a date: the
  * former name whose `until` is the earliest on or after date, else the

@@ -184,8 +184,7 @@ __attribute__((format(printf, 5, 6))) static void item(verdict_t *v, int check, 
 }
 
 
-/* PEM-armoured CMS ("CMS" or "PKCS7") to DER; *der is malloc'd. */
-static int pem_to_der(const uint8_t *in, size_t len, uint8_t **der, size_t *derlen)
+int verify_pem_to_der(const uint8_t *in, size_t len, uint8_t **der, size_t *derlen)
 {
     BIO *b = BIO_new_mem_buf(in, (int)len);
     char *name = NULL, *header = NULL;
@@ -777,7 +776,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
     if (sd == NULL)
         return -1;
     if (cmslen >= 11 && memcmp(cms, "-----BEGIN ", 11) == 0) {
-        if (pem_to_der(cms, cmslen, &der, &derlen) != 0) {
+        if (verify_pem_to_der(cms, cmslen, &der, &derlen) != 0) {
             item(v, VERIFY_SIGNATURE, -1, 0, "the signature file is not a CMS structure (unreadable PEM)");
             goto done;
         }

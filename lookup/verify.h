@@ -132,6 +132,11 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
                           const uint8_t *cms, size_t cmslen, int64_t published_at,
                           const unsigned char *recall_target_principal, verify_shared_t *shared, verdict_t *v);
 
+/** A .p7s armoured in PEM ("CMS" or "PKCS7", package-format.md §1) as DER.
+ * @param der  receives the DER, malloc'd (the caller frees it)
+ * @return 0, or -1 when it is no such PEM (or memory ran out). Thread-safe. */
+int verify_pem_to_der(const uint8_t *in, size_t len, uint8_t **der, size_t *derlen);
+
 /** The SHA-256 of the certificate that signed as `principal`, from a verdict.
  * @return 0 and fills out, or -1 if there is no signed principal. */
 int verify_principal_cert(const verdict_t *v, unsigned char out[32]);

@@ -210,35 +210,6 @@ json_t *view_public_transcript(const payload_t *pl)
     return t;
 }
 
-/* RFC 2253 "CN=...,O=...,L=..." of what may be shown of a signer's
- * certificate (package-format.md §5: CN, O and L, never UID or the rest);
- * an attribute that is absent is left out. Values are escaped as RFC 2253
- * §2.4 says. */
-static void signer_subject(const verify_signer_t *s, char *out, size_t n)
-{
-    const char *const types[] = {"CN", "O", "L"}, *const vals[] = {s->cn, s->o, s->l};
-    size_t k = 0;
-    out[0] = '\0';
-    for (int a = 0; a < 3; a++) {
-        size_t len = strlen(vals[a]);
-        if (len == 0)
-            continue;
-        int w = snprintf(out + k, n - k, "%s%s=", k ? "," : "", types[a]);
-        if (w < 0 || (size_t)w >= n - k)
-            break;
-        k += (size_t)w;
-        for (size_t i = 0; i < len && k + 3 < n; i++) {
-            char ch = vals[a][i];
-            if (strchr(",+\"\\<>;", ch) != NULL || (i == 0 && (ch == '#' || ch == ' ')) ||
-                (i == len - 1 && ch == ' '))
-                out[k++] = '\\';
-            out[k++] = ch;
-        }
-        out[k] = '\0';
-    }
-    out[utf8_cut(out, k)] = '\0';
-}
-
 json_t *view_api_json(const view_t *v)
 {
     char code[CODE_LEN + 1], ts[24], hex[65];
@@ -267,7 +238,7 @@ json_t *view_api_json(const view_t *v)
         /* an invalid record names nobody: roles, hashes and times only (http.md) */
         if (v->status != VIEW_INVALID) {
             char subject[3 * (sizeof s->cn + sizeof s->o + sizeof s->l)];
-            signer_subject(s, subject, sizeof subject);
+            trust_subject_shown(s->cn, s->o, s->l, subject, sizeof subject);
             json_object_set_new(o1, "name", json_string(s->name));
             json_object_set_new(o1, "certificate_subject", json_string(subject));
         }

@@ -18,10 +18,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lookup/index.h"
@@ -53,6 +55,7 @@ typedef struct {
     harness_run_t bad_run;
     long bad_before_transcripts, bad_before_recalls;
     long bad_after_transcripts, bad_after_recalls;
+    int certs_done; /* certs_index made its index */
 } ctx_t;
 
 static const char ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -225,7 +228,7 @@ static size_t utf8_len(const unsigned char *p)
 
 /* A JSON string, which must also be UTF-8: a reason that echoes the bad
  * byte of a package would break every reader of --json. */
-static const char *json_string(const char *p)
+static const char *json_string_past(const char *p)
 {
     if (*p++ != '"')
         return NULL;
@@ -292,7 +295,7 @@ static const char *json_container(const char *p, char close, int depth)
         return p + 1;
     for (;;) {
         if (close == '}') {
-            if (!(p = json_string(json_ws(p))))
+            if (!(p = json_string_past(json_ws(p))))
                 return NULL;
             p = json_ws(p);
             if (*p++ != ':')
@@ -319,7 +322,7 @@ static const char *json_value(const char *p, int depth)
     case '[':
         return json_container(p + 1, ']', depth);
     case '"':
-        return json_string(p);
+        return json_string_past(p);
     case 't':
         return strncmp(p, "true", 4) == 0 ? p + 4 : NULL;
     case 'f':
@@ -1430,6 +1433,650 @@ static void test_status_shows_each_crl_age_next_update_and_whether_it_verifies(v
     }
 }
 
+/* ---- tests: check, the dry run of batch (cli.md) ------------------------------------------------ */
+
+/* text with every `from` replaced by `to`, kept until the group ends. */
+static char *replace_all(const char *text, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to), n = 0;
+    for (const char *p = strstr(text, from); p; p = strstr(p + fl, from))
+        n++;
+    char *out = harness_malloc(strlen(text) + n * tl + 1), *w = out;
+    for (const char *p = text;;) {
+        const char *q = strstr(p, from);
+        if (!q) {
+            memcpy(w, p, strlen(p) + 1);
+            break;
+        }
+        memcpy(w, p, (size_t)(q - p));
+        w += q - p;
+        memcpy(w, to, tl);
+        w += tl;
+        p = q + fl;
+    }
+    return out;
+}
+
+/* How many lines "STEM CODE OUTCOME" of text say outcome. */
+static size_t lines_saying(const char *text, const char *outcome)
+{
+    size_t n = 0, len = strlen(outcome);
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n'), *sp = strchr(p, ' ');
+        const char *end = nl ? nl : p + strlen(p);
+        sp = sp && sp < end ? strchr(sp + 1, ' ') : NULL;
+        n += sp && sp < end && (size_t)(end - sp - 1) == len && strncmp(sp + 1, outcome, len) == 0;
+        p = nl ? nl + 1 : end;
+    }
+    return n;
+}
+
+/* The index's data file, whole. */
+static char *data_file(const char *db, size_t *len)
+{
+    char *bytes = harness_read_file(harness_printf("%s/data.mdb", db), len);
+    if (!bytes)
+        fail_msg("cannot read %s/data.mdb", db);
+    return bytes;
+}
+
+/* Fail unless db's data file holds exactly before[0..len) (a dry run
+ * writes nothing; LMDB's lock file records readers, by design). */
+static void expect_data_unchanged(const harness_run_t *r, const char *db, const char *before, size_t len)
+{
+    size_t now_len;
+    const char *now = data_file(db, &now_len);
+    HARNESS_CHECK_RUN(now_len == len && memcmp(now, before, len) == 0, r,
+                      "expected `%s` to leave %s/data.mdb byte for byte as it was (%zu bytes), got %zu bytes%s",
+                      r->cmd, db, len, now_len, now_len == len ? " that differ" : "");
+}
+
+/* Each batch of the fixtures on an index set up the way the batch tests
+ * set it up: `check` (text and --json) says for every package what `batch`
+ * then does, with the same reasons (its outcome "would publish", JSON
+ * "would_publish", where batch says "published") and the same exit status,
+ * and leaves data.mdb byte for byte unchanged. A replacement that waits for
+ * its recall in the same batch, a recall of a transcript of the same batch
+ * (batch-recall, batch-correct-same-id) and a duplicate document_id are
+ * judged by check against what the batch itself would have written. */
+static void test_check_says_what_batch_then_does(void **state)
+{
+    ctx_t *c = *state;
+    static const struct {
+        const char *dir, *registry;
+        int with_good;
+    } t[] = {
+        {"batch-good", "@schools.json", 0},
+        {"batch-good", "@schools.json", 1},
+        {"batch-bad", "@schools.json", 1},
+        {"batch-mixed", "@schools.json", 0},
+        {"batch-recall", "@schools.json", 1},
+        {"batch-recall", "@schools.json", 0},
+        {"batch-correct-same-id", "@schools.json", 1},
+        {"batch-two-roles", "@schools-v2.json", 0},
+        {"batch-two-roles", "@schools.json", 0},
+        {"batch-staff", "@schools-v2.json", 1},
+        {"batch-names", "@schools-v2.json", 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char db[512];
+        const char *dir = harness_printf("@%s", t[i].dir);
+        harness_run_t ct, cj, bt, bj, cp;
+        make_index_with(c, db, sizeof db, "check", t[i].registry, t[i].with_good);
+        size_t len;
+        const char *before = data_file(db, &len);
+        pub(c, &ct, db, "check", dir, NULL);
+        expect_data_unchanged(&ct, db, before, len);
+        pub(c, &cj, db, "check", dir, "--json", NULL);
+        expect_data_unchanged(&cj, db, before, len);
+        /* the same index twice, for batch in text and in JSON */
+        const char *copy = harness_printf("%s-copy", db);
+        const char *argv[] = {"cp", "-a", db, copy, NULL};
+        harness_run(&cp, NULL, argv, CHILD_TIMEOUT_MS);
+        HARNESS_EXPECT_EXIT(&cp, 0);
+        pub(c, &bt, db, "batch", dir, NULL);
+        pub(c, &bj, copy, "batch", dir, "--json", NULL);
+        HARNESS_CHECK_RUN(bt.status == 0 || bt.status == 1, &bt, "%s: expected batch to exit 0 or 1, got %s",
+                          t[i].dir, harness_ending(&bt));
+        HARNESS_CHECK_RUN(bt.outlen > 0 && bj.outlen > 0, &bt, "%s: expected a line a package from batch",
+                          t[i].dir);
+        HARNESS_CHECK_RUN(ct.status == bt.status && cj.status == bj.status, &ct,
+                          "%s: expected check to exit as batch does (%d), got %s and %s", t[i].dir, bt.status,
+                          harness_ending(&ct), harness_ending(&cj));
+        const char *said = replace_all(ct.out, " would publish\n", " published\n");
+        HARNESS_CHECK_RUN(strcmp(said, bt.out) == 0, &ct,
+                          "%s: expected check's lines, \"would publish\" read as \"published\", to be batch's:\n"
+                          "%s\ngot:\n%s",
+                          t[i].dir, bt.out, ct.out);
+        said = replace_all(cj.out, "\"outcome\":\"would_publish\"", "\"outcome\":\"published\"");
+        HARNESS_CHECK_RUN(strcmp(said, bj.out) == 0, &cj,
+                          "%s: expected check's JSON lines, \"would_publish\" read as \"published\", to be "
+                          "batch's:\n%s\ngot:\n%s",
+                          t[i].dir, bj.out, cj.out);
+        size_t would = lines_saying(ct.out, "would publish"), published = lines_saying(bt.out, "published");
+        HARNESS_CHECK_RUN(would == published, &ct, "%s: expected %zu \"would publish\" lines from check, got %zu",
+                          t[i].dir, published, would);
+    }
+}
+
+/* cli.md: check runs beside a publisher. While another process holds the
+ * index's write transaction open (batch waits for it: killed after 1.5 s
+ * here), check reads through a read-only transaction and finishes. */
+static void test_check_runs_while_another_process_holds_the_write_transaction(void **state)
+{
+    ctx_t *c = *state;
+    char db[512], why[512];
+    harness_run_t r, b;
+    make_index(c, db, sizeof db, "check-beside-writer", 0);
+    index_t *ix;
+    MDB_txn *txn;
+    if (index_open(db, 0, &ix, why, sizeof why) != 0)
+        fail_msg("cannot open %s: %s", db, why);
+    int rc = index_begin(ix, 0, &txn);
+    if (rc != 0) {
+        index_close(ix);
+        fail_msg("cannot begin a write transaction on %s: %s", db, index_strerror(rc));
+    }
+    const char *batch[] = {c->pub, "--db", db, "batch", harness_printf("%s/batch-good", c->fx), NULL};
+    harness_run(&b, NULL, batch, 1500);
+    pub(c, &r, db, "check", "@batch-good", NULL);
+    mdb_txn_abort(txn);
+    index_close(ix);
+    HARNESS_CHECK_RUN(b.timed_out, &b, "expected batch to wait for the write transaction held (and be killed), "
+                                       "got %s: the test holds no lock",
+                      harness_ending(&b));
+    HARNESS_EXPECT_EXIT(&r, 0);
+    for (size_t i = 0; i < NGOOD; i++)
+        expect_published_line(c, &r, "batch-good", GOOD[i], "would publish");
+    EXPECT_COUNT(c, db, "transcript", 0);
+}
+
+/* What format 4 adds to format 3 is the issuers table: without it and with
+ * meta format "3", an index is one a format-3 writer left (test_portal). */
+static void make_format_3(const char *db)
+{
+    MDB_env *env;
+    MDB_txn *txn = NULL;
+    MDB_dbi issuers, meta;
+    MDB_val k = {6, "format"}, v = {1, "3"};
+    int rc = mdb_env_create(&env);
+    if (rc == 0 && (rc = mdb_env_set_mapsize(env, INDEX_DEFAULT_MAP_SIZE)) == 0 &&
+        (rc = mdb_env_set_maxdbs(env, 8)) == 0 && (rc = mdb_env_open(env, db, 0, 0664)) == 0 &&
+        (rc = mdb_txn_begin(env, NULL, 0, &txn)) == 0 && (rc = mdb_dbi_open(txn, "issuers", 0, &issuers)) == 0 &&
+        (rc = mdb_drop(txn, issuers, 1)) == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0 &&
+        (rc = mdb_put(txn, meta, &k, &v, 0)) == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    if (rc != 0)
+        fail_msg("cannot make %s an index of format 3: %s", db, mdb_strerror(rc));
+}
+
+/* check and certs open the index read-only: on a path with no index they
+ * exit 2 saying so and create nothing; on an index of format 3 they exit 2
+ * naming the command that upgrades it, and leave it at format 3 (status
+ * then upgrades it, and check runs). */
+static void test_check_and_certs_refuse_a_missing_or_older_index(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    new_db(c, db, sizeof db, "check-missing");
+    pub(c, &r, db, "check", "@batch-good", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    EXPECT_STDERR_MESSAGE(&r);
+    pub(c, &r, db, "certs", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    EXPECT_STDERR_MESSAGE(&r);
+    struct stat st;
+    HARNESS_CHECK_RUN(stat(db, &st) != 0 && errno == ENOENT, &r, "expected no index made at %s", db);
+
+    make_index(c, db, sizeof db, "check-format-3", 1);
+    make_format_3(db);
+    size_t len;
+    const char *before = data_file(db, &len);
+    const char *upgrade = harness_printf("upgrade it in place with `hocba-publish --db %s status`", db);
+    static const char *const cmds[] = {"check", "certs"};
+    for (size_t i = 0; i < 2; i++) {
+        if (i == 0)
+            pub(c, &r, db, cmds[i], "@batch-recall", NULL);
+        else
+            pub(c, &r, db, cmds[i], NULL);
+        HARNESS_EXPECT_EXIT(&r, 2);
+        HARNESS_CHECK_RUN(strstr(r.err, "format 3") && strstr(r.err, upgrade), &r,
+                          "expected %s to say the index has format 3 and \"%s\", got: %s", cmds[i], upgrade,
+                          r.err);
+        expect_data_unchanged(&r, db, before, len);
+    }
+    pub(c, &r, db, "status", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "check", "@batch-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    expect_published_line(c, &r, "batch-recall", "good1-corrected", "would publish");
+}
+
+/* ---- tests: certs, the certificate report (cli.md) ---------------------------------------------- */
+
+/* How many lines of text start with prefix ("" counts them all); -1 when a
+ * line ends in CR LF (or, with crlf, when one does not). */
+static long lines_of(const char *text, const char *prefix, int crlf)
+{
+    long n = 0;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        if (!nl || (nl > p && nl[-1] == '\r') != crlf)
+            return -1;
+        n += strncmp(p, prefix, strlen(prefix)) == 0;
+        p = nl + 1;
+    }
+    return n;
+}
+
+static long lines_starting(const char *text, const char *prefix)
+{
+    return lines_of(text, prefix, 0);
+}
+
+static long lines_ending_crlf(const char *text)
+{
+    return lines_of(text, "", 1);
+}
+
+/* One line of `certs --json`. */
+typedef struct {
+    char school[24], role[40], sha[65], subject[512], issuer[256], serial[80], not_before[24], not_after[24];
+    char revoked[8], revoked_on[24]; /* revoked: "true", "false" or "null" */
+    long records;
+    int seen;
+    int registered; /* 1, 0, or -1 for null */
+} cert_row_t;
+
+#define MAX_CERT_ROWS 64
+
+static void copy_member(json_t *o, const char *name, char *out, size_t n)
+{
+    const char *v = json_string_value(json_object_get(o, name));
+    snprintf(out, n, "%s", v ? v : "");
+}
+
+/* Every line of a `certs --json` run, each one JSON object. */
+static size_t cert_rows(const harness_run_t *r, cert_row_t *rows)
+{
+    size_t n = 0;
+    for (const char *p = r->out; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        json_error_t err;
+        json_t *o = json_loadb(p, len, 0, &err);
+        HARNESS_CHECK_RUN(json_is_object(o) && n < MAX_CERT_ROWS, r,
+                          "expected one JSON object a line from `%s`, got \"%.*s\" (%s)", r->cmd, (int)len, p,
+                          o ? "too many" : err.text);
+        cert_row_t *row = &rows[n++];
+        copy_member(o, "school", row->school, sizeof row->school);
+        copy_member(o, "role", row->role, sizeof row->role);
+        copy_member(o, "certificate_sha256", row->sha, sizeof row->sha);
+        copy_member(o, "subject", row->subject, sizeof row->subject);
+        copy_member(o, "issuer", row->issuer, sizeof row->issuer);
+        copy_member(o, "serial", row->serial, sizeof row->serial);
+        copy_member(o, "not_before", row->not_before, sizeof row->not_before);
+        copy_member(o, "not_after", row->not_after, sizeof row->not_after);
+        row->records = (long)json_integer_value(json_object_get(o, "records"));
+        row->seen = json_is_true(json_object_get(o, "seen"));
+        json_t *reg = json_object_get(o, "registered");
+        row->registered = json_is_null(reg) ? -1 : json_is_true(reg);
+        json_t *rev = json_object_get(o, "revoked");
+        snprintf(row->revoked, sizeof row->revoked, "%s",
+                 json_is_true(rev)    ? "true"
+                 : json_is_false(rev) ? "false"
+                 : json_is_null(rev)  ? "null"
+                                      : "?");
+        copy_member(o, "revoked_on", row->revoked_on, sizeof row->revoked_on);
+        json_decref(o);
+        p = nl ? nl + 1 : p + len;
+    }
+    return n;
+}
+
+/* The fixtures' name of a certificate (fingerprints.tsv), or NULL. */
+static const char *cert_name(ctx_t *c, const char *sha)
+{
+    char *tsv = harness_read_file(harness_printf("%s/fingerprints.tsv", c->fx), NULL);
+    if (!tsv)
+        fail_msg("cannot read %s/fingerprints.tsv", c->fx);
+    char *hit = strstr(tsv, sha);
+    if (!hit || hit == tsv || hit[-1] != '\t')
+        return NULL;
+    const char *start = hit - 1;
+    while (start > tsv && start[-1] != '\n')
+        start--;
+    return harness_strndup(start, (size_t)(hit - 1 - start));
+}
+
+/* The value after "NAME=" on its line of text, kept until the group ends. */
+static const char *field_of(const harness_run_t *r, const char *name)
+{
+    const char *want = harness_printf("%s=", name);
+    for (const char *p = r->out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, want, strlen(want)) == 0) {
+            const char *v = p + strlen(want), *nl = strchr(v, '\n');
+            return harness_strndup(v, nl ? (size_t)(nl - v) : strlen(v));
+        }
+    HARNESS_CHECK_RUN(0, r, "expected a line %s... from `%s`", want, r->cmd);
+    return NULL;
+}
+
+/* From openssl's RFC 2253 subject, the CN, O and L parts in that order:
+ * what pages and reports may show (package-format.md §5). */
+static const char *cn_o_l_of(const char *subject)
+{
+    static const char *const KEEP[] = {"CN=", "O=", "L="};
+    char *out = harness_malloc(strlen(subject) + 1);
+    out[0] = '\0';
+    for (size_t k = 0; k < 3; k++)
+        for (const char *p = subject; *p;) {
+            const char *e = p;
+            while (*e && *e != ',')
+                e += *e == '\\' && e[1] ? 2 : 1;
+            if (strncmp(p, KEEP[k], strlen(KEEP[k])) == 0)
+                snprintf(out + strlen(out), strlen(subject) + 1 - strlen(out), "%s%.*s", out[0] ? "," : "",
+                         (int)(e - p), p);
+            p = *e ? e + 1 : e;
+        }
+    return out;
+}
+
+/* An index with the v2 registry (schools A, B, C and their staff),
+ * batch-good, batch-names (C's packages, its teacher's certificate with UID
+ * and a locality, ending in 60 days) and batch-recall (a recall notice and
+ * its replacement) published; made once for the certs tests. */
+static const char *certs_index(ctx_t *c)
+{
+    static char db[512];
+    if (c->certs_done)
+        return db;
+    harness_run_t r;
+    make_index_with(c, db, sizeof db, "certs", "@schools-v2.json", 1);
+    pub(c, &r, db, "batch", "@batch-names", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    pub(c, &r, db, "batch", "@batch-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    c->certs_done = 1;
+    return db;
+}
+
+/* Every certificate the registry names and every signer of the stored
+ * records, per school and role, with how many records it signed in that
+ * role (the recall notice and the replacement counted), whether the
+ * registry lists it there, and, for each one stored, the serial, dates,
+ * issuer and subject that openssl reads in its PEM; the subject as CN, O
+ * and L only, never the UID (CCCD) that C's teacher's certificate carries. */
+static void test_certs_lists_each_certificate_as_openssl_reads_it(void **state)
+{
+    ctx_t *c = *state;
+    const char *db = certs_index(c);
+    harness_run_t r, o;
+    cert_row_t rows[MAX_CERT_ROWS];
+    pub(c, &r, db, "certs", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    size_t n = cert_rows(&r, rows);
+    static const struct {
+        const char *school, *role, *cert;
+        long records;
+        int seen, registered;
+    } want[] = {
+        {"TH001", "school_seal", "A-seal", 7, 1, 1},
+        {"TH001", "principal", "A-principal", 7, 1, 1},
+        {"TH001", "homeroom_teacher", "A-teacher", 5, 1, 1},
+        {"TH001", "homeroom_teacher", "A-teacher-ec", 1, 1, 1},
+        {"TH001", "homeroom_teacher", "A-principal", 0, 1, 1}, /* listed, stored, never signed as teacher */
+        {"TH001", "homeroom_teacher", "A-teacher-expired", 0, 0, 1},
+        {"TH001", "vice_principal", "A-vice", 1, 1, -1},
+        {"TH002", "school_seal", "B-seal", 0, 0, 1},
+        {"TH002", "principal", "B-principal", 0, 0, 1},
+        {"TH002", "homeroom_teacher", "B-teacher", 0, 0, 1},
+        {"TH003", "school_seal", "C-seal", 2, 1, 1},
+        {"TH003", "principal", "C-principal", 2, 1, 1},
+        {"TH003", "homeroom_teacher", "C-teacher", 2, 1, 1},
+    };
+    enum { NWANT = sizeof want / sizeof *want };
+    HARNESS_CHECK_RUN(n == NWANT, &r, "expected %d certificates, got %zu", NWANT, n);
+    int saw_uid = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cert_row_t *row = &rows[i];
+        const char *name = cert_name(c, row->sha);
+        size_t k = 0;
+        while (k < NWANT && !(name && strcmp(want[k].school, row->school) == 0 &&
+                              strcmp(want[k].role, row->role) == 0 && strcmp(want[k].cert, name) == 0))
+            k++;
+        HARNESS_CHECK_RUN(k < NWANT, &r, "did not expect a row for %s as %s at %s", name ? name : row->sha,
+                          row->role, row->school);
+        HARNESS_CHECK_RUN(row->records == want[k].records && row->seen == want[k].seen &&
+                              row->registered == want[k].registered,
+                          &r, "%s as %s at %s: expected %ld records, seen %d, registered %d; got %ld, %d, %d",
+                          name, row->role, row->school, want[k].records, want[k].seen, want[k].registered,
+                          row->records, row->seen, row->registered);
+        if (!row->seen) {
+            HARNESS_CHECK_RUN(row->subject[0] == '\0' && row->serial[0] == '\0', &r,
+                              "%s is in no package: expected no subject or serial, got \"%s\"", name,
+                              row->subject);
+            continue;
+        }
+        const char *argv[] = {
+            "openssl",  "x509",     "-in",        harness_printf("%s/pki/%s.pem", c->fx, name),
+            "-noout",   "-serial",  "-startdate", "-enddate",
+            "-subject", "-issuer",  "-nameopt",   "RFC2253,-esc_msb",
+            "-dateopt", "iso_8601", NULL};
+        harness_run(&o, NULL, argv, CHILD_TIMEOUT_MS);
+        HARNESS_EXPECT_EXIT(&o, 0);
+        /* "2026-12-07 05:27:37Z" is RFC 3339 with a space for the T */
+        const char *nb = field_of(&o, "notBefore"), *na = field_of(&o, "notAfter");
+        char *from = harness_strndup(nb, strlen(nb)), *until = harness_strndup(na, strlen(na));
+        if (strlen(from) > 10)
+            from[10] = 'T';
+        if (strlen(until) > 10)
+            until[10] = 'T';
+        const char *subject = field_of(&o, "subject");
+        saw_uid |= strstr(subject, "UID=CCCD:") != NULL;
+        HARNESS_CHECK_RUN(
+            strcmp(row->serial, field_of(&o, "serial")) == 0 && strcmp(row->not_before, from) == 0 &&
+                strcmp(row->not_after, until) == 0 && strcmp(row->issuer, field_of(&o, "issuer")) == 0 &&
+                strcmp(row->subject, cn_o_l_of(subject)) == 0,
+            &o,
+            "%s: expected serial %s, %s to %s, issuer \"%s\", subject \"%s\"; certs said %s, %s to %s, "
+            "\"%s\", \"%s\"",
+            name, field_of(&o, "serial"), from, until, field_of(&o, "issuer"), cn_o_l_of(subject),
+            row->serial, row->not_before, row->not_after, row->issuer, row->subject);
+    }
+    HARNESS_CHECK_RUN(saw_uid, &r, "expected C-teacher's certificate to carry UID=CCCD:... (the fixtures)");
+    static const char *const fmts[] = {"--json", "--csv", NULL};
+    for (size_t f = 0; f < 3; f++) {
+        pub(c, &r, db, "certs", fmts[f], NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(strstr(r.out, "Hồ Đắc Phước") && strstr(r.out, "L=Phường Thuận Hoà") &&
+                              !strstr(r.out, "UID") && !strstr(r.out, "CCCD") &&
+                              !strstr(r.out, "046090001234") && !strstr(r.out, "OU=") &&
+                              !strstr(r.out, "ST="),
+                          &r, "expected C's teacher by CN, O and L, and no UID, OU or ST, in `%s`", r.cmd);
+    }
+}
+
+/* --expiring-before keeps exactly the certificates stored whose notAfter
+ * is before the date (C's teacher's, 60 days from now, against a date 180
+ * days from now), and says on stderr that those never seen in a package
+ * are left out; a date before them all keeps none; a date that does not
+ * exist is refused. */
+static void test_certs_expiring_before_keeps_those_that_end_before_the_date(void **state)
+{
+    ctx_t *c = *state;
+    const char *db = certs_index(c);
+    harness_run_t all, r;
+    cert_row_t rows[MAX_CERT_ROWS], kept[MAX_CERT_ROWS];
+    pub(c, &all, db, "certs", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&all, 0);
+    size_t n = cert_rows(&all, rows);
+    time_t later = time(NULL) + 180 * 86400;
+    struct tm tm;
+    char day[16], cutoff[24];
+    gmtime_r(&later, &tm);
+    strftime(day, sizeof day, "%Y-%m-%d", &tm);
+    snprintf(cutoff, sizeof cutoff, "%sT00:00:00Z", day);
+    pub(c, &r, db, "certs", "--expiring-before", day, "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    size_t k = cert_rows(&r, kept), expected = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].seen || strcmp(rows[i].not_after, cutoff) >= 0)
+            continue;
+        expected++;
+        size_t j = 0;
+        while (j < k && !(strcmp(kept[j].sha, rows[i].sha) == 0 && strcmp(kept[j].role, rows[i].role) == 0 &&
+                          strcmp(kept[j].school, rows[i].school) == 0))
+            j++;
+        HARNESS_CHECK_RUN(j < k, &r, "expected %s as %s at %s (ends %s) to be kept before %s", rows[i].sha,
+                          rows[i].role, rows[i].school, rows[i].not_after, day);
+    }
+    HARNESS_CHECK_RUN(k == expected && k == 1 && strcmp(cert_name(c, kept[0].sha), "C-teacher") == 0, &r,
+                      "expected exactly C-teacher's certificate kept before %s, got %zu rows", day, k);
+    HARNESS_CHECK_RUN(strstr(r.err, "never been seen in a package"), &r,
+                      "expected stderr to say which certificates are left out as never seen, got: %s", r.err);
+    pub(c, &r, db, "certs", "--expiring-before", "2000-01-01", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strchr(r.out, '\n') == r.out + strlen(r.out) - 1 && strncmp(r.out, "SCHOOL", 6) == 0,
+                      &r, "expected the table's heading and no row, got: %s", r.out);
+    pub(c, &r, db, "certs", "--expiring-before", "2026-02-30", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    EXPECT_STDERR_MESSAGE(&r);
+}
+
+/* --school keeps one school's rows, in each format: the table (a heading,
+ * then aligned rows), CSV (RFC 4180: a header, CRLF, the subject quoted for
+ * its commas) and JSON lines. */
+static void test_certs_school_filters_each_format(void **state)
+{
+    ctx_t *c = *state;
+    const char *db = certs_index(c);
+    harness_run_t r;
+    cert_row_t rows[MAX_CERT_ROWS];
+    pub(c, &r, db, "certs", "--school", "TH003", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    size_t n = cert_rows(&r, rows);
+    HARNESS_CHECK_RUN(n == 3, &r, "expected TH003's seal, principal and teacher, got %zu rows", n);
+    for (size_t i = 0; i < n; i++)
+        HARNESS_CHECK_RUN(strcmp(rows[i].school, "TH003") == 0, &r, "expected only TH003, got %s",
+                          rows[i].school);
+
+    pub(c, &r, db, "certs", "--school", "TH003", "--csv", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(
+        strncmp(r.out, "school,role,registered,records,", 31) == 0 && lines_ending_crlf(r.out) == 4 &&
+            strstr(r.out, "\r\nTH003,school_seal,yes,2,yes,") &&
+            strstr(r.out, ",\"CN=Hồ Đắc Phước,O=Trường Tiểu học Thuận Hoà,L=Phường Thuận Hoà\","),
+        &r, "expected a CSV header and TH003's 3 rows, CRLF-ended, the subject quoted; got: %s", r.out);
+
+    pub(c, &r, db, "certs", "--school", "TH003", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strncmp(r.out, "SCHOOL", 6) == 0 && lines_starting(r.out, "TH003 ") == 3 &&
+                          lines_starting(r.out, "") == 4,
+                      &r, "expected a heading and TH003's 3 rows, got: %s", r.out);
+    static const char *const COLUMNS[] = {"ROLE",    "REGISTERED", "RECORDS",     "NOT BEFORE", "NOT AFTER",
+                                          "REVOKED", "SERIAL",     "CERTIFICATE", "SUBJECT"};
+    for (size_t k = 0; k < sizeof COLUMNS / sizeof *COLUMNS; k++) {
+        /* every cell before SUBJECT is ASCII: a byte offset is a column */
+        const char *at = strstr(r.out, COLUMNS[k]);
+        size_t off = at ? (size_t)(at - r.out) : 0;
+        for (const char *line = strchr(r.out, '\n'); at && line && line[1]; line = strchr(line + 1, '\n'))
+            HARNESS_CHECK_RUN(strlen(line + 1) > off && line[off] == ' ' && line[off + 1] != ' ', &r,
+                              "expected each row's %s to start under its heading (column %zu), got: %s",
+                              COLUMNS[k], off, r.out);
+    }
+    pub(c, &r, db, "certs", "--school", "TH999", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(r.outlen == 0, &r, "expected no row for a school with none, got: %s", r.out);
+    pub(c, &r, db, "certs", "--csv", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+}
+
+/* Each certificate's revocation as the portal judges it: under the issuing
+ * CA's CRL that revokes A's vice principal (keyCompromise), that one is
+ * revoked (the day, "key compromise") and the others are not; once that
+ * CRL no longer verifies (the anchors given without the intermediates, with
+ * --drop-unverifiable-crls), no certificate the CA issued can be judged:
+ * "cannot check now", JSON revoked null (package-format.md §6). */
+static void test_certs_says_whether_each_certificate_is_revoked(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    cert_row_t rows[MAX_CERT_ROWS];
+    make_index_with(c, db, sizeof db, "certs-revoked", "@schools-v2.json", 1);
+    pub(c, &r, db, "crl", "@trust/issuing-vice-revoked.crl", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    for (int phase = 0; phase < 2; phase++) {
+        pub(c, &r, db, "certs", "--json", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        size_t n = cert_rows(&r, rows), seen = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!rows[i].seen)
+                continue;
+            seen++;
+            int vice = strcmp(cert_name(c, rows[i].sha), "A-vice") == 0;
+            const char *want = phase == 1 ? "null" : vice ? "true" : "false";
+            HARNESS_CHECK_RUN(
+                strcmp(rows[i].revoked, want) == 0 && (rows[i].revoked_on[0] != '\0') == (phase == 0 && vice),
+                &r, "%s as %s: expected revoked %s%s, got %s (revoked_on \"%s\")", cert_name(c, rows[i].sha),
+                rows[i].role, want, phase == 0 && vice ? " with revoked_on" : "", rows[i].revoked,
+                rows[i].revoked_on);
+        }
+        HARNESS_CHECK_RUN(seen >= 4, &r, "expected batch-good's signers, got %zu certificates seen", seen);
+        pub(c, &r, db, "certs", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(
+            phase == 1 ? strstr(r.out, "cannot check now") != NULL
+                       : strstr(r.out, "(key compromise)") != NULL && strstr(r.out, "  no  ") != NULL,
+            &r, "expected the table to say %s, got: %s",
+            phase == 1 ? "\"cannot check now\"" : "\"yes, DAY (key compromise)\" and \"no\"", r.out);
+        if (phase == 0) {
+            pub(c, &r, db, "trust", "@trust/anchors.pem", "--drop-unverifiable-crls", NULL);
+            HARNESS_EXPECT_EXIT(&r, 0);
+        }
+    }
+}
+
+/* A .p7s in PEM is stored whole, its certificates not in the certs table
+ * (docs/index-format.md): with good3 (PEM) the only record, its three
+ * signers are still shown, read from its .p7s. */
+static void test_certs_reads_the_certificates_of_a_pem_p7s(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    cert_row_t rows[MAX_CERT_ROWS];
+    const char *dir = harness_printf("%s/pem-only", c->tmp);
+    HARNESS_CHECK_RUN(mkdir(dir, 0755) == 0 &&
+                          copy_file(harness_printf("%s/batch-good/good3.json", c->fx),
+                                    harness_printf("%s/good3.json", dir)) == 0 &&
+                          copy_file(harness_printf("%s/batch-good/good3.p7s", c->fx),
+                                    harness_printf("%s/good3.p7s", dir)) == 0,
+                      &r, "cannot make %s", dir);
+    make_index(c, db, sizeof db, "certs-pem", 0);
+    pub(c, &r, db, "batch", dir, NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "certs", "--json", "--school", "TH001", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    size_t n = cert_rows(&r, rows);
+    static const char *const WANT[][2] = {
+        {"school_seal", "A-seal"}, {"principal", "A-principal"}, {"homeroom_teacher", "A-teacher"}};
+    HARNESS_CHECK_RUN(n == 3, &r, "expected good3's 3 signers, got %zu rows", n);
+    for (size_t i = 0; i < n; i++)
+        HARNESS_CHECK_RUN(
+            strcmp(rows[i].role, WANT[i][0]) == 0 && strcmp(cert_name(c, rows[i].sha), WANT[i][1]) == 0 &&
+                rows[i].seen && rows[i].records == 1 && strncmp(rows[i].subject, "CN=", 3) == 0,
+            &r, "expected %s as %s, seen, 1 record, with its subject; got row %zu: %s, %s, \"%s\"",
+            WANT[i][1], WANT[i][0], i, rows[i].role, rows[i].seen ? "seen" : "not seen", rows[i].subject);
+}
+
 static void test_usage_without_subcommand_exits_2(void **state)
 {
     ctx_t *c = *state;
@@ -1439,6 +2086,17 @@ static void test_usage_without_subcommand_exits_2(void **state)
     pub(c, &r, db, NULL);
     HARNESS_EXPECT_EXIT(&r, 2);
     EXPECT_STDERR_MESSAGE(&r);
+    static const char *const COMMANDS[] = {
+        "trust ANCHORS.pem",
+        "crl FILE",
+        "schools REGISTRY.json",
+        "batch DIR",
+        "check DIR [--json]",
+        "status [--json]",
+        "certs [--expiring-before YYYY-MM-DD] [--school CODE] [--csv|--json]"};
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        HARNESS_CHECK_RUN(strstr(r.err, COMMANDS[i]) != NULL, &r,
+                          "expected the usage to show \"%s\", got: %s", COMMANDS[i], r.err);
     pub(c, &r, NULL, NULL);
     HARNESS_EXPECT_EXIT(&r, 2);
     EXPECT_STDERR_MESSAGE(&r);
@@ -1453,6 +2111,29 @@ static void test_usage_unknown_subcommand_exits_2(void **state)
     pub(c, &r, db, "publish-everything", NULL);
     HARNESS_EXPECT_EXIT(&r, 2);
     EXPECT_STDERR_MESSAGE(&r);
+}
+
+/* check without a directory, certs with an unknown option or two formats:
+ * the usage, exit 2, nothing opened. */
+static void test_usage_check_and_certs_exit_2(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "usage-check-certs", 0);
+    static const char *const LINES[][4] = {
+        {"check", NULL},
+        {"check", "@batch-good", "--strict", NULL},
+        {"certs", "--school", NULL},
+        {"certs", "--csv", "--json", NULL},
+        {"certs", "--expiring-before", "30/09/2026", NULL},
+    };
+    for (size_t i = 0; i < sizeof LINES / sizeof *LINES; i++) {
+        pub(c, &r, db, LINES[i][0], LINES[i][1], LINES[i][2], LINES[i][3], NULL);
+        HARNESS_EXPECT_EXIT(&r, 2);
+        EXPECT_STDERR_MESSAGE(&r);
+        HARNESS_CHECK_RUN(r.outlen == 0, &r, "expected nothing on stdout from `%s`", r.cmd);
+    }
 }
 
 static void test_usage_batch_without_dir_exits_2(void **state)
@@ -1603,8 +2284,17 @@ int main(void)
         cmocka_unit_test(test_status_shows_each_crl_age_next_update_and_whether_it_verifies),
         cmocka_unit_test(test_batch_trunghoc_publishes_secondary_transcripts_and_refuses_a_broken_rule),
         cmocka_unit_test(test_batch_trunghoc_recall_and_replacement),
+        cmocka_unit_test(test_check_says_what_batch_then_does),
+        cmocka_unit_test(test_check_runs_while_another_process_holds_the_write_transaction),
+        cmocka_unit_test(test_check_and_certs_refuse_a_missing_or_older_index),
+        cmocka_unit_test(test_certs_lists_each_certificate_as_openssl_reads_it),
+        cmocka_unit_test(test_certs_expiring_before_keeps_those_that_end_before_the_date),
+        cmocka_unit_test(test_certs_school_filters_each_format),
+        cmocka_unit_test(test_certs_says_whether_each_certificate_is_revoked),
+        cmocka_unit_test(test_certs_reads_the_certificates_of_a_pem_p7s),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
+        cmocka_unit_test(test_usage_check_and_certs_exit_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),
         cmocka_unit_test(test_usage_batch_with_nonexistent_dir_exits_2),
         cmocka_unit_test(test_db_that_cannot_be_created_exits_2),

@@ -27,9 +27,8 @@
 #include "lookup/utf8.h"
 #include "lookup/verify.h"
 #include "lookup/vnfold.h"
+#include "tools/publish.h"
 
-#define EXIT_REFUSED 1
-#define EXIT_NOTHING 2
 #define P7S_MAX_BYTES (1 << 20) /* a .p7s with a few signers and chains is ~10 KiB */
 #define REASON_LEN 1024
 
@@ -44,6 +43,8 @@ typedef struct {
     char school[24];
     char docid[72];
     char student[24];
+    int has_principal; /* a transcript's principal, for a recall of it in the same batch */
+    unsigned char principal[32];
 } facts_t;
 
 typedef struct {
@@ -72,9 +73,14 @@ typedef struct {
     atomic_uchar *ready;  /* ready[i] set when pkgs[i] is checked */
     atomic_size_t wake_done; /* the writer sleeps on cond until `done` reaches this; 0: awake */
     int dirfd;
+    /* phase 2's store (store_* below): the write transaction, or for a dry
+     * run a read-only one and the overlay of what the batch would write */
+    index_t *ix;
+    MDB_txn *txn;
+    overlay_t *pending; /* NULL: not a dry run */
 } batch_t;
 
-static void die_usage(void)
+void publish_die_usage(void)
 {
     fprintf(
         stderr,
@@ -82,7 +88,10 @@ static void die_usage(void)
         "       hocba-publish --db PATH crl FILE... [--drop-unverifiable-crls]\n"
         "       hocba-publish --db PATH schools REGISTRY.json [--accept-invalidation]\n"
         "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
-        "       hocba-publish --db PATH status [--json]\n");
+        "       hocba-publish --db PATH check DIR [--json]\n"
+        "       hocba-publish --db PATH status [--json]\n"
+        "       hocba-publish --db PATH certs [--expiring-before YYYY-MM-DD] [--school CODE] "
+        "[--csv|--json]\n");
     exit(EXIT_NOTHING);
 }
 
@@ -162,6 +171,11 @@ static int build_trust_from(index_t *ix, MDB_txn *txn, int with_registry, trust_
     }
     free(crls);
     return rc == 0 ? 0 : -1;
+}
+
+int publish_trust_from(index_t *ix, MDB_txn *txn, trust_t **trust, char *why, size_t whylen)
+{
+    return build_trust_from(ix, txn, 1, trust, why, whylen);
 }
 
 static int load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen)
@@ -249,7 +263,7 @@ static int cmd_trust(index_t *ix, int argc, char **argv, int drop)
     trust_t *before = NULL, *after = NULL;
 
     if (argc < 1 || argc > 2)
-        die_usage();
+        publish_die_usage();
     if (read_file(argv[0], 16 << 20, &a, &alen, why, sizeof why) != 0 ||
         (argc == 2 && read_file(argv[1], 16 << 20, &m, &mlen, why, sizeof why) != 0)) {
         fprintf(stderr, "hocba-publish: trust: %s\n", why);
@@ -345,7 +359,7 @@ static int cmd_crl(index_t *ix, int argc, char **argv, int drop)
     MDB_txn *txn;
 
     if (argc < 1)
-        die_usage();
+        publish_die_usage();
     if (bufs == NULL || crls == NULL) {
         fprintf(stderr, "hocba-publish: crl: out of memory\n");
         goto done;
@@ -607,7 +621,7 @@ static int cmd_schools(index_t *ix, int argc, char **argv, int accept)
 
     memset(&re, 0, sizeof re);
     if (argc != 1)
-        die_usage();
+        publish_die_usage();
     if (read_file(argv[0], 64 << 20, &j, &len, why, sizeof why) != 0) {
         fprintf(stderr, "hocba-publish: schools: %s\n", why);
         goto done;
@@ -693,7 +707,7 @@ done:
 }
 
 /* UTC seconds as RFC 3339, for status lines. */
-static const char *rfc3339(int64_t t, char out[24])
+const char *publish_rfc3339(int64_t t, char out[24])
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -724,9 +738,9 @@ static void status_crls_text(const trust_t *t, int64_t now)
     char words[256], a[24], b[24], age[32];
     for (size_t i = 0; i < n; i++) {
         crl_words(&ci[i], words, sizeof words);
-        printf("%s: issued %s (%s ago), next update %s%s, %s\n", words, rfc3339(ci[i].this_update, a),
+        printf("%s: issued %s (%s ago), next update %s%s, %s\n", words, publish_rfc3339(ci[i].this_update, a),
                age_words(now - ci[i].this_update, age),
-               ci[i].next_update ? rfc3339(ci[i].next_update, b) : "none",
+               ci[i].next_update ? publish_rfc3339(ci[i].next_update, b) : "none",
                ci[i].next_update && ci[i].next_update < now ? " (past: it still counts)" : "",
                ci[i].verifies ? "verifies"
                               : "does NOT verify against the trust anchors and intermediates: not used");
@@ -755,9 +769,10 @@ static json_t *status_crls_json(const trust_t *t, int64_t now)
         json_array_append_new(
             crls, json_pack("{s:s, s:s, s:s?, s:s, s:I, s:s?, s:b, s:b}", "issuer", ci[i].issuer_hash,
                             "issuer_cn", ci[i].issuer_cn, "number", ci[i].number[0] ? ci[i].number : NULL,
-                            "this_update", rfc3339(ci[i].this_update, a), "age_seconds",
+                            "this_update", publish_rfc3339(ci[i].this_update, a), "age_seconds",
                             (json_int_t)(now - ci[i].this_update), "next_update",
-                            ci[i].next_update ? rfc3339(ci[i].next_update, b) : NULL, "next_update_past",
+                            ci[i].next_update ? publish_rfc3339(ci[i].next_update, b) : NULL,
+                            "next_update_past",
                             ci[i].next_update && ci[i].next_update < now, "verifies", ci[i].verifies));
     for (size_t i = 0; i < ni; i++)
         json_array_append_new(issuers,
@@ -771,7 +786,7 @@ static int cmd_status(index_t *ix, int argc, char **argv)
 {
     int json = argc == 1 && strcmp(argv[0], "--json") == 0;
     if (argc > 1 || (argc == 1 && !json))
-        die_usage();
+        publish_die_usage();
     MDB_txn *txn;
     index_counts_t c;
     int rc = index_begin(ix, 1, &txn);
@@ -972,6 +987,10 @@ static void keep_facts(facts_t *f, const payload_t *pl)
     snprintf(f->school, sizeof f->school, "%s", pl->school_code ? pl->school_code : "");
     snprintf(f->docid, sizeof f->docid, "%s", pl->document_id ? pl->document_id : "");
     snprintf(f->student, sizeof f->student, "%s", pl->student_id ? pl->student_id : "");
+    int principal = payload_find_role(pl, "principal");
+    f->has_principal = principal >= 0;
+    if (principal >= 0)
+        memcpy(f->principal, pl->signers[principal].cert_sha256, 32);
 }
 
 /* package-format.md §5: the seal binds the school's code, the registry the
@@ -1093,8 +1112,9 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         refuse_unjudged(p, v);
     } else if (check_school_name(b->trust, &pl, why, sizeof why) != 0) {
         refuse(p, "%s", why);
-    } else {
-        /* on failure rec stays empty and the writer makes the record itself */
+    } else if (b->pending == NULL) {
+        /* on failure rec stays empty and the writer makes the record itself;
+         * a dry run writes nothing, so it has nothing to prepare */
         index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen),
                                  (const unsigned char(*)[32])shared.cert_sha256, shared.ncerts, &p->rec);
     }
@@ -1210,47 +1230,122 @@ static void release_bytes(pkg_t *p)
     p->pl = NULL;
 }
 
-static int put_doc(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, int kind, int *dbrc)
+/* ---- phase 2's store: the index, and what the batch wrote before ----------------------------- */
+
+/* Phase 2 reads and writes through these, never through the index
+ * directly: for `batch` they are the write transaction; for `check`
+ * (b->pending set) reads look in the dry run's overlay first, then in the
+ * read-only transaction, and writes go to the overlay only. So both runs
+ * see, package after package, the same index plus the same writes of the
+ * packages before, and come to the same outcomes. Each returns what the
+ * index function it stands for returns. */
+
+/* What a document of the given kind with these facts leaves for phase 2. */
+static void stored_from(const facts_t *f, int kind, stored_facts_t *out)
 {
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    memcpy(out->school, f->school, sizeof out->school);
+    memcpy(out->student, f->student, sizeof out->student);
+    out->has_principal = f->has_principal;
+    memcpy(out->principal, f->principal, 32);
+}
+
+static int store_has_doc(batch_t *b, const char code[CODE_LEN])
+{
+    stored_facts_t f;
+    if (b->pending != NULL && overlay_get_doc(b->pending, code, &f))
+        return INDEX_OK;
+    index_doc_t existing;
+    int rc = index_get_doc(b->ix, b->txn, code, INDEX_HEAD_ONLY, &existing);
+    index_doc_free(&existing);
+    return rc;
+}
+
+/* What phase 2 needs of a stored transcript (stored_facts_t).
+ * @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT (not a transcript, or a
+ *         payload that no longer parses) or an LMDB code. */
+static int store_transcript(batch_t *b, const char code[CODE_LEN], stored_facts_t *out)
+{
+    if (b->pending != NULL && overlay_get_doc(b->pending, code, out))
+        return out->kind == INDEX_KIND_TRANSCRIPT ? INDEX_OK : INDEX_ECORRUPT;
+    index_doc_t d;
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN];
+    int rc = index_get_doc(b->ix, b->txn, code, 0, &d);
+    if (rc == INDEX_OK && (d.kind != INDEX_KIND_TRANSCRIPT ||
+                           payload_parse(d.payload.ptr, d.payload.len, &pl, why, sizeof why) != PAYLOAD_OK))
+        rc = INDEX_ECORRUPT;
+    index_doc_free(&d);
+    if (rc != INDEX_OK)
+        return rc;
+    facts_t f;
+    memset(&f, 0, sizeof f);
+    keep_facts(&f, &pl);
+    payload_free(&pl);
+    stored_from(&f, INDEX_KIND_TRANSCRIPT, out);
+    return INDEX_OK;
+}
+
+static int store_get_link(batch_t *b, const char code[CODE_LEN], int type, char out[CODE_LEN])
+{
+    if (b->pending != NULL && overlay_get_link(b->pending, code, type, out))
+        return INDEX_OK;
+    return index_get_link(b->ix, b->txn, code, type, out);
+}
+
+static int store_put_link(batch_t *b, const char code[CODE_LEN], int type, const char to[CODE_LEN])
+{
+    if (b->pending == NULL)
+        return index_put_link(b->ix, b->txn, code, type, to);
+    char old[CODE_LEN];
+    int rc = store_get_link(b, code, type, old); /* links are never overwritten (MDB_NOOVERWRITE) */
+    if (rc == INDEX_OK)
+        return MDB_KEYEXIST;
+    return rc == INDEX_ENOTFOUND ? overlay_put_link(b->pending, code, type, to) : rc;
+}
+
+static int store_get_docid(batch_t *b, const facts_t *f, char out[CODE_LEN])
+{
+    if (b->pending != NULL && overlay_get_docid(b->pending, f->school, f->docid, out))
+        return INDEX_OK;
+    return index_get_docid(b->ix, b->txn, str_c(f->school), str_c(f->docid), out);
+}
+
+static int put_doc(batch_t *b, pkg_t *p, int kind, int *dbrc)
+{
+    if (b->pending != NULL) {
+        stored_facts_t f;
+        stored_from(&p->f, kind, &f);
+        *dbrc = overlay_put_doc(b->pending, p->code, &f);
+        if (*dbrc == 0 && kind == INDEX_KIND_TRANSCRIPT)
+            *dbrc = overlay_put_docid(b->pending, p->f.school, p->f.docid, p->code);
+        return *dbrc == 0 ? TRY_DONE : TRY_FAIL;
+    }
     if (p->rec.value != NULL && p->rec.kind == kind)
-        *dbrc = index_put_prepared(ix, txn, p->code, &p->rec);
+        *dbrc = index_put_prepared(b->ix, b->txn, p->code, &p->rec);
     else
-        *dbrc = index_put_doc(ix, txn, p->code, kind, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen));
+        *dbrc = index_put_doc(b->ix, b->txn, p->code, kind, b->now, str_n(p->json, p->jlen),
+                              str_n(p->p7s, p->plen));
     if (*dbrc != 0)
         return TRY_FAIL;
     /* docid_free has let a replacement take over only its predecessor's id */
     if (kind == INDEX_KIND_TRANSCRIPT)
-        *dbrc = index_put_docid(ix, txn, str_c(p->f.school), str_c(p->f.docid), p->code, p->f.has_supersedes);
+        *dbrc = index_put_docid(b->ix, b->txn, str_c(p->f.school), str_c(p->f.docid), p->code,
+                                p->f.has_supersedes);
     return *dbrc == 0 ? TRY_DONE : TRY_FAIL;
 }
 
-/* Load and parse a stored transcript. */
-static int stored_transcript(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], payload_t *out, int *dbrc)
-{
-    index_doc_t d;
-    char why[PAYLOAD_WHY_LEN];
-    *dbrc = index_get_doc(ix, txn, code, 0, &d);
-    if (*dbrc != INDEX_OK) {
-        index_doc_free(&d);
-        return -1;
-    }
-    int bad = d.kind != INDEX_KIND_TRANSCRIPT || payload_parse(d.payload.ptr, d.payload.len, out, why, sizeof why) != 0;
-    index_doc_free(&d);
-    if (bad) {
-        *dbrc = INDEX_ECORRUPT;
-        return -1;
-    }
-    return 0;
-}
+/* ---- phase 2 ------------------------------------------------------------------------------------ */
 
 /* Whether p may take its school's document_id: nobody holds it, or it is a
  * replacement and the transcript it supersedes does (package-format.md §4:
  * a school's software keeps its id for a corrected transcript).
  * @return 1 when it may; 0 when refused, or with *dbrc set on a database error. */
-static int docid_free(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
+static int docid_free(batch_t *b, pkg_t *p, int *dbrc)
 {
     char other[CODE_LEN], g[CODE_GROUPED_LEN + 1];
-    int rc = index_get_docid(ix, txn, str_c(p->f.school), str_c(p->f.docid), other);
+    int rc = store_get_docid(b, &p->f, other);
     if (rc == INDEX_ENOTFOUND)
         return 1;
     if (rc == INDEX_OK && p->f.has_supersedes && memcmp(other, p->f.supersedes, CODE_LEN) == 0)
@@ -1273,11 +1368,9 @@ static int docid_free(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
  * (after a trust change, say: the portal re-verifies it on every answer).
  * @return 1 when it is (its outcome is set), 0 when not, -1 with *dbrc set
  *         on a database error. */
-static int published_before(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
+static int published_before(batch_t *b, pkg_t *p, int *dbrc)
 {
-    index_doc_t existing;
-    int rc = index_get_doc(ix, txn, p->code, INDEX_HEAD_ONLY, &existing);
-    index_doc_free(&existing);
+    int rc = store_has_doc(b, p->code);
     if (rc == INDEX_ENOTFOUND)
         return 0;
     if (rc != INDEX_OK) {
@@ -1289,17 +1382,16 @@ static int published_before(index_t *ix, MDB_txn *txn, pkg_t *p, int *dbrc)
     return 1;
 }
 
-/* Phase 2 for one package, inside the write transaction. */
-static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_t *v, int *dbrc)
+/* Phase 2 for one package, inside the write transaction (or the dry run's
+ * read-only one and its overlay). */
+static int try_publish(batch_t *b, pkg_t *p, verdict_t *v, int *dbrc)
 {
     char link[CODE_LEN], g[CODE_GROUPED_LEN + 1], why[REASON_LEN];
-    index_doc_t existing;
-    payload_t old;
+    stored_facts_t old;
     int rc;
 
     *dbrc = 0;
-    rc = index_get_doc(ix, txn, p->code, INDEX_HEAD_ONLY, &existing);
-    index_doc_free(&existing);
+    rc = store_has_doc(b, p->code);
     if (rc == INDEX_OK) {
         p->outcome = PKG_ALREADY;
         return TRY_DONE;
@@ -1309,35 +1401,32 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
         return TRY_FAIL;
     }
     if (p->f.kind == PAYLOAD_TRANSCRIPT && !p->f.has_supersedes) {
-        if (!docid_free(ix, txn, p, dbrc))
+        if (!docid_free(b, p, dbrc))
             return *dbrc ? TRY_FAIL : TRY_DONE;
-        rc = put_doc(ix, txn, b, p, INDEX_KIND_TRANSCRIPT, dbrc);
+        rc = put_doc(b, p, INDEX_KIND_TRANSCRIPT, dbrc);
         if (rc == TRY_DONE)
             p->outcome = PKG_PUBLISHED;
         return rc;
     }
     if (p->f.kind == PAYLOAD_TRANSCRIPT) {
         code_format_grouped(p->f.supersedes, g);
-        if (stored_transcript(ix, txn, p->f.supersedes, &old, dbrc) != 0) {
-            if (*dbrc == INDEX_ENOTFOUND) {
-                *dbrc = 0;
+        if ((rc = store_transcript(b, p->f.supersedes, &old)) != INDEX_OK) {
+            if (rc == INDEX_ENOTFOUND) {
                 set_reason(p, "supersedes %s, which is not published", g);
                 return TRY_WAIT;
             }
-            if (*dbrc == INDEX_ECORRUPT) {
-                *dbrc = 0;
+            if (rc == INDEX_ECORRUPT) {
                 refuse(p, "supersedes %s, which is not a transcript", g);
                 return TRY_DONE;
             }
+            *dbrc = rc;
             return TRY_FAIL;
         }
-        int same = strcmp(old.school_code, p->f.school) == 0 && strcmp(old.student_id, p->f.student) == 0;
-        payload_free(&old);
-        if (!same) {
+        if (strcmp(old.school, p->f.school) != 0 || strcmp(old.student, p->f.student) != 0) {
             refuse(p, "supersedes %s, which is a transcript of another school or another pupil", g);
             return TRY_DONE;
         }
-        rc = index_get_link(ix, txn, p->f.supersedes, INDEX_LINK_RECALLED_BY, link);
+        rc = store_get_link(b, p->f.supersedes, INDEX_LINK_RECALLED_BY, link);
         if (rc == INDEX_ENOTFOUND) {
             set_reason(p, "supersedes %s, which is not recalled (publish its recall notice first or in the same batch)",
                        g);
@@ -1347,48 +1436,42 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
             *dbrc = rc;
             return TRY_FAIL;
         }
-        rc = index_get_link(ix, txn, p->f.supersedes, INDEX_LINK_SUPERSEDED_BY, link);
+        rc = store_get_link(b, p->f.supersedes, INDEX_LINK_SUPERSEDED_BY, link);
         if (rc == INDEX_OK) {
             char g2[CODE_GROUPED_LEN + 1];
             code_format_grouped(link, g2);
             refuse(p, "supersedes %s, which was already replaced by %s", g, g2);
             return TRY_DONE;
         }
-        if (!docid_free(ix, txn, p, dbrc))
+        if (!docid_free(b, p, dbrc))
             return *dbrc ? TRY_FAIL : TRY_DONE;
-        if (put_doc(ix, txn, b, p, INDEX_KIND_TRANSCRIPT, dbrc) != TRY_DONE ||
-            (*dbrc = index_put_link(ix, txn, p->f.supersedes, INDEX_LINK_SUPERSEDED_BY, p->code)) != 0 ||
-            (*dbrc = index_put_link(ix, txn, p->code, INDEX_LINK_SUPERSEDES, p->f.supersedes)) != 0)
+        if (put_doc(b, p, INDEX_KIND_TRANSCRIPT, dbrc) != TRY_DONE ||
+            (*dbrc = store_put_link(b, p->f.supersedes, INDEX_LINK_SUPERSEDED_BY, p->code)) != 0 ||
+            (*dbrc = store_put_link(b, p->code, INDEX_LINK_SUPERSEDES, p->f.supersedes)) != 0)
             return TRY_FAIL;
         p->outcome = PKG_PUBLISHED;
         return TRY_DONE;
     }
     /* a recall notice */
     code_format_grouped(p->f.target, g);
-    if (stored_transcript(ix, txn, p->f.target, &old, dbrc) != 0) {
-        if (*dbrc == INDEX_ENOTFOUND) {
-            *dbrc = 0;
+    if ((rc = store_transcript(b, p->f.target, &old)) != INDEX_OK) {
+        if (rc == INDEX_ENOTFOUND) {
             set_reason(p, "recalls %s, which is not published", g);
             return TRY_WAIT;
         }
-        if (*dbrc == INDEX_ECORRUPT) {
-            *dbrc = 0;
+        if (rc == INDEX_ECORRUPT) {
             refuse(p, "recalls %s, which is not a transcript", g);
             return TRY_DONE;
         }
+        *dbrc = rc;
         return TRY_FAIL;
     }
-    if (strcmp(old.school_code, p->f.school) != 0) {
+    if (strcmp(old.school, p->f.school) != 0) {
         refuse(p, "the recall notice is from another school: it names school %s, but %s belongs to school %s",
-               p->f.school, g, old.school_code);
-        payload_free(&old);
+               p->f.school, g, old.school);
         return TRY_DONE;
     }
-    int principal = payload_find_role(&old, "principal");
-    unsigned char target_principal[32];
-    memcpy(target_principal, old.signers[principal < 0 ? 0 : principal].cert_sha256, 32);
-    payload_free(&old);
-    rc = index_get_link(ix, txn, p->f.target, INDEX_LINK_RECALLED_BY, link);
+    rc = store_get_link(b, p->f.target, INDEX_LINK_RECALLED_BY, link);
     if (rc == INDEX_OK) {
         char g2[CODE_GROUPED_LEN + 1];
         code_format_grouped(link, g2);
@@ -1396,7 +1479,7 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
         return TRY_DONE;
     }
     if (verify_package(b->trust, p->pl, p->json, p->jlen, p->p7s, p->plen, b->now,
-                       principal < 0 ? NULL : target_principal, v) != 0) {
+                       old.has_principal ? old.principal : NULL, v) != 0) {
         refuse(p, "out of memory while verifying");
         return TRY_DONE;
     }
@@ -1409,22 +1492,23 @@ static int try_publish(index_t *ix, MDB_txn *txn, batch_t *b, pkg_t *p, verdict_
         refuse_unjudged(p, v);
         return TRY_DONE;
     }
-    if (put_doc(ix, txn, b, p, INDEX_KIND_RECALL, dbrc) != TRY_DONE ||
-        (*dbrc = index_put_link(ix, txn, p->f.target, INDEX_LINK_RECALLED_BY, p->code)) != 0 ||
-        (*dbrc = index_put_link(ix, txn, p->code, INDEX_LINK_RECALL_OF, p->f.target)) != 0)
+    if (put_doc(b, p, INDEX_KIND_RECALL, dbrc) != TRY_DONE ||
+        (*dbrc = store_put_link(b, p->f.target, INDEX_LINK_RECALLED_BY, p->code)) != 0 ||
+        (*dbrc = store_put_link(b, p->code, INDEX_LINK_RECALL_OF, p->f.target)) != 0)
         return TRY_FAIL;
     p->outcome = PKG_PUBLISHED;
     return TRY_DONE;
 }
 
-/* Text for a line of output, each control byte (C0 and DEL) as '?'. */
-static void put_plain(const char *s)
+void publish_put_plain(const char *s)
 {
     for (const char *c = s; *c; c++)
         putchar((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
 }
 
-static void print_line(const pkg_t *p, int json)
+/* One package's line. A dry run says "would publish" (JSON: "would_publish")
+ * where a batch says "published"; everything else is the same. */
+static void print_line(const pkg_t *p, int json, int dry_run)
 {
     static const char *const OUTCOMES[] = {"refused", "published", "already", "refused"};
     char code[CODE_LEN + 1] = "";
@@ -1437,8 +1521,9 @@ static void print_line(const pkg_t *p, int json)
         utf8_scrub(p->stem, strlen(p->stem), stem, sizeof stem);
         const char *why = p->reason != NULL ? p->reason : "";
         utf8_scrub(why, strlen(why), reason, sizeof reason);
+        const char *outcome = p->outcome == PKG_PUBLISHED && dry_run ? "would_publish" : OUTCOMES[p->outcome];
         json_t *o = json_pack("{s:s, s:s?, s:s, s:s?}", "package", stem, "code", p->has_code ? code : NULL,
-                              "outcome", OUTCOMES[p->outcome], "reason", p->outcome == PKG_REFUSED ? reason : NULL);
+                              "outcome", outcome, "reason", p->outcome == PKG_REFUSED ? reason : NULL);
         char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
         if (s != NULL)
             printf("%s\n", s);
@@ -1448,15 +1533,15 @@ static void print_line(const pkg_t *p, int json)
     }
     /* stems are file names, and reasons may quote them: keep control bytes
      * off the terminal and each package on one line */
-    put_plain(p->stem);
+    publish_put_plain(p->stem);
     printf(" %s ", p->has_code ? code : "-");
     if (p->outcome == PKG_PUBLISHED) {
-        printf("published\n");
+        printf("%s\n", dry_run ? "would publish" : "published");
     } else if (p->outcome == PKG_ALREADY) {
         printf("already published\n");
     } else {
         printf("refused: ");
-        put_plain(p->reason != NULL ? p->reason : "");
+        publish_put_plain(p->reason != NULL ? p->reason : "");
         putchar('\n');
     }
 }
@@ -1496,57 +1581,94 @@ static void prefault_writer_heap(size_t npkgs)
         free(chunks[--n]);
 }
 
-static int cmd_batch(index_t *ix, int argc, char **argv)
+/* Free what a batch holds. */
+static void batch_free(batch_t *b)
 {
-    const char *dir = NULL;
-    int strict = 0, json = 0, rc = EXIT_NOTHING, dbrc = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->pkgs[i].stem);
+        free(b->pkgs[i].json);
+        free(b->pkgs[i].p7s);
+        index_prepared_free(&b->pkgs[i].rec);
+        payload_free(b->pkgs[i].pl);
+        free(b->pkgs[i].pl);
+        free_reason(&b->pkgs[i]);
+    }
+    free(b->pkgs);
+    free(b->ready);
+    if (b->dirfd > 0)
+        close(b->dirfd);
+    trust_free(b->trust);
+    overlay_free(b->pending);
+}
+
+/* The transaction phase 2 works in, and the trust store phase 1 checks
+ * against. A batch reads the trust inputs first and then waits for the
+ * writer's lock; a dry run reads both from one read-only transaction, which
+ * takes no lock, and keeps its writes in an overlay.
+ * @return 0, or -1 having said why on stderr. */
+static int batch_begin(batch_t *b, const char *cmd)
+{
     char why[TRUST_WHY_LEN];
+    int rc;
+    if (b->pending == NULL) {
+        if (load_trust(b->ix, &b->trust, why, sizeof why) != 0) {
+            fprintf(stderr, "hocba-publish: %s: %s\n", cmd, why);
+            return -1;
+        }
+        if ((rc = index_begin(b->ix, 0, &b->txn)) != 0) {
+            fprintf(stderr, "hocba-publish: %s: nothing was published: %s\n", cmd,
+                    index_write_error(b->ix, rc));
+            return -1;
+        }
+        return 0;
+    }
+    if ((rc = index_begin(b->ix, 1, &b->txn)) != 0) {
+        fprintf(stderr, "hocba-publish: %s: cannot read the index: %s\n", cmd, index_strerror(rc));
+        return -1;
+    }
+    if (publish_trust_from(b->ix, b->txn, &b->trust, why, sizeof why) != 0) {
+        fprintf(stderr, "hocba-publish: %s: %s\n", cmd, why);
+        mdb_txn_abort(b->txn);
+        b->txn = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int publish_packages(index_t *ix, const publish_opts_t *o)
+{
+    const char *cmd = o->dry_run ? "check" : "batch", *dir = o->dir;
+    int rc = EXIT_NOTHING, dbrc = 0;
     batch_t b;
     verdict_t *v = NULL;
-    MDB_txn *txn = NULL;
 
     memset(&b, 0, sizeof b);
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--strict") == 0)
-            strict = 1;
-        else if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else if (dir == NULL && argv[i][0] != '-')
-            dir = argv[i];
-        else
-            die_usage();
-    }
-    if (dir == NULL)
-        die_usage();
+    b.ix = ix;
     if (scan_dir(dir, &b.pkgs, &b.n) != 0) {
-        fprintf(stderr, "hocba-publish: batch: cannot read the directory %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "hocba-publish: %s: cannot read the directory %s: %s\n", cmd, dir, strerror(errno));
         return EXIT_NOTHING;
-    }
-    if (load_trust(ix, &b.trust, why, sizeof why) != 0) {
-        fprintf(stderr, "hocba-publish: batch: %s\n", why);
-        goto done;
     }
     b.dir = dir;
     if ((b.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        fprintf(stderr, "hocba-publish: batch: cannot read the directory %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "hocba-publish: %s: cannot read the directory %s: %s\n", cmd, dir, strerror(errno));
         goto done;
     }
     b.now = (int64_t)time(NULL);
-    if ((v = malloc(sizeof *v)) == NULL || (b.ready = calloc(b.n ? b.n : 1, sizeof *b.ready)) == NULL) {
-        fprintf(stderr, "hocba-publish: batch: nothing was published: out of memory\n");
+    if ((v = malloc(sizeof *v)) == NULL || (b.ready = calloc(b.n ? b.n : 1, sizeof *b.ready)) == NULL ||
+        (o->dry_run && (b.pending = overlay_new()) == NULL)) {
+        fprintf(stderr, "hocba-publish: %s: nothing was %s: out of memory\n", cmd,
+                o->dry_run ? "checked" : "published");
         goto done;
     }
-    if ((dbrc = index_begin(ix, 0, &txn)) != 0) {
-        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
+    if (batch_begin(&b, cmd) != 0)
         goto done;
-    }
     pthread_mutex_init(&b.lock, NULL);
     pthread_cond_init(&b.cond, NULL);
     pthread_t th[64];
     int nth = start_workers(&b, th, 64);
     if (nth == 0)
         worker(&b);
-    else
+    else if (!o->dry_run)
         prefault_writer_heap(b.n); /* while the workers check the first packages */
     /* Pipeline: write each package as soon as it is checked, in order, so
      * its bytes are freed early; a package that waits for another (a
@@ -1558,12 +1680,12 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
         wait_ready(&b, i, progress_shown, t0, &last);
         pkg_t *p = &b.pkgs[i];
         if (p->outcome != PKG_PENDING) {
-            if (p->outcome == PKG_REFUSED && p->has_code && published_before(ix, txn, p, &dbrc) < 0)
+            if (p->outcome == PKG_REFUSED && p->has_code && published_before(&b, p, &dbrc) < 0)
                 failed_db = 1;
             release_bytes(p);
             continue;
         }
-        int r = try_publish(ix, txn, &b, p, v, &dbrc);
+        int r = try_publish(&b, p, v, &dbrc);
         if (r == TRY_FAIL)
             failed_db = 1;
         else if (r == TRY_DONE)
@@ -1584,7 +1706,7 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
             pkg_t *p = &b.pkgs[i];
             if (p->outcome != PKG_PENDING)
                 continue;
-            int r = try_publish(ix, txn, &b, p, v, &dbrc);
+            int r = try_publish(&b, p, v, &dbrc);
             if (r == TRY_FAIL) {
                 failed_db = 1;
                 break;
@@ -1596,8 +1718,11 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
         }
     }
     if (failed_db) {
-        fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
-        mdb_txn_abort(txn);
+        if (o->dry_run)
+            fprintf(stderr, "hocba-publish: check: the index could not be read: %s\n", index_strerror(dbrc));
+        else
+            fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
+        mdb_txn_abort(b.txn);
         goto done;
     }
     size_t refused = 0, published = 0;
@@ -1607,44 +1732,51 @@ static int cmd_batch(index_t *ix, int argc, char **argv)
         refused += b.pkgs[i].outcome == PKG_REFUSED;
         published += b.pkgs[i].outcome == PKG_PUBLISHED;
     }
-    if (strict && refused > 0) {
-        mdb_txn_abort(txn);
+    if (o->dry_run) {
+        mdb_txn_abort(b.txn); /* read-only: nothing to commit, and nothing was written */
+    } else if (o->strict && refused > 0) {
+        mdb_txn_abort(b.txn);
         for (size_t i = 0; i < b.n; i++)
             if (b.pkgs[i].outcome == PKG_PUBLISHED)
                 refuse(&b.pkgs[i], "not published: --strict, and %zu package(s) of the batch were refused", refused);
     } else {
-        if (published > 0 && (dbrc = index_set_last_published(ix, txn, b.now)) != 0)
-            mdb_txn_abort(txn); /* commit frees the txn itself, even when it fails */
+        if (published > 0 && (dbrc = index_set_last_published(ix, b.txn, b.now)) != 0)
+            mdb_txn_abort(b.txn); /* commit frees the txn itself, even when it fails */
         else
-            dbrc = mdb_txn_commit(txn);
+            dbrc = mdb_txn_commit(b.txn);
         if (dbrc != 0) {
             fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
             goto done;
         }
     }
     for (size_t i = 0; i < b.n; i++)
-        print_line(&b.pkgs[i], json);
-    if (!json && isatty(STDOUT_FILENO))
-        fprintf(stderr, "%zu published, %zu refused, %zu already published\n", strict && refused ? 0 : published,
-                refused, b.n - refused - published);
+        print_line(&b.pkgs[i], o->json, o->dry_run);
+    if (!o->json && isatty(STDOUT_FILENO))
+        fprintf(stderr, "%zu %s, %zu refused, %zu already published\n", o->strict && refused ? 0 : published,
+                o->dry_run ? "would publish" : "published", refused, b.n - refused - published);
     rc = refused > 0 ? EXIT_REFUSED : 0;
 done:
-    for (size_t i = 0; i < b.n; i++) {
-        free(b.pkgs[i].stem);
-        free(b.pkgs[i].json);
-        free(b.pkgs[i].p7s);
-        index_prepared_free(&b.pkgs[i].rec);
-        payload_free(b.pkgs[i].pl);
-        free(b.pkgs[i].pl);
-        free_reason(&b.pkgs[i]);
-    }
-    free(b.pkgs);
-    free(b.ready);
-    if (b.dirfd > 0)
-        close(b.dirfd);
+    batch_free(&b);
     free(v);
-    trust_free(b.trust);
     return rc;
+}
+
+static int cmd_batch(index_t *ix, int argc, char **argv)
+{
+    publish_opts_t o = {0};
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--strict") == 0)
+            o.strict = 1;
+        else if (strcmp(argv[i], "--json") == 0)
+            o.json = 1;
+        else if (o.dir == NULL && argv[i][0] != '-')
+            o.dir = argv[i];
+        else
+            publish_die_usage();
+    }
+    if (o.dir == NULL)
+        publish_die_usage();
+    return publish_packages(ix, &o);
 }
 
 int main(int argc, char **argv)
@@ -1678,30 +1810,34 @@ int main(int argc, char **argv)
         else if (strncmp(argv[i], "--db=", 5) == 0)
             db = argv[i] + 5;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            die_usage();
+            publish_die_usage();
         else
             break;
     }
     if (db == NULL || i >= argc)
-        die_usage();
+        publish_die_usage();
     const char *cmd = argv[i++];
-    static const char *const CMDS[] = {"trust", "crl", "schools", "batch", "status"};
+    static const char *const CMDS[] = {"trust", "crl", "schools", "batch", "status", "check", "certs"};
     int known = 0;
     for (size_t k = 0; k < sizeof CMDS / sizeof *CMDS; k++)
         known |= strcmp(cmd, CMDS[k]) == 0;
     if (!known) {
         fprintf(stderr, "hocba-publish: unknown command \"%s\"\n", cmd);
-        die_usage();
+        publish_die_usage();
     }
     if ((drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0) || (accept && strcmp(cmd, "schools") != 0)) {
         fprintf(stderr, "hocba-publish: %s\n",
                 drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0
                     ? "--drop-unverifiable-crls is for trust and crl only"
                     : "--accept-invalidation is for schools only");
-        die_usage();
+        publish_die_usage();
     }
+    /* check and certs only read: they open the index read-only, so they
+     * neither create nor upgrade one (index_open says which command does),
+     * and run beside the portal and a publisher */
+    int readonly = strcmp(cmd, "check") == 0 || strcmp(cmd, "certs") == 0;
     index_t *ix;
-    if (index_open(db, 0, &ix, why, sizeof why) != 0) {
+    if (index_open(db, readonly, &ix, why, sizeof why) != 0) {
         fprintf(stderr, "hocba-publish: %s\n", why);
         return EXIT_NOTHING;
     }
@@ -1718,6 +1854,10 @@ int main(int argc, char **argv)
         rc = cmd_schools(ix, argc - i, argv + i, accept);
     else if (strcmp(cmd, "batch") == 0)
         rc = cmd_batch(ix, argc - i, argv + i);
+    else if (strcmp(cmd, "check") == 0)
+        rc = cmd_check(ix, argc - i, argv + i);
+    else if (strcmp(cmd, "certs") == 0)
+        rc = cmd_certs(ix, argc - i, argv + i);
     else
         rc = cmd_status(ix, argc - i, argv + i);
     index_close(ix);

@@ -1,0 +1,124 @@
+/* publish.h — what the parts of hocba-publish share (cli.md): publish.c
+ * (main, trust, crl, schools, status, and the batch pipeline that `batch`
+ * and `check` both run), publish_check.c (the dry run and the overlay it
+ * keeps its would-be writes in), publish_certs.c (the certificate report)
+ * and publish_keytab.c (a small hash table). Internal to the program. */
+#ifndef HOCBA_TOOLS_PUBLISH_H
+#define HOCBA_TOOLS_PUBLISH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lookup/code.h"
+#include "lookup/index.h"
+#include "lookup/trust.h"
+
+#define EXIT_REFUSED 1 /* some packages were refused */
+#define EXIT_NOTHING 2 /* nothing was done: bad usage, unreadable input, no index */
+
+/* ---- publish.c ---------------------------------------------------------------------------------- */
+
+/** Print the usage to stderr and exit 2. */
+__attribute__((noreturn)) void publish_die_usage(void);
+
+/** Build the trust store (the registry and the remembered issuers included)
+ * from what txn sees.
+ * @return 0, or -1 with *why set. The caller frees *trust. */
+int publish_trust_from(index_t *ix, MDB_txn *txn, trust_t **trust, char *why, size_t whylen);
+
+/** Print text for a line of output on stdout, each control byte (C0 and
+ * DEL) as '?': file names, reasons and certificate subjects stay on their
+ * line and off the terminal's controls. */
+void publish_put_plain(const char *s);
+
+/** UTC seconds as RFC 3339 ("2026-09-30T00:00:00Z") into out. @return out. */
+const char *publish_rfc3339(int64_t t, char out[24]);
+
+/** What `batch` and `check` ask of the pipeline. */
+typedef struct {
+    const char *dir;
+    int strict;  /* batch --strict: publish nothing when one is refused */
+    int json;    /* one JSON object a package instead of a line of text */
+    int dry_run; /* check: a read-only transaction, every write kept in an overlay, nothing committed */
+} publish_opts_t;
+
+/** Check every package of o->dir and publish the accepted ones in one write
+ * transaction, or (o->dry_run) say what would be published, with the same
+ * checks in the same order against a read-only transaction and what the
+ * batch itself would have written before (overlay_t): a dry run never waits
+ * for the writer's lock and writes nothing. Prints one line a package.
+ * @return 0 (everything published or already), EXIT_REFUSED, EXIT_NOTHING. */
+int publish_packages(index_t *ix, const publish_opts_t *o);
+
+/* ---- publish_check.c ---------------------------------------------------------------------------- */
+
+/** `hocba-publish --db PATH check DIR [--json]` on an index opened read-only. @return an exit status. */
+int cmd_check(index_t *ix, int argc, char **argv);
+
+/** What phase 2 needs of a stored document to judge a replacement or a
+ * recall of it: its kind, its school and pupil, and the certificate it
+ * declares for its principal. */
+typedef struct {
+    int kind;          /* INDEX_KIND_TRANSCRIPT or INDEX_KIND_RECALL */
+    char school[24];   /* school.code (20 characters at most, payload.c) */
+    char student[24];  /* student.id (20 digits at most) */
+    int has_principal; /* it declares a principal */
+    unsigned char principal[32];
+} stored_facts_t;
+
+/** The writes a dry run would make, kept in memory: documents (their
+ * stored_facts_t), links and document ids. What the index holds is not
+ * here; the caller looks here first, then in the index. */
+typedef struct overlay overlay_t;
+
+/** @return a new, empty overlay, or NULL when out of memory. */
+overlay_t *overlay_new(void);
+
+void overlay_free(overlay_t *o);
+
+/** Keep a document. @return 0, or ENOMEM. */
+int overlay_put_doc(overlay_t *o, const char code[CODE_LEN], const stored_facts_t *facts);
+
+/** @return 1 with *out set when the overlay holds the document, else 0. */
+int overlay_get_doc(const overlay_t *o, const char code[CODE_LEN], stored_facts_t *out);
+
+/** Keep a link (index_put_link's). @return 0, or ENOMEM. */
+int overlay_put_link(overlay_t *o, const char code[CODE_LEN], int type, const char to[CODE_LEN]);
+
+/** @return 1 with out set when the overlay holds the link, else 0. */
+int overlay_get_link(const overlay_t *o, const char code[CODE_LEN], int type, char out[CODE_LEN]);
+
+/** Keep which code holds a school's document_id (the latest put wins, as
+ * index_put_docid with replace). @return 0, ENOMEM, or EINVAL (too long). */
+int overlay_put_docid(overlay_t *o, const char *school, const char *docid, const char code[CODE_LEN]);
+
+/** @return 1 with out set when the overlay holds the document_id, else 0. */
+int overlay_get_docid(const overlay_t *o, const char *school, const char *docid, char out[CODE_LEN]);
+
+/* ---- publish_certs.c ---------------------------------------------------------------------------- */
+
+/** `hocba-publish --db PATH certs [--expiring-before YYYY-MM-DD] [--school CODE] [--csv|--json]` on an
+ * index opened read-only. @return an exit status. */
+int cmd_certs(index_t *ix, int argc, char **argv);
+
+/* ---- publish_keytab.c --------------------------------------------------------------------------- */
+
+#define KEYTAB_MAX_KEY 1024
+
+/** A hash table from byte strings of up to KEYTAB_MAX_KEY bytes to size_t
+ * values (an index into the caller's array, usually). One owner, one thread. */
+typedef struct keytab keytab_t;
+
+/** @return a new, empty table, or NULL when out of memory. */
+keytab_t *keytab_new(void);
+
+void keytab_free(keytab_t *t);
+
+/** Set key's value, adding the key when it is new.
+ * @return 0, ENOMEM, or EINVAL (a key longer than KEYTAB_MAX_KEY). */
+int keytab_put(keytab_t *t, const void *key, size_t len, size_t value);
+
+/** @return 1 with *value set when key is in the table, else 0. */
+int keytab_get(const keytab_t *t, const void *key, size_t len, size_t *value);
+
+#endif
