@@ -169,16 +169,16 @@ static size_t param_value(str_t v, size_t i, char *out, size_t cap, size_t *len)
     return 0;
 }
 
-int match_json_media_type(str_t v)
+int match_media_type(str_t v, const char *type, const char *subtype, match_param_fn fn, void *arg)
 {
     /* media-type = type "/" subtype parameters, parameters = *( OWS ";" OWS [ parameter ] ) */
     size_t i = skip_ows(v, 0), t = i;
     i = skip_token(v, i);
-    if (!word_is(v, t, i, "application") || i >= v.len || v.ptr[i] != '/')
+    if (!word_is(v, t, i, type) || i >= v.len || v.ptr[i] != '/')
         return 0;
     t = ++i;
     i = skip_token(v, i);
-    if (!word_is(v, t, i, "json"))
+    if (!word_is(v, t, i, subtype))
         return 0;
     for (;;) {
         i = skip_ows(v, i);
@@ -193,13 +193,26 @@ int match_json_media_type(str_t v)
         i = skip_token(v, i);
         if (i == name || i == v.len || v.ptr[i] != '=')
             return 0;
-        int charset = word_is(v, name, i, "charset");
-        char value[8];
+        char value[MATCH_PARAM_MAX];
         size_t len;
-        i = param_value(v, i + 1, value, sizeof value, &len);
-        if (i == 0 || (charset && (len != 5 || !word_is(str_n(value, len), 0, len, "utf-8"))))
+        size_t end = param_value(v, i + 1, value, sizeof value, &len);
+        if (end == 0 || (fn != NULL && fn(arg, str_n(v.ptr + name, i - name),
+                                          str_n(value, len < sizeof value ? len : sizeof value), len) != 0))
             return 0;
+        i = end;
     }
+}
+
+/* JSON: a charset, if given, is utf-8 */
+static int json_param(void *arg, str_t name, str_t value, size_t len)
+{
+    (void)arg;
+    return word_is(name, 0, name.len, "charset") && (len != 5 || !word_is(value, 0, value.len, "utf-8"));
+}
+
+int match_json_media_type(str_t v)
+{
+    return match_media_type(v, "application", "json", json_param, NULL);
 }
 
 int match_verify_body(const str_t *type, str_t body, json_t **root, json_t **codes, match_refusal_t *why)
