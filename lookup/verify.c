@@ -3,6 +3,7 @@
 
 #include "ber.h"
 #include "utf8.h"
+#include "vnfold.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -902,6 +903,27 @@ int verify_principal_cert(const verdict_t *v, unsigned char out[32])
         return -1;
     memcpy(out, v->signers[i].cert_sha256, 32);
     return 0;
+}
+
+int verify_school_name(const trust_t *trust, const payload_t *p, verify_school_name_t *out)
+{
+    json_t *school = json_object_get(p->root, "school");
+    memset(out, 0, sizeof *out);
+    out->name = json_string_value(json_object_get(school, "name"));
+    out->province = json_string_value(json_object_get(school, "province"));
+    if (trust_school_name(trust, p->school_code, p->issued_on, &out->reg_name, &out->reg_province, &out->until) !=
+        0)
+        return -1;
+    out->registered = 1;
+    int same_name = vnfold_equal(str_c(out->name), str_c(out->reg_name));
+    int same_prov = vnfold_equal(str_c(out->province), str_c(out->reg_province));
+    if (same_name < 0 || same_prov < 0) {
+        out->error = same_name == VNFOLD_ENOMEM || same_prov == VNFOLD_ENOMEM ? VNFOLD_ENOMEM : VNFOLD_EUTF8;
+        return -1;
+    }
+    out->name_ok = same_name;
+    out->province_ok = same_prov;
+    return same_name && same_prov ? 0 : -1;
 }
 
 void verify_reason(const verdict_t *v, char *buf, size_t n)
