@@ -767,6 +767,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
     int rc = 0;
 
     pthread_once(&md_once, fetch_mds);
+    memset(dg.dlen, 0, sizeof dg.dlen);
     /* Only the counts: items and signers are written whole as they are added
      * (a verdict is 40 KB; clearing it all cost more than a hash). */
     v->nitems = v->nsigners = 0;
@@ -774,7 +775,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
     v->unjudged = 0;
     v->unjudged_ca[0] = '\0';
     if (shared != NULL)
-        shared->ncerts = 0;
+        shared->ncerts = 0, shared->has_digest = 0;
     if (sd == NULL)
         return -1;
     if (cmslen >= 11 && memcmp(cms, "-----BEGIN ", 11) == 0) {
@@ -818,7 +819,6 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
             memcpy(shared->cert_sha256[i], extra[i].sha256, 32);
         shared->ncerts = sd->ncerts;
     }
-    memset(dg.dlen, 0, sizeof dg.dlen);
     dg.payload = payload;
     dg.len = plen;
     if (shared != NULL && shared->payload_sha256 != NULL) {
@@ -889,6 +889,8 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
                  p->school_code);
     }
 done:
+    if (shared != NULL && (shared->has_digest = dg.dlen[CMS_MD_SHA256] == 32) != 0)
+        memcpy(shared->digest, dg.d[CMS_MD_SHA256], 32);
     for (size_t k = 0; k < CMS_MAX_SIGNERS; k++)
         free(attrs_der[k]);
     free(der);

@@ -116,6 +116,9 @@ typedef struct {
                         * staff_registry); signatures are paired with declarations by certificate and nothing
                         * is verified, so the verdict says nothing of checks 1-5 (hocba-publish schools
                         * compares two registries with it) */
+    int has_digest;                      /* out: 1 when digest holds the payload's SHA-256 (given, or computed
+                                          * for a check: always once integrity was checked or code given) */
+    unsigned char digest[32];            /* out: see has_digest */
     size_t ncerts;                       /* out: certificates in the .p7s, 0 when it is unreadable */
     unsigned char cert_sha256[CMS_MAX_CERTS][32]; /* out: the SHA-256 of each certificate's DER, in the
                                                      .p7s's order (a PEM .p7s is decoded first) */

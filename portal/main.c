@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lookup/jarena.h"
+#include "lookup/receipt.h"
 #include "portal/cache.h"
 #include "portal/limits.h"
 #include "portal/portal.h"
@@ -57,7 +58,8 @@ static void usage(void)
                     "                    [--metrics-listen HOST:PORT] [--rate-limit N] [--cache-entries N] "
                     "[--cache-mb N]\n"
                     "                    [--trusted-proxy IP]... [--access-log PATH|-] [--templates DIR] "
-                    "[--static DIR]\n");
+                    "[--static DIR]\n"
+                    "                    [--receipt-cert FILE --receipt-key FILE]\n");
     exit(2);
 }
 
@@ -318,6 +320,38 @@ static void load_statics(const char *dir, const char *prefix, int depth)
     closedir(d);
 }
 
+/* --receipt-cert/--receipt-key: read once (a receipt then costs one signature), and the
+ * certificates served as /static/receipt-chain.pem, in place of any file of that name. */
+static void load_receipt_key(void)
+{
+    char why[RECEIPT_WHY_LEN];
+    if (portal.receipt_cert == NULL)
+        return;
+    if (receipt_signer_load(portal.receipt_cert, portal.receipt_key, (int64_t)time(NULL), &portal.receipts, why,
+                            sizeof why) != 0)
+        die("%s", why);
+    str_t pem = receipt_signer_chain_pem(portal.receipts);
+    static_file_t f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.name, sizeof f.name, "receipt-chain.pem");
+    f.type = "application/pem-certificate-chain"; /* RFC 8555 §9.1 */
+    f.len = pem.len;
+    if ((f.data = malloc(pem.len)) == NULL)
+        die("out of memory");
+    memcpy(f.data, pem.ptr, pem.len);
+    for (size_t i = 0; i < portal.nstatics; i++)
+        if (strcmp(portal.statics[i].name, f.name) == 0) {
+            free(portal.statics[i].data);
+            portal.statics[i] = f;
+            return;
+        }
+    static_file_t *g = realloc(portal.statics, (portal.nstatics + 1) * sizeof *g);
+    if (g == NULL)
+        die("out of memory");
+    portal.statics = g;
+    portal.statics[portal.nstatics++] = f;
+}
+
 static json_t *load_catalog(const char *dir, const char *lang)
 {
     char path[PATH_MAX];
@@ -499,6 +533,12 @@ static void parse_options(int argc, char **argv)
         } else if (strcmp(o, "--tls-key") == 0) {
             NEED_VALUE();
             portal.tls_key = val;
+        } else if (strcmp(o, "--receipt-cert") == 0) {
+            NEED_VALUE();
+            portal.receipt_cert = val;
+        } else if (strcmp(o, "--receipt-key") == 0) {
+            NEED_VALUE();
+            portal.receipt_key = val;
         } else if (strcmp(o, "--h2c") == 0) {
             portal.h2c = 1;
         } else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
@@ -512,6 +552,8 @@ static void parse_options(int argc, char **argv)
         die("--db PATH is required");
     if ((portal.tls_cert == NULL) != (portal.tls_key == NULL))
         die("--tls-cert and --tls-key go together");
+    if ((portal.receipt_cert == NULL) != (portal.receipt_key == NULL))
+        die("--receipt-cert and --receipt-key go together");
     if (portal.nlisten == 0)
         portal.listen[portal.nlisten++] = "127.0.0.1:8080";
     if (portal.threads < 1)
@@ -774,6 +816,7 @@ int main(int argc, char **argv)
         if (render_bind(portal.templates, "t", portal.catalog[i], &portal.pages[i]) != RENDER_OK)
             die("out of memory");
     load_statics(portal.static_dir, "", 0);
+    load_receipt_key();
     if (RAND_bytes(portal.log_key, sizeof portal.log_key) != 1 ||
         RAND_bytes(portal.cache_secret, sizeof portal.cache_secret) != 1)
         die("cannot get random bytes for the log and cache keys");
@@ -820,6 +863,7 @@ int main(int argc, char **argv)
     free(th);
     trust_release(trust_current);
     ratelimit_free(portal.limiter);
+    receipt_signer_free(portal.receipts);
     EVP_MAC_free(portal.key_mac);
     render_set_free(portal.templates);
     render_set_free(portal.pages[0]);

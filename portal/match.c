@@ -48,8 +48,28 @@ static void match_v(str_t rest, int upper, match_t *m)
         m->kind = MATCH_QR_SVG;
     else if (eq(m->sub, "/qr.png"))
         m->kind = MATCH_QR_PNG;
+    else if (eq(m->sub, "/receipt"))
+        m->kind = MATCH_RECEIPT;
     else
         m->kind = MATCH_NOT_FOUND;
+}
+
+/* /api/v1/transcripts/SEG or SEG/receipt: 1 when rest is one of them (m says which), else 0. */
+static int api_transcript(str_t rest, match_t *m)
+{
+    const char *slash = memchr(rest.ptr, '/', rest.len);
+    m->seg = str_n(rest.ptr, slash ? (size_t)(slash - rest.ptr) : rest.len);
+    if (slash == NULL) {
+        m->kind = MATCH_API_TRANSCRIPT;
+        return 1;
+    }
+    m->sub = str_n(slash, rest.len - m->seg.len);
+    if (eq(m->sub, "/receipt")) {
+        m->kind = MATCH_API_RECEIPT;
+        return 1;
+    }
+    m->seg = m->sub = str_n("", 0);
+    return 0;
 }
 
 void match_request(str_t target, match_t *m)
@@ -66,10 +86,9 @@ void match_request(str_t target, match_t *m)
         match_v(rest, 1, m);
     else if (eq(m->path, "/api/v1/verify"))
         m->kind = MATCH_API_VERIFY;
-    else if (starts(m->path, "/api/v1/transcripts/", &rest) && memchr(rest.ptr, '/', rest.len) == NULL) {
-        m->kind = MATCH_API_TRANSCRIPT;
-        m->seg = rest;
-    } else if (starts(m->path, "/api/", &rest))
+    else if (starts(m->path, "/api/v1/transcripts/", &rest) && api_transcript(rest, m))
+        ;
+    else if (starts(m->path, "/api/", &rest))
         m->kind = MATCH_NOT_FOUND_API;
     else if (eq(m->path, "/"))
         m->kind = MATCH_HOME;

@@ -29,6 +29,9 @@ enum match_kind {
     MATCH_QR_PNG,       /* /v/SEG/qr.png */
     MATCH_API_TRANSCRIPT, /* seg: /api/v1/transcripts/SEG */
     MATCH_API_VERIFY,
+    MATCH_RECEIPT,        /* /v/SEG/receipt: the printable receipt */
+    MATCH_API_RECEIPT,    /* seg: /api/v1/transcripts/SEG/receipt, the signed receipt */
+    MATCH_KINDS               /* how many kinds there are */
 };
 
 typedef struct {

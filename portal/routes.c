@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "lookup/code.h"
 #include "lookup/jarena.h"
 #include "lookup/qr.h"
+#include "lookup/receipt.h"
 #include "lookup/verify.h"
 #include "lookup/view.h"
 #include "portal/cache.h"
@@ -72,6 +74,8 @@ static const char *reason_of(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 409:
+        return "Conflict";
     case 413:
         return "Payload Too Large";
     case 415:
@@ -524,8 +528,9 @@ static void end_read(worker_t *w)
 }
 
 /* Compute the view of a code: VIEW_OK, VIEW_ENOTFOUND, VIEW_EUNAVAILABLE or
- * VIEW_EUNJUDGED. */
-static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v)
+ * VIEW_EUNJUDGED. trust_version, when not NULL, receives the version of the
+ * trust inputs it was computed under. */
+static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v, uint64_t *trust_version)
 {
     int unavailable;
     memset(v, 0, sizeof *v);
@@ -533,6 +538,8 @@ static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v)
     if (txn == NULL)
         return VIEW_EUNAVAILABLE;
     trust_ref_t *t = portal_trust(r->w, txn, &unavailable);
+    if (t != NULL && trust_version != NULL)
+        *trust_version = t->version;
     int rc = t == NULL ? VIEW_EUNAVAILABLE : view_compute(r->w->env->ix, txn, t->trust, code, v);
     end_read(r->w);
     if (rc == VIEW_ENOMEM)
@@ -677,6 +684,11 @@ static const char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len, 
     if (c == NULL)
         return NULL;
     add_base(r, c); /* view_page_context sets none of add_base's keys */
+    if (portal.receipts != NULL && receipt_allowed(v)) {
+        char url[64];
+        snprintf(url, sizeof url, "/v/%.16s/receipt%s", v->code, lang_query(r));
+        json_object_set_new(c, "receipt_url", json_string(url));
+    }
     render_out_t *out = &r->w->page;
     render_out_reset(out);
     int rc = render(portal.pages[r->lang], kind == ANSWER_PRINT ? "print" : "transcript", c, out);
@@ -872,7 +884,7 @@ static int on_api_verify(rq_t *r)
             charge(r, MISS_COST);
             res = json_pack("{s:O, s:s}", "code", c, "status", "malformed");
         } else {
-            int rc = lookup_view(r, code, &v);
+            int rc = lookup_view(r, code, &v, NULL);
             if (rc == VIEW_ENOTFOUND) {
                 charge(r, MISS_COST);
                 res = json_pack("{s:s, s:s}", "code", code, "status", "not_found");
@@ -920,6 +932,88 @@ static int on_api_verify(rq_t *r)
     return 0;
 }
 
+/* ---- receipts (lookup/receipt.h) ------------------------------------------------------- */
+
+/* /v/CODE/receipt (api 0) and /api/v1/transcripts/CODE/receipt (api 1): a lookup, charged as one,
+ * and one signature. Never cached: each is a statement about the moment of its request. */
+static int on_receipt(rq_t *r, const char code[CODE_LEN], int api)
+{
+    view_t v;
+    uint64_t version = 0;
+    unsigned wait = limited(r);
+    if (wait)
+        return too_many(r, wait, api);
+    int rc = lookup_view(r, code, &v, &version);
+    if (rc == VIEW_ENOTFOUND) {
+        view_free(&v);
+        charge(r, MISS_COST);
+        if (api)
+            return problem(r, 404, "not_found", tr(r, "error.404.message"));
+        char g[CODE_GROUPED_LEN + 1];
+        code_format_grouped(code, g);
+        return error_page(r, 404, NULL, g);
+    }
+    if (rc != VIEW_OK) {
+        view_free(&v);
+        const char *why = tr(r, rc == VIEW_EUNJUDGED ? "error.503.revocation" : "error.503.message");
+        return api ? problem(r, 503, "unavailable", why) : error_page(r, 503, why, NULL);
+    }
+    charge(r, 1);
+    if (!receipt_allowed(&v)) {
+        view_free(&v);
+        return api ? problem(r, 409, "not_receiptable", tr(r, "error.409.message")) : error_page(r, 409, NULL, NULL);
+    }
+    int64_t now = (int64_t)time(NULL);
+    size_t len = 0, derlen = 0;
+    unsigned char *der = NULL;
+    char *statement = receipt_statement(&v, portal.public_url, version, now, &len);
+    if (statement == NULL || receipt_sign(portal.receipts, statement, len, now, &der, &derlen) != 0) {
+        view_free(&v);
+        free(statement);
+        return api ? problem(r, 503, "unavailable", tr(r, "error.503.message")) : error_page(r, 503, NULL, NULL);
+    }
+    if (api) {
+        char disposition[96];
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"hocba-receipt-%.16s.p7m\"", code);
+        add_header(r->req, H2O_TOKEN_CONTENT_DISPOSITION, disposition);
+        respond(r, 200, "application/pkcs7-mime; smime-type=signed-data", (const char *)der, derlen, F_PRIVATE);
+    } else {
+        json_t *c = receipt_page_context(&v, r->w->catalog[r->lang], lang_query(r), portal.public_url, version, now,
+                                         statement, len, der, derlen);
+        if (c != NULL)
+            add_base(r, c);
+        if (c == NULL)
+            error_page(r, 503, NULL, NULL);
+        else
+            render_page(r, 200, "receipt", c, F_PRIVATE);
+    }
+    view_free(&v);
+    free(statement);
+    free(der);
+    return 0;
+}
+
+static int on_api_receipt(rq_t *r, str_t seg)
+{
+    char code[CODE_LEN + 1] = {0}, msg[512];
+    code_error_t e;
+    if (portal.receipts == NULL)
+        return problem(r, 404, "not_found", tr(r, "error.404.message"));
+    if (seg.len > 64 || code_parse(seg, code, &e) != CODE_OK) {
+        unsigned wait = limited(r);
+        if (wait)
+            return too_many(r, wait, 1);
+        charge(r, MISS_COST);
+        if (seg.len > 64) {
+            e.err = CODE_ELENGTH;
+            e.count = seg.len;
+        }
+        code_error_text(&e, lang_name(r), msg, sizeof msg);
+        return problem(r, 400, "malformed_code", msg);
+    }
+    return on_receipt(r, code, 1);
+}
+
 static int on_static(rq_t *r, str_t name)
 {
     for (size_t i = 0; i < portal.nstatics; i++) {
@@ -962,6 +1056,8 @@ static int on_v(rq_t *r, const match_t *m)
 {
     char code[CODE_LEN + 1] = {0}, msg[512], loc[96];
     code_error_t e;
+    if (m->kind == MATCH_RECEIPT && portal.receipts == NULL)
+        return error_page(r, 404, NULL, NULL); /* no receipt key: no receipts (http.md) */
     int rc = code_segment(m->seg, code, &e);
     if (rc < 0)
         return error_page(r, 404, NULL, NULL);
@@ -980,6 +1076,8 @@ static int on_v(rq_t *r, const match_t *m)
     }
     if (m->kind == MATCH_QR_SVG || m->kind == MATCH_QR_PNG)
         return on_qr(r, code, m->kind == MATCH_QR_PNG);
+    if (m->kind == MATCH_RECEIPT)
+        return on_receipt(r, code, 0);
     return on_answer(r, code, m->kind == MATCH_PRINT ? ANSWER_PRINT : ANSWER_PAGE);
 }
 
@@ -1030,7 +1128,7 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         [MATCH_LOOKUP] = ROUTE_LOOKUP,    [MATCH_HEALTH] = ROUTE_HEALTH,       [MATCH_METRICS] = ROUTE_METRICS,
         [MATCH_STATIC] = ROUTE_STATIC,    [MATCH_PAGE] = ROUTE_PAGE,           [MATCH_PRINT] = ROUTE_PRINT,
         [MATCH_QR_SVG] = ROUTE_QR,        [MATCH_QR_PNG] = ROUTE_QR,           [MATCH_API_TRANSCRIPT] = ROUTE_API,
-        [MATCH_API_VERIFY] = ROUTE_VERIFY,
+        [MATCH_API_VERIFY] = ROUTE_VERIFY, [MATCH_RECEIPT] = ROUTE_RECEIPT,   [MATCH_API_RECEIPT] = ROUTE_RECEIPT,
     };
     if (m.kind == MATCH_METRICS && portal.metrics_listen != NULL)
         m.kind = MATCH_NOT_FOUND; /* metrics are on their private listener */
@@ -1056,6 +1154,8 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         return on_api_transcript(&r, m.seg);
     case MATCH_API_VERIFY:
         return on_api_verify(&r);
+    case MATCH_API_RECEIPT:
+        return on_api_receipt(&r, m.seg);
     default:
         return on_v(&r, &m);
     }
