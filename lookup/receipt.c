@@ -15,7 +15,7 @@
 struct receipt_signer {
     X509 *cert;
     EVP_PKEY *key;
-    STACK_OF(X509) *chain; /* the certificates after the first that are not self-signed: embedded */
+    STACK_OF(X509) * chain; /* the certificates after the first that are not self-signed: embedded */
     EVP_MD *md;
     char *pem; /* every certificate of the file, as PEM */
     size_t pemlen;
@@ -95,17 +95,18 @@ static int check_cert(const receipt_signer_t *s, const char *path, int64_t now, 
         return -1;
     }
     if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) {
-        snprintf(why, whylen, "--receipt-cert %s: its key usage allows neither digitalSignature nor nonRepudiation",
-                 path);
+        snprintf(why, whylen,
+                 "--receipt-cert %s: its key usage allows neither digitalSignature nor nonRepudiation", path);
         return -1;
     }
     time_t t = (time_t)now;
-    if (X509_cmp_time(X509_get0_notBefore(s->cert), &t) > 0 || X509_cmp_time(X509_get0_notAfter(s->cert), &t) < 0) {
+    if (X509_cmp_time(X509_get0_notBefore(s->cert), &t) > 0 ||
+        X509_cmp_time(X509_get0_notAfter(s->cert), &t) < 0) {
         char nb[24], na[24];
         view_format_rfc3339(asn1_seconds(X509_get0_notBefore(s->cert)), nb);
         view_format_rfc3339(asn1_seconds(X509_get0_notAfter(s->cert)), na);
-        snprintf(why, whylen, "--receipt-cert %s: the certificate is not valid now (valid from %s to %s)", path, nb,
-                 na);
+        snprintf(why, whylen, "--receipt-cert %s: the certificate is not valid now (valid from %s to %s)",
+                 path, nb, na);
         return -1;
     }
     return 0;
@@ -135,8 +136,8 @@ int receipt_signer_load(const char *cert_path, const char *key_path, int64_t now
         return -1;
     }
     if (X509_check_private_key(s->cert, s->key) != 1) {
-        snprintf(why, whylen, "--receipt-key %s does not match the certificate of --receipt-cert %s", key_path,
-                 cert_path);
+        snprintf(why, whylen, "--receipt-key %s does not match the certificate of --receipt-cert %s",
+                 key_path, cert_path);
         receipt_signer_free(s);
         return -1;
     }
@@ -189,8 +190,9 @@ char *receipt_statement(const view_t *v, const char *public_url, uint64_t trust_
     if (f == NULL)
         return NULL;
     /* one member a line, one check a line: the statement is read by people too */
-    int bad = fprintf(f, "{\n  \"receipt\": \"%s\",\n  \"code\": \"%s\",\n  \"status\": \"%s\",\n  \"checks\": [",
-                      RECEIPT_SCHEMA, code, view_status_name(v->status)) < 0;
+    int bad =
+        fprintf(f, "{\n  \"receipt\": \"%s\",\n  \"code\": \"%s\",\n  \"status\": \"%s\",\n  \"checks\": [",
+                RECEIPT_SCHEMA, code, view_status_name(v->status)) < 0;
     for (size_t i = 0; !bad && i < vd->nitems; i++) {
         const verify_item_t *it = &vd->items[i];
         json_t *o = json_pack("{s:s, s:s?, s:b}", "check", verify_check_name(it->check), "role",
@@ -245,8 +247,8 @@ json_t *receipt_page_context(const view_t *v, json_t *t, const char *lang_query,
     json_object_set_new(c, "qr_svg_url", json_string(buf));
     for (size_t i = 0; vd != NULL && i < vd->nitems; i++) {
         const verify_item_t *it = &vd->items[i];
-        json_t *o = json_pack("{s:s, s:b}", "check_label", view_label(t, "check_name.", verify_check_name(it->check)),
-                              "ok", it->ok);
+        json_t *o = json_pack("{s:s, s:b}", "check_label",
+                              view_label(t, "check_name.", verify_check_name(it->check)), "ok", it->ok);
         if (it->signer >= 0)
             view_role_label(o, t, vd->signers[it->signer].role);
         json_array_append_new(checks, o);
@@ -267,8 +269,8 @@ json_t *receipt_page_context(const view_t *v, json_t *t, const char *lang_query,
     return c;
 }
 
-int receipt_sign(const receipt_signer_t *s, const char *statement, size_t len, int64_t now, unsigned char **der,
-                 size_t *derlen)
+int receipt_sign(const receipt_signer_t *s, const char *statement, size_t len, int64_t now,
+                 unsigned char **der, size_t *derlen)
 {
     const unsigned flags = CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL;
     BIO *in = BIO_new_mem_buf(statement, (int)len);
@@ -278,7 +280,8 @@ int receipt_sign(const receipt_signer_t *s, const char *statement, size_t len, i
     unsigned char *p = NULL;
     int n = -1;
     /* the signing time is the statement's verified_at, not whenever CMS_final runs */
-    if (t != NULL && CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1) == 1 &&
+    if (t != NULL &&
+        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1) == 1 &&
         CMS_final(cms, in, NULL, CMS_BINARY) == 1)
         n = i2d_CMS_ContentInfo(cms, &p);
     ASN1_TIME_free(t);

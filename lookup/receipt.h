@@ -84,7 +84,7 @@ json_t *receipt_page_context(const view_t *v, json_t *t, const char *lang_query,
  * the receipt certificate and the certificates of its chain that are not self-signed.
  * @param der     receives the DER, malloc'd (free it)
  * @return 0, or -1 when OpenSSL fails (out of memory). Thread-safe with a shared signer. */
-int receipt_sign(const receipt_signer_t *s, const char *statement, size_t len, int64_t now, unsigned char **der,
-                 size_t *derlen);
+int receipt_sign(const receipt_signer_t *s, const char *statement, size_t len, int64_t now,
+                 unsigned char **der, size_t *derlen);
 
 #endif

@@ -761,9 +761,10 @@ static void register_handlers(void)
 {
     h2o_config_init(&config);
     config.server_name = h2o_iovec_init(H2O_STRLIT("hocba"));
-    /* read no more of a body (the verify route answers 413 itself above 16
-     * KiB); libh2o's own 413 above it is made the portal's (limits.h) */
-    config.max_request_entity_size = LIMITS_MAX_BODY;
+    /* read no more of a body than the file check's two parts (every other
+     * route answers 413 itself above 64 KiB, the verify route above 16 KiB);
+     * libh2o's own 413 above it is made the portal's (limits.h) */
+    config.max_request_entity_size = LIMITS_MAX_REQUEST;
     config.http1.req_timeout = 10000;           /* ms; slow clients are cut off */
     config.http1.upgrade_to_http2 = portal.h2c; /* cleartext HTTP/2 off unless --h2c: docs/operations.md */
     config.http2.idle_timeout = 10000;

@@ -86,6 +86,8 @@ void match_request(str_t target, match_t *m)
         match_v(rest, 1, m);
     else if (eq(m->path, "/api/v1/verify"))
         m->kind = MATCH_API_VERIFY;
+    else if (eq(m->path, "/api/v1/packages/verify"))
+        m->kind = MATCH_API_PACKAGE_VERIFY;
     else if (starts(m->path, "/api/v1/transcripts/", &rest) && api_transcript(rest, m))
         ;
     else if (starts(m->path, "/api/", &rest))
@@ -94,6 +96,8 @@ void match_request(str_t target, match_t *m)
         m->kind = MATCH_HOME;
     else if (eq(m->path, "/lookup"))
         m->kind = MATCH_LOOKUP;
+    else if (eq(m->path, "/check"))
+        m->kind = MATCH_CHECK;
     else if (eq(m->path, "/healthz"))
         m->kind = MATCH_HEALTH;
     else if (eq(m->path, "/metrics"))
@@ -110,9 +114,13 @@ void match_request(str_t target, match_t *m)
 
 int match_method_allowed(const match_t *m, str_t method, const char **allow)
 {
-    if (m->kind == MATCH_API_VERIFY) {
+    if (m->kind == MATCH_API_VERIFY || m->kind == MATCH_API_PACKAGE_VERIFY) {
         *allow = "POST";
         return eq(method, "POST");
+    }
+    if (m->kind == MATCH_CHECK) {
+        *allow = "GET, HEAD, POST";
+        return eq(method, "GET") || eq(method, "HEAD") || eq(method, "POST");
     }
     *allow = "GET, HEAD";
     return eq(method, "GET") || eq(method, "HEAD");

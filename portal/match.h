@@ -31,6 +31,8 @@ enum match_kind {
     MATCH_API_VERIFY,
     MATCH_RECEIPT,        /* /v/SEG/receipt: the printable receipt */
     MATCH_API_RECEIPT,    /* seg: /api/v1/transcripts/SEG/receipt, the signed receipt */
+    MATCH_CHECK,          /* /check: the file check's form (GET) and its answer (POST) */
+    MATCH_API_PACKAGE_VERIFY, /* /api/v1/packages/verify: the file check's API */
     MATCH_KINDS               /* how many kinds there are */
 };
 

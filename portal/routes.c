@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "lookup/code.h"
+#include "lookup/filecheck.h"
 #include "lookup/jarena.h"
 #include "lookup/qr.h"
 #include "lookup/receipt.h"
@@ -18,6 +19,7 @@
 #include "portal/cache.h"
 #include "portal/framing.h"
 #include "portal/limits.h"
+#include "portal/multipart.h"
 #include "portal/portal.h"
 
 #include <openssl/evp.h>
@@ -1014,6 +1016,117 @@ static int on_api_receipt(rq_t *r, str_t seg)
     return on_receipt(r, code, 1);
 }
 
+/* ---- the file check (lookup/filecheck.h) ------------------------------------------------- */
+
+/* The page of /check: the form, with a message when the request was refused (status 4xx) or the
+ * answer above it (ctx holds "result"). */
+static int check_page(rq_t *r, int status, const char *message, json_t *ctx)
+{
+    json_t *c = ctx != NULL ? ctx : json_object();
+    add_base(r, c);
+    json_object_set_new(c, "check_action", json_string(r->lang_explicit ? (r->lang ? "/check?lang=en" : "/check?lang=vi")
+                                                                        : "/check"));
+    if (message != NULL)
+        json_object_set_new(c, "form_error", json_string(message));
+    return render_page(r, status, "check", c, F_PRIVATE);
+}
+
+static int check_refused(rq_t *r, int api, int status, const char *error, const char *detail_key)
+{
+    return api ? problem(r, status, error, tr(r, detail_key)) : check_page(r, status, tr(r, detail_key), NULL);
+}
+
+/* The two files of a file check, from its multipart/form-data body: 0, or the refusal's status with
+ * *error and *key (the catalog key of its detail) set. */
+static int check_parts(h2o_req_t *req, str_t *payload, str_t *signature, const char **error, const char **key)
+{
+    multipart_part_t parts[MULTIPART_MAX_PARTS];
+    char boundary[MULTIPART_BOUNDARY_MAX + 1];
+    size_t blen, n, at;
+    /* a second Content-Type leaves the media type unknown, as on the verify route */
+    ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    str_t type = ct < 0 || h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, ct) >= 0
+                     ? str_n("", 0)
+                     : str_n(req->headers.entries[ct].value.base, req->headers.entries[ct].value.len);
+    int rc = multipart_boundary(type, boundary, &blen);
+    *error = "bad_multipart";
+    if (rc == MULTIPART_ENOTFORM) {
+        *error = "unsupported_media_type";
+        *key = "error.415.multipart";
+        return 415;
+    }
+    if (rc == MULTIPART_OK)
+        rc = multipart_parse(str_n(req->entity.base, req->entity.len), str_n(boundary, blen), parts, &n, &at);
+    static const char *const WHY[] = {[-MULTIPART_EBOUNDARY] = "error.bad_multipart.boundary",
+                                      [-MULTIPART_ESTRUCTURE] = "error.bad_multipart.structure",
+                                      [-MULTIPART_EHEADER] = "error.bad_multipart.header",
+                                      [-MULTIPART_EDUPLICATE] = "error.bad_multipart.duplicate",
+                                      [-MULTIPART_ETOOMANY] = "error.bad_multipart.parts"};
+    if (rc != MULTIPART_OK) {
+        *key = WHY[-rc];
+        return 400;
+    }
+    const multipart_part_t *p = multipart_find(parts, n, "payload"), *s = multipart_find(parts, n, "signature");
+    if (p == NULL || s == NULL || p->content.len == 0 || s->content.len == 0 || n != 2) {
+        *key = n > 2 || (n == 2 && (p == NULL || s == NULL)) ? "error.bad_multipart.parts" : "error.bad_multipart.missing";
+        return 400;
+    }
+    if (p->content.len > LIMITS_MAX_PART || s->content.len > LIMITS_MAX_PART) {
+        *error = "too_large";
+        *key = "error.too_large.part";
+        return 413;
+    }
+    *payload = p->content;
+    *signature = s->content;
+    return 0;
+}
+
+/* GET /check: the form. POST /check (api 0) and POST /api/v1/packages/verify (api 1): the verdict on
+ * the two files sent, charged as a lookup whatever it finds; nothing is kept of them. */
+static int on_check(rq_t *r, int api)
+{
+    if (!api && !is_method(r->req, "POST"))
+        return check_page(r, 200, NULL, NULL);
+    unsigned wait = limited(r);
+    if (wait)
+        return too_many(r, wait, api);
+    charge(r, 1);
+    str_t payload, signature;
+    const char *error, *key;
+    int status = check_parts(r->req, &payload, &signature, &error, &key);
+    if (status == 415)
+        add_header_name(r->req, "accept-post", "multipart/form-data"); /* RFC 9110 §15.5.16 */
+    if (status != 0)
+        return check_refused(r, api, status, error, key);
+    int unavailable, rc = FILECHECK_EUNAVAILABLE;
+    filecheck_t f;
+    memset(&f, 0, sizeof f);
+    MDB_txn *txn = begin_read(r->w);
+    trust_ref_t *t = txn != NULL ? portal_trust(r->w, txn, &unavailable) : NULL;
+    if (t != NULL)
+        rc = filecheck_run(r->w->env->ix, txn, t->trust, payload, signature, (int64_t)time(NULL), &f);
+    end_read(r->w);
+    json_t *o = NULL;
+    if (rc == FILECHECK_OK)
+        o = api ? filecheck_api_json(&f, portal.public_url)
+                : filecheck_page_context(&f, r->w->catalog[r->lang], lang_query(r));
+    filecheck_free(&f);
+    if (o == NULL) {
+        const char *why = tr(r, rc == FILECHECK_EUNJUDGED ? "error.503.revocation_file" : "error.503.message");
+        return api ? problem(r, 503, "unavailable", why) : error_page(r, 503, why, NULL);
+    }
+    if (!api)
+        return check_page(r, 200, NULL, o);
+    size_t len = 0;
+    char *s = dump_json(o, &len);
+    json_decref(o);
+    if (s == NULL)
+        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
+    respond(r, 200, "application/json", s, len, F_PRIVATE);
+    free(s);
+    return 0;
+}
+
 static int on_static(rq_t *r, str_t name)
 {
     for (size_t i = 0; i < portal.nstatics; i++) {
@@ -1123,12 +1236,20 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         return error_page(&r, 431, NULL, NULL);
     }
 
+    /* Only the file check reads a body over 64 KiB (limits.h): any other is refused as libh2o
+     * refuses one over the server's limit, with the connection closed. */
+    if (req->entity.len > LIMITS_MAX_BODY && !(is_method(req, "POST") && (m.kind == MATCH_CHECK || m.kind == MATCH_API_PACKAGE_VERIFY))) {
+        req->http1_is_persistent = 0;
+        return problem(&r, 413, "too_large", tr(&r, "error.too_large.message"));
+    }
+
     static const int ROUTE_OF[] = {
         [MATCH_NOT_FOUND] = ROUTE_OTHER,  [MATCH_NOT_FOUND_API] = ROUTE_OTHER, [MATCH_HOME] = ROUTE_HOME,
         [MATCH_LOOKUP] = ROUTE_LOOKUP,    [MATCH_HEALTH] = ROUTE_HEALTH,       [MATCH_METRICS] = ROUTE_METRICS,
         [MATCH_STATIC] = ROUTE_STATIC,    [MATCH_PAGE] = ROUTE_PAGE,           [MATCH_PRINT] = ROUTE_PRINT,
         [MATCH_QR_SVG] = ROUTE_QR,        [MATCH_QR_PNG] = ROUTE_QR,           [MATCH_API_TRANSCRIPT] = ROUTE_API,
         [MATCH_API_VERIFY] = ROUTE_VERIFY, [MATCH_RECEIPT] = ROUTE_RECEIPT,   [MATCH_API_RECEIPT] = ROUTE_RECEIPT,
+        [MATCH_CHECK] = ROUTE_CHECK,       [MATCH_API_PACKAGE_VERIFY] = ROUTE_CHECK,
     };
     if (m.kind == MATCH_METRICS && portal.metrics_listen != NULL)
         m.kind = MATCH_NOT_FOUND; /* metrics are on their private listener */
@@ -1156,6 +1277,10 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         return on_api_verify(&r);
     case MATCH_API_RECEIPT:
         return on_api_receipt(&r, m.seg);
+    case MATCH_CHECK:
+        return on_check(&r, 0);
+    case MATCH_API_PACKAGE_VERIFY:
+        return on_check(&r, 1);
     default:
         return on_v(&r, &m);
     }

@@ -99,8 +99,8 @@ static resp_t *http(int port, const char *method, const char *path, const char *
     resp_t *r = harness_malloc(sizeof *r);
     memset(r, 0, sizeof *r);
     snprintf(r->what, sizeof r->what, "%s %.150s", method, path);
-    char *head = harness_printf("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sConnection: close\r\n", method, path, port,
-                                headers ? headers : "");
+    char *head = harness_printf("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sConnection: close\r\n", method,
+                                path, port, headers ? headers : "");
     if (body != NULL)
         head = harness_printf("%sContent-Length: %zu\r\n", head, bodylen);
     head = harness_printf("%s\r\n", head);
@@ -172,8 +172,8 @@ static resp_t *get(int port, const char *path)
 
 static void dump(const resp_t *r)
 {
-    fprintf(stderr, "--- %s: status %d\n%.*s--- body (%zu bytes), first 1500:\n%.1500s\n--- end\n", r->what, r->status,
-            (int)r->head_len, r->raw, r->body_len, r->body);
+    fprintf(stderr, "--- %s: status %d\n%.*s--- body (%zu bytes), first 1500:\n%.1500s\n--- end\n", r->what,
+            r->status, (int)r->head_len, r->raw, r->body_len, r->body);
 }
 
 #define EXPECT(r, cond, ...)                                                                                 \
@@ -195,8 +195,8 @@ static int has(const resp_t *r, const char *needle)
 static void expect_header(const resp_t *r, const char *name, const char *want)
 {
     const char *v = hdr(r, name);
-    EXPECT(r, v != NULL && strcasestr(v, want) != NULL, "expected %s: ...%s... on %s, got %s", name, want, r->what,
-           v ? v : "none");
+    EXPECT(r, v != NULL && strcasestr(v, want) != NULL, "expected %s: ...%s... on %s, got %s", name, want,
+           r->what, v ? v : "none");
 }
 
 /* An RFC 9457 problem with the stable error member. */
@@ -206,8 +206,8 @@ static json_t *expect_problem(const resp_t *r, int status, const char *error)
     expect_header(r, "content-type", "application/problem+json");
     json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
     const char *e = json_string_value(json_object_get(j, "error"));
-    EXPECT(r, e != NULL && strcmp(e, error) == 0, "expected \"error\": \"%s\" from %s, got %s", error, r->what,
-           e ? e : "none");
+    EXPECT(r, e != NULL && strcmp(e, error) == 0, "expected \"error\": \"%s\" from %s, got %s", error,
+           r->what, e ? e : "none");
     return j;
 }
 
@@ -252,10 +252,12 @@ static json_t *verify_receipt(ctx_t *c, const unsigned char *der, size_t len, co
     const char *out = harness_printf("%s.json", in);
     write_file(in, der, len);
     const char *root = harness_printf("%s/receipt/root.pem", c->demo);
-    const char *argv[] = {"openssl", "cms", "-verify", "-in", in, "-inform", "DER", "-CAfile", root, "-out", out, NULL};
+    const char *argv[] = {"openssl", "cms",     "-verify", "-in",  in,  "-inform",
+                          "DER",     "-CAfile", root,      "-out", out, NULL};
     harness_run_t *r = run(argv);
-    HARNESS_CHECK_RUN(r->status == 0, r, "%s: expected `openssl cms -verify -in receipt.p7m -inform DER -CAfile ROOT.pem` "
-                                         "to verify the receipt, got %s",
+    HARNESS_CHECK_RUN(r->status == 0, r,
+                      "%s: expected `openssl cms -verify -in receipt.p7m -inform DER -CAfile ROOT.pem` "
+                      "to verify the receipt, got %s",
                       what, harness_ending(r));
     size_t n;
     char *text = harness_read_file(out, &n);
@@ -278,8 +280,8 @@ static const char *payload_sha256_of(ctx_t *c, const harness_code_t *e, char **t
 
 /* ---- tests: receipts ------------------------------------------------------------------------------ */
 
-static const char *const STATEMENT_MEMBERS[] = {"receipt", "code", "status", "checks", "verified_at", "portal",
-                                               "trust_version", "payload_sha256"};
+static const char *const STATEMENT_MEMBERS[] = {"receipt",     "code",   "status",        "checks",
+                                                "verified_at", "portal", "trust_version", "payload_sha256"};
 
 /* The statement http.md gives, and nothing else: no detail in a check, no name. */
 static void expect_statement(ctx_t *c, int port, json_t *s, const harness_code_t *e, const char *status,
@@ -295,7 +297,8 @@ static void expect_statement(ctx_t *c, int port, json_t *s, const harness_code_t
         if (json_object_get(s, STATEMENT_MEMBERS[i]) == NULL)
             fail_msg("%s: the statement has no \"%s\"", what, STATEMENT_MEMBERS[i]);
     const char *got;
-    if ((got = json_string_value(json_object_get(s, "receipt"))) == NULL || strcmp(got, "hocba.receipt.v1") != 0)
+    if ((got = json_string_value(json_object_get(s, "receipt"))) == NULL ||
+        strcmp(got, "hocba.receipt.v1") != 0)
         fail_msg("%s: expected \"receipt\": \"hocba.receipt.v1\", got %s", what, got ? got : "none");
     if ((got = json_string_value(json_object_get(s, "code"))) == NULL || strcmp(got, e->code) != 0)
         fail_msg("%s: expected \"code\": \"%s\", got %s", what, e->code, got ? got : "none");
@@ -303,8 +306,8 @@ static void expect_statement(ctx_t *c, int port, json_t *s, const harness_code_t
         fail_msg("%s: expected \"status\": \"%s\", got %s", what, status, got ? got : "none");
     /* payload_sha256 is the SHA-256 of the package as the school published it */
     if ((got = json_string_value(json_object_get(s, "payload_sha256"))) == NULL || strcmp(got, sha) != 0)
-        fail_msg("%s: expected \"payload_sha256\": \"%s\" (SHA-256 of batch/%s.json), got %s", what, sha, e->stem,
-                 got ? got : "none");
+        fail_msg("%s: expected \"payload_sha256\": \"%s\" (SHA-256 of batch/%s.json), got %s", what, sha,
+                 e->stem, got ? got : "none");
     const char *url = harness_printf("http://127.0.0.1:%d", port);
     if ((got = json_string_value(json_object_get(s, "portal"))) == NULL || strcmp(got, url) != 0)
         fail_msg("%s: expected \"portal\": \"%s\", got %s", what, url, got ? got : "none");
@@ -321,7 +324,8 @@ static void expect_statement(ctx_t *c, int port, json_t *s, const harness_code_t
     {
         if (json_object_size(ch) != 3 || !json_is_string(json_object_get(ch, "check")) ||
             !json_is_true(json_object_get(ch, "ok")) || json_object_get(ch, "role") == NULL)
-            fail_msg("%s: expected each check to be {check, role, ok: true} and nothing else (no detail); check %zu is "
+            fail_msg("%s: expected each check to be {check, role, ok: true} and nothing else (no detail); "
+                     "check %zu is "
                      "not",
                      what, i);
     }
@@ -351,7 +355,8 @@ static void test_receipt_of_a_valid_or_recalled_record_verifies_offline_and_name
         EXPECT_STATUS(r, 200);
         expect_header(r, "content-type", "application/pkcs7-mime");
         expect_header(r, "content-type", "smime-type=signed-data");
-        expect_header(r, "content-disposition", harness_printf("attachment; filename=\"hocba-receipt-%s.p7m\"", e->code));
+        expect_header(r, "content-disposition",
+                      harness_printf("attachment; filename=\"hocba-receipt-%s.p7m\"", e->code));
         expect_header(r, "cache-control", "no-store");
         expect_header(r, "x-robots-tag", "noindex");
         json_t *s = verify_receipt(c, (const unsigned char *)r->body, r->body_len, r->what);
@@ -370,7 +375,8 @@ static void test_receipt_is_made_per_request_and_answers_head(void **state)
     EXPECT(h, h->body_len == 0, "expected no body for HEAD, got %zu bytes", h->body_len);
     expect_header(h, "content-type", "application/pkcs7-mime");
     /* a lower-case spelling is taken as the code, without a redirect */
-    resp_t *r = get(c->port, harness_printf("/api/v1/transcripts/%.4s-%s/receipt", c->valid->code, c->valid->code + 4));
+    resp_t *r = get(
+        c->port, harness_printf("/api/v1/transcripts/%.4s-%s/receipt", c->valid->code, c->valid->code + 4));
     EXPECT_STATUS(r, 200);
 }
 
@@ -456,7 +462,8 @@ static void test_receipt_page_shows_the_signed_statement_its_qr_and_the_receipt_
     json_decref(s);
     /* the record's page links to it */
     r = get(c->port, harness_printf("/v/%s", c->valid->code));
-    EXPECT(r, has(r, harness_printf("href=\"/v/%s/receipt\"", c->valid->code)), "expected the page to link its receipt");
+    EXPECT(r, has(r, harness_printf("href=\"/v/%s/receipt\"", c->valid->code)),
+           "expected the page to link its receipt");
 }
 
 static void test_receipt_chain_is_the_receipt_certificates_pem(void **state)
@@ -468,8 +475,9 @@ static void test_receipt_chain_is_the_receipt_certificates_pem(void **state)
     EXPECT_STATUS(r, 200);
     expect_header(r, "content-type", "application/pem-certificate-chain");
     EXPECT(r, pem != NULL && r->body_len == n && memcmp(r->body, pem, n) == 0,
-           "expected /static/receipt-chain.pem to hold the certificates of --receipt-cert (%zu bytes), got %zu bytes", n,
-           r->body_len);
+           "expected /static/receipt-chain.pem to hold the certificates of --receipt-cert (%zu bytes), got "
+           "%zu bytes",
+           n, r->body_len);
 }
 
 /* Without --receipt-cert/--receipt-key: no receipt, no chain, no link. */
@@ -506,11 +514,13 @@ static void test_bad_receipt_key_or_certificate_stops_the_portal_with_exit_2(voi
                                   {"--receipt-cert", cert, NULL, NULL},
                                   {"--receipt-cert", root, "--receipt-key", key}};
         const char *listen = harness_printf("127.0.0.1:%d", harness_free_port());
-        const char *argv[] = {c->portal_bin, "--db",        c->db, "--listen", listen, args[i][0], args[i][1],
-                              args[i][2],    args[i][3],    NULL};
+        const char *argv[] = {c->portal_bin, "--db",     c->db,      "--listen", listen,
+                              args[i][0],    args[i][1], args[i][2], args[i][3], NULL};
         harness_run_t *r = run(argv);
-        HARNESS_CHECK_RUN(r->status == 2 && strstr(r->err, T[i].want) != NULL && strchr(r->err, '\n') == r->err + strlen(r->err) - 1,
-                          r, "case %zu: expected exit 2 and one line saying \"%s\", got %s", i, T[i].want, harness_ending(r));
+        HARNESS_CHECK_RUN(r->status == 2 && strstr(r->err, T[i].want) != NULL &&
+                              strchr(r->err, '\n') == r->err + strlen(r->err) - 1,
+                          r, "case %zu: expected exit 2 and one line saying \"%s\", got %s", i, T[i].want,
+                          harness_ending(r));
     }
 }
 
@@ -523,8 +533,8 @@ static void test_receipts_are_rate_limited_like_lookups(void **state)
     const char *listen = harness_printf("127.0.0.1:%d", port);
     const char *cert = harness_printf("%s/receipt/receipt.pem", c->demo);
     const char *key = harness_printf("%s/receipt/receipt.key", c->demo);
-    const char *argv[] = {c->portal_bin, "--db", c->db, "--listen", listen, "--rate-limit", "3",
-                          "--receipt-cert", cert, "--receipt-key", key, NULL};
+    const char *argv[] = {c->portal_bin, "--db",           c->db, "--listen",      listen, "--rate-limit",
+                          "3",           "--receipt-cert", cert,  "--receipt-key", key,    NULL};
     const char *err = harness_printf("%s/portal-rl.err", c->tmp);
     pid_t pid = harness_start_bg(argv, err, 0);
     long t0 = harness_now_ms();
@@ -544,8 +554,397 @@ static void test_receipts_are_rate_limited_like_lookups(void **state)
     const char *retry = hdr(r, "retry-after");
     int st_page = get(port, harness_printf("/v/%s/receipt", c->valid->code))->status;
     harness_kill(pid);
-    EXPECT(r, st == 429 && retry != NULL, "expected the 4th receipt within the minute to be 429 with Retry-After, got %d", st);
+    EXPECT(r, st == 429 && retry != NULL,
+           "expected the 4th receipt within the minute to be 429 with Retry-After, got %d", st);
     EXPECT(r, st_page == 429, "expected the receipt page to be 429 too, got %d", st_page);
+}
+
+/* ---- tests: the file check ------------------------------------------------------------------------ */
+
+#define BOUNDARY "----hocbaTestBoundary7MA4YWxk"
+
+/* A multipart/form-data body of the given parts ("name", bytes), as a browser writes it. */
+static char *form(size_t *len, const char *n1, const void *p1, size_t l1, const char *n2, const void *p2,
+                  size_t l2)
+{
+    char *out = NULL;
+    size_t cap = 0;
+    *len = 0;
+    const char *names[2] = {n1, n2};
+    const void *parts[2] = {p1, p2};
+    size_t lens[2] = {l1, l2};
+    for (int i = 0; i < 2 && names[i] != NULL; i++) {
+        const char *h = harness_printf("--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"; "
+                                       "filename=\"T.%s\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                                       names[i], i == 0 ? "json" : "p7s");
+        harness_append(&out, len, &cap, h, strlen(h));
+        harness_append(&out, len, &cap, parts[i], lens[i]);
+        harness_append(&out, len, &cap, "\r\n", 2);
+    }
+    harness_append(&out, len, &cap, "--" BOUNDARY "--\r\n", strlen("--" BOUNDARY "--\r\n"));
+    return harness_keep(out);
+}
+
+static const char *const FORM_TYPE = "Content-Type: multipart/form-data; boundary=" BOUNDARY "\r\n";
+
+/* POST a payload and a signature to the API (api 1) or the page (api 0). */
+static resp_t *check_files(int port, int api, const void *pl, size_t pllen, const void *sig, size_t siglen)
+{
+    size_t len;
+    char *body = form(&len, "payload", pl, pllen, "signature", sig, siglen);
+    return http(port, "POST", api ? "/api/v1/packages/verify" : "/check?lang=en", FORM_TYPE, body, len);
+}
+
+typedef struct {
+    char *json, *p7s;
+    size_t jlen, plen;
+    const char *school, *names[3]; /* what the answer must never show: the school's and signers' names */
+} pkg_t;
+
+/* The label (keys/LABEL.pem) of the certificate with this SHA-256, from keys/index.txt. */
+static const char *key_label(ctx_t *c, const char *sha)
+{
+    char *index = harness_read_file(harness_printf("%s/keys/index.txt", c->demo), NULL);
+    const char *p = index ? strstr(index, sha) : NULL;
+    if (p == NULL)
+        fail_msg("keys/index.txt has no certificate %s", sha);
+    while (p > index && p[-1] != '\n')
+        p--;
+    return harness_strndup(p, strcspn(p, ".")); /* "LABEL.pem\t..." */
+}
+
+/* The valid demo package, edited by edit (NULL: as published) and signed again, with the stock
+ * openssl commands, by the three certificates it declares. */
+static pkg_t *package(ctx_t *c, void (*edit)(ctx_t *, json_t *), const char *stem)
+{
+    pkg_t *k = harness_malloc(sizeof *k);
+    memset(k, 0, sizeof *k);
+    const char *src = harness_printf("%s/batch/%s", c->demo, c->valid->stem);
+    size_t n;
+    char *text = harness_read_file(harness_printf("%s.json", src), &n);
+    json_t *j = json_loadb(text, n, 0, NULL);
+    k->school =
+        harness_printf("%s", json_string_value(json_object_get(json_object_get(j, "school"), "name")));
+    json_t *signers = json_object_get(j, "signers");
+    for (size_t i = 0; i < 3; i++)
+        k->names[i] =
+            harness_printf("%s", json_string_value(json_object_get(json_array_get(signers, i), "name")));
+    if (edit == NULL) {
+        k->json = text, k->jlen = n;
+        k->p7s = harness_read_file(harness_printf("%s.p7s", src), &k->plen);
+        json_decref(j);
+        return k;
+    }
+    edit(c, j);
+    char *out = json_dumps(j, JSON_INDENT(2));
+    const char *path = harness_printf("%s/%s", c->tmp, stem);
+    write_file(harness_printf("%s.json", path), out, strlen(out));
+    free(out);
+    for (size_t i = 0; i < 3; i++) {
+        const char *label = key_label(
+            c, json_string_value(json_object_get(json_array_get(signers, i), "certificate_sha256")));
+        const char *pem = harness_printf("%s/keys/%s.pem", c->demo, label),
+                   *key = harness_printf("%s/keys/%s.key", c->demo, label);
+        const char *sign[] = {"openssl",   "cms",
+                              "-sign",     "-binary",
+                              "-md",       "sha256",
+                              "-in",       harness_printf("%s.json", path),
+                              "-signer",   pem,
+                              "-inkey",    key,
+                              "-certfile", harness_printf("%s/trust/intermediates.pem", c->demo),
+                              "-outform",  "DER",
+                              "-out",      harness_printf("%s.p7s", path),
+                              NULL};
+        const char *resign[] = {"openssl",  "cms",
+                                "-resign",  "-binary",
+                                "-inform",  "DER",
+                                "-in",      harness_printf("%s.p7s", path),
+                                "-content", harness_printf("%s.json", path),
+                                "-signer",  pem,
+                                "-inkey",   key,
+                                "-md",      "sha256",
+                                "-outform", "DER",
+                                "-out",     harness_printf("%s.p7s", path),
+                                NULL};
+        harness_run_t *r = run(i == 0 ? sign : resign);
+        HARNESS_EXPECT_EXIT(r, 0);
+    }
+    json_decref(j);
+    k->json = harness_read_file(harness_printf("%s.json", path), &k->jlen);
+    k->p7s = harness_read_file(harness_printf("%s.p7s", path), &k->plen);
+    return k;
+}
+
+/* Another school's name in place of its own: the registry binds the name people read (check school_name). */
+static void foreign_name(ctx_t *c, json_t *j)
+{
+    size_t n;
+    char *text = harness_read_file(harness_printf("%s/schools.json", c->demo), &n);
+    json_t *reg = json_loadb(text, n, 0, NULL), *e;
+    const char *own = json_string_value(json_object_get(json_object_get(j, "school"), "code"));
+    size_t i;
+    json_array_foreach(json_object_get(reg, "schools"), i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "code")), own) != 0) {
+            json_object_set(json_object_get(j, "school"), "name", json_object_get(e, "name"));
+            break;
+        }
+    }
+    json_decref(reg);
+}
+
+/* A transcript the school signed and never published: a document_id of its own. */
+static void never_published(ctx_t *c, json_t *j)
+{
+    (void)c;
+    json_object_set_new(j, "document_id", json_string("HB-TEST-NEVER-PUBLISHED-1"));
+}
+
+/* The same document_id as a published one, with other content. */
+static void other_content(ctx_t *c, json_t *j)
+{
+    (void)c;
+    json_object_set_new(j, "remarks", json_string("Ghi chú khác với bản đã phát hành."));
+}
+
+/* What the answer must never hold: the school's name, a signer's name (the certificates' CN are the
+ * same names in the demo), the foreign name. */
+static void expect_no_names(const resp_t *r, const pkg_t *k, const char *foreign)
+{
+    EXPECT(r, !has(r, k->school), "expected no school name in %s", r->what);
+    for (int i = 0; i < 3; i++)
+        EXPECT(r, !has(r, k->names[i]), "expected no signer name (\"%s\") in %s", k->names[i], r->what);
+    if (foreign != NULL)
+        EXPECT(r, !has(r, foreign), "expected no school name (\"%s\") in %s", foreign, r->what);
+}
+
+/* {"status", "checks": [...], "published", "record"} as static/openapi.json's PackageVerdict says. */
+static json_t *verdict_of(const resp_t *r, const char *status, const char *published)
+{
+    EXPECT_STATUS(r, 200);
+    expect_header(r, "content-type", "application/json");
+    expect_header(r, "cache-control", "no-store");
+    json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
+    const char *s = json_string_value(json_object_get(j, "status"));
+    const char *p = json_string_value(json_object_get(j, "published"));
+    EXPECT(r, s && strcmp(s, status) == 0, "expected \"status\": \"%s\" from %s, got %s", status, r->what,
+           s ? s : "none");
+    EXPECT(r, p && strcmp(p, published) == 0, "expected \"published\": \"%s\" from %s, got %s", published,
+           r->what, p ? p : "none");
+    return j;
+}
+
+/* The check's item with this name that fails, or NULL. */
+static json_t *failed(json_t *j, const char *check)
+{
+    json_t *ch;
+    size_t i;
+    json_array_foreach(json_object_get(j, "checks"), i, ch)
+    {
+        if (strcmp(json_string_value(json_object_get(ch, "check")), check) == 0 &&
+            json_is_false(json_object_get(ch, "ok")))
+            return ch;
+    }
+    return NULL;
+}
+
+static void test_check_of_published_files_names_the_record_and_links_it(void **state)
+{
+    ctx_t *c = *state;
+    pkg_t *k = package(c, NULL, NULL);
+    resp_t *r = check_files(c->port, 1, k->json, k->jlen, k->p7s, k->plen);
+    json_t *j = verdict_of(r, "valid", "published");
+    json_t *rec = json_object_get(j, "record");
+    const char *code = json_string_value(json_object_get(rec, "code"));
+    const char *st = json_string_value(json_object_get(rec, "status"));
+    const char *url = json_string_value(json_object_get(rec, "url"));
+    EXPECT(r, code && strcmp(code, c->valid->code) == 0, "expected record.code %s, got %s", c->valid->code,
+           code ? code : "none");
+    EXPECT(r, st && strcmp(st, "valid") == 0, "expected record.status valid, got %s", st ? st : "none");
+    EXPECT(r, url && strcmp(url, harness_printf("http://127.0.0.1:%d/v/%s", c->port, c->valid->code)) == 0,
+           "expected record.url to be the record's page, got %s", url ? url : "none");
+    EXPECT(r, failed(j, "school_name") == NULL, "expected school_name to hold");
+    json_decref(j);
+    expect_no_names(r, k, NULL);
+    r = check_files(c->port, 0, k->json, k->jlen, k->p7s, k->plen);
+    EXPECT_STATUS(r, 200);
+    expect_header(r, "content-type", "text/html");
+    EXPECT(r, has(r, harness_printf("href=\"/v/%s?lang&#61;en\"", c->valid->code)),
+           "expected a link to the record's page");
+    expect_no_names(r, k, NULL);
+}
+
+/* What each kind of package answers: table-driven, the API and the page alike. */
+static void test_check_tells_altered_foreign_unpublished_and_differing_files_apart(void **state)
+{
+    ctx_t *c = *state;
+    pkg_t *good = package(c, NULL, NULL);
+    pkg_t *foreign = package(c, foreign_name, "foreign");
+    pkg_t *never = package(c, never_published, "never");
+    pkg_t *other = package(c, other_content, "other");
+    /* one byte of the published payload changed: its signatures no longer cover it */
+    pkg_t altered = *good;
+    altered.json = harness_strndup(good->json, good->jlen);
+    char *at = strstr(altered.json, "\"class\"");
+    assert_non_null(at);
+    at[1] = 'C';
+    const char *foreign_school = NULL;
+    {
+        json_t *j = json_loadb(foreign->json, foreign->jlen, 0, NULL);
+        foreign_school =
+            harness_printf("%s", json_string_value(json_object_get(json_object_get(j, "school"), "name")));
+        json_decref(j);
+    }
+    const struct {
+        const char *what;
+        const pkg_t *k;
+        const char *status, *published, *fails;
+    } T[] = {
+        {"altered by a byte", &altered, "invalid", "not_published", "integrity"},
+        {"another school's name", foreign, "invalid", "differs", "school_name"},
+        {"signed, never published", never, "valid", "not_published", NULL},
+        {"its document_id published with other content", other, "valid", "differs", NULL},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+        resp_t *r = check_files(c->port, 1, T[i].k->json, T[i].k->jlen, T[i].k->p7s, T[i].k->plen);
+        json_t *j = verdict_of(r, T[i].status, T[i].published);
+        EXPECT(r, json_is_null(json_object_get(j, "record")), "%s: expected \"record\": null", T[i].what);
+        if (T[i].fails != NULL)
+            EXPECT(r, failed(j, T[i].fails) != NULL, "%s: expected the check %s to fail", T[i].what,
+                   T[i].fails);
+        json_decref(j);
+        expect_no_names(r, T[i].k, foreign_school);
+        resp_t *pg = check_files(c->port, 0, T[i].k->json, T[i].k->jlen, T[i].k->p7s, T[i].k->plen);
+        EXPECT_STATUS(pg, 200);
+        expect_no_names(pg, T[i].k, foreign_school);
+    }
+}
+
+static void test_check_of_garbage_is_invalid_and_says_nothing_of_publication(void **state)
+{
+    ctx_t *c = *state;
+    static const struct {
+        const char *what, *payload, *signature;
+    } T[] = {
+        {"text", "hello", "world"},
+        {"JSON that is no transcript", "{\"schema\": \"hocba.tieuhoc.v1\"}",
+         "-----BEGIN CMS-----\nAAAA\n-----END CMS-----\n"},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+        resp_t *r = check_files(c->port, 1, T[i].payload, strlen(T[i].payload), T[i].signature,
+                                strlen(T[i].signature));
+        json_t *j = verdict_of(r, "invalid", "not_published");
+        EXPECT(r, failed(j, "signature") != NULL && failed(j, "school_name") != NULL,
+               "%s: expected signature and school_name to fail", T[i].what);
+        json_decref(j);
+    }
+}
+
+/* Each part at most 64 KiB (413 too_large); over the server's limit the HTTP layer refuses it. */
+static void test_check_refuses_a_part_over_64_kib_with_413(void **state)
+{
+    ctx_t *c = *state;
+    size_t big = 64 * 1024 + 1;
+    char *p = harness_malloc(big);
+    memset(p, 'a', big);
+    resp_t *r = check_files(c->port, 1, p, big, "sig", 3);
+    json_decref(expect_problem(r, 413, "too_large"));
+    r = check_files(c->port, 0, "{}", 2, p, big);
+    EXPECT_STATUS(r, 413);
+    EXPECT(r, has(r, "enctype=\"multipart/form-data\"") && has(r, "field-error"),
+           "expected the form again with the message");
+    /* two parts of 64 KiB fit the server's limit; three do not */
+    size_t huge = 3 * 64 * 1024;
+    char *q = harness_malloc(huge);
+    memset(q, 'b', huge);
+    r = check_files(c->port, 1, q, huge, "sig", 3);
+    json_decref(expect_problem(r, 413, "too_large"));
+}
+
+/* A malformed multipart body is a clear 400 problem; the page shows the form again with the message. */
+static void test_check_refuses_malformed_multipart_with_400(void **state)
+{
+    ctx_t *c = *state;
+    static const struct {
+        const char *what, *type, *body;
+        int status;
+        const char *error;
+    } T[] = {
+        {"no boundary", "multipart/form-data", "x", 400, "bad_multipart"},
+        {"a preamble", "multipart/form-data; boundary=b",
+         "pre\r\n--b\r\nContent-Disposition: form-data; name=payload\r\n\r\nx\r\n--b--", 400,
+         "bad_multipart"},
+        {"no close delimiter", "multipart/form-data; boundary=b",
+         "--b\r\nContent-Disposition: form-data; name=payload\r\n\r\nx\r\n", 400, "bad_multipart"},
+        {"a part without a name", "multipart/form-data; boundary=b",
+         "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--", 400, "bad_multipart"},
+        {"the same part twice", "multipart/form-data; boundary=b",
+         "--b\r\nContent-Disposition: form-data; name=payload\r\n\r\nx\r\n--b\r\n"
+         "Content-Disposition: form-data; name=payload\r\n\r\ny\r\n--b--",
+         400, "bad_multipart"},
+        {"no signature part", "multipart/form-data; boundary=b",
+         "--b\r\nContent-Disposition: form-data; name=payload\r\n\r\nx\r\n--b--", 400, "bad_multipart"},
+        {"a third part", "multipart/form-data; boundary=b",
+         "--b\r\nContent-Disposition: form-data; name=payload\r\n\r\nx\r\n--b\r\n"
+         "Content-Disposition: form-data; name=signature\r\n\r\ny\r\n--b\r\n"
+         "Content-Disposition: form-data; name=other\r\n\r\nz\r\n--b--",
+         400, "bad_multipart"},
+        {"JSON, not multipart", "application/json", "{}", 415, "unsupported_media_type"},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+        const char *h = harness_printf("Content-Type: %s\r\n", T[i].type);
+        resp_t *r = http(c->port, "POST", "/api/v1/packages/verify", h, T[i].body, strlen(T[i].body));
+        json_t *j = expect_problem(r, T[i].status, T[i].error);
+        EXPECT(r, json_string_length(json_object_get(j, "detail")) > 10,
+               "%s: expected a detail that says what is wrong", T[i].what);
+        json_decref(j);
+        if (T[i].status == 415)
+            expect_header(r, "accept-post", "multipart/form-data");
+        r = http(c->port, "POST", "/check", h, T[i].body, strlen(T[i].body));
+        EXPECT(r,
+               r->status == T[i].status && has(r, "enctype=\"multipart/form-data\"") && has(r, "check-error"),
+               "%s: expected the page %d with the form and the message", T[i].what, T[i].status);
+    }
+}
+
+static void test_check_form_works_without_javascript(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r = get(c->port, "/check");
+    EXPECT_STATUS(r, 200);
+    expect_header(r, "content-security-policy", "default-src 'none'");
+    EXPECT(r,
+           has(r, "method=\"post\"") && has(r, "enctype=\"multipart/form-data\"") &&
+               has(r, "name=\"payload\" type=\"file\"") && has(r, "name=\"signature\" type=\"file\"") &&
+               !has(r, "<script"),
+           "expected a plain form posting two files");
+    r = get(c->port, "/");
+    EXPECT(r, has(r, "href=\"/check\""), "expected the home page to link the file check");
+    r = http(c->port, "PUT", "/check", NULL, NULL, 0);
+    EXPECT_STATUS(r, 405);
+    expect_header(r, "allow", "GET, HEAD, POST");
+}
+
+/* A file check is a lookup: rate-limited like one. */
+static void test_check_is_rate_limited_like_lookups(void **state)
+{
+    ctx_t *c = *state;
+    int port = c->port2; /* --rate-limit 4, of which an earlier test spent one on a page */
+    resp_t *r = NULL;
+    int ok = 0;
+    for (int i = 0; i <= RATE_LIMIT; i++) {
+        r = check_files(port, 1, "x", 1, "y", 1);
+        if (r->status != 200)
+            break;
+        ok++;
+    }
+    EXPECT(r, ok >= RATE_LIMIT - 1 && ok < RATE_LIMIT,
+           "expected %d file checks to be answered, then 429; %d were", RATE_LIMIT - 1, ok);
+    json_decref(expect_problem(r, 429, "rate_limited"));
+    r = check_files(port, 0, "x", 1, "y", 1);
+    EXPECT_STATUS(r, 429);
+    /* the form itself costs nothing */
+    EXPECT_STATUS(get(port, "/check"), 200);
 }
 
 /* ---- group setup and teardown ------------------------------------------------------------------- */
@@ -613,7 +1012,8 @@ static int group_setup_steps(void *ctx)
         harness_bin(&c->demo_bin, "HOCBA_BIN", "hocba-demo"))
         return -1;
     harness_lsan_default();
-    const char *demo[] = {c->demo_bin, "--out", c->demo, "--students", DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
+    const char *demo[] = {c->demo_bin,   "--out",  c->demo,   "--students",
+                          DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
     if (setup_run(demo) || harness_load_codes(c->demo, SIZE_MAX, &c->codes, &c->ncodes))
         return -1;
     c->valid = first(c, "valid", ": transcript,");
@@ -688,6 +1088,13 @@ int main(void)
         cmocka_unit_test(test_without_a_receipt_key_receipts_are_404),
         cmocka_unit_test(test_bad_receipt_key_or_certificate_stops_the_portal_with_exit_2),
         cmocka_unit_test(test_receipts_are_rate_limited_like_lookups),
+        cmocka_unit_test(test_check_of_published_files_names_the_record_and_links_it),
+        cmocka_unit_test(test_check_tells_altered_foreign_unpublished_and_differing_files_apart),
+        cmocka_unit_test(test_check_of_garbage_is_invalid_and_says_nothing_of_publication),
+        cmocka_unit_test(test_check_refuses_a_part_over_64_kib_with_413),
+        cmocka_unit_test(test_check_refuses_malformed_multipart_with_400),
+        cmocka_unit_test(test_check_form_works_without_javascript),
+        cmocka_unit_test(test_check_is_rate_limited_like_lookups),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
