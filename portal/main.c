@@ -264,6 +264,7 @@ static const char *mime_of(const char *name)
     } T[] = {{".css", "text/css; charset=utf-8"}, {".json", "application/json"},
              {".svg", "image/svg+xml"},           {".png", "image/png"},
              {".ico", "image/x-icon"},            {".txt", "text/plain; charset=utf-8"},
+             {".pem", "application/pem-certificate-chain"},
              {".webmanifest", "application/manifest+json"}};
     size_t n = strlen(name);
     for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
@@ -311,6 +312,9 @@ static void load_statics(const char *dir, const char *prefix, int depth)
         f.type = type;
         if ((f.data = slurp(path, &f.len, 8 << 20)) == NULL)
             die("cannot read %s", path);
+        /* .pem: certificate chains (old receipt chains, docs/operations.md), never a key */
+        if (strcmp(type, "application/pem-certificate-chain") == 0 && memmem(f.data, f.len, "PRIVATE KEY", 11) != NULL)
+            die("%s holds a private key: the static directory is public", path);
         static_file_t *g = realloc(portal.statics, (portal.nstatics + 1) * sizeof *g);
         if (g == NULL)
             die("out of memory");

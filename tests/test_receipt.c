@@ -278,6 +278,8 @@ static const char *payload_sha256_of(ctx_t *c, const harness_code_t *e, char **t
     return sha256_hex(*text, *len);
 }
 
+static int start(ctx_t *c, int *port, pid_t *pid, const char *errfile, const char *const extra[]);
+
 /* ---- tests: receipts ------------------------------------------------------------------------------ */
 
 static const char *const STATEMENT_MEMBERS[] = {"receipt",     "code",   "status",        "checks",
@@ -522,6 +524,40 @@ static void test_bad_receipt_key_or_certificate_stops_the_portal_with_exit_2(voi
                           r, "case %zu: expected exit 2 and one line saying \"%s\", got %s", i, T[i].want,
                           harness_ending(r));
     }
+}
+
+/* Old chains (docs/operations.md: a rotated root stays published) are .pem files of the static
+ * directory; a private key there stops the portal. */
+static void test_old_receipt_chains_are_served_from_static_and_a_key_there_is_refused(void **state)
+{
+    ctx_t *c = *state;
+    const char *dir = harness_printf("%s/static", c->tmp), *old = harness_printf("%s/receipt-chains", dir);
+    const char *cp[] = {"cp", "-r", "static", dir, NULL};
+    HARNESS_EXPECT_EXIT(run(cp), 0);
+    const char *mk[] = {"mkdir", "-p", old, NULL};
+    HARNESS_EXPECT_EXIT(run(mk), 0);
+    const char *cp2[] = {"cp", harness_printf("%s/receipt/root.pem", c->demo),
+                         harness_printf("%s/2026.pem", old), NULL};
+    HARNESS_EXPECT_EXIT(run(cp2), 0);
+    int port;
+    pid_t pid;
+    const char *extra[] = {"--static", dir, NULL};
+    if (start(c, &port, &pid, harness_printf("%s/portal-static.err", c->tmp), extra) != 0)
+        fail_msg("the portal did not start with --static %s", dir);
+    resp_t *r = get(port, "/static/receipt-chains/2026.pem");
+    harness_kill(pid);
+    EXPECT_STATUS(r, 200);
+    expect_header(r, "content-type", "application/pem-certificate-chain");
+    const char *cp3[] = {"cp", harness_printf("%s/receipt/receipt.key", c->demo),
+                         harness_printf("%s/key.pem", old), NULL};
+    HARNESS_EXPECT_EXIT(run(cp3), 0);
+    const char *argv[] = {
+        c->portal_bin, "--db", c->db, "--listen", harness_printf("127.0.0.1:%d", harness_free_port()),
+        "--static",    dir,    NULL};
+    harness_run_t *rr = run(argv);
+    HARNESS_CHECK_RUN(rr->status == 2 && strstr(rr->err, "private key") != NULL, rr,
+                      "expected exit 2 naming the private key in the static directory, got %s",
+                      harness_ending(rr));
 }
 
 /* A receipt is a lookup: charged like one (a found code 1, an unknown one more). */
@@ -1087,6 +1123,7 @@ int main(void)
         cmocka_unit_test(test_receipt_chain_is_the_receipt_certificates_pem),
         cmocka_unit_test(test_without_a_receipt_key_receipts_are_404),
         cmocka_unit_test(test_bad_receipt_key_or_certificate_stops_the_portal_with_exit_2),
+        cmocka_unit_test(test_old_receipt_chains_are_served_from_static_and_a_key_there_is_refused),
         cmocka_unit_test(test_receipts_are_rate_limited_like_lookups),
         cmocka_unit_test(test_check_of_published_files_names_the_record_and_links_it),
         cmocka_unit_test(test_check_tells_altered_foreign_unpublished_and_differing_files_apart),
