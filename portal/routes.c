@@ -826,23 +826,33 @@ static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
     return 0;
 }
 
+/* The code of an API path's segment (any valid spelling): 0, or -1 once the request was answered
+ * (400 malformed_code, charged as a miss, or 429). */
+static int api_code(rq_t *r, str_t seg, char code[CODE_LEN + 1])
+{
+    char msg[512];
+    code_error_t e;
+    if (seg.len <= 64 && code_parse(seg, code, &e) == CODE_OK)
+        return 0;
+    unsigned wait = limited(r);
+    if (wait) {
+        too_many(r, wait, 1);
+        return -1;
+    }
+    charge(r, MISS_COST);
+    if (seg.len > 64) {
+        e.err = CODE_ELENGTH;
+        e.count = seg.len;
+    }
+    code_error_text(&e, lang_name(r), msg, sizeof msg);
+    problem(r, 400, "malformed_code", msg);
+    return -1;
+}
+
 static int on_api_transcript(rq_t *r, str_t seg)
 {
-    char code[CODE_LEN + 1] = {0}, msg[512];
-    code_error_t e;
-    if (seg.len > 64 || code_parse(seg, code, &e) != CODE_OK) {
-        unsigned wait = limited(r);
-        if (wait)
-            return too_many(r, wait, 1);
-        charge(r, MISS_COST);
-        if (seg.len > 64) {
-            e.err = CODE_ELENGTH;
-            e.count = seg.len;
-        }
-        code_error_text(&e, lang_name(r), msg, sizeof msg);
-        return problem(r, 400, "malformed_code", msg);
-    }
-    return on_answer(r, code, ANSWER_API);
+    char code[CODE_LEN + 1] = {0};
+    return api_code(r, seg, code) != 0 ? 0 : on_answer(r, code, ANSWER_API);
 }
 
 static int on_api_verify(rq_t *r)
@@ -997,23 +1007,10 @@ static int on_receipt(rq_t *r, const char code[CODE_LEN], int api)
 
 static int on_api_receipt(rq_t *r, str_t seg)
 {
-    char code[CODE_LEN + 1] = {0}, msg[512];
-    code_error_t e;
+    char code[CODE_LEN + 1] = {0};
     if (portal.receipts == NULL)
         return problem(r, 404, "not_found", tr(r, "error.404.message"));
-    if (seg.len > 64 || code_parse(seg, code, &e) != CODE_OK) {
-        unsigned wait = limited(r);
-        if (wait)
-            return too_many(r, wait, 1);
-        charge(r, MISS_COST);
-        if (seg.len > 64) {
-            e.err = CODE_ELENGTH;
-            e.count = seg.len;
-        }
-        code_error_text(&e, lang_name(r), msg, sizeof msg);
-        return problem(r, 400, "malformed_code", msg);
-    }
-    return on_receipt(r, code, 1);
+    return api_code(r, seg, code) != 0 ? 0 : on_receipt(r, code, 1);
 }
 
 /* ---- the file check (lookup/filecheck.h) ------------------------------------------------- */
