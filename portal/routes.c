@@ -483,6 +483,20 @@ static int problem(rq_t *r, int status, const char *error, const char *detail)
     return 0;
 }
 
+/* A 200 API answer of the JSON o (its reference is taken; NULL when it could not be made), or
+ * 503 when it cannot be written. */
+static int respond_json(rq_t *r, json_t *o)
+{
+    size_t len = 0;
+    char *s = o != NULL ? dump_json(o, &len) : NULL;
+    json_decref(o);
+    if (s == NULL)
+        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
+    respond(r, 200, "application/json", s, len, F_PRIVATE);
+    free(s);
+    return 0;
+}
+
 static int too_many(rq_t *r, unsigned wait, int api)
 {
     char secs[16];
@@ -933,15 +947,7 @@ static int on_api_verify(rq_t *r)
         json_decref(results);
         return problem(r, 503, "unavailable", tr(r, "error.503.message"));
     }
-    json_t *o = json_pack("{s:o}", "results", results);
-    size_t len = 0;
-    char *s = dump_json(o, &len);
-    json_decref(o);
-    if (s == NULL)
-        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
-    respond(r, 200, "application/json", s, len, F_PRIVATE);
-    free(s);
-    return 0;
+    return respond_json(r, json_pack("{s:o}", "results", results));
 }
 
 /* ---- receipts (lookup/receipt.h) ------------------------------------------------------- */
@@ -1112,16 +1118,7 @@ static int on_check(rq_t *r, int api)
         const char *why = tr(r, rc == FILECHECK_EUNJUDGED ? "error.503.revocation_file" : "error.503.message");
         return api ? problem(r, 503, "unavailable", why) : error_page(r, 503, why, NULL);
     }
-    if (!api)
-        return check_page(r, 200, NULL, o);
-    size_t len = 0;
-    char *s = dump_json(o, &len);
-    json_decref(o);
-    if (s == NULL)
-        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
-    respond(r, 200, "application/json", s, len, F_PRIVATE);
-    free(s);
-    return 0;
+    return api ? respond_json(r, o) : check_page(r, 200, NULL, o);
 }
 
 static int on_static(rq_t *r, str_t name)
