@@ -86,6 +86,10 @@ $(ASAN)/tests/test_cache: $(ASAN)/tests/test_cache.o $(ASAN)/portal/cache.o
 $(ASAN)/tests/test_framing: $(ASAN)/tests/test_framing.o $(ASAN)/portal/framing.o
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka
 
+# and the multipart reader (portal/multipart.h), with the media-type reader it uses
+$(ASAN)/tests/test_multipart: $(ASAN)/tests/test_multipart.o $(ASAN)/portal/multipart.o $(ASAN)/portal/match.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -ljansson -lcmocka
+
 # `make test` first installs what the tests need (tools/setup.sh: Debian
 # packages only, and only the missing ones), then builds and runs them.
 test:

@@ -3,6 +3,7 @@
 
 #include "ber.h"
 #include "utf8.h"
+#include "vnfold.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -765,6 +766,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
     int rc = 0;
 
     pthread_once(&md_once, fetch_mds);
+    memset(dg.dlen, 0, sizeof dg.dlen);
     /* Only the counts: items and signers are written whole as they are added
      * (a verdict is 40 KB; clearing it all cost more than a hash). */
     v->nitems = v->nsigners = 0;
@@ -772,7 +774,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
     v->unjudged = 0;
     v->unjudged_ca[0] = '\0';
     if (shared != NULL)
-        shared->ncerts = 0;
+        shared->ncerts = 0, shared->has_digest = 0;
     if (sd == NULL)
         return -1;
     if (cmslen >= 11 && memcmp(cms, "-----BEGIN ", 11) == 0) {
@@ -816,7 +818,6 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
             memcpy(shared->cert_sha256[i], extra[i].sha256, 32);
         shared->ncerts = sd->ncerts;
     }
-    memset(dg.dlen, 0, sizeof dg.dlen);
     dg.payload = payload;
     dg.len = plen;
     if (shared != NULL && shared->payload_sha256 != NULL) {
@@ -887,6 +888,8 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
                  p->school_code);
     }
 done:
+    if (shared != NULL && (shared->has_digest = dg.dlen[CMS_MD_SHA256] == 32) != 0)
+        memcpy(shared->digest, dg.d[CMS_MD_SHA256], 32);
     for (size_t k = 0; k < CMS_MAX_SIGNERS; k++)
         free(attrs_der[k]);
     free(der);
@@ -901,6 +904,27 @@ int verify_principal_cert(const verdict_t *v, unsigned char out[32])
         return -1;
     memcpy(out, v->signers[i].cert_sha256, 32);
     return 0;
+}
+
+int verify_school_name(const trust_t *trust, const payload_t *p, verify_school_name_t *out)
+{
+    json_t *school = json_object_get(p->root, "school");
+    memset(out, 0, sizeof *out);
+    out->name = json_string_value(json_object_get(school, "name"));
+    out->province = json_string_value(json_object_get(school, "province"));
+    if (trust_school_name(trust, p->school_code, p->issued_on, &out->reg_name, &out->reg_province, &out->until) !=
+        0)
+        return -1;
+    out->registered = 1;
+    int same_name = vnfold_equal(str_c(out->name), str_c(out->reg_name));
+    int same_prov = vnfold_equal(str_c(out->province), str_c(out->reg_province));
+    if (same_name < 0 || same_prov < 0) {
+        out->error = same_name == VNFOLD_ENOMEM || same_prov == VNFOLD_ENOMEM ? VNFOLD_ENOMEM : VNFOLD_EUTF8;
+        return -1;
+    }
+    out->name_ok = same_name;
+    out->province_ok = same_prov;
+    return same_name && same_prov ? 0 : -1;
 }
 
 void verify_reason(const verdict_t *v, char *buf, size_t n)

@@ -116,6 +116,9 @@ typedef struct {
                         * staff_registry); signatures are paired with declarations by certificate and nothing
                         * is verified, so the verdict says nothing of checks 1-5 (hocba-publish schools
                         * compares two registries with it) */
+    int has_digest;                      /* out: 1 when digest holds the payload's SHA-256 (given, or computed
+                                          * for a check: always once integrity was checked or code given) */
+    unsigned char digest[32];            /* out: see has_digest */
     size_t ncerts;                       /* out: certificates in the .p7s, 0 when it is unreadable */
     unsigned char cert_sha256[CMS_MAX_CERTS][32]; /* out: the SHA-256 of each certificate's DER, in the
                                                      .p7s's order (a PEM .p7s is decoded first) */
@@ -140,6 +143,25 @@ int verify_pem_to_der(const uint8_t *in, size_t len, uint8_t **der, size_t *derl
 /** The SHA-256 of the certificate that signed as `principal`, from a verdict.
  * @return 0 and fills out, or -1 if there is no signed principal. */
 int verify_principal_cert(const verdict_t *v, unsigned char out[32]);
+
+/** What the check school_name found (package-format.md §5): the publisher refuses a transcript whose
+ * school.name or school.province is not the registry's for its school.code, in force on its
+ * issued_on (former_names); the file check of http.md reports it as the check `school_name`. */
+typedef struct {
+    int registered;  /* the registry has an entry for school.code */
+    int name_ok;     /* school.name is the registry's, compared as one name however spelt (vnfold.h) */
+    int province_ok; /* the same for school.province */
+    int error;       /* 0, or VNFOLD_EUTF8 / VNFOLD_ENOMEM when the names could not be compared */
+    const char *name, *province;         /* the payload's (NUL-terminated, owned by the payload) */
+    const char *reg_name, *reg_province; /* the registry's in force on issued_on (owned by the trust store) */
+    const char *until;                   /* the `until` of the former name used, or NULL for the current one */
+} verify_school_name_t;
+
+/** The check school_name of a parsed transcript against a trust store's registry.
+ * @param p    a transcript (PAYLOAD_TRANSCRIPT)
+ * @param out  receives what was found; its strings live as long as p and trust
+ * @return 0 when name and province are the registry's, -1 otherwise (out says which). Thread-safe. */
+int verify_school_name(const trust_t *trust, const payload_t *p, verify_school_name_t *out);
 
 /** Join the failed items into one line "check (role): detail; ..." for a refusal. */
 void verify_reason(const verdict_t *v, char *buf, size_t n);

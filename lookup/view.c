@@ -146,6 +146,8 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
     index_doc_free(&doc);
     if (rc != 0)
         return VIEW_ENOMEM;
+    if ((v->has_payload_sha256 = shared.has_digest) != 0)
+        memcpy(v->payload_sha256, shared.digest, 32);
     if (!v->verdict->ok)
         return VIEW_OK;
     /* §6: revocation fails closed; only a record that would otherwise be
@@ -312,6 +314,16 @@ static void set_role_label(json_t *o, json_t *t, const char *role)
     }
     snprintf(text, sizeof text, "%s (%s)", label(t, "role.other", NULL), role);
     set_new(o, "role_label", json_string(text)); /* checked: the cut may fall inside a character */
+}
+
+const char *view_label(json_t *t, const char *prefix, const char *key)
+{
+    return label(t, prefix, key);
+}
+
+void view_role_label(json_t *o, json_t *t, const char *role)
+{
+    set_role_label(o, t, role);
 }
 
 static json_t *code_link(const char code[CODE_LEN], const char *lang_query)

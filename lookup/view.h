@@ -32,6 +32,8 @@ typedef struct {
     char code[CODE_LEN];
     int status;          /* enum view_status */
     int64_t published_at;
+    int has_payload_sha256;           /* 1 once the stored payload was hashed (every verified record) */
+    unsigned char payload_sha256[32]; /* the SHA-256 of the stored payload bytes (a receipt names it) */
     payload_t pl;        /* parsed payload; pl.root NULL if it no longer parses */
     verdict_t *verdict;  /* owned */
     int recalled;
@@ -71,6 +73,14 @@ json_t *view_public_transcript(const payload_t *pl);
  * @param public_url  ASCII (the portal refuses any other at start-up), no trailing slash
  * @return a new object, or NULL when memory runs out. */
 json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, const char *public_url);
+
+/** The catalog's text for prefix + key (e.g. "check." "integrity"), or key itself when the catalog
+ * has none. Borrowed from t. */
+const char *view_label(json_t *t, const char *prefix, const char *key);
+
+/** Set o's "role_label": a signer's role in the catalog t's words ("Other signer (ROLE)" for a role
+ * it does not know). */
+void view_role_label(json_t *o, json_t *t, const char *role);
 
 /** Format UTC seconds as dd/mm/yyyy (Vietnam time, UTC+7), NUL-terminated. */
 void view_format_date(int64_t t, char out[16]);

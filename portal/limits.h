@@ -21,9 +21,19 @@
 
 #include <h2o.h>
 
-/** The largest request body the server reads (h2o_globalconf_t.max_request_entity_size); routes
- * have their own, smaller ones (POST /api/v1/verify: 16 KiB). */
+/** The largest request body a route reads, but the file check's (POST /check, POST
+ * /api/v1/packages/verify); routes have their own, smaller ones (POST /api/v1/verify: 16 KiB). */
 #define LIMITS_MAX_BODY (64 * 1024)
+
+/** The largest part of the file check's multipart body (package-format.md §1: a payload is at most
+ * 64 KiB; a .p7s is a few KiB). */
+#define LIMITS_MAX_PART (64 * 1024)
+
+/** The largest request body the server reads (h2o_globalconf_t.max_request_entity_size): the file
+ * check's two parts and their multipart framing. libh2o 2.2.5 has one limit for the whole server (a
+ * per-path one came later), so this one is the server's and each route refuses more than its own
+ * (routes.c: LIMITS_MAX_BODY on every other route, with the connection closed as libh2o closes it). */
+#define LIMITS_MAX_REQUEST (2 * LIMITS_MAX_PART + 8 * 1024)
 
 /** Register, on host's fallback path, the filter that makes libh2o's own error answers the
  * portal's: 413 `too_large`, 400 `bad_framing` (HTTP/1: every 400 libh2o makes there is about

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lookup/jarena.h"
+#include "lookup/receipt.h"
 #include "portal/cache.h"
 #include "portal/limits.h"
 #include "portal/portal.h"
@@ -57,7 +58,8 @@ static void usage(void)
                     "                    [--metrics-listen HOST:PORT] [--rate-limit N] [--cache-entries N] "
                     "[--cache-mb N]\n"
                     "                    [--trusted-proxy IP]... [--access-log PATH|-] [--templates DIR] "
-                    "[--static DIR]\n");
+                    "[--static DIR]\n"
+                    "                    [--receipt-cert FILE --receipt-key FILE]\n");
     exit(2);
 }
 
@@ -262,6 +264,7 @@ static const char *mime_of(const char *name)
     } T[] = {{".css", "text/css; charset=utf-8"}, {".json", "application/json"},
              {".svg", "image/svg+xml"},           {".png", "image/png"},
              {".ico", "image/x-icon"},            {".txt", "text/plain; charset=utf-8"},
+             {".pem", "application/pem-certificate-chain"},
              {".webmanifest", "application/manifest+json"}};
     size_t n = strlen(name);
     for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
@@ -309,6 +312,9 @@ static void load_statics(const char *dir, const char *prefix, int depth)
         f.type = type;
         if ((f.data = slurp(path, &f.len, 8 << 20)) == NULL)
             die("cannot read %s", path);
+        /* .pem: certificate chains (old receipt chains, docs/operations.md), never a key */
+        if (strcmp(type, "application/pem-certificate-chain") == 0 && memmem(f.data, f.len, "PRIVATE KEY", 11) != NULL)
+            die("%s holds a private key: the static directory is public", path);
         static_file_t *g = realloc(portal.statics, (portal.nstatics + 1) * sizeof *g);
         if (g == NULL)
             die("out of memory");
@@ -316,6 +322,38 @@ static void load_statics(const char *dir, const char *prefix, int depth)
         portal.statics[portal.nstatics++] = f;
     }
     closedir(d);
+}
+
+/* --receipt-cert/--receipt-key: read once (a receipt then costs one signature), and the
+ * certificates served as /static/receipt-chain.pem, in place of any file of that name. */
+static void load_receipt_key(void)
+{
+    char why[RECEIPT_WHY_LEN];
+    if (portal.receipt_cert == NULL)
+        return;
+    if (receipt_signer_load(portal.receipt_cert, portal.receipt_key, (int64_t)time(NULL), &portal.receipts, why,
+                            sizeof why) != 0)
+        die("%s", why);
+    str_t pem = receipt_signer_chain_pem(portal.receipts);
+    static_file_t f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.name, sizeof f.name, "receipt-chain.pem");
+    f.type = "application/pem-certificate-chain"; /* RFC 8555 §9.1 */
+    f.len = pem.len;
+    if ((f.data = malloc(pem.len)) == NULL)
+        die("out of memory");
+    memcpy(f.data, pem.ptr, pem.len);
+    for (size_t i = 0; i < portal.nstatics; i++)
+        if (strcmp(portal.statics[i].name, f.name) == 0) {
+            free(portal.statics[i].data);
+            portal.statics[i] = f;
+            return;
+        }
+    static_file_t *g = realloc(portal.statics, (portal.nstatics + 1) * sizeof *g);
+    if (g == NULL)
+        die("out of memory");
+    portal.statics = g;
+    portal.statics[portal.nstatics++] = f;
 }
 
 static json_t *load_catalog(const char *dir, const char *lang)
@@ -499,6 +537,12 @@ static void parse_options(int argc, char **argv)
         } else if (strcmp(o, "--tls-key") == 0) {
             NEED_VALUE();
             portal.tls_key = val;
+        } else if (strcmp(o, "--receipt-cert") == 0) {
+            NEED_VALUE();
+            portal.receipt_cert = val;
+        } else if (strcmp(o, "--receipt-key") == 0) {
+            NEED_VALUE();
+            portal.receipt_key = val;
         } else if (strcmp(o, "--h2c") == 0) {
             portal.h2c = 1;
         } else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
@@ -512,6 +556,8 @@ static void parse_options(int argc, char **argv)
         die("--db PATH is required");
     if ((portal.tls_cert == NULL) != (portal.tls_key == NULL))
         die("--tls-cert and --tls-key go together");
+    if ((portal.receipt_cert == NULL) != (portal.receipt_key == NULL))
+        die("--receipt-cert and --receipt-key go together");
     if (portal.nlisten == 0)
         portal.listen[portal.nlisten++] = "127.0.0.1:8080";
     if (portal.threads < 1)
@@ -719,9 +765,10 @@ static void register_handlers(void)
 {
     h2o_config_init(&config);
     config.server_name = h2o_iovec_init(H2O_STRLIT("hocba"));
-    /* read no more of a body (the verify route answers 413 itself above 16
-     * KiB); libh2o's own 413 above it is made the portal's (limits.h) */
-    config.max_request_entity_size = LIMITS_MAX_BODY;
+    /* read no more of a body than the file check's two parts (every other
+     * route answers 413 itself above 64 KiB, the verify route above 16 KiB);
+     * libh2o's own 413 above it is made the portal's (limits.h) */
+    config.max_request_entity_size = LIMITS_MAX_REQUEST;
     config.http1.req_timeout = 10000;           /* ms; slow clients are cut off */
     config.http1.upgrade_to_http2 = portal.h2c; /* cleartext HTTP/2 off unless --h2c: docs/operations.md */
     config.http2.idle_timeout = 10000;
@@ -774,6 +821,7 @@ int main(int argc, char **argv)
         if (render_bind(portal.templates, "t", portal.catalog[i], &portal.pages[i]) != RENDER_OK)
             die("out of memory");
     load_statics(portal.static_dir, "", 0);
+    load_receipt_key();
     if (RAND_bytes(portal.log_key, sizeof portal.log_key) != 1 ||
         RAND_bytes(portal.cache_secret, sizeof portal.cache_secret) != 1)
         die("cannot get random bytes for the log and cache keys");
@@ -820,6 +868,7 @@ int main(int argc, char **argv)
     free(th);
     trust_release(trust_current);
     ratelimit_free(portal.limiter);
+    receipt_signer_free(portal.receipts);
     EVP_MAC_free(portal.key_mac);
     render_set_free(portal.templates);
     render_set_free(portal.pages[0]);

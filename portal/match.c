@@ -48,8 +48,28 @@ static void match_v(str_t rest, int upper, match_t *m)
         m->kind = MATCH_QR_SVG;
     else if (eq(m->sub, "/qr.png"))
         m->kind = MATCH_QR_PNG;
+    else if (eq(m->sub, "/receipt"))
+        m->kind = MATCH_RECEIPT;
     else
         m->kind = MATCH_NOT_FOUND;
+}
+
+/* /api/v1/transcripts/SEG or SEG/receipt: 1 when rest is one of them (m says which), else 0. */
+static int api_transcript(str_t rest, match_t *m)
+{
+    const char *slash = memchr(rest.ptr, '/', rest.len);
+    m->seg = str_n(rest.ptr, slash ? (size_t)(slash - rest.ptr) : rest.len);
+    if (slash == NULL) {
+        m->kind = MATCH_API_TRANSCRIPT;
+        return 1;
+    }
+    m->sub = str_n(slash, rest.len - m->seg.len);
+    if (eq(m->sub, "/receipt")) {
+        m->kind = MATCH_API_RECEIPT;
+        return 1;
+    }
+    m->seg = m->sub = str_n("", 0);
+    return 0;
 }
 
 void match_request(str_t target, match_t *m)
@@ -66,15 +86,18 @@ void match_request(str_t target, match_t *m)
         match_v(rest, 1, m);
     else if (eq(m->path, "/api/v1/verify"))
         m->kind = MATCH_API_VERIFY;
-    else if (starts(m->path, "/api/v1/transcripts/", &rest) && memchr(rest.ptr, '/', rest.len) == NULL) {
-        m->kind = MATCH_API_TRANSCRIPT;
-        m->seg = rest;
-    } else if (starts(m->path, "/api/", &rest))
+    else if (eq(m->path, "/api/v1/packages/verify"))
+        m->kind = MATCH_API_PACKAGE_VERIFY;
+    else if (starts(m->path, "/api/v1/transcripts/", &rest) && api_transcript(rest, m))
+        ;
+    else if (starts(m->path, "/api/", &rest))
         m->kind = MATCH_NOT_FOUND_API;
     else if (eq(m->path, "/"))
         m->kind = MATCH_HOME;
     else if (eq(m->path, "/lookup"))
         m->kind = MATCH_LOOKUP;
+    else if (eq(m->path, "/check"))
+        m->kind = MATCH_CHECK;
     else if (eq(m->path, "/healthz"))
         m->kind = MATCH_HEALTH;
     else if (eq(m->path, "/metrics"))
@@ -91,9 +114,13 @@ void match_request(str_t target, match_t *m)
 
 int match_method_allowed(const match_t *m, str_t method, const char **allow)
 {
-    if (m->kind == MATCH_API_VERIFY) {
+    if (m->kind == MATCH_API_VERIFY || m->kind == MATCH_API_PACKAGE_VERIFY) {
         *allow = "POST";
         return eq(method, "POST");
+    }
+    if (m->kind == MATCH_CHECK) {
+        *allow = "GET, HEAD, POST";
+        return eq(method, "GET") || eq(method, "HEAD") || eq(method, "POST");
     }
     *allow = "GET, HEAD";
     return eq(method, "GET") || eq(method, "HEAD");
@@ -169,16 +196,16 @@ static size_t param_value(str_t v, size_t i, char *out, size_t cap, size_t *len)
     return 0;
 }
 
-int match_json_media_type(str_t v)
+int match_media_type(str_t v, const char *type, const char *subtype, match_param_fn fn, void *arg)
 {
     /* media-type = type "/" subtype parameters, parameters = *( OWS ";" OWS [ parameter ] ) */
     size_t i = skip_ows(v, 0), t = i;
     i = skip_token(v, i);
-    if (!word_is(v, t, i, "application") || i >= v.len || v.ptr[i] != '/')
+    if (!word_is(v, t, i, type) || i >= v.len || v.ptr[i] != '/')
         return 0;
     t = ++i;
     i = skip_token(v, i);
-    if (!word_is(v, t, i, "json"))
+    if (!word_is(v, t, i, subtype))
         return 0;
     for (;;) {
         i = skip_ows(v, i);
@@ -193,13 +220,26 @@ int match_json_media_type(str_t v)
         i = skip_token(v, i);
         if (i == name || i == v.len || v.ptr[i] != '=')
             return 0;
-        int charset = word_is(v, name, i, "charset");
-        char value[8];
+        char value[MATCH_PARAM_MAX];
         size_t len;
-        i = param_value(v, i + 1, value, sizeof value, &len);
-        if (i == 0 || (charset && (len != 5 || !word_is(str_n(value, len), 0, len, "utf-8"))))
+        size_t end = param_value(v, i + 1, value, sizeof value, &len);
+        if (end == 0 || (fn != NULL && fn(arg, str_n(v.ptr + name, i - name),
+                                          str_n(value, len < sizeof value ? len : sizeof value), len) != 0))
             return 0;
+        i = end;
     }
+}
+
+/* JSON: a charset, if given, is utf-8 */
+static int json_param(void *arg, str_t name, str_t value, size_t len)
+{
+    (void)arg;
+    return word_is(name, 0, name.len, "charset") && (len != 5 || !word_is(value, 0, value.len, "utf-8"));
+}
+
+int match_json_media_type(str_t v)
+{
+    return match_media_type(v, "application", "json", json_param, NULL);
 }
 
 int match_verify_body(const str_t *type, str_t body, json_t **root, json_t **codes, match_refusal_t *why)

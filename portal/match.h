@@ -29,6 +29,11 @@ enum match_kind {
     MATCH_QR_PNG,       /* /v/SEG/qr.png */
     MATCH_API_TRANSCRIPT, /* seg: /api/v1/transcripts/SEG */
     MATCH_API_VERIFY,
+    MATCH_RECEIPT,        /* /v/SEG/receipt: the printable receipt */
+    MATCH_API_RECEIPT,    /* seg: /api/v1/transcripts/SEG/receipt, the signed receipt */
+    MATCH_CHECK,          /* /check: the file check's form (GET) and its answer (POST) */
+    MATCH_API_PACKAGE_VERIFY, /* /api/v1/packages/verify: the file check's API */
+    MATCH_KINDS               /* how many kinds there are */
 };
 
 typedef struct {
@@ -62,6 +67,23 @@ typedef struct {
                          * "too_many_codes" */
     const char *detail; /* the catalog key of its detail (templates/i18n/), e.g. "error.415.message" */
 } match_refusal_t;
+
+#define MATCH_PARAM_MAX 256 /* bytes of a media-type parameter's value kept for match_param_fn */
+
+/** Receives each parameter of a media type: its name as sent, its value (a quoted-string's text
+ * without its quotes and escapes; at most MATCH_PARAM_MAX bytes, in a buffer valid for the call) and
+ * the value's whole length (over MATCH_PARAM_MAX when it was cut).
+ * @return 0 to go on, anything else to refuse the media type. */
+typedef int (*match_param_fn)(void *arg, str_t name, str_t value, size_t len);
+
+/** Whether a Content-Type field value (RFC 9110 §8.3.1) is type/subtype (ASCII, compared without
+ * regard to case) with well-formed parameters (token or quoted-string values, empty ones allowed),
+ * each of which fn accepts.
+ * @param type     e.g. "application", lower case
+ * @param subtype  e.g. "json", lower case
+ * @param fn       NULL to accept any parameter
+ * @return 1 when it is, 0 otherwise. Thread-safe; allocates nothing. */
+int match_media_type(str_t value, const char *type, const char *subtype, match_param_fn fn, void *arg);
 
 /** Whether a Content-Type field value names JSON as the verify route reads it: application/json
  * (type and subtype in any case), with any parameters (RFC 9110 §8.3.1: token or quoted-string

@@ -68,6 +68,8 @@ typedef struct {
     atomic_int reopen_log; /* set by SIGHUP */
     const char *templates_dir;
     const char *static_dir;
+    const char *receipt_cert, *receipt_key; /* --receipt-cert, --receipt-key */
+    struct receipt_signer *receipts;         /* loaded from them at start; NULL: receipts answer 404 */
 
     render_set_t *templates;
     render_set_t *pages[2]; /* templates with the catalog of each language bound (render_bind) */
@@ -145,7 +147,7 @@ void ratelimit_charge(struct ratelimit *r, const struct sockaddr *sa, unsigned c
 
 /* metrics.c */
 enum { ROUTE_HOME, ROUTE_LOOKUP, ROUTE_PAGE, ROUTE_PRINT, ROUTE_QR, ROUTE_API, ROUTE_VERIFY, ROUTE_STATIC,
-       ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_COUNT };
+       ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_RECEIPT, ROUTE_CHECK, ROUTE_COUNT };
 void metrics_request(int route, int status, double seconds);
 void metrics_verdict(const char *status);
 void metrics_rate_limited(void);

@@ -7,15 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "lookup/code.h"
+#include "lookup/filecheck.h"
 #include "lookup/jarena.h"
 #include "lookup/qr.h"
+#include "lookup/receipt.h"
 #include "lookup/verify.h"
 #include "lookup/view.h"
 #include "portal/cache.h"
 #include "portal/framing.h"
 #include "portal/limits.h"
+#include "portal/multipart.h"
 #include "portal/portal.h"
 
 #include <openssl/evp.h>
@@ -72,6 +76,8 @@ static const char *reason_of(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 409:
+        return "Conflict";
     case 413:
         return "Payload Too Large";
     case 415:
@@ -477,6 +483,20 @@ static int problem(rq_t *r, int status, const char *error, const char *detail)
     return 0;
 }
 
+/* A 200 API answer of the JSON o (its reference is taken; NULL when it could not be made), or
+ * 503 when it cannot be written. */
+static int respond_json(rq_t *r, json_t *o)
+{
+    size_t len = 0;
+    char *s = o != NULL ? dump_json(o, &len) : NULL;
+    json_decref(o);
+    if (s == NULL)
+        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
+    respond(r, 200, "application/json", s, len, F_PRIVATE);
+    free(s);
+    return 0;
+}
+
 static int too_many(rq_t *r, unsigned wait, int api)
 {
     char secs[16];
@@ -524,8 +544,9 @@ static void end_read(worker_t *w)
 }
 
 /* Compute the view of a code: VIEW_OK, VIEW_ENOTFOUND, VIEW_EUNAVAILABLE or
- * VIEW_EUNJUDGED. */
-static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v)
+ * VIEW_EUNJUDGED. trust_version, when not NULL, receives the version of the
+ * trust inputs it was computed under. */
+static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v, uint64_t *trust_version)
 {
     int unavailable;
     memset(v, 0, sizeof *v);
@@ -533,6 +554,8 @@ static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v)
     if (txn == NULL)
         return VIEW_EUNAVAILABLE;
     trust_ref_t *t = portal_trust(r->w, txn, &unavailable);
+    if (t != NULL && trust_version != NULL)
+        *trust_version = t->version;
     int rc = t == NULL ? VIEW_EUNAVAILABLE : view_compute(r->w->env->ix, txn, t->trust, code, v);
     end_read(r->w);
     if (rc == VIEW_ENOMEM)
@@ -677,6 +700,11 @@ static const char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len, 
     if (c == NULL)
         return NULL;
     add_base(r, c); /* view_page_context sets none of add_base's keys */
+    if (portal.receipts != NULL && receipt_allowed(v)) {
+        char url[64];
+        snprintf(url, sizeof url, "/v/%.16s/receipt%s", v->code, lang_query(r));
+        json_object_set_new(c, "receipt_url", json_string(url));
+    }
     render_out_t *out = &r->w->page;
     render_out_reset(out);
     int rc = render(portal.pages[r->lang], kind == ANSWER_PRINT ? "print" : "transcript", c, out);
@@ -812,23 +840,33 @@ static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
     return 0;
 }
 
+/* The code of an API path's segment (any valid spelling): 0, or -1 once the request was answered
+ * (400 malformed_code, charged as a miss, or 429). */
+static int api_code(rq_t *r, str_t seg, char code[CODE_LEN + 1])
+{
+    char msg[512];
+    code_error_t e;
+    if (seg.len <= 64 && code_parse(seg, code, &e) == CODE_OK)
+        return 0;
+    unsigned wait = limited(r);
+    if (wait) {
+        too_many(r, wait, 1);
+        return -1;
+    }
+    charge(r, MISS_COST);
+    if (seg.len > 64) {
+        e.err = CODE_ELENGTH;
+        e.count = seg.len;
+    }
+    code_error_text(&e, lang_name(r), msg, sizeof msg);
+    problem(r, 400, "malformed_code", msg);
+    return -1;
+}
+
 static int on_api_transcript(rq_t *r, str_t seg)
 {
-    char code[CODE_LEN + 1] = {0}, msg[512];
-    code_error_t e;
-    if (seg.len > 64 || code_parse(seg, code, &e) != CODE_OK) {
-        unsigned wait = limited(r);
-        if (wait)
-            return too_many(r, wait, 1);
-        charge(r, MISS_COST);
-        if (seg.len > 64) {
-            e.err = CODE_ELENGTH;
-            e.count = seg.len;
-        }
-        code_error_text(&e, lang_name(r), msg, sizeof msg);
-        return problem(r, 400, "malformed_code", msg);
-    }
-    return on_answer(r, code, ANSWER_API);
+    char code[CODE_LEN + 1] = {0};
+    return api_code(r, seg, code) != 0 ? 0 : on_answer(r, code, ANSWER_API);
 }
 
 static int on_api_verify(rq_t *r)
@@ -872,7 +910,7 @@ static int on_api_verify(rq_t *r)
             charge(r, MISS_COST);
             res = json_pack("{s:O, s:s}", "code", c, "status", "malformed");
         } else {
-            int rc = lookup_view(r, code, &v);
+            int rc = lookup_view(r, code, &v, NULL);
             if (rc == VIEW_ENOTFOUND) {
                 charge(r, MISS_COST);
                 res = json_pack("{s:s, s:s}", "code", code, "status", "not_found");
@@ -909,15 +947,178 @@ static int on_api_verify(rq_t *r)
         json_decref(results);
         return problem(r, 503, "unavailable", tr(r, "error.503.message"));
     }
-    json_t *o = json_pack("{s:o}", "results", results);
-    size_t len = 0;
-    char *s = dump_json(o, &len);
-    json_decref(o);
-    if (s == NULL)
-        return problem(r, 503, "unavailable", tr(r, "error.503.message"));
-    respond(r, 200, "application/json", s, len, F_PRIVATE);
-    free(s);
+    return respond_json(r, json_pack("{s:o}", "results", results));
+}
+
+/* ---- receipts (lookup/receipt.h) ------------------------------------------------------- */
+
+/* /v/CODE/receipt (api 0) and /api/v1/transcripts/CODE/receipt (api 1): a lookup, charged as one,
+ * and one signature. Never cached: each is a statement about the moment of its request. */
+static int on_receipt(rq_t *r, const char code[CODE_LEN], int api)
+{
+    view_t v;
+    uint64_t version = 0;
+    unsigned wait = limited(r);
+    if (wait)
+        return too_many(r, wait, api);
+    int rc = lookup_view(r, code, &v, &version);
+    if (rc == VIEW_ENOTFOUND) {
+        view_free(&v);
+        charge(r, MISS_COST);
+        if (api)
+            return problem(r, 404, "not_found", tr(r, "error.404.message"));
+        char g[CODE_GROUPED_LEN + 1];
+        code_format_grouped(code, g);
+        return error_page(r, 404, NULL, g);
+    }
+    if (rc != VIEW_OK) {
+        view_free(&v);
+        const char *why = tr(r, rc == VIEW_EUNJUDGED ? "error.503.revocation" : "error.503.message");
+        return api ? problem(r, 503, "unavailable", why) : error_page(r, 503, why, NULL);
+    }
+    charge(r, 1);
+    if (!receipt_allowed(&v)) {
+        view_free(&v);
+        return api ? problem(r, 409, "not_receiptable", tr(r, "error.409.message")) : error_page(r, 409, NULL, NULL);
+    }
+    int64_t now = (int64_t)time(NULL);
+    size_t len = 0, derlen = 0;
+    unsigned char *der = NULL;
+    char *statement = receipt_statement(&v, portal.public_url, version, now, &len);
+    if (statement == NULL || receipt_sign(portal.receipts, statement, len, now, &der, &derlen) != 0) {
+        view_free(&v);
+        free(statement);
+        return api ? problem(r, 503, "unavailable", tr(r, "error.503.message")) : error_page(r, 503, NULL, NULL);
+    }
+    if (api) {
+        char disposition[96];
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"hocba-receipt-%.16s.p7m\"", code);
+        add_header(r->req, H2O_TOKEN_CONTENT_DISPOSITION, disposition);
+        respond(r, 200, "application/pkcs7-mime; smime-type=signed-data", (const char *)der, derlen, F_PRIVATE);
+    } else {
+        json_t *c = receipt_page_context(&v, r->w->catalog[r->lang], lang_query(r), portal.public_url, version, now,
+                                         statement, len, der, derlen);
+        if (c != NULL)
+            add_base(r, c);
+        if (c == NULL)
+            error_page(r, 503, NULL, NULL);
+        else
+            render_page(r, 200, "receipt", c, F_PRIVATE);
+    }
+    view_free(&v);
+    free(statement);
+    free(der);
     return 0;
+}
+
+static int on_api_receipt(rq_t *r, str_t seg)
+{
+    char code[CODE_LEN + 1] = {0};
+    if (portal.receipts == NULL)
+        return problem(r, 404, "not_found", tr(r, "error.404.message"));
+    return api_code(r, seg, code) != 0 ? 0 : on_receipt(r, code, 1);
+}
+
+/* ---- the file check (lookup/filecheck.h) ------------------------------------------------- */
+
+/* The page of /check: the form, with a message when the request was refused (status 4xx) or the
+ * answer above it (ctx holds "result"). */
+static int check_page(rq_t *r, int status, const char *message, json_t *ctx)
+{
+    json_t *c = ctx != NULL ? ctx : json_object();
+    add_base(r, c);
+    json_object_set_new(c, "check_action", json_string(r->lang_explicit ? (r->lang ? "/check?lang=en" : "/check?lang=vi")
+                                                                        : "/check"));
+    if (message != NULL)
+        json_object_set_new(c, "form_error", json_string(message));
+    return render_page(r, status, "check", c, F_PRIVATE);
+}
+
+static int check_refused(rq_t *r, int api, int status, const char *error, const char *detail_key)
+{
+    return api ? problem(r, status, error, tr(r, detail_key)) : check_page(r, status, tr(r, detail_key), NULL);
+}
+
+/* The two files of a file check, from its multipart/form-data body: 0, or the refusal's status with
+ * *error and *key (the catalog key of its detail) set. */
+static int check_parts(h2o_req_t *req, str_t *payload, str_t *signature, const char **error, const char **key)
+{
+    multipart_part_t parts[MULTIPART_MAX_PARTS];
+    char boundary[MULTIPART_BOUNDARY_MAX + 1];
+    size_t blen, n, at;
+    /* a second Content-Type leaves the media type unknown, as on the verify route */
+    ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    str_t type = ct < 0 || h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, ct) >= 0
+                     ? str_n("", 0)
+                     : str_n(req->headers.entries[ct].value.base, req->headers.entries[ct].value.len);
+    int rc = multipart_boundary(type, boundary, &blen);
+    *error = "bad_multipart";
+    if (rc == MULTIPART_ENOTFORM) {
+        *error = "unsupported_media_type";
+        *key = "error.415.multipart";
+        return 415;
+    }
+    if (rc == MULTIPART_OK)
+        rc = multipart_parse(str_n(req->entity.base, req->entity.len), str_n(boundary, blen), parts, &n, &at);
+    static const char *const WHY[] = {[-MULTIPART_EBOUNDARY] = "error.bad_multipart.boundary",
+                                      [-MULTIPART_ESTRUCTURE] = "error.bad_multipart.structure",
+                                      [-MULTIPART_EHEADER] = "error.bad_multipart.header",
+                                      [-MULTIPART_EDUPLICATE] = "error.bad_multipart.duplicate",
+                                      [-MULTIPART_ETOOMANY] = "error.bad_multipart.parts"};
+    if (rc != MULTIPART_OK) {
+        *key = WHY[-rc];
+        return 400;
+    }
+    const multipart_part_t *p = multipart_find(parts, n, "payload"), *s = multipart_find(parts, n, "signature");
+    if (p == NULL || s == NULL || p->content.len == 0 || s->content.len == 0 || n != 2) {
+        *key = n > 2 || (n == 2 && (p == NULL || s == NULL)) ? "error.bad_multipart.parts" : "error.bad_multipart.missing";
+        return 400;
+    }
+    if (p->content.len > LIMITS_MAX_PART || s->content.len > LIMITS_MAX_PART) {
+        *error = "too_large";
+        *key = "error.too_large.part";
+        return 413;
+    }
+    *payload = p->content;
+    *signature = s->content;
+    return 0;
+}
+
+/* GET /check: the form. POST /check (api 0) and POST /api/v1/packages/verify (api 1): the verdict on
+ * the two files sent, charged as a lookup whatever it finds; nothing is kept of them. */
+static int on_check(rq_t *r, int api)
+{
+    if (!api && !is_method(r->req, "POST"))
+        return check_page(r, 200, NULL, NULL);
+    unsigned wait = limited(r);
+    if (wait)
+        return too_many(r, wait, api);
+    charge(r, 1);
+    str_t payload, signature;
+    const char *error, *key;
+    int status = check_parts(r->req, &payload, &signature, &error, &key);
+    if (status == 415)
+        add_header_name(r->req, "accept-post", "multipart/form-data"); /* RFC 9110 §15.5.16 */
+    if (status != 0)
+        return check_refused(r, api, status, error, key);
+    int unavailable, rc = FILECHECK_EUNAVAILABLE;
+    filecheck_t f;
+    memset(&f, 0, sizeof f);
+    MDB_txn *txn = begin_read(r->w);
+    trust_ref_t *t = txn != NULL ? portal_trust(r->w, txn, &unavailable) : NULL;
+    if (t != NULL)
+        rc = filecheck_run(r->w->env->ix, txn, t->trust, payload, signature, (int64_t)time(NULL), &f);
+    end_read(r->w);
+    json_t *o = NULL;
+    if (rc == FILECHECK_OK)
+        o = api ? filecheck_api_json(&f, portal.public_url)
+                : filecheck_page_context(&f, r->w->catalog[r->lang], lang_query(r));
+    filecheck_free(&f);
+    if (o == NULL) {
+        const char *why = tr(r, rc == FILECHECK_EUNJUDGED ? "error.503.revocation_file" : "error.503.message");
+        return api ? problem(r, 503, "unavailable", why) : error_page(r, 503, why, NULL);
+    }
+    return api ? respond_json(r, o) : check_page(r, 200, NULL, o);
 }
 
 static int on_static(rq_t *r, str_t name)
@@ -962,6 +1163,8 @@ static int on_v(rq_t *r, const match_t *m)
 {
     char code[CODE_LEN + 1] = {0}, msg[512], loc[96];
     code_error_t e;
+    if (m->kind == MATCH_RECEIPT && portal.receipts == NULL)
+        return error_page(r, 404, NULL, NULL); /* no receipt key: no receipts (http.md) */
     int rc = code_segment(m->seg, code, &e);
     if (rc < 0)
         return error_page(r, 404, NULL, NULL);
@@ -980,6 +1183,8 @@ static int on_v(rq_t *r, const match_t *m)
     }
     if (m->kind == MATCH_QR_SVG || m->kind == MATCH_QR_PNG)
         return on_qr(r, code, m->kind == MATCH_QR_PNG);
+    if (m->kind == MATCH_RECEIPT)
+        return on_receipt(r, code, 0);
     return on_answer(r, code, m->kind == MATCH_PRINT ? ANSWER_PRINT : ANSWER_PAGE);
 }
 
@@ -1025,12 +1230,20 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         return error_page(&r, 431, NULL, NULL);
     }
 
+    /* Only the file check reads a body over 64 KiB (limits.h): any other is refused as libh2o
+     * refuses one over the server's limit, with the connection closed. */
+    if (req->entity.len > LIMITS_MAX_BODY && !(is_method(req, "POST") && (m.kind == MATCH_CHECK || m.kind == MATCH_API_PACKAGE_VERIFY))) {
+        req->http1_is_persistent = 0;
+        return problem(&r, 413, "too_large", tr(&r, "error.too_large.message"));
+    }
+
     static const int ROUTE_OF[] = {
         [MATCH_NOT_FOUND] = ROUTE_OTHER,  [MATCH_NOT_FOUND_API] = ROUTE_OTHER, [MATCH_HOME] = ROUTE_HOME,
         [MATCH_LOOKUP] = ROUTE_LOOKUP,    [MATCH_HEALTH] = ROUTE_HEALTH,       [MATCH_METRICS] = ROUTE_METRICS,
         [MATCH_STATIC] = ROUTE_STATIC,    [MATCH_PAGE] = ROUTE_PAGE,           [MATCH_PRINT] = ROUTE_PRINT,
         [MATCH_QR_SVG] = ROUTE_QR,        [MATCH_QR_PNG] = ROUTE_QR,           [MATCH_API_TRANSCRIPT] = ROUTE_API,
-        [MATCH_API_VERIFY] = ROUTE_VERIFY,
+        [MATCH_API_VERIFY] = ROUTE_VERIFY, [MATCH_RECEIPT] = ROUTE_RECEIPT,   [MATCH_API_RECEIPT] = ROUTE_RECEIPT,
+        [MATCH_CHECK] = ROUTE_CHECK,       [MATCH_API_PACKAGE_VERIFY] = ROUTE_CHECK,
     };
     if (m.kind == MATCH_METRICS && portal.metrics_listen != NULL)
         m.kind = MATCH_NOT_FOUND; /* metrics are on their private listener */
@@ -1056,6 +1269,12 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         return on_api_transcript(&r, m.seg);
     case MATCH_API_VERIFY:
         return on_api_verify(&r);
+    case MATCH_API_RECEIPT:
+        return on_api_receipt(&r, m.seg);
+    case MATCH_CHECK:
+        return on_check(&r, 0);
+    case MATCH_API_PACKAGE_VERIFY:
+        return on_check(&r, 1);
     default:
         return on_v(&r, &m);
     }

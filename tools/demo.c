@@ -666,7 +666,7 @@ static int prepare_dirs(demo_t *d)
             return -1;
         }
     }
-    static const char *const subs[] = {"batch", "trust", "keys"};
+    static const char *const subs[] = {"batch", "trust", "keys", "receipt"};
     for (size_t i = 0; i < DEMO_COUNT(subs); i++)
         if (make_path(d, path, sizeof path, NULL, subs[i], "") != 0 || make_dir(d, path) != 0)
             return -1;
@@ -1043,6 +1043,77 @@ static int write_trust(demo_t *d)
     if (make_crl(d, &d->ids[0], "root-ca.crl") != 0)
         return -1;
     return make_crl(d, &d->ids[1], "issuing-ca.crl");
+}
+
+/* ---- the portal's receipt key (http.md, "Verification receipts") ---------------------------- */
+
+/* One receipt certificate (or, with issuer NULL, the self-signed root that issues it): ECDSA P-256,
+ * fixed dates. The root is a CA of its own, never a trust anchor of transcripts, so that the
+ * portal's receipt key can sign nothing a school could. The receipt certificate's extended key
+ * usage is emailProtection, which `openssl cms -verify`'s default purpose check asks for. */
+static X509 *receipt_cert(demo_t *d, EVP_PKEY *key, const char *cn, uint64_t serial, X509 *issuer,
+                          EVP_PKEY *issuer_key)
+{
+    X509 *x = X509_new();
+    X509_NAME *nm = X509_NAME_new();
+    int ok = x && nm && name_add(nm, NID_countryName, "VN") && name_add(nm, NID_organizationName, DEMO_CA_ORG) &&
+             name_add(nm, NID_commonName, cn);
+    ok = ok && X509_set_version(x, X509_VERSION_3) && ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), serial);
+    ok = ok && X509_set_subject_name(x, nm) && X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : nm);
+    ok = ok && ASN1_TIME_set_string_X509(X509_getm_notBefore(x), "20250101000000Z");
+    ok = ok && ASN1_TIME_set_string_X509(X509_getm_notAfter(x), issuer ? "20351231235959Z" : "20451231235959Z");
+    ok = ok && X509_set_pubkey(x, key);
+    if (ok) {
+        X509V3_CTX ctx;
+        X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+        if (issuer == NULL) {
+            ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
+                 add_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
+        } else {
+            ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") &&
+                 add_ext(x, &ctx, NID_key_usage, "critical,digitalSignature") &&
+                 add_ext(x, &ctx, NID_ext_key_usage, "emailProtection");
+        }
+        ok = ok && add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
+             add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always");
+    }
+    ok = ok && X509_sign(x, issuer_key ? issuer_key : key, d->sha256) > 0;
+    X509_NAME_free(nm);
+    if (!ok) {
+        X509_free(x);
+        ssl_fail(d, cn);
+        return NULL;
+    }
+    return x;
+}
+
+/* receipt/root.pem (the CA a verifier of receipts trusts), receipt/receipt.pem (the receipt
+ * certificate, then that root: what hocba-portal --receipt-cert takes and serves as
+ * /static/receipt-chain.pem) and receipt/receipt.key (--receipt-key). */
+static int write_receipt_key(demo_t *d)
+{
+    drbg_select("key:receipt-root");
+    EVP_PKEY *rk = EVP_EC_gen("P-256");
+    drbg_select("key:receipt");
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    X509 *root = rk ? receipt_cert(d, rk, "Hocba DEMO Portal Receipts Root CA — NOT FOR REAL USE", 0x5ec1, NULL, NULL)
+                    : NULL;
+    X509 *cert = root && k ? receipt_cert(d, k, "Hocba DEMO portal receipts", 0x5ec2, root, rk) : NULL;
+    BIO *rb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_mem());
+    int ok = cert && rb && cb && kb && PEM_write_bio_X509(rb, root) && PEM_write_bio_X509(cb, cert) &&
+             PEM_write_bio_X509(cb, root) && PEM_write_bio_PrivateKey(kb, k, NULL, NULL, 0, NULL, NULL);
+    int rc = ok ? 0 : (d->err[0] ? -1 : ssl_fail(d, "the receipt key"));
+    /* write_bio frees the BIO it is given */
+    if (rc == 0)
+        rc = write_bio(d, "receipt", "root", ".pem", rb, 0644), rb = NULL;
+    if (rc == 0)
+        rc = write_bio(d, "receipt", "receipt", ".pem", cb, 0644), cb = NULL;
+    if (rc == 0)
+        rc = write_bio(d, "receipt", "receipt", ".key", kb, 0600), kb = NULL;
+    BIO_free(rb), BIO_free(cb), BIO_free(kb);
+    X509_free(root), X509_free(cert);
+    EVP_PKEY_free(rk), EVP_PKEY_free(k);
+    return rc;
 }
 
 /* ---- the plan: schools, identities, pupils, recalls ------------------------------------------ */
@@ -1687,7 +1758,11 @@ static int write_readme(demo_t *d)
                "  batch/                   signed packages: STEM.json (payload) + STEM.p7s (detached CMS)\n"
                "  codes.txt                every package's lookup code and what the portal must answer\n"
                "  keys/                    every certificate (.pem) and private key (.key, unencrypted)\n"
-               "  keys/index.txt           which file is whose, with certificate SHA-256 and status\n\n");
+               "  keys/index.txt           which file is whose, with certificate SHA-256 and status\n"
+               "  receipt/receipt.pem      the portal's receipt certificate, then its CA (Hocba DEMO Portal\n"
+               "                           Receipts Root CA, not a trust anchor of transcripts):\n"
+               "                           hocba-portal --receipt-cert; receipt/receipt.key: --receipt-key\n"
+               "  receipt/root.pem         that CA: openssl cms -verify -in R.p7m -inform DER -CAfile receipt/root.pem\n\n");
     BIO_printf(b,
                "Revocations in trust/issuing-ca.crl (both dated 2025-09-01)\n"
                "  %s (%s): keyCompromise — every signature by this key is invalid once the\n"
@@ -1843,6 +1918,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; rc == 0 && i < d.nids; i++)
         rc = make_cert(&d, &d.ids[i], i == 0 ? NULL : i == 1 ? &d.ids[0] : &d.ids[1]);
     rc = rc ? rc : write_trust(&d);
+    rc = rc ? rc : write_receipt_key(&d);
     rc = rc ? rc : write_keys(&d);
     rc = rc ? rc : write_schools(&d);
     rc = rc ? rc : build_jobs(&d);

@@ -1002,33 +1002,30 @@ static void keep_facts(facts_t *f, const payload_t *pl)
  * @return 0 when they match, -1 with why set when not. */
 static int check_school_name(const trust_t *t, const payload_t *pl, char *why, size_t whylen)
 {
-    json_t *school = json_object_get(pl->root, "school");
-    const char *name = json_string_value(json_object_get(school, "name"));
-    const char *prov = json_string_value(json_object_get(school, "province"));
-    const char *rname, *rprov, *until;
-    if (trust_school_name(t, pl->school_code, pl->issued_on, &rname, &rprov, &until) != 0) {
+    verify_school_name_t sn;
+    if (verify_school_name(t, pl, &sn) == 0)
+        return 0;
+    const char *name = sn.name, *prov = sn.province, *rname = sn.reg_name, *rprov = sn.reg_province;
+    if (!sn.registered) {
         snprintf(why, whylen, "school_name: school %s is not in the school registry", pl->school_code);
         return -1;
     }
-    int same_name = vnfold_equal(str_c(name), str_c(rname)), same_prov = vnfold_equal(str_c(prov), str_c(rprov));
-    if (same_name < 0 || same_prov < 0) {
+    if (sn.error != 0) {
         snprintf(why, whylen, "school_name: the names cannot be compared (%s)",
-                 same_name == VNFOLD_ENOMEM || same_prov == VNFOLD_ENOMEM ? "out of memory" : "not UTF-8");
+                 sn.error == VNFOLD_ENOMEM ? "out of memory" : "not UTF-8");
         return -1;
     }
-    if (same_name && same_prov)
-        return 0;
     char when[96] = "";
-    if (until != NULL)
-        snprintf(when, sizeof when, " (its former name, in force until %s; issued_on is %s)", until, pl->issued_on);
+    if (sn.until != NULL)
+        snprintf(when, sizeof when, " (its former name, in force until %s; issued_on is %s)", sn.until, pl->issued_on);
     else
         snprintf(when, sizeof when, " (in force on issued_on %s)", pl->issued_on);
-    if (!same_name && !same_prov)
+    if (!sn.name_ok && !sn.province_ok)
         snprintf(why, whylen,
                  "school_name: school.name \"%s\" and school.province \"%s\" differ from the school registry's "
                  "\"%s\" and \"%s\" for school %s%s",
                  name, prov, rname, rprov, pl->school_code, when);
-    else if (!same_name)
+    else if (!sn.name_ok)
         snprintf(why, whylen, "school_name: school.name \"%s\" differs from the school registry's \"%s\" for school %s%s",
                  name, rname, pl->school_code, when);
     else

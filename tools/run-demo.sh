@@ -27,7 +27,15 @@ echo "== codes to try (from $dir/codes.txt):"
 grep -v '^#' "$dir/codes.txt" | awk -F'\t' '!seen[$2]++ {print "   " $1 "  " $2 "  " $3}'
 if [ -x "$bin/hocba-portal" ]; then
     listen=${LISTEN:-127.0.0.1:8080}
+    # the demo's receipt key (hocba-demo writes it; demo data made before it had none)
+    set --
+    if [ -f "$dir/receipt/receipt.pem" ] && [ -f "$dir/receipt/receipt.key" ]; then
+        set -- --receipt-cert "$dir/receipt/receipt.pem" --receipt-key "$dir/receipt/receipt.key"
+        echo "== receipts: signed by the DEMO receipt key; verify one with openssl cms -verify -inform DER -CAfile $dir/receipt/root.pem"
+    else
+        echo "== receipts: off ($dir has no DEMO receipt key: remove $dir to make the demo data again)"
+    fi
     echo "== the portal: open http://$listen/ and enter one of the codes above (Ctrl-C stops it)"
-    exec "$bin/hocba-portal" --db "$db" --listen "$listen"
+    exec "$bin/hocba-portal" --db "$db" --listen "$listen" "$@"
 fi
 echo "== the portal (hocba-portal) is not built yet; the index above is ready for it."

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HtmlValidate } from 'html-validate';
-import { BASE, CODES, report } from './lib.mjs';
+import { BASE, CODES, packageFiles, packageForm, report } from './lib.mjs';
 
 // The preset as published, nothing turned off: the pages need no exception.
 const validator = new HtmlValidate({ extends: ['html-validate:recommended'] });
@@ -33,13 +33,22 @@ const pages = [
     ['print, recalled', `/v/${CODES.recalled}/print`, 200],
     ['print, invalid', `/v/${CODES.invalid}/print`, 200],
     ['print, long transcript', `/v/${CODES.long}/print`, 200],
+    ['receipt', `/v/${CODES.valid}/receipt`, 200],
+    ['receipt (en)', `/v/${CODES.valid}/receipt?lang=en`, 200],
+    ['receipt, recalled', `/v/${CODES.recalled}/receipt`, 200],
+    ['receipt of an invalid record (409)', `/v/${CODES.invalid}/receipt`, 409],
+    ['file check, the form', '/check', 200],
+    ['file check, the form (en)', '/check?lang=en', 200],
+    ['file check, published files', '/check', 200, () => ({ method: 'POST', body: packageForm(packageFiles(CODES.valid)) })],
+    ['file check, invalid files (en)', '/check?lang=en', 200, () => ({ method: 'POST', body: packageForm(packageFiles(CODES.invalid)) })],
+    ['file check, malformed body (400)', '/check', 400, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: 'x' }],
     ['method not allowed (405)', '/', 405, { method: 'DELETE' }],
     ['headers too large (431)', '/', 431, { headers: manyHeaders }],
 ];
 
 for (const [name, path, status, opts] of pages) {
     test(`html-validate (recommended): ${name} ${path} has no error`, async () => {
-        const res = await fetch(BASE + path, { redirect: 'manual', ...opts });
+        const res = await fetch(BASE + path, { redirect: 'manual', ...(typeof opts === 'function' ? opts() : opts) });
         assert.equal(res.status, status, `${path}: status`);
         assert.match(res.headers.get('content-type') || '', /^text\/html; charset=utf-8$/);
         const html = await res.text();

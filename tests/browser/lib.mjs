@@ -91,7 +91,28 @@ export function pageTypes() {
         ['invalid', `/v/${CODES.invalid}`, 200],
         ['print', `/v/${CODES.valid}/print`, 200],
         ['not-found', `/v/${CODES.notice}`, 404],
+        ['receipt', `/v/${CODES.valid}/receipt`, 200],
+        ['check-form', '/check', 200],
     ];
+}
+
+/** The .json and .p7s of a demo package, by its code (codes.txt: CODE, expected, "STEM: ..."). */
+export function packageFiles(code) {
+    const line = fs
+        .readFileSync(path.join(DEMO_DIR, 'codes.txt'), 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(code + '\t'));
+    if (!line) throw new Error(`${code} is not in codes.txt`);
+    const stem = line.split('\t')[2].split(':')[0];
+    return { json: path.join(DEMO_DIR, 'batch', `${stem}.json`), p7s: path.join(DEMO_DIR, 'batch', `${stem}.p7s`) };
+}
+
+/** A multipart/form-data body of a package's two files (for fetch). */
+export function packageForm(files) {
+    const f = new FormData();
+    f.append('payload', new Blob([fs.readFileSync(files.json)], { type: 'application/json' }), path.basename(files.json));
+    f.append('signature', new Blob([fs.readFileSync(files.p7s)], { type: 'application/pkcs7-signature' }), path.basename(files.p7s));
+    return f;
 }
 
 /** Add (merge) entries to OUT/report-NAME.json; summary.mjs prints them all. */

@@ -90,7 +90,8 @@ done
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 URL=http://127.0.0.1:$PORT
 "$BIN/hocba-portal" --db "$DB" --listen "127.0.0.1:$PORT" --public-url "$URL" --rate-limit 0 \
-    --templates "$ROOT/templates" --static "$ROOT/static" >"$TMP/portal.log" 2>&1 &
+    --templates "$ROOT/templates" --static "$ROOT/static" \
+    --receipt-cert "$DEMO/receipt/receipt.pem" --receipt-key "$DEMO/receipt/receipt.key" >"$TMP/portal.log" 2>&1 &
 PORTAL_PID=$!
 for _ in $(seq 1 100); do
     curl -fsS -o /dev/null "$URL/healthz" 2>/dev/null && break

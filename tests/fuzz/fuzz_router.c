@@ -23,15 +23,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!inside(m.path, data, size) || !inside(m.query, data, size) || !inside(m.seg, data, size) ||
         !inside(m.sub, data, size))
         __builtin_trap();
-    if (m.kind < MATCH_NOT_FOUND || m.kind > MATCH_API_VERIFY)
+    if (m.kind < MATCH_NOT_FOUND || m.kind >= MATCH_KINDS)
         __builtin_trap();
     /* a code route's segment never holds a slash; nothing routes with "..": the segment is checked as a code */
-    if ((m.kind == MATCH_PAGE || m.kind == MATCH_API_TRANSCRIPT) && memchr(m.seg.ptr, '/', m.seg.len) != NULL)
+    if ((m.kind == MATCH_PAGE || m.kind == MATCH_API_TRANSCRIPT || m.kind == MATCH_API_RECEIPT ||
+         m.kind == MATCH_RECEIPT) &&
+        memchr(m.seg.ptr, '/', m.seg.len) != NULL)
         __builtin_trap();
     if (m.path.len + (m.query.len ? m.query.len + 1 : 0) > target.len)
         __builtin_trap();
     int ok = match_method_allowed(&m, method, &allow);
-    if (allow == NULL || (ok && m.kind != MATCH_API_VERIFY && !(mlen == 3 || mlen == 4)))
+    if (allow == NULL || (ok && !(mlen == 3 || mlen == 4)))
         __builtin_trap();
     return 0;
 }

@@ -19,7 +19,7 @@ bin=${HOCBA_BIN:-bin}
 "$bin/hocba-demo" --out "$work/demo" --students 6 --seed 9 >/dev/null
 # the shipped seed corpora are tests/fuzz/corpus/TARGET; these add fresh ones
 mkdir -p "$work/seed/code" "$work/seed/payload" "$work/seed/cms" "$work/seed/render" "$work/seed/router" \
-    "$work/seed/verify_body" "$work/seed/framing" "$work/seed/ber" "$work/seed/vnfold"
+    "$work/seed/verify_body" "$work/seed/framing" "$work/seed/ber" "$work/seed/vnfold" "$work/seed/multipart"
 cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do printf '%s' "$c" > "$work/seed/code/$c"; done
 cp "$work"/demo/batch/*.json "$work/seed/payload/"
 mkdir -p "$work/seed/jsonfast" && cp "$work"/demo/batch/*.json "$work/seed/jsonfast/"
@@ -32,9 +32,13 @@ cat "$work/demo/trust/anchors.pem" tests/fixtures/ber/trust/anchors.pem >"$work/
 export HOCBA_FUZZ_ANCHORS="$work/anchors.pem"
 
 total_runs=0
-for t in code payload cms render router verify_body jsonfast framing ber vnfold; do
+for t in code payload cms render router verify_body jsonfast framing ber vnfold multipart; do
     extra=""
-    case $t in router | verify_body) extra="portal/match.c" ;; framing) extra="portal/framing.c" ;; esac
+    case $t in
+    router | verify_body) extra="portal/match.c" ;;
+    framing) extra="portal/framing.c" ;;
+    multipart) extra="portal/multipart.c portal/match.c" ;;
+    esac
     $CC $flags tests/fuzz/fuzz_$t.c $extra $lib_src -o "$out/fuzz_$t" $libs
     # regressions: every input that once crashed a target
     if [ -d "tests/fuzz/crashes/$t" ] && [ -n "$(ls "tests/fuzz/crashes/$t")" ]; then

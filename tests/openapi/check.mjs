@@ -13,7 +13,8 @@
 // and every header it describes must match its schema; the media type of
 // Content-Type must be one the response lists (a response without content has
 // no body); and the body must match that media type's schema (JSON parsed
-// first). A HEAD answer has the status and headers of its operation and no
+// first; a body of another media type than JSON or text, a signed receipt, is
+// bytes: it must only not be empty). A HEAD answer has the status and headers of its operation and no
 // body. Each schema is compiled once (ajv, JSON Schema 2020-12, the dialect of
 // OpenAPI 3.1), by its place in the description. API_SCHEMA_SHAPES=1 lists
 // the shapes of answer seen (operation, status, media type): what the tests
@@ -107,6 +108,10 @@ function headerValue(schema, text) {
 
 // ---- one answer ---------------------------------------------------------------------------
 
+// JSON and text bodies are read as UTF-8 and checked against their schema; any other media type
+// (application/pkcs7-mime) is bytes, only required not to be empty.
+const textual = (mediaType) => /[/+]json$/.test(mediaType) || mediaType.startsWith('text/');
+
 const shapes = new Set();
 
 // Returns null when the answer keeps to the description, else what is wrong.
@@ -151,6 +156,9 @@ function check(a) {
         problems.push(`Content-Type ${type ?? '(none)'} is not among ${Object.keys(content).join(', ')}`);
     } else if (a.method === 'HEAD') {
         if (body.length) problems.push(`a body of ${body.length} bytes in answer to HEAD`);
+    } else if (!textual(listed)) {
+        // bytes (a signed receipt): neither JSON nor text, so no schema reads them; they are there
+        if (body.length === 0) problems.push(`an empty ${listed} body`);
     } else if (a.body === undefined) {
         problems.push('the body is not UTF-8');
     } else if (content[listed].schema) {
