@@ -1800,7 +1800,7 @@ int main(int argc, char **argv)
     argc = kept;
     argv[argc] = NULL;
     int i = 1;
-    char why[512];
+    char why[1024]; /* an upgrade's refusal names a CRL and the command that gets past it */
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             db = argv[++i];
@@ -1834,14 +1834,16 @@ int main(int argc, char **argv)
      * and run beside the portal and a publisher */
     int readonly = strcmp(cmd, "check") == 0 || strcmp(cmd, "certs") == 0;
     index_t *ix;
-    if (index_open(db, readonly, &ix, why, sizeof why) != 0) {
+    if (index_open(db, (readonly ? INDEX_OPEN_READONLY : 0) | (drop ? INDEX_OPEN_FORGET_UNFOUND : 0), &ix,
+                   why, sizeof why) != 0) {
         fprintf(stderr, "hocba-publish: %s\n", why);
         return EXIT_NOTHING;
     }
     if (index_upgraded_from(ix) != 0)
         fprintf(stderr,
-                "hocba-publish: upgraded the index %s in place from format %d to %d (docs/index-format.md)\n",
-                db, index_upgraded_from(ix), INDEX_FORMAT);
+                "hocba-publish: upgraded the index %s in place from format %d to %d (docs/index-format.md)%s%s\n",
+                db, index_upgraded_from(ix), INDEX_FORMAT, index_upgrade_note(ix)[0] ? "; " : "",
+                index_upgrade_note(ix));
     int rc;
     if (strcmp(cmd, "trust") == 0)
         rc = cmd_trust(ix, argc - i, argv + i, drop);
