@@ -1133,6 +1133,59 @@ static void test_schools_refuses_a_registry_that_invalidates_published_records(v
     HARNESS_EXPECT_EXIT(&r, 2);
 }
 
+typedef struct {
+    const char *cert; /* a signer of A's records (TH001) that TH002 also lists as its seal */
+    const char *role;
+    int records;      /* of batch-good that it signed */
+} seal_elsewhere_case_t;
+
+static const seal_elsewhere_case_t SEAL_ELSEWHERE[] = {
+    {"A-teacher", "homeroom_teacher", 3},
+    {"A-principal", "principal", 4},
+};
+
+/* package-format.md rev. 2 §5 check 6 and §6: a certificate registered as a
+ * seal of any school signs only as school_seal. When a registry lists as
+ * TH002's seal a certificate that signed TH001's records in another role,
+ * TH001's entry is unchanged but its records newly fail: the registry is
+ * refused (exit 2) naming TH001, the role and the certificate, and with
+ * --accept-invalidation it loads. */
+static void test_schools_refuses_a_seal_that_invalidates_another_schools_records(void **state)
+{
+    ctx_t *c = *state;
+    char *v1 = harness_read_file(harness_printf("%s/schools.json", c->fx), NULL);
+    const char *bseal = fingerprint(c, "B-seal");
+    const char *at = v1 != NULL ? strstr(v1, bseal) : NULL;
+    if (at == NULL)
+        fail_msg("expected B-seal's hash in the fixtures' schools.json");
+    for (size_t k = 0; k < sizeof SEAL_ELSEWHERE / sizeof *SEAL_ELSEWHERE; k++) {
+        const seal_elsewhere_case_t *sc = &SEAL_ELSEWHERE[k];
+        char db[512];
+        harness_run_t r;
+        const char *fp = fingerprint(c, sc->cert);
+        const char *reg = harness_printf("%s/schools-b-seals-%s.json", c->tmp, sc->cert);
+        FILE *f = fopen(reg, "w");
+        if (f == NULL || fprintf(f, "%.*s%s\", \"%s%s", (int)(at - v1), v1, bseal, fp, at + 64) < 0 ||
+            fclose(f) != 0)
+            fail_msg("cannot write %s", reg);
+        make_index(c, db, sizeof db, "schools-seal-elsewhere", 1);
+        pub(c, &r, db, "schools", reg, NULL);
+        HARNESS_EXPECT_EXIT(&r, 2);
+        const char *line = harness_printf("school TH001, %s certificate %.16s...: roles fails for %d record%s",
+                                          sc->role, fp, sc->records, sc->records == 1 ? "" : "s");
+        HARNESS_CHECK_RUN(strstr(r.err, line) != NULL && strstr(r.err, "nothing was changed") != NULL, &r,
+                          "%s: expected stderr to say \"%s\" and \"nothing was changed\", got: %.800s", sc->cert,
+                          line, r.err);
+        pub(c, &r, db, "schools", reg, "--accept-invalidation", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(strstr(r.out, harness_printf("%d no longer verify", sc->records)) != NULL, &r,
+                          "%s: expected \"%d no longer verify\", got: %.300s", sc->cert, sc->records, r.out);
+        const char *got = portal_answer(db, code_for(c, "batch-good", "good1"));
+        if (strcmp(got, "invalid") != 0)
+            fail_msg("%s: expected good1 invalid under that registry, got %s", sc->cert, got);
+    }
+}
+
 /* ---- tests: recall and replacement ----------------------------------------------------------- */
 
 /* batch-recall: school A recalls good1 (principal and seal) and publishes
@@ -2410,6 +2463,7 @@ int main(void)
         cmocka_unit_test(test_certs_reads_the_certificates_of_a_pem_p7s),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
         cmocka_unit_test(test_upgrade_finds_the_crl_issuer_in_a_pem_p7s_or_refuses),
+        cmocka_unit_test(test_schools_refuses_a_seal_that_invalidates_another_schools_records),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
         cmocka_unit_test(test_usage_check_and_certs_exit_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),
