@@ -3,6 +3,7 @@
 
 #include "cms.h"
 #include "digest.h"
+#include "verify.h"
 
 #include <errno.h>
 #include <libdeflate.h>
@@ -18,6 +19,9 @@ struct index {
     MDB_dbi meta, crls, docs, links, docids, certs, issuers;
     int readonly;
     int upgraded_from; /* the format this open upgraded, or 0 */
+    int forget_unfound; /* INDEX_OPEN_FORGET_UNFOUND: an upgrade may leave a CRL's issuer unremembered */
+    char note[768];     /* what the upgrade left unremembered with forget_unfound, or "" */
+    const char *path;   /* during index_open: the path, for the upgrade's words */
 };
 
 /* A payload is at most 64 KiB when published; a header claiming more than
@@ -97,6 +101,24 @@ static int bump(index_t *ix, MDB_txn *txn, const char *key)
     return rc ? rc : meta_put_u64(ix, txn, key, n + 1);
 }
 
+/* Record header (docs/index-format.md):
+ *   0 format (3), 1 kind, 2-3 number of certificates (u16), 4-7 payload length,
+ *   8-11 .p7s length as published, 12-15 length of the .p7s bytes before its
+ *   certificates, 16-23 publication time (i64), 24-27 length of the stored
+ *   payload: a zlib stream of the payload, or 0 when the payload is kept as is.
+ * Then: the stored payload, .p7s bytes before the certificates, .p7s bytes
+ * after them, and the certificates' SHA-256s (32 bytes each), in order. */
+/* A record found and its header checked: the parts of the value. */
+typedef struct {
+    int kind;
+    int64_t published_at;
+    uint64_t ncerts, plen, zlen, clen, prefix, suffix;
+    const uint8_t *value, *payload, *pre, *suf, *hashes;
+    size_t size;
+} record_t;
+
+static int parse_record(const MDB_val v, record_t *r);
+
 /* ---- upgrades in place ----------------------------------------------------------------- */
 
 /* One step of an upgrade in place, from format `from` to from + 1, inside
@@ -128,6 +150,53 @@ static int remember_crl_issuer_of(index_t *ix, MDB_txn *txn, const trust_t *t, s
     return 0;
 }
 
+/* The certificates of the records stored whole (ncerts 0: a PEM .p7s, or
+ * one whose certificate set holds more than certificates), whose
+ * certificates are not in the certs table: each is tried as the issuer of
+ * the CRLs not yet attributed. A record that does not read is not for this
+ * step to judge. */
+static int remember_crl_issuers_in_whole_records(index_t *ix, MDB_txn *txn, const trust_t *t, size_t ncrls,
+                                                 int *found)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    cms_signed_t *sd = malloc(sizeof *sd);
+    char cwhy[160];
+    int rc = sd == NULL ? ENOMEM : mdb_cursor_open(txn, ix->docs, &cur), r;
+    if (rc != 0) {
+        free(sd);
+        return rc;
+    }
+    for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && rc == INDEX_OK;
+         r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        record_t rec;
+        if (parse_record(v, &rec) != INDEX_OK || rec.ncerts != 0 || rec.suffix != 0 || rec.prefix != rec.clen)
+            continue;
+        const uint8_t *p7s = rec.pre;
+        size_t len = (size_t)rec.prefix;
+        uint8_t *der = NULL;
+        if (len >= 11 && memcmp(p7s, "-----BEGIN ", 11) == 0) {
+            if (verify_pem_to_der(p7s, len, &der, &len) != 0)
+                continue;
+            p7s = der;
+        }
+        if (cms_parse(p7s, len, sd, cwhy, sizeof cwhy) == CMS_OK)
+            for (size_t i = 0; i < sd->ncerts && rc == INDEX_OK; i++)
+                rc = remember_crl_issuer_of(ix, txn, t, ncrls, found, sd->certs[i].der, sd->certs[i].len);
+        free(der);
+        size_t left = 0;
+        for (size_t i = 0; i < ncrls; i++)
+            left += !found[i];
+        if (left == 0)
+            break;
+    }
+    if (rc == INDEX_OK && r != 0 && r != MDB_NOTFOUND)
+        rc = r;
+    mdb_cursor_close(cur);
+    free(sd);
+    return rc;
+}
+
 /* Format 4 adds the issuers table: every issuer a stored CRL comes from is
  * remembered. A CRL that verifies against the stored anchors and
  * intermediates names its issuer by the certificate that verifies it. One
@@ -135,8 +204,15 @@ static int remember_crl_issuer_of(index_t *ix, MDB_txn *txn, const trust_t *t, s
  * say: format 3 then left it out without a word, issue 17) is attributed to
  * a certificate of the packages with its issuer's name whose key verifies
  * it, so that its issuer's records answer "cannot check now" from the
- * upgrade on. A CRL whose issuer is nowhere is left as it is: no record can
- * chain to that issuer, and `trust` remembers it once the store verifies it. */
+ * upgrade on: a certificate of the certs table, or one inside a .p7s stored
+ * whole (PEM, or a certificate set with more than certificates in it),
+ * which is not in that table. A CRL whose issuer is nowhere cannot be
+ * remembered: the upgrade is refused, naming it, rather than forget that
+ * its CA publishes revocations (a package carrying that CA's certificate
+ * would then be published valid whatever the CRL says), unless the
+ * operator said --drop-unverifiable-crls (INDEX_OPEN_FORGET_UNFOUND): then
+ * it is left unremembered, and said so (index_upgrade_note), and the trust
+ * or crl command on that line may make it verify again. */
 static int upgrade_to_4(index_t *ix, MDB_txn *txn, char *why, size_t whylen)
 {
     trust_inputs_t in;
@@ -179,8 +255,41 @@ static int upgrade_to_4(index_t *ix, MDB_txn *txn, char *why, size_t whylen)
             mdb_cursor_close(cur);
         }
     }
-    if (rc != INDEX_OK)
+    unknown = 0;
+    for (size_t i = 0; rc == INDEX_OK && i < n; i++)
+        unknown += !found[i];
+    if (rc == INDEX_OK && unknown > 0)
+        rc = remember_crl_issuers_in_whole_records(ix, txn, t, n, found);
+    if (rc != INDEX_OK) {
         WHY("the issuers of the stored CRLs cannot be remembered: %s", index_strerror(rc));
+    } else {
+        size_t first = n, left = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!found[i]) {
+                first = left++ == 0 ? i : first;
+            }
+        if (left > 0) {
+            char what[320];
+            snprintf(what, sizeof what,
+                     "CRL %s%s of CA \"%s\" [%s]%s no longer verifies against the stored anchors and "
+                     "intermediates, and no certificate of its CA is in them or in any stored package",
+                     ci[first].number[0] ? "number " : "(no number)", ci[first].number, ci[first].issuer_cn,
+                     ci[first].issuer_hash, left > 1 ? " (and other CRLs)" : "");
+            if (ix->forget_unfound) {
+                snprintf(ix->note, sizeof ix->note,
+                         "%s: its CA is not remembered as publishing revocations (--drop-unverifiable-crls) "
+                         "until a CRL of it verifies against the trust store",
+                         what);
+            } else {
+                WHY("%s, so the upgrade cannot remember that this CA publishes revocations "
+                    "(package-format.md §6); give the CA's certificate in the intermediates bundle and "
+                    "upgrade with that: hocba-publish --db %s trust ANCHORS.pem INTERMEDIATES.pem "
+                    "--drop-unverifiable-crls",
+                    what, ix->path);
+                rc = EINVAL;
+            }
+        }
+    }
     free(found);
     trust_free(t);
     free(list);
@@ -194,7 +303,7 @@ static const upgrade_fn UPGRADES[INDEX_FORMAT + 1] = {
 /* Bring an index of format `from` to INDEX_FORMAT, step by step, in txn. */
 static int upgrade(index_t *ix, MDB_txn *txn, int from, char *why, size_t whylen)
 {
-    char sub[256];
+    char sub[768];
     for (int f = from; f < INDEX_FORMAT; f++) {
         int rc = UPGRADES[f] != NULL ? UPGRADES[f](ix, txn, sub, sizeof sub) : EINVAL;
         if (rc != INDEX_OK) {
@@ -206,8 +315,9 @@ static int upgrade(index_t *ix, MDB_txn *txn, int from, char *why, size_t whylen
     return INDEX_OK;
 }
 
-int index_open(const char *path, int readonly, index_t **out, char *why, size_t whylen)
+int index_open(const char *path, int open_flags, index_t **out, char *why, size_t whylen)
 {
+    int readonly = open_flags & INDEX_OPEN_READONLY;
     index_t *ix = calloc(1, sizeof *ix);
     MDB_txn *txn = NULL;
     int rc;
@@ -217,6 +327,8 @@ int index_open(const char *path, int readonly, index_t **out, char *why, size_t 
         return -1;
     }
     ix->readonly = readonly;
+    ix->forget_unfound = (open_flags & INDEX_OPEN_FORGET_UNFOUND) != 0;
+    ix->path = path;
     if (!readonly && mkdir(path, 0750) != 0 && errno != EEXIST) {
         WHY("cannot create the index directory %s: %s", path, strerror(errno));
         goto fail;
@@ -341,6 +453,11 @@ fail:
     return -1;
 }
 
+const char *index_upgrade_note(const index_t *ix)
+{
+    return ix->note;
+}
+
 int index_upgraded_from(const index_t *ix)
 {
     return ix->upgraded_from;
@@ -364,32 +481,11 @@ int index_begin(index_t *ix, int rdonly, MDB_txn **txn)
     return mdb_txn_begin(ix->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
 }
 
-/* Record header (docs/index-format.md):
- *   0 format (3), 1 kind, 2-3 number of certificates (u16), 4-7 payload length,
- *   8-11 .p7s length as published, 12-15 length of the .p7s bytes before its
- *   certificates, 16-23 publication time (i64), 24-27 length of the stored
- *   payload: a zlib stream of the payload, or 0 when the payload is kept as is.
- * Then: the stored payload, .p7s bytes before the certificates, .p7s bytes
- * after them, and the certificates' SHA-256s (32 bytes each), in order. */
-/* A record found and its header checked: the parts of the value. */
-typedef struct {
-    int kind;
-    int64_t published_at;
-    uint64_t ncerts, plen, zlen, clen, prefix, suffix;
-    const uint8_t *value, *payload, *pre, *suf, *hashes;
-    size_t size;
-} record_t;
 
-/* Look a record up and check that its header and lengths add up; both
- * readers (rebuild and digest) go through here. */
-static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], record_t *r)
+/* Check that a record's header and lengths add up; both readers (rebuild
+ * and digest) and the upgrade's walk of the records go through here. */
+static int parse_record(const MDB_val v, record_t *r)
 {
-    MDB_val k = {CODE_LEN, (void *)code}, v;
-    int rc = mdb_get(txn, ix->docs, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return INDEX_ENOTFOUND;
-    if (rc != 0)
-        return rc;
     const uint8_t *p = v.mv_data;
     if (v.mv_size < INDEX_HEADER_LEN || p[0] != INDEX_RECORD_FORMAT ||
         (p[1] != INDEX_KIND_TRANSCRIPT && p[1] != INDEX_KIND_RECALL))
@@ -413,6 +509,17 @@ static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], rec
     r->suf = r->pre + r->prefix;
     r->hashes = r->suf + r->suffix;
     return INDEX_OK;
+}
+
+static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], record_t *r)
+{
+    MDB_val k = {CODE_LEN, (void *)code}, v;
+    int rc = mdb_get(txn, ix->docs, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return INDEX_ENOTFOUND;
+    if (rc != 0)
+        return rc;
+    return parse_record(v, r);
 }
 
 /* Inflate the stored payload into out (exactly plen bytes): anything else

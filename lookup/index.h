@@ -84,9 +84,22 @@ typedef struct {
  * format.md): what the newer format adds is filled from what is stored, and
  * no stored record is re-checked or removed. A reader refuses it, saying
  * which command upgrades it.
+ * @param open_flags  0 (read-write), INDEX_OPEN_READONLY (1: a true value of old
+ *               reads as it), and INDEX_OPEN_FORGET_UNFOUND
  * @return 0, or -1 with *why set (missing, not an index, other format, an
  *         upgrade that failed: then nothing was changed, ...). */
-int index_open(const char *path, int readonly, index_t **out, char *why, size_t whylen);
+int index_open(const char *path, int open_flags, index_t **out, char *why, size_t whylen);
+
+#define INDEX_OPEN_READONLY 1
+/* The upgrade to format 4 may leave unremembered the issuer of a stored CRL
+ * that no longer verifies and whose CA certificate is nowhere in the index
+ * (the operator said --drop-unverifiable-crls); without it, such an upgrade
+ * is refused, naming the CRL. */
+#define INDEX_OPEN_FORGET_UNFOUND 2
+
+/** What an upgrade of this open left undone under INDEX_OPEN_FORGET_UNFOUND,
+ * one sentence, or "". */
+const char *index_upgrade_note(const index_t *ix);
 
 /** The format index_open upgraded this index from, or 0 when it did not. */
 int index_upgraded_from(const index_t *ix);

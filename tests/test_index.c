@@ -572,13 +572,16 @@ typedef struct {
     int intermediates; /* still in the store when the index was left at format 3 */
     int packages;      /* packages (carrying the issuing CA's certificate) are stored */
     size_t issuers;    /* remembered after the upgrade */
+    int nowhere;       /* a CRL's issuer is nowhere: refused, and done with INDEX_OPEN_FORGET_UNFOUND */
 } upgrade_case_t;
 
 static const upgrade_case_t UPGRADE[] = {
-    {"both CRLs verify: both issuers, from the certificates that verify them", 1, 1, 2},
+    {"both CRLs verify: both issuers, from the certificates that verify them", 1, 1, 2, 0},
     {"the intermediates were taken out (issue 17): the issuing CA found among the packages' certificates", 0,
-     1, 2},
-    {"the intermediates taken out, no package stored: the issuing CA is nowhere, only the root", 0, 0, 1},
+     1, 2, 0},
+    {"the intermediates taken out, no package stored: the issuing CA is nowhere; refused, and with "
+     "INDEX_OPEN_FORGET_UNFOUND only the root",
+     0, 0, 1, 1},
 };
 
 /* package-format.md rev. 2 §6: the first writer to open a format-3 index
@@ -586,7 +589,8 @@ static const upgrade_case_t UPGRADE[] = {
  * the CRLs stored (a CRL that stopped verifying included, when the issuer's
  * certificate is among the packages'); a reader refuses it before, naming
  * the command; the records are left as they are; a second open changes
- * nothing. */
+ * nothing. A CRL whose issuer is nowhere is not forgotten silently: the
+ * upgrade is refused unless the opener says INDEX_OPEN_FORGET_UNFOUND. */
 static void test_index_upgrades_format_3_in_place_once(void **state)
 {
     (void)state;
@@ -594,7 +598,7 @@ static void test_index_upgrades_format_3_in_place_once(void **state)
     str_t crls[2] = {demo_file("trust/issuing-ca.crl"), demo_file("trust/root-ca.crl")};
     for (size_t i = 0; i < sizeof UPGRADE / sizeof *UPGRADE; i++) {
         const upgrade_case_t *uc = &UPGRADE[i];
-        char path[300], why[512];
+        char path[300], why[1024];
         index_t *x;
         MDB_txn *txn;
         snprintf(path, sizeof path, "%s/upgrade-%zu", dir, i);
@@ -622,8 +626,17 @@ static void test_index_upgrades_format_3_in_place_once(void **state)
         if (strstr(why, "format 3") == NULL || strstr(why, cmd) == NULL)
             fail_msg("%s: expected a reader to refuse format 3 naming %s, got: %s", uc->what, cmd, why);
 
-        assert_int_equal(index_open(path, 0, &x, why, sizeof why), 0);
+        if (uc->nowhere) {
+            assert_int_equal(index_open(path, 0, &x, why, sizeof why), -1);
+            if (strstr(why, "no longer verifies") == NULL || strstr(why, "--drop-unverifiable-crls") == NULL)
+                fail_msg("%s: expected the upgrade refused, naming the CRL and the way on, got: %s", uc->what,
+                         why);
+        }
+        assert_int_equal(index_open(path, uc->nowhere ? INDEX_OPEN_FORGET_UNFOUND : 0, &x, why, sizeof why), 0);
         assert_int_equal(index_upgraded_from(x), 3);
+        if ((index_upgrade_note(x)[0] != '\0') != uc->nowhere)
+            fail_msg("%s: expected %s, got \"%s\"", uc->what, uc->nowhere ? "a note" : "no note",
+                     index_upgrade_note(x));
         trust_state(x, &n, &v4);
         if (n != uc->issuers || v4 != v3 + uc->issuers)
             fail_msg("%s: expected %zu issuers remembered and the trust version %llu, got %zu and %llu",

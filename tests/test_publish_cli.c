@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "lookup/index.h"
+#include "lookup/trust.h"
+#include "lookup/view.h"
 #include "tests/harness.h"
 
 #define FIXTURES_SCRIPT "tests/fixtures/mkpkgs.sh"
@@ -1041,6 +1043,39 @@ static void test_batch_school_name_and_province_are_the_registry_s(void **state)
     EXPECT_COUNT(c, db, "transcript", 3);
 }
 
+/* What the portal answers for a code, computed as it does (view_compute on
+ * the index's trust inputs): "valid", "recalled", "invalid", "unavailable"
+ * (503: cannot check now), "not_found", or what went wrong. */
+static const char *portal_answer(const char *db, const char *code)
+{
+    char why[512];
+    index_t *ix;
+    MDB_txn *txn = NULL;
+    trust_inputs_t in;
+    str_t *crls = NULL;
+    trust_t *t = NULL;
+    const char *ans = "the index cannot be read";
+    if (index_open(db, INDEX_OPEN_READONLY, &ix, why, sizeof why) != 0)
+        return harness_printf("the index cannot be opened: %s", why);
+    if (index_begin(ix, 1, &txn) == 0 && index_get_trust(ix, txn, &in, &crls) == INDEX_OK &&
+        trust_build(&in, &t, why, sizeof why) == 0) {
+        view_t v;
+        int rc = view_compute(ix, txn, t, code, &v);
+        ans = rc == VIEW_OK            ? view_status_name(v.status)
+              : rc == VIEW_EUNJUDGED   ? "unavailable"
+              : rc == VIEW_ENOTFOUND   ? "not_found"
+                                       : harness_printf("view_compute %d", rc);
+        if (rc == VIEW_OK || rc == VIEW_EUNJUDGED)
+            view_free(&v);
+    }
+    trust_free(t);
+    free(crls);
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    index_close(ix);
+    return ans;
+}
+
 /* The SHA-256 of a fixtures certificate, from fingerprints.tsv. */
 static const char *fingerprint(ctx_t *c, const char *name)
 {
@@ -1096,6 +1131,59 @@ static void test_schools_refuses_a_registry_that_invalidates_published_records(v
     /* the option is for schools only */
     pub(c, &r, db, "status", "--accept-invalidation", NULL);
     HARNESS_EXPECT_EXIT(&r, 2);
+}
+
+typedef struct {
+    const char *cert; /* a signer of A's records (TH001) that TH002 also lists as its seal */
+    const char *role;
+    int records;      /* of batch-good that it signed */
+} seal_elsewhere_case_t;
+
+static const seal_elsewhere_case_t SEAL_ELSEWHERE[] = {
+    {"A-teacher", "homeroom_teacher", 3},
+    {"A-principal", "principal", 4},
+};
+
+/* package-format.md rev. 2 §5 check 6 and §6: a certificate registered as a
+ * seal of any school signs only as school_seal. When a registry lists as
+ * TH002's seal a certificate that signed TH001's records in another role,
+ * TH001's entry is unchanged but its records newly fail: the registry is
+ * refused (exit 2) naming TH001, the role and the certificate, and with
+ * --accept-invalidation it loads. */
+static void test_schools_refuses_a_seal_that_invalidates_another_schools_records(void **state)
+{
+    ctx_t *c = *state;
+    char *v1 = harness_read_file(harness_printf("%s/schools.json", c->fx), NULL);
+    const char *bseal = fingerprint(c, "B-seal");
+    const char *at = v1 != NULL ? strstr(v1, bseal) : NULL;
+    if (at == NULL)
+        fail_msg("expected B-seal's hash in the fixtures' schools.json");
+    for (size_t k = 0; k < sizeof SEAL_ELSEWHERE / sizeof *SEAL_ELSEWHERE; k++) {
+        const seal_elsewhere_case_t *sc = &SEAL_ELSEWHERE[k];
+        char db[512];
+        harness_run_t r;
+        const char *fp = fingerprint(c, sc->cert);
+        const char *reg = harness_printf("%s/schools-b-seals-%s.json", c->tmp, sc->cert);
+        FILE *f = fopen(reg, "w");
+        if (f == NULL || fprintf(f, "%.*s%s\", \"%s%s", (int)(at - v1), v1, bseal, fp, at + 64) < 0 ||
+            fclose(f) != 0)
+            fail_msg("cannot write %s", reg);
+        make_index(c, db, sizeof db, "schools-seal-elsewhere", 1);
+        pub(c, &r, db, "schools", reg, NULL);
+        HARNESS_EXPECT_EXIT(&r, 2);
+        const char *line = harness_printf("school TH001, %s certificate %.16s...: roles fails for %d record%s",
+                                          sc->role, fp, sc->records, sc->records == 1 ? "" : "s");
+        HARNESS_CHECK_RUN(strstr(r.err, line) != NULL && strstr(r.err, "nothing was changed") != NULL, &r,
+                          "%s: expected stderr to say \"%s\" and \"nothing was changed\", got: %.800s", sc->cert,
+                          line, r.err);
+        pub(c, &r, db, "schools", reg, "--accept-invalidation", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(strstr(r.out, harness_printf("%d no longer verify", sc->records)) != NULL, &r,
+                          "%s: expected \"%d no longer verify\", got: %.300s", sc->cert, sc->records, r.out);
+        const char *got = portal_answer(db, code_for(c, "batch-good", "good1"));
+        if (strcmp(got, "invalid") != 0)
+            fail_msg("%s: expected good1 invalid under that registry, got %s", sc->cert, got);
+    }
 }
 
 /* ---- tests: recall and replacement ----------------------------------------------------------- */
@@ -1613,6 +1701,87 @@ static void make_format_3(const char *db)
     mdb_env_close(env);
     if (rc != 0)
         fail_msg("cannot make %s an index of format 3: %s", db, mdb_strerror(rc));
+}
+
+typedef struct {
+    const char *what;
+    int with_good3;        /* good3 (its .p7s PEM, so stored whole) is published */
+    int status_exit;       /* of the status that upgrades */
+    const char *in_err;    /* what that status says */
+    long remembered;       /* CAs remembered after the upgrade */
+} pem_upgrade_case_t;
+
+static const pem_upgrade_case_t PEM_UPGRADE[] = {
+    /* the issuing CA's certificate is only inside good3's PEM .p7s: found
+     * there, and good3 answers "cannot check now" (it was valid: the CRL
+     * that revokes its teacher was forgotten) */
+    {"good3 alone, its .p7s PEM", 1, 0, "upgraded", 1},
+    /* nowhere: refused, naming the CRL and what to do */
+    {"no package", 0, 2, "cannot be upgraded from format 3 to 4, nothing was changed: CRL number", 0},
+};
+
+/* package-format.md rev. 2 §6, docs/index-format.md (3 -> 4): the issuer of
+ * a stored CRL that no longer verifies is found among the certificates of
+ * the packages, those of a .p7s stored whole (PEM) included; where it is
+ * nowhere, the upgrade is refused, naming the CRL, and a trust command with
+ * --drop-unverifiable-crls and the CA in the intermediates upgrades and
+ * remembers it. */
+static void test_upgrade_finds_the_crl_issuer_in_a_pem_p7s_or_refuses(void **state)
+{
+    ctx_t *c = *state;
+    harness_run_t r;
+    const char *dir = harness_printf("%s/pem-upgrade", c->tmp);
+    HARNESS_CHECK_RUN(mkdir(dir, 0755) == 0 &&
+                          copy_file(harness_printf("%s/batch-good/good3.json", c->fx),
+                                    harness_printf("%s/good3.json", dir)) == 0 &&
+                          copy_file(harness_printf("%s/batch-good/good3.p7s", c->fx),
+                                    harness_printf("%s/good3.p7s", dir)) == 0,
+                      &r, "cannot make %s", dir);
+    const char *good3 = code_for(c, "batch-good", "good3");
+    for (size_t k = 0; k < sizeof PEM_UPGRADE / sizeof *PEM_UPGRADE; k++) {
+        const pem_upgrade_case_t *pc = &PEM_UPGRADE[k];
+        char db[512];
+        make_index(c, db, sizeof db, "pem-upgrade", 0);
+        if (pc->with_good3) {
+            pub(c, &r, db, "batch", dir, NULL);
+            HARNESS_EXPECT_EXIT(&r, 0);
+        }
+        pub(c, &r, db, "crl", "@trust/issuing-teacher-revoked.crl", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        if (pc->with_good3 && strcmp(portal_answer(db, good3), "invalid") != 0)
+            fail_msg("%s: expected good3 invalid under the CRL revoking its teacher, got %s", pc->what,
+                     portal_answer(db, good3));
+        pub(c, &r, db, "trust", "@trust/anchors.pem", "--drop-unverifiable-crls", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        make_format_3(db);
+        pub(c, &r, db, "status", NULL);
+        HARNESS_EXPECT_EXIT(&r, pc->status_exit);
+        HARNESS_CHECK_RUN(strstr(r.err, pc->in_err) != NULL, &r, "%s: expected status to say \"%s\", got: %s",
+                          pc->what, pc->in_err, r.err);
+        if (pc->status_exit == 0) {
+            HARNESS_CHECK_RUN(harness_count_of(r.out, "CAs remembered as publishing CRLs", 0) == pc->remembered,
+                              &r, "%s: expected %ld CA remembered, got: %s", pc->what, pc->remembered, r.out);
+            const char *got = portal_answer(db, good3);
+            if (strcmp(got, "unavailable") != 0)
+                fail_msg("%s: after the upgrade, expected good3 to answer unavailable (503), got %s", pc->what,
+                         got);
+            continue;
+        }
+        HARNESS_CHECK_RUN(strstr(r.err, "Test Issuing CA") != NULL && strstr(r.err, "INTERMEDIATES.pem") != NULL &&
+                              strstr(r.err, "--drop-unverifiable-crls") != NULL,
+                          &r, "%s: expected the refusal to name the issuing CA and the trust command, got: %s",
+                          pc->what, r.err);
+        pub(c, &r, db, "trust", "@trust/anchors.pem", "@trust/intermediates.pem", "--drop-unverifiable-crls",
+            NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(strstr(r.err, "upgraded") != NULL && strstr(r.err, "not remembered") != NULL, &r,
+                          "%s: expected trust to upgrade, saying the CRL's CA was not remembered, got: %s",
+                          pc->what, r.err);
+        pub(c, &r, db, "status", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(harness_count_of(r.out, "CAs remembered as publishing CRLs", 0) == 1, &r,
+                          "%s: expected trust to remember the issuing CA, got: %s", pc->what, r.out);
+    }
 }
 
 /* check and certs open the index read-only: on a path with no index they
@@ -2293,6 +2462,8 @@ int main(void)
         cmocka_unit_test(test_certs_says_whether_each_certificate_is_revoked),
         cmocka_unit_test(test_certs_reads_the_certificates_of_a_pem_p7s),
         cmocka_unit_test(test_usage_without_subcommand_exits_2),
+        cmocka_unit_test(test_upgrade_finds_the_crl_issuer_in_a_pem_p7s_or_refuses),
+        cmocka_unit_test(test_schools_refuses_a_seal_that_invalidates_another_schools_records),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
         cmocka_unit_test(test_usage_check_and_certs_exit_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),
