@@ -981,6 +981,47 @@ static int parse_crls(str_t in, X509_CRL **out, char *why, size_t whylen)
     return n;
 }
 
+/* Why a CRL is not a complete CRL of its issuer, or NULL when it is. A delta
+ * CRL lists only what changed since a base CRL, and an
+ * issuingDistributionPoint may narrow a CRL to CA or end-entity
+ * certificates, to some reasons, to one distribution point's certificates,
+ * or make it an indirect CRL whose entries may be another CA's. Judged as
+ * the issuer's CRL, any of them would let a revoked certificate pass
+ * (issue of the review: an empty delta CRL replaced the CRL that revoked a
+ * teacher). An extension present but unreadable is refused as well. */
+static const char *crl_incomplete(X509_CRL *crl)
+{
+    const char *why = NULL;
+    int crit = -1;
+    ASN1_INTEGER *delta = X509_CRL_get_ext_d2i(crl, NID_delta_crl, &crit, NULL);
+    if (delta != NULL || crit != -1)
+        why = "is a delta CRL (deltaCRLIndicator)";
+    ASN1_INTEGER_free(delta);
+    crit = -1;
+    ISSUING_DIST_POINT *idp = why == NULL ? X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL)
+                                          : NULL;
+    if (why != NULL || (idp == NULL && crit == -1))
+        ; /* decided, or no issuingDistributionPoint: complete */
+    else if (idp == NULL)
+        why = "has an issuingDistributionPoint that cannot be read";
+    else if (idp->onlyCA > 0)
+        why = "covers only CA certificates (issuingDistributionPoint onlyContainsCACerts)";
+    else if (idp->onlyuser > 0)
+        why = "covers only end-entity certificates (issuingDistributionPoint onlyContainsUserCerts)";
+    else if (idp->onlyattr > 0)
+        why = "covers only attribute certificates (issuingDistributionPoint onlyContainsAttributeCerts)";
+    else if (idp->onlysomereasons != NULL)
+        why = "covers only some revocation reasons (issuingDistributionPoint onlySomeReasons)";
+    else if (idp->distpoint != NULL)
+        why = "covers only the certificates of one distribution point (issuingDistributionPoint "
+              "distributionPoint)";
+    else if (idp->indirectCRL > 0)
+        why = "is an indirect CRL (issuingDistributionPoint indirectCRL)";
+    ISSUING_DIST_POINT_free(idp);
+    ERR_clear_error();
+    return why;
+}
+
 /* The anchor or intermediate with the CRL's issuer name that verifies it,
  * or NULL. */
 static const trust_cert_t *crl_verifier(const trust_t *t, X509_CRL *crl)
@@ -1051,8 +1092,8 @@ static int copy_remembered(trust_t *t, const trust_inputs_t *in)
 }
 
 /* Add what is known of one stored CRL; with `by` (the store certificate
- * that verifies it) it is in use. */
-static int add_crl(trust_t *t, size_t file, X509_CRL *crl, const trust_cert_t *by)
+ * that verifies it) it is in use unless it is incomplete (crl_incomplete). */
+static int add_crl(trust_t *t, size_t file, X509_CRL *crl, const trust_cert_t *by, const char *incomplete)
 {
     trust_crl_info_t *grown = realloc(t->infos, (t->ninfos + 1) * sizeof *t->infos);
     X509_CRL **all = grown != NULL ? realloc(t->all, (t->ninfos + 1) * sizeof *t->all) : NULL;
@@ -1071,8 +1112,10 @@ static int add_crl(trust_t *t, size_t file, X509_CRL *crl, const trust_cert_t *b
     size_t dlen = 0;
     X509_NAME_get0_der(X509_CRL_get_issuer(crl), &der, &dlen);
     info->issuer.name = str_n(der, dlen);
+    info->incomplete = incomplete;
     if (by != NULL) {
-        info->verifies = info->issuer_known = 1;
+        info->issuer_known = 1;
+        info->verifies = incomplete == NULL;
         trust_issuer_of_cert(by->der, by->der_len, &info->issuer);
         memcpy(info->issuer_id, by->ca_id, 32);
     }
@@ -1099,7 +1142,7 @@ static int add_crl(trust_t *t, size_t file, X509_CRL *crl, const trust_cert_t *b
     ERR_clear_error();
     info->this_update = asn1_time_to_unix(X509_CRL_get0_lastUpdate(crl));
     info->next_update = X509_CRL_get0_nextUpdate(crl) ? asn1_time_to_unix(X509_CRL_get0_nextUpdate(crl)) : 0;
-    if (by != NULL) {
+    if (info->verifies) {
         t->crls[t->ncrls].crl = crl;
         t->crls[t->ncrls].issuer = X509_CRL_get_issuer(crl);
         t->ncrls++;
@@ -1180,9 +1223,11 @@ int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whyle
         if (n < 0)
             t->nrejected++; /* an unreadable file: counted as one */
         for (int k = 0; k < n; k++) {
+            /* one stored before incomplete CRLs were refused is never used */
             const trust_cert_t *by = crl_verifier(t, file[k]);
-            t->nrejected += by == NULL;
-            if (add_crl(t, i, file[k], by) != 0) {
+            const char *incomplete = crl_incomplete(file[k]);
+            t->nrejected += by == NULL || incomplete != NULL;
+            if (add_crl(t, i, file[k], by, incomplete) != 0) {
                 while (++k < n)
                     X509_CRL_free(file[k]);
                 WHY("out of memory");
@@ -1551,6 +1596,19 @@ int trust_check_crl(const trust_t *t, str_t in, char *why, size_t whylen)
                     k + 1, issuer);
             else
                 WHY("the CRL's signature does not verify against any trusted CA named %s", issuer);
+            n = -1;
+            break;
+        }
+        const char *incomplete = crl_incomplete(file[k]);
+        if (incomplete != NULL) {
+            if (n > 1)
+                WHY("CRL %d of the file %s: only a complete CRL of its issuer (every certificate, every "
+                    "reason) is used; give the issuer's full CRL",
+                    k + 1, incomplete);
+            else
+                WHY("the CRL %s: only a complete CRL of its issuer (every certificate, every reason) is "
+                    "used; give the issuer's full CRL",
+                    incomplete);
             n = -1;
             break;
         }

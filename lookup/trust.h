@@ -143,7 +143,7 @@ uint64_t trust_version(const trust_t *t);
 /** Counts for status lines. */
 size_t trust_anchor_count(const trust_t *t);
 size_t trust_crl_count(const trust_t *t);     /* CRLs in use */
-size_t trust_crls_rejected(const trust_t *t); /* CRLs that did not verify */
+size_t trust_crls_rejected(const trust_t *t); /* CRLs not used: they do not verify, or are incomplete */
 size_t trust_school_count(const trust_t *t);
 
 /** One CRL of the stored CRL files (every CRL of every file that reads as
@@ -151,7 +151,11 @@ size_t trust_school_count(const trust_t *t);
  * the publisher's checks. Owned by the trust_t. */
 typedef struct {
     size_t file;      /* which of trust_inputs_t.crls holds it */
-    int verifies;     /* an anchor or intermediate with its issuer's name verifies it: it is used */
+    int verifies;     /* an anchor or intermediate with its issuer's name verifies it, and it is a
+                       * complete CRL of that issuer (incomplete is NULL): it is used */
+    const char *incomplete; /* why it is not a complete CRL of its issuer (a delta CRL, or an
+                             * issuingDistributionPoint that narrows its scope), a static string;
+                             * NULL when it is complete. Such a CRL is never used (decisions.md) */
     int issuer_known; /* its issuer's key is known: it verifies, or a remembered issuer's key verifies it */
     trust_issuer_t issuer;        /* with issuer_known, the issuer's name and key (into memory the trust_t
                                    * owns); otherwise the CRL's issuer name, and no key */
@@ -290,8 +294,10 @@ int trust_school_same(const trust_t *a, const trust_t *b, const char *school_cod
  * index): one DER CRL, or one or more PEM "X509 CRL" blocks (a bundle made
  * with cat; each of them is used).
  * @return how many CRLs it holds, when every block is a CRL whose signature
- *         verifies against an anchor or intermediate named as its issuer;
- *         -1 with *why set otherwise. */
+ *         verifies against an anchor or intermediate named as its issuer and
+ *         that is a complete CRL of that issuer (not a delta CRL, no
+ *         issuingDistributionPoint narrowing it to some certificates or
+ *         reasons); -1 with *why set otherwise, naming the block and why. */
 int trust_check_crl(const trust_t *t, str_t crl, char *why, size_t whylen);
 
 /** Check an anchors or intermediates bundle: PEM, at least one certificate

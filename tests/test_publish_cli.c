@@ -1433,6 +1433,112 @@ static void test_status_shows_each_crl_age_next_update_and_whether_it_verifies(v
     }
 }
 
+/* ---- tests: only complete CRLs count (decisions.md, revocation) --------------------------------- */
+
+/* Well-signed, empty CRLs of the issuing CA that are not complete (mkpkgs.sh
+ * makes them with openssl ca -gencrl -crlexts), and what `crl` must say. */
+static const struct {
+    const char *crl, *why;
+} PARTS[] = {
+    {"part-delta.crl", "is a delta CRL (deltaCRLIndicator)"},
+    {"part-only-ca.crl", "covers only CA certificates (issuingDistributionPoint onlyContainsCACerts)"},
+    {"part-only-user.crl", "covers only end-entity certificates (issuingDistributionPoint onlyContainsUserCerts)"},
+    {"part-only-attr.crl", "covers only attribute certificates"},
+    {"part-reasons.crl", "covers only some revocation reasons (issuingDistributionPoint onlySomeReasons)"},
+    {"part-dp.crl", "covers only the certificates of one distribution point"},
+    {"part-indirect.crl", "is an indirect CRL (issuingDistributionPoint indirectCRL)"},
+};
+
+/* batch-good under a CRL set that revokes A-vice (keyCompromise): good4,
+ * which A-vice signs, is refused for it; the others publish. */
+static void expect_vice_revoked(ctx_t *c, const char *db, const char *what)
+{
+    harness_run_t r;
+    pub(c, &r, db, "batch", "@batch-good", NULL);
+    HARNESS_CHECK_RUN(r.status == 1, &r, "%s: expected batch-good to refuse good4, got %s", what,
+                      harness_ending(&r));
+    expect_refused_line(&r, "good4", "was revoked by its CA", NULL);
+    for (size_t k = 0; k + 1 < NGOOD; k++)
+        expect_published_line(c, &r, "batch-good", GOOD[k], "published");
+}
+
+/* The review's case: after the CRL that revokes A-vice, an empty delta CRL
+ * (or a CRL narrowed by an issuingDistributionPoint) of the same CA, well
+ * signed, was taken as the CA's CRL set: exit 0, and A-vice's transcripts
+ * were valid again. `crl` refuses each (exit 2, naming the file and why),
+ * alone, beside the full CRL, and with --drop-unverifiable-crls, and changes
+ * nothing: good4 stays refused as revoked. Fails on the old code (exit 0). */
+static void test_crl_refuses_a_delta_or_narrowed_crl(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "parts", 0);
+    pub(c, &r, db, "crl", "@trust/issuing-vice-revoked.crl", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    long version = trust_version_of(c, db);
+    for (size_t i = 0; i < sizeof PARTS / sizeof *PARTS; i++) {
+        const char *file = harness_printf("@trust/%s", PARTS[i].crl);
+        const char *sets[3][3] = {{file, NULL, NULL},
+                                  {"@trust/issuing-vice-revoked.crl", file, NULL},
+                                  {file, "--drop-unverifiable-crls", NULL}};
+        for (size_t k = 0; k < 3; k++) {
+            pub(c, &r, db, "crl", sets[k][0], sets[k][1], NULL);
+            HARNESS_CHECK_RUN(r.status == 2 && strstr(r.err, PARTS[i].crl) != NULL &&
+                                  strstr(r.err, PARTS[i].why) != NULL &&
+                                  strstr(r.err, "give the issuer's full CRL") != NULL,
+                              &r, "%s (set %zu): expected exit 2 naming the file and \"%s\", got %s", PARTS[i].crl,
+                              k, PARTS[i].why, harness_ending(&r));
+        }
+    }
+    if (trust_version_of(c, db) != version)
+        fail_msg("expected nothing changed (trust_version %ld), it is %ld", version, trust_version_of(c, db));
+    expect_vice_revoked(c, db, "after the refused CRLs");
+}
+
+/* An incomplete CRL stored before `crl` refused them (written into the index
+ * here as an older publisher did) is never used: its CA's certificates
+ * cannot be judged (batch refuses batch-good, naming the CA), and `status`
+ * says the CRL is not complete and why. Before, the empty delta CRL was the
+ * CA's CRL: batch-good published, A-vice's good4 with it. */
+static void test_stored_delta_crl_is_never_used(void **state)
+{
+    ctx_t *c = *state;
+    char db[512], why[256];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "stored-delta", 0);
+    pub(c, &r, db, "crl", "@trust/issuing-vice-revoked.crl", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    size_t len = 0;
+    char *delta = harness_read_file(harness_printf("%s/trust/part-delta.crl", c->fx), &len);
+    assert_non_null(delta);
+    index_t *ix;
+    MDB_txn *txn;
+    if (index_open(db, 0, &ix, why, sizeof why) != 0)
+        fail_msg("cannot open the index: %s", why);
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    str_t set = str_n(delta, len);
+    assert_int_equal(index_set_crls(ix, txn, &set, 1), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    index_close(ix);
+
+    pub(c, &r, db, "status", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.out, "NOT a complete CRL of its CA: not used") != NULL &&
+                          strstr(r.out, "is a delta CRL (deltaCRLIndicator)") != NULL &&
+                          strstr(r.out, "warning: " ISSUING) != NULL,
+                      &r, "expected status to say the delta CRL is not used, and warn of the CA");
+    pub(c, &r, db, "status", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"verifies\":false,\"incomplete\":\"is a delta CRL") != NULL &&
+                          strstr(r.out, "\"issuers_unchecked\":1") != NULL,
+                      &r, "expected status --json to say the delta CRL is incomplete and the CA unchecked");
+    pub(c, &r, db, "batch", "@batch-good", NULL);
+    HARNESS_CHECK_RUN(r.status == 1, &r, "expected batch-good refused, got %s", harness_ending(&r));
+    for (size_t k = 0; k < NGOOD; k++)
+        expect_refused_line(&r, GOOD[k], "revocation: cannot be checked now: " ISSUING, NULL);
+}
+
 /* ---- tests: check, the dry run of batch (cli.md) ------------------------------------------------ */
 
 /* text with every `from` replaced by `to`, kept until the group ends. */
@@ -2282,6 +2388,8 @@ int main(void)
         cmocka_unit_test(test_batch_refuses_packages_whose_revocation_cannot_be_judged),
         cmocka_unit_test(test_trust_and_crl_refuse_to_leave_a_crl_unverifiable),
         cmocka_unit_test(test_status_shows_each_crl_age_next_update_and_whether_it_verifies),
+        cmocka_unit_test(test_crl_refuses_a_delta_or_narrowed_crl),
+        cmocka_unit_test(test_stored_delta_crl_is_never_used),
         cmocka_unit_test(test_batch_trunghoc_publishes_secondary_transcripts_and_refuses_a_broken_rule),
         cmocka_unit_test(test_batch_trunghoc_recall_and_replacement),
         cmocka_unit_test(test_check_says_what_batch_then_does),

@@ -742,8 +742,12 @@ static void status_crls_text(const trust_t *t, int64_t now)
                age_words(now - ci[i].this_update, age),
                ci[i].next_update ? publish_rfc3339(ci[i].next_update, b) : "none",
                ci[i].next_update && ci[i].next_update < now ? " (past: it still counts)" : "",
-               ci[i].verifies ? "verifies"
-                              : "does NOT verify against the trust anchors and intermediates: not used");
+               ci[i].verifies     ? "verifies"
+               : ci[i].incomplete ? "verifies but is NOT a complete CRL of its CA: not used (give the CA's "
+                                    "full CRL)"
+                                  : "does NOT verify against the trust anchors and intermediates: not used");
+        if (ci[i].incomplete != NULL)
+            printf("  it %s\n", ci[i].incomplete);
     }
     size_t unchecked = trust_issuers_unchecked(t);
     printf("CAs remembered as publishing CRLs: %zu (%zu with no CRL that verifies)\n", ni, unchecked);
@@ -767,13 +771,14 @@ static json_t *status_crls_json(const trust_t *t, int64_t now)
     char a[24], b[24];
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            crls, json_pack("{s:s, s:s, s:s?, s:s, s:I, s:s?, s:b, s:b}", "issuer", ci[i].issuer_hash,
+            crls, json_pack("{s:s, s:s, s:s?, s:s, s:I, s:s?, s:b, s:b, s:s?}", "issuer", ci[i].issuer_hash,
                             "issuer_cn", ci[i].issuer_cn, "number", ci[i].number[0] ? ci[i].number : NULL,
                             "this_update", publish_rfc3339(ci[i].this_update, a), "age_seconds",
                             (json_int_t)(now - ci[i].this_update), "next_update",
                             ci[i].next_update ? publish_rfc3339(ci[i].next_update, b) : NULL,
                             "next_update_past",
-                            ci[i].next_update && ci[i].next_update < now, "verifies", ci[i].verifies));
+                            ci[i].next_update && ci[i].next_update < now, "verifies", ci[i].verifies,
+                            "incomplete", ci[i].incomplete));
     for (size_t i = 0; i < ni; i++)
         json_array_append_new(issuers,
                               json_pack("{s:s, s:s, s:b, s:b}", "issuer", is[i].hash, "issuer_cn", is[i].cn,
@@ -831,7 +836,8 @@ static int cmd_status(index_t *ix, int argc, char **argv)
     if (trust != NULL)
         status_crls_text(trust, now);
     if (crls_bad > 0)
-        printf("warning: %zu of the CRLs no longer verify against the trust anchors and are not used\n",
+        printf("warning: %zu of the CRLs are not used: they no longer verify against the trust anchors, or "
+               "are not complete CRLs of their CA\n",
                crls_bad);
     if (why[0] != '\0')
         printf("trust inputs: %s\n", why);
