@@ -1539,6 +1539,80 @@ static void test_stored_delta_crl_is_never_used(void **state)
         expect_refused_line(&r, GOOD[k], "revocation: cannot be checked now: " ISSUING, NULL);
 }
 
+/* ---- tests: crl never goes back to an older CRL of a CA (decisions.md) ---------------------------- */
+
+typedef struct {
+    const char *what;
+    drop_step_t steps[2]; /* after make_index (crl issuing.crl: number 4096) */
+    int vice_revoked;     /* afterwards A-vice is revoked (good4 refused), else batch-good publishes */
+} older_case_t;
+
+#define VICE "@trust/issuing-vice-revoked.crl" /* number 4098, revokes A-vice (keyCompromise) */
+static const older_case_t OLDER[] = {
+    {"an older CRL after a newer one is refused, naming both numbers",
+     {{{"crl", VICE}, 0, NULL, NULL},
+      {{"crl", "@trust/issuing.crl"}, 2, "newest CRL number 4096 of " ISSUING, "older than CRL number 4098 of "}},
+     1},
+    {"beside another CA's CRL",
+     {{{"crl", VICE}, 0, NULL, NULL}, {{"crl", "@trust/root.crl", "@trust/issuing.crl"}, 2, "number 4098", NULL}},
+     1},
+    {"--drop-unverifiable-crls does not go back",
+     {{{"crl", VICE}, 0, NULL, NULL},
+      {{"crl", "@trust/issuing.crl", "--drop-unverifiable-crls"}, 2, "number 4098", "--allow-older-crl"}},
+     1},
+    {"--allow-older-crl goes back, saying so",
+     {{{"crl", VICE}, 0, NULL, NULL},
+      {{"--allow-older-crl", "crl", "@trust/issuing.crl"}, 0, "number 4098", "(--allow-older-crl)"}},
+     0},
+    {"the same CRL again is no going back", {{{"crl", VICE}, 0, NULL, NULL}, {{"crl", VICE}, 0, NULL, NULL}}, 1},
+    {"newer CRLs go ahead, even one issued earlier with a higher number",
+     {{{"crl", "@trust/issuing-stale.crl"}, 0, NULL, NULL}, {{"crl", VICE}, 0, NULL, NULL}},
+     1},
+    {"without numbers, an earlier thisUpdate is older",
+     {{{"crl", "@trust/nonum-new.crl"}, 0, NULL, NULL},
+      {{"crl", "@trust/nonum-old.crl"}, 2, "CRL (no number) of " ISSUING, "(issued 2025-01-01T00:00:00Z)"}},
+     0},
+};
+
+/* The review's case: after the CRL that revokes A-vice (number 4098), `crl`
+ * took the issuing CA's older CRL (4096): exit 0, and A-vice's transcripts
+ * were valid again. `crl` refuses a set whose newest CRL of a CA is older
+ * than its newest stored now (by cRLNumber, else thisUpdate; exit 2, naming
+ * both, nothing changed), whatever --drop-unverifiable-crls says;
+ * --allow-older-crl goes back. Fails on the old code (exit 0). */
+static void test_crl_refuses_an_older_crl_of_a_ca(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < sizeof OLDER / sizeof *OLDER; i++) {
+        const older_case_t *oc = &OLDER[i];
+        char db[512];
+        harness_run_t r;
+        make_index(c, db, sizeof db, harness_printf("older-%zu", i), 0);
+        for (size_t k = 0; k < 2 && oc->steps[k].args[0] != NULL; k++) {
+            const drop_step_t *st = &oc->steps[k];
+            long before = trust_version_of(c, db);
+            const char *const *a = st->args;
+            pub(c, &r, db, a[0], a[1], a[2], a[3], a[4], NULL);
+            HARNESS_CHECK_RUN(r.status == st->exit, &r, "%s: expected exit status %d, got %s", oc->what,
+                              st->exit, harness_ending(&r));
+            HARNESS_CHECK_RUN(
+                (!st->err1 || strstr(r.err, st->err1)) && (!st->err2 || strstr(r.err, st->err2)), &r,
+                "%s: expected stderr to hold \"%s\"%s%s%s", oc->what, st->err1 ? st->err1 : "",
+                st->err2 ? " and \"" : "", st->err2 ? st->err2 : "", st->err2 ? "\"" : "");
+            if (st->exit == 2 && trust_version_of(c, db) != before)
+                fail_msg("%s: expected nothing changed (trust_version %ld), it is %ld", oc->what, before,
+                         trust_version_of(c, db));
+        }
+        if (oc->vice_revoked) {
+            expect_vice_revoked(c, db, oc->what);
+        } else {
+            pub(c, &r, db, "batch", "@batch-good", NULL);
+            HARNESS_CHECK_RUN(r.status == 0, &r, "%s: expected batch-good published, got %s", oc->what,
+                              harness_ending(&r));
+        }
+    }
+}
+
 /* ---- tests: check, the dry run of batch (cli.md) ------------------------------------------------ */
 
 /* text with every `from` replaced by `to`, kept until the group ends. */
@@ -2390,6 +2464,7 @@ int main(void)
         cmocka_unit_test(test_status_shows_each_crl_age_next_update_and_whether_it_verifies),
         cmocka_unit_test(test_crl_refuses_a_delta_or_narrowed_crl),
         cmocka_unit_test(test_stored_delta_crl_is_never_used),
+        cmocka_unit_test(test_crl_refuses_an_older_crl_of_a_ca),
         cmocka_unit_test(test_batch_trunghoc_publishes_secondary_transcripts_and_refuses_a_broken_rule),
         cmocka_unit_test(test_batch_trunghoc_recall_and_replacement),
         cmocka_unit_test(test_check_says_what_batch_then_does),
