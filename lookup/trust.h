@@ -27,8 +27,12 @@
 
 /** An issuer of CRLs (package-format.md §6): a CA certificate's subject name
  * and key, as the DER its certificate holds for its subject Name and its
- * SubjectPublicKeyInfo. Certificates of one CA with the same name and key (a
- * renewal) are one issuer; a new key is another. */
+ * SubjectPublicKeyInfo (what the index keeps). Certificates of one CA with
+ * the same name and key (a renewal) are one issuer; a new key is another.
+ * The store compares a remembered issuer with a certificate by the name as
+ * OpenSSL compares names (X509_NAME_cmp: a name written as PrintableString
+ * or UTF8String, or in another case, is the same name) and by the key
+ * itself (trust_cert_t.key_id), not by these bytes. */
 typedef struct {
     str_t name;
     str_t spki;
@@ -80,8 +84,9 @@ typedef struct trust_cert {
     /* revocation by a loaded CRL of its issuer */
     int revoked, revoked_key_compromise; /* reason keyCompromise, cACompromise or aACompromise */
     int64_t revoked_at;
-    /* as an issuer: trust_issuer_id of its subject and key; and whether it is
-     * a remembered issuer none of whose CRLs verifies now, so that the
+    /* as an issuer: trust_issuer_id of its subject and key (as its bytes);
+     * and whether it is a remembered issuer none of whose CRLs verifies now
+     * (compared by name and key_id, see trust_issuer_t), so that the
      * revocation of what it issued cannot be judged (§6) */
     unsigned char ca_id[32];
     int revocations_unknown;
@@ -159,7 +164,8 @@ typedef struct {
     int issuer_known; /* its issuer's key is known: it verifies, or a remembered issuer's key verifies it */
     trust_issuer_t issuer;        /* with issuer_known, the issuer's name and key (into memory the trust_t
                                    * owns); otherwise the CRL's issuer name, and no key */
-    unsigned char issuer_id[32];  /* with issuer_known */
+    unsigned char issuer_id[32];  /* with issuer_known; a remembered issuer's id when the CRL's issuer is
+                                   * one (by name and key, see trust_issuer_t) */
     char issuer_cn[TRUST_CN_LEN]; /* the CN of its issuer, UTF-8 without control characters; may be "" */
     char issuer_hash[9]; /* 8 hex digits: of issuer_id, or without issuer_known of the name's SHA-256 */
     char number[64];     /* cRLNumber in decimal; "" when it has none */

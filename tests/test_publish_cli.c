@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "lookup/index.h"
 #include "tests/harness.h"
 
@@ -2224,6 +2227,154 @@ static void test_certs_says_whether_each_certificate_is_revoked(void **state)
     }
 }
 
+/* ---- tests: an issuer is its name as OpenSSL compares it, and its key (decisions.md) -------------- */
+
+static X509 *read_cert_pem(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f != NULL)
+        fclose(f);
+    if (x == NULL)
+        fail_msg("cannot read the certificate %s", path);
+    return x;
+}
+
+/* A copy of the issuing CA's certificate as the review made one: the same
+ * key, the same name with every value written as PrintableString (the
+ * fixtures write O and CN as UTF8String), another serial, signed by the
+ * root, with the issuing CA's extensions. `openssl verify` takes it; OpenSSL
+ * matches its name to the issuing CA's. Written as PEM to path. */
+static void make_reencoded_issuing_ca(ctx_t *c, const char *path)
+{
+    X509 *ca = read_cert_pem(harness_printf("%s/pki/issuing.pem", c->fx));
+    X509 *root = read_cert_pem(harness_printf("%s/pki/root.pem", c->fx));
+    FILE *f = fopen(harness_printf("%s/pki/root.key", c->fx), "r");
+    EVP_PKEY *root_key = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f != NULL)
+        fclose(f);
+    assert_non_null(root_key);
+    const X509_NAME *name = X509_get_subject_name(ca);
+    X509_NAME *printable = X509_NAME_new();
+    X509 *x = X509_new();
+    assert_true(printable != NULL && x != NULL);
+    for (int i = 0; i < X509_NAME_entry_count(name); i++) {
+        const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+        unsigned char *u = NULL;
+        int len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e));
+        assert_true(len > 0);
+        assert_int_equal(X509_NAME_add_entry_by_OBJ(printable, X509_NAME_ENTRY_get_object(e),
+                                                    V_ASN1_PRINTABLESTRING, u, len, -1, 0),
+                         1);
+        OPENSSL_free(u);
+    }
+    assert_int_equal(X509_NAME_cmp(printable, name), 0); /* the same name to OpenSSL */
+    assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+    assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 0x7e5e), 1);
+    assert_int_equal(X509_set_issuer_name(x, X509_get_subject_name(root)), 1);
+    assert_int_equal(X509_set_subject_name(x, printable), 1);
+    assert_int_equal(X509_set1_notBefore(x, X509_get0_notBefore(ca)), 1);
+    assert_int_equal(X509_set1_notAfter(x, X509_get0_notAfter(ca)), 1);
+    assert_int_equal(X509_set_pubkey(x, X509_get0_pubkey(ca)), 1);
+    for (int i = 0; i < X509_get_ext_count(ca); i++)
+        assert_int_equal(X509_add_ext(x, X509_get_ext(ca, i), -1), 1);
+    assert_true(X509_sign(x, root_key, EVP_sha256()) > 0);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_X509(f, x), 1);
+    fclose(f);
+    X509_NAME_free(printable);
+    X509_free(x);
+    X509_free(ca);
+    X509_free(root);
+    EVP_PKEY_free(root_key);
+}
+
+/* Run the stock openssl command; fail the test when it fails. */
+static void run_openssl(const char *const argv[])
+{
+    harness_run_t r;
+    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
+    HARNESS_EXPECT_EXIT(&r, 0);
+}
+
+/* A batch directory holding good1's payload signed as the fixtures sign it
+ * (A's teacher, principal and seal), carrying the copy of the issuing CA at
+ * ca instead of the issuing CA. @return the directory. */
+static const char *batch_carrying(ctx_t *c, const char *ca)
+{
+    const char *dir = harness_printf("%s/batch-reenc-%d", c->tmp, ++c->seq);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    const char *json = harness_printf("%s/reenc1.json", dir), *p7s = harness_printf("%s/reenc1.p7s", dir);
+    assert_int_equal(copy_file(harness_printf("%s/batch-good/good1.json", c->fx), json), 0);
+    const char *pki = harness_printf("%s/pki", c->fx), *tmp = harness_printf("%s.new", p7s);
+    const char *first[] = {"openssl", "cms", "-sign", "-binary", "-md", "sha256", "-in", json, "-signer",
+                           harness_printf("%s/A-teacher.pem", pki), "-inkey", harness_printf("%s/A-teacher.key", pki),
+                           "-certfile", ca, "-outform", "DER", "-out", p7s, NULL};
+    run_openssl(first);
+    static const char *const MORE[] = {"A-principal", "A-seal"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *resign[] = {"openssl", "cms", "-resign", "-binary", "-inform", "DER", "-in", p7s, "-content",
+                                json, "-signer", harness_printf("%s/%s.pem", pki, MORE[i]), "-inkey",
+                                harness_printf("%s/%s.key", pki, MORE[i]), "-md", "sha256", "-outform", "DER",
+                                "-out", tmp, NULL};
+        run_openssl(resign);
+        assert_int_equal(rename(tmp, p7s), 0);
+    }
+    return dir;
+}
+
+/* The review's case: a remembered issuer was its name and key as the bytes
+ * of its certificate, so a copy of the issuing CA's certificate with the
+ * same key and the name written as PrintableString was another issuer, one
+ * whose revocations were judged. Once the issuing CA's CRL no longer
+ * verified (trust anchors.pem --drop-unverifiable-crls), batch published a
+ * package carrying the copy (the teacher's key could be compromised), and a
+ * record carrying it kept its teacher "not revoked" (valid). Now the copy is
+ * the issuing CA: batch refuses the package ("cannot be checked now",
+ * naming the CA), and `certs` says revoked null for the record's signers.
+ * Fails on the old code (batch publishes it; certs says false). */
+static void test_reencoded_copy_of_a_ca_is_the_same_issuer(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    const char *ca = harness_printf("%s/issuing-printable.pem", c->tmp);
+    make_reencoded_issuing_ca(c, ca);
+    const char *verify[] = {"openssl", "verify", "-CAfile", harness_printf("%s/pki/root.pem", c->fx), ca, NULL};
+    run_openssl(verify);
+
+    /* publishing under an issuer whose CRL cannot be checked */
+    const char *batch = batch_carrying(c, ca);
+    make_index(c, db, sizeof db, "reenc-batch", 0);
+    pub(c, &r, db, "trust", "@trust/anchors.pem", "--drop-unverifiable-crls", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "batch", batch, NULL);
+    HARNESS_CHECK_RUN(r.status == 1, &r, "expected the package carrying the copy refused, got %s",
+                      harness_ending(&r));
+    expect_refused_line(&r, "reenc1", "revocation: cannot be checked now: " ISSUING, NULL);
+
+    /* a record published before the CRL stopped verifying */
+    make_index(c, db, sizeof db, "reenc-record", 0);
+    pub(c, &r, db, "batch", batch, NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "trust", "@trust/anchors.pem", "--drop-unverifiable-crls", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    cert_row_t rows[MAX_CERT_ROWS];
+    pub(c, &r, db, "certs", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    size_t n = cert_rows(&r, rows), seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].seen)
+            continue;
+        seen++;
+        HARNESS_CHECK_RUN(strcmp(rows[i].revoked, "null") == 0, &r,
+                          "%s as %s: expected revoked null (cannot check now), got %s", cert_name(c, rows[i].sha),
+                          rows[i].role, rows[i].revoked);
+    }
+    HARNESS_CHECK_RUN(seen == 3, &r, "expected the record's 3 signers, got %zu certificates seen", seen);
+}
+
 /* A .p7s in PEM is stored whole, its certificates not in the certs table
  * (docs/index-format.md): with good3 (PEM) the only record, its three
  * signers are still shown, read from its .p7s. */
@@ -2465,6 +2616,7 @@ int main(void)
         cmocka_unit_test(test_crl_refuses_a_delta_or_narrowed_crl),
         cmocka_unit_test(test_stored_delta_crl_is_never_used),
         cmocka_unit_test(test_crl_refuses_an_older_crl_of_a_ca),
+        cmocka_unit_test(test_reencoded_copy_of_a_ca_is_the_same_issuer),
         cmocka_unit_test(test_batch_trunghoc_publishes_secondary_transcripts_and_refuses_a_broken_rule),
         cmocka_unit_test(test_batch_trunghoc_recall_and_replacement),
         cmocka_unit_test(test_check_says_what_batch_then_does),
