@@ -53,7 +53,7 @@ typedef struct {
 
 /* A remembered issuer none of whose CRLs verifies now (§6). */
 typedef struct {
-    unsigned char id[32];
+    size_t issuer; /* its index in trust.remembered */
     char cn[TRUST_CN_LEN];
     char hash[9];
 } unchecked_t;
@@ -70,9 +70,14 @@ struct trust {
     size_t ninfos;
     trust_issuer_t *remembered; /* copies of the inputs' issuers, in remembered_buf */
     uint8_t *remembered_buf;
+    /* each remembered issuer's name decoded (NULL when it does not decode)
+     * and the key_id of its key: how it is compared (issuer_is) */
+    X509_NAME **remembered_name;
+    unsigned char (*remembered_key)[32];
+    int *remembered_key_ok;
     trust_issuer_info_t *issuers; /* one for each remembered issuer */
     size_t nissuers;
-    unchecked_t *unchecked; /* those with no CRL that verifies now, sorted by id */
+    unchecked_t *unchecked; /* those with no CRL that verifies now */
     size_t nunchecked;
     registry_t reg; /* empty (version 0) when no registry is loaded */
 
@@ -169,18 +174,30 @@ static void name_cn(const X509_NAME *name, char *out, size_t n)
     ERR_clear_error();
 }
 
-static int unchecked_cmp(const void *a, const void *b)
+/* 1 when a CA certificate with this subject and key (its key_id) is
+ * remembered issuer i. A name is compared as OpenSSL compares it when it
+ * builds chains and matches CRLs (X509_NAME_cmp: canonical, case- and
+ * string-type-insensitive), and the key as the key itself, not as the bytes
+ * of a certificate: a copy of the CA's certificate with the same key and
+ * the name written as PrintableString instead of UTF8String is the same
+ * issuer (review: it was another, whose revocations were judged, so its
+ * certificates answered valid while the CA's CRLs could not be checked).
+ * Called when the store is built and once per certificate cached, never per
+ * answer. */
+static int issuer_is(const trust_t *t, size_t i, const X509_NAME *subject, const unsigned char key_id[32])
 {
-    return memcmp(((const unchecked_t *)a)->id, ((const unchecked_t *)b)->id, 32);
+    return t->remembered_name[i] != NULL && t->remembered_key_ok[i] &&
+           memcmp(t->remembered_key[i], key_id, 32) == 0 && X509_NAME_cmp(t->remembered_name[i], subject) == 0;
 }
 
-static const unchecked_t *unchecked_find(const trust_t *t, const unsigned char id[32])
+/* The remembered issuer without a CRL that verifies now that CA certificate
+ * c stands for, or NULL. */
+static const unchecked_t *unchecked_of(const trust_t *t, const trust_cert_t *c)
 {
-    unchecked_t key;
-    if (t->nunchecked == 0)
-        return NULL;
-    memcpy(key.id, id, 32);
-    return bsearch(&key, t->unchecked, t->nunchecked, sizeof key, unchecked_cmp);
+    for (size_t i = 0; i < t->nunchecked; i++)
+        if (issuer_is(t, t->unchecked[i].issuer, X509_get_subject_name(c->x), c->key_id))
+            return &t->unchecked[i];
+    return NULL;
 }
 
 /* ---- registry ------------------------------------------------------------ */
@@ -603,7 +620,7 @@ static void find_revocation(const trust_t *t, trust_cert_t *c)
  * the same key written compressed or not. So the id hashes the key itself:
  * RSA its modulus, EC its curve and point; any other key its
  * SubjectPublicKeyInfo DER. */
-static int key_id(X509 *x, EVP_PKEY *pk, unsigned char out[32])
+static int key_id(X509_PUBKEY *xpk, EVP_PKEY *pk, unsigned char out[32])
 {
     unsigned char *buf = NULL;
     size_t len = 0;
@@ -632,7 +649,7 @@ static int key_id(X509 *x, EVP_PKEY *pk, unsigned char out[32])
             }
         }
     } else {
-        int l = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &buf);
+        int l = xpk != NULL ? i2d_X509_PUBKEY(xpk, &buf) : -1;
         if (l > 0) {
             unsigned char *copy = malloc((size_t)l);
             if (copy != NULL)
@@ -699,7 +716,7 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
     c->key_problem = key_problem(c->pkey);
     /* once per certificate (1-2 µs for the whole walk, too much per answer) */
     c->not_der = ber_is_der(der, len, 0) != 1;
-    if (key_id(x, c->pkey, c->key_id) != 0) { /* out of memory: unknown rather than a key of its own */
+    if (key_id(X509_get_X509_PUBKEY(x), c->pkey, c->key_id) != 0) { /* out of memory: unknown rather than a key of its own */
         X509_free(x);
         free(c);
         return NULL;
@@ -711,7 +728,7 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
     trust_issuer_t self;
     if (trust_issuer_of_cert(der, len, &self) == 0)
         trust_issuer_id(&self, c->ca_id);
-    c->revocations_unknown = unchecked_find(t, c->ca_id) != NULL;
+    c->revocations_unknown = unchecked_of(t, c) != NULL;
     BIO *b = BIO_new(BIO_s_mem());
     if (b != NULL) {
         X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
@@ -981,6 +998,47 @@ static int parse_crls(str_t in, X509_CRL **out, char *why, size_t whylen)
     return n;
 }
 
+/* Why a CRL is not a complete CRL of its issuer, or NULL when it is. A delta
+ * CRL lists only what changed since a base CRL, and an
+ * issuingDistributionPoint may narrow a CRL to CA or end-entity
+ * certificates, to some reasons, to one distribution point's certificates,
+ * or make it an indirect CRL whose entries may be another CA's. Judged as
+ * the issuer's CRL, any of them would let a revoked certificate pass
+ * (issue of the review: an empty delta CRL replaced the CRL that revoked a
+ * teacher). An extension present but unreadable is refused as well. */
+static const char *crl_incomplete(X509_CRL *crl)
+{
+    const char *why = NULL;
+    int crit = -1;
+    ASN1_INTEGER *delta = X509_CRL_get_ext_d2i(crl, NID_delta_crl, &crit, NULL);
+    if (delta != NULL || crit != -1)
+        why = "is a delta CRL (deltaCRLIndicator)";
+    ASN1_INTEGER_free(delta);
+    crit = -1;
+    ISSUING_DIST_POINT *idp = why == NULL ? X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL)
+                                          : NULL;
+    if (why != NULL || (idp == NULL && crit == -1))
+        ; /* decided, or no issuingDistributionPoint: complete */
+    else if (idp == NULL)
+        why = "has an issuingDistributionPoint that cannot be read";
+    else if (idp->onlyCA > 0)
+        why = "covers only CA certificates (issuingDistributionPoint onlyContainsCACerts)";
+    else if (idp->onlyuser > 0)
+        why = "covers only end-entity certificates (issuingDistributionPoint onlyContainsUserCerts)";
+    else if (idp->onlyattr > 0)
+        why = "covers only attribute certificates (issuingDistributionPoint onlyContainsAttributeCerts)";
+    else if (idp->onlysomereasons != NULL)
+        why = "covers only some revocation reasons (issuingDistributionPoint onlySomeReasons)";
+    else if (idp->distpoint != NULL)
+        why = "covers only the certificates of one distribution point (issuingDistributionPoint "
+              "distributionPoint)";
+    else if (idp->indirectCRL > 0)
+        why = "is an indirect CRL (issuingDistributionPoint indirectCRL)";
+    ISSUING_DIST_POINT_free(idp);
+    ERR_clear_error();
+    return why;
+}
+
 /* The anchor or intermediate with the CRL's issuer name that verifies it,
  * or NULL. */
 static const trust_cert_t *crl_verifier(const trust_t *t, X509_CRL *crl)
@@ -1002,17 +1060,18 @@ static int crl_verifies(const trust_t *t, X509_CRL *crl)
     return crl_verifier(t, crl) != NULL ? 0 : -1;
 }
 
-/* 1 when the CRL names is's name as its issuer (the same DER) and is's key
- * verifies it. */
+/* 1 when the CRL names is's name as its issuer (as X509_NAME_cmp compares
+ * names, like crl_verifier) and is's key verifies it. */
 static int crl_signed_by(X509_CRL *crl, const trust_issuer_t *is)
 {
-    const unsigned char *der = NULL, *p = (const unsigned char *)is->spki.ptr;
-    size_t len = 0;
-    if (X509_NAME_get0_der(X509_CRL_get_issuer(crl), &der, &len) != 1 || !str_eq(str_n(der, len), is->name))
-        return 0;
-    EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)is->spki.len);
+    const unsigned char *n = (const unsigned char *)is->name.ptr, *p = (const unsigned char *)is->spki.ptr;
+    X509_NAME *name = d2i_X509_NAME(NULL, &n, (long)is->name.len);
+    EVP_PKEY *key = name != NULL && X509_NAME_cmp(name, X509_CRL_get_issuer(crl)) == 0
+                        ? d2i_PUBKEY(NULL, &p, (long)is->spki.len)
+                        : NULL;
     int ok = key != NULL && X509_CRL_verify(crl, key) == 1;
     EVP_PKEY_free(key);
+    X509_NAME_free(name);
     ERR_clear_error();
     return ok;
 }
@@ -1027,8 +1086,13 @@ static int copy_remembered(trust_t *t, const trust_inputs_t *in)
     t->remembered = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->remembered);
     t->remembered_buf = malloc(bytes ? bytes : 1);
     t->issuers = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->issuers);
-    if (t->remembered == NULL || t->remembered_buf == NULL || t->issuers == NULL)
+    t->remembered_name = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->remembered_name);
+    t->remembered_key = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->remembered_key);
+    t->remembered_key_ok = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->remembered_key_ok);
+    if (t->remembered == NULL || t->remembered_buf == NULL || t->issuers == NULL || t->remembered_name == NULL ||
+        t->remembered_key == NULL || t->remembered_key_ok == NULL)
         return -1;
+    t->nissuers = in->nissuers; /* from here trust_free frees the names decoded */
     uint8_t *w = t->remembered_buf;
     for (size_t i = 0; i < in->nissuers; i++) {
         const trust_issuer_t *is = &in->issuers[i];
@@ -1044,15 +1108,21 @@ static int copy_remembered(trust_t *t, const trust_inputs_t *in)
         const unsigned char *p = (const unsigned char *)is->name.ptr;
         X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)is->name.len);
         name_cn(name, info->cn, sizeof info->cn);
-        X509_NAME_free(name);
+        t->remembered_name[i] = name;
+        p = (const unsigned char *)is->spki.ptr;
+        X509_PUBKEY *xpk = d2i_X509_PUBKEY(NULL, &p, (long)is->spki.len);
+        EVP_PKEY *pk = xpk != NULL ? X509_PUBKEY_get0(xpk) : NULL;
+        /* a key that does not decode matches no certificate's */
+        t->remembered_key_ok[i] = pk != NULL && key_id(xpk, pk, t->remembered_key[i]) == 0;
+        X509_PUBKEY_free(xpk);
+        ERR_clear_error();
     }
-    t->nissuers = in->nissuers;
     return 0;
 }
 
 /* Add what is known of one stored CRL; with `by` (the store certificate
- * that verifies it) it is in use. */
-static int add_crl(trust_t *t, size_t file, X509_CRL *crl, const trust_cert_t *by)
+ * that verifies it) it is in use unless it is incomplete (crl_incomplete). */
+static int add_crl(trust_t *t, size_t file, X509_CRL *crl, const trust_cert_t *by, const char *incomplete)
 {
     trust_crl_info_t *grown = realloc(t->infos, (t->ninfos + 1) * sizeof *t->infos);
     X509_CRL **all = grown != NULL ? realloc(t->all, (t->ninfos + 1) * sizeof *t->all) : NULL;
@@ -1071,10 +1141,19 @@ static int add_crl(trust_t *t, size_t file, X509_CRL *crl, const trust_cert_t *b
     size_t dlen = 0;
     X509_NAME_get0_der(X509_CRL_get_issuer(crl), &der, &dlen);
     info->issuer.name = str_n(der, dlen);
+    info->incomplete = incomplete;
     if (by != NULL) {
-        info->verifies = info->issuer_known = 1;
+        info->issuer_known = 1;
+        info->verifies = incomplete == NULL;
         trust_issuer_of_cert(by->der, by->der_len, &info->issuer);
         memcpy(info->issuer_id, by->ca_id, 32);
+        /* a remembered issuer it is (issuer_is) names it: one CA, one id */
+        for (size_t i = 0; i < t->nissuers; i++)
+            if (issuer_is(t, i, X509_get_subject_name(by->x), by->key_id)) {
+                info->issuer = t->remembered[i];
+                memcpy(info->issuer_id, t->issuers[i].id, 32);
+                break;
+            }
     }
     for (size_t i = 0; !info->issuer_known && i < t->nissuers; i++) {
         if (crl_signed_by(crl, &t->remembered[i])) {
@@ -1099,7 +1178,7 @@ static int add_crl(trust_t *t, size_t file, X509_CRL *crl, const trust_cert_t *b
     ERR_clear_error();
     info->this_update = asn1_time_to_unix(X509_CRL_get0_lastUpdate(crl));
     info->next_update = X509_CRL_get0_nextUpdate(crl) ? asn1_time_to_unix(X509_CRL_get0_nextUpdate(crl)) : 0;
-    if (by != NULL) {
+    if (info->verifies) {
         t->crls[t->ncrls].crl = crl;
         t->crls[t->ncrls].issuer = X509_CRL_get_issuer(crl);
         t->ncrls++;
@@ -1120,18 +1199,16 @@ static int judge_issuers(trust_t *t)
             is->checked = t->infos[k].verifies && memcmp(t->infos[k].issuer_id, is->id, 32) == 0;
         for (size_t k = 0; k < t->nslots && !is->in_store; k++) {
             const trust_cert_t *c = t->slots[k];
-            is->in_store =
-                c != NULL && (c->is_anchor || c->is_intermediate) && memcmp(c->ca_id, is->id, 32) == 0;
+            is->in_store = c != NULL && (c->is_anchor || c->is_intermediate) &&
+                           issuer_is(t, i, X509_get_subject_name(c->x), c->key_id);
         }
         if (is->checked)
             continue;
         unchecked_t *u = &t->unchecked[t->nunchecked++];
-        memcpy(u->id, is->id, 32);
+        u->issuer = i;
         memcpy(u->cn, is->cn, sizeof u->cn);
         memcpy(u->hash, is->hash, sizeof u->hash);
     }
-    if (t->nunchecked > 1)
-        qsort(t->unchecked, t->nunchecked, sizeof *t->unchecked, unchecked_cmp);
     return 0;
 }
 
@@ -1180,9 +1257,11 @@ int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whyle
         if (n < 0)
             t->nrejected++; /* an unreadable file: counted as one */
         for (int k = 0; k < n; k++) {
+            /* one stored before incomplete CRLs were refused is never used */
             const trust_cert_t *by = crl_verifier(t, file[k]);
-            t->nrejected += by == NULL;
-            if (add_crl(t, i, file[k], by) != 0) {
+            const char *incomplete = crl_incomplete(file[k]);
+            t->nrejected += by == NULL || incomplete != NULL;
+            if (add_crl(t, i, file[k], by, incomplete) != 0) {
                 while (++k < n)
                     X509_CRL_free(file[k]);
                 WHY("out of memory");
@@ -1198,7 +1277,7 @@ int trust_build(const trust_inputs_t *in, trust_t **out, char *why, size_t whyle
         trust_cert_t *c = t->slots[i];
         if (c != NULL) {
             find_revocation(t, c);
-            c->revocations_unknown = unchecked_find(t, c->ca_id) != NULL;
+            c->revocations_unknown = unchecked_of(t, c) != NULL;
         }
     }
     if (in->registry.len > 0 && parse_registry(in->registry, &t->reg, why, whylen) < 0)
@@ -1226,6 +1305,11 @@ void trust_free(trust_t *t)
     free(t->all);
     free(t->infos);
     free(t->crls);
+    for (size_t i = 0; t->remembered_name != NULL && i < t->nissuers; i++)
+        X509_NAME_free(t->remembered_name[i]);
+    free(t->remembered_name);
+    free(t->remembered_key);
+    free(t->remembered_key_ok);
     free(t->remembered);
     free(t->remembered_buf);
     free(t->issuers);
@@ -1286,7 +1370,7 @@ int trust_crl_signed_by(const trust_t *t, size_t i, const trust_issuer_t *candid
 
 void trust_unchecked_issuer_name(const trust_t *t, const trust_cert_t *c, char *out, size_t n)
 {
-    const unchecked_t *u = unchecked_find(t, c->ca_id);
+    const unchecked_t *u = unchecked_of(t, c);
     if (u != NULL)
         snprintf(out, n, "\"%s\" [%s]", u->cn, u->hash);
     else
@@ -1551,6 +1635,19 @@ int trust_check_crl(const trust_t *t, str_t in, char *why, size_t whylen)
                     k + 1, issuer);
             else
                 WHY("the CRL's signature does not verify against any trusted CA named %s", issuer);
+            n = -1;
+            break;
+        }
+        const char *incomplete = crl_incomplete(file[k]);
+        if (incomplete != NULL) {
+            if (n > 1)
+                WHY("CRL %d of the file %s: only a complete CRL of its issuer (every certificate, every "
+                    "reason) is used; give the issuer's full CRL",
+                    k + 1, incomplete);
+            else
+                WHY("the CRL %s: only a complete CRL of its issuer (every certificate, every reason) is "
+                    "used; give the issuer's full CRL",
+                    incomplete);
             n = -1;
             break;
         }

@@ -27,8 +27,12 @@
 
 /** An issuer of CRLs (package-format.md §6): a CA certificate's subject name
  * and key, as the DER its certificate holds for its subject Name and its
- * SubjectPublicKeyInfo. Certificates of one CA with the same name and key (a
- * renewal) are one issuer; a new key is another. */
+ * SubjectPublicKeyInfo (what the index keeps). Certificates of one CA with
+ * the same name and key (a renewal) are one issuer; a new key is another.
+ * The store compares a remembered issuer with a certificate by the name as
+ * OpenSSL compares names (X509_NAME_cmp: a name written as PrintableString
+ * or UTF8String, or in another case, is the same name) and by the key
+ * itself (trust_cert_t.key_id), not by these bytes. */
 typedef struct {
     str_t name;
     str_t spki;
@@ -80,8 +84,9 @@ typedef struct trust_cert {
     /* revocation by a loaded CRL of its issuer */
     int revoked, revoked_key_compromise; /* reason keyCompromise, cACompromise or aACompromise */
     int64_t revoked_at;
-    /* as an issuer: trust_issuer_id of its subject and key; and whether it is
-     * a remembered issuer none of whose CRLs verifies now, so that the
+    /* as an issuer: trust_issuer_id of its subject and key (as its bytes);
+     * and whether it is a remembered issuer none of whose CRLs verifies now
+     * (compared by name and key_id, see trust_issuer_t), so that the
      * revocation of what it issued cannot be judged (§6) */
     unsigned char ca_id[32];
     int revocations_unknown;
@@ -143,7 +148,7 @@ uint64_t trust_version(const trust_t *t);
 /** Counts for status lines. */
 size_t trust_anchor_count(const trust_t *t);
 size_t trust_crl_count(const trust_t *t);     /* CRLs in use */
-size_t trust_crls_rejected(const trust_t *t); /* CRLs that did not verify */
+size_t trust_crls_rejected(const trust_t *t); /* CRLs not used: they do not verify, or are incomplete */
 size_t trust_school_count(const trust_t *t);
 
 /** One CRL of the stored CRL files (every CRL of every file that reads as
@@ -151,11 +156,16 @@ size_t trust_school_count(const trust_t *t);
  * the publisher's checks. Owned by the trust_t. */
 typedef struct {
     size_t file;      /* which of trust_inputs_t.crls holds it */
-    int verifies;     /* an anchor or intermediate with its issuer's name verifies it: it is used */
+    int verifies;     /* an anchor or intermediate with its issuer's name verifies it, and it is a
+                       * complete CRL of that issuer (incomplete is NULL): it is used */
+    const char *incomplete; /* why it is not a complete CRL of its issuer (a delta CRL, or an
+                             * issuingDistributionPoint that narrows its scope), a static string;
+                             * NULL when it is complete. Such a CRL is never used (decisions.md) */
     int issuer_known; /* its issuer's key is known: it verifies, or a remembered issuer's key verifies it */
     trust_issuer_t issuer;        /* with issuer_known, the issuer's name and key (into memory the trust_t
                                    * owns); otherwise the CRL's issuer name, and no key */
-    unsigned char issuer_id[32];  /* with issuer_known */
+    unsigned char issuer_id[32];  /* with issuer_known; a remembered issuer's id when the CRL's issuer is
+                                   * one (by name and key, see trust_issuer_t) */
     char issuer_cn[TRUST_CN_LEN]; /* the CN of its issuer, UTF-8 without control characters; may be "" */
     char issuer_hash[9]; /* 8 hex digits: of issuer_id, or without issuer_known of the name's SHA-256 */
     char number[64];     /* cRLNumber in decimal; "" when it has none */
@@ -290,8 +300,10 @@ int trust_school_same(const trust_t *a, const trust_t *b, const char *school_cod
  * index): one DER CRL, or one or more PEM "X509 CRL" blocks (a bundle made
  * with cat; each of them is used).
  * @return how many CRLs it holds, when every block is a CRL whose signature
- *         verifies against an anchor or intermediate named as its issuer;
- *         -1 with *why set otherwise. */
+ *         verifies against an anchor or intermediate named as its issuer and
+ *         that is a complete CRL of that issuer (not a delta CRL, no
+ *         issuingDistributionPoint narrowing it to some certificates or
+ *         reasons); -1 with *why set otherwise, naming the block and why. */
 int trust_check_crl(const trust_t *t, str_t crl, char *why, size_t whylen);
 
 /** Check an anchors or intermediates bundle: PEM, at least one certificate

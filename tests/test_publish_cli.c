@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "lookup/index.h"
 #include "lookup/trust.h"
 #include "lookup/view.h"
@@ -1521,6 +1524,186 @@ static void test_status_shows_each_crl_age_next_update_and_whether_it_verifies(v
     }
 }
 
+/* ---- tests: only complete CRLs count (decisions.md, revocation) --------------------------------- */
+
+/* Well-signed, empty CRLs of the issuing CA that are not complete (mkpkgs.sh
+ * makes them with openssl ca -gencrl -crlexts), and what `crl` must say. */
+static const struct {
+    const char *crl, *why;
+} PARTS[] = {
+    {"part-delta.crl", "is a delta CRL (deltaCRLIndicator)"},
+    {"part-only-ca.crl", "covers only CA certificates (issuingDistributionPoint onlyContainsCACerts)"},
+    {"part-only-user.crl", "covers only end-entity certificates (issuingDistributionPoint onlyContainsUserCerts)"},
+    {"part-only-attr.crl", "covers only attribute certificates"},
+    {"part-reasons.crl", "covers only some revocation reasons (issuingDistributionPoint onlySomeReasons)"},
+    {"part-dp.crl", "covers only the certificates of one distribution point"},
+    {"part-indirect.crl", "is an indirect CRL (issuingDistributionPoint indirectCRL)"},
+};
+
+/* batch-good under a CRL set that revokes A-vice (keyCompromise): good4,
+ * which A-vice signs, is refused for it; the others publish. */
+static void expect_vice_revoked(ctx_t *c, const char *db, const char *what)
+{
+    harness_run_t r;
+    pub(c, &r, db, "batch", "@batch-good", NULL);
+    HARNESS_CHECK_RUN(r.status == 1, &r, "%s: expected batch-good to refuse good4, got %s", what,
+                      harness_ending(&r));
+    expect_refused_line(&r, "good4", "was revoked by its CA", NULL);
+    for (size_t k = 0; k + 1 < NGOOD; k++)
+        expect_published_line(c, &r, "batch-good", GOOD[k], "published");
+}
+
+/* The review's case: after the CRL that revokes A-vice, an empty delta CRL
+ * (or a CRL narrowed by an issuingDistributionPoint) of the same CA, well
+ * signed, was taken as the CA's CRL set: exit 0, and A-vice's transcripts
+ * were valid again. `crl` refuses each (exit 2, naming the file and why),
+ * alone, beside the full CRL, and with --drop-unverifiable-crls, and changes
+ * nothing: good4 stays refused as revoked. Fails on the old code (exit 0). */
+static void test_crl_refuses_a_delta_or_narrowed_crl(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "parts", 0);
+    pub(c, &r, db, "crl", "@trust/issuing-vice-revoked.crl", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    long version = trust_version_of(c, db);
+    for (size_t i = 0; i < sizeof PARTS / sizeof *PARTS; i++) {
+        const char *file = harness_printf("@trust/%s", PARTS[i].crl);
+        const char *sets[3][3] = {{file, NULL, NULL},
+                                  {"@trust/issuing-vice-revoked.crl", file, NULL},
+                                  {file, "--drop-unverifiable-crls", NULL}};
+        for (size_t k = 0; k < 3; k++) {
+            pub(c, &r, db, "crl", sets[k][0], sets[k][1], NULL);
+            HARNESS_CHECK_RUN(r.status == 2 && strstr(r.err, PARTS[i].crl) != NULL &&
+                                  strstr(r.err, PARTS[i].why) != NULL &&
+                                  strstr(r.err, "give the issuer's full CRL") != NULL,
+                              &r, "%s (set %zu): expected exit 2 naming the file and \"%s\", got %s", PARTS[i].crl,
+                              k, PARTS[i].why, harness_ending(&r));
+        }
+    }
+    if (trust_version_of(c, db) != version)
+        fail_msg("expected nothing changed (trust_version %ld), it is %ld", version, trust_version_of(c, db));
+    expect_vice_revoked(c, db, "after the refused CRLs");
+}
+
+/* An incomplete CRL stored before `crl` refused them (written into the index
+ * here as an older publisher did) is never used: its CA's certificates
+ * cannot be judged (batch refuses batch-good, naming the CA), and `status`
+ * says the CRL is not complete and why. Before, the empty delta CRL was the
+ * CA's CRL: batch-good published, A-vice's good4 with it. */
+static void test_stored_delta_crl_is_never_used(void **state)
+{
+    ctx_t *c = *state;
+    char db[512], why[256];
+    harness_run_t r;
+    make_index(c, db, sizeof db, "stored-delta", 0);
+    pub(c, &r, db, "crl", "@trust/issuing-vice-revoked.crl", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    size_t len = 0;
+    char *delta = harness_read_file(harness_printf("%s/trust/part-delta.crl", c->fx), &len);
+    assert_non_null(delta);
+    index_t *ix;
+    MDB_txn *txn;
+    if (index_open(db, 0, &ix, why, sizeof why) != 0)
+        fail_msg("cannot open the index: %s", why);
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    str_t set = str_n(delta, len);
+    assert_int_equal(index_set_crls(ix, txn, &set, 1), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    index_close(ix);
+
+    pub(c, &r, db, "status", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.out, "NOT a complete CRL of its CA: not used") != NULL &&
+                          strstr(r.out, "is a delta CRL (deltaCRLIndicator)") != NULL &&
+                          strstr(r.out, "warning: " ISSUING) != NULL,
+                      &r, "expected status to say the delta CRL is not used, and warn of the CA");
+    pub(c, &r, db, "status", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"verifies\":false,\"incomplete\":\"is a delta CRL") != NULL &&
+                          strstr(r.out, "\"issuers_unchecked\":1") != NULL,
+                      &r, "expected status --json to say the delta CRL is incomplete and the CA unchecked");
+    pub(c, &r, db, "batch", "@batch-good", NULL);
+    HARNESS_CHECK_RUN(r.status == 1, &r, "expected batch-good refused, got %s", harness_ending(&r));
+    for (size_t k = 0; k < NGOOD; k++)
+        expect_refused_line(&r, GOOD[k], "revocation: cannot be checked now: " ISSUING, NULL);
+}
+
+/* ---- tests: crl never goes back to an older CRL of a CA (decisions.md) ---------------------------- */
+
+typedef struct {
+    const char *what;
+    drop_step_t steps[2]; /* after make_index (crl issuing.crl: number 4096) */
+    int vice_revoked;     /* afterwards A-vice is revoked (good4 refused), else batch-good publishes */
+} older_case_t;
+
+#define VICE "@trust/issuing-vice-revoked.crl" /* number 4098, revokes A-vice (keyCompromise) */
+static const older_case_t OLDER[] = {
+    {"an older CRL after a newer one is refused, naming both numbers",
+     {{{"crl", VICE}, 0, NULL, NULL},
+      {{"crl", "@trust/issuing.crl"}, 2, "newest CRL number 4096 of " ISSUING, "older than CRL number 4098 of "}},
+     1},
+    {"beside another CA's CRL",
+     {{{"crl", VICE}, 0, NULL, NULL}, {{"crl", "@trust/root.crl", "@trust/issuing.crl"}, 2, "number 4098", NULL}},
+     1},
+    {"--drop-unverifiable-crls does not go back",
+     {{{"crl", VICE}, 0, NULL, NULL},
+      {{"crl", "@trust/issuing.crl", "--drop-unverifiable-crls"}, 2, "number 4098", "--allow-older-crl"}},
+     1},
+    {"--allow-older-crl goes back, saying so",
+     {{{"crl", VICE}, 0, NULL, NULL},
+      {{"--allow-older-crl", "crl", "@trust/issuing.crl"}, 0, "number 4098", "(--allow-older-crl)"}},
+     0},
+    {"the same CRL again is no going back", {{{"crl", VICE}, 0, NULL, NULL}, {{"crl", VICE}, 0, NULL, NULL}}, 1},
+    {"newer CRLs go ahead, even one issued earlier with a higher number",
+     {{{"crl", "@trust/issuing-stale.crl"}, 0, NULL, NULL}, {{"crl", VICE}, 0, NULL, NULL}},
+     1},
+    {"without numbers, an earlier thisUpdate is older",
+     {{{"crl", "@trust/nonum-new.crl"}, 0, NULL, NULL},
+      {{"crl", "@trust/nonum-old.crl"}, 2, "CRL (no number) of " ISSUING, "(issued 2025-01-01T00:00:00Z)"}},
+     0},
+};
+
+/* The review's case: after the CRL that revokes A-vice (number 4098), `crl`
+ * took the issuing CA's older CRL (4096): exit 0, and A-vice's transcripts
+ * were valid again. `crl` refuses a set whose newest CRL of a CA is older
+ * than its newest stored now (by cRLNumber, else thisUpdate; exit 2, naming
+ * both, nothing changed), whatever --drop-unverifiable-crls says;
+ * --allow-older-crl goes back. Fails on the old code (exit 0). */
+static void test_crl_refuses_an_older_crl_of_a_ca(void **state)
+{
+    ctx_t *c = *state;
+    for (size_t i = 0; i < sizeof OLDER / sizeof *OLDER; i++) {
+        const older_case_t *oc = &OLDER[i];
+        char db[512];
+        harness_run_t r;
+        make_index(c, db, sizeof db, harness_printf("older-%zu", i), 0);
+        for (size_t k = 0; k < 2 && oc->steps[k].args[0] != NULL; k++) {
+            const drop_step_t *st = &oc->steps[k];
+            long before = trust_version_of(c, db);
+            const char *const *a = st->args;
+            pub(c, &r, db, a[0], a[1], a[2], a[3], a[4], NULL);
+            HARNESS_CHECK_RUN(r.status == st->exit, &r, "%s: expected exit status %d, got %s", oc->what,
+                              st->exit, harness_ending(&r));
+            HARNESS_CHECK_RUN(
+                (!st->err1 || strstr(r.err, st->err1)) && (!st->err2 || strstr(r.err, st->err2)), &r,
+                "%s: expected stderr to hold \"%s\"%s%s%s", oc->what, st->err1 ? st->err1 : "",
+                st->err2 ? " and \"" : "", st->err2 ? st->err2 : "", st->err2 ? "\"" : "");
+            if (st->exit == 2 && trust_version_of(c, db) != before)
+                fail_msg("%s: expected nothing changed (trust_version %ld), it is %ld", oc->what, before,
+                         trust_version_of(c, db));
+        }
+        if (oc->vice_revoked) {
+            expect_vice_revoked(c, db, oc->what);
+        } else {
+            pub(c, &r, db, "batch", "@batch-good", NULL);
+            HARNESS_CHECK_RUN(r.status == 0, &r, "%s: expected batch-good published, got %s", oc->what,
+                              harness_ending(&r));
+        }
+    }
+}
+
 /* ---- tests: check, the dry run of batch (cli.md) ------------------------------------------------ */
 
 /* text with every `from` replaced by `to`, kept until the group ends. */
@@ -2213,6 +2396,154 @@ static void test_certs_says_whether_each_certificate_is_revoked(void **state)
     }
 }
 
+/* ---- tests: an issuer is its name as OpenSSL compares it, and its key (decisions.md) -------------- */
+
+static X509 *read_cert_pem(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f != NULL)
+        fclose(f);
+    if (x == NULL)
+        fail_msg("cannot read the certificate %s", path);
+    return x;
+}
+
+/* A copy of the issuing CA's certificate as the review made one: the same
+ * key, the same name with every value written as PrintableString (the
+ * fixtures write O and CN as UTF8String), another serial, signed by the
+ * root, with the issuing CA's extensions. `openssl verify` takes it; OpenSSL
+ * matches its name to the issuing CA's. Written as PEM to path. */
+static void make_reencoded_issuing_ca(ctx_t *c, const char *path)
+{
+    X509 *ca = read_cert_pem(harness_printf("%s/pki/issuing.pem", c->fx));
+    X509 *root = read_cert_pem(harness_printf("%s/pki/root.pem", c->fx));
+    FILE *f = fopen(harness_printf("%s/pki/root.key", c->fx), "r");
+    EVP_PKEY *root_key = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f != NULL)
+        fclose(f);
+    assert_non_null(root_key);
+    const X509_NAME *name = X509_get_subject_name(ca);
+    X509_NAME *printable = X509_NAME_new();
+    X509 *x = X509_new();
+    assert_true(printable != NULL && x != NULL);
+    for (int i = 0; i < X509_NAME_entry_count(name); i++) {
+        const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+        unsigned char *u = NULL;
+        int len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e));
+        assert_true(len > 0);
+        assert_int_equal(X509_NAME_add_entry_by_OBJ(printable, X509_NAME_ENTRY_get_object(e),
+                                                    V_ASN1_PRINTABLESTRING, u, len, -1, 0),
+                         1);
+        OPENSSL_free(u);
+    }
+    assert_int_equal(X509_NAME_cmp(printable, name), 0); /* the same name to OpenSSL */
+    assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
+    assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 0x7e5e), 1);
+    assert_int_equal(X509_set_issuer_name(x, X509_get_subject_name(root)), 1);
+    assert_int_equal(X509_set_subject_name(x, printable), 1);
+    assert_int_equal(X509_set1_notBefore(x, X509_get0_notBefore(ca)), 1);
+    assert_int_equal(X509_set1_notAfter(x, X509_get0_notAfter(ca)), 1);
+    assert_int_equal(X509_set_pubkey(x, X509_get0_pubkey(ca)), 1);
+    for (int i = 0; i < X509_get_ext_count(ca); i++)
+        assert_int_equal(X509_add_ext(x, X509_get_ext(ca, i), -1), 1);
+    assert_true(X509_sign(x, root_key, EVP_sha256()) > 0);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_X509(f, x), 1);
+    fclose(f);
+    X509_NAME_free(printable);
+    X509_free(x);
+    X509_free(ca);
+    X509_free(root);
+    EVP_PKEY_free(root_key);
+}
+
+/* Run the stock openssl command; fail the test when it fails. */
+static void run_openssl(const char *const argv[])
+{
+    harness_run_t r;
+    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
+    HARNESS_EXPECT_EXIT(&r, 0);
+}
+
+/* A batch directory holding good1's payload signed as the fixtures sign it
+ * (A's teacher, principal and seal), carrying the copy of the issuing CA at
+ * ca instead of the issuing CA. @return the directory. */
+static const char *batch_carrying(ctx_t *c, const char *ca)
+{
+    const char *dir = harness_printf("%s/batch-reenc-%d", c->tmp, ++c->seq);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    const char *json = harness_printf("%s/reenc1.json", dir), *p7s = harness_printf("%s/reenc1.p7s", dir);
+    assert_int_equal(copy_file(harness_printf("%s/batch-good/good1.json", c->fx), json), 0);
+    const char *pki = harness_printf("%s/pki", c->fx), *tmp = harness_printf("%s.new", p7s);
+    const char *first[] = {"openssl", "cms", "-sign", "-binary", "-md", "sha256", "-in", json, "-signer",
+                           harness_printf("%s/A-teacher.pem", pki), "-inkey", harness_printf("%s/A-teacher.key", pki),
+                           "-certfile", ca, "-outform", "DER", "-out", p7s, NULL};
+    run_openssl(first);
+    static const char *const MORE[] = {"A-principal", "A-seal"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *resign[] = {"openssl", "cms", "-resign", "-binary", "-inform", "DER", "-in", p7s, "-content",
+                                json, "-signer", harness_printf("%s/%s.pem", pki, MORE[i]), "-inkey",
+                                harness_printf("%s/%s.key", pki, MORE[i]), "-md", "sha256", "-outform", "DER",
+                                "-out", tmp, NULL};
+        run_openssl(resign);
+        assert_int_equal(rename(tmp, p7s), 0);
+    }
+    return dir;
+}
+
+/* The review's case: a remembered issuer was its name and key as the bytes
+ * of its certificate, so a copy of the issuing CA's certificate with the
+ * same key and the name written as PrintableString was another issuer, one
+ * whose revocations were judged. Once the issuing CA's CRL no longer
+ * verified (trust anchors.pem --drop-unverifiable-crls), batch published a
+ * package carrying the copy (the teacher's key could be compromised), and a
+ * record carrying it kept its teacher "not revoked" (valid). Now the copy is
+ * the issuing CA: batch refuses the package ("cannot be checked now",
+ * naming the CA), and `certs` says revoked null for the record's signers.
+ * Fails on the old code (batch publishes it; certs says false). */
+static void test_reencoded_copy_of_a_ca_is_the_same_issuer(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    const char *ca = harness_printf("%s/issuing-printable.pem", c->tmp);
+    make_reencoded_issuing_ca(c, ca);
+    const char *verify[] = {"openssl", "verify", "-CAfile", harness_printf("%s/pki/root.pem", c->fx), ca, NULL};
+    run_openssl(verify);
+
+    /* publishing under an issuer whose CRL cannot be checked */
+    const char *batch = batch_carrying(c, ca);
+    make_index(c, db, sizeof db, "reenc-batch", 0);
+    pub(c, &r, db, "trust", "@trust/anchors.pem", "--drop-unverifiable-crls", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "batch", batch, NULL);
+    HARNESS_CHECK_RUN(r.status == 1, &r, "expected the package carrying the copy refused, got %s",
+                      harness_ending(&r));
+    expect_refused_line(&r, "reenc1", "revocation: cannot be checked now: " ISSUING, NULL);
+
+    /* a record published before the CRL stopped verifying */
+    make_index(c, db, sizeof db, "reenc-record", 0);
+    pub(c, &r, db, "batch", batch, NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    pub(c, &r, db, "trust", "@trust/anchors.pem", "--drop-unverifiable-crls", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    cert_row_t rows[MAX_CERT_ROWS];
+    pub(c, &r, db, "certs", "--json", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    size_t n = cert_rows(&r, rows), seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].seen)
+            continue;
+        seen++;
+        HARNESS_CHECK_RUN(strcmp(rows[i].revoked, "null") == 0, &r,
+                          "%s as %s: expected revoked null (cannot check now), got %s", cert_name(c, rows[i].sha),
+                          rows[i].role, rows[i].revoked);
+    }
+    HARNESS_CHECK_RUN(seen == 3, &r, "expected the record's 3 signers, got %zu certificates seen", seen);
+}
+
 /* A .p7s in PEM is stored whole, its certificates not in the certs table
  * (docs/index-format.md): with good3 (PEM) the only record, its three
  * signers are still shown, read from its .p7s. */
@@ -2451,6 +2782,10 @@ int main(void)
         cmocka_unit_test(test_batch_refuses_packages_whose_revocation_cannot_be_judged),
         cmocka_unit_test(test_trust_and_crl_refuse_to_leave_a_crl_unverifiable),
         cmocka_unit_test(test_status_shows_each_crl_age_next_update_and_whether_it_verifies),
+        cmocka_unit_test(test_crl_refuses_a_delta_or_narrowed_crl),
+        cmocka_unit_test(test_stored_delta_crl_is_never_used),
+        cmocka_unit_test(test_crl_refuses_an_older_crl_of_a_ca),
+        cmocka_unit_test(test_reencoded_copy_of_a_ca_is_the_same_issuer),
         cmocka_unit_test(test_batch_trunghoc_publishes_secondary_transcripts_and_refuses_a_broken_rule),
         cmocka_unit_test(test_batch_trunghoc_recall_and_replacement),
         cmocka_unit_test(test_check_says_what_batch_then_does),

@@ -85,7 +85,7 @@ void publish_die_usage(void)
     fprintf(
         stderr,
         "usage: hocba-publish --db PATH trust ANCHORS.pem [INTERMEDIATES.pem] [--drop-unverifiable-crls]\n"
-        "       hocba-publish --db PATH crl FILE... [--drop-unverifiable-crls]\n"
+        "       hocba-publish --db PATH crl FILE... [--drop-unverifiable-crls] [--allow-older-crl]\n"
         "       hocba-publish --db PATH schools REGISTRY.json [--accept-invalidation]\n"
         "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
         "       hocba-publish --db PATH check DIR [--json]\n"
@@ -349,7 +349,64 @@ static size_t issuers_left_unchecked(const trust_t *before, const trust_t *after
     return left;
 }
 
-static int cmd_crl(index_t *ix, int argc, char **argv, int drop)
+/* The order of two CRLs of one issuer: by cRLNumber when both have one (RFC
+ * 5280 §5.2.3: it increases with each CRL), else by thisUpdate. <0 when a is
+ * older than b. */
+static int crl_order(const trust_crl_info_t *a, const trust_crl_info_t *b)
+{
+    if (a->number[0] && b->number[0] && a->number[0] != '-' && b->number[0] != '-') {
+        /* decimal without leading zeros: the longer is the larger */
+        size_t la = strlen(a->number), lb = strlen(b->number);
+        if (la != lb)
+            return la < lb ? -1 : 1;
+        return strcmp(a->number, b->number);
+    }
+    return a->this_update < b->this_update ? -1 : a->this_update > b->this_update;
+}
+
+/* The newest CRL in use of issuer id in t, or NULL. */
+static const trust_crl_info_t *newest_crl(const trust_t *t, const unsigned char id[32])
+{
+    const trust_crl_info_t *ci, *newest = NULL;
+    size_t n = trust_crl_infos(t, &ci);
+    for (size_t i = 0; i < n; i++)
+        if (ci[i].verifies && memcmp(ci[i].issuer_id, id, 32) == 0 &&
+            (newest == NULL || crl_order(&ci[i], newest) > 0))
+            newest = &ci[i];
+    return newest;
+}
+
+/* Review: `crl` must not take a CA back to an older CRL unseen (what the
+ * newer one revokes would be valid again). Says of each CA with a CRL in use
+ * in `before` (the store now) whose newest CRL in use in `after` (the new
+ * set) is older than its newest now, naming both.
+ * @return how many. */
+static size_t crls_older(const trust_t *before, const trust_t *after, int allow)
+{
+    const trust_crl_info_t *b;
+    size_t nb = trust_crl_infos(before, &b), older = 0;
+    char was[256], now[256], ta[24], tb[24];
+    for (size_t i = 0; i < nb; i++) {
+        const trust_crl_info_t *old = newest_crl(before, b[i].issuer_id);
+        if (old != &b[i]) /* each CA once, at its newest CRL now */
+            continue;
+        const trust_crl_info_t *neu = newest_crl(after, b[i].issuer_id);
+        if (neu == NULL || crl_order(neu, old) >= 0) /* none: issuers_left_unchecked's to say */
+            continue;
+        older++;
+        fprintf(stderr,
+                "hocba-publish: crl: the new set's newest %s (issued %s) is older than %s (issued %s) "
+                "stored now%s\n",
+                crl_words(neu, now, sizeof now), publish_rfc3339(neu->this_update, ta),
+                crl_words(old, was, sizeof was), publish_rfc3339(old->this_update, tb),
+                allow ? " (--allow-older-crl): going back to it; what only the newer one revokes is not "
+                        "revoked any more"
+                      : "");
+    }
+    return older;
+}
+
+static int cmd_crl(index_t *ix, int argc, char **argv, int drop, int allow_older)
 {
     char why[TRUST_WHY_LEN];
     trust_t *trust = NULL, *after = NULL;
@@ -389,6 +446,14 @@ static int cmd_crl(index_t *ix, int argc, char **argv, int drop)
     if (r == 0 && build_trust_from(ix, txn, 0, &after, why, sizeof why) != 0) {
         mdb_txn_abort(txn);
         fprintf(stderr, "hocba-publish: crl: %s; nothing was changed\n", why);
+        goto done;
+    }
+    if (r == 0 && crls_older(trust, after, allow_older) > 0 && !allow_older) {
+        mdb_txn_abort(txn);
+        fprintf(stderr,
+                "hocba-publish: crl: refused, nothing was changed: going back to an older CRL of a CA would "
+                "make what only the newer one revokes valid again; give each CA's newest CRL, or "
+                "--allow-older-crl if the CA itself went back (--drop-unverifiable-crls does not)\n");
         goto done;
     }
     if (r == 0 && issuers_left_unchecked(trust, after, drop) > 0 && !drop) {
@@ -784,8 +849,12 @@ static void status_crls_text(const trust_t *t, int64_t now)
                age_words(now - ci[i].this_update, age),
                ci[i].next_update ? publish_rfc3339(ci[i].next_update, b) : "none",
                ci[i].next_update && ci[i].next_update < now ? " (past: it still counts)" : "",
-               ci[i].verifies ? "verifies"
-                              : "does NOT verify against the trust anchors and intermediates: not used");
+               ci[i].verifies     ? "verifies"
+               : ci[i].incomplete ? "verifies but is NOT a complete CRL of its CA: not used (give the CA's "
+                                    "full CRL)"
+                                  : "does NOT verify against the trust anchors and intermediates: not used");
+        if (ci[i].incomplete != NULL)
+            printf("  it %s\n", ci[i].incomplete);
     }
     size_t unchecked = trust_issuers_unchecked(t);
     printf("CAs remembered as publishing CRLs: %zu (%zu with no CRL that verifies)\n", ni, unchecked);
@@ -809,13 +878,14 @@ static json_t *status_crls_json(const trust_t *t, int64_t now)
     char a[24], b[24];
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            crls, json_pack("{s:s, s:s, s:s?, s:s, s:I, s:s?, s:b, s:b}", "issuer", ci[i].issuer_hash,
+            crls, json_pack("{s:s, s:s, s:s?, s:s, s:I, s:s?, s:b, s:b, s:s?}", "issuer", ci[i].issuer_hash,
                             "issuer_cn", ci[i].issuer_cn, "number", ci[i].number[0] ? ci[i].number : NULL,
                             "this_update", publish_rfc3339(ci[i].this_update, a), "age_seconds",
                             (json_int_t)(now - ci[i].this_update), "next_update",
                             ci[i].next_update ? publish_rfc3339(ci[i].next_update, b) : NULL,
                             "next_update_past",
-                            ci[i].next_update && ci[i].next_update < now, "verifies", ci[i].verifies));
+                            ci[i].next_update && ci[i].next_update < now, "verifies", ci[i].verifies,
+                            "incomplete", ci[i].incomplete));
     for (size_t i = 0; i < ni; i++)
         json_array_append_new(issuers,
                               json_pack("{s:s, s:s, s:b, s:b}", "issuer", is[i].hash, "issuer_cn", is[i].cn,
@@ -873,7 +943,8 @@ static int cmd_status(index_t *ix, int argc, char **argv)
     if (trust != NULL)
         status_crls_text(trust, now);
     if (crls_bad > 0)
-        printf("warning: %zu of the CRLs no longer verify against the trust anchors and are not used\n",
+        printf("warning: %zu of the CRLs are not used: they no longer verify against the trust anchors, or "
+               "are not complete CRLs of their CA\n",
                crls_bad);
     if (why[0] != '\0')
         printf("trust inputs: %s\n", why);
@@ -1829,11 +1900,13 @@ int main(int argc, char **argv)
     mallopt(M_TOP_PAD, 16 << 20);
     jarena_install();
     /* --drop-unverifiable-crls and --accept-invalidation may stand anywhere
-     * on the line (cli.md) */
-    int drop = 0, accept = 0, kept = 1;
+     * on the line (cli.md), and so may --allow-older-crl (decisions.md) */
+    int drop = 0, accept = 0, older = 0, kept = 1;
     for (int k = 1; k < argc; k++) {
         if (strcmp(argv[k], "--drop-unverifiable-crls") == 0)
             drop = 1;
+        else if (strcmp(argv[k], "--allow-older-crl") == 0)
+            older = 1;
         else if (strcmp(argv[k], "--accept-invalidation") == 0)
             accept = 1;
         else
@@ -1871,6 +1944,10 @@ int main(int argc, char **argv)
                     : "--accept-invalidation is for schools only");
         publish_die_usage();
     }
+    if (older && strcmp(cmd, "crl") != 0) {
+        fprintf(stderr, "hocba-publish: --allow-older-crl is for crl only\n");
+        publish_die_usage();
+    }
     /* check and certs only read: they open the index read-only, so they
      * neither create nor upgrade one (index_open says which command does),
      * and run beside the portal and a publisher */
@@ -1890,7 +1967,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "trust") == 0)
         rc = cmd_trust(ix, argc - i, argv + i, drop);
     else if (strcmp(cmd, "crl") == 0)
-        rc = cmd_crl(ix, argc - i, argv + i, drop);
+        rc = cmd_crl(ix, argc - i, argv + i, drop, older);
     else if (strcmp(cmd, "schools") == 0)
         rc = cmd_schools(ix, argc - i, argv + i, accept);
     else if (strcmp(cmd, "batch") == 0)
