@@ -16,6 +16,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 
 LIB_SRC  := $(wildcard lookup/*.c)
 TOOLS    := hocba-publish hocba-demo
+DEMO_SRC := $(wildcard tools/demo_*.c)
 PORTAL_SRC := $(wildcard portal/*.c)
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
@@ -47,9 +48,11 @@ bin/hocba-portal: $(patsubst %.c,$(REL)/%.o,$(PORTAL_SRC)) $(REL)/liblookup.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(H2O_LIBS) $(LIBS)
 
+# objects first, then the library: hocba-demo has more than one (tools/demo_*.c)
 bin/hocba-%: $(REL)/tools/%.o $(REL)/liblookup.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
+bin/hocba-demo: $(patsubst %.c,$(REL)/%.o,$(DEMO_SRC))
 
 # ---- sanitizer build (tests) -----------------------------------------------
 $(ASAN)/%.o: %.c $(wildcard lookup/*.h tools/*.h portal/*.h)
@@ -65,7 +68,8 @@ $(ASAN)/bin/hocba-portal: $(patsubst %.c,$(ASAN)/%.o,$(PORTAL_SRC)) $(ASAN)/libl
 
 $(ASAN)/bin/hocba-%: $(ASAN)/tools/%.o $(ASAN)/liblookup.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
+$(ASAN)/bin/hocba-demo: $(patsubst %.c,$(ASAN)/%.o,$(DEMO_SRC))
 
 # tests/harness.c: what the tests of the real programs share
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a
