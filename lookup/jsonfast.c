@@ -553,11 +553,11 @@ typedef struct {
     size_t last;    /* where the last one found was, plus one */
 } numbers_t;
 
-/* The next number token at or after w->p: outside strings, a number is the
+/* The next number token at or after *pp: outside strings, a number is the
  * only thing that starts with '-' or a digit. 0, or -1 when none is left. */
-static int next_number(numbers_t *w, str_t *t)
+static int next_token(const unsigned char **pp, const unsigned char *end, str_t *t)
 {
-    const unsigned char *p = w->p, *end = w->end;
+    const unsigned char *p = *pp;
     while (p < end) {
         if (*p == '"') {
             for (p++; p < end && *p != '"'; p++)
@@ -570,14 +570,19 @@ static int next_number(numbers_t *w, str_t *t)
             while (p < end && (is_digit(*p) || *p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
                 p++;
             *t = str_n(start, (size_t)(p - start));
-            w->p = p;
+            *pp = p;
             return 0;
         } else {
             p++;
         }
     }
-    w->p = p;
+    *pp = p;
     return -1;
+}
+
+static int next_number(numbers_t *w, str_t *t)
+{
+    return next_token(&w->p, w->end, t);
 }
 
 /* Walk v in document order; 1 once every node is found (or the bytes hold no
@@ -630,4 +635,57 @@ int jsonfast_number_texts(const char *buf, size_t len, const json_t *root, const
     if (w.left > 0 && buf != NULL && root != NULL)
         walk_numbers(&w, (json_t *)root); /* jansson's iterators take no const */
     return w.left == 0 ? 0 : -1;
+}
+
+/* The value of a number token, as strtod reads it in the "C" locale; -1
+ * when it cannot be read (too long for the stack copy, or no "C" locale). */
+static int token_value(str_t t, double *d)
+{
+    char text[JSONFAST_MAX_REAL_CHARS + 1], *stop;
+    int saved_errno = errno;
+    if (t.len == 0 || t.len > JSONFAST_MAX_REAL_CHARS)
+        return -1;
+    pthread_once(&c_locale_once, c_locale_init);
+    if (c_locale == (locale_t)0)
+        return -1;
+    memcpy(text, t.ptr, t.len);
+    text[t.len] = '\0';
+    *d = strtod_l(text, &stop, c_locale);
+    errno = saved_errno;
+    return stop == text + t.len ? 0 : -1;
+}
+
+int jsonfast_renumber(const char *text, size_t tlen, const char *orig, size_t olen, jsonfast_put_fn put,
+                      void *arg)
+{
+    const unsigned char *t0 = (const unsigned char *)text, *tend = t0 + tlen;
+    const unsigned char *o0 = (const unsigned char *)orig, *oend = o0 + olen;
+    const unsigned char *tp = t0, *op = o0;
+    str_t a, b;
+    double x, y;
+
+    if (text == NULL || (orig == NULL && olen > 0))
+        return -1;
+    /* first every pair is checked, so that nothing is written for texts that differ */
+    for (;;) {
+        int ta = next_token(&tp, tend, &a), tb = next_token(&op, oend, &b);
+        if (ta != 0 || tb != 0) {
+            if (ta != tb)
+                return -1;
+            break;
+        }
+        if (token_value(a, &x) != 0 || token_value(b, &y) != 0 || x != y)
+            return -1;
+    }
+    const char *from = text;
+    tp = t0, op = o0;
+    while (next_token(&tp, tend, &a) == 0 && next_token(&op, oend, &b) == 0) {
+        if (a.ptr > from)
+            put(arg, from, (size_t)(a.ptr - from));
+        put(arg, b.ptr, b.len);
+        from = a.ptr + a.len;
+    }
+    if (text + tlen > from)
+        put(arg, from, (size_t)(text + tlen - from));
+    return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonfast.h"
 #include "utf8.h"
 #include "view_internal.h"
 
@@ -135,6 +136,15 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
         return rc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : rc == ENOMEM ? VIEW_ENOMEM : VIEW_EUNAVAILABLE;
     }
     v->published_at = doc.published_at;
+    /* kept for the API's numbers as written (view_api_text): the record's
+     * bytes live only as long as the read transaction */
+    if ((v->payload = malloc(doc.payload.len + 1)) == NULL) {
+        index_doc_free(&doc);
+        return VIEW_ENOMEM;
+    }
+    memcpy(v->payload, doc.payload.ptr, doc.payload.len);
+    v->payload[doc.payload.len] = '\0';
+    v->payload_len = doc.payload.len;
     int parsed = payload_parse(doc.payload.ptr, doc.payload.len, &v->pl, why, sizeof why) == PAYLOAD_OK &&
                  v->pl.kind == PAYLOAD_TRANSCRIPT;
     if (!parsed)
@@ -183,6 +193,8 @@ void view_free(view_t *v)
     payload_free(&v->recall_pl);
     free(v->verdict);
     v->verdict = NULL;
+    free(v->payload);
+    v->payload = NULL;
 }
 
 /* http.md: the citizen id is shown masked to its last 3 digits, in the API
@@ -296,6 +308,72 @@ json_t *view_api_json(const view_t *v)
     json_t *t = v->status == VIEW_INVALID ? NULL : view_public_transcript(&v->pl);
     json_object_set_new(o, "transcript", t ? t : json_null());
     return o;
+}
+
+/* A growing byte buffer for view_api_text; err once an append failed. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int err;
+} text_t;
+
+static void text_put(void *arg, const char *p, size_t n)
+{
+    text_t *b = arg;
+    if (b->err || n == 0)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (q == NULL) {
+            b->err = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static int text_dump(const char *p, size_t n, void *arg)
+{
+    text_put(arg, p, n);
+    return ((text_t *)arg)->err ? -1 : 0;
+}
+
+char *view_api_text(const view_t *v, size_t *len)
+{
+    json_t *o = view_api_json(v);
+    json_t *t = json_incref(json_object_get(o, "transcript"));
+    text_t head = {0}, body = {0}, out = {0};
+    json_object_del(o, "transcript");
+    int ok = o != NULL && json_dump_callback(o, text_dump, &head, JSON_COMPACT) == 0 && head.len > 0 &&
+             json_dump_callback(t, text_dump, &body, JSON_COMPACT | JSON_ENCODE_ANY) == 0;
+    if (ok) {
+        text_put(&out, head.p, head.len - 1); /* without its closing brace */
+        text_put(&out, ",\"transcript\":", 14);
+        /* the signed bytes hold the same numbers in the same order: the copy
+         * only lost strings (address, guardian) and had one replaced */
+        if (v->payload == NULL || !json_is_object(t) ||
+            jsonfast_renumber(body.p, body.len, v->payload, v->payload_len, text_put, &out) != 0)
+            text_put(&out, body.p, body.len);
+        text_put(&out, "}", 1);
+        ok = !out.err;
+    }
+    json_decref(t);
+    json_decref(o);
+    free(head.p);
+    free(body.p);
+    if (!ok) {
+        free(out.p);
+        return NULL;
+    }
+    *len = out.len;
+    return out.p;
 }
 
 /* ---- page context ----------------------------------------------------------- */
