@@ -266,18 +266,85 @@ static ident_t *new_ident(demo_t *d, int kind, int school, const char *label, co
     return id;
 }
 
+/* The mix of levels: of n pupils, 22 % lower secondary, 12 % upper secondary
+ * and 6 % continuing education (THPT level) once n is 10 or more, near the
+ * sector's 6.5, 3 and about 1 million of 19 (docs/decisions.md); the rest,
+ * and every pupil of a smaller run, primary. */
+enum { MIX_THCS, MIX_THPT, MIX_GDTX, NMIX };
+
+static int mix_of(const demo_school_t *def)
+{
+    return def->gdtx ? MIX_GDTX : def->level == DEMO_THCS ? MIX_THCS : MIX_THPT;
+}
+
+/* A school's seal, principal and one homeroom teacher for each of its grades. */
+static void school_identities(demo_t *d, size_t s)
+{
+    school_t *sc = &d->schools[s];
+    rng_t r = demo_rng_for(d->seed, 0x5c02, s);
+    char label[48], name[160];
+    sc->issue_day = 21 + (int)demo_rng_below(&r, 10);
+    snprintf(label, sizeof label, "%s-seal", sc->code);
+    sc->seal = (int)(new_ident(d, ID_SEAL, (int)s, label, sc->def->name) - d->ids);
+    demo_adult_name(&r, (int)demo_rng_below(&r, 2), NULL, name, sizeof name);
+    snprintf(label, sizeof label, "%s-principal", sc->code);
+    sc->principal = (int)(new_ident(d, ID_PRINCIPAL, (int)s, label, name) - d->ids);
+    for (int g = sc->first_grade; g < sc->first_grade + sc->ngrades; g++) {
+        demo_adult_name(&r, demo_rng_below(&r, 100) < 85, NULL, name, sizeof name);
+        snprintf(label, sizeof label, "%s-teacher-%dA", sc->code, g);
+        ident_t *t = new_ident(d, ID_TEACHER, (int)s, label, name);
+        demo_text_fmt(t->klass, sizeof t->klass, "%dA", g);
+        sc->teacher[g - sc->first_grade] = (int)(t - d->ids);
+    }
+}
+
+/* The secondary schools of the run and their pupils: one school of a kind,
+ * two when it would hold more than DEMO_STUDENTS_PER_SCHOOL; count[] pupils
+ * of each kind shared among its schools. Returns how many schools. */
+static size_t plan_secondary(demo_t *d, size_t first, const long count[NMIX])
+{
+    size_t k = first;
+    int used[NMIX] = {0}, want[NMIX], have[NMIX] = {0};
+    for (size_t i = 0; i < DEMO_COUNT(DEMO_SECONDARY_SCHOOLS); i++)
+        have[mix_of(&DEMO_SECONDARY_SCHOOLS[i])]++;
+    for (int m = 0; m < NMIX; m++) {
+        want[m] = count[m] == 0 ? 0 : count[m] > DEMO_STUDENTS_PER_SCHOOL ? 2 : 1;
+        want[m] = want[m] > have[m] ? have[m] : want[m];
+    }
+    for (size_t i = 0; i < DEMO_COUNT(DEMO_SECONDARY_SCHOOLS); i++) {
+        const demo_school_t *def = &DEMO_SECONDARY_SCHOOLS[i];
+        int m = mix_of(def);
+        if (used[m] == want[m])
+            continue;
+        school_t *sc = &d->schools[k];
+        sc->def = def;
+        sc->first_grade = def->level == DEMO_THCS ? 6 : 10;
+        sc->ngrades = def->level == DEMO_THCS ? 4 : 3;
+        /* the level's digit (2 THCS, 3 THPT, 4 GDTX) where a primary school has 1 */
+        snprintf(sc->code, sizeof sc->code, "%s%d%02u", def->code5, 2 + m, (unsigned)(k + 1));
+        sc->nstudents = (int)(count[m] / want[m] + (used[m] < count[m] % want[m]));
+        used[m]++;
+        k++;
+    }
+    return k - first;
+}
+
 /* Schools, their sizes and their identities: seal, principal, one homeroom
  * teacher per grade; plus the two CAs and the two revoked teachers. */
 static int plan_schools(demo_t *d)
 {
-    long n = d->nstudents;
-    d->nschools = (size_t)(n / DEMO_STUDENTS_PER_SCHOOL);
-    if (d->nschools < DEMO_MIN_SCHOOLS)
-        d->nschools = DEMO_MIN_SCHOOLS;
-    if (d->nschools > DEMO_COUNT(DEMO_SCHOOLS))
-        d->nschools = DEMO_COUNT(DEMO_SCHOOLS);
-    d->schools = calloc(d->nschools, sizeof *d->schools);
-    d->ids = calloc(2 + d->nschools * 7 + 1, sizeof *d->ids);
+    long n = d->nstudents, count[NMIX] = {0};
+    if (n >= 10)
+        count[MIX_THCS] = n * 22 / 100, count[MIX_THPT] = n * 12 / 100, count[MIX_GDTX] = n * 6 / 100;
+    long np = n - count[MIX_THCS] - count[MIX_THPT] - count[MIX_GDTX];
+    d->nprimary = (size_t)(np / DEMO_STUDENTS_PER_SCHOOL);
+    if (d->nprimary < DEMO_MIN_SCHOOLS)
+        d->nprimary = DEMO_MIN_SCHOOLS;
+    if (d->nprimary > DEMO_COUNT(DEMO_SCHOOLS))
+        d->nprimary = DEMO_COUNT(DEMO_SCHOOLS);
+    size_t most = d->nprimary + DEMO_COUNT(DEMO_SECONDARY_SCHOOLS);
+    d->schools = calloc(most, sizeof *d->schools);
+    d->ids = calloc(2 + most * 7 + 1, sizeof *d->ids);
     d->students = calloc((size_t)n, sizeof *d->students);
     if (!d->schools || !d->ids || !d->students) {
         demo_set_error(d, "out of memory");
@@ -287,41 +354,29 @@ static int plan_schools(demo_t *d)
     new_ident(d, ID_ROOT, -1, "root-ca", "Hocba DEMO Root CA — NOT FOR REAL USE");
     new_ident(d, ID_ISSUING, -1, "issuing-ca", "Hocba DEMO Issuing CA");
 
-    /* Schools: uneven sizes; the remainder goes to the first schools so that
-     * school 0 always has pupils (it holds the compromised teacher's class). */
+    /* Primary schools: uneven sizes; the remainder goes to the first schools
+     * so that school 0 always has pupils (it holds the compromised teacher's
+     * class). */
     unsigned weight[DEMO_COUNT(DEMO_SCHOOLS)], total = 0;
-    for (size_t s = 0; s < d->nschools; s++) {
+    for (size_t s = 0; s < d->nprimary; s++) {
         rng_t r = demo_rng_for(d->seed, 0x5c01, s);
         weight[s] = 60 + demo_rng_below(&r, 81);
         total += weight[s];
     }
     long given = 0;
-    for (size_t s = 0; s < d->nschools; s++) {
-        d->schools[s].nstudents = (int)(n * (long)weight[s] / (long)total);
+    for (size_t s = 0; s < d->nprimary; s++) {
+        d->schools[s].nstudents = (int)(np * (long)weight[s] / (long)total);
         given += d->schools[s].nstudents;
     }
-    for (size_t s = 0; given < n; s = (s + 1) % d->nschools, given++)
+    for (size_t s = 0; given < np; s = (s + 1) % d->nprimary, given++)
         d->schools[s].nstudents++;
 
-    for (size_t s = 0; s < d->nschools; s++) {
+    for (size_t s = 0; s < d->nprimary; s++) {
         school_t *sc = &d->schools[s];
-        rng_t r = demo_rng_for(d->seed, 0x5c02, s);
         sc->def = &DEMO_SCHOOLS[s];
+        sc->first_grade = 1, sc->ngrades = 5;
         snprintf(sc->code, sizeof sc->code, "%s1%02u", sc->def->code5, (unsigned)(s + 1));
-        sc->issue_day = 21 + (int)demo_rng_below(&r, 10);
-        char label[48], name[160];
-        snprintf(label, sizeof label, "%s-seal", sc->code);
-        sc->seal = (int)(new_ident(d, ID_SEAL, (int)s, label, sc->def->name) - d->ids);
-        demo_adult_name(&r, (int)demo_rng_below(&r, 2), NULL, name, sizeof name);
-        snprintf(label, sizeof label, "%s-principal", sc->code);
-        sc->principal = (int)(new_ident(d, ID_PRINCIPAL, (int)s, label, name) - d->ids);
-        for (int g = 1; g <= 5; g++) {
-            demo_adult_name(&r, demo_rng_below(&r, 100) < 85, NULL, name, sizeof name);
-            snprintf(label, sizeof label, "%s-teacher-%dA", sc->code, g);
-            ident_t *t = new_ident(d, ID_TEACHER, (int)s, label, name);
-            demo_text_fmt(t->klass, sizeof t->klass, "%dA", g);
-            sc->teacher[g - 1] = (int)(t - d->ids);
-        }
+        school_identities(d, s);
     }
     /* The teacher whose key was compromised: homeroom of a small class 5B of
      * school 0, so that only 1–3 transcripts depend on that certificate. */
@@ -335,10 +390,15 @@ static int plan_schools(demo_t *d)
         demo_text_fmt(t->klass, sizeof t->klass, "5B");
         t->reason = CRL_REASON_KEY_COMPROMISE;
         d->compromised_teacher = (int)(t - d->ids);
-        /* Replaced by a new certificate in September: signatures made before stay valid. */
-        d->superseded_teacher = d->schools[1].teacher[2];
+        /* Replaced by a new certificate in September: signatures made before
+         * stay valid. The homeroom teacher of school 1's grade 1, which has
+         * pupils in every run of 8 or more. */
+        d->superseded_teacher = d->schools[1].teacher[0];
         d->ids[d->superseded_teacher].reason = CRL_REASON_SUPERSEDED;
     }
+    d->nschools = d->nprimary + plan_secondary(d, d->nprimary, count);
+    for (size_t s = d->nprimary; s < d->nschools; s++)
+        school_identities(d, s);
     return 0;
 }
 
@@ -358,8 +418,9 @@ static void plan_students(demo_t *d)
             student_t *st = &d->students[gi];
             rng_t r = demo_rng_for(d->seed, 0x57d0, (uint64_t)gi);
             st->school = (int)s, st->seq = k + 1;
-            st->grade = 1 + k * 5 / sc->nstudents;
-            st->teacher = sc->teacher[st->grade - 1];
+            st->level = sc->def->level, st->gdtx = sc->def->gdtx;
+            st->grade = sc->first_grade + k * sc->ngrades / sc->nstudents;
+            st->teacher = sc->teacher[st->grade - sc->first_grade];
             demo_text_fmt(st->klass, sizeof st->klass, "%dA", st->grade);
             if (s == 0 && k >= sc->nstudents - ncompromised) {
                 st->grade = 5, st->compromised = 1, st->teacher = d->compromised_teacher;
@@ -374,13 +435,29 @@ static void plan_students(demo_t *d)
     }
 }
 
-/* Recalls: about 1 in 100, at least 2 from 20 pupils; the last one is not
- * replaced. Never a pupil of the compromised class. */
+/* The first grade-9 pupil who completed lower secondary and is not recalled
+ * yet, or -1. */
+static long completed_grade_9(const demo_t *d)
+{
+    for (long i = 0; i < d->nstudents; i++) {
+        const student_t *st = &d->students[i];
+        if (st->level == DEMO_THCS && st->grade == 9 && st->fate == DEMO_FATE_PASS && !st->recall)
+            return i;
+    }
+    return -1;
+}
+
+/* Recalls: about 1 in 100, at least 2 from 20 pupils, of primary pupils;
+ * the last one is not replaced. Never a pupil of the compromised class. And
+ * where there is one, a grade-9 pupil's confirmation of lower secondary,
+ * recalled and replaced (a corrected score): the record many will look up. */
 static int plan_recalls(demo_t *d)
 {
-    long n = d->nstudents;
+    long n = d->nstudents, np = 0;
+    for (size_t s = 0; s < d->nprimary; s++)
+        np += d->schools[s].nstudents; /* the first pupils */
     size_t want = n >= 20 ? (size_t)(n / 100 > 2 ? n / 100 : 2) : n >= 2 ? 1 : 0;
-    d->recalls = calloc(want ? want : 1, sizeof *d->recalls);
+    d->recalls = calloc(want + 1, sizeof *d->recalls);
     if (!d->recalls) {
         demo_set_error(d, "out of memory");
         return -1;
@@ -390,7 +467,7 @@ static int plan_recalls(demo_t *d)
         long pick;
         int tries = 0;
         do
-            pick = (long)(demo_rng_next(&r) % (uint64_t)n);
+            pick = (long)(demo_rng_next(&r) % (uint64_t)np);
         while ((d->students[pick].compromised || d->students[pick].recall) && ++tries < 1000);
         if (tries >= 1000)
             break;
@@ -401,6 +478,15 @@ static int plan_recalls(demo_t *d)
         d->students[pick].recall = (int)++d->nrecalls;
         if (rc->fix != DEMO_FIX_NONE)
             d->nreplacements++;
+    }
+    long nine = completed_grade_9(d);
+    if (nine >= 0) {
+        recall_t *rc = &d->recalls[d->nrecalls];
+        rc->student = (int)nine;
+        rc->fix = DEMO_FIX_MATH;
+        rc->day = 2 + (int)demo_rng_below(&r, 26);
+        d->students[nine].recall = (int)++d->nrecalls;
+        d->nreplacements++;
     }
     return 0;
 }
@@ -413,9 +499,25 @@ static int plan(demo_t *d)
     return plan_recalls(d);
 }
 
+/* "transcript, NAME, class 3A, SCHOOL", or for a secondary one
+ * "secondary transcript, THCS grade 9, HOAN_THANH (...), NAME, ...": what
+ * codes.txt says of a pupil's transcript (a primary one's words are the
+ * tests' "plain" transcript, tests/harness.h). */
 static void describe_student(const demo_t *d, const student_t *st, char *out, size_t n)
 {
-    snprintf(out, n, "%s, class %s, %s", st->full_name, st->klass, d->schools[st->school].def->name);
+    char what[256] = "transcript";
+    if (st->level != DEMO_TIEUHOC) {
+        memcpy(what, "secondary transcript, ", 22);
+        demo_describe_secondary(st, what + 22, sizeof what - 22);
+    }
+    snprintf(out, n, "%s, %s, class %s, %s", what, st->full_name, st->klass,
+             d->schools[st->school].def->name);
+}
+
+/* codes.txt's LEVEL of a pupil's transcript. */
+static const char *level_word(const student_t *st)
+{
+    return st->gdtx ? "GDTX" : st->level == DEMO_THCS ? "THCS" : st->level == DEMO_THPT ? "THPT" : "TH";
 }
 
 static int build_jobs(demo_t *d)
@@ -426,7 +528,7 @@ static int build_jobs(demo_t *d)
         demo_set_error(d, "out of memory");
         return -1;
     }
-    char who[384], doc[64], date[16];
+    char who[512], doc[64], date[16];
     for (size_t i = 0; i < n; i++) {
         const student_t *st = &d->students[i];
         const school_t *sc = &d->schools[st->school];
@@ -443,22 +545,21 @@ static int build_jobs(demo_t *d)
         job->signer[2] = sc->seal, job->when[2] = job->when[1] + 30;
         job->nsigners = 3;
         describe_student(d, st, who, sizeof who);
+        job->level = level_word(st);
         if (st->compromised) {
             job->expected = "invalid-after-crl";
-            demo_text_fmt(
-                job->desc, sizeof job->desc,
-                "%s: transcript, %s; teacher certificate revoked (keyCompromise) in trust/issuing-ca.crl",
-                job->stem, who);
+            demo_text_fmt(job->desc, sizeof job->desc,
+                          "%s: %s; teacher certificate revoked (keyCompromise) in trust/issuing-ca.crl",
+                          job->stem, who);
         } else if (st->recall) {
             const recall_t *rc = &d->recalls[st->recall - 1];
             job->expected = "recalled";
-            demo_text_fmt(job->desc, sizeof job->desc, "%s: transcript, %s; recalled by %s-recall%s%s%s",
-                          job->stem, who, job->stem,
-                          rc->fix == DEMO_FIX_NONE ? ", not replaced" : ", replaced by ",
+            demo_text_fmt(job->desc, sizeof job->desc, "%s: %s; recalled by %s-recall%s%s%s", job->stem, who,
+                          job->stem, rc->fix == DEMO_FIX_NONE ? ", not replaced" : ", replaced by ",
                           rc->fix == DEMO_FIX_NONE ? "" : job->stem, rc->fix == DEMO_FIX_NONE ? "" : "-v2");
         } else {
             job->expected = "valid";
-            demo_text_fmt(job->desc, sizeof job->desc, "%s: transcript, %s%s", job->stem, who,
+            demo_text_fmt(job->desc, sizeof job->desc, "%s: %s%s", job->stem, who,
                           st->teacher == d->superseded_teacher
                               ? "; teacher certificate revoked (superseded) after signing, still valid"
                               : "");
@@ -481,8 +582,9 @@ static int build_jobs(demo_t *d)
         job->signer[1] = sc->seal, job->when[1] = day + 2 * 3600 + 30;
         job->nsigners = 2;
         job->expected = "recall-notice";
+        job->level = "-";
         demo_text_fmt(job->desc, sizeof job->desc, "%s: recall of %s (%s): %s", job->stem, orig->code,
-                      orig->stem, DEMO_RECALL_REASONS[rc->fix]);
+                      orig->stem, demo_recall_reason(old, rc->fix));
         if (rc->fix == DEMO_FIX_NONE)
             continue;
 
@@ -498,9 +600,10 @@ static int build_jobs(demo_t *d)
         job->signer[2] = sc->seal, job->when[2] = day + 4 * 3600 + 30;
         job->nsigners = 3;
         job->expected = "valid";
+        job->level = level_word(&fixed);
         describe_student(d, &fixed, who, sizeof who);
-        demo_text_fmt(job->desc, sizeof job->desc, "%s: replacement transcript, %s; supersedes %s (%s)",
-                      job->stem, who, orig->code, orig->stem);
+        demo_text_fmt(job->desc, sizeof job->desc, "%s: replacement %s; supersedes %s (%s)", job->stem, who,
+                      orig->code, orig->stem);
     }
     return 0;
 }
@@ -559,11 +662,14 @@ static int write_codes(demo_t *d)
         return demo_ssl_fail(d, "memory");
     BIO_printf(
         b,
-        "# hocba-demo --students %ld --seed %llu: CODE<TAB>EXPECTED<TAB>description; EXPECTED is valid, "
-        "recalled, invalid-after-crl (valid until trust/issuing-ca.crl is loaded) or recall-notice\n",
+        "# hocba-demo --students %ld --seed %llu: CODE<TAB>EXPECTED<TAB>description<TAB>LEVEL; EXPECTED is "
+        "valid, recalled, invalid-after-crl (valid until trust/issuing-ca.crl is loaded) or "
+        "recall-notice; LEVEL is TH (primary), THCS (lower secondary), THPT (upper secondary), GDTX "
+        "(continuing education, upper secondary) or - (a recall notice)\n",
         d->nstudents, (unsigned long long)d->seed);
     for (size_t i = 0; i < d->njobs; i++)
-        BIO_printf(b, "%s\t%s\t%s\n", d->jobs[i].code, d->jobs[i].expected, d->jobs[i].desc);
+        BIO_printf(b, "%s\t%s\t%s\t%s\n", d->jobs[i].code, d->jobs[i].expected, d->jobs[i].desc,
+                   d->jobs[i].level);
     return demo_write_bio(d, NULL, "codes", ".txt", b, 0644);
 }
 
@@ -590,7 +696,8 @@ static int write_readme(demo_t *d)
            "  schools.json             school registry (hocba.schools.v2): each school's seal, principal\n"
            "                           and teacher certificates (SHA-256)\n"
            "  batch/                   signed packages: STEM.json (payload) + STEM.p7s (detached CMS)\n"
-           "  codes.txt                every package's lookup code and what the portal must answer\n"
+           "  codes.txt                every package's lookup code, what the portal must answer, and\n"
+           "                           the transcript's level (primary, THCS, THPT, GDTX)\n"
            "  keys/                    every certificate (.pem) and private key (.key, unencrypted)\n"
            "  keys/index.txt           which file is whose, with certificate SHA-256 and status\n\n");
     BIO_printf(b,
@@ -760,9 +867,13 @@ int main(int argc, char **argv)
         demo_free(&d);
         return 2;
     }
-    printf("hocba-demo: %zu schools, %ld students, %zu packages (%ld transcripts, %zu recalls, "
-           "%zu replacements) in %s/batch\n",
-           d.nschools, d.nstudents, d.njobs, d.nstudents, d.nrecalls, d.nreplacements, d.out);
+    long by_level[4] = {0}; /* TH, THCS, THPT, GDTX */
+    for (long i = 0; i < d.nstudents; i++)
+        by_level[d.students[i].gdtx ? 3 : d.students[i].level]++;
+    printf("hocba-demo: %zu schools, %ld students (%ld primary, %ld THCS, %ld THPT, %ld GDTX), %zu packages "
+           "(%ld transcripts, %zu recalls, %zu replacements) in %s/batch\n",
+           d.nschools, d.nstudents, by_level[0], by_level[1], by_level[2], by_level[3], d.njobs, d.nstudents,
+           d.nrecalls, d.nreplacements, d.out);
     printf("codes and expected verdicts: %s/codes.txt; trust inputs: %s/trust; registry: %s/schools.json\n",
            d.out, d.out, d.out);
     printf("done in %.1f s\n", seconds_since(&t0));

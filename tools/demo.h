@@ -5,6 +5,7 @@
  *   demo.c           the plan, the files, the thread pool, codes.txt, README, main
  *   demo_pki.c       the deterministic random generator, keys, certificates, CRLs, signing
  *   demo_payload.c   the content generator, pupils, primary transcripts and recall notices
+ *   demo_trunghoc.c  lower and upper secondary transcripts (THCS, THPT, GDTX)
  *
  * Not a library: every function here belongs to this program, carries the
  * demo_ prefix, and reports a failure with demo_set_error (the first error
@@ -33,7 +34,8 @@
 #define DEMO_RSA_BITS 2048
 #define DEMO_MAX_THREADS 8
 #define DEMO_PATH_MAX 4096
-#define DEMO_MAX_SUBJECTS 12
+#define DEMO_MAX_SUBJECTS 14 /* a THCS transcript has 13 */
+#define DEMO_TIERS 5         /* ability tiers, 0 strongest */
 
 /* ---- types ----------------------------------------------------------------- */
 
@@ -54,13 +56,22 @@ typedef struct {
 } ident_t;
 
 typedef struct {
-    const demo_school_t *def;
+    const demo_school_t *def; /* def->level and def->gdtx: what it teaches */
     char code[16];
     int seal, principal; /* indices into demo_t.ids */
-    int teacher[5];      /* homeroom teacher of class 1A … 5A */
+    int first_grade;     /* 1, 6 or 10 */
+    int ngrades;         /* 5, 4 or 3 */
+    int teacher[5];      /* homeroom teacher of each grade's class A, first_grade first */
     int nstudents;
     int issue_day; /* transcripts are issued on this day of May 2025 */
 } school_t;
+
+/* What becomes of a secondary pupil's year (Circular 22/2021, article 12). */
+enum {
+    DEMO_FATE_PASS = 0,   /* promoted, or completed grade 9 or 12 */
+    DEMO_FATE_RETAKE = 1, /* learning Chưa đạt, a subject re-assessed in summer, then promoted */
+    DEMO_FATE_REPEAT = 2, /* learning Chưa đạt, the re-assessment failed: repeats the grade */
+};
 
 /** Everything drawn at random for a pupil; what follows from it (levels,
  * result, awards) is derived by evaluate(), so that a corrected replacement
@@ -76,15 +87,22 @@ typedef struct {
     const char *ethnicity;
     const char *birthplace;
     int female;
-    int by, bm, bd; /* date of birth */
+    int by, bm, bd;  /* date of birth */
+    int level, gdtx; /* of its school: DEMO_TIEUHOC, DEMO_THCS or DEMO_THPT; continuing education */
     int nsubj;
-    unsigned char subj[DEMO_MAX_SUBJECTS];    /* indices into DEMO_SUBJECTS */
+    unsigned char subj[DEMO_MAX_SUBJECTS];    /* indices into DEMO_SUBJECTS (DEMO_SEC_SUBJECTS) */
     signed char score[DEMO_MAX_SUBJECTS];     /* -1: no periodic test */
     unsigned char u_level[DEMO_MAX_SUBJECTS]; /* 0–99, picks the level a score allows */
     unsigned char qual[5];                    /* 0 T, 1 Đ, 2 C */
     unsigned char comp[10];
-    int tier; /* ability, 0 strongest … DEMO_TIERS-1 */
-    int days_absent;
+    /* secondary (demo_trunghoc.c): semester averages in tenths (75 is 7.5), for
+     * a subject by comment 1 for Đạt and 0 for Chưa đạt; retake -1 when none */
+    short hk1[DEMO_MAX_SUBJECTS], hk2[DEMO_MAX_SUBJECTS], retake[DEMO_MAX_SUBJECTS];
+    int exempt;      /* index + 1 into subj of the subject it is exempt from, or 0 */
+    int fate;        /* DEMO_FATE_* */
+    int conduct[2];  /* first and second semester, 0 T … 3 CĐ; -1: none (GDTX) */
+    int tier;        /* ability, 0 strongest … DEMO_TIERS-1 */
+    int days_absent; /* secondary: sessions absent */
     unsigned u_award, u_remark;
     int compromised; /* signed by the teacher whose key is compromised */
     int recall;      /* index of its recall + 1, or 0 */
@@ -106,7 +124,8 @@ typedef struct {
     int nsigners;
     char code[CODE_LEN + 1];
     const char *expected;
-    char desc[512];
+    const char *level; /* codes.txt's LEVEL: TH, THCS, THPT, GDTX, or - for a recall notice */
+    char desc[768];
 } job_t;
 
 typedef struct demo {
@@ -117,8 +136,8 @@ typedef struct demo {
 
     ident_t *ids;
     size_t nids;
-    school_t *schools;
-    size_t nschools;
+    school_t *schools; /* the primary ones first */
+    size_t nschools, nprimary;
     student_t *students;
     recall_t *recalls;
     size_t nrecalls, nreplacements;
@@ -226,5 +245,34 @@ int demo_recall_payload(demo_t *d, const recall_t *rc, const char *old_code, con
 
 /** The corrected record: the first transcript held one wrong value. */
 void demo_apply_fix(student_t *st, int fix);
+
+/** The envelope's first members (package-format.md §3: schema, document_id,
+ * issued_on, school_year, school, student) into root. */
+void demo_envelope(demo_t *d, const student_t *st, json_t *root, const char *schema, const char *doc_id,
+                   const char *issued_on, int *bad);
+
+/** The envelope's last members: the three signers, and supersedes when it is not NULL. */
+void demo_sign_off(demo_t *d, const student_t *st, json_t *root, const char *supersedes, int *bad);
+
+/** Why the school recalled st's transcript, in its words. */
+const char *demo_recall_reason(const student_t *st, int fix);
+
+/* ---- demo_trunghoc.c --------------------------------------------------------------- */
+
+/** The year of a secondary pupil drawn at random (subjects, scores, conduct,
+ * absence, fate), once school, grade and the envelope's draws are set.
+ * @param k  the pupil's place in its school, which sets a few fates (a
+ *           retake, a repeat, an exemption) so that small runs have them */
+void demo_draw_secondary(student_t *st, rng_t *r, int k);
+
+/** The hocba.trunghoc.v1 payload of st (supersedes: NULL or the code it replaces). */
+int demo_trunghoc_payload(demo_t *d, const student_t *st, job_t *job, const char *doc_id,
+                          const char *issued_on, const char *supersedes);
+
+/** "THCS grade 9, HOAN_THANH (completed lower secondary)" and the like, for codes.txt. */
+void demo_describe_secondary(const student_t *st, char *out, size_t n);
+
+/** The secondary fix of a recall: the second semester of Toán or Ngữ văn, or the date of birth. */
+void demo_apply_secondary_fix(student_t *st, int fix);
 
 #endif

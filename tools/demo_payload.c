@@ -115,8 +115,6 @@ static const demo_province_t *province_by_code(const char *cccd3)
     return &DEMO_PROVINCES[0];
 }
 
-#define DEMO_TIERS 5 /* ability tiers, 0 strongest */
-
 /* Score of a periodic test for a pupil of ability tier t. */
 static int draw_score(rng_t *r, int tier)
 {
@@ -221,6 +219,8 @@ void demo_draw_student(student_t *st, const demo_school_t *sd, rng_t *r)
     child_name(r, st, &family);
 
     st->by = 2019 - st->grade - (demo_rng_below(r, 100) < 3);
+    if (st->gdtx) /* continuing education: learners are often older */
+        st->by -= (int)demo_rng_below(r, 4);
     st->bm = 1 + (int)demo_rng_below(r, 12);
     st->bd = 1 + (int)demo_rng_below(r, (unsigned)demo_days_in_month(st->by, st->bm));
     const demo_province_t *pob =
@@ -250,6 +250,13 @@ void demo_draw_student(student_t *st, const demo_school_t *sd, rng_t *r)
 
     unsigned t = demo_rng_below(r, 1000);
     int tier = t < 300 ? 0 : t < 550 ? 1 : t < 850 ? 2 : t < 980 ? 3 : 4;
+    if (st->level != DEMO_TIEUHOC) {
+        st->tier = tier;
+        st->u_award = demo_rng_below(r, 100);
+        st->u_remark = demo_rng_below(r, 3);
+        demo_draw_secondary(st, r, st->seq - 1);
+        return;
+    }
     st->nsubj = 0;
     for (size_t j = 0; j < DEMO_COUNT(DEMO_SUBJECTS); j++) {
         const demo_subject_t *sub = &DEMO_SUBJECTS[j];
@@ -315,7 +322,9 @@ static json_t *level_entry(const char *name, const char *level, const char *comm
 /* Serialise, add the final newline, and keep the bytes and their code in job. */
 int demo_finish_json(demo_t *d, json_t *root, int bad, job_t *job)
 {
-    char *s = bad ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    /* 15 digits write a one-decimal average as 7.8, not as jansson's default
+     * 17 digits (7.7999999999999998), which the publisher refuses (§3b) */
+    char *s = bad ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(root);
     if (!s) {
         demo_set_error(d, "cannot build the payload of %s", job->stem);
@@ -337,52 +346,81 @@ int demo_finish_json(demo_t *d, json_t *root, int bad, job_t *job)
     return 0;
 }
 
+void demo_envelope(demo_t *d, const student_t *st, json_t *root, const char *schema, const char *doc_id,
+                   const char *issued_on, int *bad)
+{
+    const school_t *sc = &d->schools[st->school];
+    char buf[16];
+    json_t *school = json_object(), *pupil = json_object();
+    demo_put(root, "schema", json_string(schema), bad);
+    demo_put(root, "document_id", json_string(doc_id), bad);
+    demo_put(root, "issued_on", json_string(issued_on), bad);
+    demo_put(root, "school_year", json_string("2024-2025"), bad);
+
+    if (!school || !pupil) {
+        json_decref(school), json_decref(pupil);
+        *bad = 1;
+        return;
+    }
+    demo_put(school, "code", json_string(sc->code), bad);
+    demo_put(school, "name", json_string(sc->def->name), bad);
+    demo_put(school, "province", json_string(sc->def->province), bad);
+    demo_put(school, "district", json_string(sc->def->district), bad);
+    demo_put(school, "ward", json_string(sc->def->ward), bad);
+    demo_put(root, "school", school, bad);
+
+    demo_put(pupil, "id", json_string(st->id), bad);
+    demo_put(pupil, "full_name", json_string(st->full_name), bad);
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", st->by, st->bm, st->bd);
+    demo_put(pupil, "date_of_birth", json_string(buf), bad);
+    demo_put(pupil, "gender", json_string(st->female ? "Nữ" : "Nam"), bad);
+    demo_put(pupil, "ethnicity", json_string(st->ethnicity), bad);
+    demo_put(pupil, "place_of_birth", json_string(st->birthplace), bad);
+    if (st->citizen_id[0])
+        demo_put(pupil, "citizen_id", json_string(st->citizen_id), bad);
+    if (st->address[0])
+        demo_put(pupil, "address", json_string(st->address), bad);
+    if (st->guardian[0])
+        demo_put(pupil, "guardian_name", json_string(st->guardian), bad);
+    demo_put(root, "student", pupil, bad);
+}
+
+void demo_sign_off(demo_t *d, const student_t *st, json_t *root, const char *supersedes, int *bad)
+{
+    const school_t *sc = &d->schools[st->school];
+    json_t *signers = json_array();
+    if (!signers) {
+        *bad = 1;
+        return;
+    }
+    demo_push(signers, demo_signer_json(&d->ids[st->teacher], bad), bad);
+    demo_push(signers, demo_signer_json(&d->ids[sc->principal], bad), bad);
+    demo_push(signers, demo_signer_json(&d->ids[sc->seal], bad), bad);
+    demo_put(root, "signers", signers, bad);
+    if (supersedes)
+        demo_put(root, "supersedes", json_string(supersedes), bad);
+}
+
 int demo_transcript_payload(demo_t *d, const student_t *st, job_t *job, const char *doc_id,
                             const char *issued_on, const char *supersedes)
 {
     static const char *const SUBJ_LEVEL[3] = {"T", "H", "C"};
     static const char *const QC_LEVEL[3] = {"T", "Đ", "C"};
     static const char *const RESULT[4] = {"HTXS", "HTT", "HT", "CHT"};
-    const school_t *sc = &d->schools[st->school];
+    if (st->level != DEMO_TIEUHOC)
+        return demo_trunghoc_payload(d, st, job, doc_id, issued_on, supersedes);
     eval_t ev;
     evaluate(st, &ev);
     int bad = 0;
     char buf[512];
-    json_t *root = json_object(), *school = json_object(), *pupil = json_object();
+    json_t *root = json_object();
     json_t *subjects = json_array(), *qualities = json_array(), *competencies = json_array();
-    json_t *signers = json_array();
-    if (!root || !school || !pupil || !subjects || !qualities || !competencies || !signers) {
-        json_decref(root), json_decref(school), json_decref(pupil), json_decref(subjects);
-        json_decref(qualities), json_decref(competencies), json_decref(signers);
+    if (!root || !subjects || !qualities || !competencies) {
+        json_decref(root), json_decref(subjects), json_decref(qualities), json_decref(competencies);
         demo_set_error(d, "out of memory");
         return -1;
     }
-    demo_put(root, "schema", json_string("hocba.tieuhoc.v1"), &bad);
-    demo_put(root, "document_id", json_string(doc_id), &bad);
-    demo_put(root, "issued_on", json_string(issued_on), &bad);
-    demo_put(root, "school_year", json_string("2024-2025"), &bad);
-
-    demo_put(school, "code", json_string(sc->code), &bad);
-    demo_put(school, "name", json_string(sc->def->name), &bad);
-    demo_put(school, "province", json_string(sc->def->province), &bad);
-    demo_put(school, "district", json_string(sc->def->district), &bad);
-    demo_put(school, "ward", json_string(sc->def->ward), &bad);
-    demo_put(root, "school", school, &bad);
-
-    demo_put(pupil, "id", json_string(st->id), &bad);
-    demo_put(pupil, "full_name", json_string(st->full_name), &bad);
-    snprintf(buf, sizeof buf, "%04d-%02d-%02d", st->by, st->bm, st->bd);
-    demo_put(pupil, "date_of_birth", json_string(buf), &bad);
-    demo_put(pupil, "gender", json_string(st->female ? "Nữ" : "Nam"), &bad);
-    demo_put(pupil, "ethnicity", json_string(st->ethnicity), &bad);
-    demo_put(pupil, "place_of_birth", json_string(st->birthplace), &bad);
-    if (st->citizen_id[0])
-        demo_put(pupil, "citizen_id", json_string(st->citizen_id), &bad);
-    if (st->address[0])
-        demo_put(pupil, "address", json_string(st->address), &bad);
-    if (st->guardian[0])
-        demo_put(pupil, "guardian_name", json_string(st->guardian), &bad);
-    demo_put(root, "student", pupil, &bad);
+    demo_envelope(d, st, root, "hocba.tieuhoc.v1", doc_id, issued_on, &bad);
 
     demo_put(root, "grade", json_integer(st->grade), &bad);
     demo_put(root, "class", json_string(st->klass), &bad);
@@ -428,12 +466,7 @@ int demo_transcript_payload(demo_t *d, const student_t *st, job_t *job, const ch
     demo_put(root, "remarks", json_string(buf), &bad);
     demo_put(root, "days_absent", json_integer(st->days_absent), &bad);
 
-    demo_push(signers, demo_signer_json(&d->ids[st->teacher], &bad), &bad);
-    demo_push(signers, demo_signer_json(&d->ids[sc->principal], &bad), &bad);
-    demo_push(signers, demo_signer_json(&d->ids[sc->seal], &bad), &bad);
-    demo_put(root, "signers", signers, &bad);
-    if (supersedes)
-        demo_put(root, "supersedes", json_string(supersedes), &bad);
+    demo_sign_off(d, st, root, supersedes, &bad);
     return demo_finish_json(d, root, bad, job);
 }
 
@@ -451,17 +484,24 @@ int demo_recall_payload(demo_t *d, const recall_t *rc, const char *old_code, con
     demo_put(root, "code", json_string(old_code), &bad);
     demo_put(root, "school_code", json_string(sc->code), &bad);
     demo_put(root, "recalled_on", json_string(date), &bad);
-    demo_put(root, "reason", json_string(DEMO_RECALL_REASONS[rc->fix]), &bad);
+    demo_put(root, "reason", json_string(demo_recall_reason(&d->students[rc->student], rc->fix)), &bad);
     demo_push(signers, demo_signer_json(&d->ids[sc->principal], &bad), &bad);
     demo_push(signers, demo_signer_json(&d->ids[sc->seal], &bad), &bad);
     demo_put(root, "signers", signers, &bad);
     return demo_finish_json(d, root, bad, job);
 }
 
+const char *demo_recall_reason(const student_t *st, int fix)
+{
+    return st->level == DEMO_TIEUHOC ? DEMO_RECALL_REASONS[fix] : DEMO_SEC_RECALL_REASONS[fix];
+}
+
 /* The corrected record: the first transcript held one wrong value. */
 void demo_apply_fix(student_t *st, int fix)
 {
-    if (fix == DEMO_FIX_MATH || fix == DEMO_FIX_VIET) {
+    if (st->level != DEMO_TIEUHOC) {
+        demo_apply_secondary_fix(st, fix);
+    } else if (fix == DEMO_FIX_MATH || fix == DEMO_FIX_VIET) {
         /* Tiếng Việt and Toán are the first two subjects of every grade. */
         int i = fix == DEMO_FIX_VIET ? 0 : 1;
         st->score[i] = (signed char)(st->score[i] < 10 ? st->score[i] + 1 : st->score[i] - 1);
