@@ -33,6 +33,12 @@ const pages = [
     ['print, recalled', `/v/${CODES.recalled}/print`, 200],
     ['print, invalid', `/v/${CODES.invalid}/print`, 200],
     ['print, long transcript', `/v/${CODES.long}/print`, 200],
+    ['secondary, THCS grade 9 completed', `/v/${CODES.thcs9}`, 200],
+    ['secondary, THCS grade 9 completed (en)', `/v/${CODES.thcs9}?lang=en`, 200],
+    ['secondary, THPT grade 12', `/v/${CODES.thpt12}`, 200],
+    ['secondary, THPT grade 12 (en)', `/v/${CODES.thpt12}?lang=en`, 200],
+    ['print, THCS grade 9', `/v/${CODES.thcs9}/print`, 200],
+    ['print, THPT grade 12 (en)', `/v/${CODES.thpt12}/print?lang=en`, 200],
     ['method not allowed (405)', '/', 405, { method: 'DELETE' }],
     ['headers too large (431)', '/', 431, { headers: manyHeaders }],
 ];
