@@ -88,6 +88,7 @@ static json_t *result_row(json_t *obj, const char *label, json_t *t, int *has_re
 void vw_trunghoc_results(json_t *o, const payload_t *pl, json_t *t)
 {
     json_t *r = pl->root, *subjects = json_array(), *results = json_array(), *e;
+    json_t *listed = json_object_get(r, "subjects");
     const char *level = pl->level == PAYLOAD_LEVEL_THCS ? "THCS" : "THPT";
     const char *sep = vw_label(t, "decimal_separator", NULL);
     const char *decision = json_string_value(json_object_get(r, "decision"));
@@ -98,8 +99,10 @@ void vw_trunghoc_results(json_t *o, const payload_t *pl, json_t *t)
     vw_set_str(o, "level_label", vw_label(t, "level.school.", level));
     if (pl->program == PAYLOAD_PROGRAM_GDTX)
         vw_set_str(o, "program_label", vw_label(t, "program.", "GDTX"));
-    json_array_foreach(json_object_get(r, "subjects"), i, e)
+    json_array_foreach(listed, i, e)
+    {
         json_array_append_new(subjects, subject_row(e, t, sep, &has_retake));
+    }
     vw_set_new(o, "subjects", subjects);
     vw_set_new(o, "has_retake", json_boolean(has_retake));
     vw_set_new(o, "value_columns", json_integer(3 + has_retake));
