@@ -268,7 +268,7 @@ static ident_t *new_ident(demo_t *d, int kind, int school, const char *label, co
 
 /* The mix of levels: of n pupils, 22 % lower secondary, 12 % upper secondary
  * and 6 % continuing education (THPT level) once n is 10 or more, near the
- * sector's 6.5, 3 and about 1 million of 19 (docs/decisions.md); the rest,
+ * sector's 6.5, 3 and about 1 million of 19 million pupils; the rest,
  * and every pupil of a smaller run, primary. */
 enum { MIX_THCS, MIX_THPT, MIX_GDTX, NMIX };
 
