@@ -312,6 +312,28 @@ static json_t *parse_string(reader_t *r)
     return s;
 }
 
+/* The double of a number's text, by strtod itself, not a conversion of our
+ * own, so that it is the one jansson gets, to the last bit. 0, or -1 when the
+ * text is longer than JSONFAST_MAX_REAL_CHARS, is not wholly a number,
+ * overflows to ±HUGE_VAL, or no "C" locale could be made. */
+static int read_real(str_t t, double *d)
+{
+    char text[JSONFAST_MAX_REAL_CHARS + 1], *stop;
+    int saved_errno = errno;
+    if (t.len == 0 || t.len > JSONFAST_MAX_REAL_CHARS)
+        return -1;
+    pthread_once(&c_locale_once, c_locale_init);
+    if (c_locale == (locale_t)0)
+        return -1;
+    memcpy(text, t.ptr, t.len);
+    text[t.len] = '\0';
+    errno = 0;
+    *d = strtod_l(text, &stop, c_locale);
+    int overflow = (*d == HUGE_VAL || *d == -HUGE_VAL) && errno == ERANGE;
+    errno = saved_errno;
+    return stop == text + t.len && !overflow ? 0 : -1;
+}
+
 /* The number at r->p, by the grammar of RFC 8259 §6, which is the one
  * lex_scan_number enforces: no leading zeros, no bare '-', digits on both
  * sides of '.', digits after 'e'. */
@@ -365,24 +387,8 @@ static json_t *parse_number(reader_t *r)
         return json_integer(negative ? -(json_int_t)v : (json_int_t)v);
     }
 
-    /* strtod itself, not a conversion of our own, so the double is the one
-     * jansson gets, to the last bit. */
-    size_t n = (size_t)(p - start);
-    char text[JSONFAST_MAX_REAL_CHARS + 1], *stop;
     double d;
-    int saved_errno = errno;
-    if (n > JSONFAST_MAX_REAL_CHARS)
-        return NULL;
-    pthread_once(&c_locale_once, c_locale_init);
-    if (c_locale == (locale_t)0)
-        return NULL;
-    memcpy(text, start, n);
-    text[n] = '\0';
-    errno = 0;
-    d = strtod_l(text, &stop, c_locale);
-    int overflow = (d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE;
-    errno = saved_errno;
-    if (stop != text + n || overflow)
+    if (read_real(str_n(start, (size_t)(p - start)), &d) != 0)
         return NULL;
     return json_real(d);
 }
@@ -637,24 +643,6 @@ int jsonfast_number_texts(const char *buf, size_t len, const json_t *root, const
     return w.left == 0 ? 0 : -1;
 }
 
-/* The value of a number token, as strtod reads it in the "C" locale; -1
- * when it cannot be read (too long for the stack copy, or no "C" locale). */
-static int token_value(str_t t, double *d)
-{
-    char text[JSONFAST_MAX_REAL_CHARS + 1], *stop;
-    int saved_errno = errno;
-    if (t.len == 0 || t.len > JSONFAST_MAX_REAL_CHARS)
-        return -1;
-    pthread_once(&c_locale_once, c_locale_init);
-    if (c_locale == (locale_t)0)
-        return -1;
-    memcpy(text, t.ptr, t.len);
-    text[t.len] = '\0';
-    *d = strtod_l(text, &stop, c_locale);
-    errno = saved_errno;
-    return stop == text + t.len ? 0 : -1;
-}
-
 int jsonfast_renumber(const char *text, size_t tlen, const char *orig, size_t olen, jsonfast_put_fn put,
                       void *arg)
 {
@@ -674,7 +662,7 @@ int jsonfast_renumber(const char *text, size_t tlen, const char *orig, size_t ol
                 return -1;
             break;
         }
-        if (token_value(a, &x) != 0 || token_value(b, &y) != 0 || x != y)
+        if (read_real(a, &x) != 0 || read_real(b, &y) != 0 || x != y)
             return -1;
     }
     const char *from = text;

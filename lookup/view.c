@@ -349,12 +349,12 @@ char *view_api_text(const view_t *v, size_t *len)
 {
     json_t *o = view_api_json(v);
     json_t *t = json_incref(json_object_get(o, "transcript"));
-    text_t head = {0}, body = {0}, out = {0};
+    text_t body = {0}, out = {0};
     json_object_del(o, "transcript");
-    int ok = o != NULL && json_dump_callback(o, text_dump, &head, JSON_COMPACT) == 0 && head.len > 0 &&
+    int ok = o != NULL && json_dump_callback(o, text_dump, &out, JSON_COMPACT) == 0 && out.len > 0 &&
              json_dump_callback(t, text_dump, &body, JSON_COMPACT | JSON_ENCODE_ANY) == 0;
     if (ok) {
-        text_put(&out, head.p, head.len - 1); /* without its closing brace */
+        out.len--; /* its closing brace, written again after "transcript" */
         text_put(&out, ",\"transcript\":", 14);
         /* the signed bytes hold the same numbers in the same order: the copy
          * only lost strings (address, guardian) and had one replaced */
@@ -366,7 +366,6 @@ char *view_api_text(const view_t *v, size_t *len)
     }
     json_decref(t);
     json_decref(o);
-    free(head.p);
     free(body.p);
     if (!ok) {
         free(out.p);
