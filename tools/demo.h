@@ -2,7 +2,8 @@
  * schools, identities and pupils, the packages to sign, and the functions
  * one part calls in another.
  *
- *   demo.c           the plan, the files, the thread pool, codes.txt, README, main
+ *   demo.c           the files, the thread pool, the packages to sign, codes.txt, README, main
+ *   demo_plan.c      the schools, their identities, the pupils and the recalls of a run
  *   demo_pki.c       the deterministic random generator, keys, certificates, CRLs, signing
  *   demo_payload.c   the content generator, pupils, primary transcripts and recall notices
  *   demo_trunghoc.c  lower and upper secondary transcripts (THCS, THPT, GDTX)
@@ -176,6 +177,12 @@ int demo_write_under(demo_t *d, const char *sub, const char *name, const char *e
 
 /** demo_write_under with what a memory BIO holds; frees b. */
 int demo_write_bio(demo_t *d, const char *sub, const char *name, const char *ext, BIO *b, mode_t mode);
+
+/* ---- demo_plan.c ------------------------------------------------------------------ */
+
+/** Schools, identities, pupils (each drawn) and recalls for d->nstudents
+ * pupils and d->seed; 0, or -1 when memory runs out. */
+int demo_plan(demo_t *d);
 
 /* ---- demo_pki.c ------------------------------------------------------------------ */
 
