@@ -16,6 +16,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 
 LIB_SRC  := $(wildcard lookup/*.c)
 TOOLS    := hocba-publish hocba-demo
+DEMO_SRC := $(wildcard tools/demo_*.c)
 PORTAL_SRC := $(wildcard portal/*.c)
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
@@ -47,10 +48,12 @@ bin/hocba-portal: $(patsubst %.c,$(REL)/%.o,$(PORTAL_SRC)) $(REL)/liblookup.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(H2O_LIBS) $(LIBS)
 
-# a tool is tools/NAME.c, and hocba-publish also its commands' files
-# (tools/publish_*.c, tools/publish.h); the archive goes after every object
+# a tool is tools/NAME.c; hocba-publish also has its commands' files
+# (tools/publish_*.c, tools/publish.h) and hocba-demo its parts
+# (tools/demo_*.c); objects first, then the archive
 PUBLISH_SRC := $(wildcard tools/publish_*.c)
 bin/hocba-publish: $(patsubst %.c,$(REL)/%.o,$(PUBLISH_SRC))
+bin/hocba-demo: $(patsubst %.c,$(REL)/%.o,$(DEMO_SRC))
 bin/hocba-%: $(REL)/tools/%.o $(REL)/liblookup.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
@@ -71,6 +74,7 @@ $(ASAN)/bin/hocba-publish: $(patsubst %.c,$(ASAN)/%.o,$(PUBLISH_SRC))
 $(ASAN)/bin/hocba-%: $(ASAN)/tools/%.o $(ASAN)/liblookup.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
+$(ASAN)/bin/hocba-demo: $(patsubst %.c,$(ASAN)/%.o,$(DEMO_SRC))
 
 # tests/harness.c: what the tests of the real programs share
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a

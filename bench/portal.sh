@@ -1,10 +1,12 @@
 #!/bin/sh
 # Portal figures of issue 6, each measured side by side with its reference
-# in this one run (the machine is shared and noisy):
+# in this one run (the machine is shared and noisy), and issue 18's: a
+# secondary transcript's page beside a primary one's:
 #   hot page req/s (same code, caches on) / Debian h2o serving the same bytes as a file
 #   cold page req/s (--cache-entries 0, a random code of STUDENTS each request) / crypto floor
 #     (openssl speed rsa2048 verify/s on one core / 3), and the cold p99 latency at 32 connections
 #   start-up time with RECORDS records, resident memory beyond the mapped index
+#   hot and cold pages of secondary records (hocba.trunghoc.v1) / of primary ones, alternating
 # and, less noisy than req/s on a shared host, each server's CPU per request
 # (portal and h2o hot; portal cold, beside three RSA verifications' own cost)
 #   bench/portal.sh [STUDENTS] [SECONDS] [RECORDS]     (defaults 5000, 10, 1000000)
@@ -99,6 +101,48 @@ cleanup; pids=""
 verifies2=$(speed)
 verifies=$(echo "$verifies1 $verifies2" | awk '{print ($1 > $2 ? $1 : $2)}')
 
+# ---- secondary records beside primary ones ----------------------------------------------
+# The same portals serve both kinds, alternating (primary, secondary, primary,
+# secondary), so that both meet the same load on the host: hot, one code of
+# each (the first primary record; a THCS grade-9 record that completed the
+# level), caches on; cold (--cache-entries 0), a random code of each kind's
+# valid records (codes.txt's LEVEL). The portal's CPU per request is the figure
+# to compare; req/s is shown as well.
+awk -F'\t' '!/^#/ && $2 == "valid" && $4 == "TH" {print $1}' "$work/demo/codes.txt" > "$work/codes-th"
+awk -F'\t' '!/^#/ && $2 == "valid" && $4 != "TH" && $4 != "" {print $1}' "$work/demo/codes.txt" > "$work/codes-sec"
+prim=$(head -1 "$work/codes-th")
+sec=$(awk -F'\t' '!/^#/ && $2 == "valid" && $4 == "THCS" && $3 ~ /grade 9, HOAN_THANH/ {print $1; exit}' "$work/demo/codes.txt")
+[ -n "$prim" ] && [ -n "$sec" ] && [ -s "$work/codes-sec" ] || { echo "bench/portal.sh: the demo has no secondary record"; exit 1; }
+# one run on PORT: hot (a CODE) or cold (a FILE of codes); prints "req/s ticks"
+measure() {
+    m0=$(ticks "127.0.0.1:$1")
+    if [ "$2" = hot ]; then
+        m=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$1/v/$3" | rps)
+    else
+        m=$(CODES="$3" wrk -t1 -c32 -d"${secs}s" -s "$work/rotate.lua" "http://127.0.0.1:$1/" | rps)
+    fi
+    echo "$m $(($(ticks "127.0.0.1:$1") - m0))"
+}
+: > "$work/levels.txt"
+for mode in hot cold; do
+    pl=$(free_port 5)
+    if [ "$mode" = hot ]; then
+        bin/hocba-portal --db "$db" --listen "127.0.0.1:$pl" --rate-limit 0 --threads 2 2>/dev/null & pids="$pids $!"
+        a=$prim b=$sec
+    else
+        bin/hocba-portal --db "$db" --listen "127.0.0.1:$pl" --rate-limit 0 --threads 2 --cache-entries 0 2>/dev/null &
+        pids="$pids $!"
+        a=$work/codes-th b=$work/codes-sec
+    fi
+    wait_up "$pl"
+    secs_saved=$secs; secs=2; measure "$pl" "$mode" "$a" >/dev/null; measure "$pl" "$mode" "$b" >/dev/null; secs=$secs_saved
+    for round in 1 2; do
+        echo "$mode primary $(measure "$pl" "$mode" "$a")" >> "$work/levels.txt"
+        echo "$mode secondary $(measure "$pl" "$mode" "$b")" >> "$work/levels.txt"
+    done
+    cleanup; pids=""
+done
+
 # ---- start-up and memory with many records ---------------------------------------------
 big="$work/big"
 cp -r "$db" "$big"
@@ -135,3 +179,19 @@ awk -v b="$bytes" -v h1="$hot1" -v h2="$hot2" -v r1="$ref1" -v r2="$ref2" -v c="
     printf "%-58s %d ms with %d records, index %d MB   (target <= 100 ms)\n", "start-up to /healthz 200", st, rec, mb
     printf "%-58s %d MB hot run; %d MB after all %d codes cached; %d MB with %d records   (target <= 64 MB)\n", "resident memory beyond the mapped index (RssAnon)", rh / 1024, ra / 1024, n, rb / 1024, rec
 }'
+# secondary beside primary: CPU per request summed over both runs of each
+awk -v hz="$hz" -v s="$secs" -v sc="$sec" '
+    { req[$1 " " $2] += $3 * s; tk[$1 " " $2] += $4; runs[$1 " " $2] = runs[$1 " " $2] " " sprintf("%.0f", $3) }
+    END {
+        for (m = 1; m <= 2; m++) {
+            mode = m == 1 ? "hot" : "cold"
+            p = tk[mode " primary"] * 1e6 / hz / req[mode " primary"]
+            q = tk[mode " secondary"] * 1e6 / hz / req[mode " secondary"]
+            printf "%-58s %.0f req/s (runs%s), portal CPU %.1f us a request\n", mode " page, primary" \
+                (m == 1 ? " record" : " records, random"), req[mode " primary"] / (2 * s), runs[mode " primary"], p
+            printf "%-58s %.0f req/s (runs%s), portal CPU %.1f us a request\n", mode " page, secondary" \
+                (m == 1 ? " record (THCS 9, " sc ")" : " records, random"), req[mode " secondary"] / (2 * s), \
+                runs[mode " secondary"], q
+            printf "%-58s %.3f   (target within 1 +- 0.10)\n", mode " secondary / primary, CPU per request", q / p
+        }
+    }' "$work/levels.txt"

@@ -312,6 +312,28 @@ static json_t *parse_string(reader_t *r)
     return s;
 }
 
+/* The double of a number's text, by strtod itself, not a conversion of our
+ * own, so that it is the one jansson gets, to the last bit. 0, or -1 when the
+ * text is longer than JSONFAST_MAX_REAL_CHARS, is not wholly a number,
+ * overflows to ±HUGE_VAL, or no "C" locale could be made. */
+static int read_real(str_t t, double *d)
+{
+    char text[JSONFAST_MAX_REAL_CHARS + 1], *stop;
+    int saved_errno = errno;
+    if (t.len == 0 || t.len > JSONFAST_MAX_REAL_CHARS)
+        return -1;
+    pthread_once(&c_locale_once, c_locale_init);
+    if (c_locale == (locale_t)0)
+        return -1;
+    memcpy(text, t.ptr, t.len);
+    text[t.len] = '\0';
+    errno = 0;
+    *d = strtod_l(text, &stop, c_locale);
+    int overflow = (*d == HUGE_VAL || *d == -HUGE_VAL) && errno == ERANGE;
+    errno = saved_errno;
+    return stop == text + t.len && !overflow ? 0 : -1;
+}
+
 /* The number at r->p, by the grammar of RFC 8259 §6, which is the one
  * lex_scan_number enforces: no leading zeros, no bare '-', digits on both
  * sides of '.', digits after 'e'. */
@@ -365,24 +387,8 @@ static json_t *parse_number(reader_t *r)
         return json_integer(negative ? -(json_int_t)v : (json_int_t)v);
     }
 
-    /* strtod itself, not a conversion of our own, so the double is the one
-     * jansson gets, to the last bit. */
-    size_t n = (size_t)(p - start);
-    char text[JSONFAST_MAX_REAL_CHARS + 1], *stop;
     double d;
-    int saved_errno = errno;
-    if (n > JSONFAST_MAX_REAL_CHARS)
-        return NULL;
-    pthread_once(&c_locale_once, c_locale_init);
-    if (c_locale == (locale_t)0)
-        return NULL;
-    memcpy(text, start, n);
-    text[n] = '\0';
-    errno = 0;
-    d = strtod_l(text, &stop, c_locale);
-    int overflow = (d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE;
-    errno = saved_errno;
-    if (stop != text + n || overflow)
+    if (read_real(str_n(start, (size_t)(p - start)), &d) != 0)
         return NULL;
     return json_real(d);
 }
@@ -553,11 +559,11 @@ typedef struct {
     size_t last;    /* where the last one found was, plus one */
 } numbers_t;
 
-/* The next number token at or after w->p: outside strings, a number is the
+/* The next number token at or after *pp: outside strings, a number is the
  * only thing that starts with '-' or a digit. 0, or -1 when none is left. */
-static int next_number(numbers_t *w, str_t *t)
+static int next_token(const unsigned char **pp, const unsigned char *end, str_t *t)
 {
-    const unsigned char *p = w->p, *end = w->end;
+    const unsigned char *p = *pp;
     while (p < end) {
         if (*p == '"') {
             for (p++; p < end && *p != '"'; p++)
@@ -570,14 +576,19 @@ static int next_number(numbers_t *w, str_t *t)
             while (p < end && (is_digit(*p) || *p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
                 p++;
             *t = str_n(start, (size_t)(p - start));
-            w->p = p;
+            *pp = p;
             return 0;
         } else {
             p++;
         }
     }
-    w->p = p;
+    *pp = p;
     return -1;
+}
+
+static int next_number(numbers_t *w, str_t *t)
+{
+    return next_token(&w->p, w->end, t);
 }
 
 /* Walk v in document order; 1 once every node is found (or the bytes hold no
@@ -630,4 +641,39 @@ int jsonfast_number_texts(const char *buf, size_t len, const json_t *root, const
     if (w.left > 0 && buf != NULL && root != NULL)
         walk_numbers(&w, (json_t *)root); /* jansson's iterators take no const */
     return w.left == 0 ? 0 : -1;
+}
+
+int jsonfast_renumber(const char *text, size_t tlen, const char *orig, size_t olen, jsonfast_put_fn put,
+                      void *arg)
+{
+    const unsigned char *t0 = (const unsigned char *)text, *tend = t0 + tlen;
+    const unsigned char *o0 = (const unsigned char *)orig, *oend = o0 + olen;
+    const unsigned char *tp = t0, *op = o0;
+    str_t a, b;
+    double x, y;
+
+    if (text == NULL || (orig == NULL && olen > 0))
+        return -1;
+    /* first every pair is checked, so that nothing is written for texts that differ */
+    for (;;) {
+        int ta = next_token(&tp, tend, &a), tb = next_token(&op, oend, &b);
+        if (ta != 0 || tb != 0) {
+            if (ta != tb)
+                return -1;
+            break;
+        }
+        if (read_real(a, &x) != 0 || read_real(b, &y) != 0 || x != y)
+            return -1;
+    }
+    const char *from = text;
+    tp = t0, op = o0;
+    while (next_token(&tp, tend, &a) == 0 && next_token(&op, oend, &b) == 0) {
+        if (a.ptr > from)
+            put(arg, from, (size_t)(a.ptr - from));
+        put(arg, b.ptr, b.len);
+        from = a.ptr + a.len;
+    }
+    if (text + tlen > from)
+        put(arg, from, (size_t)(text + tlen - from));
+    return 0;
 }

@@ -77,4 +77,28 @@ json_t *jsonfast_parse(const char *buf, size_t len);
 int jsonfast_number_texts(const char *buf, size_t len, const json_t *root, const json_t *const *nodes,
                           str_t *texts, size_t n);
 
+/** Where jsonfast_renumber writes: n bytes at p, one piece after another. */
+typedef void (*jsonfast_put_fn)(void *arg, const char *p, size_t n);
+
+/** A JSON text with each of its numbers written as another text wrote it.
+ * jansson writes a real back with 17 significant digits (7.8 comes out as
+ * 7.7999999999999998, 75e-1 as 7.5): a document serialised again from a
+ * tree of the original (a copy with some strings removed or replaced) gets
+ * its numbers back as the original's bytes have them.
+ * @param text, tlen  the JSON text to copy, e.g. what json_dump_callback
+ *                    wrote; numbers are found outside its strings
+ * @param orig, olen  the text whose tokens to put in their place, e.g. the
+ *                    signed bytes; it must hold the same numbers in the same
+ *                    order (a copy keeps its members in their order, and no
+ *                    number was removed), each of the same value as read by
+ *                    strtod
+ * @param put, arg    receive the copy in pieces (none empty), only once
+ *                    everything is checked
+ * @return 0; or -1, having written nothing, when the numbers of the two
+ *         texts differ in count or in a value, or a number has more than
+ *         JSONFAST_MAX_REAL_CHARS characters: the caller then keeps text.
+ * Thread-safe; allocates nothing. */
+int jsonfast_renumber(const char *text, size_t tlen, const char *orig, size_t olen, jsonfast_put_fn put,
+                      void *arg);
+
 #endif

@@ -1,4 +1,5 @@
-/* view.c — the transcript model: verdict, recall links, JSON and page context. */
+/* view.c — the transcript model: verdict, recall links, JSON and page context
+ * (view_internal.h says what the schemas' files add to it). */
 #include "view.h"
 
 #include <errno.h>
@@ -7,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonfast.h"
 #include "utf8.h"
+#include "view_internal.h"
 
 #define VN_OFFSET (7 * 3600) /* pages show Vietnam time */
 
@@ -133,6 +136,15 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
         return rc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : rc == ENOMEM ? VIEW_ENOMEM : VIEW_EUNAVAILABLE;
     }
     v->published_at = doc.published_at;
+    /* kept for the API's numbers as written (view_api_text): the record's
+     * bytes live only as long as the read transaction */
+    if ((v->payload = malloc(doc.payload.len + 1)) == NULL) {
+        index_doc_free(&doc);
+        return VIEW_ENOMEM;
+    }
+    memcpy(v->payload, doc.payload.ptr, doc.payload.len);
+    v->payload[doc.payload.len] = '\0';
+    v->payload_len = doc.payload.len;
     int parsed = payload_parse(doc.payload.ptr, doc.payload.len, &v->pl, why, sizeof why) == PAYLOAD_OK &&
                  v->pl.kind == PAYLOAD_TRANSCRIPT;
     if (!parsed)
@@ -183,6 +195,8 @@ void view_free(view_t *v)
     payload_free(&v->recall_pl);
     free(v->verdict);
     v->verdict = NULL;
+    free(v->payload);
+    v->payload = NULL;
 }
 
 /* http.md: the citizen id is shown masked to its last 3 digits, in the API
@@ -269,6 +283,71 @@ json_t *view_api_json(const view_t *v)
     return o;
 }
 
+/* A growing byte buffer for view_api_text; err once an append failed. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int err;
+} text_t;
+
+static void text_put(void *arg, const char *p, size_t n)
+{
+    text_t *b = arg;
+    if (b->err || n == 0)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (q == NULL) {
+            b->err = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static int text_dump(const char *p, size_t n, void *arg)
+{
+    text_put(arg, p, n);
+    return ((text_t *)arg)->err ? -1 : 0;
+}
+
+char *view_api_text(const view_t *v, size_t *len)
+{
+    json_t *o = view_api_json(v);
+    json_t *t = json_incref(json_object_get(o, "transcript"));
+    text_t body = {0}, out = {0};
+    json_object_del(o, "transcript");
+    int ok = o != NULL && json_dump_callback(o, text_dump, &out, JSON_COMPACT) == 0 && out.len > 0 &&
+             json_dump_callback(t, text_dump, &body, JSON_COMPACT | JSON_ENCODE_ANY) == 0;
+    if (ok) {
+        out.len--; /* its closing brace, written again after "transcript" */
+        text_put(&out, ",\"transcript\":", 14);
+        /* the signed bytes hold the same numbers in the same order: the copy
+         * only lost strings (address, guardian) and had one replaced */
+        if (v->payload == NULL || !json_is_object(t) ||
+            jsonfast_renumber(body.p, body.len, v->payload, v->payload_len, text_put, &out) != 0)
+            text_put(&out, body.p, body.len);
+        text_put(&out, "}", 1);
+        ok = !out.err;
+    }
+    json_decref(t);
+    json_decref(o);
+    free(body.p);
+    if (!ok) {
+        free(out.p);
+        return NULL;
+    }
+    *len = out.len;
+    return out.p;
+}
+
 /* ---- page context ----------------------------------------------------------- */
 
 /* The page context is made for every cold page: its keys are our literals
@@ -277,17 +356,17 @@ json_t *view_api_json(const view_t *v)
  * checks of keys and values are skipped (_nocheck); so is the public URL,
  * ASCII by view.h's contract. What comes from a certificate is still
  * checked. */
-static void set_str(json_t *o, const char *key, const char *val)
+void vw_set_str(json_t *o, const char *key, const char *val)
 {
     json_object_set_new_nocheck(o, key, json_string_nocheck(val));
 }
 
-static void set_new(json_t *o, const char *key, json_t *val)
+void vw_set_new(json_t *o, const char *key, json_t *val)
 {
     json_object_set_new_nocheck(o, key, val);
 }
 
-static const char *label(json_t *t, const char *prefix, const char *key)
+const char *vw_label(json_t *t, const char *prefix, const char *key)
 {
     char k[96];
     size_t pl = strlen(prefix), kl = key ? strlen(key) : 0;
@@ -309,16 +388,16 @@ static void set_role_label(json_t *o, json_t *t, const char *role)
     snprintf(k, sizeof k, "role.%s", role);
     const char *known = json_string_value(json_object_get(t, k));
     if (known != NULL) {
-        set_str(o, "role_label", known);
+        vw_set_str(o, "role_label", known);
         return;
     }
-    snprintf(text, sizeof text, "%s (%s)", label(t, "role.other", NULL), role);
-    set_new(o, "role_label", json_string(text)); /* checked: the cut may fall inside a character */
+    snprintf(text, sizeof text, "%s (%s)", vw_label(t, "role.other", NULL), role);
+    vw_set_new(o, "role_label", json_string(text)); /* checked: the cut may fall inside a character */
 }
 
 const char *view_label(json_t *t, const char *prefix, const char *key)
 {
-    return label(t, prefix, key);
+    return vw_label(t, prefix, key);
 }
 
 void view_role_label(json_t *o, json_t *t, const char *role)
@@ -333,94 +412,55 @@ static json_t *code_link(const char code[CODE_LEN], const char *lang_query)
     code_format_grouped(code, g);
     snprintf(url, sizeof url, "/v/%s%.16s", c, lang_query);
     json_t *o = json_object();
-    set_str(o, "code", c);
-    set_str(o, "code_grouped", g);
-    set_str(o, "url", url);
+    vw_set_str(o, "code", c);
+    vw_set_str(o, "code_grouped", g);
+    vw_set_str(o, "url", url);
     return o;
 }
 
-/* Copy a string member of src into dst (as is; the renderer escapes). */
-static void copy_member(json_t *dst, json_t *src, const char *name)
+void vw_copy_member(json_t *dst, json_t *src, const char *name)
 {
     json_t *m = json_object_get(src, name);
     if (json_is_string(m) || json_is_integer(m))
         json_object_set_nocheck(dst, name, m);
 }
 
-static json_t *leveled(json_t *arr, json_t *t, const char *prefix, int with_score)
-{
-    json_t *out = json_array();
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e)
-    {
-        json_t *o = json_object();
-        copy_member(o, e, "name");
-        copy_member(o, e, "level");
-        copy_member(o, e, "comment");
-        set_str(o, "level_label", label(t, prefix, json_string_value(json_object_get(e, "level"))));
-        if (with_score) {
-            json_t *score = json_object_get(e, "score");
-            set_new(o, "has_score", json_boolean(json_is_integer(score)));
-            if (json_is_integer(score))
-                json_object_set_nocheck(o, "score", score);
-        }
-        json_array_append_new(out, o);
-    }
-    return out;
-}
-
+/* The transcript as its page lays it out: the envelope every schema shares
+ * here, the year's results by the schema's own file (view_internal.h). */
 static json_t *transcript_context(const payload_t *pl, json_t *t)
 {
     json_t *r = pl->root, *o = json_object();
     json_t *school = json_object(), *student = json_object();
     json_t *s = json_object_get(r, "school"), *st = json_object_get(r, "student");
     char d[16];
-    copy_member(school, s, "code");
-    copy_member(school, s, "name");
-    copy_member(school, s, "province");
-    copy_member(school, s, "district");
-    copy_member(school, s, "ward");
-    copy_member(student, st, "id");
-    copy_member(student, st, "full_name");
-    copy_member(student, st, "ethnicity");
-    copy_member(student, st, "place_of_birth");
+    vw_copy_member(school, s, "code");
+    vw_copy_member(school, s, "name");
+    vw_copy_member(school, s, "province");
+    vw_copy_member(school, s, "district");
+    vw_copy_member(school, s, "ward");
+    vw_copy_member(student, st, "id");
+    vw_copy_member(student, st, "full_name");
+    vw_copy_member(student, st, "ethnicity");
+    vw_copy_member(student, st, "place_of_birth");
     date_vn(json_string_value(json_object_get(st, "date_of_birth")), d);
-    set_str(student, "date_of_birth", d);
-    set_str(student, "gender", label(t, "gender.", json_string_value(json_object_get(st, "gender"))));
+    vw_set_str(student, "date_of_birth", d);
+    vw_set_str(student, "gender", vw_label(t, "gender.", json_string_value(json_object_get(st, "gender"))));
     set_masked_citizen_id(student, st, "citizen_id_masked");
-    set_new(o, "school", school);
-    set_new(o, "student", student);
-    copy_member(o, r, "grade");
-    copy_member(o, r, "class");
-    copy_member(o, r, "school_year");
-    copy_member(o, r, "remarks");
+    vw_set_new(o, "school", school);
+    vw_set_new(o, "student", student);
+    vw_copy_member(o, r, "grade");
+    vw_copy_member(o, r, "class");
+    vw_copy_member(o, r, "school_year");
+    vw_copy_member(o, r, "remarks");
     date_vn(pl->issued_on, d);
-    set_str(o, "issued_on", d);
-    if (pl->schema == PAYLOAD_SCHEMA_TRUNGHOC) {
-        /* The layout of a secondary transcript's results is still to come:
-         * the page shows its envelope only and says so, rather than the
-         * primary blocks with nothing in them (templates/transcript-body.html). */
-        set_new(o, "is_secondary", json_true());
-        set_str(o, "level_label", label(t, "level.school.", pl->level == PAYLOAD_LEVEL_THCS ? "THCS" : "THPT"));
-    } else {
-        set_new(o, "subjects", leveled(json_object_get(r, "subjects"), t, "level.subject.", 1));
-        set_new(o, "qualities", leveled(json_object_get(r, "qualities"), t, "level.quality.", 0));
-        set_new(o, "competencies", leveled(json_object_get(r, "competencies"), t, "level.quality.", 0));
-        const char *result = json_string_value(json_object_get(r, "result"));
-        set_str(o, "result", result ? result : "");
-        set_str(o, "result_label", label(t, "result.", result));
-        int done = json_is_true(json_object_get(r, "program_completed"));
-        set_new(o, "program_completed", json_boolean(done));
-        set_str(o, "program_completed_label", label(t, done ? "yes" : "no", NULL));
-    }
+    vw_set_str(o, "issued_on", d);
     json_t *awards = json_object_get(r, "awards");
     if (json_is_array(awards) && json_array_size(awards) > 0)
         json_object_set_nocheck(o, "awards", awards);
-    json_t *absent = json_object_get(r, "days_absent");
-    set_new(o, "has_days_absent", json_boolean(json_is_integer(absent)));
-    if (json_is_integer(absent))
-        json_object_set_nocheck(o, "days_absent", absent);
+    if (pl->schema == PAYLOAD_SCHEMA_TRUNGHOC)
+        vw_trunghoc_results(o, pl, t);
+    else
+        vw_tieuhoc_results(o, pl, t);
     return o;
 }
 
@@ -433,24 +473,24 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, co
     json_t *c = json_object();
     if (c == NULL)
         return NULL;
-    set_str(c, "code", code);
-    set_str(c, "code_grouped", g);
+    vw_set_str(c, "code", code);
+    vw_set_str(c, "code_grouped", g);
     snprintf(buf, sizeof buf, "%s/v/%s", public_url, code);
-    set_str(c, "page_url", buf); /* --public-url is ASCII: main.c refuses anything else */
-    set_str(c, "status", view_status_name(v->status));
-    set_new(c, "is_valid", json_boolean(v->status == VIEW_VALID));
-    set_new(c, "is_recalled", json_boolean(v->status == VIEW_RECALLED));
-    set_new(c, "is_invalid", json_boolean(v->status == VIEW_INVALID));
+    vw_set_str(c, "page_url", buf); /* --public-url is ASCII: main.c refuses anything else */
+    vw_set_str(c, "status", view_status_name(v->status));
+    vw_set_new(c, "is_valid", json_boolean(v->status == VIEW_VALID));
+    vw_set_new(c, "is_recalled", json_boolean(v->status == VIEW_RECALLED));
+    vw_set_new(c, "is_invalid", json_boolean(v->status == VIEW_INVALID));
     view_format_date(v->published_at, d);
-    set_str(c, "published_at", d);
+    vw_set_str(c, "published_at", d);
     snprintf(buf, sizeof buf, "/v/%s/qr.svg", code);
-    set_str(c, "qr_svg_url", buf);
+    vw_set_str(c, "qr_svg_url", buf);
     snprintf(buf, sizeof buf, "/v/%s/qr.png", code);
-    set_str(c, "qr_png_url", buf);
+    vw_set_str(c, "qr_png_url", buf);
     snprintf(buf, sizeof buf, "/v/%s/print%s", code, lang_query);
-    set_str(c, "print_url", buf);
+    vw_set_str(c, "print_url", buf);
     snprintf(buf, sizeof buf, "/v/%s%s", code, lang_query); /* the page, in the language it was read in */
-    set_str(c, "page_link", buf);
+    vw_set_str(c, "page_link", buf);
 
     json_t *failed = json_array(), *signers = json_array();
     for (size_t i = 0; vd != NULL && i < vd->nitems; i++) {
@@ -459,20 +499,20 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, co
             continue;
         const char *role = it->signer >= 0 ? vd->signers[it->signer].role : NULL;
         json_t *f = json_object();
-        set_str(f, "check_label", label(t, "check.", verify_check_name(it->check)));
+        vw_set_str(f, "check_label", vw_label(t, "check.", verify_check_name(it->check)));
         if (role != NULL)
             set_role_label(f, t, role);
         else
-            set_str(f, "role_label", "");
-        set_new(f, "detail", json_string(it->detail)); /* may quote a certificate */
+            vw_set_str(f, "role_label", "");
+        vw_set_new(f, "detail", json_string(it->detail)); /* may quote a certificate */
         json_array_append_new(failed, f);
     }
-    set_new(c, "checks_failed", failed);
+    vw_set_new(c, "checks_failed", failed);
     if (v->status == VIEW_INVALID) {
-        set_new(c, "transcript", json_null());
-        set_new(c, "signers", signers);
-        set_new(c, "recall", json_null());
-        set_new(c, "supersedes", json_null());
+        vw_set_new(c, "transcript", json_null());
+        vw_set_new(c, "signers", signers);
+        vw_set_new(c, "recall", json_null());
+        vw_set_new(c, "supersedes", json_null());
         return c;
     }
     for (size_t i = 0; vd != NULL && i < vd->nsigners; i++) {
@@ -484,26 +524,26 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, co
             view_format_datetime(s->signing_time, d);
         json_t *o = json_object();
         set_role_label(o, t, s->role);
-        set_str(o, "name", s->name);
+        vw_set_str(o, "name", s->name);
         /* from the certificate: its CN, O and L, never another attribute (§5) */
         const char *const parts[][2] = {{"cn", s->cn}, {"o", s->o}, {"l", s->l}};
         for (size_t k = 0; k < 3; k++)
             if (parts[k][1][0] != '\0')
-                set_new(o, parts[k][0], json_string(parts[k][1]));
-        set_str(o, "signing_time", d);
+                vw_set_new(o, parts[k][0], json_string(parts[k][1]));
+        vw_set_str(o, "signing_time", d);
         json_array_append_new(signers, o);
     }
-    set_new(c, "signers", signers);
+    vw_set_new(c, "signers", signers);
     if (v->recalled) {
         char on[16];
         date_vn(v->recalled_on, on);
         json_t *r = json_pack("{s:s, s:s}", "recalled_on", on, "reason", v->recall_reason ? v->recall_reason : "");
-        set_new(r, "replacement", v->replaced ? code_link(v->replaced_by, lang_query) : json_null());
-        set_new(c, "recall", r);
+        vw_set_new(r, "replacement", v->replaced ? code_link(v->replaced_by, lang_query) : json_null());
+        vw_set_new(c, "recall", r);
     } else {
-        set_new(c, "recall", json_null());
+        vw_set_new(c, "recall", json_null());
     }
-    set_new(c, "supersedes", v->pl.has_supersedes ? code_link(v->pl.supersedes, lang_query) : json_null());
-    set_new(c, "transcript", transcript_context(&v->pl, t));
+    vw_set_new(c, "supersedes", v->pl.has_supersedes ? code_link(v->pl.supersedes, lang_query) : json_null());
+    vw_set_new(c, "transcript", transcript_context(&v->pl, t));
     return c;
 }

@@ -43,6 +43,8 @@ typedef struct {
     payload_t recall_pl;
     int replaced;
     char replaced_by[CODE_LEN];
+    char *payload; /* the stored payload bytes (a copy, owned), for the API's numbers as written */
+    size_t payload_len;
 } view_t;
 
 /** Compute the view of a code inside a read transaction.
@@ -59,8 +61,20 @@ void view_free(view_t *v);
 /** "valid", "recalled" or "invalid". */
 const char *view_status_name(int status);
 
-/** The API answer of http.md (GET /api/v1/transcripts/CODE). New reference. */
+/** The API answer of http.md (GET /api/v1/transcripts/CODE). New reference.
+ * Its "transcript" holds the payload's numbers as jansson keeps them (a
+ * double for 7.8); view_api_text writes them as signed. */
 json_t *view_api_json(const view_t *v);
+
+/** The API answer as the portal sends it: view_api_json as compact JSON,
+ * "transcript" last, with every number of "transcript" written as in the
+ * signed payload ("7.8", "8.0", "10"; not 7.7999999999999998, which jansson
+ * writes back for 7.8), so that a reader gets the payload's numbers as
+ * signed (http.md: "the payload as signed").
+ * @param len  receives the length (the bytes are NUL-terminated too)
+ * @return the bytes, malloc'd (the caller frees them), or NULL when memory
+ *         runs out. Thread-safe. */
+char *view_api_text(const view_t *v, size_t *len);
 
 /** The payload as signed, without address and guardian_name, citizen_id
  * masked to its last 3 digits. New reference, or NULL. */

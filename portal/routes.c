@@ -691,9 +691,7 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
 static const char *make_answer(rq_t *r, const view_t *v, int kind, size_t *len, char **to_free)
 {
     if (kind == ANSWER_API) {
-        json_t *o = view_api_json(v);
-        *to_free = o ? dump_json(o, len) : NULL;
-        json_decref(o);
+        *to_free = view_api_text(v, len); /* the transcript's numbers as signed */
         return *to_free;
     }
     json_t *c = view_page_context(v, r->w->catalog[r->lang], lang_query(r), portal.public_url);

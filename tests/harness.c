@@ -494,6 +494,11 @@ int harness_load_codes(const char *demo, size_t max, harness_code_t **codes, siz
         snprintf(e->code, sizeof e->code, "%.16s", line);
         snprintf(e->expect, sizeof e->expect, "%.*s", (int)(t2 - t1 - 1), t1 + 1);
         snprintf(e->stem, sizeof e->stem, "%.*s", (int)strcspn(t2 + 1, ":"), t2 + 1);
+        char *t3 = strchr(t2 + 1, '\t'); /* LEVEL, the fourth column */
+        if (t3 != NULL) {
+            *t3 = '\0';
+            snprintf(e->level, sizeof e->level, "%s", t3 + 1);
+        }
         snprintf(e->desc, sizeof e->desc, "%s", t2 + 1);
         e->plain = strstr(t2 + 1, ": transcript,") && !strchr(t2 + 1, ';');
     }

@@ -172,8 +172,10 @@ typedef struct {
     char expect[24]; /* valid, recalled, invalid-after-crl, recall-notice */
     char stem[64];   /* the package's file stem in DEMO/batch */
     char desc[512];
-    int plain; /* a transcript with nothing said after its description (no recall, no revoked signer) */
-    int half;  /* for the tests that split the batch: which half holds it, 0 before they do */
+    char level[12]; /* TH, THCS, THPT, GDTX, or - for a recall notice ("" in a codes.txt without it) */
+    int plain;      /* a primary transcript with nothing said after its description (no recall, no revoked
+                     * signer); a secondary one is described as "secondary transcript, THCS grade 9, ..." */
+    int half;       /* for the tests that split the batch: which half holds it, 0 before they do */
 } harness_code_t;
 
 /** Read DEMO/codes.txt.

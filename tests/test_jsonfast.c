@@ -942,6 +942,93 @@ static void test_jsonfast_number_texts_skips_null_and_refuses_a_stranger(void **
     json_decref(root);
 }
 
+/* ---- jsonfast_renumber ------------------------------------------------------------- */
+
+typedef struct {
+    char buf[1024];
+    size_t len;
+    int calls;
+} sink_t;
+
+static void sink_put(void *arg, const char *p, size_t n)
+{
+    sink_t *k = arg;
+    k->calls++;
+    if (k->len + n < sizeof k->buf) {
+        memcpy(k->buf + k->len, p, n);
+        k->len += n;
+        k->buf[k->len] = '\0';
+    }
+}
+
+/* jansson's compact text of a copy of doc's tree without member "drop" of the
+ * top object, as the portal's API writes it. */
+static char *dump_copy(const char *doc, const char *drop)
+{
+    json_t *root = jsonfast_parse(doc, strlen(doc));
+    assert_non_null(root);
+    json_t *copy = json_deep_copy(root);
+    json_decref(root);
+    if (drop != NULL)
+        json_object_del(copy, drop);
+    char *text = json_dumps(copy, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(copy);
+    assert_non_null(text);
+    return text;
+}
+
+/* A tree written back by jansson has 7.7999999999999998 for 7.8, 7.5 for
+ * 75e-1 and 0 for -0; renumbered from the original bytes, every number is
+ * as written there, numbers in strings and keys are left alone, and what
+ * is not a number is jansson's text. */
+static void test_jsonfast_renumber_writes_each_number_as_the_original_has_it(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"name\": \"Toán 9.5 \\\" -1\", \"hk1\": 8.0, \"hk2\": 7.8, \"year\": 10,\n"
+        " \"drop\": \"Số 5 phố Tràng Thi\", \"x\": [75e-1, -0, 1E2, 0.30000000000000004, 12],"
+        " \"k3y 4\": {\"v\": 9.9}}";
+    char *text = dump_copy(doc, "drop");
+    assert_non_null(strstr(text, "7.7999999999999998")); /* what the portal sent before */
+    sink_t k = {.len = 0};
+    assert_int_equal(jsonfast_renumber(text, strlen(text), doc, sizeof doc - 1, sink_put, &k), 0);
+    assert_string_equal(k.buf, "{\"name\":\"Toán 9.5 \\\" -1\",\"hk1\":8.0,\"hk2\":7.8,\"year\":10,"
+                               "\"x\":[75e-1,-0,1E2,0.30000000000000004,12],\"k3y 4\":{\"v\":9.9}}");
+    json_error_t err;
+    json_t *back = json_loads(k.buf, 0, &err);
+    assert_non_null(back);
+    assert_true(json_real_value(json_object_get(back, "hk2")) == 7.8);
+    json_decref(back);
+    free(text);
+}
+
+/* Texts that do not hold the same numbers in the same order (one number
+ * more or less, another value, numbers swapped, one too long to read) are
+ * refused with -1 and nothing written: the caller keeps jansson's text. */
+static void test_jsonfast_renumber_refuses_texts_with_other_numbers_and_writes_nothing(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"[1,2]", "[1, 2, 3]"},
+        {"[1,2,3]", "[1, 2]"},
+        {"[1,2]", "[1, 2.5]"},
+        {"[7.5,8]", "[8, 7.5]"},
+        {"{\"a\":\"1\"}", "{\"a\": 1}"},
+        {"[0.1]", "[0.100000000000000000000000000000000000000000000000000000000000000001]"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        sink_t k = {.len = 0};
+        int rc = jsonfast_renumber(pairs[i][0], strlen(pairs[i][0]), pairs[i][1], strlen(pairs[i][1]),
+                                   sink_put, &k);
+        if (rc != -1 || k.calls != 0)
+            fail_msg("%s against %s: expected -1 and nothing written, got %d and %d piece(s)", pairs[i][0],
+                     pairs[i][1], rc, k.calls);
+    }
+    sink_t k = {.len = 0};
+    assert_int_equal(jsonfast_renumber("{\"a\":\"b\"}", 9, "{\"a\": \"b\"}", 10, sink_put, &k), 0);
+    assert_string_equal(k.buf, "{\"a\":\"b\"}"); /* no number: the text as it is */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -989,6 +1076,8 @@ int main(void)
         cmocka_unit_test(test_jsonfast_number_texts_gives_each_number_as_written),
         cmocka_unit_test(test_jsonfast_number_texts_works_on_a_tree_of_json_loadb),
         cmocka_unit_test(test_jsonfast_number_texts_skips_null_and_refuses_a_stranger),
+        cmocka_unit_test(test_jsonfast_renumber_writes_each_number_as_the_original_has_it),
+        cmocka_unit_test(test_jsonfast_renumber_refuses_texts_with_other_numbers_and_writes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

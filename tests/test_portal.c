@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -109,6 +110,10 @@ typedef struct {
     pupil_t valid, valid2, tamper, victim, crl_bad, xss;
     char superseded_ok[17]; /* valid, its teacher revoked (superseded) after signing */
     char recalled_old[17], recalled_new[17], recalled_alone[17], notice[17];
+    /* secondary transcripts (codes.txt's LEVEL): THCS grade 9 completed, THPT grade 12, a THCS grade 9
+     * recalled and its replacement; sec_tamper is altered by one test (restored) */
+    pupil_t sec9, sec12, sec_tamper;
+    char sec_old[17], sec_new[17];
     char unknown[4][17]; /* valid spellings that nothing has */
 } ctx_t;
 
@@ -2918,6 +2923,200 @@ static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name);
 }
 
+/* ---- tests: secondary transcripts (hocba.trunghoc.v1) ------------------------------------------- */
+
+/* The number tokens of a JSON text, in order, outside its strings, each followed by a space. */
+static const char *number_tokens(const char *p, size_t n)
+{
+    char *out = harness_malloc(n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"') {
+            for (i++; i < n && p[i] != '"'; i++)
+                i += p[i] == '\\';
+        } else if (p[i] == '-' || isdigit((unsigned char)p[i])) {
+            size_t j = i;
+            while (j < n && strchr("0123456789+-.eE", p[j]) != NULL)
+                j++;
+            memcpy(out + k, p + i, j - i);
+            k += j - i;
+            out[k++] = ' ';
+            i = j - 1;
+        }
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* A score of a payload's first subject by score, as the page shows it: one
+ * decimal after a comma (Vietnamese) or a point (English). */
+static const char *first_year_shown(ctx_t *c, const pupil_t *p, int english)
+{
+    size_t len;
+    char *text = harness_read_file(harness_printf("%s/batch/%s.json", c->demo, p->stem), &len);
+    jv_t *subjects = jget(text ? jparse(text, len) : NULL, "subjects");
+    for (size_t i = 0; subjects && subjects->t == J_ARR && i < subjects->n; i++) {
+        jv_t *year = jget(subjects->items[i], "year");
+        if (year && year->t == J_NUM) {
+            long tenths = lround(year->num * 10);
+            return harness_printf("class=\"num\">%ld%c%ld</td>", tenths / 10, english ? '.' : ',',
+                                  tenths % 10);
+        }
+    }
+    fail_msg("%s: expected a subject by score with a year's average", p->stem);
+    return NULL;
+}
+
+/* http.md: pages lay a transcript out by its schema, in both languages, on
+ * screen and in print. A THCS grade-9 record with HOAN_THANH shows the
+ * confirmation of lower secondary, the semester and year columns, scores
+ * with a decimal comma (a point in English); a THPT grade-12 record its
+ * level and electives and no such confirmation; neither any primary block. */
+static void test_secondary_pages_are_laid_out_by_their_schema_in_both_languages(void **state)
+{
+    ctx_t *c = *state;
+    static const char *const pages[] = {"", "?lang=en", "/print", "/print?lang=en"};
+    for (size_t k = 0; k < 4; k++) {
+        int en = strstr(pages[k], "lang=en") != NULL;
+        resp_t *r = get(c, harness_printf("/v/%s%s", c->sec9.code, pages[k]));
+        EXPECT_STATUS(r, 200);
+        EXPECT_BODY_HAS(r, c->sec9.name);
+        EXPECT_BODY_HAS(r, en ? "<p class=\"completion\"><strong>Completed lower secondary education</strong>"
+                              : "<p class=\"completion\"><strong>Đã hoàn thành chương trình trung học cơ "
+                                "sở</strong>");
+        EXPECT_BODY_HAS(r, en ? "Lower secondary education · Class 9A" : "Cấp Trung học cơ sở · Lớp 9A");
+        EXPECT_BODY_HAS(r, en ? "<th scope=\"col\" class=\"num\">Semester II</th>"
+                              : "<th scope=\"col\" class=\"num\">Học kì II</th>");
+        EXPECT_BODY_HAS(r, first_year_shown(c, &c->sec9, en));
+        EXPECT_BODY_LACKS(r, en ? "Primary education" : "Cấp Tiểu học");
+        EXPECT_BODY_LACKS(r, "grid-subjects");
+        r = get(c, harness_printf("/v/%s%s", c->sec12.code, pages[k]));
+        EXPECT_STATUS(r, 200);
+        EXPECT_BODY_HAS(r,
+                        en ? "Upper secondary education · Class 12A" : "Cấp Trung học phổ thông · Lớp 12A");
+        EXPECT_BODY_HAS(r, en ? "<span class=\"elective\">(elective)</span>"
+                              : "<span class=\"elective\">(môn lựa chọn)</span>");
+        EXPECT(r, body_count(r, "class=\"elective\"") == 4, "expected four electives on %s, found %zu",
+               r->what, body_count(r, "class=\"elective\""));
+        EXPECT_BODY_HAS(r, en ? "Completed upper secondary education"
+                              : "Hoàn thành chương trình trung học phổ thông");
+        EXPECT_BODY_LACKS(r, "class=\"completion\"");
+        EXPECT_BODY_HAS(r, first_year_shown(c, &c->sec12, en));
+    }
+}
+
+/* http.md: "transcript" is the payload as signed. Every number of a
+ * secondary transcript's answer is as the signed bytes write it (7.8, not
+ * jansson's 7.7999999999999998; 8.0 and 8 as they were), in the same order. */
+static void test_secondary_api_gives_every_number_as_signed(void **state)
+{
+    ctx_t *c = *state;
+    const pupil_t *ps[] = {&c->sec9, &c->sec12, &c->sec_tamper};
+    for (size_t i = 0; i < 3; i++) {
+        resp_t *r;
+        jv_t *j = api(c, ps[i]->code, &r);
+        const char *schema = jstr(jpath(j, "transcript.schema")), *st = jstr(jget(j, "status"));
+        EXPECT(r, st && strcmp(st, "valid") == 0 && schema && strcmp(schema, "hocba.trunghoc.v1") == 0,
+               "expected a valid hocba.trunghoc.v1 transcript, got %s, %s", st ? st : "none",
+               schema ? schema : "none");
+        size_t len;
+        char *signed_bytes =
+            harness_read_file(harness_printf("%s/batch/%s.json", c->demo, ps[i]->stem), &len);
+        const char *t = r->body ? strstr(r->body, "\"transcript\":") : NULL;
+        EXPECT(r, signed_bytes && t, "expected the payload %s and a \"transcript\" member", ps[i]->stem);
+        const char *want = number_tokens(signed_bytes, len);
+        const char *got = number_tokens(t, r->bodylen - (size_t)(t - r->body));
+        EXPECT(r, strcmp(want, got) == 0, "expected the numbers of %s as signed:\n  %s\ngot\n  %s",
+               ps[i]->stem, want, got);
+        EXPECT(r, strstr(want, ".0 ") != NULL || strstr(want, ".5 ") != NULL,
+               "expected one-decimal scores in %s", ps[i]->stem);
+    }
+}
+
+/* A recalled secondary transcript answers as a primary one does: recalled,
+ * its replacement named and linked both ways, in the API, on its pages
+ * (the paper marked as withdrawn, still laid out as secondary) and in a
+ * batch verify, beside valid secondary codes. */
+static void test_secondary_recalled_replaced_and_batch_verified(void **state)
+{
+    ctx_t *c = *state;
+    resp_t *r;
+    jv_t *j = api(c, c->sec_old, &r);
+    const char *s = jstr(jget(j, "status")), *by = jstr(jpath(j, "recall.superseded_by"));
+    EXPECT(r, s && strcmp(s, "recalled") == 0 && by && strcmp(by, c->sec_new) == 0,
+           "expected %s recalled and superseded by %s, got %s and %s", c->sec_old, c->sec_new, s ? s : "none",
+           by ? by : "none");
+    EXPECT_BODY_HAS(r, "\"reason\":\"Sai sót điểm trung bình học kì II môn Toán, đã cấp học bạ thay thế\"");
+    j = api(c, c->sec_new, &r);
+    s = jstr(jget(j, "supersedes"));
+    EXPECT(r, s && strcmp(s, c->sec_old) == 0, "expected %s to supersede %s, got %s", c->sec_new, c->sec_old,
+           s ? s : "none");
+    const char *const pages[] = {"", "?lang=en", "/print", "/print?lang=en"};
+    for (size_t k = 0; k < 4; k++) {
+        const char *kept =
+            strstr(pages[k], "lang=en") ? "?lang&#61;en" : ""; /* a value's = is written &#61; */
+        r = get(c, harness_printf("/v/%s%s", c->sec_old, pages[k]));
+        EXPECT_STATUS(r, 200);
+        EXPECT_BODY_HAS(r, "paper paper-withdrawn");
+        EXPECT_BODY_HAS(r, "grid-scores");
+        EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s%s\"", c->sec_new, kept));
+        r = get(c, harness_printf("/v/%s%s", c->sec_new, pages[k]));
+        EXPECT_STATUS(r, 200);
+        EXPECT_BODY_HAS(r, "class=\"completion\"");
+        EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s%s\"", c->sec_old, kept));
+    }
+    const char *body = harness_printf("{\"codes\": [\"%s\", \"%s\", \"%s\", \"%s\"]}", c->sec9.code,
+                                      c->sec_old, c->sec12.code, c->sec_new);
+    r = post_json(c, "/api/v1/verify", body, strlen(body));
+    EXPECT_STATUS(r, 200);
+    jv_t *res = jget(json_of(r), "results");
+    const char *want[] = {"valid", "recalled", "valid", "valid"};
+    EXPECT(r, res && res->t == J_ARR && res->n == 4, "expected 4 results, got %s", jtype_name(res));
+    for (size_t i = 0; i < 4; i++) {
+        s = jstr(jget(res->items[i], "status"));
+        EXPECT(r, s && strcmp(s, want[i]) == 0, "expected results[%zu] %s, got %s", i, want[i],
+               s ? s : "none");
+    }
+    by = jstr(jpath(res->items[1], "summary.superseded_by"));
+    EXPECT(r, by && strcmp(by, c->sec_new) == 0, "expected results[1].summary.superseded_by %s", c->sec_new);
+}
+
+/* An altered secondary record is invalid like any other: its page and
+ * print copy (both languages) show the failed check and nothing of the
+ * transcript (no pupil, no results table, no confirmation), the API
+ * "transcript": null; once restored it is valid again. */
+static void test_secondary_altered_record_answers_invalid_in_both_languages(void **state)
+{
+    ctx_t *c = *state;
+    const char *code = c->sec_tamper.code;
+    expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->sec_tamper.name); /* fills the caches */
+    size_t len;
+    unsigned char *orig = tamper_payload(c, code, "\"remarks\": \"", &len);
+    const char *const pages[] = {"", "?lang=en", "/print", "/print?lang=en"};
+    resp_t *r[4];
+    for (size_t k = 0; k < 4; k++)
+        r[k] = get(c, harness_printf("/v/%s%s", code, pages[k]));
+    resp_t *a = get(c, harness_api_path(code));
+    lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
+    for (size_t k = 0; k < 4; k++) {
+        EXPECT_STATUS(r[k], 200);
+        EXPECT_BODY_HAS(r[k], "verdict verdict-invalid");
+        EXPECT_BODY_LACKS(r[k], "grid-scores");
+        EXPECT_BODY_LACKS(r[k], "class=\"completion\"");
+        expect_invalid_names_nobody(r[k], &c->sec_tamper);
+    }
+    EXPECT_STATUS(a, 200);
+    jv_t *j = json_of(a);
+    const char *st = jstr(jget(j, "status"));
+    EXPECT(a,
+           st && strcmp(st, "invalid") == 0 && jis_null(jget(j, "transcript")) &&
+               failed_check(j, "integrity") != NULL,
+           "expected invalid, \"transcript\": null and a failed integrity check, got %s", st ? st : "none");
+    expect_invalid_names_nobody(a, &c->sec_tamper);
+    expect_api_status(c, code, "valid");
+}
+
 /* package-format.md §2: a code is made from its payload's SHA-256. A genuine
  * record copied under another record's code (an index altered or damaged
  * after publication) is not shown as that code's transcript, although every
@@ -4249,6 +4448,36 @@ static int load_pupil(ctx_t *c, pupil_t *p, const harness_code_t *e)
     return 0;
 }
 
+/* The secondary transcripts of codes.txt the tests of secondary pages use. */
+static int pick_secondary(ctx_t *c)
+{
+    const harness_code_t *nine = NULL, *twelve = NULL, *other = NULL;
+    for (size_t i = 0; i < c->ncodes; i++) {
+        const harness_code_t *e = &c->codes[i];
+        int valid = strcmp(e->expect, "valid") == 0 && !strchr(e->desc, ';');
+        if (valid && !nine && strcmp(e->level, "THCS") == 0 && strstr(e->desc, "grade 9, HOAN_THANH"))
+            nine = e;
+        else if (valid && !twelve && strcmp(e->level, "THPT") == 0 && strstr(e->desc, "grade 12, "))
+            twelve = e;
+        else if (valid && !other && strcmp(e->level, "GDTX") == 0)
+            other = e;
+        else if (strcmp(e->expect, "recalled") == 0 && strcmp(e->level, "THCS") == 0 &&
+                 strstr(e->desc, "replaced by") && !c->sec_old[0])
+            snprintf(c->sec_old, 17, "%s", e->code);
+    }
+    for (size_t i = 0; c->sec_old[0] && i < c->ncodes; i++)
+        if (strstr(c->codes[i].desc, harness_printf("supersedes %s", c->sec_old)))
+            snprintf(c->sec_new, 17, "%s", c->codes[i].code);
+    if (!nine || !twelve || !other || !c->sec_new[0]) {
+        print_error(
+            "codes.txt lacks a secondary transcript the tests need (a valid THCS grade 9 HOAN_THANH, a "
+            "valid THPT grade 12, a valid GDTX one, a recalled THCS one and its replacement)\n");
+        return -1;
+    }
+    return load_pupil(c, &c->sec9, nine) || load_pupil(c, &c->sec12, twelve) ||
+           load_pupil(c, &c->sec_tamper, other);
+}
+
 /* Pick the codes each test works on, so that no two change the same one. */
 static int pick_codes(ctx_t *c)
 {
@@ -4271,9 +4500,13 @@ static int pick_codes(ctx_t *c)
         else if (strcmp(e->expect, "recall-notice") == 0 && !c->notice[0])
             snprintf(c->notice, 17, "%s", e->code);
     }
-    for (size_t i = 0; c->recalled_old[0] && i < c->ncodes; i++)
+    for (size_t i = 0; c->recalled_old[0] && i < c->ncodes; i++) {
         if (strstr(c->codes[i].desc, harness_printf("supersedes %s", c->recalled_old)))
             snprintf(c->recalled_new, 17, "%s", c->codes[i].code);
+        /* the notice is recalled_old's own (the tests that alter it look at that transcript) */
+        if (strstr(c->codes[i].desc, harness_printf("recall of %s", c->recalled_old)))
+            snprintf(c->notice, 17, "%s", c->codes[i].code);
+    }
     if (nplain < 4 || !crl || !c->superseded_ok[0] || !c->recalled_alone[0] || !c->recalled_old[0] ||
         !c->recalled_new[0] || !c->notice[0]) {
         print_error(
@@ -4296,6 +4529,8 @@ static int pick_codes(ctx_t *c)
     }
     if (load_pupil(c, &c->valid2, plain[first + 1]) || load_pupil(c, &c->tamper, plain[first + 2]) ||
         load_pupil(c, &c->victim, plain[nplain - 1]) || load_pupil(c, &c->crl_bad, crl))
+        return -1;
+    if (pick_secondary(c) != 0)
         return -1;
     const char *bases[4] = {"ZZZZZZZZZZZZZZZ", "ZZZZZZZZZZZZZZY", "YYYYYYYYYYYYYYY", "XXXXXXXXXXXXXXX"};
     for (int i = 0; i < 4; i++) {
@@ -4532,6 +4767,10 @@ int main(void)
         cmocka_unit_test(test_registry_that_drops_a_principal_makes_records_invalid),
         cmocka_unit_test(test_signers_are_named_by_cn_o_and_l_only),
         cmocka_unit_test(test_tampered_payload_byte_answers_invalid_integrity),
+        cmocka_unit_test(test_secondary_pages_are_laid_out_by_their_schema_in_both_languages),
+        cmocka_unit_test(test_secondary_api_gives_every_number_as_signed),
+        cmocka_unit_test(test_secondary_recalled_replaced_and_batch_verified),
+        cmocka_unit_test(test_secondary_altered_record_answers_invalid_in_both_languages),
         cmocka_unit_test(test_record_under_another_code_answers_invalid),
         cmocka_unit_test(test_tampered_certificates_answer_invalid_with_caches_warm),
         cmocka_unit_test(test_recall_and_reissue_published_while_serving),

@@ -1059,7 +1059,7 @@ static json_t *base_ctx(const site_t *s, int lang, const char *path)
                      lang == EN ? "/?lang=en" : "/");
 }
 
-/* A row of subjects, qualities or competencies as view.c's leveled() makes it. */
+/* A row of subjects, qualities or competencies as view_tieuhoc.c's leveled() makes it. */
 static json_t *leveled(const site_t *s, int lang, const char *prefix, const char *name, const char *level,
                        int score, const char *comment, int with_score)
 {
@@ -1081,7 +1081,8 @@ static json_t *leveled(const site_t *s, int lang, const char *prefix, const char
 #define REMARK_ESCAPED                                                                                       \
     "Em hiền, biết vâng lời thầy cô; cần mạnh dạn phát biểu hơn. &lt;script&gt;alert(1)&lt;/script&gt;"
 
-/* The "transcript" member of view_page_context, for one pupil of 3A. */
+/* The "transcript" member of view_page_context, for one pupil of 3A (view.c's
+ * envelope and view_tieuhoc.c's results). */
 static json_t *transcript_obj(const site_t *s, int lang, const char *pupil)
 {
     json_t *subjects =
@@ -1104,7 +1105,7 @@ static json_t *transcript_obj(const site_t *s, int lang, const char *pupil)
                   leveled(s, lang, "level.quality.", "Thẩm mĩ", "C", -1, NULL, 0));
     return json_pack(
         "{s:{s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s},"
-        " s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:b, s:[s], s:b, s:i}",
+        " s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:b, s:[s], s:b, s:i, s:b, s:s}",
         "school", "code", "01001101", "name", "Trường Tiểu học Kim Đồng", "province", "Hà Nội", "district",
         "Quận Ba Đình", "ward", "Phường Kim Mã", "student", "id", "0114728871", "full_name", pupil,
         "ethnicity", "Kinh", "place_of_birth", "Hà Nội", "date_of_birth", "15/01/2016", "gender",
@@ -1112,7 +1113,8 @@ static json_t *transcript_obj(const site_t *s, int lang, const char *pupil)
         "class", "3A", "school_year", "2024-2025", "remarks", REMARK, "result", "HT", "subjects", subjects,
         "qualities", qualities, "competencies", competencies, "result_label", tr(s, lang, "result.HT"),
         "program_completed_label", tr(s, lang, "yes"), "program_completed", 1, "awards",
-        "Học sinh hoàn thành tốt trong học tập và rèn luyện", "has_days_absent", 1, "days_absent", 0);
+        "Học sinh hoàn thành tốt trong học tập và rèn luyện", "has_days_absent", 1, "days_absent", 0,
+        "layout_tieuhoc", 1, "level_label", tr(s, lang, "level.school.TH"));
 }
 
 static json_t *signers_arr(const site_t *s, int lang)
@@ -1389,6 +1391,11 @@ static void test_page_transcript_valid_shows_the_transcript(void **state)
     has(&pg, "<a class=\"button\" href=\"/v/ZK4D1QGPK1YTFJHQ/print\">");
     lacks(&pg, "paper-withdrawn");
     lacks(&pg, "verdict-invalid");
+    /* the primary layout (transcript-body-tieuhoc), nothing of the secondary one */
+    has(&pg, "<p class=\"paper-subtitle\">Cấp Tiểu học · Lớp 3A · Năm học 2024-2025</p>");
+    lacks(&pg, "grid-scores");
+    lacks(&pg, "class=\"completion\"");
+    lacks(&pg, "Số buổi nghỉ học");
     page_done(&pg);
 }
 
@@ -1634,33 +1641,60 @@ static void test_render_from_four_threads_gives_identical_pages(void **state)
         fail_msg("expected 4 x 200 identical pages, %d differed (see above)", bad);
 }
 
-/* A secondary transcript (hocba.trunghoc.v1) until its own layout comes: the
- * real view_page_context of a parsed payload shows the envelope (school,
- * pupil, class and year, awards, remarks) under its level, says the year's
- * results are not shown, and leaves out every block of the primary layout,
- * whose labels (Circular 27/2020's levels, qualities, programme completed)
- * would be wrong for it; the print page too. */
-static const char SECONDARY[] =
-    "{\"schema\": \"hocba.trunghoc.v1\", \"document_id\": \"ND-2025-9A-014\", \"issued_on\": "
-    "\"2025-05-26\",\n"
-    " \"school_year\": \"2024-2025\",\n"
-    " \"school\": {\"code\": \"01019201\", \"name\": \"Trường THCS Nguyễn Du\", \"province\": \"Hà Nội\"},\n"
-    " \"student\": {\"id\": \"0101920014\", \"full_name\": \"Phạm Thu Trang\", \"date_of_birth\": "
-    "\"2010-04-02\",\n"
-    "             \"gender\": \"Nữ\"},\n"
-    " \"level\": \"THCS\", \"program\": \"GDPT\", \"grade\": 9, \"class\": \"9A\",\n"
-    " \"subjects\": [{\"name\": \"Toán\", \"assessment\": \"score\", \"hk1\": 8, \"hk2\": 9, \"year\": "
-    "8.7}],\n"
-    " \"learning\": {\"year\": \"T\"}, \"conduct\": {\"year\": \"T\"}, \"decision\": \"HOAN_THANH\",\n"
-    " \"awards\": [\"Học sinh Giỏi\"], \"remarks\": \"Đã hoàn thành chương trình trung học cơ sở.\",\n"
-    " \"signers\": [{\"role\": \"homeroom_teacher\", \"name\": \"A\", \"certificate_sha256\": "
-    "\"1057a9604e04b274da5a4de0c8f4b4868d9b230989f8c8c6a28221143cc5a755\"},\n"
-    "  {\"role\": \"principal\", \"name\": \"B\", \"certificate_sha256\": "
-    "\"69e03750027e6b1e9f95bd21d227613c0024ec799ebfb7fe281371e1153f9bda\"},\n"
-    "  {\"role\": \"school_seal\", \"name\": \"C\", \"certificate_sha256\": "
-    "\"f0f668bf610e5cf9f11d2aa50f924ada10797100e8f05de085842ddb6370a867\"}]}";
+/* ---- secondary transcripts (hocba.trunghoc.v1): the real view_page_context of a parsed payload ---- */
 
-static json_t *secondary_ctx(const site_t *s, int lang, view_t *v, const char *page)
+/* A hocba.trunghoc.v1 payload around the members a test is about: level,
+ * program, grade, decision, the subjects array, and the learning and
+ * conduct members ("learning": {...} and, unless conduct is "", "conduct"). */
+static void secondary_payload(char *buf, size_t n, const char *level, const char *program, int grade,
+                              const char *decision, const char *subjects, const char *learning,
+                              const char *conduct)
+{
+    snprintf(buf, n,
+             "{\"schema\": \"hocba.trunghoc.v1\", \"document_id\": \"ND-2025-%dA-014\", \"issued_on\": "
+             "\"2025-05-26\",\n"
+             " \"school_year\": \"2024-2025\",\n"
+             " \"school\": {\"code\": \"01019201\", \"name\": \"Trường THCS Nguyễn Du\", \"province\": "
+             "\"Hà Nội\"},\n"
+             " \"student\": {\"id\": \"0101920014\", \"full_name\": \"Phạm Thu Trang\", \"date_of_birth\": "
+             "\"2010-04-02\", \"gender\": \"Nữ\"},\n"
+             " \"level\": \"%s\", \"program\": \"%s\", \"grade\": %d, \"class\": \"%dA\",\n"
+             " \"subjects\": %s,\n"
+             " \"learning\": %s,%s%s%s \"decision\": \"%s\", \"sessions_absent\": 4,\n"
+             " \"awards\": [\"Học sinh Giỏi\"], \"remarks\": \"Chăm chỉ, có ý thức tự học.\",\n"
+             " \"signers\": [{\"role\": \"homeroom_teacher\", \"name\": \"A\", \"certificate_sha256\": "
+             "\"1057a9604e04b274da5a4de0c8f4b4868d9b230989f8c8c6a28221143cc5a755\"},\n"
+             "  {\"role\": \"principal\", \"name\": \"B\", \"certificate_sha256\": "
+             "\"69e03750027e6b1e9f95bd21d227613c0024ec799ebfb7fe281371e1153f9bda\"},\n"
+             "  {\"role\": \"school_seal\", \"name\": \"C\", \"certificate_sha256\": "
+             "\"f0f668bf610e5cf9f11d2aa50f924ada10797100e8f05de085842ddb6370a867\"}]}",
+             grade, level, program, grade, grade, subjects, learning, conduct[0] ? " \"conduct\": " : "",
+             conduct, conduct[0] ? "," : "", decision);
+}
+
+#define THCS_SUBJECTS                                                                                              \
+    "[{\"name\": \"Toán\", \"assessment\": \"score\", \"hk1\": 8, \"hk2\": 7.5, \"year\": 10},\n"                 \
+    " {\"name\": \"Ngữ văn\", \"assessment\": \"score\", \"hk1\": 0, \"hk2\": 8.0, \"year\": 9.9},\n"           \
+    " {\"name\": \"Giáo dục thể chất\", \"assessment\": \"comment\", \"hk1\": \"Đ\", \"hk2\": \"CĐ\", "   \
+    "\"year\": \"Đ\"},\n"                                                                                         \
+    " {\"name\": \"Nghệ thuật (Mĩ thuật)\", \"assessment\": \"comment\", \"exempt\": true, \"comment\": "   \
+    "\"Miễn theo chỉ định của bác sĩ.\"},\n"                                                            \
+    " {\"name\": \"Tin học\", \"assessment\": \"individual\", \"comment\": \"Đạt các yêu cầu của kế " \
+    "hoạch.\"},\n"                                                                                               \
+    " {\"name\": \"Nội dung giáo dục của địa phương\", \"assessment\": \"comment\", \"year\": \"CĐ\"}"
+#define RETAKE_SUBJECT                                                                                           \
+    ",\n {\"name\": \"Khoa học tự nhiên\", \"assessment\": \"score\", \"hk1\": 4, \"hk2\": 4.5, \"year\": " \
+    "4.3, \"retake\": 6.5, \"comment\": \"Kiểm tra lại trong hè.\"}"
+#define THPT_SUBJECTS                                                                                        \
+    "[{\"name\": \"Toán\", \"assessment\": \"score\", \"hk1\": 9, \"hk2\": 9.5, \"year\": 9.3},\n"          \
+    " {\"name\": \"Vật lí\", \"assessment\": \"score\", \"elective\": true, \"hk1\": 8.5, \"hk2\": 9, "   \
+    "\"year\": 8.8},\n"                                                                                      \
+    " {\"name\": \"Âm nhạc\", \"assessment\": \"comment\", \"elective\": true, \"year\": \"Đ\"}]"
+#define LEARNING "{\"hk1\": \"K\", \"hk2\": \"T\", \"year\": \"K\"}"
+#define CONDUCT "{\"hk1\": \"T\", \"hk2\": \"Đ\", \"year\": \"T\"}"
+
+/* The page context of payload text, made by view_page_context as the portal makes it. */
+static json_t *secondary_ctx(const site_t *s, int lang, view_t *v, const char *page, const char *payload)
 {
     char why[PAYLOAD_WHY_LEN];
     memset(v, 0, sizeof *v);
@@ -1668,8 +1702,10 @@ static json_t *secondary_ctx(const site_t *s, int lang, view_t *v, const char *p
     v->status = VIEW_VALID;
     v->verdict = calloc(1, sizeof *v->verdict);
     assert_non_null(v->verdict);
-    if (payload_parse(SECONDARY, strlen(SECONDARY), &v->pl, why, sizeof why) != PAYLOAD_OK)
+    if (payload_parse(payload, strlen(payload), &v->pl, why, sizeof why) != PAYLOAD_OK) {
+        free(v->verdict);
         fail_msg("the secondary payload of the test is refused: %s", why);
+    }
     json_t *c = base_ctx(s, lang, page);
     json_t *vc = view_page_context(v, s->cat[lang], lang == EN ? "?lang=en" : "", PUBLIC_URL);
     assert_non_null(vc);
@@ -1678,36 +1714,276 @@ static json_t *secondary_ctx(const site_t *s, int lang, view_t *v, const char *p
     return c;
 }
 
-static void test_page_transcript_secondary_shows_its_envelope_and_no_primary_block(void **state)
+/* The page (k 0) or print copy (k 1) of payload in a language. */
+static page_t secondary_page(const site_t *s, int lang, int k, const char *payload, const char *about)
+{
+    static char what[128]; /* the page_t keeps it: one page at a time */
+    view_t v;
+    snprintf(what, sizeof what, "%s, %s %s", about, k ? "print" : "transcript", lang == EN ? "en" : "vi");
+    json_t *c = secondary_ctx(s, lang, &v, k ? "/print" : "", payload);
+    page_t pg = page_render(s, k ? "print" : "transcript", c, what);
+    view_free(&v);
+    whole_document(&pg, lang == EN ? "en" : "vi");
+    return pg;
+}
+
+/* before + text + after, text HTML-escaped as a page writes a value. */
+static void page_bytes(char *h, size_t n, const char *before, const char *text, const char *after)
+{
+    render_out_t e = {0};
+    render_escape(str_c(text), &e);
+    snprintf(h, n, "%s%s%s", before, e.ptr != NULL ? e.ptr : "", after);
+    render_out_free(&e);
+}
+
+static void has_in(page_t *pg, const char *before, const char *text, const char *after)
+{
+    char h[512];
+    page_bytes(h, sizeof h, before, text, after);
+    has(pg, h);
+}
+
+static void lacks_in(page_t *pg, const char *before, const char *text, const char *after)
+{
+    char h[512];
+    page_bytes(h, sizeof h, before, text, after);
+    lacks(pg, h);
+}
+
+/* A secondary transcript is laid out by its own template: the envelope the
+ * schemas share (school, pupil, class and year, awards, remarks) under its
+ * level, its own numbered parts, and none of the primary layout's blocks,
+ * whose labels (Circular 27/2020's levels, qualities, programme completed)
+ * would be wrong for it; page and print copy, both languages. */
+static void test_page_secondary_has_its_own_layout_and_no_primary_block(void **state)
 {
     const site_t *s = *state;
-    static const char *const tpl[] = {"transcript", "print"};
     static const char *const primary_only[] = {"tx_subjects_heading",     "tx_qualities_heading",
                                                "tx_competencies_heading", "tx_result_heading",
                                                "tx_program_heading",      "tx_awards_heading"};
-    char what[64], h[256];
+    static const char *const secondary_parts[] = {"sec_subjects_heading", "sec_results_heading",
+                                                  "sec_awards_heading", "sec_decision_heading"};
+    char p[8192];
+    secondary_payload(p, sizeof p, "THCS", "GDPT", 9, "HOAN_THANH", THCS_SUBJECTS "]", LEARNING, CONDUCT);
     for (int lang = VI; lang <= EN; lang++)
         for (int k = 0; k < 2; k++) {
-            view_t v;
-            snprintf(what, sizeof what, "%s secondary %s", tpl[k], lang == EN ? "en" : "vi");
-            page_t pg = page_render(s, tpl[k], secondary_ctx(s, lang, &v, k ? "/print" : ""), what);
-            view_free(&v);
-            whole_document(&pg, lang == EN ? "en" : "vi");
+            page_t pg = secondary_page(s, lang, k, p, "THCS 9");
             has(&pg, lang == EN ? "<p class=\"paper-subtitle\">Lower secondary education · Class 9A"
                                 : "<p class=\"paper-subtitle\">Cấp Trung học cơ sở · Lớp 9A");
             has(&pg, "<dd class=\"pupil-name\" lang=\"vi\">Phạm Thu Trang</dd>");
             has(&pg, "<dd lang=\"vi\">Trường THCS Nguyễn Du</dd>");
             has(&pg, "<p class=\"award\" lang=\"vi\">Học sinh Giỏi</p>");
-            has(&pg, "<p class=\"free-text\" lang=\"vi\">Đã hoàn thành chương trình trung học cơ sở.</p>");
-            snprintf(h, sizeof h, "<p class=\"none\">%s</p>", tr(s, lang, "tx_results_not_shown"));
-            has(&pg, h);
-            snprintf(h, sizeof h, "<h3 id=\"h-awards\">%s</h3>", tr(s, lang, "tx_awards_heading_unnumbered"));
-            has(&pg, h);
-            lacks(&pg, tr(s, lang, "paper_subtitle"));
+            has(&pg, "<p class=\"free-text\" lang=\"vi\">Chăm chỉ, có ý thức tự học.</p>");
+            has_in(&pg, "<div><dt>", tr(s, lang, "tx_sessions_absent"), "</dt><dd>4</dd></div>");
+            has(&pg, "<table class=\"grid grid-scores\">");
+            for (size_t i = 0; i < sizeof secondary_parts / sizeof *secondary_parts; i++)
+                has_in(&pg, ">", tr(s, lang, secondary_parts[i]), "</h3>");
             for (size_t i = 0; i < sizeof primary_only / sizeof *primary_only; i++)
-                lacks(&pg, tr(s, lang, primary_only[i]));
+                lacks_in(&pg, "", tr(s, lang, primary_only[i]), "");
+            lacks_in(&pg, "", tr(s, lang, "level.school.TH"), "");
             lacks(&pg, "grid-subjects");
-            lacks(&pg, "<p class=\"result\">");
+            lacks(&pg, "grid-levels");
+            lacks_in(&pg, "<dt>", tr(s, lang, "tx_days_absent"), "</dt>");
+            /* general education: no programme line */
+            lacks_in(&pg, "<dt>", tr(s, lang, "tx_program"), "</dt>");
+            page_done(&pg);
+        }
+}
+
+/* §3b: pages show scores with one decimal, the Vietnamese way (7,5) on
+ * Vietnamese pages; a score is shown as signed when it has one decimal, and
+ * 8 or 8.0 as 8,0 (10 as 10,0, 0 as 0,0). English pages write the point. */
+static void test_page_secondary_scores_have_one_decimal_with_a_comma_in_vietnamese(void **state)
+{
+    const site_t *s = *state;
+    static const char *const cells[][2] = {
+        {"sec_col_hk1", "8,0"}, {"sec_col_hk2", "7,5"}, {"sec_col_year", "10,0"}, /* Toán: 8, 7.5, 10 */
+        {"sec_col_hk1", "0,0"}, {"sec_col_hk2", "8,0"}, {"sec_col_year", "9,9"}, /* Ngữ văn: 0, 8.0, 9.9 */
+    };
+    char p[8192], h[256];
+    secondary_payload(p, sizeof p, "THCS", "GDPT", 8, "LEN_LOP", THCS_SUBJECTS "]", LEARNING, CONDUCT);
+    for (int lang = VI; lang <= EN; lang++) {
+        page_t pg = secondary_page(s, lang, 0, p, "scores");
+        for (size_t i = 0; i < sizeof cells / sizeof *cells; i++) {
+            char value[16];
+            snprintf(value, sizeof value, "%s", cells[i][1]);
+            if (lang == EN)
+                *strchr(value, ',') = '.';
+            snprintf(h, sizeof h, "<td data-label=\"%s\" class=\"num\">%s</td>", tr(s, lang, cells[i][0]),
+                     value);
+            has(&pg, h);
+        }
+        lacks(&pg, lang == EN ? "7,5" : "7.5");
+        lacks(&pg, "class=\"num\">8<");
+        lacks(&pg, "class=\"num\">10<");
+        page_done(&pg);
+    }
+}
+
+/* The re-assessment (kiểm tra lại) has a column of its own only when a
+ * subject has one: its heading, the value, an empty cell for the other
+ * subjects, and the note that says what it is; an exempt subject's words
+ * span the three or four value columns. */
+static void test_page_secondary_retake_column_only_when_a_subject_has_one(void **state)
+{
+    const site_t *s = *state;
+    char p[8192];
+    for (int with = 0; with < 2; with++) {
+        secondary_payload(p, sizeof p, "THCS", "GDPT", 8, "LEN_LOP",
+                          with ? THCS_SUBJECTS RETAKE_SUBJECT "]" : THCS_SUBJECTS "]", LEARNING, CONDUCT);
+        for (int lang = VI; lang <= EN; lang++) {
+            page_t pg = secondary_page(s, lang, with, p, with ? "a retake" : "no retake");
+            if (with) {
+                has_in(&pg, "<th scope=\"col\" class=\"num\">", tr(s, lang, "sec_col_retake"), "</th></tr>");
+                has_in(&pg, "<td data-label=\"", tr(s, lang, "sec_col_retake"), "\" class=\"num\">");
+                has(&pg, lang == EN ? "class=\"num\">6.5</td>" : "class=\"num\">6,5</td>");
+                has_in(&pg, "<td data-label=\"", tr(s, lang, "sec_col_retake"), "\" class=\"num\"></td>");
+                has_in(&pg, " ", tr(s, lang, "sec_retake_note"), "</p>");
+                has(&pg, "<td colspan=\"4\" class=\"subject-special\">");
+                has(&pg, "<span class=\"subject-note\" lang=\"vi\">Kiểm tra lại trong hè.</span></th>");
+            } else {
+                lacks_in(&pg, "", tr(s, lang, "sec_col_retake"), "");
+                lacks_in(&pg, "", tr(s, lang, "sec_retake_note"), "");
+                has(&pg, "<td colspan=\"3\" class=\"subject-special\">");
+                lacks(&pg, "colspan=\"4\"");
+            }
+            page_done(&pg);
+        }
+    }
+}
+
+/* A subject assessed by comment shows Đạt / Chưa đạt in words; an exempt
+ * subject and one assessed under an individual education plan are said as
+ * such across the value columns, with their comment (the reason, the result). */
+static void test_page_secondary_comment_exempt_and_individual_subjects_are_in_words(void **state)
+{
+    const site_t *s = *state;
+    char p[8192], h[512];
+    secondary_payload(p, sizeof p, "THCS", "GDPT", 8, "LEN_LOP", THCS_SUBJECTS "]", LEARNING, CONDUCT);
+    for (int lang = VI; lang <= EN; lang++) {
+        page_t pg = secondary_page(s, lang, 0, p, "in words");
+        snprintf(h, sizeof h, "<td data-label=\"%s\" class=\"num\">%s</td>", tr(s, lang, "sec_col_hk2"),
+                 tr(s, lang, "level.comment.CĐ"));
+        has(&pg, h); /* Giáo dục thể chất, HK II */
+        snprintf(h, sizeof h, "<td data-label=\"%s\" class=\"num\">%s</td>", tr(s, lang, "sec_col_year"),
+                 tr(s, lang, "level.comment.Đ"));
+        has(&pg, h);
+        has(&pg, lang == EN ? "Not yet satisfactory" : "Chưa đạt");
+        has_in(&pg, "<td colspan=\"3\" class=\"subject-special\"><strong>", tr(s, lang, "sec_exempt"),
+               "</strong> <span class=\"comment\" lang=\"vi\">Miễn theo chỉ định của bác sĩ.</span></td>");
+        has_in(&pg, "<td colspan=\"3\" class=\"subject-special\"><strong>", tr(s, lang, "sec_individual"),
+               "</strong> <span class=\"comment\" lang=\"vi\">Đạt các yêu cầu của kế hoạch.</span></td>");
+        lacks(&pg, ">Đ<");
+        lacks(&pg, ">CĐ<");
+        page_done(&pg);
+    }
+}
+
+/* THPT electives (môn lựa chọn) are marked beside their name, by score and
+ * by comment alike; a compulsory subject is not. */
+static void test_page_secondary_electives_are_marked(void **state)
+{
+    const site_t *s = *state;
+    char p[8192], h[256];
+    secondary_payload(p, sizeof p, "THPT", "GDPT", 11, "LEN_LOP", THPT_SUBJECTS, LEARNING, CONDUCT);
+    for (int lang = VI; lang <= EN; lang++) {
+        page_t pg = secondary_page(s, lang, 0, p, "electives");
+        snprintf(h, sizeof h, "<span lang=\"vi\">Vật lí</span> <span class=\"elective\">(%s)</span></th>",
+                 tr(s, lang, "sec_elective"));
+        has(&pg, h);
+        snprintf(h, sizeof h, "<span lang=\"vi\">Âm nhạc</span> <span class=\"elective\">(%s)</span></th>",
+                 tr(s, lang, "sec_elective"));
+        has(&pg, h);
+        has(&pg, "<th scope=\"row\"><span lang=\"vi\">Toán</span></th>");
+        assert_int_equal(count(pg.p, "class=\"elective\""), 2);
+        has(&pg, lang == EN ? "Upper secondary education · Class 11A" : "Cấp Trung học phổ thông · Lớp 11A");
+        page_done(&pg);
+    }
+}
+
+/* §3b, http.md: for a grade-9 record with HOAN_THANH the confirmation that
+ * the pupil completed lower secondary education stands out near the top
+ * (under the heading, before the school and pupil); no other grade or
+ * decision shows it. The decision is worded for each case. */
+static void test_page_secondary_completion_only_for_grade_9_that_completed(void **state)
+{
+    const site_t *s = *state;
+    static const struct {
+        const char *level, *subjects, *decision, *decision_key;
+        int grade, completed;
+    } cases[] = {
+        {"THCS", THCS_SUBJECTS "]", "HOAN_THANH", "decision.HOAN_THANH.THCS", 9, 1},
+        {"THCS", THCS_SUBJECTS "]", "O_LAI", "decision.O_LAI", 9, 0},
+        {"THCS", THCS_SUBJECTS "]", "LEN_LOP", "decision.LEN_LOP", 8, 0},
+        {"THPT", THPT_SUBJECTS, "HOAN_THANH", "decision.HOAN_THANH.THPT", 12, 0},
+        {"THPT", THPT_SUBJECTS, "O_LAI", "decision.O_LAI", 12, 0},
+    };
+    char p[8192], about[64];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        secondary_payload(p, sizeof p, cases[i].level, "GDPT", cases[i].grade, cases[i].decision,
+                          cases[i].subjects, LEARNING, CONDUCT);
+        snprintf(about, sizeof about, "%s grade %d %s", cases[i].level, cases[i].grade, cases[i].decision);
+        for (int lang = VI; lang <= EN; lang++)
+            for (int k = 0; k < 2; k++) {
+                page_t pg = secondary_page(s, lang, k, p, about);
+                has_in(&pg, "<p class=\"result\"><strong>", tr(s, lang, cases[i].decision_key),
+                       "</strong></p>");
+                if (cases[i].completed) {
+                    has_in(&pg, "<p class=\"completion\"><strong>", tr(s, lang, "completion.THCS"),
+                           "</strong>");
+                    const char *at = strstr(pg.p, "class=\"completion\""), *ids = strstr(pg.p, "paper-ids");
+                    if (at == NULL || ids == NULL || at > ids || at < strstr(pg.p, "paper-title")) {
+                        print_error("%s: expected the completion between the heading and the school\n",
+                                    pg.what);
+                        pg.failures++;
+                    }
+                } else {
+                    lacks(&pg, "class=\"completion\"");
+                    lacks_in(&pg, "", tr(s, lang, "completion.THCS"), "");
+                }
+                page_done(&pg);
+            }
+    }
+}
+
+/* Learning and conduct results by semester and year in words, the
+ * re-evaluation in a column of its own only when there is one; a GDTX
+ * transcript without conduct has no conduct row, and names its programme
+ * (continuing education) in the heading and the year's block. */
+static void test_page_secondary_learning_conduct_and_continuing_education(void **state)
+{
+    const site_t *s = *state;
+    char p[8192], h[512];
+    secondary_payload(p, sizeof p, "THCS", "GDPT", 8, "LEN_LOP", THCS_SUBJECTS "]",
+                      "{\"hk1\": \"K\", \"hk2\": \"CĐ\", \"year\": \"CĐ\", \"re_evaluated\": \"Đ\"}",
+                      CONDUCT);
+    for (int lang = VI; lang <= EN; lang++) {
+        page_t pg = secondary_page(s, lang, 0, p, "re-evaluated");
+        has_in(&pg, "<th scope=\"row\">", tr(s, lang, "sec_learning"), "</th>");
+        has_in(&pg, "<th scope=\"row\">", tr(s, lang, "sec_conduct"), "</th>");
+        has_in(&pg, "<th scope=\"col\" class=\"num\">", tr(s, lang, "sec_col_re_evaluated"), "</th></tr>");
+        snprintf(h, sizeof h, "<td data-label=\"%s\" class=\"num\">%s</td>",
+                 tr(s, lang, "sec_col_re_evaluated"), tr(s, lang, "level.result.Đ"));
+        has(&pg, h);
+        snprintf(h, sizeof h, "<td data-label=\"%s\" class=\"num\">%s</td>", tr(s, lang, "sec_col_hk1"),
+                 tr(s, lang, "level.result.K"));
+        has(&pg, h);
+        page_done(&pg);
+    }
+    secondary_payload(p, sizeof p, "THPT", "GDTX", 10, "LEN_LOP", THPT_SUBJECTS, "{\"year\": \"Đ\"}", "");
+    for (int lang = VI; lang <= EN; lang++)
+        for (int k = 0; k < 2; k++) {
+            page_t pg = secondary_page(s, lang, k, p, "GDTX");
+            snprintf(h, sizeof h, "%s · %s · %s 10A", tr(s, lang, "level.school.THPT"),
+                     tr(s, lang, "program.GDTX"), tr(s, lang, "tx_class"));
+            has(&pg, h);
+            snprintf(h, sizeof h, "<div><dt>%s</dt><dd>%s</dd></div>", tr(s, lang, "tx_program"),
+                     tr(s, lang, "program.GDTX"));
+            has(&pg, h);
+            has_in(&pg, "<th scope=\"row\">", tr(s, lang, "sec_learning"), "</th>");
+            lacks_in(&pg, "<th scope=\"row\">", tr(s, lang, "sec_conduct"), "</th>");
+            lacks_in(&pg, "", tr(s, lang, "sec_col_re_evaluated"), "");
+            has_in(&pg, "<p class=\"result\"><strong>", tr(s, lang, "decision.LEN_LOP"), "</strong></p>");
             page_done(&pg);
         }
 }
@@ -1882,7 +2158,13 @@ int main(void)
         cmocka_unit_test(test_page_transcript_invalid_hides_a_transcript_passed_by_mistake),
         cmocka_unit_test(test_page_print_valid_repeats_the_code_and_escapes_the_remark),
         cmocka_unit_test(test_page_print_invalid_shows_no_pupil),
-        cmocka_unit_test(test_page_transcript_secondary_shows_its_envelope_and_no_primary_block),
+        cmocka_unit_test(test_page_secondary_has_its_own_layout_and_no_primary_block),
+        cmocka_unit_test(test_page_secondary_scores_have_one_decimal_with_a_comma_in_vietnamese),
+        cmocka_unit_test(test_page_secondary_retake_column_only_when_a_subject_has_one),
+        cmocka_unit_test(test_page_secondary_comment_exempt_and_individual_subjects_are_in_words),
+        cmocka_unit_test(test_page_secondary_electives_are_marked),
+        cmocka_unit_test(test_page_secondary_completion_only_for_grade_9_that_completed),
+        cmocka_unit_test(test_page_secondary_learning_conduct_and_continuing_education),
         cmocka_unit_test(test_render_from_four_threads_gives_identical_pages),
         cmocka_unit_test(test_page_bound_catalog_gives_identical_pages),
     };

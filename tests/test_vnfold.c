@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uninorm.h>
+
 #include "lookup/vnfold.h"
 
 typedef struct {
@@ -169,6 +171,58 @@ static void test_vnfold_reads_exactly_len_bytes(void **state)
     assert_int_equal(vnfold_equal(str_n("a\0b", 3), str_n("A\0B", 3)), 1);
 }
 
+/* vnfold folds text without combining marks (ASCII and precomposed letters,
+ * what names nearly always are) by a table instead of converting it whole
+ * (vnfold.c): the form must be exactly the one of the same text decomposed,
+ * which takes the full path. Every character of the table's ranges and of
+ * ASCII, alone and between letters and spaces, and every name above. */
+static void expect_as_decomposed(const char *text, size_t len)
+{
+    size_t dlen = 0, la = 0, lb = 0;
+    uint8_t *nfd = u8_normalize(UNINORM_NFD, (const uint8_t *)text, len, NULL, &dlen);
+    char *a = NULL, *b = NULL;
+    assert_non_null(nfd);
+    int ra = vnfold(str_n(text, len), &a, &la), rb = vnfold(str_n((const char *)nfd, dlen), &b, &lb);
+    int same = ra == VNFOLD_OK && rb == VNFOLD_OK && la == lb && memcmp(a, b, la) == 0;
+    char shown[64];
+    snprintf(shown, sizeof shown, "%.*s", (int)len, text);
+    free(nfd);
+    free(a);
+    free(b);
+    if (!same)
+        fail_msg("expected \"%s\" to fold as its NFD (%d, %d)", shown, ra, rb);
+}
+
+static void test_vnfold_precomposed_text_folds_as_its_decomposed_form(void **state)
+{
+    (void)state;
+    static const uint32_t ranges[][2] = {{0x0001, 0x007F}, {0x00A0, 0x024F}, {0x1E00, 0x1EFF}};
+    for (size_t r = 0; r < sizeof ranges / sizeof *ranges; r++)
+        for (uint32_t c = ranges[r][0]; c <= ranges[r][1]; c++) {
+            char t[16];
+            size_t n = 0;
+            t[n++] = 'H';
+            if (c < 0x80) {
+                t[n++] = (char)c;
+            } else if (c < 0x800) {
+                t[n++] = (char)(0xC0 | c >> 6), t[n++] = (char)(0x80 | (c & 0x3F));
+            } else {
+                t[n++] = (char)(0xE0 | c >> 12), t[n++] = (char)(0x80 | (c >> 6 & 0x3F));
+                t[n++] = (char)(0x80 | (c & 0x3F));
+            }
+            memcpy(t + n, "a  B", 4);
+            expect_as_decomposed(t, n + 4);
+            expect_as_decomposed(t + 1, n - 1);
+        }
+    const pair_t *tables[] = {SAME, DIFFERENT};
+    size_t sizes[] = {sizeof SAME / sizeof *SAME, sizeof DIFFERENT / sizeof *DIFFERENT};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < sizes[k]; i++) {
+            expect_as_decomposed(tables[k][i].a, strlen(tables[k][i].a));
+            expect_as_decomposed(tables[k][i].b, strlen(tables[k][i].b));
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_vnfold_form_folds_to_itself),
         cmocka_unit_test(test_vnfold_refuses_what_is_not_utf8),
         cmocka_unit_test(test_vnfold_reads_exactly_len_bytes),
+        cmocka_unit_test(test_vnfold_precomposed_text_folds_as_its_decomposed_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

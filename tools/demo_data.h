@@ -1,7 +1,8 @@
-/* demo_data.h — tables for hocba-demo: schools, places, names, the Circular
- * 27/2020 evaluation vocabulary and the phrases teachers write.
+/* demo_data.h — tables for hocba-demo: schools, places, names, the
+ * evaluation vocabulary of Circular 27/2020 (primary) and 22/2021 (lower and
+ * upper secondary), and the phrases teachers write.
  *
- * Included by tools/demo.c only. Everything here is invented demo data: the
+ * Included by the parts of hocba-demo (tools/demo.h). Everything here is invented demo data: the
  * schools carry real-sounding names in real places so that the portal can be
  * tried on realistic text (diacritics, long names), but no record describes a
  * real pupil, teacher or school. Province codes are the two-digit codes of
@@ -13,6 +14,9 @@
 #define DEMO_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- schools ------------------------------------------------------------ */
+
+/* The level a school teaches. */
+enum { DEMO_TIEUHOC = 0, DEMO_THCS = 1, DEMO_THPT = 2 };
 
 /** An ethnic group other than Kinh and how common it is among a school's pupils. */
 typedef struct {
@@ -30,70 +34,92 @@ typedef struct {
     const char *alley;    /* local word for a lane: ngõ, hẻm, kiệt */
     const char *streets[3];
     demo_minority_t minorities[3];
+    int level; /* DEMO_TIEUHOC, DEMO_THCS or DEMO_THPT */
+    int gdtx;  /* 1: a trung tâm GDNN-GDTX (continuing education) */
 } demo_school_t;
 
 /* The first eight are used for every run, the rest as --students grows. */
 static const demo_school_t DEMO_SCHOOLS[] = {
     {"Trường Tiểu học Kim Đồng", "Hà Nội", "Quận Ba Đình", "Phường Kim Mã", "01001", "001", "ngõ",
      {"phố Kim Mã", "phố Đội Cấn", "phố Liễu Giai"},
-     {{"Mường", 8}, {"Tày", 6}, {"Hoa", 2}}},
+     {{"Mường", 8}, {"Tày", 6}, {"Hoa", 2}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Nguyễn Du", "Thành phố Hồ Chí Minh", "Quận 1", "Phường Bến Thành", "79760", "079", "hẻm",
      {"đường Lê Thánh Tôn", "đường Nguyễn Du", "đường Lý Tự Trọng"},
-     {{"Hoa", 30}, {"Khmer", 5}, {"Tày", 2}}},
+     {{"Hoa", 30}, {"Khmer", 5}, {"Tày", 2}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Lê Văn Tám", "Thành phố Hồ Chí Minh", "Quận Bình Thạnh", "Phường 24", "79765", "079",
      "hẻm", {"đường Đinh Bộ Lĩnh", "đường Bạch Đằng", "đường Nơ Trang Long"},
-     {{"Hoa", 20}, {"Khmer", 8}, {"Mường", 2}}},
+     {{"Hoa", 20}, {"Khmer", 8}, {"Mường", 2}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Trần Quốc Toản", "Đà Nẵng", "Quận Hải Châu", "Phường Thạch Thang", "48492", "048", "kiệt",
      {"đường Lê Lợi", "đường Quang Trung", "đường Trần Quốc Toản"},
-     {{"Hoa", 5}, {"Tày", 2}, {NULL, 0}}},
+     {{"Hoa", 5}, {"Tày", 2}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Lê Quý Đôn", "Hải Phòng", "Quận Lê Chân", "Phường An Biên", "31305", "031", "ngõ",
      {"đường Tô Hiệu", "phố Mê Linh", "đường Hai Bà Trưng"},
-     {{"Hoa", 4}, {"Tày", 3}, {NULL, 0}}},
+     {{"Hoa", 4}, {"Tày", 3}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Lý Tự Trọng", "Cần Thơ", "Quận Ninh Kiều", "Phường Tân An", "92916", "092", "hẻm",
      {"đường Hai Bà Trưng", "đường Ngô Quyền", "đường Phan Đình Phùng"},
-     {{"Khmer", 40}, {"Hoa", 15}, {NULL, 0}}},
+     {{"Khmer", 40}, {"Hoa", 15}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Vĩnh Ninh", "Thành phố Huế", "Quận Thuận Hóa", "Phường Vĩnh Ninh", "46474", "046", "kiệt",
      {"đường Lê Lợi", "đường Hùng Vương", "đường Nguyễn Huệ"},
-     {{"Hoa", 3}, {"Tày", 2}, {NULL, 0}}},
+     {{"Hoa", 3}, {"Tày", 2}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Hưng Bình", "Nghệ An", "Thành phố Vinh", "Phường Hưng Bình", "40412", "040", "ngõ",
      {"đường Lê Hồng Phong", "đường Nguyễn Văn Cừ", "đường Hồ Tùng Mậu"},
-     {{"Thái", 40}, {"Mường", 5}, {"Tày", 3}}},
+     {{"Thái", 40}, {"Mường", 5}, {"Tày", 3}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Điện Biên", "Thanh Hóa", "Thành phố Thanh Hóa", "Phường Điện Biên", "38380", "038", "ngõ",
      {"đường Lê Hoàn", "đường Trần Phú", "đường Phan Chu Trinh"},
-     {{"Mường", 60}, {"Thái", 30}, {NULL, 0}}},
+     {{"Mường", 60}, {"Thái", 30}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Bạch Đằng", "Quảng Ninh", "Thành phố Hạ Long", "Phường Bạch Đằng", "22193", "022", "ngõ",
      {"đường Lê Thánh Tông", "đường Bến Đoan", "đường Hạ Long"},
-     {{"Tày", 30}, {"Hoa", 10}, {NULL, 0}}},
+     {{"Tày", 30}, {"Hoa", 10}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Nguyễn Trãi", "Đắk Lắk", "Thành phố Buôn Ma Thuột", "Phường Tân Lợi", "66643", "066",
      "hẻm", {"đường Phan Bội Châu", "đường Y Jút", "đường Nguyễn Tất Thành"},
-     {{"Ê Đê", 90}, {"Tày", 40}, {"Thái", 10}}},
+     {{"Ê Đê", 90}, {"Tày", 40}, {"Thái", 10}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Lộc Thọ", "Khánh Hòa", "Thành phố Nha Trang", "Phường Lộc Thọ", "56568", "056", "hẻm",
      {"đường Trần Phú", "đường Lê Thánh Tôn", "đường Pasteur"},
-     {{"Hoa", 10}, {"Khmer", 2}, {NULL, 0}}},
+     {{"Hoa", 10}, {"Khmer", 2}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Lê Lợi", "Lâm Đồng", "Thành phố Đà Lạt", "Phường 1", "68672", "068", "hẻm",
      {"đường Nguyễn Thị Minh Khai", "đường Phan Đình Phùng", "đường Trương Công Định"},
-     {{"Tày", 30}, {"Hoa", 10}, {"Mường", 5}}},
+     {{"Tày", 30}, {"Hoa", 10}, {"Mường", 5}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Chu Văn An", "Hà Nội", "Quận Tây Hồ", "Phường Thụy Khuê", "01003", "001", "ngõ",
      {"đường Thụy Khuê", "phố Yên Phụ", "đường Lạc Long Quân"},
-     {{"Mường", 6}, {"Tày", 4}, {NULL, 0}}},
+     {{"Mường", 6}, {"Tày", 4}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Hùng Vương", "Thành phố Hồ Chí Minh", "Quận 5", "Phường 11", "79774", "079", "hẻm",
      {"đường Trần Hưng Đạo", "đường Nguyễn Trãi", "đường Châu Văn Liêm"},
-     {{"Hoa", 250}, {"Khmer", 5}, {NULL, 0}}},
+     {{"Hoa", 250}, {"Khmer", 5}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Võ Thị Sáu", "Thành phố Hồ Chí Minh", "Quận 3", "Phường Võ Thị Sáu", "79770", "079",
      "hẻm", {"đường Nam Kỳ Khởi Nghĩa", "đường Võ Văn Tần", "đường Trần Quốc Thảo"},
-     {{"Hoa", 20}, {"Khmer", 5}, {NULL, 0}}},
+     {{"Hoa", 20}, {"Khmer", 5}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Trưng Vương", "Hà Nội", "Quận Hoàn Kiếm", "Phường Hàng Bài", "01002", "001", "ngõ",
      {"phố Hàng Bài", "phố Trần Hưng Đạo", "phố Ngô Quyền"},
-     {{"Hoa", 5}, {"Tày", 3}, {NULL, 0}}},
+     {{"Hoa", 5}, {"Tày", 3}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Phan Chu Trinh", "Đà Nẵng", "Quận Thanh Khê", "Phường Chính Gián", "48491", "048", "kiệt",
      {"đường Lê Duẩn", "đường Điện Biên Phủ", "đường Hà Huy Tập"},
-     {{"Hoa", 4}, {"Tày", 2}, {NULL, 0}}},
+     {{"Hoa", 4}, {"Tày", 2}, {NULL, 0}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Nghĩa Đô", "Hà Nội", "Quận Cầu Giấy", "Phường Nghĩa Đô", "01005", "001", "ngõ",
      {"đường Hoàng Quốc Việt", "phố Nguyễn Văn Huyên", "phố Tô Hiệu"},
-     {{"Tày", 8}, {"Mường", 6}, {"Thái", 3}}},
+     {{"Tày", 8}, {"Mường", 6}, {"Thái", 3}}, DEMO_TIEUHOC, 0},
     {"Trường Tiểu học Nguyễn Văn Trỗi", "Thành phố Hồ Chí Minh", "Quận Gò Vấp", "Phường 10", "79764", "079",
      "hẻm", {"đường Quang Trung", "đường Nguyễn Văn Lượng", "đường Phan Văn Trị"},
-     {{"Hoa", 10}, {"Khmer", 10}, {"Tày", 3}}},
+     {{"Hoa", 10}, {"Khmer", 10}, {"Tày", 3}}, DEMO_TIEUHOC, 0},
+};
+
+/* Lower and upper secondary schools and a continuing-education centre; each
+ * takes part in a run of 10 pupils or more (demo.c: the mix of levels). */
+static const demo_school_t DEMO_SECONDARY_SCHOOLS[] = {
+    {"Trường THCS Trưng Vương", "Hà Nội", "Quận Hoàn Kiếm", "Phường Hàng Bài", "01002", "001", "ngõ",
+     {"phố Hàng Bài", "phố Trần Hưng Đạo", "phố Ngô Quyền"},
+     {{"Mường", 6}, {"Tày", 4}, {"Hoa", 2}}, DEMO_THCS, 0},
+    {"Trường THPT Phan Châu Trinh", "Đà Nẵng", "Quận Hải Châu", "Phường Thạch Thang", "48492", "048", "kiệt",
+     {"đường Lê Lợi", "đường Quang Trung", "đường Phan Châu Trinh"},
+     {{"Hoa", 5}, {"Cơ Tu", 4}, {NULL, 0}}, DEMO_THPT, 0},
+    {"Trung tâm GDNN-GDTX quận Ba Đình", "Hà Nội", "Quận Ba Đình", "Phường Kim Mã", "01001", "001", "ngõ",
+     {"phố Kim Mã", "phố Đội Cấn", "phố Liễu Giai"},
+     {{"Mường", 8}, {"Tày", 6}, {NULL, 0}}, DEMO_THPT, 1},
+    {"Trường THCS Lê Quý Đôn", "Thành phố Hồ Chí Minh", "Quận 3", "Phường Võ Thị Sáu", "79770", "079", "hẻm",
+     {"đường Nam Kỳ Khởi Nghĩa", "đường Võ Văn Tần", "đường Trần Quốc Thảo"},
+     {{"Hoa", 25}, {"Khmer", 5}, {NULL, 0}}, DEMO_THCS, 0},
+    {"Trường THPT Lê Hồng Phong", "Thành phố Hồ Chí Minh", "Quận 5", "Phường 4", "79774", "079", "hẻm",
+     {"đường Trần Hưng Đạo", "đường Nguyễn Văn Cừ", "đường An Dương Vương"},
+     {{"Hoa", 60}, {"Khmer", 5}, {NULL, 0}}, DEMO_THPT, 0},
 };
 
 /* ---- places of birth (provinces before the 2025 mergers) ------------------ */
@@ -266,6 +292,78 @@ static const char *const DEMO_REMARKS[4][3] = {
      "Em tiếp thu bài còn chậm; cần được quan tâm, giúp đỡ nhiều hơn."},
 };
 
+/* ---- Circular 22/2021 (lower and upper secondary) and 43/2021 (GDTX) ------------ */
+
+/* Which transcripts list a subject. */
+enum { DEMO_IN_THCS = 1, DEMO_IN_THPT = 2, DEMO_IN_GDTX = 4, DEMO_ELECTIVE = 8 };
+
+typedef struct {
+    const char *name;
+    int by_comment; /* assessed by comment (Đạt / Chưa đạt), not by score */
+    int in;         /* DEMO_IN_* | DEMO_ELECTIVE: where it is taught, and whether chosen */
+} demo_sec_subject_t;
+
+/* In the order of the transcript form (2018 programme); Ngữ văn and Toán
+ * first, as on every form (a recall's fix names them by position). */
+static const demo_sec_subject_t DEMO_SEC_SUBJECTS[] = {
+    {"Ngữ văn", 0, DEMO_IN_THCS | DEMO_IN_THPT | DEMO_IN_GDTX},
+    {"Toán", 0, DEMO_IN_THCS | DEMO_IN_THPT | DEMO_IN_GDTX},
+    {"Ngoại ngữ 1", 0, DEMO_IN_THCS | DEMO_IN_THPT},
+    {"Giáo dục công dân", 0, DEMO_IN_THCS},
+    {"Lịch sử và Địa lí", 0, DEMO_IN_THCS},
+    {"Khoa học tự nhiên", 0, DEMO_IN_THCS},
+    {"Lịch sử", 0, DEMO_IN_THPT | DEMO_IN_GDTX},
+    {"Giáo dục quốc phòng và an ninh", 0, DEMO_IN_THPT | DEMO_IN_GDTX},
+    {"Công nghệ", 0, DEMO_IN_THCS},
+    {"Tin học", 0, DEMO_IN_THCS},
+    {"Địa lí", 0, DEMO_IN_THPT | DEMO_IN_GDTX | DEMO_ELECTIVE},
+    {"Giáo dục kinh tế và pháp luật", 0, DEMO_IN_THPT | DEMO_IN_GDTX | DEMO_ELECTIVE},
+    {"Vật lí", 0, DEMO_IN_THPT | DEMO_IN_GDTX | DEMO_ELECTIVE},
+    {"Hoá học", 0, DEMO_IN_THPT | DEMO_IN_GDTX | DEMO_ELECTIVE},
+    {"Sinh học", 0, DEMO_IN_THPT | DEMO_IN_GDTX | DEMO_ELECTIVE},
+    {"Công nghệ", 0, DEMO_IN_THPT | DEMO_IN_GDTX | DEMO_ELECTIVE},
+    {"Tin học", 0, DEMO_IN_THPT | DEMO_IN_GDTX | DEMO_ELECTIVE},
+    {"Âm nhạc", 1, DEMO_IN_THPT | DEMO_ELECTIVE},
+    {"Mĩ thuật", 1, DEMO_IN_THPT | DEMO_ELECTIVE},
+    {"Giáo dục thể chất", 1, DEMO_IN_THCS | DEMO_IN_THPT},
+    {"Nghệ thuật (Âm nhạc)", 1, DEMO_IN_THCS},
+    {"Nghệ thuật (Mĩ thuật)", 1, DEMO_IN_THCS},
+    {"Hoạt động trải nghiệm, hướng nghiệp", 1, DEMO_IN_THCS | DEMO_IN_THPT | DEMO_IN_GDTX},
+    {"Nội dung giáo dục của địa phương", 1, DEMO_IN_THCS | DEMO_IN_THPT | DEMO_IN_GDTX},
+};
+
+/* The four electives a THPT pupil chooses (a school's combinations, tổ hợp
+ * môn), by name; GDTX centres offer the first three only. */
+static const char *const DEMO_ELECTIVE_SETS[][4] = {
+    {"Vật lí", "Hoá học", "Sinh học", "Tin học"},
+    {"Địa lí", "Giáo dục kinh tế và pháp luật", "Vật lí", "Tin học"},
+    {"Vật lí", "Hoá học", "Tin học", "Công nghệ"},
+    {"Địa lí", "Giáo dục kinh tế và pháp luật", "Công nghệ", "Âm nhạc"},
+    {"Địa lí", "Sinh học", "Giáo dục kinh tế và pháp luật", "Mĩ thuật"},
+};
+
+static const char DEMO_AWARD_SEC_EXCELLENT[] = "Học sinh Xuất sắc";
+static const char DEMO_AWARD_SEC_GOOD[] = "Học sinh Giỏi";
+
+/* The homeroom teacher's remarks on a secondary pupil, by the year's learning
+ * result (Tốt, Khá, Đạt, Chưa đạt). */
+static const char *const DEMO_SEC_REMARKS[4][3] = {
+    {"Em chăm chỉ, có ý thức tự học cao; kết quả học tập tốt ở tất cả các môn.",
+     "Em tích cực, tự giác, tham gia nhiệt tình các hoạt động của lớp và của trường.",
+     "Em học đều các môn, có năng khiếu ở các môn khoa học tự nhiên."},
+    {"Em ngoan, có ý thức học tập; cần phát huy hơn nữa ở các môn còn hạn chế.",
+     "Em hòa đồng, biết giúp đỡ bạn bè; kết quả học tập tiến bộ so với học kì I.",
+     "Em có cố gắng trong học tập, cần chủ động hơn khi phát biểu xây dựng bài."},
+    {"Em cần cố gắng hơn trong học tập, đặc biệt ở các môn còn yếu.",
+     "Em chấp hành tốt nội quy; cần dành nhiều thời gian tự học hơn.",
+     "Em có tiến bộ ở học kì II; cần duy trì nề nếp học tập ở nhà."},
+    {"Em còn nhiều hạn chế trong học tập; gia đình và nhà trường cần phối hợp kèm cặp thêm.",
+     "Em chưa tập trung trong giờ học; cần ôn tập kĩ các môn phải kiểm tra lại.",
+     "Em tiếp thu còn chậm; cần được giúp đỡ thêm trong hè."},
+};
+
+static const char DEMO_SEC_EXEMPT_REASON[] = "Miễn học môn Giáo dục thể chất theo chỉ định của bác sĩ.";
+
 /* ---- recalls ---------------------------------------------------------------- */
 
 enum { DEMO_FIX_MATH = 0, DEMO_FIX_VIET = 1, DEMO_FIX_DOB = 2, DEMO_FIX_NONE = 3 };
@@ -273,6 +371,14 @@ enum { DEMO_FIX_MATH = 0, DEMO_FIX_VIET = 1, DEMO_FIX_DOB = 2, DEMO_FIX_NONE = 3
 static const char *const DEMO_RECALL_REASONS[] = {
     "Sai sót điểm kiểm tra định kì môn Toán, đã cấp học bạ thay thế",
     "Sai sót điểm kiểm tra định kì môn Tiếng Việt, đã cấp học bạ thay thế",
+    "Sai sót ngày sinh của học sinh, đã cấp học bạ thay thế",
+    "Phát hành nhầm: học sinh đã chuyển trường trong năm học, học bạ do trường mới cấp",
+};
+
+/* A secondary transcript's: its scores are semester averages (DEMO_FIX_* order). */
+static const char *const DEMO_SEC_RECALL_REASONS[] = {
+    "Sai sót điểm trung bình học kì II môn Toán, đã cấp học bạ thay thế",
+    "Sai sót điểm trung bình học kì II môn Ngữ văn, đã cấp học bạ thay thế",
     "Sai sót ngày sinh của học sinh, đã cấp học bạ thay thế",
     "Phát hành nhầm: học sinh đã chuyển trường trong năm học, học bạ do trường mới cấp",
 };

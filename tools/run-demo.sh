@@ -23,8 +23,16 @@ rc=0; "$bin/hocba-publish" --db "$db" batch "$dir/batch" > "$dir/publish.log" ||
 echo "   batch: $(grep -c ' published$' "$dir/publish.log" || true) published, $(grep -c ' already published$' "$dir/publish.log" || true) already, $(grep -c ' refused: ' "$dir/publish.log" || true) refused (exit $rc; see $dir/publish.log)"
 "$bin/hocba-publish" --db "$db" crl "$dir"/trust/*.crl
 "$bin/hocba-publish" --db "$db" status
-echo "== codes to try (from $dir/codes.txt):"
+echo "== codes to try (from $dir/codes.txt): one of each verdict, then a valid one of each level"
 grep -v '^#' "$dir/codes.txt" | awk -F'\t' '!seen[$2]++ {print "   " $1 "  " $2 "  " $3}'
+# LEVEL is the fourth column; of a secondary level, a pupil who completed it (grade 9 or 12) where there is one
+grep -v '^#' "$dir/codes.txt" | awk -F'\t' '
+    $2 == "valid" && $4 != "" {
+        if (!($4 in first)) { first[$4] = $0; order[++n] = $4 }
+        if (!($4 in done) && $3 ~ /HOAN_THANH/) done[$4] = $0
+    }
+    END { for (i = 1; i <= n; i++) { l = order[i]; split((l in done) ? done[l] : first[l], f, "\t")
+                                     print "   " f[1] "  " l "  " f[3] } }'
 if [ -x "$bin/hocba-portal" ]; then
     listen=${LISTEN:-127.0.0.1:8080}
     # the demo's receipt key (hocba-demo writes it; demo data made before it had none)

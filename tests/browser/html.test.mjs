@@ -42,6 +42,12 @@ const pages = [
     ['file check, published files', '/check', 200, () => ({ method: 'POST', body: packageForm(packageFiles(CODES.valid)) })],
     ['file check, invalid files (en)', '/check?lang=en', 200, () => ({ method: 'POST', body: packageForm(packageFiles(CODES.invalid)) })],
     ['file check, malformed body (400)', '/check', 400, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: 'x' }],
+    ['secondary, THCS grade 9 completed', `/v/${CODES.thcs9}`, 200],
+    ['secondary, THCS grade 9 completed (en)', `/v/${CODES.thcs9}?lang=en`, 200],
+    ['secondary, THPT grade 12', `/v/${CODES.thpt12}`, 200],
+    ['secondary, THPT grade 12 (en)', `/v/${CODES.thpt12}?lang=en`, 200],
+    ['print, THCS grade 9', `/v/${CODES.thcs9}/print`, 200],
+    ['print, THPT grade 12 (en)', `/v/${CODES.thpt12}/print?lang=en`, 200],
     ['method not allowed (405)', '/', 405, { method: 'DELETE' }],
     ['headers too large (431)', '/', 431, { headers: manyHeaders }],
 ];

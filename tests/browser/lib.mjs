@@ -27,7 +27,21 @@ export const CODES = {
     invalid: need('CODE_INVALID'), // invalid once the CRL is loaded (a revoked teacher key)
     notice: need('CODE_NOTICE'), // a recall notice's own code: a 404 page
     long: need('CODE_LONG'), // the long transcript signed with the stock openssl commands
+    thcs9: need('CODE_THCS9'), // secondary: THCS grade 9, completed lower secondary (HOAN_THANH)
+    thpt12: need('CODE_THPT12'), // secondary: THPT grade 12, with electives
 };
+
+/** The demo payload of a code (DEMO_DIR/batch/STEM.json, STEM from codes.txt), to compare a page with what was signed. */
+export function payloadOf(code) {
+    const codes = fs.readFileSync(path.join(DEMO_DIR, 'codes.txt'), 'utf8');
+    const line = codes.split('\n').find((l) => l.startsWith(code + '\t'));
+    if (!line) throw new Error(`${code} is not in codes.txt`);
+    const stem = line.split('\t')[2].split(':')[0];
+    return JSON.parse(fs.readFileSync(path.join(DEMO_DIR, 'batch', stem + '.json'), 'utf8'));
+}
+
+/** A secondary score as pages show it: one decimal, a comma on Vietnamese pages (7,5), a point on English ones. */
+export const shownScore = (v, lang) => v.toFixed(1).replace('.', lang === 'en' ? '.' : ',');
 
 /** The code grouped by four, as people see it: Q5VQ-QT42-TCX1-D4Q1. */
 export const grouped = (code) => code.match(/.{4}/g).join('-');
@@ -93,6 +107,10 @@ export function pageTypes() {
         ['not-found', `/v/${CODES.notice}`, 404],
         ['receipt', `/v/${CODES.valid}/receipt`, 200],
         ['check-form', '/check', 200],
+        ['thcs9', `/v/${CODES.thcs9}`, 200],
+        ['thpt12', `/v/${CODES.thpt12}`, 200],
+        ['print-thcs9', `/v/${CODES.thcs9}/print`, 200],
+        ['print-thpt12', `/v/${CODES.thpt12}/print`, 200],
     ];
 }
 

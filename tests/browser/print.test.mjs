@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BASE, CODES, grouped, launch, newPage, outPath, report, run } from './lib.mjs';
+import { BASE, CODES, grouped, launch, newPage, outPath, payloadOf, report, run, shownScore } from './lib.mjs';
 
 let browser;
 before(async () => {
@@ -129,6 +129,27 @@ test('print: the LONG transcript runs over two or more pages and every page carr
     assert.ok(all.includes('Kế hoạch nhỏ'), 'the last award is printed');
     assert.ok(all.includes('khi lên lớp 6'), 'the end of the remarks is printed');
 });
+
+// Secondary transcripts (hocba.trunghoc.v1): a normal one fits one or two A4 pages, every page with the code and its QR.
+const SECONDARY_COPIES = [
+    ['thcs9-vi', 'thcs9', 'vi', ['Đã hoàn thành chương trình trung học cơ sở', 'Học kì I', 'Học kì II', 'Cả năm', 'Kết quả rèn luyện']],
+    ['thcs9-en', 'thcs9', 'en', ['Completed lower secondary education', 'Semester I', 'Semester II', 'Conduct']],
+    ['thpt12-vi', 'thpt12', 'vi', ['(môn lựa chọn)', 'Hoàn thành chương trình trung học phổ thông']],
+    ['thpt12-en', 'thpt12', 'en', ['(elective)', 'Completed upper secondary education']],
+];
+for (const [name, key, lang, words] of SECONDARY_COPIES) {
+    test(`print: a secondary transcript (${name}) on one or two A4 pages, code + QR + where to verify + page number on every page`, async () => {
+        const pdf = await printCopy(name, CODES[key], lang);
+        assert.ok(pdf.info.pages >= 1 && pdf.info.pages <= 2, `a secondary transcript fits 1-2 pages, got ${pdf.info.pages}`);
+        checkEveryPage(pdf, CODES[key], lang);
+        const all = pdf.pages.map((p) => p.text).join(' ');
+        for (const w of words) assert.ok(all.includes(w), `the copy has "${w}"`);
+        const p = payloadOf(CODES[key]);
+        const s = p.subjects.find((x) => x.assessment === 'score' && typeof x.year === 'number');
+        assert.ok(all.includes(`${s.name} ${shownScore(s.hk1, lang)} ${shownScore(s.hk2, lang)} ${shownScore(s.year, lang)}`),
+            `${s.name}'s averages as signed, with a decimal ${lang === 'en' ? 'point' : 'comma'}`);
+    });
+}
 
 test('print: the English copy says "Verify at" and "Page N of M"', async () => {
     const pdf = await printCopy('valid-en', CODES.valid, 'en');

@@ -82,7 +82,11 @@ LONG=$(awk '$1 == "long-5a" { print $2 }' "$TMP/long.log")
 # the replacement: the transcript whose payload names the recalled code in `supersedes`
 REPLACEMENT=$(grep -l "\"supersedes\": *\"$RECALLED\"" "$DEMO"/batch/*.json | head -1)
 REPLACEMENT=$(awk -v s="$(basename "$REPLACEMENT" .json)" '$1 == s { print $2 }' "$TMP/batch.log")
-for v in VALID RECALLED RECALLED_NOREPL INVALID NOTICE LONG REPLACEMENT; do
+# secondary transcripts (codes.txt's LEVEL column): a grade-9 pupil who completed lower secondary, a grade-12 one
+pick_level() { awk -F'\t' -v l="$1" -v d="$2" '!/^#/ && $2 == "valid" && $4 == l && $3 ~ d { print $1; exit }' "$DEMO/codes.txt"; }
+THCS9=$(pick_level THCS 'grade 9, HOAN_THANH')
+THPT12=$(pick_level THPT 'grade 12, HOAN_THANH')
+for v in VALID RECALLED RECALLED_NOREPL INVALID NOTICE LONG REPLACEMENT THCS9 THPT12; do
     [ -n "${!v}" ] || { echo "run.sh: no $v code in the demo data" >&2; exit 1; }
 done
 
@@ -102,11 +106,12 @@ curl -fsS -o /dev/null "$URL/healthz" || { echo "run.sh: the portal does not ans
 
 export PORTAL_URL=$URL BROWSER_TEST_OUT=$OUT DEMO_DIR=$DEMO \
     CODE_VALID=$VALID CODE_RECALLED=$RECALLED CODE_RECALLED_NOREPL=$RECALLED_NOREPL \
-    CODE_REPLACEMENT=$REPLACEMENT CODE_INVALID=$INVALID CODE_NOTICE=$NOTICE CODE_LONG=$LONG
+    CODE_REPLACEMENT=$REPLACEMENT CODE_INVALID=$INVALID CODE_NOTICE=$NOTICE CODE_LONG=$LONG \
+    CODE_THCS9=$THCS9 CODE_THPT12=$THPT12
 
 if [ "${1:-}" = --serve ]; then
     echo "serving $URL (Ctrl-C stops)"
-    for v in VALID RECALLED RECALLED_NOREPL REPLACEMENT INVALID NOTICE LONG; do echo "  $v  $URL/v/${!v}"; done
+    for v in VALID RECALLED RECALLED_NOREPL REPLACEMENT INVALID NOTICE LONG THCS9 THPT12; do echo "  $v  $URL/v/${!v}"; done
     wait "$PORTAL_PID"
     exit 0
 fi

@@ -2,9 +2,7 @@
 // (rendered text, not markup), in Vietnamese and in English.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { BASE, CODES, DEMO_DIR, grouped, launch, newPage, report } from './lib.mjs';
+import { BASE, CODES, grouped, launch, newPage, payloadOf, report, shownScore } from './lib.mjs';
 
 let browser;
 before(async () => {
@@ -13,16 +11,6 @@ before(async () => {
 after(async () => {
     await browser?.close();
 });
-
-// The demo payload of a code, to compare the page with what was signed.
-const demoDir = DEMO_DIR;
-function payloadOf(code) {
-    const codes = fs.readFileSync(path.join(demoDir, 'codes.txt'), 'utf8');
-    const line = codes.split('\n').find((l) => l.startsWith(code + '\t'));
-    assert.ok(line, `${code} is in codes.txt`);
-    const stem = line.split('\t')[2].split(':')[0];
-    return JSON.parse(fs.readFileSync(path.join(demoDir, 'batch', stem + '.json'), 'utf8'));
-}
 
 const text = async (page, sel) => (await page.locator(sel).innerText()).replace(/\s+/g, ' ').trim();
 
@@ -68,6 +56,49 @@ test('valid: a green banner with its icon and words, the code by four, the pupil
     assert.equal(await page.locator(`a[href="/v/${CODES.valid}/print"]`).count(), 1);
     assert.deepEqual(page.offsite, []);
     assert.deepEqual(page.consoleErrors, []);
+});
+
+test('secondary: a THCS grade-9 record that completed lower secondary says so in the first screenful; its subjects by semester and year as signed', async () => {
+    for (const lang of ['vi', 'en']) {
+        const page = await newPage(browser, { locale: lang === 'en' ? 'en-GB' : 'vi-VN' });
+        const res = await page.goto(`${BASE}/v/${CODES.thcs9}`);
+        assert.equal(res.status(), 200);
+        const p = payloadOf(CODES.thcs9);
+        assert.equal(p.grade, 9);
+        assert.equal(p.decision, 'HOAN_THANH');
+        const done = page.locator('.completion');
+        const words = lang === 'en' ? 'Completed lower secondary education' : 'Đã hoàn thành chương trình trung học cơ sở';
+        assert.equal(await done.locator('strong').innerText(), words);
+        const box = await done.boundingBox();
+        assert.ok(box && box.y + box.height <= 900, `the confirmation is in the first screenful (${JSON.stringify(box)})`);
+        assert.ok(box.y < (await page.locator('.paper-ids').boundingBox()).y, 'above the school and the pupil');
+        // one row per subject; a subject by score shows its averages with one decimal, as signed
+        const rows = page.locator('#h-subjects + table tbody tr');
+        assert.equal(await rows.count(), p.subjects.length);
+        for (let i = 0; i < p.subjects.length; i++) {
+            const s = p.subjects[i];
+            const cells = (await rows.nth(i).locator('th, td').allInnerTexts()).map((c) => c.replace(/\s+/g, ' ').trim());
+            assert.ok(cells[0].startsWith(s.name), `${cells[0]} is ${s.name}`);
+            if (s.assessment === 'score' && !s.exempt)
+                assert.deepEqual(cells.slice(1, 4), [shownScore(s.hk1, lang), shownScore(s.hk2, lang), shownScore(s.year, lang)]);
+            if (s.exempt) assert.ok(cells[1].startsWith(lang === 'en' ? 'Exempt' : 'Miễn'), cells[1]);
+        }
+        assert.equal(await page.locator('#h-results + table tbody tr').count(), p.conduct ? 2 : 1);
+        assert.deepEqual(page.offsite, []);
+    }
+});
+
+test('secondary: a THPT grade-12 record marks its four electives and has no grade-9 confirmation', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${BASE}/v/${CODES.thpt12}`);
+    const p = payloadOf(CODES.thpt12);
+    assert.equal(p.level, 'THPT');
+    assert.equal(p.grade, 12);
+    const electives = await page.locator('#h-subjects + table tbody th:has(.elective) span[lang="vi"]').allInnerTexts();
+    assert.deepEqual(electives, p.subjects.filter((s) => s.elective).map((s) => s.name));
+    assert.equal(electives.length, 4);
+    assert.equal(await page.locator('.completion').count(), 0);
+    assert.ok((await text(page, '#h-decision + p')).startsWith('Hoàn thành chương trình trung học phổ thông'));
 });
 
 test('recalled: date, reason and a working link to the replacement; the content marked as withdrawn', async () => {
@@ -182,6 +213,8 @@ test('page sizes in bytes (HTML as served, the stylesheet, the QR)', async () =>
     await get('invalid', `/v/${CODES.invalid}`);
     await get('print', `/v/${CODES.valid}/print`);
     await get('print (long)', `/v/${CODES.long}/print`);
+    await get('secondary (THCS 9)', `/v/${CODES.thcs9}`);
+    await get('print (THPT 12)', `/v/${CODES.thpt12}/print`);
     await get('not-found (404)', `/v/${CODES.notice}`);
     await get('style.css', '/static/style.css');
     await get('qr.svg', `/v/${CODES.valid}/qr.svg`);

@@ -7,7 +7,9 @@
  * json_dumpb (compact, and indented with every non-ASCII character as \u
  * escapes), must parse unless it holds one of the things jsonfast.h says it
  * declines. And jsonfast_number_texts gives each number of jansson's tree a
- * token that reads back as that very number. */
+ * token that reads back as that very number; jsonfast_renumber of jansson's
+ * text against the bytes gives a text of the very same tree (its numbers
+ * are the bytes' tokens), refusing only a number too long to read. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -136,6 +138,60 @@ static void check_number_texts(const uint8_t *data, size_t size, json_t *tree)
     }
 }
 
+typedef struct {
+    char *p;
+    size_t len, cap;
+} out_t;
+
+static void out_put(void *arg, const char *p, size_t n)
+{
+    out_t *o = arg;
+    if (o->len + n > o->cap) {
+        o->cap = (o->len + n) * 2;
+        o->p = realloc(o->p, o->cap);
+        if (o->p == NULL)
+            __builtin_trap();
+    }
+    memcpy(o->p + o->len, p, n);
+    o->len += n;
+}
+
+/* 1 when a number of the tree was written with more characters than
+ * jsonfast_renumber reads (or the tree holds too many to tell). */
+static int has_long_number(const uint8_t *data, size_t size, json_t *tree)
+{
+    const json_t *nodes[MAX_NUMBERS];
+    str_t texts[MAX_NUMBERS];
+    size_t n = 0;
+    collect_numbers(tree, nodes, &n);
+    if (n == MAX_NUMBERS || jsonfast_number_texts((const char *)data, size, tree, nodes, texts, n) != 0)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (texts[i].len > JSONFAST_MAX_REAL_CHARS)
+            return 1;
+    return 0;
+}
+
+static void check_renumber(const uint8_t *data, size_t size, json_t *tree)
+{
+    char buf[1 << 17];
+    json_error_t err;
+    out_t o = {NULL, 0, 0};
+    size_t n = json_dumpb(tree, buf, sizeof buf, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (n == 0 || n > sizeof buf)
+        return;
+    if (jsonfast_renumber(buf, n, (const char *)data, size, out_put, &o) != 0) {
+        if (o.len != 0 || !has_long_number(data, size, tree))
+            __builtin_trap();
+        return;
+    }
+    json_t *again = json_loadb(o.p, o.len, FLAGS, &err);
+    if (again == NULL || !same_tree(tree, again))
+        __builtin_trap();
+    json_decref(again);
+    free(o.p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_error_t err;
@@ -146,6 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     if (slow != NULL) {
         check_number_texts(data, size, slow);
+        check_renumber(data, size, slow);
         check_written_back(slow, JSON_COMPACT);
         check_written_back(slow, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     }

@@ -1,10 +1,13 @@
 /* fuzz_vnfold.c — name folding must take any bytes: refuse what is not
  * UTF-8, and fold the rest to a form that folds to itself and equals the
- * text it came from. */
+ * text it came from, and to the form of the same text decomposed (NFD: the
+ * full path, where the text itself may take the fast one, vnfold.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <uninorm.h>
 
 #include "lookup/vnfold.h"
 
@@ -26,6 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (l1 != l2 || memcmp(once, twice, l1) != 0 || vnfold_equal(in, str_n(once, l1)) != 1 ||
         vnfold_equal(in, in) != 1)
         __builtin_trap();
+    size_t dlen = 0, l3 = 0;
+    uint8_t *nfd = u8_normalize(UNINORM_NFD, data, size, NULL, &dlen);
+    char *decomposed = NULL;
+    if (nfd != NULL && vnfold(str_n(nfd, dlen), &decomposed, &l3) == VNFOLD_OK &&
+        (l3 != l1 || memcmp(decomposed, once, l1) != 0))
+        __builtin_trap();
+    free(nfd);
+    free(decomposed);
     free(once);
     free(twice);
     return 0;
