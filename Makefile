@@ -27,8 +27,8 @@ ASAN     := build/asan
 .SECONDARY:
 # Node.js: the one npm installs from the registry (package.json pins it;
 # Debian 12's own is too old for playwright-core) comes first, when present:
-# tools/bin/node finds it.
-OUR_PATH    := $(CURDIR)/tools/bin:$(CURDIR)/node_modules/.bin:
+# tools/nodepath/node finds it.
+OUR_PATH    := $(CURDIR)/tools/nodepath:$(CURDIR)/node_modules/.bin:
 SYSTEM_PATH := $(subst $(OUR_PATH),,$(PATH))
 export PATH := $(OUR_PATH)$(SYSTEM_PATH)
 

@@ -7,7 +7,7 @@
 #   tests/run-everything.sh TEST_BINARY...
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PATH="$ROOT/node_modules/.bin:$PATH"
+PATH="$ROOT/tools/nodepath:$ROOT/node_modules/.bin:$PATH"
 export PATH
 log=$(mktemp)
 api_log=$(mktemp)

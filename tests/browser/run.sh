@@ -19,9 +19,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 BIN=${HOCBA_BIN:-$ROOT/bin}
-# the Node.js npm installs (package.json; tools/bin/node finds it) before
+# the Node.js npm installs (package.json; tools/nodepath/node finds it) before
 # Debian's, which is too old
-PATH=$ROOT/tools/bin:$ROOT/node_modules/.bin:$PATH
+PATH=$ROOT/tools/nodepath:$ROOT/node_modules/.bin:$PATH
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 export CHROMIUM
 
