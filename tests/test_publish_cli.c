@@ -1426,6 +1426,29 @@ static long trust_version_of(ctx_t *c, const char *db)
     return harness_count_of(r.out, "trust_version", 0);
 }
 
+/* Run a case's commands (at most two, the first with no args ends them) on
+ * db: each exits as the step says and its stderr holds what it names; one
+ * that exits 2 changes nothing (the trust version stays). */
+static void run_steps(ctx_t *c, const char *db, const char *what, const drop_step_t steps[2])
+{
+    harness_run_t r;
+    for (size_t k = 0; k < 2 && steps[k].args[0] != NULL; k++) {
+        const drop_step_t *st = &steps[k];
+        long before = trust_version_of(c, db);
+        const char *const *a = st->args;
+        pub(c, &r, db, a[0], a[1], a[2], a[3], a[4], NULL);
+        HARNESS_CHECK_RUN(r.status == st->exit, &r, "%s: expected exit status %d, got %s", what, st->exit,
+                          harness_ending(&r));
+        HARNESS_CHECK_RUN((!st->err1 || strstr(r.err, st->err1)) && (!st->err2 || strstr(r.err, st->err2)), &r,
+                          "%s: expected stderr to hold \"%s\"%s%s%s", what, st->err1 ? st->err1 : "",
+                          st->err2 ? " and \"" : "", st->err2 ? st->err2 : "", st->err2 ? "\"" : "");
+        if (st->exit == 2 && trust_version_of(c, db) != before)
+            fail_msg("%s: expected nothing changed (trust_version %ld), it is %ld", what, before,
+                     trust_version_of(c, db));
+    }
+}
+
+
 /* package-format.md §6: once the issuing CA has published a CRL, `trust`
  * refuses (exit 2) anchors and intermediates under which its stored CRL
  * would no longer verify, and `crl` a set with no CRL of it that verifies,
@@ -1441,21 +1464,7 @@ static void test_trust_and_crl_refuse_to_leave_a_crl_unverifiable(void **state)
         char db[512];
         harness_run_t r;
         make_index(c, db, sizeof db, harness_printf("drop-%zu", i), 0);
-        for (size_t k = 0; k < 2 && dc->steps[k].args[0] != NULL; k++) {
-            const drop_step_t *st = &dc->steps[k];
-            long before = trust_version_of(c, db);
-            const char *const *a = st->args;
-            pub(c, &r, db, a[0], a[1], a[2], a[3], a[4], NULL);
-            HARNESS_CHECK_RUN(r.status == st->exit, &r, "%s: expected exit status %d, got %s", dc->what,
-                              st->exit, harness_ending(&r));
-            HARNESS_CHECK_RUN(
-                (!st->err1 || strstr(r.err, st->err1)) && (!st->err2 || strstr(r.err, st->err2)), &r,
-                "%s: expected stderr to hold \"%s\"%s%s%s", dc->what, st->err1 ? st->err1 : "",
-                st->err2 ? " and \"" : "", st->err2 ? st->err2 : "", st->err2 ? "\"" : "");
-            if (st->exit == 2 && trust_version_of(c, db) != before)
-                fail_msg("%s: expected nothing changed (trust_version %ld), it is %ld", dc->what, before,
-                         trust_version_of(c, db));
-        }
+        run_steps(c, db, dc->what, dc->steps);
         pub(c, &r, db, "batch", "@batch-good", NULL);
         HARNESS_CHECK_RUN(r.status == (dc->unchecked ? 1 : 0), &r, "%s: expected batch-good %s, got %s",
                           dc->what, dc->unchecked ? "refused" : "published", harness_ending(&r));
@@ -1679,21 +1688,7 @@ static void test_crl_refuses_an_older_crl_of_a_ca(void **state)
         char db[512];
         harness_run_t r;
         make_index(c, db, sizeof db, harness_printf("older-%zu", i), 0);
-        for (size_t k = 0; k < 2 && oc->steps[k].args[0] != NULL; k++) {
-            const drop_step_t *st = &oc->steps[k];
-            long before = trust_version_of(c, db);
-            const char *const *a = st->args;
-            pub(c, &r, db, a[0], a[1], a[2], a[3], a[4], NULL);
-            HARNESS_CHECK_RUN(r.status == st->exit, &r, "%s: expected exit status %d, got %s", oc->what,
-                              st->exit, harness_ending(&r));
-            HARNESS_CHECK_RUN(
-                (!st->err1 || strstr(r.err, st->err1)) && (!st->err2 || strstr(r.err, st->err2)), &r,
-                "%s: expected stderr to hold \"%s\"%s%s%s", oc->what, st->err1 ? st->err1 : "",
-                st->err2 ? " and \"" : "", st->err2 ? st->err2 : "", st->err2 ? "\"" : "");
-            if (st->exit == 2 && trust_version_of(c, db) != before)
-                fail_msg("%s: expected nothing changed (trust_version %ld), it is %ld", oc->what, before,
-                         trust_version_of(c, db));
-        }
+        run_steps(c, db, oc->what, oc->steps);
         if (oc->vice_revoked) {
             expect_vice_revoked(c, db, oc->what);
         } else {
