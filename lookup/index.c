@@ -1,5 +1,6 @@
 /* index.c — LMDB index of packages and trust inputs. */
 #include "index.h"
+#include "index_internal.h"
 
 #include "cms.h"
 #include "digest.h"
@@ -14,50 +15,12 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-struct index {
-    MDB_env *env;
-    MDB_dbi meta, crls, docs, links, docids, certs, issuers;
-    int readonly;
-    int upgraded_from; /* the format this open upgraded, or 0 */
-    int forget_unfound; /* INDEX_OPEN_FORGET_UNFOUND: an upgrade may leave a CRL's issuer unremembered */
-    char note[768];     /* what the upgrade left unremembered with forget_unfound, or "" */
-    const char *path;   /* during index_open: the path, for the upgrade's words */
-};
-
 /* A payload is at most 64 KiB when published; a header claiming more than
  * this is damage, and must not make a reader allocate gigabytes. */
 #define MAX_STORED_PAYLOAD ((uint64_t)1 << 20)
 #define MAX_STORED_CMS ((uint64_t)1 << 20) /* hocba-publish reads no .p7s over 1 MiB (P7S_MAX_BYTES) */
 
 #define WHY(...) snprintf(why, whylen, __VA_ARGS__)
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 static size_t map_size(void)
 {
@@ -71,7 +34,7 @@ static size_t map_size(void)
     return INDEX_DEFAULT_MAP_SIZE;
 }
 
-static int meta_get_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t *out)
+int index_meta_get_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t *out)
 {
     MDB_val k = {strlen(key), (void *)key}, v;
     int rc = mdb_get(txn, ix->meta, &k, &v);
@@ -86,7 +49,7 @@ static int meta_get_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t *ou
     return 0;
 }
 
-static int meta_put_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t value)
+int index_meta_put_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t value)
 {
     uint8_t buf[8];
     put_u64(buf, value);
@@ -97,8 +60,8 @@ static int meta_put_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t val
 static int bump(index_t *ix, MDB_txn *txn, const char *key)
 {
     uint64_t n;
-    int rc = meta_get_u64(ix, txn, key, &n);
-    return rc ? rc : meta_put_u64(ix, txn, key, n + 1);
+    int rc = index_meta_get_u64(ix, txn, key, &n);
+    return rc ? rc : index_meta_put_u64(ix, txn, key, n + 1);
 }
 
 /* Record header (docs/index-format.md):
@@ -298,6 +261,7 @@ static int upgrade_to_4(index_t *ix, MDB_txn *txn, char *why, size_t whylen)
 
 static const upgrade_fn UPGRADES[INDEX_FORMAT + 1] = {
     [3] = upgrade_to_4,
+    [4] = index_upgrade_to_5,
 };
 
 /* Bring an index of format `from` to INDEX_FORMAT, step by step, in txn. */
@@ -346,7 +310,7 @@ int index_open(const char *path, int open_flags, index_t **out, char *why, size_
             goto fail;
         }
     }
-    if ((rc = mdb_env_create(&ix->env)) != 0 || (rc = mdb_env_set_maxdbs(ix->env, 8)) != 0 ||
+    if ((rc = mdb_env_create(&ix->env)) != 0 || (rc = mdb_env_set_maxdbs(ix->env, 16)) != 0 ||
         (rc = mdb_env_set_mapsize(ix->env, map_size())) != 0 ||
         (rc = mdb_env_set_maxreaders(ix->env, 256)) != 0) {
         WHY("cannot set up LMDB: %s", mdb_strerror(rc));
@@ -414,9 +378,10 @@ int index_open(const char *path, int open_flags, index_t **out, char *why, size_
             path, (int)(v.mv_size < 8 ? v.mv_size : 8), (char *)v.mv_data, INDEX_FORMAT);
         goto fail;
     }
-    const char *names[] = {"crls", "docs", "links", "docids", "certs", "issuers"};
-    MDB_dbi *dbis[] = {&ix->crls, &ix->docs, &ix->links, &ix->docids, &ix->certs, &ix->issuers};
-    for (int i = 0; i < 6; i++) {
+    const char *names[] = {"crls", "docs", "links", "docids", "certs", "issuers", "summary", "tally"};
+    MDB_dbi *dbis[] = {&ix->crls,  &ix->docs,    &ix->links,   &ix->docids,
+                       &ix->certs, &ix->issuers, &ix->summary, &ix->tally};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if ((rc = mdb_dbi_open(txn, names[i], flags, dbis[i])) != 0) {
             WHY(rc == MDB_NOTFOUND ? "%s is not a hocba index (no %s table)" : "cannot open %s: %s", path,
                 rc == MDB_NOTFOUND ? names[i] : mdb_strerror(rc));
@@ -756,6 +721,8 @@ int index_put_prepared(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], con
         if (rc == MDB_KEYEXIST)
             rc = 0; /* stored already, for another package */
     }
+    if (rc == 0 && rec->kind == INDEX_KIND_TRANSCRIPT)
+        rc = index_count_transcript(ix, txn, code, &rec->summary);
     return rc ? rc : bump(ix, txn, rec->kind == INDEX_KIND_RECALL ? "recalls" : "transcripts");
 }
 
@@ -767,10 +734,20 @@ void index_prepared_free(index_prepared_t *rec)
 }
 
 int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind, int64_t published_at,
-                  str_t payload, str_t cms)
+                  str_t payload, str_t cms, const index_summary_t *summary)
 {
     index_prepared_t rec;
+    payload_t pl;
+    char why[PAYLOAD_WHY_LEN];
     int rc = index_prepare_doc(kind, published_at, payload, cms, &rec);
+    if (rc == INDEX_OK && summary != NULL) {
+        rec.summary = *summary;
+    } else if (rc == INDEX_OK && kind == INDEX_KIND_TRANSCRIPT &&
+               payload_parse(payload.ptr, payload.len, &pl, why, sizeof why) == PAYLOAD_OK) {
+        if (index_summarize(&pl, NULL, &rec.summary) != 0)
+            memset(&rec.summary, 0, sizeof rec.summary);
+        payload_free(&pl);
+    }
     if (rc == INDEX_OK)
         rc = index_put_prepared(ix, txn, code, &rec);
     index_prepared_free(&rec);
@@ -800,7 +777,8 @@ int index_put_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int typ
     memcpy(key, code, CODE_LEN);
     key[CODE_LEN] = (char)type;
     MDB_val k = {sizeof key, key}, v = {CODE_LEN, (void *)to};
-    return mdb_put(txn, ix->links, &k, &v, MDB_NOOVERWRITE);
+    int rc = mdb_put(txn, ix->links, &k, &v, MDB_NOOVERWRITE);
+    return rc == 0 && type == INDEX_LINK_RECALLED_BY ? index_count_recall(ix, txn, code) : rc;
 }
 
 static int docid_key(str_t school, str_t id, char *buf, size_t n, MDB_val *k)
@@ -934,7 +912,7 @@ int index_get_trust(index_t *ix, MDB_txn *txn, trust_inputs_t *in, str_t **crls)
     MDB_stat cst, ist;
     memset(in, 0, sizeof *in);
     *crls = NULL;
-    if ((rc = meta_get_u64(ix, txn, "trust_version", &in->version)) != 0)
+    if ((rc = index_meta_get_u64(ix, txn, "trust_version", &in->version)) != 0)
         return rc;
     in->anchors = meta_str(ix, txn, "anchors", &rc);
     in->intermediates = meta_str(ix, txn, "intermediates", &rc);
@@ -1023,7 +1001,7 @@ int index_remember_issuer(index_t *ix, MDB_txn *txn, const trust_issuer_t *issue
 
 int index_set_last_published(index_t *ix, MDB_txn *txn, int64_t when)
 {
-    return meta_put_u64(ix, txn, "last_published", (uint64_t)when);
+    return index_meta_put_u64(ix, txn, "last_published", (uint64_t)when);
 }
 
 int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out)
@@ -1031,10 +1009,10 @@ int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out)
     MDB_stat st;
     int rc;
     memset(out, 0, sizeof *out);
-    if ((rc = meta_get_u64(ix, txn, "transcripts", &out->transcripts)) != 0 ||
-        (rc = meta_get_u64(ix, txn, "recalls", &out->recalls)) != 0 ||
-        (rc = meta_get_u64(ix, txn, "trust_version", &out->trust_version)) != 0 ||
-        (rc = meta_get_u64(ix, txn, "last_published", &out->last_published)) != 0 ||
+    if ((rc = index_meta_get_u64(ix, txn, "transcripts", &out->transcripts)) != 0 ||
+        (rc = index_meta_get_u64(ix, txn, "recalls", &out->recalls)) != 0 ||
+        (rc = index_meta_get_u64(ix, txn, "trust_version", &out->trust_version)) != 0 ||
+        (rc = index_meta_get_u64(ix, txn, "last_published", &out->last_published)) != 0 ||
         (rc = mdb_stat(txn, ix->crls, &st)) != 0)
         return rc;
     out->crls = st.ms_entries;

@@ -14,6 +14,10 @@
  *   issuers an issuer's id (trust_issuer_id) -> u16 LE length of its name's DER,
  *          the name, its SubjectPublicKeyInfo: the issuers of every CRL ever
  *          published (package-format.md §6), never removed
+ *   summary canonical code -> what a transcript is (index_summary_t): schema,
+ *          level, grade, school year, school and province (format 5)
+ *   tally  a school year, level, grade, province and school -> how many
+ *          transcripts were published, recalled and replaced (format 5)
  * One process writes (hocba-publish); any number read. Values returned by
  * the get functions point into the memory map and are valid until the
  * transaction ends. */
@@ -24,10 +28,11 @@
 #include <stdint.h>
 
 #include "code.h"
+#include "payload.h"
 #include "str.h"
 #include "trust.h"
 
-#define INDEX_FORMAT 4            /* the environment's format (meta "format") */
+#define INDEX_FORMAT 5            /* the environment's format (meta "format") */
 #define INDEX_OLDEST_UPGRADABLE 3 /* a writer upgrades formats 3.. in place; older ones are published again  \
                                    */
 #define INDEX_RECORD_FORMAT 3 /* the docs value's format (first header byte) */
@@ -77,6 +82,42 @@ typedef struct {
     uint64_t transcripts, recalls, crls, trust_version;
     uint64_t last_published; /* UTC seconds of the last batch that published something, 0 if none */
 } index_counts_t;
+
+/* The level a transcript counts under in the departments' figures: the
+ * level of education, with continuing education (GDTX, at either level)
+ * apart, as the sector reports it. 0: unknown (a record whose payload no
+ * longer parses; docs/decisions.md). */
+enum index_level {
+    INDEX_LEVEL_TH = 1,   /* primary (tiểu học) */
+    INDEX_LEVEL_THCS = 2, /* lower secondary, general education */
+    INDEX_LEVEL_THPT = 3, /* upper secondary, general education */
+    INDEX_LEVEL_GDTX = 4, /* continuing education, lower or upper secondary (the grade says which) */
+};
+
+#define INDEX_PROVINCE_MAX 255 /* bytes of school.province the index keeps (a real one has under 40) */
+#define INDEX_SCHOOL_MAX 20    /* school.code: 1-20 characters (package-format.md §3) */
+
+/** What a transcript is, kept beside its record (table `summary`) so that it
+ * can be read without inflating or parsing the payload. All zero (and empty
+ * strings) when unknown. */
+typedef struct {
+    int schema;      /* enum payload_schema */
+    int level;       /* enum index_level */
+    int grade;       /* 1-12 */
+    int year;        /* the first year of its school year: 2024 for 2024-2025 */
+    int replacement; /* it supersedes a recalled transcript (it counts as replaced) */
+    char school[INDEX_SCHOOL_MAX + 1];
+    char province[INDEX_PROVINCE_MAX + 1]; /* school.province as signed: the province of that time */
+} index_summary_t;
+
+/** The summary of a validated transcript.
+ * @param province  the school registry's spelling of its province, in force
+ *                  on its issued_on (verify_school_name), so that "Thành phố
+ *                  Hà Nội" and "thành phố hà nội" count as one; NULL: the
+ *                  payload's (a school the registry does not list)
+ * @return 0, or -1 when the province is longer than INDEX_PROVINCE_MAX bytes
+ *         (the summary then holds nothing; the publisher refuses it). */
+int index_summarize(const payload_t *pl, const char *province, index_summary_t *out);
 
 /** Open (and with !readonly, create) the index at path (a directory).
  * With !readonly, an index of an older format from INDEX_OLDEST_UPGRADABLE
@@ -136,6 +177,11 @@ int index_digest_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index
 void index_doc_free(index_doc_t *d);
 
 /** Store a new document; never overwrites (published records are immutable).
+ * A transcript is counted as published (and replaced) under its summary,
+ * as index_put_prepared does.
+ * @param summary  a transcript's (index_summarize); NULL: made from the
+ *                 payload, its province as signed (unknown when it does not
+ *                 parse). Unused for a recall notice.
  * The payload is stored as a zlib stream when that is shorter (a transcript
  * of 4 KB becomes about 1.4 KB, so a record fits one 4 KB page).
  * The .p7s's certificates go to the certificate table (once each) and the
@@ -144,7 +190,7 @@ void index_doc_free(index_doc_t *d);
  * CMS, or whose certificate set holds more than certificates, is kept whole.
  * @return INDEX_OK, ENOMEM, EINVAL, or an LMDB code (MDB_KEYEXIST when present). */
 int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind, int64_t published_at,
-                  str_t payload, str_t cms);
+                  str_t payload, str_t cms, const index_summary_t *summary);
 
 /** A docs value made ready to store, away from the write transaction (so
  * that checking threads can compress while one thread writes). The
@@ -152,7 +198,8 @@ int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind
  * must outlive this. */
 typedef struct {
     int kind;
-    uint8_t *value; /* the docs value, malloc'd */
+    index_summary_t summary; /* a transcript's (set by the caller: index_summarize); zero: unknown */
+    uint8_t *value;          /* the docs value, malloc'd */
     size_t len;
     struct {
         unsigned char sha256[32];
@@ -174,7 +221,8 @@ int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, 
 int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_t cms,
                              const unsigned char (*cert_sha256)[32], size_t ncerts, index_prepared_t *out);
 
-/** Store a prepared document under code, as index_put_doc does. */
+/** Store a prepared document under code, as index_put_doc does; a
+ * transcript's summary is stored beside it and counted (index_each_tally). */
 int index_put_prepared(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], const index_prepared_t *rec);
 
 void index_prepared_free(index_prepared_t *rec);
@@ -182,7 +230,9 @@ void index_prepared_free(index_prepared_t *rec);
 /** Read a link of the given type. @return INDEX_OK, INDEX_ENOTFOUND, INDEX_ECORRUPT or an LMDB code. */
 int index_get_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, char out[CODE_LEN]);
 
-/** Write a link (no overwrite). */
+/** Write a link (no overwrite). A recall link (INDEX_LINK_RECALLED_BY)
+ * also counts the recall, under the recalled transcript's summary: a
+ * recall counts in the school year of the transcript it recalls (http.md). */
 int index_put_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, const char to[CODE_LEN]);
 
 /** Look up which code holds a school's document_id: the latest transcript
@@ -245,6 +295,35 @@ int index_remember_issuer(index_t *ix, MDB_txn *txn, const trust_issuer_t *issue
 
 /** Record the time of a batch that published something, in its txn. */
 int index_set_last_published(index_t *ix, MDB_txn *txn, int64_t when);
+
+/* ---- the departments' figures (format 5) ---- */
+
+/** What a transcript is, from the summary table.
+ * @return INDEX_OK, INDEX_ENOTFOUND (no such transcript, or a recall
+ *         notice), INDEX_ECORRUPT or an LMDB code. */
+int index_get_summary(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_summary_t *out);
+
+/* How finely the counts are kept: both are written in the transaction that
+ * publishes, so that reading them never scans the records. */
+enum index_tally_by {
+    INDEX_TALLY_SCHOOLS = 'S',   /* by school year, level, grade, province and school */
+    INDEX_TALLY_PROVINCES = 'P', /* by school year, level and province (the public figures) */
+};
+
+/** One cell of the counts. grade is 0 and school empty in a province cell. */
+typedef struct {
+    int year, level, grade;
+    str_t province, school; /* in the map: valid while the txn is */
+    uint64_t published, recalled, replaced;
+} index_tally_t;
+
+/** Call fn with every cell of one granularity, in key order: school year,
+ * level, then (schools) grade, province and school, or (provinces) province.
+ * @param year  a school year's first year, or 0 for all
+ * @param fn    returns 0 to go on; anything else stops the walk
+ * @return INDEX_OK, what fn returned when it stopped, INDEX_ECORRUPT or an LMDB code. */
+int index_each_tally(index_t *ix, MDB_txn *txn, int by, int year, int (*fn)(void *arg, const index_tally_t *t),
+                     void *arg);
 
 /** Counts for status. */
 int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out);

@@ -69,6 +69,8 @@ typedef struct {
     /* Transcripts (PAYLOAD_TRANSCRIPT), of either schema */
     const char *document_id;
     const char *school_code; /* transcripts: school.code; recalls: school_code */
+    const char *province;    /* transcripts: school.province (NUL-terminated; no NUL inside) */
+    size_t province_len;
     const char *school_year; /* "YYYY-YYYY" */
     int year_start;          /* the first year of school_year: 2024 for "2024-2025" */
     const char *student_id;

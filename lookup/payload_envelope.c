@@ -30,7 +30,8 @@ static int check_school(const why_t *w, const json_t *root, payload_t *out)
         return rc;
     if ((rc = pv_string(w, school, AT_SCHOOL, "name", 1, STR_PLAIN, "a string", &s, &len)) != 0)
         return rc;
-    if ((rc = pv_string(w, school, AT_SCHOOL, "province", 1, STR_PLAIN, "a string", &s, &len)) != 0)
+    if ((rc = pv_string(w, school, AT_SCHOOL, "province", 1, STR_PLAIN, "a string", &out->province,
+                        &out->province_len)) != 0)
         return rc;
     if ((rc = pv_string(w, school, AT_SCHOOL, "district", 0, STR_PLAIN, "a string", &s, &len)) != 0)
         return rc;

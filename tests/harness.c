@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <lmdb.h>
 #include <openssl/evp.h>
 
 #include "tests/harness.h"
@@ -663,4 +664,36 @@ void harness_group_end(void **state, const char *tmp)
         free(*state);
         *state = NULL;
     }
+}
+
+/* ---- the index ---------------------------------------------------------------------------------- */
+
+void harness_make_index_format(const char *db, int format)
+{
+    /* the tables a format added, by the format that added them */
+    static const struct {
+        int format;
+        const char *table;
+    } ADDED[] = {{4, "issuers"}, {5, "summary"}, {5, "tally"}};
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    char f = (char)('0' + format);
+    MDB_val k = {6, "format"}, v = {1, &f};
+    int rc = mdb_env_create(&env);
+    if (rc == 0 && (rc = mdb_env_set_mapsize(env, (size_t)64 << 30)) == 0 &&
+        (rc = mdb_env_set_maxdbs(env, 16)) == 0 && (rc = mdb_env_open(env, db, 0, 0664)) == 0)
+        rc = mdb_txn_begin(env, NULL, 0, &txn);
+    for (size_t i = 0; rc == 0 && i < sizeof ADDED / sizeof *ADDED; i++)
+        if (ADDED[i].format > format && (rc = mdb_dbi_open(txn, ADDED[i].table, 0, &dbi)) == 0)
+            rc = mdb_drop(txn, dbi, 1);
+    if (rc == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &dbi)) == 0 && (rc = mdb_put(txn, dbi, &k, &v, 0)) == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    mdb_env_close(env);
+    if (rc != 0)
+        fail_msg("cannot make %s an index of format %d: %s", db, format, mdb_strerror(rc));
 }

@@ -186,6 +186,15 @@ typedef struct {
  * @return 0, or -1 when the file cannot be read or holds no code (having said why with print_error). */
 int harness_load_codes(const char *demo, size_t max, harness_code_t **codes, size_t *ncodes);
 
+/* ---- the index ------------------------------------------------------------------------------------- */
+
+/** Make the index at db what a writer of an older format left (docs/index-format.md): drop the tables
+ * each later format added (format 4: issuers; format 5: summary and tally) and write meta "format".
+ * Each format only added tables, so this gives exactly such an index.
+ * @param format  3 or 4
+ * Fails the test (fail_msg) when the index cannot be opened or written. */
+void harness_make_index_format(const char *db, int format);
+
 /* ---- the portal's API answers, for tests/openapi/check.mjs ------------------------------------------ */
 
 /** When the environment variable HOCBA_API_LOG names a file, append to it one answer of the portal's

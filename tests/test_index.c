@@ -16,6 +16,7 @@
 #include "lookup/code.h"
 #include "lookup/digest.h"
 #include "lookup/index.h"
+#include "lookup/payload.h"
 
 static char dir[256];
 static index_t *ix;
@@ -109,7 +110,7 @@ static void put_all(void)
     assert_int_equal(index_begin(ix, 0, &txn), 0);
     for (size_t i = 0; i < npkgs; i++) {
         int rc = index_put_doc(ix, txn, pkgs[i].code, INDEX_KIND_TRANSCRIPT, 1750000000,
-                               str_n(pkgs[i].json, pkgs[i].jlen), str_n(pkgs[i].p7s, pkgs[i].plen));
+                               str_n(pkgs[i].json, pkgs[i].jlen), str_n(pkgs[i].p7s, pkgs[i].plen), NULL);
         assert_true(rc == 0 || rc == MDB_KEYEXIST);
     }
     assert_int_equal(mdb_txn_commit(txn), 0);
@@ -203,7 +204,7 @@ static void test_index_never_overwrites_a_record(void **state)
     put_all();
     MDB_txn *txn;
     assert_int_equal(index_begin(ix, 0, &txn), 0);
-    int rc = index_put_doc(ix, txn, pkgs[0].code, INDEX_KIND_TRANSCRIPT, 1, str_c("{}"), str_c("x"));
+    int rc = index_put_doc(ix, txn, pkgs[0].code, INDEX_KIND_TRANSCRIPT, 1, str_c("{}"), str_c("x"), NULL);
     assert_int_equal(rc, MDB_KEYEXIST);
     mdb_txn_abort(txn);
 }
@@ -527,6 +528,99 @@ static void test_index_refuses_a_newer_format(void **state)
         fail_msg("expected a message naming format 9, got: %s", why);
 }
 
+/* ---- the departments' figures (format 5) ------------------------------------------------- */
+
+typedef struct {
+    uint64_t published, recalled, replaced;
+    size_t cells, unknown;
+} sums_t;
+
+static int add_sums(void *arg, const index_tally_t *t)
+{
+    sums_t *s = arg;
+    s->published += t->published;
+    s->recalled += t->recalled;
+    s->replaced += t->replaced;
+    s->cells++;
+    s->unknown += t->level == 0;
+    return 0;
+}
+
+/* Every transcript stored is counted once under its summary (its school
+ * year, level, grade, school and province as signed), in both kinds of
+ * cells; a record whose payload does not parse counts as unknown; a recall
+ * link counts a recall under the recalled transcript's cell; a damaged cell
+ * is reported as damage. */
+static void test_index_counts_each_transcript_under_its_summary(void **state)
+{
+    (void)state;
+    char path[300], why[256];
+    index_t *x;
+    MDB_txn *txn;
+    size_t transcripts = 0, first = npkgs;
+    snprintf(path, sizeof path, "%s/tally", dir);
+    assert_int_equal(index_open(path, 0, &x, why, sizeof why), 0);
+    assert_int_equal(index_begin(x, 0, &txn), 0);
+    for (size_t i = 0; i < npkgs; i++) {
+        payload_t pl;
+        int parsed = payload_parse(pkgs[i].json, pkgs[i].jlen, &pl, why, sizeof why) == PAYLOAD_OK;
+        if (parsed && pl.kind != PAYLOAD_TRANSCRIPT) {
+            payload_free(&pl);
+            continue;
+        }
+        assert_int_equal(index_put_doc(x, txn, pkgs[i].code, INDEX_KIND_TRANSCRIPT, 1750000000,
+                                       str_n(pkgs[i].json, pkgs[i].jlen), str_n(pkgs[i].p7s, pkgs[i].plen), NULL),
+                         0);
+        transcripts++;
+        if (first == npkgs)
+            first = i;
+        index_summary_t sm;
+        assert_int_equal(index_get_summary(x, txn, pkgs[i].code, &sm), INDEX_OK);
+        if (parsed) {
+            assert_string_equal(sm.school, pl.school_code);
+            assert_int_equal(sm.grade, pl.grade);
+            assert_int_equal(sm.year, pl.year_start);
+            assert_int_equal(sm.replacement, pl.has_supersedes);
+            assert_int_equal(strlen(sm.province), pl.province_len);
+            assert_memory_equal(sm.province, pl.province, pl.province_len);
+            assert_true(sm.level >= INDEX_LEVEL_TH && sm.level <= INDEX_LEVEL_GDTX);
+            payload_free(&pl);
+        } else {
+            assert_int_equal(sm.level, 0); /* {"pem":true}: unknown */
+        }
+    }
+    sums_t by_school = {0}, by_province = {0};
+    assert_int_equal(index_each_tally(x, txn, INDEX_TALLY_SCHOOLS, 0, add_sums, &by_school), INDEX_OK);
+    assert_int_equal(index_each_tally(x, txn, INDEX_TALLY_PROVINCES, 0, add_sums, &by_province), INDEX_OK);
+    assert_true(transcripts > 5);
+    assert_int_equal(by_school.published, transcripts);
+    assert_int_equal(by_province.published, transcripts);
+    assert_int_equal(by_school.unknown, 1);
+    assert_int_equal(by_school.recalled + by_province.recalled, 0);
+    assert_true(by_province.cells <= by_school.cells);
+
+    char notice[CODE_LEN];
+    memset(notice, 'Z', CODE_LEN);
+    assert_true(first < npkgs);
+    assert_int_equal(index_put_link(x, txn, pkgs[first].code, INDEX_LINK_RECALLED_BY, notice), 0);
+    memset(&by_school, 0, sizeof by_school);
+    memset(&by_province, 0, sizeof by_province);
+    assert_int_equal(index_each_tally(x, txn, INDEX_TALLY_SCHOOLS, 0, add_sums, &by_school), INDEX_OK);
+    assert_int_equal(index_each_tally(x, txn, INDEX_TALLY_PROVINCES, 0, add_sums, &by_province), INDEX_OK);
+    assert_int_equal(by_school.recalled, 1);
+    assert_int_equal(by_province.recalled, 1);
+    assert_int_equal(by_school.published, transcripts);
+
+    /* a cell of the wrong size is damage, not a count */
+    MDB_dbi tally;
+    MDB_val k = {4, "P\x07\xe8\x01"}, v = {3, "bad"};
+    assert_int_equal(mdb_dbi_open(txn, "tally", 0, &tally), 0);
+    assert_int_equal(mdb_put(txn, tally, &k, &v, 0), 0);
+    assert_int_equal(index_each_tally(x, txn, INDEX_TALLY_PROVINCES, 0, add_sums, &by_province), INDEX_ECORRUPT);
+    mdb_txn_abort(txn);
+    index_close(x);
+}
+
 /* ---- upgrades in place (docs/index-format.md) ------------------------------------------ */
 
 /* What a format-3 writer leaves: format 4 adds only the issuers table. */
@@ -611,7 +705,7 @@ static void test_index_upgrades_format_3_in_place_once(void **state)
         for (size_t k = 0; uc->packages && k + 1 < npkgs; k++)
             assert_int_equal(index_put_doc(x, txn, pkgs[k].code, INDEX_KIND_TRANSCRIPT, 1750000000,
                                            str_n(pkgs[k].json, pkgs[k].jlen),
-                                           str_n(pkgs[k].p7s, pkgs[k].plen)),
+                                           str_n(pkgs[k].p7s, pkgs[k].plen), NULL),
                              0);
         assert_int_equal(mdb_txn_commit(txn), 0);
         size_t n;
@@ -685,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_index_refuses_what_is_not_an_index),
         cmocka_unit_test(test_index_refuses_a_newer_format),
         cmocka_unit_test(test_index_upgrades_format_3_in_place_once),
+        cmocka_unit_test(test_index_counts_each_transcript_under_its_summary),
     };
     return cmocka_run_group_tests_name("index", tests, setup, teardown);
 }

@@ -4227,28 +4227,6 @@ static void test_start_with_public_url_path_exits_2(void **state)
 /* Stop the group's portal: SIGTERM, exit 0 within 5 s. 0 or -1. */
 /* ---- tests: an index of format 3 (docs/index-format.md) ----------------------------------------- */
 
-/* What a format-3 writer (the build before issue 17) leaves: format 4 adds
- * only the issuers table, so taking it out and writing format "3" gives
- * exactly such an index (checked against that build's own output: the same
- * tables, keys, CRLs and certificates byte for byte). */
-static void make_format_3(const char *db)
-{
-    MDB_env *env = lmdb_open_at(db);
-    MDB_txn *txn = NULL;
-    MDB_dbi issuers, meta;
-    MDB_val k = {6, "format"}, v = {1, "3"};
-    int rc = mdb_txn_begin(env, NULL, 0, &txn);
-    if (rc == 0 && (rc = mdb_dbi_open(txn, "issuers", 0, &issuers)) == 0 &&
-        (rc = mdb_drop(txn, issuers, 1)) == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0 &&
-        (rc = mdb_put(txn, meta, &k, &v, 0)) == 0)
-        rc = mdb_txn_commit(txn);
-    else if (txn)
-        mdb_txn_abort(txn);
-    mdb_env_close(env);
-    if (rc != 0)
-        fail_msg("cannot make %s an index of format 3: %s", db, mdb_strerror(rc));
-}
-
 /* Start a portal on db (--cache-entries 0) and wait for its /healthz;
  * c->other_pid is it. Returns its port. */
 static int start_other_portal(ctx_t *c, const char *db)
@@ -4334,7 +4312,7 @@ static void test_format_3_index_is_refused_by_the_portal_until_status_upgrades_i
                       harness_printf("%s/trust/root-ca.crl", c->demo));
         if (fc->without_intermediates)
             PUBLISH_TO_OK(c, db, "trust", anchors, "--drop-unverifiable-crls");
-        make_format_3(db);
+        harness_make_index_format(db, 3);
 
         const char *args[] = {"--db", db, "--listen", harness_printf("127.0.0.1:%d", harness_free_port()),
                               NULL};

@@ -1857,30 +1857,6 @@ static void test_check_runs_while_another_process_holds_the_write_transaction(vo
     EXPECT_COUNT(c, db, "transcript", 0);
 }
 
-/* What format 4 adds to format 3 is the issuers table: without it and with
- * meta format "3", an index is one a format-3 writer left (test_portal). */
-static void make_format_3(const char *db)
-{
-    MDB_env *env;
-    MDB_txn *txn = NULL;
-    MDB_dbi issuers, meta;
-    MDB_val k = {6, "format"}, v = {1, "3"};
-    int rc = mdb_env_create(&env);
-    if (rc == 0 && (rc = mdb_env_set_mapsize(env, INDEX_DEFAULT_MAP_SIZE)) == 0 &&
-        (rc = mdb_env_set_maxdbs(env, 8)) == 0 && (rc = mdb_env_open(env, db, 0, 0664)) == 0 &&
-        (rc = mdb_txn_begin(env, NULL, 0, &txn)) == 0 && (rc = mdb_dbi_open(txn, "issuers", 0, &issuers)) == 0 &&
-        (rc = mdb_drop(txn, issuers, 1)) == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0 &&
-        (rc = mdb_put(txn, meta, &k, &v, 0)) == 0) {
-        rc = mdb_txn_commit(txn);
-        txn = NULL;
-    }
-    if (txn)
-        mdb_txn_abort(txn);
-    mdb_env_close(env);
-    if (rc != 0)
-        fail_msg("cannot make %s an index of format 3: %s", db, mdb_strerror(rc));
-}
-
 typedef struct {
     const char *what;
     int with_good3;        /* good3 (its .p7s PEM, so stored whole) is published */
@@ -1931,7 +1907,7 @@ static void test_upgrade_finds_the_crl_issuer_in_a_pem_p7s_or_refuses(void **sta
                      portal_answer(db, good3));
         pub(c, &r, db, "trust", "@trust/anchors.pem", "--drop-unverifiable-crls", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
-        make_format_3(db);
+        harness_make_index_format(db, 3);
         pub(c, &r, db, "status", NULL);
         HARNESS_EXPECT_EXIT(&r, pc->status_exit);
         HARNESS_CHECK_RUN(strstr(r.err, pc->in_err) != NULL, &r, "%s: expected status to say \"%s\", got: %s",
@@ -1962,11 +1938,11 @@ static void test_upgrade_finds_the_crl_issuer_in_a_pem_p7s_or_refuses(void **sta
     }
 }
 
-/* check and certs open the index read-only: on a path with no index they
- * exit 2 saying so and create nothing; on an index of format 3 they exit 2
- * naming the command that upgrades it, and leave it at format 3 (status
- * then upgrades it, and check runs). */
-static void test_check_and_certs_refuse_a_missing_or_older_index(void **state)
+/* check, certs and stats open the index read-only: on a path with no index
+ * they exit 2 saying so and create nothing; on an index of format 3 they
+ * exit 2 naming the command that upgrades it, and leave it at format 3
+ * (status then upgrades it, and check runs). */
+static void test_check_certs_and_stats_refuse_a_missing_or_older_index(void **state)
 {
     ctx_t *c = *state;
     char db[512];
@@ -1978,16 +1954,19 @@ static void test_check_and_certs_refuse_a_missing_or_older_index(void **state)
     pub(c, &r, db, "certs", NULL);
     HARNESS_EXPECT_EXIT(&r, 2);
     EXPECT_STDERR_MESSAGE(&r);
+    pub(c, &r, db, "stats", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    EXPECT_STDERR_MESSAGE(&r);
     struct stat st;
     HARNESS_CHECK_RUN(stat(db, &st) != 0 && errno == ENOENT, &r, "expected no index made at %s", db);
 
     make_index(c, db, sizeof db, "check-format-3", 1);
-    make_format_3(db);
+    harness_make_index_format(db, 3);
     size_t len;
     const char *before = data_file(db, &len);
     const char *upgrade = harness_printf("upgrade it in place with `hocba-publish --db %s status`", db);
-    static const char *const cmds[] = {"check", "certs"};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const cmds[] = {"check", "certs", "stats"};
+    for (size_t i = 0; i < 3; i++) {
         if (i == 0)
             pub(c, &r, db, cmds[i], "@batch-recall", NULL);
         else
@@ -2030,6 +2009,163 @@ static long lines_starting(const char *text, const char *prefix)
 static long lines_ending_crlf(const char *text)
 {
     return lines_of(text, "", 1);
+}
+
+/* ---- tests: stats, the departments' figures (cli.md) ------------------------------------------- */
+
+/* An index with the v2 registry and batch-good, batch-names, batch-recall,
+ * batch-mixed and batch-good again published: ten primary transcripts of
+ * 2024-2025 whose counts are known. TH001 (Hà Nội): good1-4, mixed1,
+ * a-spaces-and-case (its province written "thành phố hà nội", which counts
+ * as the registry spells it) and good1-corrected (a replacement), with good1
+ * recalled; TH002 (Hồ Chí Minh): mixed2; TH003: c-former-name-before-until
+ * under the province's former name, c-old-tone-style ("THÀNH PHỐ HUẾ")
+ * under its current one. Grades: good2 1, mixed1 2, good1, its replacement,
+ * a-spaces-and-case and both of TH003's 3, good4 and mixed2 4, good3 5. */
+static void stats_index(ctx_t *c, char *db, size_t n, const char *name)
+{
+    harness_run_t r;
+    static const struct {
+        const char *batch;
+        int exit;
+    } STEPS[] = {{"@batch-names", 1}, {"@batch-recall", 0}, {"@batch-mixed", 1}, {"@batch-good", 0}};
+    make_index_with(c, db, n, name, "@schools-v2.json", 1);
+    for (size_t i = 0; i < sizeof STEPS / sizeof *STEPS; i++) {
+        pub(c, &r, db, "batch", STEPS[i].batch, NULL);
+        HARNESS_EXPECT_EXIT(&r, STEPS[i].exit);
+    }
+}
+
+/* What stats --json prints, a line an object, for the index of
+ * stats_index, and for the secondary batches on the v1 registry. */
+#define HN "Thành phố Hà Nội"
+#define ROW(level, where, p, r, rep, ratio)                                                                   \
+    "{\"school_year\":\"2024-2025\",\"level\":\"" level "\"," where ",\"published\":" #p ",\"recalled\":" #r \
+    ",\"replaced\":" #rep ",\"recalled_ratio\":" ratio "}\n"
+#define PROVINCE(name) "\"province\":\"" name "\""
+#define SCHOOL(prov, code) "\"province\":\"" prov "\",\"school\":\"" code "\""
+#define GRADE(g) "\"grade\":" #g
+
+typedef struct {
+    const char *what;
+    int secondary; /* the index of the secondary batches, not stats_index's */
+    const char *args[4];
+    const char *want; /* stdout */
+} stats_case_t;
+
+static const stats_case_t STATS[] = {
+    {"by province (the default)", 0, {NULL},
+     ROW("TH", PROVINCE("Thành phố Huế"), 1, 0, 0, "0.0") ROW("TH", PROVINCE(HN), 7, 1, 1, "0.142857")
+         ROW("TH", PROVINCE("Thành phố Hồ Chí Minh"), 1, 0, 0, "0.0")
+             ROW("TH", PROVINCE("Tỉnh Thừa Thiên Huế"), 1, 0, 0, "0.0")},
+    {"by school", 0, {"--by", "school"},
+     ROW("TH", SCHOOL("Thành phố Huế", "TH003"), 1, 0, 0, "0.0") ROW("TH", SCHOOL(HN, "TH001"), 7, 1, 1, "0.142857")
+         ROW("TH", SCHOOL("Thành phố Hồ Chí Minh", "TH002"), 1, 0, 0, "0.0")
+             ROW("TH", SCHOOL("Tỉnh Thừa Thiên Huế", "TH003"), 1, 0, 0, "0.0")},
+    {"by grade", 0, {"--by", "grade"},
+     ROW("TH", GRADE(1), 1, 0, 0, "0.0") ROW("TH", GRADE(2), 1, 0, 0, "0.0") ROW("TH", GRADE(3), 5, 1, 1, "0.2")
+         ROW("TH", GRADE(4), 2, 0, 0, "0.0") ROW("TH", GRADE(5), 1, 0, 0, "0.0")},
+    {"by grade, for its school year", 0, {"--by", "grade", "--year", "2024-2025"},
+     ROW("TH", GRADE(1), 1, 0, 0, "0.0") ROW("TH", GRADE(2), 1, 0, 0, "0.0") ROW("TH", GRADE(3), 5, 1, 1, "0.2")
+         ROW("TH", GRADE(4), 2, 0, 0, "0.0") ROW("TH", GRADE(5), 1, 0, 0, "0.0")},
+    {"for another school year", 0, {"--year", "2023-2024"}, ""},
+    {"secondary, by grade", 1, {"--by", "grade"},
+     ROW("THCS", GRADE(9), 2, 1, 1, "0.5") ROW("THPT", GRADE(12), 1, 0, 0, "0.0")
+         ROW("GDTX", GRADE(10), 1, 0, 0, "0.0")},
+    {"secondary, by school", 1, {"--by", "school"},
+     ROW("THCS", SCHOOL(HN, "TH031"), 2, 1, 1, "0.5") ROW("THPT", SCHOOL(HN, "TH032"), 1, 0, 0, "0.0")
+         ROW("GDTX", SCHOOL(HN, "TH033"), 1, 0, 0, "0.0")},
+};
+
+/* The index of the secondary batches (v1 registry): thcs9, thpt12 and
+ * gdtx10, then thcs9 recalled and replaced. */
+static void stats_secondary_index(ctx_t *c, char *db, size_t n)
+{
+    harness_run_t r;
+    make_index(c, db, n, "stats-secondary", 0);
+    pub(c, &r, db, "batch", "@batch-trunghoc", NULL);
+    HARNESS_EXPECT_EXIT(&r, 1);
+    pub(c, &r, db, "batch", "@batch-trunghoc-recall", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+}
+
+static void expect_stats(ctx_t *c, const char *db, const char *db2, const char *when)
+{
+    harness_run_t r;
+    for (size_t i = 0; i < sizeof STATS / sizeof *STATS; i++) {
+        const stats_case_t *sc = &STATS[i];
+        pub(c, &r, sc->secondary ? db2 : db, "stats", "--json", sc->args[0], sc->args[1], sc->args[2],
+            sc->args[3], NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(strcmp(r.out, sc->want) == 0, &r, "%s, %s: expected stats --json to print\n%s\ngot\n%s",
+                          sc->what, when, sc->want, r.out);
+    }
+}
+
+/* cli.md: stats counts published, recalled and replaced transcripts, and
+ * recalled ÷ published, by school year and level and by province, school or
+ * grade, on batches whose counts are known: a recall counts where the
+ * transcript it recalls does, a replacement as published and as replaced, a
+ * re-run (good again: already published) adds nothing, a refused package
+ * nothing, and a province counts as the registry spells it in force on the
+ * transcript's issued_on. */
+static void test_stats_counts_batches_whose_counts_are_known(void **state)
+{
+    ctx_t *c = *state;
+    char db[512], db2[512];
+    stats_index(c, db, sizeof db, "stats");
+    stats_secondary_index(c, db2, sizeof db2);
+    expect_stats(c, db, db2, "as published");
+}
+
+/* The counts an upgrade from format 4 (or 3) rebuilds from the stored
+ * records are the ones the publishing transactions kept. */
+static void test_stats_are_rebuilt_by_the_upgrade_as_they_were_kept(void **state)
+{
+    ctx_t *c = *state;
+    char db[512], db2[512];
+    harness_run_t r;
+    stats_index(c, db, sizeof db, "stats-upgrade");
+    stats_secondary_index(c, db2, sizeof db2);
+    harness_make_index_format(db, 4);
+    harness_make_index_format(db2, 3);
+    pub(c, &r, db, "stats", NULL);
+    HARNESS_EXPECT_EXIT(&r, 2);
+    HARNESS_CHECK_RUN(strstr(r.err, "format 4") != NULL, &r, "expected stats to refuse format 4, got: %s", r.err);
+    for (int i = 0; i < 2; i++) {
+        pub(c, &r, i ? db2 : db, "status", NULL);
+        HARNESS_EXPECT_EXIT(&r, 0);
+        HARNESS_CHECK_RUN(strstr(r.err, i ? "from format 3 to 5" : "from format 4 to 5") != NULL, &r,
+                          "expected status to say it upgraded the index, got: %s", r.err);
+    }
+    expect_stats(c, db, db2, "after the upgrade");
+}
+
+/* The table has a header, a line a row and a total; --csv has a header and
+ * CRLF lines (RFC 4180). */
+static void test_stats_table_and_csv(void **state)
+{
+    ctx_t *c = *state;
+    char db[512];
+    harness_run_t r;
+    stats_index(c, db, sizeof db, "stats-formats");
+    pub(c, &r, db, "stats", "--by", "school", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    HARNESS_CHECK_RUN(lines_starting(r.out, "SCHOOL YEAR  LEVEL  PROVINCE") == 1 &&
+                          lines_starting(r.out, "2024-2025    TH     " HN "       TH001") == 1 &&
+                          lines_starting(r.out, "total ") == 1 && lines_starting(r.out, "") == 6,
+                      &r, "expected a header, four rows and a total, got:\n%s", r.out);
+    const char *total = strstr(r.out, "\ntotal ");
+    HARNESS_CHECK_RUN(total != NULL && strstr(total, " 10 ") && strstr(total, " 0.1000\n"), &r,
+                      "expected the total: 10 published, 1 recalled, 1 replaced, 0.1000; got:\n%s", r.out);
+    pub(c, &r, db, "stats", "--csv", NULL);
+    HARNESS_EXPECT_EXIT(&r, 0);
+    const char *want = "school_year,level,province,published,recalled,replaced,recalled_ratio\r\n"
+                       "2024-2025,TH,Thành phố Huế,1,0,0,0.0000\r\n"
+                       "2024-2025,TH," HN ",7,1,1,0.1429\r\n"
+                       "2024-2025,TH,Thành phố Hồ Chí Minh,1,0,0,0.0000\r\n"
+                       "2024-2025,TH,Tỉnh Thừa Thiên Huế,1,0,0,0.0000\r\n";
+    HARNESS_CHECK_RUN(strcmp(r.out, want) == 0, &r, "expected stats --csv to print\n%s\ngot\n%s", want, r.out);
 }
 
 /* One line of `certs --json`. */
@@ -2610,7 +2746,7 @@ static void test_usage_unknown_subcommand_exits_2(void **state)
 
 /* check without a directory, certs with an unknown option or two formats:
  * the usage, exit 2, nothing opened. */
-static void test_usage_check_and_certs_exit_2(void **state)
+static void test_usage_check_certs_and_stats_exit_2(void **state)
 {
     ctx_t *c = *state;
     char db[512];
@@ -2622,6 +2758,12 @@ static void test_usage_check_and_certs_exit_2(void **state)
         {"certs", "--school", NULL},
         {"certs", "--csv", "--json", NULL},
         {"certs", "--expiring-before", "30/09/2026", NULL},
+        {"stats", "--by", "district", NULL},
+        {"stats", "--by", NULL},
+        {"stats", "--year", "2024-2026", NULL},
+        {"stats", "--year", "2024", NULL},
+        {"stats", "--csv", "--json", NULL},
+        {"stats", "extra", NULL},
     };
     for (size_t i = 0; i < sizeof LINES / sizeof *LINES; i++) {
         pub(c, &r, db, LINES[i][0], LINES[i][1], LINES[i][2], LINES[i][3], NULL);
@@ -2785,7 +2927,10 @@ int main(void)
         cmocka_unit_test(test_batch_trunghoc_recall_and_replacement),
         cmocka_unit_test(test_check_says_what_batch_then_does),
         cmocka_unit_test(test_check_runs_while_another_process_holds_the_write_transaction),
-        cmocka_unit_test(test_check_and_certs_refuse_a_missing_or_older_index),
+        cmocka_unit_test(test_check_certs_and_stats_refuse_a_missing_or_older_index),
+        cmocka_unit_test(test_stats_counts_batches_whose_counts_are_known),
+        cmocka_unit_test(test_stats_are_rebuilt_by_the_upgrade_as_they_were_kept),
+        cmocka_unit_test(test_stats_table_and_csv),
         cmocka_unit_test(test_certs_lists_each_certificate_as_openssl_reads_it),
         cmocka_unit_test(test_certs_expiring_before_keeps_those_that_end_before_the_date),
         cmocka_unit_test(test_certs_school_filters_each_format),
@@ -2795,7 +2940,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_finds_the_crl_issuer_in_a_pem_p7s_or_refuses),
         cmocka_unit_test(test_schools_refuses_a_seal_that_invalidates_another_schools_records),
         cmocka_unit_test(test_usage_unknown_subcommand_exits_2),
-        cmocka_unit_test(test_usage_check_and_certs_exit_2),
+        cmocka_unit_test(test_usage_check_certs_and_stats_exit_2),
         cmocka_unit_test(test_usage_batch_without_dir_exits_2),
         cmocka_unit_test(test_usage_batch_with_nonexistent_dir_exits_2),
         cmocka_unit_test(test_db_that_cannot_be_created_exits_2),

@@ -45,6 +45,7 @@ typedef struct {
     char student[24];
     int has_principal; /* a transcript's principal, for a recall of it in the same batch */
     unsigned char principal[32];
+    index_summary_t summary; /* a checked transcript's, for the figures (index_count_transcript) */
 } facts_t;
 
 typedef struct {
@@ -90,6 +91,8 @@ void publish_die_usage(void)
         "       hocba-publish --db PATH batch DIR [--strict] [--json]\n"
         "       hocba-publish --db PATH check DIR [--json]\n"
         "       hocba-publish --db PATH status [--json]\n"
+        "       hocba-publish --db PATH stats [--by province|school|grade] [--year YYYY-YYYY] "
+        "[--csv|--json]\n"
         "       hocba-publish --db PATH certs [--expiring-before YYYY-MM-DD] [--school CODE] "
         "[--csv|--json]\n");
     exit(EXIT_NOTHING);
@@ -1112,12 +1115,17 @@ static void keep_facts(facts_t *f, const payload_t *pl)
  * (former_names), compared as one name however spelt (vnfold.h). The
  * reason gives both values of each that differs, under the check name the
  * file check of http.md uses (school_name).
+ * @param province  receives the registry's spelling of the province, in force
+ *                  on issued_on, when they match (what the figures count under)
  * @return 0 when they match, -1 with why set when not. */
-static int check_school_name(const trust_t *t, const payload_t *pl, char *why, size_t whylen)
+static int check_school_name(const trust_t *t, const payload_t *pl, const char **province, char *why,
+                             size_t whylen)
 {
     verify_school_name_t sn;
-    if (verify_school_name(t, pl, &sn) == 0)
+    if (verify_school_name(t, pl, &sn) == 0) {
+        *province = sn.reg_province;
         return 0;
+    }
     const char *name = sn.name, *prov = sn.province, *rname = sn.reg_name, *rprov = sn.reg_province;
     if (!sn.registered) {
         snprintf(why, whylen, "school_name: school %s is not in the school registry", pl->school_code);
@@ -1212,6 +1220,7 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         return; /* recalls are verified once their transcript is known (phase 2) */
     }
     keep_facts(&p->f, &pl);
+    const char *province = NULL;
     verify_shared_t shared = {.payload_sha256 = h};
     if (verify_package_shared(b->trust, &pl, p->json, p->jlen, p->p7s, p->plen, b->now, NULL, &shared, v) != 0)
         refuse(p, "out of memory while verifying");
@@ -1220,13 +1229,18 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         refuse(p, "%s", why);
     } else if (v->unjudged > 0) {
         refuse_unjudged(p, v);
-    } else if (check_school_name(b->trust, &pl, why, sizeof why) != 0) {
+    } else if (check_school_name(b->trust, &pl, &province, why, sizeof why) != 0) {
         refuse(p, "%s", why);
+    } else if (index_summarize(&pl, province, &p->f.summary) != 0) {
+        refuse(p, "school.province: %zu bytes long; the index keeps a province of at most %d bytes",
+               pl.province_len, INDEX_PROVINCE_MAX);
     } else if (b->pending == NULL) {
         /* on failure rec stays empty and the writer makes the record itself;
          * a dry run writes nothing, so it has nothing to prepare */
-        index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen), str_n(p->p7s, p->plen),
-                                 (const unsigned char(*)[32])shared.cert_sha256, shared.ncerts, &p->rec);
+        if (index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, b->now, str_n(p->json, p->jlen),
+                                     str_n(p->p7s, p->plen), (const unsigned char(*)[32])shared.cert_sha256,
+                                     shared.ncerts, &p->rec) == INDEX_OK)
+            p->rec.summary = p->f.summary;
     }
     /* A transcript's tree is not needed any more: free it now so that a
      * large batch does not hold thousands of them. */
@@ -1436,7 +1450,7 @@ static int put_doc(batch_t *b, pkg_t *p, int kind, int *dbrc)
         *dbrc = index_put_prepared(b->ix, b->txn, p->code, &p->rec);
     else
         *dbrc = index_put_doc(b->ix, b->txn, p->code, kind, b->now, str_n(p->json, p->jlen),
-                              str_n(p->p7s, p->plen));
+                              str_n(p->p7s, p->plen), kind == INDEX_KIND_TRANSCRIPT ? &p->f.summary : NULL);
     if (*dbrc != 0)
         return TRY_FAIL;
     /* docid_free has let a replacement take over only its predecessor's id */
@@ -1929,7 +1943,7 @@ int main(int argc, char **argv)
     if (db == NULL || i >= argc)
         publish_die_usage();
     const char *cmd = argv[i++];
-    static const char *const CMDS[] = {"trust", "crl", "schools", "batch", "status", "check", "certs"};
+    static const char *const CMDS[] = {"trust", "crl", "schools", "batch", "status", "check", "certs", "stats"};
     int known = 0;
     for (size_t k = 0; k < sizeof CMDS / sizeof *CMDS; k++)
         known |= strcmp(cmd, CMDS[k]) == 0;
@@ -1948,10 +1962,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "hocba-publish: --allow-older-crl is for crl only\n");
         publish_die_usage();
     }
-    /* check and certs only read: they open the index read-only, so they
-     * neither create nor upgrade one (index_open says which command does),
-     * and run beside the portal and a publisher */
-    int readonly = strcmp(cmd, "check") == 0 || strcmp(cmd, "certs") == 0;
+    /* check, certs and stats only read: they open the index read-only, so
+     * they neither create nor upgrade one (index_open says which command
+     * does), and run beside the portal and a publisher */
+    int readonly = strcmp(cmd, "check") == 0 || strcmp(cmd, "certs") == 0 || strcmp(cmd, "stats") == 0;
     index_t *ix;
     if (index_open(db, (readonly ? INDEX_OPEN_READONLY : 0) | (drop ? INDEX_OPEN_FORGET_UNFOUND : 0), &ix,
                    why, sizeof why) != 0) {
@@ -1976,6 +1990,8 @@ int main(int argc, char **argv)
         rc = cmd_check(ix, argc - i, argv + i);
     else if (strcmp(cmd, "certs") == 0)
         rc = cmd_certs(ix, argc - i, argv + i);
+    else if (strcmp(cmd, "stats") == 0)
+        rc = cmd_stats(ix, argc - i, argv + i);
     else
         rc = cmd_status(ix, argc - i, argv + i);
     index_close(ix);

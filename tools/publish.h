@@ -50,6 +50,26 @@ typedef struct {
  * @return 0 (everything published or already), EXIT_REFUSED, EXIT_NOTHING. */
 int publish_packages(index_t *ix, const publish_opts_t *o);
 
+/* ---- publish_report.c -------------------------------------------------------------------------- */
+
+/** Display width of UTF-8 text: its characters (Vietnamese letters are one
+ * each in NFC). */
+size_t report_width(const char *s);
+
+/** A cell of an aligned table on stdout: s, each control byte as '?',
+ * padded with spaces to width (0: not padded). */
+void report_cell(const char *s, size_t width);
+
+/** A CSV field (RFC 4180) on stdout, quoted when it holds a comma, a quote,
+ * CR or LF, quotes doubled; then "," or, for the last of a row, CRLF. */
+void report_csv(const char *s, int last);
+
+/* ---- publish_stats.c ---------------------------------------------------------------------------- */
+
+/** `hocba-publish --db PATH stats [--by province|school|grade] [--year
+ * YYYY-YYYY] [--csv|--json]` on an index opened read-only. @return an exit status. */
+int cmd_stats(index_t *ix, int argc, char **argv);
+
 /* ---- publish_check.c ---------------------------------------------------------------------------- */
 
 /** `hocba-publish --db PATH check DIR [--json]` on an index opened read-only. @return an exit status. */

@@ -383,24 +383,6 @@ static const char *registered_word(int r)
     return r == REG_YES ? "yes" : r == REG_NO ? "no" : "-";
 }
 
-/* Display width of UTF-8 text: its characters (Vietnamese letters are one
- * each in NFC, as the certificates' subjects come). */
-static size_t width_of(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
-
-/* s, each control byte as '?', padded to width (0: not padded). */
-static void put_cell(const char *s, size_t width)
-{
-    publish_put_plain(s);
-    for (size_t w = width_of(s); width > 0 && w < width; w++)
-        putchar(' ');
-}
-
 enum {
     COL_SCHOOL,
     COL_ROLE,
@@ -461,13 +443,13 @@ static void print_table(const report_t *rp, const size_t *keep, size_t n)
     shown_t s;
     cells_t c;
     for (int k = 0; k < NCOLS; k++)
-        width[k] = width_of(HEAD[k]);
+        width[k] = report_width(HEAD[k]);
     for (size_t i = 0; i < n; i++) {
         show(&rp->rows[keep[i]], &s);
         table_cells(&rp->rows[keep[i]], &s, &c);
         for (int k = 0; k < NCOLS; k++)
-            if (width_of(c.v[k]) > width[k])
-                width[k] = width_of(c.v[k]);
+            if (report_width(c.v[k]) > width[k])
+                width[k] = report_width(c.v[k]);
     }
     for (size_t i = 0; i <= n; i++) {
         if (i > 0) {
@@ -475,30 +457,12 @@ static void print_table(const report_t *rp, const size_t *keep, size_t n)
             table_cells(&rp->rows[keep[i - 1]], &s, &c);
         }
         for (int k = 0; k < NCOLS; k++) {
-            put_cell(i == 0 ? HEAD[k] : c.v[k], k + 1 < NCOLS ? width[k] : 0);
+            report_cell(i == 0 ? HEAD[k] : c.v[k], k + 1 < NCOLS ? width[k] : 0);
             if (k + 1 < NCOLS)
                 fputs("  ", stdout);
         }
         putchar('\n');
     }
-}
-
-/* A CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF,
- * quotes doubled. */
-static void put_csv(const char *s, int last)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, stdout);
-    } else {
-        putchar('"');
-        for (const char *c = s; *c; c++) {
-            if (*c == '"')
-                putchar('"');
-            putchar(*c);
-        }
-        putchar('"');
-    }
-    fputs(last ? "\r\n" : ",", stdout);
 }
 
 static void print_csv(const report_t *rp, const size_t *keep, size_t n)
@@ -511,7 +475,7 @@ static void print_csv(const report_t *rp, const size_t *keep, size_t n)
                                        "issuer"};
     enum { N = sizeof HEAD / sizeof *HEAD };
     for (size_t k = 0; k < N; k++)
-        put_csv(HEAD[k], k + 1 == N);
+        report_csv(HEAD[k], k + 1 == N);
     for (size_t i = 0; i < n; i++) {
         const row_t *row = &rp->rows[keep[i]];
         shown_t s;
@@ -533,7 +497,7 @@ static void print_csv(const report_t *rp, const size_t *keep, size_t n)
                             s.subject,
                             s.issuer};
         for (size_t k = 0; k < N; k++)
-            put_csv(v[k], k + 1 == N);
+            report_csv(v[k], k + 1 == N);
     }
 }
 

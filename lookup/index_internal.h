@@ -1,0 +1,67 @@
+/* index_internal.h — what the index's own files share (index.c, index_tally.c);
+ * nothing outside lookup/index*.c includes it. */
+#ifndef HOCBA_INDEX_INTERNAL_H
+#define HOCBA_INDEX_INTERNAL_H
+
+#include "index.h"
+
+#include <stdint.h>
+
+struct index {
+    MDB_env *env;
+    MDB_dbi meta, crls, docs, links, docids, certs, issuers, summary, tally;
+    int readonly;
+    int upgraded_from; /* the format this open upgraded, or 0 */
+    int forget_unfound; /* INDEX_OPEN_FORGET_UNFOUND: an upgrade may leave a CRL's issuer unremembered */
+    char note[768];     /* what the upgrade left unremembered with forget_unfound, or "" */
+    const char *path;   /* during index_open: the path, for the upgrade's words */
+};
+
+static inline void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint32_t get_u32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/** A u64 LE value of the meta table (0 when absent). @return 0, INDEX_ECORRUPT or an LMDB code. */
+int index_meta_get_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t *out);
+
+/** Write a u64 LE value of the meta table. @return 0 or an LMDB code. */
+int index_meta_put_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t value);
+
+/** Store a transcript's summary and count it as published (and replaced),
+ * in the transaction that stores its record. @return 0 or an LMDB code. */
+int index_count_transcript(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], const index_summary_t *s);
+
+/** Count a recall of the transcript `target`, under its summary (nothing
+ * when it has none: a record put without one). @return 0 or an LMDB code. */
+int index_count_recall(index_t *ix, MDB_txn *txn, const char target[CODE_LEN]);
+
+/** The upgrade step to format 5 (index_tally.c): a summary of every stored
+ * transcript and the counts of every school year, level, grade, province
+ * and school, from what is stored. @return INDEX_OK, or an error with *why set. */
+int index_upgrade_to_5(index_t *ix, MDB_txn *txn, char *why, size_t whylen);
+
+#endif
