@@ -80,7 +80,11 @@ $(ASAN)/bin/hocba-demo: $(patsubst %.c,$(ASAN)/%.o,$(DEMO_SRC))
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
 
-$(patsubst %.c,$(ASAN)/%.o,$(wildcard tests/*.c)): tests/harness.h
+$(patsubst %.c,$(ASAN)/%.o,$(wildcard tests/*.c)): tests/harness.h tests/http.h
+
+# tests/http.c: the HTTP client of the tests that talk to a real server
+HTTP_TESTS := test_portal test_hardening test_scaleout test_http_limits test_receipt
+$(addprefix $(ASAN)/tests/,$(HTTP_TESTS)): $(ASAN)/tests/http.o
 
 # the portal's cache is a plain module: tested on its own
 $(ASAN)/tests/test_cache: $(ASAN)/tests/test_cache.o $(ASAN)/portal/cache.o

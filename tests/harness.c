@@ -35,9 +35,15 @@
 /* after SIGKILL, how long to wait for the kernel to let a child go */
 #define REAP_TIMEOUT_MS 5000
 
+/* One thing kept until harness_group_end, and what lets it go (free, or the owner's release). */
+typedef struct {
+    void *p;
+    void (*release)(void *);
+} kept_t;
+
 /* Everything kept until harness_group_end (see harness.h for why it is the process's). */
 static struct {
-    void **p;
+    kept_t *p;
     size_t n, cap;
 } kept;
 
@@ -81,19 +87,24 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 void *harness_keep(void *p)
 {
+    return harness_keep_with(p, free);
+}
+
+void *harness_keep_with(void *p, void (*release)(void *))
+{
     if (p == NULL)
         fail_msg("out of memory");
     if (kept.n == kept.cap) {
         size_t ncap = kept.cap ? 2 * kept.cap : 256;
-        void **nk = realloc(kept.p, ncap * sizeof *nk);
+        kept_t *nk = realloc(kept.p, ncap * sizeof *nk);
         if (nk == NULL) {
-            free(p);
+            release(p);
             fail_msg("out of memory");
         }
         kept.p = nk;
         kept.cap = ncap;
     }
-    kept.p[kept.n++] = p;
+    kept.p[kept.n++] = (kept_t){p, release};
     return p;
 }
 
@@ -656,7 +667,7 @@ void harness_group_end(void **state, const char *tmp)
             nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     }
     for (size_t i = 0; i < kept.n; i++)
-        free(kept.p[i]);
+        kept.p[i].release(kept.p[i].p);
     free(kept.p);
     kept.p = NULL;
     kept.n = kept.cap = 0;

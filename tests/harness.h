@@ -26,6 +26,13 @@
  * @return p; fails the test (fail_msg) when p is NULL or the arena cannot grow (p is freed then). */
 void *harness_keep(void *p);
 
+/** Keep p until harness_group_end, which then calls release(p): for what is not freed with free()
+ * (a jansson document: a wrapper around json_decref).
+ * @param p        the object, or NULL
+ * @param release  what lets it go; called once, in the order things were kept
+ * @return p; fails the test (fail_msg) when p is NULL or the arena cannot grow (p is released then). */
+void *harness_keep_with(void *p, void (*release)(void *));
+
 /** malloc(n), kept until harness_group_end.
  * @param n  bytes; 0 is taken as 1, so that the result is never NULL
  * @return the memory, uninitialised; fails the test when out of memory. */

@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "tests/harness.h"
+#include "tests/http.h"
 
 #define DEMO_STUDENTS "1500"
 #define DEMO_SEED "7"
@@ -63,7 +64,6 @@
 #define CHILD_TIMEOUT_MS 60000
 #define READY_TIMEOUT_MS 15000
 #define STOP_TIMEOUT_MS 5000
-#define HTTP_TIMEOUT_MS 5000
 #define MAP_SIZE 68719476736ULL /* docs/index-format.md: 64 GiB, as the programs */
 #define SMALL_BATCH 10
 #define MAX_BG 16
@@ -94,19 +94,6 @@ static const int KILL_POINTS[] = {0, 5, 25, 50, 75, 95, 99, KILL_AT_COMMIT, KILL
 /* test 5 and 6 */
 #define SMALL_MAP "2097152" /* 2 MiB */
 #define SMALL_FS "size=3m"
-
-/* One HTTP exchange. */
-typedef struct {
-    char what[200];
-    int status; /* 0 when no status line came */
-    int timed_out;
-    int conn_error;
-    long ms;
-    char *raw;
-    size_t rawlen;
-    const char *body; /* NUL-terminated */
-    size_t bodylen;
-} resp_t;
 
 /* Package counts of a batch directory. */
 typedef struct {
@@ -285,166 +272,6 @@ static void expect_mdb_stat_ok(const char *db, const char *when)
     harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
     HARNESS_CHECK_RUN(r.status == 0, &r, "expected `mdb_stat -a %s` to exit 0 %s, got: %s", db, when,
                       harness_ending(&r));
-}
-
-/* ---- HTTP ----------------------------------------------------------------------------- */
-
-/* A non-blocking TCP socket connecting to 127.0.0.1:port, or -1. */
-static int connect_nb(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* The value of Content-Length in a head, or -1. */
-static long content_length(const char *raw, size_t head_len)
-{
-    for (const char *p = raw; p && p < raw + head_len;) {
-        const char *nl = memchr(p, '\n', (size_t)(raw + head_len - p));
-        if (!nl)
-            break;
-        p = nl + 1;
-        if ((size_t)(raw + head_len - p) > 15 && strncasecmp(p, "content-length:", 15) == 0)
-            return strtol(p + 15, NULL, 10);
-    }
-    return -1;
-}
-
-/* GET path from 127.0.0.1:port with Connection: close; the answer within
- * HTTP_TIMEOUT_MS, and how long it took from connect to the last byte. */
-static resp_t *http_get(int port, const char *path)
-{
-    resp_t *r = harness_malloc(sizeof *r);
-    memset(r, 0, sizeof *r);
-    snprintf(r->what, sizeof r->what, "GET %.180s", path);
-    const char *req =
-        harness_printf("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
-    size_t reqlen = strlen(req), sent = 0;
-    char *raw = NULL;
-    size_t rawlen = 0, cap = 0;
-    harness_append(&raw, &rawlen, &cap, "", 0);
-    long start = harness_now_ms(), deadline = start + HTTP_TIMEOUT_MS;
-    int fd = connect_nb(port);
-    if (fd < 0)
-        r->conn_error = 1;
-    while (fd >= 0) {
-        long left = deadline - harness_now_ms();
-        if (left <= 0) {
-            r->timed_out = 1;
-            break;
-        }
-        struct pollfd pfd = {.fd = fd, .events = POLLIN | (sent < reqlen ? POLLOUT : 0)};
-        int n = poll(&pfd, 1, (int)left);
-        if (n <= 0)
-            continue;
-        if (pfd.revents & POLLOUT) {
-            ssize_t w = send(fd, req + sent, reqlen - sent, MSG_NOSIGNAL);
-            if (w > 0)
-                sent += (size_t)w;
-            else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-                r->conn_error = 1;
-                break;
-            }
-        }
-        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-            char buf[65536];
-            ssize_t got = recv(fd, buf, sizeof buf, 0);
-            if (got > 0) {
-                harness_append(&raw, &rawlen, &cap, buf, (size_t)got);
-                const char *e = memmem(raw, rawlen, "\r\n\r\n", 4);
-                long cl = e ? content_length(raw, (size_t)(e - raw) + 4) : -1;
-                if (e && cl >= 0 && rawlen >= (size_t)(e - raw) + 4 + (size_t)cl)
-                    break;
-            } else if (got == 0) {
-                break;
-            } else if (errno != EAGAIN && errno != EINTR) {
-                r->conn_error = 1;
-                break;
-            }
-        }
-    }
-    if (fd >= 0)
-        close(fd);
-    r->ms = harness_now_ms() - start;
-    r->raw = harness_keep(raw);
-    r->rawlen = rawlen;
-    const char *e = memmem(raw, rawlen, "\r\n\r\n", 4);
-    if (e && rawlen > 12 && strncmp(raw, "HTTP/1.", 7) == 0) {
-        r->status = atoi(raw + 9);
-        r->body = e + 4;
-        r->bodylen = rawlen - (size_t)(e + 4 - raw);
-        harness_api_log(req, reqlen, raw, (size_t)(e + 4 - raw), r->body, r->bodylen);
-    } else {
-        r->body = raw + rawlen;
-    }
-    return r;
-}
-
-static void dump_resp(const resp_t *r)
-{
-    fflush(stdout);
-    fprintf(stderr, "request: %s\nanswer after %ld ms (%zu bytes)%s%s:\n%.1500s\n--- end ---\n", r->what,
-            r->ms, r->rawlen, r->timed_out ? ", timed out" : "", r->conn_error ? ", connection error" : "",
-            r->raw ? r->raw : "");
-    fflush(stderr);
-}
-
-#define EXPECT_HTTP(r, cond, ...)                                                                            \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            dump_resp(r);                                                                                    \
-            fail_msg(__VA_ARGS__);                                                                           \
-        }                                                                                                    \
-    } while (0)
-
-#define EXPECT_STATUS(r, want)                                                                               \
-    EXPECT_HTTP((r), (r)->status == (want), "expected %d for %s, got %d%s%s", (want), (r)->what,             \
-                (r)->status, (r)->timed_out ? " (timed out)" : "",                                           \
-                (r)->conn_error ? " (connection error)" : "")
-
-/* The string value of a top-level member of a JSON object, or "". */
-static const char *json_top_string(const char *s, size_t n, const char *key)
-{
-    int depth = 0;
-    size_t kl = strlen(key);
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch == '"') {
-            size_t j = i + 1;
-            while (j < n && s[j] != '"')
-                j += s[j] == '\\' ? 2 : 1;
-            if (j >= n)
-                return "";
-            size_t k = j + 1;
-            while (k < n && isspace((unsigned char)s[k]))
-                k++;
-            if (depth == 1 && k < n && s[k] == ':' && j - i - 1 == kl && strncmp(s + i + 1, key, kl) == 0) {
-                k++;
-                while (k < n && isspace((unsigned char)s[k]))
-                    k++;
-                if (k >= n || s[k] != '"')
-                    return "";
-                size_t e = k + 1;
-                while (e < n && s[e] != '"')
-                    e += s[e] == '\\' ? 2 : 1;
-                return e < n ? harness_printf("%.*s", (int)(e - k - 1), s + k + 1) : "";
-            }
-            i = j;
-        } else if (ch == '{' || ch == '[') {
-            depth++;
-        } else if (ch == '}' || ch == ']') {
-            depth--;
-        }
-    }
-    return "";
 }
 
 /* Start a portal (bin) on db, wait for GET /healthz 200. */
@@ -677,9 +504,9 @@ static void test_portal_serves_without_errors_while_a_batch_and_a_crl_are_publis
     EXPECT_STATUS(h, 404);
     h = http_get(port, harness_api_path(crl->code));
     EXPECT_STATUS(h, 200);
-    const char *s = json_top_string(h->body, h->bodylen, "status");
-    EXPECT_HTTP(h, strcmp(s, "valid") == 0,
-                "expected \"status\": \"valid\" for %s before the CRL, got \"%s\"", crl->code, s);
+    const char *s = http_json_string(h, "status");
+    EXPECT(h, s && strcmp(s, "valid") == 0, "expected \"status\": \"valid\" for %s before the CRL, got \"%s\"",
+           crl->code, s ? s : "");
 
     const char *wout = harness_printf("%s/wrk.out", c->tmp);
     const char *url = harness_printf("http://127.0.0.1:%d", port);
@@ -708,10 +535,10 @@ static void test_portal_serves_without_errors_while_a_batch_and_a_crl_are_publis
     long crl_done = harness_now_ms() - w0;
     h = http_get(port, harness_api_path(crl->code));
     EXPECT_STATUS(h, 200);
-    s = json_top_string(h->body, h->bodylen, "status");
-    EXPECT_HTTP(h, strcmp(s, "invalid") == 0,
-                "expected \"status\": \"invalid\" for %s right after the CRL commit, got \"%s\"", crl->code,
-                s);
+    s = http_json_string(h, "status");
+    EXPECT(h, s && strcmp(s, "invalid") == 0,
+           "expected \"status\": \"invalid\" for %s right after the CRL commit, got \"%s\"", crl->code,
+           s ? s : "");
     int st;
     if (waitpid(wpid, &st, WNOHANG) == wpid) {
         bg_forget(c, wpid);
@@ -796,7 +623,7 @@ static void test_thousand_idle_and_half_sent_connections_do_not_block_a_real_cli
 
     slow_t *s = harness_malloc(SLOW_TOTAL * sizeof *s);
     for (int i = 0; i < SLOW_TOTAL; i++) {
-        s[i] = (slow_t){.fd = connect_nb(port), .half = i % 2, .closed = -1};
+        s[i] = (slow_t){.fd = http_connect(NULL, port, 0), .half = i % 2, .closed = -1};
         if (s[i].fd < 0) {
             int e = errno;
             close_slow(s, i);
@@ -849,14 +676,14 @@ static void test_thousand_idle_and_half_sent_connections_do_not_block_a_real_cli
     resp_t *pg = http_get(port, harness_printf("/v/%s", code));
     if (hz->status != 200 || hz->ms >= REAL_CLIENT_MAX_MS) {
         close_slow(s, SLOW_TOTAL);
-        dump_resp(hz);
+        http_dump(hz);
         fail_msg(
             "expected GET /healthz to answer 200 in under %d ms among %d slow connections, got %d in %ld ms",
             REAL_CLIENT_MAX_MS, SLOW_TOTAL, hz->status, hz->ms);
     }
     if (pg->status != 200 || pg->ms >= REAL_CLIENT_MAX_MS) {
         close_slow(s, SLOW_TOTAL);
-        dump_resp(pg);
+        http_dump(pg);
         fail_msg(
             "expected GET /v/%s to answer 200 in under %d ms among %d slow connections, got %d in %ld ms",
             code, REAL_CLIENT_MAX_MS, SLOW_TOTAL, pg->status, pg->ms);
