@@ -57,13 +57,13 @@
 #include <unistd.h>
 
 #include "tests/harness.h"
+#include "tests/http.h"
 
 #define HAPROXY "/usr/sbin/haproxy"
 #define DEMO_STUDENTS "40"
 #define DEMO_SEED "4"
 #define PORTAL_THREADS "2"
 #define MAX_CODES 128
-#define HTTP_TIMEOUT_MS 5000
 #define READY_TIMEOUT_MS 15000
 #define STOP_TIMEOUT_MS 5000
 #define CHILD_TIMEOUT_MS 120000
@@ -107,17 +107,6 @@ typedef struct {
     const harness_code_t *old_valid; /* half 1: published from the start */
     const harness_code_t *new_valid; /* half 2: published during test 1 */
 } ctx_t;
-
-/* A grow-only byte buffer, NUL-terminated, owned by whoever holds it. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-} buf_t;
-
-static int buf_add(buf_t *b, const void *p, size_t n)
-{
-    return harness_append(&b->p, &b->len, &b->cap, p, n);
-}
 
 /* ---- files ------------------------------------------------------------------------------- */
 
@@ -206,199 +195,7 @@ static int stop_child(pid_t *pidp, const char **why)
     return -1;
 }
 
-/* ---- the HTTP client (HTTP/1.1, one request at a time per connection) -------------------- */
-
-enum { XCH_OK, XCH_CONNECT, XCH_SEND, XCH_RESET, XCH_CLOSED, XCH_TIMEOUT, XCH_EXTRA, XCH_GARBLED };
-
-static const char *xch_text(int e)
-{
-    static const char *const T[] = {"ok",
-                                    "connect failed",
-                                    "could not send the request",
-                                    "connection reset",
-                                    "connection closed before a complete answer",
-                                    "no complete answer in time",
-                                    "bytes after the answer that nobody asked for",
-                                    "not an HTTP/1.x answer"};
-    return e >= 0 && e < (int)(sizeof T / sizeof *T) ? T[e] : "?";
-}
-
-/* Value of header name in head[0..len) (case-insensitive), its length in
- * *vlen; NULL when absent. */
-static const char *head_value(const char *head, size_t len, const char *name, size_t *vlen)
-{
-    size_t nl = strlen(name);
-    const char *p = memchr(head, '\n', len), *end = head + len;
-    while (p && p + 1 < end) {
-        const char *line = p + 1, *eol = memchr(line, '\n', (size_t)(end - line));
-        if (eol == NULL)
-            break;
-        size_t ll = (size_t)(eol - line);
-        if (ll && line[ll - 1] == '\r')
-            ll--;
-        if (ll > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
-            const char *v = line + nl + 1, *ve = line + ll;
-            while (v < ve && (*v == ' ' || *v == '\t'))
-                v++;
-            *vlen = (size_t)(ve - v);
-            return v;
-        }
-        p = eol;
-    }
-    return NULL;
-}
-
-/* The end of a chunked body that starts at p, or 0 while incomplete. */
-static size_t chunked_end(const char *p, size_t n)
-{
-    size_t i = 0;
-    for (;;) {
-        const char *nl = memchr(p + i, '\n', n - i);
-        if (nl == NULL)
-            return 0;
-        unsigned long size = strtoul(p + i, NULL, 16);
-        i = (size_t)(nl - p) + 1;
-        if (size == 0) {
-            for (;;) { /* trailer lines up to an empty one */
-                nl = memchr(p + i, '\n', n - i);
-                if (nl == NULL)
-                    return 0;
-                size_t ll = (size_t)(nl - (p + i));
-                i = (size_t)(nl - p) + 1;
-                if (ll == 0 || (ll == 1 && p[i - 2] == '\r'))
-                    return i;
-            }
-        }
-        if (n - i < size + 2)
-            return 0;
-        i += size + 2;
-    }
-}
-
-/* One answer read off a connection. */
-typedef struct {
-    int err; /* XCH_* */
-    int status;
-    size_t head_len, end; /* the answer is b->p[0..end) */
-    int chunked, server_close;
-} xch_t;
-
-/* Where the answer in b ends (0 while incomplete); fills x's head fields.
- * eof: the server closed, so a body without a length ends here. */
-static size_t answer_end(const buf_t *b, xch_t *x, int eof)
-{
-    const char *e = b->len ? memmem(b->p, b->len, "\r\n\r\n", 4) : NULL;
-    if (e == NULL)
-        return 0;
-    x->head_len = (size_t)(e - b->p) + 4;
-    x->status = strncmp(b->p, "HTTP/1.", 7) == 0 && b->len > 12 ? atoi(b->p + 9) : 0;
-    size_t vl;
-    const char *v = head_value(b->p, x->head_len, "connection", &vl);
-    x->server_close = v && vl >= 5 && strncasecmp(v, "close", 5) == 0;
-    v = head_value(b->p, x->head_len, "transfer-encoding", &vl);
-    x->chunked = v && vl >= 7 && strncasecmp(v, "chunked", 7) == 0;
-    if (x->status == 204 || x->status == 304 || (x->status >= 100 && x->status < 200))
-        return x->head_len;
-    if (x->chunked) {
-        size_t n = chunked_end(b->p + x->head_len, b->len - x->head_len);
-        return n ? x->head_len + n : 0;
-    }
-    v = head_value(b->p, x->head_len, "content-length", &vl);
-    if (v) {
-        size_t cl = strtoul(v, NULL, 10);
-        return b->len >= x->head_len + cl ? x->head_len + cl : 0;
-    }
-    x->server_close = 1;
-    return eof ? b->len : 0;
-}
-
-/* A loopback TCP connection to port, or -1. */
-static int tcp_connect(int port, long timeout_ms)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0)
-        return -1;
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
-        return fd;
-    if (errno == EINPROGRESS) {
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        int err = 0;
-        socklen_t el = sizeof err;
-        if (poll(&pfd, 1, (int)timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 &&
-            err == 0)
-            return fd;
-        errno = err ? err : ETIMEDOUT;
-    }
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return -1;
-}
-
-/* Send req on fd and read one whole answer into b (emptied first). */
-static void exchange(int fd, const char *req, size_t reqlen, buf_t *b, xch_t *x, long timeout_ms)
-{
-    memset(x, 0, sizeof *x);
-    b->len = 0;
-    buf_add(b, "", 0);
-    long deadline = harness_now_ms() + timeout_ms;
-    size_t sent = 0;
-    for (;;) {
-        long left = deadline - harness_now_ms();
-        if (left <= 0) {
-            x->err = XCH_TIMEOUT;
-            return;
-        }
-        struct pollfd pfd = {.fd = fd, .events = POLLIN | (sent < reqlen ? POLLOUT : 0)};
-        int n = poll(&pfd, 1, (int)left);
-        if (n <= 0)
-            continue;
-        if (sent < reqlen && (pfd.revents & POLLOUT)) {
-            ssize_t w = send(fd, req + sent, reqlen - sent, MSG_NOSIGNAL);
-            if (w > 0)
-                sent += (size_t)w;
-            else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-                x->err = XCH_SEND;
-                return;
-            }
-        }
-        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-            char chunk[65536];
-            ssize_t got = recv(fd, chunk, sizeof chunk, 0);
-            if (got > 0) {
-                buf_add(b, chunk, (size_t)got);
-                x->end = answer_end(b, x, 0);
-                if (x->end) {
-                    if (b->len > x->end)
-                        x->err = XCH_EXTRA;
-                    else if (x->status == 0)
-                        x->err = XCH_GARBLED;
-                    return;
-                }
-            } else if (got == 0) {
-                x->end = answer_end(b, x, 1);
-                x->err = x->end == 0 ? XCH_CLOSED : x->status == 0 ? XCH_GARBLED : XCH_OK;
-                return;
-            } else if (errno != EAGAIN && errno != EINTR) {
-                x->err = XCH_RESET;
-                return;
-            }
-        }
-    }
-}
-
-/* One exchange, kept for assertions. */
-typedef struct {
-    char what[200]; /* "GET /path via haproxy" */
-    int err;        /* XCH_* */
-    int status;     /* 0 when no answer came */
-    char *raw;
-    size_t rawlen, head_len;
-    char *body; /* de-chunked, NUL-terminated */
-    size_t bodylen;
-} resp_t;
+/* ---- HTTP ------------------------------------------------------------------------------ */
 
 static const char *port_name(const ctx_t *c, int port)
 {
@@ -410,92 +207,16 @@ static const char *port_name(const ctx_t *c, int port)
     return "?";
 }
 
-/* GET path from 127.0.0.1:port on a new connection (Connection: close). */
+/* GET path from 127.0.0.1:port on a new connection (Connection: close); status 0 unless the whole
+ * answer came and nothing after it. */
 static resp_t *get(ctx_t *c, int port, const char *path)
 {
-    resp_t *r = harness_malloc(sizeof *r);
-    memset(r, 0, sizeof *r);
-    snprintf(r->what, sizeof r->what, "GET %.120s (%s, port %d)", path, port_name(c, port), port);
-    buf_t b = {0};
-    buf_add(&b, "", 0);
-    xch_t x;
-    int fd = tcp_connect(port, HTTP_TIMEOUT_MS);
-    if (fd < 0) {
-        r->err = XCH_CONNECT;
-    } else {
-        char *req =
-            harness_printf("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path, port);
-        exchange(fd, req, strlen(req), &b, &x, HTTP_TIMEOUT_MS);
-        close(fd);
-        r->err = x.err;
-        r->status = x.err == XCH_OK ? x.status : 0;
-        r->head_len = x.head_len;
-        if (x.err == XCH_OK && x.chunked) {
-            r->body = harness_malloc(x.end - x.head_len + 1);
-            const char *p = b.p + x.head_len, *end = b.p + x.end;
-            while (p < end) {
-                char *after;
-                unsigned long size = strtoul(p, &after, 16);
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
-                if (nl == NULL || after == p || size == 0 || (size_t)(end - nl - 1) < size)
-                    break;
-                memcpy(r->body + r->bodylen, nl + 1, size);
-                r->bodylen += size;
-                p = nl + 1 + size + 2;
-            }
-            r->body[r->bodylen] = '\0';
-        } else if (x.err == XCH_OK) {
-            r->body = harness_strndup(b.p + x.head_len, x.end - x.head_len);
-            r->bodylen = x.end - x.head_len;
-        }
-        if (x.err == XCH_OK)
-            harness_api_log(req, strlen(req), b.p, x.head_len, r->body, r->bodylen);
-    }
-    r->raw = harness_keep(b.p);
-    r->rawlen = b.len;
-    if (r->body == NULL)
-        r->body = r->raw + r->rawlen;
+    resp_t *r = http_get(port, path);
+    size_t n = strlen(r->what);
+    snprintf(r->what + n, sizeof r->what - n, " (%s, port %d)", port_name(c, port), port);
+    if (r->err != HTTP_OK)
+        r->status = 0;
     return r;
-}
-
-/* Everything about an exchange, to stderr, before an assertion fails. */
-static void dump_resp(const resp_t *r)
-{
-    fflush(stdout);
-    fprintf(stderr, "--- request: %s\n", r->what);
-    if (r->err != XCH_OK)
-        fprintf(stderr, "--- no answer: %s; %zu bytes read: %.300s\n", xch_text(r->err), r->rawlen, r->raw);
-    else
-        fprintf(stderr, "--- answer head:\n%.*s--- body (%zu bytes), first 800:\n%.800s\n", (int)r->head_len,
-                r->raw, r->bodylen, r->body);
-    fprintf(stderr, "--- end ---\n");
-    fflush(stderr);
-}
-
-#define EXPECT(r, cond, ...)                                                                                 \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            dump_resp(r);                                                                                    \
-            fail_msg(__VA_ARGS__);                                                                           \
-        }                                                                                                    \
-    } while (0)
-
-#define EXPECT_STATUS(r, want)                                                                               \
-    EXPECT((r), (r)->status == (want), "expected status %d for %s, got %d%s%s", (want), (r)->what,           \
-           (r)->status, (r)->status ? "" : " — ", (r)->status ? "" : xch_text((r)->err))
-
-/* The top-level "status" of an API answer ("valid", "recalled", ...). */
-static const char *api_status(const resp_t *r)
-{
-    const char *k = r->body ? strstr(r->body, "\"status\"") : NULL;
-    if (k == NULL)
-        return NULL;
-    k += 8;
-    while (*k == ' ' || *k == ':')
-        k++;
-    if (*k != '"')
-        return NULL;
-    return harness_strndup(k + 1, strcspn(k + 1, "\""));
 }
 
 static const char *page_path(const char *code)
@@ -508,7 +229,7 @@ static void expect_api_status(ctx_t *c, int port, const char *code, const char *
 {
     resp_t *r = get(c, port, harness_api_path(code));
     EXPECT_STATUS(r, 200);
-    const char *got = api_status(r);
+    const char *got = http_json_string(r, "status");
     EXPECT(r, got && strcmp(got, want) == 0, "expected \"status\": \"%s\" for %s, got %s%s%s", want, r->what,
            got ? "\"" : "", got ? got : "no status member", got ? "\"" : "");
 }
@@ -521,7 +242,7 @@ static void expect_api_status(ctx_t *c, int port, const char *code, const char *
 static int ha_server(ctx_t *c, const char *sv, const char **status, long *chkdown)
 {
     resp_t *r = get(c, c->statsport, "/stats;csv");
-    *status = harness_printf("no stats (%s, HTTP %d)", xch_text(r->err), r->status);
+    *status = harness_printf("no stats (%s, HTTP %d)", http_strerror(r->err), r->status);
     if (r->status != 200)
         return -1;
     char *text = harness_strndup(r->body, r->bodylen);
@@ -591,7 +312,7 @@ static void expect_ok_through_haproxy(ctx_t *c, int n, const char *context)
         EXPECT(r, r->status == 200,
                "%s: expected every request through HAProxy to succeed; request %d of %d, %s, got %d%s%s",
                context, i + 1, n, r->what, r->status, r->status ? "" : " — ",
-               r->status ? "" : xch_text(r->err));
+               r->status ? "" : http_strerror(r->err));
     }
 }
 
@@ -745,7 +466,7 @@ static void load_client(int port, const char *code, int keepalive, int stop_fd, 
     char fails[MAX_FAIL_LINES][320];
     long total = 0, failures = 0, conns = 0, on_conn = 0;
     int fd = -1;
-    buf_t b = {0};
+    http_buf_t b = {0};
     long start = harness_now_ms();
     for (long i = 0; harness_now_ms() - start < LOAD_MAX_MS; i++) {
         struct pollfd sp = {.fd = stop_fd, .events = POLLIN};
@@ -754,19 +475,20 @@ static void load_client(int port, const char *code, int keepalive, int stop_fd, 
         int k = (int)(i % 3);
         char why[200] = "";
         if (fd < 0) {
-            fd = tcp_connect(port, HTTP_TIMEOUT_MS);
+            fd = http_connect(NULL, port, HTTP_TIMEOUT_MS);
             on_conn = 0;
             conns++;
             if (fd < 0)
                 snprintf(why, sizeof why, "connect: %s", strerror(errno));
         }
-        xch_t x;
+        http_answer_t x;
         memset(&x, 0, sizeof x);
         if (fd >= 0) {
-            exchange(fd, reqs[k], strlen(reqs[k]), &b, &x, HTTP_TIMEOUT_MS);
+            http_exchange(fd, reqs[k], strlen(reqs[k]), 0, HTTP_TIMEOUT_MS, &b, &x);
             on_conn++;
-            if (x.err != XCH_OK)
-                snprintf(why, sizeof why, "%s (request %ld on its connection)", xch_text(x.err), on_conn);
+            if (x.err != HTTP_OK)
+                snprintf(why, sizeof why, "%s (request %ld on its connection)", http_strerror(x.err),
+                         on_conn);
             else if (x.status != 200)
                 snprintf(why, sizeof why, "status %d: %.80s", x.status, b.p + x.head_len);
             else if (k == 0 && memmem(b.p + x.head_len, x.end - x.head_len, expect_page, 19) == NULL)
@@ -788,7 +510,7 @@ static void load_client(int port, const char *code, int keepalive, int stop_fd, 
                          why);
             failures++;
         }
-        if (fd >= 0 && (!keepalive || x.err != XCH_OK || x.server_close || on_conn >= 50)) {
+        if (fd >= 0 && (!keepalive || x.err != HTTP_OK || x.server_close || on_conn >= 50)) {
             close(fd);
             fd = -1;
         }
@@ -1348,7 +1070,7 @@ static void test_a_snapshot_with_other_crls_at_the_same_trust_version_is_checked
     for (int i = 1; i >= 0; i--) {
         resp_t *r = get(c, rd->port, harness_api_path(revoked[i]->code));
         EXPECT_STATUS(r, 200);
-        const char *got = api_status(r);
+        const char *got = http_json_string(r, "status");
         EXPECT(r, got && strcmp(got, "invalid") == 0,
                "expected %s to be \"invalid\" on replica D once it serves snap-y, whose CRL revokes its "
                "teacher's "
@@ -1495,7 +1217,7 @@ static int start_haproxy(ctx_t *c)
     for (int i = 0; i < 10; i++) {
         resp_t *r = get(c, c->haport, page_path(c->old_valid->code));
         if (r->status != 200) {
-            dump_resp(r);
+            http_dump(r);
             print_error("expected %s to answer 200 through HAProxy, got %d\n", r->what, r->status);
             return -1;
         }
