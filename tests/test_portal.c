@@ -57,11 +57,11 @@
 
 #include "lookup/code.h"
 #include "tests/harness.h"
+#include "tests/http.h"
 
 #define FIXTURES_SCRIPT "tests/fixtures/portal-pkgs.sh"
 #define DEMO_STUDENTS "40"
 #define DEMO_SEED "3"
-#define HTTP_TIMEOUT_MS 5000
 #define READY_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 5000
 #define CHILD_TIMEOUT_MS 120000
@@ -78,19 +78,6 @@ typedef struct {
     char name[256], school[256], citizen_id[32], address[512], guardian[256];
     char teacher[256]; /* the declared name of the homeroom teacher */
 } pupil_t;
-
-/* One HTTP exchange. */
-typedef struct {
-    char what[200]; /* the request line (truncated), for messages */
-    int status;     /* 0 when no status line came */
-    int timed_out;  /* no complete answer within HTTP_TIMEOUT_MS */
-    int conn_error; /* connect failed, or the connection was reset */
-    char *raw;      /* everything read, NUL-terminated */
-    size_t rawlen;
-    size_t head_len; /* status line and headers with the blank line; 0 if incomplete */
-    char *body;      /* the body (de-chunked), NUL-terminated */
-    size_t bodylen;
-} resp_t;
 
 /* The group's state, handed to every test. */
 typedef struct {
@@ -166,328 +153,6 @@ static const char *bad_check(const char *code)
     return p;
 }
 
-/* ---- a small JSON reader ----------------------------------------------------------- */
-
-typedef enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } jtype_t;
-
-typedef struct jv {
-    jtype_t t;
-    int b;
-    double num;
-    char *s; /* J_STR, NUL-terminated UTF-8 */
-    size_t slen;
-    struct jv **items; /* J_ARR and J_OBJ values */
-    char **keys;       /* J_OBJ member names */
-    size_t n;
-} jv_t;
-
-typedef struct {
-    const char *p, *end;
-} jp_t;
-
-static jv_t *jvalue(jp_t *j, int depth);
-
-static void jws(jp_t *j)
-{
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-        j->p++;
-}
-
-static jv_t *jnew(jtype_t t)
-{
-    jv_t *v = harness_malloc(sizeof *v);
-    memset(v, 0, sizeof *v);
-    v->t = t;
-    return v;
-}
-
-static int jhex4(const char *p, const char *end, unsigned *out)
-{
-    unsigned v = 0;
-    if (end - p < 4)
-        return -1;
-    for (int i = 0; i < 4; i++) {
-        int ch = (unsigned char)p[i], d;
-        if (ch >= '0' && ch <= '9')
-            d = ch - '0';
-        else if (ch >= 'a' && ch <= 'f')
-            d = ch - 'a' + 10;
-        else if (ch >= 'A' && ch <= 'F')
-            d = ch - 'A' + 10;
-        else
-            return -1;
-        v = v * 16 + (unsigned)d;
-    }
-    *out = v;
-    return 0;
-}
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* A string at j->p (on its opening quote), decoded; NULL when malformed. */
-static char *jstring(jp_t *j, size_t *len)
-{
-    if (j->p >= j->end || *j->p != '"')
-        return NULL;
-    const char *s = ++j->p, *q = s;
-    while (q < j->end && *q != '"') {
-        if ((unsigned char)*q < 0x20)
-            return NULL;
-        q += *q == '\\' ? 2 : 1;
-    }
-    if (q >= j->end)
-        return NULL;
-    char *out = harness_malloc((size_t)(q - s) + 1), *o = out;
-    const char *p = s;
-    while (p < q) {
-        if (*p != '\\') {
-            *o++ = *p++;
-            continue;
-        }
-        p++;
-        switch (*p) {
-        case '"':
-        case '\\':
-        case '/':
-            *o++ = *p++;
-            break;
-        case 'b':
-            *o++ = '\b';
-            p++;
-            break;
-        case 'f':
-            *o++ = '\f';
-            p++;
-            break;
-        case 'n':
-            *o++ = '\n';
-            p++;
-            break;
-        case 'r':
-            *o++ = '\r';
-            p++;
-            break;
-        case 't':
-            *o++ = '\t';
-            p++;
-            break;
-        case 'u': {
-            unsigned cp, lo;
-            if (jhex4(p + 1, q, &cp) != 0)
-                return NULL;
-            p += 5;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (q - p < 6 || p[0] != '\\' || p[1] != 'u' || jhex4(p + 2, q, &lo) != 0 || lo < 0xDC00 ||
-                    lo > 0xDFFF)
-                    return NULL;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                p += 6;
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                return NULL;
-            }
-            o += put_utf8(o, cp);
-            break;
-        }
-        default:
-            return NULL;
-        }
-    }
-    *o = '\0';
-    *len = (size_t)(o - out);
-    j->p = q + 1;
-    return out;
-}
-
-/* Elements of an array or members of an object, j->p past the opener. */
-static jv_t *jcontainer(jp_t *j, jtype_t t, int depth)
-{
-    char close = t == J_OBJ ? '}' : ']';
-    jv_t *v = jnew(t);
-    jv_t **items = NULL;
-    char **keys = NULL;
-    size_t n = 0, cap = 0;
-    jws(j);
-    if (j->p < j->end && *j->p == close) {
-        j->p++;
-        return v;
-    }
-    for (;;) {
-        char *key = NULL;
-        size_t klen;
-        if (t == J_OBJ) {
-            jws(j);
-            if (!(key = jstring(j, &klen)))
-                goto bad;
-            jws(j);
-            if (j->p >= j->end || *j->p++ != ':')
-                goto bad;
-        }
-        jv_t *e = jvalue(j, depth + 1);
-        if (!e)
-            goto bad;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 8;
-            jv_t **ni = realloc(items, cap * sizeof *ni);
-            if (!ni)
-                goto bad;
-            items = ni;
-            char **nk = realloc(keys, cap * sizeof *nk);
-            if (!nk)
-                goto bad;
-            keys = nk;
-        }
-        items[n] = e;
-        keys[n] = key;
-        n++;
-        jws(j);
-        if (j->p < j->end && *j->p == close) {
-            j->p++;
-            break;
-        }
-        if (j->p >= j->end || *j->p++ != ',')
-            goto bad;
-    }
-    v->n = n;
-    v->items = harness_malloc(n * sizeof *v->items);
-    memcpy(v->items, items, n * sizeof *items);
-    if (t == J_OBJ) {
-        v->keys = harness_malloc(n * sizeof *v->keys);
-        memcpy(v->keys, keys, n * sizeof *keys);
-    }
-    free(items);
-    free(keys);
-    return v;
-bad:
-    free(items);
-    free(keys);
-    return NULL;
-}
-
-static jv_t *jvalue(jp_t *j, int depth)
-{
-    if (depth > 64)
-        return NULL;
-    jws(j);
-    if (j->p >= j->end)
-        return NULL;
-    size_t left = (size_t)(j->end - j->p);
-    jv_t *v;
-    switch (*j->p) {
-    case '{':
-        j->p++;
-        return jcontainer(j, J_OBJ, depth);
-    case '[':
-        j->p++;
-        return jcontainer(j, J_ARR, depth);
-    case '"':
-        v = jnew(J_STR);
-        return (v->s = jstring(j, &v->slen)) ? v : NULL;
-    case 't':
-    case 'f':
-        v = jnew(J_BOOL);
-        v->b = *j->p == 't';
-        if (v->b ? left >= 4 && memcmp(j->p, "true", 4) == 0 : left >= 5 && memcmp(j->p, "false", 5) == 0) {
-            j->p += v->b ? 4 : 5;
-            return v;
-        }
-        return NULL;
-    case 'n':
-        if (left >= 4 && memcmp(j->p, "null", 4) == 0) {
-            j->p += 4;
-            return jnew(J_NULL);
-        }
-        return NULL;
-    default: {
-        if (*j->p != '-' && !isdigit((unsigned char)*j->p))
-            return NULL;
-        char tmp[64];
-        size_t k = 0;
-        while (j->p + k < j->end && k < sizeof tmp - 1 && strchr("+-.eE0123456789", j->p[k]))
-            k++;
-        memcpy(tmp, j->p, k);
-        tmp[k] = '\0';
-        char *endp;
-        v = jnew(J_NUM);
-        v->num = strtod(tmp, &endp);
-        if (endp != tmp + k)
-            return NULL;
-        j->p += k;
-        return v;
-    }
-    }
-}
-
-/* The JSON document in text[0..len), or NULL when it is not one. */
-static jv_t *jparse(const char *text, size_t len)
-{
-    jp_t j = {text, text + len};
-    jv_t *v = jvalue(&j, 0);
-    jws(&j);
-    return v && j.p == j.end ? v : NULL;
-}
-
-static jv_t *jget(const jv_t *o, const char *key)
-{
-    if (!o || o->t != J_OBJ)
-        return NULL;
-    for (size_t i = 0; i < o->n; i++)
-        if (strcmp(o->keys[i], key) == 0)
-            return o->items[i];
-    return NULL;
-}
-
-/* o.a.b.c */
-static jv_t *jpath(const jv_t *o, const char *path)
-{
-    char part[64];
-    const jv_t *v = o;
-    while (v && *path) {
-        size_t k = strcspn(path, ".");
-        snprintf(part, sizeof part, "%.*s", (int)k, path);
-        v = jget(v, part);
-        path += k + (path[k] == '.');
-    }
-    return (jv_t *)v;
-}
-
-static const char *jstr(const jv_t *v)
-{
-    return v && v->t == J_STR ? v->s : NULL;
-}
-
-static int jis_null(const jv_t *v)
-{
-    return v && v->t == J_NULL;
-}
-
-static const char *jtype_name(const jv_t *v)
-{
-    static const char *const names[] = {"null", "boolean", "number", "string", "array", "object"};
-    return v ? names[v->t] : "absent";
-}
-
 /* ---- child processes ------------------------------------------------------------- */
 
 static void publish_v(ctx_t *c, const char *db, harness_run_t *r, va_list ap)
@@ -535,216 +200,12 @@ static void publish_to(ctx_t *c, const char *db, harness_run_t *r, ...)
         HARNESS_EXPECT_EXIT(&pr_, 0);                                                                        \
     } while (0)
 
-/* ---- the HTTP client ----------------------------------------------------------------- */
-
-static const char *find_crlf2(const char *p, size_t n)
-{
-    return memmem(p, n, "\r\n\r\n", 4);
-}
-
-/* The value of header name in the head of raw (case-insensitive), or NULL. */
-static const char *raw_header(const char *raw, size_t head_len, const char *name)
-{
-    size_t nl = strlen(name);
-    const char *p = memchr(raw, '\n', head_len), *end = raw + head_len;
-    while (p && p + 1 < end) {
-        const char *line = p + 1;
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        if (!eol)
-            break;
-        size_t len = (size_t)(eol - line);
-        if (len && line[len - 1] == '\r')
-            len--;
-        if (len > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
-            const char *v = line + nl + 1, *ve = line + len;
-            while (v < ve && (*v == ' ' || *v == '\t'))
-                v++;
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-                ve--;
-            return harness_strndup(v, (size_t)(ve - v));
-        }
-        p = eol;
-    }
-    return NULL;
-}
-
-static const char *hdr(const resp_t *r, const char *name)
-{
-    return r->head_len ? raw_header(r->raw, r->head_len, name) : NULL;
-}
-
-/* 1 when the answer in raw is complete (by Content-Length; chunked and
- * unsized bodies end with the connection). */
-static int answer_complete(const char *raw, size_t len, int is_head)
-{
-    const char *e = find_crlf2(raw, len);
-    if (!e)
-        return 0;
-    size_t head = (size_t)(e - raw) + 4;
-    if (is_head)
-        return 0; /* read on, to see a body that should not be there */
-    const char *te = raw_header(raw, head, "transfer-encoding");
-    if (te && strcasestr(te, "chunked"))
-        return 0;
-    const char *cl = raw_header(raw, head, "content-length");
-    if (!cl)
-        return 0;
-    return len >= head + strtoul(cl, NULL, 10);
-}
-
-static void dechunk(resp_t *r)
-{
-    const char *p = r->raw + r->head_len, *end = r->raw + r->rawlen;
-    char *out = harness_malloc((size_t)(end - p) + 1);
-    size_t n = 0;
-    while (p < end) {
-        char *endp;
-        unsigned long size = strtoul(p, &endp, 16);
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl || endp == p)
-            break;
-        p = nl + 1;
-        if (size == 0)
-            break;
-        if ((size_t)(end - p) < size)
-            size = (unsigned long)(end - p);
-        memcpy(out + n, p, size);
-        n += size;
-        p += size;
-        if (p < end && *p == '\r')
-            p++;
-        if (p < end && *p == '\n')
-            p++;
-    }
-    out[n] = '\0';
-    r->body = out;
-    r->bodylen = n;
-}
-
-/* Send req (exact bytes) to 127.0.0.1:port from source address src (NULL:
- * any), read the answer with HTTP_TIMEOUT_MS in all, and parse it. */
-static resp_t *http_to(const char *src, int port, const char *req, size_t reqlen)
-{
-    resp_t *r = harness_malloc(sizeof *r);
-    memset(r, 0, sizeof *r);
-    size_t rl = strcspn(req, "\r\n");
-    snprintf(r->what, sizeof r->what, "%.*s%s", (int)(rl < 150 ? rl : 150), req, rl < 150 ? "" : "...");
-    for (char *q = r->what; *q; q++)
-        if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f)
-            *q = '?';
-    int is_head = strncmp(req, "HEAD ", 5) == 0;
-    char *raw = NULL;
-    size_t rawlen = 0, cap = 0;
-    harness_append(&raw, &rawlen, &cap, "", 0);
-
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int ok = fd >= 0;
-    if (ok && src) {
-        struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = 0};
-        inet_pton(AF_INET, src, &s.sin_addr);
-        ok = bind(fd, (struct sockaddr *)&s, sizeof s) == 0;
-    }
-    if (ok)
-        ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    if (!ok) {
-        r->conn_error = 1;
-        if (fd >= 0)
-            close(fd);
-        r->raw = harness_keep(raw);
-        r->body = r->raw;
-        return r;
-    }
-    long deadline = harness_now_ms() + HTTP_TIMEOUT_MS;
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    size_t sent = 0;
-    int write_open = 1;
-    for (;;) {
-        long left = deadline - harness_now_ms();
-        if (left <= 0) {
-            r->timed_out = 1;
-            break;
-        }
-        struct pollfd pfd = {.fd = fd, .events = POLLIN | (write_open && sent < reqlen ? POLLOUT : 0)};
-        int n = poll(&pfd, 1, (int)left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            continue;
-        if (pfd.revents & POLLOUT) {
-            ssize_t w = send(fd, req + sent, reqlen - sent, MSG_NOSIGNAL);
-            if (w > 0)
-                sent += (size_t)w;
-            else if (w < 0 && errno != EAGAIN && errno != EINTR)
-                write_open = 0; /* the server closed; read what it said */
-        }
-        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-            char buf[65536];
-            ssize_t got = recv(fd, buf, sizeof buf, 0);
-            if (got > 0) {
-                harness_append(&raw, &rawlen, &cap, buf, (size_t)got);
-                if (answer_complete(raw, rawlen, is_head))
-                    break;
-                if (is_head && find_crlf2(raw, rawlen) && deadline - harness_now_ms() > 300)
-                    deadline = harness_now_ms() + 300;
-            } else if (got == 0) {
-                break;
-            } else if (errno != EAGAIN && errno != EINTR) {
-                r->conn_error = 1;
-                break;
-            }
-        }
-    }
-    close(fd);
-    if (is_head && r->timed_out && find_crlf2(raw, rawlen))
-        r->timed_out = 0; /* the 300 ms look for a stray body ran out */
-    r->raw = harness_keep(raw);
-    r->rawlen = rawlen;
-    const char *e = find_crlf2(raw, rawlen);
-    if (e && rawlen > 12 && strncmp(raw, "HTTP/1.", 7) == 0 && raw[8] == ' ') {
-        r->head_len = (size_t)(e - raw) + 4;
-        r->status = atoi(raw + 9);
-        const char *te = hdr(r, "transfer-encoding");
-        if (te && strcasestr(te, "chunked")) {
-            dechunk(r);
-        } else {
-            r->body = r->raw + r->head_len;
-            r->bodylen = rawlen - r->head_len;
-            const char *cl = hdr(r, "content-length");
-            if (cl && !is_head && strtoul(cl, NULL, 10) < r->bodylen)
-                r->bodylen = strtoul(cl, NULL, 10);
-            r->body = harness_strndup(r->body, r->bodylen);
-        }
-    } else {
-        r->body = r->raw + rawlen;
-    }
-    harness_api_log(req, reqlen, r->raw, r->head_len, r->body, r->bodylen);
-    return r;
-}
-
-/* METHOD PATH with extra header lines ("Name: value\r\n"...) and a body. */
-static resp_t *request_to(const char *src, int port, const char *method, const char *path,
-                          const char *headers, const char *body, size_t bodylen)
-{
-    char *head = harness_printf("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sConnection: close\r\n", method,
-                                path, port, headers ? headers : "");
-    if (body)
-        head = harness_printf("%sContent-Length: %zu\r\n", head, bodylen);
-    size_t hl = strlen(head);
-    char *req = harness_malloc(hl + 2 + bodylen + 1);
-    memcpy(req, head, hl);
-    memcpy(req + hl, "\r\n", 2);
-    if (body)
-        memcpy(req + hl + 2, body, bodylen);
-    req[hl + 2 + bodylen] = '\0';
-    return http_to(src, port, req, hl + 2 + bodylen);
-}
+/* ---- HTTP (tests/http.h) to the portal under test ----------------------------------- */
 
 static resp_t *request(ctx_t *c, const char *method, const char *path, const char *headers, const char *body,
                        size_t bodylen)
 {
-    return request_to(NULL, c->port, method, path, headers, body, bodylen);
+    return http_request(NULL, c->port, method, path, headers, body, bodylen);
 }
 
 static resp_t *get(ctx_t *c, const char *path)
@@ -762,91 +223,16 @@ static resp_t *post_json(ctx_t *c, const char *path, const char *body, size_t le
     return request(c, "POST", path, "Content-Type: application/json\r\n", body, len);
 }
 
-/* Everything about an exchange, to stderr, before an assertion fails. */
-static void dump_resp(const resp_t *r)
-{
-    fflush(stdout);
-    fprintf(stderr, "--- request: %s\n", r->what);
-    if (!r->status) {
-        fprintf(stderr, "--- no status line (%s%s), %zu bytes read: %.300s\n",
-                r->timed_out ? "timed out" : "",
-                r->conn_error  ? "connection error"
-                : r->timed_out ? ""
-                               : "closed",
-                r->rawlen, r->raw ? r->raw : "");
-    } else {
-        fprintf(stderr, "--- response head:\n%.*s", (int)r->head_len, r->raw);
-        fprintf(stderr, "--- body (%zu bytes), first 1200:\n%.1200s\n", r->bodylen, r->body ? r->body : "");
-    }
-    fprintf(stderr, "--- end ---\n");
-    fflush(stderr);
-}
-
-#define EXPECT(r, cond, ...)                                                                                 \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            dump_resp(r);                                                                                    \
-            fail_msg(__VA_ARGS__);                                                                           \
-        }                                                                                                    \
-    } while (0)
-
-#define EXPECT_STATUS(r, want)                                                                               \
-    EXPECT((r), (r)->status == (want), "expected status %d for %s, got %d%s", (want), (r)->what,             \
-           (r)->status, (r)->status ? "" : " (no answer)")
-
-static int body_has(const resp_t *r, const char *needle)
-{
-    return r->body && memmem(r->body, r->bodylen, needle, strlen(needle)) != NULL;
-}
-
-static size_t body_count(const resp_t *r, const char *needle)
-{
-    size_t n = 0, k = strlen(needle);
-    for (const char *p = r->body; p && (p = memmem(p, r->bodylen - (size_t)(p - r->body), needle, k)) != NULL;
-         p += k)
-        n++;
-    return n;
-}
-
-static int body_has_ci(const resp_t *r, const char *needle)
-{
-    return r->body && strcasestr(r->body, needle) != NULL;
-}
-
-#define EXPECT_BODY_HAS(r, needle)                                                                           \
-    EXPECT((r), body_has((r), (needle)), "expected the body of %s to contain \"%s\", it does not",           \
-           (r)->what, (needle))
-
-#define EXPECT_BODY_LACKS(r, needle)                                                                         \
-    EXPECT((r), !body_has((r), (needle)), "expected the body of %s NOT to contain \"%s\", it does",          \
-           (r)->what, (needle))
-
-/* The header's value contains needle (case-insensitive). */
-static void expect_header_has(const resp_t *r, const char *name, const char *needle)
-{
-    const char *v = hdr(r, name);
-    EXPECT(r, v && strcasestr(v, needle), "expected header %s of %s to contain \"%s\", got %s%s%s", name,
-           r->what, needle, v ? "\"" : "", v ? v : "no such header", v ? "\"" : "");
-}
-
-/* Content-Type starts with want (case-insensitive). */
-static void expect_type(const resp_t *r, const char *want)
-{
-    const char *v = hdr(r, "content-type");
-    EXPECT(r, v && strncasecmp(v, want, strlen(want)) == 0, "expected Content-Type %s for %s, got %s", want,
-           r->what, v ? v : "none");
-}
-
 static void expect_html(const resp_t *r)
 {
-    expect_type(r, "text/html");
-    expect_header_has(r, "content-type", "charset=utf-8");
+    http_expect_type(r, "text/html");
+    http_expect_header_has(r, "content-type", "charset=utf-8");
 }
 
 /* Location is path, or the public URL followed by path. */
 static void expect_location(ctx_t *c, const resp_t *r, const char *path)
 {
-    const char *v = hdr(r, "location");
+    const char *v = http_header(r, "location");
     const char *abs = harness_printf("http://127.0.0.1:%d%s", c->port, path);
     EXPECT(r, v && (strcmp(v, path) == 0 || strcmp(v, abs) == 0), "expected Location: %s for %s, got %s",
            path, r->what, v ? v : "none");
@@ -858,36 +244,10 @@ static void expect_redirect(ctx_t *c, const resp_t *r, int status, const char *p
     expect_location(c, r, path);
 }
 
-static jv_t *json_of(const resp_t *r)
-{
-    jv_t *j = jparse(r->body ? r->body : "", r->bodylen);
-    EXPECT(r, j != NULL, "expected a JSON body from %s, it does not parse", r->what);
-    return j;
-}
-
-/* An RFC 9457 problem with our stable `error` member (http.md). */
-static jv_t *expect_problem(const resp_t *r, int status, const char *error)
-{
-    EXPECT_STATUS(r, status);
-    expect_type(r, "application/problem+json");
-    jv_t *j = json_of(r);
-    const char *e = jstr(jget(j, "error"));
-    EXPECT(r, e && strcmp(e, error) == 0, "expected \"error\": \"%s\" from %s, got %s", error, r->what,
-           e ? e : jtype_name(jget(j, "error")));
-    EXPECT(r, jstr(jget(j, "type")) != NULL, "expected a string \"type\" in the problem from %s", r->what);
-    EXPECT(r, jstr(jget(j, "title")) != NULL, "expected a string \"title\" in the problem from %s", r->what);
-    const char *d = jstr(jget(j, "detail"));
-    EXPECT(r, d && *d, "expected a non-empty \"detail\" in the problem from %s", r->what);
-    jv_t *s = jget(j, "status");
-    EXPECT(r, s && s->t == J_NUM && (int)s->num == status, "expected \"status\": %d in the problem from %s",
-           status, r->what);
-    return j;
-}
-
 /* Every HTML answer: CSP of the own origin only, nosniff (http.md). */
 static void expect_html_security_headers(const resp_t *r)
 {
-    const char *csp = hdr(r, "content-security-policy");
+    const char *csp = http_header(r, "content-security-policy");
     EXPECT(r, csp != NULL, "expected a Content-Security-Policy on %s, got none", r->what);
     EXPECT(r, strstr(csp, "frame-ancestors 'none'") != NULL,
            "expected the CSP of %s to hold frame-ancestors 'none', got \"%s\"", r->what, csp);
@@ -895,15 +255,15 @@ static void expect_html_security_headers(const resp_t *r)
            "expected the CSP of %s to allow no inline or eval script, got \"%s\"", r->what, csp);
     EXPECT(r, !strchr(csp, '*') && !strstr(csp, "http:") && !strstr(csp, "https:"),
            "expected the CSP of %s to allow only the portal's own origin, got \"%s\"", r->what, csp);
-    expect_header_has(r, "x-content-type-options", "nosniff");
+    http_expect_header_has(r, "x-content-type-options", "nosniff");
 }
 
 /* Transcript pages and API answers (http.md). */
 static void expect_privacy_headers(const resp_t *r)
 {
-    expect_header_has(r, "cache-control", "no-store");
-    expect_header_has(r, "x-robots-tag", "noindex");
-    expect_header_has(r, "referrer-policy", "no-referrer");
+    http_expect_header_has(r, "cache-control", "no-store");
+    http_expect_header_has(r, "x-robots-tag", "noindex");
+    http_expect_header_has(r, "referrer-policy", "no-referrer");
 }
 
 /* The portal is still running and /healthz says 200. */
@@ -921,34 +281,34 @@ static void expect_alive(ctx_t *c)
 }
 
 /* GET the API for code, expect 200 JSON, return the document. */
-static jv_t *api(ctx_t *c, const char *code, resp_t **rp)
+static json_t *api(ctx_t *c, const char *code, resp_t **rp)
 {
     resp_t *r = get(c, harness_api_path(code));
     EXPECT_STATUS(r, 200);
-    expect_type(r, "application/json");
+    http_expect_type(r, "application/json");
     if (rp)
         *rp = r;
-    return json_of(r);
+    return http_expect_json(r);
 }
 
 static void expect_api_status(ctx_t *c, const char *code, const char *want)
 {
     resp_t *r;
-    jv_t *j = api(c, code, &r);
-    const char *s = jstr(jget(j, "status"));
+    json_t *j = api(c, code, &r);
+    const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, want) == 0, "expected \"status\": \"%s\" for %s, got %s", want, code,
            s ? s : "none");
 }
 
 /* The first check named `check` whose ok is false, or NULL. */
-static jv_t *failed_check(const jv_t *j, const char *check)
+static json_t *failed_check(const json_t *j, const char *check)
 {
-    jv_t *checks = jget(j, "checks");
-    for (size_t i = 0; checks && checks->t == J_ARR && i < checks->n; i++) {
-        jv_t *ok = jget(checks->items[i], "ok");
-        const char *name = jstr(jget(checks->items[i], "check"));
-        if (name && strcmp(name, check) == 0 && ok && ok->t == J_BOOL && !ok->b)
-            return checks->items[i];
+    json_t *checks = json_object_get(j, "checks");
+    for (size_t i = 0; checks && json_is_array(checks) && i < json_array_size(checks); i++) {
+        json_t *ok = json_object_get(json_array_get(checks, i), "ok");
+        const char *name = json_string_value(json_object_get(json_array_get(checks, i), "check"));
+        if (name && strcmp(name, check) == 0 && json_is_false(ok))
+            return json_array_get(checks, i);
     }
     return NULL;
 }
@@ -957,12 +317,13 @@ static jv_t *failed_check(const jv_t *j, const char *check)
 static void expect_api_invalid(ctx_t *c, const char *code, const char *check)
 {
     resp_t *r;
-    jv_t *j = api(c, code, &r);
-    const char *s = jstr(jget(j, "status"));
+    json_t *j = api(c, code, &r);
+    const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "invalid") == 0, "expected \"status\": \"invalid\" for %s, got %s", code,
            s ? s : "none");
-    EXPECT(r, jis_null(jget(j, "transcript")), "expected \"transcript\": null for invalid %s, got %s", code,
-           jtype_name(jget(j, "transcript")));
+    EXPECT(r, json_is_null(json_object_get(j, "transcript")),
+           "expected \"transcript\": null for invalid %s, got %s", code,
+           http_json_type(json_object_get(j, "transcript")));
     EXPECT(r, failed_check(j, check) != NULL, "expected a check \"%s\" with \"ok\": false for %s, found none",
            check, code);
 }
@@ -1085,8 +446,8 @@ static void test_home_has_a_meta_description_in_its_language(void **state)
         resp_t *r = get(c, homes[i].path);
         EXPECT_STATUS(r, 200);
         EXPECT_BODY_HAS(r, homes[i].description);
-        EXPECT(r, body_count(r, "<meta name=\"description\"") == 1, "expected one meta description on %s",
-               r->what);
+        EXPECT(r, http_body_count(r, "<meta name=\"description\"") == 1,
+               "expected one meta description on %s", r->what);
     }
     const char *others[] = {harness_printf("/v/%s", c->valid.code), "/no-such-page", "/lookup?code=x"};
     for (size_t i = 0; i < sizeof others / sizeof *others; i++)
@@ -1139,7 +500,7 @@ static void test_lang_switch_link_stays_on_the_site(void **state)
         resp_t *r = get(c, odd[i]);
         expect_html(r);
         EXPECT_BODY_HAS(r, "class=\"lang-switch\" href=\"/?lang&#61;en\"");
-        EXPECT(r, !body_has(r, "evil.example?lang"), "expected no language link to evil.example");
+        EXPECT(r, !http_body_has(r, "evil.example?lang"), "expected no language link to evil.example");
     }
     EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)),
                     harness_printf("class=\"lang-switch\" href=\"/v/%s?lang&#61;en\"", c->valid.code));
@@ -1154,7 +515,7 @@ static void test_chosen_language_stays_through_form_redirect_and_links(void **st
     ctx_t *c = *state;
     EXPECT_BODY_HAS(get(c, "/?lang=en"), "<input type=\"hidden\" name=\"lang\" value=\"en\">");
     resp_t *home = get(c, "/");
-    EXPECT(home, !body_has(home, "name=\"lang\""), "expected no language field when none was chosen");
+    EXPECT(home, !http_body_has(home, "name=\"lang\""), "expected no language field when none was chosen");
     expect_redirect(c, get(c, harness_printf("/lookup?code=%s&lang=en", c->valid.code)), 303,
                     harness_printf("/v/%s?lang=en", c->valid.code));
     const char *en = "Accept-Language: en\r\n";
@@ -1234,7 +595,7 @@ static void test_csp_allows_no_script_and_connections_to_the_site_only(void **st
                            harness_printf("/v/%s/print", c->valid.code), "/no-such-page"};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
         resp_t *r = get(c, paths[i]);
-        const char *csp = hdr(r, "content-security-policy");
+        const char *csp = http_header(r, "content-security-policy");
         EXPECT(r,
                csp && strstr(csp, "default-src 'none'") && !strstr(csp, "script-src") &&
                    strstr(csp, "connect-src 'self';"),
@@ -1323,13 +684,13 @@ static void test_lookup_letter_u_is_400_naming_its_position(void **state)
     resp_t *r = get(c, harness_printf("/lookup?code=%s", typed));
     expect_form_again(r);
     EXPECT(
-        r, body_has(r, "thứ 15") || body_has(r, "vị trí 15"),
+        r, http_body_has(r, "thứ 15") || http_body_has(r, "vị trí 15"),
         "expected the Vietnamese page for %s to name position 15 (\"thứ 15\" or \"vị trí 15\"), it does not",
         typed);
     r = get(c, harness_printf("/lookup?code=%s&lang=en", typed));
     expect_form_again(r);
     EXPECT(
-        r, body_has_ci(r, "character 15") || body_has_ci(r, "position 15"),
+        r, http_body_has_ci(r, "character 15") || http_body_has_ci(r, "position 15"),
         "expected the English page for %s to name position 15 (\"character 15\" or \"position 15\"), it does "
         "not",
         typed);
@@ -1345,11 +706,11 @@ static void test_lookup_malformed_utf8_is_400_naming_its_position(void **state)
     for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
         resp_t *r = get(c, harness_printf("/lookup?code=%s", typed[i]));
         expect_form_again(r);
-        EXPECT(r, body_has(r, "thứ 3") || body_has(r, "vị trí 3"),
+        EXPECT(r, http_body_has(r, "thứ 3") || http_body_has(r, "vị trí 3"),
                "expected the page for %s to name position 3 (\"thứ 3\" or \"vị trí 3\"), it does not",
                typed[i]);
     }
-    expect_problem(get(c, harness_api_path("Q5\xE0\x80\x80VQQT42TCX1D4")), 400, "malformed_code");
+    http_expect_problem(get(c, harness_api_path("Q5\xE0\x80\x80VQQT42TCX1D4")), 400, "malformed_code");
 }
 
 static void test_lookup_bad_check_symbol_says_probably_mistyped(void **state)
@@ -1394,7 +755,7 @@ static void expect_no_personal_data(const resp_t *r, const pupil_t *p)
         EXPECT_BODY_LACKS(r, p->guardian);
     if (strlen(p->citizen_id) == 12) {
         const char *first9 = harness_printf("%.9s", p->citizen_id);
-        EXPECT(r, !body_has(r, first9),
+        EXPECT(r, !http_body_has(r, first9),
                "expected the first 9 digits of citizen_id (%s) never to appear in %s, they do", first9,
                r->what);
     }
@@ -1422,7 +783,7 @@ static void test_transcript_page_escapes_script_from_the_payload(void **state)
     for (size_t i = 0; i < 3; i++) {
         resp_t *r = get(c, paths[i]);
         EXPECT_STATUS(r, 200);
-        EXPECT(r, !body_has_ci(r, "<script"),
+        EXPECT(r, !http_body_has_ci(r, "<script"),
                "expected no \"<script\" in %s (payload text unescaped), found one", r->what);
         EXPECT_BODY_HAS(r, "&lt;script&gt;alert(1)&lt;/script&gt;");
     }
@@ -1455,17 +816,17 @@ static void test_transcript_page_shows_dates_dd_mm_yyyy_and_times_in_utc7(void *
 {
     ctx_t *c = *state;
     resp_t *a;
-    jv_t *j = api(c, c->valid.code, &a);
+    json_t *j = api(c, c->valid.code, &a);
     resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
     EXPECT_STATUS(r, 200);
-    const char *dob = jstr(jpath(j, "transcript.student.date_of_birth"));
+    const char *dob = json_string_value(http_json_path(j, "transcript.student.date_of_birth"));
     EXPECT_BODY_HAS(r, vn_time(dob, 0));
-    EXPECT_BODY_HAS(r, vn_time(jstr(jget(j, "published_at")), 0));
-    jv_t *signers = jget(j, "signers");
-    for (size_t i = 0; signers && i < signers->n; i++) {
-        const char *t = jstr(jget(signers->items[i], "signing_time"));
+    EXPECT_BODY_HAS(r, vn_time(json_string_value(json_object_get(j, "published_at")), 0));
+    json_t *signers = json_object_get(j, "signers");
+    for (size_t i = 0; signers && i < json_array_size(signers); i++) {
+        const char *t = json_string_value(json_object_get(json_array_get(signers, i), "signing_time"));
         const char *want = vn_time(t, 1);
-        EXPECT(r, body_has(r, want),
+        EXPECT(r, http_body_has(r, want),
                "expected the page to show the signing time %s as \"%s\" (UTC+7), it does not",
                t ? t : "(none)", want);
     }
@@ -1478,11 +839,12 @@ static void test_english_page_marks_the_signed_content_as_vietnamese(void **stat
 {
     ctx_t *c = *state;
     resp_t *a;
-    jv_t *j = api(c, c->valid.code, &a);
-    jv_t *subjects = jpath(j, "transcript.subjects");
-    const char *subject =
-        subjects && subjects->t == J_ARR && subjects->n > 0 ? jstr(jget(subjects->items[0], "name")) : NULL;
-    const char *school = jstr(jpath(j, "transcript.school.name"));
+    json_t *j = api(c, c->valid.code, &a);
+    json_t *subjects = http_json_path(j, "transcript.subjects");
+    const char *subject = subjects && json_is_array(subjects) && json_array_size(subjects) > 0
+                              ? json_string_value(json_object_get(json_array_get(subjects, 0), "name"))
+                              : NULL;
+    const char *school = json_string_value(http_json_path(j, "transcript.school.name"));
     EXPECT(a, subject && school, "expected a subject and a school name in the API answer of %s",
            c->valid.code);
     const char *paths[] = {harness_printf("/v/%s?lang=en", c->valid.code),
@@ -1556,7 +918,7 @@ static void test_qr_svg_is_svg(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, harness_printf("/v/%s/qr.svg", c->valid.code));
     EXPECT_STATUS(r, 200);
-    expect_type(r, "image/svg+xml");
+    http_expect_type(r, "image/svg+xml");
     EXPECT_BODY_HAS(r, "<svg");
 }
 
@@ -1566,7 +928,7 @@ static void test_qr_png_decodes_to_the_canonical_page_url(void **state)
     const char *code = c->valid.code;
     resp_t *r = get(c, harness_printf("/v/%s/qr.png", code));
     EXPECT_STATUS(r, 200);
-    expect_type(r, "image/png");
+    http_expect_type(r, "image/png");
     EXPECT(r, r->bodylen > 8 && memcmp(r->body, "\x89PNG\r\n\x1a\n", 8) == 0,
            "expected a PNG signature from %s", r->what);
     const char *file = harness_printf("%s/qr.png", c->tmp);
@@ -1602,8 +964,8 @@ static void test_print_page_has_grouped_code_and_qr(void **state)
     expect_html(r);
     EXPECT_BODY_HAS(r, grouped(c->valid.code));
     EXPECT(r,
-           body_has(r, harness_printf("/v/%s/qr.svg", c->valid.code)) ||
-               body_has(r, harness_printf("/v/%s/qr.png", c->valid.code)),
+           http_body_has(r, harness_printf("/v/%s/qr.svg", c->valid.code)) ||
+               http_body_has(r, harness_printf("/v/%s/qr.png", c->valid.code)),
            "expected the print page to refer to /v/%s/qr.svg or qr.png, it does not", c->valid.code);
     EXPECT_BODY_HAS(r, c->valid.name);
 }
@@ -1635,29 +997,31 @@ static void test_api_valid_transcript_reports_status_checks_and_signers(void **s
                                         "roles",     "seal_registry", "staff_registry", NULL};
     static const char *const roles[] = {"homeroom_teacher", "principal", "school_seal", NULL};
     resp_t *r;
-    jv_t *j = api(c, c->valid.code, &r);
-    const char *s = jstr(jget(j, "code"));
+    json_t *j = api(c, c->valid.code, &r);
+    const char *s = json_string_value(json_object_get(j, "code"));
     EXPECT(r, s && strcmp(s, c->valid.code) == 0, "expected \"code\": \"%s\", got %s", c->valid.code,
            s ? s : "none");
-    s = jstr(jget(j, "status"));
+    s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "valid") == 0, "expected \"status\": \"valid\", got %s", s ? s : "none");
-    s = jstr(jget(j, "published_at"));
+    s = json_string_value(json_object_get(j, "published_at"));
     EXPECT(r, s && strlen(s) >= 20 && s[4] == '-' && s[10] == 'T',
            "expected \"published_at\" as an RFC 3339 time, got %s", s ? s : "none");
 
-    jv_t *checks = jget(j, "checks");
-    EXPECT(r, checks && checks->t == J_ARR && checks->n > 0, "expected a non-empty \"checks\" array, got %s",
-           jtype_name(checks));
+    json_t *checks = json_object_get(j, "checks");
+    EXPECT(r, checks && json_is_array(checks) && json_array_size(checks) > 0,
+           "expected a non-empty \"checks\" array, got %s", http_json_type(checks));
     int seen[8] = {0};
-    for (size_t i = 0; i < checks->n; i++) {
-        jv_t *k = checks->items[i], *ok = jget(k, "ok"), *role = jget(k, "role");
-        const char *name = jstr(jget(k, "check"));
+    for (size_t i = 0; i < json_array_size(checks); i++) {
+        json_t *k = json_array_get(checks, i), *ok = json_object_get(k, "ok"),
+               *role = json_object_get(k, "role");
+        const char *name = json_string_value(json_object_get(k, "check"));
         EXPECT(r, in_list(name, names), "expected checks[%zu].check among the names of http.md, got %s", i,
                name ? name : "none");
-        EXPECT(r, ok && ok->t == J_BOOL && ok->b, "expected checks[%zu] (%s) to have \"ok\": true", i, name);
-        EXPECT(r, role && (role->t == J_STR || role->t == J_NULL),
-               "expected checks[%zu].role to be a string or null, got %s", i, jtype_name(role));
-        EXPECT(r, jstr(jget(k, "detail")) != NULL, "expected checks[%zu].detail to be a string", i);
+        EXPECT(r, json_is_true(ok), "expected checks[%zu] (%s) to have \"ok\": true", i, name);
+        EXPECT(r, role && (json_is_string(role) || json_is_null(role)),
+               "expected checks[%zu].role to be a string or null, got %s", i, http_json_type(role));
+        EXPECT(r, json_string_value(json_object_get(k, "detail")) != NULL,
+               "expected checks[%zu].detail to be a string", i);
         for (int n = 0; n < 8; n++)
             seen[n] |= strcmp(name, names[n]) == 0;
     }
@@ -1665,31 +1029,32 @@ static void test_api_valid_transcript_reports_status_checks_and_signers(void **s
         EXPECT(r, seen[n], "expected a check named \"%s\" among the checks of a valid transcript, found none",
                names[n]);
 
-    jv_t *signers = jget(j, "signers");
-    EXPECT(r, signers && signers->t == J_ARR && signers->n >= 3,
-           "expected \"signers\" with 3 or more, got %s", jtype_name(signers));
+    json_t *signers = json_object_get(j, "signers");
+    EXPECT(r, signers && json_is_array(signers) && json_array_size(signers) >= 3,
+           "expected \"signers\" with 3 or more, got %s", http_json_type(signers));
     int role_seen[3] = {0};
-    for (size_t i = 0; i < signers->n; i++) {
-        jv_t *g = signers->items[i];
+    for (size_t i = 0; i < json_array_size(signers); i++) {
+        json_t *g = json_array_get(signers, i);
         const char *fields[] = {"role", "name", "certificate_subject", "certificate_sha256", "signing_time"};
         for (size_t f = 0; f < 5; f++)
-            EXPECT(r, jstr(jget(g, fields[f])) != NULL, "expected signers[%zu].%s to be a string, got %s", i,
-                   fields[f], jtype_name(jget(g, fields[f])));
-        EXPECT(r, is_hex64(jstr(jget(g, "certificate_sha256"))),
+            EXPECT(r, json_string_value(json_object_get(g, fields[f])) != NULL,
+                   "expected signers[%zu].%s to be a string, got %s", i, fields[f],
+                   http_json_type(json_object_get(g, fields[f])));
+        EXPECT(r, is_hex64(json_string_value(json_object_get(g, "certificate_sha256"))),
                "expected signers[%zu].certificate_sha256 as 64 lower-case hex digits", i);
         for (int n = 0; n < 3; n++)
-            role_seen[n] |= strcmp(jstr(jget(g, "role")), roles[n]) == 0;
+            role_seen[n] |= strcmp(json_string_value(json_object_get(g, "role")), roles[n]) == 0;
     }
     for (int n = 0; n < 3; n++)
         EXPECT(r, role_seen[n], "expected a signer with role %s", roles[n]);
-    EXPECT(r, jis_null(jget(j, "recall")), "expected \"recall\": null, got %s",
-           jtype_name(jget(j, "recall")));
-    EXPECT(r, jis_null(jget(j, "supersedes")), "expected \"supersedes\": null, got %s",
-           jtype_name(jget(j, "supersedes")));
-    s = jstr(jpath(j, "transcript.schema"));
+    EXPECT(r, json_is_null(json_object_get(j, "recall")), "expected \"recall\": null, got %s",
+           http_json_type(json_object_get(j, "recall")));
+    EXPECT(r, json_is_null(json_object_get(j, "supersedes")), "expected \"supersedes\": null, got %s",
+           http_json_type(json_object_get(j, "supersedes")));
+    s = json_string_value(http_json_path(j, "transcript.schema"));
     EXPECT(r, s && strcmp(s, "hocba.tieuhoc.v1") == 0,
            "expected transcript.schema \"hocba.tieuhoc.v1\", got %s", s ? s : "none");
-    s = jstr(jpath(j, "transcript.student.full_name"));
+    s = json_string_value(http_json_path(j, "transcript.student.full_name"));
     EXPECT(r, s && strcmp(s, c->valid.name) == 0, "expected transcript.student.full_name \"%s\", got %s",
            c->valid.name, s ? s : "none");
 }
@@ -1705,30 +1070,33 @@ static void test_signers_are_named_by_cn_o_and_l_only(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    jv_t *j = api(c, c->valid.code, &r);
-    EXPECT(r, !body_has(r, "CCCD") && !body_has(r, "UID="), "expected no citizen id of a signer in the API answer");
-    jv_t *signers = jget(j, "signers");
+    json_t *j = api(c, c->valid.code, &r);
+    EXPECT(r, !http_body_has(r, "CCCD") && !http_body_has(r, "UID="),
+           "expected no citizen id of a signer in the API answer");
+    json_t *signers = json_object_get(j, "signers");
     const char *teacher = NULL;
-    for (size_t i = 0; signers && signers->t == J_ARR && i < signers->n; i++) {
-        const char *subj = jstr(jget(signers->items[i], "certificate_subject"));
-        const char *role = jstr(jget(signers->items[i], "role"));
+    for (size_t i = 0; signers && json_is_array(signers) && i < json_array_size(signers); i++) {
+        const char *subj =
+            json_string_value(json_object_get(json_array_get(signers, i), "certificate_subject"));
+        const char *role = json_string_value(json_object_get(json_array_get(signers, i), "role"));
         EXPECT(r, subj && strncmp(subj, "CN=", 3) == 0 && strstr(subj, ",O=") != NULL && strstr(subj, ",L=") &&
                       !strstr(subj, "title=") && !strstr(subj, "ST=") && !strstr(subj, ",C=") &&
                       !strstr(subj, "UID"),
                "expected signers[%zu].certificate_subject to be CN=...,O=...,L=... only, got %s", i,
                subj ? subj : "none");
         if (role && strcmp(role, "homeroom_teacher") == 0)
-            teacher = jstr(jget(signers->items[i], "name"));
+            teacher = json_string_value(json_object_get(json_array_get(signers, i), "name"));
     }
     EXPECT(r, teacher != NULL, "expected a homeroom_teacher signer");
     const char *const pages[] = {"", "?lang=en", "/print"};
     for (size_t p = 0; p < 3; p++) {
         r = get(c, harness_printf("/v/%s%s", c->valid.code, pages[p]));
         EXPECT_STATUS(r, 200);
-        EXPECT(r, !body_has(r, "CCCD") && !body_has(r, "CN=") && !body_has(r, "CN&#61;"),
+        EXPECT(r, !http_body_has(r, "CCCD") && !http_body_has(r, "CN=") && !http_body_has(r, "CN&#61;"),
                "expected no citizen id and no subject string on %s", r->what);
-        EXPECT(r, body_has(r, harness_printf("<span class=\"cert-cn\">%s</span>", teacher)) &&
-                      body_has(r, "<span class=\"cert-o\">") && body_has(r, "<span class=\"cert-l\">"),
+        EXPECT(r,
+               http_body_has(r, harness_printf("<span class=\"cert-cn\">%s</span>", teacher)) &&
+                   http_body_has(r, "<span class=\"cert-o\">") && http_body_has(r, "<span class=\"cert-l\">"),
                "expected the teacher's CN (%s), an O and an L on %s", teacher, r->what);
     }
 }
@@ -1740,22 +1108,23 @@ static void test_api_transcript_hides_address_guardian_and_masks_citizen_id(void
     for (size_t i = 0; i < 2; i++) {
         const pupil_t *p = ps[i];
         resp_t *r;
-        jv_t *j = api(c, p->code, &r);
-        jv_t *student = jpath(j, "transcript.student");
-        EXPECT(r, student && student->t == J_OBJ, "expected transcript.student to be an object, got %s",
-               jtype_name(student));
-        EXPECT(r, jget(student, "address") == NULL, "expected no transcript.student.address, got one");
-        EXPECT(r, jget(student, "guardian_name") == NULL,
+        json_t *j = api(c, p->code, &r);
+        json_t *student = http_json_path(j, "transcript.student");
+        EXPECT(r, student && json_is_object(student), "expected transcript.student to be an object, got %s",
+               http_json_type(student));
+        EXPECT(r, json_object_get(student, "address") == NULL,
+               "expected no transcript.student.address, got one");
+        EXPECT(r, json_object_get(student, "guardian_name") == NULL,
                "expected no transcript.student.guardian_name, got one");
         expect_no_personal_data(r, p);
-        const char *cid = jstr(jget(student, "citizen_id"));
+        const char *cid = json_string_value(json_object_get(student, "citizen_id"));
         size_t n = cid ? strlen(cid) : 0;
         EXPECT(r,
                cid && n >= 3 && strcmp(cid + n - 3, p->citizen_id + 9) == 0 &&
                    strcmp(cid, p->citizen_id) != 0,
                "expected transcript.student.citizen_id masked to its last 3 digits (…%s), got %s",
                p->citizen_id + 9, cid ? cid : "none");
-        const char *name = jstr(jget(student, "full_name"));
+        const char *name = json_string_value(json_object_get(student, "full_name"));
         EXPECT(r, name && strcmp(name, p->name) == 0, "expected full_name \"%s\" as signed, got %s", p->name,
                name ? name : "none");
     }
@@ -1772,15 +1141,16 @@ static void test_api_answers_send_privacy_headers(void **state)
 static void test_api_unknown_code_is_404_not_found_problem(void **state)
 {
     ctx_t *c = *state;
-    expect_problem(get(c, harness_api_path(c->unknown[0])), 404, "not_found");
+    http_expect_problem(get(c, harness_api_path(c->unknown[0])), 404, "not_found");
 }
 
 static void test_api_malformed_code_is_400_malformed_code(void **state)
 {
     ctx_t *c = *state;
-    expect_problem(get(c, harness_api_path("NOT-A-CODE")), 400, "malformed_code");
-    expect_problem(get(c, harness_api_path(bad_check(c->valid.code))), 400, "malformed_code");
-    expect_problem(get(c, harness_api_path(harness_printf("%.15s", c->valid.code))), 400, "malformed_code");
+    http_expect_problem(get(c, harness_api_path("NOT-A-CODE")), 400, "malformed_code");
+    http_expect_problem(get(c, harness_api_path(bad_check(c->valid.code))), 400, "malformed_code");
+    http_expect_problem(get(c, harness_api_path(harness_printf("%.15s", c->valid.code))), 400,
+                        "malformed_code");
 }
 
 /* docs/portal.md: any valid spelling, the canonical code, no redirect. */
@@ -1788,8 +1158,8 @@ static void test_api_accepts_any_spelling_without_redirect(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    jv_t *j = api(c, lower(grouped(c->valid.code)), &r);
-    const char *s = jstr(jget(j, "code"));
+    json_t *j = api(c, lower(grouped(c->valid.code)), &r);
+    const char *s = json_string_value(json_object_get(j, "code"));
     EXPECT(r, s && strcmp(s, c->valid.code) == 0, "expected \"code\": \"%s\", got %s", c->valid.code,
            s ? s : "none");
 }
@@ -1798,45 +1168,46 @@ static void test_api_recalled_transcript_names_recall_and_replacement(void **sta
 {
     ctx_t *c = *state;
     resp_t *r;
-    jv_t *j = api(c, c->recalled_old, &r);
-    const char *s = jstr(jget(j, "status"));
+    json_t *j = api(c, c->recalled_old, &r);
+    const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "recalled") == 0, "expected \"status\": \"recalled\", got %s", s ? s : "none");
-    jv_t *rec = jget(j, "recall");
-    EXPECT(r, rec && rec->t == J_OBJ, "expected \"recall\" to be an object, got %s", jtype_name(rec));
-    s = jstr(jget(rec, "recalled_on"));
+    json_t *rec = json_object_get(j, "recall");
+    EXPECT(r, rec && json_is_object(rec), "expected \"recall\" to be an object, got %s", http_json_type(rec));
+    s = json_string_value(json_object_get(rec, "recalled_on"));
     EXPECT(r, s && strlen(s) == 10 && s[4] == '-', "expected recall.recalled_on as YYYY-MM-DD, got %s",
            s ? s : "none");
-    s = jstr(jget(rec, "reason"));
+    s = json_string_value(json_object_get(rec, "reason"));
     EXPECT(r, s && *s, "expected a non-empty recall.reason, got %s", s ? s : "none");
-    s = jstr(jget(rec, "superseded_by"));
+    s = json_string_value(json_object_get(rec, "superseded_by"));
     EXPECT(r, s && strcmp(s, c->recalled_new) == 0, "expected recall.superseded_by \"%s\", got %s",
-           c->recalled_new, s ? s : jtype_name(jget(rec, "superseded_by")));
-    EXPECT(r, jget(j, "transcript") && jget(j, "transcript")->t == J_OBJ,
+           c->recalled_new, s ? s : http_json_type(json_object_get(rec, "superseded_by")));
+    EXPECT(r, json_is_object(json_object_get(j, "transcript")),
            "expected the recalled transcript still in \"transcript\", got %s",
-           jtype_name(jget(j, "transcript")));
+           http_json_type(json_object_get(j, "transcript")));
 }
 
 static void test_api_replacement_names_the_code_it_supersedes(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    jv_t *j = api(c, c->recalled_new, &r);
-    const char *s = jstr(jget(j, "status"));
+    json_t *j = api(c, c->recalled_new, &r);
+    const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "valid") == 0, "expected \"status\": \"valid\", got %s", s ? s : "none");
-    s = jstr(jget(j, "supersedes"));
+    s = json_string_value(json_object_get(j, "supersedes"));
     EXPECT(r, s && strcmp(s, c->recalled_old) == 0, "expected \"supersedes\": \"%s\", got %s",
-           c->recalled_old, s ? s : jtype_name(jget(j, "supersedes")));
+           c->recalled_old, s ? s : http_json_type(json_object_get(j, "supersedes")));
 }
 
 static void test_api_recalled_without_replacement_has_null_superseded_by(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    jv_t *j = api(c, c->recalled_alone, &r);
-    const char *s = jstr(jget(j, "status"));
+    json_t *j = api(c, c->recalled_alone, &r);
+    const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "recalled") == 0, "expected \"status\": \"recalled\", got %s", s ? s : "none");
-    EXPECT(r, jis_null(jpath(j, "recall.superseded_by")), "expected recall.superseded_by null, got %s",
-           jtype_name(jpath(j, "recall.superseded_by")));
+    EXPECT(r, json_is_null(http_json_path(j, "recall.superseded_by")),
+           "expected recall.superseded_by null, got %s",
+           http_json_type(http_json_path(j, "recall.superseded_by")));
 }
 
 static void test_pages_of_recalled_and_replacement_link_to_each_other(void **state)
@@ -1859,20 +1230,22 @@ static void test_verify_answers_each_code_in_order(void **state)
                                       c->recalled_old, c->unknown[1]);
     resp_t *r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    expect_type(r, "application/json");
-    jv_t *res = jget(json_of(r), "results");
-    EXPECT(r, res && res->t == J_ARR && res->n == 4, "expected \"results\" with 4 entries, got %s of %zu",
-           jtype_name(res), res ? res->n : 0);
+    http_expect_type(r, "application/json");
+    json_t *res = json_object_get(http_expect_json(r), "results");
+    EXPECT(r, res && json_is_array(res) && json_array_size(res) == 4,
+           "expected \"results\" with 4 entries, got %s of %zu", http_json_type(res),
+           res ? json_array_size(res) : 0);
     const char *codes[] = {c->valid.code, c->recalled_old, c->unknown[1], "NOT-A-CODE"};
     const char *want[] = {"valid", "recalled", "not_found", "malformed"};
     for (size_t i = 0; i < 4; i++) {
-        const char *s = jstr(jget(res->items[i], "status")), *code = jstr(jget(res->items[i], "code"));
+        const char *s = json_string_value(json_object_get(json_array_get(res, i), "status")),
+                   *code = json_string_value(json_object_get(json_array_get(res, i), "code"));
         EXPECT(r, s && strcmp(s, want[i]) == 0, "expected results[%zu].status \"%s\", got %s", i, want[i],
                s ? s : "none");
         EXPECT(r, code && strcmp(code, codes[i]) == 0, "expected results[%zu].code \"%s\", got %s", i,
                codes[i], code ? code : "none");
     }
-    const char *sup = jstr(jpath(res->items[1], "summary.superseded_by"));
+    const char *sup = json_string_value(http_json_path(json_array_get(res, 1), "summary.superseded_by"));
     EXPECT(r, sup && strcmp(sup, c->recalled_new) == 0,
            "expected results[1].summary.superseded_by \"%s\", got %s", c->recalled_new, sup ? sup : "none");
 }
@@ -1884,7 +1257,7 @@ static void test_verify_more_than_100_codes_is_400(void **state)
     for (int i = 0; i < 101; i++)
         body = harness_printf("%s%s\"%s\"", body, i ? "," : "", c->valid.code);
     body = harness_printf("%s]}", body);
-    expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 400, "too_many_codes");
+    http_expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 400, "too_many_codes");
 }
 
 /* http.md: a problem's detail is in the page language, for the verify
@@ -1897,8 +1270,9 @@ static void test_problem_details_are_in_the_page_language(void **state)
     } langs[] = {{"", "Cần gửi một đối tượng JSON"}, {"?lang=en", "Expected a JSON object"}};
     for (size_t i = 0; i < 2; i++) {
         resp_t *r = post_json(c, harness_printf("/api/v1/verify%s", langs[i].lang), "[]", 2);
-        jv_t *j = expect_problem(r, 400, "bad_request");
-        const char *d = jstr(jget(j, "detail")), *t = jstr(jget(j, "title"));
+        json_t *j = http_expect_problem(r, 400, "bad_request");
+        const char *d = json_string_value(json_object_get(j, "detail")),
+                   *t = json_string_value(json_object_get(j, "title"));
         EXPECT(r, d && strstr(d, langs[i].want), "expected a detail with \"%s\", got %s", langs[i].want,
                d ? d : "none");
         /* the title names this error, not the status's usual one (a lookup code) */
@@ -1909,11 +1283,11 @@ static void test_problem_details_are_in_the_page_language(void **state)
     char big[17 * 1024];
     memset(big, ' ', sizeof big);
     resp_t *r = post_json(c, "/api/v1/verify", big, sizeof big);
-    const char *d = jstr(jget(expect_problem(r, 413, "too_large"), "detail"));
+    const char *d = json_string_value(json_object_get(http_expect_problem(r, 413, "too_large"), "detail"));
     EXPECT(r, d && strstr(d, "16 KiB") && strstr(d, "vượt quá"), "expected the Vietnamese 413 detail, got %s",
            d ? d : "none");
     r = request(c, "DELETE", harness_api_path(c->valid.code), NULL, NULL, 0);
-    d = jstr(jget(expect_problem(r, 405, "method_not_allowed"), "detail"));
+    d = json_string_value(json_object_get(http_expect_problem(r, 405, "method_not_allowed"), "detail"));
     EXPECT(r, d && strstr(d, "chỉ cho phép xem"), "expected the Vietnamese 405 detail, got %s",
            d ? d : "none");
 }
@@ -1935,10 +1309,11 @@ static void test_verify_accepts_exactly_100_codes_in_exactly_16_kib(void **state
     padded[n] = '\0';
     resp_t *r = post_json(c, "/api/v1/verify", padded, n);
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(r), "results");
-    EXPECT(r, res && res->t == J_ARR && res->n == 100, "expected 100 results, got %zu", res ? res->n : 0);
+    json_t *res = json_object_get(http_expect_json(r), "results");
+    EXPECT(r, res && json_is_array(res) && json_array_size(res) == 100, "expected 100 results, got %zu",
+           res ? json_array_size(res) : 0);
     for (size_t i = 0; i < 100; i++) {
-        const char *st = jstr(jget(res->items[i], "status"));
+        const char *st = json_string_value(json_object_get(json_array_get(res, i), "status"));
         EXPECT(r, st && strcmp(st, "valid") == 0, "expected results[%zu].status \"valid\", got %s", i,
                st ? st : "none");
     }
@@ -1951,9 +1326,10 @@ static void test_verify_answers_canonical_codes_for_any_spelling(void **state)
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", lower(grouped(c->valid.code)));
     resp_t *r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(r), "results");
-    jv_t *one = res && res->t == J_ARR && res->n == 1 ? res->items[0] : NULL;
-    const char *code = jstr(jget(one, "code")), *st = jstr(jget(one, "status"));
+    json_t *res = json_object_get(http_expect_json(r), "results");
+    json_t *one = res && json_is_array(res) && json_array_size(res) == 1 ? json_array_get(res, 0) : NULL;
+    const char *code = json_string_value(json_object_get(one, "code")),
+               *st = json_string_value(json_object_get(one, "status"));
     EXPECT(r, code && strcmp(code, c->valid.code) == 0, "expected results[0].code \"%s\", got %s",
            c->valid.code, code ? code : "none");
     EXPECT(r, st && strcmp(st, "valid") == 0, "expected results[0].status \"valid\", got %s",
@@ -1968,7 +1344,7 @@ static void test_verify_body_over_16_kib_is_413(void **state)
     memset(pad, 'A', n);
     pad[n] = '\0';
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", pad);
-    expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 413, "too_large");
+    http_expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 413, "too_large");
 }
 
 /* docs/portal.md, static/openapi.json: over 64 KiB the HTTP layer (libh2o)
@@ -1980,7 +1356,7 @@ static void test_verify_body_over_64_kib_is_413_from_the_http_layer(void **state
     size_t n = 65 * 1024;
     char *big = harness_malloc(n);
     memset(big, ' ', n);
-    expect_problem(post_json(c, "/api/v1/verify", big, n), 413, "too_large");
+    http_expect_problem(post_json(c, "/api/v1/verify", big, n), 413, "too_large");
 }
 
 /* docs/portal.md: the verify route enforces the request schema of
@@ -2012,7 +1388,8 @@ static void test_verify_body_breaking_the_schema_is_400(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         resp_t *r = post_json(c, "/api/v1/verify?lang=en", cases[i].body, strlen(cases[i].body));
-        const char *d = jstr(jget(expect_problem(r, 400, "bad_request"), "detail"));
+        const char *d =
+            json_string_value(json_object_get(http_expect_problem(r, 400, "bad_request"), "detail"));
         EXPECT(r, d && strstr(d, cases[i].detail), "expected a detail with \"%s\" for the body %s, got %s",
                cases[i].detail, cases[i].body, d ? d : "none");
     }
@@ -2047,15 +1424,17 @@ static void test_verify_content_type_that_is_not_json_is_415(void **state)
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", c->valid.code);
     for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
         resp_t *r = request(c, "POST", "/api/v1/verify", headers[i], body, strlen(body));
-        jv_t *j = expect_problem(r, 415, "unsupported_media_type");
-        const char *accept = hdr(r, "accept-post"), *d = jstr(jget(j, "detail"));
+        json_t *j = http_expect_problem(r, 415, "unsupported_media_type");
+        const char *accept = http_header(r, "accept-post"),
+                   *d = json_string_value(json_object_get(j, "detail"));
         EXPECT(r, accept && strcmp(accept, "application/json") == 0,
                "expected Accept-Post: application/json with the 415, got %s", accept ? accept : "none");
         EXPECT(r, d && strstr(d, "Nội dung gửi lên phải là JSON"), "expected the Vietnamese 415 detail, got %s",
                d ? d : "none");
     }
     resp_t *r = request(c, "POST", "/api/v1/verify?lang=en", "Content-Type: text/plain\r\n", body, strlen(body));
-    const char *d = jstr(jget(expect_problem(r, 415, "unsupported_media_type"), "detail"));
+    const char *d =
+        json_string_value(json_object_get(http_expect_problem(r, 415, "unsupported_media_type"), "detail"));
     EXPECT(r, d && strstr(d, "Content-Type: application/json"), "expected the English 415 detail, got %s",
            d ? d : "none");
 }
@@ -2077,8 +1456,10 @@ static void test_verify_accepts_application_json_with_parameters(void **state)
         resp_t *r = request(c, "POST", "/api/v1/verify", harness_printf("Content-Type: %s\r\n", types[i]), body,
                             strlen(body));
         EXPECT_STATUS(r, 200);
-        jv_t *res = jget(json_of(r), "results");
-        const char *st = res && res->t == J_ARR && res->n == 1 ? jstr(jget(res->items[0], "status")) : NULL;
+        json_t *res = json_object_get(http_expect_json(r), "results");
+        const char *st = res && json_is_array(res) && json_array_size(res) == 1
+                             ? json_string_value(json_object_get(json_array_get(res, 0), "status"))
+                             : NULL;
         EXPECT(r, st && strcmp(st, "valid") == 0, "expected one result \"valid\" for Content-Type %s, got %s",
                types[i], st ? st : "none");
     }
@@ -2092,12 +1473,12 @@ static void test_verify_checks_size_then_media_type_then_body(void **state)
     ctx_t *c = *state;
     char big[17 * 1024];
     memset(big, '[', sizeof big);
-    expect_problem(request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", big, sizeof big), 413,
-                   "too_large");
-    expect_problem(request(c, "POST", "/api/v1/verify", NULL, big, sizeof big), 413, "too_large");
-    expect_problem(request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", "{", 1), 415,
-                   "unsupported_media_type");
-    expect_problem(post_json(c, "/api/v1/verify", "{", 1), 400, "bad_request");
+    http_expect_problem(request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", big, sizeof big),
+                        413, "too_large");
+    http_expect_problem(request(c, "POST", "/api/v1/verify", NULL, big, sizeof big), 413, "too_large");
+    http_expect_problem(request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", "{", 1), 415,
+                        "unsupported_media_type");
+    http_expect_problem(post_json(c, "/api/v1/verify", "{", 1), 400, "bad_request");
 }
 
 static void test_verify_get_is_405_with_allow_post(void **state)
@@ -2105,7 +1486,7 @@ static void test_verify_get_is_405_with_allow_post(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, "/api/v1/verify");
     EXPECT_STATUS(r, 405);
-    expect_header_has(r, "allow", "POST");
+    http_expect_header_has(r, "allow", "POST");
 }
 
 /* ---- tests: methods ------------------------------------------------------------------------- */
@@ -2119,7 +1500,7 @@ static void test_head_answers_like_get_without_body(void **state)
         resp_t *h = request(c, "HEAD", paths[i], NULL, NULL, 0);
         EXPECT(h, h->status == g->status, "expected HEAD %s to answer %d like GET, got %d", paths[i],
                g->status, h->status);
-        const char *gt = hdr(g, "content-type"), *ht = hdr(h, "content-type");
+        const char *gt = http_header(g, "content-type"), *ht = http_header(h, "content-type");
         EXPECT(h, gt && ht && strcmp(gt, ht) == 0,
                "expected HEAD %s to have Content-Type %s like GET, got %s", paths[i], gt ? gt : "none",
                ht ? ht : "none");
@@ -2134,8 +1515,8 @@ static void test_other_methods_get_405_with_allow_get_head(void **state)
                     request(c, "POST", harness_printf("/v/%s", c->valid.code), NULL, "", 0)};
     for (size_t i = 0; i < 3; i++) {
         EXPECT_STATUS(rs[i], 405);
-        expect_header_has(rs[i], "allow", "GET");
-        expect_header_has(rs[i], "allow", "HEAD");
+        http_expect_header_has(rs[i], "allow", "GET");
+        http_expect_header_has(rs[i], "allow", "HEAD");
     }
 }
 
@@ -2146,7 +1527,7 @@ static void test_static_stylesheet_is_css(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, "/static/style.css");
     EXPECT_STATUS(r, 200);
-    expect_type(r, "text/css");
+    http_expect_type(r, "text/css");
 }
 
 static void test_static_openapi_is_json_of_openapi_3(void **state)
@@ -2154,8 +1535,8 @@ static void test_static_openapi_is_json_of_openapi_3(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, "/static/openapi.json");
     EXPECT_STATUS(r, 200);
-    expect_type(r, "application/json");
-    const char *v = jstr(jget(json_of(r), "openapi"));
+    http_expect_type(r, "application/json");
+    const char *v = json_string_value(json_object_get(http_expect_json(r), "openapi"));
     EXPECT(r, v && v[0] == '3', "expected \"openapi\": \"3…\", got %s", v ? v : "none");
 }
 
@@ -2180,13 +1561,13 @@ static void test_root_files_are_static_files_served_byte_for_byte(void **state)
         assert_non_null(want);
         resp_t *r = get(c, ROOT_FILES[i].path);
         EXPECT_STATUS(r, 200);
-        const char *type = hdr(r, "content-type");
+        const char *type = http_header(r, "content-type");
         EXPECT(r, type && strcasecmp(type, ROOT_FILES[i].type) == 0,
                "expected Content-Type %s for %s, got %s", ROOT_FILES[i].type, r->what, type ? type : "none");
         EXPECT(r, r->bodylen == len && memcmp(r->body, want, len) == 0,
                "expected the %zu bytes of %s from %s, got %zu bytes that differ", len, ROOT_FILES[i].file,
                r->what, r->bodylen);
-        expect_header_has(r, "cache-control", "max-age=");
+        http_expect_header_has(r, "cache-control", "max-age=");
     }
 }
 
@@ -2197,8 +1578,8 @@ static void test_root_files_answer_head_and_405_with_allow(void **state)
         off_t size = harness_file_size(ROOT_FILES[i].file);
         resp_t *h = request(c, "HEAD", ROOT_FILES[i].path, NULL, NULL, 0);
         EXPECT_STATUS(h, 200);
-        expect_type(h, ROOT_FILES[i].type);
-        const char *cl = hdr(h, "content-length");
+        http_expect_type(h, ROOT_FILES[i].type);
+        const char *cl = http_header(h, "content-length");
         EXPECT(h, cl && atoll(cl) == (long long)size, "expected Content-Length %lld for %s, got %s",
                (long long)size, h->what, cl ? cl : "none");
         EXPECT(h, h->bodylen == 0, "expected no body for %s, got %zu bytes", h->what, h->bodylen);
@@ -2206,7 +1587,7 @@ static void test_root_files_answer_head_and_405_with_allow(void **state)
         for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
             resp_t *r = request(c, others[k], ROOT_FILES[i].path, NULL, "", 0);
             EXPECT_STATUS(r, 405);
-            const char *allow = hdr(r, "allow");
+            const char *allow = http_header(r, "allow");
             EXPECT(r, allow && strcmp(allow, "GET, HEAD") == 0, "expected Allow: GET, HEAD for %s, got %s",
                    r->what, allow ? allow : "none");
         }
@@ -2225,7 +1606,7 @@ static void test_robots_txt_keeps_crawlers_off_codes_api_and_forms(void **state)
     static const char *const off[] = {"/v/", "/V/", "/api/", "/lookup", "/check"};
     for (size_t i = 0; i < sizeof off / sizeof *off; i++)
         EXPECT_BODY_HAS(r, harness_printf("\nDisallow: %s\n", off[i]));
-    EXPECT(r, !body_has(r, "Disallow: /\n") && !body_has(r, "Disallow: / "),
+    EXPECT(r, !http_body_has(r, "Disallow: /\n") && !http_body_has(r, "Disallow: / "),
            "expected robots.txt to leave the home page to crawlers, it disallows the whole site");
 }
 
@@ -2274,7 +1655,7 @@ static void test_pages_link_the_site_icon(void **state)
     }
     resp_t *svg = get(c, "/static/favicon.svg");
     EXPECT_STATUS(svg, 200);
-    expect_type(svg, "image/svg+xml");
+    http_expect_type(svg, "image/svg+xml");
     EXPECT_BODY_HAS(svg, "<svg");
 }
 
@@ -2316,9 +1697,9 @@ static void test_hostile_paths_get_4xx_never_5xx(void **state)
 /* 4xx, or the connection closed without an answer; never 5xx, never a crash. */
 static void expect_refused_or_closed(const resp_t *r, const char *what)
 {
-    EXPECT(r, (r->status >= 400 && r->status < 500) || (r->status == 0 && !r->timed_out),
+    EXPECT(r, (r->status >= 400 && r->status < 500) || (r->status == 0 && r->err != HTTP_ETIMEOUT),
            "expected a 4xx or a closed connection for %s (%s), got %d%s", r->what, what, r->status,
-           r->timed_out ? " (timed out)" : "");
+           r->err == HTTP_ETIMEOUT ? " (timed out)" : "");
 }
 
 static void test_header_value_of_20_kib_is_refused_without_a_crash(void **state)
@@ -2380,7 +1761,7 @@ static void test_headers_over_8_kib_or_64_fields_are_431(void **state)
     expect_html(r);
     r = get_with_value(c, harness_api_path(c->valid.code), 9 * 1024);
     EXPECT(r, r->status == 431, "expected 431 for a header value of 9 KiB on the API, got %d", r->status);
-    expect_type(r, "application/problem+json");
+    http_expect_type(r, "application/problem+json");
     r = get_with_fields(c, "/", 63);
     EXPECT(r, r->status == 431, "expected 431 for 65 header fields (Host, Connection and 63 more), got %d",
            r->status);
@@ -2399,7 +1780,7 @@ static void test_tls_hello_on_cleartext_is_refused_without_a_crash(void **state)
 {
     ctx_t *c = *state;
     const char junk[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n";
-    resp_t *r = http_to(NULL, c->port, junk, sizeof junk - 1);
+    resp_t *r = http_send(NULL, c->port, junk, sizeof junk - 1, 0);
     expect_alive(c);
     expect_refused_or_closed(r, "a TLS ClientHello on cleartext");
 }
@@ -2412,7 +1793,7 @@ static void test_h2c_upgrade_is_not_taken(void **state)
         "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: Upgrade, HTTP2-Settings, close\r\n"
         "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
         c->port);
-    resp_t *r = http_to(NULL, c->port, req, strlen(req));
+    resp_t *r = http_send(NULL, c->port, req, strlen(req), 0);
     EXPECT_STATUS(r, 200);
     EXPECT(r, strncmp(r->raw, "HTTP/1.1 ", 9) == 0, "expected an HTTP/1.1 answer to an h2c upgrade");
 }
@@ -2427,8 +1808,8 @@ static void test_unknown_api_paths_are_404_problem_json(void **state)
     for (size_t i = 0; i < 4; i++) {
         resp_t *r = get(c, paths[i]);
         EXPECT_STATUS(r, 404);
-        expect_type(r, "application/problem+json");
-        json_of(r);
+        http_expect_type(r, "application/problem+json");
+        http_expect_json(r);
     }
 }
 
@@ -2531,7 +1912,7 @@ static void test_metrics_answers_prometheus_text(void **state)
     ctx_t *c = *state;
     resp_t *r = get(c, "/metrics");
     EXPECT_STATUS(r, 200);
-    expect_type(r, "text/plain");
+    http_expect_type(r, "text/plain");
     EXPECT_BODY_HAS(r, "hocba_");
 }
 
@@ -2549,8 +1930,8 @@ static void expect_invalid_names_nobody(const resp_t *r, const pupil_t *p)
 {
     const char *never[] = {p->name, p->school, p->teacher, "certificate_subject", "\"name\""};
     for (size_t i = 0; i < sizeof never / sizeof *never; i++)
-        EXPECT(r, !body_has(r, never[i]), "expected no \"%s\" in the invalid record's %s, it is there", never[i],
-               r->what);
+        EXPECT(r, !http_body_has(r, never[i]), "expected no \"%s\" in the invalid record's %s, it is there",
+               never[i], r->what);
 }
 
 /* The demo's issuing CA's CRL that revokes nothing (portal-pkgs.sh crl), made once. */
@@ -2581,17 +1962,18 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
     resp_t *r = get(c, harness_printf("/v/%s", c->crl_bad.code));
     EXPECT_STATUS(r, 200);
     expect_html(r);
-    EXPECT(r, !body_has(r, c->crl_bad.name), "expected no pupil name (%s) on the invalid page, it is there",
-           c->crl_bad.name);
+    EXPECT(r, !http_body_has(r, c->crl_bad.name),
+           "expected no pupil name (%s) on the invalid page, it is there", c->crl_bad.name);
     EXPECT(
-        r, body_has_ci(r, "thu hồi"),
+        r, http_body_has_ci(r, "thu hồi"),
         "expected the Vietnamese invalid page to say the certificate was revoked (\"thu hồi\"), it does not");
     r = get(c, harness_printf("/v/%s?lang=en", c->crl_bad.code));
     EXPECT_STATUS(r, 200);
-    EXPECT(r, !body_has(r, c->crl_bad.name), "expected no pupil name on the English invalid page");
-    EXPECT(r, body_has_ci(r, "revoked"), "expected the English invalid page to say \"revoked\", it does not");
+    EXPECT(r, !http_body_has(r, c->crl_bad.name), "expected no pupil name on the English invalid page");
+    EXPECT(r, http_body_has_ci(r, "revoked"),
+           "expected the English invalid page to say \"revoked\", it does not");
     r = get(c, harness_printf("/v/%s/print", c->crl_bad.code));
-    EXPECT(r, !body_has(r, c->crl_bad.name),
+    EXPECT(r, !http_body_has(r, c->crl_bad.name),
            "expected no pupil name on the print page of an invalid transcript");
     expect_api_invalid(c, c->crl_bad.code, "revocation");
     const char *const paths[][2] = {{"/v/", ""}, {"/v/", "?lang=en"}, {"/v/", "/print"}, {"/api/v1/transcripts/", ""}};
@@ -2605,15 +1987,16 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", c->crl_bad.code);
     r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(r), "results");
-    jv_t *one = res && res->t == J_ARR && res->n == 1 ? res->items[0] : NULL;
-    const char *st = jstr(jget(one, "status"));
+    json_t *res = json_object_get(http_expect_json(r), "results");
+    json_t *one = res && json_is_array(res) && json_array_size(res) == 1 ? json_array_get(res, 0) : NULL;
+    const char *st = json_string_value(json_object_get(one, "status"));
     EXPECT(r, st && strcmp(st, "invalid") == 0, "expected results[0].status \"invalid\", got %s",
            st ? st : "none");
-    jv_t *failed = jpath(one, "summary.failed_checks");
+    json_t *failed = http_json_path(one, "summary.failed_checks");
     int named = 0;
-    for (size_t i = 0; failed && failed->t == J_ARR && i < failed->n; i++)
-        named |= jstr(failed->items[i]) && strcmp(jstr(failed->items[i]), "revocation") == 0;
+    for (size_t i = 0; failed && json_is_array(failed) && i < json_array_size(failed); i++)
+        named |= json_string_value(json_array_get(failed, i)) &&
+                 strcmp(json_string_value(json_array_get(failed, i)), "revocation") == 0;
     EXPECT(r, named, "expected results[0].summary.failed_checks to hold \"revocation\", it does not");
 
     /* the issuing CA's next CRL withdraws the revocation: a CRL of it must
@@ -2646,9 +2029,9 @@ static void test_crl_set_without_a_remembered_issuer_is_refused_then_503(void **
     resp_t *a = get(c, harness_api_path(c->valid.code));
     resp_t *page = get(c, harness_printf("/v/%s", c->valid.code));
     PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
-    expect_problem(a, 503, "unavailable");
+    http_expect_problem(a, 503, "unavailable");
     EXPECT_STATUS(page, 503);
-    EXPECT(page, !body_has(page, c->valid.name), "expected no pupil name on the 503 page");
+    EXPECT(page, !http_body_has(page, c->valid.name), "expected no pupil name on the 503 page");
     expect_api_status(c, c->valid.code, "valid");
 }
 
@@ -2708,15 +2091,17 @@ static void test_metrics_show_each_crl_age_next_update_and_verifies(void **state
                          hash)) == 0,
            "expected the issuing CA unchecked");
     EXPECT_STATUS(h, 200);
-    EXPECT(m, !body_has(m, c->valid.name) && !body_has(m, c->valid.teacher),
+    EXPECT(m, !http_body_has(m, c->valid.name) && !http_body_has(m, c->valid.teacher),
            "expected no personal data in /metrics");
 }
 
 /* One results[i].status of a POST /api/v1/verify answer, or "none". */
 static const char *verify_status(const resp_t *r, size_t i)
 {
-    jv_t *res = jget(json_of(r), "results");
-    const char *st = res && res->t == J_ARR && i < res->n ? jstr(jget(res->items[i], "status")) : NULL;
+    json_t *res = json_object_get(http_expect_json(r), "results");
+    const char *st = res && json_is_array(res) && i < json_array_size(res)
+                         ? json_string_value(json_object_get(json_array_get(res, i), "status"))
+                         : NULL;
     return st ? st : "none";
 }
 
@@ -2770,16 +2155,16 @@ static void test_crl_that_stops_verifying_answers_503_never_valid(void **state)
 
     EXPECT_STATUS(page, 503);
     expect_html(page);
-    EXPECT(page, !body_has(page, c->crl_bad.name), "expected no pupil name on the 503 page");
+    EXPECT(page, !http_body_has(page, c->crl_bad.name), "expected no pupil name on the 503 page");
     EXPECT_STATUS(print, 503);
-    expect_problem(a, 503, "unavailable");
+    http_expect_problem(a, 503, "unavailable");
     EXPECT_STATUS(vpage, 503);
-    EXPECT(vpage, !body_has(vpage, c->valid.name),
+    EXPECT(vpage, !http_body_has(vpage, c->valid.name),
            "expected no pupil name on the 503 page (caches were warm)");
-    expect_problem(va, 503, "unavailable");
+    http_expect_problem(va, 503, "unavailable");
     EXPECT_STATUS(ta, 200);
-    const char *st = jstr(jget(json_of(ta), "status"));
-    EXPECT(ta, st && strcmp(st, "invalid") == 0 && failed_check(json_of(ta), "integrity") != NULL,
+    const char *st = json_string_value(json_object_get(http_expect_json(ta), "status"));
+    EXPECT(ta, st && strcmp(st, "invalid") == 0 && failed_check(http_expect_json(ta), "integrity") != NULL,
            "expected the altered record to stay invalid (integrity), got %s", st ? st : "none");
     EXPECT_STATUS(batch, 200);
     static const char *const want[] = {"unavailable", "unavailable", "invalid", "not_found"};
@@ -2807,12 +2192,13 @@ static void test_registry_that_drops_a_principal_makes_records_invalid(void **st
     ctx_t *c = *state;
     const char *code = c->valid.code;
     resp_t *r;
-    jv_t *j = api(c, code, &r);
-    const char *school = jstr(jpath(j, "transcript.school.code")), *principal = NULL;
-    jv_t *signers = jget(j, "signers");
-    for (size_t i = 0; signers && signers->t == J_ARR && i < signers->n; i++)
-        if (jstr(jget(signers->items[i], "role")) && strcmp(jstr(jget(signers->items[i], "role")), "principal") == 0)
-            principal = jstr(jget(signers->items[i], "certificate_sha256"));
+    json_t *j = api(c, code, &r);
+    const char *school = json_string_value(http_json_path(j, "transcript.school.code")), *principal = NULL;
+    json_t *signers = json_object_get(j, "signers");
+    for (size_t i = 0; signers && json_is_array(signers) && i < json_array_size(signers); i++)
+        if (json_string_value(json_object_get(json_array_get(signers, i), "role")) &&
+            strcmp(json_string_value(json_object_get(json_array_get(signers, i), "role")), "principal") == 0)
+            principal = json_string_value(json_object_get(json_array_get(signers, i), "certificate_sha256"));
     EXPECT(r, school && principal && strlen(principal) == 64, "expected the school code and principal of %s", code);
     size_t len;
     const char *orig = harness_printf("%s/schools.json", c->demo);
@@ -2837,26 +2223,29 @@ static void test_registry_that_drops_a_principal_makes_records_invalid(void **st
     HARNESS_EXPECT_EXIT(&pr, 0);
 
     expect_api_invalid(c, code, "staff_registry");
-    jv_t *failed = failed_check(json_of(get(c, harness_api_path(code))), "staff_registry");
-    const char *role = jstr(jget(failed, "role"));
+    json_t *failed = failed_check(http_expect_json(get(c, harness_api_path(code))), "staff_registry");
+    const char *role = json_string_value(json_object_get(failed, "role"));
     EXPECT(r, role && strcmp(role, "principal") == 0, "expected staff_registry to fail for the principal, got %s",
            role ? role : "none");
     r = get(c, harness_printf("/v/%s", code));
     EXPECT_STATUS(r, 200);
-    EXPECT(r, body_has(r, "danh sách chứng thư số cán bộ, giáo viên") && body_has(r, "Hiệu trưởng"),
+    EXPECT(r, http_body_has(r, "danh sách chứng thư số cán bộ, giáo viên") && http_body_has(r, "Hiệu trưởng"),
            "expected the Vietnamese page to name the staff registry check and the principal");
-    EXPECT(r, !body_has(r, c->valid.name), "expected no pupil name on the invalid page");
+    EXPECT(r, !http_body_has(r, c->valid.name), "expected no pupil name on the invalid page");
     r = get(c, harness_printf("/v/%s?lang=en", code));
-    EXPECT(r, body_has(r, "staff certificates this school has registered"),
+    EXPECT(r, http_body_has(r, "staff certificates this school has registered"),
            "expected the English page to name the staff registry check");
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", code);
     r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(r), "results");
-    jv_t *fc = res && res->t == J_ARR && res->n == 1 ? jpath(res->items[0], "summary.failed_checks") : NULL;
+    json_t *res = json_object_get(http_expect_json(r), "results");
+    json_t *fc = res && json_is_array(res) && json_array_size(res) == 1
+                     ? http_json_path(json_array_get(res, 0), "summary.failed_checks")
+                     : NULL;
     int has = 0;
-    for (size_t i = 0; fc && fc->t == J_ARR && i < fc->n; i++)
-        has |= jstr(fc->items[i]) && strcmp(jstr(fc->items[i]), "staff_registry") == 0;
+    for (size_t i = 0; fc && json_is_array(fc) && i < json_array_size(fc); i++)
+        has |= json_string_value(json_array_get(fc, i)) &&
+               strcmp(json_string_value(json_array_get(fc, i)), "staff_registry") == 0;
     EXPECT(r, has, "expected summary.failed_checks to hold \"staff_registry\"");
 
     PUBLISH_OK(c, "schools", orig);
@@ -2880,8 +2269,8 @@ static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state
     expect_api_invalid(c, c->valid.code, "chain");
     resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
     EXPECT_STATUS(r, 200);
-    EXPECT(r, !body_has(r, c->valid.name), "expected no pupil name (%s) on the invalid page, it is there",
-           c->valid.name);
+    EXPECT(r, !http_body_has(r, c->valid.name),
+           "expected no pupil name (%s) on the invalid page, it is there", c->valid.name);
 
     PUBLISH_OK(c, "trust", harness_printf("%s/trust/anchors.pem", c->demo),
                harness_printf("%s/trust/intermediates.pem", c->demo));
@@ -2907,16 +2296,17 @@ static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
     lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
 
     EXPECT_STATUS(r, 200);
-    EXPECT(r, !body_has(r, c->tamper.name), "expected no pupil name (%s) on the page of an altered record",
-           c->tamper.name);
-    EXPECT(p, !body_has(p, c->tamper.name),
+    EXPECT(r, !http_body_has(r, c->tamper.name),
+           "expected no pupil name (%s) on the page of an altered record", c->tamper.name);
+    EXPECT(p, !http_body_has(p, c->tamper.name),
            "expected no pupil name (%s) on the print page of an altered record", c->tamper.name);
     EXPECT_STATUS(a, 200);
-    jv_t *j = json_of(a);
-    const char *st = jstr(jget(j, "status"));
+    json_t *j = http_expect_json(a);
+    const char *st = json_string_value(json_object_get(j, "status"));
     EXPECT(a, st && strcmp(st, "invalid") == 0,
            "expected \"status\": \"invalid\" for an altered record, got %s", st ? st : "none");
-    EXPECT(a, jis_null(jget(j, "transcript")), "expected \"transcript\": null for an altered record");
+    EXPECT(a, json_is_null(json_object_get(j, "transcript")),
+           "expected \"transcript\": null for an altered record");
     EXPECT(a, failed_check(j, "integrity") != NULL, "expected a failed \"integrity\" check, found none");
 
     expect_api_status(c, code, "valid");
@@ -2954,11 +2344,11 @@ static const char *first_year_shown(ctx_t *c, const pupil_t *p, int english)
 {
     size_t len;
     char *text = harness_read_file(harness_printf("%s/batch/%s.json", c->demo, p->stem), &len);
-    jv_t *subjects = jget(text ? jparse(text, len) : NULL, "subjects");
-    for (size_t i = 0; subjects && subjects->t == J_ARR && i < subjects->n; i++) {
-        jv_t *year = jget(subjects->items[i], "year");
-        if (year && year->t == J_NUM) {
-            long tenths = lround(year->num * 10);
+    json_t *subjects = json_object_get(http_json_parse(text, len), "subjects");
+    for (size_t i = 0; subjects && json_is_array(subjects) && i < json_array_size(subjects); i++) {
+        json_t *year = json_object_get(json_array_get(subjects, i), "year");
+        if (year && json_is_number(year)) {
+            long tenths = lround(json_number_value(year) * 10);
             return harness_printf("class=\"num\">%ld%c%ld</td>", tenths / 10, english ? '.' : ',',
                                   tenths % 10);
         }
@@ -2996,8 +2386,8 @@ static void test_secondary_pages_are_laid_out_by_their_schema_in_both_languages(
                         en ? "Upper secondary education · Class 12A" : "Cấp Trung học phổ thông · Lớp 12A");
         EXPECT_BODY_HAS(r, en ? "<span class=\"elective\">(elective)</span>"
                               : "<span class=\"elective\">(môn lựa chọn)</span>");
-        EXPECT(r, body_count(r, "class=\"elective\"") == 4, "expected four electives on %s, found %zu",
-               r->what, body_count(r, "class=\"elective\""));
+        EXPECT(r, http_body_count(r, "class=\"elective\"") == 4, "expected four electives on %s, found %zu",
+               r->what, http_body_count(r, "class=\"elective\""));
         EXPECT_BODY_HAS(r, en ? "Completed upper secondary education"
                               : "Hoàn thành chương trình trung học phổ thông");
         EXPECT_BODY_LACKS(r, "class=\"completion\"");
@@ -3014,8 +2404,9 @@ static void test_secondary_api_gives_every_number_as_signed(void **state)
     const pupil_t *ps[] = {&c->sec9, &c->sec12, &c->sec_tamper};
     for (size_t i = 0; i < 3; i++) {
         resp_t *r;
-        jv_t *j = api(c, ps[i]->code, &r);
-        const char *schema = jstr(jpath(j, "transcript.schema")), *st = jstr(jget(j, "status"));
+        json_t *j = api(c, ps[i]->code, &r);
+        const char *schema = json_string_value(http_json_path(j, "transcript.schema")),
+                   *st = json_string_value(json_object_get(j, "status"));
         EXPECT(r, st && strcmp(st, "valid") == 0 && schema && strcmp(schema, "hocba.trunghoc.v1") == 0,
                "expected a valid hocba.trunghoc.v1 transcript, got %s, %s", st ? st : "none",
                schema ? schema : "none");
@@ -3041,14 +2432,15 @@ static void test_secondary_recalled_replaced_and_batch_verified(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    jv_t *j = api(c, c->sec_old, &r);
-    const char *s = jstr(jget(j, "status")), *by = jstr(jpath(j, "recall.superseded_by"));
+    json_t *j = api(c, c->sec_old, &r);
+    const char *s = json_string_value(json_object_get(j, "status")),
+               *by = json_string_value(http_json_path(j, "recall.superseded_by"));
     EXPECT(r, s && strcmp(s, "recalled") == 0 && by && strcmp(by, c->sec_new) == 0,
            "expected %s recalled and superseded by %s, got %s and %s", c->sec_old, c->sec_new, s ? s : "none",
            by ? by : "none");
     EXPECT_BODY_HAS(r, "\"reason\":\"Sai sót điểm trung bình học kì II môn Toán, đã cấp học bạ thay thế\"");
     j = api(c, c->sec_new, &r);
-    s = jstr(jget(j, "supersedes"));
+    s = json_string_value(json_object_get(j, "supersedes"));
     EXPECT(r, s && strcmp(s, c->sec_old) == 0, "expected %s to supersede %s, got %s", c->sec_new, c->sec_old,
            s ? s : "none");
     const char *const pages[] = {"", "?lang=en", "/print", "/print?lang=en"};
@@ -3069,15 +2461,16 @@ static void test_secondary_recalled_replaced_and_batch_verified(void **state)
                                       c->sec_old, c->sec12.code, c->sec_new);
     r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(r), "results");
+    json_t *res = json_object_get(http_expect_json(r), "results");
     const char *want[] = {"valid", "recalled", "valid", "valid"};
-    EXPECT(r, res && res->t == J_ARR && res->n == 4, "expected 4 results, got %s", jtype_name(res));
+    EXPECT(r, res && json_is_array(res) && json_array_size(res) == 4, "expected 4 results, got %s",
+           http_json_type(res));
     for (size_t i = 0; i < 4; i++) {
-        s = jstr(jget(res->items[i], "status"));
+        s = json_string_value(json_object_get(json_array_get(res, i), "status"));
         EXPECT(r, s && strcmp(s, want[i]) == 0, "expected results[%zu] %s, got %s", i, want[i],
                s ? s : "none");
     }
-    by = jstr(jpath(res->items[1], "summary.superseded_by"));
+    by = json_string_value(http_json_path(json_array_get(res, 1), "summary.superseded_by"));
     EXPECT(r, by && strcmp(by, c->sec_new) == 0, "expected results[1].summary.superseded_by %s", c->sec_new);
 }
 
@@ -3107,10 +2500,10 @@ static void test_secondary_altered_record_answers_invalid_in_both_languages(void
         expect_invalid_names_nobody(r[k], &c->sec_tamper);
     }
     EXPECT_STATUS(a, 200);
-    jv_t *j = json_of(a);
-    const char *st = jstr(jget(j, "status"));
+    json_t *j = http_expect_json(a);
+    const char *st = json_string_value(json_object_get(j, "status"));
     EXPECT(a,
-           st && strcmp(st, "invalid") == 0 && jis_null(jget(j, "transcript")) &&
+           st && strcmp(st, "invalid") == 0 && json_is_null(json_object_get(j, "transcript")) &&
                failed_check(j, "integrity") != NULL,
            "expected invalid, \"transcript\": null and a failed integrity check, got %s", st ? st : "none");
     expect_invalid_names_nobody(a, &c->sec_tamper);
@@ -3139,20 +2532,20 @@ static void test_record_under_another_code_answers_invalid(void **state)
     lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
 
     EXPECT_STATUS(r, 200);
-    EXPECT(r, !body_has(r, c->valid.name) && !body_has(r, c->tamper.name),
+    EXPECT(r, !http_body_has(r, c->valid.name) && !http_body_has(r, c->tamper.name),
            "expected neither pupil (%s, %s) on the page of a record under another code", c->valid.name,
            c->tamper.name);
-    EXPECT(p, !body_has(p, c->valid.name),
+    EXPECT(p, !http_body_has(p, c->valid.name),
            "expected no pupil (%s) on the print page of a record under another code", c->valid.name);
     EXPECT_STATUS(a, 200);
-    jv_t *j = json_of(a);
-    const char *st = jstr(jget(j, "status"));
+    json_t *j = http_expect_json(a);
+    const char *st = json_string_value(json_object_get(j, "status"));
     EXPECT(a, st && strcmp(st, "invalid") == 0,
            "expected \"status\": \"invalid\" for a record under another code, got %s", st ? st : "none");
-    EXPECT(a, jis_null(jget(j, "transcript")),
+    EXPECT(a, json_is_null(json_object_get(j, "transcript")),
            "expected \"transcript\": null for a record under another code");
-    jv_t *f = failed_check(j, "integrity");
-    const char *detail = f ? jstr(jget(f, "detail")) : NULL;
+    json_t *f = failed_check(j, "integrity");
+    const char *detail = f ? json_string_value(json_object_get(f, "detail")) : NULL;
     EXPECT(a, detail && strstr(detail, "lookup code"),
            "expected a failed \"integrity\" check that names the lookup code, got %s",
            detail ? detail : "none");
@@ -3200,11 +2593,11 @@ static void test_tampered_certificates_answer_invalid_with_caches_warm(void **st
         lmdb_put(c, "certs", hashes + 32 * i, 32, cert[i], clen[i], 0);
 
     EXPECT_STATUS(r, 200);
-    EXPECT(r, !body_has(r, c->tamper.name),
+    EXPECT(r, !http_body_has(r, c->tamper.name),
            "expected no pupil name (%s) on the page once the record's certificates are altered",
            c->tamper.name);
-    jv_t *j = json_of(a);
-    const char *st = jstr(jget(j, "status"));
+    json_t *j = http_expect_json(a);
+    const char *st = json_string_value(json_object_get(j, "status"));
     EXPECT(a, st && strcmp(st, "invalid") == 0,
            "expected \"status\": \"invalid\" once the record's certificates are altered, got %s",
            st ? st : "none");
@@ -3229,18 +2622,18 @@ static void test_recall_and_reissue_published_while_serving(void **state)
     PUBLISH_OK(c, "batch", dir);
 
     resp_t *r;
-    jv_t *j = api(c, old, &r);
-    const char *s = jstr(jget(j, "status"));
+    json_t *j = api(c, old, &r);
+    const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "recalled") == 0, "expected %s \"recalled\" right after the batch, got %s", old,
            s ? s : "none");
-    s = jstr(jpath(j, "recall.superseded_by"));
+    s = json_string_value(http_json_path(j, "recall.superseded_by"));
     EXPECT(r, s && strcmp(s, fresh) == 0, "expected recall.superseded_by \"%s\", got %s", fresh,
            s ? s : "none");
     j = api(c, fresh, &r);
-    s = jstr(jget(j, "status"));
+    s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "valid") == 0, "expected the replacement %s \"valid\", got %s", fresh,
            s ? s : "none");
-    s = jstr(jget(j, "supersedes"));
+    s = json_string_value(json_object_get(j, "supersedes"));
     EXPECT(r, s && strcmp(s, old) == 0, "expected \"supersedes\": \"%s\", got %s", old, s ? s : "none");
     r = get(c, harness_printf("/v/%s", old));
     EXPECT_STATUS(r, 200);
@@ -3253,8 +2646,10 @@ static void test_recall_and_reissue_published_while_serving(void **state)
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", old);
     r = post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
-    jv_t *res = jget(json_of(r), "results");
-    const char *st = res && res->t == J_ARR && res->n == 1 ? jstr(jget(res->items[0], "status")) : NULL;
+    json_t *res = json_object_get(http_expect_json(r), "results");
+    const char *st = res && json_is_array(res) && json_array_size(res) == 1
+                         ? json_string_value(json_object_get(json_array_get(res, 0), "status"))
+                         : NULL;
     EXPECT(r, st && strcmp(st, "recalled") == 0, "expected verify to say \"recalled\" for %s, got %s", old,
            st ? st : "none");
 }
@@ -3333,17 +2728,18 @@ static void test_recalled_stays_recalled_when_its_notice_no_longer_verifies(void
     resp_t *r = get(c, harness_printf("/v/%s", c->recalled_old));
     lmdb_put(c, "docs", c->notice, 16, orig, len, 0);
     EXPECT_STATUS(a, 200);
-    const char *st = jstr(jget(json_of(a), "status"));
+    const char *st = json_string_value(json_object_get(http_expect_json(a), "status"));
     EXPECT(a, st && strcmp(st, "recalled") == 0,
            "expected %s to stay \"recalled\" with its recall notice altered, got %s", c->recalled_old,
            st ? st : "none");
     /* the altered text is not the school's: neither it nor the date is shown */
     EXPECT(a,
-           jis_null(jpath(json_of(a), "recall.reason")) && jis_null(jpath(json_of(a), "recall.recalled_on")),
+           json_is_null(http_json_path(http_expect_json(a), "recall.reason")) &&
+               json_is_null(http_json_path(http_expect_json(a), "recall.recalled_on")),
            "expected no recall reason or date from an altered recall notice");
     EXPECT_STATUS(r, 200);
     resp_t *ok = get(c, harness_api_path(c->recalled_old));
-    const char *reason = jstr(jpath(json_of(ok), "recall.reason"));
+    const char *reason = json_string_value(http_json_path(http_expect_json(ok), "recall.reason"));
     EXPECT(ok, reason && *reason, "expected the recall reason once the notice is restored");
 }
 
@@ -3365,15 +2761,16 @@ static void test_replacement_link_to_another_transcript_is_not_named(void **stat
     resp_t *r = get(c, harness_printf("/v/%s", c->recalled_old));
     lmdb_put(c, "links", key, sizeof key, orig, len, 0);
     EXPECT_STATUS(a, 200);
-    jv_t *j = json_of(a);
-    const char *st = jstr(jget(j, "status"));
+    json_t *j = http_expect_json(a);
+    const char *st = json_string_value(json_object_get(j, "status"));
     EXPECT(a, st && strcmp(st, "recalled") == 0, "expected \"recalled\", got %s", st ? st : "none");
-    EXPECT(a, jis_null(jpath(j, "recall.superseded_by")),
+    EXPECT(a, json_is_null(http_json_path(j, "recall.superseded_by")),
            "expected recall.superseded_by null for a link to a transcript that does not supersede it, got %s",
-           jtype_name(jpath(j, "recall.superseded_by")));
-    EXPECT(r, !body_has(r, c->valid.code), "expected no link to %s on the page of %s", c->valid.code,
+           http_json_type(http_json_path(j, "recall.superseded_by")));
+    EXPECT(r, !http_body_has(r, c->valid.code), "expected no link to %s on the page of %s", c->valid.code,
            c->recalled_old);
-    const char *by = jstr(jpath(json_of(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
+    const char *by = json_string_value(
+        http_json_path(http_expect_json(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
     EXPECT(a, by && strcmp(by, c->recalled_new) == 0,
            "expected recall.superseded_by \"%s\" once restored, got %s", c->recalled_new, by ? by : "none");
 }
@@ -3384,7 +2781,8 @@ static void test_replacement_link_to_another_transcript_is_not_named(void **stat
 static void test_altered_replacement_is_not_named_with_caches_warm(void **state)
 {
     ctx_t *c = *state;
-    const char *by = jstr(jpath(json_of(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
+    const char *by = json_string_value(
+        http_json_path(http_expect_json(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
     if (!by || strcmp(by, c->recalled_new) != 0)
         fail_msg("expected %s to name its replacement %s before the change", c->recalled_old,
                  c->recalled_new);
@@ -3394,10 +2792,11 @@ static void test_altered_replacement_is_not_named_with_caches_warm(void **state)
     resp_t *a = get(c, harness_api_path(c->recalled_old));
     lmdb_put(c, "docs", c->recalled_new, 16, orig, len, 0);
     EXPECT_STATUS(a, 200);
-    EXPECT(a, jis_null(jpath(json_of(a), "recall.superseded_by")),
+    EXPECT(a, json_is_null(http_json_path(http_expect_json(a), "recall.superseded_by")),
            "expected recall.superseded_by null once the replacement's record is altered, got %s",
-           jtype_name(jpath(json_of(a), "recall.superseded_by")));
-    by = jstr(jpath(json_of(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
+           http_json_type(http_json_path(http_expect_json(a), "recall.superseded_by")));
+    by = json_string_value(
+        http_json_path(http_expect_json(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
     EXPECT(a, by && strcmp(by, c->recalled_new) == 0,
            "expected recall.superseded_by \"%s\" once restored, got %s", c->recalled_new, by ? by : "none");
 }
@@ -3433,15 +2832,16 @@ static void test_recall_notice_and_replacement_must_verify(void **state)
         lmdb_put(c, "links", key, sizeof key, link, olen, 0);
         lmdb_put(c, "docs", newcode, 16, NULL, 0, 0);
         EXPECT_STATUS(a, 200);
-        jv_t *j = json_of(a);
-        const char *st = jstr(jget(j, "status"));
+        json_t *j = http_expect_json(a);
+        const char *st = json_string_value(json_object_get(j, "status"));
         EXPECT(a, st && strcmp(st, "recalled") == 0, "expected \"recalled\", got %s", st ? st : "none");
-        EXPECT(a, jis_null(jpath(j, forged[i].member)),
+        EXPECT(a, json_is_null(http_json_path(j, forged[i].member)),
                "expected %s null when it comes from a record whose signatures fail, got %s", forged[i].member,
-               jtype_name(jpath(j, forged[i].member)));
+               http_json_type(http_json_path(j, forged[i].member)));
     }
-    jv_t *j = json_of(get(c, harness_api_path(c->recalled_old)));
-    const char *reason = jstr(jpath(j, "recall.reason")), *by = jstr(jpath(j, "recall.superseded_by"));
+    json_t *j = http_expect_json(get(c, harness_api_path(c->recalled_old)));
+    const char *reason = json_string_value(http_json_path(j, "recall.reason")),
+               *by = json_string_value(http_json_path(j, "recall.superseded_by"));
     if (!reason || !*reason || !by || strcmp(by, c->recalled_new) != 0)
         fail_msg("expected %s to show its own recall reason and replacement once restored", c->recalled_old);
 }
@@ -3462,7 +2862,7 @@ static void test_damaged_replacement_link_answers_as_without_caches(void **state
     lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
     EXPECT_STATUS(a, 200);
     EXPECT_STATUS(b, 200);
-    const char *st = jstr(jget(json_of(b), "status"));
+    const char *st = json_string_value(json_object_get(http_expect_json(b), "status"));
     EXPECT(b, st && strcmp(st, "valid") == 0, "expected \"valid\" with a damaged replacement link, got %s",
            st ? st : "none");
 }
@@ -3493,13 +2893,13 @@ static void test_damaged_recall_link_answers_as_without_caches(void **state)
     lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
     lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
 
-    expect_problem(v1, 503, "unavailable");
+    http_expect_problem(v1, 503, "unavailable");
     EXPECT_STATUS(v2, 503);
-    expect_problem(v3, 503, "unavailable");
+    http_expect_problem(v3, 503, "unavailable");
     for (int k = 0; k < 3; k++) {
         resp_t *a = k == 0 ? i1 : k == 1 ? i2 : i3;
         EXPECT_STATUS(a, 200);
-        const char *st = jstr(jget(json_of(a), "status"));
+        const char *st = json_string_value(json_object_get(http_expect_json(a), "status"));
         EXPECT(a, st && strcmp(st, "invalid") == 0,
                "expected \"invalid\" for an altered record with a damaged recall link (%s), got %s",
                k == 2   ? "no caches"
@@ -3508,8 +2908,8 @@ static void test_damaged_recall_link_answers_as_without_caches(void **state)
                st ? st : "none");
     }
     EXPECT_STATUS(ip, 200);
-    EXPECT(ip, !body_has(ip, c->tamper.name), "expected no pupil name (%s) on the page of an altered record",
-           c->tamper.name);
+    EXPECT(ip, !http_body_has(ip, c->tamper.name),
+           "expected no pupil name (%s) on the page of an altered record", c->tamper.name);
     expect_api_status(c, code, "valid");
 }
 
@@ -3528,14 +2928,17 @@ static void test_recall_link_to_another_records_notice_shows_no_reason(void **st
     resp_t *a = get(c, harness_api_path(code));
     lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
     EXPECT_STATUS(a, 200);
-    jv_t *j = json_of(a);
-    const char *st = jstr(jget(j, "status"));
+    json_t *j = http_expect_json(a);
+    const char *st = json_string_value(json_object_get(j, "status"));
     EXPECT(a, st && strcmp(st, "recalled") == 0, "expected \"recalled\" with a recall link, got %s",
            st ? st : "none");
-    EXPECT(a, jis_null(jpath(j, "recall.reason")) && jis_null(jpath(j, "recall.recalled_on")),
+    EXPECT(a,
+           json_is_null(http_json_path(j, "recall.reason")) &&
+               json_is_null(http_json_path(j, "recall.recalled_on")),
            "expected no reason or date from a notice that recalls another transcript");
     expect_api_status(c, code, "valid");
-    const char *reason = jstr(jpath(json_of(get(c, harness_api_path(c->recalled_old))), "recall.reason"));
+    const char *reason = json_string_value(
+        http_json_path(http_expect_json(get(c, harness_api_path(c->recalled_old))), "recall.reason"));
     EXPECT(a, reason && *reason, "expected %s still to show its own recall reason", c->recalled_old);
 }
 
@@ -3556,8 +2959,8 @@ static void test_damaged_record_answers_503_not_invalid(void **state)
     lmdb_put(c, "docs", code, 16, orig, len, 0);
     EXPECT_STATUS(r, 503);
     expect_html(r);
-    EXPECT(r, !body_has(r, c->tamper.name), "expected no pupil name on the 503 page");
-    expect_problem(a, 503, "unavailable");
+    EXPECT(r, !http_body_has(r, c->tamper.name), "expected no pupil name on the 503 page");
+    http_expect_problem(a, 503, "unavailable");
     expect_api_status(c, code, "valid");
 }
 
@@ -3582,8 +2985,8 @@ static void test_unreadable_trust_anchors_answer_503_not_invalid(void **state)
 
     EXPECT_STATUS(r, 503);
     expect_html(r);
-    EXPECT(r, !body_has(r, c->valid.name), "expected no pupil name on the 503 page");
-    expect_problem(a, 503, "unavailable");
+    EXPECT(r, !http_body_has(r, c->valid.name), "expected no pupil name on the 503 page");
+    http_expect_problem(a, 503, "unavailable");
     EXPECT_STATUS(h, 503);
 
     EXPECT_STATUS(get(c, harness_printf("/v/%s", c->valid.code)), 200);
@@ -3627,7 +3030,7 @@ static void start_rl_portal(ctx_t *c)
             harness_dump_file_tail("rate-limited portal output", c->rl_err);
             fail_msg("expected the second portal to start, it ended: %s", harness_wait_status_text(st));
         }
-        resp_t *r = request_to("127.0.0.9", c->rl_port, "GET", "/healthz", NULL, NULL, 0);
+        resp_t *r = http_request("127.0.0.9", c->rl_port, "GET", "/healthz", NULL, NULL, 0);
         if (r->status == 200)
             return;
         if (harness_now_ms() - start > READY_TIMEOUT_MS) {
@@ -3641,13 +3044,13 @@ static void start_rl_portal(ctx_t *c)
 
 static resp_t *rl_get(ctx_t *c, const char *src, const char *path)
 {
-    return request_to(src, c->rl_port, "GET", path, NULL, NULL, 0);
+    return http_request(src, c->rl_port, "GET", path, NULL, NULL, 0);
 }
 
 static void expect_429(const resp_t *r)
 {
     EXPECT_STATUS(r, 429);
-    const char *ra = hdr(r, "retry-after");
+    const char *ra = http_header(r, "retry-after");
     char *end;
     long secs = ra ? strtol(ra, &end, 10) : 0;
     EXPECT(r, ra && *ra && *end == '\0' && secs > 0, "expected Retry-After as whole seconds > 0, got %s",
@@ -3671,8 +3074,8 @@ static void test_rate_limit_serves_a_code_at_most_n_times_then_429(void **state)
     expect_html(r);
     EXPECT(r, served <= RL_LIMIT && served >= RL_LIMIT - 1,
            "expected %d lookups served before the 429 (--rate-limit %d), got %d", RL_LIMIT, RL_LIMIT, served);
-    r = request_to(src, c->rl_port, "GET", harness_api_path(c->valid.code), NULL, NULL, 0);
-    expect_problem(r, 429, "rate_limited");
+    r = http_request(src, c->rl_port, "GET", harness_api_path(c->valid.code), NULL, NULL, 0);
+    http_expect_problem(r, 429, "rate_limited");
     expect_429(r);
 }
 
@@ -3686,8 +3089,8 @@ static void test_rate_limit_misses_cost_five(void **state)
     EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->unknown[1])), 404);
     resp_t *r = rl_get(c, src, harness_printf("/v/%s", c->unknown[2]));
     expect_429(r);
-    r = request_to(src, c->rl_port, "GET", harness_api_path(c->unknown[3]), NULL, NULL, 0);
-    expect_problem(r, 429, "rate_limited");
+    r = http_request(src, c->rl_port, "GET", harness_api_path(c->unknown[3]), NULL, NULL, 0);
+    http_expect_problem(r, 429, "rate_limited");
 }
 
 static void test_rate_limit_never_applies_to_home_static_and_healthz(void **state)
@@ -3762,7 +3165,7 @@ static void test_rate_limit_believes_x_forwarded_for_only_from_a_trusted_proxy(v
     resp_t *r = NULL;
     int served = 0;
     for (int i = 0; i < RL_LIMIT + 3; i++) {
-        r = request_to("127.0.0.20", c->rl_port, "GET", path, "X-Forwarded-For: 198.51.100.1\r\n", NULL, 0);
+        r = http_request("127.0.0.20", c->rl_port, "GET", path, "X-Forwarded-For: 198.51.100.1\r\n", NULL, 0);
         served += r->status == 200;
     }
     expect_429(r);
@@ -3771,16 +3174,18 @@ static void test_rate_limit_believes_x_forwarded_for_only_from_a_trusted_proxy(v
     /* another client behind the same proxy has its own bucket; what a client
      * wrote itself before the proxy's address is not the client */
     EXPECT_STATUS(
-        request_to("127.0.0.20", c->rl_port, "GET", path, "X-Forwarded-For: 198.51.100.2\r\n", NULL, 0), 200);
-    EXPECT_STATUS(request_to("127.0.0.20", c->rl_port, "GET", path,
-                             "X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-For: 203.0.113.9, 2001:db8::7\r\n",
-                             NULL, 0),
-                  200);
+        http_request("127.0.0.20", c->rl_port, "GET", path, "X-Forwarded-For: 198.51.100.2\r\n", NULL, 0),
+        200);
+    EXPECT_STATUS(
+        http_request("127.0.0.20", c->rl_port, "GET", path,
+                     "X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-For: 203.0.113.9, 2001:db8::7\r\n", NULL,
+                     0),
+        200);
     /* from a peer that is not a trusted proxy, the header changes nothing */
     served = 0;
     for (int i = 0; i < RL_LIMIT + 3; i++) {
         const char *fwd = harness_printf("X-Forwarded-For: 198.51.100.%d\r\n", 50 + i);
-        r = request_to("127.0.0.21", c->rl_port, "GET", path, fwd, NULL, 0);
+        r = http_request("127.0.0.21", c->rl_port, "GET", path, fwd, NULL, 0);
         served += r->status == 200;
     }
     expect_429(r);
@@ -3812,8 +3217,8 @@ static void test_rate_limit_batch_verify_pays_for_each_code(void **state)
         body = harness_printf("%s%s\"%.15s%c\"", body, i ? "," : "", c->unknown[i % 4],
                               "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[i % 32]);
     body = harness_printf("%s]}", body);
-    resp_t *r = request_to("127.0.0.22", c->rl_port, "POST", "/api/v1/verify",
-                           "Content-Type: application/json\r\n", body, strlen(body));
+    resp_t *r = http_request("127.0.0.22", c->rl_port, "POST", "/api/v1/verify",
+                             "Content-Type: application/json\r\n", body, strlen(body));
     expect_429(r);
     expect_429(rl_get(c, "127.0.0.22", harness_printf("/v/%s", c->valid.code)));
 }
@@ -3826,12 +3231,12 @@ static void test_metrics_listen_moves_metrics_off_the_public_listener(void **sta
     resp_t *r = rl_get(c, "127.0.0.7", "/metrics");
     EXPECT(r, r->status == 404,
            "expected 404 for /metrics on the public listener with --metrics-listen, got %d", r->status);
-    r = request_to("127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
+    r = http_request("127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, "hocba_");
-    r = request_to("127.0.0.7", c->rl_metrics_port, "POST", "/metrics", NULL, "x", 1);
+    r = http_request("127.0.0.7", c->rl_metrics_port, "POST", "/metrics", NULL, "x", 1);
     EXPECT_STATUS(r, 405);
-    const char *allow = hdr(r, "allow");
+    const char *allow = http_header(r, "allow");
     EXPECT(r, allow && strcmp(allow, "GET, HEAD") == 0, "expected Allow: GET, HEAD on /metrics, got %s",
            allow ? allow : "none");
 }
@@ -3839,7 +3244,7 @@ static void test_metrics_listen_moves_metrics_off_the_public_listener(void **sta
 /* hocba_open_connections{thread="i"} from the metrics listener, or -1. */
 static int open_connections(ctx_t *c, int thread)
 {
-    resp_t *r = request_to("127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
+    resp_t *r = http_request("127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
     const char *needle = harness_printf("hocba_open_connections{thread=\"%d\"} ", thread);
     const char *at = r->status == 200 && r->body ? strstr(r->body, needle) : NULL;
     return at ? atoi(at + strlen(needle)) : -1;
@@ -4247,7 +3652,7 @@ static int start_other_portal(ctx_t *c, const char *db)
             harness_dump_file_tail("portal output", err);
             fail_msg("expected a portal on %s to start, it ended: %s", db, harness_wait_status_text(st));
         }
-        if (request_to(NULL, port, "GET", "/healthz", NULL, NULL, 0)->status == 200)
+        if (http_request(NULL, port, "GET", "/healthz", NULL, NULL, 0)->status == 200)
             return port;
         if (harness_now_ms() - start > READY_TIMEOUT_MS) {
             harness_dump_file_tail("portal output", err);
@@ -4269,12 +3674,13 @@ static void stop_other_portal(ctx_t *c)
  * a 404, "unavailable" for a 503. */
 static const char *api_answer(int port, const char *code)
 {
-    resp_t *r = request_to(NULL, port, "GET", harness_api_path(code), NULL, NULL, 0);
+    resp_t *r = http_request(NULL, port, "GET", harness_api_path(code), NULL, NULL, 0);
     if (r->status == 404)
         return "not_found";
     if (r->status == 503)
         return "unavailable";
-    const char *s = r->status == 200 ? jstr(jget(json_of(r), "status")) : NULL;
+    const char *s =
+        r->status == 200 ? json_string_value(json_object_get(http_expect_json(r), "status")) : NULL;
     return s ? s : harness_printf("HTTP %d", r->status);
 }
 
@@ -4400,16 +3806,18 @@ static int load_pupil(ctx_t *c, pupil_t *p, const harness_code_t *e)
     size_t len;
     const char *path = harness_printf("%s/batch/%s.json", c->demo, e->stem);
     char *text = harness_read_file(path, &len);
-    jv_t *j = text ? jparse(text, len) : NULL;
-    const char *name = jstr(jpath(j, "student.full_name")), *school = jstr(jpath(j, "school.name"));
-    const char *cid = jstr(jpath(j, "student.citizen_id")), *addr = jstr(jpath(j, "student.address"));
-    const char *guardian = jstr(jpath(j, "student.guardian_name"));
+    json_t *j = http_json_parse(text, len);
+    const char *name = json_string_value(http_json_path(j, "student.full_name")),
+               *school = json_string_value(http_json_path(j, "school.name"));
+    const char *cid = json_string_value(http_json_path(j, "student.citizen_id")),
+               *addr = json_string_value(http_json_path(j, "student.address"));
+    const char *guardian = json_string_value(http_json_path(j, "student.guardian_name"));
     const char *teacher = NULL;
-    jv_t *signers = jget(j, "signers");
-    for (size_t i = 0; signers && signers->t == J_ARR && i < signers->n; i++) {
-        const char *role = jstr(jget(signers->items[i], "role"));
+    json_t *signers = json_object_get(j, "signers");
+    for (size_t i = 0; signers && json_is_array(signers) && i < json_array_size(signers); i++) {
+        const char *role = json_string_value(json_object_get(json_array_get(signers, i), "role"));
         if (role && strcmp(role, "homeroom_teacher") == 0)
-            teacher = jstr(jget(signers->items[i], "name"));
+            teacher = json_string_value(json_object_get(json_array_get(signers, i), "name"));
     }
     if (!name || !school || !teacher) {
         print_error("%s: expected student.full_name, school.name and a homeroom_teacher\n", path);
