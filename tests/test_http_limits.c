@@ -33,8 +33,8 @@
 #include <unistd.h>
 
 #include "tests/harness.h"
+#include "tests/http.h"
 
-#define HTTP_TIMEOUT_MS 5000
 #define READY_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 5000
 #define CHILD_TIMEOUT_MS 120000
@@ -54,138 +54,36 @@ typedef struct {
     json_t *catalog[2]; /* templates/i18n: vi, en */
 } ctx_t;
 
-/* One exchange on a fresh connection. */
-typedef struct {
-    char what[160];
-    char *raw; /* everything read, NUL-terminated */
-    size_t len;
-    int closed;    /* the server ended the connection (EOF or reset) */
-    int timed_out; /* HTTP_TIMEOUT_MS passed with it open */
-    size_t sent;
-    int status;      /* of the first answer; 0 when none */
-    size_t head_len; /* its status line and headers */
-    const char *body;
-    size_t body_len;
-    size_t after; /* bytes read after the first answer (its Content-Length) */
-} xchg_t;
-
 /* ---- the client ------------------------------------------------------------------------- */
 
-/* The value of header name in the answer's head (case-insensitive), or NULL. */
-static const char *hdr(const xchg_t *x, const char *name)
-{
-    size_t nl = strlen(name);
-    const char *p = memchr(x->raw, '\n', x->head_len), *end = x->raw + x->head_len;
-    while (p && p + 1 < end) {
-        const char *line = p + 1, *eol = memchr(line, '\n', (size_t)(end - line));
-        if (!eol)
-            break;
-        size_t len = (size_t)(eol - line);
-        if (len && line[len - 1] == '\r')
-            len--;
-        if (len > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
-            const char *v = line + nl + 1;
-            while (v < line + len && *v == ' ')
-                v++;
-            return harness_strndup(v, (size_t)(line + len - v));
-        }
-        p = eol;
-    }
-    return NULL;
-}
-
-/* Up to n bytes of the stream "prefix, fill bytes of 'a', tail" from its
- * byte at, into out; how many. */
-static size_t stream_copy(const char *prefix, size_t plen, size_t fill, const char *tail, size_t tlen,
-                          size_t at, char *out, size_t n)
-{
-    size_t k = 0;
-    while (k < n && at + k < plen + fill + tlen) {
-        size_t i = at + k;
-        out[k++] = i < plen ? prefix[i] : i < plen + fill ? 'a' : tail[i - plen - fill];
-    }
-    return k;
-}
-
-/* Send prefix, then fill bytes of 'a', then tail, as fast as the server
- * takes them (stopping when it closes), reading all along, until the
- * server closes or HTTP_TIMEOUT_MS pass; then parse the first answer. */
-static xchg_t *exchange(ctx_t *c, const char *what, const char *prefix, size_t plen, size_t fill,
+/* Send prefix, then fill bytes of 'a', then tail, on a fresh connection, as fast as the server takes
+ * them (stopping when it closes), reading all along, until the server closes or HTTP_TIMEOUT_MS pass
+ * (tests/http.h, HTTP_TO_CLOSE). */
+static resp_t *exchange(ctx_t *c, const char *what, const char *prefix, size_t plen, size_t fill,
                         const char *tail)
 {
-    xchg_t *x = harness_malloc(sizeof *x);
-    memset(x, 0, sizeof *x);
-    snprintf(x->what, sizeof x->what, "%s", what);
-    size_t tlen = tail ? strlen(tail) : 0, total = plen + fill + tlen, cap = 0;
-    harness_append(&x->raw, &x->len, &cap, "", 0);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
-        fail_msg("%s: cannot connect to the portal on port %d: %s", what, c->port, strerror(errno));
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    long deadline = harness_now_ms() + HTTP_TIMEOUT_MS;
-    int write_open = 1;
-    static char buf[65536];
-    for (;;) {
-        long left = deadline - harness_now_ms();
-        if (left <= 0) {
-            x->timed_out = 1;
-            break;
-        }
-        struct pollfd pfd = {.fd = fd, .events = POLLIN | (write_open && x->sent < total ? POLLOUT : 0)};
-        int n = poll(&pfd, 1, (int)left);
-        if (n <= 0)
-            continue;
-        if (pfd.revents & POLLOUT) {
-            size_t k = stream_copy(prefix, plen, fill, tail, tlen, x->sent, buf, sizeof buf);
-            ssize_t w = send(fd, buf, k, MSG_NOSIGNAL);
-            if (w > 0)
-                x->sent += (size_t)w;
-            else if (w < 0 && errno != EAGAIN && errno != EINTR)
-                write_open = 0; /* the server closed: read what it said */
-        }
-        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t got = recv(fd, buf, sizeof buf, 0);
-            if (got > 0) {
-                harness_append(&x->raw, &x->len, &cap, buf, (size_t)got);
-            } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-                x->closed = 1; /* EOF, or a reset: the body it did not read was still arriving */
-                break;
-            }
-        }
-    }
-    close(fd);
-    harness_keep(x->raw);
-    const char *e = memmem(x->raw, x->len, "\r\n\r\n", 4);
-    if (e && x->len > 12 && strncmp(x->raw, "HTTP/1.1 ", 9) == 0) {
-        x->head_len = (size_t)(e - x->raw) + 4;
-        x->status = atoi(x->raw + 9);
-        const char *cl = hdr(x, "content-length");
-        size_t n = cl ? strtoul(cl, NULL, 10) : x->len - x->head_len;
-        x->body = x->raw + x->head_len;
-        x->body_len = x->len - x->head_len < n ? x->len - x->head_len : n;
-        x->after = x->len - x->head_len - x->body_len;
-    }
-    return x;
+    size_t tlen = tail ? strlen(tail) : 0, n = plen + fill + tlen;
+    char *req = malloc(n ? n : 1);
+    if (req == NULL)
+        fail_msg("%s: out of memory for a request of %zu bytes", what, n);
+    memcpy(req, prefix, plen);
+    memset(req + plen, 'a', fill);
+    if (tlen > 0)
+        memcpy(req + plen + fill, tail, tlen);
+    resp_t *r = http_send(NULL, c->port, req, n, HTTP_TO_CLOSE);
+    free(req);
+    if (r->err == HTTP_ECONNECT)
+        fail_msg("%s: cannot connect to the portal on port %d", what, c->port);
+    snprintf(r->what, sizeof r->what, "%s", what);
+    return r;
 }
 
-static void dump(const xchg_t *x)
+/* The bytes read after the first answer (by its framing): a second answer, to the request pipelined
+ * after it, or 0 when the first did not end. */
+static size_t after(const resp_t *r)
 {
-    fflush(stdout);
-    fprintf(stderr, "--- %s: sent %zu bytes, read %zu%s%s; what came:\n%.2000s\n--- end ---\n", x->what,
-            x->sent, x->len, x->closed ? ", then the server closed" : "",
-            x->timed_out ? ", then timed out" : "", x->raw);
-    fflush(stderr);
+    return r->end ? r->rawlen - r->end : 0;
 }
-
-#define EXPECT(x, cond, ...)                                                                                 \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            dump(x);                                                                                         \
-            fail_msg(__VA_ARGS__);                                                                           \
-        }                                                                                                    \
-    } while (0)
 
 /* ---- what a refusal must be --------------------------------------------------------------------------- */
 
@@ -240,24 +138,20 @@ static void expect_refusal(ctx_t *c, const refusal_t *t)
         head = harness_printf("%s0\r\n\r\n", head);
         fill = 0;
     }
-    xchg_t *x = exchange(c, t->what, head, strlen(head), fill, NEXT);
+    resp_t *x = exchange(c, t->what, head, strlen(head), fill, NEXT);
 
     EXPECT(x, x->status == t->status, "%s: expected status %d, got %d%s", t->what, t->status, x->status,
            x->status ? "" : " (no answer)");
-    const char *type = hdr(x, "content-type");
+    const char *type = http_header(x, "content-type");
     EXPECT(x, type && strcmp(type, "application/problem+json") == 0,
            "%s: expected Content-Type application/problem+json, got %s", t->what, type ? type : "none");
-    json_error_t err;
-    json_t *j = json_loadb(x->body, x->body_len, 0, &err);
+    json_t *j = http_json(x);
     const char *error = json_string_value(json_object_get(j, "error"));
     const char *detail = json_string_value(json_object_get(j, "detail"));
     const char *want = json_string_value(json_object_get(c->catalog[t->lang], t->detail_key));
     int status_ok = json_integer_value(json_object_get(j, "status")) == t->status;
     int typed =
         json_string_value(json_object_get(j, "type")) && json_string_value(json_object_get(j, "title"));
-    error = error ? harness_printf("%s", error) : NULL;
-    detail = detail ? harness_printf("%s", detail) : NULL;
-    json_decref(j);
     EXPECT(x, error && strcmp(error, t->error) == 0, "%s: expected \"error\": \"%s\", got %s", t->what,
            t->error, error ? error : "none (or the body is no JSON object)");
     EXPECT(x, status_ok && typed, "%s: expected a problem with type, title and \"status\": %d", t->what,
@@ -271,14 +165,14 @@ static void expect_refusal(ctx_t *c, const refusal_t *t)
                                              {"x-robots-tag", "noindex"},
                                              {"connection", "close"}};
     for (size_t i = 0; i < sizeof headers / sizeof *headers; i++) {
-        const char *v = hdr(x, headers[i][0]);
+        const char *v = http_header(x, headers[i][0]);
         EXPECT(x, v && strcasecmp(v, headers[i][1]) == 0, "%s: expected %s: %s, got %s", t->what,
                headers[i][0], headers[i][1], v ? v : "none");
     }
-    EXPECT(x, x->after == 0,
+    EXPECT(x, after(x) == 0,
            "%s: expected nothing after the answer (the request pipelined after it must not be "
            "answered), got %zu more bytes",
-           t->what, x->after);
+           t->what, after(x));
     EXPECT(x, x->closed, "%s: expected the server to close the connection after the answer, it stayed open",
            t->what);
 
@@ -418,10 +312,10 @@ static void test_well_framed_bodies_keep_the_connection(void **state)
         const char *req = harness_printf(
             "POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n%s\r\n%s",
             fields[i], bodies[i]);
-        xchg_t *x = exchange(c, fields[i], req, strlen(req), 0, NEXT);
+        resp_t *x = exchange(c, fields[i], req, strlen(req), 0, NEXT);
         EXPECT(x, x->status == 200, "expected 200 for a batch verify framed by %s, got %d", fields[i],
                x->status);
-        EXPECT(x, x->after > 0 && memmem(x->body + x->body_len, x->after, "HTTP/1.1 200", 12),
+        EXPECT(x, after(x) > 0 && memmem(x->raw + x->end, after(x), "HTTP/1.1 200", 12),
                "expected the request pipelined after a body framed by %s to be answered 200", fields[i]);
         EXPECT(x, x->closed,
                "expected the connection to end after the pipelined request's Connection: close");
@@ -439,23 +333,6 @@ static int setup_run(const char *const argv[])
         return -1;
     }
     return 0;
-}
-
-static int healthy(ctx_t *c)
-{
-    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    char buf[64] = {0};
-    struct timeval tv = {1, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-             send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof req - 1) &&
-             recv(fd, buf, sizeof buf - 1, MSG_WAITALL) > 12 && strncmp(buf, "HTTP/1.1 200", 12) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
 }
 
 static int start_portal(ctx_t *c)
@@ -479,7 +356,7 @@ static int start_portal(ctx_t *c)
             print_error("the portal ended at start: %s\n", harness_wait_status_text(st));
             return -1;
         }
-        if (healthy(c))
+        if (http_get(c->port, "/healthz")->status == 200)
             return 0;
         harness_sleep_ms(50);
     }

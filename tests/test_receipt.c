@@ -37,10 +37,11 @@
 #include <unistd.h>
 
 #include "tests/harness.h"
+#include "tests/http.h"
 
 #define DEMO_STUDENTS "12"
 #define DEMO_SEED "3"
-#define HTTP_TIMEOUT_MS 10000
+#define EXCHANGE_TIMEOUT_MS 10000 /* a receipt is signed under the sanitizers */
 #define READY_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 5000
 #define CHILD_TIMEOUT_MS 120000
@@ -56,160 +57,6 @@ typedef struct {
     size_t ncodes;
     const harness_code_t *valid, *recalled, *invalid;
 } ctx_t;
-
-/* One exchange. */
-typedef struct {
-    char what[200];
-    int status;
-    char *raw;
-    size_t rawlen, head_len;
-    char *body; /* NUL-terminated */
-    size_t body_len;
-} resp_t;
-
-/* ---- the HTTP client ----------------------------------------------------------------------- */
-
-static const char *hdr(const resp_t *r, const char *name)
-{
-    size_t nl = strlen(name);
-    const char *p = memchr(r->raw, '\n', r->head_len), *end = r->raw + r->head_len;
-    while (p != NULL && p + 1 < end) {
-        const char *line = p + 1, *eol = memchr(line, '\n', (size_t)(end - line));
-        if (eol == NULL)
-            break;
-        size_t len = (size_t)(eol - line);
-        if (len && line[len - 1] == '\r')
-            len--;
-        if (len > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
-            const char *v = line + nl + 1;
-            while (v < line + len && *v == ' ')
-                v++;
-            return harness_strndup(v, (size_t)(line + len - v));
-        }
-        p = eol;
-    }
-    return NULL;
-}
-
-/* METHOD PATH with extra header lines and a body, on a connection of its own (Connection: close),
- * read to the end; answers under /api/ go to $HOCBA_API_LOG. */
-static resp_t *http(int port, const char *method, const char *path, const char *headers, const void *body,
-                    size_t bodylen)
-{
-    resp_t *r = harness_malloc(sizeof *r);
-    memset(r, 0, sizeof *r);
-    snprintf(r->what, sizeof r->what, "%s %.150s", method, path);
-    char *head = harness_printf("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sConnection: close\r\n", method,
-                                path, port, headers ? headers : "");
-    if (body != NULL)
-        head = harness_printf("%sContent-Length: %zu\r\n", head, bodylen);
-    head = harness_printf("%s\r\n", head);
-    size_t hl = strlen(head), reqlen = hl + (body ? bodylen : 0);
-    char *req = harness_malloc(reqlen + 1);
-    memcpy(req, head, hl);
-    if (body != NULL)
-        memcpy(req + hl, body, bodylen);
-    req[reqlen] = '\0';
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        if (fd >= 0)
-            close(fd);
-        r->raw = r->body = harness_strndup("", 0); /* status 0: nothing listens (yet) */
-        return r;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    char *raw = NULL;
-    size_t rawlen = 0, cap = 0, sent = 0;
-    harness_append(&raw, &rawlen, &cap, "", 0);
-    long deadline = harness_now_ms() + HTTP_TIMEOUT_MS;
-    int write_open = 1;
-    for (;;) {
-        long left = deadline - harness_now_ms();
-        if (left <= 0)
-            break;
-        struct pollfd pfd = {.fd = fd, .events = POLLIN | (write_open && sent < reqlen ? POLLOUT : 0)};
-        if (poll(&pfd, 1, (int)left) <= 0)
-            continue;
-        if (pfd.revents & POLLOUT) {
-            ssize_t w = send(fd, req + sent, reqlen - sent, MSG_NOSIGNAL);
-            if (w > 0)
-                sent += (size_t)w;
-            else if (w < 0 && errno != EAGAIN && errno != EINTR)
-                write_open = 0;
-        }
-        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-            char buf[65536];
-            ssize_t got = recv(fd, buf, sizeof buf, 0);
-            if (got > 0)
-                harness_append(&raw, &rawlen, &cap, buf, (size_t)got);
-            else if (got == 0 || (errno != EAGAIN && errno != EINTR))
-                break;
-        }
-    }
-    close(fd);
-    r->raw = harness_keep(raw);
-    r->rawlen = rawlen;
-    const char *e = memmem(raw, rawlen, "\r\n\r\n", 4);
-    if (e != NULL && rawlen > 12 && strncmp(raw, "HTTP/1.", 7) == 0) {
-        r->head_len = (size_t)(e - raw) + 4;
-        r->status = atoi(raw + 9);
-        r->body_len = rawlen - r->head_len;
-        const char *cl = hdr(r, "content-length");
-        if (cl != NULL && strtoul(cl, NULL, 10) < r->body_len)
-            r->body_len = strtoul(cl, NULL, 10);
-    }
-    r->body = harness_strndup(raw + r->head_len, r->body_len);
-    harness_api_log(req, reqlen, r->raw, r->head_len, r->body, r->body_len);
-    return r;
-}
-
-static resp_t *get(int port, const char *path)
-{
-    return http(port, "GET", path, NULL, NULL, 0);
-}
-
-static void dump(const resp_t *r)
-{
-    fprintf(stderr, "--- %s: status %d\n%.*s--- body (%zu bytes), first 1500:\n%.1500s\n--- end\n", r->what,
-            r->status, (int)r->head_len, r->raw, r->body_len, r->body);
-}
-
-#define EXPECT(r, cond, ...)                                                                                 \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            dump(r);                                                                                         \
-            fail_msg(__VA_ARGS__);                                                                           \
-        }                                                                                                    \
-    } while (0)
-
-#define EXPECT_STATUS(r, want)                                                                               \
-    EXPECT((r), (r)->status == (want), "expected status %d for %s, got %d", (want), (r)->what, (r)->status)
-
-static int has(const resp_t *r, const char *needle)
-{
-    return memmem(r->body, r->body_len, needle, strlen(needle)) != NULL;
-}
-
-static void expect_header(const resp_t *r, const char *name, const char *want)
-{
-    const char *v = hdr(r, name);
-    EXPECT(r, v != NULL && strcasestr(v, want) != NULL, "expected %s: ...%s... on %s, got %s", name, want,
-           r->what, v ? v : "none");
-}
-
-/* An RFC 9457 problem with the stable error member. */
-static json_t *expect_problem(const resp_t *r, int status, const char *error)
-{
-    EXPECT_STATUS(r, status);
-    expect_header(r, "content-type", "application/problem+json");
-    json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
-    const char *e = json_string_value(json_object_get(j, "error"));
-    EXPECT(r, e != NULL && strcmp(e, error) == 0, "expected \"error\": \"%s\" from %s, got %s", error,
-           r->what, e ? e : "none");
-    return j;
-}
 
 /* ---- files and programs ---------------------------------------------------------------------- */
 
@@ -353,15 +200,15 @@ static void test_receipt_of_a_valid_or_recalled_record_verifies_offline_and_name
     static const char *const T[] = {"valid", "recalled"};
     for (size_t k = 0; k < 2; k++) {
         const harness_code_t *e = code_of(c, T[k]);
-        resp_t *r = get(c->port, harness_printf("/api/v1/transcripts/%s/receipt", e->code));
+        resp_t *r = http_get(c->port, harness_printf("/api/v1/transcripts/%s/receipt", e->code));
         EXPECT_STATUS(r, 200);
-        expect_header(r, "content-type", "application/pkcs7-mime");
-        expect_header(r, "content-type", "smime-type=signed-data");
-        expect_header(r, "content-disposition",
-                      harness_printf("attachment; filename=\"hocba-receipt-%s.p7m\"", e->code));
-        expect_header(r, "cache-control", "no-store");
-        expect_header(r, "x-robots-tag", "noindex");
-        json_t *s = verify_receipt(c, (const unsigned char *)r->body, r->body_len, r->what);
+        http_expect_header_has(r, "content-type", "application/pkcs7-mime");
+        http_expect_header_has(r, "content-type", "smime-type=signed-data");
+        http_expect_header_has(r, "content-disposition",
+                               harness_printf("attachment; filename=\"hocba-receipt-%s.p7m\"", e->code));
+        http_expect_header_has(r, "cache-control", "no-store");
+        http_expect_header_has(r, "x-robots-tag", "noindex");
+        json_t *s = verify_receipt(c, (const unsigned char *)r->body, r->bodylen, r->what);
         expect_statement(c, c->port, s, e, T[k], r->what);
         json_decref(s);
     }
@@ -372,12 +219,12 @@ static void test_receipt_is_made_per_request_and_answers_head(void **state)
 {
     ctx_t *c = *state;
     const char *path = harness_printf("/api/v1/transcripts/%s/receipt", c->valid->code);
-    resp_t *h = http(c->port, "HEAD", path, NULL, NULL, 0);
+    resp_t *h = http_request(NULL, c->port, "HEAD", path, NULL, NULL, 0);
     EXPECT_STATUS(h, 200);
-    EXPECT(h, h->body_len == 0, "expected no body for HEAD, got %zu bytes", h->body_len);
-    expect_header(h, "content-type", "application/pkcs7-mime");
+    EXPECT(h, h->bodylen == 0, "expected no body for HEAD, got %zu bytes", h->bodylen);
+    http_expect_header_has(h, "content-type", "application/pkcs7-mime");
     /* a lower-case spelling is taken as the code, without a redirect */
-    resp_t *r = get(
+    resp_t *r = http_get(
         c->port, harness_printf("/api/v1/transcripts/%.4s-%s/receipt", c->valid->code, c->valid->code + 4));
     EXPECT_STATUS(r, 200);
 }
@@ -385,13 +232,13 @@ static void test_receipt_is_made_per_request_and_answers_head(void **state)
 static void test_receipt_of_an_invalid_record_is_409_not_receiptable(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c->port, harness_printf("/api/v1/transcripts/%s/receipt", c->invalid->code));
-    json_decref(expect_problem(r, 409, "not_receiptable"));
-    expect_header(r, "cache-control", "no-store");
-    r = get(c->port, harness_printf("/v/%s/receipt", c->invalid->code));
+    resp_t *r = http_get(c->port, harness_printf("/api/v1/transcripts/%s/receipt", c->invalid->code));
+    http_expect_problem(r, 409, "not_receiptable");
+    http_expect_header_has(r, "cache-control", "no-store");
+    r = http_get(c->port, harness_printf("/v/%s/receipt", c->invalid->code));
     EXPECT_STATUS(r, 409);
-    expect_header(r, "content-type", "text/html");
-    EXPECT(r, !has(r, "download="), "expected no receipt to download on the 409 page");
+    http_expect_header_has(r, "content-type", "text/html");
+    EXPECT(r, !http_body_has(r, "download="), "expected no receipt to download on the 409 page");
 }
 
 static void test_receipt_of_an_unknown_or_malformed_code_is_404_or_400(void **state)
@@ -406,7 +253,7 @@ static void test_receipt_of_an_unknown_or_malformed_code_is_404_or_400(void **st
         {"/api/v1/transcripts/ZZZZZZZZZZZZZZZZ/receipt/more", 404, "not_found"},
     };
     for (size_t i = 0; i < sizeof T / sizeof *T; i++)
-        json_decref(expect_problem(get(c->port, T[i].path), T[i].status, T[i].error));
+        http_expect_problem(http_get(c->port, T[i].path), T[i].status, T[i].error);
     /* a code with a valid check symbol that nothing has */
     char unknown[17];
     /* Luhn mod 32: the check symbol of fifteen Z (31 each) */
@@ -419,9 +266,9 @@ static void test_receipt_of_an_unknown_or_malformed_code_is_404_or_400(void **st
     memset(unknown, 'Z', 15);
     unknown[15] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[(32 - sum % 32) % 32];
     unknown[16] = '\0';
-    resp_t *r = get(c->port, harness_printf("/api/v1/transcripts/%s/receipt", unknown));
-    json_decref(expect_problem(r, 404, "not_found"));
-    r = get(c->port, harness_printf("/v/%s/receipt", unknown));
+    resp_t *r = http_get(c->port, harness_printf("/api/v1/transcripts/%s/receipt", unknown));
+    http_expect_problem(r, 404, "not_found");
+    r = http_get(c->port, harness_printf("/v/%s/receipt", unknown));
     EXPECT_STATUS(r, 404);
 }
 
@@ -430,16 +277,17 @@ static void test_receipt_of_an_unknown_or_malformed_code_is_404_or_400(void **st
 static void test_receipt_page_shows_the_signed_statement_its_qr_and_the_receipt_to_download(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c->port, harness_printf("/v/%s/receipt?lang=en", c->valid->code));
+    resp_t *r = http_get(c->port, harness_printf("/v/%s/receipt?lang=en", c->valid->code));
     EXPECT_STATUS(r, 200);
-    expect_header(r, "content-type", "text/html");
-    expect_header(r, "cache-control", "no-store");
-    expect_header(r, "content-security-policy", "default-src 'none'");
-    EXPECT(r, has(r, harness_printf("/v/%s/qr.svg", c->valid->code)), "expected the QR of the record's page");
-    EXPECT(r, has(r, "Verification receipt"), "expected the page's heading in English");
+    http_expect_header_has(r, "content-type", "text/html");
+    http_expect_header_has(r, "cache-control", "no-store");
+    http_expect_header_has(r, "content-security-policy", "default-src 'none'");
+    EXPECT(r, http_body_has(r, harness_printf("/v/%s/qr.svg", c->valid->code)),
+           "expected the QR of the record's page");
+    EXPECT(r, http_body_has(r, "Verification receipt"), "expected the page's heading in English");
     /* the renderer writes each = as &#61; (render.h) */
     static const char prefix[] = "href=\"data:application/pkcs7-mime;smime-type&#61;signed-data;base64,";
-    const char *q = memmem(r->body, r->body_len, prefix, sizeof prefix - 1);
+    const char *q = memmem(r->body, r->bodylen, prefix, sizeof prefix - 1);
     EXPECT(r, q != NULL, "expected a download link holding the signed receipt as a data: URL");
     q += sizeof prefix - 1;
     char *p = harness_strndup(q, strcspn(q, "\""));
@@ -456,15 +304,15 @@ static void test_receipt_page_shows_the_signed_statement_its_qr_and_the_receipt_
     /* the page shows that same statement: its SHA-256 of the payload and its time */
     const char *sha = json_string_value(json_object_get(s, "payload_sha256"));
     const char *at = json_string_value(json_object_get(s, "verified_at"));
-    EXPECT(r, has(r, sha), "expected the page to show payload_sha256 %s", sha);
-    EXPECT(r, has(r, harness_printf("&quot;verified_at&quot;: &quot;%s&quot;", at)),
+    EXPECT(r, http_body_has(r, sha), "expected the page to show payload_sha256 %s", sha);
+    EXPECT(r, http_body_has(r, harness_printf("&quot;verified_at&quot;: &quot;%s&quot;", at)),
            "expected the page to show the signed statement, verified_at %s", at);
-    EXPECT(r, has(r, harness_printf("download=\"hocba-receipt-%s.p7m\"", c->valid->code)),
+    EXPECT(r, http_body_has(r, harness_printf("download=\"hocba-receipt-%s.p7m\"", c->valid->code)),
            "expected the download to be named after the code");
     json_decref(s);
     /* the record's page links to it */
-    r = get(c->port, harness_printf("/v/%s", c->valid->code));
-    EXPECT(r, has(r, harness_printf("href=\"/v/%s/receipt\"", c->valid->code)),
+    r = http_get(c->port, harness_printf("/v/%s", c->valid->code));
+    EXPECT(r, http_body_has(r, harness_printf("href=\"/v/%s/receipt\"", c->valid->code)),
            "expected the page to link its receipt");
 }
 
@@ -473,28 +321,28 @@ static void test_receipt_chain_is_the_receipt_certificates_pem(void **state)
     ctx_t *c = *state;
     size_t n;
     char *pem = harness_read_file(harness_printf("%s/receipt/receipt.pem", c->demo), &n);
-    resp_t *r = get(c->port, "/static/receipt-chain.pem");
+    resp_t *r = http_get(c->port, "/static/receipt-chain.pem");
     EXPECT_STATUS(r, 200);
-    expect_header(r, "content-type", "application/pem-certificate-chain");
-    EXPECT(r, pem != NULL && r->body_len == n && memcmp(r->body, pem, n) == 0,
+    http_expect_header_has(r, "content-type", "application/pem-certificate-chain");
+    EXPECT(r, pem != NULL && r->bodylen == n && memcmp(r->body, pem, n) == 0,
            "expected /static/receipt-chain.pem to hold the certificates of --receipt-cert (%zu bytes), got "
            "%zu bytes",
-           n, r->body_len);
+           n, r->bodylen);
 }
 
 /* Without --receipt-cert/--receipt-key: no receipt, no chain, no link. */
 static void test_without_a_receipt_key_receipts_are_404(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c->port2, harness_printf("/api/v1/transcripts/%s/receipt", c->valid->code));
-    json_decref(expect_problem(r, 404, "not_found"));
-    r = get(c->port2, harness_printf("/v/%s/receipt", c->valid->code));
+    resp_t *r = http_get(c->port2, harness_printf("/api/v1/transcripts/%s/receipt", c->valid->code));
+    http_expect_problem(r, 404, "not_found");
+    r = http_get(c->port2, harness_printf("/v/%s/receipt", c->valid->code));
     EXPECT_STATUS(r, 404);
-    r = get(c->port2, "/static/receipt-chain.pem");
+    r = http_get(c->port2, "/static/receipt-chain.pem");
     EXPECT_STATUS(r, 404);
-    r = get(c->port2, harness_printf("/v/%s", c->valid->code));
+    r = http_get(c->port2, harness_printf("/v/%s", c->valid->code));
     EXPECT_STATUS(r, 200);
-    EXPECT(r, !has(r, "/receipt"), "expected no receipt link without a receipt key");
+    EXPECT(r, !http_body_has(r, "/receipt"), "expected no receipt link without a receipt key");
 }
 
 /* A bad pair exits 2 with one line naming what is wrong. */
@@ -544,10 +392,10 @@ static void test_old_receipt_chains_are_served_from_static_and_a_key_there_is_re
     const char *extra[] = {"--static", dir, NULL};
     if (start(c, &port, &pid, harness_printf("%s/portal-static.err", c->tmp), extra) != 0)
         fail_msg("the portal did not start with --static %s", dir);
-    resp_t *r = get(port, "/static/receipt-chains/2026.pem");
+    resp_t *r = http_get(port, "/static/receipt-chains/2026.pem");
     harness_kill(pid);
     EXPECT_STATUS(r, 200);
-    expect_header(r, "content-type", "application/pem-certificate-chain");
+    http_expect_header_has(r, "content-type", "application/pem-certificate-chain");
     const char *cp3[] = {"cp", harness_printf("%s/receipt/receipt.key", c->demo),
                          harness_printf("%s/key.pem", old), NULL};
     HARNESS_EXPECT_EXIT(run(cp3), 0);
@@ -574,21 +422,21 @@ static void test_receipts_are_rate_limited_like_lookups(void **state)
     const char *err = harness_printf("%s/portal-rl.err", c->tmp);
     pid_t pid = harness_start_bg(argv, err, 0);
     long t0 = harness_now_ms();
-    while (harness_now_ms() - t0 < READY_TIMEOUT_MS && get(port, "/healthz")->status != 200)
+    while (harness_now_ms() - t0 < READY_TIMEOUT_MS && http_get(port, "/healthz")->status != 200)
         harness_sleep_ms(50);
     const char *path = harness_printf("/api/v1/transcripts/%s/receipt", c->valid->code);
     for (int i = 0; i < 3; i++) {
-        resp_t *r = get(port, path);
+        resp_t *r = http_get(port, path);
         if (r->status != 200) {
             harness_kill(pid);
-            dump(r);
+            http_dump(r);
             fail_msg("expected receipt %d of 3 to be 200, got %d", i + 1, r->status);
         }
     }
-    resp_t *r = get(port, path);
+    resp_t *r = http_get(port, path);
     int st = r->status;
-    const char *retry = hdr(r, "retry-after");
-    int st_page = get(port, harness_printf("/v/%s/receipt", c->valid->code))->status;
+    const char *retry = http_header(r, "retry-after");
+    int st_page = http_get(port, harness_printf("/v/%s/receipt", c->valid->code))->status;
     harness_kill(pid);
     EXPECT(r, st == 429 && retry != NULL,
            "expected the 4th receipt within the minute to be 429 with Retry-After, got %d", st);
@@ -628,7 +476,8 @@ static resp_t *check_files(int port, int api, const void *pl, size_t pllen, cons
 {
     size_t len;
     char *body = form(&len, "payload", pl, pllen, "signature", sig, siglen);
-    return http(port, "POST", api ? "/api/v1/packages/verify" : "/check?lang=en", FORM_TYPE, body, len);
+    return http_request(NULL, port, "POST", api ? "/api/v1/packages/verify" : "/check?lang=en", FORM_TYPE,
+                        body, len);
 }
 
 typedef struct {
@@ -747,20 +596,21 @@ static void other_content(ctx_t *c, json_t *j)
  * same names in the demo), the foreign name. */
 static void expect_no_names(const resp_t *r, const pkg_t *k, const char *foreign)
 {
-    EXPECT(r, !has(r, k->school), "expected no school name in %s", r->what);
+    EXPECT(r, !http_body_has(r, k->school), "expected no school name in %s", r->what);
     for (int i = 0; i < 3; i++)
-        EXPECT(r, !has(r, k->names[i]), "expected no signer name (\"%s\") in %s", k->names[i], r->what);
+        EXPECT(r, !http_body_has(r, k->names[i]), "expected no signer name (\"%s\") in %s", k->names[i],
+               r->what);
     if (foreign != NULL)
-        EXPECT(r, !has(r, foreign), "expected no school name (\"%s\") in %s", foreign, r->what);
+        EXPECT(r, !http_body_has(r, foreign), "expected no school name (\"%s\") in %s", foreign, r->what);
 }
 
 /* {"status", "checks": [...], "published", "record"} as static/openapi.json's PackageVerdict says. */
 static json_t *verdict_of(const resp_t *r, const char *status, const char *published)
 {
     EXPECT_STATUS(r, 200);
-    expect_header(r, "content-type", "application/json");
-    expect_header(r, "cache-control", "no-store");
-    json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
+    http_expect_header_has(r, "content-type", "application/json");
+    http_expect_header_has(r, "cache-control", "no-store");
+    json_t *j = json_loadb(r->body, r->bodylen, 0, NULL);
     const char *s = json_string_value(json_object_get(j, "status"));
     const char *p = json_string_value(json_object_get(j, "published"));
     EXPECT(r, s && strcmp(s, status) == 0, "expected \"status\": \"%s\" from %s, got %s", status, r->what,
@@ -804,8 +654,8 @@ static void test_check_of_published_files_names_the_record_and_links_it(void **s
     expect_no_names(r, k, NULL);
     r = check_files(c->port, 0, k->json, k->jlen, k->p7s, k->plen);
     EXPECT_STATUS(r, 200);
-    expect_header(r, "content-type", "text/html");
-    EXPECT(r, has(r, harness_printf("href=\"/v/%s?lang&#61;en\"", c->valid->code)),
+    http_expect_header_has(r, "content-type", "text/html");
+    EXPECT(r, http_body_has(r, harness_printf("href=\"/v/%s?lang&#61;en\"", c->valid->code)),
            "expected a link to the record's page");
     expect_no_names(r, k, NULL);
 }
@@ -884,17 +734,17 @@ static void test_check_refuses_a_part_over_64_kib_with_413(void **state)
     char *p = harness_malloc(big);
     memset(p, 'a', big);
     resp_t *r = check_files(c->port, 1, p, big, "sig", 3);
-    json_decref(expect_problem(r, 413, "too_large"));
+    http_expect_problem(r, 413, "too_large");
     r = check_files(c->port, 0, "{}", 2, p, big);
     EXPECT_STATUS(r, 413);
-    EXPECT(r, has(r, "enctype=\"multipart/form-data\"") && has(r, "field-error"),
+    EXPECT(r, http_body_has(r, "enctype=\"multipart/form-data\"") && http_body_has(r, "field-error"),
            "expected the form again with the message");
     /* two parts of 64 KiB fit the server's limit; three do not */
     size_t huge = 3 * 64 * 1024;
     char *q = harness_malloc(huge);
     memset(q, 'b', huge);
     r = check_files(c->port, 1, q, huge, "sig", 3);
-    json_decref(expect_problem(r, 413, "too_large"));
+    http_expect_problem(r, 413, "too_large");
 }
 
 /* A malformed multipart body is a clear 400 problem; the page shows the form again with the message. */
@@ -929,16 +779,17 @@ static void test_check_refuses_malformed_multipart_with_400(void **state)
     };
     for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
         const char *h = harness_printf("Content-Type: %s\r\n", T[i].type);
-        resp_t *r = http(c->port, "POST", "/api/v1/packages/verify", h, T[i].body, strlen(T[i].body));
-        json_t *j = expect_problem(r, T[i].status, T[i].error);
+        resp_t *r =
+            http_request(NULL, c->port, "POST", "/api/v1/packages/verify", h, T[i].body, strlen(T[i].body));
+        json_t *j = http_expect_problem(r, T[i].status, T[i].error);
         EXPECT(r, json_string_length(json_object_get(j, "detail")) > 10,
                "%s: expected a detail that says what is wrong", T[i].what);
-        json_decref(j);
         if (T[i].status == 415)
-            expect_header(r, "accept-post", "multipart/form-data");
-        r = http(c->port, "POST", "/check", h, T[i].body, strlen(T[i].body));
+            http_expect_header_has(r, "accept-post", "multipart/form-data");
+        r = http_request(NULL, c->port, "POST", "/check", h, T[i].body, strlen(T[i].body));
         EXPECT(r,
-               r->status == T[i].status && has(r, "enctype=\"multipart/form-data\"") && has(r, "check-error"),
+               r->status == T[i].status && http_body_has(r, "enctype=\"multipart/form-data\"") &&
+                   http_body_has(r, "check-error"),
                "%s: expected the page %d with the form and the message", T[i].what, T[i].status);
     }
 }
@@ -946,19 +797,19 @@ static void test_check_refuses_malformed_multipart_with_400(void **state)
 static void test_check_form_works_without_javascript(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c->port, "/check");
+    resp_t *r = http_get(c->port, "/check");
     EXPECT_STATUS(r, 200);
-    expect_header(r, "content-security-policy", "default-src 'none'");
+    http_expect_header_has(r, "content-security-policy", "default-src 'none'");
     EXPECT(r,
-           has(r, "method=\"post\"") && has(r, "enctype=\"multipart/form-data\"") &&
-               has(r, "name=\"payload\" type=\"file\"") && has(r, "name=\"signature\" type=\"file\"") &&
-               !has(r, "<script"),
+           http_body_has(r, "method=\"post\"") && http_body_has(r, "enctype=\"multipart/form-data\"") &&
+               http_body_has(r, "name=\"payload\" type=\"file\"") &&
+               http_body_has(r, "name=\"signature\" type=\"file\"") && !http_body_has(r, "<script"),
            "expected a plain form posting two files");
-    r = get(c->port, "/");
-    EXPECT(r, has(r, "href=\"/check\""), "expected the home page to link the file check");
-    r = http(c->port, "PUT", "/check", NULL, NULL, 0);
+    r = http_get(c->port, "/");
+    EXPECT(r, http_body_has(r, "href=\"/check\""), "expected the home page to link the file check");
+    r = http_request(NULL, c->port, "PUT", "/check", NULL, NULL, 0);
     EXPECT_STATUS(r, 405);
-    expect_header(r, "allow", "GET, HEAD, POST");
+    http_expect_header_has(r, "allow", "GET, HEAD, POST");
 }
 
 /* A file check is a lookup: rate-limited like one. */
@@ -976,11 +827,11 @@ static void test_check_is_rate_limited_like_lookups(void **state)
     }
     EXPECT(r, ok >= RATE_LIMIT - 1 && ok < RATE_LIMIT,
            "expected %d file checks to be answered, then 429; %d were", RATE_LIMIT - 1, ok);
-    json_decref(expect_problem(r, 429, "rate_limited"));
+    http_expect_problem(r, 429, "rate_limited");
     r = check_files(port, 0, "x", 1, "y", 1);
     EXPECT_STATUS(r, 429);
     /* the form itself costs nothing */
-    EXPECT_STATUS(get(port, "/check"), 200);
+    EXPECT_STATUS(http_get(port, "/check"), 200);
 }
 
 /* ---- group setup and teardown ------------------------------------------------------------------- */
@@ -1007,7 +858,7 @@ static int start(ctx_t *c, int *port, pid_t *pid, const char *errfile, const cha
             print_error("the portal ended at start: %s\n", harness_wait_status_text(st));
             return -1;
         }
-        if (get(*port, "/healthz")->status == 200)
+        if (http_get(*port, "/healthz")->status == 200)
             return 0;
         harness_sleep_ms(50);
     }
@@ -1037,6 +888,7 @@ static const harness_code_t *first(ctx_t *c, const char *expect, const char *des
 static int group_setup_steps(void *ctx)
 {
     ctx_t *c = ctx;
+    http_set_timeout_ms(EXCHANGE_TIMEOUT_MS);
     if ((c->tmp = harness_make_tmp("hocba-receipt-test")) == NULL)
         return -1;
     snprintf(c->demo, sizeof c->demo, "%s/demo", c->tmp);
