@@ -3,7 +3,7 @@
  * that a failed assertion cannot leak, child processes in the foreground
  * (output captured) and in the background (servers), the demo's codes.txt,
  * the log of the portal's API answers that tests/openapi/check.mjs reads,
- * and the group's temporary directory and binaries.
+ * and the group's temporary directory and binaries. Their HTTP client is tests/http.h.
  *
  * A failed cmocka assertion longjmps out of the test, past any free(), so
  * what a test allocates goes into one arena that harness_group_end frees.
