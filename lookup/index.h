@@ -306,7 +306,7 @@ int index_get_summary(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], inde
 /* How finely the counts are kept: both are written in the transaction that
  * publishes, so that reading them never scans the records. */
 enum index_tally_by {
-    INDEX_TALLY_SCHOOLS = 'S',   /* by school year, level, grade, province and school */
+    INDEX_TALLY_SCHOOLS = 'S',   /* by school year, level, province, school and grade */
     INDEX_TALLY_PROVINCES = 'P', /* by school year, level and province (the public figures) */
 };
 
@@ -318,7 +318,8 @@ typedef struct {
 } index_tally_t;
 
 /** Call fn with every cell of one granularity, in key order: school year,
- * level, then (schools) grade, province and school, or (provinces) province.
+ * level, then (schools) province, school and grade, or (provinces) province:
+ * a school's grades come one after another.
  * @param year  a school year's first year, or 0 for all
  * @param fn    returns 0 to go on; anything else stops the walk
  * @return INDEX_OK, what fn returned when it stopped, INDEX_ECORRUPT or an LMDB code. */

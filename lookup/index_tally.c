@@ -12,7 +12,10 @@
  *
  * tally keys (docs/index-format.md), years big-endian so that they sort:
  *   'P' year(2) level(1) province                      (the public figures)
- *   'S' year(2) level(1) grade(1) len(1) province school
+ *   'S' year(2) level(1) province NUL school NUL grade(1)
+ * (a school's grades are neighbours, so that by school adds up adjacent
+ * cells; NUL, which no payload or registry string holds, keeps names in
+ * their alphabetical order)
  * values: published, recalled, replaced, u64 LE each (24 bytes). */
 #include "index_internal.h"
 
@@ -26,7 +29,7 @@
 #define SUMMARY_FORMAT 1
 #define SUMMARY_FIXED 8
 #define TALLY_VALUE_LEN 24
-#define TALLY_KEY_MAX (5 + 1 + INDEX_PROVINCE_MAX + INDEX_SCHOOL_MAX)
+#define TALLY_KEY_MAX (4 + 3 + INDEX_PROVINCE_MAX + INDEX_SCHOOL_MAX)
 
 #define WHY(...) snprintf(why, whylen, __VA_ARGS__)
 
@@ -109,11 +112,14 @@ static size_t tally_key(int by, const index_summary_t *s, uint8_t *k)
     k[n++] = (uint8_t)s->level;
     if (by == INDEX_TALLY_SCHOOLS) {
         size_t sl = strnlen(s->school, INDEX_SCHOOL_MAX);
-        k[n++] = (uint8_t)s->grade;
-        k[n++] = (uint8_t)pl;
         memcpy(k + n, s->province, pl);
-        memcpy(k + n + pl, s->school, sl);
-        return n + pl + sl;
+        n += pl;
+        k[n++] = 0;
+        memcpy(k + n, s->school, sl);
+        n += sl;
+        k[n++] = 0;
+        k[n++] = (uint8_t)s->grade;
+        return n;
     }
     memcpy(k + n, s->province, pl);
     return n + pl;
@@ -165,20 +171,23 @@ int index_count_recall(index_t *ix, MDB_txn *txn, const char target[CODE_LEN])
 static int tally_decode(int by, const MDB_val *k, const MDB_val *v, index_tally_t *t)
 {
     const uint8_t *p = k->mv_data;
-    size_t n = k->mv_size, fixed = by == INDEX_TALLY_SCHOOLS ? 6 : 4;
+    size_t n = k->mv_size;
     memset(t, 0, sizeof *t);
-    if (n < fixed || v->mv_size != TALLY_VALUE_LEN)
+    if (n < 4 || v->mv_size != TALLY_VALUE_LEN)
         return INDEX_ECORRUPT;
     t->year = p[1] << 8 | p[2];
     t->level = p[3];
     if (by == INDEX_TALLY_SCHOOLS) {
-        if (fixed + (size_t)p[5] > n)
+        /* 4: province NUL school NUL grade */
+        const uint8_t *z1 = n >= 7 ? memchr(p + 4, 0, n - 4) : NULL;
+        const uint8_t *z2 = z1 != NULL ? memchr(z1 + 1, 0, (size_t)(p + n - z1 - 1)) : NULL;
+        if (z2 == NULL || z2 + 2 != p + n)
             return INDEX_ECORRUPT;
-        t->grade = p[4];
-        t->province = str_n((const char *)p + fixed, p[5]);
-        t->school = str_n((const char *)p + fixed + p[5], n - fixed - p[5]);
+        t->province = str_n((const char *)p + 4, (size_t)(z1 - p - 4));
+        t->school = str_n((const char *)z1 + 1, (size_t)(z2 - z1 - 1));
+        t->grade = p[n - 1];
     } else {
-        t->province = str_n((const char *)p + fixed, n - fixed);
+        t->province = str_n((const char *)p + 4, n - 4);
         t->school = str_n("", 0);
     }
     t->published = get_u64(v->mv_data);

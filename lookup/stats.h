@@ -58,6 +58,10 @@ const char *stats_level_name(int level);
 /** recalled ÷ published, 0 when nothing was published. */
 double stats_ratio(const stats_row_t *r);
 
+/** Read a level's short name ("TH", "THCS", "THPT", "GDTX", as written).
+ * @return its enum index_level, or 0 when s names none. */
+int stats_parse_level(const char *s);
+
 /** Read "YYYY-YYYY" (the second year one after the first).
  * @return the first year, or 0 when s is not a school year. */
 int stats_parse_school_year(const char *s);

@@ -88,6 +88,8 @@ void match_request(str_t target, match_t *m)
         m->kind = MATCH_API_VERIFY;
     else if (eq(m->path, "/api/v1/packages/verify"))
         m->kind = MATCH_API_PACKAGE_VERIFY;
+    else if (eq(m->path, "/api/v1/stats"))
+        m->kind = MATCH_API_STATS;
     else if (starts(m->path, "/api/v1/transcripts/", &rest) && api_transcript(rest, m))
         ;
     else if (starts(m->path, "/api/", &rest))
@@ -98,6 +100,8 @@ void match_request(str_t target, match_t *m)
         m->kind = MATCH_LOOKUP;
     else if (eq(m->path, "/check"))
         m->kind = MATCH_CHECK;
+    else if (eq(m->path, "/stats"))
+        m->kind = MATCH_STATS;
     else if (eq(m->path, "/healthz"))
         m->kind = MATCH_HEALTH;
     else if (eq(m->path, "/metrics"))

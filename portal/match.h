@@ -33,6 +33,8 @@ enum match_kind {
     MATCH_API_RECEIPT,    /* seg: /api/v1/transcripts/SEG/receipt, the signed receipt */
     MATCH_CHECK,          /* /check: the file check's form (GET) and its answer (POST) */
     MATCH_API_PACKAGE_VERIFY, /* /api/v1/packages/verify: the file check's API */
+    MATCH_STATS,              /* /stats: the public figures */
+    MATCH_API_STATS,          /* /api/v1/stats */
     MATCH_KINDS               /* how many kinds there are */
 };
 

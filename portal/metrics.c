@@ -7,7 +7,7 @@
 
 static const char *const ROUTE_NAMES[ROUTE_COUNT] = {"home",   "lookup",  "page",  "print",   "qr",
                                                      "api",    "verify",  "static", "health", "metrics",
-                                                     "other",  "receipt", "check"};
+                                                     "other",  "receipt", "check",  "stats"};
 static const int STATUSES[] = {200, 301, 303, 400, 404, 405, 409, 413, 415, 429, 431, 500, 503};
 #define NSTATUS (sizeof STATUSES / sizeof *STATUSES)
 static const double BUCKETS[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0};

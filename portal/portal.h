@@ -147,7 +147,7 @@ void ratelimit_charge(struct ratelimit *r, const struct sockaddr *sa, unsigned c
 
 /* metrics.c */
 enum { ROUTE_HOME, ROUTE_LOOKUP, ROUTE_PAGE, ROUTE_PRINT, ROUTE_QR, ROUTE_API, ROUTE_VERIFY, ROUTE_STATIC,
-       ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_RECEIPT, ROUTE_CHECK, ROUTE_COUNT };
+       ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_RECEIPT, ROUTE_CHECK, ROUTE_STATS, ROUTE_COUNT };
 void metrics_request(int route, int status, double seconds);
 void metrics_verdict(const char *status);
 void metrics_rate_limited(void);

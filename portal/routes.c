@@ -14,6 +14,7 @@
 #include "lookup/jarena.h"
 #include "lookup/qr.h"
 #include "lookup/receipt.h"
+#include "lookup/stats_view.h"
 #include "lookup/verify.h"
 #include "lookup/view.h"
 #include "portal/cache.h"
@@ -1119,6 +1120,53 @@ static int on_check(rq_t *r, int api)
     return api ? respond_json(r, o) : check_page(r, 200, NULL, o);
 }
 
+/* A query value decoded into out (n bytes, "" when absent): 0, or -1 when
+ * it does not fit or holds a NUL. */
+static int query_text(rq_t *r, const char *name, char *out, size_t n)
+{
+    str_t v = query_param(r->query, name);
+    if (v.len >= 3 * n)
+        return -1; /* no value that long decodes to fewer than n bytes */
+    size_t len = url_decode(v, out, n);
+    return len + 1 >= n || memchr(out, 0, len) != NULL ? -1 : 0;
+}
+
+/* GET /stats (api 0) and GET /api/v1/stats (api 1): the public figures,
+ * read from the index's counts (lookup/stats_view.h); ?year=YYYY-YYYY picks
+ * a school year, ?level= the page's chart. Neither is charged: reading a
+ * few hundred counts costs less than a page of the site. */
+static int on_stats(rq_t *r, int api)
+{
+    char ytext[16], ltext[8];
+    int year = 0, level = 0;
+    if (query_text(r, "year", ytext, sizeof ytext) != 0 ||
+        (ytext[0] != '\0' && (year = stats_parse_school_year(ytext)) == 0))
+        return api ? problem(r, 400, "bad_request", tr(r, "error.stats_year.message"))
+                   : error_page(r, 400, tr(r, "error.stats_year.message"), NULL);
+    if (!api && (query_text(r, "level", ltext, sizeof ltext) != 0 ||
+                 (ltext[0] != '\0' && (level = stats_parse_level(ltext)) == 0)))
+        return error_page(r, 400, tr(r, "error.stats_level.message"), NULL);
+    stats_t s;
+    json_t *o = NULL;
+    MDB_txn *txn = begin_read(r->w);
+    if (txn != NULL && stats_collect(r->w->env->ix, txn, STATS_BY_PROVINCE, 0, &s) == INDEX_OK)
+        o = api ? stats_api(&s, year) : stats_page_context(&s, year, level, r->w->catalog[r->lang]);
+    if (txn != NULL) {
+        stats_free(&s); /* the rows point into the map: freed before the read ends */
+        end_read(r->w);
+    }
+    if (o == NULL)
+        return api ? problem(r, 503, "unavailable", tr(r, "error.503.message"))
+                   : error_page(r, 503, tr(r, "error.503.message"), NULL);
+    if (api)
+        return respond_json(r, o);
+    json_t *c = base_context(r);
+    json_object_update(c, o);
+    json_decref(o);
+    json_object_set_new(c, "page_title", json_string(tr(r, "stats_title")));
+    return render_page(r, 200, "stats", c, 0);
+}
+
 static int on_static(rq_t *r, str_t name)
 {
     for (size_t i = 0; i < portal.nstatics; i++) {
@@ -1242,6 +1290,7 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         [MATCH_QR_SVG] = ROUTE_QR,        [MATCH_QR_PNG] = ROUTE_QR,           [MATCH_API_TRANSCRIPT] = ROUTE_API,
         [MATCH_API_VERIFY] = ROUTE_VERIFY, [MATCH_RECEIPT] = ROUTE_RECEIPT,   [MATCH_API_RECEIPT] = ROUTE_RECEIPT,
         [MATCH_CHECK] = ROUTE_CHECK,       [MATCH_API_PACKAGE_VERIFY] = ROUTE_CHECK,
+        [MATCH_STATS] = ROUTE_STATS,       [MATCH_API_STATS] = ROUTE_STATS,
     };
     if (m.kind == MATCH_METRICS && portal.metrics_listen != NULL)
         m.kind = MATCH_NOT_FOUND; /* metrics are on their private listener */
@@ -1273,6 +1322,10 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
         return on_check(&r, 0);
     case MATCH_API_PACKAGE_VERIFY:
         return on_check(&r, 1);
+    case MATCH_STATS:
+        return on_stats(&r, 0);
+    case MATCH_API_STATS:
+        return on_stats(&r, 1);
     default:
         return on_v(&r, &m);
     }

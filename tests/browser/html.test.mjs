@@ -48,6 +48,10 @@ const pages = [
     ['secondary, THPT grade 12 (en)', `/v/${CODES.thpt12}?lang=en`, 200],
     ['print, THCS grade 9', `/v/${CODES.thcs9}/print`, 200],
     ['print, THPT grade 12 (en)', `/v/${CODES.thpt12}/print?lang=en`, 200],
+    ['figures', '/stats', 200],
+    ['figures, lower secondary (en)', '/stats?level=THCS&lang=en', 200],
+    ['figures, a year without any (en)', '/stats?year=2019-2020&lang=en', 200],
+    ['figures, a bad school year (400)', '/stats?year=2024', 400],
     ['method not allowed (405)', '/', 405, { method: 'DELETE' }],
     ['headers too large (431)', '/', 431, { headers: manyHeaders }],
 ];

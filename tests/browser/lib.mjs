@@ -111,6 +111,8 @@ export function pageTypes() {
         ['thpt12', `/v/${CODES.thpt12}`, 200],
         ['print-thcs9', `/v/${CODES.thcs9}/print`, 200],
         ['print-thpt12', `/v/${CODES.thpt12}/print`, 200],
+        ['stats', '/stats', 200],
+        ['stats-thcs', '/stats?level=THCS', 200],
     ];
 }
 
