@@ -11,6 +11,7 @@
 #include "stats_view.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The chart's geometry, in the SVG's own units: a phone shows it about
@@ -29,34 +30,40 @@ int stats_shown(uint64_t n)
     return n >= STATS_SHOWN_FROM;
 }
 
-/* A count as a page shows it: with the catalog's thousands separator, or
- * "<10". */
+/* A count as a page shows it: with the catalog's thousands separator (at
+ * most SEP_MAX bytes are taken of it), or "<10". */
+#define SEP_MAX 8
 static json_t *count_text(uint64_t n, const char *sep)
 {
-    char digits[24], out[40];
+    char digits[24], out[24 + 7 * SEP_MAX];
+    size_t sl = strnlen(sep, SEP_MAX), w = 0;
     if (!stats_shown(n))
         return json_string("<" "10");
-    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n), w = 0;
+    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
     for (int i = 0; i < len; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            w += snprintf(out + w, sizeof out - (size_t)w, "%s", sep);
+        if (i > 0 && (len - i) % 3 == 0) {
+            memcpy(out + w, sep, sl);
+            w += sl;
+        }
         out[w++] = digits[i];
     }
-    out[w] = '\0';
-    return json_string(out);
+    return json_stringn(out, w);
 }
 
 json_t *stats_public_count(uint64_t n)
 {
+    if (n > (uint64_t)INT64_MAX)
+        n = (uint64_t)INT64_MAX; /* only a damaged count: JSON integers stop there */
     return stats_shown(n) ? json_integer((json_int_t)n) : json_string("<" "10");
 }
 
-/* The school years the rows hold, in order (rows are sorted by year). */
-static size_t years_of(const stats_t *s, int *years, size_t max)
+/* The school years the rows hold, in order (rows are sorted by year), in
+ * years (s->n entries at least). */
+static size_t years_of(const stats_t *s, int *years)
 {
     size_t n = 0;
     for (size_t i = 0; i < s->n; i++)
-        if (s->rows[i].year > 0 && (n == 0 || years[n - 1] != s->rows[i].year) && n < max)
+        if (s->rows[i].year > 0 && (n == 0 || years[n - 1] != s->rows[i].year))
             years[n++] = s->rows[i].year;
     return n;
 }
@@ -137,14 +144,19 @@ static json_t *level_table(const stats_t *s, int year, int level, json_t *t, con
                      rows);
 }
 
-json_t *stats_page_context(const stats_t *s, int year, int level, json_t *t)
+json_t *stats_page_context(const stats_t *s, int year, int level, int this_year, json_t *t)
 {
-    int years[64];
-    size_t ny = years_of(s, years, sizeof years / sizeof *years);
+    int *years = malloc((s->n + 1) * sizeof *years);
+    if (years == NULL)
+        return NULL;
+    size_t ny = years_of(s, years);
     const char *sep = catalog_text(t, "thousands_separator");
     json_t *c = json_object(), *ylist = json_array(), *levels = json_array(), *lchoice = json_array();
+    for (size_t i = 0; year == 0 && i < ny; i++)
+        if (years[ny - 1 - i] <= this_year)
+            year = years[ny - 1 - i]; /* the latest begun */
     if (year == 0 && ny > 0)
-        year = years[ny - 1]; /* the latest */
+        year = years[0];
     for (size_t i = 0; i < ny; i++)
         json_array_append_new(ylist, json_pack("{s:o, s:b}", "value", year_text(years[i]), "current",
                                                years[i] == year));
@@ -178,16 +190,20 @@ json_t *stats_page_context(const stats_t *s, int year, int level, json_t *t)
         json_object_set_new(c, "chart_level", level_name(t, chosen));
         json_object_set_new(c, "chart", chart(s, year, chosen, sep));
     }
+    free(years);
     return c;
 }
 
 json_t *stats_api(const stats_t *s, int year)
 {
-    int years[64];
-    size_t ny = years_of(s, years, sizeof years / sizeof *years);
+    int *years = malloc((s->n + 1) * sizeof *years);
+    if (years == NULL)
+        return NULL;
+    size_t ny = years_of(s, years);
     json_t *ylist = json_array(), *rows = json_array();
     for (size_t i = 0; i < ny; i++)
         json_array_append_new(ylist, year_text(years[i]));
+    free(years);
     for (size_t i = 0; i < s->n; i++) {
         const stats_row_t *r = &s->rows[i];
         if (r->year <= 0 || (year != 0 && r->year != year))

@@ -34,12 +34,13 @@ json_t *stats_public_count(uint64_t n);
  *                  recalled {...}}] (a masked count: w 0, label "<10");
  *   "shown_from"   STATS_SHOWN_FROM.
  * No "chart" when the year has no rows.
- * @param year   a school year's first year, or 0 for the latest
+ * @param year   a school year's first year, or 0 for the latest that has begun
  * @param level  enum index_level for the chart, or 0 for the first of the year
+ * @param this_year  the current calendar year (the default year is not after it)
  * @param t      the page language's catalog: level names (level.school.*,
  *               program.GDTX) and thousands_separator
  * @return a new object, or NULL when out of memory. */
-json_t *stats_page_context(const stats_t *s, int year, int level, json_t *t);
+json_t *stats_page_context(const stats_t *s, int year, int level, int this_year, json_t *t);
 
 /** The body of GET /api/v1/stats: {"school_years": [...], "shown_from": 10,
  * "rows": [{school_year, level, province, published, recalled, replaced}]},

@@ -1131,6 +1131,13 @@ static int query_text(rq_t *r, const char *name, char *out, size_t n)
     return len + 1 >= n || memchr(out, 0, len) != NULL ? -1 : 0;
 }
 
+static int this_year(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    return gmtime_r(&now, &tm) != NULL ? tm.tm_year + 1900 : 0;
+}
+
 /* GET /stats (api 0) and GET /api/v1/stats (api 1): the public figures,
  * read from the index's counts (lookup/stats_view.h); ?year=YYYY-YYYY picks
  * a school year, ?level= the page's chart. Neither is charged: reading a
@@ -1150,7 +1157,7 @@ static int on_stats(rq_t *r, int api)
     json_t *o = NULL;
     MDB_txn *txn = begin_read(r->w);
     if (txn != NULL && stats_collect(r->w->env->ix, txn, STATS_BY_PROVINCE, 0, &s) == INDEX_OK)
-        o = api ? stats_api(&s, year) : stats_page_context(&s, year, level, r->w->catalog[r->lang]);
+        o = api ? stats_api(&s, year) : stats_page_context(&s, year, level, this_year(), r->w->catalog[r->lang]);
     if (txn != NULL) {
         stats_free(&s); /* the rows point into the map: freed before the read ends */
         end_read(r->w);

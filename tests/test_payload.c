@@ -453,7 +453,7 @@ static void test_payload_accepts_feb_29_in_leap_years(void **state)
 {
     (void)state;
     accept_set("student", "date_of_birth", json_string("2016-02-29"));
-    accept_set("", "issued_on", json_string("2000-02-29"));
+    accept_set("", "issued_on", json_string("2028-02-29"));
 }
 
 static void test_payload_accepts_other_roles_any_number_of_times(void **state)
@@ -723,6 +723,15 @@ static void test_payload_refuses_school_year_2024_2026(void **state)
 {
     (void)state;
     refuse_set("", "school_year", json_string("2024-2026"), "school_year:", "\"2024-2026\"");
+}
+
+/* A school year that begins after the transcript was issued (a school's way to put a year of its
+ * choosing at the top of the public figures) is refused; one that began before it is not. */
+static void test_payload_refuses_school_year_after_issued_on(void **state)
+{
+    (void)state;
+    refuse_set("", "school_year", json_string("2026-2027"), "school_year: 2026-2027 begins after issued_on",
+               "a transcript is issued once its school year has begun");
 }
 
 static void test_payload_refuses_school_year_with_slash(void **state)
@@ -1324,6 +1333,7 @@ int main(void)
         cmocka_unit_test(test_payload_refuses_date_with_time),
         cmocka_unit_test(test_payload_refuses_school_year_2024_2026),
         cmocka_unit_test(test_payload_refuses_school_year_with_slash),
+        cmocka_unit_test(test_payload_refuses_school_year_after_issued_on),
         cmocka_unit_test(test_payload_refuses_grade_0),
         cmocka_unit_test(test_payload_refuses_grade_6),
         cmocka_unit_test(test_payload_refuses_grade_as_string),

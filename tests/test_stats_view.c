@@ -109,7 +109,7 @@ static void test_stats_page_shows_the_latest_year_with_the_catalogs_separator(vo
     (void)state;
     stats_t s = sample();
     json_t *t = catalog(".");
-    json_t *c = stats_page_context(&s, 0, 0, t);
+    json_t *c = stats_page_context(&s, 0, 0, 2026, t);
     assert_string_equal(json_string_value(json_object_get(c, "year")), "2024-2025");
     assert_true(json_is_true(json_object_get(c, "has_years")));
     assert_true(json_is_true(json_object_get(json_array_get(json_object_get(c, "years"), 1), "current")));
@@ -128,7 +128,7 @@ static void test_stats_page_shows_the_latest_year_with_the_catalogs_separator(vo
     /* the earlier year, in English's way */
     json_decref(t);
     t = catalog(",");
-    c = stats_page_context(&s, 2023, 0, t);
+    c = stats_page_context(&s, 2023, 0, 2026, t);
     assert_string_equal(str_at(c, "levels", 0, "name"), "Tiểu học");
     rows = json_object_get(json_array_get(json_object_get(c, "levels"), 0), "rows");
     assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "published")), "1,234,567");
@@ -141,7 +141,7 @@ static void test_stats_chart_draws_one_level_and_no_bar_for_a_masked_count(void 
     (void)state;
     stats_t s = sample();
     json_t *t = catalog(".");
-    json_t *c = stats_page_context(&s, 2024, INDEX_LEVEL_TH, t);
+    json_t *c = stats_page_context(&s, 2024, INDEX_LEVEL_TH, 2026, t);
     assert_string_equal(json_string_value(json_object_get(c, "chart_level")), "Tiểu học");
     json_t *bars = json_object_get(json_object_get(c, "chart"), "rows");
     assert_int_equal(json_array_size(bars), 2);
@@ -164,7 +164,7 @@ static void test_stats_chart_draws_one_level_and_no_bar_for_a_masked_count(void 
     json_decref(c);
 
     /* ?level=THCS: its one masked cell, no bar at all */
-    c = stats_page_context(&s, 2024, INDEX_LEVEL_THCS, t);
+    c = stats_page_context(&s, 2024, INDEX_LEVEL_THCS, 2026, t);
     assert_string_equal(json_string_value(json_object_get(c, "chart_level")), "THCS name");
     bars = json_object_get(json_object_get(c, "chart"), "rows");
     assert_int_equal(json_array_size(bars), 1);
@@ -173,7 +173,7 @@ static void test_stats_chart_draws_one_level_and_no_bar_for_a_masked_count(void 
     json_decref(c);
 
     /* a level the year does not have: the first of the year */
-    c = stats_page_context(&s, 2023, INDEX_LEVEL_GDTX, t);
+    c = stats_page_context(&s, 2023, INDEX_LEVEL_GDTX, 2026, t);
     assert_string_equal(json_string_value(json_object_get(c, "chart_level")), "Tiểu học");
     json_decref(c);
     json_decref(t);
@@ -184,17 +184,51 @@ static void test_stats_page_of_a_year_without_figures_has_no_chart(void **state)
     (void)state;
     stats_t s = sample(), none = {NULL, 0, {0}};
     json_t *t = catalog(".");
-    json_t *c = stats_page_context(&s, 2019, 0, t);
+    json_t *c = stats_page_context(&s, 2019, 0, 2026, t);
     assert_string_equal(json_string_value(json_object_get(c, "year")), "2019-2020");
     assert_null(json_object_get(c, "chart"));
     assert_int_equal(json_array_size(json_object_get(c, "levels")), 0);
     json_decref(c);
-    c = stats_page_context(&none, 0, 0, t);
+    c = stats_page_context(&none, 0, 0, 2026, t);
     assert_null(json_object_get(c, "year"));
     assert_null(json_object_get(c, "chart"));
     assert_true(json_is_false(json_object_get(c, "has_years")));
     json_decref(c);
     json_decref(t);
+}
+
+/* A school year that has not begun (a school could publish one to put it at the top) is listed, but the
+ * page opens on the latest that has. */
+static void test_stats_page_opens_on_the_latest_year_begun(void **state)
+{
+    (void)state;
+    stats_t s = sample();
+    json_t *t = catalog(".");
+    json_t *c = stats_page_context(&s, 0, 0, 2023, t);
+    assert_string_equal(json_string_value(json_object_get(c, "year")), "2023-2024");
+    assert_int_equal(json_array_size(json_object_get(c, "years")), 2);
+    json_decref(c);
+    c = stats_page_context(&s, 0, 0, 2000, t); /* nothing begun: the oldest */
+    assert_string_equal(json_string_value(json_object_get(c, "year")), "2023-2024");
+    json_decref(c);
+    json_decref(t);
+}
+
+/* The separator is the catalog's, cut to 8 bytes: a long one cannot overrun the count's buffer. */
+static void test_stats_counts_take_a_separator_of_at_most_eight_bytes(void **state)
+{
+    (void)state;
+    stats_t s = sample();
+    json_t *t = catalog("<-------long------->");
+    json_t *c = stats_page_context(&s, 2023, 0, 2026, t);
+    json_t *rows = json_object_get(json_array_get(json_object_get(c, "levels"), 0), "rows");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "published")),
+                        "1<-------234<-------567");
+    json_decref(c);
+    json_decref(t);
+    json_t *big = stats_public_count(UINT64_MAX);
+    assert_int_equal(json_integer_value(big), INT64_MAX);
+    json_decref(big);
 }
 
 /* ---- the parsers of the query ---- */
@@ -233,6 +267,8 @@ int main(void)
         cmocka_unit_test(test_stats_page_shows_the_latest_year_with_the_catalogs_separator),
         cmocka_unit_test(test_stats_chart_draws_one_level_and_no_bar_for_a_masked_count),
         cmocka_unit_test(test_stats_page_of_a_year_without_figures_has_no_chart),
+        cmocka_unit_test(test_stats_page_opens_on_the_latest_year_begun),
+        cmocka_unit_test(test_stats_counts_take_a_separator_of_at_most_eight_bytes),
         cmocka_unit_test(test_stats_parses_school_years_and_levels_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
