@@ -54,7 +54,7 @@ int index_meta_put_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t valu
     uint8_t buf[8];
     put_u64(buf, value);
     MDB_val k = {strlen(key), (void *)key}, v = {8, buf};
-    return mdb_put(txn, ix->meta, &k, &v, 0);
+    return ix_put(ix, txn, ix->meta, &k, &v, 0);
 }
 
 static int bump(index_t *ix, MDB_txn *txn, const char *key)
@@ -396,7 +396,7 @@ int index_open(const char *path, int open_flags, index_t **out, char *why, size_
     if (!readonly && format != INDEX_FORMAT) {
         char f0 = '0' + INDEX_FORMAT;
         MDB_val f = {1, &f0};
-        if ((rc = mdb_put(txn, ix->meta, &k, &f, 0)) != 0) {
+        if ((rc = ix_put(ix, txn, ix->meta, &k, &f, 0)) != 0) {
             WHY("cannot initialise %s: %s", path, mdb_strerror(rc));
             goto fail;
         }
@@ -432,6 +432,7 @@ void index_close(index_t *ix)
 {
     if (ix == NULL)
         return;
+    index_log_detach(ix);
     mdb_env_close(ix->env);
     free(ix);
 }
@@ -443,6 +444,8 @@ MDB_env *index_env(index_t *ix)
 
 int index_begin(index_t *ix, int rdonly, MDB_txn **txn)
 {
+    if (!rdonly)
+        index_log_reset(ix); /* what a write transaction aborted without index_abort left */
     return mdb_txn_begin(ix->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
 }
 
@@ -713,11 +716,11 @@ int index_put_prepared(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], con
     MDB_val k = {CODE_LEN, (void *)code}, v = {rec->len, rec->value};
     if (rec->value == NULL)
         return EINVAL;
-    int rc = mdb_put(txn, ix->docs, &k, &v, MDB_NOOVERWRITE);
+    int rc = ix_put(ix, txn, ix->docs, &k, &v, MDB_NOOVERWRITE);
     for (size_t i = 0; i < rec->ncerts && rc == 0; i++) {
         MDB_val ck = {32, (void *)rec->certs[i].sha256},
                 cv = {rec->certs[i].der.len, (void *)rec->certs[i].der.ptr};
-        rc = mdb_put(txn, ix->certs, &ck, &cv, MDB_NOOVERWRITE);
+        rc = ix_put(ix, txn, ix->certs, &ck, &cv, MDB_NOOVERWRITE);
         if (rc == MDB_KEYEXIST)
             rc = 0; /* stored already, for another package */
     }
@@ -777,7 +780,7 @@ int index_put_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int typ
     memcpy(key, code, CODE_LEN);
     key[CODE_LEN] = (char)type;
     MDB_val k = {sizeof key, key}, v = {CODE_LEN, (void *)to};
-    int rc = mdb_put(txn, ix->links, &k, &v, MDB_NOOVERWRITE);
+    int rc = ix_put(ix, txn, ix->links, &k, &v, MDB_NOOVERWRITE);
     return rc == 0 && type == INDEX_LINK_RECALLED_BY ? index_count_recall(ix, txn, code) : rc;
 }
 
@@ -817,7 +820,7 @@ int index_put_docid(index_t *ix, MDB_txn *txn, str_t school, str_t document_id, 
     char buf[256];
     MDB_val k, v = {CODE_LEN, (void *)code};
     int rc = docid_key(school, document_id, buf, sizeof buf, &k);
-    return rc ? rc : mdb_put(txn, ix->docids, &k, &v, replace ? 0 : MDB_NOOVERWRITE);
+    return rc ? rc : ix_put(ix, txn, ix->docids, &k, &v, replace ? 0 : MDB_NOOVERWRITE);
 }
 
 int index_each_docid(index_t *ix, MDB_txn *txn, str_t school, int (*fn)(void *arg, const char code[CODE_LEN]),
@@ -959,7 +962,7 @@ fail:
 int index_set_trust_value(index_t *ix, MDB_txn *txn, const char *name, str_t value)
 {
     MDB_val k = {strlen(name), (void *)name}, v = {value.len, (void *)value.ptr};
-    int rc = value.len == 0 ? mdb_del(txn, ix->meta, &k, NULL) : mdb_put(txn, ix->meta, &k, &v, 0);
+    int rc = value.len == 0 ? ix_del(ix, txn, ix->meta, &k) : ix_put(ix, txn, ix->meta, &k, &v, 0);
     if (rc == MDB_NOTFOUND)
         rc = 0;
     return rc ? rc : bump(ix, txn, "trust_version");
@@ -967,13 +970,13 @@ int index_set_trust_value(index_t *ix, MDB_txn *txn, const char *name, str_t val
 
 int index_set_crls(index_t *ix, MDB_txn *txn, const str_t *crls, size_t n)
 {
-    int rc = mdb_drop(txn, ix->crls, 0);
+    int rc = ix_empty(ix, txn, ix->crls);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         unsigned char h[32];
         if (digest_sha256(crls[i].ptr, crls[i].len, h) != 0)
             return ENOMEM;
         MDB_val k = {32, h}, v = {crls[i].len, (void *)crls[i].ptr};
-        rc = mdb_put(txn, ix->crls, &k, &v, 0);
+        rc = ix_put(ix, txn, ix->crls, &k, &v, 0);
     }
     return rc ? rc : bump(ix, txn, "trust_version");
 }
@@ -985,17 +988,21 @@ int index_remember_issuer(index_t *ix, MDB_txn *txn, const trust_issuer_t *issue
         return EINVAL;
     if (trust_issuer_id(issuer, id) != 0)
         return ENOMEM;
-    MDB_val k = {32, id}, v = {2 + issuer->name.len + issuer->spki.len, NULL};
-    int rc = mdb_put(txn, ix->issuers, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
-    if (rc == MDB_KEYEXIST)
-        return INDEX_OK; /* remembered already: nothing changes */
-    if (rc != 0)
-        return rc;
-    uint8_t *w = v.mv_data;
+    size_t len = 2 + issuer->name.len + issuer->spki.len;
+    uint8_t *w = malloc(len);
+    if (w == NULL)
+        return ENOMEM;
     w[0] = (uint8_t)(issuer->name.len & 0xff);
     w[1] = (uint8_t)(issuer->name.len >> 8);
     memcpy(w + 2, issuer->name.ptr, issuer->name.len);
     memcpy(w + 2 + issuer->name.len, issuer->spki.ptr, issuer->spki.len);
+    MDB_val k = {32, id}, v = {len, w};
+    int rc = ix_put(ix, txn, ix->issuers, &k, &v, MDB_NOOVERWRITE);
+    free(w);
+    if (rc == MDB_KEYEXIST)
+        return INDEX_OK; /* remembered already: nothing changes */
+    if (rc != 0)
+        return rc;
     return bump(ix, txn, "trust_version");
 }
 
@@ -1028,6 +1035,8 @@ const char *index_strerror(int rc)
         return "not found";
     case INDEX_ECORRUPT:
         return "a stored value is damaged";
+    case INDEX_ELOG:
+        return "the publication log cannot be written";
     case MDB_MAP_FULL:
         return "the index map is full (raise HOCBA_MAP_SIZE)";
     case ENOSPC:
@@ -1040,6 +1049,8 @@ const char *index_strerror(int rc)
 const char *index_write_error(index_t *ix, int rc)
 {
     const char *path = NULL;
+    if (rc == INDEX_ELOG)
+        return index_log_error(ix);
     struct statvfs vfs;
     if ((rc == EIO || rc == ENOSPC) && mdb_env_get_path(ix->env, &path) == 0 && path != NULL &&
         statvfs(path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < ((uint64_t)16 << 20))

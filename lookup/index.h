@@ -52,6 +52,7 @@ enum {
     INDEX_OK = 0,
     INDEX_ENOTFOUND = -1,
     INDEX_ECORRUPT = -2, /* a stored value does not have the expected shape */
+    INDEX_ELOG = -3,     /* the publication log could not be written: index_write_error says why */
     /* anything else is an LMDB error code (MDB_* or errno): index_strerror tells */
 };
 
@@ -325,6 +326,54 @@ typedef struct {
  * @return INDEX_OK, what fn returned when it stopped, INDEX_ECORRUPT or an LMDB code. */
 int index_each_tally(index_t *ix, MDB_txn *txn, int by, int year, int (*fn)(void *arg, const index_tally_t *t),
                      void *arg);
+
+/* ---- the publication log (cli.md --log, replay, digest; index_log.c) ---- */
+
+/** From now on, write what ix commits to the publication log in dir: every
+ * change of a write transaction goes into the next segment (publog.h), put
+ * on disk before the commit and named after it. First repairs what a crash
+ * left (docs/replication.md), and checks that dir is this index's log: its
+ * last segment is the one the index committed last.
+ * @return 0, or -1 with *why set (a replica; another index's log; a log that
+ *         ends before the index; a file system error). */
+int index_log_attach(index_t *ix, const char *dir, char *why, size_t whylen);
+
+/** 1, with *why saying so, when the index takes part in a publication log
+ * (a primary that writes one, or a replica): a write without
+ * index_log_attach would go missing from it; 0 otherwise. */
+int index_log_required(index_t *ix, char *why, size_t whylen);
+
+/** The log's position of txn's snapshot: the last segment applied or
+ * written (0 when none), and the role ("primary", "replica", or ""). */
+int index_log_position(index_t *ix, MDB_txn *txn, uint64_t *seq, char role[16]);
+
+/** Commit a write transaction; with a log attached and changes made, its
+ * segment goes to disk first (see index_log.c). The txn is ended either way.
+ * @return 0, an LMDB code, or INDEX_ELOG (nothing committed). */
+int index_commit(index_t *ix, MDB_txn *txn);
+
+/** Abort a write transaction and discard what its segment holds. */
+void index_abort(index_t *ix, MDB_txn *txn);
+
+/** Why the log could not be written, one sentence. */
+const char *index_log_error(index_t *ix);
+
+/** Called with each segment applied. */
+typedef void (*index_replay_fn)(void *arg, uint64_t seq, uint64_t changes);
+
+/** Apply, in order, every segment of dir after the last one applied, each in
+ * one transaction with the position; refuses a segment that is damaged,
+ * does not follow the one applied last (SHA-256 chain), is missing between
+ * others, or was written by another index format; refuses a primary.
+ * Idempotent; after a crash it resumes at the next segment.
+ * @return 0 (nothing left to apply), or -1 with *why naming the segment. */
+int index_replay(index_t *ix, const char *dir, index_replay_fn said, void *arg, char *why, size_t whylen);
+
+/** SHA-256 over the content of every table, in name and key order, each
+ * table's name, keys and values with their lengths, leaving out the log's
+ * position: equal for a primary and a replica that applied its log,
+ * whatever LMDB's page layout. @return 0 or an LMDB code. */
+int index_content_digest(index_t *ix, MDB_txn *txn, unsigned char out[32]);
 
 /** Counts for status. */
 int index_counts(index_t *ix, MDB_txn *txn, index_counts_t *out);

@@ -15,7 +15,21 @@ struct index {
     int forget_unfound; /* INDEX_OPEN_FORGET_UNFOUND: an upgrade may leave a CRL's issuer unremembered */
     char note[768];     /* what the upgrade left unremembered with forget_unfound, or "" */
     const char *path;   /* during index_open: the path, for the upgrade's words */
+    struct index_log *log; /* index_log_attach: the publication log the changes go to, or NULL */
 };
+
+/* Every change the index makes goes through these (index_log.c): the LMDB
+ * call, then, with a log attached, the same change into its pending
+ * segment. @return 0, an LMDB code, or INDEX_ELOG. */
+int ix_put(index_t *ix, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags);
+int ix_del(index_t *ix, MDB_txn *txn, MDB_dbi dbi, MDB_val *k);
+int ix_empty(index_t *ix, MDB_txn *txn, MDB_dbi dbi);
+
+/** Discard the segment of a write transaction that was aborted. */
+void index_log_reset(index_t *ix);
+
+/** Free the log attached to ix, discarding an uncommitted segment. */
+void index_log_detach(index_t *ix);
 
 static inline void put_u32(uint8_t *p, uint32_t v)
 {

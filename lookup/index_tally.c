@@ -139,7 +139,7 @@ static int tally_add(index_t *ix, MDB_txn *txn, int by, const index_summary_t *s
         put_u64(val + 8 * i, (rc == 0 ? get_u64((const uint8_t *)v.mv_data + 8 * i) : 0) + add[i]);
     v.mv_size = sizeof val;
     v.mv_data = val;
-    return mdb_put(txn, ix->tally, &k, &v, 0);
+    return ix_put(ix, txn, ix->tally, &k, &v, 0);
 }
 
 static int tally_both(index_t *ix, MDB_txn *txn, const index_summary_t *s, const uint64_t add[3])
@@ -152,7 +152,7 @@ int index_count_transcript(index_t *ix, MDB_txn *txn, const char code[CODE_LEN],
 {
     uint8_t buf[SUMMARY_FIXED + INDEX_SCHOOL_MAX + INDEX_PROVINCE_MAX];
     MDB_val k = {CODE_LEN, (void *)code}, v = {summary_encode(s, buf), buf};
-    int rc = mdb_put(txn, ix->summary, &k, &v, MDB_NOOVERWRITE);
+    int rc = ix_put(ix, txn, ix->summary, &k, &v, MDB_NOOVERWRITE);
     const uint64_t add[3] = {1, 0, s->replacement ? 1 : 0};
     return rc ? rc : tally_both(ix, txn, s, add);
 }
@@ -307,9 +307,9 @@ static trust_t *stored_trust(index_t *ix, MDB_txn *txn)
 int index_upgrade_to_5(index_t *ix, MDB_txn *txn, char *why, size_t whylen)
 {
     size_t transcripts = 0, recalls = 0;
-    int rc = mdb_drop(txn, ix->summary, 0);
+    int rc = ix_empty(ix, txn, ix->summary);
     if (rc == 0)
-        rc = mdb_drop(txn, ix->tally, 0);
+        rc = ix_empty(ix, txn, ix->tally);
     if (rc != 0) {
         WHY("cannot empty the counts: %s", mdb_strerror(rc));
         return rc;

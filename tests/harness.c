@@ -170,6 +170,15 @@ char *harness_read_file(const char *path, size_t *len)
     return harness_keep(buf);
 }
 
+int harness_write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return -1;
+    int ok = fwrite(p, 1, n, f) == n;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
 /* ---- time ------------------------------------------------------------------------------------ */
 
 long harness_now_ms(void)

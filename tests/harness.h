@@ -59,6 +59,9 @@ int harness_append(char **buf, size_t *len, size_t *cap, const void *p, size_t n
  * @return the text, or NULL when the file cannot be opened. */
 char *harness_read_file(const char *path, size_t *len);
 
+/** Write n bytes as the whole of path (created or truncated). @return 0, or -1 with errno set. */
+int harness_write_file(const char *path, const void *p, size_t n);
+
 /* ---- time ------------------------------------------------------------------------------------ */
 
 /** Milliseconds on the monotonic clock. */

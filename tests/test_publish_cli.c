@@ -2744,8 +2744,9 @@ static void test_usage_unknown_subcommand_exits_2(void **state)
     EXPECT_STDERR_MESSAGE(&r);
 }
 
-/* check without a directory, certs with an unknown option or two formats:
- * the usage, exit 2, nothing opened. */
+/* check without a directory, certs with an unknown option or two formats,
+ * replay without a log directory or of one that is not there, digest with
+ * an argument: the usage or the reason, exit 2, nothing changed. */
 static void test_usage_check_certs_and_stats_exit_2(void **state)
 {
     ctx_t *c = *state;
@@ -2764,6 +2765,10 @@ static void test_usage_check_certs_and_stats_exit_2(void **state)
         {"stats", "--year", "2024", NULL},
         {"stats", "--csv", "--json", NULL},
         {"stats", "extra", NULL},
+        {"replay", NULL},
+        {"replay", "@no-such-log", NULL},
+        {"replay", "@batch-good", "extra", NULL},
+        {"digest", "extra", NULL},
     };
     for (size_t i = 0; i < sizeof LINES / sizeof *LINES; i++) {
         pub(c, &r, db, LINES[i][0], LINES[i][1], LINES[i][2], LINES[i][3], NULL);

@@ -62,8 +62,7 @@ typedef struct {
 
 static void write_file(const char *path, const void *p, size_t n)
 {
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || fwrite(p, 1, n, f) != n || fclose(f) != 0)
+    if (harness_write_file(path, p, n) != 0)
         fail_msg("cannot write %s: %s", path, strerror(errno));
 }
 

@@ -94,7 +94,10 @@ void publish_die_usage(void)
         "       hocba-publish --db PATH stats [--by province|school|grade] [--year YYYY-YYYY] "
         "[--csv|--json]\n"
         "       hocba-publish --db PATH certs [--expiring-before YYYY-MM-DD] [--school CODE] "
-        "[--csv|--json]\n");
+        "[--csv|--json]\n"
+        "       hocba-publish --db PATH replay LOGDIR\n"
+        "       hocba-publish --db PATH digest\n"
+        "a writing command (trust, crl, schools, batch) takes --log LOGDIR (or HOCBA_LOG): the publication log\n");
     exit(EXIT_NOTHING);
 }
 
@@ -213,9 +216,9 @@ static int remember_issuers(index_t *ix, MDB_txn *txn, const trust_t *t)
 static int commit_or_say(index_t *ix, MDB_txn *txn, int rc, const char *what)
 {
     if (rc == 0)
-        rc = mdb_txn_commit(txn);
+        rc = index_commit(ix, txn);
     else
-        mdb_txn_abort(txn);
+        index_abort(ix, txn);
     if (rc != 0) {
         fprintf(stderr, "hocba-publish: %s: nothing was changed: %s\n", what, index_write_error(ix, rc));
         return EXIT_NOTHING;
@@ -904,9 +907,13 @@ static int cmd_status(index_t *ix, int argc, char **argv)
         publish_die_usage();
     MDB_txn *txn;
     index_counts_t c;
+    uint64_t log_seq = 0;
+    char log_role[16] = "";
     int rc = index_begin(ix, 1, &txn);
     if (rc == 0) {
         rc = index_counts(ix, txn, &c);
+        if (rc == 0)
+            rc = index_log_position(ix, txn, &log_seq, log_role);
         mdb_txn_abort(txn);
     }
     if (rc != 0) {
@@ -929,6 +936,8 @@ static int cmd_status(index_t *ix, int argc, char **argv)
                               (json_int_t)anchors, "crls", (json_int_t)c.crls, "crls_not_verifying",
                               (json_int_t)crls_bad, "trust_version", (json_int_t)c.trust_version);
         json_t *more = status_crls_json(trust, now);
+        if (o != NULL && log_role[0] != '\0')
+            json_object_set_new(o, "log", json_pack("{s:s, s:I}", "role", log_role, "segment", (json_int_t)log_seq));
         char *text = o != NULL && more != NULL && json_object_update(o, more) == 0
                          ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
                          : NULL;
@@ -943,6 +952,8 @@ static int cmd_status(index_t *ix, int argc, char **argv)
     printf("transcripts: %llu\nrecalls: %llu\nschools: %zu\nanchors: %zu\ncrls: %llu\ntrust version: %llu\n",
            (unsigned long long)c.transcripts, (unsigned long long)c.recalls, schools, anchors,
            (unsigned long long)c.crls, (unsigned long long)c.trust_version);
+    if (log_role[0] != '\0')
+        printf("publication log: %s, at segment %llu\n", log_role, (unsigned long long)log_seq);
     if (trust != NULL)
         status_crls_text(trust, now);
     if (crls_bad > 0)
@@ -1859,15 +1870,15 @@ int publish_packages(index_t *ix, const publish_opts_t *o)
     if (o->dry_run) {
         mdb_txn_abort(b.txn); /* read-only: nothing to commit, and nothing was written */
     } else if (o->strict && refused > 0) {
-        mdb_txn_abort(b.txn);
+        index_abort(ix, b.txn);
         for (size_t i = 0; i < b.n; i++)
             if (b.pkgs[i].outcome == PKG_PUBLISHED)
                 refuse(&b.pkgs[i], "not published: --strict, and %zu package(s) of the batch were refused", refused);
     } else {
         if (published > 0 && (dbrc = index_set_last_published(ix, b.txn, b.now)) != 0)
-            mdb_txn_abort(b.txn); /* commit frees the txn itself, even when it fails */
+            index_abort(ix, b.txn); /* commit frees the txn itself, even when it fails */
         else
-            dbrc = mdb_txn_commit(b.txn);
+            dbrc = index_commit(ix, b.txn);
         if (dbrc != 0) {
             fprintf(stderr, "hocba-publish: batch: nothing was published: %s\n", index_write_error(ix, dbrc));
             goto done;
@@ -1916,8 +1927,13 @@ int main(int argc, char **argv)
     /* --drop-unverifiable-crls and --accept-invalidation may stand anywhere
      * on the line (cli.md), and so may --allow-older-crl (decisions.md) */
     int drop = 0, accept = 0, older = 0, kept = 1;
+    const char *log_dir = getenv("HOCBA_LOG");
     for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "--drop-unverifiable-crls") == 0)
+        if (strcmp(argv[k], "--log") == 0 && k + 1 < argc)
+            log_dir = argv[++k];
+        else if (strncmp(argv[k], "--log=", 6) == 0)
+            log_dir = argv[k] + 6;
+        else if (strcmp(argv[k], "--drop-unverifiable-crls") == 0)
             drop = 1;
         else if (strcmp(argv[k], "--allow-older-crl") == 0)
             older = 1;
@@ -1943,7 +1959,8 @@ int main(int argc, char **argv)
     if (db == NULL || i >= argc)
         publish_die_usage();
     const char *cmd = argv[i++];
-    static const char *const CMDS[] = {"trust", "crl", "schools", "batch", "status", "check", "certs", "stats"};
+    static const char *const CMDS[] = {"trust", "crl",   "schools", "batch",  "status",
+                                       "check", "certs", "stats",   "replay", "digest"};
     int known = 0;
     for (size_t k = 0; k < sizeof CMDS / sizeof *CMDS; k++)
         known |= strcmp(cmd, CMDS[k]) == 0;
@@ -1965,7 +1982,8 @@ int main(int argc, char **argv)
     /* check, certs and stats only read: they open the index read-only, so
      * they neither create nor upgrade one (index_open says which command
      * does), and run beside the portal and a publisher */
-    int readonly = strcmp(cmd, "check") == 0 || strcmp(cmd, "certs") == 0 || strcmp(cmd, "stats") == 0;
+    int readonly = strcmp(cmd, "check") == 0 || strcmp(cmd, "certs") == 0 || strcmp(cmd, "stats") == 0 ||
+                   strcmp(cmd, "digest") == 0;
     index_t *ix;
     if (index_open(db, (readonly ? INDEX_OPEN_READONLY : 0) | (drop ? INDEX_OPEN_FORGET_UNFOUND : 0), &ix,
                    why, sizeof why) != 0) {
@@ -1977,6 +1995,10 @@ int main(int argc, char **argv)
                 "hocba-publish: upgraded the index %s in place from format %d to %d (docs/index-format.md)%s%s\n",
                 db, index_upgraded_from(ix), INDEX_FORMAT, index_upgrade_note(ix)[0] ? "; " : "",
                 index_upgrade_note(ix));
+    if (publish_log_setup(ix, cmd, log_dir) != 0) {
+        index_close(ix);
+        return EXIT_NOTHING;
+    }
     int rc;
     if (strcmp(cmd, "trust") == 0)
         rc = cmd_trust(ix, argc - i, argv + i, drop);
@@ -1992,6 +2014,10 @@ int main(int argc, char **argv)
         rc = cmd_certs(ix, argc - i, argv + i);
     else if (strcmp(cmd, "stats") == 0)
         rc = cmd_stats(ix, argc - i, argv + i);
+    else if (strcmp(cmd, "replay") == 0)
+        rc = cmd_replay(ix, argc - i, argv + i);
+    else if (strcmp(cmd, "digest") == 0)
+        rc = cmd_digest(ix, argc - i, argv + i);
     else
         rc = cmd_status(ix, argc - i, argv + i);
     index_close(ix);

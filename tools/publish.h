@@ -70,6 +70,21 @@ void report_csv(const char *s, int last);
  * YYYY-YYYY] [--csv|--json]` on an index opened read-only. @return an exit status. */
 int cmd_stats(index_t *ix, int argc, char **argv);
 
+/* ---- the publication log (publish_log.c; cli.md --log, replay, digest) ---- */
+
+/** Before a command runs: a writing command (trust, crl, schools, batch)
+ * with a log directory (--log, HOCBA_LOG) attaches it; one without a log
+ * on an index that keeps one is refused, as any writing command on a
+ * replica. Other commands ignore the log.
+ * @return 0, or -1 after saying why on stderr. */
+int publish_log_setup(index_t *ix, const char *cmd, const char *log_dir);
+
+/** `replay LOGDIR`: apply every segment not applied yet. @return 0 or EXIT_NOTHING. */
+int cmd_replay(index_t *ix, int argc, char **argv);
+
+/** `digest`: the content digest, one line of hex. @return 0 or EXIT_NOTHING. */
+int cmd_digest(index_t *ix, int argc, char **argv);
+
 /* ---- publish_check.c ---------------------------------------------------------------------------- */
 
 /** `hocba-publish --db PATH check DIR [--json]` on an index opened read-only. @return an exit status. */

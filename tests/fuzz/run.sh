@@ -19,7 +19,8 @@ bin=${HOCBA_BIN:-bin}
 "$bin/hocba-demo" --out "$work/demo" --students 6 --seed 9 >/dev/null
 # the shipped seed corpora are tests/fuzz/corpus/TARGET; these add fresh ones
 mkdir -p "$work/seed/code" "$work/seed/payload" "$work/seed/cms" "$work/seed/render" "$work/seed/router" \
-    "$work/seed/verify_body" "$work/seed/framing" "$work/seed/ber" "$work/seed/vnfold" "$work/seed/multipart"
+    "$work/seed/verify_body" "$work/seed/framing" "$work/seed/ber" "$work/seed/vnfold" "$work/seed/multipart" \
+    "$work/seed/publog"
 cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do printf '%s' "$c" > "$work/seed/code/$c"; done
 cp "$work"/demo/batch/*.json "$work/seed/payload/"
 mkdir -p "$work/seed/jsonfast" && cp "$work"/demo/batch/*.json "$work/seed/jsonfast/"
@@ -29,10 +30,17 @@ cp "$work"/demo/batch/*.p7s tests/fixtures/ber/batch/*.p7s "$work/seed/ber/"
 cp templates/*.html "$work/seed/render/"
 # the demo's root and the BER fixtures' (tests/fuzz/corpus/cms/ber-*.p7s are signed under it)
 cat "$work/demo/trust/anchors.pem" tests/fixtures/ber/trust/anchors.pem >"$work/anchors.pem"
+# a publication log of the demo: its segments (trust, schools, the batch)
+mkdir -p "$work/log"
+"$bin/hocba-publish" --db "$work/index" --log "$work/log" trust "$work/demo/trust/anchors.pem" \
+    "$work/demo/trust/intermediates.pem" >/dev/null
+"$bin/hocba-publish" --db "$work/index" --log "$work/log" schools "$work/demo/schools.json" >/dev/null
+"$bin/hocba-publish" --db "$work/index" --log "$work/log" batch "$work/demo/batch" >/dev/null || true
+cp "$work"/log/*.seg "$work/seed/publog/"
 export HOCBA_FUZZ_ANCHORS="$work/anchors.pem"
 
 total_runs=0
-for t in code payload cms render router verify_body jsonfast framing ber vnfold multipart; do
+for t in code payload cms render router verify_body jsonfast framing ber vnfold multipart publog; do
     extra=""
     case $t in
     router | verify_body) extra="portal/match.c" ;;
