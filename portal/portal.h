@@ -16,6 +16,7 @@
 #include "lookup/render.h"
 #include "lookup/trust.h"
 #include "portal/match.h"
+#include "portal/snapshot.h"
 
 #define PORTAL_MAX_LISTENERS 8
 #define PORTAL_MAX_PROXIES 8 /* --trusted-proxy addresses */
@@ -30,25 +31,6 @@ typedef struct {
     size_t len;
     const char *type;
 } static_file_t;
-
-/** An open index environment, shared by the threads that use it. A replica
- * swaps in a new snapshot by pointing --db (a symlink) at it; the portal
- * opens it and each thread moves over between two requests. */
-typedef struct {
-    index_t *ix;
-    atomic_int refs;
-    dev_t dev;
-    ino_t ino;
-    uint64_t gen; /* 1, 2, ...: trust versions are only comparable within one snapshot's lineage */
-} env_ref_t;
-
-/** One trust store, shared by the threads that use it. */
-typedef struct {
-    trust_t *trust;
-    uint64_t env_gen; /* the snapshot it was built from (env_ref_t.gen) */
-    uint64_t version; /* and the trust version there */
-    atomic_int refs;
-} trust_ref_t;
 
 /** Options and process-wide read-mostly state. */
 typedef struct {
@@ -85,16 +67,15 @@ typedef struct {
     struct sockaddr_storage trusted_proxies[PORTAL_MAX_PROXIES];
     int ntrusted_proxies;
     atomic_int stopping;
+    struct worker *workers; /* the event-loop threads (portal.threads of them), set before they start */
 } portal_t;
 
 /** Per event-loop thread. */
-typedef struct {
+typedef struct worker {
     h2o_context_t ctx;
     h2o_accept_ctx_t accept;
     portal_t *p;
-    env_ref_t *env; /* the index this thread reads */
-    MDB_txn *txn;   /* read-only on env, reset between requests */
-    trust_ref_t *trust;
+    snapshot_reader_t rd; /* the index and trust store this thread reads */
     json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
     struct cache *cache; /* answers of transcript routes (cache.h); NULL when disabled */
     jarena_t *arena;     /* jansson's memory while a transcript answer is made (jarena.h) */
@@ -127,16 +108,6 @@ int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req);
  * is its length. Public listener only (its worker context). */
 h2o_iovec_t routes_own_error(h2o_req_t *req, int status, const char *error, const char *detail_key);
 
-/* trust sharing (main.c) */
-trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable);
-
-/** The index for this thread's next request: moves the thread to a newer
- * snapshot when one was swapped in (its read txn is dropped first). */
-index_t *portal_index(worker_t *w);
-
-/** Connections thread i serves now (0 <= i < portal.threads); for /metrics. */
-int portal_open_connections(int i);
-
 /* ratelimit.c */
 struct ratelimit *ratelimit_new(unsigned per_minute);
 void ratelimit_free(struct ratelimit *r);
@@ -153,9 +124,10 @@ void metrics_verdict(const char *status);
 void metrics_rate_limited(void);
 void metrics_cache(int hit);
 /** The exposition; counts may be NULL when the index cannot be read, trust
- * when the trust inputs cannot be (then no CRL gauges). */
+ * when the trust inputs cannot be (then no CRL gauges); conns[i] is the
+ * number of connections thread i serves, for i < nthreads. */
 void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *counts,
-                    const trust_t *trust);
+                    const trust_t *trust, const int *conns, int nthreads);
 
 /* alog.c */
 /* client: the request's client address (its TCP peer, or the one a trusted

@@ -522,27 +522,6 @@ static int not_allowed(rq_t *r, const char *allow)
 
 /* ---- the index --------------------------------------------------------------------------- */
 
-static MDB_txn *begin_read(worker_t *w)
-{
-    index_t *ix = portal_index(w);
-    int rc = w->txn == NULL ? mdb_txn_begin(index_env(ix), NULL, MDB_RDONLY, &w->txn)
-                            : mdb_txn_renew(w->txn);
-    if (rc != 0) {
-        if (w->txn != NULL) {
-            mdb_txn_abort(w->txn);
-            w->txn = NULL;
-        }
-        return NULL;
-    }
-    return w->txn;
-}
-
-static void end_read(worker_t *w)
-{
-    if (w->txn != NULL)
-        mdb_txn_reset(w->txn);
-}
-
 /* Compute the view of a code: VIEW_OK, VIEW_ENOTFOUND, VIEW_EUNAVAILABLE or
  * VIEW_EUNJUDGED. trust_version, when not NULL, receives the version of the
  * trust inputs it was computed under. */
@@ -550,14 +529,14 @@ static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v, uint64_t *
 {
     int unavailable;
     memset(v, 0, sizeof *v);
-    MDB_txn *txn = begin_read(r->w);
+    MDB_txn *txn = snapshot_begin(&r->w->rd);
     if (txn == NULL)
         return VIEW_EUNAVAILABLE;
-    trust_ref_t *t = portal_trust(r->w, txn, &unavailable);
+    snapshot_trust_t *t = snapshot_trust(&r->w->rd, txn, &unavailable);
     if (t != NULL && trust_version != NULL)
         *trust_version = t->version;
-    int rc = t == NULL ? VIEW_EUNAVAILABLE : view_compute(r->w->env->ix, txn, t->trust, code, v);
-    end_read(r->w);
+    int rc = t == NULL ? VIEW_EUNAVAILABLE : view_compute(r->w->rd.env->ix, txn, t->trust, code, v);
+    snapshot_end(&r->w->rd);
     if (rc == VIEW_ENOMEM)
         rc = VIEW_EUNAVAILABLE;
     if (rc == VIEW_OK)
@@ -638,7 +617,7 @@ static void feed_mac(void *arg, const void *bytes, size_t len)
  * key it makes a collision with a cached answer's key improbable (< 2^-87)
  * for any bytes written into the index — at 4 times SHA-256's speed.
  * @return VIEW_OK, VIEW_ENOTFOUND or VIEW_EUNAVAILABLE. */
-static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char code[CODE_LEN], int kind,
+static int answer_key(rq_t *r, MDB_txn *txn, const snapshot_trust_t *t, const char code[CODE_LEN], int kind,
                       unsigned char key[32])
 {
     char link[CODE_LEN];
@@ -656,14 +635,14 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
     EVP_MAC_update(h, head, sizeof head);
     EVP_MAC_update(h, (const unsigned char *)code, CODE_LEN);
     /* the stored record and its certificates, read where they lie */
-    int irc = index_digest_doc(r->w->env->ix, txn, code, feed_mac, h, &doc_kind);
+    int irc = index_digest_doc(r->w->rd.env->ix, txn, code, feed_mac, h, &doc_kind);
     if (irc == INDEX_OK && doc_kind != INDEX_KIND_TRANSCRIPT)
         irc = INDEX_ENOTFOUND;
     if (irc != INDEX_OK)
         rc = irc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : VIEW_EUNAVAILABLE;
     static const int links[] = {INDEX_LINK_RECALLED_BY, INDEX_LINK_SUPERSEDED_BY};
     for (int i = 0; i < 2 && rc == VIEW_OK; i++) {
-        irc = index_get_link(r->w->env->ix, txn, code, links[i], link);
+        irc = index_get_link(r->w->rd.env->ix, txn, code, links[i], link);
         /* a link that cannot be read is part of the state too: view_compute
          * decides what it means (for a recall link: "cannot check now" when
          * the record verifies, nothing when it does not; for a replacement
@@ -674,7 +653,7 @@ static int answer_key(rq_t *r, MDB_txn *txn, const trust_ref_t *t, const char co
         /* the notice (its date and reason) and the replacement (is it one?)
          * are read for the answer: their records are part of its state, and
          * so is a missing one */
-        if (irc == INDEX_OK && index_digest_doc(r->w->env->ix, txn, link, feed_mac, h, &doc_kind) != INDEX_OK)
+        if (irc == INDEX_OK && index_digest_doc(r->w->rd.env->ix, txn, link, feed_mac, h, &doc_kind) != INDEX_OK)
             EVP_MAC_update(h, (const unsigned char *)"-", 1);
     }
     memset(key, 0, 32);
@@ -732,8 +711,8 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
     unsigned wait = limited(r);
     if (wait)
         return too_many(r, wait, api);
-    MDB_txn *txn = begin_read(r->w);
-    trust_ref_t *t = txn ? portal_trust(r->w, txn, &unavailable) : NULL;
+    MDB_txn *txn = snapshot_begin(&r->w->rd);
+    snapshot_trust_t *t = txn ? snapshot_trust(&r->w->rd, txn, &unavailable) : NULL;
     /* without a cache the key would be computed for nothing */
     rc = t == NULL             ? VIEW_EUNAVAILABLE
          : r->w->cache == NULL ? VIEW_OK
@@ -743,7 +722,7 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
         const char *hit = cache_get(r->w->cache, key, &status, &len);
         metrics_cache(hit != NULL);
         if (hit != NULL) {
-            end_read(r->w);
+            snapshot_end(&r->w->rd);
             charge(r, 1);
             metrics_verdict(view_status_name(status));
             return respond(r, 200, type, hit, len, flags);
@@ -758,8 +737,8 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
     size_t len = 0;
     jarena_begin(r->w->arena);
     if (rc == VIEW_OK)
-        rc = view_compute(r->w->env->ix, txn, t->trust, code, &v);
-    end_read(r->w);
+        rc = view_compute(r->w->rd.env->ix, txn, t->trust, code, &v);
+    snapshot_end(&r->w->rd);
     if (rc == VIEW_OK) {
         status = v.status;
         body = make_answer(r, &v, kind, &len, &to_free);
@@ -803,13 +782,13 @@ static int on_qr(rq_t *r, const char code[CODE_LEN], int png)
     unsigned wait = limited(r);
     if (wait)
         return too_many(r, wait, 0);
-    MDB_txn *txn = begin_read(r->w);
+    MDB_txn *txn = snapshot_begin(&r->w->rd);
     if (txn == NULL)
         return error_page(r, 503, NULL, NULL);
-    int rc = index_get_doc(r->w->env->ix, txn, code, INDEX_HEAD_ONLY, &d);
+    int rc = index_get_doc(r->w->rd.env->ix, txn, code, INDEX_HEAD_ONLY, &d);
     int kind = rc == INDEX_OK ? d.kind : 0;
     index_doc_free(&d);
-    end_read(r->w);
+    snapshot_end(&r->w->rd);
     if (rc == INDEX_ENOTFOUND || (rc == INDEX_OK && kind != INDEX_KIND_TRANSCRIPT)) {
         charge(r, MISS_COST);
         char g[CODE_GROUPED_LEN + 1];
@@ -1102,11 +1081,11 @@ static int on_check(rq_t *r, int api)
     int unavailable, rc = FILECHECK_EUNAVAILABLE;
     filecheck_t f;
     memset(&f, 0, sizeof f);
-    MDB_txn *txn = begin_read(r->w);
-    trust_ref_t *t = txn != NULL ? portal_trust(r->w, txn, &unavailable) : NULL;
+    MDB_txn *txn = snapshot_begin(&r->w->rd);
+    snapshot_trust_t *t = txn != NULL ? snapshot_trust(&r->w->rd, txn, &unavailable) : NULL;
     if (t != NULL)
-        rc = filecheck_run(r->w->env->ix, txn, t->trust, payload, signature, (int64_t)time(NULL), &f);
-    end_read(r->w);
+        rc = filecheck_run(r->w->rd.env->ix, txn, t->trust, payload, signature, (int64_t)time(NULL), &f);
+    snapshot_end(&r->w->rd);
     json_t *o = NULL;
     if (rc == FILECHECK_OK)
         o = api ? filecheck_api_json(&f, portal.public_url)
@@ -1132,10 +1111,10 @@ static int on_static(rq_t *r, str_t name)
 static int on_health(rq_t *r)
 {
     int unavailable = 1;
-    MDB_txn *txn = begin_read(r->w);
+    MDB_txn *txn = snapshot_begin(&r->w->rd);
     if (txn != NULL) {
-        portal_trust(r->w, txn, &unavailable);
-        end_read(r->w);
+        snapshot_trust(&r->w->rd, txn, &unavailable);
+        snapshot_end(&r->w->rd);
     }
     if (unavailable)
         return respond(r, 503, "text/plain; charset=utf-8", "unavailable\n", 12, 0);
@@ -1147,12 +1126,15 @@ static int on_metrics(rq_t *r)
     h2o_iovec_t out;
     index_counts_t counts;
     int unavailable = 1;
-    MDB_txn *txn = begin_read(r->w);
-    int ok = txn != NULL && index_counts(r->w->env->ix, txn, &counts) == 0;
+    MDB_txn *txn = snapshot_begin(&r->w->rd);
+    int ok = txn != NULL && index_counts(r->w->rd.env->ix, txn, &counts) == 0;
     /* the thread keeps its store until the next request: it outlives the render */
-    trust_ref_t *t = ok ? portal_trust(r->w, txn, &unavailable) : NULL;
-    end_read(r->w);
-    metrics_render(&r->req->pool, &out, ok ? &counts : NULL, t != NULL ? t->trust : NULL);
+    snapshot_trust_t *t = ok ? snapshot_trust(&r->w->rd, txn, &unavailable) : NULL;
+    snapshot_end(&r->w->rd);
+    int conns[PORTAL_MAX_THREADS];
+    for (int i = 0; i < portal.threads; i++)
+        conns[i] = portal.workers != NULL ? atomic_load(&portal.workers[i].conns) : 0;
+    metrics_render(&r->req->pool, &out, ok ? &counts : NULL, t != NULL ? t->trust : NULL, conns, portal.threads);
     return respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.base, out.len, 0);
 }
 
