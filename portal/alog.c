@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 #include "lookup/code.h"
-#include "portal/portal.h"
+#include "portal/alog.h"
+#include "portal/server.h"
 
 #define LINE_MAX_LEN 1024
 

@@ -25,7 +25,12 @@
 #include "lookup/receipt.h"
 #include "portal/cache.h"
 #include "portal/limits.h"
-#include "portal/portal.h"
+#include "portal/alog.h"
+#include "portal/match.h"
+#include "portal/ratelimit.h"
+#include "portal/routes.h"
+#include "portal/server.h"
+#include "portal/snapshot.h"
 
 portal_t portal;
 
@@ -350,7 +355,7 @@ static void parse_options(int argc, char **argv)
             NEED_VALUE();
             if (portal.ntrusted_proxies == PORTAL_MAX_PROXIES)
                 die("at most %d --trusted-proxy", PORTAL_MAX_PROXIES);
-            if (portal_parse_ip(val, strlen(val), &portal.trusted_proxies[portal.ntrusted_proxies++]) != 0)
+            if (match_parse_ip(val, strlen(val), &portal.trusted_proxies[portal.ntrusted_proxies++]) != 0)
                 die("--trusted-proxy %s: expected an IPv4 or IPv6 address, such as 127.0.0.1", val);
         } else if (strcmp(o, "--access-log") == 0) {
             NEED_VALUE();
@@ -599,7 +604,7 @@ static void register_handlers(void)
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *h = h2o_create_handler(path, sizeof *h);
     h->on_req = routes_on_req;
-    limits_register(host);
+    limits_register(host, routes_own_error);
 
     h2o_config_init(&metrics_config);
     metrics_config.server_name = config.server_name;

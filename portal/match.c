@@ -1,6 +1,8 @@
 /* match.c — request routing and the batch-verify request, without HTTP. */
 #include "portal/match.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 
 
@@ -282,4 +284,26 @@ int match_verify_body(const str_t *type, str_t body, json_t **root, json_t **cod
     *root = doc;
     *codes = list;
     return MATCH_BODY_OK;
+}
+
+int match_parse_ip(const char *s, size_t len, struct sockaddr_storage *out)
+{
+    char buf[INET6_ADDRSTRLEN];
+    memset(out, 0, sizeof *out);
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+    if (inet_pton(AF_INET, buf, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, buf, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        return 0;
+    }
+    memset(out, 0, sizeof *out);
+    return -1;
 }

@@ -9,6 +9,7 @@
 #define HOCBA_PORTAL_MATCH_H
 
 #include <jansson.h>
+#include <sys/socket.h>
 
 #include "lookup/str.h"
 
@@ -103,5 +104,11 @@ int match_json_media_type(str_t value);
  * @return MATCH_BODY_OK, MATCH_BODY_TOO_LARGE, MATCH_BODY_UNSUPPORTED or MATCH_BODY_BAD.
  * Thread-safe; allocates only the document it returns. */
 int match_verify_body(const str_t *type, str_t body, json_t **root, json_t **codes, match_refusal_t *why);
+
+/** An IPv4 or IPv6 address literal (no port, no brackets, no zone), as inet_pton reads it.
+ * @param s    len bytes, not NUL-terminated
+ * @param out  receives the address, port 0; zeroed when it is none
+ * @return 0, or -1 when it is not one. Thread-safe; allocates nothing. */
+int match_parse_ip(const char *s, size_t len, struct sockaddr_storage *out);
 
 #endif

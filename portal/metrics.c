@@ -1,9 +1,10 @@
 /* metrics.c — counters for /metrics in the Prometheus text format. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "portal/portal.h"
+#include "portal/metrics.h"
 
 static const char *const ROUTE_NAMES[ROUTE_COUNT] = {"home",   "lookup",  "page",  "print",   "qr",
                                                      "api",    "verify",  "static", "health", "metrics",

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "portal/portal.h"
+#include "portal/ratelimit.h"
 
 #define SHARDS 64
 #define SLOTS 1024 /* per shard: 65,536 clients tracked at once */

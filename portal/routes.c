@@ -20,7 +20,13 @@
 #include "portal/framing.h"
 #include "portal/limits.h"
 #include "portal/multipart.h"
-#include "portal/portal.h"
+#include "portal/alog.h"
+#include "portal/match.h"
+#include "portal/metrics.h"
+#include "portal/ratelimit.h"
+#include "portal/routes.h"
+#include "portal/server.h"
+#include "portal/snapshot.h"
 
 #include <openssl/evp.h>
 
@@ -153,28 +159,6 @@ static int respond(rq_t *r, int status, const char *type, const char *body, size
 
 /* ---- client address and rate limits ----------------------------------------------- */
 
-int portal_parse_ip(const char *s, size_t len, struct sockaddr_storage *out)
-{
-    char buf[INET6_ADDRSTRLEN];
-    memset(out, 0, sizeof *out);
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    struct sockaddr_in *v4 = (struct sockaddr_in *)out;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
-    if (inet_pton(AF_INET, buf, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, buf, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        return 0;
-    }
-    memset(out, 0, sizeof *out);
-    return -1;
-}
-
 static int same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
     if (a->ss_family != b->ss_family)
@@ -203,7 +187,7 @@ static int forwarded_for(h2o_req_t *req, struct sockaddr_storage *out)
     start = end;
     while (start > 0 && v.base[start - 1] != ',' && v.base[start - 1] != ' ' && v.base[start - 1] != '\t')
         start--;
-    return portal_parse_ip(v.base + start, end - start, out);
+    return match_parse_ip(v.base + start, end - start, out);
 }
 
 /* The client of a request, found once: its TCP peer, or, when the peer is a

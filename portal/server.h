@@ -1,21 +1,22 @@
-/* portal.h — the HTTP server's shared pieces (portal/ is HTTP only; every
- * domain decision is made in lookup/). */
-#ifndef HOCBA_PORTAL_H
-#define HOCBA_PORTAL_H
+/* server.h — the portal process: its options, the state it reads after
+ * start-up, and each event-loop thread's own state.
+ *
+ * main.c fills `portal` while it starts (options, templates, static files,
+ * keys) and before any thread runs; after that the threads only read it
+ * (but the atomics). A worker_t belongs to its thread: only that thread
+ * touches it, but for its connection count, which any thread reads. */
+#ifndef HOCBA_PORTAL_SERVER_H
+#define HOCBA_PORTAL_SERVER_H
 
 #include <h2o.h>
 #include <jansson.h>
-#include <lmdb.h>
 #include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "lookup/index.h"
 #include "lookup/jarena.h"
 #include "lookup/render.h"
-#include "lookup/trust.h"
-#include "portal/match.h"
 #include "portal/snapshot.h"
 
 #define PORTAL_MAX_LISTENERS 8
@@ -91,50 +92,5 @@ typedef struct worker {
 } worker_t;
 
 extern portal_t portal;
-
-/* routes.c */
-int routes_on_req(h2o_handler_t *self, h2o_req_t *req);
-/** An IPv4 or IPv6 address literal, len bytes at s (no port, no brackets),
- * into out (port 0). @return 0, or -1 when it is not one. */
-int portal_parse_ip(const char *s, size_t len, struct sockaddr_storage *out);
-int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req);
-/** Make an error answer libh2o began itself, before any handler ran (limits.h), the portal's: the
- * status and reason, the headers of the portal's problem answers in place of libh2o's, its
- * metrics and its access-log line, as routes_on_req's own problems have them.
- * @param status      the answer's status
- * @param error       the problem's stable `error` member ("too_large", ...)
- * @param detail_key  the catalog key of its `detail`, in the request's language
- * @return the problem+json body to send instead of libh2o's, in req's pool; req->res.content_length
- * is its length. Public listener only (its worker context). */
-h2o_iovec_t routes_own_error(h2o_req_t *req, int status, const char *error, const char *detail_key);
-
-/* ratelimit.c */
-struct ratelimit *ratelimit_new(unsigned per_minute);
-void ratelimit_free(struct ratelimit *r);
-/** 0 when the client may go on; otherwise the seconds to wait. */
-unsigned ratelimit_check(struct ratelimit *r, const struct sockaddr *sa);
-/** Charge cost tokens to the client (a hit costs 1, a miss more). */
-void ratelimit_charge(struct ratelimit *r, const struct sockaddr *sa, unsigned cost);
-
-/* metrics.c */
-enum { ROUTE_HOME, ROUTE_LOOKUP, ROUTE_PAGE, ROUTE_PRINT, ROUTE_QR, ROUTE_API, ROUTE_VERIFY, ROUTE_STATIC,
-       ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_RECEIPT, ROUTE_CHECK, ROUTE_COUNT };
-void metrics_request(int route, int status, double seconds);
-void metrics_verdict(const char *status);
-void metrics_rate_limited(void);
-void metrics_cache(int hit);
-/** The exposition; counts may be NULL when the index cannot be read, trust
- * when the trust inputs cannot be (then no CRL gauges); conns[i] is the
- * number of connections thread i serves, for i < nthreads. */
-void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *counts,
-                    const trust_t *trust, const int *conns, int nthreads);
-
-/* alog.c */
-/* client: the request's client address (its TCP peer, or the one a trusted
- * proxy names), or NULL when it is not known */
-void alog_request(h2o_req_t *req, const struct sockaddr_storage *client, int status, size_t bytes,
-                  double seconds);
-/** Open (or reopen, after SIGHUP, for logrotate) the access log. 0 or -1 with errno. */
-int alog_open(void);
 
 #endif
