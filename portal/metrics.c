@@ -41,9 +41,9 @@ void metrics_request(int route, int status, double seconds)
         ;
 }
 
-void metrics_verdict(const char *status)
+void metrics_verdict(int status)
 {
-    int i = strcmp(status, "valid") == 0 ? 0 : strcmp(status, "recalled") == 0 ? 1 : 2;
+    int i = status == VIEW_VALID ? 0 : status == VIEW_RECALLED ? 1 : 2;
     atomic_fetch_add(&verdicts[i], 1);
 }
 

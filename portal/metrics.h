@@ -8,6 +8,7 @@
 
 #include "lookup/index.h"
 #include "lookup/trust.h"
+#include "lookup/view.h"
 
 /** The routes as the metrics count them (label `route`). */
 enum { ROUTE_HOME, ROUTE_LOOKUP, ROUTE_PAGE, ROUTE_PRINT, ROUTE_QR, ROUTE_API, ROUTE_VERIFY, ROUTE_STATIC,
@@ -17,8 +18,8 @@ enum { ROUTE_HOME, ROUTE_LOOKUP, ROUTE_PAGE, ROUTE_PRINT, ROUTE_QR, ROUTE_API, R
  * seconds it took. Thread-safe. */
 void metrics_request(int route, int status, double seconds);
 
-/** Count a verdict: "valid", "recalled" or "invalid" (any other counts as invalid). Thread-safe. */
-void metrics_verdict(const char *status);
+/** Count a verdict: an enum view_status (any other counts as invalid). Thread-safe. */
+void metrics_verdict(int status);
 
 /** Count an answer 429. Thread-safe. */
 void metrics_rate_limited(void);

@@ -506,25 +506,37 @@ static int not_allowed(rq_t *r, const char *allow)
 
 /* ---- the index --------------------------------------------------------------------------- */
 
-/* Compute the view of a code: VIEW_OK, VIEW_ENOTFOUND, VIEW_EUNAVAILABLE or
- * VIEW_EUNJUDGED. trust_version, when not NULL, receives the version of the
- * trust inputs it was computed under. */
-static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v, uint64_t *trust_version)
+/* A read of the index with the trust store for it: the transaction (snapshot_end it whatever
+ * happens), or NULL; *t is NULL when either cannot be read now. */
+static MDB_txn *begin_trusted(rq_t *r, snapshot_trust_t **t)
 {
     int unavailable;
-    memset(v, 0, sizeof *v);
     MDB_txn *txn = snapshot_begin(&r->w->rd);
-    if (txn == NULL)
-        return VIEW_EUNAVAILABLE;
-    snapshot_trust_t *t = snapshot_trust(&r->w->rd, txn, &unavailable);
+    *t = txn != NULL ? snapshot_trust(&r->w->rd, txn, &unavailable) : NULL;
+    return txn;
+}
+
+/* The view of a code in txn under t (NULL: the trust inputs cannot be read), its verdict counted:
+ * VIEW_OK, VIEW_ENOTFOUND, VIEW_EUNAVAILABLE or VIEW_EUNJUDGED. */
+static int compute_view(rq_t *r, MDB_txn *txn, const snapshot_trust_t *t, const char code[CODE_LEN], view_t *v)
+{
+    int rc = t == NULL ? VIEW_EUNAVAILABLE : view_compute(r->w->rd.env->ix, txn, t->trust, code, v);
+    if (rc == VIEW_OK)
+        metrics_verdict(v->status);
+    return rc == VIEW_ENOMEM ? VIEW_EUNAVAILABLE : rc;
+}
+
+/* The view of a code in a read of its own. trust_version, when not NULL, receives the version
+ * of the trust inputs it was computed under. */
+static int lookup_view(rq_t *r, const char code[CODE_LEN], view_t *v, uint64_t *trust_version)
+{
+    snapshot_trust_t *t;
+    memset(v, 0, sizeof *v);
+    MDB_txn *txn = begin_trusted(r, &t);
     if (t != NULL && trust_version != NULL)
         *trust_version = t->version;
-    int rc = t == NULL ? VIEW_EUNAVAILABLE : view_compute(r->w->rd.env->ix, txn, t->trust, code, v);
+    int rc = compute_view(r, txn, t, code, v);
     snapshot_end(&r->w->rd);
-    if (rc == VIEW_ENOMEM)
-        rc = VIEW_EUNAVAILABLE;
-    if (rc == VIEW_OK)
-        metrics_verdict(view_status_name(v->status));
     return rc;
 }
 
@@ -604,10 +616,8 @@ static void feed_mac(void *arg, const void *bytes, size_t len)
 static int answer_key(rq_t *r, MDB_txn *txn, const snapshot_trust_t *t, const char code[CODE_LEN], int kind,
                       unsigned char key[32])
 {
-    char link[CODE_LEN];
     /* the language, and whether it was chosen: a chosen one stays on the links */
     unsigned char head[2 + 8 + 8] = {(unsigned char)kind, (unsigned char)(r->lang | r->lang_explicit << 1)};
-    int doc_kind = 0, rc = VIEW_OK;
     size_t outl = 0;
     if (r->w->key_mac == NULL && portal.key_mac != NULL)
         r->w->key_mac = EVP_MAC_CTX_new(portal.key_mac);
@@ -617,29 +627,8 @@ static int answer_key(rq_t *r, MDB_txn *txn, const snapshot_trust_t *t, const ch
     memcpy(head + 2, &t->version, 8);
     memcpy(head + 10, &t->env_gen, 8);
     EVP_MAC_update(h, head, sizeof head);
-    EVP_MAC_update(h, (const unsigned char *)code, CODE_LEN);
-    /* the stored record and its certificates, read where they lie */
-    int irc = index_digest_doc(r->w->rd.env->ix, txn, code, feed_mac, h, &doc_kind);
-    if (irc == INDEX_OK && doc_kind != INDEX_KIND_TRANSCRIPT)
-        irc = INDEX_ENOTFOUND;
-    if (irc != INDEX_OK)
-        rc = irc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : VIEW_EUNAVAILABLE;
-    static const int links[] = {INDEX_LINK_RECALLED_BY, INDEX_LINK_SUPERSEDED_BY};
-    for (int i = 0; i < 2 && rc == VIEW_OK; i++) {
-        irc = index_get_link(r->w->rd.env->ix, txn, code, links[i], link);
-        /* a link that cannot be read is part of the state too: view_compute
-         * decides what it means (for a recall link: "cannot check now" when
-         * the record verifies, nothing when it does not; for a replacement
-         * link: no replacement), and a 503 is never cached */
-        if (irc != INDEX_OK)
-            memset(link, irc == INDEX_ENOTFOUND ? 0 : '-', sizeof link);
-        EVP_MAC_update(h, (const unsigned char *)link, sizeof link);
-        /* the notice (its date and reason) and the replacement (is it one?)
-         * are read for the answer: their records are part of its state, and
-         * so is a missing one */
-        if (irc == INDEX_OK && index_digest_doc(r->w->rd.env->ix, txn, link, feed_mac, h, &doc_kind) != INDEX_OK)
-            EVP_MAC_update(h, (const unsigned char *)"-", 1);
-    }
+    /* a 503 is never cached: a view that cannot be computed has no key */
+    int rc = view_digest(r->w->rd.env->ix, txn, code, feed_mac, h);
     memset(key, 0, 32);
     if (rc == VIEW_OK && (EVP_MAC_final(h, key, &outl, 32) != 1 || outl != 16))
         rc = VIEW_EUNAVAILABLE;
@@ -688,15 +677,15 @@ static void trim_page_buffer(worker_t *w)
  * from the cache under a key that covers everything it depends on. */
 static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
 {
-    int api = kind == ANSWER_API, unavailable, status, rc;
+    int api = kind == ANSWER_API, status, rc;
     unsigned char key[32];
     const char *type = api ? "application/json" : "text/html; charset=utf-8";
     int flags = F_PRIVATE | (api ? 0 : F_HTML);
     unsigned wait = limited(r);
     if (wait)
         return too_many(r, wait, api);
-    MDB_txn *txn = snapshot_begin(&r->w->rd);
-    snapshot_trust_t *t = txn ? snapshot_trust(&r->w->rd, txn, &unavailable) : NULL;
+    snapshot_trust_t *t;
+    MDB_txn *txn = begin_trusted(r, &t);
     /* without a cache the key would be computed for nothing */
     rc = t == NULL             ? VIEW_EUNAVAILABLE
          : r->w->cache == NULL ? VIEW_OK
@@ -708,7 +697,7 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
         if (hit != NULL) {
             snapshot_end(&r->w->rd);
             charge(r, 1);
-            metrics_verdict(view_status_name(status));
+            metrics_verdict(status);
             return respond(r, 200, type, hit, len, flags);
         }
     }
@@ -721,7 +710,7 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
     size_t len = 0;
     jarena_begin(r->w->arena);
     if (rc == VIEW_OK)
-        rc = view_compute(r->w->rd.env->ix, txn, t->trust, code, &v);
+        rc = compute_view(r, txn, t, code, &v);
     snapshot_end(&r->w->rd);
     if (rc == VIEW_OK) {
         status = v.status;
@@ -745,7 +734,6 @@ static int on_answer(rq_t *r, const char code[CODE_LEN], int kind)
         return api ? problem(r, 503, "unavailable", tr(r, "error.503.message"))
                    : error_page(r, 503, NULL, NULL);
     charge(r, 1);
-    metrics_verdict(view_status_name(status));
     if (body == NULL) {
         trim_page_buffer(r->w);
         return api ? problem(r, 503, "unavailable", tr(r, "error.503.message")) : error_page(r, 503, NULL, NULL);
@@ -884,18 +872,7 @@ static int on_api_verify(rq_t *r)
                 res = NULL;
             } else {
                 charge(r, 1);
-                res = json_pack("{s:s, s:s}", "code", code, "status", view_status_name(v.status));
-                if (v.status == VIEW_RECALLED && v.replaced) {
-                    char by[CODE_LEN + 1] = {0};
-                    memcpy(by, v.replaced_by, CODE_LEN);
-                    json_object_set_new(res, "summary", json_pack("{s:s}", "superseded_by", by));
-                } else if (v.status == VIEW_INVALID) {
-                    json_t *failed = json_array();
-                    for (size_t k = 0; k < v.verdict->nitems; k++)
-                        if (!v.verdict->items[k].ok)
-                            json_array_append_new(failed, json_string(verify_check_name(v.verdict->items[k].check)));
-                    json_object_set_new(res, "summary", json_pack("{s:o}", "failed_checks", failed));
-                }
+                res = view_summary_json(&v);
             }
             view_free(&v);
         }
@@ -1062,11 +1039,11 @@ static int on_check(rq_t *r, int api)
         add_header_name(r->req, "accept-post", "multipart/form-data"); /* RFC 9110 §15.5.16 */
     if (status != 0)
         return check_refused(r, api, status, error, key);
-    int unavailable, rc = FILECHECK_EUNAVAILABLE;
+    int rc = FILECHECK_EUNAVAILABLE;
     filecheck_t f;
     memset(&f, 0, sizeof f);
-    MDB_txn *txn = snapshot_begin(&r->w->rd);
-    snapshot_trust_t *t = txn != NULL ? snapshot_trust(&r->w->rd, txn, &unavailable) : NULL;
+    snapshot_trust_t *t;
+    MDB_txn *txn = begin_trusted(r, &t);
     if (t != NULL)
         rc = filecheck_run(r->w->rd.env->ix, txn, t->trust, payload, signature, (int64_t)time(NULL), &f);
     snapshot_end(&r->w->rd);
