@@ -48,8 +48,9 @@ typedef struct {
     int route;
     int lang; /* 0 vi, 1 en */
     int lang_explicit;
-    str_t path;  /* without the query */
-    str_t query; /* after '?', may be empty */
+    const match_t *m; /* its route, for the access log */
+    str_t path;       /* without the query */
+    str_t query;      /* after '?', may be empty */
     double start;
     int client_known; /* 0 not looked up yet, 1 in client, -1 unknown (client_of) */
     struct sockaddr_storage client;
@@ -146,7 +147,7 @@ static void dress(rq_t *r, int status, const char *type, size_t len, int flags)
     req->res.content_length = len;
     double dt = now_s() - r->start;
     metrics_request(r->route, status, dt);
-    alog_request(req, client_of(r), status, is_method(req, "HEAD") ? 0 : len, dt);
+    alog_request(req, r->m, client_of(r), status, is_method(req, "HEAD") ? 0 : len, dt);
 }
 
 /* Every answer goes out here: headers, body, log line, metrics. */
@@ -171,8 +172,7 @@ static int same_ip(const struct sockaddr_storage *a, const struct sockaddr_stora
                   sizeof(struct in6_addr)) == 0;
 }
 
-/* The address X-Forwarded-For ends with: the one the nearest proxy added
- * (HAProxy's option forwardfor adds a header, nginx appends to the last). */
+/* The address the last X-Forwarded-For field ends with (match_forwarded_for). */
 static int forwarded_for(h2o_req_t *req, struct sockaddr_storage *out)
 {
     ssize_t i = -1, last = -1;
@@ -181,13 +181,7 @@ static int forwarded_for(h2o_req_t *req, struct sockaddr_storage *out)
     if (last < 0)
         return -1;
     const h2o_iovec_t v = req->headers.entries[last].value;
-    size_t end = v.len, start;
-    while (end > 0 && (v.base[end - 1] == ' ' || v.base[end - 1] == '\t'))
-        end--;
-    start = end;
-    while (start > 0 && v.base[start - 1] != ',' && v.base[start - 1] != ' ' && v.base[start - 1] != '\t')
-        start--;
-    return match_parse_ip(v.base + start, end - start, out);
+    return match_forwarded_for(str_n(v.base, v.len), out);
 }
 
 /* The client of a request, found once: its TCP peer, or, when the peer is a
@@ -228,80 +222,6 @@ static void charge(rq_t *r, unsigned cost)
 }
 
 /* ---- language -------------------------------------------------------------------- */
-
-/* Value of a query parameter (raw, not decoded), or len 0. */
-static str_t query_param(str_t q, const char *name)
-{
-    size_t nl = strlen(name);
-    size_t i = 0;
-    while (i < q.len) {
-        size_t end = i;
-        while (end < q.len && q.ptr[end] != '&')
-            end++;
-        if (end - i > nl && memcmp(q.ptr + i, name, nl) == 0 && q.ptr[i + nl] == '=')
-            return str_n(q.ptr + i + nl + 1, end - i - nl - 1);
-        if (end - i == nl && memcmp(q.ptr + i, name, nl) == 0)
-            return str_n(q.ptr + i + nl, 0);
-        i = end + 1;
-    }
-    return str_n(NULL, 0);
-}
-
-/* The first index from i, before end, that is not optional whitespace (RFC 9110 OWS). */
-static size_t skip_ows(const char *p, size_t i, size_t end)
-{
-    while (i < end && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    return i;
-}
-
-/* ?lang= wins; else the first of vi / en in Accept-Language with the higher q. */
-static void pick_lang(rq_t *r)
-{
-    str_t l = query_param(r->query, "lang");
-    if (l.len == 2 && (memcmp(l.ptr, "en", 2) == 0 || memcmp(l.ptr, "vi", 2) == 0)) {
-        r->lang = l.ptr[0] == 'e';
-        r->lang_explicit = 1;
-        return;
-    }
-    ssize_t h = h2o_find_header(&r->req->headers, H2O_TOKEN_ACCEPT_LANGUAGE, -1);
-    if (h < 0)
-        return;
-    h2o_iovec_t v = r->req->headers.entries[h].value;
-    double best_vi = -1, best_en = -1;
-    size_t i = 0;
-    while (i < v.len) {
-        size_t end = i;
-        while (end < v.len && v.base[end] != ',')
-            end++;
-        /* language-range *( OWS ";" OWS parameter ), RFC 9110 §12.5.4 */
-        size_t s = skip_ows(v.base, i, end);
-        size_t tag_end = s;
-        while (tag_end < end && v.base[tag_end] != ';' && v.base[tag_end] != ' ' && v.base[tag_end] != '\t')
-            tag_end++;
-        double q = 1.0;
-        for (size_t k = tag_end; k < end; k++) {
-            if (v.base[k] != ';')
-                continue;
-            size_t a = skip_ows(v.base, k + 1, end);
-            if (a + 1 < end && (v.base[a] == 'q' || v.base[a] == 'Q') && v.base[a + 1] == '=') {
-                char num[8] = {0};
-                size_t n = end - (a + 2) < 7 ? end - (a + 2) : 7;
-                memcpy(num, v.base + a + 2, n);
-                q = atof(num);
-                break;
-            }
-        }
-        if (tag_end - s >= 2 && (s + 2 == tag_end || v.base[s + 2] == '-')) {
-            if (h2o_lcstris(v.base + s, 2, H2O_STRLIT("vi")) && q > best_vi)
-                best_vi = q;
-            if (h2o_lcstris(v.base + s, 2, H2O_STRLIT("en")) && q > best_en)
-                best_en = q;
-        }
-        i = end + 1;
-    }
-    r->lang = best_en > best_vi && best_en > 0;
-}
 
 /* What keeps a page's language on its links and redirects: English always
  * (Vietnamese is the default), Vietnamese when it was chosen with ?lang=vi
@@ -550,29 +470,12 @@ static int on_home(rq_t *r)
     return render_page(r, 200, "home", c, 0);
 }
 
-/* Percent-decode a query value ('+' is a space); at most n-1 bytes kept. */
-static size_t url_decode(str_t in, char *out, size_t n)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < in.len && o + 1 < n; i++) {
-        char c = in.ptr[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%' && i + 2 < in.len && h2o_hex_decode(&c, in.ptr + i + 1, 2) == 0) {
-            i += 2;
-        }
-        out[o++] = c;
-    }
-    out[o] = '\0';
-    return o;
-}
-
 static int on_lookup(rq_t *r)
 {
     char raw[300], code[CODE_LEN + 1] = {0}, msg[512], loc[64];
     code_error_t e;
-    str_t q = query_param(r->query, "code");
-    size_t n = url_decode(q, raw, sizeof raw);
+    str_t q = match_query_param(r->query, "code");
+    size_t n = match_url_decode(q, raw, sizeof raw);
     int rc = code_parse(q.len > 3 * 256 ? str_n(raw, 257) : str_n(raw, n), code, &e);
     if (rc != CODE_OK) {
         unsigned wait = limited(r);
@@ -1138,9 +1041,12 @@ static void begin(rq_t *r, h2o_req_t *req, match_t *m)
     r->start = now_s();
     r->route = ROUTE_OTHER;
     match_request(str_n(req->path.base, req->path.len), m); /* also splits path and query */
+    r->m = m;
     r->path = m->path;
     r->query = m->query;
-    pick_lang(r);
+    ssize_t h = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT_LANGUAGE, -1);
+    str_t accept = h < 0 ? str_n("", 0) : str_n(req->headers.entries[h].value.base, req->headers.entries[h].value.len);
+    r->lang = match_lang(m->query, h < 0 ? NULL : &accept, &r->lang_explicit);
 }
 
 int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -1244,10 +1150,13 @@ int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
     rq_t r;
+    match_t m;
     memset(&r, 0, sizeof r);
     r.req = req;
     r.start = now_s();
     r.route = ROUTE_METRICS;
+    match_request(str_n(req->path.base, req->path.len), &m); /* for the access log */
+    r.m = &m;
     /* the private listener runs on thread 0's loop, its context inside worker 0 */
     r.w = H2O_STRUCT_FROM_MEMBER(worker_t, metrics_ctx, req->conn->ctx);
     if (!h2o_memis(req->path.base, req->path.len, H2O_STRLIT("/metrics"))) {
