@@ -50,7 +50,8 @@ static int static_file(const char *p, size_t n, const match_t *m)
     if (m->kind != MATCH_STATIC || m->seg.ptr != p + 8 || m->path.len != n) /* not a root file, no '?' */
         return 0;
     for (size_t i = 0; i < portal.nstatics; i++)
-        if (strlen(portal.statics[i].name) == m->seg.len && memcmp(portal.statics[i].name, m->seg.ptr, m->seg.len) == 0)
+        if (strlen(portal.statics[i].name) == m->seg.len &&
+            memcmp(portal.statics[i].name, m->seg.ptr, m->seg.len) == 0)
             return 1;
     return 0;
 }

@@ -45,8 +45,8 @@ typedef h2o_iovec_t (*limits_answer_fn)(h2o_req_t *req, int status, const char *
  * framing; also whenever the request frames its body in two ways, whatever libh2o answered),
  * 400 `bad_request` (HTTP/2: a header it refuses), 417 `expectation_failed`; each problem+json in
  * the request's language with the portal's headers and an access-log line (made by answer:
- * routes_own_error), and the connection closed. Other answers pass as they are (libh2o 2.2.5 makes none there while a
- * handler is registered at "/").
+ * routes_own_error), and the connection closed. Other answers pass as they are (libh2o 2.2.5 makes
+ * none there while a handler is registered at "/").
  * Call while configuring, before any context is made; host belongs to the public listener
  * (answer may need its worker context). */
 void limits_register(h2o_hostconf_t *host, limits_answer_fn answer);

@@ -161,7 +161,10 @@ str_t match_query_param(str_t q, const char *name)
 
 static int hex_digit(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 size_t match_url_decode(str_t in, char *out, size_t n)
@@ -171,7 +174,8 @@ size_t match_url_decode(str_t in, char *out, size_t n)
         char c = in.ptr[i];
         if (c == '+') {
             c = ' ';
-        } else if (c == '%' && i + 2 < in.len && hex_digit(in.ptr[i + 1]) >= 0 && hex_digit(in.ptr[i + 2]) >= 0) {
+        } else if (c == '%' && i + 2 < in.len && hex_digit(in.ptr[i + 1]) >= 0 &&
+                   hex_digit(in.ptr[i + 2]) >= 0) {
             c = (char)(hex_digit(in.ptr[i + 1]) << 4 | hex_digit(in.ptr[i + 2]));
             i += 2;
         }

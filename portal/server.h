@@ -61,10 +61,10 @@ typedef struct {
     size_t nstatics;
     int log_fd;                /* -1 when no access log */
     unsigned char log_key[32]; /* keys the hashes that stand for codes in logs */
-    EVP_MAC *key_mac;          /* Poly1305: the cache keys' digest (routes.c) */
+    EVP_MAC *key_mac;          /* Poly1305: the cache keys' digest (transcript.c) */
     unsigned char cache_secret[32]; /* its key, random for each run, never leaves the process */
     struct ratelimit *limiter;
-    /* --trusted-proxy: peers whose X-Forwarded-For names the client (routes.c) */
+    /* --trusted-proxy: peers whose X-Forwarded-For names the client (rq_client) */
     struct sockaddr_storage trusted_proxies[PORTAL_MAX_PROXIES];
     int ntrusted_proxies;
     atomic_int stopping;
@@ -80,7 +80,7 @@ typedef struct worker {
     json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
     struct cache *cache; /* answers of transcript routes (cache.h); NULL when disabled */
     jarena_t *arena;     /* jansson's memory while a transcript answer is made (jarena.h) */
-    render_out_t page;   /* the transcript page being made; keeps its capacity (routes.c) */
+    render_out_t page;   /* the transcript page being made; keeps its capacity (transcript.c) */
     EVP_MAC_CTX *key_mac; /* digests the cache keys; made on first use, reset for each */
     int id;
     atomic_int conns;         /* open connections this thread serves (main.c balances them) */

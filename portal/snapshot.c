@@ -136,7 +136,8 @@ void snapshot_watch(void)
 MDB_txn *snapshot_begin(snapshot_reader_t *rd)
 {
     index_t *ix = current_index(rd);
-    int rc = rd->txn == NULL ? mdb_txn_begin(index_env(ix), NULL, MDB_RDONLY, &rd->txn) : mdb_txn_renew(rd->txn);
+    int rc =
+        rd->txn == NULL ? mdb_txn_begin(index_env(ix), NULL, MDB_RDONLY, &rd->txn) : mdb_txn_renew(rd->txn);
     if (rc != 0) {
         if (rd->txn != NULL) {
             mdb_txn_abort(rd->txn);
@@ -172,7 +173,8 @@ snapshot_trust_t *snapshot_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unava
         str_t *crls = NULL;
         char why[TRUST_WHY_LEN] = "the trust inputs cannot be read from the index";
         trust_t *t = NULL;
-        if (index_get_trust(rd->env->ix, txn, &in, &crls) == 0 && trust_build(&in, &t, why, sizeof why) == 0) {
+        if (index_get_trust(rd->env->ix, txn, &in, &crls) == 0 &&
+            trust_build(&in, &t, why, sizeof why) == 0) {
             snapshot_trust_t *r = calloc(1, sizeof *r);
             if (r != NULL) {
                 r->trust = t;
@@ -191,8 +193,9 @@ snapshot_trust_t *snapshot_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unava
         free(crls);
     }
     snapshot_trust_t *r =
-        trust_current != NULL && trust_current->version == version && trust_current->env_gen == gen ? trust_current
-                                                                                                     : NULL;
+        trust_current != NULL && trust_current->version == version && trust_current->env_gen == gen
+            ? trust_current
+            : NULL;
     if (r != NULL)
         atomic_fetch_add(&r->refs, 1);
     pthread_mutex_unlock(&trust_lock);

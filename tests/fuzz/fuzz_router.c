@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     if (m.kind < MATCH_NOT_FOUND || m.kind >= MATCH_KINDS)
         __builtin_trap();
-    /* a code route's segment never holds a slash; nothing routes with "..": the segment is checked as a code */
+    /* a code route's segment never holds a slash; nothing routes with "..": the segment is checked as a code
+     */
     if ((m.kind == MATCH_PAGE || m.kind == MATCH_API_TRANSCRIPT || m.kind == MATCH_API_RECEIPT ||
          m.kind == MATCH_RECEIPT) &&
         memchr(m.seg.ptr, '/', m.seg.len) != NULL)
@@ -41,11 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (allow == NULL || (ok && !(mlen == 3 || mlen == 4)))
         __builtin_trap();
     /* the code segment the log hides: after a code prefix, inside the path, no '/' in it */
-    if (m.code.ptr != NULL && (!inside(m.code, data, size) || (const uint8_t *)m.code.ptr < (const uint8_t *)m.path.ptr ||
-                               m.code.ptr + m.code.len > m.path.ptr + m.path.len ||
-                               memchr(m.code.ptr, '/', m.code.len) != NULL))
+    if (m.code.ptr != NULL &&
+        (!inside(m.code, data, size) || (const uint8_t *)m.code.ptr < (const uint8_t *)m.path.ptr ||
+         m.code.ptr + m.code.len > m.path.ptr + m.path.len || memchr(m.code.ptr, '/', m.code.len) != NULL))
         __builtin_trap();
-    if ((m.kind == MATCH_PAGE || m.kind == MATCH_API_TRANSCRIPT) && (m.code.ptr != m.seg.ptr || m.code.len > m.seg.len))
+    if ((m.kind == MATCH_PAGE || m.kind == MATCH_API_TRANSCRIPT) &&
+        (m.code.ptr != m.seg.ptr || m.code.len > m.seg.len))
         __builtin_trap();
 
     /* query parameters: inside the query, never holding a '&' */
