@@ -63,8 +63,7 @@ void match_request(str_t target, match_t *m);
 str_t match_query_param(str_t query, const char *name);
 
 /** Percent-decode a query value as a form sends it: '+' is a space, "%XX" the byte of two hex
- * digits when a byte follows them (a "%XX" that ends the value, or a '%' without two hex digits,
- * is kept as it is).
+ * digits (a '%' without two hex digits after it is kept as it is).
  * @param out  receives at most n-1 bytes (what does not fit is dropped), NUL-terminated; n >= 1
  * @return the bytes written, without the NUL. Thread-safe; allocates nothing. */
 size_t match_url_decode(str_t in, char *out, size_t n);
