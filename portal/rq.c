@@ -152,7 +152,7 @@ void rq_add_header_name(h2o_req_t *req, const char *name, const char *value)
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, v.base, v.len);
 }
 
-/* An answer's status, headers, metrics and log line: all of respond but
+/* An answer's status, headers, metrics and log line: all of rq_respond but
  * the sending, which libh2o's own error answers do themselves
  * (routes_own_error). */
 void rq_dress(rq_t *r, int status, const char *type, size_t len, int flags)
