@@ -98,6 +98,10 @@ $(ASAN)/tests/test_framing: $(ASAN)/tests/test_framing.o $(ASAN)/portal/framing.
 $(ASAN)/tests/test_multipart: $(ASAN)/tests/test_multipart.o $(ASAN)/portal/multipart.o $(ASAN)/portal/match.o
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -ljansson -lcmocka
 
+# and the request's parameters (portal/match.h)
+$(ASAN)/tests/test_match: $(ASAN)/tests/test_match.o $(ASAN)/portal/match.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -ljansson -lcmocka
+
 # `make test` first installs what the tests need (tools/setup.sh: Debian
 # packages only, and only the missing ones), then builds and runs them.
 test:

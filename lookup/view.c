@@ -199,6 +199,36 @@ void view_free(view_t *v)
     v->payload = NULL;
 }
 
+int view_digest(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_feed_fn feed, void *arg)
+{
+    static const int links[] = {INDEX_LINK_RECALLED_BY, INDEX_LINK_SUPERSEDED_BY};
+    char link[CODE_LEN];
+    int kind = 0;
+    feed(arg, code, CODE_LEN);
+    /* the stored record and its certificates, read where they lie */
+    int rc = index_digest_doc(ix, txn, code, feed, arg, &kind);
+    if (rc == INDEX_OK && kind != INDEX_KIND_TRANSCRIPT)
+        rc = INDEX_ENOTFOUND;
+    if (rc != INDEX_OK)
+        return rc == INDEX_ENOTFOUND ? VIEW_ENOTFOUND : VIEW_EUNAVAILABLE;
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+        rc = index_get_link(ix, txn, code, links[i], link);
+        /* a link that cannot be read is part of the state too: view_compute
+         * decides what it means (for a recall link: "cannot check now" when
+         * the record verifies, nothing when it does not; for a replacement
+         * link: no replacement) */
+        if (rc != INDEX_OK)
+            memset(link, rc == INDEX_ENOTFOUND ? 0 : '-', sizeof link);
+        feed(arg, link, sizeof link);
+        /* the notice (its date and reason) and the replacement (is it one?)
+         * are read for the view: their records are part of its state, and
+         * so is a missing one */
+        if (rc == INDEX_OK && index_digest_doc(ix, txn, link, feed, arg, &kind) != INDEX_OK)
+            feed(arg, "-", 1);
+    }
+    return VIEW_OK;
+}
+
 /* http.md: the citizen id is shown masked to its last 3 digits, in the API
  * and on pages alike. Sets dst.name from src's citizen_id when there is one. */
 static void set_masked_citizen_id(json_t *dst, json_t *src, const char *name)
@@ -280,6 +310,27 @@ json_t *view_api_json(const view_t *v)
     }
     json_t *t = v->status == VIEW_INVALID ? NULL : view_public_transcript(&v->pl);
     json_object_set_new(o, "transcript", t ? t : json_null());
+    return o;
+}
+
+json_t *view_summary_json(const view_t *v)
+{
+    char code[CODE_LEN + 1];
+    code_str(v->code, code);
+    json_t *o = json_pack("{s:s, s:s}", "code", code, "status", view_status_name(v->status));
+    if (o == NULL)
+        return NULL;
+    if (v->status == VIEW_RECALLED && v->replaced) {
+        char by[CODE_LEN + 1];
+        code_str(v->replaced_by, by);
+        json_object_set_new(o, "summary", json_pack("{s:s}", "superseded_by", by));
+    } else if (v->status == VIEW_INVALID) {
+        json_t *failed = json_array();
+        for (size_t k = 0; v->verdict != NULL && k < v->verdict->nitems; k++)
+            if (!v->verdict->items[k].ok)
+                json_array_append_new(failed, json_string(verify_check_name(v->verdict->items[k].check)));
+        json_object_set_new(o, "summary", json_pack("{s:o}", "failed_checks", failed));
+    }
     return o;
 }
 

@@ -58,6 +58,19 @@ int view_compute(index_t *ix, MDB_txn *txn, trust_t *trust, const char code[CODE
 
 void view_free(view_t *v);
 
+/** Feed a digest everything view_compute reads for code, as stored: the code, the record and the
+ * certificates it names (index_digest_doc), and each link view_compute may follow (recalled-by,
+ * superseded-by) with the record it names. A link that cannot be read is fed as a mark of its own,
+ * as is a linked record that cannot be read: view_compute decides what they mean, and they are
+ * part of the state. Two calls feed the same bytes exactly when a view computed under the same
+ * trust inputs would be the same (the portal keys its cache of answers with it, cache.h).
+ * @param feed  receives the bytes in order (pointers into the map, valid while txn is)
+ * @return VIEW_OK, VIEW_ENOTFOUND (no transcript with that code: a recall notice's code included)
+ *         or VIEW_EUNAVAILABLE (a damaged record or an LMDB error); on either error the digest
+ *         is incomplete and must not be used. Thread-safe for separate transactions; allocates
+ *         nothing. */
+int view_digest(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_feed_fn feed, void *arg);
+
 /** "valid", "recalled" or "invalid". */
 const char *view_status_name(int status);
 
@@ -75,6 +88,12 @@ json_t *view_api_json(const view_t *v);
  * @return the bytes, malloc'd (the caller frees them), or NULL when memory
  *         runs out. Thread-safe. */
 char *view_api_text(const view_t *v, size_t *len);
+
+/** The entry of a computed view in the batch answer (http.md, POST /api/v1/verify):
+ * {"code", "status"}, with a "summary" for a recalled transcript that a replacement supersedes
+ * ({"superseded_by": CODE}) and for an invalid one ({"failed_checks": [check names]}).
+ * @return a new reference, or NULL when memory runs out. Thread-safe. */
+json_t *view_summary_json(const view_t *v);
 
 /** The payload as signed, without address and guardian_name, citizen_id
  * masked to its last 3 digits. New reference, or NULL. */

@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 #include "lookup/code.h"
-#include "portal/portal.h"
+#include "portal/alog.h"
+#include "portal/server.h"
 
 #define LINE_MAX_LEN 1024
 
@@ -40,35 +41,17 @@ static void keyed_hash(const char *p, size_t n, char out[9])
     str_hex(mac, 4, out);
 }
 
-/* Where a route carries a code, the whole segment (whatever bytes it holds)
- * is the code: hash it as one. Returns the length of the prefix kept, and
- * the segment's length in *seg, or 0 when the path is no such route. */
-static size_t code_route(const char *p, size_t n, size_t *seg)
+/* 1 when the request target p (n bytes, routed as m) is exactly the path of a file the portal
+ * serves under /static/ (such as "openapi.json"): only then is it written as is. Any other path
+ * there, or one with a query, is scrubbed like the rest, or /static/CODE would put a code in the
+ * log. */
+static int static_file(const char *p, size_t n, const match_t *m)
 {
-    static const char *const PREFIXES[] = {"/v/", "/V/", "/api/v1/transcripts/"};
-    for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++) {
-        size_t k = strlen(PREFIXES[i]);
-        if (n >= k && memcmp(p, PREFIXES[i], k) == 0) {
-            size_t e = k;
-            while (e < n && p[e] != '/' && p[e] != '?' && p[e] != '&')
-                e++;
-            *seg = e - k;
-            return k;
-        }
-    }
-    return 0;
-}
-
-/* 1 when p is exactly the path of a file the portal serves under /static/
- * (such as "openapi.json"): only then is it written as is. Any other path
- * there, or one with a query, is scrubbed like the rest, or /static/CODE
- * would put a code in the log. */
-static int static_file(const char *p, size_t n)
-{
-    if (n < 8 || memcmp(p, "/static/", 8) != 0)
+    if (m->kind != MATCH_STATIC || m->seg.ptr != p + 8 || m->path.len != n) /* not a root file, no '?' */
         return 0;
     for (size_t i = 0; i < portal.nstatics; i++)
-        if (strlen(portal.statics[i].name) == n - 8 && memcmp(portal.statics[i].name, p + 8, n - 8) == 0)
+        if (strlen(portal.statics[i].name) == m->seg.len &&
+            memcmp(portal.statics[i].name, m->seg.ptr, m->seg.len) == 0)
             return 1;
     return 0;
 }
@@ -116,11 +99,12 @@ static size_t put_plain(const char *p, size_t n, char *out, size_t o, size_t cap
  * code route and the value of a `code` query parameter, wherever it stands,
  * are hashed whatever they hold; so is any other piece between / ? & = ;
  * that holds 12 or more letters and digits in all (a code typed with any
- * separators at all); odd bytes are escaped. */
-static size_t scrub_path(const char *p, size_t n, char *out, size_t cap)
+ * separators at all); odd bytes are escaped. m is the route of p (its
+ * str_t point into p). */
+static size_t scrub_path(const char *p, size_t n, const match_t *m, char *out, size_t cap)
 {
-    size_t o = 0, seg = 0, keep = code_route(p, n, &seg);
-    if (static_file(p, n)) {
+    size_t o = 0, seg = m->code.len, keep = m->code.ptr != NULL ? (size_t)(m->code.ptr - p) : 0;
+    if (static_file(p, n, m)) {
         o = put_plain(p, n, out, 0, cap);
         out[o] = '\0';
         return o;
@@ -195,8 +179,8 @@ int alog_open(void)
     return 0;
 }
 
-void alog_request(h2o_req_t *req, const struct sockaddr_storage *client_addr, int status, size_t bytes,
-                  double seconds)
+void alog_request(h2o_req_t *req, const match_t *m, const struct sockaddr_storage *client_addr, int status,
+                  size_t bytes, double seconds)
 {
     if (atomic_exchange(&portal.reopen_log, 0))
         alog_open();
@@ -208,7 +192,7 @@ void alog_request(h2o_req_t *req, const struct sockaddr_storage *client_addr, in
     gmtime_r(&now, &tm);
     strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
     client(client_addr, who, sizeof who);
-    scrub_path(req->path.base, req->path.len, path, sizeof path);
+    scrub_path(req->path.base, req->path.len, m, path, sizeof path);
     size_t ml = req->method.len < sizeof method - 1 ? req->method.len : sizeof method - 1;
     for (size_t i = 0; i < ml; i++) {
         char c = req->method.base[i];

@@ -3,7 +3,6 @@
 #include "portal/limits.h"
 
 #include "portal/framing.h"
-#include "portal/portal.h"
 
 /* Stands in the answer's stream for libh2o's text: the portal's body. */
 typedef struct {
@@ -61,28 +60,34 @@ static int own_problem(h2o_req_t *req, int *status, const char **error, const ch
     }
 }
 
+/* The filter, with the function that makes the portal's answer. */
+typedef struct {
+    h2o_filter_t super;
+    limits_answer_fn answer;
+} own_filter_t;
+
 static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
 {
     int status;
     const char *error, *detail_key;
-    (void)self;
     if (own_problem(req, &status, &error, &detail_key)) {
         /* libh2o closes after each of these already; so do we, whatever
          * was read of the body */
         req->http1_is_persistent = 0;
         own_body_t *o = (own_body_t *)h2o_add_ostream(req, sizeof *o, slot);
         o->super.do_send = send_own_body;
-        o->body = routes_own_error(req, status, error, detail_key);
+        o->body = ((own_filter_t *)self)->answer(req, status, error, detail_key);
         o->sent = 0;
         slot = &o->super.next;
     }
     h2o_setup_next_ostream(req, slot);
 }
 
-void limits_register(h2o_hostconf_t *host)
+void limits_register(h2o_hostconf_t *host, limits_answer_fn answer)
 {
-    h2o_filter_t *f = h2o_create_filter(&host->fallback_path, sizeof *f);
-    f->on_setup_ostream = on_setup_ostream;
+    own_filter_t *f = (own_filter_t *)h2o_create_filter(&host->fallback_path, sizeof *f);
+    f->super.on_setup_ostream = on_setup_ostream;
+    f->answer = answer;
 }
 
 int limits_framing(h2o_req_t *req)

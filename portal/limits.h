@@ -35,16 +35,21 @@
  * (routes.c: LIMITS_MAX_BODY on every other route, with the connection closed as libh2o closes it). */
 #define LIMITS_MAX_REQUEST (2 * LIMITS_MAX_PART + 8 * 1024)
 
+/** Makes the portal's answer in place of one libh2o began: status, headers, metrics and log line
+ * set on req, the problem+json body returned (in req's pool). status is 413, 400 or 417; error the
+ * problem's `error` member; detail_key the catalog key of its detail. */
+typedef h2o_iovec_t (*limits_answer_fn)(h2o_req_t *req, int status, const char *error, const char *detail_key);
+
 /** Register, on host's fallback path, the filter that makes libh2o's own error answers the
  * portal's: 413 `too_large`, 400 `bad_framing` (HTTP/1: every 400 libh2o makes there is about
  * framing; also whenever the request frames its body in two ways, whatever libh2o answered),
  * 400 `bad_request` (HTTP/2: a header it refuses), 417 `expectation_failed`; each problem+json in
- * the request's language with the portal's headers and an access-log line (routes_own_error), and
- * the connection closed. Other answers pass as they are (libh2o 2.2.5 makes none there while a
- * handler is registered at "/").
+ * the request's language with the portal's headers and an access-log line (made by answer:
+ * routes_own_error), and the connection closed. Other answers pass as they are (libh2o 2.2.5 makes
+ * none there while a handler is registered at "/").
  * Call while configuring, before any context is made; host belongs to the public listener
- * (routes_own_error needs its worker context). */
-void limits_register(h2o_hostconf_t *host);
+ * (answer may need its worker context). */
+void limits_register(h2o_hostconf_t *host, limits_answer_fn answer);
 
 /** Whether an HTTP/1 request frames its body in more than one way (framing.h), read from the bytes
  * libh2o received for it: its connection's input still begins with the request's head while the

@@ -25,7 +25,12 @@
 #include "lookup/receipt.h"
 #include "portal/cache.h"
 #include "portal/limits.h"
-#include "portal/portal.h"
+#include "portal/alog.h"
+#include "portal/match.h"
+#include "portal/ratelimit.h"
+#include "portal/routes.h"
+#include "portal/server.h"
+#include "portal/snapshot.h"
 
 portal_t portal;
 
@@ -33,8 +38,6 @@ static h2o_globalconf_t config;
 static h2o_globalconf_t metrics_config;
 static int listen_fds[PORTAL_MAX_LISTENERS];
 static int metrics_fd = -1;
-static pthread_mutex_t trust_lock = PTHREAD_MUTEX_INITIALIZER;
-static trust_ref_t *trust_current;
 /* Kept until exit: connections still open at shutdown (HTTP/1 keep-alive
  * cannot be closed by libh2o 2.2.5) live in these threads' loops. */
 static worker_t *workers;
@@ -61,171 +64,6 @@ static void usage(void)
                     "[--static DIR]\n"
                     "                    [--receipt-cert FILE --receipt-key FILE]\n");
     exit(2);
-}
-
-/* ---- trust stores shared between threads ------------------------------------- */
-
-static void trust_release(trust_ref_t *r)
-{
-    if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
-        trust_free(r->trust);
-        free(r);
-    }
-}
-
-static int read_trust_version(index_t *ix, MDB_txn *txn, uint64_t *out)
-{
-    index_counts_t c;
-    int rc = index_counts(ix, txn, &c);
-    *out = c.trust_version;
-    return rc;
-}
-
-/* The trust store for the inputs visible in txn. A thread keeps its store
- * until the index says the inputs changed; then the first thread to notice
- * builds the new one and the others share it. */
-trust_ref_t *portal_trust(worker_t *w, MDB_txn *txn, int *unavailable)
-{
-    uint64_t version;
-    *unavailable = 0;
-    if (read_trust_version(w->env->ix, txn, &version) != 0) {
-        *unavailable = 1;
-        return NULL;
-    }
-    /* A snapshot from another primary may reuse a version number with other
-     * inputs: a store belongs to one snapshot (env generation) and version. */
-    uint64_t gen = w->env->gen;
-    if (w->trust != NULL && w->trust->version == version && w->trust->env_gen == gen)
-        return w->trust;
-    pthread_mutex_lock(&trust_lock);
-    if (trust_current == NULL || trust_current->version != version || trust_current->env_gen != gen) {
-        trust_inputs_t in;
-        str_t *crls = NULL;
-        char why[TRUST_WHY_LEN] = "the trust inputs cannot be read from the index";
-        trust_t *t = NULL;
-        if (index_get_trust(w->env->ix, txn, &in, &crls) == 0 && trust_build(&in, &t, why, sizeof why) == 0) {
-            trust_ref_t *r = calloc(1, sizeof *r);
-            if (r != NULL) {
-                r->trust = t;
-                r->version = version;
-                r->env_gen = gen;
-                atomic_store(&r->refs, 1);
-                trust_release(trust_current);
-                trust_current = r;
-            } else {
-                trust_free(t);
-            }
-        } else {
-            fprintf(stderr, "hocba-portal: cannot use the trust inputs (version %llu): %s\n",
-                    (unsigned long long)version, why);
-        }
-        free(crls);
-    }
-    trust_ref_t *r = trust_current != NULL && trust_current->version == version && trust_current->env_gen == gen
-                         ? trust_current
-                         : NULL;
-    if (r != NULL)
-        atomic_fetch_add(&r->refs, 1);
-    pthread_mutex_unlock(&trust_lock);
-    if (r == NULL) {
-        *unavailable = 1;
-        return NULL;
-    }
-    trust_release(w->trust);
-    w->trust = r;
-    return r;
-}
-
-/* ---- the index, and snapshots swapped in under it ------------------------------------- */
-
-static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic(env_ref_t *) env_current; /* written by thread 0 under env_lock */
-
-static void env_release(env_ref_t *e)
-{
-    if (e != NULL && atomic_fetch_sub(&e->refs, 1) == 1) {
-        index_close(e->ix);
-        free(e);
-    }
-}
-
-/* Open the index --db names now (through its symlink, if it is one). */
-static env_ref_t *env_open(char *why, size_t whylen)
-{
-    struct stat st;
-    if (stat(portal.db, &st) != 0) {
-        snprintf(why, whylen, "%s: %s", portal.db, strerror(errno));
-        return NULL;
-    }
-    env_ref_t *e = calloc(1, sizeof *e);
-    if (e == NULL || index_open(portal.db, 1, &e->ix, why, whylen) != 0) {
-        free(e);
-        return NULL;
-    }
-    static uint64_t generations; /* only thread 0 (and main before it) opens */
-    e->dev = st.st_dev;
-    e->ino = st.st_ino;
-    e->gen = ++generations;
-    atomic_store(&e->refs, 1);
-    return e;
-}
-
-/* Thread 0, between two turns of its loop: has --db been pointed at another
- * snapshot? Then open it and make it current; threads follow one by one
- * between requests, and the old one closes when the last has left it. */
-static void watch_index(void)
-{
-    static time_t last;
-    static dev_t bad_dev; /* a snapshot that failed to open: said once, not every second */
-    static ino_t bad_ino;
-    struct stat st;
-    time_t now = time(NULL);
-    if (now == last)
-        return;
-    last = now;
-    char data[4096];
-    snprintf(data, sizeof data, "%s/data.mdb", portal.db);
-    env_ref_t *cur = atomic_load(&env_current);
-    if (stat(portal.db, &st) != 0 || (st.st_dev == cur->dev && st.st_ino == cur->ino) ||
-        (st.st_dev == bad_dev && st.st_ino == bad_ino) || access(data, R_OK) != 0)
-        return;
-    char why[512];
-    env_ref_t *e = env_open(why, sizeof why);
-    if (e == NULL) {
-        bad_dev = st.st_dev;
-        bad_ino = st.st_ino;
-        fprintf(stderr, "hocba-portal: a new index at %s cannot be opened, keeping the current one: %s\n",
-                portal.db, why);
-        return;
-    }
-    pthread_mutex_lock(&env_lock);
-    env_ref_t *old = env_current;
-    env_current = e;
-    pthread_mutex_unlock(&env_lock);
-    env_release(old);
-    fprintf(stderr, "hocba-portal: serving a new snapshot of the index (%s)\n", portal.db);
-}
-
-index_t *portal_index(worker_t *w)
-{
-    /* the common case, no lock: this thread already reads the current one
-     * (and holds a reference to it, so it cannot go away) */
-    if (w->env != NULL && atomic_load(&env_current) == w->env)
-        return w->env->ix;
-    pthread_mutex_lock(&env_lock);
-    env_ref_t *cur = env_current;
-    if (w->env != cur)
-        atomic_fetch_add(&cur->refs, 1);
-    pthread_mutex_unlock(&env_lock);
-    if (w->env != cur) {
-        if (w->txn != NULL) {
-            mdb_txn_abort(w->txn);
-            w->txn = NULL;
-        }
-        env_release(w->env);
-        w->env = cur;
-    }
-    return cur->ix;
 }
 
 /* ---- start-up ---------------------------------------------------------------------- */
@@ -517,7 +355,7 @@ static void parse_options(int argc, char **argv)
             NEED_VALUE();
             if (portal.ntrusted_proxies == PORTAL_MAX_PROXIES)
                 die("at most %d --trusted-proxy", PORTAL_MAX_PROXIES);
-            if (portal_parse_ip(val, strlen(val), &portal.trusted_proxies[portal.ntrusted_proxies++]) != 0)
+            if (match_parse_ip(val, strlen(val), &portal.trusted_proxies[portal.ntrusted_proxies++]) != 0)
                 die("--trusted-proxy %s: expected an IPv4 or IPv6 address, such as 127.0.0.1", val);
         } else if (strcmp(o, "--access-log") == 0) {
             NEED_VALUE();
@@ -629,11 +467,6 @@ static void on_wake(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
         h2o_linklist_unlink(messages->next);
 }
 
-int portal_open_connections(int i)
-{
-    return workers != NULL && i >= 0 && i < portal.threads ? atomic_load(&workers[i].conns) : 0;
-}
-
 /* After each turn of w's loop: back to the listeners once w serves no more
  * connections than any other thread. */
 static void balance_listeners(worker_t *w)
@@ -695,7 +528,7 @@ static void *run_worker(void *arg)
         h2o_evloop_run(w->ctx.loop, 100);
         balance_listeners(w);
         if (w->id == 0)
-            watch_index();
+            snapshot_watch();
     }
     /* Stop accepting; let responses in flight go out, then leave. */
     for (int i = 0; i < portal.nlisten; i++) {
@@ -709,12 +542,7 @@ static void *run_worker(void *arg)
     h2o_context_request_shutdown(&w->ctx);
     for (int i = 0; i < 5; i++)
         h2o_evloop_run(w->ctx.loop, 20);
-    if (w->txn != NULL)
-        mdb_txn_abort(w->txn);
-    w->txn = NULL;
-    env_release(w->env);
-    w->env = NULL;
-    trust_release(w->trust);
+    snapshot_leave(&w->rd);
     json_decref(w->catalog[0]);
     json_decref(w->catalog[1]);
     cache_free(w->cache);
@@ -776,7 +604,7 @@ static void register_handlers(void)
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *h = h2o_create_handler(path, sizeof *h);
     h->on_req = routes_on_req;
-    limits_register(host);
+    limits_register(host, routes_own_error);
 
     h2o_config_init(&metrics_config);
     metrics_config.server_name = config.server_name;
@@ -806,10 +634,8 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &nofile);
     }
 
-    env_ref_t *first = env_open(why, sizeof why);
-    if (first == NULL)
+    if (snapshot_open(portal.db, why, sizeof why) != 0)
         die("%s", why);
-    atomic_store(&env_current, first);
     portal.templates_dir = find_dir(portal.templates_dir, "templates", tbuf, sizeof tbuf, argv[0]);
     portal.static_dir = find_dir(portal.static_dir, "static", sbuf, sizeof sbuf, argv[0]);
     if (render_load_dir(portal.templates_dir, &portal.templates, why, sizeof why) != 0)
@@ -851,6 +677,7 @@ int main(int argc, char **argv)
     pthread_t *th = calloc((size_t)portal.threads, sizeof *th);
     if (workers == NULL || th == NULL)
         die("out of memory");
+    portal.workers = workers;
     fprintf(stderr, "hocba-portal: serving %s on %s (%d threads)\n", portal.public_url, portal.listen[0],
             portal.threads);
     for (int i = 0; i < portal.threads; i++) {
@@ -866,7 +693,6 @@ int main(int argc, char **argv)
     if (metrics_fd >= 0)
         close(metrics_fd);
     free(th);
-    trust_release(trust_current);
     ratelimit_free(portal.limiter);
     receipt_signer_free(portal.receipts);
     EVP_MAC_free(portal.key_mac);
@@ -880,7 +706,7 @@ int main(int argc, char **argv)
     free(portal.statics);
     if (portal.log_fd > STDOUT_FILENO)
         close(portal.log_fd);
-    env_release(env_current);
+    snapshot_close();
     fprintf(stderr, "hocba-portal: stopped\n");
     return 0;
 }

@@ -1,6 +1,10 @@
-/* match.c — request routing and the batch-verify request, without HTTP. */
+/* match.c — request routing, the request's parameters and the batch-verify
+ * request, without HTTP. */
 #include "portal/match.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -16,6 +20,14 @@ static int starts(str_t s, const char *prefix, str_t *rest)
         return 0;
     *rest = str_n(s.ptr + n, s.len - n);
     return 1;
+}
+
+/* The first index from i that is not optional whitespace (RFC 9110 OWS). */
+static size_t skip_ows(str_t v, size_t i)
+{
+    while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t'))
+        i++;
+    return i;
 }
 
 /* Files clients ask for at the root of the site whatever the pages link to
@@ -72,6 +84,23 @@ static int api_transcript(str_t rest, match_t *m)
     return 0;
 }
 
+/* The prefixes after which a path's next segment is a code (the access log hides it). */
+static const char *const CODE_PREFIXES[] = {"/v/", "/V/", "/api/v1/transcripts/"};
+
+static str_t code_segment(str_t path)
+{
+    str_t rest;
+    for (size_t i = 0; i < sizeof CODE_PREFIXES / sizeof *CODE_PREFIXES; i++) {
+        if (!starts(path, CODE_PREFIXES[i], &rest))
+            continue;
+        size_t e = 0;
+        while (e < rest.len && rest.ptr[e] != '/' && rest.ptr[e] != '&')
+            e++;
+        return str_n(rest.ptr, e);
+    }
+    return str_n(NULL, 0);
+}
+
 void match_request(str_t target, match_t *m)
 {
     str_t rest;
@@ -80,6 +109,7 @@ void match_request(str_t target, match_t *m)
     m->path = str_n(target.ptr, q ? (size_t)(q - target.ptr) : target.len);
     m->query = q ? str_n(q + 1, target.len - m->path.len - 1) : str_n("", 0);
     m->seg = m->sub = str_n("", 0);
+    m->code = code_segment(m->path);
     if (starts(m->path, "/v/", &rest))
         match_v(rest, 0, m);
     else if (starts(m->path, "/V/", &rest))
@@ -116,6 +146,113 @@ void match_request(str_t target, match_t *m)
         m->kind = MATCH_NOT_FOUND;
 }
 
+str_t match_query_param(str_t q, const char *name)
+{
+    size_t nl = strlen(name);
+    size_t i = 0;
+    while (i < q.len) {
+        size_t end = i;
+        while (end < q.len && q.ptr[end] != '&')
+            end++;
+        if (end - i > nl && memcmp(q.ptr + i, name, nl) == 0 && q.ptr[i + nl] == '=')
+            return str_n(q.ptr + i + nl + 1, end - i - nl - 1);
+        if (end - i == nl && memcmp(q.ptr + i, name, nl) == 0)
+            return str_n(q.ptr + i + nl, 0);
+        i = end + 1;
+    }
+    return str_n(NULL, 0);
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+size_t match_url_decode(str_t in, char *out, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < in.len && o + 1 < n; i++) {
+        char c = in.ptr[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%' && i + 2 < in.len && hex_digit(in.ptr[i + 1]) >= 0 &&
+                   hex_digit(in.ptr[i + 2]) >= 0) {
+            c = (char)(hex_digit(in.ptr[i + 1]) << 4 | hex_digit(in.ptr[i + 2]));
+            i += 2;
+        }
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Whether the two bytes at p are lang (two lower-case ASCII letters), in any case. */
+static int is_lang(const char *p, const char *lang)
+{
+    return (p[0] | 0x20) == lang[0] && (p[1] | 0x20) == lang[1];
+}
+
+int match_lang(str_t query, const str_t *accept_language, int *chosen)
+{
+    str_t l = match_query_param(query, "lang");
+    *chosen = 0;
+    if (l.len == 2 && (memcmp(l.ptr, "en", 2) == 0 || memcmp(l.ptr, "vi", 2) == 0)) {
+        *chosen = 1;
+        return l.ptr[0] == 'e' ? MATCH_LANG_EN : MATCH_LANG_VI;
+    }
+    if (accept_language == NULL)
+        return MATCH_LANG_VI;
+    const str_t v = *accept_language;
+    double best_vi = -1, best_en = -1;
+    size_t i = 0;
+    while (i < v.len) {
+        size_t end = i;
+        while (end < v.len && v.ptr[end] != ',')
+            end++;
+        /* language-range *( OWS ";" OWS parameter ) */
+        str_t item = str_n(v.ptr, end);
+        size_t s = skip_ows(item, i);
+        size_t tag_end = s;
+        while (tag_end < end && v.ptr[tag_end] != ';' && v.ptr[tag_end] != ' ' && v.ptr[tag_end] != '\t')
+            tag_end++;
+        double q = 1.0;
+        for (size_t k = tag_end; k < end; k++) {
+            if (v.ptr[k] != ';')
+                continue;
+            size_t a = skip_ows(item, k + 1);
+            if (a + 1 < end && (v.ptr[a] == 'q' || v.ptr[a] == 'Q') && v.ptr[a + 1] == '=') {
+                char num[8] = {0};
+                size_t n = end - (a + 2) < 7 ? end - (a + 2) : 7;
+                memcpy(num, v.ptr + a + 2, n);
+                q = atof(num);
+                break;
+            }
+        }
+        if (tag_end - s >= 2 && (s + 2 == tag_end || v.ptr[s + 2] == '-')) {
+            if (is_lang(v.ptr + s, "vi") && q > best_vi)
+                best_vi = q;
+            if (is_lang(v.ptr + s, "en") && q > best_en)
+                best_en = q;
+        }
+        i = end + 1;
+    }
+    return best_en > best_vi && best_en > 0 ? MATCH_LANG_EN : MATCH_LANG_VI;
+}
+
+int match_forwarded_for(str_t v, struct sockaddr_storage *out)
+{
+    size_t end = v.len, start;
+    while (end > 0 && (v.ptr[end - 1] == ' ' || v.ptr[end - 1] == '\t'))
+        end--;
+    start = end;
+    while (start > 0 && v.ptr[start - 1] != ',' && v.ptr[start - 1] != ' ' && v.ptr[start - 1] != '\t')
+        start--;
+    return match_parse_ip(v.ptr + start, end - start, out);
+}
+
 int match_method_allowed(const match_t *m, str_t method, const char **allow)
 {
     if (m->kind == MATCH_API_VERIFY || m->kind == MATCH_API_PACKAGE_VERIFY) {
@@ -137,12 +274,6 @@ static int is_tchar(unsigned char c)
            (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-static size_t skip_ows(str_t v, size_t i)
-{
-    while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t'))
-        i++;
-    return i;
-}
 
 static size_t skip_token(str_t v, size_t i)
 {
@@ -286,4 +417,26 @@ int match_verify_body(const str_t *type, str_t body, json_t **root, json_t **cod
     *root = doc;
     *codes = list;
     return MATCH_BODY_OK;
+}
+
+int match_parse_ip(const char *s, size_t len, struct sockaddr_storage *out)
+{
+    char buf[INET6_ADDRSTRLEN];
+    memset(out, 0, sizeof *out);
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+    if (inet_pton(AF_INET, buf, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, buf, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        return 0;
+    }
+    memset(out, 0, sizeof *out);
+    return -1;
 }

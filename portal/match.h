@@ -2,13 +2,15 @@
  * (its Content-Type and body).
  *
  * Pure functions over the raw request bytes, with no libh2o in them, so
- * that they can be fuzzed on their own (tests/fuzz/). Paths are matched
- * byte for byte as received: no decoding, no "..", no trailing-slash
- * guessing (http.md). */
+ * that they can be fuzzed on their own (tests/fuzz/): the route, the query
+ * parameters, the page language, the client a proxy names, the batch-verify
+ * body. Paths are matched byte for byte as received: no decoding, no "..",
+ * no trailing-slash guessing (http.md). */
 #ifndef HOCBA_PORTAL_MATCH_H
 #define HOCBA_PORTAL_MATCH_H
 
 #include <jansson.h>
+#include <sys/socket.h>
 
 #include "lookup/str.h"
 
@@ -45,11 +47,47 @@ typedef struct {
     str_t query; /* after '?', possibly empty */
     str_t seg;   /* see enum match_kind; empty otherwise */
     str_t sub;   /* what followed the code segment, e.g. "/print" */
+    /* After /v/, /V/ or /api/v1/transcripts/, whatever route the path is: the bytes up to the next
+     * '/' or '&', where a code route has its code (the access log hides them whatever they hold);
+     * ptr NULL for any other path. */
+    str_t code;
 } match_t;
 
 /** Classify a request target (path and query as received).
  * All str_t of m point into target. Thread-safe; allocates nothing. */
 void match_request(str_t target, match_t *m);
+
+/** The value of a query parameter, raw (not decoded): what follows the first "NAME=" that starts
+ * the query or follows a '&', up to the next '&'.
+ * @param query  the query, without its '?' (match_t.query)
+ * @return the value, pointing into query; len 0 when it is empty ("NAME=" or a bare "NAME") and
+ *         ptr NULL too when the query has no such parameter. Thread-safe; allocates nothing. */
+str_t match_query_param(str_t query, const char *name);
+
+/** Percent-decode a query value as a form sends it: '+' is a space, "%XX" the byte of two hex
+ * digits (a '%' without two hex digits after it is kept as it is).
+ * @param out  receives at most n-1 bytes (what does not fit is dropped), NUL-terminated; n >= 1
+ * @return the bytes written, without the NUL. Thread-safe; allocates nothing. */
+size_t match_url_decode(str_t in, char *out, size_t n);
+
+enum { MATCH_LANG_VI = 0, MATCH_LANG_EN = 1 };
+
+/** The language of a page: ?lang=vi or ?lang=en wins (*chosen = 1); else the one of vi and en with
+ * the higher q in Accept-Language (RFC 9110 §12.5.4: "en", "en-GB", ... with q=1 when not given;
+ * English only when its q is above 0 and above Vietnamese's), else Vietnamese.
+ * @param query            the query, without its '?'
+ * @param accept_language  the first Accept-Language field's value, or NULL when there is none
+ * @param chosen           set to 1 when the query chose, else 0
+ * @return MATCH_LANG_VI or MATCH_LANG_EN. Thread-safe; allocates nothing. */
+int match_lang(str_t query, const str_t *accept_language, int *chosen);
+
+/** The address an X-Forwarded-For field value ends with (the one the nearest proxy added: HAProxy
+ * adds a field, nginx appends to the last), trailing whitespace ignored; elements are separated by
+ * ',', spaces or tabs.
+ * @param value  the last X-Forwarded-For field's value
+ * @param out    receives the address (match_parse_ip)
+ * @return 0, or -1 when the last element is no address. Thread-safe; allocates nothing. */
+int match_forwarded_for(str_t value, struct sockaddr_storage *out);
 
 /** Whether the method is allowed on the matched route.
  * @param allow  receives the Allow header value for a 405
@@ -105,5 +143,11 @@ int match_json_media_type(str_t value);
  * @return MATCH_BODY_OK, MATCH_BODY_TOO_LARGE, MATCH_BODY_UNSUPPORTED or MATCH_BODY_BAD.
  * Thread-safe; allocates only the document it returns. */
 int match_verify_body(const str_t *type, str_t body, json_t **root, json_t **codes, match_refusal_t *why);
+
+/** An IPv4 or IPv6 address literal (no port, no brackets, no zone), as inet_pton reads it.
+ * @param s    len bytes, not NUL-terminated
+ * @param out  receives the address, port 0; zeroed when it is none
+ * @return 0, or -1 when it is not one. Thread-safe; allocates nothing. */
+int match_parse_ip(const char *s, size_t len, struct sockaddr_storage *out);
 
 #endif

@@ -1,9 +1,10 @@
 /* metrics.c — counters for /metrics in the Prometheus text format. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "portal/portal.h"
+#include "portal/metrics.h"
 
 static const char *const ROUTE_NAMES[ROUTE_COUNT] = {"home",   "lookup",  "page",  "print",   "qr",
                                                      "api",    "verify",  "static", "health", "metrics",
@@ -40,9 +41,9 @@ void metrics_request(int route, int status, double seconds)
         ;
 }
 
-void metrics_verdict(const char *status)
+void metrics_verdict(int status)
 {
-    int i = strcmp(status, "valid") == 0 ? 0 : strcmp(status, "recalled") == 0 ? 1 : 2;
+    int i = status == VIEW_VALID ? 0 : status == VIEW_RECALLED ? 1 : 2;
     atomic_fetch_add(&verdicts[i], 1);
 }
 
@@ -70,7 +71,8 @@ static const char *label(const char *in, char *out, size_t n)
     return out;
 }
 
-void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *c, const trust_t *trust)
+void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *c, const trust_t *trust,
+                    const int *conns, int nthreads)
 {
     const trust_crl_info_t *ci = NULL;
     const trust_issuer_info_t *is = NULL;
@@ -117,8 +119,8 @@ void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t
     OUT("hocba_request_seconds_count %llu\n", (unsigned long long)atomic_load(&latency_count));
     OUT("# HELP hocba_open_connections Client connections each thread serves (they are spread evenly).\n"
         "# TYPE hocba_open_connections gauge\n");
-    for (int i = 0; i < portal.threads; i++)
-        OUT("hocba_open_connections{thread=\"%d\"} %d\n", i, portal_open_connections(i));
+    for (int i = 0; i < nthreads; i++)
+        OUT("hocba_open_connections{thread=\"%d\"} %d\n", i, conns[i]);
     OUT("# HELP hocba_index_readable 1 when the index could be read for this scrape.\n"
         "# TYPE hocba_index_readable gauge\nhocba_index_readable %d\n",
         c != NULL);

@@ -1,7 +1,7 @@
 /* ratelimit.c — lookups per minute per client address (token buckets).
  *
  * Each client has a bucket of N tokens refilled at N per minute; a hit
- * costs 1 and a miss more (routes.c), so guessing codes is slow. IPv6
+ * costs 1 and a miss more (rq.h), so guessing codes is slow. IPv6
  * clients are keyed by their /64, since one host usually owns a /64.
  * Buckets live in 64 shards of a fixed size; when a shard is full the
  * bucket idle for longest is reused, so memory is bounded whatever the
@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "portal/portal.h"
+#include "portal/ratelimit.h"
 
 #define SHARDS 64
 #define SLOTS 1024 /* per shard: 65,536 clients tracked at once */

@@ -1049,7 +1049,7 @@ static const char *tr(const site_t *s, int lang, const char *key)
     return v != NULL ? v : key;
 }
 
-/* What portal/routes.c base_context gives every page. */
+/* What portal/rq.c rq_base_context gives every page. */
 static json_t *base_ctx(const site_t *s, int lang, const char *path)
 {
     char sw[128];
@@ -1189,7 +1189,7 @@ static json_t *transcript_ctx(const site_t *s, int lang, int status, const char 
     return c;
 }
 
-/* An error page's context, as routes.c error_page makes it; form_value NULL
+/* An error page's context, as rq.c rq_error_page makes it; form_value NULL
  * for no form. */
 static json_t *error_ctx(const site_t *s, int lang, int status, const char *form_value)
 {

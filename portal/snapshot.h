@@ -1,0 +1,80 @@
+/* snapshot.h — the index and the trust store the portal's threads share.
+ *
+ * The portal reads one index environment, opened read-only from --db. A
+ * replica swaps in a new snapshot by pointing --db (a symlink) at another
+ * directory: thread 0 notices (snapshot_watch), opens it and makes it
+ * current, and every thread moves over between two of its requests; the old
+ * one closes when the last thread has left it. Each snapshot's trust inputs
+ * build one trust store, shared by the threads that read them: it is
+ * rebuilt only when the index says the inputs changed.
+ *
+ * A thread holds what it reads in its own snapshot_reader_t; nothing here
+ * knows of HTTP. */
+#ifndef HOCBA_PORTAL_SNAPSHOT_H
+#define HOCBA_PORTAL_SNAPSHOT_H
+
+#include <lmdb.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lookup/index.h"
+#include "lookup/trust.h"
+
+/** An open index environment, shared by the threads that read it. */
+typedef struct {
+    index_t *ix;
+    atomic_int refs;
+    dev_t dev;
+    ino_t ino;
+    uint64_t gen; /* 1, 2, ...: trust versions are only comparable within one snapshot's lineage */
+} snapshot_env_t;
+
+/** One trust store, shared by the threads that use it. */
+typedef struct {
+    trust_t *trust;
+    uint64_t env_gen; /* the snapshot it was built from (snapshot_env_t.gen) */
+    uint64_t version; /* and the trust version there */
+    atomic_int refs;
+} snapshot_trust_t;
+
+/** What one thread reads: zero it before the first use; only its thread touches it. */
+typedef struct {
+    snapshot_env_t *env;     /* the index this thread reads (a reference held) */
+    MDB_txn *txn;            /* read-only on env, reset between requests */
+    snapshot_trust_t *trust; /* the store this thread last used (a reference held) */
+} snapshot_reader_t;
+
+/** Open the index at db (read-only, through its symlink if it is one) and make it current.
+ * Call once, at start, before any thread reads; db is kept (borrowed) for snapshot_watch.
+ * @return 0, or -1 with why set (missing, not an index, another format, ...). */
+int snapshot_open(const char *db, char *why, size_t whylen);
+
+/** Thread 0, between two turns of its loop: when db has been pointed at another snapshot (looked
+ * at once a second), open it and make it current. One that fails to open is said once on stderr
+ * and the current one kept. */
+void snapshot_watch(void);
+
+/** Begin (or renew) rd's read transaction on the current snapshot, moving rd over to it first when
+ * one was swapped in (its old transaction is dropped).
+ * @return the transaction, or NULL when the index cannot be read now. End it with snapshot_end. */
+MDB_txn *snapshot_begin(snapshot_reader_t *rd);
+
+/** Reset rd's read transaction (kept for the next snapshot_begin). */
+void snapshot_end(snapshot_reader_t *rd);
+
+/** The trust store for the trust inputs visible in txn (rd's, from snapshot_begin). A thread keeps
+ * its store until the index says the inputs changed; then the first thread to notice builds the
+ * new one and the others share it.
+ * @param unavailable  set to 1 when the inputs cannot be read or built (said on stderr), else 0
+ * @return the store, held by rd until its next call or snapshot_leave (so it outlives txn), or
+ *         NULL with *unavailable set. Thread-safe. */
+snapshot_trust_t *snapshot_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unavailable);
+
+/** Release everything rd holds (its thread is ending). */
+void snapshot_leave(snapshot_reader_t *rd);
+
+/** Release the current snapshot and trust store, once every thread has left (at exit). */
+void snapshot_close(void);
+
+#endif
