@@ -19,7 +19,7 @@ command -v h2o >/dev/null || [ -x /usr/sbin/h2o ] || { echo "bench/portal.sh nee
 H2O=$(command -v h2o || echo /usr/sbin/h2o)
 make -s all
 cc -std=c11 -D_GNU_SOURCE -I. -O2 -Wall -Wextra -Werror bench/fill-index.c build/rel/liblookup.a -o build/fill-index \
-    -llmdb -ljansson -lqrencode -lz -ldeflate -lssl -lcrypto -lpthread -lm
+    -llmdb -ljansson -lqrencode -lz -ldeflate -lunistring -lssl -lcrypto -lpthread -lm
 rm -rf "$work"; mkdir -p "$work/docroot"
 pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; }
