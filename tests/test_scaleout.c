@@ -1246,8 +1246,8 @@ static int start_haproxy(ctx_t *c)
 
 /* ---- the publication log (cli.md --log, replay, digest; docs/replication.md) ------------------- */
 
-#define STEPS 10      /* eight batches of half 2, a CRL, a registry change */
-#define STEP_BATCHES 8
+#define STEPS 12      /* ten batches of half 2, a CRL, a registry change */
+#define STEP_BATCHES 10
 
 /* `rsync --exclude='.*' SRC/ DST/` of a log: every segment DST lacks, copied under a dot name and renamed,
  * as rsync does; a segment being written (a dot name) never goes. @return the bytes copied, or -1. */
@@ -1410,7 +1410,7 @@ static void follow(ctx_t *c, const replica_t *rp)
 }
 
 /* A primary that writes a publication log (trust, schools, half 1), and replicas A and B that follow
- * it: each replays its copy of the log into REPLICA/log-index and serves that. Then the ten steps go
+ * it: each replays its copy of the log into REPLICA/log-index and serves that. Then the twelve steps go
  * through, one at a time, while two clients send requests through HAProxy: after each step the log is
  * shipped and replayed on both, and both have the primary's digest. Not one request fails, and the
  * new records are served as on the primary. */
