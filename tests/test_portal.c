@@ -57,920 +57,9 @@
 
 #include <jansson.h>
 
-#include "lookup/code.h"
 #include "tests/harness.h"
 #include "tests/http.h"
-
-#define FIXTURES_SCRIPT "tests/fixtures/portal-pkgs.sh"
-#define DEMO_STUDENTS "40"
-#define DEMO_SEED "3"
-#define READY_TIMEOUT_MS 10000
-#define STOP_TIMEOUT_MS 5000
-#define CHILD_TIMEOUT_MS 120000
-#define MAP_SIZE 68719476736ULL /* docs/index-format.md: 64 GiB, as the server */
-#define MAX_CODES 128
-#define RL_LIMIT 10
-
-static const char ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/* A published transcript and the personal data its payload holds. */
-typedef struct {
-    char code[17];
-    char stem[64];
-    char name[256], school[256], citizen_id[32], address[512], guardian[256];
-    char teacher[256]; /* the declared name of the homeroom teacher */
-} pupil_t;
-
-/* The group's state, handed to every test. */
-typedef struct {
-    const char *tmp;
-    char demo[320], db[320], log[320], perr[320];
-    const char *portal_bin, *publish_bin, *demo_bin;
-    int port;
-    pid_t pid; /* the portal, 0 once stopped */
-    /* the rate-limited portal, started by the first test that needs it */
-    int rl_port, rl_metrics_port;
-    pid_t rl_pid;
-    char rl_err[320];
-    pid_t other_pid; /* a portal a test starts on an index of its own, 0 once stopped */
-
-    harness_code_t *codes;
-    size_t ncodes;
-    pupil_t valid, valid2, tamper, victim, crl_bad, xss;
-    char superseded_ok[17]; /* valid, its teacher revoked (superseded) after signing */
-    char recalled_old[17], recalled_new[17], recalled_alone[17], notice[17];
-    /* secondary transcripts (codes.txt's LEVEL): THCS grade 9 completed, THPT grade 12, a THCS grade 9
-     * recalled and its replacement; sec_tamper is altered by one test (restored) */
-    pupil_t sec9, sec12, sec_tamper;
-    char sec_old[17], sec_new[17];
-    char unknown[4][17]; /* valid spellings that nothing has */
-} ctx_t;
-
-/* ---- lookup codes (package-format.md §2) -------------------------------------------- */
-
-static int sym_index(char ch)
-{
-    const char *p = ch ? strchr(ALPHABET, ch) : NULL;
-    return p ? (int)(p - ALPHABET) : -1;
-}
-
-/* The check symbol of 15 code symbols: Luhn mod 32. */
-static char check_symbol(const char *s15)
-{
-    unsigned sum = 0, factor = 2;
-    for (int i = 14; i >= 0; i--) {
-        unsigned addend = factor * (unsigned)sym_index(s15[i]);
-        sum += addend / 32 + addend % 32;
-        factor = factor == 2 ? 1 : 2;
-    }
-    return ALPHABET[(32 - sum % 32) % 32];
-}
-
-static void make_code(const char *s15, char out[17])
-{
-    memcpy(out, s15, 15);
-    out[15] = check_symbol(s15);
-    out[16] = '\0';
-}
-
-/* "ABCD-EFGH-JKMN-PQRS" */
-static const char *grouped(const char *code)
-{
-    return harness_printf("%.4s-%.4s-%.4s-%.4s", code, code + 4, code + 8, code + 12);
-}
-
-static const char *lower(const char *s)
-{
-    char *p = harness_strndup(s, strlen(s));
-    for (char *q = p; *q; q++)
-        *q = (char)tolower((unsigned char)*q);
-    return p;
-}
-
-/* The code with its check symbol replaced by the next symbol: a typo. */
-static const char *bad_check(const char *code)
-{
-    char *p = harness_strndup(code, 16);
-    p[15] = ALPHABET[(sym_index(code[15]) + 1) % 32];
-    return p;
-}
-
-/* ---- child processes ------------------------------------------------------------- */
-
-static void publish_v(ctx_t *c, const char *db, harness_run_t *r, va_list ap)
-{
-    const char *argv[16];
-    int argc = 0;
-    argv[argc++] = c->publish_bin;
-    argv[argc++] = "--db";
-    argv[argc++] = db;
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 15;)
-        argv[argc++] = a;
-    argv[argc] = NULL;
-    harness_run(r, NULL, argv, CHILD_TIMEOUT_MS);
-}
-
-/* Run the publisher: publish(c, &r, ARG..., NULL), on the group's index. */
-static void publish(ctx_t *c, harness_run_t *r, ...)
-{
-    va_list ap;
-    va_start(ap, r);
-    publish_v(c, c->db, r, ap);
-    va_end(ap);
-}
-
-/* The same on another index: publish_to(c, DB, &r, ARG..., NULL). */
-static void publish_to(ctx_t *c, const char *db, harness_run_t *r, ...)
-{
-    va_list ap;
-    va_start(ap, r);
-    publish_v(c, db, r, ap);
-    va_end(ap);
-}
-
-#define PUBLISH_OK(c, ...)                                                                                   \
-    do {                                                                                                     \
-        harness_run_t pr_;                                                                                   \
-        publish((c), &pr_, __VA_ARGS__, NULL);                                                               \
-        HARNESS_EXPECT_EXIT(&pr_, 0);                                                                        \
-    } while (0)
-
-#define PUBLISH_TO_OK(c, db, ...)                                                                            \
-    do {                                                                                                     \
-        harness_run_t pr_;                                                                                   \
-        publish_to((c), (db), &pr_, __VA_ARGS__, NULL);                                                      \
-        HARNESS_EXPECT_EXIT(&pr_, 0);                                                                        \
-    } while (0)
-
-/* ---- HTTP (tests/http.h) to the portal under test ----------------------------------- */
-
-static resp_t *request(ctx_t *c, const char *method, const char *path, const char *headers, const char *body,
-                       size_t bodylen)
-{
-    return http_request(NULL, c->port, method, path, headers, body, bodylen);
-}
-
-static resp_t *get(ctx_t *c, const char *path)
-{
-    return request(c, "GET", path, NULL, NULL, 0);
-}
-
-static resp_t *get_h(ctx_t *c, const char *path, const char *headers)
-{
-    return request(c, "GET", path, headers, NULL, 0);
-}
-
-static resp_t *post_json(ctx_t *c, const char *path, const char *body, size_t len)
-{
-    return request(c, "POST", path, "Content-Type: application/json\r\n", body, len);
-}
-
-static void expect_html(const resp_t *r)
-{
-    http_expect_type(r, "text/html");
-    http_expect_header_has(r, "content-type", "charset=utf-8");
-}
-
-/* Location is path, or the public URL followed by path. */
-static void expect_location(ctx_t *c, const resp_t *r, const char *path)
-{
-    const char *v = http_header(r, "location");
-    const char *abs = harness_printf("http://127.0.0.1:%d%s", c->port, path);
-    EXPECT(r, v && (strcmp(v, path) == 0 || strcmp(v, abs) == 0), "expected Location: %s for %s, got %s",
-           path, r->what, v ? v : "none");
-}
-
-static void expect_redirect(ctx_t *c, const resp_t *r, int status, const char *path)
-{
-    EXPECT_STATUS(r, status);
-    expect_location(c, r, path);
-}
-
-/* Every HTML answer: CSP of the own origin only, nosniff (http.md). */
-static void expect_html_security_headers(const resp_t *r)
-{
-    const char *csp = http_header(r, "content-security-policy");
-    EXPECT(r, csp != NULL, "expected a Content-Security-Policy on %s, got none", r->what);
-    EXPECT(r, strstr(csp, "frame-ancestors 'none'") != NULL,
-           "expected the CSP of %s to hold frame-ancestors 'none', got \"%s\"", r->what, csp);
-    EXPECT(r, !strcasestr(csp, "unsafe-inline") && !strcasestr(csp, "unsafe-eval"),
-           "expected the CSP of %s to allow no inline or eval script, got \"%s\"", r->what, csp);
-    EXPECT(r, !strchr(csp, '*') && !strstr(csp, "http:") && !strstr(csp, "https:"),
-           "expected the CSP of %s to allow only the portal's own origin, got \"%s\"", r->what, csp);
-    http_expect_header_has(r, "x-content-type-options", "nosniff");
-}
-
-/* Transcript pages and API answers (http.md). */
-static void expect_privacy_headers(const resp_t *r)
-{
-    http_expect_header_has(r, "cache-control", "no-store");
-    http_expect_header_has(r, "x-robots-tag", "noindex");
-    http_expect_header_has(r, "referrer-policy", "no-referrer");
-}
-
-/* The portal is still running and /healthz says 200. */
-static void expect_alive(ctx_t *c)
-{
-    int st;
-    if (c->pid > 0 && waitpid(c->pid, &st, WNOHANG) == c->pid) {
-        const char *how = harness_wait_status_text(st);
-        c->pid = 0;
-        harness_dump_file_tail("portal output", c->perr);
-        fail_msg("expected the portal to be running, it ended: %s", how);
-    }
-    resp_t *r = get(c, "/healthz");
-    EXPECT_STATUS(r, 200);
-}
-
-/* GET the API for code, expect 200 JSON, return the document. */
-static json_t *api(ctx_t *c, const char *code, resp_t **rp)
-{
-    resp_t *r = get(c, harness_api_path(code));
-    EXPECT_STATUS(r, 200);
-    http_expect_type(r, "application/json");
-    if (rp)
-        *rp = r;
-    return http_expect_json(r);
-}
-
-static void expect_api_status(ctx_t *c, const char *code, const char *want)
-{
-    resp_t *r;
-    json_t *j = api(c, code, &r);
-    const char *s = json_string_value(json_object_get(j, "status"));
-    EXPECT(r, s && strcmp(s, want) == 0, "expected \"status\": \"%s\" for %s, got %s", want, code,
-           s ? s : "none");
-}
-
-/* The first check named `check` whose ok is false, or NULL. */
-static json_t *failed_check(const json_t *j, const char *check)
-{
-    json_t *checks = json_object_get(j, "checks");
-    for (size_t i = 0; checks && json_is_array(checks) && i < json_array_size(checks); i++) {
-        json_t *ok = json_object_get(json_array_get(checks, i), "ok");
-        const char *name = json_string_value(json_object_get(json_array_get(checks, i), "check"));
-        if (name && strcmp(name, check) == 0 && json_is_false(ok))
-            return json_array_get(checks, i);
-    }
-    return NULL;
-}
-
-/* API: invalid, transcript null, and the named check failed. */
-static void expect_api_invalid(ctx_t *c, const char *code, const char *check)
-{
-    resp_t *r;
-    json_t *j = api(c, code, &r);
-    const char *s = json_string_value(json_object_get(j, "status"));
-    EXPECT(r, s && strcmp(s, "invalid") == 0, "expected \"status\": \"invalid\" for %s, got %s", code,
-           s ? s : "none");
-    EXPECT(r, json_is_null(json_object_get(j, "transcript")),
-           "expected \"transcript\": null for invalid %s, got %s", code,
-           http_json_type(json_object_get(j, "transcript")));
-    EXPECT(r, failed_check(j, check) != NULL, "expected a check \"%s\" with \"ok\": false for %s, found none",
-           check, code);
-}
-
-/* ---- the index, by hand (docs/index-format.md) -------------------------------------- */
-
-static MDB_env *lmdb_open_at(const char *db)
-{
-    MDB_env *env;
-    int rc = mdb_env_create(&env);
-    if (rc == 0 && (rc = mdb_env_set_mapsize(env, (size_t)MAP_SIZE)) == 0 &&
-        (rc = mdb_env_set_maxdbs(env, 8)) == 0)
-        rc = mdb_env_open(env, db, 0, 0664);
-    if (rc != 0) {
-        mdb_env_close(env);
-        fail_msg("cannot open the index %s read-write: %s", db, mdb_strerror(rc));
-    }
-    int dead;
-    mdb_reader_check(env, &dead);
-    return env;
-}
-
-static MDB_env *lmdb_open(ctx_t *c)
-{
-    return lmdb_open_at(c->db);
-}
-
-/* Copy of table[key] into the arena, or NULL when absent. */
-static void *lmdb_get(ctx_t *c, const char *table, const void *key, size_t klen, size_t *vlen)
-{
-    MDB_env *env = lmdb_open(c);
-    MDB_txn *txn = NULL;
-    MDB_dbi dbi;
-    MDB_val k = {klen, (void *)key}, v;
-    void *out = NULL;
-    int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-    if (rc == 0 && (rc = mdb_dbi_open(txn, table, 0, &dbi)) == 0 && (rc = mdb_get(txn, dbi, &k, &v)) == 0) {
-        out = harness_malloc(v.mv_size + 1);
-        memcpy(out, v.mv_data, v.mv_size);
-        ((char *)out)[v.mv_size] = '\0';
-        *vlen = v.mv_size;
-    }
-    if (txn)
-        mdb_txn_abort(txn);
-    mdb_env_close(env);
-    if (rc != 0 && rc != MDB_NOTFOUND)
-        fail_msg("cannot read %s/%.*s from the index: %s", table, (int)klen, (const char *)key,
-                 mdb_strerror(rc));
-    return out;
-}
-
-/* table[key] = val in one transaction (val NULL: table[key] is deleted);
- * with bump, also trust_version + 1, as any change of a trust input does
- * (docs/index-format.md). */
-static void lmdb_put(ctx_t *c, const char *table, const void *key, size_t klen, const void *val, size_t vlen,
-                     int bump)
-{
-    MDB_env *env = lmdb_open(c);
-    MDB_txn *txn = NULL;
-    MDB_dbi dbi, meta;
-    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc = mdb_txn_begin(env, NULL, 0, &txn);
-    if (rc == 0 && (rc = mdb_dbi_open(txn, table, 0, &dbi)) == 0)
-        rc = val != NULL ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL);
-    if (rc == 0 && bump && (rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0) {
-        MDB_val tk = {13, "trust_version"}, tv;
-        uint64_t ver = 0;
-        if ((rc = mdb_get(txn, meta, &tk, &tv)) == 0 && tv.mv_size == 8) {
-            const unsigned char *b = tv.mv_data;
-            for (int i = 7; i >= 0; i--)
-                ver = ver << 8 | b[i];
-            ver++;
-            unsigned char nb[8];
-            for (int i = 0; i < 8; i++)
-                nb[i] = (unsigned char)(ver >> (8 * i));
-            MDB_val nv = {8, nb};
-            rc = mdb_put(txn, meta, &tk, &nv, 0);
-        } else if (rc == 0) {
-            rc = MDB_CORRUPTED;
-        }
-    }
-    if (rc == 0)
-        rc = mdb_txn_commit(txn);
-    else if (txn)
-        mdb_txn_abort(txn);
-
-    mdb_env_close(env);
-    if (rc != 0)
-        fail_msg("cannot write %s/%.*s in the index: %s", table, (int)klen, (const char *)key,
-                 mdb_strerror(rc));
-}
-
-/* ---- tests: home and languages ------------------------------------------------------ */
-
-static void test_home_is_vietnamese_html_with_lookup_form(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, "/");
-    EXPECT_STATUS(r, 200);
-    expect_html(r);
-    EXPECT_BODY_HAS(r, "Học bạ");
-    EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
-    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
-    EXPECT_BODY_HAS(r, "name=\"code\"");
-}
-
-/* The home page describes itself to search results in its own language;
- * no other page has a description (they are not for search engines). */
-static void test_home_has_a_meta_description_in_its_language(void **state)
-{
-    ctx_t *c = *state;
-    static const struct {
-        const char *path, *description;
-    } homes[] = {
-        {"/", "<meta name=\"description\" content=\"Kiểm tra bản giấy Học bạ số bằng mã tra cứu:"},
-        {"/?lang=en",
-         "<meta name=\"description\" content=\"Check a paper Học bạ số transcript by its lookup code:"},
-    };
-    for (size_t i = 0; i < sizeof homes / sizeof *homes; i++) {
-        resp_t *r = get(c, homes[i].path);
-        EXPECT_STATUS(r, 200);
-        EXPECT_BODY_HAS(r, homes[i].description);
-        EXPECT(r, http_body_count(r, "<meta name=\"description\"") == 1,
-               "expected one meta description on %s", r->what);
-    }
-    const char *others[] = {harness_printf("/v/%s", c->valid.code), "/no-such-page", "/lookup?code=x"};
-    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
-        EXPECT_BODY_LACKS(get(c, others[i]), "<meta name=\"description\"");
-}
-
-static void test_home_lang_en_query_gives_english(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, "/?lang=en");
-    EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, "<html lang=\"en\"");
-    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
-}
-
-static void test_home_accept_language_preferring_english_gives_english(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get_h(c, "/", "Accept-Language: en-US,en;q=0.9\r\n");
-    EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, "<html lang=\"en\"");
-    r = get_h(c, "/", "Accept-Language: vi;q=0.3, en;q=0.8\r\n");
-    EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, "<html lang=\"en\"");
-}
-
-static void test_home_accept_language_preferring_vietnamese_gives_vietnamese(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get_h(c, "/", "Accept-Language: vi, en;q=0.5\r\n");
-    EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
-    r = get_h(c, "/", "Accept-Language: fr-FR, de;q=0.9\r\n");
-    EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
-    r = get_h(c, "/", "Accept-Language: en;q=0, vi;q=0.1\r\n");
-    EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
-}
-
-/* docs/portal.md: ?lang= wins over Accept-Language. */
-/* The link to the other language repeats the path, which is the client's:
- * a path a browser would read as another host ("//host", "/\\host") or one
- * with bytes no browser sends gets the home page's link instead. */
-static void test_lang_switch_link_stays_on_the_site(void **state)
-{
-    ctx_t *c = *state;
-    static const char *const odd[] = {"//evil.example", "/\\evil.example", "//evil.example/v/x", "/\xC3\xA9"};
-    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
-        resp_t *r = get(c, odd[i]);
-        expect_html(r);
-        EXPECT_BODY_HAS(r, "class=\"lang-switch\" href=\"/?lang&#61;en\"");
-        EXPECT(r, !http_body_has(r, "evil.example?lang"), "expected no language link to evil.example");
-    }
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)),
-                    harness_printf("class=\"lang-switch\" href=\"/v/%s?lang&#61;en\"", c->valid.code));
-}
-
-/* A language chosen with ?lang= stays chosen along the way a reader goes:
- * the lookup form carries it, the redirect to the page keeps it, and the
- * page's links (print, replacement) keep it, even against a browser that
- * prefers the other language. */
-static void test_chosen_language_stays_through_form_redirect_and_links(void **state)
-{
-    ctx_t *c = *state;
-    EXPECT_BODY_HAS(get(c, "/?lang=en"), "<input type=\"hidden\" name=\"lang\" value=\"en\">");
-    resp_t *home = get(c, "/");
-    EXPECT(home, !http_body_has(home, "name=\"lang\""), "expected no language field when none was chosen");
-    expect_redirect(c, get(c, harness_printf("/lookup?code=%s&lang=en", c->valid.code)), 303,
-                    harness_printf("/v/%s?lang=en", c->valid.code));
-    const char *en = "Accept-Language: en\r\n";
-    expect_redirect(c, get_h(c, harness_printf("/lookup?code=%s&lang=vi", c->valid.code), en), 303,
-                    harness_printf("/v/%s?lang=vi", c->valid.code));
-    resp_t *r = get_h(c, harness_printf("/v/%s?lang=vi", c->recalled_old), en);
-    EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, "lang=\"vi\"");
-    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s?lang&#61;vi\"", c->recalled_new));
-    r = get_h(c, harness_printf("/v/%s?lang=vi", c->recalled_new), en);
-    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s?lang&#61;vi\"", c->recalled_old));
-    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s/print?lang&#61;vi\"", c->recalled_new));
-    /* the printable copy's way back keeps the language too */
-    EXPECT_BODY_HAS(get_h(c, harness_printf("/v/%s/print?lang=vi", c->recalled_new), en),
-                    harness_printf("href=\"/v/%s?lang&#61;vi\"", c->recalled_new));
-    /* and a page reached without choosing keeps its links plain */
-    r = get(c, harness_printf("/v/%s", c->recalled_new));
-    EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s/print\"", c->recalled_new));
-    EXPECT_BODY_HAS(r, "<a class=\"brand\" href=\"/\">");
-    /* the way home (the brand, "back home" on a page and on an error page)
-     * keeps it as well */
-    const char *paths[] = {harness_printf("/v/%s?lang=en", c->valid.code),
-                           harness_printf("/v/%s?lang=en", c->unknown[0])};
-    for (size_t i = 0; i < 2; i++) {
-        r = get_h(c, paths[i], "Accept-Language: vi\r\n");
-        EXPECT_BODY_HAS(r, "<a class=\"brand\" href=\"/?lang&#61;en\">");
-        EXPECT_BODY_HAS(r, "<p class=\"back\"><a href=\"/?lang&#61;en\">");
-    }
-}
-
-/* RFC 9110 §12.5.4: whitespace may stand around the ";" before a weight;
- * the weight is read all the same (it had been taken as 1, and "en ;q=" was
- * not English at all). */
-static void test_accept_language_weights_with_spaces(void **state)
-{
-    ctx_t *c = *state;
-    const char *headers[] = {"Accept-Language: vi; q=0.3, en; q=0.9\r\n",
-                             "Accept-Language: vi;q=0.3, en ;q=0.9\r\n",
-                             "Accept-Language: vi\t;\tq=0.2 , en-GB ; q=0.8\r\n"};
-    for (size_t i = 0; i < 3; i++)
-        EXPECT_BODY_HAS(get_h(c, "/", headers[i]), "<html lang=\"en\"");
-    EXPECT_BODY_HAS(get_h(c, "/", "Accept-Language: en ; q=0.3, vi ; q=0.9\r\n"), "<html lang=\"vi\"");
-}
-
-static void test_home_lang_query_wins_over_accept_language(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get_h(c, "/?lang=vi", "Accept-Language: en\r\n");
-    EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, "<html lang=\"vi\"");
-    r = get_h(c, "/?lang=en", "Accept-Language: vi\r\n");
-    EXPECT_STATUS(r, 200);
-    EXPECT_BODY_HAS(r, "<html lang=\"en\"");
-}
-
-static void test_html_answers_carry_csp_and_nosniff(void **state)
-{
-    ctx_t *c = *state;
-    const char *paths[] = {"/", "/lookup?code=", harness_printf("/v/%s", c->unknown[0]),
-                           harness_printf("/v/%s", c->valid.code),
-                           harness_printf("/v/%s/print", c->valid.code)};
-    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
-        resp_t *r = get(c, paths[i]);
-        expect_html(r);
-        expect_html_security_headers(r);
-    }
-}
-
-/* The pages run no script: no script-src, so default-src 'none' refuses
- * every script. connect-src 'self' therefore allows nothing a page does; it
- * lets tools that fetch in the page's context read the site's own files
- * (Lighthouse's robots.txt check did not get /robots.txt without it). */
-static void test_csp_allows_no_script_and_connections_to_the_site_only(void **state)
-{
-    ctx_t *c = *state;
-    const char *paths[] = {"/", harness_printf("/v/%s", c->valid.code),
-                           harness_printf("/v/%s/print", c->valid.code), "/no-such-page"};
-    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
-        resp_t *r = get(c, paths[i]);
-        const char *csp = http_header(r, "content-security-policy");
-        EXPECT(r,
-               csp && strstr(csp, "default-src 'none'") && !strstr(csp, "script-src") &&
-                   strstr(csp, "connect-src 'self';"),
-               "expected the CSP of %s to hold default-src 'none' and connect-src 'self' and no script-src, "
-               "got %s",
-               r->what, csp ? csp : "none");
-    }
-}
-
-/* ---- tests: /lookup ------------------------------------------------------------------ */
-
-static void test_lookup_normalises_case_hyphens_and_separators_to_303(void **state)
-{
-    ctx_t *c = *state;
-    const char *code = c->valid.code, *lc = lower(code);
-    const char *want = harness_printf("/v/%s", code);
-    const char *raws[] = {
-        lc,
-        lower(grouped(code)),
-        harness_printf("%.4s+%.4s+%.4s+%.4s", lc, lc + 4, lc + 8, lc + 12),
-        harness_printf("%.4s%%20%.4s%%20%.4s%%20%.4s", lc, lc + 4, lc + 8, lc + 12),
-        harness_printf("%.4s.%.4s.%.4s.%.4s", code, code + 4, code + 8, code + 12),
-    };
-    for (size_t i = 0; i < sizeof raws / sizeof *raws; i++)
-        expect_redirect(c, get(c, harness_printf("/lookup?code=%s", raws[i])), 303, want);
-}
-
-/* package-format.md §2: O reads as 0, I and L as 1. */
-static void test_lookup_reads_o_as_zero_and_i_l_as_one(void **state)
-{
-    ctx_t *c = *state;
-    int tried = 0;
-    for (size_t i = 0; i < c->ncodes && tried < 3; i++) {
-        const char *code = c->codes[i].code;
-        if (strcmp(c->codes[i].expect, "valid") != 0 || !strpbrk(code, "01"))
-            continue;
-        char *typed = harness_strndup(code, 16);
-        int alt = 0;
-        for (char *q = typed; *q; q++) {
-            if (*q == '0')
-                *q = alt++ % 2 ? 'O' : 'o';
-            else if (*q == '1')
-                *q = "IlLi"[alt++ % 4];
-        }
-        expect_redirect(c, get(c, harness_printf("/lookup?code=%s", typed)), 303,
-                        harness_printf("/v/%s", code));
-        tried++;
-    }
-    assert_true(tried > 0);
-}
-
-/* The 400 page: HTML, the form again. */
-static void expect_form_again(const resp_t *r)
-{
-    EXPECT_STATUS(r, 400);
-    expect_html(r);
-    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
-    EXPECT_BODY_HAS(r, "name=\"code\"");
-}
-
-static void test_lookup_empty_code_is_400_with_form(void **state)
-{
-    ctx_t *c = *state;
-    expect_form_again(get(c, "/lookup?code="));
-    expect_form_again(get(c, "/lookup?code=+-+"));
-}
-
-/* http.md: the message says what is wrong: for a length, how many came. */
-static void test_lookup_wrong_length_is_400_saying_the_length(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, harness_printf("/lookup?code=%.15s&lang=en", c->valid.code));
-    expect_form_again(r);
-    EXPECT_BODY_HAS(r, "15");
-    r = get(c, harness_printf("/lookup?code=%sQ", c->valid.code));
-    expect_form_again(r);
-    EXPECT_BODY_HAS(r, "17");
-}
-
-static void test_lookup_letter_u_is_400_naming_its_position(void **state)
-{
-    ctx_t *c = *state;
-    char typed[17];
-    snprintf(typed, sizeof typed, "%s", c->valid.code);
-    typed[14] = 'U'; /* the 15th character */
-    resp_t *r = get(c, harness_printf("/lookup?code=%s", typed));
-    expect_form_again(r);
-    EXPECT(
-        r, http_body_has(r, "thứ 15") || http_body_has(r, "vị trí 15"),
-        "expected the Vietnamese page for %s to name position 15 (\"thứ 15\" or \"vị trí 15\"), it does not",
-        typed);
-    r = get(c, harness_printf("/lookup?code=%s&lang=en", typed));
-    expect_form_again(r);
-    EXPECT(
-        r, http_body_has_ci(r, "character 15") || http_body_has_ci(r, "position 15"),
-        "expected the English page for %s to name position 15 (\"character 15\" or \"position 15\"), it does "
-        "not",
-        typed);
-}
-
-/* Bytes that look like a character to a lead-byte count but are not UTF-8
- * (an overlong form, a surrogate): the page still has the form and names the
- * position, and the API still answers 400 malformed_code. */
-static void test_lookup_malformed_utf8_is_400_naming_its_position(void **state)
-{
-    ctx_t *c = *state;
-    static const char *const typed[] = {"Q5%E0%80%80VQQT42TCX1D4", "Q5%ED%A0%80VQQT42TCX1D4"};
-    for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
-        resp_t *r = get(c, harness_printf("/lookup?code=%s", typed[i]));
-        expect_form_again(r);
-        EXPECT(r, http_body_has(r, "thứ 3") || http_body_has(r, "vị trí 3"),
-               "expected the page for %s to name position 3 (\"thứ 3\" or \"vị trí 3\"), it does not",
-               typed[i]);
-    }
-    http_expect_problem(get(c, harness_api_path("Q5\xE0\x80\x80VQQT42TCX1D4")), 400, "malformed_code");
-}
-
-static void test_lookup_bad_check_symbol_says_probably_mistyped(void **state)
-{
-    ctx_t *c = *state;
-    const char *typo = bad_check(c->valid.code);
-    resp_t *r = get(c, harness_printf("/lookup?code=%s", typo));
-    expect_form_again(r);
-    EXPECT_BODY_HAS(r, "gõ nhầm");
-    r = get(c, harness_printf("/lookup?code=%s&lang=en", typo));
-    expect_form_again(r);
-    EXPECT_BODY_HAS(r, "probably mistyped");
-}
-
-/* ---- tests: /v/CODE ---------------------------------------------------------------------- */
-
-static void test_transcript_page_shows_grouped_code_name_and_school(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
-    EXPECT_STATUS(r, 200);
-    expect_html(r);
-    EXPECT_BODY_HAS(r, grouped(c->valid.code));
-    EXPECT_BODY_HAS(r, c->valid.name);
-    EXPECT_BODY_HAS(r, c->valid.school);
-}
-
-static void test_transcript_page_sends_privacy_and_security_headers(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
-    EXPECT_STATUS(r, 200);
-    expect_privacy_headers(r);
-    expect_html_security_headers(r);
-}
-
-static void expect_no_personal_data(const resp_t *r, const pupil_t *p)
-{
-    if (p->address[0])
-        EXPECT_BODY_LACKS(r, p->address);
-    if (p->guardian[0])
-        EXPECT_BODY_LACKS(r, p->guardian);
-    if (strlen(p->citizen_id) == 12) {
-        const char *first9 = harness_printf("%.9s", p->citizen_id);
-        EXPECT(r, !http_body_has(r, first9),
-               "expected the first 9 digits of citizen_id (%s) never to appear in %s, they do", first9,
-               r->what);
-    }
-}
-
-static void test_transcript_page_never_shows_address_guardian_or_full_citizen_id(void **state)
-{
-    ctx_t *c = *state;
-    const pupil_t *ps[] = {&c->xss, &c->valid};
-    for (size_t i = 0; i < 2; i++) {
-        resp_t *r = get(c, harness_printf("/v/%s", ps[i]->code));
-        EXPECT_STATUS(r, 200);
-        expect_no_personal_data(r, ps[i]);
-        r = get(c, harness_printf("/v/%s/print", ps[i]->code));
-        EXPECT_STATUS(r, 200);
-        expect_no_personal_data(r, ps[i]);
-    }
-}
-
-static void test_transcript_page_escapes_script_from_the_payload(void **state)
-{
-    ctx_t *c = *state;
-    const char *paths[] = {harness_printf("/v/%s", c->xss.code), harness_printf("/v/%s?lang=en", c->xss.code),
-                           harness_printf("/v/%s/print", c->xss.code)};
-    for (size_t i = 0; i < 3; i++) {
-        resp_t *r = get(c, paths[i]);
-        EXPECT_STATUS(r, 200);
-        EXPECT(r, !http_body_has_ci(r, "<script"),
-               "expected no \"<script\" in %s (payload text unescaped), found one", r->what);
-        EXPECT_BODY_HAS(r, "&lt;script&gt;alert(1)&lt;/script&gt;");
-    }
-}
-
-/* "YYYY-MM-DDTHH:MM:SSZ" (or a date alone) in UTC+7: "dd/mm/yyyy", with
- * " HH:MM" when with_time. */
-static const char *vn_time(const char *iso, int with_time)
-{
-    struct tm tm = {0};
-    if (!iso || sscanf(iso, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
-        return "(no time)";
-    if (strlen(iso) >= 19)
-        sscanf(iso + 11, "%2d:%2d:%2d", &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    time_t t = timegm(&tm) + (strlen(iso) >= 19 ? 7 * 3600 : 0);
-    struct tm out;
-    gmtime_r(&t, &out);
-    char buf[64];
-    if (with_time)
-        strftime(buf, sizeof buf, "%d/%m/%Y %H:%M", &out);
-    else
-        strftime(buf, sizeof buf, "%d/%m/%Y", &out);
-    return harness_printf("%s", buf);
-}
-
-/* docs/portal.md: dates as dd/mm/yyyy, times in Vietnam time (UTC+7). */
-static void test_transcript_page_shows_dates_dd_mm_yyyy_and_times_in_utc7(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *a;
-    json_t *j = api(c, c->valid.code, &a);
-    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
-    EXPECT_STATUS(r, 200);
-    const char *dob = json_string_value(http_json_path(j, "transcript.student.date_of_birth"));
-    EXPECT_BODY_HAS(r, vn_time(dob, 0));
-    EXPECT_BODY_HAS(r, vn_time(json_string_value(json_object_get(j, "published_at")), 0));
-    json_t *signers = json_object_get(j, "signers");
-    for (size_t i = 0; signers && i < json_array_size(signers); i++) {
-        const char *t = json_string_value(json_object_get(json_array_get(signers, i), "signing_time"));
-        const char *want = vn_time(t, 1);
-        EXPECT(r, http_body_has(r, want),
-               "expected the page to show the signing time %s as \"%s\" (UTC+7), it does not",
-               t ? t : "(none)", want);
-    }
-}
-
-/* WCAG 3.1.2: what the school signed is Vietnamese; on the English page each
- * such value says so (lang="vi"), so a screen reader does not read a pupil's
- * name or a subject with English rules. */
-static void test_english_page_marks_the_signed_content_as_vietnamese(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *a;
-    json_t *j = api(c, c->valid.code, &a);
-    json_t *subjects = http_json_path(j, "transcript.subjects");
-    const char *subject = subjects && json_is_array(subjects) && json_array_size(subjects) > 0
-                              ? json_string_value(json_object_get(json_array_get(subjects, 0), "name"))
-                              : NULL;
-    const char *school = json_string_value(http_json_path(j, "transcript.school.name"));
-    EXPECT(a, subject && school, "expected a subject and a school name in the API answer of %s",
-           c->valid.code);
-    const char *paths[] = {harness_printf("/v/%s?lang=en", c->valid.code),
-                           harness_printf("/v/%s/print?lang=en", c->valid.code)};
-    for (size_t i = 0; i < 2; i++) {
-        resp_t *r = get(c, paths[i]);
-        EXPECT_STATUS(r, 200);
-        EXPECT_BODY_HAS(r, "<html lang=\"en\"");
-        EXPECT_BODY_HAS(r, harness_printf("class=\"pupil-name\" lang=\"vi\">%s<", c->valid.name));
-        EXPECT_BODY_HAS(r, harness_printf("<th scope=\"row\" lang=\"vi\">%s</th>", subject));
-        EXPECT_BODY_HAS(r, harness_printf("<dd lang=\"vi\">%s</dd>", school));
-    }
-}
-
-static void test_transcript_non_canonical_spelling_redirects_301(void **state)
-{
-    ctx_t *c = *state;
-    const char *code = c->valid.code, *want = harness_printf("/v/%s", code);
-    expect_redirect(c, get(c, harness_printf("/v/%s", lower(code))), 301, want);
-    expect_redirect(c, get(c, harness_printf("/v/%s", grouped(code))), 301, want);
-    expect_redirect(c, get(c, harness_printf("/v/%s", lower(grouped(code)))), 301, want);
-}
-
-static void test_transcript_upper_case_v_path_redirects_301(void **state)
-{
-    ctx_t *c = *state;
-    expect_redirect(c, get(c, harness_printf("/V/%s", c->valid.code)), 301,
-                    harness_printf("/v/%s", c->valid.code));
-}
-
-static void test_transcript_unknown_code_is_404_page(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, harness_printf("/v/%s", c->unknown[0]));
-    EXPECT_STATUS(r, 404);
-    expect_html(r);
-    /* the form again, holding the code looked up, to compare with the paper */
-    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
-    EXPECT_BODY_HAS(r, harness_printf("value=\"%s\"", grouped(c->unknown[0])));
-}
-
-static void test_transcript_bad_check_symbol_is_400_page(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, harness_printf("/v/%s", bad_check(c->valid.code)));
-    EXPECT_STATUS(r, 400);
-    expect_html(r);
-    EXPECT_BODY_HAS(r, "gõ nhầm");
-    EXPECT_BODY_HAS(r, "action=\"/lookup\"");
-}
-
-static void test_transcript_trailing_slash_is_404(void **state)
-{
-    ctx_t *c = *state;
-    EXPECT_STATUS(get(c, harness_printf("/v/%s/", c->valid.code)), 404);
-}
-
-/* docs/portal.md: a recall notice's own code is not a page. */
-static void test_recall_notice_code_is_404(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, harness_printf("/v/%s", c->notice));
-    EXPECT_STATUS(r, 404);
-    expect_html(r);
-}
-
-/* ---- tests: QR and print --------------------------------------------------------------- */
-
-static void test_qr_svg_is_svg(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, harness_printf("/v/%s/qr.svg", c->valid.code));
-    EXPECT_STATUS(r, 200);
-    http_expect_type(r, "image/svg+xml");
-    EXPECT_BODY_HAS(r, "<svg");
-}
-
-static void test_qr_png_decodes_to_the_canonical_page_url(void **state)
-{
-    ctx_t *c = *state;
-    const char *code = c->valid.code;
-    resp_t *r = get(c, harness_printf("/v/%s/qr.png", code));
-    EXPECT_STATUS(r, 200);
-    http_expect_type(r, "image/png");
-    EXPECT(r, r->bodylen > 8 && memcmp(r->body, "\x89PNG\r\n\x1a\n", 8) == 0,
-           "expected a PNG signature from %s", r->what);
-    const char *file = harness_printf("%s/qr.png", c->tmp);
-    FILE *f = fopen(file, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(r->body, 1, r->bodylen, f), r->bodylen);
-    fclose(f);
-    harness_run_t z;
-    const char *argv[] = {"zbarimg", "--raw", "-q", file, NULL};
-    harness_run(&z, NULL, argv, 20000);
-    HARNESS_EXPECT_EXIT(&z, 0);
-    z.out[strcspn(z.out, "\r\n")] = '\0';
-    const char *lower_url = harness_printf("http://127.0.0.1:%d/v/%s", c->port, code);
-    const char *upper_url = harness_printf("HTTP://127.0.0.1:%d/V/%s", c->port, code);
-    HARNESS_CHECK_RUN(strcmp(z.out, lower_url) == 0 || strcmp(z.out, upper_url) == 0, &z,
-                      "expected the QR code to hold %s or %s, it holds \"%s\"", lower_url, upper_url, z.out);
-    if (strcmp(z.out, upper_url) == 0)
-        expect_redirect(c, get(c, harness_printf("/V/%s", code)), 301, harness_printf("/v/%s", code));
-}
-
-static void test_qr_of_unknown_code_is_404(void **state)
-{
-    ctx_t *c = *state;
-    EXPECT_STATUS(get(c, harness_printf("/v/%s/qr.png", c->unknown[0])), 404);
-    EXPECT_STATUS(get(c, harness_printf("/v/%s/qr.svg", c->unknown[0])), 404);
-}
-
-static void test_print_page_has_grouped_code_and_qr(void **state)
-{
-    ctx_t *c = *state;
-    resp_t *r = get(c, harness_printf("/v/%s/print", c->valid.code));
-    EXPECT_STATUS(r, 200);
-    expect_html(r);
-    EXPECT_BODY_HAS(r, grouped(c->valid.code));
-    EXPECT(r,
-           http_body_has(r, harness_printf("/v/%s/qr.svg", c->valid.code)) ||
-               http_body_has(r, harness_printf("/v/%s/qr.png", c->valid.code)),
-           "expected the print page to refer to /v/%s/qr.svg or qr.png, it does not", c->valid.code);
-    EXPECT_BODY_HAS(r, c->valid.name);
-}
+#include "tests/portal_fixture.h"
 
 /* ---- tests: the JSON API ----------------------------------------------------------------- */
 
@@ -999,7 +88,7 @@ static void test_api_valid_transcript_reports_status_checks_and_signers(void **s
                                         "roles",     "seal_registry", "staff_registry", NULL};
     static const char *const roles[] = {"homeroom_teacher", "principal", "school_seal", NULL};
     resp_t *r;
-    json_t *j = api(c, c->valid.code, &r);
+    json_t *j = pf_api(c, c->valid.code, &r);
     const char *s = json_string_value(json_object_get(j, "code"));
     EXPECT(r, s && strcmp(s, c->valid.code) == 0, "expected \"code\": \"%s\", got %s", c->valid.code,
            s ? s : "none");
@@ -1072,7 +161,7 @@ static void test_signers_are_named_by_cn_o_and_l_only(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    json_t *j = api(c, c->valid.code, &r);
+    json_t *j = pf_api(c, c->valid.code, &r);
     EXPECT(r, !http_body_has(r, "CCCD") && !http_body_has(r, "UID="),
            "expected no citizen id of a signer in the API answer");
     json_t *signers = json_object_get(j, "signers");
@@ -1092,7 +181,7 @@ static void test_signers_are_named_by_cn_o_and_l_only(void **state)
     EXPECT(r, teacher != NULL, "expected a homeroom_teacher signer");
     const char *const pages[] = {"", "?lang=en", "/print"};
     for (size_t p = 0; p < 3; p++) {
-        r = get(c, harness_printf("/v/%s%s", c->valid.code, pages[p]));
+        r = pf_get(c, harness_printf("/v/%s%s", c->valid.code, pages[p]));
         EXPECT_STATUS(r, 200);
         EXPECT(r, !http_body_has(r, "CCCD") && !http_body_has(r, "CN=") && !http_body_has(r, "CN&#61;"),
                "expected no citizen id and no subject string on %s", r->what);
@@ -1110,7 +199,7 @@ static void test_api_transcript_hides_address_guardian_and_masks_citizen_id(void
     for (size_t i = 0; i < 2; i++) {
         const pupil_t *p = ps[i];
         resp_t *r;
-        json_t *j = api(c, p->code, &r);
+        json_t *j = pf_api(c, p->code, &r);
         json_t *student = http_json_path(j, "transcript.student");
         EXPECT(r, student && json_is_object(student), "expected transcript.student to be an object, got %s",
                http_json_type(student));
@@ -1118,7 +207,7 @@ static void test_api_transcript_hides_address_guardian_and_masks_citizen_id(void
                "expected no transcript.student.address, got one");
         EXPECT(r, json_object_get(student, "guardian_name") == NULL,
                "expected no transcript.student.guardian_name, got one");
-        expect_no_personal_data(r, p);
+        pf_expect_no_personal_data(r, p);
         const char *cid = json_string_value(json_object_get(student, "citizen_id"));
         size_t n = cid ? strlen(cid) : 0;
         EXPECT(r,
@@ -1135,23 +224,23 @@ static void test_api_transcript_hides_address_guardian_and_masks_citizen_id(void
 static void test_api_answers_send_privacy_headers(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, harness_api_path(c->valid.code));
+    resp_t *r = pf_get(c, harness_api_path(c->valid.code));
     EXPECT_STATUS(r, 200);
-    expect_privacy_headers(r);
+    pf_expect_privacy_headers(r);
 }
 
 static void test_api_unknown_code_is_404_not_found_problem(void **state)
 {
     ctx_t *c = *state;
-    http_expect_problem(get(c, harness_api_path(c->unknown[0])), 404, "not_found");
+    http_expect_problem(pf_get(c, harness_api_path(c->unknown[0])), 404, "not_found");
 }
 
 static void test_api_malformed_code_is_400_malformed_code(void **state)
 {
     ctx_t *c = *state;
-    http_expect_problem(get(c, harness_api_path("NOT-A-CODE")), 400, "malformed_code");
-    http_expect_problem(get(c, harness_api_path(bad_check(c->valid.code))), 400, "malformed_code");
-    http_expect_problem(get(c, harness_api_path(harness_printf("%.15s", c->valid.code))), 400,
+    http_expect_problem(pf_get(c, harness_api_path("NOT-A-CODE")), 400, "malformed_code");
+    http_expect_problem(pf_get(c, harness_api_path(pf_bad_check(c->valid.code))), 400, "malformed_code");
+    http_expect_problem(pf_get(c, harness_api_path(harness_printf("%.15s", c->valid.code))), 400,
                         "malformed_code");
 }
 
@@ -1160,7 +249,7 @@ static void test_api_accepts_any_spelling_without_redirect(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    json_t *j = api(c, lower(grouped(c->valid.code)), &r);
+    json_t *j = pf_api(c, pf_lower(pf_grouped(c->valid.code)), &r);
     const char *s = json_string_value(json_object_get(j, "code"));
     EXPECT(r, s && strcmp(s, c->valid.code) == 0, "expected \"code\": \"%s\", got %s", c->valid.code,
            s ? s : "none");
@@ -1170,7 +259,7 @@ static void test_api_recalled_transcript_names_recall_and_replacement(void **sta
 {
     ctx_t *c = *state;
     resp_t *r;
-    json_t *j = api(c, c->recalled_old, &r);
+    json_t *j = pf_api(c, c->recalled_old, &r);
     const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "recalled") == 0, "expected \"status\": \"recalled\", got %s", s ? s : "none");
     json_t *rec = json_object_get(j, "recall");
@@ -1192,7 +281,7 @@ static void test_api_replacement_names_the_code_it_supersedes(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    json_t *j = api(c, c->recalled_new, &r);
+    json_t *j = pf_api(c, c->recalled_new, &r);
     const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "valid") == 0, "expected \"status\": \"valid\", got %s", s ? s : "none");
     s = json_string_value(json_object_get(j, "supersedes"));
@@ -1204,7 +293,7 @@ static void test_api_recalled_without_replacement_has_null_superseded_by(void **
 {
     ctx_t *c = *state;
     resp_t *r;
-    json_t *j = api(c, c->recalled_alone, &r);
+    json_t *j = pf_api(c, c->recalled_alone, &r);
     const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "recalled") == 0, "expected \"status\": \"recalled\", got %s", s ? s : "none");
     EXPECT(r, json_is_null(http_json_path(j, "recall.superseded_by")),
@@ -1215,10 +304,10 @@ static void test_api_recalled_without_replacement_has_null_superseded_by(void **
 static void test_pages_of_recalled_and_replacement_link_to_each_other(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, harness_printf("/v/%s", c->recalled_old));
+    resp_t *r = pf_get(c, harness_printf("/v/%s", c->recalled_old));
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s\"", c->recalled_new));
-    r = get(c, harness_printf("/v/%s", c->recalled_new));
+    r = pf_get(c, harness_printf("/v/%s", c->recalled_new));
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s\"", c->recalled_old));
 }
@@ -1230,7 +319,7 @@ static void test_verify_answers_each_code_in_order(void **state)
     ctx_t *c = *state;
     const char *body = harness_printf("{\"codes\": [\"%s\", \"%s\", \"%s\", \"NOT-A-CODE\"]}", c->valid.code,
                                       c->recalled_old, c->unknown[1]);
-    resp_t *r = post_json(c, "/api/v1/verify", body, strlen(body));
+    resp_t *r = pf_post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
     http_expect_type(r, "application/json");
     json_t *res = json_object_get(http_expect_json(r), "results");
@@ -1259,7 +348,7 @@ static void test_verify_more_than_100_codes_is_400(void **state)
     for (int i = 0; i < 101; i++)
         body = harness_printf("%s%s\"%s\"", body, i ? "," : "", c->valid.code);
     body = harness_printf("%s]}", body);
-    http_expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 400, "too_many_codes");
+    http_expect_problem(pf_post_json(c, "/api/v1/verify", body, strlen(body)), 400, "too_many_codes");
 }
 
 /* http.md: a problem's detail is in the page language, for the verify
@@ -1271,7 +360,7 @@ static void test_problem_details_are_in_the_page_language(void **state)
         const char *lang, *want;
     } langs[] = {{"", "Cần gửi một đối tượng JSON"}, {"?lang=en", "Expected a JSON object"}};
     for (size_t i = 0; i < 2; i++) {
-        resp_t *r = post_json(c, harness_printf("/api/v1/verify%s", langs[i].lang), "[]", 2);
+        resp_t *r = pf_post_json(c, harness_printf("/api/v1/verify%s", langs[i].lang), "[]", 2);
         json_t *j = http_expect_problem(r, 400, "bad_request");
         const char *d = json_string_value(json_object_get(j, "detail")),
                    *t = json_string_value(json_object_get(j, "title"));
@@ -1284,11 +373,11 @@ static void test_problem_details_are_in_the_page_language(void **state)
     }
     char big[17 * 1024];
     memset(big, ' ', sizeof big);
-    resp_t *r = post_json(c, "/api/v1/verify", big, sizeof big);
+    resp_t *r = pf_post_json(c, "/api/v1/verify", big, sizeof big);
     const char *d = json_string_value(json_object_get(http_expect_problem(r, 413, "too_large"), "detail"));
     EXPECT(r, d && strstr(d, "16 KiB") && strstr(d, "vượt quá"), "expected the Vietnamese 413 detail, got %s",
            d ? d : "none");
-    r = request(c, "DELETE", harness_api_path(c->valid.code), NULL, NULL, 0);
+    r = pf_request(c, "DELETE", harness_api_path(c->valid.code), NULL, NULL, 0);
     d = json_string_value(json_object_get(http_expect_problem(r, 405, "method_not_allowed"), "detail"));
     EXPECT(r, d && strstr(d, "chỉ cho phép xem"), "expected the Vietnamese 405 detail, got %s",
            d ? d : "none");
@@ -1309,7 +398,7 @@ static void test_verify_accepts_exactly_100_codes_in_exactly_16_kib(void **state
     memset(padded + len - 1, ' ', n - len);
     padded[n - 1] = '}';
     padded[n] = '\0';
-    resp_t *r = post_json(c, "/api/v1/verify", padded, n);
+    resp_t *r = pf_post_json(c, "/api/v1/verify", padded, n);
     EXPECT_STATUS(r, 200);
     json_t *res = json_object_get(http_expect_json(r), "results");
     EXPECT(r, res && json_is_array(res) && json_array_size(res) == 100, "expected 100 results, got %zu",
@@ -1325,8 +414,8 @@ static void test_verify_accepts_exactly_100_codes_in_exactly_16_kib(void **state
 static void test_verify_answers_canonical_codes_for_any_spelling(void **state)
 {
     ctx_t *c = *state;
-    const char *body = harness_printf("{\"codes\": [\"%s\"]}", lower(grouped(c->valid.code)));
-    resp_t *r = post_json(c, "/api/v1/verify", body, strlen(body));
+    const char *body = harness_printf("{\"codes\": [\"%s\"]}", pf_lower(pf_grouped(c->valid.code)));
+    resp_t *r = pf_post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
     json_t *res = json_object_get(http_expect_json(r), "results");
     json_t *one = res && json_is_array(res) && json_array_size(res) == 1 ? json_array_get(res, 0) : NULL;
@@ -1346,7 +435,7 @@ static void test_verify_body_over_16_kib_is_413(void **state)
     memset(pad, 'A', n);
     pad[n] = '\0';
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", pad);
-    http_expect_problem(post_json(c, "/api/v1/verify", body, strlen(body)), 413, "too_large");
+    http_expect_problem(pf_post_json(c, "/api/v1/verify", body, strlen(body)), 413, "too_large");
 }
 
 /* docs/portal.md, static/openapi.json: over 64 KiB the HTTP layer (libh2o)
@@ -1358,7 +447,7 @@ static void test_verify_body_over_64_kib_is_413_from_the_http_layer(void **state
     size_t n = 65 * 1024;
     char *big = harness_malloc(n);
     memset(big, ' ', n);
-    http_expect_problem(post_json(c, "/api/v1/verify", big, n), 413, "too_large");
+    http_expect_problem(pf_post_json(c, "/api/v1/verify", big, n), 413, "too_large");
 }
 
 /* docs/portal.md: the verify route enforces the request schema of
@@ -1389,7 +478,7 @@ static void test_verify_body_breaking_the_schema_is_400(void **state)
         {harness_printf("{\"codes\": [{\"code\": \"%s\"}]}", code), "array of strings"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        resp_t *r = post_json(c, "/api/v1/verify?lang=en", cases[i].body, strlen(cases[i].body));
+        resp_t *r = pf_post_json(c, "/api/v1/verify?lang=en", cases[i].body, strlen(cases[i].body));
         const char *d =
             json_string_value(json_object_get(http_expect_problem(r, 400, "bad_request"), "detail"));
         EXPECT(r, d && strstr(d, cases[i].detail), "expected a detail with \"%s\" for the body %s, got %s",
@@ -1425,7 +514,7 @@ static void test_verify_content_type_that_is_not_json_is_415(void **state)
     };
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", c->valid.code);
     for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
-        resp_t *r = request(c, "POST", "/api/v1/verify", headers[i], body, strlen(body));
+        resp_t *r = pf_request(c, "POST", "/api/v1/verify", headers[i], body, strlen(body));
         json_t *j = http_expect_problem(r, 415, "unsupported_media_type");
         const char *accept = http_header(r, "accept-post"),
                    *d = json_string_value(json_object_get(j, "detail"));
@@ -1434,7 +523,7 @@ static void test_verify_content_type_that_is_not_json_is_415(void **state)
         EXPECT(r, d && strstr(d, "Nội dung gửi lên phải là JSON"), "expected the Vietnamese 415 detail, got %s",
                d ? d : "none");
     }
-    resp_t *r = request(c, "POST", "/api/v1/verify?lang=en", "Content-Type: text/plain\r\n", body, strlen(body));
+    resp_t *r = pf_request(c, "POST", "/api/v1/verify?lang=en", "Content-Type: text/plain\r\n", body, strlen(body));
     const char *d =
         json_string_value(json_object_get(http_expect_problem(r, 415, "unsupported_media_type"), "detail"));
     EXPECT(r, d && strstr(d, "Content-Type: application/json"), "expected the English 415 detail, got %s",
@@ -1455,7 +544,7 @@ static void test_verify_accepts_application_json_with_parameters(void **state)
     };
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", c->valid.code);
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        resp_t *r = request(c, "POST", "/api/v1/verify", harness_printf("Content-Type: %s\r\n", types[i]), body,
+        resp_t *r = pf_request(c, "POST", "/api/v1/verify", harness_printf("Content-Type: %s\r\n", types[i]), body,
                             strlen(body));
         EXPECT_STATUS(r, 200);
         json_t *res = json_object_get(http_expect_json(r), "results");
@@ -1475,18 +564,18 @@ static void test_verify_checks_size_then_media_type_then_body(void **state)
     ctx_t *c = *state;
     char big[17 * 1024];
     memset(big, '[', sizeof big);
-    http_expect_problem(request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", big, sizeof big),
+    http_expect_problem(pf_request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", big, sizeof big),
                         413, "too_large");
-    http_expect_problem(request(c, "POST", "/api/v1/verify", NULL, big, sizeof big), 413, "too_large");
-    http_expect_problem(request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", "{", 1), 415,
+    http_expect_problem(pf_request(c, "POST", "/api/v1/verify", NULL, big, sizeof big), 413, "too_large");
+    http_expect_problem(pf_request(c, "POST", "/api/v1/verify", "Content-Type: text/plain\r\n", "{", 1), 415,
                         "unsupported_media_type");
-    http_expect_problem(post_json(c, "/api/v1/verify", "{", 1), 400, "bad_request");
+    http_expect_problem(pf_post_json(c, "/api/v1/verify", "{", 1), 400, "bad_request");
 }
 
 static void test_verify_get_is_405_with_allow_post(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, "/api/v1/verify");
+    resp_t *r = pf_get(c, "/api/v1/verify");
     EXPECT_STATUS(r, 405);
     http_expect_header_has(r, "allow", "POST");
 }
@@ -1498,8 +587,8 @@ static void test_head_answers_like_get_without_body(void **state)
     ctx_t *c = *state;
     const char *paths[] = {"/", harness_printf("/v/%s", c->valid.code), harness_api_path(c->valid.code)};
     for (size_t i = 0; i < 3; i++) {
-        resp_t *g = get(c, paths[i]);
-        resp_t *h = request(c, "HEAD", paths[i], NULL, NULL, 0);
+        resp_t *g = pf_get(c, paths[i]);
+        resp_t *h = pf_request(c, "HEAD", paths[i], NULL, NULL, 0);
         EXPECT(h, h->status == g->status, "expected HEAD %s to answer %d like GET, got %d", paths[i],
                g->status, h->status);
         const char *gt = http_header(g, "content-type"), *ht = http_header(h, "content-type");
@@ -1513,8 +602,8 @@ static void test_head_answers_like_get_without_body(void **state)
 static void test_other_methods_get_405_with_allow_get_head(void **state)
 {
     ctx_t *c = *state;
-    resp_t *rs[] = {request(c, "DELETE", "/", NULL, NULL, 0), request(c, "PUT", "/v/X", NULL, "", 0),
-                    request(c, "POST", harness_printf("/v/%s", c->valid.code), NULL, "", 0)};
+    resp_t *rs[] = {pf_request(c, "DELETE", "/", NULL, NULL, 0), pf_request(c, "PUT", "/v/X", NULL, "", 0),
+                    pf_request(c, "POST", harness_printf("/v/%s", c->valid.code), NULL, "", 0)};
     for (size_t i = 0; i < 3; i++) {
         EXPECT_STATUS(rs[i], 405);
         http_expect_header_has(rs[i], "allow", "GET");
@@ -1527,7 +616,7 @@ static void test_other_methods_get_405_with_allow_get_head(void **state)
 static void test_static_stylesheet_is_css(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, "/static/style.css");
+    resp_t *r = pf_get(c, "/static/style.css");
     EXPECT_STATUS(r, 200);
     http_expect_type(r, "text/css");
 }
@@ -1535,7 +624,7 @@ static void test_static_stylesheet_is_css(void **state)
 static void test_static_openapi_is_json_of_openapi_3(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, "/static/openapi.json");
+    resp_t *r = pf_get(c, "/static/openapi.json");
     EXPECT_STATUS(r, 200);
     http_expect_type(r, "application/json");
     const char *v = json_string_value(json_object_get(http_expect_json(r), "openapi"));
@@ -1561,7 +650,7 @@ static void test_root_files_are_static_files_served_byte_for_byte(void **state)
         size_t len = 0;
         const char *want = harness_read_file(ROOT_FILES[i].file, &len);
         assert_non_null(want);
-        resp_t *r = get(c, ROOT_FILES[i].path);
+        resp_t *r = pf_get(c, ROOT_FILES[i].path);
         EXPECT_STATUS(r, 200);
         const char *type = http_header(r, "content-type");
         EXPECT(r, type && strcasecmp(type, ROOT_FILES[i].type) == 0,
@@ -1578,7 +667,7 @@ static void test_root_files_answer_head_and_405_with_allow(void **state)
     ctx_t *c = *state;
     for (size_t i = 0; i < NROOT_FILES; i++) {
         off_t size = harness_file_size(ROOT_FILES[i].file);
-        resp_t *h = request(c, "HEAD", ROOT_FILES[i].path, NULL, NULL, 0);
+        resp_t *h = pf_request(c, "HEAD", ROOT_FILES[i].path, NULL, NULL, 0);
         EXPECT_STATUS(h, 200);
         http_expect_type(h, ROOT_FILES[i].type);
         const char *cl = http_header(h, "content-length");
@@ -1587,7 +676,7 @@ static void test_root_files_answer_head_and_405_with_allow(void **state)
         EXPECT(h, h->bodylen == 0, "expected no body for %s, got %zu bytes", h->what, h->bodylen);
         static const char *const others[] = {"POST", "PUT", "DELETE"};
         for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
-            resp_t *r = request(c, others[k], ROOT_FILES[i].path, NULL, "", 0);
+            resp_t *r = pf_request(c, others[k], ROOT_FILES[i].path, NULL, "", 0);
             EXPECT_STATUS(r, 405);
             const char *allow = http_header(r, "allow");
             EXPECT(r, allow && strcmp(allow, "GET, HEAD") == 0, "expected Allow: GET, HEAD for %s, got %s",
@@ -1602,7 +691,7 @@ static void test_root_files_answer_head_and_405_with_allow(void **state)
 static void test_robots_txt_keeps_crawlers_off_codes_api_and_forms(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, "/robots.txt");
+    resp_t *r = pf_get(c, "/robots.txt");
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, "User-agent: *\n");
     static const char *const off[] = {"/v/", "/V/", "/api/", "/lookup", "/check"};
@@ -1617,7 +706,7 @@ static void test_robots_txt_keeps_crawlers_off_codes_api_and_forms(void **state)
 static void test_favicon_ico_holds_png_icons_of_their_stated_sizes(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, "/favicon.ico");
+    resp_t *r = pf_get(c, "/favicon.ico");
     EXPECT_STATUS(r, 200);
     const unsigned char *b = (const unsigned char *)r->body;
     size_t n = r->bodylen;
@@ -1651,11 +740,11 @@ static void test_pages_link_the_site_icon(void **state)
     const char *paths[] = {"/", "/?lang=en", harness_printf("/v/%s", c->valid.code),
                            harness_printf("/v/%s/print", c->valid.code), "/no-such-page"};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
-        resp_t *r = get(c, paths[i]);
+        resp_t *r = pf_get(c, paths[i]);
         EXPECT_BODY_HAS(r, "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">");
         EXPECT_BODY_HAS(r, "<link rel=\"icon\" href=\"/favicon.ico\"");
     }
-    resp_t *svg = get(c, "/static/favicon.svg");
+    resp_t *svg = pf_get(c, "/static/favicon.svg");
     EXPECT_STATUS(svg, 200);
     http_expect_type(svg, "image/svg+xml");
     EXPECT_BODY_HAS(svg, "<svg");
@@ -1687,13 +776,13 @@ static void test_hostile_paths_get_4xx_never_5xx(void **state)
         {"/lookup?code=%ff%fe%00", 400},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        resp_t *r = get(c, cases[i].path);
+        resp_t *r = pf_get(c, cases[i].path);
         EXPECT(r, r->status >= 400 && r->status < 500, "expected a 4xx for %s, got %d%s", r->what, r->status,
                r->status ? "" : " (no answer)");
         EXPECT(r, r->status == cases[i].want, "expected %d for %s (docs/portal.md), got %d", cases[i].want,
                r->what, r->status);
     }
-    expect_alive(c);
+    pf_expect_alive(c);
 }
 
 /* 4xx, or the connection closed without an answer; never 5xx, never a crash. */
@@ -1711,8 +800,8 @@ static void test_header_value_of_20_kib_is_refused_without_a_crash(void **state)
     char *v = harness_malloc(big + 1);
     memset(v, 'x', big);
     v[big] = '\0';
-    resp_t *r = get_h(c, "/", harness_printf("X-Big: %s\r\n", v));
-    expect_alive(c);
+    resp_t *r = pf_get_h(c, "/", harness_printf("X-Big: %s\r\n", v));
+    pf_expect_alive(c);
     expect_refused_or_closed(r, "a header value of 20 KiB");
 }
 
@@ -1722,8 +811,8 @@ static void test_200_header_lines_are_refused_without_a_crash(void **state)
     const char *many = "";
     for (int i = 0; i < 200; i++)
         many = harness_printf("%sX-H-%d: v\r\n", many, i);
-    resp_t *r = get_h(c, "/", many);
-    expect_alive(c);
+    resp_t *r = pf_get_h(c, "/", many);
+    pf_expect_alive(c);
     expect_refused_or_closed(r, "200 header lines");
 }
 
@@ -1733,7 +822,7 @@ static resp_t *get_with_fields(ctx_t *c, const char *path, int extra)
     const char *many = "";
     for (int i = 0; i < extra; i++)
         many = harness_printf("%sX-H-%d: v\r\n", many, i);
-    return get_h(c, path, many);
+    return pf_get_h(c, path, many);
 }
 
 static resp_t *get_with_value(ctx_t *c, const char *path, size_t n)
@@ -1741,7 +830,7 @@ static resp_t *get_with_value(ctx_t *c, const char *path, size_t n)
     char *v = harness_malloc(n + 1);
     memset(v, 'x', n);
     v[n] = '\0';
-    return get_h(c, path, harness_printf("X-Big: %s\r\n", v));
+    return pf_get_h(c, path, harness_printf("X-Big: %s\r\n", v));
 }
 
 /* docs/portal.md: headers up to 8 KiB and 64 fields are served; more is 431. */
@@ -1760,21 +849,21 @@ static void test_headers_over_8_kib_or_64_fields_are_431(void **state)
     ctx_t *c = *state;
     resp_t *r = get_with_value(c, "/", 9 * 1024);
     EXPECT(r, r->status == 431, "expected 431 for a header value of 9 KiB, got %d", r->status);
-    expect_html(r);
+    pf_expect_html(r);
     r = get_with_value(c, harness_api_path(c->valid.code), 9 * 1024);
     EXPECT(r, r->status == 431, "expected 431 for a header value of 9 KiB on the API, got %d", r->status);
     http_expect_type(r, "application/problem+json");
     r = get_with_fields(c, "/", 63);
     EXPECT(r, r->status == 431, "expected 431 for 65 header fields (Host, Connection and 63 more), got %d",
            r->status);
-    expect_alive(c);
+    pf_expect_alive(c);
 }
 
 static void test_header_line_without_colon_is_refused_without_a_crash(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get_h(c, "/", "ThisLineHasNoColon\r\n");
-    expect_alive(c);
+    resp_t *r = pf_get_h(c, "/", "ThisLineHasNoColon\r\n");
+    pf_expect_alive(c);
     expect_refused_or_closed(r, "a header line without a colon");
 }
 
@@ -1783,7 +872,7 @@ static void test_tls_hello_on_cleartext_is_refused_without_a_crash(void **state)
     ctx_t *c = *state;
     const char junk[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n";
     resp_t *r = http_send(NULL, c->port, junk, sizeof junk - 1, 0);
-    expect_alive(c);
+    pf_expect_alive(c);
     expect_refused_or_closed(r, "a TLS ClientHello on cleartext");
 }
 
@@ -1808,7 +897,7 @@ static void test_unknown_api_paths_are_404_problem_json(void **state)
                            harness_printf("%s/", harness_api_path(c->valid.code)),
                            harness_printf("%s/extra", harness_api_path(c->valid.code))};
     for (size_t i = 0; i < 4; i++) {
-        resp_t *r = get(c, paths[i]);
+        resp_t *r = pf_get(c, paths[i]);
         EXPECT_STATUS(r, 404);
         http_expect_type(r, "application/problem+json");
         http_expect_json(r);
@@ -1836,7 +925,7 @@ static void test_paths_are_matched_byte_for_byte(void **state)
         "/healthz/",
     };
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
-        resp_t *r = get(c, paths[i]);
+        resp_t *r = pf_get(c, paths[i]);
         EXPECT_STATUS(r, 404);
     }
 }
@@ -1899,42 +988,26 @@ static void test_serves_many_clients_at_once(void **state)
         if (!bufs[i] || strncmp(bufs[i], "HTTP/1.1 200 ", 13) != 0)
             fail_msg("expected 200 for GET %s (client %d of %d at once), got \"%.60s\"%s", paths[i], i + 1, N,
                      bufs[i] ? bufs[i] : "", fds[i] >= 0 ? " (no close in time)" : "");
-    expect_alive(c);
+    pf_expect_alive(c);
 }
 
 static void test_healthz_answers_200(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, "/healthz");
+    resp_t *r = pf_get(c, "/healthz");
     EXPECT_STATUS(r, 200);
 }
 
 static void test_metrics_answers_prometheus_text(void **state)
 {
     ctx_t *c = *state;
-    resp_t *r = get(c, "/metrics");
+    resp_t *r = pf_get(c, "/metrics");
     EXPECT_STATUS(r, 200);
     http_expect_type(r, "text/plain");
     EXPECT_BODY_HAS(r, "hocba_");
 }
 
 /* ---- tests: verdicts that change while serving --------------------------------------------- */
-
-static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *after, size_t *lenp);
-static void start_rl_portal(ctx_t *c);
-static resp_t *rl_get(ctx_t *c, const char *src, const char *path);
-
-/* http.md: an invalid record's answer names nobody. No pupil, signer or
- * school name, no certificate subject (a signer's names its school in O=,
- * and the API had a member for it) on its page, its printed copy or in its
- * API answer, check details included. */
-static void expect_invalid_names_nobody(const resp_t *r, const pupil_t *p)
-{
-    const char *never[] = {p->name, p->school, p->teacher, "certificate_subject", "\"name\""};
-    for (size_t i = 0; i < sizeof never / sizeof *never; i++)
-        EXPECT(r, !http_body_has(r, never[i]), "expected no \"%s\" in the invalid record's %s, it is there",
-               never[i], r->what);
-}
 
 /* The demo's issuing CA's CRL that revokes nothing (portal-pkgs.sh crl), made once. */
 static const char *issuing_empty_crl(ctx_t *c)
@@ -1955,39 +1028,39 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
     ctx_t *c = *state;
     const char *issuing = harness_printf("%s/trust/issuing-ca.crl", c->demo);
     const char *root = harness_printf("%s/trust/root-ca.crl", c->demo);
-    expect_api_status(c, c->crl_bad.code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name); /* fills the caches */
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s?lang=en", c->crl_bad.code)), c->crl_bad.name);
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s/print", c->crl_bad.code)), c->crl_bad.name);
+    pf_expect_api_status(c, c->crl_bad.code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name); /* fills the caches */
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s?lang=en", c->crl_bad.code)), c->crl_bad.name);
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s/print", c->crl_bad.code)), c->crl_bad.name);
     PUBLISH_OK(c, "crl", issuing, root);
 
-    resp_t *r = get(c, harness_printf("/v/%s", c->crl_bad.code));
+    resp_t *r = pf_get(c, harness_printf("/v/%s", c->crl_bad.code));
     EXPECT_STATUS(r, 200);
-    expect_html(r);
+    pf_expect_html(r);
     EXPECT(r, !http_body_has(r, c->crl_bad.name),
            "expected no pupil name (%s) on the invalid page, it is there", c->crl_bad.name);
     EXPECT(
         r, http_body_has_ci(r, "thu hồi"),
         "expected the Vietnamese invalid page to say the certificate was revoked (\"thu hồi\"), it does not");
-    r = get(c, harness_printf("/v/%s?lang=en", c->crl_bad.code));
+    r = pf_get(c, harness_printf("/v/%s?lang=en", c->crl_bad.code));
     EXPECT_STATUS(r, 200);
     EXPECT(r, !http_body_has(r, c->crl_bad.name), "expected no pupil name on the English invalid page");
     EXPECT(r, http_body_has_ci(r, "revoked"),
            "expected the English invalid page to say \"revoked\", it does not");
-    r = get(c, harness_printf("/v/%s/print", c->crl_bad.code));
+    r = pf_get(c, harness_printf("/v/%s/print", c->crl_bad.code));
     EXPECT(r, !http_body_has(r, c->crl_bad.name),
            "expected no pupil name on the print page of an invalid transcript");
-    expect_api_invalid(c, c->crl_bad.code, "revocation");
+    pf_expect_api_invalid(c, c->crl_bad.code, "revocation");
     const char *const paths[][2] = {{"/v/", ""}, {"/v/", "?lang=en"}, {"/v/", "/print"}, {"/api/v1/transcripts/", ""}};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
-        expect_invalid_names_nobody(get(c, harness_printf("%s%s%s", paths[i][0], c->crl_bad.code, paths[i][1])),
+        pf_expect_invalid_names_nobody(pf_get(c, harness_printf("%s%s%s", paths[i][0], c->crl_bad.code, paths[i][1])),
                                     &c->crl_bad);
-    expect_api_status(c, c->valid.code, "valid");
-    expect_api_status(c, c->superseded_ok, "valid");
+    pf_expect_api_status(c, c->valid.code, "valid");
+    pf_expect_api_status(c, c->superseded_ok, "valid");
 
     /* docs/portal.md: an invalid result of verify names its failed checks */
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", c->crl_bad.code);
-    r = post_json(c, "/api/v1/verify", body, strlen(body));
+    r = pf_post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
     json_t *res = json_object_get(http_expect_json(r), "results");
     json_t *one = res && json_is_array(res) && json_array_size(res) == 1 ? json_array_get(res, 0) : NULL;
@@ -2004,8 +1077,8 @@ static void test_key_compromise_crl_makes_code_invalid_on_next_request(void **st
     /* the issuing CA's next CRL withdraws the revocation: a CRL of it must
      * stay in the set (package-format.md §6), or its records answer 503 */
     PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
-    expect_api_status(c, c->crl_bad.code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name);
+    pf_expect_api_status(c, c->crl_bad.code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", c->crl_bad.code)), c->crl_bad.name);
 }
 
 /* package-format.md §6: `crl` refuses a set with no CRL of the issuing CA
@@ -2018,23 +1091,23 @@ static void test_crl_set_without_a_remembered_issuer_is_refused_then_503(void **
     ctx_t *c = *state;
     const char *root = harness_printf("%s/trust/root-ca.crl", c->demo);
     PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
-    expect_api_status(c, c->valid.code, "valid");
+    pf_expect_api_status(c, c->valid.code, "valid");
     harness_run_t pr;
-    publish(c, &pr, "crl", root, NULL);
+    pf_publish(c, &pr, "crl", root, NULL);
     HARNESS_EXPECT_EXIT(&pr, 2);
     HARNESS_CHECK_RUN(strstr(pr.err, "no CRL of CA \"Hocba DEMO Issuing CA\" [") != NULL &&
                           strstr(pr.err, "CRL number 2 of CA \"Hocba DEMO Issuing CA\"") != NULL,
                       &pr, "expected the refusal to name the issuing CA and the CRL of it stored now");
-    expect_api_status(c, c->valid.code, "valid");
+    pf_expect_api_status(c, c->valid.code, "valid");
 
     PUBLISH_OK(c, "--drop-unverifiable-crls", "crl", root);
-    resp_t *a = get(c, harness_api_path(c->valid.code));
-    resp_t *page = get(c, harness_printf("/v/%s", c->valid.code));
+    resp_t *a = pf_get(c, harness_api_path(c->valid.code));
+    resp_t *page = pf_get(c, harness_printf("/v/%s", c->valid.code));
     PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
     http_expect_problem(a, 503, "unavailable");
     EXPECT_STATUS(page, 503);
     EXPECT(page, !http_body_has(page, c->valid.name), "expected no pupil name on the 503 page");
-    expect_api_status(c, c->valid.code, "valid");
+    pf_expect_api_status(c, c->valid.code, "valid");
 }
 
 /* The value of the /metrics line that starts with `series` (name and
@@ -2059,7 +1132,7 @@ static void test_metrics_show_each_crl_age_next_update_and_verifies(void **state
     const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
     const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
     PUBLISH_OK(c, "crl", harness_printf("%s/trust/root-ca.crl", c->demo), issuing_empty_crl(c));
-    resp_t *m = get(c, "/metrics");
+    resp_t *m = pf_get(c, "/metrics");
     EXPECT_STATUS(m, 200);
     const char *issuing = strstr(m->body, "hocba_crl_verifies{issuer=\"");
     EXPECT(m, issuing != NULL, "expected hocba_crl_verifies series");
@@ -2081,8 +1154,8 @@ static void test_metrics_show_each_crl_age_next_update_and_verifies(void **state
            "expected the issuing CA checked");
 
     PUBLISH_OK(c, "trust", anchors, "--drop-unverifiable-crls");
-    m = get(c, "/metrics");
-    resp_t *h = get(c, "/healthz");
+    m = pf_get(c, "/metrics");
+    resp_t *h = pf_get(c, "/healthz");
     PUBLISH_OK(c, "trust", anchors, inter);
     EXPECT(m, metric(m, harness_printf("hocba_crl_verifies%s", labels)) == 0,
            "expected the issuing CA's CRL not to verify without the intermediates");
@@ -2128,35 +1201,35 @@ static void test_crl_that_stops_verifying_answers_503_never_valid(void **state)
     /* the CRL that revokes crl_bad, back after the newer empty one an earlier
      * test published: going back to an older CRL takes the flag */
     PUBLISH_OK(c, "crl", issuing, root, "--allow-older-crl");
-    expect_api_invalid(c, c->crl_bad.code, "revocation");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
-    expect_api_status(c, c->valid.code, "valid");
+    pf_expect_api_invalid(c, c->crl_bad.code, "revocation");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
+    pf_expect_api_status(c, c->valid.code, "valid");
 
     /* refused, naming the CA and its CRL; nothing changes */
     harness_run_t pr;
-    publish(c, &pr, "trust", anchors, NULL);
+    pf_publish(c, &pr, "trust", anchors, NULL);
     HARNESS_EXPECT_EXIT(&pr, 2);
     HARNESS_CHECK_RUN(strstr(pr.err, "CRL number 1 of CA \"Hocba DEMO Issuing CA\" [") != NULL, &pr,
                       "expected the refusal to name the issuing CA and its CRL number");
-    expect_api_invalid(c, c->crl_bad.code, "revocation");
+    pf_expect_api_invalid(c, c->crl_bad.code, "revocation");
 
     PUBLISH_OK(c, "trust", anchors, "--drop-unverifiable-crls");
     size_t len;
-    unsigned char *orig = tamper_payload(c, c->tamper.code, "\"remarks\": \"", &len);
-    resp_t *page = get(c, harness_printf("/v/%s", c->crl_bad.code));
-    resp_t *print = get(c, harness_printf("/v/%s/print", c->crl_bad.code));
-    resp_t *a = get(c, harness_api_path(c->crl_bad.code));
-    resp_t *vpage = get(c, harness_printf("/v/%s", c->valid.code));
-    resp_t *va = get(c, harness_api_path(c->valid.code));
-    resp_t *ta = get(c, harness_api_path(c->tamper.code));
+    unsigned char *orig = pf_tamper_payload(c, c->tamper.code, "\"remarks\": \"", &len);
+    resp_t *page = pf_get(c, harness_printf("/v/%s", c->crl_bad.code));
+    resp_t *print = pf_get(c, harness_printf("/v/%s/print", c->crl_bad.code));
+    resp_t *a = pf_get(c, harness_api_path(c->crl_bad.code));
+    resp_t *vpage = pf_get(c, harness_printf("/v/%s", c->valid.code));
+    resp_t *va = pf_get(c, harness_api_path(c->valid.code));
+    resp_t *ta = pf_get(c, harness_api_path(c->tamper.code));
     const char *body = harness_printf("{\"codes\": [\"%s\", \"%s\", \"%s\", \"%s\"]}", c->crl_bad.code,
                                       c->valid.code, c->tamper.code, c->unknown[0]);
-    resp_t *batch = post_json(c, "/api/v1/verify", body, strlen(body));
-    resp_t *health = get(c, "/healthz");
-    lmdb_put(c, "docs", c->tamper.code, 16, orig, len, 0); /* before any assertion can jump out */
+    resp_t *batch = pf_post_json(c, "/api/v1/verify", body, strlen(body));
+    resp_t *health = pf_get(c, "/healthz");
+    pf_lmdb_put(c, "docs", c->tamper.code, 16, orig, len, 0); /* before any assertion can jump out */
 
     EXPECT_STATUS(page, 503);
-    expect_html(page);
+    pf_expect_html(page);
     EXPECT(page, !http_body_has(page, c->crl_bad.name), "expected no pupil name on the 503 page");
     EXPECT_STATUS(print, 503);
     http_expect_problem(a, 503, "unavailable");
@@ -2166,7 +1239,7 @@ static void test_crl_that_stops_verifying_answers_503_never_valid(void **state)
     http_expect_problem(va, 503, "unavailable");
     EXPECT_STATUS(ta, 200);
     const char *st = json_string_value(json_object_get(http_expect_json(ta), "status"));
-    EXPECT(ta, st && strcmp(st, "invalid") == 0 && failed_check(http_expect_json(ta), "integrity") != NULL,
+    EXPECT(ta, st && strcmp(st, "invalid") == 0 && pf_failed_check(http_expect_json(ta), "integrity") != NULL,
            "expected the altered record to stay invalid (integrity), got %s", st ? st : "none");
     EXPECT_STATUS(batch, 200);
     static const char *const want[] = {"unavailable", "unavailable", "invalid", "not_found"};
@@ -2176,10 +1249,10 @@ static void test_crl_that_stops_verifying_answers_503_never_valid(void **state)
     EXPECT_STATUS(health, 200);
 
     PUBLISH_OK(c, "trust", anchors, inter);
-    expect_api_invalid(c, c->crl_bad.code, "revocation");
-    expect_api_status(c, c->valid.code, "valid");
+    pf_expect_api_invalid(c, c->crl_bad.code, "revocation");
+    pf_expect_api_status(c, c->valid.code, "valid");
     PUBLISH_OK(c, "crl", root, issuing_empty_crl(c));
-    expect_api_status(c, c->crl_bad.code, "valid");
+    pf_expect_api_status(c, c->crl_bad.code, "valid");
 }
 
 /* package-format.md rev. 2 §6, check 8: the demo's registry (v2) lists each
@@ -2194,7 +1267,7 @@ static void test_registry_that_drops_a_principal_makes_records_invalid(void **st
     ctx_t *c = *state;
     const char *code = c->valid.code;
     resp_t *r;
-    json_t *j = api(c, code, &r);
+    json_t *j = pf_api(c, code, &r);
     const char *school = json_string_value(http_json_path(j, "transcript.school.code")), *principal = NULL;
     json_t *signers = json_object_get(j, "signers");
     for (size_t i = 0; signers && json_is_array(signers) && i < json_array_size(signers); i++)
@@ -2215,30 +1288,30 @@ static void test_registry_that_drops_a_principal_makes_records_invalid(void **st
         fail_msg("cannot write %s", edited);
 
     harness_run_t pr;
-    publish(c, &pr, "schools", edited, NULL);
+    pf_publish(c, &pr, "schools", edited, NULL);
     HARNESS_EXPECT_EXIT(&pr, 2);
     const char *named = harness_printf("school %s, principal certificate %.16s...: staff_registry fails for", school,
                                        principal);
     HARNESS_CHECK_RUN(strstr(pr.err, named) != NULL, &pr, "expected stderr to name \"%s\"", named);
-    expect_api_status(c, code, "valid");
-    publish(c, &pr, "schools", edited, "--accept-invalidation", NULL);
+    pf_expect_api_status(c, code, "valid");
+    pf_publish(c, &pr, "schools", edited, "--accept-invalidation", NULL);
     HARNESS_EXPECT_EXIT(&pr, 0);
 
-    expect_api_invalid(c, code, "staff_registry");
-    json_t *failed = failed_check(http_expect_json(get(c, harness_api_path(code))), "staff_registry");
+    pf_expect_api_invalid(c, code, "staff_registry");
+    json_t *failed = pf_failed_check(http_expect_json(pf_get(c, harness_api_path(code))), "staff_registry");
     const char *role = json_string_value(json_object_get(failed, "role"));
     EXPECT(r, role && strcmp(role, "principal") == 0, "expected staff_registry to fail for the principal, got %s",
            role ? role : "none");
-    r = get(c, harness_printf("/v/%s", code));
+    r = pf_get(c, harness_printf("/v/%s", code));
     EXPECT_STATUS(r, 200);
     EXPECT(r, http_body_has(r, "danh sách chứng thư số cán bộ, giáo viên") && http_body_has(r, "Hiệu trưởng"),
            "expected the Vietnamese page to name the staff registry check and the principal");
     EXPECT(r, !http_body_has(r, c->valid.name), "expected no pupil name on the invalid page");
-    r = get(c, harness_printf("/v/%s?lang=en", code));
+    r = pf_get(c, harness_printf("/v/%s?lang=en", code));
     EXPECT(r, http_body_has(r, "staff certificates this school has registered"),
            "expected the English page to name the staff registry check");
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", code);
-    r = post_json(c, "/api/v1/verify", body, strlen(body));
+    r = pf_post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
     json_t *res = json_object_get(http_expect_json(r), "results");
     json_t *fc = res && json_is_array(res) && json_array_size(res) == 1
@@ -2251,8 +1324,8 @@ static void test_registry_that_drops_a_principal_makes_records_invalid(void **st
     EXPECT(r, has, "expected summary.failed_checks to hold \"staff_registry\"");
 
     PUBLISH_OK(c, "schools", orig);
-    expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->valid.name);
+    pf_expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", code)), c->valid.name);
 }
 
 static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state)
@@ -2263,21 +1336,21 @@ static void test_replaced_trust_anchors_make_codes_invalid_by_chain(void **state
     const char *argv[] = {"bash", FIXTURES_SCRIPT, "root", dir, NULL};
     harness_run(&k, NULL, argv, CHILD_TIMEOUT_MS);
     HARNESS_EXPECT_EXIT(&k, 0);
-    expect_api_status(c, c->valid.code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
+    pf_expect_api_status(c, c->valid.code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name); /* fills the caches */
     /* the stored CRLs of the demo's CAs stop verifying: the flag says so */
     PUBLISH_OK(c, "trust", harness_printf("%s/other-root.pem", dir), "--drop-unverifiable-crls");
 
-    expect_api_invalid(c, c->valid.code, "chain");
-    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
+    pf_expect_api_invalid(c, c->valid.code, "chain");
+    resp_t *r = pf_get(c, harness_printf("/v/%s", c->valid.code));
     EXPECT_STATUS(r, 200);
     EXPECT(r, !http_body_has(r, c->valid.name),
            "expected no pupil name (%s) on the invalid page, it is there", c->valid.name);
 
     PUBLISH_OK(c, "trust", harness_printf("%s/trust/anchors.pem", c->demo),
                harness_printf("%s/trust/intermediates.pem", c->demo));
-    expect_api_status(c, c->valid.code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name);
+    pf_expect_api_status(c, c->valid.code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", c->valid.code)), c->valid.name);
 }
 
 /* docs/index-format.md: a docs value is a 28-byte header, the payload
@@ -2287,15 +1360,15 @@ static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
 {
     ctx_t *c = *state;
     const char *code = c->tamper.code;
-    expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name); /* fills the caches */
+    pf_expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", code)), c->tamper.name); /* fills the caches */
     size_t len;
-    unsigned char *orig = tamper_payload(c, code, "\"remarks\": \"", &len);
+    unsigned char *orig = pf_tamper_payload(c, code, "\"remarks\": \"", &len);
 
-    resp_t *r = get(c, harness_printf("/v/%s", code));
-    resp_t *a = get(c, harness_api_path(code));
-    resp_t *p = get(c, harness_printf("/v/%s/print", code));
-    lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
+    resp_t *r = pf_get(c, harness_printf("/v/%s", code));
+    resp_t *a = pf_get(c, harness_api_path(code));
+    resp_t *p = pf_get(c, harness_printf("/v/%s/print", code));
+    pf_lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
 
     EXPECT_STATUS(r, 200);
     EXPECT(r, !http_body_has(r, c->tamper.name),
@@ -2309,10 +1382,10 @@ static void test_tampered_payload_byte_answers_invalid_integrity(void **state)
            "expected \"status\": \"invalid\" for an altered record, got %s", st ? st : "none");
     EXPECT(a, json_is_null(json_object_get(j, "transcript")),
            "expected \"transcript\": null for an altered record");
-    EXPECT(a, failed_check(j, "integrity") != NULL, "expected a failed \"integrity\" check, found none");
+    EXPECT(a, pf_failed_check(j, "integrity") != NULL, "expected a failed \"integrity\" check, found none");
 
-    expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name);
+    pf_expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", code)), c->tamper.name);
 }
 
 /* ---- tests: secondary transcripts (hocba.trunghoc.v1) ------------------------------------------- */
@@ -2370,7 +1443,7 @@ static void test_secondary_pages_are_laid_out_by_their_schema_in_both_languages(
     static const char *const pages[] = {"", "?lang=en", "/print", "/print?lang=en"};
     for (size_t k = 0; k < 4; k++) {
         int en = strstr(pages[k], "lang=en") != NULL;
-        resp_t *r = get(c, harness_printf("/v/%s%s", c->sec9.code, pages[k]));
+        resp_t *r = pf_get(c, harness_printf("/v/%s%s", c->sec9.code, pages[k]));
         EXPECT_STATUS(r, 200);
         EXPECT_BODY_HAS(r, c->sec9.name);
         EXPECT_BODY_HAS(r, en ? "<p class=\"completion\"><strong>Completed lower secondary education</strong>"
@@ -2382,7 +1455,7 @@ static void test_secondary_pages_are_laid_out_by_their_schema_in_both_languages(
         EXPECT_BODY_HAS(r, first_year_shown(c, &c->sec9, en));
         EXPECT_BODY_LACKS(r, en ? "Primary education" : "Cấp Tiểu học");
         EXPECT_BODY_LACKS(r, "grid-subjects");
-        r = get(c, harness_printf("/v/%s%s", c->sec12.code, pages[k]));
+        r = pf_get(c, harness_printf("/v/%s%s", c->sec12.code, pages[k]));
         EXPECT_STATUS(r, 200);
         EXPECT_BODY_HAS(r,
                         en ? "Upper secondary education · Class 12A" : "Cấp Trung học phổ thông · Lớp 12A");
@@ -2406,7 +1479,7 @@ static void test_secondary_api_gives_every_number_as_signed(void **state)
     const pupil_t *ps[] = {&c->sec9, &c->sec12, &c->sec_tamper};
     for (size_t i = 0; i < 3; i++) {
         resp_t *r;
-        json_t *j = api(c, ps[i]->code, &r);
+        json_t *j = pf_api(c, ps[i]->code, &r);
         const char *schema = json_string_value(http_json_path(j, "transcript.schema")),
                    *st = json_string_value(json_object_get(j, "status"));
         EXPECT(r, st && strcmp(st, "valid") == 0 && schema && strcmp(schema, "hocba.trunghoc.v1") == 0,
@@ -2434,14 +1507,14 @@ static void test_secondary_recalled_replaced_and_batch_verified(void **state)
 {
     ctx_t *c = *state;
     resp_t *r;
-    json_t *j = api(c, c->sec_old, &r);
+    json_t *j = pf_api(c, c->sec_old, &r);
     const char *s = json_string_value(json_object_get(j, "status")),
                *by = json_string_value(http_json_path(j, "recall.superseded_by"));
     EXPECT(r, s && strcmp(s, "recalled") == 0 && by && strcmp(by, c->sec_new) == 0,
            "expected %s recalled and superseded by %s, got %s and %s", c->sec_old, c->sec_new, s ? s : "none",
            by ? by : "none");
     EXPECT_BODY_HAS(r, "\"reason\":\"Sai sót điểm trung bình học kì II môn Toán, đã cấp học bạ thay thế\"");
-    j = api(c, c->sec_new, &r);
+    j = pf_api(c, c->sec_new, &r);
     s = json_string_value(json_object_get(j, "supersedes"));
     EXPECT(r, s && strcmp(s, c->sec_old) == 0, "expected %s to supersede %s, got %s", c->sec_new, c->sec_old,
            s ? s : "none");
@@ -2449,19 +1522,19 @@ static void test_secondary_recalled_replaced_and_batch_verified(void **state)
     for (size_t k = 0; k < 4; k++) {
         const char *kept =
             strstr(pages[k], "lang=en") ? "?lang&#61;en" : ""; /* a value's = is written &#61; */
-        r = get(c, harness_printf("/v/%s%s", c->sec_old, pages[k]));
+        r = pf_get(c, harness_printf("/v/%s%s", c->sec_old, pages[k]));
         EXPECT_STATUS(r, 200);
         EXPECT_BODY_HAS(r, "paper paper-withdrawn");
         EXPECT_BODY_HAS(r, "grid-scores");
         EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s%s\"", c->sec_new, kept));
-        r = get(c, harness_printf("/v/%s%s", c->sec_new, pages[k]));
+        r = pf_get(c, harness_printf("/v/%s%s", c->sec_new, pages[k]));
         EXPECT_STATUS(r, 200);
         EXPECT_BODY_HAS(r, "class=\"completion\"");
         EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s%s\"", c->sec_old, kept));
     }
     const char *body = harness_printf("{\"codes\": [\"%s\", \"%s\", \"%s\", \"%s\"]}", c->sec9.code,
                                       c->sec_old, c->sec12.code, c->sec_new);
-    r = post_json(c, "/api/v1/verify", body, strlen(body));
+    r = pf_post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
     json_t *res = json_object_get(http_expect_json(r), "results");
     const char *want[] = {"valid", "recalled", "valid", "valid"};
@@ -2484,32 +1557,32 @@ static void test_secondary_altered_record_answers_invalid_in_both_languages(void
 {
     ctx_t *c = *state;
     const char *code = c->sec_tamper.code;
-    expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->sec_tamper.name); /* fills the caches */
+    pf_expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", code)), c->sec_tamper.name); /* fills the caches */
     size_t len;
-    unsigned char *orig = tamper_payload(c, code, "\"remarks\": \"", &len);
+    unsigned char *orig = pf_tamper_payload(c, code, "\"remarks\": \"", &len);
     const char *const pages[] = {"", "?lang=en", "/print", "/print?lang=en"};
     resp_t *r[4];
     for (size_t k = 0; k < 4; k++)
-        r[k] = get(c, harness_printf("/v/%s%s", code, pages[k]));
-    resp_t *a = get(c, harness_api_path(code));
-    lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
+        r[k] = pf_get(c, harness_printf("/v/%s%s", code, pages[k]));
+    resp_t *a = pf_get(c, harness_api_path(code));
+    pf_lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
     for (size_t k = 0; k < 4; k++) {
         EXPECT_STATUS(r[k], 200);
         EXPECT_BODY_HAS(r[k], "verdict verdict-invalid");
         EXPECT_BODY_LACKS(r[k], "grid-scores");
         EXPECT_BODY_LACKS(r[k], "class=\"completion\"");
-        expect_invalid_names_nobody(r[k], &c->sec_tamper);
+        pf_expect_invalid_names_nobody(r[k], &c->sec_tamper);
     }
     EXPECT_STATUS(a, 200);
     json_t *j = http_expect_json(a);
     const char *st = json_string_value(json_object_get(j, "status"));
     EXPECT(a,
            st && strcmp(st, "invalid") == 0 && json_is_null(json_object_get(j, "transcript")) &&
-               failed_check(j, "integrity") != NULL,
+               pf_failed_check(j, "integrity") != NULL,
            "expected invalid, \"transcript\": null and a failed integrity check, got %s", st ? st : "none");
-    expect_invalid_names_nobody(a, &c->sec_tamper);
-    expect_api_status(c, code, "valid");
+    pf_expect_invalid_names_nobody(a, &c->sec_tamper);
+    pf_expect_api_status(c, code, "valid");
 }
 
 /* package-format.md §2: a code is made from its payload's SHA-256. A genuine
@@ -2520,18 +1593,18 @@ static void test_record_under_another_code_answers_invalid(void **state)
 {
     ctx_t *c = *state;
     const char *code = c->tamper.code;
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name); /* fills the caches */
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", code)), c->tamper.name); /* fills the caches */
     size_t len, vlen;
-    unsigned char *orig = lmdb_get(c, "docs", code, 16, &len);
-    unsigned char *other = lmdb_get(c, "docs", c->valid.code, 16, &vlen);
+    unsigned char *orig = pf_lmdb_get(c, "docs", code, 16, &len);
+    unsigned char *other = pf_lmdb_get(c, "docs", c->valid.code, 16, &vlen);
     if (!orig || !other)
         fail_msg("expected docs records for %s and %s in the index", code, c->valid.code);
-    lmdb_put(c, "docs", code, 16, other, vlen, 0);
+    pf_lmdb_put(c, "docs", code, 16, other, vlen, 0);
 
-    resp_t *r = get(c, harness_printf("/v/%s", code));
-    resp_t *a = get(c, harness_api_path(code));
-    resp_t *p = get(c, harness_printf("/v/%s/print", code));
-    lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
+    resp_t *r = pf_get(c, harness_printf("/v/%s", code));
+    resp_t *a = pf_get(c, harness_api_path(code));
+    resp_t *p = pf_get(c, harness_printf("/v/%s/print", code));
+    pf_lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
 
     EXPECT_STATUS(r, 200);
     EXPECT(r, !http_body_has(r, c->valid.name) && !http_body_has(r, c->tamper.name),
@@ -2546,15 +1619,15 @@ static void test_record_under_another_code_answers_invalid(void **state)
            "expected \"status\": \"invalid\" for a record under another code, got %s", st ? st : "none");
     EXPECT(a, json_is_null(json_object_get(j, "transcript")),
            "expected \"transcript\": null for a record under another code");
-    json_t *f = failed_check(j, "integrity");
+    json_t *f = pf_failed_check(j, "integrity");
     const char *detail = f ? json_string_value(json_object_get(f, "detail")) : NULL;
     EXPECT(a, detail && strstr(detail, "lookup code"),
            "expected a failed \"integrity\" check that names the lookup code, got %s",
            detail ? detail : "none");
 
-    expect_api_status(c, code, "valid");
-    expect_api_status(c, c->valid.code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name);
+    pf_expect_api_status(c, code, "valid");
+    pf_expect_api_status(c, c->valid.code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", code)), c->tamper.name);
 }
 
 /* docs/index-format.md: a record ends with the SHA-256 of each certificate
@@ -2566,11 +1639,11 @@ static void test_tampered_certificates_answer_invalid_with_caches_warm(void **st
 {
     ctx_t *c = *state;
     const char *code = c->tamper.code;
-    expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name); /* fills the caches */
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name); /* served from them */
+    pf_expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", code)), c->tamper.name); /* fills the caches */
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", code)), c->tamper.name); /* served from them */
     size_t len, clen[16];
-    unsigned char *rec = lmdb_get(c, "docs", code, 16, &len), *cert[16];
+    unsigned char *rec = pf_lmdb_get(c, "docs", code, 16, &len), *cert[16];
     if (!rec || len < 28 + 32 || rec[0] != 3)
         fail_msg("expected a docs record of format 3 for %s", code);
     unsigned n = (unsigned)rec[2] | (unsigned)rec[3] << 8;
@@ -2578,7 +1651,7 @@ static void test_tampered_certificates_answer_invalid_with_caches_warm(void **st
         fail_msg("expected the record of %s to name 1 to 16 certificates, it names %u", code, n);
     const unsigned char *hashes = rec + len - 32 * (size_t)n;
     for (unsigned i = 0; i < n; i++) {
-        cert[i] = lmdb_get(c, "certs", hashes + 32 * i, 32, &clen[i]);
+        cert[i] = pf_lmdb_get(c, "certs", hashes + 32 * i, 32, &clen[i]);
         if (!cert[i] || clen[i] < 64)
             fail_msg("expected certificate %u of %u named by %s in \"certs\"", i + 1, n, code);
     }
@@ -2586,13 +1659,13 @@ static void test_tampered_certificates_answer_invalid_with_caches_warm(void **st
         unsigned char *bad = harness_malloc(clen[i]);
         memcpy(bad, cert[i], clen[i]);
         bad[clen[i] - 3] ^= 0x01;
-        lmdb_put(c, "certs", hashes + 32 * i, 32, bad, clen[i], 0);
+        pf_lmdb_put(c, "certs", hashes + 32 * i, 32, bad, clen[i], 0);
     }
 
-    resp_t *r = get(c, harness_printf("/v/%s", code));
-    resp_t *a = get(c, harness_api_path(code));
+    resp_t *r = pf_get(c, harness_printf("/v/%s", code));
+    resp_t *a = pf_get(c, harness_api_path(code));
     for (unsigned i = 0; i < n; i++) /* before any assertion can jump out */
-        lmdb_put(c, "certs", hashes + 32 * i, 32, cert[i], clen[i], 0);
+        pf_lmdb_put(c, "certs", hashes + 32 * i, 32, cert[i], clen[i], 0);
 
     EXPECT_STATUS(r, 200);
     EXPECT(r, !http_body_has(r, c->tamper.name),
@@ -2603,17 +1676,17 @@ static void test_tampered_certificates_answer_invalid_with_caches_warm(void **st
     EXPECT(a, st && strcmp(st, "invalid") == 0,
            "expected \"status\": \"invalid\" once the record's certificates are altered, got %s",
            st ? st : "none");
-    expect_api_status(c, code, "valid");
-    EXPECT_BODY_HAS(get(c, harness_printf("/v/%s", code)), c->tamper.name);
+    pf_expect_api_status(c, code, "valid");
+    EXPECT_BODY_HAS(pf_get(c, harness_printf("/v/%s", code)), c->tamper.name);
 }
 
 static void test_recall_and_reissue_published_while_serving(void **state)
 {
     ctx_t *c = *state;
     const char *old = c->victim.code, *dir = harness_printf("%s/reissue", c->tmp);
-    expect_api_status(c, old, "valid");
-    EXPECT_STATUS(get(c, harness_printf("/v/%s", old)), 200); /* fills the caches */
-    EXPECT_STATUS(get(c, harness_printf("/v/%s/print", old)), 200);
+    pf_expect_api_status(c, old, "valid");
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s", old)), 200); /* fills the caches */
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s/print", old)), 200);
     harness_run_t k;
     const char *argv[] = {"bash", FIXTURES_SCRIPT, "reissue", c->demo, dir, c->victim.stem, old, NULL};
     harness_run(&k, NULL, argv, CHILD_TIMEOUT_MS);
@@ -2624,29 +1697,29 @@ static void test_recall_and_reissue_published_while_serving(void **state)
     PUBLISH_OK(c, "batch", dir);
 
     resp_t *r;
-    json_t *j = api(c, old, &r);
+    json_t *j = pf_api(c, old, &r);
     const char *s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "recalled") == 0, "expected %s \"recalled\" right after the batch, got %s", old,
            s ? s : "none");
     s = json_string_value(http_json_path(j, "recall.superseded_by"));
     EXPECT(r, s && strcmp(s, fresh) == 0, "expected recall.superseded_by \"%s\", got %s", fresh,
            s ? s : "none");
-    j = api(c, fresh, &r);
+    j = pf_api(c, fresh, &r);
     s = json_string_value(json_object_get(j, "status"));
     EXPECT(r, s && strcmp(s, "valid") == 0, "expected the replacement %s \"valid\", got %s", fresh,
            s ? s : "none");
     s = json_string_value(json_object_get(j, "supersedes"));
     EXPECT(r, s && strcmp(s, old) == 0, "expected \"supersedes\": \"%s\", got %s", old, s ? s : "none");
-    r = get(c, harness_printf("/v/%s", old));
+    r = pf_get(c, harness_printf("/v/%s", old));
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s\"", fresh));
-    r = get(c, harness_printf("/v/%s", fresh));
+    r = pf_get(c, harness_printf("/v/%s", fresh));
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, harness_printf("href=\"/v/%s\"", old));
-    EXPECT_STATUS(get(c, harness_printf("/v/%s", notice)), 404);
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s", notice)), 404);
     /* the verify route sees it too */
     const char *body = harness_printf("{\"codes\": [\"%s\"]}", old);
-    r = post_json(c, "/api/v1/verify", body, strlen(body));
+    r = pf_post_json(c, "/api/v1/verify", body, strlen(body));
     EXPECT_STATUS(r, 200);
     json_t *res = json_object_get(http_expect_json(r), "results");
     const char *st = res && json_is_array(res) && json_array_size(res) == 1
@@ -2656,79 +1729,17 @@ static void test_recall_and_reissue_published_while_serving(void **state)
            st ? st : "none");
 }
 
-/* The record docs[code] with one ASCII letter of its payload flipped after
- * `after`, stored consistently (docs/index-format.md: a 28-byte header, then
- * the payload as a zlib stream, then the .p7s parts), in *nlen bytes; the
- * altered payload's own lookup code goes to newcode (17 bytes, terminated).
- * The original record and its length go to *orig and *len. */
-static unsigned char *altered_record(ctx_t *c, const char *code, const char *after, size_t *nlenp,
-                                     char newcode[17], unsigned char **origp, size_t *lenp)
-{
-    size_t len;
-    unsigned char *orig = lmdb_get(c, "docs", code, 16, &len);
-    if (!orig)
-        fail_msg("expected a docs record for %s in the index, found none", code);
-    if (len < 28 || orig[0] != 3)
-        fail_msg("expected a docs record of format 3 (28 bytes or more) for %s, got %zu bytes of format %d",
-                 code, len, len ? orig[0] : -1);
-    uLong plen = (uLong)orig[4] | (uLong)orig[5] << 8 | (uLong)orig[6] << 16 | (uLong)orig[7] << 24;
-    size_t zlen = (size_t)orig[24] | (size_t)orig[25] << 8 | (size_t)orig[26] << 16 | (size_t)orig[27] << 24;
-    if (zlen == 0 || 28 + zlen > len)
-        fail_msg("expected a compressed payload of %zu bytes to fit the record of %zu bytes", zlen, len);
-    char *payload = harness_malloc(plen + 1);
-    uLongf got = plen;
-    if (uncompress((Bytef *)payload, &got, orig + 28, zlen) != Z_OK || got != plen)
-        fail_msg("expected the stored payload of %s to inflate to %lu bytes", code, plen);
-    const char *at = memmem(payload, plen, after, strlen(after));
-    size_t off = at ? (size_t)(at - payload) + strlen(after) : 0;
-    while (at && off < plen && !isalpha((unsigned char)payload[off]))
-        off++;
-    if (!at || off >= plen)
-        fail_msg("expected an ASCII letter after %s in the payload of %s, found none", after, code);
-    payload[off] ^= 0x01;
-    code_from_payload(payload, plen, newcode);
-    newcode[16] = '\0';
-    uLongf nz = compressBound(plen);
-    unsigned char *z = harness_malloc(nz);
-    if (compress2(z, &nz, (const Bytef *)payload, plen, Z_BEST_COMPRESSION) != Z_OK)
-        fail_msg("compress2 failed");
-    size_t rest = len - 28 - zlen, nlen = 28 + nz + rest;
-    unsigned char *bad = harness_malloc(nlen);
-    memcpy(bad, orig, 28);
-    bad[24] = (unsigned char)nz, bad[25] = (unsigned char)(nz >> 8), bad[26] = (unsigned char)(nz >> 16);
-    bad[27] = (unsigned char)(nz >> 24);
-    memcpy(bad + 28, z, nz);
-    memcpy(bad + 28 + nz, orig + 28 + zlen, rest);
-    *nlenp = nlen;
-    *origp = orig;
-    *lenp = len;
-    return bad;
-}
-
-/* Flip one ASCII letter of the payload of table docs[code] after `after`
- * and store the record again, consistently (altered_record); returns the
- * original record (for the restore) and its length. */
-static unsigned char *tamper_payload(ctx_t *c, const char *code, const char *after, size_t *lenp)
-{
-    size_t nlen;
-    char newcode[17];
-    unsigned char *orig;
-    unsigned char *bad = altered_record(c, code, after, &nlen, newcode, &orig, lenp);
-    lmdb_put(c, "docs", code, 16, bad, nlen, 0);
-    return orig;
-}
-
 /* docs/portal.md: a recall is final; the transcript stays recalled even
  * when the notice's own signatures stop verifying. */
 static void test_recalled_stays_recalled_when_its_notice_no_longer_verifies(void **state)
 {
     ctx_t *c = *state;
-    expect_api_status(c, c->recalled_old, "recalled");
+    pf_expect_api_status(c, c->recalled_old, "recalled");
     size_t len;
-    unsigned char *orig = tamper_payload(c, c->notice, "\"reason\": \"", &len);
-    resp_t *a = get(c, harness_api_path(c->recalled_old));
-    resp_t *r = get(c, harness_printf("/v/%s", c->recalled_old));
-    lmdb_put(c, "docs", c->notice, 16, orig, len, 0);
+    unsigned char *orig = pf_tamper_payload(c, c->notice, "\"reason\": \"", &len);
+    resp_t *a = pf_get(c, harness_api_path(c->recalled_old));
+    resp_t *r = pf_get(c, harness_printf("/v/%s", c->recalled_old));
+    pf_lmdb_put(c, "docs", c->notice, 16, orig, len, 0);
     EXPECT_STATUS(a, 200);
     const char *st = json_string_value(json_object_get(http_expect_json(a), "status"));
     EXPECT(a, st && strcmp(st, "recalled") == 0,
@@ -2740,7 +1751,7 @@ static void test_recalled_stays_recalled_when_its_notice_no_longer_verifies(void
                json_is_null(http_json_path(http_expect_json(a), "recall.recalled_on")),
            "expected no recall reason or date from an altered recall notice");
     EXPECT_STATUS(r, 200);
-    resp_t *ok = get(c, harness_api_path(c->recalled_old));
+    resp_t *ok = pf_get(c, harness_api_path(c->recalled_old));
     const char *reason = json_string_value(http_json_path(http_expect_json(ok), "recall.reason"));
     EXPECT(ok, reason && *reason, "expected the recall reason once the notice is restored");
 }
@@ -2755,13 +1766,13 @@ static void test_replacement_link_to_another_transcript_is_not_named(void **stat
     size_t len;
     memcpy(key, c->recalled_old, 16);
     key[16] = 's'; /* INDEX_LINK_SUPERSEDED_BY */
-    char *orig = lmdb_get(c, "links", key, sizeof key, &len);
+    char *orig = pf_lmdb_get(c, "links", key, sizeof key, &len);
     if (!orig || len != 16)
         fail_msg("expected a replacement link for %s in the index", c->recalled_old);
-    lmdb_put(c, "links", key, sizeof key, c->valid.code, 16, 0);
-    resp_t *a = get(c, harness_api_path(c->recalled_old));
-    resp_t *r = get(c, harness_printf("/v/%s", c->recalled_old));
-    lmdb_put(c, "links", key, sizeof key, orig, len, 0);
+    pf_lmdb_put(c, "links", key, sizeof key, c->valid.code, 16, 0);
+    resp_t *a = pf_get(c, harness_api_path(c->recalled_old));
+    resp_t *r = pf_get(c, harness_printf("/v/%s", c->recalled_old));
+    pf_lmdb_put(c, "links", key, sizeof key, orig, len, 0);
     EXPECT_STATUS(a, 200);
     json_t *j = http_expect_json(a);
     const char *st = json_string_value(json_object_get(j, "status"));
@@ -2772,7 +1783,7 @@ static void test_replacement_link_to_another_transcript_is_not_named(void **stat
     EXPECT(r, !http_body_has(r, c->valid.code), "expected no link to %s on the page of %s", c->valid.code,
            c->recalled_old);
     const char *by = json_string_value(
-        http_json_path(http_expect_json(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
+        http_json_path(http_expect_json(pf_get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
     EXPECT(a, by && strcmp(by, c->recalled_new) == 0,
            "expected recall.superseded_by \"%s\" once restored, got %s", c->recalled_new, by ? by : "none");
 }
@@ -2784,21 +1795,21 @@ static void test_altered_replacement_is_not_named_with_caches_warm(void **state)
 {
     ctx_t *c = *state;
     const char *by = json_string_value(
-        http_json_path(http_expect_json(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
+        http_json_path(http_expect_json(pf_get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
     if (!by || strcmp(by, c->recalled_new) != 0)
         fail_msg("expected %s to name its replacement %s before the change", c->recalled_old,
                  c->recalled_new);
-    get(c, harness_api_path(c->recalled_old)); /* served from the cache */
+    pf_get(c, harness_api_path(c->recalled_old)); /* served from the cache */
     size_t len;
-    unsigned char *orig = tamper_payload(c, c->recalled_new, "\"remarks\": \"", &len);
-    resp_t *a = get(c, harness_api_path(c->recalled_old));
-    lmdb_put(c, "docs", c->recalled_new, 16, orig, len, 0);
+    unsigned char *orig = pf_tamper_payload(c, c->recalled_new, "\"remarks\": \"", &len);
+    resp_t *a = pf_get(c, harness_api_path(c->recalled_old));
+    pf_lmdb_put(c, "docs", c->recalled_new, 16, orig, len, 0);
     EXPECT_STATUS(a, 200);
     EXPECT(a, json_is_null(http_json_path(http_expect_json(a), "recall.superseded_by")),
            "expected recall.superseded_by null once the replacement's record is altered, got %s",
            http_json_type(http_json_path(http_expect_json(a), "recall.superseded_by")));
     by = json_string_value(
-        http_json_path(http_expect_json(get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
+        http_json_path(http_expect_json(pf_get(c, harness_api_path(c->recalled_old))), "recall.superseded_by"));
     EXPECT(a, by && strcmp(by, c->recalled_new) == 0,
            "expected recall.superseded_by \"%s\" once restored, got %s", c->recalled_new, by ? by : "none");
 }
@@ -2822,17 +1833,17 @@ static void test_recall_notice_and_replacement_must_verify(void **state)
         size_t nlen, len, olen;
         unsigned char *orig;
         unsigned char *bad =
-            altered_record(c, forged[i].record, forged[i].after, &nlen, newcode, &orig, &len);
+            pf_altered_record(c, forged[i].record, forged[i].after, &nlen, newcode, &orig, &len);
         memcpy(key, c->recalled_old, 16);
         key[16] = forged[i].link;
-        char *link = lmdb_get(c, "links", key, sizeof key, &olen);
+        char *link = pf_lmdb_get(c, "links", key, sizeof key, &olen);
         if (!link || olen != 16)
             fail_msg("expected a link '%c' for %s in the index", forged[i].link, c->recalled_old);
-        lmdb_put(c, "docs", newcode, 16, bad, nlen, 0);
-        lmdb_put(c, "links", key, sizeof key, newcode, 16, 0);
-        resp_t *a = get(c, harness_api_path(c->recalled_old));
-        lmdb_put(c, "links", key, sizeof key, link, olen, 0);
-        lmdb_put(c, "docs", newcode, 16, NULL, 0, 0);
+        pf_lmdb_put(c, "docs", newcode, 16, bad, nlen, 0);
+        pf_lmdb_put(c, "links", key, sizeof key, newcode, 16, 0);
+        resp_t *a = pf_get(c, harness_api_path(c->recalled_old));
+        pf_lmdb_put(c, "links", key, sizeof key, link, olen, 0);
+        pf_lmdb_put(c, "docs", newcode, 16, NULL, 0, 0);
         EXPECT_STATUS(a, 200);
         json_t *j = http_expect_json(a);
         const char *st = json_string_value(json_object_get(j, "status"));
@@ -2841,7 +1852,7 @@ static void test_recall_notice_and_replacement_must_verify(void **state)
                "expected %s null when it comes from a record whose signatures fail, got %s", forged[i].member,
                http_json_type(http_json_path(j, forged[i].member)));
     }
-    json_t *j = http_expect_json(get(c, harness_api_path(c->recalled_old)));
+    json_t *j = http_expect_json(pf_get(c, harness_api_path(c->recalled_old)));
     const char *reason = json_string_value(http_json_path(j, "recall.reason")),
                *by = json_string_value(http_json_path(j, "recall.superseded_by"));
     if (!reason || !*reason || !by || strcmp(by, c->recalled_new) != 0)
@@ -2857,11 +1868,11 @@ static void test_damaged_replacement_link_answers_as_without_caches(void **state
     char key[17];
     memcpy(key, code, 16);
     key[16] = 's'; /* INDEX_LINK_SUPERSEDED_BY */
-    expect_api_status(c, code, "valid");
-    lmdb_put(c, "links", key, sizeof key, "abc", 3, 0);
-    resp_t *a = get(c, harness_api_path(code));
-    resp_t *b = get(c, harness_api_path(code));
-    lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
+    pf_expect_api_status(c, code, "valid");
+    pf_lmdb_put(c, "links", key, sizeof key, "abc", 3, 0);
+    resp_t *a = pf_get(c, harness_api_path(code));
+    resp_t *b = pf_get(c, harness_api_path(code));
+    pf_lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
     EXPECT_STATUS(a, 200);
     EXPECT_STATUS(b, 200);
     const char *st = json_string_value(json_object_get(http_expect_json(b), "status"));
@@ -2880,20 +1891,20 @@ static void test_damaged_recall_link_answers_as_without_caches(void **state)
     char key[17];
     memcpy(key, code, 16);
     key[16] = 'r';      /* INDEX_LINK_RECALLED_BY */
-    start_rl_portal(c); /* --cache-entries 0 */
-    expect_api_status(c, code, "valid");
-    lmdb_put(c, "links", key, sizeof key, "abc", 3, 0);
-    resp_t *v1 = get(c, harness_api_path(code));
-    resp_t *v2 = get(c, harness_printf("/v/%s", code));
-    resp_t *v3 = rl_get(c, nocache, harness_api_path(code));
+    pf_start_rl_portal(c); /* --cache-entries 0 */
+    pf_expect_api_status(c, code, "valid");
+    pf_lmdb_put(c, "links", key, sizeof key, "abc", 3, 0);
+    resp_t *v1 = pf_get(c, harness_api_path(code));
+    resp_t *v2 = pf_get(c, harness_printf("/v/%s", code));
+    resp_t *v3 = pf_rl_get(c, nocache, harness_api_path(code));
     size_t len;
-    unsigned char *orig = tamper_payload(c, code, "\"remarks\": \"", &len);
-    resp_t *i1 = get(c, harness_api_path(code));
-    resp_t *i2 = get(c, harness_api_path(code));
-    resp_t *i3 = rl_get(c, nocache, harness_api_path(code));
-    resp_t *ip = get(c, harness_printf("/v/%s", code));
-    lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
-    lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
+    unsigned char *orig = pf_tamper_payload(c, code, "\"remarks\": \"", &len);
+    resp_t *i1 = pf_get(c, harness_api_path(code));
+    resp_t *i2 = pf_get(c, harness_api_path(code));
+    resp_t *i3 = pf_rl_get(c, nocache, harness_api_path(code));
+    resp_t *ip = pf_get(c, harness_printf("/v/%s", code));
+    pf_lmdb_put(c, "docs", code, 16, orig, len, 0); /* before any assertion can jump out */
+    pf_lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
 
     http_expect_problem(v1, 503, "unavailable");
     EXPECT_STATUS(v2, 503);
@@ -2912,7 +1923,7 @@ static void test_damaged_recall_link_answers_as_without_caches(void **state)
     EXPECT_STATUS(ip, 200);
     EXPECT(ip, !http_body_has(ip, c->tamper.name),
            "expected no pupil name (%s) on the page of an altered record", c->tamper.name);
-    expect_api_status(c, code, "valid");
+    pf_expect_api_status(c, code, "valid");
 }
 
 /* A recall link to a notice that recalls another transcript (an index
@@ -2925,10 +1936,10 @@ static void test_recall_link_to_another_records_notice_shows_no_reason(void **st
     char key[17];
     memcpy(key, code, 16);
     key[16] = 'r'; /* INDEX_LINK_RECALLED_BY */
-    expect_api_status(c, code, "valid");
-    lmdb_put(c, "links", key, sizeof key, c->notice, 16, 0);
-    resp_t *a = get(c, harness_api_path(code));
-    lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
+    pf_expect_api_status(c, code, "valid");
+    pf_lmdb_put(c, "links", key, sizeof key, c->notice, 16, 0);
+    resp_t *a = pf_get(c, harness_api_path(code));
+    pf_lmdb_put(c, "links", key, sizeof key, NULL, 0, 0);
     EXPECT_STATUS(a, 200);
     json_t *j = http_expect_json(a);
     const char *st = json_string_value(json_object_get(j, "status"));
@@ -2938,9 +1949,9 @@ static void test_recall_link_to_another_records_notice_shows_no_reason(void **st
            json_is_null(http_json_path(j, "recall.reason")) &&
                json_is_null(http_json_path(j, "recall.recalled_on")),
            "expected no reason or date from a notice that recalls another transcript");
-    expect_api_status(c, code, "valid");
+    pf_expect_api_status(c, code, "valid");
     const char *reason = json_string_value(
-        http_json_path(http_expect_json(get(c, harness_api_path(c->recalled_old))), "recall.reason"));
+        http_json_path(http_expect_json(pf_get(c, harness_api_path(c->recalled_old))), "recall.reason"));
     EXPECT(a, reason && *reason, "expected %s still to show its own recall reason", c->recalled_old);
 }
 
@@ -2951,19 +1962,19 @@ static void test_damaged_record_answers_503_not_invalid(void **state)
     ctx_t *c = *state;
     const char *code = c->tamper.code;
     size_t len;
-    unsigned char *orig = lmdb_get(c, "docs", code, 16, &len);
+    unsigned char *orig = pf_lmdb_get(c, "docs", code, 16, &len);
     if (!orig || len < 25)
         fail_msg("expected a docs record for %s in the index", code);
-    expect_api_status(c, code, "valid");
-    lmdb_put(c, "docs", code, 16, orig, len - 1, 0);
-    resp_t *r = get(c, harness_printf("/v/%s", code));
-    resp_t *a = get(c, harness_api_path(code));
-    lmdb_put(c, "docs", code, 16, orig, len, 0);
+    pf_expect_api_status(c, code, "valid");
+    pf_lmdb_put(c, "docs", code, 16, orig, len - 1, 0);
+    resp_t *r = pf_get(c, harness_printf("/v/%s", code));
+    resp_t *a = pf_get(c, harness_api_path(code));
+    pf_lmdb_put(c, "docs", code, 16, orig, len, 0);
     EXPECT_STATUS(r, 503);
-    expect_html(r);
+    pf_expect_html(r);
     EXPECT(r, !http_body_has(r, c->tamper.name), "expected no pupil name on the 503 page");
     http_expect_problem(a, 503, "unavailable");
-    expect_api_status(c, code, "valid");
+    pf_expect_api_status(c, code, "valid");
 }
 
 /* http.md: trust inputs that cannot be read are "cannot check now", never
@@ -2973,27 +1984,27 @@ static void test_unreadable_trust_anchors_answer_503_not_invalid(void **state)
 {
     ctx_t *c = *state;
     size_t len;
-    char *orig = lmdb_get(c, "meta", "anchors", 7, &len);
+    char *orig = pf_lmdb_get(c, "meta", "anchors", 7, &len);
     if (!orig)
         fail_msg("expected meta/anchors in the index, found none");
     const char garbage[] =
         "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
-    lmdb_put(c, "meta", "anchors", 7, garbage, sizeof garbage - 1, 1);
+    pf_lmdb_put(c, "meta", "anchors", 7, garbage, sizeof garbage - 1, 1);
 
-    resp_t *r = get(c, harness_printf("/v/%s", c->valid.code));
-    resp_t *a = get(c, harness_api_path(c->valid.code));
-    resp_t *h = get(c, "/healthz");
-    lmdb_put(c, "meta", "anchors", 7, orig, len, 1); /* before any assertion can jump out */
+    resp_t *r = pf_get(c, harness_printf("/v/%s", c->valid.code));
+    resp_t *a = pf_get(c, harness_api_path(c->valid.code));
+    resp_t *h = pf_get(c, "/healthz");
+    pf_lmdb_put(c, "meta", "anchors", 7, orig, len, 1); /* before any assertion can jump out */
 
     EXPECT_STATUS(r, 503);
-    expect_html(r);
+    pf_expect_html(r);
     EXPECT(r, !http_body_has(r, c->valid.name), "expected no pupil name on the 503 page");
     http_expect_problem(a, 503, "unavailable");
     EXPECT_STATUS(h, 503);
 
-    EXPECT_STATUS(get(c, harness_printf("/v/%s", c->valid.code)), 200);
-    EXPECT_STATUS(get(c, "/healthz"), 200);
-    expect_api_status(c, c->valid.code, "valid");
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s", c->valid.code)), 200);
+    EXPECT_STATUS(pf_get(c, "/healthz"), 200);
+    pf_expect_api_status(c, c->valid.code, "valid");
 }
 
 /* ---- tests: the public figures (GET /stats, GET /api/v1/stats) --------------------------------- */
@@ -3040,7 +2051,7 @@ static void put_province_cell(ctx_t *c, int year, int level, const char *provinc
     memcpy(key + 4, province, pl);
     for (int i = 0; counts != NULL && i < 24; i++)
         val[i] = (unsigned char)(counts[i / 8] >> (8 * (i % 8)));
-    lmdb_put(c, "tally", key, 4 + pl, counts != NULL ? val : NULL, sizeof val, 0);
+    pf_lmdb_put(c, "tally", key, 4 + pl, counts != NULL ? val : NULL, sizeof val, 0);
 }
 
 /* Every province figure the publisher reports is in the API, masked under ten, and nothing else is:
@@ -3057,7 +2068,7 @@ static void test_stats_api_gives_the_publishers_figures_masked_under_ten(void **
         harness_dump_run(&run);
         fail_msg("hocba-publish stats --json failed");
     }
-    resp_t *r = get(c, "/api/v1/stats");
+    resp_t *r = pf_get(c, "/api/v1/stats");
     EXPECT_STATUS(r, 200);
     http_expect_type(r, "application/json");
     json_t *api = body_json(r);
@@ -3093,12 +2104,12 @@ static void test_stats_api_gives_the_publishers_figures_masked_under_ten(void **
     json_decref(api);
 
     /* one school year: its rows only, every year still listed */
-    api = body_json(get(c, "/api/v1/stats?year=2030-2031"));
+    api = body_json(pf_get(c, "/api/v1/stats?year=2030-2031"));
     assert_int_equal(json_array_size(json_object_get(api, "rows")), 1);
     assert_true(json_array_size(json_object_get(api, "school_years")) >= 2);
     json_decref(api);
     put_province_cell(c, 2030, 3, "Tỉnh Thử Nghiệm", NULL);
-    api = body_json(get(c, "/api/v1/stats"));
+    api = body_json(pf_get(c, "/api/v1/stats"));
     assert_null(api_row(api, "2030-2031", "THPT", "Tỉnh Thử Nghiệm"));
     json_decref(api);
 }
@@ -3119,10 +2130,10 @@ static void test_stats_page_shows_a_years_figures_in_each_language(void **state)
     };
     put_province_cell(c, 2030, 3, "Tỉnh Thử Nghiệm", COUNTS);
     for (size_t i = 0; i < sizeof PAGES / sizeof *PAGES; i++) {
-        resp_t *r = get(c, PAGES[i].path);
+        resp_t *r = pf_get(c, PAGES[i].path);
         EXPECT_STATUS(r, 200);
-        expect_html(r);
-        expect_html_security_headers(r);
+        pf_expect_html(r);
+        pf_expect_html_security_headers(r);
         EXPECT_BODY_HAS(r, harness_printf("<html lang=\"%s\"", PAGES[i].lang));
         EXPECT_BODY_HAS(r, PAGES[i].heading);
         EXPECT_BODY_HAS(r, PAGES[i].title);
@@ -3138,23 +2149,23 @@ static void test_stats_page_shows_a_years_figures_in_each_language(void **state)
                r->what);
     }
     /* the latest year that has begun by default, and links to every other */
-    resp_t *r = get(c, "/stats");
+    resp_t *r = pf_get(c, "/stats");
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, "aria-current=\"page\" href=\"/stats?year=2024-2025\"");
     EXPECT_BODY_HAS(r, "<a href=\"/stats?year=2030-2031\">");
     put_province_cell(c, 2030, 3, "Tỉnh Thử Nghiệm", NULL);
     /* the demo's own year: its primary chart, its levels to choose from */
-    r = get(c, "/stats?year=2024-2025&level=THCS");
+    r = pf_get(c, "/stats?year=2024-2025&level=THCS");
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, "Cấp Trung học cơ sở, 2024-2025</h2>");
     EXPECT_BODY_HAS(r, "href=\"/stats?year=2024-2025&amp;level=TH#h-chart\"");
     /* a year without figures says so */
-    r = get(c, "/stats?year=2019-2020&lang=en");
+    r = pf_get(c, "/stats?year=2019-2020&lang=en");
     EXPECT_STATUS(r, 200);
     EXPECT_BODY_HAS(r, "No Học bạ số transcript has been published for the school year 2019-2020.");
     EXPECT_BODY_LACKS(r, "class=\"stats-chart\"");
     /* every page links to it */
-    EXPECT_BODY_HAS(get(c, "/?lang=en"), "<a href=\"/stats?lang=en\">");
+    EXPECT_BODY_HAS(pf_get(c, "/?lang=en"), "<a href=\"/stats?lang=en\">");
 }
 
 /* A school year or level the page cannot read is a 400 that says how to write one; a problem+json on
@@ -3181,73 +2192,23 @@ static void test_stats_refuses_a_query_it_cannot_read(void **state)
         {"/api/v1/stats?level=anything", 200, "\"rows\":[{"},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
-        resp_t *r = get(c, CASES[i].path);
+        resp_t *r = pf_get(c, CASES[i].path);
         EXPECT_STATUS(r, CASES[i].status);
         EXPECT_BODY_HAS(r, CASES[i].says);
         EXPECT_BODY_LACKS(r, "<script>");
         if (CASES[i].status == 400 && strncmp(CASES[i].path, "/api/", 5) == 0)
             http_expect_type(r, "application/problem+json");
     }
-    resp_t *r = request(c, "POST", "/stats", "Content-Type: text/plain\r\n", "x", 1);
+    resp_t *r = pf_request(c, "POST", "/stats", "Content-Type: text/plain\r\n", "x", 1);
     EXPECT_STATUS(r, 405);
     http_expect_header_has(r, "allow", "GET, HEAD");
-    r = request(c, "DELETE", "/api/v1/stats", NULL, NULL, 0);
+    r = pf_request(c, "DELETE", "/api/v1/stats", NULL, NULL, 0);
     EXPECT_STATUS(r, 405);
     http_expect_type(r, "application/problem+json");
 }
 
 /* ---- tests: rate limits (a second portal, --rate-limit 10, and no caches: --cache-entries 0)
  * ------------------------------------ */
-
-static void start_rl_portal(ctx_t *c)
-{
-    if (c->rl_pid > 0)
-        return;
-    c->rl_port = harness_free_port();
-    assert_true(c->rl_port > 0);
-    snprintf(c->rl_err, sizeof c->rl_err, "%s/portal-rl.err", c->tmp);
-    const char *listen = harness_printf("127.0.0.1:%d", c->rl_port);
-    const char *url = harness_printf("http://127.0.0.1:%d", c->rl_port);
-    const char *logf = harness_printf("%s/access-rl.log", c->tmp);
-    c->rl_metrics_port = harness_free_port();
-    assert_true(c->rl_metrics_port > 0 && c->rl_metrics_port != c->rl_port);
-    const char *mlisten = harness_printf("127.0.0.1:%d", c->rl_metrics_port);
-    const char *argv[] = {c->portal_bin, "--db",
-                          c->db,         "--listen",
-                          listen,        "--public-url",
-                          url,           "--rate-limit",
-                          "10",          "--metrics-listen",
-                          mlisten,       "--access-log",
-                          logf,          "--threads",
-                          "2",           "--trusted-proxy",
-                          "127.0.0.20",  "--cache-entries",
-                          "0",           NULL};
-    c->rl_pid = harness_start_bg(argv, c->rl_err, 0);
-    assert_true(c->rl_pid > 0);
-    long start = harness_now_ms();
-    for (;;) {
-        int st;
-        if (waitpid(c->rl_pid, &st, WNOHANG) == c->rl_pid) {
-            c->rl_pid = 0;
-            harness_dump_file_tail("rate-limited portal output", c->rl_err);
-            fail_msg("expected the second portal to start, it ended: %s", harness_wait_status_text(st));
-        }
-        resp_t *r = http_request("127.0.0.9", c->rl_port, "GET", "/healthz", NULL, NULL, 0);
-        if (r->status == 200)
-            return;
-        if (harness_now_ms() - start > READY_TIMEOUT_MS) {
-            harness_dump_file_tail("rate-limited portal output", c->rl_err);
-            fail_msg("expected the second portal to answer /healthz 200 within %d ms, last: %d",
-                     READY_TIMEOUT_MS, r->status);
-        }
-        harness_sleep_ms(50);
-    }
-}
-
-static resp_t *rl_get(ctx_t *c, const char *src, const char *path)
-{
-    return http_request(src, c->rl_port, "GET", path, NULL, NULL, 0);
-}
 
 static void expect_429(const resp_t *r)
 {
@@ -3262,18 +2223,18 @@ static void expect_429(const resp_t *r)
 static void test_rate_limit_serves_a_code_at_most_n_times_then_429(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     const char *src = "127.0.0.2", *path = harness_printf("/v/%s", c->valid.code);
     int served = 0;
     resp_t *r = NULL;
     for (int i = 0; i < RL_LIMIT + 5; i++) {
-        r = rl_get(c, src, path);
+        r = pf_rl_get(c, src, path);
         if (r->status != 200)
             break;
         served++;
     }
     expect_429(r);
-    expect_html(r);
+    pf_expect_html(r);
     EXPECT(r, served <= RL_LIMIT && served >= RL_LIMIT - 1,
            "expected %d lookups served before the 429 (--rate-limit %d), got %d", RL_LIMIT, RL_LIMIT, served);
     r = http_request(src, c->rl_port, "GET", harness_api_path(c->valid.code), NULL, NULL, 0);
@@ -3285,11 +2246,11 @@ static void test_rate_limit_serves_a_code_at_most_n_times_then_429(void **state)
 static void test_rate_limit_misses_cost_five(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     const char *src = "127.0.0.3";
-    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->unknown[0])), 404);
-    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->unknown[1])), 404);
-    resp_t *r = rl_get(c, src, harness_printf("/v/%s", c->unknown[2]));
+    EXPECT_STATUS(pf_rl_get(c, src, harness_printf("/v/%s", c->unknown[0])), 404);
+    EXPECT_STATUS(pf_rl_get(c, src, harness_printf("/v/%s", c->unknown[1])), 404);
+    resp_t *r = pf_rl_get(c, src, harness_printf("/v/%s", c->unknown[2]));
     expect_429(r);
     r = http_request(src, c->rl_port, "GET", harness_api_path(c->unknown[3]), NULL, NULL, 0);
     http_expect_problem(r, 429, "rate_limited");
@@ -3298,16 +2259,16 @@ static void test_rate_limit_misses_cost_five(void **state)
 static void test_rate_limit_never_applies_to_home_static_and_healthz(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     const char *src = "127.0.0.4";
     resp_t *r = NULL;
     for (int i = 0; i < 4 && (!r || r->status != 429); i++)
-        r = rl_get(c, src, harness_printf("/v/%s", c->unknown[i]));
+        r = pf_rl_get(c, src, harness_printf("/v/%s", c->unknown[i]));
     expect_429(r);
     for (int i = 0; i < RL_LIMIT + 2; i++) {
-        EXPECT_STATUS(rl_get(c, src, "/"), 200);
-        EXPECT_STATUS(rl_get(c, src, "/static/style.css"), 200);
-        EXPECT_STATUS(rl_get(c, src, "/healthz"), 200);
+        EXPECT_STATUS(pf_rl_get(c, src, "/"), 200);
+        EXPECT_STATUS(pf_rl_get(c, src, "/static/style.css"), 200);
+        EXPECT_STATUS(pf_rl_get(c, src, "/healthz"), 200);
     }
 }
 
@@ -3315,11 +2276,11 @@ static void test_rate_limit_never_applies_to_home_static_and_healthz(void **stat
 static void test_rate_limit_qr_of_a_known_code_costs_nothing(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     const char *src = "127.0.0.5";
     for (int i = 0; i < RL_LIMIT + 5; i++)
-        EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s/qr.svg", c->valid.code)), 200);
-    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->valid.code)), 200);
+        EXPECT_STATUS(pf_rl_get(c, src, harness_printf("/v/%s/qr.svg", c->valid.code)), 200);
+    EXPECT_STATUS(pf_rl_get(c, src, harness_printf("/v/%s", c->valid.code)), 200);
 }
 
 /* docs/portal.md: a client out of tokens gets 429 for the QR of any code,
@@ -3328,13 +2289,13 @@ static void test_rate_limit_qr_of_a_known_code_costs_nothing(void **state)
 static void test_rate_limit_qr_tells_nothing_once_the_bucket_is_empty(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     const char *src = "127.0.0.8";
-    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->unknown[0])), 404);
-    EXPECT_STATUS(rl_get(c, src, harness_printf("/v/%s", c->unknown[1])), 404);
-    resp_t *known = rl_get(c, src, harness_printf("/v/%s/qr.svg", c->valid.code));
-    resp_t *unknown = rl_get(c, src, harness_printf("/v/%s/qr.svg", c->unknown[2]));
-    resp_t *png = rl_get(c, src, harness_printf("/v/%s/qr.png", c->valid.code));
+    EXPECT_STATUS(pf_rl_get(c, src, harness_printf("/v/%s", c->unknown[0])), 404);
+    EXPECT_STATUS(pf_rl_get(c, src, harness_printf("/v/%s", c->unknown[1])), 404);
+    resp_t *known = pf_rl_get(c, src, harness_printf("/v/%s/qr.svg", c->valid.code));
+    resp_t *unknown = pf_rl_get(c, src, harness_printf("/v/%s/qr.svg", c->unknown[2]));
+    resp_t *png = pf_rl_get(c, src, harness_printf("/v/%s/qr.png", c->valid.code));
     expect_429(known);
     expect_429(unknown);
     expect_429(png);
@@ -3345,14 +2306,14 @@ static void test_rate_limit_qr_tells_nothing_once_the_bucket_is_empty(void **sta
 static void test_rate_limit_bad_lookups_cost_five_and_good_ones_nothing(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     const char *src = "127.0.0.6";
     for (int i = 0; i < RL_LIMIT + 5; i++)
-        EXPECT_STATUS(rl_get(c, src, harness_printf("/lookup?code=%s", lower(c->valid.code))), 303);
-    const char *typo = harness_printf("/lookup?code=%s", bad_check(c->valid.code));
-    EXPECT_STATUS(rl_get(c, src, typo), 400);
-    EXPECT_STATUS(rl_get(c, src, typo), 400);
-    expect_429(rl_get(c, src, typo));
+        EXPECT_STATUS(pf_rl_get(c, src, harness_printf("/lookup?code=%s", pf_lower(c->valid.code))), 303);
+    const char *typo = harness_printf("/lookup?code=%s", pf_bad_check(c->valid.code));
+    EXPECT_STATUS(pf_rl_get(c, src, typo), 400);
+    EXPECT_STATUS(pf_rl_get(c, src, typo), 400);
+    expect_429(pf_rl_get(c, src, typo));
 }
 
 /* docs/portal.md: behind a --trusted-proxy (here 127.0.0.20), the client is
@@ -3362,7 +2323,7 @@ static void test_rate_limit_bad_lookups_cost_five_and_good_ones_nothing(void **s
 static void test_rate_limit_believes_x_forwarded_for_only_from_a_trusted_proxy(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     const char *path = harness_printf("/v/%s", c->valid.code);
     resp_t *r = NULL;
     int served = 0;
@@ -3413,7 +2374,7 @@ static void test_rate_limit_believes_x_forwarded_for_only_from_a_trusted_proxy(v
 static void test_rate_limit_batch_verify_pays_for_each_code(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     const char *body = "{\"codes\": [";
     for (int i = 0; i < 100; i++)
         body = harness_printf("%s%s\"%.15s%c\"", body, i ? "," : "", c->unknown[i % 4],
@@ -3422,15 +2383,15 @@ static void test_rate_limit_batch_verify_pays_for_each_code(void **state)
     resp_t *r = http_request("127.0.0.22", c->rl_port, "POST", "/api/v1/verify",
                              "Content-Type: application/json\r\n", body, strlen(body));
     expect_429(r);
-    expect_429(rl_get(c, "127.0.0.22", harness_printf("/v/%s", c->valid.code)));
+    expect_429(pf_rl_get(c, "127.0.0.22", harness_printf("/v/%s", c->valid.code)));
 }
 
 /* docs/portal.md: with --metrics-listen, /metrics is only there. */
 static void test_metrics_listen_moves_metrics_off_the_public_listener(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
-    resp_t *r = rl_get(c, "127.0.0.7", "/metrics");
+    pf_start_rl_portal(c);
+    resp_t *r = pf_rl_get(c, "127.0.0.7", "/metrics");
     EXPECT(r, r->status == 404,
            "expected 404 for /metrics on the public listener with --metrics-listen, got %d", r->status);
     r = http_request("127.0.0.7", c->rl_metrics_port, "GET", "/metrics", NULL, NULL, 0);
@@ -3458,7 +2419,7 @@ static int open_connections(ctx_t *c, int thread)
 static void test_connections_are_spread_evenly_over_threads(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->rl_port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     const char *req = harness_printf("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", c->rl_port);
@@ -3491,7 +2452,7 @@ static void test_connections_are_spread_evenly_over_threads(void **state)
 static void test_rate_limited_portal_stops_on_sigterm_with_exit_0(void **state)
 {
     ctx_t *c = *state;
-    start_rl_portal(c);
+    pf_start_rl_portal(c);
     pid_t pid = c->rl_pid;
     /* an idle keep-alive connection, as a browser leaves one */
     int idle = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -3571,10 +2532,10 @@ static void test_access_log_has_lines_without_code_or_name(void **state)
     const char *code = c->valid2.code;
     size_t before = 0;
     harness_read_file(c->log, &before);
-    EXPECT_STATUS(get(c, harness_printf("/v/%s", code)), 200);
-    EXPECT_STATUS(get(c, harness_api_path(code)), 200);
-    EXPECT_STATUS(get(c, harness_printf("/v/%s", grouped(code))), 301);
-    EXPECT_STATUS(get(c, harness_printf("/lookup?code=%s", lower(grouped(code)))), 303);
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s", code)), 200);
+    EXPECT_STATUS(pf_get(c, harness_api_path(code)), 200);
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s", pf_grouped(code))), 301);
+    EXPECT_STATUS(pf_get(c, harness_printf("/lookup?code=%s", pf_lower(pf_grouped(code)))), 303);
     const char *needles[] = {"GET /v/", "GET /api/v1/transcripts/", "GET /lookup?code="};
     long start = harness_now_ms();
     const char *fresh = "";
@@ -3603,7 +2564,7 @@ static void test_access_log_has_lines_without_code_or_name(void **state)
     if (!strstr(v, " 200 ") || !strstr(a, " 200 "))
         fail_msg("expected the new /v/ and API lines to show status 200, got \"%s\" and \"%s\"", v, a);
     expect_log_lacks(c, log, code, "the lookup code");
-    expect_log_lacks(c, log, grouped(code), "the grouped lookup code");
+    expect_log_lacks(c, log, pf_grouped(code), "the grouped lookup code");
     expect_log_lacks(c, log, c->valid2.name, "the pupil's name");
     for (size_t i = 0; i < c->ncodes; i++)
         expect_log_lacks(c, log, c->codes[i].code, "a lookup code");
@@ -3616,19 +2577,19 @@ static void test_access_log_has_lines_without_code_or_name(void **state)
 static void test_access_log_holds_no_code_in_any_spelling(void **state)
 {
     ctx_t *c = *state;
-    const char *code = c->valid2.code, *lc = lower(code);
+    const char *code = c->valid2.code, *lc = pf_lower(code);
     const char *typed[] = {harness_printf("%.4s%%20%.4s%%20%.4s%%20%.4s", lc, lc + 4, lc + 8, lc + 12),
                            harness_printf("%.4s+%.4s+%.4s+%.4s", lc, lc + 4, lc + 8, lc + 12),
                            harness_printf("%.4s.%.4s.%.4s.%.4s", code, code + 4, code + 8, code + 12),
                            harness_printf("%.2s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s-%.2s", code, code + 2, code + 4,
                                           code + 6, code + 8, code + 10, code + 12, code + 14)};
     for (size_t i = 0; i < 4; i++)
-        EXPECT_STATUS(get(c, harness_printf("/lookup?code=%s", typed[i])), 303);
-    EXPECT_STATUS(get(c, harness_printf("/v/%s", typed[2])), 301);
-    EXPECT_STATUS(get(c, harness_printf("/v/%s", typed[3])), 301);
-    EXPECT_STATUS(get(c, harness_printf("/v/%s/print", typed[2])), 301);
-    EXPECT_STATUS(get(c, harness_api_path(typed[2])), 200);
-    EXPECT_STATUS(get(c, harness_printf("/v/%s", typed[0])), 404); /* '%' is not a path character of a code */
+        EXPECT_STATUS(pf_get(c, harness_printf("/lookup?code=%s", typed[i])), 303);
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s", typed[2])), 301);
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s", typed[3])), 301);
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s/print", typed[2])), 301);
+    EXPECT_STATUS(pf_get(c, harness_api_path(typed[2])), 200);
+    EXPECT_STATUS(pf_get(c, harness_printf("/v/%s", typed[0])), 404); /* '%' is not a path character of a code */
     const char *needles[] = {"GET /lookup?code="};
     size_t len;
     harness_sleep_ms(200);
@@ -3669,13 +2630,13 @@ static void test_access_log_hashes_a_code_anywhere_in_the_query(void **state)
     char pad[400];
     memset(pad, '_', 373);
     pad[373] = '\0';
-    EXPECT_STATUS(get(c, harness_printf("/lookup?lang=en&code=%.4s_%.4s_%.4s_%.4s", code, code + 4, code + 8,
+    EXPECT_STATUS(pf_get(c, harness_printf("/lookup?lang=en&code=%.4s_%.4s_%.4s_%.4s", code, code + 4, code + 8,
                                         code + 12)),
                   400);
-    EXPECT_STATUS(get(c, harness_printf("/lookup?lang=en&code=%.8s", code)), 400);
-    EXPECT_STATUS(get(c, harness_printf("/?q=%.4s_%.4s_%.4s_%.4s", code, code + 4, code + 8, code + 12)),
+    EXPECT_STATUS(pf_get(c, harness_printf("/lookup?lang=en&code=%.8s", code)), 400);
+    EXPECT_STATUS(pf_get(c, harness_printf("/?q=%.4s_%.4s_%.4s_%.4s", code, code + 4, code + 8, code + 12)),
                   200);
-    EXPECT_STATUS(get(c, harness_printf("/lookup?x=%s&code=%s", pad, code)), 303);
+    EXPECT_STATUS(pf_get(c, harness_printf("/lookup?x=%s&code=%s", pad, code)), 303);
     const char *needles[] = {"GET /lookup?lang=en&code=h:", "GET /?q=h:", "GET /lookup?x=___"};
     char *log = log_with(c, needles, 3);
     if (!log || !strstr(log, needles[0]) || !strstr(log, needles[1]) || !strstr(log, needles[2])) {
@@ -3703,9 +2664,9 @@ static void test_access_log_hashes_a_code_under_static(void **state)
 {
     ctx_t *c = *state;
     const char *code = c->valid2.code;
-    EXPECT_STATUS(get(c, harness_printf("/static/%s", code)), 404);
-    EXPECT_STATUS(get(c, harness_printf("/static/style.css?code=%s", code)), 200);
-    EXPECT_STATUS(get(c, "/static/openapi.json"), 200);
+    EXPECT_STATUS(pf_get(c, harness_printf("/static/%s", code)), 404);
+    EXPECT_STATUS(pf_get(c, harness_printf("/static/style.css?code=%s", code)), 200);
+    EXPECT_STATUS(pf_get(c, "/static/openapi.json"), 200);
     const char *needles[] = {"GET /static/openapi.json ", "GET /static/style.css?code="};
     char *log = log_with(c, needles, 2);
     if (!log || !strstr(log, needles[0]) || !strstr(log, needles[1])) {
@@ -3720,7 +2681,7 @@ static void test_access_log_cuts_client_address_to_24(void **state)
 {
     ctx_t *c = *state;
     /* short runs only: runs of 12 or more code-like characters are hashed */
-    EXPECT_STATUS(get(c, "/?lang=en&x=1"), 200);
+    EXPECT_STATUS(pf_get(c, "/?lang=en&x=1"), 200);
     const char *needles[] = {"GET /?lang=en&x=1 "};
     char *log = log_with(c, needles, 1);
     if (!log || !strstr(log, needles[0])) {
@@ -3781,7 +2742,7 @@ static void test_start_on_a_port_in_use_exits_2(void **state)
     HARNESS_EXPECT_EXIT(&r, 2);
     HARNESS_CHECK_RUN(count_lines(r.err) == 1, &r,
                       "expected a one-line reason on stderr (cli.md), got %zu lines", count_lines(r.err));
-    expect_alive(c);
+    pf_expect_alive(c);
 }
 
 static void test_start_with_unknown_option_exits_2(void **state)
@@ -3831,7 +2792,6 @@ static void test_start_with_public_url_path_exits_2(void **state)
                       "expected a one-line reason saying without a path, got: %s", r.err);
 }
 
-/* Stop the group's portal: SIGTERM, exit 0 within 5 s. 0 or -1. */
 /* ---- tests: an index of format 3 (docs/index-format.md) ----------------------------------------- */
 
 /* Start a portal on db (--cache-entries 0) and wait for its /healthz;
@@ -3931,12 +2891,12 @@ static void test_format_3_index_is_refused_by_the_portal_until_status_upgrades_i
                           "%s: expected one line naming `%s`, the command that upgrades the index", fc->what,
                           cmd);
 
-        publish_to(c, db, &r, "status", "--json", NULL);
+        pf_publish_to(c, db, &r, "status", "--json", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
         HARNESS_CHECK_RUN(strstr(r.err, "upgraded") != NULL, &r,
                           "%s: expected the publisher to say it upgraded", fc->what);
         long version = harness_count_of(r.out, "trust_version", 0);
-        publish_to(c, db, &r, "status", "--json", NULL);
+        pf_publish_to(c, db, &r, "status", "--json", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
         HARNESS_CHECK_RUN(
             strstr(r.err, "upgraded") == NULL && harness_count_of(r.out, "trust_version", 0) == version, &r,
@@ -3960,352 +2920,23 @@ static void test_format_3_index_is_refused_by_the_portal_until_status_upgrades_i
     }
 }
 
-static int stop_portal(ctx_t *c, char *why, size_t n)
-{
-    if (c->pid <= 0)
-        return 0;
-    int st;
-    int ended = harness_stop(c->pid, SIGTERM, STOP_TIMEOUT_MS, &st);
-    c->pid = 0;
-    if (ended && WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        return 0;
-    snprintf(why, n, "%s", ended ? harness_wait_status_text(st) : "still running after 5 s (killed)");
-    return -1;
-}
-
 static void test_portal_stops_on_sigterm_with_exit_0(void **state)
 {
     ctx_t *c = *state;
     char why[160];
-    if (stop_portal(c, why, sizeof why) != 0) {
+    if (pf_stop_portal(c, why, sizeof why) != 0) {
         harness_dump_file_tail("portal output", c->perr);
         fail_msg("expected exit status 0 within %d ms of SIGTERM, got: %s%s", STOP_TIMEOUT_MS, why,
                  harness_sanitizer_note(c->perr));
     }
 }
 
-/* ---- group setup and teardown --------------------------------------------------------------- */
-
-/* codes.txt, each code's check symbol as package-format.md §2 gives it. */
-static int load_codes(ctx_t *c)
-{
-    if (harness_load_codes(c->demo, MAX_CODES, &c->codes, &c->ncodes) != 0)
-        return -1;
-    for (size_t i = 0; i < c->ncodes; i++) {
-        const char *s = c->codes[i].code;
-        char want = check_symbol(s);
-        if (want != s[15]) {
-            print_error("codes.txt: %s has check symbol %c, package-format.md §2 gives %c\n", s, s[15], want);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Read DEMO/batch/STEM.json into p. */
-static int load_pupil(ctx_t *c, pupil_t *p, const harness_code_t *e)
-{
-    size_t len;
-    const char *path = harness_printf("%s/batch/%s.json", c->demo, e->stem);
-    char *text = harness_read_file(path, &len);
-    json_t *j = http_json_parse(text, len);
-    const char *name = json_string_value(http_json_path(j, "student.full_name")),
-               *school = json_string_value(http_json_path(j, "school.name"));
-    const char *cid = json_string_value(http_json_path(j, "student.citizen_id")),
-               *addr = json_string_value(http_json_path(j, "student.address"));
-    const char *guardian = json_string_value(http_json_path(j, "student.guardian_name"));
-    const char *teacher = NULL;
-    json_t *signers = json_object_get(j, "signers");
-    for (size_t i = 0; signers && json_is_array(signers) && i < json_array_size(signers); i++) {
-        const char *role = json_string_value(json_object_get(json_array_get(signers, i), "role"));
-        if (role && strcmp(role, "homeroom_teacher") == 0)
-            teacher = json_string_value(json_object_get(json_array_get(signers, i), "name"));
-    }
-    if (!name || !school || !teacher) {
-        print_error("%s: expected student.full_name, school.name and a homeroom_teacher\n", path);
-        return -1;
-    }
-    snprintf(p->code, sizeof p->code, "%s", e->code);
-    snprintf(p->stem, sizeof p->stem, "%s", e->stem);
-    snprintf(p->name, sizeof p->name, "%s", name);
-    snprintf(p->school, sizeof p->school, "%s", school);
-    snprintf(p->teacher, sizeof p->teacher, "%s", teacher);
-    snprintf(p->citizen_id, sizeof p->citizen_id, "%s", cid ? cid : "");
-    snprintf(p->address, sizeof p->address, "%s", addr ? addr : "");
-    snprintf(p->guardian, sizeof p->guardian, "%s", guardian ? guardian : "");
-    return 0;
-}
-
-/* The secondary transcripts of codes.txt the tests of secondary pages use. */
-static int pick_secondary(ctx_t *c)
-{
-    const harness_code_t *nine = NULL, *twelve = NULL, *other = NULL;
-    for (size_t i = 0; i < c->ncodes; i++) {
-        const harness_code_t *e = &c->codes[i];
-        int valid = strcmp(e->expect, "valid") == 0 && !strchr(e->desc, ';');
-        if (valid && !nine && strcmp(e->level, "THCS") == 0 && strstr(e->desc, "grade 9, HOAN_THANH"))
-            nine = e;
-        else if (valid && !twelve && strcmp(e->level, "THPT") == 0 && strstr(e->desc, "grade 12, "))
-            twelve = e;
-        else if (valid && !other && strcmp(e->level, "GDTX") == 0)
-            other = e;
-        else if (strcmp(e->expect, "recalled") == 0 && strcmp(e->level, "THCS") == 0 &&
-                 strstr(e->desc, "replaced by") && !c->sec_old[0])
-            snprintf(c->sec_old, 17, "%s", e->code);
-    }
-    for (size_t i = 0; c->sec_old[0] && i < c->ncodes; i++)
-        if (strstr(c->codes[i].desc, harness_printf("supersedes %s", c->sec_old)))
-            snprintf(c->sec_new, 17, "%s", c->codes[i].code);
-    if (!nine || !twelve || !other || !c->sec_new[0]) {
-        print_error(
-            "codes.txt lacks a secondary transcript the tests need (a valid THCS grade 9 HOAN_THANH, a "
-            "valid THPT grade 12, a valid GDTX one, a recalled THCS one and its replacement)\n");
-        return -1;
-    }
-    return load_pupil(c, &c->sec9, nine) || load_pupil(c, &c->sec12, twelve) ||
-           load_pupil(c, &c->sec_tamper, other);
-}
-
-/* Pick the codes each test works on, so that no two change the same one. */
-static int pick_codes(ctx_t *c)
-{
-    const harness_code_t *plain[MAX_CODES];
-    size_t nplain = 0;
-    const harness_code_t *crl = NULL;
-    for (size_t i = 0; i < c->ncodes; i++) {
-        const harness_code_t *e = &c->codes[i];
-        if (strcmp(e->expect, "valid") == 0 && !strchr(e->desc, ';') && strstr(e->desc, ": transcript,"))
-            plain[nplain++] = e;
-        else if (strcmp(e->expect, "valid") == 0 && strstr(e->desc, "revoked") && !c->superseded_ok[0])
-            snprintf(c->superseded_ok, 17, "%s", e->code);
-        else if (strcmp(e->expect, "invalid-after-crl") == 0 && !crl)
-            crl = e;
-        else if (strcmp(e->expect, "recalled") == 0 && strstr(e->desc, "not replaced") &&
-                 !c->recalled_alone[0])
-            snprintf(c->recalled_alone, 17, "%s", e->code);
-        else if (strcmp(e->expect, "recalled") == 0 && strstr(e->desc, "replaced by") && !c->recalled_old[0])
-            snprintf(c->recalled_old, 17, "%s", e->code);
-        else if (strcmp(e->expect, "recall-notice") == 0 && !c->notice[0])
-            snprintf(c->notice, 17, "%s", e->code);
-    }
-    for (size_t i = 0; c->recalled_old[0] && i < c->ncodes; i++) {
-        if (strstr(c->codes[i].desc, harness_printf("supersedes %s", c->recalled_old)))
-            snprintf(c->recalled_new, 17, "%s", c->codes[i].code);
-        /* the notice is recalled_old's own (the tests that alter it look at that transcript) */
-        if (strstr(c->codes[i].desc, harness_printf("recall of %s", c->recalled_old)))
-            snprintf(c->notice, 17, "%s", c->codes[i].code);
-    }
-    if (nplain < 4 || !crl || !c->superseded_ok[0] || !c->recalled_alone[0] || !c->recalled_old[0] ||
-        !c->recalled_new[0] || !c->notice[0]) {
-        print_error(
-            "codes.txt lacks a kind of code the tests need (4 plain valid, invalid-after-crl, a valid one "
-            "with a superseded certificate, recalled with and without replacement, recall-notice)\n");
-        return -1;
-    }
-    /* `valid`: the first with citizen_id, address and guardian_name, which
-     * the privacy tests look for; the others in order after it */
-    size_t first = nplain;
-    for (size_t i = 0; i < nplain && first == nplain; i++) {
-        if (load_pupil(c, &c->valid, plain[i]))
-            return -1;
-        if (strlen(c->valid.citizen_id) == 12 && c->valid.address[0] && c->valid.guardian[0])
-            first = i;
-    }
-    if (first + 3 >= nplain) {
-        print_error("codes.txt: expected a valid transcript with all personal data and 3 more after it\n");
-        return -1;
-    }
-    if (load_pupil(c, &c->valid2, plain[first + 1]) || load_pupil(c, &c->tamper, plain[first + 2]) ||
-        load_pupil(c, &c->victim, plain[nplain - 1]) || load_pupil(c, &c->crl_bad, crl))
-        return -1;
-    if (pick_secondary(c) != 0)
-        return -1;
-    const char *bases[4] = {"ZZZZZZZZZZZZZZZ", "ZZZZZZZZZZZZZZY", "YYYYYYYYYYYYYYY", "XXXXXXXXXXXXXXX"};
-    for (int i = 0; i < 4; i++) {
-        make_code(bases[i], c->unknown[i]);
-        for (size_t k = 0; k < c->ncodes; k++)
-            if (strcmp(c->unknown[i], c->codes[k].code) == 0)
-                return -1;
-    }
-    return 0;
-}
-
-static int setup_run(const char *const argv[])
-{
-    harness_run_t r;
-    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
-    if (r.status != 0) {
-        harness_dump_run(&r);
-        return -1;
-    }
-    return 0;
-}
-
-static int start_main_portal(ctx_t *c)
-{
-    c->port = harness_free_port();
-    if (c->port <= 0)
-        return -1;
-    snprintf(c->perr, sizeof c->perr, "%s/portal.err", c->tmp);
-    const char *listen = harness_printf("127.0.0.1:%d", c->port);
-    const char *url = harness_printf("http://127.0.0.1:%d", c->port);
-    const char *argv[] = {c->portal_bin, "--db",         c->db, "--listen",     listen, "--public-url",
-                          url,           "--rate-limit", "0",   "--access-log", c->log, NULL};
-    c->pid = harness_start_bg(argv, c->perr, 0);
-    if (c->pid <= 0)
-        return -1;
-    long start = harness_now_ms();
-    while (harness_now_ms() - start < READY_TIMEOUT_MS) {
-        int st;
-        if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
-            c->pid = 0;
-            harness_dump_file_tail("portal output", c->perr);
-            print_error("the portal ended at start: %s\n", harness_wait_status_text(st));
-            return -1;
-        }
-        if (get(c, "/healthz")->status == 200)
-            return 0;
-        harness_sleep_ms(50);
-    }
-    harness_dump_file_tail("portal output", c->perr);
-    print_error("the portal did not answer GET /healthz 200 within %d ms\n", READY_TIMEOUT_MS);
-    return -1;
-}
-
-static int group_teardown(void **state)
-{
-    ctx_t *c = *state;
-    if (!c)
-        return 0;
-    int rc = 0;
-    char why[160];
-    if (c->rl_pid > 0)
-        harness_kill(c->rl_pid);
-    if (c->other_pid > 0)
-        harness_kill(c->other_pid);
-    if (stop_portal(c, why, sizeof why) != 0) {
-        print_error("the portal did not exit 0 on SIGTERM within %d ms: %s\n", STOP_TIMEOUT_MS, why);
-        harness_dump_file_tail("portal output", c->perr);
-        rc = -1;
-    }
-    harness_group_end(state, c->tmp);
-    return rc;
-}
-
-static int group_setup_steps(void *ctx)
-{
-    ctx_t *c = ctx;
-    c->tmp = harness_make_tmp("hocba-portal-test");
-    if (!c->tmp)
-        return -1;
-    snprintf(c->demo, sizeof c->demo, "%s/demo", c->tmp);
-    snprintf(c->db, sizeof c->db, "%s/index", c->tmp);
-    snprintf(c->log, sizeof c->log, "%s/access.log", c->tmp);
-    if (harness_bin(&c->portal_bin, "HOCBA_BIN", "hocba-portal") ||
-        harness_bin(&c->publish_bin, "HOCBA_BIN", "hocba-publish") ||
-        harness_bin(&c->demo_bin, "HOCBA_BIN", "hocba-demo"))
-        return -1;
-    if (access("templates", R_OK) != 0 || access(FIXTURES_SCRIPT, R_OK) != 0) {
-        print_error("run the tests from the project root (templates/ and %s are not here)\n",
-                    FIXTURES_SCRIPT);
-        return -1;
-    }
-    harness_lsan_default();
-
-    const char *demo[] = {c->demo_bin,   "--out",  c->demo,   "--students",
-                          DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
-    if (setup_run(demo) || load_codes(c) || pick_codes(c))
-        return -1;
-    const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
-    const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
-    const char *schools = harness_printf("%s/schools.json", c->demo);
-    const char *batch = harness_printf("%s/batch", c->demo);
-    const char *trust[] = {c->publish_bin, "--db", c->db, "trust", anchors, inter, NULL};
-    const char *reg[] = {c->publish_bin, "--db", c->db, "schools", schools, NULL};
-    const char *pubb[] = {c->publish_bin, "--db", c->db, "batch", batch, NULL};
-    if (setup_run(trust) || setup_run(reg) || setup_run(pubb))
-        return -1;
-
-    const char *xdir = harness_printf("%s/stock", c->tmp);
-    const char *stock[] = {"bash", FIXTURES_SCRIPT, "stock", c->demo, xdir, NULL};
-    harness_run_t r;
-    harness_run(&r, NULL, stock, CHILD_TIMEOUT_MS);
-    if (r.status != 0) {
-        harness_dump_run(&r);
-        return -1;
-    }
-    char *f[6];
-    char *line = harness_strndup(r.out, strcspn(r.out, "\n"));
-    for (int i = 0; i < 6; i++) {
-        f[i] = line;
-        line += strcspn(line, "\t");
-        if (*line)
-            *line++ = '\0';
-    }
-    pupil_t *x = &c->xss;
-    snprintf(x->code, sizeof x->code, "%s", f[0]);
-    snprintf(x->name, sizeof x->name, "%s", f[1]);
-    snprintf(x->citizen_id, sizeof x->citizen_id, "%s", f[2]);
-    snprintf(x->address, sizeof x->address, "%s", f[3]);
-    snprintf(x->guardian, sizeof x->guardian, "%s", f[4]);
-    snprintf(x->school, sizeof x->school, "%s", f[5]);
-    if (strlen(x->code) != 16 || strlen(x->citizen_id) != 12 || !x->guardian[0] || !x->school[0]) {
-        harness_dump_run(&r);
-        print_error("expected CODE, NAME, CITIZEN_ID, ADDRESS, GUARDIAN, SCHOOL from %s stock\n",
-                    FIXTURES_SCRIPT);
-        return -1;
-    }
-    const char *pubx[] = {c->publish_bin, "--db", c->db, "batch", xdir, NULL};
-    if (setup_run(pubx))
-        return -1;
-    return start_main_portal(c);
-}
-
-static int group_setup(void **state)
-{
-    return harness_group_setup(state, sizeof(ctx_t), group_setup_steps, group_teardown);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_home_is_vietnamese_html_with_lookup_form),
         cmocka_unit_test(test_stats_api_gives_the_publishers_figures_masked_under_ten),
         cmocka_unit_test(test_stats_page_shows_a_years_figures_in_each_language),
         cmocka_unit_test(test_stats_refuses_a_query_it_cannot_read),
-        cmocka_unit_test(test_home_has_a_meta_description_in_its_language),
-        cmocka_unit_test(test_home_lang_en_query_gives_english),
-        cmocka_unit_test(test_home_accept_language_preferring_english_gives_english),
-        cmocka_unit_test(test_home_accept_language_preferring_vietnamese_gives_vietnamese),
-        cmocka_unit_test(test_home_lang_query_wins_over_accept_language),
-        cmocka_unit_test(test_accept_language_weights_with_spaces),
-        cmocka_unit_test(test_chosen_language_stays_through_form_redirect_and_links),
-        cmocka_unit_test(test_lang_switch_link_stays_on_the_site),
-        cmocka_unit_test(test_html_answers_carry_csp_and_nosniff),
-        cmocka_unit_test(test_csp_allows_no_script_and_connections_to_the_site_only),
-        cmocka_unit_test(test_lookup_normalises_case_hyphens_and_separators_to_303),
-        cmocka_unit_test(test_lookup_reads_o_as_zero_and_i_l_as_one),
-        cmocka_unit_test(test_lookup_empty_code_is_400_with_form),
-        cmocka_unit_test(test_lookup_wrong_length_is_400_saying_the_length),
-        cmocka_unit_test(test_lookup_letter_u_is_400_naming_its_position),
-        cmocka_unit_test(test_lookup_malformed_utf8_is_400_naming_its_position),
-        cmocka_unit_test(test_lookup_bad_check_symbol_says_probably_mistyped),
-        cmocka_unit_test(test_transcript_page_shows_grouped_code_name_and_school),
-        cmocka_unit_test(test_transcript_page_sends_privacy_and_security_headers),
-        cmocka_unit_test(test_transcript_page_never_shows_address_guardian_or_full_citizen_id),
-        cmocka_unit_test(test_transcript_page_escapes_script_from_the_payload),
-        cmocka_unit_test(test_transcript_page_shows_dates_dd_mm_yyyy_and_times_in_utc7),
-        cmocka_unit_test(test_english_page_marks_the_signed_content_as_vietnamese),
-        cmocka_unit_test(test_transcript_non_canonical_spelling_redirects_301),
-        cmocka_unit_test(test_transcript_upper_case_v_path_redirects_301),
-        cmocka_unit_test(test_transcript_unknown_code_is_404_page),
-        cmocka_unit_test(test_transcript_bad_check_symbol_is_400_page),
-        cmocka_unit_test(test_transcript_trailing_slash_is_404),
-        cmocka_unit_test(test_recall_notice_code_is_404),
-        cmocka_unit_test(test_qr_svg_is_svg),
-        cmocka_unit_test(test_qr_png_decodes_to_the_canonical_page_url),
-        cmocka_unit_test(test_qr_of_unknown_code_is_404),
-        cmocka_unit_test(test_print_page_has_grouped_code_and_qr),
         cmocka_unit_test(test_api_valid_transcript_reports_status_checks_and_signers),
         cmocka_unit_test(test_api_transcript_hides_address_guardian_and_masks_citizen_id),
         cmocka_unit_test(test_api_answers_send_privacy_headers),
@@ -4398,5 +3029,5 @@ int main(void)
         cmocka_unit_test(test_start_with_public_url_path_exits_2),
         cmocka_unit_test(test_portal_stops_on_sigterm_with_exit_0),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, pf_group_setup, pf_group_teardown);
 }
