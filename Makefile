@@ -77,13 +77,18 @@ $(ASAN)/bin/hocba-%: $(ASAN)/tools/%.o $(ASAN)/liblookup.a
 $(ASAN)/bin/hocba-demo: $(patsubst %.c,$(ASAN)/%.o,$(DEMO_SRC))
 
 # tests/harness.c: what the tests of the real programs share
+# (objects first, then the archive: an object added below may need it)
 $(ASAN)/tests/%: $(ASAN)/tests/%.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS) -lcmocka
 
-$(patsubst %.c,$(ASAN)/%.o,$(wildcard tests/*.c)): tests/harness.h tests/http.h
+$(patsubst %.c,$(ASAN)/%.o,$(wildcard tests/*.c)): tests/harness.h tests/http.h tests/portal_fixture.h
+
+# tests/portal_fixture.c: the group and helpers of the tests/test_portal*.c binaries
+PORTAL_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test_portal*.c))
+$(addprefix $(ASAN)/tests/,$(PORTAL_TESTS)): $(ASAN)/tests/portal_fixture.o
 
 # tests/http.c: the HTTP client of the tests that talk to a real server
-HTTP_TESTS := test_portal test_hardening test_scaleout test_http_limits test_receipt
+HTTP_TESTS := $(PORTAL_TESTS) test_hardening test_scaleout test_http_limits test_receipt
 $(addprefix $(ASAN)/tests/,$(HTTP_TESTS)): $(ASAN)/tests/http.o
 
 # the portal's cache is a plain module: tested on its own

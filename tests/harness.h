@@ -1,4 +1,4 @@
-/* harness.h — what the tests of the real programs share (test_portal,
+/* harness.h — what the tests of the real programs share (test_portal_*,
  * test_hardening, test_scaleout, test_operations, test_publish_cli): memory
  * that a failed assertion cannot leak, child processes in the foreground
  * (output captured) and in the background (servers), the demo's codes.txt,

@@ -1,4 +1,4 @@
-/* http.h — the one HTTP/1.1 client of the tests that talk to a real server (test_portal,
+/* http.h — the one HTTP/1.1 client of the tests that talk to a real server (test_portal_*,
  * test_hardening, test_scaleout, test_http_limits, test_receipt), the assertions on its answers,
  * and the JSON of a body read with jansson.
  *

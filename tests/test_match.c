@@ -1,6 +1,6 @@
 /* test_match.c — the request's parameters as the routes read them (portal/match.h): query
  * parameters, their percent-decoding, the page language and the client a proxy names. The routes
- * themselves are tested over HTTP in test_portal.c; these pure parsers are also fuzzed
+ * themselves are tested over HTTP in test_portal_*.c; these pure parsers are also fuzzed
  * (tests/fuzz/fuzz_router.c). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* test_stats_view.c — lookup/stats_view: the public figures (GET /stats and
  * GET /api/v1/stats) from rows made here by hand, as stats_collect gives
  * them: what is masked, what is never added up, the chart's choice of level
- * and its bars. The portal's answers over HTTP are in test_portal.c, the
+ * and its bars. The portal's answers over HTTP are in test_portal_stats.c, the
  * counts themselves in test_publish_cli.c. */
 #include <setjmp.h>
 #include <stdarg.h>

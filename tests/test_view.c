@@ -5,7 +5,7 @@
  * A view is made here by hand from a parsed payload, as view_compute makes
  * it after the checks: the verdict does not matter to what is tested, the
  * payload and its bytes do. The portal's own answers are tested in
- * test_portal.c over HTTP. */
+ * test_portal_*.c over HTTP. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
