@@ -102,6 +102,10 @@ $(ASAN)/tests/test_multipart: $(ASAN)/tests/test_multipart.o $(ASAN)/portal/mult
 $(ASAN)/tests/test_match: $(ASAN)/tests/test_match.o $(ASAN)/portal/match.o
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -ljansson -lcmocka
 
+# and the lookup limiter (portal/ratelimit.h)
+$(ASAN)/tests/test_ratelimit: $(ASAN)/tests/test_ratelimit.o $(ASAN)/portal/ratelimit.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lm -lcmocka
+
 # `make test` first installs what the tests need (tools/setup.sh: Debian
 # packages only, and only the missing ones), then builds and runs them.
 test:
