@@ -110,6 +110,10 @@ $(ASAN)/tests/test_ratelimit: $(ASAN)/tests/test_ratelimit.o $(ASAN)/portal/rate
 $(ASAN)/tests/test_metrics: $(ASAN)/tests/test_metrics.o $(ASAN)/portal/metrics.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(H2O_LIBS) $(LIBS) -lcmocka
 
+# and the access log (portal/alog.h), with the router that finds a path's code
+$(ASAN)/tests/test_alog: $(ASAN)/tests/test_alog.o $(ASAN)/portal/alog.o $(ASAN)/portal/match.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
+
 # `make test` first installs what the tests need (tools/setup.sh: Debian
 # packages only, and only the missing ones), then builds and runs them.
 test:
