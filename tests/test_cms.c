@@ -322,17 +322,15 @@ static int load_batch(ctx_t *c, const char *batch)
 static int group_setup_steps(void *ctx)
 {
     ctx_t *c = ctx;
-    const char *demo_bin;
-    if ((c->tmp = harness_make_tmp("hocba-test-cms")) == NULL || harness_bin(&demo_bin, "HOCBA_BIN", "hocba-demo"))
+    if ((c->tmp = harness_make_tmp("hocba-test-cms")) == NULL)
         return -1;
     const char *demo = harness_printf("%s/demo", c->tmp), *msg = harness_printf("%s/m.json", c->tmp);
     const char *att = harness_printf("%s/attached.p7m", c->tmp), *dat = harness_printf("%s/data.p7m", c->tmp);
-    const char *gen[] = {demo_bin, "--out", demo, "--students", "2", "--seed", "5", NULL};
     const char *sign[] = {"openssl", "cms", "-sign", "-nodetach", "-binary", "-md", "sha256", "-in", msg,
                           "-signer", FIX "/pki/teacher.pem", "-inkey", FIX "/pki/teacher.key",
                           "-outform", "DER", "-out", att, NULL};
     const char *data[] = {"openssl", "cms", "-data_create", "-in", msg, "-outform", "DER", "-out", dat, NULL};
-    if (harness_write_file(msg, "{}", 2) != 0 || run(gen) || run(sign) || run(data))
+    if (harness_write_file(msg, "{}", 2) != 0 || harness_make_demo(demo, "2", "5") || run(sign) || run(data))
         return -1;
     c->attached = (const uint8_t *)harness_read_file(att, &c->attached_len);
     c->data_only = (const uint8_t *)harness_read_file(dat, &c->data_only_len);

@@ -298,18 +298,11 @@ static int group_teardown(void **state)
 static int group_setup_steps(void *ctx)
 {
     ctx_t *c = ctx;
-    const char *demo_bin;
-    if ((c->tmp = harness_make_tmp("hocba-test-metrics")) == NULL ||
-        harness_bin(&demo_bin, "HOCBA_BIN", "hocba-demo") != 0)
+    if ((c->tmp = harness_make_tmp("hocba-test-metrics")) == NULL)
         return -1;
     const char *demo = harness_printf("%s/demo", c->tmp);
-    const char *argv[] = {demo_bin, "--out", demo, "--students", "2", "--seed", "11", NULL};
-    harness_run_t r;
-    harness_run(&r, NULL, argv, 120000);
-    if (r.status != 0) {
-        harness_dump_run(&r);
+    if (harness_make_demo(demo, "2", "11") != 0)
         return -1;
-    }
     size_t la, li, l1, l2;
     const char *a = harness_read_file(harness_printf("%s/trust/anchors.pem", demo), &la);
     const char *in = harness_read_file(harness_printf("%s/trust/intermediates.pem", demo), &li);

@@ -457,17 +457,11 @@ static int load_certs(ctx_t *c)
 static int group_setup_steps(void *ctx)
 {
     ctx_t *c = ctx;
-    const char *demo_bin;
-    if ((c->tmp = harness_make_tmp("hocba-test-trust")) == NULL || harness_bin(&demo_bin, "HOCBA_BIN", "hocba-demo"))
+    if ((c->tmp = harness_make_tmp("hocba-test-trust")) == NULL)
         return -1;
     c->demo = harness_printf("%s/demo", c->tmp);
-    const char *argv[] = {demo_bin, "--out", c->demo, "--students", "4", "--seed", "7", NULL};
-    harness_run_t r;
-    harness_run(&r, NULL, argv, 120000);
-    if (r.status != 0) {
-        harness_dump_run(&r);
+    if (harness_make_demo(c->demo, "4", "7") != 0)
         return -1;
-    }
     c->anchors = file_str(c->demo, "trust/anchors.pem");
     c->inters = file_str(c->demo, "trust/intermediates.pem");
     c->registry = file_str(c->demo, "schools.json");
