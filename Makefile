@@ -107,6 +107,18 @@ $(ASAN)/tests/test_multipart: $(ASAN)/tests/test_multipart.o $(ASAN)/portal/mult
 $(ASAN)/tests/test_match: $(ASAN)/tests/test_match.o $(ASAN)/portal/match.o
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -ljansson -lcmocka
 
+# and the lookup limiter (portal/ratelimit.h)
+$(ASAN)/tests/test_ratelimit: $(ASAN)/tests/test_ratelimit.o $(ASAN)/portal/ratelimit.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lm -lcmocka
+
+# and the /metrics counters (portal/metrics.h), with libh2o's memory pool
+$(ASAN)/tests/test_metrics: $(ASAN)/tests/test_metrics.o $(ASAN)/portal/metrics.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(H2O_LIBS) $(LIBS) -lcmocka
+
+# and the access log (portal/alog.h), with the router that finds a path's code
+$(ASAN)/tests/test_alog: $(ASAN)/tests/test_alog.o $(ASAN)/portal/alog.o $(ASAN)/portal/match.o $(ASAN)/tests/harness.o $(ASAN)/liblookup.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS) -lcmocka
+
 # `make test` first installs what the tests need (tools/setup.sh: Debian
 # packages only, and only the missing ones), then builds and runs them.
 test:

@@ -635,6 +635,22 @@ int harness_bin(const char **path, const char *var, const char *name)
     return 0;
 }
 
+int harness_make_demo(const char *dir, const char *students, const char *seed)
+{
+    const char *demo;
+    if (harness_bin(&demo, "HOCBA_BIN", "hocba-demo") != 0)
+        return -1;
+    const char *argv[] = {demo, "--out", dir, "--students", students, "--seed", seed, NULL};
+    harness_run_t r;
+    harness_run(&r, NULL, argv, 120000);
+    if (r.status != 0) {
+        harness_dump_run(&r);
+        print_error("hocba-demo failed: %s\n", harness_ending(&r));
+        return -1;
+    }
+    return 0;
+}
+
 const char *harness_make_tmp(const char *name)
 {
     const char *tmpdir = getenv("TMPDIR");

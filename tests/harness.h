@@ -233,6 +233,11 @@ void harness_api_log(const char *req, size_t req_len, const char *head, size_t h
  * @return 0, or -1 when it is not an executable (having said so with print_error). */
 int harness_bin(const char **path, const char *var, const char *name);
 
+/** Make demo data for a module's tests: the sanitizer build of hocba-demo ($HOCBA_BIN) run in the
+ * foreground as `hocba-demo --out dir --students students --seed seed`.
+ * @return 0, or -1 having said why with print_error (the run dumped when it failed). */
+int harness_make_demo(const char *dir, const char *students, const char *seed);
+
 /** Make a new directory TMPDIR/name-XXXXXX (/tmp when TMPDIR is unset or empty).
  * @return its path, kept until harness_group_end; NULL, having said why with print_error. */
 const char *harness_make_tmp(const char *name);
