@@ -174,7 +174,7 @@ static int qr_errno(int e)
 /* ---- SVG --------------------------------------------------------------------- */
 
 /* The title goes through the renderer's escaping: the project escapes
- * output in one place only (render.c). */
+ * output in one place only (render_escape, lookup/render_out.c). */
 static int svg_title(qr_buf_t *b, str_t t)
 {
     render_out_t esc;
