@@ -5,7 +5,7 @@
  * are already known. This module only finds things: the certificates as DER
  * slices, and per SignerInfo its signer identifier, algorithms, the signed
  * attributes it needs and the signature. It checks structure, not
- * cryptography; verify.c does that. Everything points into the caller's
+ * cryptography; verify_signature.c does that. Everything points into the caller's
  * buffer, which must outlive the cms_signed_t. Untrusted input: fuzzed.
  *
  * The file may be DER or BER (RFC 5652 allows both; Bouncy Castle and gpgsm
