@@ -1,8 +1,26 @@
-/* publish.h — what the parts of hocba-publish share (cli.md): publish.c
- * (main, trust, crl, schools, status, and the batch pipeline that `batch`
- * and `check` both run), publish_check.c (the dry run and the overlay it
- * keeps its would-be writes in), publish_certs.c (the certificate report)
- * and publish_keytab.c (a small hash table). Internal to the program. */
+/* publish.h — what the parts of hocba-publish share (cli.md). Internal to
+ * the program. The parts:
+ * - publish.c          main: the options every command shares, the index
+ *                      opened, the command called;
+ * - publish_common.c   what the commands share: the usage, files read whole,
+ *                      the trust store from the index, commits, printing;
+ * - publish_trust.c    `trust` and `crl`;
+ * - publish_schools.c  `schools` and the records a new registry invalidates;
+ * - publish_status.c   `status`;
+ * - publish_batch.c    `batch`, and the pipeline that `batch` and `check`
+ *                      both run, with publish_package.c (phase 1: each
+ *                      package checked, on every core) and publish_write.c
+ *                      (phase 2: each one published), which share
+ *                      publish_batch_internal.h;
+ * - publish_check.c    `check`: the dry run and the overlay it keeps its
+ *                      would-be writes in;
+ * - publish_certs.c    `certs`: the certificate report;
+ * - publish_stats.c    `stats`: the figures;
+ * - publish_log.c      the publication log: --log, `replay`, `digest`;
+ * - publish_report.c   tables and CSV on stdout;
+ * - publish_keytab.c   a small hash table.
+ * main calls the commands, the commands call publish_common.c and the
+ * helpers below them; nothing calls back into main's file. */
 #ifndef HOCBA_TOOLS_PUBLISH_H
 #define HOCBA_TOOLS_PUBLISH_H
 
@@ -16,15 +34,37 @@
 #define EXIT_REFUSED 1 /* some packages were refused */
 #define EXIT_NOTHING 2 /* nothing was done: bad usage, unreadable input, no index */
 
-/* ---- publish.c ---------------------------------------------------------------------------------- */
+/* ---- publish_common.c --------------------------------------------------------------------------- */
 
 /** Print the usage to stderr and exit 2. */
 __attribute__((noreturn)) void publish_die_usage(void);
+
+/** Read a whole regular file of at most max bytes; path relative to dirfd (AT_FDCWD for the working
+ * directory). With nofollow, a symbolic link is refused instead of followed.
+ * @return 0 with *out malloc'd; -2 when it is larger than max (*len then says how large); -1 otherwise;
+ *         with why set on failure. */
+int publish_read_file_at(int dirfd, const char *path, int nofollow, size_t max, uint8_t **out, size_t *len,
+                         char *why, size_t whylen);
+
+/** publish_read_file_at in the working directory, following links. */
+int publish_read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *why, size_t whylen);
+
+/** The trust store of the inputs txn sees (the remembered issuers included); with_registry 0 leaves the
+ * registry out (what `trust` and `crl` compare). @return 0, or -1 with *why set. The caller frees *trust. */
+int publish_build_trust(index_t *ix, MDB_txn *txn, int with_registry, trust_t **trust, char *why,
+                        size_t whylen);
 
 /** Build the trust store (the registry and the remembered issuers included)
  * from what txn sees.
  * @return 0, or -1 with *why set. The caller frees *trust. */
 int publish_trust_from(index_t *ix, MDB_txn *txn, trust_t **trust, char *why, size_t whylen);
+
+/** publish_trust_from in a read-only transaction of its own. @return 0, or -1 with *why set. */
+int publish_load_trust(index_t *ix, trust_t **trust, char *why, size_t whylen);
+
+/** Commit txn when rc is 0, else abort it; on failure say on stderr that `what` changed nothing.
+ * @return 0, or EXIT_NOTHING. */
+int publish_commit_or_say(index_t *ix, MDB_txn *txn, int rc, const char *what);
 
 /** Print text for a line of output on stdout, each control byte (C0 and
  * DEL) as '?': file names, reasons and certificate subjects stay on their
@@ -33,6 +73,34 @@ void publish_put_plain(const char *s);
 
 /** UTC seconds as RFC 3339 ("2026-09-30T00:00:00Z") into out. @return out. */
 const char *publish_rfc3339(int64_t t, char out[24]);
+
+/** Seconds on the monotonic clock, for progress and timings. */
+double publish_now_seconds(void);
+
+/* ---- publish_trust.c ---------------------------------------------------------------------------- */
+
+/** `hocba-publish --db PATH trust ANCHORS.pem [INTERMEDIATES.pem]`; drop: --drop-unverifiable-crls.
+ * @return an exit status. */
+int cmd_trust(index_t *ix, int argc, char **argv, int drop);
+
+/** `hocba-publish --db PATH crl FILE...`; drop: --drop-unverifiable-crls, allow_older: --allow-older-crl.
+ * @return an exit status. */
+int cmd_crl(index_t *ix, int argc, char **argv, int drop, int allow_older);
+
+/** A CRL as the commands name it ("CRL number N of CA "cn" [hash]"), into out[0..n). @return out. */
+const char *publish_crl_words(const trust_crl_info_t *ci, char *out, size_t n);
+
+/* ---- publish_schools.c -------------------------------------------------------------------------- */
+
+/** `hocba-publish --db PATH schools REGISTRY.json`; accept: --accept-invalidation. @return an exit status. */
+int cmd_schools(index_t *ix, int argc, char **argv, int accept);
+
+/* ---- publish_status.c --------------------------------------------------------------------------- */
+
+/** `hocba-publish --db PATH status [--json]`. @return an exit status. */
+int cmd_status(index_t *ix, int argc, char **argv);
+
+/* ---- publish_batch.c ---------------------------------------------------------------------------- */
 
 /** What `batch` and `check` ask of the pipeline. */
 typedef struct {
@@ -49,6 +117,9 @@ typedef struct {
  * for the writer's lock and writes nothing. Prints one line a package.
  * @return 0 (everything published or already), EXIT_REFUSED, EXIT_NOTHING. */
 int publish_packages(index_t *ix, const publish_opts_t *o);
+
+/** `hocba-publish --db PATH batch DIR [--strict] [--json]`. @return an exit status. */
+int cmd_batch(index_t *ix, int argc, char **argv);
 
 /* ---- publish_report.c -------------------------------------------------------------------------- */
 

@@ -2,7 +2,7 @@
  * (cli.md). A department runs it on a school's or a vendor's batch before a
  * publication deadline, beside a live portal and a publisher.
  *
- * It is `batch` itself (publish_packages in publish.c: the same checks,
+ * It is `batch` itself (publish_packages in publish_batch.c: the same checks,
  * the same rounds for recalls and replacements, the same lines), run
  * against a read-only transaction instead of the write transaction: what
  * phase 2 would write (documents, links, document ids) goes into the
