@@ -7,13 +7,13 @@
  * - publish_trust.c    `trust` and `crl`;
  * - publish_schools.c  `schools` and the records a new registry invalidates;
  * - publish_status.c   `status`;
- * - publish_batch.c    `batch`, and the pipeline that `batch` and `check`
- *                      both run, with publish_package.c (phase 1: each
- *                      package checked, on every core) and publish_write.c
- *                      (phase 2: each one published), which share
+ * - publish_batch.c    `batch` and `check`, and the pipeline they both run,
+ *                      with publish_package.c (phase 1: each package
+ *                      checked, on every core) and publish_write.c (phase 2:
+ *                      each one published), which share
  *                      publish_batch_internal.h;
- * - publish_check.c    `check`: the dry run and the overlay it keeps its
- *                      would-be writes in;
+ * - publish_check.c    the overlay a dry run (`check`, in publish_batch.c
+ *                      beside `batch`) keeps its would-be writes in;
  * - publish_certs.c    `certs`: the certificate report;
  * - publish_stats.c    `stats`: the figures;
  * - publish_log.c      the publication log: --log, `replay`, `digest`;
@@ -121,6 +121,9 @@ int publish_packages(index_t *ix, const publish_opts_t *o);
 /** `hocba-publish --db PATH batch DIR [--strict] [--json]`. @return an exit status. */
 int cmd_batch(index_t *ix, int argc, char **argv);
 
+/** `hocba-publish --db PATH check DIR [--json]` on an index opened read-only. @return an exit status. */
+int cmd_check(index_t *ix, int argc, char **argv);
+
 /* ---- publish_report.c -------------------------------------------------------------------------- */
 
 /** Display width of UTF-8 text: its characters (Vietnamese letters are one
@@ -157,9 +160,6 @@ int cmd_replay(index_t *ix, int argc, char **argv);
 int cmd_digest(index_t *ix, int argc, char **argv);
 
 /* ---- publish_check.c ---------------------------------------------------------------------------- */
-
-/** `hocba-publish --db PATH check DIR [--json]` on an index opened read-only. @return an exit status. */
-int cmd_check(index_t *ix, int argc, char **argv);
 
 /** What phase 2 needs of a stored document to judge a replacement or a
  * recall of it: its kind, its school and pupil, and the certificate it

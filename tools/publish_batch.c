@@ -1,8 +1,8 @@
-/* publish_batch.c — `batch`, and the pipeline that `batch` and `check` both
- * run: the packages of a directory checked on every core
- * (publish_package.c) while this thread publishes each one in order as soon
- * as it is checked (publish_write.c), in one LMDB write transaction: all of
- * them or none. */
+/* publish_batch.c — `batch` and `check`, and the pipeline they both run
+ * (check's overlay is publish_check.c): the packages of a directory checked
+ * on every core (publish_package.c) while this thread publishes each one in
+ * order as soon as it is checked (publish_write.c), in one LMDB write
+ * transaction: all of them or none. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -437,6 +437,22 @@ int cmd_batch(index_t *ix, int argc, char **argv)
         if (strcmp(argv[i], "--strict") == 0)
             o.strict = 1;
         else if (strcmp(argv[i], "--json") == 0)
+            o.json = 1;
+        else if (o.dir == NULL && argv[i][0] != '-')
+            o.dir = argv[i];
+        else
+            publish_die_usage();
+    }
+    if (o.dir == NULL)
+        publish_die_usage();
+    return publish_packages(ix, &o);
+}
+
+int cmd_check(index_t *ix, int argc, char **argv)
+{
+    publish_opts_t o = {.dry_run = 1};
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
             o.json = 1;
         else if (o.dir == NULL && argv[i][0] != '-')
             o.dir = argv[i];

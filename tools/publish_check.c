@@ -1,5 +1,7 @@
-/* publish_check.c — `hocba-publish check DIR`: the dry run of `batch`
- * (cli.md). A department runs it on a school's or a vendor's batch before a
+/* publish_check.c — the overlay of `hocba-publish check DIR`, the dry run of
+ * `batch` (cli.md; cmd_check, beside cmd_batch in publish_batch.c, reads its
+ * options, so that the overlay calls nothing of the pipeline that calls
+ * it). A department runs it on a school's or a vendor's batch before a
  * publication deadline, beside a live portal and a publisher.
  *
  * It is `batch` itself (publish_packages in publish_batch.c: the same checks,
@@ -157,20 +159,4 @@ int overlay_get_docid(const overlay_t *o, const char *school, const char *docid,
     char key[KEYTAB_MAX_KEY];
     size_t n = docid_key(school, docid, key);
     return n != 0 && get_code(o, key, n, out);
-}
-
-int cmd_check(index_t *ix, int argc, char **argv)
-{
-    publish_opts_t o = {.dry_run = 1};
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            o.json = 1;
-        else if (o.dir == NULL && argv[i][0] != '-')
-            o.dir = argv[i];
-        else
-            publish_die_usage();
-    }
-    if (o.dir == NULL)
-        publish_die_usage();
-    return publish_packages(ix, &o);
 }
