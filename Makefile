@@ -23,7 +23,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 REL      := build/rel
 ASAN     := build/asan
 
-.PHONY: all test test-run browser-test run clean check-deps format bench fuzz setup-fuzz setup-bench
+.PHONY: all test test-run browser-test run clean check-deps format format-check bench fuzz setup-fuzz setup-bench
 .SECONDARY:
 # Node.js: the one npm installs from the registry (package.json pins it;
 # Debian 12's own is too old for playwright-core) comes first, when present:
@@ -164,8 +164,15 @@ check-deps:
 setup-%:
 	@PATH="$(SYSTEM_PATH)" sh tools/setup.sh $*
 
+# every C file is as .clang-format writes it: `make format` makes it so,
+# `make format-check` (CI) fails on any file that is not
+FORMATTED := $(wildcard lookup/*.[ch] portal/*.[ch] tools/*.[ch] tests/*.[ch] tests/fuzz/*.c bench/*.c)
 format:
-	clang-format -i lookup/*.[ch] portal/*.[ch] tools/*.c tests/*.[ch]
+	clang-format -i $(FORMATTED)
+
+format-check:
+	@PATH="$(SYSTEM_PATH)" sh tools/setup.sh format
+	clang-format --dry-run -Werror $(FORMATTED)
 
 clean:
 	rm -rf build bin

@@ -1,24 +1,19 @@
-/* index.c — LMDB index of packages and trust inputs. */
+/* index.c — the LMDB index: opening (and upgrading) it, links, document
+ * ids, certificates, counts. Records are in index_doc.c, trust inputs in
+ * index_trust.c, the departments' counts in index_tally.c, the
+ * publication log in index_log.c. */
 #include "index.h"
 #include "index_internal.h"
 
 #include "cms.h"
-#include "digest.h"
 #include "verify.h"
 
 #include <errno.h>
-#include <libdeflate.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-
-/* A payload is at most 64 KiB when published; a header claiming more than
- * this is damage, and must not make a reader allocate gigabytes. */
-#define MAX_STORED_PAYLOAD ((uint64_t)1 << 20)
-#define MAX_STORED_CMS ((uint64_t)1 << 20) /* hocba-publish reads no .p7s over 1 MiB (P7S_MAX_BYTES) */
 
 #define WHY(...) snprintf(why, whylen, __VA_ARGS__)
 
@@ -57,30 +52,13 @@ int index_meta_put_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t valu
     return ix_put(ix, txn, ix->meta, &k, &v, 0);
 }
 
-static int bump(index_t *ix, MDB_txn *txn, const char *key)
+int index_meta_bump(index_t *ix, MDB_txn *txn, const char *key)
 {
     uint64_t n;
     int rc = index_meta_get_u64(ix, txn, key, &n);
     return rc ? rc : index_meta_put_u64(ix, txn, key, n + 1);
 }
 
-/* Record header (docs/index-format.md):
- *   0 format (3), 1 kind, 2-3 number of certificates (u16), 4-7 payload length,
- *   8-11 .p7s length as published, 12-15 length of the .p7s bytes before its
- *   certificates, 16-23 publication time (i64), 24-27 length of the stored
- *   payload: a zlib stream of the payload, or 0 when the payload is kept as is.
- * Then: the stored payload, .p7s bytes before the certificates, .p7s bytes
- * after them, and the certificates' SHA-256s (32 bytes each), in order. */
-/* A record found and its header checked: the parts of the value. */
-typedef struct {
-    int kind;
-    int64_t published_at;
-    uint64_t ncerts, plen, zlen, clen, prefix, suffix;
-    const uint8_t *value, *payload, *pre, *suf, *hashes;
-    size_t size;
-} record_t;
-
-static int parse_record(const MDB_val v, record_t *r);
 
 /* ---- upgrades in place ----------------------------------------------------------------- */
 
@@ -133,7 +111,7 @@ static int remember_crl_issuers_in_whole_records(index_t *ix, MDB_txn *txn, cons
     for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && rc == INDEX_OK;
          r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         record_t rec;
-        if (parse_record(v, &rec) != INDEX_OK || rec.ncerts != 0 || rec.suffix != 0 || rec.prefix != rec.clen)
+        if (index_parse_record(v, &rec) != INDEX_OK || rec.ncerts != 0 || rec.suffix != 0 || rec.prefix != rec.clen)
             continue;
         const uint8_t *p7s = rec.pre;
         size_t len = (size_t)rec.prefix;
@@ -450,313 +428,6 @@ int index_begin(index_t *ix, int rdonly, MDB_txn **txn)
 }
 
 
-/* Check that a record's header and lengths add up; both readers (rebuild
- * and digest) and the upgrade's walk of the records go through here. */
-static int parse_record(const MDB_val v, record_t *r)
-{
-    const uint8_t *p = v.mv_data;
-    if (v.mv_size < INDEX_HEADER_LEN || p[0] != INDEX_RECORD_FORMAT ||
-        (p[1] != INDEX_KIND_TRANSCRIPT && p[1] != INDEX_KIND_RECALL))
-        return INDEX_ECORRUPT;
-    r->ncerts = (uint64_t)p[2] | (uint64_t)p[3] << 8;
-    r->plen = get_u32(p + 4);
-    r->clen = get_u32(p + 8);
-    r->prefix = get_u32(p + 12);
-    r->zlen = get_u32(p + 24);
-    uint64_t stored = r->zlen ? r->zlen : r->plen;
-    uint64_t fixed = INDEX_HEADER_LEN + stored + r->prefix + 32 * r->ncerts;
-    if (fixed > v.mv_size || r->prefix > r->clen || r->plen > MAX_STORED_PAYLOAD || r->clen > MAX_STORED_CMS)
-        return INDEX_ECORRUPT;
-    r->suffix = v.mv_size - fixed;
-    r->kind = p[1];
-    r->published_at = (int64_t)get_u64(p + 16);
-    r->value = p;
-    r->size = v.mv_size;
-    r->payload = p + INDEX_HEADER_LEN;
-    r->pre = r->payload + stored;
-    r->suf = r->pre + r->prefix;
-    r->hashes = r->suf + r->suffix;
-    return INDEX_OK;
-}
-
-static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], record_t *r)
-{
-    MDB_val k = {CODE_LEN, (void *)code}, v;
-    int rc = mdb_get(txn, ix->docs, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return INDEX_ENOTFOUND;
-    if (rc != 0)
-        return rc;
-    return parse_record(v, r);
-}
-
-/* Inflate the stored payload into out (exactly plen bytes): anything else
- * than one whole zlib stream of exactly that length is damage. */
-static int inflate_payload(const record_t *r, char *out)
-{
-    /* libdeflate, one whole buffer at a time: 6.5 µs against zlib's 13.3 for
-     * a demo payload, averaged over 2,000 different ones (bench/deflate.c);
-     * a decompressor per call costs nothing measurable and keeps no state */
-    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-    if (d == NULL)
-        return ENOMEM;
-    size_t in = 0, got = 0;
-    enum libdeflate_result res =
-        libdeflate_zlib_decompress_ex(d, r->payload, (size_t)r->zlen, out, (size_t)r->plen, &in, &got);
-    libdeflate_free_decompressor(d);
-    return res == LIBDEFLATE_SUCCESS && in == r->zlen && got == r->plen ? INDEX_OK : INDEX_ECORRUPT;
-}
-
-int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flags, index_doc_t *out)
-{
-    record_t r;
-    memset(out, 0, sizeof *out);
-    int rc = read_record(ix, txn, code, &r);
-    if (rc != INDEX_OK)
-        return rc;
-    out->kind = r.kind;
-    out->published_at = r.published_at;
-    if (flags & INDEX_HEAD_ONLY)
-        return INDEX_OK;
-    int rebuild = (flags & INDEX_WITH_CMS) && r.ncerts > 0;
-    /* one allocation: the inflated payload, then the rebuilt .p7s */
-    size_t own = (r.zlen ? r.plen : 0) + (rebuild ? r.clen : 0);
-    if (own > 0 && (out->owned = malloc(own)) == NULL)
-        return ENOMEM;
-    if (r.zlen) {
-        if ((rc = inflate_payload(&r, out->owned)) != INDEX_OK)
-            return rc;
-        out->payload = str_n(out->owned, r.plen);
-    } else {
-        out->payload = str_n(r.payload, r.plen);
-    }
-    if (!(flags & INDEX_WITH_CMS))
-        return INDEX_OK;
-    if (r.ncerts == 0) {
-        if (r.suffix != 0 || r.prefix != r.clen)
-            return INDEX_ECORRUPT;
-        out->cms = str_n(r.pre, r.prefix);
-        return INDEX_OK;
-    }
-    char *cms = out->owned + (r.zlen ? r.plen : 0);
-    size_t o = 0;
-    memcpy(cms, r.pre, r.prefix);
-    o += r.prefix;
-    for (uint64_t i = 0; i < r.ncerts; i++) {
-        MDB_val ck = {32, (void *)(r.hashes + 32 * i)}, cv;
-        rc = mdb_get(txn, ix->certs, &ck, &cv);
-        if (rc != 0 || cv.mv_size > r.clen - o)
-            return rc == 0 || rc == MDB_NOTFOUND ? INDEX_ECORRUPT : rc;
-        memcpy(cms + o, cv.mv_data, cv.mv_size);
-        o += cv.mv_size;
-    }
-    if (r.suffix != r.clen - o)
-        return INDEX_ECORRUPT;
-    memcpy(cms + o, r.suf, r.suffix);
-    out->cms = str_n(cms, r.clen);
-    out->cert_sha256 = r.hashes;
-    out->ncerts = (size_t)r.ncerts;
-    return INDEX_OK;
-}
-
-int index_digest_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], index_feed_fn feed, void *arg,
-                     int *kind)
-{
-    record_t r;
-    int rc = read_record(ix, txn, code, &r);
-    if (rc != INDEX_OK)
-        return rc;
-    *kind = r.kind;
-    feed(arg, r.value, r.size);
-    for (uint64_t i = 0; i < r.ncerts; i++) {
-        MDB_val ck = {32, (void *)(r.hashes + 32 * i)}, cv;
-        if ((rc = mdb_get(txn, ix->certs, &ck, &cv)) != 0)
-            return rc == MDB_NOTFOUND ? INDEX_ECORRUPT : rc;
-        feed(arg, cv.mv_data, cv.mv_size);
-    }
-    return INDEX_OK;
-}
-
-void index_doc_free(index_doc_t *d)
-{
-    free(d->owned);
-    d->owned = NULL;
-}
-
-/* One compressor a thread, made on first use and kept: made for each
- * payload, its tables (a level-1 compressor is ~140 KB) were mapped, zeroed
- * page by page by the kernel and unmapped again, 14 % of the publisher's
- * CPU with the page faults against 5 % for compressing itself. */
-static pthread_once_t z_once = PTHREAD_ONCE_INIT;
-static pthread_key_t z_key;
-static int z_key_ok;
-
-static void z_free(void *c)
-{
-    if (c != NULL)
-        libdeflate_free_compressor(c);
-}
-
-static void z_init(void)
-{
-    z_key_ok = pthread_key_create(&z_key, z_free) == 0;
-}
-
-/* The thread that exits last is often main, whose keys get no destructor. */
-__attribute__((destructor)) static void z_main_thread_free(void)
-{
-    if (z_key_ok) {
-        z_free(pthread_getspecific(z_key));
-        pthread_setspecific(z_key, NULL);
-    }
-}
-
-static struct libdeflate_compressor *compressor(void)
-{
-    pthread_once(&z_once, z_init);
-    if (!z_key_ok)
-        return NULL;
-    struct libdeflate_compressor *c = pthread_getspecific(z_key);
-    if (c == NULL && (c = libdeflate_alloc_compressor(1)) != NULL && pthread_setspecific(z_key, c) != 0) {
-        libdeflate_free_compressor(c);
-        c = NULL;
-    }
-    return c;
-}
-
-/* Deflate the payload into buf (room for payload.len - 1 bytes).
- * @return the stream's length, or 0 when it would not be shorter than the
- *         payload (kept as is then) or the compressor could not be made. */
-static size_t deflate_payload(str_t payload, uint8_t *buf)
-{
-    /* A zlib stream (RFC 1950) from libdeflate at level 1: 14 µs a payload,
-     * against 44 µs for zlib level 1 with an 8 KB window (averaged over
-     * 2,000 demo payloads, bench/deflate.c), and 2 % smaller. Both records
-     * fit one 4 KB page. */
-    if (payload.len < 2)
-        return 0;
-    struct libdeflate_compressor *c = compressor();
-    return c != NULL ? libdeflate_zlib_compress(c, payload.ptr, payload.len, buf, payload.len - 1) : 0;
-}
-
-int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, index_prepared_t *out)
-{
-    return index_prepare_doc_hashed(kind, published_at, payload, cms, NULL, 0, out);
-}
-
-int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_t cms,
-                             const unsigned char (*cert_sha256)[32], size_t nhashed, index_prepared_t *out)
-{
-    char why[128];
-    memset(out, 0, sizeof *out);
-    if (payload.len > MAX_STORED_PAYLOAD || cms.len > UINT32_MAX)
-        return EINVAL;
-    cms_signed_t *sd = malloc(sizeof *sd);
-    uint8_t *z = malloc(payload.len + 1);
-    int rc = ENOMEM;
-    if (sd == NULL || z == NULL)
-        goto done;
-    size_t zlen = deflate_payload(payload, z);
-    size_t prefix = cms.len, suffix = 0, ncerts = 0;
-    /* Split only what we can splice back exactly: a DER or BER file whose
-     * certificate set holds certificates (each DER, or cms_parse refuses)
-     * and nothing else; they are the set's whole content, back to back,
-     * whatever the set's own length form, so its header stays in the bytes
-     * before them and an indefinite length's end-of-contents octets in the
-     * bytes after. */
-    if (cms_parse((const uint8_t *)cms.ptr, cms.len, sd, why, sizeof why) == CMS_OK && sd->certs_only &&
-        sd->ncerts > 0 && sd->ncerts <= 0xffff) {
-        prefix = sd->certs_start;
-        suffix = cms.len - sd->certs_end;
-        ncerts = sd->ncerts;
-    }
-    size_t stored = zlen ? zlen : payload.len;
-    out->len = INDEX_HEADER_LEN + stored + prefix + suffix + 32 * ncerts;
-    if ((out->value = malloc(out->len)) == NULL ||
-        (ncerts > 0 && (out->certs = calloc(ncerts, sizeof *out->certs)) == NULL))
-        goto done;
-    uint8_t *p = out->value, *w = p + INDEX_HEADER_LEN;
-    memset(p, 0, INDEX_HEADER_LEN);
-    p[0] = INDEX_RECORD_FORMAT;
-    p[1] = (uint8_t)kind;
-    p[2] = (uint8_t)(ncerts & 0xff);
-    p[3] = (uint8_t)(ncerts >> 8);
-    put_u32(p + 4, (uint32_t)payload.len);
-    put_u32(p + 8, (uint32_t)cms.len);
-    put_u32(p + 12, (uint32_t)prefix);
-    put_u64(p + 16, (uint64_t)published_at);
-    put_u32(p + 24, (uint32_t)zlen);
-    memcpy(w, zlen ? (const void *)z : (const void *)payload.ptr, stored);
-    w += stored;
-    memcpy(w, cms.ptr, prefix);
-    w += prefix;
-    memcpy(w, cms.ptr + cms.len - suffix, suffix);
-    w += suffix;
-    for (size_t i = 0; i < ncerts; i++) {
-        if (cert_sha256 != NULL && nhashed == ncerts)
-            memcpy(w + 32 * i, cert_sha256[i], 32);
-        else if (digest_sha256(sd->certs[i].der, sd->certs[i].len, w + 32 * i) != 0)
-            goto done; /* rc is ENOMEM */
-        memcpy(out->certs[i].sha256, w + 32 * i, 32);
-        out->certs[i].der = str_n((const char *)sd->certs[i].der, sd->certs[i].len);
-    }
-    out->ncerts = ncerts;
-    out->kind = kind;
-    rc = INDEX_OK;
-done:
-    free(sd);
-    free(z);
-    if (rc != INDEX_OK)
-        index_prepared_free(out);
-    return rc;
-}
-
-int index_put_prepared(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], const index_prepared_t *rec)
-{
-    MDB_val k = {CODE_LEN, (void *)code}, v = {rec->len, rec->value};
-    if (rec->value == NULL)
-        return EINVAL;
-    int rc = ix_put(ix, txn, ix->docs, &k, &v, MDB_NOOVERWRITE);
-    for (size_t i = 0; i < rec->ncerts && rc == 0; i++) {
-        MDB_val ck = {32, (void *)rec->certs[i].sha256},
-                cv = {rec->certs[i].der.len, (void *)rec->certs[i].der.ptr};
-        rc = ix_put(ix, txn, ix->certs, &ck, &cv, MDB_NOOVERWRITE);
-        if (rc == MDB_KEYEXIST)
-            rc = 0; /* stored already, for another package */
-    }
-    if (rc == 0 && rec->kind == INDEX_KIND_TRANSCRIPT)
-        rc = index_count_transcript(ix, txn, code, &rec->summary);
-    return rc ? rc : bump(ix, txn, rec->kind == INDEX_KIND_RECALL ? "recalls" : "transcripts");
-}
-
-void index_prepared_free(index_prepared_t *rec)
-{
-    free(rec->value);
-    free(rec->certs);
-    memset(rec, 0, sizeof *rec);
-}
-
-int index_put_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int kind, int64_t published_at,
-                  str_t payload, str_t cms, const index_summary_t *summary)
-{
-    index_prepared_t rec;
-    payload_t pl;
-    char why[PAYLOAD_WHY_LEN];
-    int rc = index_prepare_doc(kind, published_at, payload, cms, &rec);
-    if (rc == INDEX_OK && summary != NULL) {
-        rec.summary = *summary;
-    } else if (rc == INDEX_OK && kind == INDEX_KIND_TRANSCRIPT &&
-               payload_parse(payload.ptr, payload.len, &pl, why, sizeof why) == PAYLOAD_OK) {
-        if (index_summarize(&pl, NULL, &rec.summary) != 0)
-            memset(&rec.summary, 0, sizeof rec.summary);
-        payload_free(&pl);
-    }
-    if (rc == INDEX_OK)
-        rc = index_put_prepared(ix, txn, code, &rec);
-    index_prepared_free(&rec);
-    return rc;
-}
-
 int index_get_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, char out[CODE_LEN])
 {
     char key[CODE_LEN + 1];
@@ -881,129 +552,6 @@ int index_get_cert(index_t *ix, MDB_txn *txn, const unsigned char sha256[32], st
         return rc;
     *der = str_n(v.mv_data, v.mv_size);
     return INDEX_OK;
-}
-
-static str_t meta_str(index_t *ix, MDB_txn *txn, const char *key, int *rc)
-{
-    MDB_val k = {strlen(key), (void *)key}, v;
-    int r = mdb_get(txn, ix->meta, &k, &v);
-    if (r == MDB_NOTFOUND)
-        return str_n(NULL, 0);
-    if (r != 0)
-        *rc = r;
-    return r == 0 ? str_n(v.mv_data, v.mv_size) : str_n(NULL, 0);
-}
-
-/* Read every value of a table into list[0..n) (n: its entries when the
- * cursor started), as pointers into the map. */
-static int read_table(MDB_txn *txn, MDB_dbi dbi, str_t *list, size_t n)
-{
-    MDB_cursor *cur = NULL;
-    MDB_val k, v;
-    size_t i = 0;
-    int rc = mdb_cursor_open(txn, dbi, &cur);
-    while (rc == 0 && i < n && (rc = mdb_cursor_get(cur, &k, &v, i == 0 ? MDB_FIRST : MDB_NEXT)) == 0)
-        list[i++] = str_n(v.mv_data, v.mv_size);
-    if (cur != NULL)
-        mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND || i == n ? 0 : rc;
-}
-
-int index_get_trust(index_t *ix, MDB_txn *txn, trust_inputs_t *in, str_t **crls)
-{
-    int rc = 0;
-    MDB_stat cst, ist;
-    memset(in, 0, sizeof *in);
-    *crls = NULL;
-    if ((rc = index_meta_get_u64(ix, txn, "trust_version", &in->version)) != 0)
-        return rc;
-    in->anchors = meta_str(ix, txn, "anchors", &rc);
-    in->intermediates = meta_str(ix, txn, "intermediates", &rc);
-    in->registry = meta_str(ix, txn, "registry", &rc);
-    if (rc != 0 || (rc = mdb_stat(txn, ix->crls, &cst)) != 0 || (rc = mdb_stat(txn, ix->issuers, &ist)) != 0)
-        return rc;
-    /* one allocation for the caller to free: the CRLs, then the issuers
-     * (each value: u16 LE length of the name's DER, the name, the key) */
-    size_t nc = cst.ms_entries, ni = ist.ms_entries;
-    str_t *list = malloc(nc * sizeof *list + ni * sizeof(trust_issuer_t) + 1);
-    str_t *values = malloc(ni * sizeof *values + 1);
-    if (list == NULL || values == NULL) {
-        free(list);
-        free(values);
-        return ENOMEM;
-    }
-    trust_issuer_t *issuers = (trust_issuer_t *)(list + nc);
-    if ((rc = read_table(txn, ix->crls, list, nc)) != 0 ||
-        (rc = read_table(txn, ix->issuers, values, ni)) != 0)
-        goto fail;
-    for (size_t i = 0; i < ni; i++) {
-        const uint8_t *p = (const uint8_t *)values[i].ptr;
-        size_t nlen = values[i].len >= 2 ? (size_t)p[0] | (size_t)p[1] << 8 : 0;
-        if (nlen == 0 || 2 + nlen >= values[i].len) {
-            rc = INDEX_ECORRUPT;
-            goto fail;
-        }
-        issuers[i].name = str_n(p + 2, nlen);
-        issuers[i].spki = str_n(p + 2 + nlen, values[i].len - 2 - nlen);
-    }
-    free(values);
-    in->ncrls = nc;
-    in->crls = list;
-    in->nissuers = ni;
-    in->issuers = issuers;
-    *crls = list;
-    return 0;
-fail:
-    free(list);
-    free(values);
-    return rc;
-}
-
-int index_set_trust_value(index_t *ix, MDB_txn *txn, const char *name, str_t value)
-{
-    MDB_val k = {strlen(name), (void *)name}, v = {value.len, (void *)value.ptr};
-    int rc = value.len == 0 ? ix_del(ix, txn, ix->meta, &k) : ix_put(ix, txn, ix->meta, &k, &v, 0);
-    if (rc == MDB_NOTFOUND)
-        rc = 0;
-    return rc ? rc : bump(ix, txn, "trust_version");
-}
-
-int index_set_crls(index_t *ix, MDB_txn *txn, const str_t *crls, size_t n)
-{
-    int rc = ix_empty(ix, txn, ix->crls);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        unsigned char h[32];
-        if (digest_sha256(crls[i].ptr, crls[i].len, h) != 0)
-            return ENOMEM;
-        MDB_val k = {32, h}, v = {crls[i].len, (void *)crls[i].ptr};
-        rc = ix_put(ix, txn, ix->crls, &k, &v, 0);
-    }
-    return rc ? rc : bump(ix, txn, "trust_version");
-}
-
-int index_remember_issuer(index_t *ix, MDB_txn *txn, const trust_issuer_t *issuer)
-{
-    unsigned char id[32];
-    if (issuer->name.len == 0 || issuer->name.len > 0xffff || issuer->spki.len == 0)
-        return EINVAL;
-    if (trust_issuer_id(issuer, id) != 0)
-        return ENOMEM;
-    size_t len = 2 + issuer->name.len + issuer->spki.len;
-    uint8_t *w = malloc(len);
-    if (w == NULL)
-        return ENOMEM;
-    w[0] = (uint8_t)(issuer->name.len & 0xff);
-    w[1] = (uint8_t)(issuer->name.len >> 8);
-    memcpy(w + 2, issuer->name.ptr, issuer->name.len);
-    memcpy(w + 2 + issuer->name.len, issuer->spki.ptr, issuer->spki.len);
-    MDB_val k = {32, id}, v = {len, w};
-    int rc = ix_put(ix, txn, ix->issuers, &k, &v, MDB_NOOVERWRITE);
-    free(w);
-    if (rc == MDB_KEYEXIST)
-        return INDEX_OK; /* remembered already: nothing changes */
-    if (rc != 0)
-        return rc;
-    return bump(ix, txn, "trust_version");
 }
 
 int index_set_last_published(index_t *ix, MDB_txn *txn, int64_t when)

@@ -65,6 +65,30 @@ int index_meta_get_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t *out
 /** Write a u64 LE value of the meta table. @return 0 or an LMDB code. */
 int index_meta_put_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t value);
 
+/* Record header (docs/index-format.md):
+ *   0 format (3), 1 kind, 2-3 number of certificates (u16), 4-7 payload length,
+ *   8-11 .p7s length as published, 12-15 length of the .p7s bytes before its
+ *   certificates, 16-23 publication time (i64), 24-27 length of the stored
+ *   payload: a zlib stream of the payload, or 0 when the payload is kept as is.
+ * Then: the stored payload, .p7s bytes before the certificates, .p7s bytes
+ * after them, and the certificates' SHA-256s (32 bytes each), in order. */
+/* A record found and its header checked: the parts of the value (index_doc.c). */
+typedef struct {
+    int kind;
+    int64_t published_at;
+    uint64_t ncerts, plen, zlen, clen, prefix, suffix;
+    const uint8_t *value, *payload, *pre, *suf, *hashes;
+    size_t size;
+} record_t;
+
+/** Check that a record's header and lengths add up (index_doc.c): both
+ * readers and the upgrade's walk of the records go through here.
+ * @return INDEX_OK or INDEX_ECORRUPT. */
+int index_parse_record(const MDB_val v, record_t *r);
+
+/** Add 1 to a u64 LE value of the meta table. @return 0 or an LMDB code. */
+int index_meta_bump(index_t *ix, MDB_txn *txn, const char *key);
+
 /** Store a transcript's summary and count it as published (and replaced),
  * in the transaction that stores its record. @return 0 or an LMDB code. */
 int index_count_transcript(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], const index_summary_t *s);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tools/setup.sh — install the Debian packages hocba needs, and nothing else.
 #
-#   sh tools/setup.sh [run|test|fuzz|bench|check]...
+#   sh tools/setup.sh [run|test|fuzz|bench|format|check]...
 #
 #   run    (the default) build, make demo data and serve it: a C compiler,
 #          make, the libraries, openssl and lmdb-utils
@@ -11,7 +11,8 @@
 #          pinned npm packages, Node.js 22 among them: see the README)
 #   fuzz   run + clang and its runtime (libFuzzer)
 #   bench  run + wrk, h2o, python3
-#   check  install nothing: list what `run test fuzz bench` lack, exit 2 if anything
+#   format clang-format (`make format-check`, run by CI)
+#   check  install nothing: list what `run test fuzz bench format` lack, exit 2 if anything
 #
 # Written in POSIX sh because a bare Debian 12 has no make and no bash
 # guarantee beyond /bin/sh (dash). It is idempotent: it asks dpkg which of
@@ -29,6 +30,7 @@ TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev haproxy wrk zbar-tools librsvg
     ca-certificates nodejs npm"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 BENCH_PKGS="wrk h2o python3"
+FORMAT_PKGS="clang-format"
 
 want=""
 check=0
@@ -39,12 +41,13 @@ for group in "$@"; do
     test) want="$want $RUN_PKGS $TEST_PKGS" ;;
     fuzz) want="$want $RUN_PKGS $FUZZ_PKGS" ;;
     bench) want="$want $RUN_PKGS $BENCH_PKGS" ;;
+    format) want="$want $FORMAT_PKGS" ;;
     check)
         check=1
-        want="$want $RUN_PKGS $TEST_PKGS $FUZZ_PKGS $BENCH_PKGS"
+        want="$want $RUN_PKGS $TEST_PKGS $FUZZ_PKGS $BENCH_PKGS $FORMAT_PKGS"
         ;;
     *)
-        echo "usage: sh tools/setup.sh [run|test|fuzz|bench|check]..." >&2
+        echo "usage: sh tools/setup.sh [run|test|fuzz|bench|format|check]..." >&2
         exit 2
         ;;
     esac
