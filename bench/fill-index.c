@@ -16,12 +16,18 @@
 #include "lookup/code.h"
 #include "lookup/index.h"
 
-static const char *const PROVINCES[] = {
-    "Thành phố Hà Nội", "Thành phố Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh",
-    "Thanh Hóa", "Nghệ An", "Hà Tĩnh", "Cao Bằng", "Tuyên Quang", "Lào Cai", "Thái Nguyên", "Phú Thọ",
-    "Bắc Ninh", "Hưng Yên", "Thành phố Hải Phòng", "Ninh Bình", "Quảng Trị", "Thành phố Đà Nẵng",
-    "Quảng Ngãi", "Gia Lai", "Khánh Hòa", "Lâm Đồng", "Đắk Lắk", "Thành phố Hồ Chí Minh", "Đồng Nai",
-    "Tây Ninh", "Thành phố Cần Thơ", "Vĩnh Long", "Đồng Tháp", "Cà Mau", "An Giang"};
+static const char *const PROVINCES[] = {"Thành phố Hà Nội", "Thành phố Huế", "Lai Châu",
+                                        "Điện Biên",        "Sơn La",        "Lạng Sơn",
+                                        "Quảng Ninh",       "Thanh Hóa",     "Nghệ An",
+                                        "Hà Tĩnh",          "Cao Bằng",      "Tuyên Quang",
+                                        "Lào Cai",          "Thái Nguyên",   "Phú Thọ",
+                                        "Bắc Ninh",         "Hưng Yên",      "Thành phố Hải Phòng",
+                                        "Ninh Bình",        "Quảng Trị",     "Thành phố Đà Nẵng",
+                                        "Quảng Ngãi",       "Gia Lai",       "Khánh Hòa",
+                                        "Lâm Đồng",         "Đắk Lắk",       "Thành phố Hồ Chí Minh",
+                                        "Đồng Nai",         "Tây Ninh",      "Thành phố Cần Thơ",
+                                        "Vĩnh Long",        "Đồng Tháp",     "Cà Mau",
+                                        "An Giang"};
 
 /* The summary of synthetic record i of a school out of `schools`. */
 static void synthetic(long i, long schools, index_summary_t *s)
@@ -70,7 +76,8 @@ int main(int argc, char **argv)
         return fprintf(stderr, "fill-index: cannot start: %s\n", why), 2;
     MDB_txn *txn = NULL;
     index_prepared_t rec; /* the same record under n codes: compress it once */
-    if (index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1750000000, str_n(json, jl), str_n(p7s, pl), &rec) != INDEX_OK)
+    if (index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1750000000, str_n(json, jl), str_n(p7s, pl), &rec) !=
+        INDEX_OK)
         return fprintf(stderr, "fill-index: out of memory\n"), 2;
     for (long i = 0; i < n; i++) {
         if (txn == NULL && index_begin(ix, 0, &txn) != 0)

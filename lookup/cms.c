@@ -40,10 +40,10 @@ static const struct {
     {{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04}, 8, CMS_SIG_ECDSA},         /* ecdsa-with-SHA512 */
 };
 
-#define FAIL(code, ...)                                                                                     \
-    do {                                                                                                    \
-        snprintf(why, whylen, __VA_ARGS__);                                                                 \
-        return code;                                                                                        \
+#define FAIL(code, ...)                                                                                      \
+    do {                                                                                                     \
+        snprintf(why, whylen, __VA_ARGS__);                                                                  \
+        return code;                                                                                         \
     } while (0)
 
 /* AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL } */

@@ -41,26 +41,26 @@ typedef struct {
 
 /** One SignerInfo. `problem` is set when it cannot be verified at all. */
 typedef struct {
-    int cert;                 /* index into cms_signed_t.certs, -1 if not included */
-    int md;                   /* CMS_MD_* of digestAlgorithm */
-    int sig;                  /* CMS_SIG_* of signatureAlgorithm */
-    der_elem_t sig_params;    /* signatureAlgorithm parameters (RSASSA-PSS), len 0 if absent */
-    const uint8_t *attrs;     /* signed attributes: the whole [0] element when it is DER; when attrs_ber,
-                               * the file's BER until cms_signer_read_attrs gives their DER (tag SET) */
+    int cert;              /* index into cms_signed_t.certs, -1 if not included */
+    int md;                /* CMS_MD_* of digestAlgorithm */
+    int sig;               /* CMS_SIG_* of signatureAlgorithm */
+    der_elem_t sig_params; /* signatureAlgorithm parameters (RSASSA-PSS), len 0 if absent */
+    const uint8_t *attrs;  /* signed attributes: the whole [0] element when it is DER; when attrs_ber,
+                            * the file's BER until cms_signer_read_attrs gives their DER (tag SET) */
     size_t attrslen;
-    int attrs_ber;            /* the signed attributes in the file are not DER (nothing read from them
-                               * until cms_signer_read_attrs) */
+    int attrs_ber;             /* the signed attributes in the file are not DER (nothing read from them
+                                * until cms_signer_read_attrs) */
     const uint8_t *attrs_sent; /* the signed attributes as the file has them (whole [0] element) */
     size_t attrs_sentlen;
-    const char *attrs_problem; /* why the signed attributes are unusable, or NULL */
+    const char *attrs_problem;     /* why the signed attributes are unusable, or NULL */
     const uint8_t *message_digest; /* messageDigest value, or NULL */
     size_t message_digest_len;
-    int content_type_ok;      /* contentType attribute present and equal to id-data */
+    int content_type_ok; /* contentType attribute present and equal to id-data */
     int has_signing_time;
-    int64_t signing_time;     /* UTC seconds */
+    int64_t signing_time; /* UTC seconds */
     const uint8_t *signature;
     size_t signature_len;
-    const char *problem;      /* NULL, or why this signer cannot verify (English) */
+    const char *problem; /* NULL, or why this signer cannot verify (English) */
 } cms_signer_t;
 
 typedef struct {
@@ -76,9 +76,9 @@ typedef struct {
 
 enum {
     CMS_OK = 0,
-    CMS_EFORMAT = -1, /* not a CMS SignedData in DER or BER */
+    CMS_EFORMAT = -1,   /* not a CMS SignedData in DER or BER */
     CMS_EATTACHED = -3, /* eContent present or eContentType not id-data */
-    CMS_ELIMIT = -4,  /* more certificates or signers than we accept */
+    CMS_ELIMIT = -4,    /* more certificates or signers than we accept */
 };
 
 /** Parse a ContentInfo (DER or BER) holding a detached SignedData.

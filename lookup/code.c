@@ -151,8 +151,9 @@ int code_error_text(const code_error_t *e, const char *lang, char *buf, size_t n
     int en = lang != NULL && strcmp(lang, "en") == 0;
     switch (e->err) {
     case CODE_EEMPTY:
-        return snprintf(buf, n, en ? "Please enter the 16-character lookup code printed on the transcript."
-                                   : "Vui lòng nhập mã tra cứu gồm 16 ký tự in trên học bạ.");
+        return snprintf(buf, n,
+                        en ? "Please enter the 16-character lookup code printed on the transcript."
+                           : "Vui lòng nhập mã tra cứu gồm 16 ký tự in trên học bạ.");
     case CODE_ELENGTH:
         return snprintf(buf, n,
                         en ? "A lookup code has 16 characters; this one has %zu. Check that none is missing "
@@ -162,12 +163,13 @@ int code_error_text(const code_error_t *e, const char *lang, char *buf, size_t n
                         e->count);
     case CODE_ECHAR:
         if (e->ch[0] != '\0')
-            return snprintf(buf, n,
-                            en ? "Character %zu (\"%s\") cannot appear in a lookup code. Codes use the digits "
-                                 "0-9 and the letters A-Z except U."
-                               : "Ký tự thứ %zu (\"%s\") không thể có trong mã tra cứu. Mã chỉ gồm chữ số "
-                                 "0-9 và chữ cái A-Z (trừ U).",
-                            e->pos, e->ch);
+            return snprintf(
+                buf, n,
+                en ? "Character %zu (\"%s\") cannot appear in a lookup code. Codes use the digits "
+                     "0-9 and the letters A-Z except U."
+                   : "Ký tự thứ %zu (\"%s\") không thể có trong mã tra cứu. Mã chỉ gồm chữ số "
+                     "0-9 và chữ cái A-Z (trừ U).",
+                e->pos, e->ch);
         return snprintf(buf, n,
                         en ? "Character %zu cannot appear in a lookup code. Codes use the digits 0-9 and the "
                              "letters A-Z except U."

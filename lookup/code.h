@@ -25,10 +25,10 @@ enum {
 
 /** What code_parse found wrong, for a message in the page's language. */
 typedef struct {
-    int err;       /* one of the CODE_E* constants */
-    size_t pos;    /* CODE_ECHAR: 1-based character (not byte) position in the input */
-    size_t count;  /* CODE_ELENGTH: how many symbols the input has after normalising */
-    char ch[8];    /* CODE_ECHAR: the offending character, UTF-8, NUL-terminated, or "" if not printable */
+    int err;      /* one of the CODE_E* constants */
+    size_t pos;   /* CODE_ECHAR: 1-based character (not byte) position in the input */
+    size_t count; /* CODE_ELENGTH: how many symbols the input has after normalising */
+    char ch[8];   /* CODE_ECHAR: the offending character, UTF-8, NUL-terminated, or "" if not printable */
 } code_error_t;
 
 /** Derive the canonical code of a payload.

@@ -39,19 +39,19 @@ enum {
 #define DER_GENTIME 0x18
 #define DER_SEQUENCE 0x30
 #define DER_SET 0x31
-#define DER_CTX(n) (0x80 | (n))         /* [n] IMPLICIT primitive */
-#define DER_CTX_CONS(n) (0xa0 | (n))    /* [n] constructed */
+#define DER_CTX(n) (0x80 | (n))      /* [n] IMPLICIT primitive */
+#define DER_CTX_CONS(n) (0xa0 | (n)) /* [n] constructed */
 
 /** One element: its tag, its content, and its whole encoding. */
 typedef struct {
     unsigned tag;
-    const uint8_t *val;   /* content octets (without the end-of-contents octets of an indefinite length) */
+    const uint8_t *val; /* content octets (without the end-of-contents octets of an indefinite length) */
     size_t len;
-    const uint8_t *raw;   /* tag + length + content (+ 00 00 when indefinite) */
+    const uint8_t *raw; /* tag + length + content (+ 00 00 when indefinite) */
     size_t rawlen;
-    int indefinite;       /* BER: the length was indefinite */
-    int ber;              /* read by a BER cursor, so der_inside reads BER too */
-    int depth;            /* 0 for an element of a cursor made by der_cursor or der_cursor_ber */
+    int indefinite; /* BER: the length was indefinite */
+    int ber;        /* read by a BER cursor, so der_inside reads BER too */
+    int depth;      /* 0 for an element of a cursor made by der_cursor or der_cursor_ber */
 } der_elem_t;
 
 /** A cursor over the content of a constructed element (or a whole buffer). */

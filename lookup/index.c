@@ -59,7 +59,6 @@ int index_meta_bump(index_t *ix, MDB_txn *txn, const char *key)
     return rc ? rc : index_meta_put_u64(ix, txn, key, n + 1);
 }
 
-
 /* ---- upgrades in place ----------------------------------------------------------------- */
 
 /* One step of an upgrade in place, from format `from` to from + 1, inside
@@ -111,7 +110,8 @@ static int remember_crl_issuers_in_whole_records(index_t *ix, MDB_txn *txn, cons
     for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && rc == INDEX_OK;
          r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         record_t rec;
-        if (index_parse_record(v, &rec) != INDEX_OK || rec.ncerts != 0 || rec.suffix != 0 || rec.prefix != rec.clen)
+        if (index_parse_record(v, &rec) != INDEX_OK || rec.ncerts != 0 || rec.suffix != 0 ||
+            rec.prefix != rec.clen)
             continue;
         const uint8_t *p7s = rec.pre;
         size_t len = (size_t)rec.prefix;
@@ -427,7 +427,6 @@ int index_begin(index_t *ix, int rdonly, MDB_txn **txn)
     return mdb_txn_begin(ix->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
 }
 
-
 int index_get_link(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int type, char out[CODE_LEN])
 {
     char key[CODE_LEN + 1];
@@ -509,7 +508,8 @@ int index_each_docid(index_t *ix, MDB_txn *txn, str_t school, int (*fn)(void *ar
     int rc = mdb_cursor_open(txn, ix->docids, &cur);
     if (rc != 0)
         return rc;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size < school.len + 1 || memcmp(k.mv_data, prefix, school.len + 1) != 0)
             break;
         if (v.mv_size != CODE_LEN) {

@@ -32,9 +32,10 @@
 #include "str.h"
 #include "trust.h"
 
-#define INDEX_FORMAT 5            /* the environment's format (meta "format") */
-#define INDEX_OLDEST_UPGRADABLE 3 /* a writer upgrades formats 3.. in place; older ones are published again  \
-                                   */
+#define INDEX_FORMAT 5 /* the environment's format (meta "format") */
+#define INDEX_OLDEST_UPGRADABLE                                                                              \
+    3                         /* a writer upgrades formats 3.. in place; older ones are published again      \
+                               */
 #define INDEX_RECORD_FORMAT 3 /* the docs value's format (first header byte) */
 #define INDEX_HEADER_LEN 28
 #define INDEX_DEFAULT_MAP_SIZE ((size_t)64 << 30) /* address space only; override with HOCBA_MAP_SIZE */
@@ -324,8 +325,8 @@ typedef struct {
  * @param year  a school year's first year, or 0 for all
  * @param fn    returns 0 to go on; anything else stops the walk
  * @return INDEX_OK, what fn returned when it stopped, INDEX_ECORRUPT or an LMDB code. */
-int index_each_tally(index_t *ix, MDB_txn *txn, int by, int year, int (*fn)(void *arg, const index_tally_t *t),
-                     void *arg);
+int index_each_tally(index_t *ix, MDB_txn *txn, int by, int year,
+                     int (*fn)(void *arg, const index_tally_t *t), void *arg);
 
 /* ---- the publication log (cli.md --log, replay, digest; index_log.c) ---- */
 

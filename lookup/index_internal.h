@@ -11,10 +11,10 @@ struct index {
     MDB_env *env;
     MDB_dbi meta, crls, docs, links, docids, certs, issuers, summary, tally;
     int readonly;
-    int upgraded_from; /* the format this open upgraded, or 0 */
-    int forget_unfound; /* INDEX_OPEN_FORGET_UNFOUND: an upgrade may leave a CRL's issuer unremembered */
-    char note[768];     /* what the upgrade left unremembered with forget_unfound, or "" */
-    const char *path;   /* during index_open: the path, for the upgrade's words */
+    int upgraded_from;     /* the format this open upgraded, or 0 */
+    int forget_unfound;    /* INDEX_OPEN_FORGET_UNFOUND: an upgrade may leave a CRL's issuer unremembered */
+    char note[768];        /* what the upgrade left unremembered with forget_unfound, or "" */
+    const char *path;      /* during index_open: the path, for the upgrade's words */
     struct index_log *log; /* index_log_attach: the publication log the changes go to, or NULL */
 };
 

@@ -109,9 +109,8 @@ static int log_change(index_t *ix, MDB_dbi dbi, int op, MDB_val *k, MDB_val *v)
         snprintf(l->why, sizeof l->why, "a change to a table the log does not know");
         return INDEX_ELOG;
     }
-    if (l->pending == NULL &&
-        publog_begin(l->dir, l->seq + 1, l->head, INDEX_FORMAT, (int64_t)time(NULL), &l->pending, l->why,
-                     sizeof l->why) != PUBLOG_OK)
+    if (l->pending == NULL && publog_begin(l->dir, l->seq + 1, l->head, INDEX_FORMAT, (int64_t)time(NULL),
+                                           &l->pending, l->why, sizeof l->why) != PUBLOG_OK)
         return INDEX_ELOG;
     if (publog_add(l->pending, op, table, k ? k->mv_data : NULL, k ? k->mv_size : 0, v ? v->mv_data : NULL,
                    v ? v->mv_size : 0) != PUBLOG_OK) {
@@ -242,8 +241,8 @@ static int check_log_matches(struct index_log *l, char *why, size_t whylen)
     if (l->seq == 0)
         return 0;
     if (last < l->seq) {
-        WHY("%s ends at segment %llu, and this index has committed segment %llu: give the log it wrote", l->dir,
-            (unsigned long long)last, (unsigned long long)l->seq);
+        WHY("%s ends at segment %llu, and this index has committed segment %llu: give the log it wrote",
+            l->dir, (unsigned long long)last, (unsigned long long)l->seq);
         return -1;
     }
     int rc = publog_read(l->dir, l->seq, &s, why, whylen);
@@ -374,8 +373,8 @@ static int apply_segment(index_t *ix, MDB_txn *txn, const publog_segment_t *s, c
         int rc;
         n++;
         if (table_dbi(ix, op.table, &dbi) != 0) {
-            WHY("segment %llu: change %llu is to a table this index has not (\"%s\")", (unsigned long long)s->seq,
-                (unsigned long long)n, op.table);
+            WHY("segment %llu: change %llu is to a table this index has not (\"%s\")",
+                (unsigned long long)s->seq, (unsigned long long)n, op.table);
             return INDEX_ECORRUPT;
         }
         if (dbi == ix->meta && op.op != PUBLOG_EMPTY && is_position(&k)) {
@@ -414,7 +413,8 @@ static int read_next(index_t *ix, const char *dir, uint64_t seq, const uint8_t h
             "broken: an altered or foreign log)",
             (unsigned long long)seq, (unsigned long long)seq - 1);
     else if (s->format != INDEX_FORMAT)
-        WHY("segment %llu refused: it was written by an index of format %d, this one has format %d: run the same "
+        WHY("segment %llu refused: it was written by an index of format %d, this one has format %d: run the "
+            "same "
             "version of the programs on the primary and the replicas",
             (unsigned long long)seq, s->format, INDEX_FORMAT);
     else
@@ -437,8 +437,8 @@ static int check_applied(const char *dir, uint64_t seq, const uint8_t head[32], 
     int same = rc == PUBLOG_OK && memcmp(s.hash, head, 32) == 0;
     publog_segment_free(&s);
     if (!same)
-        WHY("segment %llu refused: it is not the segment %llu this replica applied (%s)", (unsigned long long)seq,
-            (unsigned long long)seq, rc == PUBLOG_OK ? "its SHA-256 differs" : w2);
+        WHY("segment %llu refused: it is not the segment %llu this replica applied (%s)",
+            (unsigned long long)seq, (unsigned long long)seq, rc == PUBLOG_OK ? "its SHA-256 differs" : w2);
     return same ? 0 : -1;
 }
 
@@ -462,14 +462,15 @@ int index_replay(index_t *ix, const char *dir, index_replay_fn said, void *arg, 
         WHY("this index writes its own publication log: replay is for replicas");
         return -1;
     }
-    if (publog_range(dir, &first, &last, why, whylen) != PUBLOG_OK || check_applied(dir, seq, head, why, whylen))
+    if (publog_range(dir, &first, &last, why, whylen) != PUBLOG_OK ||
+        check_applied(dir, seq, head, why, whylen))
         return -1;
     for (;;) {
         rc = read_next(ix, dir, seq + 1, head, &s, why, whylen);
         if (rc == PUBLOG_ENOENT) {
             if (last > seq + 1) {
-                WHY("segment %llu is missing from %s, which holds segments up to %llu", (unsigned long long)seq + 1,
-                    dir, (unsigned long long)last);
+                WHY("segment %llu is missing from %s, which holds segments up to %llu",
+                    (unsigned long long)seq + 1, dir, (unsigned long long)last);
                 return -1;
             }
             return 0;
@@ -479,9 +480,11 @@ int index_replay(index_t *ix, const char *dir, index_replay_fn said, void *arg, 
         if ((rc = mdb_txn_begin(ix->env, NULL, 0, &txn)) == 0) {
             rc = apply_segment(ix, txn, &s, why, whylen);
             if (rc == 0 && (rc = put_position(ix, txn, s.seq, s.hash, "replica")) != 0)
-                WHY("segment %llu: cannot record it as applied: %s", (unsigned long long)s.seq, index_strerror(rc));
+                WHY("segment %llu: cannot record it as applied: %s", (unsigned long long)s.seq,
+                    index_strerror(rc));
             if (rc == 0 && (rc = mdb_txn_commit(txn)) != 0)
-                WHY("segment %llu: cannot commit it: %s", (unsigned long long)s.seq, index_write_error(ix, rc));
+                WHY("segment %llu: cannot commit it: %s", (unsigned long long)s.seq,
+                    index_write_error(ix, rc));
             else if (rc != 0)
                 mdb_txn_abort(txn);
         } else {
@@ -517,7 +520,8 @@ int index_content_digest(index_t *ix, MDB_txn *txn, unsigned char out[32])
         if ((rc = feed(c, TABLES[i].name, strlen(TABLES[i].name))) != 0 ||
             (rc = mdb_cursor_open(txn, dbi_at(ix, i), &cur)) != 0)
             break;
-        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             if (dbi_at(ix, i) == ix->meta && is_position(&k))
                 continue;
             if ((rc = feed(c, k.mv_data, k.mv_size)) != 0 || (rc = feed(c, v.mv_data, v.mv_size)) != 0)

@@ -42,9 +42,9 @@ int index_summarize(const payload_t *pl, const char *province, index_summary_t *
     if (plen > INDEX_PROVINCE_MAX || pl->school_code == NULL || strlen(pl->school_code) > INDEX_SCHOOL_MAX)
         return -1;
     out->schema = pl->schema;
-    out->level = pl->program == PAYLOAD_PROGRAM_GDTX   ? INDEX_LEVEL_GDTX
-                 : pl->level == PAYLOAD_LEVEL_THCS   ? INDEX_LEVEL_THCS
-                 : pl->level == PAYLOAD_LEVEL_THPT   ? INDEX_LEVEL_THPT
+    out->level = pl->program == PAYLOAD_PROGRAM_GDTX  ? INDEX_LEVEL_GDTX
+                 : pl->level == PAYLOAD_LEVEL_THCS    ? INDEX_LEVEL_THCS
+                 : pl->level == PAYLOAD_LEVEL_THPT    ? INDEX_LEVEL_THPT
                  : pl->level == PAYLOAD_LEVEL_TIEUHOC ? INDEX_LEVEL_TH
                                                       : 0;
     out->grade = pl->grade;
@@ -77,8 +77,8 @@ static size_t summary_encode(const index_summary_t *s, uint8_t *buf)
 static int summary_decode(const uint8_t *v, size_t n, index_summary_t *s)
 {
     memset(s, 0, sizeof *s);
-    if (n < SUMMARY_FIXED || v[0] != SUMMARY_FORMAT || v[7] > INDEX_SCHOOL_MAX || SUMMARY_FIXED + (size_t)v[7] > n ||
-        n - SUMMARY_FIXED - v[7] > INDEX_PROVINCE_MAX || v[6] > 1)
+    if (n < SUMMARY_FIXED || v[0] != SUMMARY_FORMAT || v[7] > INDEX_SCHOOL_MAX ||
+        SUMMARY_FIXED + (size_t)v[7] > n || n - SUMMARY_FIXED - v[7] > INDEX_PROVINCE_MAX || v[6] > 1)
         return INDEX_ECORRUPT;
     s->schema = v[1];
     s->level = v[2];
@@ -196,8 +196,8 @@ static int tally_decode(int by, const MDB_val *k, const MDB_val *v, index_tally_
     return INDEX_OK;
 }
 
-int index_each_tally(index_t *ix, MDB_txn *txn, int by, int year, int (*fn)(void *arg, const index_tally_t *t),
-                     void *arg)
+int index_each_tally(index_t *ix, MDB_txn *txn, int by, int year,
+                     int (*fn)(void *arg, const index_tally_t *t), void *arg)
 {
     uint8_t prefix[3] = {(uint8_t)by, (uint8_t)((year >> 8) & 0xff), (uint8_t)(year & 0xff)};
     size_t plen = year ? 3 : 1;
@@ -207,7 +207,8 @@ int index_each_tally(index_t *ix, MDB_txn *txn, int by, int year, int (*fn)(void
     int rc = mdb_cursor_open(txn, ix->tally, &cur);
     if (rc != 0)
         return rc;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
             break;
         if ((rc = tally_decode(by, &k, &v, &t)) != 0 || (rc = fn(arg, &t)) != 0)

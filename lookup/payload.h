@@ -55,9 +55,9 @@ enum {
 
 /** A signer declared in the payload's `signers` member. */
 typedef struct {
-    const char *role;                /* NUL-terminated, owned by payload_t.root */
-    const char *name;                /* NUL-terminated, owned by payload_t.root */
-    unsigned char cert_sha256[32];   /* decoded from certificate_sha256 */
+    const char *role;              /* NUL-terminated, owned by payload_t.root */
+    const char *name;              /* NUL-terminated, owned by payload_t.root */
+    unsigned char cert_sha256[32]; /* decoded from certificate_sha256 */
 } payload_signer_t;
 
 /** A validated payload. All pointers point into root and live until payload_free. */

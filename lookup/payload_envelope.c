@@ -209,7 +209,8 @@ int pv_envelope(const why_t *w, const json_t *root, str_t doc, payload_t *out, p
     /* a transcript is finalised once its school year has begun (a
      * replacement may come years later, never earlier) */
     if (out->year_start > pv_digits_value(out->issued_on, 4))
-        return pv_fail(w, PAYLOAD_ESCHEMA, "school_year: %s begins after issued_on %s; a transcript is issued once "
+        return pv_fail(w, PAYLOAD_ESCHEMA,
+                       "school_year: %s begins after issued_on %s; a transcript is issued once "
                        "its school year has begun",
                        out->school_year, out->issued_on);
     if ((rc = check_school(w, root, out)) != 0)

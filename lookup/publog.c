@@ -75,7 +75,8 @@ int publog_begin(const char *dir, uint64_t seq, const uint8_t prev[32], int form
     uint8_t head[HEADER_LEN];
     publog_writer_t *w = calloc(1, sizeof *w);
     *out = NULL;
-    if (w == NULL || (w->body = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(w->body, EVP_sha256(), NULL) != 1) {
+    if (w == NULL || (w->body = EVP_MD_CTX_new()) == NULL ||
+        EVP_DigestInit_ex(w->body, EVP_sha256(), NULL) != 1) {
         WHY("out of memory");
         goto fail;
     }
@@ -230,8 +231,8 @@ static int walk_ops(publog_segment_t *s, uint64_t *count, char *why, size_t whyl
         return PUBLOG_EBAD;
     }
     if (p >= n || n - p != TRAILER_LEN) {
-        WHY("segment %" PRIu64 ": no trailer where the changes end (byte %zu of %zu): the file is cut", s->seq, p,
-            n);
+        WHY("segment %" PRIu64 ": no trailer where the changes end (byte %zu of %zu): the file is cut",
+            s->seq, p, n);
         return PUBLOG_EBAD;
     }
     s->ops_end = p;
@@ -251,7 +252,8 @@ int publog_check(const uint8_t *data, size_t len, publog_segment_t *out, char *w
         return PUBLOG_EBAD;
     }
     if (s->len < HEADER_LEN + TRAILER_LEN) {
-        WHY("a segment cut at %zu bytes (a header and a trailer alone take %d)", s->len, HEADER_LEN + TRAILER_LEN);
+        WHY("a segment cut at %zu bytes (a header and a trailer alone take %d)", s->len,
+            HEADER_LEN + TRAILER_LEN);
         return PUBLOG_EBAD;
     }
     s->seq = get_be(s->data + MAGIC_LEN, 8);
@@ -264,7 +266,8 @@ int publog_check(const uint8_t *data, size_t len, publog_segment_t *out, char *w
         return rc;
     s->nops = get_be(s->data + s->ops_end + 1, 8);
     if (s->nops != count) {
-        WHY("segment %" PRIu64 ": its trailer counts %" PRIu64 " changes, it holds %" PRIu64, s->seq, s->nops, count);
+        WHY("segment %" PRIu64 ": its trailer counts %" PRIu64 " changes, it holds %" PRIu64, s->seq, s->nops,
+            count);
         return PUBLOG_EBAD;
     }
     if (EVP_Digest(s->data, s->ops_end, h, NULL, EVP_sha256(), NULL) != 1 ||

@@ -49,12 +49,12 @@
 
 #include "str.h"
 
-#define RENDER_OUT_MAX (4u << 20)       /* default bound on one page: 4 MiB */
-#define RENDER_MAX_DEPTH 32             /* sections + partials nested */
-#define RENDER_MAX_TEMPLATE (1u << 20)  /* bytes of one template */
-#define RENDER_MAX_TEMPLATES 256        /* templates in one set */
-#define RENDER_NAME_MAX 64              /* bytes of a template name */
-#define RENDER_WHY_LEN 256              /* a good size for the why buffer */
+#define RENDER_OUT_MAX (4u << 20)      /* default bound on one page: 4 MiB */
+#define RENDER_MAX_DEPTH 32            /* sections + partials nested */
+#define RENDER_MAX_TEMPLATE (1u << 20) /* bytes of one template */
+#define RENDER_MAX_TEMPLATES 256       /* templates in one set */
+#define RENDER_NAME_MAX 64             /* bytes of a template name */
+#define RENDER_WHY_LEN 256             /* a good size for the why buffer */
 
 enum {
     RENDER_OK = 0,

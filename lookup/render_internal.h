@@ -32,13 +32,13 @@ typedef struct tpl tpl_t;
 
 typedef struct {
     unsigned char kind;
-    unsigned line;  /* line of the tag in the template, for messages */
-    size_t off;     /* N_TEXT: the literal; tags: the name as written */
+    unsigned line; /* line of the tag in the template, for messages */
+    size_t off;    /* N_TEXT: the literal; tags: the name as written */
     size_t len;
     const char **seg; /* name segments, each NUL-terminated; NULL for "." (one allocation) */
     size_t nseg;
-    size_t end;       /* sections: index of the first node after the body */
-    tpl_t *partial;   /* N_PARTIAL, once linked */
+    size_t end;     /* sections: index of the first node after the body */
+    tpl_t *partial; /* N_PARTIAL, once linked */
 } node_t;
 
 struct tpl {

@@ -49,7 +49,7 @@ size_t render_utf8_seq(const unsigned char *s, size_t n, size_t *bad)
 /* ` and = are escaped too: they matter in unquoted attribute values, and a
  * template author may forget the quotes. */
 static const char *const entity[128] = {
-    ['&'] = "&amp;", ['<'] = "&lt;",  ['>'] = "&gt;",  ['"'] = "&quot;",
+    ['&'] = "&amp;",  ['<'] = "&lt;",  ['>'] = "&gt;",  ['"'] = "&quot;",
     ['\''] = "&#39;", ['`'] = "&#96;", ['='] = "&#61;",
 };
 

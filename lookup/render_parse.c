@@ -11,8 +11,8 @@
 #include "render_internal.h"
 
 /* "FILE:LINE: what" — the form compilers use, so editors can jump to it. */
-__attribute__((format(printf, 5, 6))) static int tplerr(const tpl_t *t, unsigned line, char *why, size_t whylen,
-                                                        const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int tplerr(const tpl_t *t, unsigned line, char *why,
+                                                        size_t whylen, const char *fmt, ...)
 {
     if (why == NULL || whylen == 0)
         return RENDER_ESYNTAX;
@@ -107,7 +107,8 @@ void render_tpl_free(tpl_t *t)
 }
 
 /* A template over a copy of text (or over buf, whose ownership it takes). */
-tpl_t *render_tpl_new(const char *name, size_t namelen, const char *file, char *buf, const char *text, size_t len)
+tpl_t *render_tpl_new(const char *name, size_t namelen, const char *file, char *buf, const char *text,
+                      size_t len)
 {
     tpl_t *t = calloc(1, sizeof *t);
     if (t == NULL) {
@@ -155,7 +156,7 @@ node_t *render_node_add(tpl_t *t, int kind, unsigned line, size_t off, size_t le
 
 typedef struct {
     tpl_t *t;
-    size_t lpos;   /* line is the line number of byte lpos */
+    size_t lpos; /* line is the line number of byte lpos */
     unsigned line;
     size_t open[RENDER_MAX_DEPTH]; /* node indexes of the open sections */
     int nopen;
@@ -179,7 +180,8 @@ static int is_tag_space(char c)
  * aside) takes the whole line with it, as Mustache's "standalone" rule.
  * text starts at pos; the tag spans [ts, after). On 1, the literal before
  * ends at *keep and parsing resumes at *next. */
-static int standalone(const char *s, size_t n, size_t pos, size_t ts, size_t after, size_t *keep, size_t *next)
+static int standalone(const char *s, size_t n, size_t pos, size_t ts, size_t after, size_t *keep,
+                      size_t *next)
 {
     size_t i = ts;
     while (i > pos && (s[i - 1] == ' ' || s[i - 1] == '\t'))
@@ -230,9 +232,10 @@ static int parse_tag(parser_t *p, char sigil, size_t cs, size_t ce, unsigned lin
         return 0;
     case '{':
     case '&':
-        return tplerr(t, line, why, whylen,
-                      "%s%.*s%s: unescaped output is not allowed; every value is HTML-escaped, write {{%.*s}}",
-                      sigil == '{' ? "{{{" : "{{&", SHOWN(len), name, sigil == '{' ? "}}}" : "}}", SHOWN(len), name);
+        return tplerr(
+            t, line, why, whylen,
+            "%s%.*s%s: unescaped output is not allowed; every value is HTML-escaped, write {{%.*s}}",
+            sigil == '{' ? "{{{" : "{{&", SHOWN(len), name, sigil == '{' ? "}}}" : "}}", SHOWN(len), name);
     case '=':
         return tplerr(t, line, why, whylen, "set-delimiter tags {{=…=}} are not supported");
     case '/': {
@@ -240,16 +243,16 @@ static int parse_tag(parser_t *p, char sigil, size_t cs, size_t ce, unsigned lin
             return tplerr(t, line, why, whylen, "{{/%.*s}} closes no open section", SHOWN(len), name);
         node_t *o = &t->nodes[p->open[p->nopen - 1]];
         if (o->len != len || memcmp(t->text + o->off, name, len) != 0)
-            return tplerr(t, line, why, whylen, "{{/%.*s}} closes {{%c%.*s}} opened at line %u", SHOWN(len), name,
-                          o->kind == N_SECTION ? '#' : '^', SHOWN(o->len), t->text + o->off, o->line);
+            return tplerr(t, line, why, whylen, "{{/%.*s}} closes {{%c%.*s}} opened at line %u", SHOWN(len),
+                          name, o->kind == N_SECTION ? '#' : '^', SHOWN(o->len), t->text + o->off, o->line);
         o->end = t->n;
         p->nopen--;
         return 0;
     }
     case '>':
         if (!render_valid_name(name, len))
-            return tplerr(t, line, why, whylen, "{{>%.*s}}: a partial name is 1-%d of A-Z a-z 0-9 _ -", SHOWN(len),
-                          name, RENDER_NAME_MAX);
+            return tplerr(t, line, why, whylen, "{{>%.*s}}: a partial name is 1-%d of A-Z a-z 0-9 _ -",
+                          SHOWN(len), name, RENDER_NAME_MAX);
         return render_node_add(t, N_PARTIAL, line, cs, len) ? 0 : RENDER_ENOMEM;
     default:
         break;
@@ -266,8 +269,8 @@ static int parse_tag(parser_t *p, char sigil, size_t cs, size_t ce, unsigned lin
     rc = render_name_compile(nd, name, len);
     if (rc == -1)
         return tplerr(t, line, why, whylen,
-                      "'%.*s' is not a name (segments of A-Z a-z 0-9 _ - joined by dots, or a lone dot)", SHOWN(len),
-                      name);
+                      "'%.*s' is not a name (segments of A-Z a-z 0-9 _ - joined by dots, or a lone dot)",
+                      SHOWN(len), name);
     if (rc != 0)
         return rc;
     if (kind != N_VAR)
@@ -349,12 +352,14 @@ int render_tpl_link(tpl_t *t, const render_set_t *set, const char *hint, char *w
             continue;
         const char *pn = t->text + nd->off;
         if (strlen(t->name) == nd->len && memcmp(t->name, pn, nd->len) == 0)
-            return tplerr(t, nd->line, why, whylen, "{{>%.*s}} includes the template itself; recursive partials are not supported",
+            return tplerr(t, nd->line, why, whylen,
+                          "{{>%.*s}} includes the template itself; recursive partials are not supported",
                           SHOWN(nd->len), pn);
         nd->partial = render_set_find(set, pn, nd->len);
         if (nd->partial == NULL)
-            return tplerr(t, nd->line, why, whylen, "{{>%.*s}}: unknown partial (%s%.*s%s)", SHOWN(nd->len), pn,
-                          hint ? "no " : "no template named '", SHOWN(nd->len), pn, hint ? hint : "' is loaded");
+            return tplerr(t, nd->line, why, whylen, "{{>%.*s}}: unknown partial (%s%.*s%s)", SHOWN(nd->len),
+                          pn, hint ? "no " : "no template named '", SHOWN(nd->len), pn,
+                          hint ? hint : "' is loaded");
     }
     return 0;
 }
@@ -380,15 +385,16 @@ int render_tpl_measure(tpl_t *t, char *why, size_t whylen)
             tpl_t *pt = nd->partial;
             if (pt->mark == 1)
                 return tplerr(t, nd->line, why, whylen,
-                              "{{>%s}} leads back to '%s'; recursive partials are not supported", pt->name, pt->name);
+                              "{{>%s}} leads back to '%s'; recursive partials are not supported", pt->name,
+                              pt->name);
             int rc = render_tpl_measure(pt, why, whylen);
             if (rc != 0)
                 return rc;
             d = open + 1 + pt->depth;
         }
         if (d > RENDER_MAX_DEPTH)
-            return tplerr(t, nd->line, why, whylen, "sections and partials nest %d deep here, more than %d", d,
-                          RENDER_MAX_DEPTH);
+            return tplerr(t, nd->line, why, whylen, "sections and partials nest %d deep here, more than %d",
+                          d, RENDER_MAX_DEPTH);
         if (d > deepest)
             deepest = d;
     }

@@ -112,8 +112,10 @@ void stats_free(stats_t *s)
 
 const char *stats_level_name(int level)
 {
-    static const char *const NAMES[] = {
-        [INDEX_LEVEL_TH] = "TH", [INDEX_LEVEL_THCS] = "THCS", [INDEX_LEVEL_THPT] = "THPT", [INDEX_LEVEL_GDTX] = "GDTX"};
+    static const char *const NAMES[] = {[INDEX_LEVEL_TH] = "TH",
+                                        [INDEX_LEVEL_THCS] = "THCS",
+                                        [INDEX_LEVEL_THPT] = "THPT",
+                                        [INDEX_LEVEL_GDTX] = "GDTX"};
     return level > 0 && level <= INDEX_LEVEL_GDTX ? NAMES[level] : "?";
 }
 

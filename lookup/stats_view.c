@@ -38,7 +38,8 @@ static json_t *count_text(uint64_t n, const char *sep)
     char digits[24], out[24 + 7 * SEP_MAX];
     size_t sl = strnlen(sep, SEP_MAX), w = 0;
     if (!stats_shown(n))
-        return json_string("<" "10");
+        return json_string("<"
+                           "10");
     int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
     for (int i = 0; i < len; i++) {
         if (i > 0 && (len - i) % 3 == 0) {
@@ -54,7 +55,9 @@ json_t *stats_public_count(uint64_t n)
 {
     if (n > (uint64_t)INT64_MAX)
         n = (uint64_t)INT64_MAX; /* only a damaged count: JSON integers stop there */
-    return stats_shown(n) ? json_integer((json_int_t)n) : json_string("<" "10");
+    return stats_shown(n) ? json_integer((json_int_t)n)
+                          : json_string("<"
+                                        "10");
 }
 
 /* The school years the rows hold, in order (rows are sorted by year), in
@@ -158,8 +161,8 @@ json_t *stats_page_context(const stats_t *s, int year, int level, int this_year,
     if (year == 0 && ny > 0)
         year = years[0];
     for (size_t i = 0; i < ny; i++)
-        json_array_append_new(ylist, json_pack("{s:o, s:b}", "value", year_text(years[i]), "current",
-                                               years[i] == year));
+        json_array_append_new(
+            ylist, json_pack("{s:o, s:b}", "value", year_text(years[i]), "current", years[i] == year));
     int first = 0, chosen = 0;
     for (int l = INDEX_LEVEL_TH; l <= INDEX_LEVEL_GDTX; l++) {
         int present = 0;
@@ -174,8 +177,8 @@ json_t *stats_page_context(const stats_t *s, int year, int level, int this_year,
     chosen = chosen ? chosen : first;
     for (size_t i = 0; i < json_array_size(levels); i++) {
         json_t *lv = json_array_get(levels, i);
-        json_array_append_new(lchoice, json_pack("{s:O, s:O, s:b}", "code", json_object_get(lv, "code"), "name",
-                                                 json_object_get(lv, "name"), "current",
+        json_array_append_new(lchoice, json_pack("{s:O, s:O, s:b}", "code", json_object_get(lv, "code"),
+                                                 "name", json_object_get(lv, "name"), "current",
                                                  strcmp(json_string_value(json_object_get(lv, "code")),
                                                         stats_level_name(chosen)) == 0));
     }
@@ -208,11 +211,11 @@ json_t *stats_api(const stats_t *s, int year)
         const stats_row_t *r = &s->rows[i];
         if (r->year <= 0 || (year != 0 && r->year != year))
             continue; /* unknown: only the publisher's report says it */
-        json_array_append_new(rows, json_pack("{s:o, s:s, s:s%, s:o, s:o, s:o}", "school_year", year_text(r->year),
-                                              "level", stats_level_name(r->level), "province", r->province.ptr,
-                                              r->province.len, "published", stats_public_count(r->published),
-                                              "recalled", stats_public_count(r->recalled), "replaced",
-                                              stats_public_count(r->replaced)));
+        json_array_append_new(
+            rows, json_pack("{s:o, s:s, s:s%, s:o, s:o, s:o}", "school_year", year_text(r->year), "level",
+                            stats_level_name(r->level), "province", r->province.ptr, r->province.len,
+                            "published", stats_public_count(r->published), "recalled",
+                            stats_public_count(r->recalled), "replaced", stats_public_count(r->replaced)));
     }
     return json_pack("{s:o, s:i, s:o}", "school_years", ylist, "shown_from", STATS_SHOWN_FROM, "rows", rows);
 }

@@ -40,8 +40,8 @@ typedef struct {
 
 /** The raw trust inputs, as kept in the index. */
 typedef struct {
-    uint64_t version; /* changes whenever any input changes */
-    str_t anchors;    /* PEM bundle of trust anchors */
+    uint64_t version;    /* changes whenever any input changes */
+    str_t anchors;       /* PEM bundle of trust anchors */
     str_t intermediates; /* PEM bundle, may be empty */
     str_t registry;      /* hocba.schools.v1 or v2 JSON, may be empty */
     size_t ncrls;
@@ -68,7 +68,7 @@ typedef struct trust_cert {
     const uint8_t *der; /* the DER that was hashed to sha256 (a copy, freed with the entry) */
     size_t der_len;
     X509 *x;
-    EVP_PKEY *pkey; /* borrowed from x */
+    EVP_PKEY *pkey;    /* borrowed from x */
     char subject[256]; /* RFC 2253, UTF-8: for CA certificates in messages; a signer is shown by cn, o, l */
     /* What pages and the API may show of a signer's certificate (package-format.md §5): the subject's
      * commonName, organizationName and localityName, UTF-8, several values of one attribute joined by
@@ -76,11 +76,11 @@ typedef struct trust_cert {
     char cn[128], o[160], l[128];
     int64_t not_before, not_after;
     int is_anchor, is_intermediate;
-    const char *key_problem; /* NULL when the key is acceptable for a signer (§5) */
-    int not_der;            /* its encoding is BER, not DER: refused as a signer's (§5 check 2) */
+    const char *key_problem;  /* NULL when the key is acceptable for a signer (§5) */
+    int not_der;              /* its encoding is BER, not DER: refused as a signer's (§5 check 2) */
     unsigned char key_id[32]; /* SHA-256 of the public key itself (RSA modulus; EC curve and point; else
                                * the SubjectPublicKeyInfo): equal for two certificates of one key */
-    int usage_ok;           /* keyUsage absent or allows digitalSignature / nonRepudiation */
+    int usage_ok;             /* keyUsage absent or allows digitalSignature / nonRepudiation */
     /* revocation by a loaded CRL of its issuer */
     int revoked, revoked_key_compromise; /* reason keyCompromise, cACompromise or aACompromise */
     int64_t revoked_at;
@@ -155,9 +155,9 @@ size_t trust_school_count(const trust_t *t);
  * CRLs, in the order of trust_inputs_t.crls), for status lines, metrics and
  * the publisher's checks. Owned by the trust_t. */
 typedef struct {
-    size_t file;      /* which of trust_inputs_t.crls holds it */
-    int verifies;     /* an anchor or intermediate with its issuer's name verifies it, and it is a
-                       * complete CRL of that issuer (incomplete is NULL): it is used */
+    size_t file;            /* which of trust_inputs_t.crls holds it */
+    int verifies;           /* an anchor or intermediate with its issuer's name verifies it, and it is a
+                             * complete CRL of that issuer (incomplete is NULL): it is used */
     const char *incomplete; /* why it is not a complete CRL of its issuer (a delta CRL, or an
                              * issuingDistributionPoint that narrows its scope), a static string;
                              * NULL when it is complete. Such a CRL is never used (decisions.md) */

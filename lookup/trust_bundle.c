@@ -81,7 +81,7 @@ static int bundle_cert(void *arg, int index, const char *name, const unsigned ch
 }
 
 int trust_bundle_read(str_t pem, int (*add)(trust_t *, const uint8_t *, size_t, int), trust_t *t, int anchor,
-                       char *why, size_t whylen)
+                      char *why, size_t whylen)
 {
     bundle_t bu = {add, t, anchor};
     return trust_pem_each(pem, bundle_cert, &bu, "holds no PEM certificate", why, whylen);

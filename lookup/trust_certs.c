@@ -63,7 +63,8 @@ static void name_values(X509_NAME *nm, int nid, char *out, size_t n)
 {
     size_t used = 0;
     out[0] = '\0';
-    for (int i = X509_NAME_get_index_by_NID(nm, nid, -1); i >= 0; i = X509_NAME_get_index_by_NID(nm, nid, i)) {
+    for (int i = X509_NAME_get_index_by_NID(nm, nid, -1); i >= 0;
+         i = X509_NAME_get_index_by_NID(nm, nid, i)) {
         unsigned char *u = NULL;
         int len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)));
         if (len > 0 && used + 2 < n) {
@@ -102,7 +103,8 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
     c->key_problem = key_problem(c->pkey);
     /* once per certificate (1-2 µs for the whole walk, too much per answer) */
     c->not_der = ber_is_der(der, len, 0) != 1;
-    if (trust_key_id(X509_get_X509_PUBKEY(x), c->pkey, c->key_id) != 0) { /* out of memory: unknown rather than a key of its own */
+    if (trust_key_id(X509_get_X509_PUBKEY(x), c->pkey, c->key_id) !=
+        0) { /* out of memory: unknown rather than a key of its own */
         X509_free(x);
         free(c);
         return NULL;
@@ -110,7 +112,8 @@ static trust_cert_t *cert_new(const trust_t *t, const uint8_t *der, size_t len, 
     c->not_before = trust_asn1_time_to_unix(X509_get0_notBefore(x));
     c->not_after = trust_asn1_time_to_unix(X509_get0_notAfter(x));
     uint32_t flags = X509_get_extension_flags(x);
-    c->usage_ok = !(flags & EXFLAG_KUSAGE) || (X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
+    c->usage_ok =
+        !(flags & EXFLAG_KUSAGE) || (X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
     trust_issuer_t self;
     if (trust_issuer_of_cert(der, len, &self) == 0)
         trust_issuer_id(&self, c->ca_id);
@@ -292,9 +295,11 @@ int trust_cert_chain(trust_t *t, trust_cert_t *c, const trust_der_t *extra, size
     }
     if (X509_verify_cert(ctx) != 1) {
         int err = X509_STORE_CTX_get_error(ctx);
-        if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
-            err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN || err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
-            WHY("the certificate does not chain to a trusted anchor (%s)", X509_verify_cert_error_string(err));
+        if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+            err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT || err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+            err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
+            WHY("the certificate does not chain to a trusted anchor (%s)",
+                X509_verify_cert_error_string(err));
         else
             WHY("the certificate chain does not verify (%s)", X509_verify_cert_error_string(err));
         goto done;

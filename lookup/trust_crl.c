@@ -88,8 +88,8 @@ const char *trust_crl_incomplete(X509_CRL *crl)
         why = "is a delta CRL (deltaCRLIndicator)";
     ASN1_INTEGER_free(delta);
     crit = -1;
-    ISSUING_DIST_POINT *idp = why == NULL ? X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL)
-                                          : NULL;
+    ISSUING_DIST_POINT *idp =
+        why == NULL ? X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL) : NULL;
     if (why != NULL || (idp == NULL && crit == -1))
         ; /* decided, or no issuingDistributionPoint: complete */
     else if (idp == NULL)

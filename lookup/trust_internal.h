@@ -47,7 +47,7 @@ typedef struct {
 struct trust {
     uint64_t version;
     X509_STORE *store;
-    STACK_OF(X509) *intermediates;
+    STACK_OF(X509) * intermediates;
     size_t nanchors;
     crl_t *crls; /* the CRLs in use: those that verify */
     size_t ncrls, nrejected;
@@ -75,8 +75,8 @@ struct trust {
 #define WHY(...) trust_why_put(why, whylen, __VA_ARGS__)
 
 /* A refusal into why; a cut one ends on a character (reasons quote names). */
-__attribute__((format(printf, 3, 4)))
-static inline void trust_why_put(char *why, size_t whylen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static inline void trust_why_put(char *why, size_t whylen,
+                                                                       const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -135,7 +135,7 @@ trust_cert_t *trust_certcache_get(trust_t *t, const unsigned char h[32], const u
 /* One PEM block of a bundle, its index from 0: 0 to go on, -1 with *why set
  * to stop. */
 typedef int (*trust_pem_block_fn)(void *arg, int index, const char *name, const unsigned char *data, long len,
-                            char *why, size_t whylen);
+                                  char *why, size_t whylen);
 
 /** Call fn on each PEM block of pem in turn; none: the reason when pem is not empty but holds no block.
  * @return how many blocks, or -1 with *why set. */
@@ -144,7 +144,7 @@ int trust_pem_each(str_t pem, trust_pem_block_fn fn, void *arg, const char *none
 /** Read every PEM block of a bundle; each must be a certificate. Calls add() with each DER unless add is
  * NULL. @return the count, or -1 with *why set. */
 int trust_bundle_read(str_t pem, int (*add)(trust_t *, const uint8_t *, size_t, int), trust_t *t, int anchor,
-                char *why, size_t whylen);
+                      char *why, size_t whylen);
 
 /** Put a certificate into the store as an anchor (anchor 1) or an intermediate. @return 0, or -1. */
 int trust_store_add_cert(trust_t *t, const uint8_t *der, size_t len, int anchor);

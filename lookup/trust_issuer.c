@@ -20,8 +20,8 @@ int trust_issuer_of_cert(const uint8_t *der, size_t len, trust_issuer_t *out)
     /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
      * OPTIONAL, serialNumber, signature, issuer, validity, subject,
      * subjectPublicKeyInfo, ... }, ... } */
-    static const unsigned FIELDS[] = {DER_INTEGER, DER_SEQUENCE, DER_SEQUENCE, DER_SEQUENCE, DER_SEQUENCE,
-                                      DER_SEQUENCE}; /* serial .. key */
+    static const unsigned FIELDS[] = {DER_INTEGER,  DER_SEQUENCE, DER_SEQUENCE,
+                                      DER_SEQUENCE, DER_SEQUENCE, DER_SEQUENCE}; /* serial .. key */
     der_cur_t c = der_cursor(der, len);
     der_elem_t cert, tbs, field[6];
     if (der_expect(&c, DER_SEQUENCE, &cert) != DER_OK)
@@ -88,7 +88,8 @@ void trust_name_cn(const X509_NAME *name, char *out, size_t n)
 int trust_issuer_is(const trust_t *t, size_t i, const X509_NAME *subject, const unsigned char key_id[32])
 {
     return t->remembered_name[i] != NULL && t->remembered_key_ok[i] &&
-           memcmp(t->remembered_key[i], key_id, 32) == 0 && X509_NAME_cmp(t->remembered_name[i], subject) == 0;
+           memcmp(t->remembered_key[i], key_id, 32) == 0 &&
+           X509_NAME_cmp(t->remembered_name[i], subject) == 0;
 }
 
 /* The remembered issuer without a CRL that verifies now that CA certificate
@@ -114,14 +115,16 @@ int trust_key_id(X509_PUBKEY *xpk, EVP_PKEY *pk, unsigned char out[32])
     int id = pk != NULL ? EVP_PKEY_get_base_id(pk) : EVP_PKEY_NONE, rc = -1;
     BIGNUM *n = NULL, *px = NULL, *py = NULL;
     char group[64] = "";
-    if ((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) && EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) == 1) {
+    if ((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) &&
+        EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) == 1) {
         len = 4 + (size_t)BN_num_bytes(n);
         if ((buf = malloc(len)) != NULL) {
             memcpy(buf, "RSA:", 4);
             BN_bn2bin(n, buf + 4);
         }
     } else if (id == EVP_PKEY_EC &&
-               EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) == 1 &&
+               EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) ==
+                   1 &&
                EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_X, &px) == 1 &&
                EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_EC_PUB_Y, &py) == 1) {
         size_t g = strlen(group), w = (size_t)(EVP_PKEY_get_bits(pk) + 7) / 8;
@@ -171,8 +174,8 @@ int trust_issuers_remember(trust_t *t, const trust_inputs_t *in)
     t->remembered_name = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->remembered_name);
     t->remembered_key = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->remembered_key);
     t->remembered_key_ok = calloc(in->nissuers ? in->nissuers : 1, sizeof *t->remembered_key_ok);
-    if (t->remembered == NULL || t->remembered_buf == NULL || t->issuers == NULL || t->remembered_name == NULL ||
-        t->remembered_key == NULL || t->remembered_key_ok == NULL)
+    if (t->remembered == NULL || t->remembered_buf == NULL || t->issuers == NULL ||
+        t->remembered_name == NULL || t->remembered_key == NULL || t->remembered_key_ok == NULL)
         return -1;
     t->nissuers = in->nissuers; /* from here trust_free frees the names decoded */
     uint8_t *w = t->remembered_buf;

@@ -182,11 +182,13 @@ static int parse_former(json_t *s, size_t i, const char *code, school_t *out, ch
         const char *k;
         json_t *v;
         if (!json_is_object(f) || name == NULL || name[0] == '\0' || prov == NULL || prov[0] == '\0') {
-            WHY("school registry: schools[%zu] (%s).former_names[%zu] needs a name and a province", i, code, j);
+            WHY("school registry: schools[%zu] (%s).former_names[%zu] needs a name and a province", i, code,
+                j);
             return -1;
         }
         if (!valid_date(until)) {
-            WHY("school registry: schools[%zu] (%s).former_names[%zu].until must be a date YYYY-MM-DD (the last "
+            WHY("school registry: schools[%zu] (%s).former_names[%zu].until must be a date YYYY-MM-DD (the "
+                "last "
                 "day the name was in force)",
                 i, code, j);
             return -1;
@@ -194,7 +196,8 @@ static int parse_former(json_t *s, size_t i, const char *code, school_t *out, ch
         json_object_foreach(f, k, v)
         {
             if (strcmp(k, "name") != 0 && strcmp(k, "province") != 0 && strcmp(k, "until") != 0) {
-                WHY("school registry: schools[%zu] (%s).former_names[%zu]: unknown member \"%.40s\" (a former "
+                WHY("school registry: schools[%zu] (%s).former_names[%zu]: unknown member \"%.40s\" (a "
+                    "former "
                     "name has name, province and until)",
                     i, code, j, k);
                 return -1;
@@ -220,13 +223,9 @@ static int parse_former(json_t *s, size_t i, const char *code, school_t *out, ch
 
 static const char *const V2_MEMBERS[] = {"principal_certificates", "teacher_certificates", "former_names"};
 
-static const char *const SCHOOL_MEMBERS[] = {"code",
-                                             "name",
-                                             "province",
-                                             "seal_certificates",
-                                             "principal_certificates",
-                                             "teacher_certificates",
-                                             "former_names"};
+static const char *const SCHOOL_MEMBERS[] = {
+    "code",        "name", "province", "seal_certificates", "principal_certificates", "teacher_certificates",
+    "former_names"};
 
 /* One entry of "schools". */
 static int parse_school(json_t *s, size_t i, int version, school_t *out, char *why, size_t whylen)
@@ -266,7 +265,8 @@ static int parse_school(json_t *s, size_t i, int version, school_t *out, char *w
             return -1;
         }
         if (version == 2 && !known) {
-            WHY("school registry: schools[%zu] (%s): unknown member \"%.40s\" (a school has code, name, province, "
+            WHY("school registry: schools[%zu] (%s): unknown member \"%.40s\" (a school has code, name, "
+                "province, "
                 "seal_certificates, principal_certificates, teacher_certificates, former_names)",
                 i, code, k);
             return -1;
@@ -314,7 +314,8 @@ static int staff_not_seal(const registry_t *r, char *why, size_t whylen)
                 if (seal != NULL) {
                     char hex[17];
                     str_hex(h[j], 8, hex);
-                    WHY("school registry: school %s lists certificate %s... in %s, but it is registered as the "
+                    WHY("school registry: school %s lists certificate %s... in %s, but it is registered as "
+                        "the "
                         "seal of school %s; a seal certificate is never a person's (package-format.md §5)",
                         s->code, hex, role ? "teacher_certificates" : "principal_certificates", seal->code);
                     return -1;
@@ -436,7 +437,8 @@ int trust_registry_version(const trust_t *t)
     return t->reg.version;
 }
 
-int trust_staff_registered(const trust_t *t, const char *school_code, int role, const unsigned char sha256[32])
+int trust_staff_registered(const trust_t *t, const char *school_code, int role,
+                           const unsigned char sha256[32])
 {
     const school_t *s = school_find(t, school_code);
     if (s == NULL)

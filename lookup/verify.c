@@ -22,12 +22,12 @@ const char *verify_check_name(int check)
     return check >= 0 && check < VERIFY_NCHECKS ? CHECK_NAMES[check] : "unknown";
 }
 
-int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen, const uint8_t *cms,
-                   size_t cmslen, int64_t published_at, const unsigned char *recall_target_principal,
-                   verdict_t *v)
+int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen,
+                   const uint8_t *cms, size_t cmslen, int64_t published_at,
+                   const unsigned char *recall_target_principal, verdict_t *v)
 {
-    return verify_package_shared(trust, p, payload, plen, cms, cmslen, published_at, recall_target_principal, NULL,
-                                 v);
+    return verify_package_shared(trust, p, payload, plen, cms, cmslen, published_at, recall_target_principal,
+                                 NULL, v);
 }
 
 int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen,
@@ -56,7 +56,8 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
         return -1;
     if (cmslen >= 11 && memcmp(cms, "-----BEGIN ", 11) == 0) {
         if (verify_pem_to_der(cms, cmslen, &der, &derlen) != 0) {
-            verify_item(v, VERIFY_SIGNATURE, -1, 0, "the signature file is not a CMS structure (unreadable PEM)");
+            verify_item(v, VERIFY_SIGNATURE, -1, 0,
+                        "the signature file is not a CMS structure (unreadable PEM)");
             goto done;
         }
         cms = der;
@@ -104,7 +105,8 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
     if (shared != NULL && shared->code != NULL)
         verify_check_code(v, &dg, shared->code);
     for (size_t k = 0; k < sd->nsigners; k++)
-        verify_check_signer(v, trust, p, sd, k, &dg, extra, published_at, shared != NULL && shared->registry_only);
+        verify_check_signer(v, trust, p, sd, k, &dg, extra, published_at,
+                            shared != NULL && shared->registry_only);
 
     if (p == NULL) {
         verify_item(v, VERIFY_ROLES, -1, 0, "the stored payload is no longer a valid document");
@@ -145,24 +147,27 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
         int by_principal = principal >= 0 && v->signers[principal].has_signature &&
                            recall_target_principal != NULL &&
                            memcmp(v->signers[principal].cert_sha256, recall_target_principal, 32) == 0;
-        int delisted = by_principal && trust_staff_registered(trust, p->school_code, TRUST_STAFF_PRINCIPAL,
-                                                              recall_target_principal) == TRUST_STAFF_NOT_LISTED;
+        int delisted =
+            by_principal && trust_staff_registered(trust, p->school_code, TRUST_STAFF_PRINCIPAL,
+                                                   recall_target_principal) == TRUST_STAFF_NOT_LISTED;
         if (seal >= 0 && v->signers[seal].has_signature)
             verify_check_seal(v, trust, p->school_code, seal);
         if (by_seal || (by_principal && !delisted))
             verify_item(v, VERIFY_ROLES, -1, 1, "the recall is signed by %s",
-                 by_seal ? "the school's registered seal" : "the principal who signed the transcript");
+                        by_seal ? "the school's registered seal" : "the principal who signed the transcript");
         else if (delisted)
-            verify_item(v, VERIFY_ROLES, -1, 0,
-                 "the recall is signed by the principal who signed the transcript, but the school registry no "
-                 "longer lists that certificate among the principal_certificates of school %.24s, and by no "
-                 "registered seal",
-                 p->school_code);
+            verify_item(
+                v, VERIFY_ROLES, -1, 0,
+                "the recall is signed by the principal who signed the transcript, but the school registry no "
+                "longer lists that certificate among the principal_certificates of school %.24s, and by no "
+                "registered seal",
+                p->school_code);
         else
-            verify_item(v, VERIFY_ROLES, -1, 0,
-                 "the recall is signed neither by a seal registered to school %.24s nor by the principal who "
-                 "signed the transcript (a recall signed by another school?)",
-                 p->school_code);
+            verify_item(
+                v, VERIFY_ROLES, -1, 0,
+                "the recall is signed neither by a seal registered to school %.24s nor by the principal who "
+                "signed the transcript (a recall signed by another school?)",
+                p->school_code);
     }
 done:
     if (shared != NULL && (shared->has_digest = dg.dlen[CMS_MD_SHA256] == 32) != 0)
@@ -184,8 +189,8 @@ void verify_reason(const verdict_t *v, char *buf, size_t n)
             continue;
         int w;
         if (it->signer >= 0)
-            w = snprintf(buf + used, n - used, "%s%s (%s): %s", used ? "; " : "", verify_check_name(it->check),
-                         v->signers[it->signer].role, it->detail);
+            w = snprintf(buf + used, n - used, "%s%s (%s): %s", used ? "; " : "",
+                         verify_check_name(it->check), v->signers[it->signer].role, it->detail);
         else
             w = snprintf(buf + used, n - used, "%s%s: %s", used ? "; " : "", verify_check_name(it->check),
                          it->detail);

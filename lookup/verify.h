@@ -14,15 +14,15 @@
 #include "trust.h"
 
 enum verify_check {
-    VERIFY_INTEGRITY = 0, /* messageDigest equals the payload's digest */
-    VERIFY_SIGNATURE,     /* the signature over the signed attributes verifies */
-    VERIFY_CHAIN,         /* the certificate chains to a trust anchor */
-    VERIFY_VALIDITY,      /* certificates valid at signingTime, not signed after publication */
-    VERIFY_REVOCATION,    /* no CRL of the issuer revokes it (keyCompromise or before signing) */
-    VERIFY_ROLES,         /* required roles declared and signed; every signature declared; the seal's key
-                           * is no person's and a seal certificate signs only as school_seal; teacher and
-                           * principal sign with two keys unless the registry lists one certificate as both */
-    VERIFY_SEAL_REGISTRY, /* the school seal is registered to the school */
+    VERIFY_INTEGRITY = 0,  /* messageDigest equals the payload's digest */
+    VERIFY_SIGNATURE,      /* the signature over the signed attributes verifies */
+    VERIFY_CHAIN,          /* the certificate chains to a trust anchor */
+    VERIFY_VALIDITY,       /* certificates valid at signingTime, not signed after publication */
+    VERIFY_REVOCATION,     /* no CRL of the issuer revokes it (keyCompromise or before signing) */
+    VERIFY_ROLES,          /* required roles declared and signed; every signature declared; the seal's key
+                            * is no person's and a seal certificate signs only as school_seal; teacher and
+                            * principal sign with two keys unless the registry lists one certificate as both */
+    VERIFY_SEAL_REGISTRY,  /* the school seal is registered to the school */
     VERIFY_STAFF_REGISTRY, /* principal and teacher certificates are among those the registry lists for the
                             * school, where it lists any (transcripts only) */
     VERIFY_NCHECKS
@@ -44,10 +44,10 @@ typedef struct {
 
 /** A signer: a SignerInfo, a declared signer, or both matched by certificate hash. */
 typedef struct {
-    char role[40];        /* declared role, or "undeclared" */
-    char name[128];       /* declared name, or "" */
-    int declared;         /* index into payload signers, or -1 */
-    int has_signature;    /* a SignerInfo exists for it */
+    char role[40];                 /* declared role, or "undeclared" */
+    char name[128];                /* declared name, or "" */
+    int declared;                  /* index into payload signers, or -1 */
+    int has_signature;             /* a SignerInfo exists for it */
     unsigned char cert_sha256[32]; /* the signing certificate's (declared one if unsigned) */
     unsigned char key_id[32];      /* its key (trust_cert_t.key_id), when has_key */
     int has_key;
@@ -96,9 +96,9 @@ void verify_set_key_contexts(unsigned per_thread);
  * @param v             receives the verdict (large: keep it off small stacks)
  * @return 0; -1 only when memory runs out (then v says nothing).
  * Thread-safe with a shared trust_t. */
-int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen, const uint8_t *cms,
-                   size_t cmslen, int64_t published_at, const unsigned char *recall_target_principal,
-                   verdict_t *v);
+int verify_package(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen,
+                   const uint8_t *cms, size_t cmslen, int64_t published_at,
+                   const unsigned char *recall_target_principal, verdict_t *v);
 
 /** What the publisher already has of a package, and what it wants back: it
  * hashes each payload for its lookup code and stores each certificate by
@@ -108,18 +108,18 @@ typedef struct {
     const unsigned char *payload_sha256; /* in: SHA-256 of the payload bytes, or NULL */
     const char *code; /* in: the lookup code the payload was found under (CODE_LEN symbols), or NULL;
                        * a payload whose SHA-256 gives another code fails integrity (package-format.md §2) */
-    const unsigned char *cert_hints;     /* in: what the caller believes the SHA-256 of the .p7s's
-                                          * certificates are, in order, 32 bytes each (the index's), or
-                                          * NULL; only ever a hint: see trust_der_hinted */
-    size_t ncert_hints;                  /* in: how many hints */
+    const unsigned char *cert_hints; /* in: what the caller believes the SHA-256 of the .p7s's
+                                      * certificates are, in order, 32 bytes each (the index's), or
+                                      * NULL; only ever a hint: see trust_der_hinted */
+    size_t ncert_hints;              /* in: how many hints */
     int registry_only; /* in: 1 for only what the school registry decides (checks 6-8: roles, seal_registry,
                         * staff_registry); signatures are paired with declarations by certificate and nothing
                         * is verified, so the verdict says nothing of checks 1-5 (hocba-publish schools
                         * compares two registries with it) */
-    int has_digest;                      /* out: 1 when digest holds the payload's SHA-256 (given, or computed
-                                          * for a check: always once integrity was checked or code given) */
-    unsigned char digest[32];            /* out: see has_digest */
-    size_t ncerts;                       /* out: certificates in the .p7s, 0 when it is unreadable */
+    int has_digest;    /* out: 1 when digest holds the payload's SHA-256 (given, or computed
+                        * for a check: always once integrity was checked or code given) */
+    unsigned char digest[32];                     /* out: see has_digest */
+    size_t ncerts;                                /* out: certificates in the .p7s, 0 when it is unreadable */
     unsigned char cert_sha256[CMS_MAX_CERTS][32]; /* out: the SHA-256 of each certificate's DER, in the
                                                      .p7s's order (a PEM .p7s is decoded first) */
 } verify_shared_t;
@@ -133,7 +133,8 @@ typedef struct {
  * Otherwise as verify_package. */
 int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *payload, size_t plen,
                           const uint8_t *cms, size_t cmslen, int64_t published_at,
-                          const unsigned char *recall_target_principal, verify_shared_t *shared, verdict_t *v);
+                          const unsigned char *recall_target_principal, verify_shared_t *shared,
+                          verdict_t *v);
 
 /** A .p7s armoured in PEM ("CMS" or "PKCS7", package-format.md §1) as DER.
  * @param der  receives the DER, malloc'd (the caller frees it)
@@ -154,7 +155,7 @@ typedef struct {
     int error;       /* 0, or VNFOLD_EUTF8 / VNFOLD_ENOMEM when the names could not be compared */
     const char *name, *province;         /* the payload's (NUL-terminated, owned by the payload) */
     const char *reg_name, *reg_province; /* the registry's in force on issued_on (owned by the trust store) */
-    const char *until;                   /* the `until` of the former name used, or NULL for the current one */
+    const char *until; /* the `until` of the former name used, or NULL for the current one */
 } verify_school_name_t;
 
 /** The check school_name of a parsed transcript against a trust store's registry.

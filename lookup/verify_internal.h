@@ -41,7 +41,8 @@ void verify_check_declarations(verdict_t *v);
 /** Check 7: the seal (signer index signer) is registered to school. */
 void verify_check_seal(verdict_t *v, trust_t *trust, const char *school, int signer);
 
-/** Check 8 (§5): where the registry lists principal or teacher certificates for school, one of them signed. */
+/** Check 8 (§5): where the registry lists principal or teacher certificates for school, one of them signed.
+ */
 void verify_check_staff(verdict_t *v, trust_t *trust, const char *school);
 
 /* ---- verify_signer.c ----------------------------------------------------------------------------- */

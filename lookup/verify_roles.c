@@ -42,7 +42,8 @@ void verify_check_roles(verdict_t *v, trust_t *trust, const char *school)
     for (size_t r = 0; r < sizeof REQUIRED_ROLES / sizeof *REQUIRED_ROLES; r++) {
         int i = verify_signer_with_role(v, REQUIRED_ROLES[r]);
         if (i < 0) {
-            verify_item(v, VERIFY_ROLES, -1, 0, "required role %s is not declared in signers", REQUIRED_ROLES[r]);
+            verify_item(v, VERIFY_ROLES, -1, 0, "required role %s is not declared in signers",
+                        REQUIRED_ROLES[r]);
             ok = 0;
         }
     }
@@ -55,13 +56,14 @@ void verify_check_roles(verdict_t *v, trust_t *trust, const char *school)
             continue;
         const char *seal_of = trust_seal_school(trust, s->cert_sha256);
         if (seal_of != NULL)
-            verify_item(v, VERIFY_ROLES, (int)i, 0,
-                 "the certificate is registered as the school seal of %.24s; a seal certificate signs only as "
-                 "school_seal",
-                 seal_of);
+            verify_item(
+                v, VERIFY_ROLES, (int)i, 0,
+                "the certificate is registered as the school seal of %.24s; a seal certificate signs only as "
+                "school_seal",
+                seal_of);
         else if (seal != NULL && (s == teacher || s == principal) && memcmp(s->key_id, seal->key_id, 32) == 0)
             verify_item(v, VERIFY_ROLES, (int)i, 0,
-                 "signed with the school seal's key; the seal's key is never a person's");
+                        "signed with the school seal's key; the seal's key is never a person's");
         else
             continue;
         bad[i] = 1;
@@ -75,20 +77,23 @@ void verify_check_roles(verdict_t *v, trust_t *trust, const char *school)
                      trust_staff_registered(trust, school, TRUST_STAFF_TEACHER, teacher->cert_sha256) ==
                          TRUST_STAFF_LISTED;
         if (!both_posts) {
-            verify_item(v, VERIFY_ROLES, (int)(principal - v->signers), 0,
-                 "the homeroom teacher and the principal signed with one key; one person signs for both posts "
-                 "only with one certificate that the school registry lists as both principal and teacher of "
-                 "school %.24s",
-                 school);
+            verify_item(
+                v, VERIFY_ROLES, (int)(principal - v->signers), 0,
+                "the homeroom teacher and the principal signed with one key; one person signs for both posts "
+                "only with one certificate that the school registry lists as both principal and teacher of "
+                "school %.24s",
+                school);
             ok = 0;
         }
     }
     if (ok)
-        verify_item(v, VERIFY_ROLES, -1, 1,
-             both_posts ? "homeroom teacher, principal and school seal are declared and signed; the principal, "
-                          "registered for both posts, is also the homeroom teacher"
-                        : "homeroom teacher, principal and school seal are declared and signed, each with a key of "
-                          "its own");
+        verify_item(
+            v, VERIFY_ROLES, -1, 1,
+            both_posts
+                ? "homeroom teacher, principal and school seal are declared and signed; the principal, "
+                  "registered for both posts, is also the homeroom teacher"
+                : "homeroom teacher, principal and school seal are declared and signed, each with a key of "
+                  "its own");
 }
 
 /* Whatever the schema: every declared signer signed, every signature declared. */
@@ -99,12 +104,13 @@ void verify_check_declarations(verdict_t *v)
         char h[17];
         str_hex(s->cert_sha256, 8, h);
         if (s->declared < 0)
-            verify_item(v, VERIFY_ROLES, (int)i, 0, "a signature by certificate %s... is not declared in signers", h);
+            verify_item(v, VERIFY_ROLES, (int)i, 0,
+                        "a signature by certificate %s... is not declared in signers", h);
         else if (!s->has_signature)
             verify_item(v, VERIFY_ROLES, (int)i, 0,
-                 "%s is declared with certificate_sha256 %s... but no signature was made with that "
-                 "certificate",
-                 s->role, h);
+                        "%s is declared with certificate_sha256 %s... but no signature was made with that "
+                        "certificate",
+                        s->role, h);
     }
 }
 
@@ -112,16 +118,19 @@ void verify_check_seal(verdict_t *v, trust_t *trust, const char *school, int sig
 {
     const verify_signer_t *s = &v->signers[signer];
     if (trust_seal_registered(trust, school, s->cert_sha256)) {
-        verify_item(v, VERIFY_SEAL_REGISTRY, signer, 1, "the seal certificate is registered to school %.24s", school);
+        verify_item(v, VERIFY_SEAL_REGISTRY, signer, 1, "the seal certificate is registered to school %.24s",
+                    school);
         return;
     }
     const char *other = trust_seal_school(trust, s->cert_sha256);
     if (other != NULL)
         verify_item(v, VERIFY_SEAL_REGISTRY, signer, 0,
-             "the school_seal certificate is registered to another school (%.24s), not to %.24s", other, school);
+                    "the school_seal certificate is registered to another school (%.24s), not to %.24s",
+                    other, school);
     else
         verify_item(v, VERIFY_SEAL_REGISTRY, signer, 0,
-             "the school_seal certificate is not registered to school %.24s in the school registry", school);
+                    "the school_seal certificate is not registered to school %.24s in the school registry",
+                    school);
 }
 
 /* Check 8 (§5): where the registry lists principal (teacher) certificates
@@ -142,12 +151,13 @@ void verify_check_staff(verdict_t *v, trust_t *trust, const char *school)
             continue;
         int st = trust_staff_registered(trust, school, R[r].staff, v->signers[i].cert_sha256);
         if (st == TRUST_STAFF_LISTED)
-            verify_item(v, VERIFY_STAFF_REGISTRY, i, 1, "the %s certificate is registered to school %.24s", R[r].who,
-                 school);
+            verify_item(v, VERIFY_STAFF_REGISTRY, i, 1, "the %s certificate is registered to school %.24s",
+                        R[r].who, school);
         else if (st == TRUST_STAFF_NOT_LISTED)
-            verify_item(v, VERIFY_STAFF_REGISTRY, i, 0,
-                 "the %s certificate is not among the %s that the school registry lists for school %.24s",
-                 R[r].who, R[r].list, school);
+            verify_item(
+                v, VERIFY_STAFF_REGISTRY, i, 0,
+                "the %s certificate is not among the %s that the school registry lists for school %.24s",
+                R[r].who, R[r].list, school);
     }
 }
 
@@ -166,8 +176,8 @@ int verify_school_name(const trust_t *trust, const payload_t *p, verify_school_n
     memset(out, 0, sizeof *out);
     out->name = json_string_value(json_object_get(school, "name"));
     out->province = json_string_value(json_object_get(school, "province"));
-    if (trust_school_name(trust, p->school_code, p->issued_on, &out->reg_name, &out->reg_province, &out->until) !=
-        0)
+    if (trust_school_name(trust, p->school_code, p->issued_on, &out->reg_name, &out->reg_province,
+                          &out->until) != 0)
         return -1;
     out->registered = 1;
     int same_name = vnfold_equal(str_c(out->name), str_c(out->reg_name));

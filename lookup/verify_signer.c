@@ -92,7 +92,8 @@ static int check_validity(const trust_cert_t *leaf, const trust_chain_t *chain, 
         return -1;
     }
     if (!leaf->usage_ok) {
-        snprintf(why, whylen, "the certificate's key usage allows neither digitalSignature nor nonRepudiation");
+        snprintf(why, whylen,
+                 "the certificate's key usage allows neither digitalSignature nor nonRepudiation");
         return -1;
     }
     int n = chain != NULL ? chain->n : 0;
@@ -101,14 +102,15 @@ static int check_validity(const trust_cert_t *leaf, const trust_chain_t *chain, 
         if (t < c->not_before) {
             format_time(t, ts);
             format_time(c->not_before, ws);
-            snprintf(why, whylen, "%s was not yet valid at the signing time %s: valid from %s", who_is(c, i, sb), ts,
-                     ws);
+            snprintf(why, whylen, "%s was not yet valid at the signing time %s: valid from %s",
+                     who_is(c, i, sb), ts, ws);
             return -1;
         }
         if (t > c->not_after) {
             format_time(t, ts);
             format_time(c->not_after, ws);
-            snprintf(why, whylen, "%s had expired at the signing time %s: valid until %s", who_is(c, i, sb), ts, ws);
+            snprintf(why, whylen, "%s had expired at the signing time %s: valid until %s", who_is(c, i, sb),
+                     ts, ws);
             return -1;
         }
     }
@@ -137,7 +139,8 @@ static int check_revocation(const trust_cert_t *leaf, const trust_chain_t *chain
             char ws[32], sb[BRIEF_LEN];
             format_time(c->revoked_at, ws);
             snprintf(why, whylen, "%s was revoked by its CA on %s%s", who_is(c, i, sb), ws,
-                     c->revoked_key_compromise ? " because its key was compromised" : ", before the signing time");
+                     c->revoked_key_compromise ? " because its key was compromised"
+                                               : ", before the signing time");
             return -1;
         }
     }
@@ -178,9 +181,10 @@ void verify_check_code(verdict_t *v, digests_t *dg, const char code[CODE_LEN])
     }
     code_from_digest(d, derived);
     if (memcmp(derived, code, CODE_LEN) != 0)
-        verify_item(v, VERIFY_INTEGRITY, -1, 0,
-             "the stored payload is not the one this lookup code was made from (its SHA-256 gives another "
-             "code): the record was moved or altered after publication");
+        verify_item(
+            v, VERIFY_INTEGRITY, -1, 0,
+            "the stored payload is not the one this lookup code was made from (its SHA-256 gives another "
+            "code): the record was moved or altered after publication");
 }
 
 /* Per SignerInfo: integrity, signature, chain, validity, revocation. */
@@ -219,7 +223,7 @@ void verify_check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
         return;
     if (s->cert < 0 || cert == NULL || (s->problem && s->message_digest == NULL)) {
         verify_item(v, VERIFY_SIGNATURE, idx, 0, "signature %zu cannot be checked: %s", k + 1,
-             cert == NULL && s->cert >= 0 ? "its certificate cannot be read" : s->problem);
+                    cert == NULL && s->cert >= 0 ? "its certificate cannot be read" : s->problem);
         return;
     }
     /* integrity */
@@ -232,7 +236,8 @@ void verify_check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
     if (s->message_digest_len == dlen && CRYPTO_memcmp(d, s->message_digest, dlen) == 0)
         verify_item(v, VERIFY_INTEGRITY, idx, 1, "the payload is exactly what was signed");
     else
-        verify_item(v, VERIFY_INTEGRITY, idx, 0, "the payload differs from what was signed (altered after signing)");
+        verify_item(v, VERIFY_INTEGRITY, idx, 0,
+                    "the payload differs from what was signed (altered after signing)");
     /* signature */
     if (s->problem != NULL)
         verify_item(v, VERIFY_SIGNATURE, idx, 0, "%s", s->problem);
@@ -240,7 +245,7 @@ void verify_check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
         verify_item(v, VERIFY_SIGNATURE, idx, 0, "%s", cert->key_problem);
     else if (cert->not_der)
         verify_item(v, VERIFY_SIGNATURE, idx, 0,
-             "the certificate is not DER-encoded: a certificate in the signature file must be DER");
+                    "the certificate is not DER-encoded: a certificate in the signature file must be DER");
     else if (verify_check_signature(s, cert->pkey, why, sizeof why) != 0)
         verify_item(v, VERIFY_SIGNATURE, idx, 0, "%s", why);
     else
@@ -252,7 +257,7 @@ void verify_check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
                                    sizeof why) == 0;
     if (chained)
         verify_item(v, VERIFY_CHAIN, idx, 1, "the certificate chains to the trust anchor %s",
-             brief(chain.n > 0 ? chain.c[chain.n - 1]->subject : cert->subject, 160, anchor));
+                    brief(chain.n > 0 ? chain.c[chain.n - 1]->subject : cert->subject, 160, anchor));
     else
         verify_item(v, VERIFY_CHAIN, idx, 0, "%s", why);
     /* validity and revocation need a signing time */
@@ -272,10 +277,11 @@ void verify_check_signer(verdict_t *v, trust_t *trust, const payload_t *p, const
         trust_unchecked_issuer_name(trust, unknown, ca, sizeof ca);
         if (v->unjudged++ == 0)
             memcpy(v->unjudged_ca, ca, sizeof ca);
-        verify_item(v, VERIFY_REVOCATION, idx, 1,
-             "no loaded CRL revokes the certificate, but the revocations of its CA %s cannot be checked now: "
-             "none of that CA's CRLs verifies against the trust store",
-             ca);
+        verify_item(
+            v, VERIFY_REVOCATION, idx, 1,
+            "no loaded CRL revokes the certificate, but the revocations of its CA %s cannot be checked now: "
+            "none of that CA's CRLs verifies against the trust store",
+            ca);
     } else {
         verify_item(v, VERIFY_REVOCATION, idx, 1, "no loaded CRL revokes the certificate");
     }

@@ -14,7 +14,6 @@
 
 #define VN_OFFSET (7 * 3600) /* pages show Vietnam time */
 
-
 static void code_str(const char code[CODE_LEN], char out[CODE_LEN + 1])
 {
     memcpy(out, code, CODE_LEN);
@@ -269,10 +268,10 @@ json_t *view_api_json(const view_t *v)
     json_object_set_new(o, "published_at", json_string(ts));
     for (size_t i = 0; vd != NULL && i < vd->nitems; i++) {
         const verify_item_t *it = &vd->items[i];
-        json_array_append_new(
-            checks, json_pack("{s:s, s:s?, s:b, s:s}", "check", verify_check_name(it->check), "role",
-                              it->signer >= 0 ? vd->signers[it->signer].role : NULL, "ok", it->ok, "detail",
-                              it->detail));
+        json_array_append_new(checks,
+                              json_pack("{s:s, s:s?, s:b, s:s}", "check", verify_check_name(it->check),
+                                        "role", it->signer >= 0 ? vd->signers[it->signer].role : NULL, "ok",
+                                        it->ok, "detail", it->detail));
     }
     for (size_t i = 0; vd != NULL && i < vd->nsigners; i++) {
         const verify_signer_t *s = &vd->signers[i];
@@ -588,7 +587,8 @@ json_t *view_page_context(const view_t *v, json_t *t, const char *lang_query, co
     if (v->recalled) {
         char on[16];
         date_vn(v->recalled_on, on);
-        json_t *r = json_pack("{s:s, s:s}", "recalled_on", on, "reason", v->recall_reason ? v->recall_reason : "");
+        json_t *r =
+            json_pack("{s:s, s:s}", "recalled_on", on, "reason", v->recall_reason ? v->recall_reason : "");
         vw_set_new(r, "replacement", v->replaced ? code_link(v->replaced_by, lang_query) : json_null());
         vw_set_new(c, "recall", r);
     } else {

@@ -30,12 +30,12 @@ enum {
 
 typedef struct {
     char code[CODE_LEN];
-    int status;          /* enum view_status */
+    int status; /* enum view_status */
     int64_t published_at;
     int has_payload_sha256;           /* 1 once the stored payload was hashed (every verified record) */
     unsigned char payload_sha256[32]; /* the SHA-256 of the stored payload bytes (a receipt names it) */
-    payload_t pl;        /* parsed payload; pl.root NULL if it no longer parses */
-    verdict_t *verdict;  /* owned */
+    payload_t pl;                     /* parsed payload; pl.root NULL if it no longer parses */
+    verdict_t *verdict;               /* owned */
     int recalled;
     char recall_code[CODE_LEN];
     const char *recalled_on; /* into recall_pl, may be NULL */

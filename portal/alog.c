@@ -199,8 +199,8 @@ void alog_request(h2o_req_t *req, const match_t *m, const struct sockaddr_storag
         method[i] = (c >= 'A' && c <= 'Z') ? c : '?';
     }
     method[ml] = '\0';
-    int n = snprintf(line, sizeof line, "%s - - [%s] \"%s %s HTTP/%d.%d\" %d %zu %.6f\n", who, when, method, path,
-                     req->version >> 8, req->version & 0xff, status, bytes, seconds);
+    int n = snprintf(line, sizeof line, "%s - - [%s] \"%s %s HTTP/%d.%d\" %d %zu %.6f\n", who, when, method,
+                     path, req->version >> 8, req->version & 0xff, status, bytes, seconds);
     if (n > 0) {
         size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
         if (write(portal.log_fd, line, len) < 0) {

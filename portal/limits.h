@@ -38,7 +38,8 @@
 /** Makes the portal's answer in place of one libh2o began: status, headers, metrics and log line
  * set on req, the problem+json body returned (in req's pool). status is 413, 400 or 417; error the
  * problem's `error` member; detail_key the catalog key of its detail. */
-typedef h2o_iovec_t (*limits_answer_fn)(h2o_req_t *req, int status, const char *error, const char *detail_key);
+typedef h2o_iovec_t (*limits_answer_fn)(h2o_req_t *req, int status, const char *error,
+                                        const char *detail_key);
 
 /** Register, on host's fallback path, the filter that makes libh2o's own error answers the
  * portal's: 413 `too_large`, 400 `bad_framing` (HTTP/1: every 400 libh2o makes there is about

@@ -99,9 +99,12 @@ static const char *mime_of(const char *name)
 {
     static const struct {
         const char *ext, *type;
-    } T[] = {{".css", "text/css; charset=utf-8"}, {".json", "application/json"},
-             {".svg", "image/svg+xml"},           {".png", "image/png"},
-             {".ico", "image/x-icon"},            {".txt", "text/plain; charset=utf-8"},
+    } T[] = {{".css", "text/css; charset=utf-8"},
+             {".json", "application/json"},
+             {".svg", "image/svg+xml"},
+             {".png", "image/png"},
+             {".ico", "image/x-icon"},
+             {".txt", "text/plain; charset=utf-8"},
              {".pem", "application/pem-certificate-chain"},
              {".webmanifest", "application/manifest+json"}};
     size_t n = strlen(name);
@@ -151,7 +154,8 @@ static void load_statics(const char *dir, const char *prefix, int depth)
         if ((f.data = slurp(path, &f.len, 8 << 20)) == NULL)
             die("cannot read %s", path);
         /* .pem: certificate chains (old receipt chains, docs/operations.md), never a key */
-        if (strcmp(type, "application/pem-certificate-chain") == 0 && memmem(f.data, f.len, "PRIVATE KEY", 11) != NULL)
+        if (strcmp(type, "application/pem-certificate-chain") == 0 &&
+            memmem(f.data, f.len, "PRIVATE KEY", 11) != NULL)
             die("%s holds a private key: the static directory is public", path);
         static_file_t *g = realloc(portal.statics, (portal.nstatics + 1) * sizeof *g);
         if (g == NULL)
@@ -169,8 +173,8 @@ static void load_receipt_key(void)
     char why[RECEIPT_WHY_LEN];
     if (portal.receipt_cert == NULL)
         return;
-    if (receipt_signer_load(portal.receipt_cert, portal.receipt_key, (int64_t)time(NULL), &portal.receipts, why,
-                            sizeof why) != 0)
+    if (receipt_signer_load(portal.receipt_cert, portal.receipt_key, (int64_t)time(NULL), &portal.receipts,
+                            why, sizeof why) != 0)
         die("%s", why);
     str_t pem = receipt_signer_chain_pem(portal.receipts);
     static_file_t f;
@@ -274,7 +278,8 @@ static void set_public_url(const char *given)
         size_t n = strlen(given);
         while (n > 0 && given[n - 1] == '/')
             n--;
-        if (n == 0 || n >= sizeof portal.public_url || (strncmp(given, "http://", 7) != 0 && strncmp(given, "https://", 8) != 0))
+        if (n == 0 || n >= sizeof portal.public_url ||
+            (strncmp(given, "http://", 7) != 0 && strncmp(given, "https://", 8) != 0))
             die("--public-url %s: expected http://HOST[:PORT] or https://HOST[:PORT]", given);
         /* pages and QR codes carry it as it is: ASCII only, as a URL on the
          * wire is (a Vietnamese host name goes in its xn-- form) */
@@ -322,11 +327,11 @@ static void parse_options(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_VALUE()                                                                                               \
-    do {                                                                                                           \
-        if (val == NULL)                                                                                           \
-            die("%s needs a value", o);                                                                            \
-        i++;                                                                                                       \
+#define NEED_VALUE()                                                                                         \
+    do {                                                                                                     \
+        if (val == NULL)                                                                                     \
+            die("%s needs a value", o);                                                                      \
+        i++;                                                                                                 \
     } while (0)
         if (strcmp(o, "--db") == 0) {
             NEED_VALUE();
@@ -520,7 +525,8 @@ static void *run_worker(void *arg)
         h2o_context_init(&w->metrics_ctx, w->ctx.loop, &metrics_config);
         w->metrics_accept.ctx = &w->metrics_ctx;
         w->metrics_accept.hosts = metrics_config.hosts;
-        msock = h2o_evloop_socket_create(w->ctx.loop, fcntl(metrics_fd, F_DUPFD_CLOEXEC, 0), H2O_SOCKET_FLAG_DONT_READ);
+        msock = h2o_evloop_socket_create(w->ctx.loop, fcntl(metrics_fd, F_DUPFD_CLOEXEC, 0),
+                                         H2O_SOCKET_FLAG_DONT_READ);
         msock->data = &w->metrics_accept;
         h2o_socket_read_start(msock, on_metrics_accept);
     }
@@ -567,8 +573,8 @@ static void on_signal(int sig)
  * only, as Mozilla's "intermediate" profile less its finite-field DHE: no
  * static RSA key exchange, no CBC (Lucky13 and its kin). TLS 1.3 keeps
  * OpenSSL's own list, which is all AEAD with ephemeral keys. */
-#define TLS12_CIPHERS                                                                                              \
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"                     \
+#define TLS12_CIPHERS                                                                                        \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"               \
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 /* TLS 1.2+ with HTTP/2 and HTTP/1.1 offered by ALPN. */
@@ -584,7 +590,8 @@ static void setup_tls(void)
         die("--tls-key %s: cannot read a PEM private key", portal.tls_key);
     if (SSL_CTX_check_private_key(ctx) != 1)
         die("--tls-key %s does not match --tls-cert %s", portal.tls_key, portal.tls_cert);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_options(ctx,
+                        SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
     portal.ssl_ctx = ctx;
 }

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static int eq(str_t s, const char *lit)
 {
     return s.len == strlen(lit) && memcmp(s.ptr, lit, s.len) == 0;
@@ -274,7 +273,6 @@ static int is_tchar(unsigned char c)
            (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-
 static size_t skip_token(str_t v, size_t i)
 {
     while (i < v.len && is_tchar((unsigned char)v.ptr[i]))
@@ -393,7 +391,8 @@ int match_verify_body(const str_t *type, str_t body, json_t **root, json_t **cod
         return MATCH_BODY_UNSUPPORTED;
     }
     /* any JSON text (a lone string is JSON, just not the object asked for), "\u0000" included */
-    json_t *doc = json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    json_t *doc =
+        json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     json_t *list = json_object_get(doc, "codes");
     if (doc == NULL)
         why->detail = "error.bad_request.not_json";

@@ -24,16 +24,16 @@ enum match_kind {
     MATCH_LOOKUP,
     MATCH_HEALTH,
     MATCH_METRICS,
-    MATCH_STATIC,       /* seg: the name under /static/, or at the root robots.txt, favicon.ico */
-    MATCH_PAGE,         /* seg: the code segment of /v/SEG (or /V/SEG) */
-    MATCH_PRINT,        /* /v/SEG/print */
-    MATCH_QR_SVG,       /* /v/SEG/qr.svg */
-    MATCH_QR_PNG,       /* /v/SEG/qr.png */
+    MATCH_STATIC,         /* seg: the name under /static/, or at the root robots.txt, favicon.ico */
+    MATCH_PAGE,           /* seg: the code segment of /v/SEG (or /V/SEG) */
+    MATCH_PRINT,          /* /v/SEG/print */
+    MATCH_QR_SVG,         /* /v/SEG/qr.svg */
+    MATCH_QR_PNG,         /* /v/SEG/qr.png */
     MATCH_API_TRANSCRIPT, /* seg: /api/v1/transcripts/SEG */
     MATCH_API_VERIFY,
-    MATCH_RECEIPT,        /* /v/SEG/receipt: the printable receipt */
-    MATCH_API_RECEIPT,    /* seg: /api/v1/transcripts/SEG/receipt, the signed receipt */
-    MATCH_CHECK,          /* /check: the file check's form (GET) and its answer (POST) */
+    MATCH_RECEIPT,            /* /v/SEG/receipt: the printable receipt */
+    MATCH_API_RECEIPT,        /* seg: /api/v1/transcripts/SEG/receipt, the signed receipt */
+    MATCH_CHECK,              /* /check: the file check's form (GET) and its answer (POST) */
     MATCH_API_PACKAGE_VERIFY, /* /api/v1/packages/verify: the file check's API */
     MATCH_STATS,              /* /stats: the public figures */
     MATCH_API_STATS,          /* /api/v1/stats */
@@ -41,8 +41,8 @@ enum match_kind {
 };
 
 typedef struct {
-    int kind;  /* enum match_kind */
-    int upper; /* reached through /V/: answered with a redirect to /v/ */
+    int kind;    /* enum match_kind */
+    int upper;   /* reached through /V/: answered with a redirect to /v/ */
     str_t path;  /* without the query */
     str_t query; /* after '?', possibly empty */
     str_t seg;   /* see enum match_kind; empty otherwise */

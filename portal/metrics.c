@@ -6,9 +6,9 @@
 
 #include "portal/metrics.h"
 
-static const char *const ROUTE_NAMES[ROUTE_COUNT] = {"home",   "lookup",  "page",  "print",   "qr",
-                                                     "api",    "verify",  "static", "health", "metrics",
-                                                     "other",  "receipt", "check",  "stats"};
+static const char *const ROUTE_NAMES[ROUTE_COUNT] = {"home",  "lookup",  "page",   "print",  "qr",
+                                                     "api",   "verify",  "static", "health", "metrics",
+                                                     "other", "receipt", "check",  "stats"};
 static const int STATUSES[] = {200, 301, 303, 400, 404, 405, 409, 413, 415, 429, 431, 500, 503};
 #define NSTATUS (sizeof STATUSES / sizeof *STATUSES)
 static const double BUCKETS[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0};
@@ -80,20 +80,22 @@ void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t
     size_t nissuers = trust != NULL ? trust_issuer_infos(trust, &is) : 0;
     size_t cap = 16384 + (3 * ncrls + nissuers) * 320, len = 0;
     char *b = h2o_mem_alloc_pool(pool, cap);
-#define OUT(...)                                                                                                   \
-    do {                                                                                                           \
-        int n_ = snprintf(b + len, cap - len, __VA_ARGS__);                                                        \
-        if (n_ > 0)                                                                                                \
-            len += (size_t)n_ < cap - len ? (size_t)n_ : cap - len - 1;                                            \
+#define OUT(...)                                                                                             \
+    do {                                                                                                     \
+        int n_ = snprintf(b + len, cap - len, __VA_ARGS__);                                                  \
+        if (n_ > 0)                                                                                          \
+            len += (size_t)n_ < cap - len ? (size_t)n_ : cap - len - 1;                                      \
     } while (0)
-    OUT("# HELP hocba_requests_total HTTP requests by route and status.\n# TYPE hocba_requests_total counter\n");
+    OUT("# HELP hocba_requests_total HTTP requests by route and status.\n# TYPE hocba_requests_total "
+        "counter\n");
     for (int r = 0; r < ROUTE_COUNT; r++)
         for (size_t s = 0; s <= NSTATUS; s++) {
             unsigned long long v = atomic_load(&requests[r][s]);
             if (v == 0)
                 continue;
             if (s < NSTATUS)
-                OUT("hocba_requests_total{route=\"%s\",status=\"%d\"} %llu\n", ROUTE_NAMES[r], STATUSES[s], v);
+                OUT("hocba_requests_total{route=\"%s\",status=\"%d\"} %llu\n", ROUTE_NAMES[r], STATUSES[s],
+                    v);
             else
                 OUT("hocba_requests_total{route=\"%s\",status=\"other\"} %llu\n", ROUTE_NAMES[r], v);
         }

@@ -11,8 +11,23 @@
 #include "lookup/view.h"
 
 /** The routes as the metrics count them (label `route`). */
-enum { ROUTE_HOME, ROUTE_LOOKUP, ROUTE_PAGE, ROUTE_PRINT, ROUTE_QR, ROUTE_API, ROUTE_VERIFY, ROUTE_STATIC,
-       ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_RECEIPT, ROUTE_CHECK, ROUTE_STATS, ROUTE_COUNT };
+enum {
+    ROUTE_HOME,
+    ROUTE_LOOKUP,
+    ROUTE_PAGE,
+    ROUTE_PRINT,
+    ROUTE_QR,
+    ROUTE_API,
+    ROUTE_VERIFY,
+    ROUTE_STATIC,
+    ROUTE_HEALTH,
+    ROUTE_METRICS,
+    ROUTE_OTHER,
+    ROUTE_RECEIPT,
+    ROUTE_CHECK,
+    ROUTE_STATS,
+    ROUTE_COUNT
+};
 
 /** Count an answer of route (ROUTE_*; any other counts as ROUTE_OTHER) with its status and the
  * seconds it took. Thread-safe. */

@@ -58,7 +58,8 @@ static int code_segment(str_t seg, char code[CODE_LEN], code_error_t *e)
         return -1;
     for (size_t i = 0; i < seg.len; i++) {
         char c = seg.ptr[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '.'))
             return -1;
     }
     return code_parse(seg, code, e) == CODE_OK ? 0 : 1;
@@ -101,7 +102,8 @@ static int on_stats(rq_t *r, int api)
     json_t *o = NULL;
     MDB_txn *txn = snapshot_begin(&r->w->rd);
     if (txn != NULL && stats_collect(r->w->rd.env->ix, txn, STATS_BY_PROVINCE, 0, &s) == INDEX_OK)
-        o = api ? stats_api(&s, year) : stats_page_context(&s, year, level, this_year(), r->w->catalog[r->lang]);
+        o = api ? stats_api(&s, year)
+                : stats_page_context(&s, year, level, this_year(), r->w->catalog[r->lang]);
     if (txn != NULL) {
         stats_free(&s); /* the rows point into the map: freed before the read ends */
         snapshot_end(&r->w->rd);
@@ -237,19 +239,32 @@ int routes_on_req(h2o_handler_t *self, h2o_req_t *req)
 
     /* Only the file check reads a body over 64 KiB (limits.h): any other is refused as libh2o
      * refuses one over the server's limit, with the connection closed. */
-    if (req->entity.len > LIMITS_MAX_BODY && !(rq_is_method(req, "POST") && (m.kind == MATCH_CHECK || m.kind == MATCH_API_PACKAGE_VERIFY))) {
+    if (req->entity.len > LIMITS_MAX_BODY &&
+        !(rq_is_method(req, "POST") && (m.kind == MATCH_CHECK || m.kind == MATCH_API_PACKAGE_VERIFY))) {
         req->http1_is_persistent = 0;
         return rq_problem(&r, 413, "too_large", rq_tr(&r, "error.too_large.message"));
     }
 
     static const int ROUTE_OF[] = {
-        [MATCH_NOT_FOUND] = ROUTE_OTHER,  [MATCH_NOT_FOUND_API] = ROUTE_OTHER, [MATCH_HOME] = ROUTE_HOME,
-        [MATCH_LOOKUP] = ROUTE_LOOKUP,    [MATCH_HEALTH] = ROUTE_HEALTH,       [MATCH_METRICS] = ROUTE_METRICS,
-        [MATCH_STATIC] = ROUTE_STATIC,    [MATCH_PAGE] = ROUTE_PAGE,           [MATCH_PRINT] = ROUTE_PRINT,
-        [MATCH_QR_SVG] = ROUTE_QR,        [MATCH_QR_PNG] = ROUTE_QR,           [MATCH_API_TRANSCRIPT] = ROUTE_API,
-        [MATCH_API_VERIFY] = ROUTE_VERIFY, [MATCH_RECEIPT] = ROUTE_RECEIPT,   [MATCH_API_RECEIPT] = ROUTE_RECEIPT,
-        [MATCH_CHECK] = ROUTE_CHECK,       [MATCH_API_PACKAGE_VERIFY] = ROUTE_CHECK,
-        [MATCH_STATS] = ROUTE_STATS,       [MATCH_API_STATS] = ROUTE_STATS,
+        [MATCH_NOT_FOUND] = ROUTE_OTHER,
+        [MATCH_NOT_FOUND_API] = ROUTE_OTHER,
+        [MATCH_HOME] = ROUTE_HOME,
+        [MATCH_LOOKUP] = ROUTE_LOOKUP,
+        [MATCH_HEALTH] = ROUTE_HEALTH,
+        [MATCH_METRICS] = ROUTE_METRICS,
+        [MATCH_STATIC] = ROUTE_STATIC,
+        [MATCH_PAGE] = ROUTE_PAGE,
+        [MATCH_PRINT] = ROUTE_PRINT,
+        [MATCH_QR_SVG] = ROUTE_QR,
+        [MATCH_QR_PNG] = ROUTE_QR,
+        [MATCH_API_TRANSCRIPT] = ROUTE_API,
+        [MATCH_API_VERIFY] = ROUTE_VERIFY,
+        [MATCH_RECEIPT] = ROUTE_RECEIPT,
+        [MATCH_API_RECEIPT] = ROUTE_RECEIPT,
+        [MATCH_CHECK] = ROUTE_CHECK,
+        [MATCH_API_PACKAGE_VERIFY] = ROUTE_CHECK,
+        [MATCH_STATS] = ROUTE_STATS,
+        [MATCH_API_STATS] = ROUTE_STATS,
     };
     if (m.kind == MATCH_METRICS && portal.metrics_listen != NULL)
         m.kind = MATCH_NOT_FOUND; /* metrics are on their private listener */
@@ -332,4 +347,3 @@ int routes_on_metrics(h2o_handler_t *self, h2o_req_t *req)
     }
     return on_metrics(&r);
 }
-

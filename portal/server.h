@@ -46,22 +46,22 @@ typedef struct {
     long cache_mb; /* bound on cached bodies, MiB, split between threads */
     const char *access_log;
     const char *tls_cert, *tls_key;
-    SSL_CTX *ssl_ctx;   /* NULL: cleartext HTTP/1.1 */
-    int h2c;            /* --h2c: allow cleartext HTTP/2 (off by default: docs/operations.md) */
+    SSL_CTX *ssl_ctx;      /* NULL: cleartext HTTP/1.1 */
+    int h2c;               /* --h2c: allow cleartext HTTP/2 (off by default: docs/operations.md) */
     atomic_int reopen_log; /* set by SIGHUP */
     const char *templates_dir;
     const char *static_dir;
     const char *receipt_cert, *receipt_key; /* --receipt-cert, --receipt-key */
-    struct receipt_signer *receipts;         /* loaded from them at start; NULL: receipts answer 404 */
+    struct receipt_signer *receipts;        /* loaded from them at start; NULL: receipts answer 404 */
 
     render_set_t *templates;
     render_set_t *pages[2]; /* templates with the catalog of each language bound (render_bind) */
-    json_t *catalog[2]; /* 0 = vi, 1 = en; read-only after start */
+    json_t *catalog[2];     /* 0 = vi, 1 = en; read-only after start */
     static_file_t *statics;
     size_t nstatics;
-    int log_fd;                /* -1 when no access log */
-    unsigned char log_key[32]; /* keys the hashes that stand for codes in logs */
-    EVP_MAC *key_mac;          /* Poly1305: the cache keys' digest (transcript.c) */
+    int log_fd;                     /* -1 when no access log */
+    unsigned char log_key[32];      /* keys the hashes that stand for codes in logs */
+    EVP_MAC *key_mac;               /* Poly1305: the cache keys' digest (transcript.c) */
     unsigned char cache_secret[32]; /* its key, random for each run, never leaves the process */
     struct ratelimit *limiter;
     /* --trusted-proxy: peers whose X-Forwarded-For names the client (rq_client) */
@@ -77,17 +77,17 @@ typedef struct worker {
     h2o_accept_ctx_t accept;
     portal_t *p;
     snapshot_reader_t rd; /* the index and trust store this thread reads */
-    json_t *catalog[2]; /* this thread's copies: jansson reference counts are not shared */
-    struct cache *cache; /* answers of transcript routes (cache.h); NULL when disabled */
-    jarena_t *arena;     /* jansson's memory while a transcript answer is made (jarena.h) */
-    render_out_t page;   /* the transcript page being made; keeps its capacity (transcript.c) */
+    json_t *catalog[2];   /* this thread's copies: jansson reference counts are not shared */
+    struct cache *cache;  /* answers of transcript routes (cache.h); NULL when disabled */
+    jarena_t *arena;      /* jansson's memory while a transcript answer is made (jarena.h) */
+    render_out_t page;    /* the transcript page being made; keeps its capacity (transcript.c) */
     EVP_MAC_CTX *key_mac; /* digests the cache keys; made on first use, reset for each */
     int id;
-    atomic_int conns;         /* open connections this thread serves (main.c balances them) */
-    atomic_int accept_paused; /* this thread left the listeners to a thread with fewer connections */
+    atomic_int conns;                /* open connections this thread serves (main.c balances them) */
+    atomic_int accept_paused;        /* this thread left the listeners to a thread with fewer connections */
     h2o_multithread_receiver_t wake; /* another thread wakes this one's loop to take the listeners back */
     h2o_socket_t *listeners[PORTAL_MAX_LISTENERS]; /* this thread's watch on each listening socket */
-    h2o_context_t metrics_ctx; /* thread 0 only, with --metrics-listen */
+    h2o_context_t metrics_ctx;                     /* thread 0 only, with --metrics-listen */
     h2o_accept_ctx_t metrics_accept;
 } worker_t;
 

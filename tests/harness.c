@@ -547,7 +547,8 @@ static int set_bytes(json_t *o, const char *name, const char *p, size_t n)
     if (b64 == NULL)
         return -1;
     int len = EVP_EncodeBlock(b64, (const unsigned char *)p, (int)n);
-    int rc = json_object_set_new(o, harness_printf("%s_base64", name), json_stringn((char *)b64, (size_t)len));
+    int rc =
+        json_object_set_new(o, harness_printf("%s_base64", name), json_stringn((char *)b64, (size_t)len));
     free(b64);
     return rc;
 }
@@ -599,8 +600,9 @@ void harness_api_log(const char *req, size_t req_len, const char *head, size_t h
     const char *sp2 = sp1 != NULL ? memchr(sp1 + 1, ' ', line_len - (size_t)(sp1 + 1 - req)) : NULL;
     if (sp2 == NULL || sp2 - sp1 - 1 < 5 || memcmp(sp1 + 1, "/api/", 5) != 0)
         return;
-    json_t *o = json_pack("{s:s, s:s%, s:i, s:o}", "client", program_invocation_short_name, "method", req,
-                          (size_t)(sp1 - req), "status", atoi(head + 9), "headers", head_fields(head, head_len));
+    json_t *o =
+        json_pack("{s:s, s:s%, s:i, s:o}", "client", program_invocation_short_name, "method", req,
+                  (size_t)(sp1 - req), "status", atoi(head + 9), "headers", head_fields(head, head_len));
     if (o == NULL || set_bytes(o, "target", sp1 + 1, (size_t)(sp2 - sp1 - 1)) != 0 ||
         set_bytes(o, "body", body, body_len) != 0) {
         json_decref(o);
@@ -723,7 +725,8 @@ void harness_make_index_format(const char *db, int format)
     for (size_t i = 0; rc == 0 && i < sizeof ADDED / sizeof *ADDED; i++)
         if (ADDED[i].format > format && (rc = mdb_dbi_open(txn, ADDED[i].table, 0, &dbi)) == 0)
             rc = mdb_drop(txn, dbi, 1);
-    if (rc == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &dbi)) == 0 && (rc = mdb_put(txn, dbi, &k, &v, 0)) == 0) {
+    if (rc == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &dbi)) == 0 &&
+        (rc = mdb_put(txn, dbi, &k, &v, 0)) == 0) {
         rc = mdb_txn_commit(txn);
         txn = NULL;
     }

@@ -54,7 +54,8 @@ static int test_setup(void **state)
 
 /* Log a GET of target from client (NULL: unknown) answered 200 with 123 bytes, and return the line
  * it wrote, without its newline. */
-static const char *log_line(ctx_t *c, const char *method, const char *target, const struct sockaddr_storage *client)
+static const char *log_line(ctx_t *c, const char *method, const char *target,
+                            const struct sockaddr_storage *client)
 {
     size_t before = 0, after = 0;
     const char *old = harness_read_file(c->log, &before);
@@ -130,7 +131,8 @@ static void test_alog_writes_one_common_log_format_line(void **state)
     const char *line = log_line(c, "GET", "/health", &ss);
     char when[64];
     int n = 0;
-    if (sscanf(line, "203.0.113.0 - - [%63[^]]] \"GET /health HTTP/1.1\" 200 123 0.001500%n", when, &n) != 1 ||
+    if (sscanf(line, "203.0.113.0 - - [%63[^]]] \"GET /health HTTP/1.1\" 200 123 0.001500%n", when, &n) !=
+            1 ||
         line[n] != '\0' || strstr(when, " +0000") == NULL)
         fail_msg("expected `203.0.113.0 - - [DATE +0000] \"GET /health HTTP/1.1\" 200 123 0.001500`, got: %s",
                  line);
@@ -218,7 +220,8 @@ static void test_alog_never_writes_part_of_a_code_in_a_long_path(void **state)
         snprintf(target + n, sizeof target - n, "/%s/tail", CODE_A);
         const char *line = log_line(c, "GET", target, NULL);
         if (strstr(line, "Q5VQQT") != NULL || strlen(line) >= 1024)
-            fail_msg("code at byte %zu: expected no part of it and a line under 1024 bytes, got: %s", at, line);
+            fail_msg("code at byte %zu: expected no part of it and a line under 1024 bytes, got: %s", at,
+                     line);
     }
 }
 

@@ -65,7 +65,8 @@ static void expect_refused(const char *what, const uint8_t *p7s, size_t len, int
     char why[256] = "";
     int rc = cms_parse(p7s, len, s, why, sizeof why);
     if (rc != want || strstr(why, needle) == NULL)
-        fail_msg("%s: expected %d with a reason containing \"%s\", got %d: \"%s\"", what, want, needle, rc, why);
+        fail_msg("%s: expected %d with a reason containing \"%s\", got %d: \"%s\"", what, want, needle, rc,
+                 why);
 }
 
 /* A signer's messageDigest must be the SHA-256 of the payload. */
@@ -90,7 +91,8 @@ static void test_cms_reads_every_signer_of_a_demo_package(void **state)
         size_t declared = json_array_size(json_object_get(doc, "signers"));
         transcripts += strstr(p->stem, "-recall") == NULL;
         if (s->nsigners != declared)
-            fail_msg("%s: expected the %zu signers the payload declares, got %zu", p->stem, declared, s->nsigners);
+            fail_msg("%s: expected the %zu signers the payload declares, got %zu", p->stem, declared,
+                     s->nsigners);
         for (size_t k = 0; k < s->nsigners; k++) {
             const cms_signer_t *g = &s->signers[k];
             if (g->problem != NULL || g->attrs_problem != NULL)
@@ -146,8 +148,10 @@ static void test_cms_reads_ber_files_and_attributes_from_their_der(void **state)
     for (size_t i = 0; i < sizeof BER_STEMS / sizeof BER_STEMS[0]; i++) {
         size_t plen, jlen;
         const char *stem = BER_STEMS[i];
-        const uint8_t *p7s = (const uint8_t *)harness_read_file(harness_printf(FIX "/batch/%s.p7s", stem), &plen);
-        const uint8_t *json = (const uint8_t *)harness_read_file(harness_printf(FIX "/batch/%s.json", stem), &jlen);
+        const uint8_t *p7s =
+            (const uint8_t *)harness_read_file(harness_printf(FIX "/batch/%s.p7s", stem), &plen);
+        const uint8_t *json =
+            (const uint8_t *)harness_read_file(harness_printf(FIX "/batch/%s.json", stem), &jlen);
         assert_non_null(p7s);
         assert_non_null(json);
         cms_signed_t *s = parse_ok(stem, p7s, plen);
@@ -181,7 +185,8 @@ static void test_cms_signer_read_attrs_refuses_malformed_attributes(void **state
     cms_signer_t *g = &s->signers[0];
     cms_signer_read_attrs(g, bad, sizeof bad);
     if (g->attrs_problem == NULL || g->message_digest != NULL)
-        fail_msg("expected a reason and no messageDigest, got \"%s\"", g->attrs_problem ? g->attrs_problem : "");
+        fail_msg("expected a reason and no messageDigest, got \"%s\"",
+                 g->attrs_problem ? g->attrs_problem : "");
 }
 
 static void test_cms_refuses_what_is_no_detached_signeddata(void **state)
@@ -223,8 +228,8 @@ static void test_cms_refuses_every_truncation_of_a_package(void **state)
         int rc = cms_parse(cut, n, &s, why, sizeof why);
         free(cut);
         if (rc == CMS_OK || why[0] == '\0')
-            fail_msg("%s cut to %zu of %zu bytes: expected a refusal with a reason, got %d: \"%s\"", p->stem, n,
-                     p->plen, rc, why);
+            fail_msg("%s cut to %zu of %zu bytes: expected a refusal with a reason, got %d: \"%s\"", p->stem,
+                     n, p->plen, rc, why);
     }
 }
 
@@ -326,9 +331,24 @@ static int group_setup_steps(void *ctx)
         return -1;
     const char *demo = harness_printf("%s/demo", c->tmp), *msg = harness_printf("%s/m.json", c->tmp);
     const char *att = harness_printf("%s/attached.p7m", c->tmp), *dat = harness_printf("%s/data.p7m", c->tmp);
-    const char *sign[] = {"openssl", "cms", "-sign", "-nodetach", "-binary", "-md", "sha256", "-in", msg,
-                          "-signer", FIX "/pki/teacher.pem", "-inkey", FIX "/pki/teacher.key",
-                          "-outform", "DER", "-out", att, NULL};
+    const char *sign[] = {"openssl",
+                          "cms",
+                          "-sign",
+                          "-nodetach",
+                          "-binary",
+                          "-md",
+                          "sha256",
+                          "-in",
+                          msg,
+                          "-signer",
+                          FIX "/pki/teacher.pem",
+                          "-inkey",
+                          FIX "/pki/teacher.key",
+                          "-outform",
+                          "DER",
+                          "-out",
+                          att,
+                          NULL};
     const char *data[] = {"openssl", "cms", "-data_create", "-in", msg, "-outform", "DER", "-out", dat, NULL};
     if (harness_write_file(msg, "{}", 2) != 0 || harness_make_demo(demo, "2", "5") || run(sign) || run(data))
         return -1;

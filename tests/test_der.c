@@ -215,7 +215,7 @@ static void expect_time(unsigned tag, const char *text, int64_t want)
 static void test_der_time_reads_utctime_and_generalizedtime(void **state)
 {
     (void)state;
-    expect_time(DER_UTCTIME, "250520080000Z", 1747728000);   /* 2025-05-20 08:00:00 */
+    expect_time(DER_UTCTIME, "250520080000Z", 1747728000); /* 2025-05-20 08:00:00 */
     expect_time(DER_GENTIME, "20250520080000Z", 1747728000);
     expect_time(DER_UTCTIME, "491231235959Z", 2524607999);   /* 2049: YY below 50 is 20YY */
     expect_time(DER_UTCTIME, "500101000000Z", -631152000);   /* 1950: YY from 50 is 19YY */
@@ -246,7 +246,8 @@ static void test_der_time_refuses_what_is_no_der_time(void **state)
         int64_t t = 0;
         int rc = time_of(BAD[i].tag, BAD[i].text, &t);
         if (rc != DER_EBAD)
-            fail_msg("%s (\"%s\"): expected DER_EBAD, got %d (%lld)", BAD[i].why, BAD[i].text, rc, (long long)t);
+            fail_msg("%s (\"%s\"): expected DER_EBAD, got %d (%lld)", BAD[i].why, BAD[i].text, rc,
+                     (long long)t);
     }
 }
 

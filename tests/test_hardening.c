@@ -505,8 +505,8 @@ static void test_portal_serves_without_errors_while_a_batch_and_a_crl_are_publis
     h = http_get(port, harness_api_path(crl->code));
     EXPECT_STATUS(h, 200);
     const char *s = http_json_string(h, "status");
-    EXPECT(h, s && strcmp(s, "valid") == 0, "expected \"status\": \"valid\" for %s before the CRL, got \"%s\"",
-           crl->code, s ? s : "");
+    EXPECT(h, s && strcmp(s, "valid") == 0,
+           "expected \"status\": \"valid\" for %s before the CRL, got \"%s\"", crl->code, s ? s : "");
 
     const char *wout = harness_printf("%s/wrk.out", c->tmp);
     const char *url = harness_printf("http://127.0.0.1:%d", port);

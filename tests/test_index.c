@@ -158,7 +158,7 @@ static void test_index_prepare_with_known_hashes_gives_the_same_record(void **st
         index_prepared_t plain, hashed, wrong;
         assert_int_equal(index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1750000000, json, p7s, &plain), INDEX_OK);
         assert_true(plain.ncerts > 0);
-        unsigned char (*h)[32] = calloc(plain.ncerts + 1, 32);
+        unsigned char(*h)[32] = calloc(plain.ncerts + 1, 32);
         for (size_t k = 0; k < plain.ncerts; k++)
             assert_int_equal(digest_sha256(plain.certs[k].der.ptr, plain.certs[k].der.len, h[k]), 0);
         assert_int_equal(index_prepare_doc_hashed(INDEX_KIND_TRANSCRIPT, 1750000000, json, p7s,
@@ -569,7 +569,8 @@ static void test_index_counts_each_transcript_under_its_summary(void **state)
             continue;
         }
         assert_int_equal(index_put_doc(x, txn, pkgs[i].code, INDEX_KIND_TRANSCRIPT, 1750000000,
-                                       str_n(pkgs[i].json, pkgs[i].jlen), str_n(pkgs[i].p7s, pkgs[i].plen), NULL),
+                                       str_n(pkgs[i].json, pkgs[i].jlen), str_n(pkgs[i].p7s, pkgs[i].plen),
+                                       NULL),
                          0);
         transcripts++;
         if (first == npkgs)
@@ -616,7 +617,8 @@ static void test_index_counts_each_transcript_under_its_summary(void **state)
     MDB_val k = {4, "P\x07\xe8\x01"}, v = {3, "bad"};
     assert_int_equal(mdb_dbi_open(txn, "tally", 0, &tally), 0);
     assert_int_equal(mdb_put(txn, tally, &k, &v, 0), 0);
-    assert_int_equal(index_each_tally(x, txn, INDEX_TALLY_PROVINCES, 0, add_sums, &by_province), INDEX_ECORRUPT);
+    assert_int_equal(index_each_tally(x, txn, INDEX_TALLY_PROVINCES, 0, add_sums, &by_province),
+                     INDEX_ECORRUPT);
     mdb_txn_abort(txn);
     index_close(x);
 }
@@ -726,7 +728,8 @@ static void test_index_upgrades_format_3_in_place_once(void **state)
                 fail_msg("%s: expected the upgrade refused, naming the CRL and the way on, got: %s", uc->what,
                          why);
         }
-        assert_int_equal(index_open(path, uc->nowhere ? INDEX_OPEN_FORGET_UNFOUND : 0, &x, why, sizeof why), 0);
+        assert_int_equal(index_open(path, uc->nowhere ? INDEX_OPEN_FORGET_UNFOUND : 0, &x, why, sizeof why),
+                         0);
         assert_int_equal(index_upgraded_from(x), 3);
         if ((index_upgrade_note(x)[0] != '\0') != uc->nowhere)
             fail_msg("%s: expected %s, got \"%s\"", uc->what, uc->nowhere ? "a note" : "no note",

@@ -161,7 +161,7 @@ static void test_multipart_refuses_bad_part_headers(void **state)
          MULTIPART_EHEADER},
         {"two Content-Disposition",
          "--" B "\r\nContent-Disposition: form-data; name=\"p\"\r\nContent-Disposition: form-data; "
-                "name=\"q\"\r\n\r\nx\r\n--" B "--",
+         "name=\"q\"\r\n\r\nx\r\n--" B "--",
          MULTIPART_EHEADER},
         {"not form-data", "--" B "\r\nContent-Disposition: attachment; name=\"p\"\r\n\r\nx\r\n--" B "--",
          MULTIPART_EHEADER},
@@ -189,7 +189,7 @@ static void test_multipart_refuses_bad_part_headers(void **state)
          "--" B "\r\nContent-Disposition: form-data; name=p\rX: y\r\n\r\nx\r\n--" B "--", MULTIPART_EHEADER},
         {"two Content-Type",
          "--" B "\r\nContent-Disposition: form-data; name=p\r\nContent-Type: a/b\r\nContent-Type: "
-                "c/d\r\n\r\nx\r\n--" B "--",
+         "c/d\r\n\r\nx\r\n--" B "--",
          MULTIPART_EHEADER},
         {"Content-Transfer-Encoding: base64",
          "--" B
@@ -198,7 +198,7 @@ static void test_multipart_refuses_bad_part_headers(void **state)
          MULTIPART_EHEADER},
         {"nine header lines",
          "--" B "\r\nContent-Disposition: form-data; name=p\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: "
-                "6\r\nG: 7\r\n"
+         "6\r\nG: 7\r\n"
          "H: 8\r\n\r\nx\r\n--" B "--",
          MULTIPART_EHEADER},
         {"the same name twice",

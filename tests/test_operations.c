@@ -53,7 +53,8 @@ static int tls_up(void)
 {
     char cmd[512], out[4096];
     snprintf(cmd, sizeof cmd,
-             "printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | timeout 5 openssl s_client "
+             "printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | timeout 5 "
+             "openssl s_client "
              "-connect 127.0.0.1:%d -alpn http/1.1 -quiet 2>/dev/null",
              port);
     capture(cmd, out, sizeof out);
@@ -74,7 +75,8 @@ static int setup(void **state)
     snprintf(key, sizeof key, "%s/tls.key", dir);
     snprintf(cmd, sizeof cmd,
              "%s/hocba-demo --out %s/demo --students 4 --seed 2 >/dev/null && "
-             "%s/hocba-publish --db %s trust %s/demo/trust/anchors.pem %s/demo/trust/intermediates.pem >/dev/null && "
+             "%s/hocba-publish --db %s trust %s/demo/trust/anchors.pem %s/demo/trust/intermediates.pem "
+             ">/dev/null && "
              "%s/hocba-publish --db %s schools %s/demo/schools.json >/dev/null && "
              "%s/hocba-publish --db %s batch %s/demo/batch >/dev/null && "
              /* RSA, as most deployments: static-RSA key exchange is possible at all */
@@ -92,8 +94,8 @@ static int setup(void **state)
     portal = fork();
     if (portal == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        execl(exe, exe, "--db", db, "--listen", listen, "--public-url", url, "--tls-cert", cert, "--tls-key", key,
-              "--access-log", logpath, "--rate-limit", "0", (char *)NULL);
+        execl(exe, exe, "--db", db, "--listen", listen, "--public-url", url, "--tls-cert", cert, "--tls-key",
+              key, "--access-log", logpath, "--rate-limit", "0", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 100 && !tls_up(); i++)
@@ -120,8 +122,8 @@ static void test_tls_offers_http2_by_alpn(void **state)
 {
     (void)state;
     char cmd[512], out[8192];
-    snprintf(cmd, sizeof cmd, "timeout 5 openssl s_client -connect 127.0.0.1:%d -alpn h2,http/1.1 </dev/null 2>&1",
-             port);
+    snprintf(cmd, sizeof cmd,
+             "timeout 5 openssl s_client -connect 127.0.0.1:%d -alpn h2,http/1.1 </dev/null 2>&1", port);
     capture(cmd, out, sizeof out);
     if (strstr(out, "ALPN protocol: h2") == NULL)
         fail_msg("expected the server to pick h2 by ALPN; s_client said:\n%.2000s", out);
@@ -132,7 +134,8 @@ static void test_tls_answers_carry_hsts(void **state)
     (void)state;
     char cmd[512], out[16384];
     snprintf(cmd, sizeof cmd,
-             "printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | timeout 5 openssl s_client "
+             "printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | timeout 5 openssl "
+             "s_client "
              "-connect 127.0.0.1:%d -alpn http/1.1 -quiet 2>/dev/null",
              port);
     capture(cmd, out, sizeof out);
@@ -147,7 +150,8 @@ static void test_tls_refuses_tls_1_1(void **state)
     snprintf(cmd, sizeof cmd,
              "timeout 5 openssl s_client -connect 127.0.0.1:%d -tls1_1 </dev/null 2>&1; echo rc=$?", port);
     capture(cmd, out, sizeof out);
-    if (strstr(out, "Cipher is (NONE)") == NULL && strstr(out, "alert") == NULL && strstr(out, "rc=1") == NULL)
+    if (strstr(out, "Cipher is (NONE)") == NULL && strstr(out, "alert") == NULL &&
+        strstr(out, "rc=1") == NULL)
         fail_msg("expected a TLS 1.1 handshake to fail, got:\n%.1500s", out);
 }
 
@@ -163,18 +167,19 @@ static void test_tls12_offers_only_ecdhe_with_aead(void **state)
         {"ECDHE-RSA-AES128-GCM-SHA256", 1},
         {"ECDHE-RSA-AES256-GCM-SHA384", 1},
         {"ECDHE-RSA-CHACHA20-POLY1305", 1},
-        {"AES128-GCM-SHA256", 0},       /* static RSA: no forward secrecy */
+        {"AES128-GCM-SHA256", 0}, /* static RSA: no forward secrecy */
         {"AES256-GCM-SHA384", 0},
-        {"AES128-SHA", 0},              /* static RSA and CBC */
+        {"AES128-SHA", 0}, /* static RSA and CBC */
         {"AES256-SHA256", 0},
-        {"ECDHE-RSA-AES128-SHA", 0},    /* CBC: Lucky13 */
+        {"ECDHE-RSA-AES128-SHA", 0}, /* CBC: Lucky13 */
         {"ECDHE-RSA-AES256-SHA384", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char cmd[512], out[8192], want[128];
-        snprintf(cmd, sizeof cmd,
-                 "timeout 5 openssl s_client -connect 127.0.0.1:%d -tls1_2 -cipher %s </dev/null 2>&1; echo rc=$?",
-                 port, cases[i].suite);
+        snprintf(
+            cmd, sizeof cmd,
+            "timeout 5 openssl s_client -connect 127.0.0.1:%d -tls1_2 -cipher %s </dev/null 2>&1; echo rc=$?",
+            port, cases[i].suite);
         capture(cmd, out, sizeof out);
         snprintf(want, sizeof want, "Cipher is %s", cases[i].suite);
         if ((strstr(out, want) != NULL) != cases[i].offered)
@@ -187,7 +192,8 @@ static void test_tls13_is_offered(void **state)
 {
     (void)state;
     char cmd[512], out[8192];
-    snprintf(cmd, sizeof cmd, "timeout 5 openssl s_client -connect 127.0.0.1:%d -tls1_3 </dev/null 2>&1", port);
+    snprintf(cmd, sizeof cmd, "timeout 5 openssl s_client -connect 127.0.0.1:%d -tls1_3 </dev/null 2>&1",
+             port);
     capture(cmd, out, sizeof out);
     if (strstr(out, "New, TLSv1.3, Cipher is TLS_") == NULL)
         fail_msg("expected a TLS 1.3 handshake, s_client said:\n%.1500s", out);
@@ -225,10 +231,13 @@ static void test_cleartext_http2_prior_knowledge_is_refused(void **state)
     const char *bin = getenv("HOCBA_BIN") ? getenv("HOCBA_BIN") : "bin";
     snprintf(cmd, sizeof cmd,
              "%s/hocba-portal --db %s --listen 127.0.0.1:%d >/dev/null 2>&1 & pid=$!; "
-             "for i in $(seq 50); do printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' | timeout 1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/%d; cat >&3; cat <&3' "
+             "for i in $(seq 50); do printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' | timeout 1 bash -c 'exec "
+             "3<>/dev/tcp/127.0.0.1/%d; cat >&3; cat <&3' "
              "2>/dev/null | grep -q '200 OK' && break; sleep 0.1; done; "
-             "printf 'PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\\000\\000\\000\\004\\000\\000\\000\\000\\000' | timeout 3 bash -c "
-             "'exec 3<>/dev/tcp/127.0.0.1/%d; cat >&3; cat <&3' 2>/dev/null | od -An -tx1 | head -c 60 > %s/h2c.out; "
+             "printf 'PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\\000\\000\\000\\004\\000\\000\\000\\000\\000' "
+             "| timeout 3 bash -c "
+             "'exec 3<>/dev/tcp/127.0.0.1/%d; cat >&3; cat <&3' 2>/dev/null | od -An -tx1 | head -c 60 > "
+             "%s/h2c.out; "
              "kill $pid; wait $pid",
              bin, db, p2, p2, p2, dir);
     run(cmd);
@@ -249,14 +258,20 @@ static void test_metrics_show_index_age_counts_and_trust_version(void **state)
 {
     (void)state;
     char cmd[512], out[16384];
-    snprintf(cmd, sizeof cmd,
-             "printf 'GET /metrics HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | timeout 5 openssl "
-             "s_client -connect 127.0.0.1:%d -alpn http/1.1 -quiet 2>/dev/null",
-             port);
+    snprintf(
+        cmd, sizeof cmd,
+        "printf 'GET /metrics HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | timeout 5 openssl "
+        "s_client -connect 127.0.0.1:%d -alpn http/1.1 -quiet 2>/dev/null",
+        port);
     capture(cmd, out, sizeof out);
-    const char *want[] = {"hocba_index_age_seconds ", "hocba_trust_version 3", "hocba_index_transcripts ", "hocba_index_recalls ",
-                          "hocba_index_readable 1", "hocba_request_seconds_bucket",
-                          "hocba_cache_lookups_total{result=\"hit\"}", "hocba_verdicts_total{status=\"valid\"}"};
+    const char *want[] = {"hocba_index_age_seconds ",
+                          "hocba_trust_version 3",
+                          "hocba_index_transcripts ",
+                          "hocba_index_recalls ",
+                          "hocba_index_readable 1",
+                          "hocba_request_seconds_bucket",
+                          "hocba_cache_lookups_total{result=\"hit\"}",
+                          "hocba_verdicts_total{status=\"valid\"}"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (strstr(out, want[i]) == NULL)
             fail_msg("expected \"%s\" in /metrics, got:\n%.3000s", want[i], out);

@@ -256,8 +256,8 @@ static void check_case(const char *name, int rc, const char *why, int code, cons
 {
     if (rc != code || (needle != NULL && strstr(why, needle) == NULL) ||
         (needle2 != NULL && strstr(why, needle2) == NULL))
-        fail_msg("case %s: expected %d with a reason containing \"%s\" and \"%s\"; got %d: \"%s\"", name, code,
-                 needle ? needle : "", needle2 ? needle2 : "", rc, why);
+        fail_msg("case %s: expected %d with a reason containing \"%s\" and \"%s\"; got %d: \"%s\"", name,
+                 code, needle ? needle : "", needle2 ? needle2 : "", rc, why);
 }
 
 /* Each case applied to a fresh document from base() must be refused as PAYLOAD_ESCHEMA. */
@@ -540,16 +540,17 @@ static const struct {
     const char *needle, *needle2;
 } BAD_TEXT[] = {
     {"empty", "", PAYLOAD_ESIZE, "empty", NULL},
-    {"utf8_cut_at_end_of_payload", "{\"schema\":\"hocba.tieuhoc.v1\"}\xE1\xBB", PAYLOAD_EUTF8, "byte offset 29",
-     "end of the payload"},
+    {"utf8_cut_at_end_of_payload", "{\"schema\":\"hocba.tieuhoc.v1\"}\xE1\xBB", PAYLOAD_EUTF8,
+     "byte offset 29", "end of the payload"},
     {"text_that_is_not_json", "schema: hocba.tieuhoc.v1\n", PAYLOAD_EJSON, "not valid JSON", "line 1"},
     {"duplicate_member_names", "{\"schema\":\"hocba.tieuhoc.v1\",\"grade\":3,\n\"grade\":5}", PAYLOAD_EJSON,
      "not valid JSON", "duplicate"},
     {"trailing_garbage", "{\"schema\":\"hocba.tieuhoc.v1\"} {}", PAYLOAD_EJSON, "not valid JSON", "column"},
-    {"escaped_nul", "{\"schema\":\"hocba.tieuhoc.v1\",\"class\":\"3A\\u0000\"}", PAYLOAD_EJSON, "not valid JSON",
-     "(NUL) is not allowed"},
+    {"escaped_nul", "{\"schema\":\"hocba.tieuhoc.v1\",\"class\":\"3A\\u0000\"}", PAYLOAD_EJSON,
+     "not valid JSON", "(NUL) is not allowed"},
     {"bom_alone", "\xEF\xBB\xBF", PAYLOAD_EJSON, "not valid JSON", NULL},
-    {"top_level_array", "[{\"schema\":\"hocba.tieuhoc.v1\"}]", PAYLOAD_ESCHEMA, "object at the top level", "array"},
+    {"top_level_array", "[{\"schema\":\"hocba.tieuhoc.v1\"}]", PAYLOAD_ESCHEMA, "object at the top level",
+     "array"},
     {"top_level_string", "\"hocba.tieuhoc.v1\"", PAYLOAD_ESCHEMA, "object at the top level", NULL},
 };
 
@@ -568,15 +569,11 @@ static const struct {
     const char *name, *bad;
     size_t where;
 } BAD_UTF8[] = {
-    {"overlong_two_byte_utf8", "\xC0\xAF", 0},
-    {"overlong_three_byte_utf8", "\xE0\x80\xAF", 0},
-    {"overlong_four_byte_utf8", "\xF0\x80\x80\xAF", 0},
-    {"utf8_surrogate", "\xED\xA0\x80", 0},
-    {"code_point_above_10ffff", "\xF4\x90\x80\x80", 0},
-    {"lead_byte_f5", "\xF5\x80\x80\x80", 0},
+    {"overlong_two_byte_utf8", "\xC0\xAF", 0},          {"overlong_three_byte_utf8", "\xE0\x80\xAF", 0},
+    {"overlong_four_byte_utf8", "\xF0\x80\x80\xAF", 0}, {"utf8_surrogate", "\xED\xA0\x80", 0},
+    {"code_point_above_10ffff", "\xF4\x90\x80\x80", 0}, {"lead_byte_f5", "\xF5\x80\x80\x80", 0},
     {"truncated_utf8_sequence", "Nguy\xE1\xBB", 4}, /* "ễ" missing its last byte, then the closing quote */
-    {"stray_continuation_byte", "ab\x80", 2},
-    {"byte_ff", "\xFF", 0},
+    {"stray_continuation_byte", "ab\x80", 2},           {"byte_ff", "\xFF", 0},
 };
 
 static void test_payload_refuses_each_bad_utf8_sequence_at_its_offset(void **state)
@@ -609,11 +606,11 @@ static const struct member_case BAD_MEMBER[] = {
     {"missing_schema", "", "schema", NULL, "schema: required member is missing", "hocba.tieuhoc.v1"},
     {"document_id_with_space", "", "document_id", "\"HB 2025\"", "document_id:", "character 3"},
     {"missing_document_id", "", "document_id", NULL, "document_id: required member is missing", NULL},
-    {"escapes_control_characters_in_echoed_value", "", "document_id", "\"HB\\u001b[2J\"", "document_id:",
-     "\"HB\\u001B[2J\""},
+    {"escapes_control_characters_in_echoed_value", "", "document_id", "\"HB\\u001b[2J\"",
+     "document_id:", "\"HB\\u001B[2J\""},
     {"feb_29_2025", "", "issued_on", "\"2025-02-29\"", "issued_on:", "has 28 days"},
-    {"feb_29_1900", "student", "date_of_birth", "\"1900-02-29\"", "student.date_of_birth:",
-     "month 02 of 1900 has 28 days"},
+    {"feb_29_1900", "student", "date_of_birth", "\"1900-02-29\"",
+     "student.date_of_birth:", "month 02 of 1900 has 28 days"},
     {"april_31", "", "issued_on", "\"2025-04-31\"", "issued_on:", "30 days"},
     {"month_13", "", "issued_on", "\"2025-13-01\"", "issued_on:", "no month 13"},
     {"day_first_date", "student", "date_of_birth", "\"14/03/2016\"", "student.date_of_birth:", "YYYY-MM-DD"},
@@ -622,7 +619,8 @@ static const struct member_case BAD_MEMBER[] = {
     /* a school year that begins after the transcript was issued (a school's way to put a year of its
      * choosing at the top of the public figures) */
     {"school_year_after_issued_on", "", "school_year", "\"2026-2027\"",
-     "school_year: 2026-2027 begins after issued_on", "a transcript is issued once its school year has begun"},
+     "school_year: 2026-2027 begins after issued_on",
+     "a transcript is issued once its school year has begun"},
     {"school_year_with_slash", "", "school_year", "\"2024/2025\"", "school_year:", "YYYY-YYYY"},
     {"grade_0", "", "grade", "0", "grade:", "1 to 5, got 0"},
     {"grade_6", "", "grade", "6", "grade:", "got 6"},
@@ -630,43 +628,49 @@ static const struct member_case BAD_MEMBER[] = {
     {"grade_as_real", "", "grade", "3.0", "grade:", "real number 3.0"},
     {"missing_class", "", "class", NULL, "class: required member is missing", NULL},
     {"unknown_result", "", "result", "\"Giỏi\"", "result:", "HTXS, HTT, HT or CHT"},
-    {"program_completed_as_string", "", "program_completed", "\"true\"", "program_completed:", "true or false"},
+    {"program_completed_as_string", "", "program_completed", "\"true\"",
+     "program_completed:", "true or false"},
     {"empty_award", "", "awards", "[\"Học sinh Xuất sắc\", \"\"]", "awards[1]:", "non-empty"},
-    {"award_that_is_not_a_string", "", "awards", "[\"Học sinh Xuất sắc\", 5]", "awards[1]:",
-     "expected a string, got 5"},
-    {"award_with_control_character", "", "awards", "[\"Học sinh\\tXuất sắc\", \"Tiến bộ\"]", "awards[0]:",
-     "U+0009 at byte 10"},
+    {"award_that_is_not_a_string", "", "awards", "[\"Học sinh Xuất sắc\", 5]",
+     "awards[1]:", "expected a string, got 5"},
+    {"award_with_control_character", "", "awards", "[\"Học sinh\\tXuất sắc\", \"Tiến bộ\"]",
+     "awards[0]:", "U+0009 at byte 10"},
     {"awards_as_string", "", "awards", "\"Học sinh Xuất sắc\"", "awards:", "array of strings"},
     {"tab_in_remarks", "", "remarks", "\"Em chăm ngoan.\\tCần rèn chữ.\"", "remarks:", "U+0009"},
-    {"carriage_return_in_remarks", "", "remarks", "\"Em chăm ngoan.\\r\\nCần rèn chữ.\"", "remarks:", "U+000D"},
+    {"carriage_return_in_remarks", "", "remarks", "\"Em chăm ngoan.\\r\\nCần rèn chữ.\"",
+     "remarks:", "U+000D"},
     {"negative_days_absent", "", "days_absent", "-1", "days_absent:", "0 or more"},
     {"null_for_optional_member", "", "remarks", "null", "remarks:", "got null"},
-    {"supersedes_with_bad_check_symbol", "", "supersedes", "\"Q5VQQT42TCX1D4Q2\"", "supersedes:",
-     "not a valid lookup code"},
+    {"supersedes_with_bad_check_symbol", "", "supersedes", "\"Q5VQQT42TCX1D4Q2\"",
+     "supersedes:", "not a valid lookup code"},
     {"supersedes_not_canonical", "", "supersedes", "\"Q5VQ-QT42-TCX1-D4Q1\"", "not a valid lookup code",
      "write it as " CODE_A},
     {"missing_school", "", "school", NULL, "school: required member is missing", NULL},
     {"school_code_with_hyphen", "school", "code", "\"01-019\"", "school.code:", "A-Z a-z 0-9"},
-    {"missing_school_province", "school", "province", NULL, "school.province: required member is missing", NULL},
+    {"missing_school_province", "school", "province", NULL, "school.province: required member is missing",
+     NULL},
     {"school_district_as_number", "school", "district", "1", "school.district:", "expected a string, got 1"},
     {"student_id_with_letter", "student", "id", "\"01019A\"", "student.id:", "digits"},
-    {"student_id_of_21_digits", "student", "id", "\"123456789012345678901\"", "student.id:",
-     "\"123456789012345678901\"; 21 characters"},
-    {"control_character_in_full_name", "student", "full_name", "\"Nguyễn\\u0001Thị Lan\"", "student.full_name:",
-     "U+0001"},
+    {"student_id_of_21_digits", "student", "id", "\"123456789012345678901\"",
+     "student.id:", "\"123456789012345678901\"; 21 characters"},
+    {"control_character_in_full_name", "student", "full_name", "\"Nguyễn\\u0001Thị Lan\"",
+     "student.full_name:", "U+0001"},
     {"newline_in_full_name", "student", "full_name", "\"Nguyễn Thị\\nLan\"", "student.full_name:", "U+000A"},
     {"c1_control_in_full_name", "student", "full_name", "\"Nguy\\u0085n\"", "student.full_name:", "U+0085"},
     {"empty_full_name", "student", "full_name", "\"\"", "student.full_name:", "non-empty"},
-    {"bad_date_of_birth", "student", "date_of_birth", "\"2016-02-30\"", "student.date_of_birth:",
-     "\"2016-02-30\""},
+    {"bad_date_of_birth", "student", "date_of_birth", "\"2016-02-30\"",
+     "student.date_of_birth:", "\"2016-02-30\""},
     {"gender_without_diacritics", "student", "gender", "\"Nu\"", "student.gender:", "\"Nam\" or \"Nữ\""},
-    {"citizen_id_of_11_digits", "student", "citizen_id", "\"00131601234\"", "student.citizen_id:", "12 digits"},
+    {"citizen_id_of_11_digits", "student", "citizen_id", "\"00131601234\"",
+     "student.citizen_id:", "12 digits"},
     {"empty_subjects", "", "subjects", "[]", "subjects:", "empty array"},
-    {"subjects_as_object", "", "subjects", "{}", "subjects:",
-     "expected an array of 1 to 20 entries, got an object"},
-    {"subject_level_x", "subjects[2]", "level", "\"X\"", "subjects[2].level:", "expected T, H or C, got \"X\""},
+    {"subjects_as_object", "", "subjects", "{}",
+     "subjects:", "expected an array of 1 to 20 entries, got an object"},
+    {"subject_level_x", "subjects[2]", "level", "\"X\"",
+     "subjects[2].level:", "expected T, H or C, got \"X\""},
     {"subject_level_d_with_stroke", "subjects[0]", "level", "\"Đ\"", "subjects[0].level:", "T, H or C"},
-    {"subject_without_name", "subjects[5]", "name", NULL, "subjects[5].name: required member is missing", NULL},
+    {"subject_without_name", "subjects[5]", "name", NULL, "subjects[5].name: required member is missing",
+     NULL},
     {"score_11", "subjects[3]", "score", "11", "subjects[3].score:", "0 to 10, got 11"},
     {"score_3_5", "subjects[0]", "score", "3.5", "subjects[0].score:", "real number 3.5"},
     {"negative_score", "subjects[0]", "score", "-1", "subjects[0].score:", "got -1"},
@@ -678,14 +682,14 @@ static const struct member_case BAD_MEMBER[] = {
     {"signer_without_name", "signers[1]", "name", NULL, "signers[1].name: required member is missing", NULL},
     {"empty_role", "signers[2]", "role", "\"\"", "signers[2].role:", "non-empty"},
     {"upper_case_certificate_hash", "signers[1]", "certificate_sha256",
-     "\"69E03750027E6B1E9F95BD21D227613C0024EC799EBFB7FE281371E1153F9BDA\"", "signers[1].certificate_sha256:",
-     "upper-case"},
+     "\"69E03750027E6B1E9F95BD21D227613C0024EC799EBFB7FE281371E1153F9BDA\"",
+     "signers[1].certificate_sha256:", "upper-case"},
     {"certificate_hash_of_63_digits", "signers[0]", "certificate_sha256",
-     "\"057a9604e04b274da5a4de0c8f4b4868d9b230989f8c8c6a28221143cc5a755\"", "signers[0].certificate_sha256:",
-     "(63 bytes)"},
+     "\"057a9604e04b274da5a4de0c8f4b4868d9b230989f8c8c6a28221143cc5a755\"",
+     "signers[0].certificate_sha256:", "(63 bytes)"},
     {"certificate_hash_with_non_hex", "signers[2]", "certificate_sha256",
-     "\"g0f668bf610e5cf9f11d2aa50f924ada10797100e8f05de085842ddb6370a867\"", "signers[2].certificate_sha256:",
-     "character 1 is not a hex digit"},
+     "\"g0f668bf610e5cf9f11d2aa50f924ada10797100e8f05de085842ddb6370a867\"",
+     "signers[2].certificate_sha256:", "character 1 is not a hex digit"},
     {"certificate_hash_as_colon_pairs", "signers[2]", "certificate_sha256", "\"f0:f6:68:bf\"",
      "signers[2].certificate_sha256:", "64 lower-case hex digits"},
 };
@@ -849,14 +853,15 @@ static void test_payload_refuses_signer_that_is_not_object(void **state)
 /* ---- recall ---------------------------------------------------------------- */
 
 static const struct member_case BAD_RECALL_MEMBER[] = {
-    {"recall_code_with_bad_check_symbol", "", "code", "\"Q5VQQT42TCX1D4Q2\"", "code:", "not a valid lookup code"},
+    {"recall_code_with_bad_check_symbol", "", "code", "\"Q5VQQT42TCX1D4Q2\"",
+     "code:", "not a valid lookup code"},
     {"recall_without_code", "", "code", NULL, "code: required member is missing", NULL},
     {"recall_without_school_code", "", "school_code", NULL, "school_code: required member is missing", NULL},
     {"recall_with_bad_date", "", "recalled_on", "\"2025-06-31\"", "recalled_on:", "30 days"},
     {"recall_with_empty_reason", "", "reason", "\"\"", "reason:", "non-empty"},
     {"recall_without_signers", "", "signers", "[]", "signers:", "empty array"},
-    {"recall_signer_with_bad_hash", "signers[0]", "certificate_sha256", "\"abc\"", "signers[0].certificate_sha256:",
-     "3 digits"},
+    {"recall_signer_with_bad_hash", "signers[0]", "certificate_sha256", "\"abc\"",
+     "signers[0].certificate_sha256:", "3 digits"},
 };
 
 static void test_payload_refuses_each_bad_recall_member_naming_it(void **state)
@@ -907,7 +912,6 @@ static void test_payload_cuts_reason_on_a_character_boundary(void **state)
     assert_int_equal(payload_parse(text, strlen(text), &p, NULL, 0), PAYLOAD_ESCHEMA);
     free(text);
 }
-
 
 int main(void)
 {

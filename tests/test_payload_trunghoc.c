@@ -360,8 +360,8 @@ static const case_t ACCEPTED[] = {
     {"grade 9 repeats", B_THCS9, SET, "", "decision", "\"O_LAI\"", SET, "", "sessions_absent", "52", NULL,
      NULL},
     {"grade 12 repeats", B_THPT12, SET, "", "decision", "\"O_LAI\"", DEL, NULL, NULL, NULL, NULL, NULL},
-    {"a later year", B_THCS9, SET, "", "school_year", "\"2030-2031\"", SET, "", "issued_on", "\"2031-05-26\"", NULL,
-     NULL},
+    {"a later year", B_THCS9, SET, "", "school_year", "\"2030-2031\"", SET, "", "issued_on", "\"2031-05-26\"",
+     NULL, NULL},
     /* scores as written */
     {"score 10", B_THCS9, RAW, "subjects[0]", "hk1", "10", DEL, NULL, NULL, NULL, NULL, NULL},
     {"score 10.0", B_THCS9, RAW, "subjects[0]", "hk1", "10.0", DEL, NULL, NULL, NULL, NULL, NULL},

@@ -420,7 +420,8 @@ static void new_db(ctx_t *c, char *db, size_t n, const char *name)
 
 /* A new index with the trust inputs of the fixtures, the school registry
  * registry ("@schools.json": v1), and batch-good published when with_good. */
-static void make_index_with(ctx_t *c, char *db, size_t n, const char *name, const char *registry, int with_good)
+static void make_index_with(ctx_t *c, char *db, size_t n, const char *name, const char *registry,
+                            int with_good)
 {
     harness_run_t r;
     new_db(c, db, n, name);
@@ -606,7 +607,8 @@ static const struct {
     {"untrusted-chain", "chain", NULL},
     {"expired-cert", "validity", NULL},
     {"seal-unregistered", "seal_registry", NULL},
-    {"seal-three-roles", "roles (homeroom_teacher): the certificate is registered as the school seal of TH001",
+    {"seal-three-roles",
+     "roles (homeroom_teacher): the certificate is registered as the school seal of TH001",
      "roles (principal): the certificate is registered as the school seal of TH001"},
     {"teacher-as-principal", "roles (principal)", "signed with one key"},
     {"seal-as-teacher", "roles (homeroom_teacher)", "registered as the school seal of TH001"},
@@ -816,16 +818,17 @@ static void test_batch_json_line_for_file_name_that_is_not_utf8(void **state)
     harness_run_t r;
     const char *dir = harness_printf("%s/batch-1258", c->tmp);
     if (mkdir(dir, 0755) != 0 ||
-        copy_file(harness_printf("%s/batch-good/good1.json", c->fx), harness_printf("%s/H\xE0.json", dir)) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good1.json", c->fx), harness_printf("%s/H\xE0.json", dir)) !=
+            0 ||
         copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx), harness_printf("%s/H\xE0.p7s", dir)) != 0)
         fail_msg("cannot make %s", dir);
     make_index(c, db, sizeof db, "json-1258", 0);
     pub(c, &r, db, "batch", dir, "--json", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
     expect_all_json_lines(&r);
-    HARNESS_CHECK_RUN(strstr(r.out, "\"package\":\"H\xEF\xBF\xBD\"") != NULL, &r,
-                      "expected a line with \"package\":\"H\xEF\xBF\xBD\" (U+FFFD for the byte E0), got: %.300s",
-                      r.out);
+    HARNESS_CHECK_RUN(
+        strstr(r.out, "\"package\":\"H\xEF\xBF\xBD\"") != NULL, &r,
+        "expected a line with \"package\":\"H\xEF\xBF\xBD\" (U+FFFD for the byte E0), got: %.300s", r.out);
     HARNESS_CHECK_RUN(strstr(r.out, "\"outcome\":\"published\"") != NULL, &r,
                       "expected the package to be published, got: %.300s", r.out);
 }
@@ -864,17 +867,21 @@ static void test_batch_refuses_symbolic_links(void **state)
     ctx_t *c = *state;
     char db[512];
     harness_run_t r;
-    const char *dir = harness_printf("%s/batch-links", c->tmp), *secret = harness_printf("%s/secret.txt", c->tmp);
+    const char *dir = harness_printf("%s/batch-links", c->tmp),
+               *secret = harness_printf("%s/secret.txt", c->tmp);
     FILE *f = fopen(secret, "w");
     if (f == NULL)
         fail_msg("cannot write %s", secret);
     fputs("hunter2 is the password\n", f);
     fclose(f);
     if (mkdir(dir, 0755) != 0 || symlink(secret, harness_printf("%s/leak.json", dir)) != 0 ||
-        copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx), harness_printf("%s/leak.p7s", dir)) != 0 ||
-        copy_file(harness_printf("%s/batch-good/good2.json", c->fx), harness_printf("%s/good2.json", dir)) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx), harness_printf("%s/leak.p7s", dir)) !=
+            0 ||
+        copy_file(harness_printf("%s/batch-good/good2.json", c->fx), harness_printf("%s/good2.json", dir)) !=
+            0 ||
         symlink(harness_printf("%s/batch-good/good2.p7s", c->fx), harness_printf("%s/good2.p7s", dir)) != 0 ||
-        copy_file(harness_printf("%s/batch-good/good1.json", c->fx), harness_printf("%s/good1.json", dir)) != 0 ||
+        copy_file(harness_printf("%s/batch-good/good1.json", c->fx), harness_printf("%s/good1.json", dir)) !=
+            0 ||
         copy_file(harness_printf("%s/batch-good/good1.p7s", c->fx), harness_printf("%s/good1.p7s", dir)) != 0)
         fail_msg("cannot make %s", dir);
     make_index(c, db, sizeof db, "links", 0);
@@ -883,8 +890,8 @@ static void test_batch_refuses_symbolic_links(void **state)
     expect_all_json_lines(&r);
     HARNESS_CHECK_RUN(strstr(r.out, "hunter2") == NULL && strstr(r.err, "hunter2") == NULL, &r,
                       "expected nothing of the linked file in the output, got: %.400s", r.out);
-    HARNESS_CHECK_RUN(strstr(r.out, "\"package\":\"leak\"") && strstr(r.out, "leak.json is a symbolic link"), &r,
-                      "expected leak refused as a symbolic link, got: %.600s", r.out);
+    HARNESS_CHECK_RUN(strstr(r.out, "\"package\":\"leak\"") && strstr(r.out, "leak.json is a symbolic link"),
+                      &r, "expected leak refused as a symbolic link, got: %.600s", r.out);
     HARNESS_CHECK_RUN(strstr(r.out, "\"package\":\"good2\"") && strstr(r.out, "good2.p7s is a symbolic link"),
                       &r, "expected good2 refused as a symbolic link, got: %.600s", r.out);
     HARNESS_CHECK_RUN(strstr(r.out, "\"outcome\":\"published\"") != NULL, &r,
@@ -911,7 +918,8 @@ static void test_batch_again_after_trust_change_says_already(void **state)
         "\"province\": \"Hà Nội\", \"seal_certificates\": [\"%064d\"]}]}\n",
         0);
     fclose(f);
-    pub(c, &r, db, "schools", reg, "--accept-invalidation", NULL); /* the records it invalidates, on purpose */
+    pub(c, &r, db, "schools", reg, "--accept-invalidation",
+        NULL); /* the records it invalidates, on purpose */
     HARNESS_EXPECT_EXIT(&r, 0);
     pub(c, &r, db, "batch", "@batch-good", "--json", "--strict", NULL);
     HARNESS_EXPECT_EXIT(&r, 0);
@@ -1025,19 +1033,21 @@ static void test_batch_school_name_and_province_are_the_registry_s(void **state)
     make_index_with(c, db, sizeof db, "names", "@schools-v2.json", 0);
     pub(c, &r, db, "batch", "@batch-names", NULL);
     HARNESS_EXPECT_EXIT(&r, 1);
-    expect_refused_line(&r, "b-as-a",
-                        "school_name: school.name \"Trường Tiểu học Kim Đồng\" and school.province \"Thành phố "
-                        "Hà Nội\" differ from the school registry's \"Trường Tiểu học Lê Văn Tám\" and \"Thành "
-                        "phố Hồ Chí Minh\" for school TH002",
-                        NULL);
+    expect_refused_line(
+        &r, "b-as-a",
+        "school_name: school.name \"Trường Tiểu học Kim Đồng\" and school.province \"Thành phố "
+        "Hà Nội\" differ from the school registry's \"Trường Tiểu học Lê Văn Tám\" and \"Thành "
+        "phố Hồ Chí Minh\" for school TH002",
+        NULL);
     expect_published_line(c, &r, "batch-names", "a-spaces-and-case", "published");
     expect_published_line(c, &r, "batch-names", "c-old-tone-style", "published");
     expect_published_line(c, &r, "batch-names", "c-former-name-before-until", "published");
-    expect_refused_line(&r, "c-former-name-after-until",
-                        "school.name \"Trường Tiểu học Phú Hòa\" and school.province \"Tỉnh Thừa Thiên Huế\" "
-                        "differ from the school registry's \"Trường Tiểu học Thuận Hoà\" and \"Thành phố Huế\" "
-                        "for school TH003 (in force on issued_on 2025-07-01)",
-                        NULL);
+    expect_refused_line(
+        &r, "c-former-name-after-until",
+        "school.name \"Trường Tiểu học Phú Hòa\" and school.province \"Tỉnh Thừa Thiên Huế\" "
+        "differ from the school registry's \"Trường Tiểu học Thuận Hoà\" and \"Thành phố Huế\" "
+        "for school TH003 (in force on issued_on 2025-07-01)",
+        NULL);
     expect_refused_line(&r, "c-new-name-before-until",
                         "differ from the school registry's \"Trường Tiểu học Phú Hòa\" and \"Tỉnh Thừa Thiên "
                         "Huế\" for school TH003 (its former name, in force until 2025-06-30; issued_on is "
@@ -1064,10 +1074,10 @@ static const char *portal_answer(const char *db, const char *code)
         trust_build(&in, &t, why, sizeof why) == 0) {
         view_t v;
         int rc = view_compute(ix, txn, t, code, &v);
-        ans = rc == VIEW_OK            ? view_status_name(v.status)
-              : rc == VIEW_EUNJUDGED   ? "unavailable"
-              : rc == VIEW_ENOTFOUND   ? "not_found"
-                                       : harness_printf("view_compute %d", rc);
+        ans = rc == VIEW_OK          ? view_status_name(v.status)
+              : rc == VIEW_EUNJUDGED ? "unavailable"
+              : rc == VIEW_ENOTFOUND ? "not_found"
+                                     : harness_printf("view_compute %d", rc);
         if (rc == VIEW_OK || rc == VIEW_EUNJUDGED)
             view_free(&v);
     }
@@ -1106,8 +1116,9 @@ static void test_schools_refuses_a_registry_that_invalidates_published_records(v
     make_index_with(c, db, sizeof db, "schools-drop", "@schools-v2.json", 1);
     pub(c, &r, db, "schools", "@schools-v2-new-principal.json", NULL);
     HARNESS_EXPECT_EXIT(&r, 2);
-    const char *line = harness_printf("school TH001, principal certificate %.16s...: staff_registry fails for 4 records",
-                                      fingerprint(c, "A-principal"));
+    const char *line =
+        harness_printf("school TH001, principal certificate %.16s...: staff_registry fails for 4 records",
+                       fingerprint(c, "A-principal"));
     HARNESS_CHECK_RUN(strstr(r.err, line) != NULL && strstr(r.err, "--accept-invalidation") != NULL, &r,
                       "expected stderr to name \"%s\" and the option, got: %.600s", line, r.err);
     HARNESS_CHECK_RUN(strstr(r.err, "nothing was changed") != NULL, &r, "expected \"nothing was changed\"");
@@ -1122,12 +1133,15 @@ static void test_schools_refuses_a_registry_that_invalidates_published_records(v
     HARNESS_CHECK_RUN(strstr(r.out, "re-checked 0 published records of 1 changed school") != NULL, &r,
                       "expected B's change to re-check none of A's records, got: %.300s", r.out);
     /* with --accept-invalidation, anywhere on the line: loaded */
-    const char *argv[] = {c->pub, "--accept-invalidation", "--db", db, "schools",
-                          harness_printf("%s/schools-v2-new-principal.json", c->fx), NULL};
+    const char *argv[] = {c->pub,    "--accept-invalidation",
+                          "--db",    db,
+                          "schools", harness_printf("%s/schools-v2-new-principal.json", c->fx),
+                          NULL};
     harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
     HARNESS_EXPECT_EXIT(&r, 0);
     HARNESS_CHECK_RUN(strstr(r.err, line) != NULL && strstr(r.out, "4 no longer verify") != NULL, &r,
-                      "expected the same findings and \"4 no longer verify\", got: %.300s / %.600s", r.out, r.err);
+                      "expected the same findings and \"4 no longer verify\", got: %.300s / %.600s", r.out,
+                      r.err);
     /* and the records refused now: publishing good1 again says already, a new one of A is refused */
     pub(c, &r, db, "batch", "@batch-staff", NULL);
     expect_refused_line(&r, "unlisted-teacher", "staff_registry (principal)", NULL);
@@ -1139,7 +1153,7 @@ static void test_schools_refuses_a_registry_that_invalidates_published_records(v
 typedef struct {
     const char *cert; /* a signer of A's records (TH001) that TH002 also lists as its seal */
     const char *role;
-    int records;      /* of batch-good that it signed */
+    int records; /* of batch-good that it signed */
 } seal_elsewhere_case_t;
 
 static const seal_elsewhere_case_t SEAL_ELSEWHERE[] = {
@@ -1174,11 +1188,12 @@ static void test_schools_refuses_a_seal_that_invalidates_another_schools_records
         make_index(c, db, sizeof db, "schools-seal-elsewhere", 1);
         pub(c, &r, db, "schools", reg, NULL);
         HARNESS_EXPECT_EXIT(&r, 2);
-        const char *line = harness_printf("school TH001, %s certificate %.16s...: roles fails for %d record%s",
-                                          sc->role, fp, sc->records, sc->records == 1 ? "" : "s");
+        const char *line =
+            harness_printf("school TH001, %s certificate %.16s...: roles fails for %d record%s", sc->role, fp,
+                           sc->records, sc->records == 1 ? "" : "s");
         HARNESS_CHECK_RUN(strstr(r.err, line) != NULL && strstr(r.err, "nothing was changed") != NULL, &r,
-                          "%s: expected stderr to say \"%s\" and \"nothing was changed\", got: %.800s", sc->cert,
-                          line, r.err);
+                          "%s: expected stderr to say \"%s\" and \"nothing was changed\", got: %.800s",
+                          sc->cert, line, r.err);
         pub(c, &r, db, "schools", reg, "--accept-invalidation", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
         HARNESS_CHECK_RUN(strstr(r.out, harness_printf("%d no longer verify", sc->records)) != NULL, &r,
@@ -1219,11 +1234,12 @@ static void test_batch_replacement_keeps_document_id(void **state)
     pub(c, &r, db, "batch", "@batch-correct-same-id", NULL);
     HARNESS_EXPECT_EXIT(&r, 1);
     static const char *const published[] = {"recall-good2", "good2-corrected", "recall-corrected",
-                                             "good2-corrected-again"};
+                                            "good2-corrected-again"};
     for (size_t i = 0; i < sizeof published / sizeof *published; i++)
         expect_published_line(c, &r, "batch-correct-same-id", published[i], "published");
-    HARNESS_CHECK_RUN(strstr(r.out, "reused-id ") && strstr(r.out, "document_id KD-2025-5A-0003 of school TH001 is "
-                                                                   "already published with other content"),
+    HARNESS_CHECK_RUN(strstr(r.out, "reused-id ") &&
+                          strstr(r.out, "document_id KD-2025-5A-0003 of school TH001 is "
+                                        "already published with other content"),
                       &r, "expected reused-id refused for good3's document_id, got: %.800s", r.out);
     EXPECT_COUNT(c, db, "recall", 2);
     EXPECT_COUNT(c, db, "transcript", 6);
@@ -1439,15 +1455,14 @@ static void run_steps(ctx_t *c, const char *db, const char *what, const drop_ste
         pub(c, &r, db, a[0], a[1], a[2], a[3], a[4], NULL);
         HARNESS_CHECK_RUN(r.status == st->exit, &r, "%s: expected exit status %d, got %s", what, st->exit,
                           harness_ending(&r));
-        HARNESS_CHECK_RUN((!st->err1 || strstr(r.err, st->err1)) && (!st->err2 || strstr(r.err, st->err2)), &r,
-                          "%s: expected stderr to hold \"%s\"%s%s%s", what, st->err1 ? st->err1 : "",
+        HARNESS_CHECK_RUN((!st->err1 || strstr(r.err, st->err1)) && (!st->err2 || strstr(r.err, st->err2)),
+                          &r, "%s: expected stderr to hold \"%s\"%s%s%s", what, st->err1 ? st->err1 : "",
                           st->err2 ? " and \"" : "", st->err2 ? st->err2 : "", st->err2 ? "\"" : "");
         if (st->exit == 2 && trust_version_of(c, db) != before)
             fail_msg("%s: expected nothing changed (trust_version %ld), it is %ld", what, before,
                      trust_version_of(c, db));
     }
 }
-
 
 /* package-format.md §6: once the issuing CA has published a CRL, `trust`
  * refuses (exit 2) anchors and intermediates under which its stored CRL
@@ -1542,7 +1557,8 @@ static const struct {
 } PARTS[] = {
     {"part-delta.crl", "is a delta CRL (deltaCRLIndicator)"},
     {"part-only-ca.crl", "covers only CA certificates (issuingDistributionPoint onlyContainsCACerts)"},
-    {"part-only-user.crl", "covers only end-entity certificates (issuingDistributionPoint onlyContainsUserCerts)"},
+    {"part-only-user.crl",
+     "covers only end-entity certificates (issuingDistributionPoint onlyContainsUserCerts)"},
     {"part-only-attr.crl", "covers only attribute certificates"},
     {"part-reasons.crl", "covers only some revocation reasons (issuingDistributionPoint onlySomeReasons)"},
     {"part-dp.crl", "covers only the certificates of one distribution point"},
@@ -1587,8 +1603,8 @@ static void test_crl_refuses_a_delta_or_narrowed_crl(void **state)
             HARNESS_CHECK_RUN(r.status == 2 && strstr(r.err, PARTS[i].crl) != NULL &&
                                   strstr(r.err, PARTS[i].why) != NULL &&
                                   strstr(r.err, "give the issuer's full CRL") != NULL,
-                              &r, "%s (set %zu): expected exit 2 naming the file and \"%s\", got %s", PARTS[i].crl,
-                              k, PARTS[i].why, harness_ending(&r));
+                              &r, "%s (set %zu): expected exit 2 naming the file and \"%s\", got %s",
+                              PARTS[i].crl, k, PARTS[i].why, harness_ending(&r));
         }
     }
     if (trust_version_of(c, db) != version)
@@ -1651,10 +1667,14 @@ typedef struct {
 static const older_case_t OLDER[] = {
     {"an older CRL after a newer one is refused, naming both numbers",
      {{{"crl", VICE}, 0, NULL, NULL},
-      {{"crl", "@trust/issuing.crl"}, 2, "newest CRL number 4096 of " ISSUING, "older than CRL number 4098 of "}},
+      {{"crl", "@trust/issuing.crl"},
+       2,
+       "newest CRL number 4096 of " ISSUING,
+       "older than CRL number 4098 of "}},
      1},
     {"beside another CA's CRL",
-     {{{"crl", VICE}, 0, NULL, NULL}, {{"crl", "@trust/root.crl", "@trust/issuing.crl"}, 2, "number 4098", NULL}},
+     {{{"crl", VICE}, 0, NULL, NULL},
+      {{"crl", "@trust/root.crl", "@trust/issuing.crl"}, 2, "number 4098", NULL}},
      1},
     {"--drop-unverifiable-crls does not go back",
      {{{"crl", VICE}, 0, NULL, NULL},
@@ -1664,7 +1684,9 @@ static const older_case_t OLDER[] = {
      {{{"crl", VICE}, 0, NULL, NULL},
       {{"--allow-older-crl", "crl", "@trust/issuing.crl"}, 0, "number 4098", "(--allow-older-crl)"}},
      0},
-    {"the same CRL again is no going back", {{{"crl", VICE}, 0, NULL, NULL}, {{"crl", VICE}, 0, NULL, NULL}}, 1},
+    {"the same CRL again is no going back",
+     {{{"crl", VICE}, 0, NULL, NULL}, {{"crl", VICE}, 0, NULL, NULL}},
+     1},
     {"newer CRLs go ahead, even one issued earlier with a higher number",
      {{{"crl", "@trust/issuing-stale.crl"}, 0, NULL, NULL}, {{"crl", VICE}, 0, NULL, NULL}},
      1},
@@ -1752,9 +1774,10 @@ static void expect_data_unchanged(const harness_run_t *r, const char *db, const 
 {
     size_t now_len;
     const char *now = data_file(db, &now_len);
-    HARNESS_CHECK_RUN(now_len == len && memcmp(now, before, len) == 0, r,
-                      "expected `%s` to leave %s/data.mdb byte for byte as it was (%zu bytes), got %zu bytes%s",
-                      r->cmd, db, len, now_len, now_len == len ? " that differ" : "");
+    HARNESS_CHECK_RUN(
+        now_len == len && memcmp(now, before, len) == 0, r,
+        "expected `%s` to leave %s/data.mdb byte for byte as it was (%zu bytes), got %zu bytes%s", r->cmd, db,
+        len, now_len, now_len == len ? " that differ" : "");
 }
 
 /* Each batch of the fixtures on an index set up the way the batch tests
@@ -1810,18 +1833,20 @@ static void test_check_says_what_batch_then_does(void **state)
                           "%s: expected check to exit as batch does (%d), got %s and %s", t[i].dir, bt.status,
                           harness_ending(&ct), harness_ending(&cj));
         const char *said = replace_all(ct.out, " would publish\n", " published\n");
-        HARNESS_CHECK_RUN(strcmp(said, bt.out) == 0, &ct,
-                          "%s: expected check's lines, \"would publish\" read as \"published\", to be batch's:\n"
-                          "%s\ngot:\n%s",
-                          t[i].dir, bt.out, ct.out);
+        HARNESS_CHECK_RUN(
+            strcmp(said, bt.out) == 0, &ct,
+            "%s: expected check's lines, \"would publish\" read as \"published\", to be batch's:\n"
+            "%s\ngot:\n%s",
+            t[i].dir, bt.out, ct.out);
         said = replace_all(cj.out, "\"outcome\":\"would_publish\"", "\"outcome\":\"published\"");
         HARNESS_CHECK_RUN(strcmp(said, bj.out) == 0, &cj,
                           "%s: expected check's JSON lines, \"would_publish\" read as \"published\", to be "
                           "batch's:\n%s\ngot:\n%s",
                           t[i].dir, bj.out, cj.out);
         size_t would = lines_saying(ct.out, "would publish"), published = lines_saying(bt.out, "published");
-        HARNESS_CHECK_RUN(would == published, &ct, "%s: expected %zu \"would publish\" lines from check, got %zu",
-                          t[i].dir, published, would);
+        HARNESS_CHECK_RUN(would == published, &ct,
+                          "%s: expected %zu \"would publish\" lines from check, got %zu", t[i].dir, published,
+                          would);
     }
 }
 
@@ -1848,8 +1873,9 @@ static void test_check_runs_while_another_process_holds_the_write_transaction(vo
     pub(c, &r, db, "check", "@batch-good", NULL);
     mdb_txn_abort(txn);
     index_close(ix);
-    HARNESS_CHECK_RUN(b.timed_out, &b, "expected batch to wait for the write transaction held (and be killed), "
-                                       "got %s: the test holds no lock",
+    HARNESS_CHECK_RUN(b.timed_out, &b,
+                      "expected batch to wait for the write transaction held (and be killed), "
+                      "got %s: the test holds no lock",
                       harness_ending(&b));
     HARNESS_EXPECT_EXIT(&r, 0);
     for (size_t i = 0; i < NGOOD; i++)
@@ -1859,10 +1885,10 @@ static void test_check_runs_while_another_process_holds_the_write_transaction(vo
 
 typedef struct {
     const char *what;
-    int with_good3;        /* good3 (its .p7s PEM, so stored whole) is published */
-    int status_exit;       /* of the status that upgrades */
-    const char *in_err;    /* what that status says */
-    long remembered;       /* CAs remembered after the upgrade */
+    int with_good3;     /* good3 (its .p7s PEM, so stored whole) is published */
+    int status_exit;    /* of the status that upgrades */
+    const char *in_err; /* what that status says */
+    long remembered;    /* CAs remembered after the upgrade */
 } pem_upgrade_case_t;
 
 static const pem_upgrade_case_t PEM_UPGRADE[] = {
@@ -1913,18 +1939,20 @@ static void test_upgrade_finds_the_crl_issuer_in_a_pem_p7s_or_refuses(void **sta
         HARNESS_CHECK_RUN(strstr(r.err, pc->in_err) != NULL, &r, "%s: expected status to say \"%s\", got: %s",
                           pc->what, pc->in_err, r.err);
         if (pc->status_exit == 0) {
-            HARNESS_CHECK_RUN(harness_count_of(r.out, "CAs remembered as publishing CRLs", 0) == pc->remembered,
+            HARNESS_CHECK_RUN(harness_count_of(r.out, "CAs remembered as publishing CRLs", 0) ==
+                                  pc->remembered,
                               &r, "%s: expected %ld CA remembered, got: %s", pc->what, pc->remembered, r.out);
             const char *got = portal_answer(db, good3);
             if (strcmp(got, "unavailable") != 0)
-                fail_msg("%s: after the upgrade, expected good3 to answer unavailable (503), got %s", pc->what,
-                         got);
+                fail_msg("%s: after the upgrade, expected good3 to answer unavailable (503), got %s",
+                         pc->what, got);
             continue;
         }
-        HARNESS_CHECK_RUN(strstr(r.err, "Test Issuing CA") != NULL && strstr(r.err, "INTERMEDIATES.pem") != NULL &&
-                              strstr(r.err, "--drop-unverifiable-crls") != NULL,
-                          &r, "%s: expected the refusal to name the issuing CA and the trust command, got: %s",
-                          pc->what, r.err);
+        HARNESS_CHECK_RUN(
+            strstr(r.err, "Test Issuing CA") != NULL && strstr(r.err, "INTERMEDIATES.pem") != NULL &&
+                strstr(r.err, "--drop-unverifiable-crls") != NULL,
+            &r, "%s: expected the refusal to name the issuing CA and the trust command, got: %s", pc->what,
+            r.err);
         pub(c, &r, db, "trust", "@trust/anchors.pem", "@trust/intermediates.pem", "--drop-unverifiable-crls",
             NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
@@ -2039,7 +2067,7 @@ static void stats_index(ctx_t *c, char *db, size_t n, const char *name)
 /* What stats --json prints, a line an object, for the index of
  * stats_index, and for the secondary batches on the v1 registry. */
 #define HN "Thành phố Hà Nội"
-#define ROW(level, where, p, r, rep, ratio)                                                                   \
+#define ROW(level, where, p, r, rep, ratio)                                                                  \
     "{\"school_year\":\"2024-2025\",\"level\":\"" level "\"," where ",\"published\":" #p ",\"recalled\":" #r \
     ",\"replaced\":" #rep ",\"recalled_ratio\":" ratio "}\n"
 #define PROVINCE(name) "\"province\":\"" name "\""
@@ -2054,25 +2082,40 @@ typedef struct {
 } stats_case_t;
 
 static const stats_case_t STATS[] = {
-    {"by province (the default)", 0, {NULL},
+    {"by province (the default)",
+     0,
+     {NULL},
      ROW("TH", PROVINCE("Thành phố Huế"), 1, 0, 0, "0.0") ROW("TH", PROVINCE(HN), 7, 1, 1, "0.142857")
          ROW("TH", PROVINCE("Thành phố Hồ Chí Minh"), 1, 0, 0, "0.0")
              ROW("TH", PROVINCE("Tỉnh Thừa Thiên Huế"), 1, 0, 0, "0.0")},
-    {"by school", 0, {"--by", "school"},
-     ROW("TH", SCHOOL("Thành phố Huế", "TH003"), 1, 0, 0, "0.0") ROW("TH", SCHOOL(HN, "TH001"), 7, 1, 1, "0.142857")
-         ROW("TH", SCHOOL("Thành phố Hồ Chí Minh", "TH002"), 1, 0, 0, "0.0")
-             ROW("TH", SCHOOL("Tỉnh Thừa Thiên Huế", "TH003"), 1, 0, 0, "0.0")},
-    {"by grade", 0, {"--by", "grade"},
-     ROW("TH", GRADE(1), 1, 0, 0, "0.0") ROW("TH", GRADE(2), 1, 0, 0, "0.0") ROW("TH", GRADE(3), 5, 1, 1, "0.2")
-         ROW("TH", GRADE(4), 2, 0, 0, "0.0") ROW("TH", GRADE(5), 1, 0, 0, "0.0")},
-    {"by grade, for its school year", 0, {"--by", "grade", "--year", "2024-2025"},
-     ROW("TH", GRADE(1), 1, 0, 0, "0.0") ROW("TH", GRADE(2), 1, 0, 0, "0.0") ROW("TH", GRADE(3), 5, 1, 1, "0.2")
-         ROW("TH", GRADE(4), 2, 0, 0, "0.0") ROW("TH", GRADE(5), 1, 0, 0, "0.0")},
+    {"by school",
+     0,
+     {"--by", "school"},
+     ROW("TH", SCHOOL("Thành phố Huế", "TH003"), 1, 0, 0, "0.0")
+         ROW("TH", SCHOOL(HN, "TH001"), 7, 1, 1, "0.142857")
+             ROW("TH", SCHOOL("Thành phố Hồ Chí Minh", "TH002"), 1, 0, 0, "0.0")
+                 ROW("TH", SCHOOL("Tỉnh Thừa Thiên Huế", "TH003"), 1, 0, 0, "0.0")},
+    {"by grade",
+     0,
+     {"--by", "grade"},
+     ROW("TH", GRADE(1), 1, 0, 0, "0.0") ROW("TH", GRADE(2), 1, 0, 0, "0.0")
+         ROW("TH", GRADE(3), 5, 1, 1, "0.2") ROW("TH", GRADE(4), 2, 0, 0, "0.0")
+             ROW("TH", GRADE(5), 1, 0, 0, "0.0")},
+    {"by grade, for its school year",
+     0,
+     {"--by", "grade", "--year", "2024-2025"},
+     ROW("TH", GRADE(1), 1, 0, 0, "0.0") ROW("TH", GRADE(2), 1, 0, 0, "0.0")
+         ROW("TH", GRADE(3), 5, 1, 1, "0.2") ROW("TH", GRADE(4), 2, 0, 0, "0.0")
+             ROW("TH", GRADE(5), 1, 0, 0, "0.0")},
     {"for another school year", 0, {"--year", "2023-2024"}, ""},
-    {"secondary, by grade", 1, {"--by", "grade"},
+    {"secondary, by grade",
+     1,
+     {"--by", "grade"},
      ROW("THCS", GRADE(9), 2, 1, 1, "0.5") ROW("THPT", GRADE(12), 1, 0, 0, "0.0")
          ROW("GDTX", GRADE(10), 1, 0, 0, "0.0")},
-    {"secondary, by school", 1, {"--by", "school"},
+    {"secondary, by school",
+     1,
+     {"--by", "school"},
      ROW("THCS", SCHOOL(HN, "TH031"), 2, 1, 1, "0.5") ROW("THPT", SCHOOL(HN, "TH032"), 1, 0, 0, "0.0")
          ROW("GDTX", SCHOOL(HN, "TH033"), 1, 0, 0, "0.0")},
 };
@@ -2097,8 +2140,9 @@ static void expect_stats(ctx_t *c, const char *db, const char *db2, const char *
         pub(c, &r, sc->secondary ? db2 : db, "stats", "--json", sc->args[0], sc->args[1], sc->args[2],
             sc->args[3], NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
-        HARNESS_CHECK_RUN(strcmp(r.out, sc->want) == 0, &r, "%s, %s: expected stats --json to print\n%s\ngot\n%s",
-                          sc->what, when, sc->want, r.out);
+        HARNESS_CHECK_RUN(strcmp(r.out, sc->want) == 0, &r,
+                          "%s, %s: expected stats --json to print\n%s\ngot\n%s", sc->what, when, sc->want,
+                          r.out);
     }
 }
 
@@ -2131,7 +2175,8 @@ static void test_stats_are_rebuilt_by_the_upgrade_as_they_were_kept(void **state
     harness_make_index_format(db2, 3);
     pub(c, &r, db, "stats", NULL);
     HARNESS_EXPECT_EXIT(&r, 2);
-    HARNESS_CHECK_RUN(strstr(r.err, "format 4") != NULL, &r, "expected stats to refuse format 4, got: %s", r.err);
+    HARNESS_CHECK_RUN(strstr(r.err, "format 4") != NULL, &r, "expected stats to refuse format 4, got: %s",
+                      r.err);
     for (int i = 0; i < 2; i++) {
         pub(c, &r, i ? db2 : db, "status", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
@@ -2165,7 +2210,8 @@ static void test_stats_table_and_csv(void **state)
                        "2024-2025,TH," HN ",7,1,1,0.1429\r\n"
                        "2024-2025,TH,Thành phố Hồ Chí Minh,1,0,0,0.0000\r\n"
                        "2024-2025,TH,Tỉnh Thừa Thiên Huế,1,0,0,0.0000\r\n";
-    HARNESS_CHECK_RUN(strcmp(r.out, want) == 0, &r, "expected stats --csv to print\n%s\ngot\n%s", want, r.out);
+    HARNESS_CHECK_RUN(strcmp(r.out, want) == 0, &r, "expected stats --csv to print\n%s\ngot\n%s", want,
+                      r.out);
 }
 
 /* One line of `certs --json`. */
@@ -2608,16 +2654,30 @@ static const char *batch_carrying(ctx_t *c, const char *ca)
     const char *json = harness_printf("%s/reenc1.json", dir), *p7s = harness_printf("%s/reenc1.p7s", dir);
     assert_int_equal(copy_file(harness_printf("%s/batch-good/good1.json", c->fx), json), 0);
     const char *pki = harness_printf("%s/pki", c->fx), *tmp = harness_printf("%s.new", p7s);
-    const char *first[] = {"openssl", "cms", "-sign", "-binary", "-md", "sha256", "-in", json, "-signer",
-                           harness_printf("%s/A-teacher.pem", pki), "-inkey", harness_printf("%s/A-teacher.key", pki),
-                           "-certfile", ca, "-outform", "DER", "-out", p7s, NULL};
+    const char *first[] = {"openssl",   "cms",
+                           "-sign",     "-binary",
+                           "-md",       "sha256",
+                           "-in",       json,
+                           "-signer",   harness_printf("%s/A-teacher.pem", pki),
+                           "-inkey",    harness_printf("%s/A-teacher.key", pki),
+                           "-certfile", ca,
+                           "-outform",  "DER",
+                           "-out",      p7s,
+                           NULL};
     run_openssl(first);
     static const char *const MORE[] = {"A-principal", "A-seal"};
     for (size_t i = 0; i < 2; i++) {
-        const char *resign[] = {"openssl", "cms", "-resign", "-binary", "-inform", "DER", "-in", p7s, "-content",
-                                json, "-signer", harness_printf("%s/%s.pem", pki, MORE[i]), "-inkey",
-                                harness_printf("%s/%s.key", pki, MORE[i]), "-md", "sha256", "-outform", "DER",
-                                "-out", tmp, NULL};
+        const char *resign[] = {"openssl",  "cms",
+                                "-resign",  "-binary",
+                                "-inform",  "DER",
+                                "-in",      p7s,
+                                "-content", json,
+                                "-signer",  harness_printf("%s/%s.pem", pki, MORE[i]),
+                                "-inkey",   harness_printf("%s/%s.key", pki, MORE[i]),
+                                "-md",      "sha256",
+                                "-outform", "DER",
+                                "-out",     tmp,
+                                NULL};
         run_openssl(resign);
         assert_int_equal(rename(tmp, p7s), 0);
     }
@@ -2641,7 +2701,8 @@ static void test_reencoded_copy_of_a_ca_is_the_same_issuer(void **state)
     harness_run_t r;
     const char *ca = harness_printf("%s/issuing-printable.pem", c->tmp);
     make_reencoded_issuing_ca(c, ca);
-    const char *verify[] = {"openssl", "verify", "-CAfile", harness_printf("%s/pki/root.pem", c->fx), ca, NULL};
+    const char *verify[] = {"openssl", "verify", "-CAfile", harness_printf("%s/pki/root.pem", c->fx),
+                            ca,        NULL};
     run_openssl(verify);
 
     /* publishing under an issuer whose CRL cannot be checked */
@@ -2669,8 +2730,8 @@ static void test_reencoded_copy_of_a_ca_is_the_same_issuer(void **state)
             continue;
         seen++;
         HARNESS_CHECK_RUN(strcmp(rows[i].revoked, "null") == 0, &r,
-                          "%s as %s: expected revoked null (cannot check now), got %s", cert_name(c, rows[i].sha),
-                          rows[i].role, rows[i].revoked);
+                          "%s as %s: expected revoked null (cannot check now), got %s",
+                          cert_name(c, rows[i].sha), rows[i].role, rows[i].revoked);
     }
     HARNESS_CHECK_RUN(seen == 3, &r, "expected the record's 3 signers, got %zu certificates seen", seen);
 }

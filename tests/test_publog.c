@@ -87,9 +87,9 @@ static void test_publog_refuses_a_damaged_segment_saying_what(void **state)
         long at; /* from the end when negative */
         const char *says;
     } CASES[] = {
-        {FLIP, 70, "does not match its SHA-256"},     /* a byte of the first op's table name */
-        {FLIP, -1, "does not match its SHA-256"},     /* the trailer's digest */
-        {CUT, -1, "no trailer where the changes end"}, /* the last byte gone */
+        {FLIP, 70, "does not match its SHA-256"},       /* a byte of the first op's table name */
+        {FLIP, -1, "does not match its SHA-256"},       /* the trailer's digest */
+        {CUT, -1, "no trailer where the changes end"},  /* the last byte gone */
         {CUT, 90, "a segment cut at 90 bytes"},         /* inside the first op */
         {CUT, 130, "no trailer where the changes end"}, /* in the trailer */
         {COUNT, -33, "trailer counts"},                 /* the op count's low byte */
@@ -134,7 +134,8 @@ static void test_publog_discard_removes_the_temporary_file(void **state)
     assert_int_equal(access(harness_printf("%s/%s", dir, name), F_OK), 0);
     publog_discard(w);
     assert_int_not_equal(access(harness_printf("%s/%s", dir, name), F_OK), 0);
-    assert_int_equal(publog_begin(harness_printf("%s/none", dir), 1, prev, 5, 0, &w, why, sizeof why), PUBLOG_EIO);
+    assert_int_equal(publog_begin(harness_printf("%s/none", dir), 1, prev, 5, 0, &w, why, sizeof why),
+                     PUBLOG_EIO);
     assert_non_null(strstr(why, "cannot write"));
 }
 

@@ -926,15 +926,16 @@ static render_set_t *bind_set(void)
     char why[RENDER_WHY_LEN] = "";
     render_set_t *set = NULL;
     assert_int_equal(render_set_new(&set), RENDER_OK);
-    assert_int_equal(render_load_string(set, "row", str_c("<td>{{t.col}}: {{name}} {{t.unit}}</td>\n"), why,
-                                        sizeof why),
-                     RENDER_OK);
-    assert_int_equal(render_load_string(set, "page",
-                                        str_c("<h1>{{t.title}}</h1>{{t.missing}}|{{t.nested.deep}}|{{t.n}}|{{tx}}\n"
-                                              "{{#rows}}{{>row}}{{/rows}}{{^rows}}{{t.none}}{{/rows}}\n"
-                                              "{{#t.flag}}[{{t.title}}]{{/t.flag}}{{t}}<p>{{t.title}}</p>"),
-                                        why, sizeof why),
-                     RENDER_OK);
+    assert_int_equal(
+        render_load_string(set, "row", str_c("<td>{{t.col}}: {{name}} {{t.unit}}</td>\n"), why, sizeof why),
+        RENDER_OK);
+    assert_int_equal(
+        render_load_string(set, "page",
+                           str_c("<h1>{{t.title}}</h1>{{t.missing}}|{{t.nested.deep}}|{{t.n}}|{{tx}}\n"
+                                 "{{#rows}}{{>row}}{{/rows}}{{^rows}}{{t.none}}{{/rows}}\n"
+                                 "{{#t.flag}}[{{t.title}}]{{/t.flag}}{{t}}<p>{{t.title}}</p>"),
+                           why, sizeof why),
+        RENDER_OK);
     return set;
 }
 
@@ -944,8 +945,9 @@ static void test_bind_renders_the_bytes_the_lookups_gave(void **state)
 {
     (void)state;
     render_set_t *set = bind_set(), *bound = NULL;
-    json_t *t = json_pack("{s:s, s:s, s:s, s:{s:s}, s:i, s:b, s:s}", "title", "Học bạ <số> & \"kiểm tra\"", "col",
-                          "Môn", "unit", "điểm", "nested", "deep", "sâu'", "n", 42, "flag", 1, "none", "Không có");
+    json_t *t =
+        json_pack("{s:s, s:s, s:s, s:{s:s}, s:i, s:b, s:s}", "title", "Học bạ <số> & \"kiểm tra\"", "col",
+                  "Môn", "unit", "điểm", "nested", "deep", "sâu'", "n", 42, "flag", 1, "none", "Không có");
     assert_int_equal(render_bind(set, "t", t, &bound), RENDER_OK);
     json_t *rows[] = {json_pack("{s:[{s:s},{s:s}]}", "rows", "name", "Toán", "name", "Tiếng Việt <b>"),
                       json_pack("{s:[]}", "rows")};
@@ -1120,14 +1122,15 @@ static json_t *transcript_obj(const site_t *s, int lang, const char *pupil)
 static json_t *signers_arr(const site_t *s, int lang)
 {
     /* view_page_context: the certificate's CN, O and L, each only when the subject has it */
-    return json_pack("[{s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]",
-                     "role_label", tr(s, lang, "role.homeroom_teacher"), "name", "Nguyễn Thu Oanh", "cn",
-                     "Nguyễn Thu Oanh", "o", "Trường Tiểu học Kim Đồng", "l", "Hà Nội", "signing_time",
-                     "28/05/2025 16:40 (UTC+7)", "role_label", tr(s, lang, "role.principal"), "name",
-                     "Phan Đức Nam", "cn", "Phan Đức Nam", "o", "Trường Tiểu học Kim Đồng", "l", "Hà Nội",
-                     "signing_time", "29/05/2025 08:05 (UTC+7)", "role_label", tr(s, lang, "role.school_seal"),
-                     "name", "Trường Tiểu học Kim Đồng", "cn", "Trường Tiểu học Kim Đồng", "o",
-                     "Sở GD&ĐT Hà Nội", "signing_time", "29/05/2025 08:06 (UTC+7)");
+    return json_pack(
+        "[{s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]",
+        "role_label", tr(s, lang, "role.homeroom_teacher"), "name", "Nguyễn Thu Oanh", "cn",
+        "Nguyễn Thu Oanh", "o", "Trường Tiểu học Kim Đồng", "l", "Hà Nội", "signing_time",
+        "28/05/2025 16:40 (UTC+7)", "role_label", tr(s, lang, "role.principal"), "name", "Phan Đức Nam", "cn",
+        "Phan Đức Nam", "o", "Trường Tiểu học Kim Đồng", "l", "Hà Nội", "signing_time",
+        "29/05/2025 08:05 (UTC+7)", "role_label", tr(s, lang, "role.school_seal"), "name",
+        "Trường Tiểu học Kim Đồng", "cn", "Trường Tiểu học Kim Đồng", "o", "Sở GD&ĐT Hà Nội", "signing_time",
+        "29/05/2025 08:06 (UTC+7)");
 }
 
 enum { VALID, RECALLED, INVALID };
@@ -1381,9 +1384,10 @@ static void test_page_transcript_valid_shows_the_transcript(void **state)
     has(&pg, "<p class=\"award\" lang=\"vi\">Học sinh hoàn thành tốt trong học tập và rèn luyện</p>");
     has(&pg, "<th scope=\"row\">Giáo viên chủ nhiệm</th>");
     has(&pg, "<td data-label=\"Người ký\" lang=\"vi\">Nguyễn Thu Oanh</td>");
-    has(&pg, "<td data-label=\"Chứng thư số cấp cho\" class=\"cert\" lang=\"vi\"><span class=\"cert-cn\">Phan Đức "
-             "Nam</span><span class=\"cert-o\">Trường Tiểu học Kim Đồng</span><span class=\"cert-l\">Hà "
-             "Nội</span></td>");
+    has(&pg,
+        "<td data-label=\"Chứng thư số cấp cho\" class=\"cert\" lang=\"vi\"><span class=\"cert-cn\">Phan Đức "
+        "Nam</span><span class=\"cert-o\">Trường Tiểu học Kim Đồng</span><span class=\"cert-l\">Hà "
+        "Nội</span></td>");
     has(&pg, "<span class=\"cert-cn\">Trường Tiểu học Kim Đồng</span><span class=\"cert-o\">Sở GD&amp;ĐT Hà "
              "Nội</span></td>"); /* no L: no empty line */
     has(&pg, "29/05/2025 08:06 (UTC+7)");
@@ -1587,7 +1591,8 @@ static void test_page_bound_catalog_gives_identical_pages(void **state)
             render_out_t a = {0}, b = {0};
             int ra = render(s->set, pages[i].tpl, pages[i].ctx, &a);
             int rb = render(bound, pages[i].tpl, pages[i].ctx, &b);
-            int same = ra == RENDER_OK && rb == RENDER_OK && a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
+            int same =
+                ra == RENDER_OK && rb == RENDER_OK && a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
             size_t len = a.len;
             render_out_free(&a);
             render_out_free(&b);
@@ -2057,7 +2062,8 @@ static void test_page_context_labels_every_check_in_both_languages(void **state)
         json_t *failed = json_object_get(c, "checks_failed");
         assert_int_equal(json_array_size(failed), VERIFY_NCHECKS);
         for (int k = 0; k < VERIFY_NCHECKS; k++) {
-            const char *label = json_string_value(json_object_get(json_array_get(failed, (size_t)k), "check_label"));
+            const char *label =
+                json_string_value(json_object_get(json_array_get(failed, (size_t)k), "check_label"));
             if (label == NULL || strcmp(label, verify_check_name(k)) == 0 || strlen(label) < 20) {
                 char got[256];
                 snprintf(got, sizeof got, "%s", label ? label : "(none)");

@@ -1246,7 +1246,7 @@ static int start_haproxy(ctx_t *c)
 
 /* ---- the publication log (cli.md --log, replay, digest; docs/replication.md) ------------------- */
 
-#define STEPS 12      /* ten batches of half 2, a CRL, a registry change */
+#define STEPS 12 /* ten batches of half 2, a CRL, a registry change */
 #define STEP_BATCHES 10
 
 /* `rsync --exclude='.*' SRC/ DST/` of a log: every segment DST lacks, copied under a dot name and renamed,
@@ -1265,7 +1265,8 @@ static long ship_log(const char *src, const char *dst)
             continue;
         const char *part = harness_printf("%s/.%s.part", dst, n);
         if (copy_file(harness_printf("%s/%s", src, n), part, -1) != 0 ||
-            rename(part, harness_printf("%s/%s", dst, n)) != 0 || stat(harness_printf("%s/%s", dst, n), &st) != 0) {
+            rename(part, harness_printf("%s/%s", dst, n)) != 0 ||
+            stat(harness_printf("%s/%s", dst, n), &st) != 0) {
             closedir(d);
             return -1;
         }
@@ -1337,8 +1338,8 @@ static void expect_same_digest(ctx_t *c, const char *primary, const char *replic
 {
     const char *want = digest_of(c, primary), *got = digest_of(c, replica);
     if (strcmp(want, got) != 0)
-        fail_msg("%s: expected the replica %s to have the primary's digest %.64s, got %.64s", context, replica,
-                 want, got);
+        fail_msg("%s: expected the replica %s to have the primary's digest %.64s, got %.64s", context,
+                 replica, want, got);
 }
 
 /* Half 2's families (a transcript with its recall notice and replacement) dealt into STEP_BATCHES
@@ -1380,7 +1381,8 @@ static const char *registry_with_one_more_school(ctx_t *c)
                                "Trường Tiểu học Thử Nghiệm", "province", "Hà Nội", "seal_certificates",
                                "principal_certificates", "teacher_certificates");
     const char *out = harness_printf("%s/schools-2.json", c->tmp);
-    if (reg == NULL || school == NULL || json_array_append_new(json_object_get(reg, "schools"), school) != 0 ||
+    if (reg == NULL || school == NULL ||
+        json_array_append_new(json_object_get(reg, "schools"), school) != 0 ||
         json_dump_file(reg, out, 0) != 0)
         fail_msg("cannot write %s", out);
     json_decref(reg);
@@ -1461,11 +1463,12 @@ static void test_replicas_follow_the_publication_log_under_load(void **state)
                   "HAProxy, %ld failed; the whole log is %ld bytes, at segment %ld\n",
                   STEPS, harness_now_ms() - t0, total, failures, shipped, log_segment_of(c, c->lprimary));
     if (failures > 0)
-        fail_msg("expected no failed request through HAProxy while the replicas replayed, got %ld of %ld:\n%s%s",
-                 failures, total, res[0].fail_lines, res[1].fail_lines);
+        fail_msg(
+            "expected no failed request through HAProxy while the replicas replayed, got %ld of %ld:\n%s%s",
+            failures, total, res[0].fail_lines, res[1].fail_lines);
     if (res[0].total < 20 || res[1].total < 20)
-        fail_msg("expected each load client to get at least 20 requests through, got %ld and %ld", res[0].total,
-                 res[1].total);
+        fail_msg("expected each load client to get at least 20 requests through, got %ld and %ld",
+                 res[0].total, res[1].total);
     expect_half_two_served(c);
     if (log_segment_of(c, c->lprimary) != 3 + STEPS || log_segment_of(c, a->db) != 3 + STEPS)
         fail_msg("expected the primary and replica A at segment %d, got %ld and %ld", 3 + STEPS,
@@ -1479,7 +1482,8 @@ static void test_a_replica_killed_during_replay_resumes(void **state)
 {
     ctx_t *c = *state;
     SKIP_WITHOUT_HAPROXY(c);
-    const char *db = harness_printf("%s/killed-replica", c->tmp), *out = harness_printf("%s/killed-replay.out", c->tmp);
+    const char *db = harness_printf("%s/killed-replica", c->tmp),
+               *out = harness_printf("%s/killed-replay.out", c->tmp);
     long last = log_segment_of(c, c->lprimary), partial = 0;
     for (int attempt = 0; attempt < 10 && partial < 2; attempt++) {
         const char *argv[] = {c->publish_bin, "--db", db, "replay", c->plog, NULL};
@@ -1515,7 +1519,8 @@ static void test_a_tampered_segment_is_refused(void **state)
 {
     ctx_t *c = *state;
     SKIP_WITHOUT_HAPROXY(c);
-    const char *copy = harness_printf("%s/tampered-log", c->tmp), *db = harness_printf("%s/tampered-replica", c->tmp);
+    const char *copy = harness_printf("%s/tampered-log", c->tmp),
+               *db = harness_printf("%s/tampered-replica", c->tmp);
     MUST(ship_log(c->plog, copy) < 0, "cannot copy the log");
     const char *seg3 = harness_printf("%s/0000000000000003.seg", copy);
     size_t len = 0;
@@ -1545,8 +1550,9 @@ static void test_a_tampered_segment_is_refused(void **state)
     MUST(harness_write_file(lastseg, bytes, len), "cannot write %s", lastseg);
     r = publish_run(c, db, "replay", copy, NULL, NULL);
     if (r->status != 2 || strstr(r->err, harness_printf("segment %ld refused", last)) == NULL)
-        fail_msg("expected replay over an edited segment %ld (applied already) to exit 2 naming it, got %s: %s",
-                 last, harness_ending(r), r->err);
+        fail_msg(
+            "expected replay over an edited segment %ld (applied already) to exit 2 naming it, got %s: %s",
+            last, harness_ending(r), r->err);
 
     /* a gap: segment 2 missing, 3 and on present */
     const char *gap = harness_printf("%s/gap-log", c->tmp), *db2 = harness_printf("%s/gap-replica", c->tmp);
@@ -1554,8 +1560,8 @@ static void test_a_tampered_segment_is_refused(void **state)
     MUST(unlink(harness_printf("%s/0000000000000002.seg", gap)), "unlink: %s", strerror(errno));
     r = publish_run(c, db2, "replay", gap, NULL, NULL);
     if (r->status != 2 || strstr(r->err, "segment 2 is missing") == NULL)
-        fail_msg("expected replay of a log without segment 2 to exit 2 saying so, got %s: %s", harness_ending(r),
-                 r->err);
+        fail_msg("expected replay of a log without segment 2 to exit 2 saying so, got %s: %s",
+                 harness_ending(r), r->err);
     assert_int_equal(log_segment_of(c, db2), 1);
 }
 
@@ -1580,7 +1586,8 @@ static void test_a_primary_killed_while_publishing_keeps_index_and_log_in_step(v
 {
     ctx_t *c = *state;
     SKIP_WITHOUT_HAPROXY(c);
-    const char *kp = harness_printf("%s/killed-primary", c->tmp), *kl = harness_printf("%s/killed-log", c->tmp);
+    const char *kp = harness_printf("%s/killed-primary", c->tmp),
+               *kl = harness_printf("%s/killed-log", c->tmp);
     const char *log = harness_printf("--log=%s", kl), *batch = harness_printf("%s/batch", c->demo);
     MUST(mkdir(kl, 0755), "mkdir %s: %s", kl, strerror(errno));
     expect_publish_ok(c, kp, log, "trust", harness_printf("%s/trust/anchors.pem", c->demo),
@@ -1613,7 +1620,8 @@ static void test_a_primary_killed_while_publishing_keeps_index_and_log_in_step(v
 
     /* committed, not named: as if killed between LMDB's commit and the rename */
     long at = log_segment_of(c, kp);
-    const char *seg = harness_printf("%s/%016ld.seg", kl, at), *tmp = harness_printf("%s/.%016ld.seg~", kl, at);
+    const char *seg = harness_printf("%s/%016ld.seg", kl, at),
+               *tmp = harness_printf("%s/.%016ld.seg~", kl, at);
     MUST(rename(seg, tmp), "rename: %s", strerror(errno));
     /* written, never committed: as if killed before the commit */
     MUST(harness_write_file(harness_printf("%s/.%016ld.seg~", kl, at + 1), "HOCBA-PUBLOG 1\n", 15), "write");

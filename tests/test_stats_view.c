@@ -15,7 +15,10 @@
 
 #include "lookup/stats_view.h"
 
-#define ROW(y, l, p, pub, rec, rep) {(y), (l), 0, {(p), sizeof(p) - 1}, {"", 0}, (pub), (rec), (rep)}
+#define ROW(y, l, p, pub, rec, rep)                                                                          \
+    {                                                                                                        \
+        (y), (l), 0, {(p), sizeof(p) - 1}, {"", 0}, (pub), (rec), (rep)                                      \
+    }
 
 /* Two school years; 2024 has primary in two provinces and lower secondary
  * in one; counts on both sides of 10; one transcript of unknown year. */
@@ -36,7 +39,8 @@ static stats_t sample(void)
 static json_t *catalog(const char *sep)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s}", "thousands_separator", sep, "level.school.TH", "Tiểu học",
-                     "level.school.THCS", "THCS name", "level.school.THPT", "THPT name", "program.GDTX", "GDTX name");
+                     "level.school.THCS", "THCS name", "level.school.THPT", "THPT name", "program.GDTX",
+                     "GDTX name");
 }
 
 static const char *str_at(json_t *o, const char *a, size_t i, const char *b)
@@ -75,15 +79,16 @@ static void test_stats_api_gives_each_cell_masked_and_no_total(void **state)
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     /* the unknown year's transcripts are left out; nothing is added up */
     assert_string_equal(
-        text, "{\"school_years\":[\"2023-2024\",\"2024-2025\"],\"shown_from\":10,\"rows\":["
-              "{\"school_year\":\"2023-2024\",\"level\":\"TH\",\"province\":\"Hà Nội\",\"published\":1234567,"
-              "\"recalled\":10,\"replaced\":\"<10\"},"
-              "{\"school_year\":\"2024-2025\",\"level\":\"TH\",\"province\":\"Hà Nội\",\"published\":10,"
-              "\"recalled\":\"<10\",\"replaced\":\"<10\"},"
-              "{\"school_year\":\"2024-2025\",\"level\":\"TH\",\"province\":\"Đà Nẵng\",\"published\":40,"
-              "\"recalled\":12,\"replaced\":\"<10\"},"
-              "{\"school_year\":\"2024-2025\",\"level\":\"THCS\",\"province\":\"Hà Nội\",\"published\":\"<10\","
-              "\"recalled\":\"<10\",\"replaced\":\"<10\"}]}");
+        text,
+        "{\"school_years\":[\"2023-2024\",\"2024-2025\"],\"shown_from\":10,\"rows\":["
+        "{\"school_year\":\"2023-2024\",\"level\":\"TH\",\"province\":\"Hà Nội\",\"published\":1234567,"
+        "\"recalled\":10,\"replaced\":\"<10\"},"
+        "{\"school_year\":\"2024-2025\",\"level\":\"TH\",\"province\":\"Hà Nội\",\"published\":10,"
+        "\"recalled\":\"<10\",\"replaced\":\"<10\"},"
+        "{\"school_year\":\"2024-2025\",\"level\":\"TH\",\"province\":\"Đà Nẵng\",\"published\":40,"
+        "\"recalled\":12,\"replaced\":\"<10\"},"
+        "{\"school_year\":\"2024-2025\",\"level\":\"THCS\",\"province\":\"Hà Nội\",\"published\":\"<10\","
+        "\"recalled\":\"<10\",\"replaced\":\"<10\"}]}");
     free(text);
     json_decref(o);
 }
@@ -131,7 +136,8 @@ static void test_stats_page_shows_the_latest_year_with_the_catalogs_separator(vo
     c = stats_page_context(&s, 2023, 0, 2026, t);
     assert_string_equal(str_at(c, "levels", 0, "name"), "Tiểu học");
     rows = json_object_get(json_array_get(json_object_get(c, "levels"), 0), "rows");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "published")), "1,234,567");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "published")),
+                        "1,234,567");
     json_decref(c);
     json_decref(t);
 }
@@ -150,7 +156,8 @@ static void test_stats_chart_draws_one_level_and_no_bar_for_a_masked_count(void 
     /* the longest shown bar is Đà Nẵng's 40; Hà Nội's 10 a quarter of it */
     json_int_t full = json_integer_value(json_object_get(json_object_get(dn, "published"), "w"));
     assert_true(full > 100);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(hn, "published"), "w")), (full + 2) / 4);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(hn, "published"), "w")),
+                     (full + 2) / 4);
     /* Hà Nội's 9 recalls: no bar, the label "<10" */
     assert_int_equal(json_integer_value(json_object_get(json_object_get(hn, "recalled"), "w")), 0);
     assert_string_equal(json_string_value(json_object_get(json_object_get(hn, "recalled"), "label")), "<10");
@@ -168,8 +175,8 @@ static void test_stats_chart_draws_one_level_and_no_bar_for_a_masked_count(void 
     assert_string_equal(json_string_value(json_object_get(c, "chart_level")), "THCS name");
     bars = json_object_get(json_object_get(c, "chart"), "rows");
     assert_int_equal(json_array_size(bars), 1);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_array_get(bars, 0), "published"), "w")),
-                     0);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(json_array_get(bars, 0), "published"), "w")), 0);
     json_decref(c);
 
     /* a level the year does not have: the first of the year */
@@ -249,9 +256,14 @@ static void test_stats_parses_school_years_and_levels_exactly(void **state)
     static const struct {
         const char *in;
         int level;
-    } LEVELS[] = {{"TH", INDEX_LEVEL_TH},     {"THCS", INDEX_LEVEL_THCS}, {"THPT", INDEX_LEVEL_THPT},
-                  {"GDTX", INDEX_LEVEL_GDTX}, {"thcs", 0},                {"?", 0},
-                  {"", 0},                    {"THC", 0}};
+    } LEVELS[] = {{"TH", INDEX_LEVEL_TH},
+                  {"THCS", INDEX_LEVEL_THCS},
+                  {"THPT", INDEX_LEVEL_THPT},
+                  {"GDTX", INDEX_LEVEL_GDTX},
+                  {"thcs", 0},
+                  {"?", 0},
+                  {"", 0},
+                  {"THC", 0}};
     for (size_t i = 0; i < sizeof LEVELS / sizeof *LEVELS; i++)
         if (stats_parse_level(LEVELS[i].in) != LEVELS[i].level)
             fail_msg("stats_parse_level(\"%s\"): expected %d, got %d", LEVELS[i].in, LEVELS[i].level,

@@ -33,8 +33,8 @@ typedef struct {
     str_t anchors, inters, registry, crls[2];
     demo_cert_t certs[MAX_CERTS];
     size_t ncerts;
-    trust_t *t;        /* everything, both CRLs */
-    trust_t *no_crls;  /* the same without CRLs */
+    trust_t *t;       /* everything, both CRLs */
+    trust_t *no_crls; /* the same without CRLs */
 } ctx_t;
 
 static str_t file_str(const char *demo, const char *name)
@@ -113,8 +113,8 @@ static void test_trust_refuses_inputs_it_cannot_build_from(void **state)
     } BAD[] = {
         {"no anchors", "", NULL, NULL},
         {"anchors that are not PEM", "not a certificate", NULL, NULL},
-        {"intermediates that are not PEM", NULL, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-         NULL},
+        {"intermediates that are not PEM", NULL,
+         "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", NULL},
         {"a registry that is not JSON", NULL, NULL, "{\"schema\":"},
         {"a registry of another schema", NULL, NULL, "{\"schema\":\"hocba.schools.v9\",\"schools\":[]}"},
     };
@@ -177,9 +177,10 @@ static void test_trust_marks_what_the_crls_revoke(void **state)
         int compromise = strstr(d->status, "keyCompromise") != NULL;
         revoked += want;
         if (with->revoked != want || with->revoked_key_compromise != compromise || without->revoked)
-            fail_msg("%s (%s): expected revoked %d (key compromise %d), and not without CRLs; got %d (%d), %d",
-                     d->file, d->status, want, compromise, with->revoked, with->revoked_key_compromise,
-                     without->revoked);
+            fail_msg(
+                "%s (%s): expected revoked %d (key compromise %d), and not without CRLs; got %d (%d), %d",
+                d->file, d->status, want, compromise, with->revoked, with->revoked_key_compromise,
+                without->revoked);
         if (want && with->revoked_at <= 0)
             fail_msg("%s: expected the revocation's date, got %lld", d->file, (long long)with->revoked_at);
     }
@@ -267,7 +268,8 @@ static void test_trust_registry_answers_for_each_demo_certificate(void **state)
             fail_msg("%s (%s): expected principal %d teacher %d, got %d %d", d->file, d->role,
                      principal ? TRUST_STAFF_LISTED : TRUST_STAFF_NOT_LISTED,
                      teacher ? TRUST_STAFF_LISTED : TRUST_STAFF_NOT_LISTED, as_principal, as_teacher);
-        assert_int_equal(trust_staff_registered(c->t, "99999999", TRUST_STAFF_PRINCIPAL, sha), TRUST_STAFF_UNBOUND);
+        assert_int_equal(trust_staff_registered(c->t, "99999999", TRUST_STAFF_PRINCIPAL, sha),
+                         TRUST_STAFF_UNBOUND);
         if (seal) {
             const char *name, *province, *until = "x";
             assert_int_equal(trust_school_name(c->t, d->school, NULL, &name, &province, &until), 0);
@@ -308,7 +310,8 @@ static void expect_shown(const char *cn, const char *o, const char *l, size_t n,
 static void test_trust_subject_shown_escapes_and_leaves_out_empty_attributes(void **state)
 {
     (void)state;
-    expect_shown("Lê Văn Minh", "Trường Kim Đồng", "Hà Nội", 256, "CN=Lê Văn Minh,O=Trường Kim Đồng,L=Hà Nội");
+    expect_shown("Lê Văn Minh", "Trường Kim Đồng", "Hà Nội", 256,
+                 "CN=Lê Văn Minh,O=Trường Kim Đồng,L=Hà Nội");
     expect_shown("Lê Văn Minh", "", "Hà Nội", 256, "CN=Lê Văn Minh,L=Hà Nội");
     expect_shown("", "", "", 256, "");
     expect_shown("A, B+C", "\"Q\" <x>; y\\", "", 256, "CN=A\\, B\\+C,O=\\\"Q\\\" \\<x\\>\\; y\\\\");
@@ -321,7 +324,8 @@ static void test_trust_check_bundle_counts_certificates_and_refuses_the_rest(voi
     ctx_t *c = *state;
     char why[TRUST_WHY_LEN];
     assert_int_equal(trust_check_bundle(c->anchors, 1, why, sizeof why), 1);
-    char *both = harness_printf("%.*s%.*s", (int)c->anchors.len, c->anchors.ptr, (int)c->inters.len, c->inters.ptr);
+    char *both =
+        harness_printf("%.*s%.*s", (int)c->anchors.len, c->anchors.ptr, (int)c->inters.len, c->inters.ptr);
     assert_int_equal(trust_check_bundle(str_n(both, strlen(both)), 1, why, sizeof why), 2);
     assert_int_equal(trust_check_bundle(str_n("", 0), 0, why, sizeof why), 0);
     static const struct {
@@ -362,8 +366,9 @@ static void test_trust_check_registry_counts_schools_and_names_what_is_wrong(voi
     char why[TRUST_WHY_LEN] = "";
     assert_int_equal(trust_check_registry(c->registry, why, sizeof why), (int)trust_school_count(c->t));
 #define H64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define ONE(v, rest) "{\"schema\":\"hocba.schools." v "\",\"schools\":[{\"code\":\"01\",\"name\":\"A\",\"province\":\"B\"," \
-                     "\"seal_certificates\":[\"" H64 "\"]" rest "}]}"
+#define ONE(v, rest)                                                                                         \
+    "{\"schema\":\"hocba.schools." v "\",\"schools\":[{\"code\":\"01\",\"name\":\"A\",\"province\":\"B\","   \
+    "\"seal_certificates\":[\"" H64 "\"]" rest "}]}"
     assert_int_equal(trust_check_registry(str_n(ONE("v1", ""), strlen(ONE("v1", ""))), why, sizeof why), 1);
     static const struct {
         const char *what, *json, *needle;
@@ -372,16 +377,17 @@ static void test_trust_check_registry_counts_schools_and_names_what_is_wrong(voi
         {"no schools", "{\"schema\":\"hocba.schools.v2\"}", "schools"},
         {"a v2 member in v1", ONE("v1", ",\"principal_certificates\":[]"), "principal_certificates"},
         {"a misspelt member", ONE("v2", ",\"teacher_certificate\":[]"), "teacher_certificate"},
-        {"a short hash", "{\"schema\":\"hocba.schools.v2\",\"schools\":[{\"code\":\"01\",\"name\":\"A\","
-                         "\"province\":\"B\",\"seal_certificates\":[\"abc\"]}]}",
+        {"a short hash",
+         "{\"schema\":\"hocba.schools.v2\",\"schools\":[{\"code\":\"01\",\"name\":\"A\","
+         "\"province\":\"B\",\"seal_certificates\":[\"abc\"]}]}",
          "seal_certificates"},
     };
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         why[0] = '\0';
         int rc = trust_check_registry(str_n(BAD[i].json, strlen(BAD[i].json)), why, sizeof why);
         if (rc != -1 || why[0] == '\0' || strstr(why, BAD[i].needle) == NULL)
-            fail_msg("%s: expected -1 with a reason naming \"%s\", got %d: \"%s\"", BAD[i].what, BAD[i].needle, rc,
-                     why);
+            fail_msg("%s: expected -1 with a reason naming \"%s\", got %d: \"%s\"", BAD[i].what,
+                     BAD[i].needle, rc, why);
     }
 #undef ONE
 #undef H64
@@ -432,8 +438,8 @@ static int load_certs(ctx_t *c)
     for (const char *line = text; line != NULL && *line != '\0' && c->ncerts < MAX_CERTS;) {
         const char *end = strchr(line, '\n');
         demo_cert_t *d = &c->certs[c->ncerts];
-        if (line[0] != '#' && sscanf(line, "%95[^\t]\t%23[^\t]\t%23[^\t]\t%159[^\t]\t%64[^\t]\t%63[^\n]", d->file,
-                                     d->role, d->school, d->name, d->sha, d->status) == 6) {
+        if (line[0] != '#' && sscanf(line, "%95[^\t]\t%23[^\t]\t%23[^\t]\t%159[^\t]\t%64[^\t]\t%63[^\n]",
+                                     d->file, d->role, d->school, d->name, d->sha, d->status) == 6) {
             FILE *f = fopen(harness_printf("%s/keys/%s", c->demo, d->file), "r");
             X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
             if (f != NULL)
@@ -472,7 +478,8 @@ static int group_setup_steps(void *ctx)
     char why[TRUST_WHY_LEN];
     trust_inputs_t all = {1, c->anchors, c->inters, c->registry, 2, c->crls, 0, NULL};
     trust_inputs_t none = {1, c->anchors, c->inters, c->registry, 0, NULL, 0, NULL};
-    if (trust_build(&all, &c->t, why, sizeof why) != 0 || trust_build(&none, &c->no_crls, why, sizeof why) != 0) {
+    if (trust_build(&all, &c->t, why, sizeof why) != 0 ||
+        trust_build(&none, &c->no_crls, why, sizeof why) != 0) {
         print_error("trust_build: %s\n", why);
         return -1;
     }

@@ -110,8 +110,8 @@ static int setup(void **state)
     char path[512], line[1024];
     snprintf(path, sizeof path, "%s/codes.txt", dir);
     FILE *f = fopen(path, "r");
-    char (*codes)[CODE_LEN + 1] = calloc(4096, sizeof *codes);
-    char (*exp)[32] = calloc(4096, sizeof *exp);
+    char(*codes)[CODE_LEN + 1] = calloc(4096, sizeof *codes);
+    char(*exp)[32] = calloc(4096, sizeof *exp);
     size_t ncodes = 0;
     while (f && fgets(line, sizeof line, f) && ncodes < 4096) {
         if (line[0] == '#')
@@ -625,8 +625,11 @@ static int utf8_valid(const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;
     while (*u != 0) {
-        size_t n = *u < 0x80 ? 1 : *u >= 0xC2 && *u <= 0xDF ? 2 : *u >= 0xE0 && *u <= 0xEF ? 3
-                             : *u >= 0xF0 && *u <= 0xF4 ? 4 : 0;
+        size_t n = *u < 0x80                  ? 1
+                   : *u >= 0xC2 && *u <= 0xDF ? 2
+                   : *u >= 0xE0 && *u <= 0xEF ? 3
+                   : *u >= 0xF0 && *u <= 0xF4 ? 4
+                                              : 0;
         if (n == 0)
             return 0;
         unsigned char lo = *u == 0xE0 ? 0xA0 : *u == 0xF0 ? 0x90 : 0x80;
@@ -668,11 +671,12 @@ static void test_verify_details_are_whole_utf8_and_name_no_signer(void **state)
         }
         for (size_t k = 0; k < v->nsigners; k++)
             if (!utf8_valid(v->signers[k].cn) || !utf8_valid(v->signers[k].o) || !utf8_valid(v->signers[k].l))
-                fail_msg("%s: signer CN, O or L is not valid UTF-8: %s / %s / %s", pkgs[i].stem, v->signers[k].cn,
-                         v->signers[k].o, v->signers[k].l);
+                fail_msg("%s: signer CN, O or L is not valid UTF-8: %s / %s / %s", pkgs[i].stem,
+                         v->signers[k].cn, v->signers[k].o, v->signers[k].l);
     }
     if (quoted == 0 || revoked == 0)
-        fail_msg("expected a detail quoting a CA's subject (%zu) and one saying a signer's certificate was revoked "
+        fail_msg("expected a detail quoting a CA's subject (%zu) and one saying a signer's certificate was "
+                 "revoked "
                  "(%zu), found none",
                  quoted, revoked);
     free(v);
@@ -687,8 +691,11 @@ static void test_trust_cuts_a_long_subject_on_a_character(void **state)
     static const char *const rdns[][2] = {
         {"C", "VN"},
         {"ST", "Th\xC3\xA0nh ph\xE1\xBB\x91 H\xE1\xBB\x93 Ch\xC3\xAD Minh"},
-        {"L", "Ph\xC6\xB0\xE1\xBB\x9Dng B\xE1\xBA\xBFn Ngh\xC3\xA9 Qu\xE1\xBA\xADn M\xE1\xBB\x99t Th\xC3\xA0nh ph\xE1\xBB\x91 H\xE1\xBB\x93 Ch\xC3\xAD Minh Vi\xE1\xBB\x87t Nam khu ph\xE1\xBB\x91 Ba \xC4\x91\xC6\xB0\xE1\xBB\x9Dng L\xC3\xAA"},
-        {"O", "Tr\xC6\xB0\xE1\xBB\x9Dng Ti\xE1\xBB\x83u h\xE1\xBB\x8D" "c Nguy\xE1\xBB\x85n Th\xE1\xBB\x8B "
+        {"L", "Ph\xC6\xB0\xE1\xBB\x9Dng B\xE1\xBA\xBFn Ngh\xC3\xA9 Qu\xE1\xBA\xADn M\xE1\xBB\x99t "
+              "Th\xC3\xA0nh ph\xE1\xBB\x91 H\xE1\xBB\x93 Ch\xC3\xAD Minh Vi\xE1\xBB\x87t Nam khu "
+              "ph\xE1\xBB\x91 Ba \xC4\x91\xC6\xB0\xE1\xBB\x9Dng L\xC3\xAA"},
+        {"O", "Tr\xC6\xB0\xE1\xBB\x9Dng Ti\xE1\xBB\x83u h\xE1\xBB\x8D"
+              "c Nguy\xE1\xBB\x85n Th\xE1\xBB\x8B "
               "Minh Khai"},
         {"OU", "T\xE1\xBB\x95 chuy\xC3\xAAn m\xC3\xB4n kh\xE1\xBB\x91i m\xE1\xBB\x99t"},
         {"CN", "Nguy\xE1\xBB\x85n Th\xE1\xBB\x8B Ho\xC3\xA0ng Ph\xC6\xB0\xC6\xA1ng Th\xE1\xBA\xA3o "
@@ -728,8 +735,9 @@ static void test_trust_cuts_a_long_subject_on_a_character(void **state)
     assert_non_null(c);
     size_t got = strlen(c->subject);
     if (!utf8_valid(c->subject) || got > 255 || got < 253 || memcmp(c->subject, full, got) != 0)
-        fail_msg("expected the subject cut to whole characters within 255 bytes (%d in all), got %zu bytes: %s", n,
-                 got, c->subject);
+        fail_msg(
+            "expected the subject cut to whole characters within 255 bytes (%d in all), got %zu bytes: %s", n,
+            got, c->subject);
     trust_free(t);
     OPENSSL_free(der);
     X509_free(x);
@@ -770,8 +778,8 @@ static unsigned char *cert_for_key(EVP_PKEY *pub, EVP_PKEY *signer, long serial,
 {
     X509 *x = X509_new();
     assert_non_null(x);
-    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, (const unsigned char *)"key test",
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+                               (const unsigned char *)"key test", -1, -1, 0);
     X509_set_issuer_name(x, X509_get_subject_name(x));
     ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
     X509_gmtime_adj(X509_getm_notBefore(x), 0);
@@ -918,8 +926,8 @@ static void test_verify_shared_hashes(void **state)
                                         pkgs[i].plen, now, NULL, a),
                          0);
         sh->payload_sha256 = h;
-        assert_int_equal(verify_package_shared(t, parsed ? &pl : NULL, pkgs[i].json, pkgs[i].jlen, pkgs[i].p7s,
-                                               pkgs[i].plen, now, NULL, sh, b),
+        assert_int_equal(verify_package_shared(t, parsed ? &pl : NULL, pkgs[i].json, pkgs[i].jlen,
+                                               pkgs[i].p7s, pkgs[i].plen, now, NULL, sh, b),
                          0);
         assert_int_equal(a->ok, b->ok);
         assert_int_equal(a->nitems, b->nitems);
@@ -1374,7 +1382,9 @@ static void test_verify_recall_by_a_principal_no_longer_listed_fails(void **stat
     static const struct {
         const char *list; /* the school's principal_certificates member; "*" the principal's hash */
         int ok;
-    } t[] = {{"", 1}, {",\"principal_certificates\":[]", 1}, {",\"principal_certificates\":[\"*\"]", 1},
+    } t[] = {{"", 1},
+             {",\"principal_certificates\":[]", 1},
+             {",\"principal_certificates\":[\"*\"]", 1},
              {",\"principal_certificates\":[\"" HC "\"]", 0}};
     verdict_t *v = malloc(sizeof *v);
     for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
@@ -1412,18 +1422,20 @@ static void test_verify_accepts_rsa_pss_from_the_stock_tool(void **state)
 {
     (void)state;
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout pss.key -out pss.pem -subj '/CN=PSS signer' "
-             "-days 30 -addext keyUsage=critical,digitalSignature 2>/dev/null && printf '{\"x\":1}' > pss.json && "
-             "openssl cms -sign -binary -md sha256 -in pss.json -signer pss.pem -inkey pss.key "
-             "-keyopt rsa_padding_mode:pss -outform DER -out pss.p7s",
-             dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout pss.key -out pss.pem -subj '/CN=PSS "
+        "signer' "
+        "-days 30 -addext keyUsage=critical,digitalSignature 2>/dev/null && printf '{\"x\":1}' > pss.json && "
+        "openssl cms -sign -binary -md sha256 -in pss.json -signer pss.pem -inkey pss.key "
+        "-keyopt rsa_padding_mode:pss -outform DER -out pss.p7s",
+        dir);
     assert_int_equal(run(cmd), 0);
     str_t anchor = slurp_str("pss.pem"), json = slurp_str("pss.json"), p7s = slurp_str("pss.p7s");
     trust_t *t = make_trust(anchor, registry, 0, 1);
     verdict_t *v = malloc(sizeof *v);
-    assert_int_equal(verify_package(t, NULL, (const uint8_t *)json.ptr, json.len, (const uint8_t *)p7s.ptr, p7s.len,
-                                    now + 60, NULL, v),
+    assert_int_equal(verify_package(t, NULL, (const uint8_t *)json.ptr, json.len, (const uint8_t *)p7s.ptr,
+                                    p7s.len, now + 60, NULL, v),
                      0);
     int signature_ok = 0;
     for (size_t i = 0; i < v->nitems; i++)
@@ -1433,8 +1445,8 @@ static void test_verify_accepts_rsa_pss_from_the_stock_tool(void **state)
     assert_false(failed(v, VERIFY_INTEGRITY, NULL));
     assert_false(failed(v, VERIFY_CHAIN, NULL));
     ((uint8_t *)p7s.ptr)[p7s.len - 5] ^= 0x10; /* inside the signature value */
-    assert_int_equal(verify_package(t, NULL, (const uint8_t *)json.ptr, json.len, (const uint8_t *)p7s.ptr, p7s.len,
-                                    now + 60, NULL, v),
+    assert_int_equal(verify_package(t, NULL, (const uint8_t *)json.ptr, json.len, (const uint8_t *)p7s.ptr,
+                                    p7s.len, now + 60, NULL, v),
                      0);
     assert_true(failed(v, VERIFY_SIGNATURE, NULL));
     free(v);
@@ -1626,10 +1638,11 @@ static void test_trust_refuses_bad_inputs(void **state)
     in.anchors = str_c("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     assert_int_equal(trust_build(&in, &t, why, sizeof why), -1);
     assert_int_equal(trust_check_registry(str_c("{\"schema\":\"x\"}"), why, sizeof why), -1);
-    assert_int_equal(trust_check_registry(str_c("{\"schema\":\"hocba.schools.v1\",\"schools\":[{\"code\":\"A\","
-                                                 "\"name\":\"n\",\"province\":\"p\",\"seal_certificates\":[\"AB\"]}]}"),
-                                           why, sizeof why),
-                     -1);
+    assert_int_equal(
+        trust_check_registry(str_c("{\"schema\":\"hocba.schools.v1\",\"schools\":[{\"code\":\"A\","
+                                   "\"name\":\"n\",\"province\":\"p\",\"seal_certificates\":[\"AB\"]}]}"),
+                             why, sizeof why),
+        -1);
     assert_non_null(strstr(why, "64 lower-case hex"));
     /* a CRL signed by nobody we trust */
     t = make_trust(anchors, registry, 0, 1);
@@ -2078,7 +2091,8 @@ static void test_verify_accepts_attributes_signed_unsorted_as_openssl_does(void 
     ber_verify(t, &p, g, len, v);
     const verify_item_t *it = failed_item(v, VERIFY_SIGNATURE, 0);
     if (it != NULL || !v->ok)
-        fail_msg("expected attributes signed in the order sent to verify, got %s", it ? it->detail : "a failure");
+        fail_msg("expected attributes signed in the order sent to verify, got %s",
+                 it ? it->detail : "a failure");
     /* and a byte of the signingTime changed breaks it, in either order */
     const uint8_t *st = memmem(g + at, alen, "\x17\x0d", 2); /* UTCTime, 13 bytes */
     assert_non_null(st);
@@ -2086,7 +2100,8 @@ static void test_verify_accepts_attributes_signed_unsorted_as_openssl_does(void 
     ber_verify(t, &p, g, len, v);
     it = failed_item(v, VERIFY_SIGNATURE, 0);
     if (it == NULL || strstr(it->detail, "sorted or in the order the file sends them") == NULL)
-        fail_msg("expected the altered signing time to fail the signature, got %s", it ? it->detail : "no failure");
+        fail_msg("expected the altered signing time to fail the signature, got %s",
+                 it ? it->detail : "no failure");
     free(g);
     free(f);
     ber_pkg_free(&p);
@@ -2363,9 +2378,10 @@ static void test_trust_registry_binds_staff_and_names_by_date(void **state)
     const char *name, *prov;
     assert_int_equal(trust_school_name(t, "TH9", NULL, &name, &prov, NULL), -1);
     /* the same lists in v1 bind nothing: v1 cannot even say them */
-    trust_t *t1 = make_trust(
-        anchors, str_c("{\"schema\":\"hocba.schools.v1\",\"schools\":[" SCHOOL("TH1", ",\"seal_certificates\":[]") "]}"),
-        0, 1);
+    trust_t *t1 = make_trust(anchors,
+                             str_c("{\"schema\":\"hocba.schools.v1\",\"schools\":[" SCHOOL(
+                                 "TH1", ",\"seal_certificates\":[]") "]}"),
+                             0, 1);
     assert_int_equal(trust_registry_version(t1), 1);
     assert_string_equal(trust_school_code(t1, 0), "TH1");
     assert_null(trust_school_code(t1, 1));

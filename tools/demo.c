@@ -455,7 +455,8 @@ static int write_readme(demo_t *d)
            "  receipt/receipt.pem      the portal's receipt certificate, then its CA (Hocba DEMO Portal\n"
            "                           Receipts Root CA, not a trust anchor of transcripts):\n"
            "                           hocba-portal --receipt-cert; receipt/receipt.key: --receipt-key\n"
-           "  receipt/root.pem         that CA: openssl cms -verify -in R.p7m -inform DER -CAfile receipt/root.pem\n\n");
+           "  receipt/root.pem         that CA: openssl cms -verify -in R.p7m -inform DER -CAfile "
+           "receipt/root.pem\n\n");
     BIO_printf(b,
                "Revocations in trust/issuing-ca.crl (both dated 2025-09-01)\n"
                "  %s (%s): keyCompromise — every signature by this key is invalid once the\n"

@@ -505,12 +505,15 @@ static X509 *receipt_cert(demo_t *d, EVP_PKEY *key, const char *cn, uint64_t ser
 {
     X509 *x = X509_new();
     X509_NAME *nm = X509_NAME_new();
-    int ok = x && nm && name_add(nm, NID_countryName, "VN") && name_add(nm, NID_organizationName, DEMO_CA_ORG) &&
-             name_add(nm, NID_commonName, cn);
-    ok = ok && X509_set_version(x, X509_VERSION_3) && ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), serial);
-    ok = ok && X509_set_subject_name(x, nm) && X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : nm);
+    int ok = x && nm && name_add(nm, NID_countryName, "VN") &&
+             name_add(nm, NID_organizationName, DEMO_CA_ORG) && name_add(nm, NID_commonName, cn);
+    ok = ok && X509_set_version(x, X509_VERSION_3) &&
+         ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), serial);
+    ok = ok && X509_set_subject_name(x, nm) &&
+         X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : nm);
     ok = ok && ASN1_TIME_set_string_X509(X509_getm_notBefore(x), "20250101000000Z");
-    ok = ok && ASN1_TIME_set_string_X509(X509_getm_notAfter(x), issuer ? "20351231235959Z" : "20451231235959Z");
+    ok = ok &&
+         ASN1_TIME_set_string_X509(X509_getm_notAfter(x), issuer ? "20351231235959Z" : "20451231235959Z");
     ok = ok && X509_set_pubkey(x, key);
     if (ok) {
         X509V3_CTX ctx;
@@ -545,8 +548,9 @@ int demo_write_receipt_key(demo_t *d)
     EVP_PKEY *rk = EVP_EC_gen("P-256");
     demo_drbg_select("key:receipt");
     EVP_PKEY *k = EVP_EC_gen("P-256");
-    X509 *root = rk ? receipt_cert(d, rk, "Hocba DEMO Portal Receipts Root CA — NOT FOR REAL USE", 0x5ec1, NULL, NULL)
-                    : NULL;
+    X509 *root =
+        rk ? receipt_cert(d, rk, "Hocba DEMO Portal Receipts Root CA — NOT FOR REAL USE", 0x5ec1, NULL, NULL)
+           : NULL;
     X509 *cert = root && k ? receipt_cert(d, k, "Hocba DEMO portal receipts", 0x5ec2, root, rk) : NULL;
     BIO *rb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_mem());
     int ok = cert && rb && cb && kb && PEM_write_bio_X509(rb, root) && PEM_write_bio_X509(cb, cert) &&

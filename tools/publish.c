@@ -65,7 +65,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "hocba-publish: unknown command \"%s\"\n", cmd);
         publish_die_usage();
     }
-    if ((drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0) || (accept && strcmp(cmd, "schools") != 0)) {
+    if ((drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0) ||
+        (accept && strcmp(cmd, "schools") != 0)) {
         fprintf(stderr, "hocba-publish: %s\n",
                 drop && strcmp(cmd, "trust") != 0 && strcmp(cmd, "crl") != 0
                     ? "--drop-unverifiable-crls is for trust and crl only"
@@ -88,10 +89,11 @@ int main(int argc, char **argv)
         return EXIT_NOTHING;
     }
     if (index_upgraded_from(ix) != 0)
-        fprintf(stderr,
-                "hocba-publish: upgraded the index %s in place from format %d to %d (docs/index-format.md)%s%s\n",
-                db, index_upgraded_from(ix), INDEX_FORMAT, index_upgrade_note(ix)[0] ? "; " : "",
-                index_upgrade_note(ix));
+        fprintf(
+            stderr,
+            "hocba-publish: upgraded the index %s in place from format %d to %d (docs/index-format.md)%s%s\n",
+            db, index_upgraded_from(ix), INDEX_FORMAT, index_upgrade_note(ix)[0] ? "; " : "",
+            index_upgrade_note(ix));
     if (publish_log_setup(ix, cmd, log_dir) != 0) {
         index_close(ix);
         return EXIT_NOTHING;

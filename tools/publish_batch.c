@@ -53,7 +53,8 @@ static int scan_dir(const char *dir, pkg_t **out, size_t *n)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         size_t sl;
-        int is_json = ends_with(e->d_name, ".json", &sl), is_p7s = !is_json && ends_with(e->d_name, ".p7s", &sl);
+        int is_json = ends_with(e->d_name, ".json", &sl),
+            is_p7s = !is_json && ends_with(e->d_name, ".p7s", &sl);
         if ((!is_json && !is_p7s) || e->d_name[0] == '.')
             continue;
         if (cnt == cap) {
@@ -365,7 +366,8 @@ int publish_packages(index_t *ix, const publish_opts_t *o)
     pthread_mutex_destroy(&b.lock);
     pthread_cond_destroy(&b.cond);
     if (progress_shown)
-        fprintf(stderr, "\rchecked %zu/%zu packages in %.1f s                 \n", b.n, b.n, publish_now_seconds() - t0);
+        fprintf(stderr, "\rchecked %zu/%zu packages in %.1f s                 \n", b.n, b.n,
+                publish_now_seconds() - t0);
     /* Rounds, so that order inside a batch does not matter: a replacement
      * waits for its old transcript's recall, a recall for its transcript. */
     int progress = !failed_db;
@@ -407,7 +409,9 @@ int publish_packages(index_t *ix, const publish_opts_t *o)
         index_abort(ix, b.txn);
         for (size_t i = 0; i < b.n; i++)
             if (b.pkgs[i].outcome == PKG_PUBLISHED)
-                batch_refuse(&b.pkgs[i], "not published: --strict, and %zu package(s) of the batch were refused", refused);
+                batch_refuse(&b.pkgs[i],
+                             "not published: --strict, and %zu package(s) of the batch were refused",
+                             refused);
     } else {
         if (published > 0 && (dbrc = index_set_last_published(ix, b.txn, b.now)) != 0)
             index_abort(ix, b.txn); /* commit frees the txn itself, even when it fails */

@@ -59,7 +59,7 @@ typedef struct {
     atomic_size_t next, done;
     pthread_mutex_t lock; /* with `cond`: a worker finished a package */
     pthread_cond_t cond;
-    atomic_uchar *ready;  /* ready[i] set when pkgs[i] is checked */
+    atomic_uchar *ready;     /* ready[i] set when pkgs[i] is checked */
     atomic_size_t wake_done; /* the writer sleeps on cond until `done` reaches this; 0: awake */
     int dirfd;
     /* phase 2's store (store_* below): the write transaction, or for a dry

@@ -30,7 +30,8 @@ void publish_die_usage(void)
         "[--csv|--json]\n"
         "       hocba-publish --db PATH replay LOGDIR\n"
         "       hocba-publish --db PATH digest\n"
-        "a writing command (trust, crl, schools, batch) takes --log LOGDIR (or HOCBA_LOG): the publication log\n");
+        "a writing command (trust, crl, schools, batch) takes --log LOGDIR (or HOCBA_LOG): the publication "
+        "log\n");
     exit(EXIT_NOTHING);
 }
 
@@ -39,7 +40,7 @@ void publish_die_usage(void)
  * refused instead of followed: a batch reads only the files inside its
  * directory (cli.md), never what a link there points at. */
 int publish_read_file_at(int dirfd, const char *path, int nofollow, size_t max, uint8_t **out, size_t *len,
-                        char *why, size_t whylen)
+                         char *why, size_t whylen)
 {
     /* O_NONBLOCK: a FIFO (or a device) named like a package must be refused
      * below, not wait forever for a writer while the batch holds the index's
@@ -96,7 +97,7 @@ int publish_read_file(const char *path, size_t max, uint8_t **out, size_t *len, 
  * Without the registry (with_registry 0) it still judges chains and CRLs:
  * what `trust` and `crl` compare. */
 int publish_build_trust(index_t *ix, MDB_txn *txn, int with_registry, trust_t **trust, char *why,
-                            size_t whylen)
+                        size_t whylen)
 {
     trust_inputs_t in;
     str_t *crls = NULL;

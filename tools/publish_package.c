@@ -55,13 +55,14 @@ void batch_free_reason(pkg_t *p)
  * refused, as the portal would answer "cannot check now" for it. */
 void batch_refuse_unjudged(pkg_t *p, const verdict_t *v)
 {
-    batch_refuse(p,
-           "revocation: cannot be checked now: CA %s publishes CRLs, but none of them verifies against the "
-           "trust "
-           "store (publish its current CRL with `hocba-publish crl`, or give its certificate in the trust "
-           "anchors "
-           "or intermediates)",
-           v->unjudged_ca);
+    batch_refuse(
+        p,
+        "revocation: cannot be checked now: CA %s publishes CRLs, but none of them verifies against the "
+        "trust "
+        "store (publish its current CRL with `hocba-publish crl`, or give its certificate in the trust "
+        "anchors "
+        "or intermediates)",
+        v->unjudged_ca);
 }
 
 void batch_keep_facts(facts_t *f, const payload_t *pl)
@@ -108,21 +109,25 @@ static int check_school_name(const trust_t *t, const payload_t *pl, const char *
     }
     char when[96] = "";
     if (sn.until != NULL)
-        snprintf(when, sizeof when, " (its former name, in force until %s; issued_on is %s)", sn.until, pl->issued_on);
+        snprintf(when, sizeof when, " (its former name, in force until %s; issued_on is %s)", sn.until,
+                 pl->issued_on);
     else
         snprintf(when, sizeof when, " (in force on issued_on %s)", pl->issued_on);
     if (!sn.name_ok && !sn.province_ok)
-        snprintf(why, whylen,
-                 "school_name: school.name \"%s\" and school.province \"%s\" differ from the school registry's "
-                 "\"%s\" and \"%s\" for school %s%s",
-                 name, prov, rname, rprov, pl->school_code, when);
+        snprintf(
+            why, whylen,
+            "school_name: school.name \"%s\" and school.province \"%s\" differ from the school registry's "
+            "\"%s\" and \"%s\" for school %s%s",
+            name, prov, rname, rprov, pl->school_code, when);
     else if (!sn.name_ok)
-        snprintf(why, whylen, "school_name: school.name \"%s\" differs from the school registry's \"%s\" for school %s%s",
+        snprintf(why, whylen,
+                 "school_name: school.name \"%s\" differs from the school registry's \"%s\" for school %s%s",
                  name, rname, pl->school_code, when);
     else
-        snprintf(why, whylen,
-                 "school_name: school.province \"%s\" differs from the school registry's \"%s\" for school %s%s",
-                 prov, rprov, pl->school_code, when);
+        snprintf(
+            why, whylen,
+            "school_name: school.province \"%s\" differs from the school registry's \"%s\" for school %s%s",
+            prov, rprov, pl->school_code, when);
     return -1;
 }
 
@@ -192,7 +197,8 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
     batch_keep_facts(&p->f, &pl);
     const char *province = NULL;
     verify_shared_t shared = {.payload_sha256 = h};
-    if (verify_package_shared(b->trust, &pl, p->json, p->jlen, p->p7s, p->plen, b->now, NULL, &shared, v) != 0)
+    if (verify_package_shared(b->trust, &pl, p->json, p->jlen, p->p7s, p->plen, b->now, NULL, &shared, v) !=
+        0)
         batch_refuse(p, "out of memory while verifying");
     else if (!v->ok) {
         verify_reason(v, why, sizeof why);
@@ -203,7 +209,7 @@ static void check_package(batch_t *b, pkg_t *p, verdict_t *v, jarena_t *arena)
         batch_refuse(p, "%s", why);
     } else if (index_summarize(&pl, province, &p->f.summary) != 0) {
         batch_refuse(p, "school.province: %zu bytes long; the index keeps a province of at most %d bytes",
-               pl.province_len, INDEX_PROVINCE_MAX);
+                     pl.province_len, INDEX_PROVINCE_MAX);
     } else if (b->pending == NULL) {
         /* on failure rec stays empty and the writer makes the record itself;
          * a dry run writes nothing, so it has nothing to prepare */

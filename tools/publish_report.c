@@ -40,4 +40,3 @@ void report_csv(const char *s, int last)
     }
     fputs(last ? "\r\n" : ",", stdout);
 }
-

@@ -148,10 +148,12 @@ static int recheck_record(recheck_t *rc, const char *school, const char code[COD
         school = pl.school_code != NULL ? pl.school_code : "-";
     verify_shared_t sa = {.cert_hints = doc.cert_sha256, .ncert_hints = doc.ncerts, .registry_only = 1};
     verify_shared_t sb = sa;
-    int bad = verify_package_shared(rc->old, &pl, (const uint8_t *)doc.payload.ptr, doc.payload.len,
-                                    (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, &sa, rc->va) ||
-              verify_package_shared(rc->new, &pl, (const uint8_t *)doc.payload.ptr, doc.payload.len,
-                                    (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, &sb, rc->vb);
+    int bad =
+        verify_package_shared(rc->old, &pl, (const uint8_t *)doc.payload.ptr, doc.payload.len,
+                              (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, &sa,
+                              rc->va) ||
+        verify_package_shared(rc->new, &pl, (const uint8_t *)doc.payload.ptr, doc.payload.len,
+                              (const uint8_t *)doc.cms.ptr, doc.cms.len, doc.published_at, NULL, &sb, rc->vb);
     r = bad ? ENOMEM : 0;
     int newly = 0;
     for (size_t i = 0; r == 0 && i < rc->vb->nitems; i++) {
@@ -232,8 +234,8 @@ static void print_findings(const recheck_t *rc, FILE *out)
         const finding_t *f = &rc->found[i];
         char hex[17];
         str_hex(f->cert, 8, hex);
-        fprintf(out, "  school %s, %s certificate %s...: %s fails for %zu record%s\n", f->school, f->role, hex,
-                verify_check_name(f->check), f->records, f->records == 1 ? "" : "s");
+        fprintf(out, "  school %s, %s certificate %s...: %s fails for %zu record%s\n", f->school, f->role,
+                hex, verify_check_name(f->check), f->records, f->records == 1 ? "" : "s");
     }
 }
 
@@ -284,45 +286,54 @@ int cmd_schools(index_t *ix, int argc, char **argv, int accept)
             fprintf(stderr, "hocba-publish: schools: nothing was changed: out of memory\n");
             goto done;
         }
-        if (trust_build(&in, &re.old, why, sizeof why) != 0 || trust_build(&next, &re.new, why, sizeof why) != 0) {
+        if (trust_build(&in, &re.old, why, sizeof why) != 0 ||
+            trust_build(&next, &re.new, why, sizeof why) != 0) {
             /* without the stores in use, what the records answer now is unknown */
-            fprintf(stderr,
-                    "hocba-publish: schools: %s: the published records cannot be re-checked against the trust "
-                    "inputs in use (%s)%s\n",
-                    argv[0], why, accept ? "; loading it all the same (--accept-invalidation)" : "; nothing was changed");
+            fprintf(
+                stderr,
+                "hocba-publish: schools: %s: the published records cannot be re-checked against the trust "
+                "inputs in use (%s)%s\n",
+                argv[0], why,
+                accept ? "; loading it all the same (--accept-invalidation)" : "; nothing was changed");
             if (!accept)
                 goto done;
         } else if ((r = recheck_schools(&re)) != 0) {
-            fprintf(stderr, "hocba-publish: schools: nothing was changed: re-checking the published records: %s\n",
+            fprintf(stderr,
+                    "hocba-publish: schools: nothing was changed: re-checking the published records: %s\n",
                     r == ENOMEM ? "out of memory" : index_strerror(r));
             goto done;
         }
     }
     double secs = publish_now_seconds() - t0;
     if (re.invalidated > 0) {
-        fprintf(stderr,
-                "hocba-publish: schools: %s: under this registry %zu published record%s of %s would no longer "
-                "verify:\n",
-                argv[0], re.invalidated, re.invalidated == 1 ? "" : "s",
-                re.all ? "any school (a certificate newly registered as a seal signs only as school_seal, "
-                         "in every school)"
-                       : re.schools == 1 ? "the school whose entry changed"
-                                         : "the schools whose entry changed");
+        fprintf(
+            stderr,
+            "hocba-publish: schools: %s: under this registry %zu published record%s of %s would no longer "
+            "verify:\n",
+            argv[0], re.invalidated, re.invalidated == 1 ? "" : "s",
+            re.all ? "any school (a certificate newly registered as a seal signs only as school_seal, "
+                     "in every school)"
+            : re.schools == 1 ? "the school whose entry changed"
+                              : "the schools whose entry changed");
         print_findings(&re, stderr);
         if (!accept) {
-            fprintf(stderr, "hocba-publish: schools: refused, nothing was changed. A registry lists every certificate "
-                            "a school has used, past ones included (package-format.md §6); give "
-                            "--accept-invalidation to load it all the same, and those records answer invalid\n");
+            fprintf(
+                stderr,
+                "hocba-publish: schools: refused, nothing was changed. A registry lists every certificate "
+                "a school has used, past ones included (package-format.md §6); give "
+                "--accept-invalidation to load it all the same, and those records answer invalid\n");
             goto done;
         }
-        fprintf(stderr, "hocba-publish: schools: loading it all the same (--accept-invalidation): those records now "
-                        "answer invalid\n");
+        fprintf(stderr,
+                "hocba-publish: schools: loading it all the same (--accept-invalidation): those records now "
+                "answer invalid\n");
     }
     r = index_set_trust_value(ix, txn, "registry", str_n(j, len));
     rc = publish_commit_or_say(ix, txn, r, "schools");
     txn = NULL;
     if (rc == 0)
-        printf("schools: %d registered; re-checked %zu published record%s of %s%zu changed school%s in %.2f s, %zu "
+        printf("schools: %d registered; re-checked %zu published record%s of %s%zu changed school%s in %.2f "
+               "s, %zu "
                "no longer verify\n",
                n, re.records, re.records == 1 ? "" : "s",
                re.all ? "every school (a certificate newly registered as a seal) for " : "", re.schools,

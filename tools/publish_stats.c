@@ -15,7 +15,17 @@
 
 enum { FMT_TABLE, FMT_CSV, FMT_JSON };
 
-enum { COL_YEAR, COL_LEVEL, COL_WHAT, COL_SCHOOL, COL_PUBLISHED, COL_RECALLED, COL_REPLACED, COL_RATIO, NCOLS };
+enum {
+    COL_YEAR,
+    COL_LEVEL,
+    COL_WHAT,
+    COL_SCHOOL,
+    COL_PUBLISHED,
+    COL_RECALLED,
+    COL_REPLACED,
+    COL_RATIO,
+    NCOLS
+};
 
 /* One row's cells as text. */
 typedef struct {
@@ -190,11 +200,13 @@ int cmd_stats(index_t *ix, int argc, char **argv)
             publish_die_usage();
     }
     if (by_arg != NULL && (by = parse_by(by_arg)) == 0) {
-        fprintf(stderr, "hocba-publish: stats: --by wants province, school or grade, got \"%.40s\"\n", by_arg);
+        fprintf(stderr, "hocba-publish: stats: --by wants province, school or grade, got \"%.40s\"\n",
+                by_arg);
         return EXIT_NOTHING;
     }
     if (year_arg != NULL && (year = stats_parse_school_year(year_arg)) == 0) {
-        fprintf(stderr, "hocba-publish: stats: --year wants a school year YYYY-YYYY (2024-2025), got \"%.40s\"\n",
+        fprintf(stderr,
+                "hocba-publish: stats: --year wants a school year YYYY-YYYY (2024-2025), got \"%.40s\"\n",
                 year_arg);
         return EXIT_NOTHING;
     }

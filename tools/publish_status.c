@@ -70,9 +70,8 @@ static json_t *status_crls_json(const trust_t *t, int64_t now)
                             "this_update", publish_rfc3339(ci[i].this_update, a), "age_seconds",
                             (json_int_t)(now - ci[i].this_update), "next_update",
                             ci[i].next_update ? publish_rfc3339(ci[i].next_update, b) : NULL,
-                            "next_update_past",
-                            ci[i].next_update && ci[i].next_update < now, "verifies", ci[i].verifies,
-                            "incomplete", ci[i].incomplete));
+                            "next_update_past", ci[i].next_update && ci[i].next_update < now, "verifies",
+                            ci[i].verifies, "incomplete", ci[i].incomplete));
     for (size_t i = 0; i < ni; i++)
         json_array_append_new(issuers,
                               json_pack("{s:s, s:s, s:b, s:b}", "issuer", is[i].hash, "issuer_cn", is[i].cn,
@@ -118,7 +117,8 @@ int cmd_status(index_t *ix, int argc, char **argv)
                               (json_int_t)crls_bad, "trust_version", (json_int_t)c.trust_version);
         json_t *more = status_crls_json(trust, now);
         if (o != NULL && log_role[0] != '\0')
-            json_object_set_new(o, "log", json_pack("{s:s, s:I}", "role", log_role, "segment", (json_int_t)log_seq));
+            json_object_set_new(o, "log",
+                                json_pack("{s:s, s:I}", "role", log_role, "segment", (json_int_t)log_seq));
         char *text = o != NULL && more != NULL && json_object_update(o, more) == 0
                          ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
                          : NULL;

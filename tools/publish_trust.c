@@ -47,7 +47,8 @@ static size_t crls_lost(const trust_t *before, const trust_t *after, int drop)
             continue;
         lost++;
         fprintf(stderr, "hocba-publish: trust: %s %s against these anchors and intermediates%s\n",
-                publish_crl_words(&b[i], words, sizeof words), drop ? "no longer verifies" : "would no longer verify",
+                publish_crl_words(&b[i], words, sizeof words),
+                drop ? "no longer verifies" : "would no longer verify",
                 drop ? " (--drop-unverifiable-crls): the records under that CA answer \"cannot check now\" "
                        "until a "
                        "CRL of it verifies again"

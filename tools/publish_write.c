@@ -129,9 +129,9 @@ static int docid_free(batch_t *b, pkg_t *p, int *dbrc)
     }
     code_format_grouped(other, g);
     batch_refuse(p,
-           "document_id %s of school %s is already published with other content (lookup code %s); a "
-           "correction is published as a recall of that code and a replacement with `supersedes`",
-           p->f.docid, p->f.school, g);
+                 "document_id %s of school %s is already published with other content (lookup code %s); a "
+                 "correction is published as a recall of that code and a replacement with `supersedes`",
+                 p->f.docid, p->f.school, g);
     return 0;
 }
 
@@ -201,8 +201,10 @@ int batch_try_publish(batch_t *b, pkg_t *p, verdict_t *v, int *dbrc)
         }
         rc = store_get_link(b, p->f.supersedes, INDEX_LINK_RECALLED_BY, link);
         if (rc == INDEX_ENOTFOUND) {
-            batch_set_reason(p, "supersedes %s, which is not recalled (publish its recall notice first or in the same batch)",
-                       g);
+            batch_set_reason(
+                p,
+                "supersedes %s, which is not recalled (publish its recall notice first or in the same batch)",
+                g);
             return TRY_WAIT;
         }
         if (rc != INDEX_OK) {
@@ -240,8 +242,9 @@ int batch_try_publish(batch_t *b, pkg_t *p, verdict_t *v, int *dbrc)
         return TRY_FAIL;
     }
     if (strcmp(old.school, p->f.school) != 0) {
-        batch_refuse(p, "the recall notice is from another school: it names school %s, but %s belongs to school %s",
-               p->f.school, g, old.school);
+        batch_refuse(
+            p, "the recall notice is from another school: it names school %s, but %s belongs to school %s",
+            p->f.school, g, old.school);
         return TRY_DONE;
     }
     rc = store_get_link(b, p->f.target, INDEX_LINK_RECALLED_BY, link);

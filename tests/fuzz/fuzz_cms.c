@@ -47,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (trust != NULL) {
         static const char payload[] = "{\"schema\":\"hocba.tieuhoc.v1\"}";
-        verify_package(trust, NULL, (const uint8_t *)payload, sizeof payload - 1, data, size, 1900000000, NULL,
-                       &verdict);
+        verify_package(trust, NULL, (const uint8_t *)payload, sizeof payload - 1, data, size, 1900000000,
+                       NULL, &verdict);
         if (verdict.ok)
             __builtin_trap(); /* nothing unsigned by a real signer can be valid */
     }

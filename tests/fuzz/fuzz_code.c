@@ -14,12 +14,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     code_error_text(&e, "en", msg, sizeof msg);
     if (rc == CODE_OK) {
         /* a parsed code is canonical and parses to itself */
-        if (!code_is_canonical(str_n(out, CODE_LEN)) || code_parse(str_n(out, CODE_LEN), again, NULL) != CODE_OK ||
-            memcmp(out, again, CODE_LEN) != 0)
+        if (!code_is_canonical(str_n(out, CODE_LEN)) ||
+            code_parse(str_n(out, CODE_LEN), again, NULL) != CODE_OK || memcmp(out, again, CODE_LEN) != 0)
             __builtin_trap();
         char g[CODE_GROUPED_LEN + 1];
         code_format_grouped(out, g);
-        if (code_parse(str_n(g, CODE_GROUPED_LEN), again, NULL) != CODE_OK || memcmp(out, again, CODE_LEN) != 0)
+        if (code_parse(str_n(g, CODE_GROUPED_LEN), again, NULL) != CODE_OK ||
+            memcmp(out, again, CODE_LEN) != 0)
             __builtin_trap();
     }
     return 0;

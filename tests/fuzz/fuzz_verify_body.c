@@ -17,8 +17,8 @@ static void check(const str_t *type, str_t body)
     int rc = match_verify_body(type, body, &root, &codes, &why);
     int json_type = type != NULL && match_json_media_type(*type);
     if (rc == MATCH_BODY_OK) {
-        if (!json_type || body.len > PORTAL_MAX_BODY || !json_is_object(root) || json_object_size(root) != 1 ||
-            json_object_get(root, "codes") != codes || !json_is_array(codes) ||
+        if (!json_type || body.len > PORTAL_MAX_BODY || !json_is_object(root) ||
+            json_object_size(root) != 1 || json_object_get(root, "codes") != codes || !json_is_array(codes) ||
             json_array_size(codes) > PORTAL_MAX_CODES)
             __builtin_trap();
         for (size_t i = 0; i < json_array_size(codes); i++)
