@@ -284,6 +284,16 @@ void harness_run(harness_run_t *r, const char *const env[], const char *const ar
     r->err = harness_keep(err);
 }
 
+int harness_run_ok(const char *const argv[], long timeout_ms)
+{
+    harness_run_t r;
+    harness_run(&r, NULL, argv, timeout_ms);
+    if (r.status == 0)
+        return 0;
+    harness_dump_run(&r);
+    return -1;
+}
+
 const char *harness_ending(const harness_run_t *r)
 {
     if (r->timed_out)

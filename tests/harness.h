@@ -97,6 +97,11 @@ void harness_child_prepare(void);
  * Fails the test when no pipe can be made or out of memory. */
 void harness_run(harness_run_t *r, const char *const env[], const char *const argv[], long timeout_ms);
 
+/** For a group setup, where no assertion may fail: run argv (harness_run, no env) and, unless it exits
+ * 0, show what it did (harness_dump_run).
+ * @return 0 when it exited 0, else -1. */
+int harness_run_ok(const char *const argv[], long timeout_ms);
+
 /** How a foreground child ended, in words ("exit status 2", "killed by signal 9 (Killed)", ...).
  * @return a string kept until harness_group_end. */
 const char *harness_ending(const harness_run_t *r);

@@ -630,17 +630,6 @@ static int pick_codes(ctx_t *c)
     return 0;
 }
 
-static int setup_run(const char *const argv[])
-{
-    harness_run_t r;
-    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
-    if (r.status != 0) {
-        harness_dump_run(&r);
-        return -1;
-    }
-    return 0;
-}
-
 static int start_main_portal(ctx_t *c)
 {
     c->port = harness_free_port();
@@ -714,7 +703,7 @@ static int group_setup_steps(void *ctx)
 
     const char *demo[] = {c->demo_bin,   "--out",  c->demo,   "--students",
                           DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
-    if (setup_run(demo) || load_codes(c) || pick_codes(c))
+    if (harness_run_ok(demo, CHILD_TIMEOUT_MS) || load_codes(c) || pick_codes(c))
         return -1;
     const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
     const char *inter = harness_printf("%s/trust/intermediates.pem", c->demo);
@@ -723,7 +712,8 @@ static int group_setup_steps(void *ctx)
     const char *trust[] = {c->publish_bin, "--db", c->db, "trust", anchors, inter, NULL};
     const char *reg[] = {c->publish_bin, "--db", c->db, "schools", schools, NULL};
     const char *pubb[] = {c->publish_bin, "--db", c->db, "batch", batch, NULL};
-    if (setup_run(trust) || setup_run(reg) || setup_run(pubb))
+    if (harness_run_ok(trust, CHILD_TIMEOUT_MS) || harness_run_ok(reg, CHILD_TIMEOUT_MS) ||
+        harness_run_ok(pubb, CHILD_TIMEOUT_MS))
         return -1;
 
     const char *xdir = harness_printf("%s/stock", c->tmp);
@@ -756,7 +746,7 @@ static int group_setup_steps(void *ctx)
         return -1;
     }
     const char *pubx[] = {c->publish_bin, "--db", c->db, "batch", xdir, NULL};
-    if (setup_run(pubx))
+    if (harness_run_ok(pubx, CHILD_TIMEOUT_MS))
         return -1;
     return start_main_portal(c);
 }

@@ -324,17 +324,6 @@ static void test_well_framed_bodies_keep_the_connection(void **state)
 
 /* ---- group setup and teardown ---------------------------------------------------------------------- */
 
-static int setup_run(const char *const argv[])
-{
-    harness_run_t r;
-    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
-    if (r.status != 0) {
-        harness_dump_run(&r);
-        return -1;
-    }
-    return 0;
-}
-
 static int start_portal(ctx_t *c)
 {
     c->port = harness_free_port();
@@ -419,7 +408,8 @@ static int group_setup_steps(void *ctx)
     const char *reg[] = {
         c->publish_bin, "--db", c->db, "schools", harness_printf("%s/schools.json", c->demo), NULL};
     const char *batch[] = {c->publish_bin, "--db", c->db, "batch", harness_printf("%s/batch", c->demo), NULL};
-    if (setup_run(demo) || setup_run(trust) || setup_run(reg) || setup_run(batch))
+    if (harness_run_ok(demo, CHILD_TIMEOUT_MS) || harness_run_ok(trust, CHILD_TIMEOUT_MS) ||
+        harness_run_ok(reg, CHILD_TIMEOUT_MS) || harness_run_ok(batch, CHILD_TIMEOUT_MS))
         return -1;
     harness_code_t *codes;
     size_t n;

@@ -865,17 +865,6 @@ static int start(ctx_t *c, int *port, pid_t *pid, const char *errfile, const cha
     return -1;
 }
 
-static int setup_run(const char *const argv[])
-{
-    harness_run_t r;
-    harness_run(&r, NULL, argv, CHILD_TIMEOUT_MS);
-    if (r.status != 0) {
-        harness_dump_run(&r);
-        return -1;
-    }
-    return 0;
-}
-
 static const harness_code_t *first(ctx_t *c, const char *expect, const char *desc)
 {
     for (size_t i = 0; i < c->ncodes; i++)
@@ -901,7 +890,8 @@ static int group_setup_steps(void *ctx)
     harness_lsan_default();
     const char *demo[] = {c->demo_bin,   "--out",  c->demo,   "--students",
                           DEMO_STUDENTS, "--seed", DEMO_SEED, NULL};
-    if (setup_run(demo) || harness_load_codes(c->demo, SIZE_MAX, &c->codes, &c->ncodes))
+    if (harness_run_ok(demo, CHILD_TIMEOUT_MS) ||
+        harness_load_codes(c->demo, SIZE_MAX, &c->codes, &c->ncodes))
         return -1;
     c->valid = first(c, "valid", ": transcript,");
     c->recalled = first(c, "recalled", "transcript");
@@ -920,7 +910,7 @@ static int group_setup_steps(void *ctx)
          harness_printf("%s/trust/root-ca.crl", d), NULL},
     };
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
-        if (setup_run(steps[i]))
+        if (harness_run_ok(steps[i], CHILD_TIMEOUT_MS))
             return -1;
     const char *with_key[] = {"--rate-limit",
                               "0",
