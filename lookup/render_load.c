@@ -13,6 +13,8 @@
 
 #include "render_internal.h"
 
+#include "file.h"
+
 __attribute__((format(printf, 3, 4))) static void setwhy(char *why, size_t whylen, const char *fmt, ...)
 {
     if (why == NULL || whylen == 0)
@@ -83,48 +85,27 @@ static int list_html(const char *dir, char ***names, size_t *count, char *why, s
 }
 
 /* Read a whole template file, refusing anything that is not a regular file
- * of at most RENDER_MAX_TEMPLATE bytes. */
+ * of at most RENDER_MAX_TEMPLATE bytes (lookup/file.h). */
 static int read_file(const char *path, char **buf, size_t *len, char *why, size_t whylen)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    switch (file_read(path, RENDER_MAX_TEMPLATE, buf, len)) {
+    case FILE_OK:
+        return 0;
+    case FILE_ENOMEM:
+        return RENDER_ENOMEM;
+    case FILE_ENOTREG:
+        setwhy(why, whylen, "%s: not a regular file", path);
+        return RENDER_EIO;
+    case FILE_ETOOBIG:
+        setwhy(why, whylen, "%s: larger than %u bytes", path, RENDER_MAX_TEMPLATE);
+        return RENDER_EIO;
+    case FILE_EREAD:
+        setwhy(why, whylen, "%s: could not read it whole (changed while reading?)", path);
+        return RENDER_EIO;
+    default:
         setwhy(why, whylen, "%s: %s", path, strerror(errno));
         return RENDER_EIO;
     }
-    int rc = RENDER_EIO;
-    char *b = NULL;
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
-        setwhy(why, whylen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        setwhy(why, whylen, "%s: not a regular file", path);
-        goto out;
-    }
-    if (st.st_size < 0 || (uintmax_t)st.st_size > RENDER_MAX_TEMPLATE) {
-        setwhy(why, whylen, "%s: larger than %u bytes", path, RENDER_MAX_TEMPLATE);
-        goto out;
-    }
-    size_t size = (size_t)st.st_size;
-    b = malloc(size + 1);
-    if (b == NULL) {
-        rc = RENDER_ENOMEM;
-        goto out;
-    }
-    if (fread(b, 1, size, f) != size || fgetc(f) != EOF) {
-        setwhy(why, whylen, "%s: could not read it whole (changed while reading?)", path);
-        goto out;
-    }
-    b[size] = '\0';
-    *buf = b;
-    *len = size;
-    b = NULL;
-    rc = 0;
-out:
-    free(b);
-    fclose(f);
-    return rc;
 }
 
 /* Drop the spaces and tabs after each newline of buf[0..*len), in place;

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lookup/file.h"
 #include "lookup/jarena.h"
 #include "lookup/receipt.h"
 #include "portal/cache.h"
@@ -70,29 +71,8 @@ static void usage(void)
 
 static char *slurp(const char *path, size_t *len, size_t max)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    char *b = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (b != NULL && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (b == NULL || got != (size_t)st.st_size) {
-        free(b);
-        return NULL;
-    }
-    b[got] = '\0';
-    *len = got;
-    return b;
+    char *b;
+    return file_read(path, max, &b, len) == FILE_OK ? b : NULL;
 }
 
 static const char *mime_of(const char *name)

@@ -14,6 +14,8 @@
 #include "lookup/trust.h"
 #include "tools/publish.h"
 
+#include "lookup/file.h"
+
 void publish_die_usage(void)
 {
     fprintf(
@@ -35,57 +37,38 @@ void publish_die_usage(void)
     exit(EXIT_NOTHING);
 }
 
-/* Read a whole regular file of at most max bytes; path relative to dirfd
- * (AT_FDCWD for the working directory). With nofollow, a symbolic link is
- * refused instead of followed: a batch reads only the files inside its
- * directory (cli.md), never what a link there points at. */
+/* Read a whole regular file of at most max bytes (lookup/file.h); path
+ * relative to dirfd (AT_FDCWD for the working directory). With nofollow, a
+ * symbolic link is refused instead of followed: a batch reads only the files
+ * inside its directory (cli.md), never what a link there points at. A FIFO
+ * or a device named like a package is refused at once, never waited on
+ * while the batch holds the index's write transaction. */
 int publish_read_file_at(int dirfd, const char *path, int nofollow, size_t max, uint8_t **out, size_t *len,
                          char *why, size_t whylen)
 {
-    /* O_NONBLOCK: a FIFO (or a device) named like a package must be refused
-     * below, not wait forever for a writer while the batch holds the index's
-     * write transaction; it changes nothing for a regular file */
-    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
-    struct stat st;
-    *out = NULL;
-    *len = 0;
-    if (fd < 0 && nofollow && errno == ELOOP) {
+    char *buf;
+    int rc = file_read_at(dirfd, path, nofollow ? FILE_NOFOLLOW : 0, max, &buf, len);
+    *out = (uint8_t *)buf;
+    switch (rc) {
+    case FILE_OK:
+        return 0;
+    case FILE_ELINK:
         snprintf(why, whylen, "%s is a symbolic link; a batch reads only regular files inside its directory",
                  path);
         return -1;
-    }
-    if (fd < 0) {
+    case FILE_EOPEN:
         snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
         return -1;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    case FILE_ENOTREG:
         snprintf(why, whylen, "%s is not a regular file", path);
-        close(fd);
         return -1;
-    }
-    if ((uint64_t)st.st_size > max) {
-        snprintf(why, whylen, "%s is %lld bytes; the limit is %zu", path, (long long)st.st_size, max);
-        close(fd);
-        *len = (size_t)st.st_size;
+    case FILE_ETOOBIG:
+        snprintf(why, whylen, "%s is %zu bytes; the limit is %zu", path, *len, max);
         return -2;
-    }
-    uint8_t *buf = malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf != NULL && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (buf == NULL || got != (size_t)st.st_size) {
+    default:
         snprintf(why, whylen, "cannot read %s", path);
-        free(buf);
         return -1;
     }
-    *out = buf;
-    *len = got;
-    return 0;
 }
 
 int publish_read_file(const char *path, size_t max, uint8_t **out, size_t *len, char *why, size_t whylen)
