@@ -11,6 +11,7 @@
 
 #include "jsonfast.h"
 #include "payload_internal.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -32,75 +33,29 @@ typedef struct {
     int legacy; /* 1 when the bytes look like text in a pre-Unicode code page */
 } utf8_fault_t;
 
-/* Find the first invalid UTF-8 sequence of s. Returns len when there is none;
- * otherwise its offset, with *f saying what is wrong there. The cases are told
- * apart because "overlong" or "surrogate" tells a vendor which of their
- * encoders is broken, while a lead byte followed by plain ASCII is what
- * Windows-1258, TCVN3 or VNI text looks like, which is a different fix. */
+/* Find the first invalid UTF-8 sequence of s (utf8_decode). Returns len
+ * when there is none; otherwise its offset, with *f saying what is wrong
+ * there. The cases are told apart because "overlong" or "surrogate" tells a
+ * vendor which of their encoders is broken, while a lead byte followed by
+ * plain ASCII is what Windows-1258, TCVN3 or VNI text looks like, which is a
+ * different fix. */
 static size_t utf8_first_invalid(const unsigned char *s, size_t len, utf8_fault_t *f)
 {
-    static const utf8_fault_t stray = {"a continuation byte with no lead byte before it", 1};
-    static const utf8_fault_t never = {"a byte that never appears in UTF-8", 1};
-    static const utf8_fault_t cut = {"a lead byte without enough continuation bytes", 1};
-    static const utf8_fault_t cut_eof = {"a sequence cut short by the end of the payload", 0};
-    static const utf8_fault_t overlong = {"an overlong encoding", 0};
-    static const utf8_fault_t surrogate = {"a UTF-16 surrogate (U+D800 to U+DFFF)", 0};
-    static const utf8_fault_t too_big = {"a code point above U+10FFFF", 0};
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned char c = s[i];
-        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        const utf8_fault_t *out_of_range = &overlong;
-        size_t need;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c <= 0xBF) {
-            *f = stray;
+    static const utf8_fault_t FAULTS[] = {
+        [UTF8_STRAY] = {"a continuation byte with no lead byte before it", 1},
+        [UTF8_NEVER] = {"a byte that never appears in UTF-8", 1},
+        [UTF8_CUT] = {"a lead byte without enough continuation bytes", 1},
+        [UTF8_CUT_END] = {"a sequence cut short by the end of the payload", 0},
+        [UTF8_OVERLONG] = {"an overlong encoding", 0},
+        [UTF8_SURROGATE] = {"a UTF-16 surrogate (U+D800 to U+DFFF)", 0},
+        [UTF8_TOO_BIG] = {"a code point above U+10FFFF", 0},
+    };
+    utf8_char_t ch;
+    for (size_t i = 0, k; i < len; i += k)
+        if ((k = utf8_decode(s + i, len - i, &ch)) == 0) {
+            *f = FAULTS[ch.fault];
             return i;
         }
-        if (c >= 0xF8) {
-            *f = never;
-            return i;
-        }
-        /* C0, C1 and F5 to F7 never start a valid sequence; when a
-         * continuation byte follows, say what the sequence would have meant */
-        if (c <= 0xC1 || c >= 0xF5) {
-            *f = i + 1 < len && (s[i + 1] & 0xC0) == 0x80 ? (c <= 0xC1 ? overlong : too_big) : cut;
-            return i;
-        }
-        need = c <= 0xDF ? 2 : c <= 0xEF ? 3 : 4;
-        if (c == 0xE0) {
-            lo = 0xA0;
-        } else if (c == 0xED) {
-            hi = 0x9F;
-            out_of_range = &surrogate;
-        } else if (c == 0xF0) {
-            lo = 0x90;
-        } else if (c == 0xF4) {
-            hi = 0x8F;
-            out_of_range = &too_big;
-        }
-        for (size_t k = 1; k < need; k++) {
-            if (i + k >= len) {
-                *f = cut_eof;
-                return i;
-            }
-            unsigned char b = s[i + k];
-            if ((b & 0xC0) != 0x80) {
-                *f = cut;
-                return i;
-            }
-            if (k == 1 && (b < lo || b > hi)) {
-                *f = *out_of_range;
-                return i;
-            }
-        }
-        i += need;
-    }
     return len;
 }
 

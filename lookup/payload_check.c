@@ -15,41 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- UTF-8 -------------------------------------------------------------- */
-
-/* Decode one UTF-8 character of s[0..n). Returns its length and the code
- * point in *cp, or 0 when the bytes there are not a valid sequence. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
+/* ---- UTF-8 (utf8.h decodes) ---------------------------------------------- */
 
 /* Characters a reason must not carry raw: C0 and C1 controls, DEL, and the
  * invisible ones that reorder or hide text (bidi controls, zero-width
@@ -91,8 +57,9 @@ void pv_echo(char *buf, size_t n, const char *s, size_t len)
     buf[0] = '\0';
     put(buf, n, &o, "\"", 1);
     while (i < len) {
-        uint32_t cp = 0;
-        size_t cl = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        utf8_char_t ch = {0};
+        size_t cl = utf8_decode((const unsigned char *)s + i, len - i, &ch);
+        uint32_t cp = ch.cp;
         size_t take = cl ? cl : 1;
         if (i + take > ECHO_MAX)
             break;
@@ -284,8 +251,9 @@ int pv_check_content(const why_t *w, const char *path, const char *s, size_t len
     if (len > max)
         return pv_fail(w, PAYLOAD_ESCHEMA, "%s: expected at most %zu bytes, got %zu bytes", path, max, len);
     for (size_t i = 0; i < len;) {
-        uint32_t cp = 0;
-        size_t cl = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        utf8_char_t ch = {0};
+        size_t cl = utf8_decode((const unsigned char *)s + i, len - i, &ch);
+        uint32_t cp = ch.cp;
         if (cl == 0) /* cannot happen after the payload-wide check; stay safe anyway */
             return pv_fail(w, PAYLOAD_ESCHEMA, "%s: not valid UTF-8 at byte %zu", path, i);
         if (control(cp) && !(kind == STR_TEXT && cp == '\n'))

@@ -100,10 +100,6 @@ int render_set_add(render_set_t *set, tpl_t *t);
 
 /* ---- render_out.c -------------------------------------------------------------------------------- */
 
-/** Length (1–4) of the well-formed UTF-8 sequence at s (n > 0 bytes), or 0 when there is none; then
- * *bad is the length of the maximal subpart to replace by one U+FFFD (at least 1). */
-size_t render_utf8_seq(const unsigned char *s, size_t n, size_t *bad);
-
 /** Make room for `more` bytes plus the NUL; sets the sticky error instead of growing past the bound.
  * @return 0, or the error now in o->err. */
 int render_out_reserve(render_out_t *o, size_t more);

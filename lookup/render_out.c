@@ -6,45 +6,7 @@
 #include <string.h>
 
 #include "render_internal.h"
-
-/* Length (1–4) of the well-formed UTF-8 sequence at s, or 0 when there is
- * none; then *bad is the length of the maximal subpart to replace by one
- * U+FFFD (at least 1), as Unicode §3.9 and the WHATWG decoder do. Overlongs,
- * surrogates and code points above U+10FFFF are not well-formed. */
-size_t render_utf8_seq(const unsigned char *s, size_t n, size_t *bad)
-{
-    unsigned char b = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (b < 0x80)
-        return 1;
-    if (b >= 0xC2 && b <= 0xDF) {
-        need = 1;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        need = 2;
-        if (b == 0xE0)
-            lo = 0xA0;
-        else if (b == 0xED)
-            hi = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        need = 3;
-        if (b == 0xF0)
-            lo = 0x90;
-        else if (b == 0xF4)
-            hi = 0x8F;
-    } else {
-        *bad = 1;
-        return 0;
-    }
-    for (size_t k = 1; k <= need; k++) {
-        if (k >= n || s[k] < lo || s[k] > hi) {
-            *bad = k;
-            return 0;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return need + 1;
-}
+#include "utf8.h"
 
 /* ` and = are escaped too: they matter in unquoted attribute values, and a
  * template author may forget the quotes. */
@@ -112,7 +74,9 @@ void render_escape(str_t in, render_out_t *out)
         }
         size_t bad = 1, k = 0;
         if (b >= 0x80) {
-            k = render_utf8_seq(s + i, n - i, &bad);
+            utf8_char_t ch = {0};
+            k = utf8_decode(s + i, n - i, &ch);
+            bad = ch.bad;
             /* well-formed and not a C1 control (U+0080–U+009F is C2 80–9F) */
             if (k > 0 && !(b == 0xC2 && s[i + 1] < 0xA0)) {
                 i += k;

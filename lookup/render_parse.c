@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "render_internal.h"
+#include "utf8.h"
 
 /* "FILE:LINE: what" — the form compilers use, so editors can jump to it. */
 __attribute__((format(printf, 5, 6))) static int tplerr(const tpl_t *t, unsigned line, char *why,
@@ -205,7 +206,7 @@ static int check_utf8(const tpl_t *t, char *why, size_t whylen)
     const unsigned char *s = (const unsigned char *)t->text;
     unsigned line = 1;
     for (size_t i = 0; i < t->len;) {
-        size_t bad = 0, k = render_utf8_seq(s + i, t->len - i, &bad);
+        size_t k = utf8_seq_len(s + i, t->len - i);
         if (k == 0)
             return tplerr(t, line, why, whylen, "byte 0x%02X is not valid UTF-8", s[i]);
         if (s[i] == '\n')
