@@ -100,13 +100,23 @@ static int is_position(MDB_val *k)
     return 0;
 }
 
-/* Add one change to the pending segment, starting it at the first. */
-static int log_change(index_t *ix, MDB_dbi dbi, int op, MDB_val *k, MDB_val *v)
+static int get_position(index_t *ix, MDB_txn *txn, uint64_t *seq, uint8_t head[32], char role[16]);
+
+/* Add one change to the pending segment, starting it at the first. The
+ * segment follows the position this write transaction sees (it holds
+ * LMDB's writer lock), not the one seen at attach: another writer may have
+ * committed, and logged, in between. */
+static int log_change(index_t *ix, MDB_txn *txn, MDB_dbi dbi, int op, MDB_val *k, MDB_val *v)
 {
     struct index_log *l = ix->log;
     const char *table = table_name(ix, dbi);
+    char role[16];
     if (table == NULL) {
         snprintf(l->why, sizeof l->why, "a change to a table the log does not know");
+        return INDEX_ELOG;
+    }
+    if (l->pending == NULL && get_position(ix, txn, &l->seq, l->head, role) != 0) {
+        snprintf(l->why, sizeof l->why, "cannot read the log's position in the index");
         return INDEX_ELOG;
     }
     if (l->pending == NULL && publog_begin(l->dir, l->seq + 1, l->head, INDEX_FORMAT, (int64_t)time(NULL),
@@ -124,19 +134,19 @@ static int log_change(index_t *ix, MDB_dbi dbi, int op, MDB_val *k, MDB_val *v)
 int ix_put(index_t *ix, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
 {
     int rc = mdb_put(txn, dbi, k, v, flags);
-    return rc != 0 || ix->log == NULL ? rc : log_change(ix, dbi, PUBLOG_PUT, k, v);
+    return rc != 0 || ix->log == NULL ? rc : log_change(ix, txn, dbi, PUBLOG_PUT, k, v);
 }
 
 int ix_del(index_t *ix, MDB_txn *txn, MDB_dbi dbi, MDB_val *k)
 {
     int rc = mdb_del(txn, dbi, k, NULL);
-    return rc != 0 || ix->log == NULL ? rc : log_change(ix, dbi, PUBLOG_DEL, k, NULL);
+    return rc != 0 || ix->log == NULL ? rc : log_change(ix, txn, dbi, PUBLOG_DEL, k, NULL);
 }
 
 int ix_empty(index_t *ix, MDB_txn *txn, MDB_dbi dbi)
 {
     int rc = mdb_drop(txn, dbi, 0);
-    return rc != 0 || ix->log == NULL ? rc : log_change(ix, dbi, PUBLOG_EMPTY, NULL, NULL);
+    return rc != 0 || ix->log == NULL ? rc : log_change(ix, txn, dbi, PUBLOG_EMPTY, NULL, NULL);
 }
 
 /* ---- the position in meta ---- */
@@ -256,7 +266,7 @@ static int check_log_matches(struct index_log *l, char *why, size_t whylen)
 
 int index_log_attach(index_t *ix, const char *dir, char *why, size_t whylen)
 {
-    MDB_txn *txn;
+    MDB_txn *txn = NULL;
     char role[16];
     struct index_log *l = calloc(1, sizeof *l);
     if (l == NULL) {
@@ -264,16 +274,21 @@ int index_log_attach(index_t *ix, const char *dir, char *why, size_t whylen)
         return -1;
     }
     snprintf(l->dir, sizeof l->dir, "%s", dir);
-    int rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn);
-    if (rc == 0) {
+    /* In a write transaction, which waits for any other writer's: a
+     * segment another process is writing now is never taken for one a
+     * crash left behind. */
+    int rc = mdb_txn_begin(ix->env, NULL, 0, &txn), ok = 0;
+    if (rc == 0)
         rc = get_position(ix, txn, &l->seq, l->head, role);
-        mdb_txn_abort(txn);
-    }
     if (rc != 0)
         WHY("cannot read the log's position in the index: %s", index_strerror(rc));
     else if (strcmp(role, "replica") == 0)
         WHY("this index is a replica: it changes only by `replay`, never by a command with --log");
-    else if (recover(l, why, whylen) == 0 && check_log_matches(l, why, whylen) == 0) {
+    else
+        ok = recover(l, why, whylen) == 0 && check_log_matches(l, why, whylen) == 0;
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (ok) {
         ix->log = l;
         return 0;
     }
@@ -291,7 +306,12 @@ int index_log_required(index_t *ix, char *why, size_t whylen)
         rc = index_log_position(ix, txn, &seq, role);
         mdb_txn_abort(txn);
     }
-    if (rc != 0 || role[0] == '\0')
+    if (rc != 0) {
+        WHY("cannot read the publication log's position in the index (%s): nothing is written without it",
+            index_strerror(rc));
+        return 1;
+    }
+    if (role[0] == '\0')
         return 0;
     if (strcmp(role, "replica") == 0)
         WHY("this index is a replica of a publication log (at segment %llu): it changes only by `replay`",
@@ -423,6 +443,18 @@ static int read_next(index_t *ix, const char *dir, uint64_t seq, const uint8_t h
     return PUBLOG_EBAD;
 }
 
+/* Does dir hold segment seq (>0) with this SHA-256? */
+static int segment_is(const char *dir, uint64_t seq, const uint8_t head[32])
+{
+    publog_segment_t s;
+    char w2[512];
+    int same =
+        seq > 0 && publog_read(dir, seq, &s, w2, sizeof w2) == PUBLOG_OK && memcmp(s.hash, head, 32) == 0;
+    if (seq > 0)
+        publog_segment_free(&s);
+    return same;
+}
+
 /* The segment applied last must still be the one applied: an edit of the
  * log after the fact is refused rather than built on. */
 static int check_applied(const char *dir, uint64_t seq, const uint8_t head[32], char *why, size_t whylen)
@@ -458,8 +490,14 @@ int index_replay(index_t *ix, const char *dir, index_replay_fn said, void *arg, 
         WHY("cannot read the log's position in the index: %s", index_strerror(rc));
         return -1;
     }
-    if (strcmp(role, "primary") == 0) {
-        WHY("this index writes its own publication log: replay is for replicas");
+    /* A snapshot of the primary carries its role: it may follow the log
+     * from the segment it was taken at, when the log holds that segment
+     * unchanged (check_applied below, which must find it). */
+    if (strcmp(role, "primary") == 0 && !segment_is(dir, seq, head)) {
+        WHY("this index writes a publication log and %s does not hold its segment %llu unchanged: replay is "
+            "for "
+            "replicas, and a snapshot of the primary follows the log it was taken from",
+            dir, (unsigned long long)seq);
         return -1;
     }
     if (publog_range(dir, &first, &last, why, whylen) != PUBLOG_OK ||
@@ -504,10 +542,12 @@ int index_replay(index_t *ix, const char *dir, index_replay_fn said, void *arg, 
 
 /* ---- the content digest ---- */
 
-static int feed(EVP_MD_CTX *c, const void *p, size_t n)
+/* One field: its tag ('T' a table's name, 'K' a key, 'V' a value), its
+ * length and its bytes, so that no entry can pass for a table's name. */
+static int feed(EVP_MD_CTX *c, char tag, const void *p, size_t n)
 {
-    uint8_t len[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
-    return EVP_DigestUpdate(c, len, 4) == 1 && EVP_DigestUpdate(c, p, n) == 1 ? 0 : ENOMEM;
+    uint8_t head[5] = {(uint8_t)tag, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+    return EVP_DigestUpdate(c, head, 5) == 1 && EVP_DigestUpdate(c, p, n) == 1 ? 0 : ENOMEM;
 }
 
 int index_content_digest(index_t *ix, MDB_txn *txn, unsigned char out[32])
@@ -517,14 +557,15 @@ int index_content_digest(index_t *ix, MDB_txn *txn, unsigned char out[32])
     for (size_t i = 0; rc == 0 && i < NTABLES; i++) {
         MDB_cursor *cur;
         MDB_val k, v;
-        if ((rc = feed(c, TABLES[i].name, strlen(TABLES[i].name))) != 0 ||
+        if ((rc = feed(c, 'T', TABLES[i].name, strlen(TABLES[i].name))) != 0 ||
             (rc = mdb_cursor_open(txn, dbi_at(ix, i), &cur)) != 0)
             break;
         for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
              rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
             if (dbi_at(ix, i) == ix->meta && is_position(&k))
                 continue;
-            if ((rc = feed(c, k.mv_data, k.mv_size)) != 0 || (rc = feed(c, v.mv_data, v.mv_size)) != 0)
+            if ((rc = feed(c, 'K', k.mv_data, k.mv_size)) != 0 ||
+                (rc = feed(c, 'V', v.mv_data, v.mv_size)) != 0)
                 break;
         }
         mdb_cursor_close(cur);

@@ -1,6 +1,8 @@
 /* publog.c — segment files of the publication log (publog.h). */
 #include "publog.h"
 
+#include "file.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #define MAGIC_LEN 15
 #define HEADER_LEN (MAGIC_LEN + 8 + 32 + 4 + 8)
 #define TRAILER_LEN (1 + 8 + 32)
+#define PUBLOG_MAX_BYTES ((size_t)1 << 32) /* a batch's segment is about 4.2 KB a package */
 
 #define WHY(...) snprintf(why, whylen, __VA_ARGS__)
 
@@ -140,6 +142,15 @@ uint64_t publog_count(const publog_writer_t *w)
     return w->nops;
 }
 
+/* Put a directory's entries on disk: a name made or changed survives a power loss. */
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = fd >= 0 ? fsync(fd) : -1;
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 int publog_seal(publog_writer_t *w, uint8_t hash[32], char *why, size_t whylen)
 {
     uint8_t t[TRAILER_LEN];
@@ -150,7 +161,7 @@ int publog_seal(publog_writer_t *w, uint8_t hash[32], char *why, size_t whylen)
     int ok = whole != NULL && !w->failed && EVP_MD_CTX_copy_ex(whole, w->body) == 1 &&
              EVP_DigestFinal_ex(w->body, t + 9, &n) == 1 && fwrite(t, 1, sizeof t, w->f) == sizeof t &&
              EVP_DigestUpdate(whole, t, sizeof t) == 1 && EVP_DigestFinal_ex(whole, hash, &n) == 1 &&
-             fflush(w->f) == 0 && fsync(fileno(w->f)) == 0;
+             fflush(w->f) == 0 && fsync(fileno(w->f)) == 0 && sync_dir(w->dir) == 0;
     EVP_MD_CTX_free(whole);
     if (!ok) {
         w->failed = 1;
@@ -284,34 +295,35 @@ int publog_check(const uint8_t *data, size_t len, publog_segment_t *out, char *w
 
 int publog_read_file(const char *path, publog_segment_t *out, char *why, size_t whylen)
 {
-    struct stat st;
+    char *buf;
+    size_t len;
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
+    /* read into memory of our own, not mapped: what is checked is what is
+     * applied, whatever happens to the file meanwhile */
+    switch (file_read_at(AT_FDCWD, path, FILE_NOFOLLOW, PUBLOG_MAX_BYTES, &buf, &len)) {
+    case FILE_OK:
+        break;
+    case FILE_EOPEN:
         WHY("cannot read %s: %s", path, strerror(errno));
         return errno == ENOENT ? PUBLOG_ENOENT : PUBLOG_EIO;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        WHY("%s is not a regular file", path);
-        close(fd);
+    case FILE_ETOOBIG:
+        WHY("%s is %zu bytes, more than a segment may have", path, len);
         return PUBLOG_EBAD;
+    case FILE_ELINK:
+    case FILE_ENOTREG:
+        WHY("%s is not a regular file", path);
+        return PUBLOG_EBAD;
+    default:
+        WHY("cannot read %s whole", path);
+        return PUBLOG_EIO;
     }
-    out->len = (size_t)st.st_size;
-    void *m = out->len > 0 ? mmap(NULL, out->len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-    close(fd);
-    if (m == MAP_FAILED) {
-        int rc = out->len ? PUBLOG_EIO : PUBLOG_EBAD;
-        WHY(out->len ? "cannot read %s: %s" : "%s is empty", path, strerror(errno));
-        out->len = 0;
+    int rc = publog_check((const uint8_t *)buf, len, out, why, whylen);
+    if (rc != PUBLOG_OK) {
+        free(buf);
+        memset(out, 0, sizeof *out);
         return rc;
     }
-    size_t len = out->len;
-    int rc = publog_check(m, len, out, why, whylen);
-    out->mapped = 1;
-    if (rc != PUBLOG_OK) {
-        munmap(m, len);
-        memset(out, 0, sizeof *out);
-    }
+    out->owned = 1;
     return rc;
 }
 
@@ -356,8 +368,8 @@ int publog_next_op(const publog_segment_t *s, size_t *pos, publog_op_t *op)
 
 void publog_segment_free(publog_segment_t *s)
 {
-    if (s->data != NULL && s->mapped)
-        munmap((void *)s->data, s->len);
+    if (s->data != NULL && s->owned)
+        free((void *)s->data);
     memset(s, 0, sizeof *s);
 }
 

@@ -64,8 +64,8 @@ int publog_add(publog_writer_t *w, int op, const char *table, const void *key, s
 /** How many changes w holds. */
 uint64_t publog_count(const publog_writer_t *w);
 
-/** Finish the segment and put it on disk (fsync), still under its
- * temporary name; hash receives its SHA-256.
+/** Finish the segment and put it on disk (fsync of the file and of dir),
+ * still under its temporary name; hash receives its SHA-256.
  * @return PUBLOG_OK or PUBLOG_EIO with *why set. */
 int publog_seal(publog_writer_t *w, uint8_t hash[32], char *why, size_t whylen);
 
@@ -88,9 +88,9 @@ typedef struct {
     int format;
     int64_t time;
     uint64_t nops;
-    const uint8_t *data; /* the file, mapped read-only (or the caller's bytes: publog_check) */
+    const uint8_t *data; /* the file, read into memory (or the caller's bytes: publog_check) */
     size_t len;
-    int mapped; /* data is a mapping publog_segment_free unmaps */
+    int owned; /* data is memory publog_segment_free frees */
     size_t ops_begin, ops_end;
 } publog_segment_t;
 
@@ -107,7 +107,9 @@ typedef struct {
  * @return PUBLOG_OK, PUBLOG_EBAD or PUBLOG_EIO (with *why). */
 int publog_check(const uint8_t *data, size_t len, publog_segment_t *out, char *why, size_t whylen);
 
-/** Map and check one file (publog_check): its magic, lengths, every op's framing, the op
+/** Read one file into memory of its own (so that what is checked is what
+ * is applied, whatever happens to the file meanwhile) and check it
+ * (publog_check): its magic, lengths, every op's framing, the op
  * count and the SHA-256 of its trailer; hash is computed over the whole.
  * @return PUBLOG_OK, PUBLOG_ENOENT, PUBLOG_EBAD or PUBLOG_EIO (with *why). */
 int publog_read_file(const char *path, publog_segment_t *out, char *why, size_t whylen);

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "lookup/index.h"
 #include "lookup/publog.h"
 #include "tests/harness.h"
 
@@ -139,6 +141,119 @@ static void test_publog_discard_removes_the_temporary_file(void **state)
     assert_non_null(strstr(why, "cannot write"));
 }
 
+/* ---- with an index ---- */
+
+static index_t *open_index(const char *name)
+{
+    index_t *ix;
+    char why[512];
+    if (index_open(harness_printf("%s/%s", tmpdir, name), 0, &ix, why, sizeof why) != 0)
+        fail_msg("index_open %s: %s", name, why);
+    return ix;
+}
+
+static const char *digest_hex(index_t *ix)
+{
+    MDB_txn *txn;
+    unsigned char d[32];
+    char *hex = harness_malloc(65);
+    assert_int_equal(index_begin(ix, 1, &txn), 0);
+    assert_int_equal(index_content_digest(ix, txn, d), 0);
+    mdb_txn_abort(txn);
+    str_hex(d, 32, hex);
+    return hex;
+}
+
+/* A replica of a log of one segment holding one put, as a hostile or broken primary might write it. */
+static index_t *replica_of_one_put(const char *name, const char *table, const char *key, const char *val)
+{
+    const char *dir = harness_printf("%s/%s-log", tmpdir, name);
+    uint8_t prev[32] = {0}, hash[32];
+    publog_writer_t *w;
+    char why[512];
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(publog_begin(dir, 1, prev, INDEX_FORMAT, 0, &w, why, sizeof why), PUBLOG_OK);
+    assert_int_equal(publog_add(w, PUBLOG_PUT, table, key, strlen(key), val, strlen(val)), PUBLOG_OK);
+    assert_int_equal(publog_seal(w, hash, why, sizeof why), PUBLOG_OK);
+    assert_int_equal(publog_publish(w, why, sizeof why), PUBLOG_OK);
+    index_t *ix = open_index(name);
+    if (index_replay(ix, dir, NULL, NULL, why, sizeof why) != 0)
+        fail_msg("replay into %s: %s", name, why);
+    return ix;
+}
+
+/* An entry cannot pass for a table's name: "certs" holding crls -> V, and "crls" holding V -> crls, are
+ * two contents, with two digests. */
+static void test_publog_digest_tells_a_table_from_an_entry(void **state)
+{
+    (void)state;
+    index_t *a = replica_of_one_put("digest-a", "certs", "crls", "V");
+    index_t *b = replica_of_one_put("digest-b", "crls", "V", "crls");
+    const char *da = digest_hex(a), *db = digest_hex(b);
+    if (strcmp(da, db) == 0)
+        fail_msg("expected two digests, both are %s", da);
+    index_close(a);
+    index_close(b);
+}
+
+/* One logged write transaction that sets meta key to value. */
+static void logged_write(index_t *ix, const char *key, const char *value)
+{
+    MDB_txn *txn;
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    assert_int_equal(index_set_trust_value(ix, txn, key, str_n(value, strlen(value))), 0);
+    assert_int_equal(index_commit(ix, txn), 0);
+}
+
+/* Two writers attached to one log at the same segment, committing one after the other: the second's
+ * segment follows the first's, and a replica of the log has the primary's digest. */
+static void test_publog_two_writers_attached_at_once_both_reach_the_log(void **state)
+{
+    (void)state;
+    const char *log = harness_printf("%s/two-writers-log", tmpdir);
+    char why[512];
+    int go[2], done[2];
+    assert_int_equal(mkdir(log, 0755), 0);
+    index_t *ix = open_index("two-writers");
+    assert_int_equal(index_log_attach(ix, log, why, sizeof why), 0);
+    logged_write(ix, "registry", "first");
+    index_close(ix);
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(done), 0);
+    pid_t pid = fork();
+    if (pid == 0) { /* the other writer: attached at segment 1, commits after the parent's segment 2 */
+        char byte;
+        index_t *ox = open_index("two-writers");
+        int ok = index_log_attach(ox, log, why, sizeof why) == 0;
+        ok = write(done[1], "a", 1) == 1 && ok;
+        ok = read(go[0], &byte, 1) == 1 && ok;
+        MDB_txn *txn;
+        ok = ok && index_begin(ox, 0, &txn) == 0 &&
+             index_set_trust_value(ox, txn, "intermediates", str_n("child", 5)) == 0 &&
+             index_commit(ox, txn) == 0;
+        index_close(ox);
+        _exit(ok ? 0 : 1);
+    }
+    char byte;
+    assert_int_equal(read(done[0], &byte, 1), 1);
+    ix = open_index("two-writers");
+    assert_int_equal(index_log_attach(ix, log, why, sizeof why), 0);
+    logged_write(ix, "registry", "second");
+    assert_int_equal(write(go[1], "g", 1), 1);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    index_t *r = open_index("two-writers-replica");
+    if (index_replay(r, log, NULL, NULL, why, sizeof why) != 0)
+        fail_msg("replay: %s", why);
+    assert_string_equal(digest_hex(r), digest_hex(ix));
+    uint64_t first, last;
+    assert_int_equal(publog_range(log, &first, &last, why, sizeof why), PUBLOG_OK);
+    assert_int_equal(last, 3);
+    index_close(r);
+    index_close(ix);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -158,6 +273,8 @@ int main(void)
         cmocka_unit_test(test_publog_gives_back_what_was_written_in_order),
         cmocka_unit_test(test_publog_refuses_a_damaged_segment_saying_what),
         cmocka_unit_test(test_publog_discard_removes_the_temporary_file),
+        cmocka_unit_test(test_publog_digest_tells_a_table_from_an_entry),
+        cmocka_unit_test(test_publog_two_writers_attached_at_once_both_reach_the_log),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1565,6 +1565,24 @@ static void test_a_tampered_segment_is_refused(void **state)
     assert_int_equal(log_segment_of(c, db2), 1);
 }
 
+/* A replica made from a snapshot of the primary (mdb_copy -c, which carries the primary's position and
+ * role) follows the log from there: one more change on the primary, and the snapshot replays it. */
+static void test_a_snapshot_of_the_primary_follows_the_log(void **state)
+{
+    ctx_t *c = *state;
+    SKIP_WITHOUT_HAPROXY(c);
+    MUST(snapshot_of(c, c->lprimary, "log-snapshot"),
+         "expected `mdb_copy -c` of the log's primary (output above)");
+    const char *snap = harness_printf("%s/log-snapshot", c->tmp);
+    long at = log_segment_of(c, snap);
+    expect_publish_ok(c, c->lprimary, harness_printf("--log=%s", c->plog), "crl",
+                      harness_printf("%s/trust/root-ca.crl", c->demo),
+                      harness_printf("%s/trust/issuing-ca.crl", c->demo));
+    expect_publish_ok(c, snap, "replay", c->plog, NULL, NULL);
+    assert_int_equal(log_segment_of(c, snap), at + 1);
+    expect_same_digest(c, c->lprimary, snap, "a snapshot that replayed one more segment");
+}
+
 /* Files of a log directory whose name starts with '.': segments being written. */
 static int dot_files_in(const char *dir)
 {
@@ -1777,6 +1795,7 @@ int main(void)
         cmocka_unit_test(test_replicas_follow_the_publication_log_under_load),
         cmocka_unit_test(test_a_replica_killed_during_replay_resumes),
         cmocka_unit_test(test_a_tampered_segment_is_refused),
+        cmocka_unit_test(test_a_snapshot_of_the_primary_follows_the_log),
         cmocka_unit_test(test_a_primary_killed_while_publishing_keeps_index_and_log_in_step),
     };
     return cmocka_run_group_tests_name("scaleout", tests, group_setup, group_teardown);
