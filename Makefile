@@ -155,6 +155,10 @@ FUZZ_SECONDS ?= 20
 fuzz: setup-fuzz all
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# the benches' index filler (bench/fill-index.c), linked as the programs are
+build/fill-index: bench/fill-index.c $(REL)/liblookup.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+
 bench: setup-bench all
 	bench/publish.sh
 

@@ -17,9 +17,7 @@ work=${BENCH_DIR:-/tmp/hocba-bench-portal}
 command -v wrk >/dev/null || { echo "bench/portal.sh needs wrk (apt-get install wrk)"; exit 2; }
 command -v h2o >/dev/null || [ -x /usr/sbin/h2o ] || { echo "bench/portal.sh needs Debian's h2o (apt-get install h2o)"; exit 2; }
 H2O=$(command -v h2o || echo /usr/sbin/h2o)
-make -s all
-cc -std=c11 -D_GNU_SOURCE -I. -O2 -Wall -Wextra -Werror bench/fill-index.c build/rel/liblookup.a -o build/fill-index \
-    -llmdb -ljansson -lqrencode -lz -ldeflate -lunistring -lssl -lcrypto -lpthread -lm
+make -s all build/fill-index
 rm -rf "$work"; mkdir -p "$work/docroot"
 pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; }

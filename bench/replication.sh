@@ -10,9 +10,7 @@
 set -eu
 records=${1:-1000000}; packages=${2:-100}
 work=${BENCH_DIR:-/tmp/hocba-bench-replication}
-make -s all
-cc -std=c11 -D_GNU_SOURCE -I. -O2 -Wall -Wextra -Werror bench/fill-index.c build/rel/liblookup.a -o build/fill-index \
-    -llmdb -ljansson -lqrencode -lz -ldeflate -lunistring -lssl -lcrypto -lpthread -lm
+make -s all build/fill-index
 rm -rf "$work"; mkdir -p "$work"
 bin/hocba-demo --out "$work/fill" --students 20 --seed 1 >/dev/null
 bin/hocba-demo --out "$work/demo" --students "$packages" --seed 2 >/dev/null

@@ -9,9 +9,7 @@
 set -eu
 records=${1:-1000000}; schools=${2:-10000}
 work=${BENCH_DIR:-/tmp/hocba-bench-stats}
-make -s all
-cc -std=c11 -D_GNU_SOURCE -I. -O2 -Wall -Wextra -Werror bench/fill-index.c build/rel/liblookup.a -o build/fill-index \
-    -llmdb -ljansson -lqrencode -lz -ldeflate -lunistring -lssl -lcrypto -lpthread -lm
+make -s all build/fill-index
 rm -rf "$work"; mkdir -p "$work"
 bin/hocba-demo --out "$work/demo" --students 20 --seed 1 >/dev/null
 first=$(ls "$work/demo/batch"/*.json | head -1)

@@ -100,7 +100,32 @@ static int is_position(MDB_val *k)
     return 0;
 }
 
-static int get_position(index_t *ix, MDB_txn *txn, uint64_t *seq, uint8_t head[32], char role[16]);
+/* The log's position in meta (absent: 0, zeros, ""). */
+static int get_position(index_t *ix, MDB_txn *txn, uint64_t *seq, uint8_t head[32], char role[16])
+{
+    MDB_val k = {strlen(KEY_HEAD), KEY_HEAD}, v;
+    memset(head, 0, 32);
+    role[0] = '\0';
+    int rc = index_meta_get_u64(ix, txn, KEY_SEQ, seq);
+    if (rc != 0)
+        return rc;
+    if ((rc = mdb_get(txn, ix->meta, &k, &v)) == 0) {
+        if (v.mv_size != 32)
+            return INDEX_ECORRUPT;
+        memcpy(head, v.mv_data, 32);
+    } else if (rc != MDB_NOTFOUND) {
+        return rc;
+    }
+    k.mv_size = strlen(KEY_ROLE);
+    k.mv_data = KEY_ROLE;
+    if ((rc = mdb_get(txn, ix->meta, &k, &v)) == 0) {
+        if (v.mv_size >= 16)
+            return INDEX_ECORRUPT;
+        memcpy(role, v.mv_data, v.mv_size);
+        role[v.mv_size] = '\0';
+    }
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
 
 /* Add one change to the pending segment, starting it at the first. The
  * segment follows the position this write transaction sees (it holds
@@ -151,32 +176,6 @@ int ix_empty(index_t *ix, MDB_txn *txn, MDB_dbi dbi)
 
 /* ---- the position in meta ---- */
 
-static int get_position(index_t *ix, MDB_txn *txn, uint64_t *seq, uint8_t head[32], char role[16])
-{
-    MDB_val k = {strlen(KEY_HEAD), KEY_HEAD}, v;
-    memset(head, 0, 32);
-    role[0] = '\0';
-    int rc = index_meta_get_u64(ix, txn, KEY_SEQ, seq);
-    if (rc != 0)
-        return rc;
-    if ((rc = mdb_get(txn, ix->meta, &k, &v)) == 0) {
-        if (v.mv_size != 32)
-            return INDEX_ECORRUPT;
-        memcpy(head, v.mv_data, 32);
-    } else if (rc != MDB_NOTFOUND) {
-        return rc;
-    }
-    k.mv_size = strlen(KEY_ROLE);
-    k.mv_data = KEY_ROLE;
-    if ((rc = mdb_get(txn, ix->meta, &k, &v)) == 0) {
-        if (v.mv_size >= 16)
-            return INDEX_ECORRUPT;
-        memcpy(role, v.mv_data, v.mv_size);
-        role[v.mv_size] = '\0';
-    }
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
 /* Not logged: each index records its own position. */
 static int put_position(index_t *ix, MDB_txn *txn, uint64_t seq, const uint8_t head[32], const char *role)
 {
@@ -204,32 +203,52 @@ static void path_in(const char *dir, const char *name, char *out, size_t n)
     snprintf(out, n, "%s/%s", dir, name);
 }
 
+/* Is the segment file at path segment seq with the SHA-256 the index
+ * recorded? PUBLOG_OK when it is, PUBLOG_ENOENT when there is no such file,
+ * else PUBLOG_EBAD or PUBLOG_EIO with *why saying what differs. */
+static int segment_matches(const char *path, uint64_t seq, const uint8_t head[32], char *why, size_t whylen)
+{
+    publog_segment_t s;
+    int rc = publog_read_file(path, &s, why, whylen);
+    if (rc == PUBLOG_OK && (s.seq != seq || memcmp(s.hash, head, 32) != 0)) {
+        WHY("its SHA-256 differs");
+        rc = PUBLOG_EBAD;
+    }
+    publog_segment_free(&s);
+    return rc;
+}
+
+/* The path of segment seq in dir, under its name or its temporary one. */
+static void segment_path(const char *dir, uint64_t seq, int temp, char *out, size_t n)
+{
+    char name[PUBLOG_NAME_LEN + 3];
+    if (temp)
+        publog_temp_name(seq, name);
+    else
+        publog_name(seq, name);
+    path_in(dir, name, out, n);
+}
+
 /* After a crash: the temporary file of the last committed segment is named
  * (its SHA-256 must be log_head), that of an uncommitted one removed. */
 static int recover(struct index_log *l, char *why, size_t whylen)
 {
-    char name[PUBLOG_NAME_LEN + 3], tmp[4200], to[4200];
-    publog_segment_t s;
-    publog_temp_name(l->seq + 1, name);
-    path_in(l->dir, name, tmp, sizeof tmp);
+    char tmp[4200], to[4200], w2[512];
+    segment_path(l->dir, l->seq + 1, 1, tmp, sizeof tmp);
     if (unlink(tmp) != 0 && errno != ENOENT) {
         WHY("cannot remove %s: %s", tmp, strerror(errno));
         return -1;
     }
     if (l->seq == 0)
         return 0;
-    publog_temp_name(l->seq, name);
-    path_in(l->dir, name, tmp, sizeof tmp);
-    int rc = publog_read_file(tmp, &s, why, whylen);
+    segment_path(l->dir, l->seq, 1, tmp, sizeof tmp);
+    segment_path(l->dir, l->seq, 0, to, sizeof to);
+    int rc = segment_matches(tmp, l->seq, l->head, w2, sizeof w2);
     if (rc == PUBLOG_ENOENT)
         return 0;
-    int same = rc == PUBLOG_OK && s.seq == l->seq && memcmp(s.hash, l->head, 32) == 0;
-    publog_segment_free(&s);
-    publog_name(l->seq, name);
-    path_in(l->dir, name, to, sizeof to);
-    if (!same || rename(tmp, to) != 0) {
+    if (rc != PUBLOG_OK || rename(tmp, to) != 0) {
         WHY("%s is not the segment %llu the index committed (or cannot be named): %s", tmp,
-            (unsigned long long)l->seq, same ? strerror(errno) : "its SHA-256 differs");
+            (unsigned long long)l->seq, rc == PUBLOG_OK ? strerror(errno) : w2);
         return -1;
     }
     return 0;
@@ -239,7 +258,6 @@ static int recover(struct index_log *l, char *why, size_t whylen)
 static int check_log_matches(struct index_log *l, char *why, size_t whylen)
 {
     uint64_t first, last;
-    publog_segment_t s;
     if (publog_range(l->dir, &first, &last, why, whylen) != PUBLOG_OK)
         return -1;
     if (last > l->seq) {
@@ -255,13 +273,12 @@ static int check_log_matches(struct index_log *l, char *why, size_t whylen)
             l->dir, (unsigned long long)last, (unsigned long long)l->seq);
         return -1;
     }
-    int rc = publog_read(l->dir, l->seq, &s, why, whylen);
-    int same = rc == PUBLOG_OK && memcmp(s.hash, l->head, 32) == 0;
-    publog_segment_free(&s);
-    if (rc == PUBLOG_OK && !same)
-        WHY("segment %llu in %s is not the one this index committed (its SHA-256 differs)",
-            (unsigned long long)l->seq, l->dir);
-    return same ? 0 : -1;
+    char path[4200], w2[512];
+    segment_path(l->dir, l->seq, 0, path, sizeof path);
+    if (segment_matches(path, l->seq, l->head, w2, sizeof w2) == PUBLOG_OK)
+        return 0;
+    WHY("segment %llu in %s is not the one this index committed: %s", (unsigned long long)l->seq, l->dir, w2);
+    return -1;
 }
 
 int index_log_attach(index_t *ix, const char *dir, char *why, size_t whylen)
@@ -446,32 +463,25 @@ static int read_next(index_t *ix, const char *dir, uint64_t seq, const uint8_t h
 /* Does dir hold segment seq (>0) with this SHA-256? */
 static int segment_is(const char *dir, uint64_t seq, const uint8_t head[32])
 {
-    publog_segment_t s;
-    char w2[512];
-    int same =
-        seq > 0 && publog_read(dir, seq, &s, w2, sizeof w2) == PUBLOG_OK && memcmp(s.hash, head, 32) == 0;
-    if (seq > 0)
-        publog_segment_free(&s);
-    return same;
+    char path[4200], w2[512];
+    segment_path(dir, seq, 0, path, sizeof path);
+    return seq > 0 && segment_matches(path, seq, head, w2, sizeof w2) == PUBLOG_OK;
 }
 
 /* The segment applied last must still be the one applied: an edit of the
  * log after the fact is refused rather than built on. */
 static int check_applied(const char *dir, uint64_t seq, const uint8_t head[32], char *why, size_t whylen)
 {
-    publog_segment_t s;
-    char w2[512];
+    char path[4200], w2[512];
     if (seq == 0)
         return 0;
-    int rc = publog_read(dir, seq, &s, w2, sizeof w2);
-    if (rc == PUBLOG_ENOENT)
-        return 0; /* a log pruned of what every replica applied */
-    int same = rc == PUBLOG_OK && memcmp(s.hash, head, 32) == 0;
-    publog_segment_free(&s);
-    if (!same)
-        WHY("segment %llu refused: it is not the segment %llu this replica applied (%s)",
-            (unsigned long long)seq, (unsigned long long)seq, rc == PUBLOG_OK ? "its SHA-256 differs" : w2);
-    return same ? 0 : -1;
+    segment_path(dir, seq, 0, path, sizeof path);
+    int rc = segment_matches(path, seq, head, w2, sizeof w2);
+    if (rc == PUBLOG_OK || rc == PUBLOG_ENOENT) /* ENOENT: a log pruned of what every replica applied */
+        return 0;
+    WHY("segment %llu refused: it is not the segment %llu this replica applied (%s)", (unsigned long long)seq,
+        (unsigned long long)seq, w2);
+    return -1;
 }
 
 int index_replay(index_t *ix, const char *dir, index_replay_fn said, void *arg, char *why, size_t whylen)

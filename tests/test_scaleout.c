@@ -42,7 +42,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -59,6 +58,7 @@
 
 #include <jansson.h>
 
+#include "lookup/publog.h"
 #include "tests/harness.h"
 #include "tests/http.h"
 
@@ -1276,24 +1276,6 @@ static long ship_log(const char *src, const char *dst)
     return bytes;
 }
 
-/* The lowest and highest segment numbers in a log directory. @return 0, or -1 when unreadable. */
-static int publog_range_of(const char *dir, uint64_t *first, uint64_t *last)
-{
-    DIR *d = opendir(dir);
-    *first = *last = 0;
-    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-        uint64_t n = 0;
-        int len = 0;
-        if (sscanf(e->d_name, "%16" SCNu64 ".seg%n", &n, &len) == 1 && len == 20 && e->d_name[0] != '.') {
-            *first = *first == 0 || n < *first ? n : *first;
-            *last = n > *last ? n : *last;
-        }
-    }
-    if (d != NULL)
-        closedir(d);
-    return d != NULL ? 0 : -1;
-}
-
 /* hocba-publish --db DB ARGS...; the run, its exit status checked by the caller. */
 static harness_run_t *publish_run(ctx_t *c, const char *db, const char *a1, const char *a2, const char *a3,
                                   const char *a4)
@@ -1625,7 +1607,8 @@ static void test_a_primary_killed_while_publishing_keeps_index_and_log_in_step(v
             fail_msg("expected the batch to exit 0 when not killed, got %s", harness_wait_status_text(st));
         }
         uint64_t first = 0, last = 0;
-        MUST(publog_range_of(kl, &first, &last), "cannot read %s", kl);
+        char why[256];
+        MUST(publog_range(kl, &first, &last, why, sizeof why), "cannot read %s: %s", kl, why);
         if ((long)last > log_segment_of(c, kp))
             fail_msg("after a kill at %ld ms the log holds segment %llu, the index is at %ld", delay,
                      (unsigned long long)last, log_segment_of(c, kp));
