@@ -10,7 +10,7 @@ endif
 CPPFLAGS += -I. -D_GNU_SOURCE -DH2O_USE_LIBUV=0
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -pthread
-LIBS     := -llmdb -ljansson -lqrencode -lz -ldeflate -lunistring -lssl -lcrypto -lpthread -lm
+LIBS     := -llmdb -ljansson -lqrencode -lz -ldeflate -llz4 -lunistring -lssl -lcrypto -lpthread -lm
 H2O_LIBS := -lh2o-evloop
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 

@@ -4,7 +4,7 @@
  * The sum is what a cold page costs beyond the kernel and h2o; the
  * verification's floor is three RSA-2048 verifications (openssl speed).
  *   cc -std=c11 -D_GNU_SOURCE -I. -O2 bench/coldpath.c build/rel/liblookup.a -o build/coldpath \
- *      -llmdb -ljansson -lqrencode -lz -ldeflate -lunistring -lssl -lcrypto -lpthread -lm
+ *      -llmdb -ljansson -lqrencode -lz -ldeflate -llz4 -lunistring -lssl -lcrypto -lpthread -lm
  *   build/coldpath INDEX TEMPLATES CODES [ROUNDS]      (CODES: one code a line) */
 #include <jansson.h>
 #include <stdio.h>

@@ -1,14 +1,19 @@
 #!/bin/sh
-# Portal figures of issue 6, each measured side by side with its reference
-# in this one run (the machine is shared and noisy), and issue 18's: a
-# secondary transcript's page beside a primary one's:
-#   hot page req/s (same code, caches on) / Debian h2o serving the same bytes as a file
-#   cold page req/s (--cache-entries 0, a random code of STUDENTS each request) / crypto floor
-#     (openssl speed rsa2048 verify/s on one core / 3), and the cold p99 latency at 32 connections
-#   start-up time with RECORDS records, resident memory beyond the mapped index
-#   hot and cold pages of secondary records (hocba.trunghoc.v1) / of primary ones, alternating
-# and, less noisy than req/s on a shared host, each server's CPU per request
-# (portal and h2o hot; portal cold, beside three RSA verifications' own cost)
+# The portal's figures (issue 22), each beside its reference measured in this
+# one run (the machine is shared and noisy). A server's CPU per request is its
+# user + system ticks from /proc/PID/stat over the run, divided by the
+# requests answered; the kernel's (system) part is shown beside it:
+#   hot: the portal's CPU per answer (same code, caches on) / Debian h2o's CPU
+#     per answer serving the same bytes as a file                 target <= 0.85
+#   cold: the portal's CPU per answer (--cache-entries 0, a random code of
+#     STUDENTS each request) / three RSA-2048 verifications (openssl speed
+#     rsa2048 on one core)                                         target <= 1.5
+#   cold p99 latency at 32 connections                            target <= 3 ms
+#   resident memory beyond the mapped index, all codes cached     target <= 64 MB
+#   start-up to /healthz 200 with RECORDS records                 target <= 100 ms
+#   hot and cold pages of secondary records (hocba.trunghoc.v1) / of primary
+#     ones, alternating                                            within 1 +- 0.10
+# Requests per second are printed as information, not as targets.
 #   bench/portal.sh [STUDENTS] [SECONDS] [RECORDS]     (defaults 5000, 10, 1000000)
 set -eu
 cd "$(dirname "$0")/.."
@@ -38,6 +43,8 @@ wait_up() { i=0; until curl -sf "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 ||
 rps() { awk '/^Requests\/sec/ {print $2}'; }
 # CPU ticks (user + system) of every process whose command line holds $1
 ticks() { for p in $(pgrep -f -- "$1"); do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
+# the system (kernel) part of those ticks
+sticks() { for p in $(pgrep -f -- "$1"); do awk '{print $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
 hz=$(getconf CLK_TCK)
 
 cat > "$work/rotate.lua" <<'EOL'
@@ -69,10 +76,19 @@ bytes=$(wc -c < "$work/docroot/page.html")
 wrk -t1 -c32 -d2s "http://127.0.0.1:$pp/v/$code" >/dev/null   # warm
 # each run also counts the server's CPU ticks: CPU per request is far less
 # noisy than req/s on a shared host
+ps0=$(sticks "127.0.0.1:$pp"); hs0=$(sticks "$work/h2o.conf")
 pt0=$(ticks "127.0.0.1:$pp"); hot1=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$pp/v/$code" | rps); pt1=$(ticks "127.0.0.1:$pp")
 ht0=$(ticks "$work/h2o.conf"); ref1=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$hp/page.html" | rps); ht1=$(ticks "$work/h2o.conf")
 pt2=$(ticks "127.0.0.1:$pp"); hot2=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$pp/v/$code" | rps); pt3=$(ticks "127.0.0.1:$pp")
 ht2=$(ticks "$work/h2o.conf"); ref2=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$hp/page.html" | rps); ht3=$(ticks "$work/h2o.conf")
+ps1=$(sticks "127.0.0.1:$pp"); hs1=$(sticks "$work/h2o.conf")
+# the HTTP floor: one static file (style.css) served by both from memory or
+# the page cache, the same bytes: what the portal's HTTP layer costs beside
+# h2o's before any lookup (information)
+cp static/style.css "$work/docroot/style.css"
+wrk -t1 -c32 -d1s "http://127.0.0.1:$pp/static/style.css" >/dev/null
+ft0=$(ticks "127.0.0.1:$pp"); fl1=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$pp/static/style.css" | rps); ft1=$(ticks "127.0.0.1:$pp")
+gt0=$(ticks "$work/h2o.conf"); fl2=$(wrk -t1 -c32 -d"${secs}s" "http://127.0.0.1:$hp/style.css" | rps); gt1=$(ticks "$work/h2o.conf")
 pid=$(echo "$pids" | awk '{print $1}')
 rss_hot=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
 # every code once or more with the caches on: the cache fills to its byte bound
@@ -89,9 +105,9 @@ pc=$(free_port 3)
 bin/hocba-portal --db "$db" --listen "127.0.0.1:$pc" --rate-limit 0 --threads 2 --cache-entries 0 2>/dev/null & pids="$pids $!"
 wait_up "$pc"
 CODES="$work/codes" wrk -t1 -c32 -d2s -s "$work/rotate.lua" "http://127.0.0.1:$pc/" >/dev/null
-ct0=$(ticks "127.0.0.1:$pc")
+ct0=$(ticks "127.0.0.1:$pc"); cs0=$(sticks "127.0.0.1:$pc")
 CODES="$work/codes" wrk -t1 -c32 -d"${secs}s" --latency -s "$work/rotate.lua" "http://127.0.0.1:$pc/" > "$work/cold.txt"
-ct1=$(ticks "127.0.0.1:$pc")
+ct1=$(ticks "127.0.0.1:$pc"); cs1=$(sticks "127.0.0.1:$pc")
 cold=$(rps < "$work/cold.txt")
 p99=$(awk '/^ +99%/ {print $2}' "$work/cold.txt")
 non2xx=$(grep -c 'Non-2xx' "$work/cold.txt" || true)
@@ -159,23 +175,30 @@ cleanup; pids=""
 
 awk -v b="$bytes" -v h1="$hot1" -v h2="$hot2" -v r1="$ref1" -v r2="$ref2" -v c="$cold" -v v="$verifies" -v p99="$p99" \
     -v v1="$verifies1" -v v2="$verifies2" -v hz="$hz" -v s="$secs" -v pt="$((pt1 - pt0 + pt3 - pt2))" -v ht="$((ht1 - ht0 + ht3 - ht2))" -v ct="$((ct1 - ct0))" \
-    -v nx="$non2xx" -v st="$(( (t1 - t0) / 1000000 ))" -v rec="$records" -v mb="$idx_mb" -v rh="$rss_hot" -v ra="$rss_all" -v n="$n" -v rb="$rss_big" 'BEGIN {
-    hot = (h1 + h2) / 2; ref = (r1 + r2) / 2; floor = v / 3
-    printf "%-58s %s\n", "page bytes", b
-    printf "%-58s %.0f req/s (runs %.0f, %.0f)\n", "hot page, portal with caches", hot, h1, h2
-    printf "%-58s %.0f req/s (runs %.0f, %.0f)\n", "same bytes from Debian h2o as a file", ref, r1, r2
-    printf "%-58s %.2f   (target >= 0.9)\n", "hot ratio", hot / ref
-    printf "%-58s portal %.1f us, h2o %.1f us (ratio %.2f)\n", "server CPU per hot request", \
-        pt * 1e6 / hz / ((h1 + h2) * s), ht * 1e6 / hz / ((r1 + r2) * s), (ht / (r1 + r2)) / (pt / (h1 + h2))
-    printf "%-58s %.0f req/s\n", "cold page, --cache-entries 0, random code", c
-    printf "%-58s %.0f (openssl speed rsa2048 %.0f verify/s / 3; the better of %.0f before and %.0f after)\n", \
-        "crypto floor", floor, v, v1, v2
-    printf "%-58s %.2f   (target >= 0.75)\n", "cold ratio", c / floor
-    printf "%-58s %.1f us; three RSA verifications alone %.1f us\n", "portal CPU per cold request", \
-        ct * 1e6 / hz / (c * s), 3e6 / v
-    printf "%-58s %s   (target <= 5 ms)%s\n", "cold p99 latency, 32 connections", p99, (nx > 0 ? "  NON-2XX SEEN" : "")
-    printf "%-58s %d ms with %d records, index %d MB   (target <= 100 ms)\n", "start-up to /healthz 200", st, rec, mb
-    printf "%-58s %d MB hot run; %d MB after all %d codes cached; %d MB with %d records   (target <= 64 MB)\n", "resident memory beyond the mapped index (RssAnon)", rh / 1024, ra / 1024, n, rb / 1024, rec
+    -v fl1="$fl1" -v fl2="$fl2" -v ft="$((ft1 - ft0))" -v gt="$((gt1 - gt0))" -v css="$(wc -c < static/style.css)" \
+    -v pst="$((ps1 - ps0))" -v hst="$((hs1 - hs0))" -v cst="$((cs1 - cs0))" \
+    -v nx="$non2xx" -v st="$(( (t1 - t0) / 1000000 ))" -v rec="$records" -v mb="$idx_mb" -v rh="$rss_hot" -v ra="$rss_all" -v n="$n" -v rb="$rss_big" '
+    function verdict(x, limit) { return x <= limit ? "met" : "NOT MET" }
+    BEGIN {
+    hot = (h1 + h2) / 2; ref = (r1 + r2) / 2; rsa3 = 3e6 / v
+    # CPU per request, us: the portal hot, h2o, the portal cold; and their system (kernel) part
+    ph = pt * 1e6 / hz / ((h1 + h2) * s); hh = ht * 1e6 / hz / ((r1 + r2) * s); pc = ct * 1e6 / hz / (c * s)
+    phs = ph * (pt ? pst / pt : 0); hhs = hh * (ht ? hst / ht : 0); pcs = pc * (ct ? cst / ct : 0)
+    p99ms = p99 ~ /ms$/ ? p99 + 0 : p99 ~ /us$/ ? p99 / 1000 : p99 * 1000
+    printf "%-52s %s\n", "page bytes", b
+    printf "%-52s %s\n", "target", "measured (ratio)   target   verdict"
+    printf "%-52s %.2f (portal %.1f us, h2o %.1f us)   <= 0.85   %s\n", "hot: portal CPU per answer / h2o CPU per answer", ph / hh, ph, hh, verdict(ph / hh, 0.85)
+    printf "%-52s %.2f (portal %.1f us, three RSA-2048 verifications %.1f us)   <= 1.5   %s\n", "cold: portal CPU per answer / three RSA verifications", pc / rsa3, pc, rsa3, verdict(pc / rsa3, 1.5)
+    printf "%-52s %.2f ms   <= 3 ms   %s%s\n", "cold p99 latency, 32 connections", p99ms, verdict(p99ms, 3), (nx > 0 ? "  NON-2XX SEEN" : "")
+    printf "%-52s %d MB (hot run %d MB; %d records %d MB)   <= 64 MB   %s\n", "RssAnon beyond the map, all " n " codes cached", ra / 1024, rh / 1024, rec, rb / 1024, verdict(ra / 1024, 64)
+    printf "%-52s %d ms (%d records, index %d MB)   <= 100 ms   %s\n", "start-up to /healthz 200", st, rec, mb, verdict(st, 100)
+    printf "information:\n"
+    printf "  %-50s portal %.1f us, h2o %.1f us; cold portal %.1f us\n", "kernel (system) part of the CPU per answer", phs, hhs, pcs
+    printf "  %-50s portal %.1f us, h2o %.1f us (ratio %.2f)\n", "HTTP floor: style.css (" css " bytes) CPU per answer", \
+        ft * 1e6 / hz / (fl1 * s), gt * 1e6 / hz / (fl2 * s), (ft / fl1) / (gt / fl2)
+    printf "  %-50s %.0f req/s (runs %.0f, %.0f); h2o %.0f req/s (runs %.0f, %.0f)\n", "hot page", hot, h1, h2, ref, r1, r2
+    printf "  %-50s %.0f req/s; mean latency by Little (32 / req/s) %.2f ms\n", "cold page", c, 32000 / c
+    printf "  %-50s %.0f verify/s (the better of %.0f before and %.0f after the cold run)\n", "openssl speed rsa2048, one core", v, v1, v2
 }'
 # secondary beside primary: CPU per request summed over both runs of each
 awk -v hz="$hz" -v s="$secs" -v sc="$sec" '

@@ -237,9 +237,20 @@ static int upgrade_to_4(index_t *ix, MDB_txn *txn, char *why, size_t whylen)
     return rc;
 }
 
+/* Format 6 writes a record's payload as an LZ4 block (record format 4) and
+ * reads the zlib streams of records of format 3 as before: no stored byte
+ * changes, only the number, which tells a program of format 5 (that cannot
+ * read format 4 records) to leave the index alone. */
+static int upgrade_to_6(index_t *ix, MDB_txn *txn, char *why, size_t whylen)
+{
+    (void)ix, (void)txn, (void)why, (void)whylen;
+    return INDEX_OK;
+}
+
 static const upgrade_fn UPGRADES[INDEX_FORMAT + 1] = {
     [3] = upgrade_to_4,
     [4] = index_upgrade_to_5,
+    [5] = upgrade_to_6,
 };
 
 /* Bring an index of format `from` to INDEX_FORMAT, step by step, in txn. */

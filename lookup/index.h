@@ -32,11 +32,14 @@
 #include "str.h"
 #include "trust.h"
 
-#define INDEX_FORMAT 5 /* the environment's format (meta "format") */
+#define INDEX_FORMAT 6 /* the environment's format (meta "format") */
 #define INDEX_OLDEST_UPGRADABLE                                                                              \
-    3                         /* a writer upgrades formats 3.. in place; older ones are published again      \
-                               */
-#define INDEX_RECORD_FORMAT 3 /* the docs value's format (first header byte) */
+    3 /* a writer upgrades formats 3.. in place; older ones are published again                              \
+       */
+#define INDEX_LOG_OLDEST_FORMAT                                                                              \
+    5                         /* replay applies segments written under formats 5.. (docs/replication.md) */
+#define INDEX_RECORD_FORMAT 4 /* the docs value's format written (first header byte): LZ4 */
+#define INDEX_RECORD_FORMAT_ZLIB 3 /* read as well: a payload stored as a zlib stream (index formats 3-5) */
 #define INDEX_HEADER_LEN 28
 #define INDEX_DEFAULT_MAP_SIZE ((size_t)64 << 30) /* address space only; override with HOCBA_MAP_SIZE */
 

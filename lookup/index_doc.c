@@ -1,5 +1,6 @@
 /* index_doc.c — the index's records (docs/index-format.md, table docs and
- * certs): a package stored as its payload (compressed when that helps) and
+ * certs): a package stored as its payload (an LZ4 block when that is
+ * shorter; records of format 3 hold a zlib stream, and read the same) and
  * its .p7s without the certificates, which are stored once each; read back
  * byte for byte. */
 #include "index_internal.h"
@@ -9,7 +10,8 @@
 
 #include <errno.h>
 #include <libdeflate.h>
-#include <pthread.h>
+#include <limits.h>
+#include <lz4.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +26,10 @@
 int index_parse_record(const MDB_val v, record_t *r)
 {
     const uint8_t *p = v.mv_data;
-    if (v.mv_size < INDEX_HEADER_LEN || p[0] != INDEX_RECORD_FORMAT ||
+    if (v.mv_size < INDEX_HEADER_LEN || (p[0] != INDEX_RECORD_FORMAT && p[0] != INDEX_RECORD_FORMAT_ZLIB) ||
         (p[1] != INDEX_KIND_TRANSCRIPT && p[1] != INDEX_KIND_RECALL))
         return INDEX_ECORRUPT;
+    r->format = p[0];
     r->ncerts = (uint64_t)p[2] | (uint64_t)p[3] << 8;
     r->plen = get_u32(p + 4);
     r->clen = get_u32(p + 8);
@@ -59,21 +62,34 @@ static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], rec
     return index_parse_record(v, r);
 }
 
-/* Inflate the stored payload into out (exactly plen bytes): anything else
- * than one whole zlib stream of exactly that length is damage. */
-static int inflate_payload(const record_t *r, char *out)
+/* The stored payload, unpacked into out (exactly plen bytes). Format 4: an
+ * LZ4 block, then the payload's CRC-32 (u32 LE), since an LZ4 block carries
+ * no check of its own and a flipped literal would otherwise come back as
+ * another payload of the same length: a damaged record, not a verdict.
+ * Format 3: one whole zlib stream (its Adler-32 is the check). Anything
+ * else than exactly plen bytes that pass the check is damage. */
+static int unpack_payload(const record_t *r, char *out)
 {
-    /* libdeflate, one whole buffer at a time: 6.5 µs against zlib's 13.3 for
-     * a demo payload, averaged over 2,000 different ones (bench/deflate.c);
-     * a decompressor per call costs nothing measurable and keeps no state */
-    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-    if (d == NULL)
-        return ENOMEM;
-    size_t in = 0, got = 0;
-    enum libdeflate_result res =
-        libdeflate_zlib_decompress_ex(d, r->payload, (size_t)r->zlen, out, (size_t)r->plen, &in, &got);
-    libdeflate_free_decompressor(d);
-    return res == LIBDEFLATE_SUCCESS && in == r->zlen && got == r->plen ? INDEX_OK : INDEX_ECORRUPT;
+    if (r->format == INDEX_RECORD_FORMAT_ZLIB) {
+        /* libdeflate, one whole buffer at a time; a decompressor per call
+         * costs nothing measurable and keeps no state */
+        struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+        if (d == NULL)
+            return ENOMEM;
+        size_t in = 0, got = 0;
+        enum libdeflate_result res =
+            libdeflate_zlib_decompress_ex(d, r->payload, (size_t)r->zlen, out, (size_t)r->plen, &in, &got);
+        libdeflate_free_decompressor(d);
+        return res == LIBDEFLATE_SUCCESS && in == r->zlen && got == r->plen ? INDEX_OK : INDEX_ECORRUPT;
+    }
+    /* index_parse_record bounds plen to MAX_STORED_PAYLOAD, and zlen with the value's size */
+    if (r->zlen <= 4 || r->zlen - 4 > INT_MAX || r->plen > INT_MAX)
+        return INDEX_ECORRUPT;
+    int got = LZ4_decompress_safe((const char *)r->payload, out, (int)(r->zlen - 4), (int)r->plen);
+    if (got < 0 || (uint64_t)got != r->plen)
+        return INDEX_ECORRUPT;
+    return libdeflate_crc32(0, out, (size_t)r->plen) == get_u32(r->payload + r->zlen - 4) ? INDEX_OK
+                                                                                          : INDEX_ECORRUPT;
 }
 
 int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flags, index_doc_t *out)
@@ -88,12 +104,12 @@ int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flag
     if (flags & INDEX_HEAD_ONLY)
         return INDEX_OK;
     int rebuild = (flags & INDEX_WITH_CMS) && r.ncerts > 0;
-    /* one allocation: the inflated payload, then the rebuilt .p7s */
+    /* one allocation: the unpacked payload, then the rebuilt .p7s */
     size_t own = (r.zlen ? r.plen : 0) + (rebuild ? r.clen : 0);
     if (own > 0 && (out->owned = malloc(own)) == NULL)
         return ENOMEM;
     if (r.zlen) {
-        if ((rc = inflate_payload(&r, out->owned)) != INDEX_OK)
+        if ((rc = unpack_payload(&r, out->owned)) != INDEX_OK)
             return rc;
         out->payload = str_n(out->owned, r.plen);
     } else {
@@ -152,60 +168,24 @@ void index_doc_free(index_doc_t *d)
     d->owned = NULL;
 }
 
-/* One compressor a thread, made on first use and kept: made for each
- * payload, its tables (a level-1 compressor is ~140 KB) were mapped, zeroed
- * page by page by the kernel and unmapped again, 14 % of the publisher's
- * CPU with the page faults against 5 % for compressing itself. */
-static pthread_once_t z_once = PTHREAD_ONCE_INIT;
-static pthread_key_t z_key;
-static int z_key_ok;
-
-static void z_free(void *c)
+/* The payload packed into buf (room for payload.len - 1 bytes): an LZ4 block
+ * and the payload's CRC-32 (u32 LE).
+ * @return the packed length, or 0 when it would not be shorter than the
+ *         payload (kept as is then). */
+static size_t pack_payload(str_t payload, uint8_t *buf)
 {
-    if (c != NULL)
-        libdeflate_free_compressor(c);
-}
-
-static void z_init(void)
-{
-    z_key_ok = pthread_key_create(&z_key, z_free) == 0;
-}
-
-/* The thread that exits last is often main, whose keys get no destructor. */
-__attribute__((destructor)) static void z_main_thread_free(void)
-{
-    if (z_key_ok) {
-        z_free(pthread_getspecific(z_key));
-        pthread_setspecific(z_key, NULL);
-    }
-}
-
-static struct libdeflate_compressor *compressor(void)
-{
-    pthread_once(&z_once, z_init);
-    if (!z_key_ok)
-        return NULL;
-    struct libdeflate_compressor *c = pthread_getspecific(z_key);
-    if (c == NULL && (c = libdeflate_alloc_compressor(1)) != NULL && pthread_setspecific(z_key, c) != 0) {
-        libdeflate_free_compressor(c);
-        c = NULL;
-    }
-    return c;
-}
-
-/* Deflate the payload into buf (room for payload.len - 1 bytes).
- * @return the stream's length, or 0 when it would not be shorter than the
- *         payload (kept as is then) or the compressor could not be made. */
-static size_t deflate_payload(str_t payload, uint8_t *buf)
-{
-    /* A zlib stream (RFC 1950) from libdeflate at level 1: 14 µs a payload,
-     * against 44 µs for zlib level 1 with an 8 KB window (averaged over
-     * 2,000 demo payloads, bench/deflate.c), and 2 % smaller. Both records
-     * fit one 4 KB page. */
-    if (payload.len < 2)
+    /* LZ4 (Debian's liblz4): 5.0 µs to pack a demo payload and 1.0 µs to
+     * unpack it, against libdeflate level 1's 18.0 and 6.8 µs (format 3),
+     * averaged over 2,041 demo payloads (bench/deflate.c); half the payload
+     * against deflate's 0.37, and the record still fits one 4 KB page
+     * (docs/index-format.md). Its state lives on this thread's stack. */
+    if (payload.len <= 5 || payload.len > INT_MAX)
         return 0;
-    struct libdeflate_compressor *c = compressor();
-    return c != NULL ? libdeflate_zlib_compress(c, payload.ptr, payload.len, buf, payload.len - 1) : 0;
+    int n = LZ4_compress_default(payload.ptr, (char *)buf, (int)payload.len, (int)payload.len - 5);
+    if (n <= 0)
+        return 0;
+    put_u32(buf + n, libdeflate_crc32(0, payload.ptr, payload.len));
+    return (size_t)n + 4;
 }
 
 int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, index_prepared_t *out)
@@ -225,7 +205,7 @@ int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_
     int rc = ENOMEM;
     if (sd == NULL || z == NULL)
         goto done;
-    size_t zlen = deflate_payload(payload, z);
+    size_t zlen = pack_payload(payload, z);
     size_t prefix = cms.len, suffix = 0, ncerts = 0;
     /* Split only what we can splice back exactly: a DER or BER file whose
      * certificate set holds certificates (each DER, or cms_parse refuses)

@@ -66,14 +66,17 @@ int index_meta_get_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t *out
 int index_meta_put_u64(index_t *ix, MDB_txn *txn, const char *key, uint64_t value);
 
 /* Record header (docs/index-format.md):
- *   0 format (3), 1 kind, 2-3 number of certificates (u16), 4-7 payload length,
+ *   0 format (4; 3 is read too), 1 kind, 2-3 number of certificates (u16), 4-7 payload length,
  *   8-11 .p7s length as published, 12-15 length of the .p7s bytes before its
  *   certificates, 16-23 publication time (i64), 24-27 length of the stored
- *   payload: a zlib stream of the payload, or 0 when the payload is kept as is.
+ *   payload: an LZ4 block of the payload followed by the payload's CRC-32
+ *   (u32 LE) in format 4, a zlib stream of it in format 3, or 0 when the
+ *   payload is kept as is.
  * Then: the stored payload, .p7s bytes before the certificates, .p7s bytes
  * after them, and the certificates' SHA-256s (32 bytes each), in order. */
 /* A record found and its header checked: the parts of the value (index_doc.c). */
 typedef struct {
+    int format; /* INDEX_RECORD_FORMAT or INDEX_RECORD_FORMAT_ZLIB */
     int kind;
     int64_t published_at;
     uint64_t ncerts, plen, zlen, clen, prefix, suffix;

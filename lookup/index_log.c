@@ -432,7 +432,10 @@ static int apply_segment(index_t *ix, MDB_txn *txn, const publog_segment_t *s, c
 }
 
 /* Segment seq, checked against the chain: what it names before it, the
- * index's format. */
+ * index's format. A segment of format 5 applies to an index of format 6 as
+ * it is: format 6 changed how new records store their payload, and reads
+ * the records of format 5 (a replica that lags behind an upgrade catches up
+ * with the new programs). */
 static int read_next(index_t *ix, const char *dir, uint64_t seq, const uint8_t head[32], publog_segment_t *s,
                      char *why, size_t whylen)
 {
@@ -449,11 +452,11 @@ static int read_next(index_t *ix, const char *dir, uint64_t seq, const uint8_t h
         WHY("segment %llu refused: it follows another segment %llu than the one applied here (the chain is "
             "broken: an altered or foreign log)",
             (unsigned long long)seq, (unsigned long long)seq - 1);
-    else if (s->format != INDEX_FORMAT)
-        WHY("segment %llu refused: it was written by an index of format %d, this one has format %d: run the "
-            "same "
-            "version of the programs on the primary and the replicas",
-            (unsigned long long)seq, s->format, INDEX_FORMAT);
+    else if (s->format < INDEX_LOG_OLDEST_FORMAT || s->format > INDEX_FORMAT)
+        WHY("segment %llu refused: it was written by an index of format %d, this one reads formats %d to %d: "
+            "run "
+            "the same version of the programs on the primary and the replicas",
+            (unsigned long long)seq, s->format, INDEX_LOG_OLDEST_FORMAT, INDEX_FORMAT);
     else
         return PUBLOG_OK;
     publog_segment_free(s);

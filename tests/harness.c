@@ -27,6 +27,8 @@
 
 #include <jansson.h>
 #include <lmdb.h>
+#include <lz4.h>
+#include <zlib.h>
 #include <openssl/evp.h>
 
 #include "tests/harness.h"
@@ -716,6 +718,81 @@ void harness_group_end(void **state, const char *tmp)
 
 /* ---- the index ---------------------------------------------------------------------------------- */
 
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+unsigned char *harness_record_as_zlib(const unsigned char *v, size_t len, size_t *nlen)
+{
+    if (len < 28 || v[0] != 4 || le32(v + 24) == 0)
+        return NULL;
+    size_t plen = le32(v + 4), stored = le32(v + 24);
+    if (stored <= 4 || 28 + stored > len)
+        fail_msg("expected a record of format 4 whose packed payload (%zu bytes) fits its %zu bytes", stored,
+                 len);
+    char *payload = malloc(plen + 1);
+    uLongf zcap = compressBound((uLong)plen);
+    unsigned char *z = malloc(zcap), *out = NULL;
+    if (payload == NULL || z == NULL)
+        fail_msg("out of memory");
+    if (LZ4_decompress_safe((const char *)v + 28, payload, (int)(stored - 4), (int)plen) != (int)plen)
+        fail_msg("expected the LZ4 block of a record of format 4 to unpack to %zu bytes", plen);
+    /* a payload zlib cannot shorten was kept as is by the writers of format 3 */
+    if (compress2(z, &zcap, (const Bytef *)payload, (uLong)plen, 6) != Z_OK || zcap >= plen)
+        fail_msg("expected zlib to shorten a payload of %zu bytes", plen);
+    *nlen = len - stored + zcap;
+    if ((out = malloc(*nlen)) == NULL)
+        fail_msg("out of memory");
+    memcpy(out, v, 28);
+    out[0] = 3;
+    out[24] = (unsigned char)zcap, out[25] = (unsigned char)(zcap >> 8);
+    out[26] = (unsigned char)(zcap >> 16), out[27] = (unsigned char)(zcap >> 24);
+    memcpy(out + 28, z, zcap);
+    memcpy(out + 28 + zcap, v + 28 + stored, len - 28 - stored);
+    free(payload);
+    free(z);
+    return out;
+}
+
+/* Every record of format 4 in docs stored as a zlib stream (record format 3):
+ * the keys first, then each record put again (not through the cursor). */
+static int records_as_zlib(MDB_txn *txn)
+{
+    MDB_dbi docs;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    char(*keys)[16] = NULL;
+    size_t n = 0, cap = 0;
+    int rc = mdb_dbi_open(txn, "docs", 0, &docs);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, docs, &cur);
+    if (rc != 0)
+        return rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 16)
+            continue;
+        if (n == cap && (keys = realloc(keys, (cap = cap ? 2 * cap : 64) * sizeof *keys)) == NULL)
+            fail_msg("out of memory");
+        memcpy(keys[n++], k.mv_data, 16);
+    }
+    mdb_cursor_close(cur);
+    rc = rc == MDB_NOTFOUND ? 0 : rc;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        MDB_val key = {16, keys[i]};
+        size_t len;
+        unsigned char *z = NULL;
+        if ((rc = mdb_get(txn, docs, &key, &v)) == 0 &&
+            (z = harness_record_as_zlib(v.mv_data, v.mv_size, &len)) != NULL) {
+            MDB_val nv = {len, z};
+            rc = mdb_put(txn, docs, &key, &nv, 0);
+        }
+        free(z);
+    }
+    free(keys);
+    return rc;
+}
+
 void harness_make_index_format(const char *db, int format)
 {
     /* the tables a format added, by the format that added them */
@@ -735,6 +812,8 @@ void harness_make_index_format(const char *db, int format)
     for (size_t i = 0; rc == 0 && i < sizeof ADDED / sizeof *ADDED; i++)
         if (ADDED[i].format > format && (rc = mdb_dbi_open(txn, ADDED[i].table, 0, &dbi)) == 0)
             rc = mdb_drop(txn, dbi, 1);
+    if (rc == 0 && format < 6)
+        rc = records_as_zlib(txn);
     if (rc == 0 && (rc = mdb_dbi_open(txn, "meta", 0, &dbi)) == 0 &&
         (rc = mdb_put(txn, dbi, &k, &v, 0)) == 0) {
         rc = mdb_txn_commit(txn);

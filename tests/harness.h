@@ -204,11 +204,20 @@ int harness_load_codes(const char *demo, size_t max, harness_code_t **codes, siz
 /* ---- the index ------------------------------------------------------------------------------------- */
 
 /** Make the index at db what a writer of an older format left (docs/index-format.md): drop the tables
- * each later format added (format 4: issuers; format 5: summary and tally) and write meta "format".
- * Each format only added tables, so this gives exactly such an index.
- * @param format  3 or 4
+ * each later format added (format 4: issuers; format 5: summary and tally), store each record's payload
+ * as a zlib stream (record format 3, as writers before format 6 did: harness_record_as_zlib) and write
+ * meta "format". Formats 4 and 5 only added tables and format 6 only changed how a record packs its
+ * payload, so this gives exactly such an index.
+ * @param format  3, 4 or 5
  * Fails the test (fail_msg) when the index cannot be opened or written. */
 void harness_make_index_format(const char *db, int format);
+
+/** A docs record of record format 4 (its payload an LZ4 block and the payload's CRC-32) as a writer
+ * before index format 6 stored it: record format 3, the payload as a zlib stream, every other byte
+ * the same. @return the new record (malloc'd; its length in *nlen), or NULL when v is no record of
+ * format 4 with a packed payload (a record of format 3, or one that keeps its payload as is).
+ * Fails the test when the LZ4 block does not unpack. */
+unsigned char *harness_record_as_zlib(const unsigned char *v, size_t len, size_t *nlen);
 
 /* ---- the portal's API answers, for tests/openapi/check.mjs ------------------------------------------ */
 

@@ -357,9 +357,11 @@ void pf_lmdb_put(ctx_t *c, const char *table, const void *key, size_t klen, cons
 
 /* The record docs[code] with one ASCII letter of its payload flipped after
  * `after`, stored consistently (docs/index-format.md: a 28-byte header, then
- * the payload as a zlib stream, then the .p7s parts), in *nlen bytes; the
- * altered payload's own lookup code goes to newcode (17 bytes, terminated).
- * The original record and its length go to *orig and *len. */
+ * the packed payload, then the .p7s parts) as a record of format 3, the
+ * payload a zlib stream, as writers before index format 6 stored it: so
+ * every tamper test also reads a record of that format. In *nlen bytes;
+ * the altered payload's own lookup code goes to newcode (17 bytes,
+ * terminated). The original record and its length go to *orig and *len. */
 unsigned char *pf_altered_record(ctx_t *c, const char *code, const char *after, size_t *nlenp,
                                  char newcode[17], unsigned char **origp, size_t *lenp)
 {
@@ -367,16 +369,23 @@ unsigned char *pf_altered_record(ctx_t *c, const char *code, const char *after, 
     unsigned char *orig = pf_lmdb_get(c, "docs", code, 16, &len);
     if (!orig)
         fail_msg("expected a docs record for %s in the index, found none", code);
-    if (len < 28 || orig[0] != 3)
-        fail_msg("expected a docs record of format 3 (28 bytes or more) for %s, got %zu bytes of format %d",
-                 code, len, len ? orig[0] : -1);
-    uLong plen = (uLong)orig[4] | (uLong)orig[5] << 8 | (uLong)orig[6] << 16 | (uLong)orig[7] << 24;
-    size_t zlen = (size_t)orig[24] | (size_t)orig[25] << 8 | (size_t)orig[26] << 16 | (size_t)orig[27] << 24;
-    if (zlen == 0 || 28 + zlen > len)
-        fail_msg("expected a compressed payload of %zu bytes to fit the record of %zu bytes", zlen, len);
+    unsigned char *z3 = NULL;
+    size_t z3len = 0;
+    if (len >= 28 && orig[0] == 4)
+        z3 = harness_record_as_zlib(orig, len, &z3len);
+    const unsigned char *rec = z3 != NULL ? z3 : orig;
+    size_t rlen = z3 != NULL ? z3len : len;
+    if (rlen < 28 || rec[0] != 3)
+        fail_msg(
+            "expected a docs record of format 4 or 3 (28 bytes or more) for %s, got %zu bytes of format %d",
+            code, len, len ? orig[0] : -1);
+    uLong plen = (uLong)rec[4] | (uLong)rec[5] << 8 | (uLong)rec[6] << 16 | (uLong)rec[7] << 24;
+    size_t zlen = (size_t)rec[24] | (size_t)rec[25] << 8 | (size_t)rec[26] << 16 | (size_t)rec[27] << 24;
+    if (zlen == 0 || 28 + zlen > rlen)
+        fail_msg("expected a compressed payload of %zu bytes to fit the record of %zu bytes", zlen, rlen);
     char *payload = harness_malloc(plen + 1);
     uLongf got = plen;
-    if (uncompress((Bytef *)payload, &got, orig + 28, zlen) != Z_OK || got != plen)
+    if (uncompress((Bytef *)payload, &got, rec + 28, zlen) != Z_OK || got != plen)
         fail_msg("expected the stored payload of %s to inflate to %lu bytes", code, plen);
     const char *at = memmem(payload, plen, after, strlen(after));
     size_t off = at ? (size_t)(at - payload) + strlen(after) : 0;
@@ -391,13 +400,14 @@ unsigned char *pf_altered_record(ctx_t *c, const char *code, const char *after, 
     unsigned char *z = harness_malloc(nz);
     if (compress2(z, &nz, (const Bytef *)payload, plen, Z_BEST_COMPRESSION) != Z_OK)
         fail_msg("compress2 failed");
-    size_t rest = len - 28 - zlen, nlen = 28 + nz + rest;
+    size_t rest = rlen - 28 - zlen, nlen = 28 + nz + rest;
     unsigned char *bad = harness_malloc(nlen);
-    memcpy(bad, orig, 28);
+    memcpy(bad, rec, 28);
     bad[24] = (unsigned char)nz, bad[25] = (unsigned char)(nz >> 8), bad[26] = (unsigned char)(nz >> 16);
     bad[27] = (unsigned char)(nz >> 24);
     memcpy(bad + 28, z, nz);
-    memcpy(bad + 28 + nz, orig + 28 + zlen, rest);
+    memcpy(bad + 28 + nz, rec + 28 + zlen, rest);
+    free(z3);
     *nlenp = nlen;
     *origp = orig;
     *lenp = len;

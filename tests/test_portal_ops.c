@@ -398,29 +398,36 @@ static const char *api_answer(int port, const char *code)
 
 typedef struct {
     const char *what;
+    int format;                /* the format the index is made to have (harness_make_index_format) */
     int without_intermediates; /* the anchors were given again without the intermediates bundle */
 } format_3_case_t;
 
 static const format_3_case_t FORMAT_3[] = {
-    {"the demo with its CRLs: every code answers as before", 0},
+    {"format 3, the demo with its CRLs: every code answers as before", 3, 0},
     /* what format 3 let through (issue 17): the issuing CA's CRL no longer
      * verified and was left out; the upgrade finds that CA among the
      * packages' certificates, and its records fail closed */
-    {"the anchors given again without the intermediates: every record answers \"cannot check now\"", 1},
+    {"format 3, the anchors given again without the intermediates: every record answers \"cannot check now\"",
+     3, 1},
+    /* format 6 packs new payloads with LZ4 (record format 4): the records a
+     * writer of format 5 left hold zlib streams (record format 3), and read
+     * as before */
+    {"format 5, its records of format 3: every code answers as before", 5, 0},
 };
 
 /* package-format.md rev. 2 §6: an index written under revision 1 (format
- * 3) is upgraded in place by the first hocba-publish command that opens it;
+ * 3), or by an earlier format (5) of this revision, is upgraded in place by
+ * the first hocba-publish command that opens it;
  * the portal refuses it until then, naming that command, and afterwards
  * every code answers as before (codes.txt: the demo with its CRLs). Running
  * the command again changes nothing. An index left with a CRL that no longer
  * verified comes out of the upgrade failing closed. */
-static void test_format_3_index_is_refused_by_the_portal_until_status_upgrades_it(void **state)
+static void test_older_index_is_refused_by_the_portal_until_status_upgrades_it(void **state)
 {
     ctx_t *c = *state;
     for (size_t k = 0; k < sizeof FORMAT_3 / sizeof *FORMAT_3; k++) {
         const format_3_case_t *fc = &FORMAT_3[k];
-        const char *db = harness_printf("%s/format-3-%zu", c->tmp, k);
+        const char *db = harness_printf("%s/format-%d-%zu", c->tmp, fc->format, k);
         const char *anchors = harness_printf("%s/trust/anchors.pem", c->demo);
         harness_run_t r;
         PUBLISH_TO_OK(c, db, "trust", anchors, harness_printf("%s/trust/intermediates.pem", c->demo));
@@ -430,7 +437,7 @@ static void test_format_3_index_is_refused_by_the_portal_until_status_upgrades_i
                       harness_printf("%s/trust/root-ca.crl", c->demo));
         if (fc->without_intermediates)
             PUBLISH_TO_OK(c, db, "trust", anchors, "--drop-unverifiable-crls");
-        harness_make_index_format(db, 3);
+        harness_make_index_format(db, fc->format);
 
         const char *args[] = {"--db", db, "--listen", harness_printf("127.0.0.1:%d", harness_free_port()),
                               NULL};
@@ -443,8 +450,9 @@ static void test_format_3_index_is_refused_by_the_portal_until_status_upgrades_i
 
         pf_publish_to(c, db, &r, "status", "--json", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
-        HARNESS_CHECK_RUN(strstr(r.err, "upgraded") != NULL, &r,
-                          "%s: expected the publisher to say it upgraded", fc->what);
+        const char *said = harness_printf("from format %d to 6", fc->format);
+        HARNESS_CHECK_RUN(strstr(r.err, "upgraded") != NULL && strstr(r.err, said) != NULL, &r,
+                          "%s: expected the publisher to say it upgraded %s", fc->what, said);
         long version = harness_count_of(r.out, "trust_version", 0);
         pf_publish_to(c, db, &r, "status", "--json", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
@@ -491,7 +499,7 @@ int main(void)
         cmocka_unit_test(test_access_log_hashes_a_code_under_static),
         cmocka_unit_test(test_access_log_hashes_a_code_anywhere_in_the_query),
         cmocka_unit_test(test_access_log_cuts_client_address_to_24),
-        cmocka_unit_test(test_format_3_index_is_refused_by_the_portal_until_status_upgrades_it),
+        cmocka_unit_test(test_older_index_is_refused_by_the_portal_until_status_upgrades_it),
         cmocka_unit_test(test_start_with_missing_db_exits_2_with_one_line),
         cmocka_unit_test(test_start_on_a_port_in_use_exits_2),
         cmocka_unit_test(test_start_with_unknown_option_exits_2),

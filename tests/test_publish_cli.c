@@ -2180,7 +2180,7 @@ static void test_stats_are_rebuilt_by_the_upgrade_as_they_were_kept(void **state
     for (int i = 0; i < 2; i++) {
         pub(c, &r, i ? db2 : db, "status", NULL);
         HARNESS_EXPECT_EXIT(&r, 0);
-        HARNESS_CHECK_RUN(strstr(r.err, i ? "from format 3 to 5" : "from format 4 to 5") != NULL, &r,
+        HARNESS_CHECK_RUN(strstr(r.err, i ? "from format 3 to 6" : "from format 4 to 6") != NULL, &r,
                           "expected status to say it upgraded the index, got: %s", r.err);
     }
     expect_stats(c, db, db2, "after the upgrade");

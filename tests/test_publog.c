@@ -165,21 +165,64 @@ static const char *digest_hex(index_t *ix)
 }
 
 /* A replica of a log of one segment holding one put, as a hostile or broken primary might write it. */
-static index_t *replica_of_one_put(const char *name, const char *table, const char *key, const char *val)
+/* A log in tmpdir/NAME-log of one segment, written under index format `format`, that puts key -> val
+ * into table; replayed into a new index NAME. @return replay's result (0 or -1, why set). */
+static int replay_one_put(const char *name, int format, const char *table, const char *key, const char *val,
+                          index_t **ix, char *why, size_t whylen)
 {
     const char *dir = harness_printf("%s/%s-log", tmpdir, name);
     uint8_t prev[32] = {0}, hash[32];
     publog_writer_t *w;
-    char why[512];
     assert_int_equal(mkdir(dir, 0755), 0);
-    assert_int_equal(publog_begin(dir, 1, prev, INDEX_FORMAT, 0, &w, why, sizeof why), PUBLOG_OK);
+    assert_int_equal(publog_begin(dir, 1, prev, format, 0, &w, why, whylen), PUBLOG_OK);
     assert_int_equal(publog_add(w, PUBLOG_PUT, table, key, strlen(key), val, strlen(val)), PUBLOG_OK);
-    assert_int_equal(publog_seal(w, hash, why, sizeof why), PUBLOG_OK);
-    assert_int_equal(publog_publish(w, why, sizeof why), PUBLOG_OK);
-    index_t *ix = open_index(name);
-    if (index_replay(ix, dir, NULL, NULL, why, sizeof why) != 0)
+    assert_int_equal(publog_seal(w, hash, why, whylen), PUBLOG_OK);
+    assert_int_equal(publog_publish(w, why, whylen), PUBLOG_OK);
+    *ix = open_index(name);
+    return index_replay(*ix, dir, NULL, NULL, why, whylen);
+}
+
+static index_t *replica_of_one_put(const char *name, const char *table, const char *key, const char *val)
+{
+    index_t *ix;
+    char why[512];
+    if (replay_one_put(name, INDEX_FORMAT, table, key, val, &ix, why, sizeof why) != 0)
         fail_msg("replay into %s: %s", name, why);
     return ix;
+}
+
+/* docs/replication.md: a replica applies the segments written under its own index format, and those
+ * of format 5 (format 6 only changed how new records pack their payload, and reads format 5's); it
+ * refuses an older or a newer format, naming the formats it reads, and applies nothing. */
+static void test_publog_replay_takes_segments_of_formats_5_and_6(void **state)
+{
+    (void)state;
+    static const struct {
+        int format, applied;
+    } CASES[] = {{4, 0}, {5, 1}, {6, 1}, {7, 0}};
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        index_t *ix;
+        char why[512] = "";
+        int rc = replay_one_put(harness_printf("formats-%d", CASES[i].format), CASES[i].format, "meta",
+                                "registry", "R", &ix, why, sizeof why);
+        MDB_txn *txn;
+        MDB_dbi meta;
+        MDB_val k = {8, "registry"}, v;
+        assert_int_equal(index_begin(ix, 1, &txn), 0);
+        assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+        int found = mdb_get(txn, meta, &k, &v) == 0 && v.mv_size == 1 && *(char *)v.mv_data == 'R';
+        mdb_txn_abort(txn);
+        index_close(ix);
+        if (CASES[i].applied && (rc != 0 || !found))
+            fail_msg("format %d: expected the segment applied, got %d (%s), entry %s", CASES[i].format, rc,
+                     why, found ? "there" : "missing");
+        if (!CASES[i].applied &&
+            (rc == 0 || found || strstr(why, harness_printf("format %d", CASES[i].format)) == NULL ||
+             strstr(why, "formats 5 to 6") == NULL))
+            fail_msg("format %d: expected a refusal naming formats 5 to 6, and nothing applied; got %d (%s), "
+                     "entry %s",
+                     CASES[i].format, rc, why, found ? "there" : "missing");
+    }
 }
 
 /* An entry cannot pass for a table's name: "certs" holding crls -> V, and "crls" holding V -> crls, are
@@ -274,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_publog_refuses_a_damaged_segment_saying_what),
         cmocka_unit_test(test_publog_discard_removes_the_temporary_file),
         cmocka_unit_test(test_publog_digest_tells_a_table_from_an_entry),
+        cmocka_unit_test(test_publog_replay_takes_segments_of_formats_5_and_6),
         cmocka_unit_test(test_publog_two_writers_attached_at_once_both_reach_the_log),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

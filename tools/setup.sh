@@ -24,7 +24,7 @@
 set -eu
 
 RUN_PKGS="make gcc libc6-dev openssl libh2o-evloop-dev liblmdb-dev lmdb-utils libssl-dev
-    libqrencode-dev libjansson-dev zlib1g-dev libdeflate-dev libunistring-dev"
+    libqrencode-dev libjansson-dev zlib1g-dev libdeflate-dev liblz4-dev libunistring-dev"
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev haproxy wrk zbar-tools librsvg2-bin
     chromium poppler-utils fonts-liberation fonts-dejavu-core fonts-noto-core curl
     ca-certificates nodejs npm"

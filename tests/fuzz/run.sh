@@ -9,7 +9,7 @@ out=build/fuzz
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 flags="-std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra -Werror"
-libs="-llmdb -ljansson -lqrencode -lz -ldeflate -lunistring -lssl -lcrypto -lpthread -lm"
+libs="-llmdb -ljansson -lqrencode -lz -ldeflate -llz4 -lunistring -lssl -lcrypto -lpthread -lm"
 lib_src=$(ls lookup/*.c)
 work=$(mktemp -d /tmp/hocba-fuzz-XXXXXX)
 trap 'rm -rf "$work"' EXIT
