@@ -268,6 +268,19 @@ static int upgrade(index_t *ix, MDB_txn *txn, int from, char *why, size_t whylen
     return INDEX_OK;
 }
 
+/* meta "format": one ASCII digit, 1-9; -1 for anything else. */
+static int format_of(MDB_val v)
+{
+    return v.mv_size == 1 && *(char *)v.mv_data >= '1' && *(char *)v.mv_data <= '9' ? *(char *)v.mv_data - '0'
+                                                                                    : -1;
+}
+
+int index_stored_format(index_t *ix, MDB_txn *txn)
+{
+    MDB_val k = {6, "format"}, v;
+    return mdb_get(txn, ix->meta, &k, &v) == 0 ? format_of(v) : -1;
+}
+
 int index_open(const char *path, int open_flags, index_t **out, char *why, size_t whylen)
 {
     int readonly = open_flags & INDEX_OPEN_READONLY;
@@ -347,9 +360,7 @@ int index_open(const char *path, int open_flags, index_t **out, char *why, size_
     int format = 0;
     rc = mdb_get(txn, ix->meta, &k, &v);
     if (rc == 0)
-        format = v.mv_size == 1 && *(char *)v.mv_data >= '1' && *(char *)v.mv_data <= '9'
-                     ? *(char *)v.mv_data - '0'
-                     : -1;
+        format = format_of(v);
     else if (rc != MDB_NOTFOUND || readonly) {
         WHY("cannot initialise %s: %s", path, mdb_strerror(rc));
         goto fail;
@@ -358,6 +369,12 @@ int index_open(const char *path, int open_flags, index_t **out, char *why, size_
         WHY("%s has index format %d; this program reads format %d: upgrade it in place with "
             "`hocba-publish --db %s status` (docs/index-format.md)",
             path, format, INDEX_FORMAT, path);
+        goto fail;
+    }
+    if (format > INDEX_FORMAT) {
+        WHY("%s has index format %d, written by newer programs; this program reads format %d: run the "
+            "programs of format %d on it (docs/index-format.md)",
+            path, format, INDEX_FORMAT, format);
         goto fail;
     }
     if (format != 0 && format != INDEX_FORMAT &&

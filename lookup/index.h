@@ -150,6 +150,11 @@ const char *index_upgrade_note(const index_t *ix);
 /** The format index_open upgraded this index from, or 0 when it did not. */
 int index_upgraded_from(const index_t *ix);
 
+/** The format txn's snapshot of the index says it has (meta "format"), or -1
+ * when it says none that can be read. A reader that keeps an index open
+ * compares it with INDEX_FORMAT: an upgrade in place changes it under it. */
+int index_stored_format(index_t *ix, MDB_txn *txn);
+
 /** Close; no transaction may be open. */
 void index_close(index_t *ix);
 
@@ -187,8 +192,9 @@ void index_doc_free(index_doc_t *d);
  * @param summary  a transcript's (index_summarize); NULL: made from the
  *                 payload, its province as signed (unknown when it does not
  *                 parse). Unused for a recall notice.
- * The payload is stored as a zlib stream when that is shorter (a transcript
- * of 4 KB becomes about 1.4 KB, so a record fits one 4 KB page).
+ * The payload is stored as an LZ4 block when that is shorter (a transcript
+ * of 4 KB becomes about 1.9 KB, so a record fits one 4 KB page), and as is
+ * otherwise; either way followed by its CRC-32 (docs/index-format.md).
  * The .p7s's certificates go to the certificate table (once each) and the
  * record keeps their hashes and the bytes around them, so the .p7s can be
  * rebuilt byte for byte, in DER or BER. A .p7s that is PEM, not a readable
@@ -375,8 +381,9 @@ int index_replay(index_t *ix, const char *dir, index_replay_fn said, void *arg, 
 
 /** SHA-256 over the content of every table, in name and key order, each
  * table's name, keys and values with their lengths, leaving out the log's
- * position: equal for a primary and a replica that applied its log,
- * whatever LMDB's page layout. @return 0 or an LMDB code. */
+ * position and the format number: equal for a primary and a replica that
+ * applied its log, whatever LMDB's page layout, and whichever of them was
+ * upgraded first. @return 0 or an LMDB code. */
 int index_content_digest(index_t *ix, MDB_txn *txn, unsigned char out[32]);
 
 /** Counts for status. */

@@ -35,7 +35,11 @@ int index_parse_record(const MDB_val v, record_t *r)
     r->clen = get_u32(p + 8);
     r->prefix = get_u32(p + 12);
     r->zlen = get_u32(p + 24);
-    uint64_t stored = r->zlen ? r->zlen : r->plen;
+    /* format 4: a packed payload is an LZ4 block and a CRC-32, shorter than the payload (as the
+     * writer makes it); one kept as is is followed by its CRC-32 too */
+    if (r->format == INDEX_RECORD_FORMAT && r->zlen != 0 && (r->zlen <= 4 || r->zlen >= r->plen))
+        return INDEX_ECORRUPT;
+    uint64_t stored = r->zlen ? r->zlen : r->plen + (r->format == INDEX_RECORD_FORMAT ? 4 : 0);
     uint64_t fixed = INDEX_HEADER_LEN + stored + r->prefix + 32 * r->ncerts;
     if (fixed > v.mv_size || r->prefix > r->clen || r->plen > MAX_STORED_PAYLOAD || r->clen > MAX_STORED_CMS)
         return INDEX_ECORRUPT;
@@ -62,7 +66,13 @@ static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], rec
     return index_parse_record(v, r);
 }
 
-/* The stored payload, unpacked into out (exactly plen bytes). Format 4: an
+/* Whether the CRC-32 (u32 LE) at crc is the one of payload[0..len). */
+static int crc_matches(const void *payload, uint64_t len, const uint8_t *crc)
+{
+    return libdeflate_crc32(0, payload, (size_t)len) == get_u32(crc);
+}
+
+/* The packed payload, unpacked into out (exactly plen bytes). Format 4: an
  * LZ4 block, then the payload's CRC-32 (u32 LE), since an LZ4 block carries
  * no check of its own and a flipped literal would otherwise come back as
  * another payload of the same length: a damaged record, not a verdict.
@@ -113,6 +123,8 @@ int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flag
             return rc;
         out->payload = str_n(out->owned, r.plen);
     } else {
+        if (r.format == INDEX_RECORD_FORMAT && !crc_matches(r.payload, r.plen, r.payload + r.plen))
+            return INDEX_ECORRUPT;
         out->payload = str_n(r.payload, r.plen);
     }
     if (!(flags & INDEX_WITH_CMS))
@@ -171,14 +183,15 @@ void index_doc_free(index_doc_t *d)
 /* The payload packed into buf (room for payload.len - 1 bytes): an LZ4 block
  * and the payload's CRC-32 (u32 LE).
  * @return the packed length, or 0 when it would not be shorter than the
- *         payload (kept as is then). */
+ *         payload (kept as is then, and its CRC-32 after it). */
 static size_t pack_payload(str_t payload, uint8_t *buf)
 {
-    /* LZ4 (Debian's liblz4): 5.0 µs to pack a demo payload and 1.0 µs to
-     * unpack it, against libdeflate level 1's 18.0 and 6.8 µs (format 3),
-     * averaged over 2,041 demo payloads (bench/deflate.c); half the payload
-     * against deflate's 0.37, and the record still fits one 4 KB page
-     * (docs/index-format.md). Its state lives on this thread's stack. */
+    /* LZ4 (Debian's liblz4) and the CRC-32: 4.7-4.8 µs to pack a demo
+     * payload and 1.9-2.0 µs to unpack it, against libdeflate level 1's
+     * 15.3-15.8 and 6.9-7.2 µs (format 3), over 2,041 demo payloads
+     * (bench/codec.c); half the payload against zlib's 0.37, and the record
+     * still fits one 4 KB page (docs/index-format.md). Its state lives on
+     * this thread's stack. */
     if (payload.len <= 5 || payload.len > INT_MAX)
         return 0;
     int n = LZ4_compress_default(payload.ptr, (char *)buf, (int)payload.len, (int)payload.len - 5);
@@ -219,7 +232,7 @@ int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_
         suffix = cms.len - sd->certs_end;
         ncerts = sd->ncerts;
     }
-    size_t stored = zlen ? zlen : payload.len;
+    size_t stored = zlen ? zlen : payload.len + 4; /* kept as is: its CRC-32 after it */
     out->len = INDEX_HEADER_LEN + stored + prefix + suffix + 32 * ncerts;
     if ((out->value = malloc(out->len)) == NULL ||
         (ncerts > 0 && (out->certs = calloc(ncerts, sizeof *out->certs)) == NULL))
@@ -235,7 +248,12 @@ int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_
     put_u32(p + 12, (uint32_t)prefix);
     put_u64(p + 16, (uint64_t)published_at);
     put_u32(p + 24, (uint32_t)zlen);
-    memcpy(w, zlen ? (const void *)z : (const void *)payload.ptr, stored);
+    if (zlen) {
+        memcpy(w, z, zlen);
+    } else {
+        memcpy(w, payload.ptr, payload.len);
+        put_u32(w + payload.len, libdeflate_crc32(0, payload.ptr, payload.len));
+    }
     w += stored;
     memcpy(w, cms.ptr, prefix);
     w += prefix;

@@ -511,10 +511,14 @@ static void *run_worker(void *arg)
         h2o_socket_read_start(msock, on_metrics_accept);
     }
     while (!atomic_load(&portal.stopping)) {
+        char why[512];
         h2o_evloop_run(w->ctx.loop, 100);
         balance_listeners(w);
-        if (w->id == 0)
-            snapshot_watch();
+        if (w->id == 0 && snapshot_watch(why, sizeof why) != 0) {
+            fprintf(stderr, "hocba-portal: %s: stopping (start the programs of that format on it)\n", why);
+            atomic_store(&portal.exit_status, 2);
+            atomic_store(&portal.stopping, 1);
+        }
     }
     /* Stop accepting; let responses in flight go out, then leave. */
     for (int i = 0; i < portal.nlisten; i++) {
@@ -695,5 +699,5 @@ int main(int argc, char **argv)
         close(portal.log_fd);
     snapshot_close();
     fprintf(stderr, "hocba-portal: stopped\n");
-    return 0;
+    return atomic_load(&portal.exit_status);
 }

@@ -68,6 +68,7 @@ typedef struct {
     struct sockaddr_storage trusted_proxies[PORTAL_MAX_PROXIES];
     int ntrusted_proxies;
     atomic_int stopping;
+    atomic_int exit_status; /* 0, or 2 when the portal stopped on its own (an index it no longer reads) */
     struct worker *workers; /* the event-loop threads (portal.threads of them), set before they start */
 } portal_t;
 

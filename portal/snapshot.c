@@ -97,10 +97,28 @@ int snapshot_open(const char *db, char *why, size_t whylen)
     return 0;
 }
 
+/* Does the current snapshot still have the format this program reads? An
+ * upgrade in place (hocba-publish on the index the portal serves) changes
+ * it under an open environment, and records of the new format would read
+ * as damaged. */
+static int format_still_read(snapshot_env_t *cur, char *why, size_t whylen)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin(index_env(cur->ix), NULL, MDB_RDONLY, &txn) != 0)
+        return 1; /* cannot look now: the requests say "cannot check now" on their own */
+    int format = index_stored_format(cur->ix, txn);
+    mdb_txn_abort(txn);
+    if (format == INDEX_FORMAT)
+        return 1;
+    snprintf(why, whylen, "the index at %s now has format %d; this program reads format %d", db_path, format,
+             INDEX_FORMAT);
+    return 0;
+}
+
 /* Has --db been pointed at another snapshot? Then open it and make it
  * current; threads follow one by one between requests, and the old one
  * closes when the last has left it. */
-void snapshot_watch(void)
+int snapshot_watch(char *why, size_t whylen)
 {
     static time_t last;
     static dev_t bad_dev; /* a snapshot that failed to open: said once, not every second */
@@ -108,22 +126,24 @@ void snapshot_watch(void)
     struct stat st;
     time_t now = time(NULL);
     if (now == last)
-        return;
+        return 0;
     last = now;
     char data[4096];
     snprintf(data, sizeof data, "%s/data.mdb", db_path);
     snapshot_env_t *cur = atomic_load(&env_current);
+    if (!format_still_read(cur, why, whylen))
+        return -1;
     if (stat(db_path, &st) != 0 || (st.st_dev == cur->dev && st.st_ino == cur->ino) ||
         (st.st_dev == bad_dev && st.st_ino == bad_ino) || access(data, R_OK) != 0)
-        return;
-    char why[512];
-    snapshot_env_t *e = env_open(why, sizeof why);
+        return 0;
+    char err[512];
+    snapshot_env_t *e = env_open(err, sizeof err);
     if (e == NULL) {
         bad_dev = st.st_dev;
         bad_ino = st.st_ino;
         fprintf(stderr, "hocba-portal: a new index at %s cannot be opened, keeping the current one: %s\n",
-                db_path, why);
-        return;
+                db_path, err);
+        return 0;
     }
     pthread_mutex_lock(&env_lock);
     snapshot_env_t *old = env_current;
@@ -131,6 +151,7 @@ void snapshot_watch(void)
     pthread_mutex_unlock(&env_lock);
     env_release(old);
     fprintf(stderr, "hocba-portal: serving a new snapshot of the index (%s)\n", db_path);
+    return 0;
 }
 
 MDB_txn *snapshot_begin(snapshot_reader_t *rd)

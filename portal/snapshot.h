@@ -50,10 +50,13 @@ typedef struct {
  * @return 0, or -1 with why set (missing, not an index, another format, ...). */
 int snapshot_open(const char *db, char *why, size_t whylen);
 
-/** Thread 0, between two turns of its loop: when db has been pointed at another snapshot (looked
- * at once a second), open it and make it current. One that fails to open is said once on stderr
- * and the current one kept. */
-void snapshot_watch(void);
+/** Thread 0, between two turns of its loop, once a second: when db has been pointed at another
+ * snapshot, open it and make it current. One that fails to open is said once on stderr and the
+ * current one kept.
+ * @return 0, or -1 with why set when the current snapshot's format is no longer the one this
+ *         program reads (upgraded in place under it): the portal stops then, rather than answer
+ *         "cannot check now" for every record the newer programs write. */
+int snapshot_watch(char *why, size_t whylen);
 
 /** Begin (or renew) rd's read transaction on the current snapshot, moving rd over to it first when
  * one was swapped in (its old transaction is dropped).

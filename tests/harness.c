@@ -725,31 +725,35 @@ static uint32_t le32(const unsigned char *p)
 
 unsigned char *harness_record_as_zlib(const unsigned char *v, size_t len, size_t *nlen)
 {
-    if (len < 28 || v[0] != 4 || le32(v + 24) == 0)
+    if (len < 28 || v[0] != 4)
         return NULL;
-    size_t plen = le32(v + 4), stored = le32(v + 24);
-    if (stored <= 4 || 28 + stored > len)
-        fail_msg("expected a record of format 4 whose packed payload (%zu bytes) fits its %zu bytes", stored,
+    size_t plen = le32(v + 4), packed = le32(v + 24);
+    size_t stored = packed ? packed : plen + 4; /* kept as is: its CRC-32 after it */
+    if ((packed != 0 && packed <= 4) || 28 + stored > len)
+        fail_msg("expected a record of format 4 whose stored payload (%zu bytes) fits its %zu bytes", stored,
                  len);
     char *payload = malloc(plen + 1);
     uLongf zcap = compressBound((uLong)plen);
     unsigned char *z = malloc(zcap), *out = NULL;
     if (payload == NULL || z == NULL)
         fail_msg("out of memory");
-    if (LZ4_decompress_safe((const char *)v + 28, payload, (int)(stored - 4), (int)plen) != (int)plen)
+    if (packed == 0)
+        memcpy(payload, v + 28, plen);
+    else if (LZ4_decompress_safe((const char *)v + 28, payload, (int)(stored - 4), (int)plen) != (int)plen)
         fail_msg("expected the LZ4 block of a record of format 4 to unpack to %zu bytes", plen);
-    /* a payload zlib cannot shorten was kept as is by the writers of format 3 */
+    /* format 3 kept a payload as is, with no check, when zlib could not shorten it */
     if (compress2(z, &zcap, (const Bytef *)payload, (uLong)plen, 6) != Z_OK || zcap >= plen)
-        fail_msg("expected zlib to shorten a payload of %zu bytes", plen);
-    *nlen = len - stored + zcap;
+        zcap = 0;
+    size_t nstored = zcap ? zcap : plen;
+    *nlen = len - stored + nstored;
     if ((out = malloc(*nlen)) == NULL)
         fail_msg("out of memory");
     memcpy(out, v, 28);
     out[0] = 3;
     out[24] = (unsigned char)zcap, out[25] = (unsigned char)(zcap >> 8);
     out[26] = (unsigned char)(zcap >> 16), out[27] = (unsigned char)(zcap >> 24);
-    memcpy(out + 28, z, zcap);
-    memcpy(out + 28 + zcap, v + 28 + stored, len - 28 - stored);
+    memcpy(out + 28, zcap ? z : (unsigned char *)payload, nstored);
+    memcpy(out + 28 + nstored, v + 28 + stored, len - 28 - stored);
     free(payload);
     free(z);
     return out;

@@ -212,10 +212,10 @@ int harness_load_codes(const char *demo, size_t max, harness_code_t **codes, siz
  * Fails the test (fail_msg) when the index cannot be opened or written. */
 void harness_make_index_format(const char *db, int format);
 
-/** A docs record of record format 4 (its payload an LZ4 block and the payload's CRC-32) as a writer
- * before index format 6 stored it: record format 3, the payload as a zlib stream, every other byte
- * the same. @return the new record (malloc'd; its length in *nlen), or NULL when v is no record of
- * format 4 with a packed payload (a record of format 3, or one that keeps its payload as is).
+/** A docs record of record format 4 (its payload an LZ4 block, or kept as is, and the payload's
+ * CRC-32) as a writer before index format 6 stored it: record format 3, the payload as a zlib stream
+ * (as is, with no check, when zlib cannot shorten it), every other byte the same.
+ * @return the new record (malloc'd; its length in *nlen), or NULL when v is no record of format 4.
  * Fails the test when the LZ4 block does not unpack. */
 unsigned char *harness_record_as_zlib(const unsigned char *v, size_t len, size_t *nlen);
 

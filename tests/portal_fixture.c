@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <lz4.h>
 #include <zlib.h>
 
 #include <jansson.h>
@@ -356,12 +357,12 @@ void pf_lmdb_put(ctx_t *c, const char *table, const void *key, size_t klen, cons
 }
 
 /* The record docs[code] with one ASCII letter of its payload flipped after
- * `after`, stored consistently (docs/index-format.md: a 28-byte header, then
- * the packed payload, then the .p7s parts) as a record of format 3, the
- * payload a zlib stream, as writers before index format 6 stored it: so
- * every tamper test also reads a record of that format. In *nlen bytes;
- * the altered payload's own lookup code goes to newcode (17 bytes,
- * terminated). The original record and its length go to *orig and *len. */
+ * `after`, stored consistently in the record's own format
+ * (docs/index-format.md: a 28-byte header, then the packed payload — an
+ * LZ4 block and the payload's CRC-32 in format 4, a zlib stream in format 3
+ * — then the .p7s parts), in *nlen bytes; the altered payload's own lookup
+ * code goes to newcode (17 bytes, terminated). The original record and its
+ * length go to *orig and *len. */
 unsigned char *pf_altered_record(ctx_t *c, const char *code, const char *after, size_t *nlenp,
                                  char newcode[17], unsigned char **origp, size_t *lenp)
 {
@@ -396,13 +397,23 @@ unsigned char *pf_altered_record(ctx_t *c, const char *code, const char *after, 
     payload[off] ^= 0x01;
     code_from_payload(payload, plen, newcode);
     newcode[16] = '\0';
-    uLongf nz = compressBound(plen);
+    uLongf nz = compressBound(plen) + LZ4_compressBound((int)plen) + 4;
     unsigned char *z = harness_malloc(nz);
-    if (compress2(z, &nz, (const Bytef *)payload, plen, Z_BEST_COMPRESSION) != Z_OK)
+    if (orig[0] == 4) { /* an LZ4 block, then the CRC-32 (zlib's crc32 is the same function) */
+        int n = LZ4_compress_default(payload, (char *)z, (int)plen, (int)nz - 4);
+        uLong crc = crc32(0L, (const Bytef *)payload, (uInt)plen);
+        if (n <= 0)
+            fail_msg("LZ4_compress_default failed");
+        z[n] = (unsigned char)crc, z[n + 1] = (unsigned char)(crc >> 8);
+        z[n + 2] = (unsigned char)(crc >> 16), z[n + 3] = (unsigned char)(crc >> 24);
+        nz = (uLongf)n + 4;
+    } else if (compress2(z, &nz, (const Bytef *)payload, plen, Z_BEST_COMPRESSION) != Z_OK) {
         fail_msg("compress2 failed");
+    }
     size_t rest = rlen - 28 - zlen, nlen = 28 + nz + rest;
     unsigned char *bad = harness_malloc(nlen);
     memcpy(bad, rec, 28);
+    bad[0] = orig[0];
     bad[24] = (unsigned char)nz, bad[25] = (unsigned char)(nz >> 8), bad[26] = (unsigned char)(nz >> 16);
     bad[27] = (unsigned char)(nz >> 24);
     memcpy(bad + 28, z, nz);

@@ -470,6 +470,94 @@ static void test_index_reads_records_of_format_3(void **state)
     }
 }
 
+/* Any payload comes back byte for byte, packed or kept as is, whatever its
+ * size or how well it packs; a packed one is always shorter than the
+ * payload, and one kept as is carries its CRC-32 (format 4): a flipped byte
+ * in it is damage too. (Under ASan, a block written past its room fails.) */
+static void test_index_packs_every_size_and_gives_it_back(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 4, 5, 6, 7, 8, 16, 100, 4096, 65536};
+    uint32_t seed = 12345;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        for (int random = 0; random < 2; random++) {
+            size_t n = sizes[i];
+            char *p = malloc(n + 1);
+            for (size_t k = 0; k < n; k++) {
+                seed = seed * 1103515245u + 12345u;
+                p[k] = random ? (char)(seed >> 16) : "ab"[k % 7 == 0];
+            }
+            char code[CODE_LEN];
+            code_from_payload(p, n, code);
+            MDB_txn *txn;
+            assert_int_equal(index_begin(ix, 0, &txn), 0);
+            int rc = index_put_doc(ix, txn, code, INDEX_KIND_TRANSCRIPT, 1, str_n(p, n), str_c("x"), NULL);
+            assert_true(rc == 0 || rc == MDB_KEYEXIST);
+            assert_int_equal(mdb_txn_commit(txn), 0);
+            uint32_t zlen;
+            size_t len = stored_value_len(code, &zlen);
+            if (zlen != 0 && zlen >= n)
+                fail_msg("%zu %s bytes: expected a packed payload shorter than the payload, got %u", n,
+                         random ? "random" : "repetitive", zlen);
+            if (len != INDEX_HEADER_LEN + (zlen ? zlen : n + 4) + 1)
+                fail_msg("%zu %s bytes: expected a record of %zu bytes, got %zu", n,
+                         random ? "random" : "repetitive",
+                         (size_t)(INDEX_HEADER_LEN + (zlen ? zlen : n + 4) + 1), len);
+            index_doc_t d;
+            assert_int_equal(index_begin(ix, 1, &txn), 0);
+            assert_int_equal(index_get_doc(ix, txn, code, INDEX_WITH_CMS, &d), INDEX_OK);
+            assert_int_equal(d.payload.len, n);
+            if (n > 0)
+                assert_memory_equal(d.payload.ptr, p, n);
+            assert_int_equal(d.cms.len, 1);
+            index_doc_free(&d);
+            mdb_txn_abort(txn);
+            free(p);
+        }
+    }
+}
+
+/* a byte of a payload kept as is (format 4 follows it with its CRC-32) */
+static void flip_verbatim_byte(uint8_t *v, size_t *len)
+{
+    (void)len;
+    assert_int_equal(v[24] | v[25] | v[26] | v[27], 0);
+    v[INDEX_HEADER_LEN + 2] ^= 0x01;
+}
+
+/* a packed payload no writer makes, yet one that unpacks and checks: none
+ * at all, from an empty LZ4 block (a token of 0) and the CRC-32 of nothing (0) */
+static void claim_empty_payload_packed(uint8_t *v, size_t *len)
+{
+    (void)len;
+    v[4] = v[5] = v[6] = v[7] = 0;
+    v[24] = 5, v[25] = v[26] = v[27] = 0;
+    memset(v + INDEX_HEADER_LEN, 0, 5);
+}
+
+/* Format 4 checks what format 3 did not: a payload kept as is has its
+ * CRC-32, and a packed payload is shorter than the payload. */
+static void test_index_reports_a_damaged_payload_kept_as_is(void **state)
+{
+    (void)state;
+    put_all();
+    assert_true(npkgs > 14);
+    const char *pem = pkgs[npkgs - 1].code; /* {"pem":true}: too short to pack */
+    rewrite(pem, flip_verbatim_byte);
+    rewrite(pkgs[13].code, claim_empty_payload_packed);
+    const char *codes[] = {pem, pkgs[13].code};
+    for (size_t i = 0; i < 2; i++) {
+        MDB_txn *txn;
+        index_doc_t d;
+        assert_int_equal(index_begin(ix, 1, &txn), 0);
+        int rc = index_get_doc(ix, txn, codes[i], 0, &d);
+        index_doc_free(&d);
+        mdb_txn_abort(txn);
+        if (rc != INDEX_ECORRUPT)
+            fail_msg("damage %zu: expected INDEX_ECORRUPT, got %d", i, rc);
+    }
+}
+
 static void test_index_links_and_document_ids(void **state)
 {
     (void)state;
@@ -608,8 +696,13 @@ static void test_index_refuses_a_newer_format(void **state)
     assert_int_equal(mdb_txn_commit(txn), 0);
     index_close(other);
     assert_int_equal(index_open(path, 1, &other, why, sizeof why), -1);
+    /* newer programs wrote it: publishing again into a new index is no advice for it */
+    if (strstr(why, "format 9") == NULL || strstr(why, "newer programs") == NULL ||
+        strstr(why, "publish the packages again") != NULL)
+        fail_msg("expected a message naming format 9 and the newer programs, got: %s", why);
+    assert_int_equal(index_open(path, 0, &other, why, sizeof why), -1);
     if (strstr(why, "format 9") == NULL)
-        fail_msg("expected a message naming format 9, got: %s", why);
+        fail_msg("expected a writer to refuse format 9 too, got: %s", why);
 }
 
 /* ---- the departments' figures (format 5) ------------------------------------------------- */
@@ -862,6 +955,8 @@ int main(void)
         cmocka_unit_test(test_index_reports_a_damaged_compressed_payload),
         cmocka_unit_test(test_index_reports_a_huge_signature_length_as_damaged),
         cmocka_unit_test(test_index_reads_records_of_format_3),
+        cmocka_unit_test(test_index_packs_every_size_and_gives_it_back),
+        cmocka_unit_test(test_index_reports_a_damaged_payload_kept_as_is),
         cmocka_unit_test(test_index_links_and_document_ids),
         cmocka_unit_test(test_index_splits_ber_files_and_rebuilds_them_byte_for_byte),
         cmocka_unit_test(test_index_refuses_what_is_not_an_index),

@@ -478,6 +478,39 @@ static void test_older_index_is_refused_by_the_portal_until_status_upgrades_it(v
     }
 }
 
+/* An upgrade in place under a running portal (the newer programs'
+ * hocba-publish on the index it serves) changes the format under it: the
+ * portal, which reads the format once a second, stops with exit status 2
+ * saying why, rather than answer "cannot check now" for every record the
+ * newer programs write (systemd starts the installed programs again:
+ * deploy/hocba-portal.service). */
+static void test_portal_stops_when_its_index_changes_format_under_it(void **state)
+{
+    ctx_t *c = *state;
+    const char *db = harness_printf("%s/format-under", c->tmp);
+    PUBLISH_TO_OK(c, db, "trust", harness_printf("%s/trust/anchors.pem", c->demo),
+                  harness_printf("%s/trust/intermediates.pem", c->demo));
+    int port = start_other_portal(c, db);
+    EXPECT_STATUS(http_request(NULL, port, "GET", "/healthz", NULL, NULL, 0), 200);
+    harness_make_index_format(db, 7);
+    long start = harness_now_ms();
+    int st = 0;
+    while (waitpid(c->other_pid, &st, WNOHANG) != c->other_pid) {
+        if (harness_now_ms() - start > 5000) {
+            stop_other_portal(c);
+            fail_msg("expected the portal to stop within 5 s of its index's format becoming 7");
+        }
+        harness_sleep_ms(50);
+    }
+    c->other_pid = 0;
+    const char *err = harness_read_file(harness_printf("%s/portal-other.err", c->tmp), NULL);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 2 || err == NULL || strstr(err, "now has format 7") == NULL ||
+        strstr(err, "reads format 6") == NULL)
+        fail_msg("expected exit status 2 and a line saying the index now has format 7 and this program reads "
+                 "format 6; got %s and:\n%s",
+                 harness_wait_status_text(st), err ? err : "(no output)");
+}
+
 /* ---- tests: shutdown (the last test: it stops the group's portal) ---------------------------- */
 
 static void test_portal_stops_on_sigterm_with_exit_0(void **state)
@@ -500,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_access_log_hashes_a_code_anywhere_in_the_query),
         cmocka_unit_test(test_access_log_cuts_client_address_to_24),
         cmocka_unit_test(test_older_index_is_refused_by_the_portal_until_status_upgrades_it),
+        cmocka_unit_test(test_portal_stops_when_its_index_changes_format_under_it),
         cmocka_unit_test(test_start_with_missing_db_exits_2_with_one_line),
         cmocka_unit_test(test_start_on_a_port_in_use_exits_2),
         cmocka_unit_test(test_start_with_unknown_option_exits_2),

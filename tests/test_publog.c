@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lookup/code.h"
 #include "lookup/index.h"
 #include "lookup/publog.h"
 #include "tests/harness.h"
@@ -164,29 +165,31 @@ static const char *digest_hex(index_t *ix)
     return hex;
 }
 
-/* A replica of a log of one segment holding one put, as a hostile or broken primary might write it. */
 /* A log in tmpdir/NAME-log of one segment, written under index format `format`, that puts key -> val
- * into table; replayed into a new index NAME. @return replay's result (0 or -1, why set). */
-static int replay_one_put(const char *name, int format, const char *table, const char *key, const char *val,
-                          index_t **ix, char *why, size_t whylen)
+ * (klen and vlen bytes) into table; replayed into a new index NAME. @return replay's result (0 or -1,
+ * why set). */
+static int replay_one_put(const char *name, int format, const char *table, const void *key, size_t klen,
+                          const void *val, size_t vlen, index_t **ix, char *why, size_t whylen)
 {
     const char *dir = harness_printf("%s/%s-log", tmpdir, name);
     uint8_t prev[32] = {0}, hash[32];
     publog_writer_t *w;
     assert_int_equal(mkdir(dir, 0755), 0);
     assert_int_equal(publog_begin(dir, 1, prev, format, 0, &w, why, whylen), PUBLOG_OK);
-    assert_int_equal(publog_add(w, PUBLOG_PUT, table, key, strlen(key), val, strlen(val)), PUBLOG_OK);
+    assert_int_equal(publog_add(w, PUBLOG_PUT, table, key, klen, val, vlen), PUBLOG_OK);
     assert_int_equal(publog_seal(w, hash, why, whylen), PUBLOG_OK);
     assert_int_equal(publog_publish(w, why, whylen), PUBLOG_OK);
     *ix = open_index(name);
     return index_replay(*ix, dir, NULL, NULL, why, whylen);
 }
 
+/* A replica of a log of one segment holding one put, as a hostile or broken primary might write it. */
 static index_t *replica_of_one_put(const char *name, const char *table, const char *key, const char *val)
 {
     index_t *ix;
     char why[512];
-    if (replay_one_put(name, INDEX_FORMAT, table, key, val, &ix, why, sizeof why) != 0)
+    if (replay_one_put(name, INDEX_FORMAT, table, key, strlen(key), val, strlen(val), &ix, why, sizeof why) !=
+        0)
         fail_msg("replay into %s: %s", name, why);
     return ix;
 }
@@ -204,7 +207,7 @@ static void test_publog_replay_takes_segments_of_formats_5_and_6(void **state)
         index_t *ix;
         char why[512] = "";
         int rc = replay_one_put(harness_printf("formats-%d", CASES[i].format), CASES[i].format, "meta",
-                                "registry", "R", &ix, why, sizeof why);
+                                "registry", 8, "R", 1, &ix, why, sizeof why);
         MDB_txn *txn;
         MDB_dbi meta;
         MDB_val k = {8, "registry"}, v;
@@ -237,6 +240,59 @@ static void test_publog_digest_tells_a_table_from_an_entry(void **state)
         fail_msg("expected two digests, both are %s", da);
     index_close(a);
     index_close(b);
+}
+
+/* The meta "format" of ix set to f by hand (no upgrade: what a replica upgraded before its primary
+ * differs in). */
+static void set_format(index_t *ix, char f)
+{
+    MDB_txn *txn;
+    MDB_dbi meta;
+    MDB_val k = {6, "format"}, v = {1, &f};
+    assert_int_equal(index_begin(ix, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+/* What a primary of format 5 logged, a record of format 3 (its payload a zlib stream), applies to an
+ * index of format 6 and reads back; and the digest leaves the format number out, so a replica
+ * upgraded before its primary agrees with it while they hold the same content. */
+static void test_publog_format_5_records_replay_and_digest_across_formats(void **state)
+{
+    (void)state;
+    const char *payload = "{\"remarks\": \"a payload long enough to pack, long enough to pack, long "
+                          "enough to pack, long enough to pack\"}";
+    char code[CODE_LEN], why[512] = "";
+    index_prepared_t rec;
+    size_t n;
+    code_from_payload(payload, strlen(payload), code);
+    assert_int_equal(index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1, str_c(payload), str_c("x"), &rec), INDEX_OK);
+    unsigned char *old = harness_record_as_zlib(rec.value, rec.len, &n);
+    index_prepared_free(&rec);
+    assert_non_null(old);
+    assert_int_equal(old[0], 3);
+    index_t *ix;
+    int rc = replay_one_put("format-5-record", 5, "docs", code, CODE_LEN, old, n, &ix, why, sizeof why);
+    free(old);
+    if (rc != 0)
+        fail_msg("expected a segment of format 5 to apply, got: %s", why);
+    MDB_txn *txn;
+    index_doc_t d;
+    assert_int_equal(index_begin(ix, 1, &txn), 0);
+    assert_int_equal(index_get_doc(ix, txn, code, INDEX_WITH_CMS, &d), INDEX_OK);
+    assert_int_equal(d.payload.len, strlen(payload));
+    assert_memory_equal(d.payload.ptr, payload, strlen(payload));
+    assert_int_equal(d.cms.len, 1);
+    index_doc_free(&d);
+    mdb_txn_abort(txn);
+    const char *at6 = digest_hex(ix);
+    set_format(ix, '5');
+    const char *at5 = digest_hex(ix);
+    set_format(ix, '6');
+    index_close(ix);
+    if (strcmp(at5, at6) != 0)
+        fail_msg("expected one digest for one content under formats 5 and 6, got %s and %s", at5, at6);
 }
 
 /* One logged write transaction that sets meta key to value. */
@@ -318,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_publog_discard_removes_the_temporary_file),
         cmocka_unit_test(test_publog_digest_tells_a_table_from_an_entry),
         cmocka_unit_test(test_publog_replay_takes_segments_of_formats_5_and_6),
+        cmocka_unit_test(test_publog_format_5_records_replay_and_digest_across_formats),
         cmocka_unit_test(test_publog_two_writers_attached_at_once_both_reach_the_log),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
