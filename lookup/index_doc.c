@@ -41,7 +41,9 @@ int index_parse_record(const MDB_val v, record_t *r)
         return INDEX_ECORRUPT;
     uint64_t stored = r->zlen ? r->zlen : r->plen + (r->format == INDEX_RECORD_FORMAT ? 4 : 0);
     uint64_t fixed = INDEX_HEADER_LEN + stored + r->prefix + 32 * r->ncerts;
-    if (fixed > v.mv_size || r->prefix > r->clen || r->plen > MAX_STORED_PAYLOAD || r->clen > MAX_STORED_CMS)
+    /* each certificate taken out of the .p7s is one byte of it at least */
+    if (fixed > v.mv_size || r->prefix > r->clen || r->plen > MAX_STORED_PAYLOAD ||
+        r->clen > MAX_STORED_CMS || r->ncerts > r->clen - r->prefix)
         return INDEX_ECORRUPT;
     r->suffix = v.mv_size - fixed;
     r->kind = p[1];

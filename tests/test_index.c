@@ -558,6 +558,30 @@ static void test_index_reports_a_damaged_payload_kept_as_is(void **state)
     }
 }
 
+/* certificates taken out of a .p7s of no bytes (fuzz_record found the
+ * rebuild doing arithmetic on a NULL buffer then) */
+static void claim_certificates_of_no_p7s(uint8_t *v, size_t *len)
+{
+    (void)len;
+    v[2] = 1, v[3] = 0;
+    memset(v + 8, 0, 8); /* .p7s length and the bytes before its certificates: 0 */
+}
+
+static void test_index_reports_certificates_without_p7s_bytes_as_damaged(void **state)
+{
+    (void)state;
+    put_all();
+    rewrite(pkgs[0].code, claim_certificates_of_no_p7s); /* its record stays as put (never overwritten) */
+    for (int flags = 0; flags <= INDEX_WITH_CMS; flags += INDEX_WITH_CMS) {
+        MDB_txn *txn;
+        index_doc_t d;
+        assert_int_equal(index_begin(ix, 1, &txn), 0);
+        assert_int_equal(index_get_doc(ix, txn, pkgs[0].code, flags, &d), INDEX_ECORRUPT);
+        index_doc_free(&d);
+        mdb_txn_abort(txn);
+    }
+}
+
 static void test_index_links_and_document_ids(void **state)
 {
     (void)state;
@@ -957,6 +981,7 @@ int main(void)
         cmocka_unit_test(test_index_reads_records_of_format_3),
         cmocka_unit_test(test_index_packs_every_size_and_gives_it_back),
         cmocka_unit_test(test_index_reports_a_damaged_payload_kept_as_is),
+        cmocka_unit_test(test_index_reports_certificates_without_p7s_bytes_as_damaged),
         cmocka_unit_test(test_index_links_and_document_ids),
         cmocka_unit_test(test_index_splits_ber_files_and_rebuilds_them_byte_for_byte),
         cmocka_unit_test(test_index_refuses_what_is_not_an_index),

@@ -20,7 +20,7 @@ bin=${HOCBA_BIN:-bin}
 # the shipped seed corpora are tests/fuzz/corpus/TARGET; these add fresh ones
 mkdir -p "$work/seed/code" "$work/seed/payload" "$work/seed/cms" "$work/seed/render" "$work/seed/router" \
     "$work/seed/verify_body" "$work/seed/framing" "$work/seed/ber" "$work/seed/vnfold" "$work/seed/multipart" \
-    "$work/seed/publog"
+    "$work/seed/publog" "$work/seed/record"
 cut -f1 "$work/demo/codes.txt" | grep -v '^#' | head -5 | while read -r c; do printf '%s' "$c" > "$work/seed/code/$c"; done
 cp "$work"/demo/batch/*.json "$work/seed/payload/"
 mkdir -p "$work/seed/jsonfast" && cp "$work"/demo/batch/*.json "$work/seed/jsonfast/"
@@ -37,10 +37,15 @@ mkdir -p "$work/log"
 "$bin/hocba-publish" --db "$work/index" --log "$work/log" schools "$work/demo/schools.json" >/dev/null
 "$bin/hocba-publish" --db "$work/index" --log "$work/log" batch "$work/demo/batch" >/dev/null || true
 cp "$work"/log/*.seg "$work/seed/publog/"
+# stored records: the demo's payloads, each behind an odd first byte (fuzz_record packs it, reads it
+# back, flips a byte of what it stored)
+for f in "$work"/demo/batch/*.json; do
+    { printf '\001'; cat "$f"; } > "$work/seed/record/$(basename "$f")"
+done
 export HOCBA_FUZZ_ANCHORS="$work/anchors.pem"
 
 total_runs=0
-for t in code payload cms render router verify_body jsonfast framing ber vnfold multipart publog; do
+for t in code payload cms render router verify_body jsonfast framing ber vnfold multipart publog record; do
     extra=""
     case $t in
     router | verify_body) extra="portal/match.c" ;;
