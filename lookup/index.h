@@ -220,7 +220,7 @@ typedef struct {
 } index_prepared_t;
 
 /** Make the docs value that index_put_doc would store. Thread-safe.
- * @return INDEX_OK, ENOMEM, or EINVAL (a payload over 1 MiB).
+ * @return INDEX_OK, ENOMEM, or EINVAL (a payload or a .p7s over 1 MiB, which no reader takes).
  * Call index_prepared_free whatever it returns. */
 int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, index_prepared_t *out);
 

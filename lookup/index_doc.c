@@ -213,7 +213,8 @@ int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_
 {
     char why[128];
     memset(out, 0, sizeof *out);
-    if (payload.len > MAX_STORED_PAYLOAD || cms.len > UINT32_MAX)
+    /* what a reader takes (index_parse_record): no record it would call damaged */
+    if (payload.len > MAX_STORED_PAYLOAD || cms.len > MAX_STORED_CMS)
         return EINVAL;
     cms_signed_t *sd = malloc(sizeof *sd);
     uint8_t *z = malloc(payload.len + 1);

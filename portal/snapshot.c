@@ -128,30 +128,28 @@ int snapshot_watch(char *why, size_t whylen)
     if (now == last)
         return 0;
     last = now;
-    char data[4096];
+    char data[4096], err[512];
     snprintf(data, sizeof data, "%s/data.mdb", db_path);
-    snapshot_env_t *cur = atomic_load(&env_current);
-    if (!format_still_read(cur, why, whylen))
-        return -1;
-    if (stat(db_path, &st) != 0 || (st.st_dev == cur->dev && st.st_ino == cur->ino) ||
-        (st.st_dev == bad_dev && st.st_ino == bad_ino) || access(data, R_OK) != 0)
-        return 0;
-    char err[512];
-    snapshot_env_t *e = env_open(err, sizeof err);
-    if (e == NULL) {
-        bad_dev = st.st_dev;
-        bad_ino = st.st_ino;
-        fprintf(stderr, "hocba-portal: a new index at %s cannot be opened, keeping the current one: %s\n",
-                db_path, err);
-        return 0;
+    snapshot_env_t *cur = atomic_load(&env_current), *e = NULL;
+    /* a swap first: the format that matters is the one of the snapshot served from now on */
+    if (stat(db_path, &st) == 0 && !(st.st_dev == cur->dev && st.st_ino == cur->ino) &&
+        !(st.st_dev == bad_dev && st.st_ino == bad_ino) && access(data, R_OK) == 0) {
+        if ((e = env_open(err, sizeof err)) == NULL) {
+            bad_dev = st.st_dev;
+            bad_ino = st.st_ino;
+            fprintf(stderr, "hocba-portal: a new index at %s cannot be opened, keeping the current one: %s\n",
+                    db_path, err);
+        } else {
+            pthread_mutex_lock(&env_lock);
+            snapshot_env_t *old = env_current;
+            env_current = e;
+            pthread_mutex_unlock(&env_lock);
+            env_release(old);
+            cur = e;
+            fprintf(stderr, "hocba-portal: serving a new snapshot of the index (%s)\n", db_path);
+        }
     }
-    pthread_mutex_lock(&env_lock);
-    snapshot_env_t *old = env_current;
-    env_current = e;
-    pthread_mutex_unlock(&env_lock);
-    env_release(old);
-    fprintf(stderr, "hocba-portal: serving a new snapshot of the index (%s)\n", db_path);
-    return 0;
+    return format_still_read(cur, why, whylen) ? 0 : -1;
 }
 
 MDB_txn *snapshot_begin(snapshot_reader_t *rd)

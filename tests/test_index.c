@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +520,24 @@ static void test_index_packs_every_size_and_gives_it_back(void **state)
     }
 }
 
+/* Nothing is prepared that a reader would call damaged: a payload or a .p7s over 1 MiB is refused. */
+static void test_index_prepares_nothing_a_reader_refuses(void **state)
+{
+    (void)state;
+    size_t big = ((size_t)1 << 20) + 1;
+    char *b = calloc(1, big);
+    index_prepared_t rec;
+    assert_non_null(b);
+    assert_int_equal(index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1, str_n(b, big), str_c("x"), &rec), EINVAL);
+    index_prepared_free(&rec);
+    assert_int_equal(index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1, str_c("{}"), str_n(b, big), &rec), EINVAL);
+    index_prepared_free(&rec);
+    assert_int_equal(index_prepare_doc(INDEX_KIND_TRANSCRIPT, 1, str_c("{}"), str_n(b, big - 1), &rec),
+                     INDEX_OK);
+    index_prepared_free(&rec);
+    free(b);
+}
+
 /* a byte of a payload kept as is (format 4 follows it with its CRC-32) */
 static void flip_verbatim_byte(uint8_t *v, size_t *len)
 {
@@ -971,6 +990,7 @@ int main(void)
         cmocka_unit_test(test_index_reports_a_huge_signature_length_as_damaged),
         cmocka_unit_test(test_index_reads_records_of_format_3),
         cmocka_unit_test(test_index_packs_every_size_and_gives_it_back),
+        cmocka_unit_test(test_index_prepares_nothing_a_reader_refuses),
         cmocka_unit_test(test_index_reports_a_damaged_payload_kept_as_is),
         cmocka_unit_test(test_index_reports_certificates_without_p7s_bytes_as_damaged),
         cmocka_unit_test(test_index_links_and_document_ids),

@@ -43,6 +43,8 @@ for f in "$work"/demo/batch/*.json; do
     { printf '\001'; cat "$f"; } > "$work/seed/record/$(basename "$f")"
 done
 export HOCBA_FUZZ_ANCHORS="$work/anchors.pem"
+# scratch files of a target (fuzz_record's index) go with the run, a crash's included
+export HOCBA_FUZZ_TMP="$work"
 
 total_runs=0
 for t in code payload cms render router verify_body jsonfast framing ber vnfold multipart publog record; do
