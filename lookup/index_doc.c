@@ -68,18 +68,10 @@ static int read_record(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], rec
     return index_parse_record(v, r);
 }
 
-/* Whether the CRC-32 (u32 LE) at crc is the one of payload[0..len). */
-static int crc_matches(const void *payload, uint64_t len, const uint8_t *crc)
-{
-    return libdeflate_crc32(0, payload, (size_t)len) == get_u32(crc);
-}
-
-/* The packed payload, unpacked into out (exactly plen bytes). Format 4: an
- * LZ4 block, then the payload's CRC-32 (u32 LE), since an LZ4 block carries
- * no check of its own and a flipped literal would otherwise come back as
- * another payload of the same length: a damaged record, not a verdict.
- * Format 3: one whole zlib stream (its Adler-32 is the check). Anything
- * else than exactly plen bytes that pass the check is damage. */
+/* The packed payload, unpacked into out (exactly plen bytes): format 4, an
+ * LZ4 block (its CRC-32 follows it, checked by the caller as for a payload
+ * kept as is); format 3, one whole zlib stream (its Adler-32 is the check).
+ * Anything else than exactly plen bytes is damage. */
 static int unpack_payload(const record_t *r, char *out)
 {
     if (r->format == INDEX_RECORD_FORMAT_ZLIB) {
@@ -94,14 +86,11 @@ static int unpack_payload(const record_t *r, char *out)
         libdeflate_free_decompressor(d);
         return res == LIBDEFLATE_SUCCESS && in == r->zlen && got == r->plen ? INDEX_OK : INDEX_ECORRUPT;
     }
-    /* index_parse_record bounds plen to MAX_STORED_PAYLOAD, and zlen with the value's size */
+    /* index_parse_record bounds plen to MAX_STORED_PAYLOAD, and zlen to 5..plen - 1 */
     if (r->zlen <= 4 || r->zlen - 4 > INT_MAX || r->plen > INT_MAX)
         return INDEX_ECORRUPT;
     int got = LZ4_decompress_safe((const char *)r->payload, out, (int)(r->zlen - 4), (int)r->plen);
-    if (got < 0 || (uint64_t)got != r->plen)
-        return INDEX_ECORRUPT;
-    return libdeflate_crc32(0, out, (size_t)r->plen) == get_u32(r->payload + r->zlen - 4) ? INDEX_OK
-                                                                                          : INDEX_ECORRUPT;
+    return got >= 0 && (uint64_t)got == r->plen ? INDEX_OK : INDEX_ECORRUPT;
 }
 
 int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flags, index_doc_t *out)
@@ -125,10 +114,14 @@ int index_get_doc(index_t *ix, MDB_txn *txn, const char code[CODE_LEN], int flag
             return rc;
         out->payload = str_n(out->owned, r.plen);
     } else {
-        if (r.format == INDEX_RECORD_FORMAT && !crc_matches(r.payload, r.plen, r.payload + r.plen))
-            return INDEX_ECORRUPT;
         out->payload = str_n(r.payload, r.plen);
     }
+    /* format 4: the payload's CRC-32 ends what is stored of it, packed or kept as is. An LZ4 block
+     * carries no check of its own, and a flipped literal would come back as another payload of the
+     * same length: a damaged record, not a verdict. */
+    if (r.format == INDEX_RECORD_FORMAT &&
+        libdeflate_crc32(0, out->payload.ptr, r.plen) != get_u32(r.pre - 4))
+        return INDEX_ECORRUPT;
     if (!(flags & INDEX_WITH_CMS))
         return INDEX_OK;
     if (r.ncerts == 0) {
@@ -182,10 +175,9 @@ void index_doc_free(index_doc_t *d)
     d->owned = NULL;
 }
 
-/* The payload packed into buf (room for payload.len - 1 bytes): an LZ4 block
- * and the payload's CRC-32 (u32 LE).
- * @return the packed length, or 0 when it would not be shorter than the
- *         payload (kept as is then, and its CRC-32 after it). */
+/* The payload packed into buf (room for payload.len - 5 bytes): an LZ4 block.
+ * @return the block's length, or 0 when the block and the CRC-32 that
+ *         follows it would not be shorter than the payload (kept as is then). */
 static size_t pack_payload(str_t payload, uint8_t *buf)
 {
     /* LZ4 (Debian's liblz4) and the CRC-32: 4.7-4.8 µs to pack a demo
@@ -197,10 +189,7 @@ static size_t pack_payload(str_t payload, uint8_t *buf)
     if (payload.len <= 5 || payload.len > INT_MAX)
         return 0;
     int n = LZ4_compress_default(payload.ptr, (char *)buf, (int)payload.len, (int)payload.len - 5);
-    if (n <= 0)
-        return 0;
-    put_u32(buf + n, libdeflate_crc32(0, payload.ptr, payload.len));
-    return (size_t)n + 4;
+    return n > 0 ? (size_t)n : 0;
 }
 
 int index_prepare_doc(int kind, int64_t published_at, str_t payload, str_t cms, index_prepared_t *out)
@@ -221,7 +210,7 @@ int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_
     int rc = ENOMEM;
     if (sd == NULL || z == NULL)
         goto done;
-    size_t zlen = pack_payload(payload, z);
+    size_t block = pack_payload(payload, z), zlen = block ? block + 4 : 0;
     size_t prefix = cms.len, suffix = 0, ncerts = 0;
     /* Split only what we can splice back exactly: a DER or BER file whose
      * certificate set holds certificates (each DER, or cms_parse refuses)
@@ -235,7 +224,7 @@ int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_
         suffix = cms.len - sd->certs_end;
         ncerts = sd->ncerts;
     }
-    size_t stored = zlen ? zlen : payload.len + 4; /* kept as is: its CRC-32 after it */
+    size_t stored = (block ? block : payload.len) + 4; /* the payload's CRC-32 after either */
     out->len = INDEX_HEADER_LEN + stored + prefix + suffix + 32 * ncerts;
     if ((out->value = malloc(out->len)) == NULL ||
         (ncerts > 0 && (out->certs = calloc(ncerts, sizeof *out->certs)) == NULL))
@@ -251,12 +240,8 @@ int index_prepare_doc_hashed(int kind, int64_t published_at, str_t payload, str_
     put_u32(p + 12, (uint32_t)prefix);
     put_u64(p + 16, (uint64_t)published_at);
     put_u32(p + 24, (uint32_t)zlen);
-    if (zlen) {
-        memcpy(w, z, zlen);
-    } else {
-        memcpy(w, payload.ptr, payload.len);
-        put_u32(w + payload.len, libdeflate_crc32(0, payload.ptr, payload.len));
-    }
+    memcpy(w, block ? (const void *)z : (const void *)payload.ptr, stored - 4);
+    put_u32(w + stored - 4, libdeflate_crc32(0, payload.ptr, payload.len));
     w += stored;
     memcpy(w, cms.ptr, prefix);
     w += prefix;
