@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include "tests/harness.h"
 #include "tests/http.h"
 
@@ -469,4 +471,24 @@ const char *http_json_type(const json_t *v)
         [JSON_INTEGER] = "number", [JSON_REAL] = "number", [JSON_TRUE] = "boolean",
         [JSON_FALSE] = "boolean",  [JSON_NULL] = "null"};
     return v ? names[json_typeof(v)] : "absent";
+}
+
+int http_wait_healthy(pid_t *pid, int port, const char *errfile, long ms, char *why, size_t whylen)
+{
+    long start = harness_now_ms();
+    while (harness_now_ms() - start < ms) {
+        int st;
+        if (waitpid(*pid, &st, WNOHANG) == *pid) {
+            *pid = 0;
+            harness_dump_file_tail("server output", errfile);
+            snprintf(why, whylen, "it ended at start: %s", harness_wait_status_text(st));
+            return -1;
+        }
+        if (http_get(port, "/healthz")->status == 200)
+            return 0;
+        harness_sleep_ms(50);
+    }
+    harness_dump_file_tail("server output", errfile);
+    snprintf(why, whylen, "it did not answer GET /healthz 200 within %ld ms", ms);
+    return -1;
 }

@@ -164,6 +164,12 @@ resp_t *http_request(const char *src, int port, const char *method, const char *
 /** GET path from 127.0.0.1:port (http_request without headers or body). */
 resp_t *http_get(int port, const char *path);
 
+/** Wait, polling every 50 ms for at most ms, until the server started as *pid answers GET /healthz
+ * 200 on 127.0.0.1:port. When it ends first (it is reaped, and *pid set to 0) or the time runs out,
+ * the tail of its output (errfile) is shown and why says which, in one line. Fails no test.
+ * @return 0 when it answered, -1 otherwise. */
+int http_wait_healthy(pid_t *pid, int port, const char *errfile, long ms, char *why, size_t whylen);
+
 /** The value of a header field of the first answer (case-insensitive name), without the white space
  * around it.
  * @return a copy kept until harness_group_end, or NULL when there is no such field or no whole head. */

@@ -286,22 +286,13 @@ static pid_t start_portal(ctx_t *c, const char *bin, const char *db, int *port, 
     pid_t pid = spawn_bg(c, argv, outfile);
     if (pid <= 0)
         fail_msg("expected to start %s, failed: %s", bin, strerror(errno));
-    long start = harness_now_ms();
-    while (harness_now_ms() - start < READY_TIMEOUT_MS) {
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid) {
-            bg_forget(c, pid);
-            harness_dump_file_tail("portal output", outfile);
-            fail_msg("expected the portal %s to start, it ended: %s", bin, harness_wait_status_text(st));
-        }
-        resp_t *r = http_get(*port, "/healthz");
-        if (r->status == 200)
-            return pid;
-        harness_sleep_ms(50);
-    }
-    harness_dump_file_tail("portal output", outfile);
-    fail_msg("expected GET /healthz to answer 200 within %d ms of starting the portal, it did not",
-             READY_TIMEOUT_MS);
+    char why[160];
+    pid_t waited = pid;
+    if (http_wait_healthy(&waited, *port, outfile, READY_TIMEOUT_MS, why, sizeof why) == 0)
+        return pid;
+    if (waited == 0)
+        bg_forget(c, pid); /* reaped */
+    fail_msg("expected the portal %s to answer GET /healthz 200 once started: %s", bin, why);
     return -1;
 }
 

@@ -336,21 +336,10 @@ static int start_portal(ctx_t *c)
     c->pid = harness_start_bg(argv, c->perr, 0);
     if (c->pid <= 0)
         return -1;
-    long start = harness_now_ms();
-    while (harness_now_ms() - start < READY_TIMEOUT_MS) {
-        int st;
-        if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
-            c->pid = 0;
-            harness_dump_file_tail("portal output", c->perr);
-            print_error("the portal ended at start: %s\n", harness_wait_status_text(st));
-            return -1;
-        }
-        if (http_get(c->port, "/healthz")->status == 200)
-            return 0;
-        harness_sleep_ms(50);
-    }
-    harness_dump_file_tail("portal output", c->perr);
-    print_error("the portal did not answer GET /healthz 200 within %d ms\n", READY_TIMEOUT_MS);
+    char why[160];
+    if (http_wait_healthy(&c->pid, c->port, c->perr, READY_TIMEOUT_MS, why, sizeof why) == 0)
+        return 0;
+    print_error("the portal: %s\n", why);
     return -1;
 }
 

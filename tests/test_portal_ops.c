@@ -356,22 +356,10 @@ static int start_other_portal(ctx_t *c, const char *db)
                           "--cache-entries", "0",    NULL};
     c->other_pid = harness_start_bg(argv, err, 0);
     assert_true(c->other_pid > 0);
-    long start = harness_now_ms();
-    for (;;) {
-        int st;
-        if (waitpid(c->other_pid, &st, WNOHANG) == c->other_pid) {
-            c->other_pid = 0;
-            harness_dump_file_tail("portal output", err);
-            fail_msg("expected a portal on %s to start, it ended: %s", db, harness_wait_status_text(st));
-        }
-        if (http_request(NULL, port, "GET", "/healthz", NULL, NULL, 0)->status == 200)
-            return port;
-        if (harness_now_ms() - start > READY_TIMEOUT_MS) {
-            harness_dump_file_tail("portal output", err);
-            fail_msg("expected a portal on %s to answer /healthz 200 within %d ms", db, READY_TIMEOUT_MS);
-        }
-        harness_sleep_ms(50);
-    }
+    char why[160];
+    if (http_wait_healthy(&c->other_pid, port, err, READY_TIMEOUT_MS, why, sizeof why) != 0)
+        fail_msg("expected a portal on %s to start: %s", db, why);
+    return port;
 }
 
 static void stop_other_portal(ctx_t *c)

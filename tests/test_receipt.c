@@ -848,20 +848,10 @@ static int start(ctx_t *c, int *port, pid_t *pid, const char *errfile, const cha
     *pid = harness_start_bg(argv, errfile, 0);
     if (*pid <= 0)
         return -1;
-    long t0 = harness_now_ms();
-    while (harness_now_ms() - t0 < READY_TIMEOUT_MS) {
-        int st;
-        if (waitpid(*pid, &st, WNOHANG) == *pid) {
-            *pid = 0;
-            harness_dump_file_tail("portal output", errfile);
-            print_error("the portal ended at start: %s\n", harness_wait_status_text(st));
-            return -1;
-        }
-        if (http_get(*port, "/healthz")->status == 200)
-            return 0;
-        harness_sleep_ms(50);
-    }
-    print_error("the portal did not answer /healthz within %d ms\n", READY_TIMEOUT_MS);
+    char why[160];
+    if (http_wait_healthy(pid, *port, errfile, READY_TIMEOUT_MS, why, sizeof why) == 0)
+        return 0;
+    print_error("the portal: %s\n", why);
     return -1;
 }
 

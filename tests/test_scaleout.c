@@ -418,21 +418,10 @@ static int start_portal(ctx_t *c, replica_t *rp)
         print_error("cannot fork for portal %s: %s\n", rp->name, strerror(errno));
         return -1;
     }
-    long start = harness_now_ms();
-    while (harness_now_ms() - start < READY_TIMEOUT_MS) {
-        int st;
-        if (waitpid(rp->pid, &st, WNOHANG) == rp->pid) {
-            rp->pid = 0;
-            harness_dump_file_tail("portal output", rp->err);
-            print_error("portal %s ended at start: %s\n", rp->name, harness_wait_status_text(st));
-            return -1;
-        }
-        if (get(c, rp->port, "/healthz")->status == 200)
-            return 0;
-        harness_sleep_ms(50);
-    }
-    harness_dump_file_tail("portal output", rp->err);
-    print_error("portal %s did not answer GET /healthz 200 within %d ms\n", rp->name, READY_TIMEOUT_MS);
+    char why[160];
+    if (http_wait_healthy(&rp->pid, rp->port, rp->err, READY_TIMEOUT_MS, why, sizeof why) == 0)
+        return 0;
+    print_error("portal %s: %s\n", rp->name, why);
     return -1;
 }
 
