@@ -159,6 +159,10 @@ fuzz: setup-fuzz all
 build/fill-index: bench/fill-index.c $(REL)/liblookup.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
 
+# a cold answer stage by stage, in one process (bench/coldpath.c; bench/portal.sh runs it)
+build/coldpath: bench/coldpath.c $(REL)/liblookup.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+
 bench: setup-bench all
 	bench/publish.sh
 

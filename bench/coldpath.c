@@ -3,8 +3,7 @@
  * parse the payload, verify the signatures, build the page context, render.
  * The sum is what a cold page costs beyond the kernel and h2o; the
  * verification's floor is three RSA-2048 verifications (openssl speed).
- *   cc -std=c11 -D_GNU_SOURCE -I. -O2 bench/coldpath.c build/rel/liblookup.a -o build/coldpath \
- *      -llmdb -ljansson -lqrencode -lz -ldeflate -llz4 -lunistring -lssl -lcrypto -lpthread -lm
+ *   make build/coldpath
  *   build/coldpath INDEX TEMPLATES CODES [ROUNDS]      (CODES: one code a line) */
 #include <jansson.h>
 #include <stdio.h>
