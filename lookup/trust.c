@@ -139,3 +139,11 @@ size_t trust_school_count(const trust_t *t)
 {
     return t->reg.nschools;
 }
+
+size_t trust_cert_count(trust_t *t)
+{
+    pthread_rwlock_rdlock(&t->lock);
+    size_t n = t->nused;
+    pthread_rwlock_unlock(&t->lock);
+    return n;
+}

@@ -151,6 +151,10 @@ size_t trust_crl_count(const trust_t *t);     /* CRLs in use */
 size_t trust_crls_rejected(const trust_t *t); /* CRLs not used: they do not verify, or are incomplete */
 size_t trust_school_count(const trust_t *t);
 
+/** Certificates the store holds decoded now: those of its bundles, and every one met since
+ * (trust_cert_get, trust_cert_chain), which it keeps until it is freed. Thread-safe. */
+size_t trust_cert_count(trust_t *t);
+
 /** One CRL of the stored CRL files (every CRL of every file that reads as
  * CRLs, in the order of trust_inputs_t.crls), for status lines, metrics and
  * the publisher's checks. Owned by the trust_t. */

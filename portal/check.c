@@ -97,10 +97,12 @@ int check_route(rq_t *r, int api)
     int rc = FILECHECK_EUNAVAILABLE;
     filecheck_t f;
     memset(&f, 0, sizeof f);
-    snapshot_trust_t *t;
-    MDB_txn *txn = rq_begin_trusted(r, &t);
-    if (t != NULL)
-        rc = filecheck_run(r->w->rd.env->ix, txn, t->trust, payload, signature, (int64_t)time(NULL), &f);
+    /* the thread's own store: the certificates of a file sent are not kept in the shared one */
+    int unavailable;
+    MDB_txn *txn = snapshot_begin(&r->w->rd);
+    trust_t *trust = txn != NULL ? snapshot_check_trust(&r->w->rd, txn, &unavailable) : NULL;
+    if (trust != NULL)
+        rc = filecheck_run(r->w->rd.env->ix, txn, trust, payload, signature, (int64_t)time(NULL), &f);
     snapshot_end(&r->w->rd);
     json_t *o = NULL;
     if (rc == FILECHECK_OK)

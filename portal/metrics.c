@@ -71,7 +71,7 @@ static const char *label(const char *in, char *out, size_t n)
     return out;
 }
 
-void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *c, const trust_t *trust,
+void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *c, trust_t *trust,
                     const int *conns, int nthreads)
 {
     const trust_crl_info_t *ci = NULL;
@@ -142,6 +142,11 @@ void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t
                 (long long)(time(NULL) - (time_t)c->last_published));
     }
     if (trust != NULL) {
+        OUT("# HELP hocba_trust_certificates Certificates the shared trust store holds decoded (its bundles' "
+            "and "
+            "those of published records met since it was built).\n# TYPE hocba_trust_certificates gauge\n"
+            "hocba_trust_certificates %zu\n",
+            trust_cert_count(trust));
         /* package-format.md §6: each CRL's age, nextUpdate and whether it
          * verifies; labelled by its CA (8 hex digits of a hash of its name
          * and key, and its CN: no personal data) and its number. A CRL of

@@ -47,7 +47,7 @@ void metrics_cache(int hit);
  * @param trust     NULL when the trust inputs cannot be (then no CRL gauges)
  * @param conns     conns[i]: the connections thread i serves, for i < nthreads
  * @param out       receives the text (in pool) */
-void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *counts,
-                    const trust_t *trust, const int *conns, int nthreads);
+void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t *counts, trust_t *trust,
+                    const int *conns, int nthreads);
 
 #endif

@@ -227,8 +227,41 @@ snapshot_trust_t *snapshot_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unava
     return r;
 }
 
+trust_t *snapshot_check_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unavailable)
+{
+    uint64_t version;
+    *unavailable = 0;
+    if (read_trust_version(rd->env->ix, txn, &version) != 0) {
+        *unavailable = 1;
+        return NULL;
+    }
+    if (rd->check != NULL && rd->check_version == version && rd->check_env_gen == rd->env->gen &&
+        trust_cert_count(rd->check) <= rd->check_built_certs + SNAPSHOT_CHECK_CERTS)
+        return rd->check;
+    trust_free(rd->check);
+    rd->check = NULL;
+    trust_inputs_t in;
+    str_t *crls = NULL;
+    char why[TRUST_WHY_LEN] = "the trust inputs cannot be read from the index";
+    if (index_get_trust(rd->env->ix, txn, &in, &crls) == 0 &&
+        trust_build(&in, &rd->check, why, sizeof why) == 0) {
+        rd->check_version = version;
+        rd->check_env_gen = rd->env->gen;
+        rd->check_built_certs = trust_cert_count(rd->check);
+    } else {
+        rd->check = NULL;
+        *unavailable = 1;
+        fprintf(stderr, "hocba-portal: cannot use the trust inputs (version %llu): %s\n",
+                (unsigned long long)version, why);
+    }
+    free(crls);
+    return rd->check;
+}
+
 void snapshot_leave(snapshot_reader_t *rd)
 {
+    trust_free(rd->check);
+    rd->check = NULL;
     if (rd->txn != NULL)
         mdb_txn_abort(rd->txn);
     rd->txn = NULL;

@@ -38,11 +38,19 @@ typedef struct {
     atomic_int refs;
 } snapshot_trust_t;
 
+/* The certificates of files sent to be checked a thread's own store may have decoded before it is
+ * built again (snapshot_check_trust): each ~5 KB. */
+#define SNAPSHOT_CHECK_CERTS 256
+
 /** What one thread reads: zero it before the first use; only its thread touches it. */
 typedef struct {
     snapshot_env_t *env;     /* the index this thread reads (a reference held) */
     MDB_txn *txn;            /* read-only on env, reset between requests */
     snapshot_trust_t *trust; /* the store this thread last used (a reference held) */
+    /* the thread's own store for checks of files sent (snapshot_check_trust) */
+    trust_t *check;
+    uint64_t check_env_gen, check_version;
+    size_t check_built_certs; /* trust_cert_count(check) when it was built */
 } snapshot_reader_t;
 
 /** Open the index at db (read-only, through its symlink if it is one) and make it current.
@@ -73,6 +81,16 @@ void snapshot_end(snapshot_reader_t *rd);
  * @return the store, held by rd until its next call or snapshot_leave (so it outlives txn), or
  *         NULL with *unavailable set. Thread-safe. */
 snapshot_trust_t *snapshot_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unavailable);
+
+/** The trust store for checking a file someone sent (http.md, POST /check): the thread's own,
+ * built from the same inputs as snapshot_trust's. A store keeps every certificate it decodes, and
+ * anyone may send a file of certificates never seen: they must not grow the store every thread
+ * shares. This one is built again once it has decoded more than SNAPSHOT_CHECK_CERTS
+ * certificates beyond its bundles', or when the inputs changed.
+ * @param unavailable  set to 1 when the inputs cannot be read or built (said on stderr), else 0
+ * @return the store, held by rd until its next call or snapshot_leave, or NULL with *unavailable
+ *         set. Only rd's thread may use it. */
+trust_t *snapshot_check_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unavailable);
 
 /** Release everything rd holds (its thread is ending). */
 void snapshot_leave(snapshot_reader_t *rd);

@@ -24,8 +24,11 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <openssl/cms.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +49,7 @@
 #define STOP_TIMEOUT_MS 5000
 #define CHILD_TIMEOUT_MS 120000
 #define RATE_LIMIT 4
+#define CMS_CERTS 32 /* certificates a .p7s may hold (lookup/cms.h) */
 
 typedef struct {
     const char *tmp;
@@ -793,6 +797,95 @@ static void test_check_refuses_malformed_multipart_with_400(void **state)
     }
 }
 
+/* The number a /metrics line gives for name (a gauge without labels), or -1. */
+static long metric(int port, const char *name)
+{
+    resp_t *r = http_request(NULL, port, "GET", "/metrics", NULL, NULL, 0);
+    const char *p = r != NULL && r->status == 200 ? strstr(r->body, harness_printf("\n%s ", name)) : NULL;
+    return p != NULL ? strtol(p + strlen(name) + 2, NULL, 10) : -1;
+}
+
+static void free_openssl(void *p)
+{
+    OPENSSL_free(p);
+}
+
+/* A .p7s (DER) of payload signed by a self-signed EC certificate, carrying n certificates never
+ * seen before (the signer's among them): subjects "Foreign ROUND.I", one key for all. */
+static unsigned char *foreign_p7s(const char *payload, size_t plen, int round, int n, size_t *len)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    STACK_OF(X509) *others = sk_X509_new_null();
+    X509 *signer = NULL;
+    assert_non_null(key);
+    for (int i = 0; i < n; i++) {
+        X509 *x = X509_new();
+        X509_NAME *nm = X509_NAME_new();
+        X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+                                   (const unsigned char *)harness_printf("Foreign %d.%d", round, i), -1, -1,
+                                   0);
+        ASN1_INTEGER_set(X509_get_serialNumber(x), 1000 * round + i + 1);
+        X509_set_version(x, 2);
+        X509_set_subject_name(x, nm);
+        X509_set_issuer_name(x, nm);
+        X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+        X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+        X509_set_pubkey(x, key);
+        assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+        X509_NAME_free(nm);
+        if (signer == NULL)
+            signer = x;
+        else
+            sk_X509_push(others, x);
+    }
+    BIO *in = BIO_new_mem_buf(payload, (int)plen);
+    CMS_ContentInfo *cms = CMS_sign(signer, key, others, in, CMS_DETACHED | CMS_BINARY);
+    assert_non_null(cms);
+    unsigned char *der = NULL;
+    int l = i2d_CMS_ContentInfo(cms, &der);
+    assert_true(l > 0);
+    *len = (size_t)l;
+    CMS_ContentInfo_free(cms);
+    BIO_free(in);
+    sk_X509_pop_free(others, X509_free);
+    X509_free(signer);
+    EVP_PKEY_free(key);
+    return harness_keep_with(der, free_openssl);
+}
+
+/* Anyone may send a file of certificates never seen: checking it must not grow the trust store the
+ * lookups share (it kept every certificate it decoded, for as long as the trust inputs stood, so
+ * files sent in a loop made the portal's memory grow without end). A check uses its thread's own
+ * store, built again after SNAPSHOT_CHECK_CERTS certificates; checks keep their answers across
+ * that, and so do lookups. */
+static void test_checked_files_do_not_grow_the_shared_trust_store(void **state)
+{
+    ctx_t *c = *state;
+    pkg_t *k = package(c, NULL, NULL);
+    resp_t *r = http_request(NULL, c->port, "GET", harness_printf("/v/%s", c->valid->code), NULL, NULL, 0);
+    EXPECT_STATUS(r, 200);
+    long before = metric(c->port, "hocba_trust_certificates");
+    if (before <= 0)
+        fail_msg("expected a hocba_trust_certificates gauge on /metrics, got %ld", before);
+    for (int round = 0; round < 20; round++) { /* 640 certificates: past the bound on either thread */
+        size_t plen;
+        unsigned char *p7s = foreign_p7s(k->json, k->jlen, round, CMS_CERTS, &plen);
+        r = check_files(c->port, 1, k->json, k->jlen, p7s, plen);
+        json_t *j = verdict_of(r, "invalid", "not_published");
+        EXPECT(r, failed(j, "chain") != NULL, "expected the chain check to fail in round %d", round);
+        json_decref(j);
+    }
+    long after = metric(c->port, "hocba_trust_certificates");
+    if (after != before)
+        fail_msg("expected the shared trust store to hold %ld certificates still, it holds %ld", before,
+                 after);
+    r = check_files(c->port, 1, k->json, k->jlen, k->p7s, k->plen);
+    json_decref(verdict_of(r, "valid", "published"));
+    r = http_request(NULL, c->port, "GET", harness_api_path(c->valid->code), NULL, NULL, 0);
+    EXPECT(r, r->status == 200 && http_body_has(r, "\"status\":\"valid\""),
+           "expected the record valid still");
+}
+
 static void test_check_form_works_without_javascript(void **state)
 {
     ctx_t *c = *state;
@@ -961,6 +1054,7 @@ int main(void)
         cmocka_unit_test(test_check_of_garbage_is_invalid_and_says_nothing_of_publication),
         cmocka_unit_test(test_check_refuses_a_part_over_64_kib_with_413),
         cmocka_unit_test(test_check_refuses_malformed_multipart_with_400),
+        cmocka_unit_test(test_checked_files_do_not_grow_the_shared_trust_store),
         cmocka_unit_test(test_check_form_works_without_javascript),
         cmocka_unit_test(test_check_is_rate_limited_like_lookups),
     };
