@@ -3,6 +3,8 @@
 
 #include "ber.h"
 
+#include <openssl/err.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -185,22 +187,49 @@ void cms_signer_read_attrs(cms_signer_t *s, const uint8_t *der, size_t len)
     set_problem(s);
 }
 
+/* Two Names alike as X.509 compares them (X509_NAME_cmp: each string in
+ * its canonical form, whatever its type; BER read as its DER). A signer
+ * whose library wrote its issuer's name in BER, or with another string
+ * type than the certificate's, names that certificate all the same, as
+ * OpenSSL's own CMS reader finds it; the signature is then checked with the
+ * key of the certificate found, so a looser match cannot pass a signature. */
+static int same_name(const der_elem_t *a, const der_elem_t *b)
+{
+    const unsigned char *pa = a->raw, *pb = b->raw;
+    X509_NAME *na = d2i_X509_NAME(NULL, &pa, (long)a->rawlen);
+    X509_NAME *nb = d2i_X509_NAME(NULL, &pb, (long)b->rawlen);
+    int same = na != NULL && nb != NULL && X509_NAME_cmp(na, nb) == 0;
+    X509_NAME_free(na);
+    X509_NAME_free(nb);
+    ERR_clear_error();
+    return same;
+}
+
+/* The certificate a SignerInfo's sid names: by subjectKeyIdentifier, or by
+ * issuer and serial number, the issuer's bytes first and then as Names. */
 static int find_cert(const cms_signed_t *sd, const der_elem_t *sid)
 {
-    for (size_t i = 0; i < sd->ncerts; i++) {
-        const cms_cert_t *ct = &sd->certs[i];
-        if (sid->tag == DER_CTX(0)) {
-            if (ct->ski && ct->skilen == sid->len && memcmp(ct->ski, sid->val, sid->len) == 0)
-                return (int)i;
-            continue;
-        }
+    der_elem_t issuer, serial;
+    if (sid->tag != DER_CTX(0)) {
         der_cur_t c = der_inside(sid);
-        der_elem_t issuer, serial;
         if (der_expect(&c, DER_SEQUENCE, &issuer) != DER_OK || der_expect(&c, DER_INTEGER, &serial) != DER_OK)
             return -1;
-        if (issuer.rawlen == ct->issuer.rawlen && memcmp(issuer.raw, ct->issuer.raw, issuer.rawlen) == 0 &&
-            serial.len == ct->serial.len && memcmp(serial.val, ct->serial.val, serial.len) == 0)
-            return (int)i;
+    }
+    for (int by_name = 0; by_name < 2; by_name++) {
+        for (size_t i = 0; i < sd->ncerts; i++) {
+            const cms_cert_t *ct = &sd->certs[i];
+            if (sid->tag == DER_CTX(0)) {
+                if (!by_name && ct->ski && ct->skilen == sid->len && memcmp(ct->ski, sid->val, sid->len) == 0)
+                    return (int)i;
+                continue;
+            }
+            if (serial.len != ct->serial.len || memcmp(serial.val, ct->serial.val, serial.len) != 0)
+                continue;
+            if (!by_name ? issuer.rawlen == ct->issuer.rawlen &&
+                               memcmp(issuer.raw, ct->issuer.raw, issuer.rawlen) == 0
+                         : same_name(&issuer, &ct->issuer))
+                return (int)i;
+        }
     }
     return -1;
 }

@@ -34,7 +34,7 @@ typedef struct {
     const uint8_t *der; /* the whole Certificate */
     size_t len;
     der_elem_t serial;  /* INTEGER */
-    der_elem_t issuer;  /* Name, raw encoding compared byte for byte */
+    der_elem_t issuer;  /* Name, as in the certificate (a signer's sid is matched to it as a Name) */
     const uint8_t *ski; /* subjectKeyIdentifier, or NULL */
     size_t skilen;
 } cms_cert_t;

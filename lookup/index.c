@@ -116,7 +116,7 @@ static int remember_crl_issuers_in_whole_records(index_t *ix, MDB_txn *txn, cons
         const uint8_t *p7s = rec.pre;
         size_t len = (size_t)rec.prefix;
         uint8_t *der = NULL;
-        if (len >= 11 && memcmp(p7s, "-----BEGIN ", 11) == 0) {
+        if (verify_is_pem(p7s, len)) {
             if (verify_pem_to_der(p7s, len, &der, &len) != 0)
                 continue;
             p7s = der;

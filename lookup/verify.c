@@ -54,7 +54,7 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
         shared->ncerts = 0, shared->has_digest = 0;
     if (sd == NULL)
         return -1;
-    if (cmslen >= 11 && memcmp(cms, "-----BEGIN ", 11) == 0) {
+    if (verify_is_pem(cms, cmslen)) {
         if (verify_pem_to_der(cms, cmslen, &der, &derlen) != 0) {
             verify_item(v, VERIFY_SIGNATURE, -1, 0,
                         "the signature file is not a CMS structure (unreadable PEM)");

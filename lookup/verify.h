@@ -141,6 +141,11 @@ int verify_package_shared(trust_t *trust, const payload_t *p, const uint8_t *pay
  * @return 0, or -1 when it is no such PEM (or memory ran out). Thread-safe. */
 int verify_pem_to_der(const uint8_t *in, size_t len, uint8_t **der, size_t *derlen);
 
+/** 1 when a .p7s is armoured in PEM: "-----BEGIN " first, after an optional UTF-8 byte-order mark
+ * and white space (what an editor may leave; OpenSSL reads such a file, and so does
+ * verify_pem_to_der); 0 otherwise (DER or BER). Thread-safe. */
+int verify_is_pem(const uint8_t *p, size_t len);
+
 /** The SHA-256 of the certificate that signed as `principal`, from a verdict.
  * @return 0 and fills out, or -1 if there is no signed principal. */
 int verify_principal_cert(const verdict_t *v, unsigned char out[32]);

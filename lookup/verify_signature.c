@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 #include "verify_internal.h"
@@ -303,9 +304,28 @@ void verify_set_key_contexts(unsigned per_thread)
     pctx_sets = sets;
 }
 
+/* Where the armour may begin: after a UTF-8 byte-order mark and white space, which editors and
+ * Windows tools leave and OpenSSL's reader passes over. */
+static size_t pem_skip(const uint8_t *p, size_t len)
+{
+    size_t i = len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
+    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    return i;
+}
+
+int verify_is_pem(const uint8_t *p, size_t len)
+{
+    size_t i = pem_skip(p, len);
+    return len - i >= 11 && memcmp(p + i, "-----BEGIN ", 11) == 0;
+}
+
 int verify_pem_to_der(const uint8_t *in, size_t len, uint8_t **der, size_t *derlen)
 {
-    BIO *b = BIO_new_mem_buf(in, (int)len);
+    size_t skip = pem_skip(in, len);
+    in += skip;
+    len -= skip;
+    BIO *b = len <= INT_MAX ? BIO_new_mem_buf(in, (int)len) : NULL;
     char *name = NULL, *header = NULL;
     unsigned char *data = NULL;
     long n = 0;

@@ -2260,6 +2260,134 @@ static void test_verify_refuses_a_signer_certificate_in_ber(void **state)
     trust_free(t);
 }
 
+/* The issuer Name in the sid of a .p7s's first SignerInfo. */
+static der_elem_t first_sid_issuer(const uint8_t *p7s, size_t len)
+{
+    der_elem_t e = signed_data_child(p7s, len, 3), last = e; /* certificates; signerInfos come last */
+    der_cur_t c = der_cursor_ber(e.raw + e.rawlen, (size_t)(p7s + len - (e.raw + e.rawlen)));
+    while (der_next(&c, &e) == DER_OK && (e.tag == DER_CTX(1) || e.tag == DER_SET)) {
+        last = e;
+        if (e.tag == DER_SET)
+            break;
+    }
+    assert_int_equal(last.tag, DER_SET);
+    der_elem_t si = first_child(&last), version, sid;
+    der_cur_t sc = der_inside(&si);
+    assert_int_equal(der_next(&sc, &version), DER_OK);
+    assert_int_equal(der_next(&sc, &sid), DER_OK);
+    assert_int_equal(sid.tag, DER_SEQUENCE);
+    return first_child(&sid);
+}
+
+/* The first string of a Name (its first RDN's value): where its tag byte is in the Name's bytes. */
+static size_t first_string_at(const der_elem_t *name)
+{
+    der_elem_t rdn = first_child(name), atv = first_child(&rdn), oid, value;
+    der_cur_t c = der_inside(&atv);
+    assert_int_equal(der_next(&c, &oid), DER_OK);
+    assert_int_equal(der_next(&c, &value), DER_OK);
+    assert_true(value.tag == 0x0c || value.tag == 0x13); /* UTF8String or PrintableString */
+    return (size_t)(value.raw - name->raw);
+}
+
+/* A SignerInfo names its certificate by issuer and serial number; the issuer Name may come in BER
+ * (RFC 5652 allows it, package-format.md §1) or with another string type than the certificate
+ * has, and OpenSSL's CMS reader still finds the certificate (X509_NAME_cmp). Ours compared the
+ * bytes, so such a package lost its signer ("its certificate is not included"). Another Name
+ * still finds none. Producer 1's package, signature 1. */
+static void test_verify_finds_a_signer_certificate_by_its_issuer_as_a_name(void **state)
+{
+    (void)state;
+    enum { AS_BER, OTHER_STRING_TYPE, OTHER_NAME };
+    static const struct {
+        const char *what;
+        int how, valid;
+    } CASES[] = {
+        {"the issuer Name in BER, indefinite length", AS_BER, 1},
+        {"its first string in another string type", OTHER_STRING_TYPE, 1},
+        {"another Name (a letter changed)", OTHER_NAME, 0},
+    };
+    trust_t *t = ber_trust();
+    verdict_t *v = malloc(sizeof *v);
+    ber_pkg_t p = ber_pkg(0);
+    const uint8_t *b = (const uint8_t *)p.p7s.ptr;
+    der_elem_t issuer = first_sid_issuer(b, p.p7s.len);
+    assert_false(issuer.indefinite);
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        uint8_t rep[1024];
+        size_t replen = issuer.rawlen, at = first_string_at(&issuer), len;
+        assert_true(issuer.rawlen + 4 <= sizeof rep);
+        memcpy(rep, issuer.raw, issuer.rawlen);
+        if (CASES[i].how == AS_BER) {
+            rep[0] = DER_SEQUENCE, rep[1] = 0x80;
+            memcpy(rep + 2, issuer.val, issuer.len);
+            rep[2 + issuer.len] = 0, rep[3 + issuer.len] = 0;
+            replen = issuer.len + 4;
+        } else if (CASES[i].how == OTHER_STRING_TYPE) {
+            rep[at] = rep[at] == 0x0c ? 0x13 : 0x0c;
+        } else {
+            rep[at + 2] ^= 0x01; /* the string's first letter */
+        }
+        uint8_t *f = splice(b, p.p7s.len, (size_t)(issuer.raw - b), issuer.rawlen, rep, replen, &len);
+        ber_verify(t, &p, f, len, v);
+        if (CASES[i].valid && !v->ok) {
+            char r[1024];
+            verify_reason(v, r, sizeof r);
+            fail_msg("%s: expected every check to hold, got: %s", CASES[i].what, r);
+        }
+        const verify_item_t *it = failed_item(v, VERIFY_SIGNATURE, 0);
+        if (!CASES[i].valid && (it == NULL || strstr(it->detail, "certificate") == NULL))
+            fail_msg("%s: expected signature 1 to fail for want of its certificate, got %s", CASES[i].what,
+                     it ? it->detail : "no failure");
+        free(f);
+    }
+    ber_pkg_free(&p);
+    free(v);
+    trust_free(t);
+}
+
+/* A .p7s in PEM may come after a UTF-8 byte-order mark and blank lines (an editor's, a Windows
+ * tool's): OpenSSL reads it, and so do we; it was taken for DER and refused as "not a CMS
+ * structure". Text before the armour is still no PEM. */
+static void test_verify_reads_pem_after_a_byte_order_mark_or_blank_lines(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *before;
+        int pem;
+    } CASES[] = {
+        {"", 1},  {"\n", 1},       {" \t\r\n\r\n", 1}, {"\xEF\xBB\xBF", 1}, {"\xEF\xBB\xBF\r\n", 1},
+        {"x", 0}, {"\xEF\xBB", 0},
+    };
+    trust_t *t = ber_trust();
+    verdict_t *v = malloc(sizeof *v);
+    ber_pkg_t p = ber_pkg(0);
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *pem;
+    assert_true(PEM_write_bio(bio, "CMS", "", (const unsigned char *)p.p7s.ptr, (long)p.p7s.len) > 0);
+    long pemlen = BIO_get_mem_data(bio, &pem);
+    assert_false(verify_is_pem((const uint8_t *)p.p7s.ptr, p.p7s.len));
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        size_t n = strlen(CASES[i].before), len = n + (size_t)pemlen;
+        uint8_t *f = malloc(len);
+        memcpy(f, CASES[i].before, n);
+        memcpy(f + n, pem, (size_t)pemlen);
+        if (verify_is_pem(f, len) != CASES[i].pem)
+            fail_msg("case %zu: expected verify_is_pem %d", i, CASES[i].pem);
+        ber_verify(t, &p, f, len, v);
+        if (v->ok != CASES[i].pem) {
+            char r[1024];
+            verify_reason(v, r, sizeof r);
+            fail_msg("case %zu: expected %s, got: %s", i, CASES[i].pem ? "valid" : "invalid", r);
+        }
+        free(f);
+    }
+    BIO_free(bio);
+    ber_pkg_free(&p);
+    free(v);
+    trust_free(t);
+}
+
 /* Registry documents, hocba.schools.v1 and v2 (package-format.md §6): what
  * is accepted and what is refused, with the words the refusal must hold. */
 static void test_trust_registry_v2_is_checked_strictly(void **state)
@@ -2446,6 +2574,8 @@ int main(void)
         cmocka_unit_test(test_verify_accepts_attributes_signed_unsorted_as_openssl_does),
         cmocka_unit_test(test_cms_refuses_hostile_ber_with_its_reason),
         cmocka_unit_test(test_verify_refuses_a_signer_certificate_in_ber),
+        cmocka_unit_test(test_verify_finds_a_signer_certificate_by_its_issuer_as_a_name),
+        cmocka_unit_test(test_verify_reads_pem_after_a_byte_order_mark_or_blank_lines),
         cmocka_unit_test(test_verify_remembered_issuer_without_a_verifying_crl_is_unjudged),
         cmocka_unit_test(test_trust_reports_each_crl_and_remembered_issuer),
         cmocka_unit_test(test_trust_one_key_in_two_encodings_is_one_key),

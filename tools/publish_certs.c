@@ -219,7 +219,7 @@ static int p7s_open(report_t *rp, const char code[CODE_LEN], p7s_t *p)
         return rc == INDEX_ECORRUPT || rc == INDEX_ENOTFOUND ? 1 : rc;
     const uint8_t *bytes = (const uint8_t *)p->doc.cms.ptr;
     size_t len = p->doc.cms.len;
-    if (len >= 11 && memcmp(bytes, "-----BEGIN ", 11) == 0) {
+    if (verify_is_pem(bytes, len)) {
         if (verify_pem_to_der(bytes, len, &p->der, &len) != 0)
             return 1;
         bytes = p->der;
