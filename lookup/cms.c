@@ -187,14 +187,25 @@ void cms_signer_read_attrs(cms_signer_t *s, const uint8_t *der, size_t len)
     set_problem(s);
 }
 
+/* Comparing two Names as X.509 does means decoding both, and a Name is the
+ * sender's bytes: it can hold thousands of RDNs (10 ms to decode). A file
+ * gets NAME_MATCHES such comparisons in all, of Names of at most
+ * NAME_MATCH_MAX bytes: ample for a signer or two whose library re-encoded
+ * a real issuer (a few hundred bytes), and a bounded cost for any file. */
+#define NAME_MATCHES 8
+#define NAME_MATCH_MAX 1024
+
 /* Two Names alike as X.509 compares them (X509_NAME_cmp: each string in
  * its canonical form, whatever its type; BER read as its DER). A signer
  * whose library wrote its issuer's name in BER, or with another string
  * type than the certificate's, names that certificate all the same, as
  * OpenSSL's own CMS reader finds it; the signature is then checked with the
  * key of the certificate found, so a looser match cannot pass a signature. */
-static int same_name(const der_elem_t *a, const der_elem_t *b)
+static int same_name(const der_elem_t *a, const der_elem_t *b, int *left)
 {
+    if (*left <= 0 || a->rawlen > NAME_MATCH_MAX || b->rawlen > NAME_MATCH_MAX)
+        return 0;
+    (*left)--;
     const unsigned char *pa = a->raw, *pb = b->raw;
     X509_NAME *na = d2i_X509_NAME(NULL, &pa, (long)a->rawlen);
     X509_NAME *nb = d2i_X509_NAME(NULL, &pb, (long)b->rawlen);
@@ -206,8 +217,9 @@ static int same_name(const der_elem_t *a, const der_elem_t *b)
 }
 
 /* The certificate a SignerInfo's sid names: by subjectKeyIdentifier, or by
- * issuer and serial number, the issuer's bytes first and then as Names. */
-static int find_cert(const cms_signed_t *sd, const der_elem_t *sid)
+ * issuer and serial number, the issuer's bytes first and then as Names
+ * (*left: the file's comparisons as Names still allowed). */
+static int find_cert(const cms_signed_t *sd, const der_elem_t *sid, int *left)
 {
     der_elem_t issuer, serial;
     if (sid->tag != DER_CTX(0)) {
@@ -227,14 +239,14 @@ static int find_cert(const cms_signed_t *sd, const der_elem_t *sid)
                 continue;
             if (!by_name ? issuer.rawlen == ct->issuer.rawlen &&
                                memcmp(issuer.raw, ct->issuer.raw, issuer.rawlen) == 0
-                         : same_name(&issuer, &ct->issuer))
+                         : same_name(&issuer, &ct->issuer, left))
                 return (int)i;
         }
     }
     return -1;
 }
 
-static int read_signer(const der_elem_t *si, cms_signed_t *sd, cms_signer_t *s)
+static int read_signer(const der_elem_t *si, cms_signed_t *sd, cms_signer_t *s, int *name_matches)
 {
     der_cur_t c = der_inside(si);
     der_elem_t version, sid, oid, params, e;
@@ -278,7 +290,7 @@ static int read_signer(const der_elem_t *si, cms_signed_t *sd, cms_signer_t *s)
     s->signature_len = e.len;
     if (der_optional(&c, DER_CTX_CONS(1), &e) < DER_EEND || c.len != 0)
         return -1;
-    s->cert = find_cert(sd, &sid);
+    s->cert = find_cert(sd, &sid, name_matches);
     set_problem(s);
     return 0;
 }
@@ -357,10 +369,11 @@ static int parse(const uint8_t *der, size_t len, cms_signed_t *out, char *why, s
     if (der_expect(&s, DER_SET, &sis) != DER_OK || s.len != 0)
         FAIL(CMS_EFORMAT, "the signature file has no readable signerInfos");
     der_cur_t sc = der_inside(&sis);
+    int name_matches = NAME_MATCHES;
     while ((rc = der_next(&sc, &si)) == DER_OK) {
         if (out->nsigners == CMS_MAX_SIGNERS)
             FAIL(CMS_ELIMIT, "the signature file holds more than %d signatures", CMS_MAX_SIGNERS);
-        if (si.tag != DER_SEQUENCE || read_signer(&si, out, &out->signers[out->nsigners]) != 0)
+        if (si.tag != DER_SEQUENCE || read_signer(&si, out, &out->signers[out->nsigners], &name_matches) != 0)
             FAIL(CMS_EFORMAT, "signature %zu (SignerInfo) in the signature file is malformed",
                  out->nsigners + 1);
         out->nsigners++;

@@ -140,10 +140,12 @@ size_t trust_school_count(const trust_t *t)
     return t->reg.nschools;
 }
 
-size_t trust_cert_count(trust_t *t)
+size_t trust_cert_count(trust_t *t, size_t *der_bytes)
 {
     pthread_rwlock_rdlock(&t->lock);
     size_t n = t->nused;
+    if (der_bytes != NULL)
+        *der_bytes = t->der_bytes;
     pthread_rwlock_unlock(&t->lock);
     return n;
 }

@@ -152,8 +152,11 @@ size_t trust_crls_rejected(const trust_t *t); /* CRLs not used: they do not veri
 size_t trust_school_count(const trust_t *t);
 
 /** Certificates the store holds decoded now: those of its bundles, and every one met since
- * (trust_cert_get, trust_cert_chain), which it keeps until it is freed. Thread-safe. */
-size_t trust_cert_count(trust_t *t);
+ * (trust_cert_get, trust_cert_chain), which it keeps until it is freed.
+ * @param der_bytes  NULL, or receives the size of their DER in all (decoded, a certificate takes
+ *                   several times its DER: up to 12 times for one of many short names)
+ * Thread-safe. */
+size_t trust_cert_count(trust_t *t, size_t *der_bytes);
 
 /** One CRL of the stored CRL files (every CRL of every file that reads as
  * CRLs, in the order of trust_inputs_t.crls), for status lines, metrics and

@@ -183,6 +183,7 @@ trust_cert_t *trust_certcache_get(trust_t *t, const unsigned char h[32], const u
         k = (k + 1) & (t->nslots - 1);
     t->slots[k] = c;
     t->nused++;
+    t->der_bytes += len;
     return c;
 }
 

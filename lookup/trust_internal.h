@@ -70,6 +70,7 @@ struct trust {
     pthread_rwlock_t lock; /* guards the cache below: read to look up, write to add */
     trust_cert_t **slots;
     size_t nslots, nused;
+    size_t der_bytes; /* of the nused certificates' DER */
 };
 
 #define WHY(...) trust_why_put(why, whylen, __VA_ARGS__)

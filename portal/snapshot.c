@@ -235,8 +235,10 @@ trust_t *snapshot_check_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unavaila
         *unavailable = 1;
         return NULL;
     }
+    size_t bytes = 0, certs = rd->check != NULL ? trust_cert_count(rd->check, &bytes) : 0;
     if (rd->check != NULL && rd->check_version == version && rd->check_env_gen == rd->env->gen &&
-        trust_cert_count(rd->check) <= rd->check_built_certs + SNAPSHOT_CHECK_CERTS)
+        certs <= rd->check_built_certs + SNAPSHOT_CHECK_CERTS &&
+        bytes <= rd->check_built_bytes + SNAPSHOT_CHECK_DER_BYTES)
         return rd->check;
     trust_free(rd->check);
     rd->check = NULL;
@@ -247,7 +249,7 @@ trust_t *snapshot_check_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unavaila
         trust_build(&in, &rd->check, why, sizeof why) == 0) {
         rd->check_version = version;
         rd->check_env_gen = rd->env->gen;
-        rd->check_built_certs = trust_cert_count(rd->check);
+        rd->check_built_certs = trust_cert_count(rd->check, &rd->check_built_bytes);
     } else {
         rd->check = NULL;
         *unavailable = 1;

@@ -38,9 +38,11 @@ typedef struct {
     atomic_int refs;
 } snapshot_trust_t;
 
-/* The certificates of files sent to be checked a thread's own store may have decoded before it is
- * built again (snapshot_check_trust): each ~5 KB. */
+/* What a thread's own store for checks may have decoded of files sent before it is built again
+ * (snapshot_check_trust): so many certificates (~5 KB each, decoded), or so many bytes of their DER
+ * (a certificate of many short names takes up to 12 times its DER decoded). */
 #define SNAPSHOT_CHECK_CERTS 256
+#define SNAPSHOT_CHECK_DER_BYTES (1u << 20)
 
 /** What one thread reads: zero it before the first use; only its thread touches it. */
 typedef struct {
@@ -50,7 +52,7 @@ typedef struct {
     /* the thread's own store for checks of files sent (snapshot_check_trust) */
     trust_t *check;
     uint64_t check_env_gen, check_version;
-    size_t check_built_certs; /* trust_cert_count(check) when it was built */
+    size_t check_built_certs, check_built_bytes; /* trust_cert_count(check) when it was built */
 } snapshot_reader_t;
 
 /** Open the index at db (read-only, through its symlink if it is one) and make it current.
@@ -86,7 +88,8 @@ snapshot_trust_t *snapshot_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unava
  * built from the same inputs as snapshot_trust's. A store keeps every certificate it decodes, and
  * anyone may send a file of certificates never seen: they must not grow the store every thread
  * shares. This one is built again once it has decoded more than SNAPSHOT_CHECK_CERTS
- * certificates beyond its bundles', or when the inputs changed.
+ * certificates, or SNAPSHOT_CHECK_DER_BYTES of their DER, beyond its bundles', or when the inputs
+ * changed.
  * @param unavailable  set to 1 when the inputs cannot be read or built (said on stderr), else 0
  * @return the store, held by rd until its next call or snapshot_leave, or NULL with *unavailable
  *         set. Only rd's thread may use it. */

@@ -26,7 +26,7 @@ typedef struct {
 } ctx_t;
 
 /* The exposition as a NUL-terminated string kept until the group ends. */
-static const char *render(const index_counts_t *counts, const trust_t *trust, const int *conns, int nthreads)
+static const char *render(const index_counts_t *counts, trust_t *trust, const int *conns, int nthreads)
 {
     h2o_mem_pool_t pool;
     h2o_mem_init_pool(&pool);

@@ -2346,6 +2346,63 @@ static void test_verify_finds_a_signer_certificate_by_its_issuer_as_a_name(void 
     trust_free(t);
 }
 
+/* Comparing Names decodes the sender's bytes, so a file gets 8 such comparisons in all
+ * (lookup/cms.c): a signer whose issuer is in BER is found behind 7 certificates of its serial and
+ * another issuer, and no longer behind 8. Producer 1's package, signature 1. */
+static void test_cms_compares_issuers_as_names_a_bounded_number_of_times(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t decoys;
+        int found;
+    } CASES[] = {{0, 1}, {7, 1}, {8, 0}};
+    cms_signed_t *sd = malloc(sizeof *sd);
+    ber_pkg_t p = ber_pkg(0);
+    const uint8_t *b = (const uint8_t *)p.p7s.ptr;
+    char why[256];
+    assert_int_equal(cms_parse(b, p.p7s.len, sd, why, sizeof why), CMS_OK);
+    const cms_cert_t *ct = &sd->certs[sd->signers[0].cert];
+    const uint8_t *real = ct->der; /* in b, which outlives sd's next parses */
+    size_t clen = ct->len, ncerts = sd->ncerts;
+    size_t flip = (size_t)(ct->issuer.raw - ct->der) + first_string_at(&ct->issuer) + 2;
+    uint8_t *decoy = malloc(clen);
+    memcpy(decoy, ct->der, clen);
+    decoy[flip] ^= 0x01; /* the same serial, another issuer */
+    der_elem_t certs = signed_data_child(b, p.p7s.len, 3), issuer = first_sid_issuer(b, p.p7s.len);
+    assert_int_equal(certs.tag, DER_CTX_CONS(0));
+    uint8_t rep[1024];
+    rep[0] = DER_SEQUENCE, rep[1] = 0x80;
+    memcpy(rep + 2, issuer.val, issuer.len);
+    rep[2 + issuer.len] = 0, rep[3 + issuer.len] = 0;
+    size_t blen;
+    uint8_t *ber = splice(b, p.p7s.len, (size_t)(issuer.raw - b), issuer.rawlen, rep, issuer.len + 4, &blen);
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        uint8_t *all = malloc(clen * CASES[i].decoys + 1);
+        for (size_t k = 0; k < CASES[i].decoys; k++)
+            memcpy(all + k * clen, decoy, clen);
+        der_elem_t set = signed_data_child(ber, blen, 3);
+        size_t len;
+        uint8_t *f = CASES[i].decoys == 0 ? malloc(blen) : NULL;
+        if (f != NULL)
+            memcpy(f, ber, len = blen);
+        else
+            f = splice(ber, blen, (size_t)(set.val - ber), 0, all, clen * CASES[i].decoys, &len);
+        assert_int_equal(cms_parse(f, len, sd, why, sizeof why), CMS_OK);
+        assert_int_equal(sd->ncerts, ncerts + CASES[i].decoys);
+        int k = sd->signers[0].cert;
+        int found = k >= 0 && sd->certs[k].len == clen && memcmp(sd->certs[k].der, real, clen) == 0;
+        if (found != CASES[i].found)
+            fail_msg("behind %zu certificates of another issuer: expected the signer's certificate %s",
+                     CASES[i].decoys, CASES[i].found ? "found" : "not found");
+        free(f);
+        free(all);
+    }
+    free(ber);
+    free(decoy);
+    ber_pkg_free(&p);
+    free(sd);
+}
+
 /* A .p7s in PEM may come after a UTF-8 byte-order mark and blank lines (an editor's, a Windows
  * tool's): OpenSSL reads it, and so do we; it was taken for DER and refused as "not a CMS
  * structure". Text before the armour is still no PEM. */
@@ -2576,6 +2633,7 @@ int main(void)
         cmocka_unit_test(test_verify_refuses_a_signer_certificate_in_ber),
         cmocka_unit_test(test_verify_finds_a_signer_certificate_by_its_issuer_as_a_name),
         cmocka_unit_test(test_verify_reads_pem_after_a_byte_order_mark_or_blank_lines),
+        cmocka_unit_test(test_cms_compares_issuers_as_names_a_bounded_number_of_times),
         cmocka_unit_test(test_verify_remembered_issuer_without_a_verifying_crl_is_unjudged),
         cmocka_unit_test(test_trust_reports_each_crl_and_remembered_issuer),
         cmocka_unit_test(test_trust_one_key_in_two_encodings_is_one_key),
