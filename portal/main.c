@@ -419,6 +419,26 @@ static int busier_than_another(const worker_t *w)
     return 0;
 }
 
+/* Out of descriptors (or kernel memory), accept fails while the listener stays readable: a loop
+ * that kept watching it would spin. The thread leaves its listeners for ACCEPT_BACKOFF_MS (the
+ * clients wait in the backlog) and says so at most once a minute. */
+#define ACCEPT_BACKOFF_MS 100
+
+static void leave_listeners_for_a_while(worker_t *w, int err)
+{
+    uint64_t now = h2o_now(w->ctx.loop);
+    for (int i = 0; i < portal.nlisten; i++)
+        h2o_socket_read_stop(w->listeners[i]);
+    w->accept_resume_at = now + ACCEPT_BACKOFF_MS;
+    atomic_store(&w->accept_paused, 1); /* balance_listeners takes them back after the pause */
+    if (w->accept_said_at == 0 || now - w->accept_said_at >= 60000) {
+        w->accept_said_at = now;
+        fprintf(stderr,
+                "hocba-portal: thread %d cannot accept connections (%s); it tries again every %d ms\n", w->id,
+                strerror(err), ACCEPT_BACKOFF_MS);
+    }
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     if (err != NULL)
@@ -431,8 +451,12 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         return;
     }
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (sock == NULL)
+    if (sock == NULL) {
+        int e = errno;
+        if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+            leave_listeners_for_a_while(w, e);
         return;
+    }
     atomic_fetch_add(&w->conns, 1);
     sock->on_close.cb = on_conn_close;
     sock->on_close.data = w;
@@ -456,7 +480,8 @@ static void on_wake(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
  * connections than any other thread. */
 static void balance_listeners(worker_t *w)
 {
-    if (!atomic_load(&w->accept_paused) || busier_than_another(w))
+    if (!atomic_load(&w->accept_paused) || busier_than_another(w) ||
+        h2o_now(w->ctx.loop) < w->accept_resume_at)
         return;
     for (int i = 0; i < portal.nlisten; i++)
         h2o_socket_read_start(w->listeners[i], on_accept);

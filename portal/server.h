@@ -85,7 +85,10 @@ typedef struct worker {
     EVP_MAC_CTX *key_mac; /* digests the cache keys; made on first use, reset for each */
     int id;
     atomic_int conns;                /* open connections this thread serves (main.c balances them) */
-    atomic_int accept_paused;        /* this thread left the listeners to a thread with fewer connections */
+    atomic_int accept_paused;        /* this thread left the listeners to a thread with fewer connections,
+                                      * or for a while when out of descriptors */
+    uint64_t accept_resume_at;       /* h2o_now() before which it stays away (out of descriptors) */
+    uint64_t accept_said_at;         /* when it last said so on stderr */
     h2o_multithread_receiver_t wake; /* another thread wakes this one's loop to take the listeners back */
     h2o_socket_t *listeners[PORTAL_MAX_LISTENERS]; /* this thread's watch on each listening socket */
     h2o_context_t metrics_ctx;                     /* thread 0 only, with --metrics-listen */

@@ -846,6 +846,69 @@ static pid_t killed_reader(ctx_t *c, const char *db)
     return victim;
 }
 
+/* The CPU ticks (user + system) process pid has used, or -1. */
+static long cpu_ticks(pid_t pid)
+{
+    char *stat = harness_read_file(harness_printf("/proc/%d/stat", (int)pid), NULL);
+    const char *p = stat != NULL ? strrchr(stat, ')') : NULL;
+    unsigned long ut = 0, st = 0;
+    /* after the command: state, then fields 4 to 13, then utime (14) and stime (15) */
+    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (long)(ut + st);
+}
+
+/* Out of descriptors, accept fails while the listener stays readable: the portal's threads spun at
+ * 100 % CPU, each retrying, until clients left (found by a review). They now leave the listeners
+ * for 100 ms at a time: the CPU stays low while connections wait in the backlog, and the portal
+ * answers again once descriptors are free. */
+static void test_out_of_descriptors_the_portal_waits_instead_of_spinning(void **state)
+{
+    ctx_t *c = *state;
+    const char *db = make_index(c, NULL, "nofile", c->rel_publish, NULL);
+    PUB_OK(c->rel_publish, db, NULL, "batch", c->small);
+    const char *perr = harness_printf("%s/nofile-portal.out", c->tmp);
+    int port;
+    pid_t portal = start_portal(c, c->portal, db, &port, perr);
+    int open_fds = 0;
+    DIR *d = opendir(harness_printf("/proc/%d/fd", (int)portal));
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+        open_fds += e->d_name[0] != '.';
+    if (d != NULL)
+        closedir(d);
+    struct rlimit old, low;
+    assert_int_equal(prlimit(portal, RLIMIT_NOFILE, NULL, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)open_fds + 2; /* two connections, then accept fails with EMFILE */
+    assert_int_equal(prlimit(portal, RLIMIT_NOFILE, &low, NULL), 0);
+    enum { CLIENTS = 12 };
+    int fds[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++)
+        fds[i] = http_connect(NULL, port, 0);
+    harness_sleep_ms(300);
+    long t0 = cpu_ticks(portal);
+    harness_sleep_ms(1000);
+    long used = cpu_ticks(portal) - t0, hz = sysconf(_SC_CLK_TCK);
+    for (int i = 0; i < CLIENTS; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    assert_int_equal(prlimit(portal, RLIMIT_NOFILE, &old, NULL), 0);
+    if (t0 < 0 || used * 1000 / hz > 300)
+        fail_msg("expected the portal out of descriptors to use under 300 ms of CPU a second, it used %ld ms",
+                 used * 1000 / hz);
+    resp_t *hz200 = NULL;
+    for (long until = harness_now_ms() + 3000; harness_now_ms() < until; harness_sleep_ms(50))
+        if ((hz200 = http_get(port, "/healthz"))->status == 200)
+            break;
+    if (hz200 == NULL || hz200->status != 200)
+        fail_msg("expected /healthz 200 within 3 s once descriptors were free, got %d",
+                 hz200 ? hz200->status : 0);
+    char *out = harness_read_file(perr, NULL);
+    if (out == NULL || strstr(out, "cannot accept connections (Too many open files)") == NULL)
+        fail_msg("expected the portal to say on stderr that it cannot accept connections");
+    stop_portal(c, portal, perr);
+}
+
 static void test_reader_slots_of_a_killed_reader_are_reclaimed(void **state)
 {
     ctx_t *c = *state;
@@ -1149,6 +1212,7 @@ int main(void)
         cmocka_unit_test(test_publisher_killed_at_any_point_leaves_a_consistent_index),
         cmocka_unit_test(test_portal_serves_without_errors_while_a_batch_and_a_crl_are_published),
         cmocka_unit_test(test_thousand_idle_and_half_sent_connections_do_not_block_a_real_client),
+        cmocka_unit_test(test_out_of_descriptors_the_portal_waits_instead_of_spinning),
         cmocka_unit_test(test_reader_slots_of_a_killed_reader_are_reclaimed),
         cmocka_unit_test(test_map_too_small_gives_a_clear_error_and_changes_nothing),
         cmocka_unit_test(test_full_disk_gives_a_clear_error_and_changes_nothing),
