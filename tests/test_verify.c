@@ -2217,6 +2217,16 @@ static void test_cms_refuses_hostile_ber_with_its_reason(void **state)
     trust_free(t);
 }
 
+/* Producer 1's package parsed into sd: its first signer's certificate. */
+static const cms_cert_t *first_signer_cert(const ber_pkg_t *p, cms_signed_t *sd)
+{
+    char why[256];
+    if (cms_parse((const uint8_t *)p->p7s.ptr, p->p7s.len, sd, why, sizeof why) != CMS_OK ||
+        sd->signers[0].cert < 0)
+        fail_msg("expected the package to parse with its first signer's certificate: %s", why);
+    return &sd->certs[sd->signers[0].cert];
+}
+
 /* A certificate that is BER inside (a name's length in the long form) is
  * read by the CMS reader, which reads only its outer fields, and refused by
  * the signature check: a certificate in the file must be DER (§5 check 2). */
@@ -2229,8 +2239,7 @@ static void test_verify_refuses_a_signer_certificate_in_ber(void **state)
     ber_pkg_t p = ber_pkg(0);
     const uint8_t *b = (const uint8_t *)p.p7s.ptr;
     char why[256];
-    assert_int_equal(cms_parse(b, p.p7s.len, sd, why, sizeof why), CMS_OK);
-    const cms_cert_t *c = &sd->certs[sd->signers[0].cert];
+    const cms_cert_t *c = first_signer_cert(&p, sd);
     /* the subject: the field after the validity, in tbsCertificate */
     der_cur_t cc = der_cursor(c->der, c->len);
     der_elem_t cert, tbs, e;
@@ -2360,8 +2369,7 @@ static void test_cms_compares_issuers_as_names_a_bounded_number_of_times(void **
     ber_pkg_t p = ber_pkg(0);
     const uint8_t *b = (const uint8_t *)p.p7s.ptr;
     char why[256];
-    assert_int_equal(cms_parse(b, p.p7s.len, sd, why, sizeof why), CMS_OK);
-    const cms_cert_t *ct = &sd->certs[sd->signers[0].cert];
+    const cms_cert_t *ct = first_signer_cert(&p, sd);
     const uint8_t *real = ct->der; /* in b, which outlives sd's next parses */
     size_t clen = ct->len, ncerts = sd->ncerts;
     size_t flip = (size_t)(ct->issuer.raw - ct->der) + first_string_at(&ct->issuer) + 2;
