@@ -5,8 +5,8 @@
 # `batch` process, process start included, into an index that holds the
 # trust inputs and nothing else. Target <= 1.6. The publish rate against the
 # crypto floor (verifies/s / 3) is printed as information, and so is a lower
-# bound no change to the rest of the publisher could go under: the parse and
-# parse and verification of each package, the checks the spec requires,
+# bound no change to the rest of the publisher could go under: the parse
+# and verification of each package, the checks the spec requires,
 # timed in one process over the published records (bench/coldpath.c), and
 # what that leaves of the target for reading the files and writing the index.
 #   bench/publish.sh [STUDENTS]      (default 2000: 2,041 packages)

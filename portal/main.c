@@ -424,13 +424,19 @@ static int busier_than_another(const worker_t *w)
  * clients wait in the backlog) and says so at most once a minute. */
 #define ACCEPT_BACKOFF_MS 100
 
+/* Stop watching the listeners until balance_listeners takes them back. */
+static void leave_listeners(worker_t *w)
+{
+    for (int i = 0; i < portal.nlisten; i++)
+        h2o_socket_read_stop(w->listeners[i]);
+    atomic_store(&w->accept_paused, 1);
+}
+
 static void leave_listeners_for_a_while(worker_t *w, int err)
 {
     uint64_t now = h2o_now(w->ctx.loop);
-    for (int i = 0; i < portal.nlisten; i++)
-        h2o_socket_read_stop(w->listeners[i]);
-    w->accept_resume_at = now + ACCEPT_BACKOFF_MS;
-    atomic_store(&w->accept_paused, 1); /* balance_listeners takes them back after the pause */
+    w->accept_resume_at = now + ACCEPT_BACKOFF_MS; /* balance_listeners waits until then */
+    leave_listeners(w);
     if (w->accept_said_at == 0 || now - w->accept_said_at >= 60000) {
         w->accept_said_at = now;
         fprintf(stderr,
@@ -445,9 +451,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         return;
     worker_t *w = listener->data;
     if (busier_than_another(w)) {
-        for (int i = 0; i < portal.nlisten; i++)
-            h2o_socket_read_stop(w->listeners[i]);
-        atomic_store(&w->accept_paused, 1); /* then balance_listeners checks again */
+        leave_listeners(w); /* then balance_listeners checks again */
         return;
     }
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);

@@ -144,8 +144,8 @@ void metrics_render(h2o_mem_pool_t *pool, h2o_iovec_t *out, const index_counts_t
     if (trust != NULL) {
         OUT("# HELP hocba_trust_certificates Certificates the shared trust store holds decoded (its bundles' "
             "and "
-            "those of published records met since it was built).\n# TYPE hocba_trust_certificates gauge\n"
-            "hocba_trust_certificates %zu\n",
+            "those of published records met since it was built).\n"
+            "# TYPE hocba_trust_certificates gauge\nhocba_trust_certificates %zu\n",
             trust_cert_count(trust, NULL));
         /* package-format.md §6: each CRL's age, nextUpdate and whether it
          * verifies; labelled by its CA (8 hex digits of a hash of its name

@@ -173,6 +173,22 @@ void snapshot_end(snapshot_reader_t *rd)
         mdb_txn_reset(rd->txn);
 }
 
+/* A trust store built from the inputs visible in txn (of that version), or NULL, said on stderr. */
+static trust_t *build_store(snapshot_reader_t *rd, MDB_txn *txn, uint64_t version)
+{
+    trust_inputs_t in;
+    str_t *crls = NULL;
+    char why[TRUST_WHY_LEN] = "the trust inputs cannot be read from the index";
+    trust_t *t = NULL;
+    if (index_get_trust(rd->env->ix, txn, &in, &crls) != 0 || trust_build(&in, &t, why, sizeof why) != 0) {
+        t = NULL;
+        fprintf(stderr, "hocba-portal: cannot use the trust inputs (version %llu): %s\n",
+                (unsigned long long)version, why);
+    }
+    free(crls);
+    return t;
+}
+
 snapshot_trust_t *snapshot_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unavailable)
 {
     uint64_t version;
@@ -188,12 +204,8 @@ snapshot_trust_t *snapshot_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unava
         return rd->trust;
     pthread_mutex_lock(&trust_lock);
     if (trust_current == NULL || trust_current->version != version || trust_current->env_gen != gen) {
-        trust_inputs_t in;
-        str_t *crls = NULL;
-        char why[TRUST_WHY_LEN] = "the trust inputs cannot be read from the index";
-        trust_t *t = NULL;
-        if (index_get_trust(rd->env->ix, txn, &in, &crls) == 0 &&
-            trust_build(&in, &t, why, sizeof why) == 0) {
+        trust_t *t = build_store(rd, txn, version);
+        if (t != NULL) {
             snapshot_trust_t *r = calloc(1, sizeof *r);
             if (r != NULL) {
                 r->trust = t;
@@ -205,11 +217,7 @@ snapshot_trust_t *snapshot_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unava
             } else {
                 trust_free(t);
             }
-        } else {
-            fprintf(stderr, "hocba-portal: cannot use the trust inputs (version %llu): %s\n",
-                    (unsigned long long)version, why);
         }
-        free(crls);
     }
     snapshot_trust_t *r =
         trust_current != NULL && trust_current->version == version && trust_current->env_gen == gen
@@ -241,22 +249,14 @@ trust_t *snapshot_check_trust(snapshot_reader_t *rd, MDB_txn *txn, int *unavaila
         bytes <= rd->check_built_bytes + SNAPSHOT_CHECK_DER_BYTES)
         return rd->check;
     trust_free(rd->check);
-    rd->check = NULL;
-    trust_inputs_t in;
-    str_t *crls = NULL;
-    char why[TRUST_WHY_LEN] = "the trust inputs cannot be read from the index";
-    if (index_get_trust(rd->env->ix, txn, &in, &crls) == 0 &&
-        trust_build(&in, &rd->check, why, sizeof why) == 0) {
-        rd->check_version = version;
-        rd->check_env_gen = rd->env->gen;
-        rd->check_built_certs = trust_cert_count(rd->check, &rd->check_built_bytes);
-    } else {
-        rd->check = NULL;
+    rd->check = build_store(rd, txn, version);
+    if (rd->check == NULL) {
         *unavailable = 1;
-        fprintf(stderr, "hocba-portal: cannot use the trust inputs (version %llu): %s\n",
-                (unsigned long long)version, why);
+        return NULL;
     }
-    free(crls);
+    rd->check_version = version;
+    rd->check_env_gen = rd->env->gen;
+    rd->check_built_certs = trust_cert_count(rd->check, &rd->check_built_bytes);
     return rd->check;
 }
 
